@@ -1,0 +1,91 @@
+"""Our exception hierarchy. Every error carries a message a user can act on.
+
+`str(err)` is the one-line message; `err.hint` (may be empty) says what to check or do.
+"""
+
+from __future__ import annotations
+
+
+class PageIndexError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+    def describe(self) -> str:
+        """Message and hint together, for one-line reports."""
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+# --- settings -------------------------------------------------------------------------------
+class SettingsError(PageIndexError):
+    """A setting has a bad value; the message names field, value and where it came from."""
+
+
+# --- documents ------------------------------------------------------------------------------
+class DocumentError(PageIndexError):
+    """A document cannot be read."""
+
+
+class UnsupportedDocument(DocumentError):
+    pass
+
+
+class CorruptPDF(DocumentError):
+    pass
+
+
+class EncryptedPDF(DocumentError):
+    pass
+
+
+class EmptyDocument(DocumentError):
+    pass
+
+
+class NoTextLayer(DocumentError):
+    """A PDF whose pages carry no extractable text (scanned images)."""
+
+
+# --- LLM server -----------------------------------------------------------------------------
+class LLMError(PageIndexError):
+    """Talking to the model failed."""
+
+
+class ServerUnavailable(LLMError):
+    """Connection refused, DNS failure, timeout, or 5xx after all retries."""
+
+
+class ServerRefused(LLMError):
+    """A 4xx the server will keep answering (bad model name, bad key, bad request)."""
+
+
+class ContextOverflow(LLMError):
+    """A prompt does not fit the model's context length."""
+
+    def __init__(self, message: str, hint: str = "", prompt_tokens: int = 0, limit: int = 0) -> None:
+        super().__init__(message, hint)
+        self.prompt_tokens = prompt_tokens
+        self.limit = limit
+
+
+class BadReply(LLMError):
+    """The model's reply could not be turned into the data we asked for."""
+
+
+class Cancelled(PageIndexError):
+    """The user stopped the run."""
+
+
+# --- output ---------------------------------------------------------------------------------
+class OutputError(PageIndexError):
+    """A result could not be written."""
+
+
+class LocalServerError(PageIndexError):
+    """The embedded llama-server could not be started."""

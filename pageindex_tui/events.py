@@ -1,0 +1,135 @@
+"""The typed progress events every stage emits.
+
+The engine reports through one callback, `EventSink`, taking these dataclasses. The CLI builds its
+progress bar from them, the app its widgets, and tests assert on them. Nothing else crosses from the
+engine to a front end. Events are plain data: no UI types, frozen so a consumer can keep them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Stage = Literal[
+    "read",  # open the document, count pages
+    "structure",  # find the sections (outline, printed contents, or the model)
+    "verify",  # check titles on their pages
+    "split",  # break nodes that are too large
+    "summarize",  # node summaries
+    "describe",  # document description
+    "write",  # write the JSON files
+]
+
+STAGES: tuple[Stage, ...] = ("read", "structure", "verify", "split", "summarize", "describe", "write")
+
+StructureSource = Literal["outline", "toc", "model", "markdown"]
+
+
+@dataclass(frozen=True)
+class Event:
+    doc: str  # the document's path as given (an id for front ends)
+
+
+@dataclass(frozen=True)
+class DocumentStarted(Event):
+    name: str
+    pages: int  # pages for a PDF, lines for Markdown
+
+
+@dataclass(frozen=True)
+class StageStarted(Event):
+    stage: Stage
+    total: int = 0  # units of work in this stage, 0 when unknown
+
+
+@dataclass(frozen=True)
+class StageProgress(Event):
+    stage: Stage
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class StageFinished(Event):
+    stage: Stage
+    detail: str = ""  # short, plain text: "outline, 12 sections"
+
+
+@dataclass(frozen=True)
+class CallStarted(Event):
+    call_id: int
+    purpose: str  # "locate 2.1 Data", "summarize 0003", ...
+    prompt_tokens: int
+
+
+@dataclass(frozen=True)
+class ReasoningDelta(Event):
+    call_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class AnswerDelta(Event):
+    call_id: int
+    text: str
+
+
+CallOutcome = Literal["ok", "cached", "retry", "invalid", "error", "cancelled"]
+
+
+@dataclass(frozen=True)
+class CallFinished(Event):
+    call_id: int
+    outcome: CallOutcome
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reasoning_tokens: int = 0
+    ttft: float | None = None  # seconds to the first streamed token
+    seconds: float = 0.0
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class NodeFound(Event):
+    """A node appeared or changed. `path` is its position: (0, 2) is the third child of the first root."""
+
+    path: tuple[int, ...]
+    title: str
+    start_index: int
+    end_index: int
+    node_id: str = ""
+
+
+@dataclass(frozen=True)
+class StructureFound(Event):
+    """The whole tree as it stands after a stage; front ends may redraw from it."""
+
+    structure: list[dict[str, Any]]
+    source: StructureSource
+
+
+@dataclass(frozen=True)
+class WarningEvent(Event):
+    message: str
+
+
+@dataclass(frozen=True)
+class DocumentFinished(Event):
+    structure_path: str
+    run_path: str
+    result: dict[str, Any]  # the PageIndex JSON
+    run: dict[str, Any] = field(default_factory=dict)  # the sidecar record
+
+
+@dataclass(frozen=True)
+class DocumentFailed(Event):
+    error: str
+    hint: str = ""
+
+
+EventSink = Callable[[Event], None]
+
+
+def ignore(_event: Event) -> None:
+    """An EventSink that drops everything."""

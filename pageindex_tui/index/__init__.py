@@ -1,0 +1,1 @@
+"""The indexing engine: a document in, a PageIndex tree out. No UI imports."""

@@ -1,0 +1,212 @@
+"""A printed table of contents, read by rules: find its pages, parse its entries, map its page numbers.
+
+Nothing here calls the model; `structure.py` asks the model only where these rules are unsure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .locate import find_title, normalize
+
+# "Title ....... 12", "Title 12", "Title · · · iv"; the number is the last token of the line.
+_ENTRY = re.compile(
+    r"^(?P<title>.*?\S)\s*(?P<leader>(?:[.\u2026\u00b7_-]\s?){2,}|\s)\s*(?P<page>\d{1,4}|[ivxlcdm]{1,7})\s*$",
+    re.IGNORECASE,
+)
+_LEADER = re.compile(r"(?:[.\u2026\u00b7_]\s?){3,}")
+_CONTENTS_WORD = re.compile(r"^\s*(table of contents|contents)\s*$", re.IGNORECASE)
+_NUMBERED = re.compile(r"^(?P<num>\d+(?:\.\d+)*)\.?\s+\S")
+_ROMAN_HEAD = re.compile(r"^(?P<num>[IVXLC]+)\.\s+\S")
+_LETTER_HEAD = re.compile(r"^(?P<num>[A-Z])[.)]?\s+[A-Z]")
+_NOT_TITLE = re.compile(r"^[\d\s.]*$")
+_FOLIO = re.compile(r"^(\d{1,4}|[ivxlcdm]{1,7})$", re.IGNORECASE)
+
+
+def _shape(line: str) -> str:
+    """A header/footer line with its numbers removed, to spot lines repeated on many pages."""
+    return re.sub(r"\d+|\b[ivxlcdm]+\b", "#", normalize(line))
+
+
+def running_lines(page_text: Callable[[int], str], pages: range) -> set[str]:
+    """Shapes of header and footer lines that repeat over many pages (running heads, folios)."""
+    seen: Counter[str] = Counter()
+    for page in pages:
+        lines = [line for line in page_text(page).splitlines() if line.strip()]
+        for line in {*lines[:2], *lines[-2:]}:
+            seen[_shape(line)] += 1
+    need = max(3, len(pages) // 4)
+    return {shape for shape, n in seen.items() if n >= need and shape.strip("# ")}
+
+
+def strip_running(text: str, running: set[str]) -> str:
+    return "\n".join(line for line in text.splitlines() if _shape(line) not in running)
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    title: str
+    level: int
+    printed: str | None  # the printed page number ("12", "iv"), None when absent
+
+
+@dataclass(frozen=True)
+class TocPages:
+    pages: list[int]  # physical pages holding the contents
+    sure: bool  # dot leaders or a "Contents" heading; otherwise the model should confirm
+
+
+def roman_to_int(text: str) -> int | None:
+    values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+    text = text.lower()
+    if not text or any(ch not in values for ch in text):
+        return None
+    total = 0
+    for i, ch in enumerate(text):
+        value = values[ch]
+        total += -value if i + 1 < len(text) and values[text[i + 1]] > value else value
+    return total
+
+
+def _score(page_text: str) -> tuple[int, int, bool]:
+    """(entry-like lines, lines with dot leaders, has a Contents heading)."""
+    lines = [line for line in page_text.splitlines() if line.strip()]
+    entries = sum(1 for line in lines if _ENTRY.match(line.strip()) and not _NOT_TITLE.match(line))
+    leaders = sum(1 for line in lines if _LEADER.search(line) and _ENTRY.match(line.strip()))
+    heading = any(_CONTENTS_WORD.match(line) for line in lines[:5])
+    return entries, leaders, heading
+
+
+def find_toc_pages(page_text: Callable[[int], str], page_count: int, check_pages: int) -> TocPages | None:
+    """The run of contents pages among the first `check_pages` pages, or None."""
+    found: list[int] = []
+    sure = False
+    for page in range(1, min(page_count, check_pages) + 1):
+        text = page_text(page)
+        lines = [line for line in text.splitlines() if line.strip()]
+        entries, leaders, heading = _score(text)
+        looks = leaders >= 3 or (heading and entries >= 3) or (entries >= 5 and entries >= 0.5 * len(lines))
+        if found and not looks:
+            # a continuation page may be shorter: accept it if most of its lines are entries
+            looks = entries >= 2 and entries >= 0.4 * len(lines)
+            if not looks:
+                break
+        if looks:
+            found.append(page)
+            sure = sure or leaders >= 3 or heading
+    return TocPages(found, sure) if found else None
+
+
+def _level(title: str, last_level: int | None, numbered_seen: bool) -> int:
+    match = _NUMBERED.match(title)
+    if match:
+        return match.group("num").count(".")
+    if _ROMAN_HEAD.match(title):
+        return 0
+    if _LETTER_HEAD.match(title):
+        return 0 if not numbered_seen else 0
+    if last_level is None:
+        return 0
+    return last_level + 1 if numbered_seen else last_level
+
+
+def parse_toc(text: str) -> list[TocEntry]:
+    """Entries of a contents text; titles wrapped over two lines are joined."""
+    entries: list[TocEntry] = []
+    pending = ""
+    last_numbered_level: int | None = None
+    numbered_seen = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or _CONTENTS_WORD.match(line):
+            continue
+        match = _ENTRY.match(line)
+        if not match or _NOT_TITLE.match(match.group("title")):
+            # a title without page number: the start of a wrapped title, unless it is a bare folio
+            if not _FOLIO.match(line):
+                pending = f"{pending} {line}".strip() if len(pending) < 200 else line
+            continue
+        title = re.sub(r"[\s.\u2026\u00b7_-]+$", "", match.group("title")).strip()
+        if pending and not (_NUMBERED.match(title) or _ROMAN_HEAD.match(title) or _LETTER_HEAD.match(title)):
+            title = f"{pending} {title}"
+        pending = ""
+        title = re.sub(r"\s+", " ", title)
+        if len(normalize(title)) < 2:
+            continue
+        is_numbered = bool(_NUMBERED.match(title) or _ROMAN_HEAD.match(title) or _LETTER_HEAD.match(title))
+        level = _level(title, last_numbered_level, numbered_seen)
+        if is_numbered:
+            numbered_seen = True
+            last_numbered_level = level
+        elif last_numbered_level is None:
+            level = 0
+        entries.append(TocEntry(title, level, match.group("page")))
+    return entries
+
+
+def _is_trivial(labels: list[str] | None) -> bool:
+    return not labels or all(label == str(i + 1) for i, label in enumerate(labels))
+
+
+def map_by_labels(entries: list[TocEntry], labels: list[str] | None) -> dict[int, int]:
+    """Entry index -> physical page, through the PDF's page labels (when they say something)."""
+    if _is_trivial(labels):
+        return {}
+    where: dict[str, int] = {}
+    for physical, label in enumerate(labels or [], start=1):
+        where.setdefault(label.strip().lower(), physical)
+    return {
+        i: where[e.printed.lower()] for i, e in enumerate(entries) if e.printed and e.printed.lower() in where
+    }
+
+
+def _printed_number(page_text: str) -> int | None:
+    """A page number printed alone at the start or end of a header or footer line."""
+    lines = [line.strip() for line in page_text.splitlines() if line.strip()]
+    for line in lines[-2:] + lines[:2]:
+        match = re.match(r"^(\d{1,4})\b(?!\.\d)", line) or re.search(r"(?<![\d.,])(\d{1,4})$", line)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def page_offset(
+    entries: list[TocEntry], page_text: Callable[[int], str], page_count: int, skip: set[int]
+) -> int | None:
+    """The most common (physical - printed) offset, voted by titles found on pages and by printed folios."""
+    votes: Counter[int] = Counter()
+    texts = {p: page_text(p) for p in range(1, page_count + 1) if p not in skip}
+    for page, text in texts.items():
+        number = _printed_number(text)
+        if number is not None and 0 <= page - number < page_count:
+            votes[page - number] += 1
+    for entry in entries:
+        if not entry.printed or not entry.printed.isdigit():
+            continue
+        printed = int(entry.printed)
+        found = find_title(entry.title, texts, near=printed)
+        if found is not None:
+            votes[found - printed] += 2
+    if not votes:
+        return None
+    offset, weight = votes.most_common(1)[0]
+    return offset if weight >= 2 else None
+
+
+def roman_offset(
+    entries: list[TocEntry], page_text: Callable[[int], str], page_count: int, skip: set[int]
+) -> int | None:
+    """Offset for roman-numbered front matter, voted by titles found on pages."""
+    votes: Counter[int] = Counter()
+    texts = {p: page_text(p) for p in range(1, min(page_count, 40) + 1) if p not in skip}
+    for entry in entries:
+        value = roman_to_int(entry.printed or "") if entry.printed and not entry.printed.isdigit() else None
+        if value is None:
+            continue
+        found = find_title(entry.title, texts, near=value)
+        if found is not None:
+            votes[found - value] += 1
+    return votes.most_common(1)[0][0] if votes else None

@@ -1,0 +1,209 @@
+"""One Settings object: defaults < TOML file < environment < command-line flags.
+
+Every value remembers where it came from, so a bad one can be reported as
+"concurrency = 'many' (from environment PAGEINDEX_CONCURRENCY) is not a whole number".
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import platformdirs
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from .errors import SettingsError
+
+APP_NAME = "pageindex-tui"
+DEFAULT_ENDPOINT = "http://localhost:8000/v1"
+FALLBACK_CONTEXT_LENGTH = 32768
+
+# Environment variables, highest priority first within each field (names from the compatibility matrix).
+ENV_VARS: dict[str, tuple[str, ...]] = {
+    "endpoint": ("VLLM_ENDPOINT", "OPENAI_BASE_URL"),
+    "model": ("VLLM_MODEL_NAME", "OPENAI_MODEL"),
+    "api_key": ("OPENAI_API_KEY", "CHATGPT_API_KEY"),
+}
+
+YES = {"yes", "y", "true", "on", "1"}
+NO = {"no", "n", "false", "off", "0"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    # server
+    endpoint: str = DEFAULT_ENDPOINT
+    api_key: str = "EMPTY"
+    model: str = ""  # "" = the first id /v1/models serves
+    context_length: int = 0  # 0 = the served model's max_model_len, else 32768
+    max_output_tokens: int = 4096
+    temperature: float | None = None  # None = the model's guidance for the thinking mode
+    thinking: bool = True
+    concurrency: int = 8
+    request_timeout: float = 300.0
+    max_retries: int = 4
+    # PageIndex knobs, with PageIndex's defaults
+    toc_check_pages: int = 20
+    max_pages_per_node: int = 10
+    max_tokens_per_node: int = 20000
+    if_add_node_id: bool = True
+    if_add_node_summary: bool = True
+    if_add_doc_description: bool = False
+    if_add_node_text: bool = False
+    # behaviour
+    cache: bool = True
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def source(self, name: str) -> str:
+        return self.sources.get(name, "default")
+
+    def with_values(self, source: str, **values: Any) -> Settings:
+        """A copy with some fields set (and validated) from `source`."""
+        return _apply(self, values, source)
+
+    def public_dict(self) -> dict[str, Any]:
+        """All fields except the API key, for run records and logs."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("sources", "api_key")}
+        out["api_key"] = "(set)" if self.api_key not in ("", "EMPTY") else "(none)"
+        return out
+
+
+FIELD_NAMES = tuple(f.name for f in fields(Settings) if f.name != "sources")
+_TYPES = {f.name: f.type for f in fields(Settings)}
+
+
+def config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def _convert(name: str, value: Any, source: str) -> Any:
+    kind = _TYPES[name]
+
+    def bad(why: str) -> SettingsError:
+        return SettingsError(f"{name} = {value!r} (from {source}) {why}", hint=f"fix {name} in {source}")
+
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in YES:
+            return True
+        if text in NO:
+            return False
+        raise bad("is not yes or no")
+    if kind == "int":
+        if isinstance(value, bool):
+            raise bad("is not a whole number")
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise bad("is not a whole number") from None
+        low = 0 if name in ("context_length", "max_retries") else 1
+        if number < low:
+            raise bad(f"must be at least {low}")
+        return number
+    if kind in ("float", "float | None"):
+        if value is None or (kind == "float | None" and str(value).strip().lower() in ("", "auto")):
+            if kind == "float | None":
+                return None
+            raise bad("is required")
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            raise bad("is not a number") from None
+        if name == "temperature" and not 0.0 <= number <= 2.0:
+            raise bad("must be between 0 and 2")
+        if name == "request_timeout" and number <= 0:
+            raise bad("must be positive")
+        return number
+    text = str(value).strip()
+    if name == "endpoint":
+        parsed = urlparse(text)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise bad("is not an http(s) URL such as http://localhost:8000/v1")
+        text = text.rstrip("/")
+    return text
+
+
+def _apply(base: Settings, values: Mapping[str, Any], source: str) -> Settings:
+    changes: dict[str, Any] = {}
+    sources = dict(base.sources)
+    for name, value in values.items():
+        if value is None:
+            continue
+        if name not in FIELD_NAMES:
+            raise SettingsError(f"unknown setting {name!r} (from {source})", hint="valid: " + ", ".join(FIELD_NAMES))
+        changes[name] = _convert(name, value, source)
+        sources[name] = source
+    return replace(base, **changes, sources=sources)
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """The settings table of a TOML file; a missing file is empty."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as err:
+        raise SettingsError(f"cannot read settings file {path}: {err.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise SettingsError(f"settings file {path} is not valid TOML: {err}", hint="fix or delete it") from None
+    # Accept a flat file or one with [server]/[index] tables.
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat.update(value)
+        else:
+            flat[key] = value
+    return flat
+
+
+def from_environment(env: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Values found in the environment, and the variable each came from."""
+    values: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    for name, variables in ENV_VARS.items():
+        for var in variables:
+            if env.get(var):
+                values[name] = env[var]
+                origin[name] = var
+                break
+    return values, origin
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    path: Path | None = None,
+) -> Settings:
+    """Settings from defaults, the TOML file, the environment and flags, in rising priority."""
+    env = os.environ if env is None else env
+    path = config_path() if path is None else path
+    settings = Settings()
+    settings = _apply(settings, read_file(path), f"settings file {path}")
+    env_values, origin = from_environment(env)
+    for name, value in env_values.items():
+        settings = _apply(settings, {name: value}, f"environment {origin[name]}")
+    return _apply(settings, dict(flags or {}), "command line")
+
+
+def sampling_for(settings: Settings) -> dict[str, float]:
+    """Sampling parameters for the thinking mode (Qwen3 guidance); never greedy while thinking."""
+    if settings.thinking:
+        params = {"temperature": 0.6, "top_p": 0.95, "top_k": 20, "min_p": 0.0}
+    else:
+        params = {"temperature": 0.7, "top_p": 0.8, "top_k": 20, "min_p": 0.0}
+    if settings.temperature is not None:
+        params["temperature"] = settings.temperature
+    return params

@@ -1,0 +1,63 @@
+import json
+import os
+
+import pytest
+
+from pageindex_tui.errors import OutputError
+from pageindex_tui.library import ResponseCache, atomic_write_json, atomic_write_text, check_writable
+
+
+def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "out" / "a.json"
+    atomic_write_json(target, {"x": 1})
+    atomic_write_json(target, {"x": 2})
+    assert json.loads(target.read_text()) == {"x": 2}
+    assert [p.name for p in target.parent.iterdir()] == ["a.json"]
+
+
+def test_failed_write_keeps_old_file(tmp_path):
+    target = tmp_path / "a.txt"
+    atomic_write_text(target, "old")
+
+    with pytest.raises(TypeError):
+        atomic_write_text(target, 123)  # type: ignore[arg-type]
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_folder_is_reported(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    with pytest.raises(OutputError, match="not writable"):
+        check_writable(folder)
+
+
+def test_output_under_a_file_is_reported(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(OutputError, match="not writable"):
+        check_writable(blocker / "sub")
+    with pytest.raises(OutputError):
+        atomic_write_text(blocker / "sub" / "a.json", "{}")
+
+
+def test_cache_round_trip_and_disabled_cache(tmp_path):
+    cache = ResponseCache(tmp_path)
+    key = cache.key("m", {"messages": [{"role": "user", "content": "hi"}]})
+    assert key != cache.key("other-model", {"messages": [{"role": "user", "content": "hi"}]})
+    assert cache.get(key) is None
+    cache.put(key, {"text": "hello"})
+    assert cache.get(key) == {"text": "hello"} and cache.hits == 1
+    off = ResponseCache(tmp_path, enabled=False)
+    assert off.get(key) is None
+
+
+def test_corrupt_cache_entry_is_a_miss(tmp_path):
+    cache = ResponseCache(tmp_path)
+    key = cache.key("m", {})
+    cache.put(key, {"text": "x"})
+    path = next(tmp_path.rglob("*.json"))
+    path.write_text("{not json")
+    assert cache.get(key) is None

@@ -1,0 +1,85 @@
+from pageindex_tui.index.locate import find_title, normalize, title_opens_page, title_position
+from pageindex_tui.index.toc import (
+    TocEntry,
+    find_toc_pages,
+    map_by_labels,
+    page_offset,
+    parse_toc,
+    roman_to_int,
+    running_lines,
+    strip_running,
+)
+
+CONTENTS = """Contents
+Preface ................................ iv
+1 Introduction ......................... 1
+2 Background ........................... 3
+2.1 Prior Work ......................... 3
+2.2 Open Problems and a Title That Wraps
+Over Two Lines ......................... 5
+3 Design ............................... 7
+iii
+"""
+
+
+def test_parse_toc_levels_wrapping_and_folios():
+    entries = parse_toc(CONTENTS)
+    assert [(e.title, e.level, e.printed) for e in entries] == [
+        ("Preface", 0, "iv"),
+        ("1 Introduction", 0, "1"),
+        ("2 Background", 0, "3"),
+        ("2.1 Prior Work", 1, "3"),
+        ("2.2 Open Problems and a Title That Wraps Over Two Lines", 1, "5"),
+        ("3 Design", 0, "7"),
+    ]
+
+
+def test_unnumbered_entries_nest_under_numbered_chapters():
+    entries = parse_toc("1 Overview .... 1\n2 Policy .... 3\nMarch Summary .... 3\nJune Summary .... 9\n")
+    assert [e.level for e in entries] == [0, 0, 1, 1]
+
+
+def test_find_toc_pages_needs_leaders_or_heading():
+    pages = {1: "A Title Page\nby someone", 2: CONTENTS, 3: "1 Introduction\nSome prose here."}
+    found = find_toc_pages(pages.__getitem__, 3, 20)
+    assert found is not None and found.pages == [2] and found.sure
+    assert find_toc_pages({1: "prose\nmore prose"}.__getitem__, 1, 20) is None
+
+
+def test_offset_voted_by_titles_and_folios():
+    texts = {1: "Title", 2: CONTENTS, 3: "1 Introduction\nbody\n1", 4: "body\n2", 5: "2 Background\nbody\n3",
+             6: "body\n4", 7: "2.2 Open Problems and a Title That Wraps\nOver Two Lines\n5", 8: "x\n6",
+             9: "3 Design\n7"}
+    entries = parse_toc(CONTENTS)
+    assert page_offset(entries, texts.__getitem__, 9, {2}) == 2
+
+
+def test_labels_map_printed_numbers_and_trivial_labels_are_ignored():
+    entries = [TocEntry("Preface", 0, "ii"), TocEntry("One", 0, "1")]
+    assert map_by_labels(entries, ["i", "ii", "1", "2"]) == {0: 2, 1: 3}
+    assert map_by_labels(entries, ["1", "2", "3"]) == {}
+
+
+def test_running_headers_are_stripped():
+    words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
+    texts = {p: f"Annual Report {p}\n{words[p - 1]} starts\nbody of {words[p - 1]}\nChapter footer | {p}" for p in range(1, 9)}
+    running = running_lines(texts.__getitem__, range(1, 9))
+    assert strip_running(texts[3], running) == "charlie starts\nbody of charlie"
+
+
+def test_roman_numerals():
+    assert [roman_to_int(x) for x in ("i", "iv", "ix", "xiv", "MCM", "q")] == [1, 4, 9, 14, 1900, None]
+
+
+def test_title_matching_tolerates_case_wrapping_and_small_typos():
+    page = "Running head 12\n2.1 DATA SOURCES\nThe data come from...\n"
+    assert title_position("2.1 Data Sources", page) == 1
+    assert title_opens_page("2.1 Data sources", page)
+    assert title_position("Monitoring Financial Vulnerabilties", "x\nMonitoring Financial\nVulnerabilities\n") == 1
+    assert title_position("Overview", "An overview of things") is None
+    assert normalize("Café — Déjà vu!") == "cafe deja vu"
+
+
+def test_find_title_prefers_a_page_the_title_opens():
+    texts = {3: "see 2 Methods for details\n" + "x\n" * 10, 5: "2 Methods\nbody"}
+    assert find_title("2 Methods", texts, near=3) == 5

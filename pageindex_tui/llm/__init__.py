@@ -1,0 +1,21 @@
+"""The model client: streaming chat against an OpenAI-compatible server, reasoning split, JSON replies."""
+
+from .client import LLMClient, Reply, ServerInfo, root_url
+from .reasoning import StreamReader, ThinkSplitter, delta_reasoning, split_complete
+from .replies import ask_json, extract_json
+from .tokens import estimate_tokens, fit_max_tokens
+
+__all__ = [
+    "LLMClient",
+    "Reply",
+    "ServerInfo",
+    "StreamReader",
+    "ThinkSplitter",
+    "ask_json",
+    "delta_reasoning",
+    "estimate_tokens",
+    "extract_json",
+    "fit_max_tokens",
+    "root_url",
+    "split_complete",
+]

@@ -1,0 +1,384 @@
+"""The engine's only way to a model: an OpenAI-compatible server (vLLM, llama.cpp, ...) via the openai SDK.
+
+Streams every reply so front ends can show reasoning and answer as they arrive, keeps the prompt inside the
+served context, bounds concurrency, retries what is worth retrying, and replays cached replies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import random
+import re
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import openai
+
+from .. import events
+from ..errors import ContextOverflow, ServerRefused
+from ..settings import FALLBACK_CONTEXT_LENGTH, Settings, sampling_for
+from .errors import HINT_MODEL, HINT_OVERFLOW, Failure, Incomplete, classify, refuses_structured, reply_room
+from .reasoning import Piece, StreamReader
+from .tokens import MIN_REPLY_TOKENS, TOKENS_PER_MESSAGE, estimate_tokens, fit_max_tokens, message_text
+
+if TYPE_CHECKING:
+    from ..library import ResponseCache
+
+PROBE_TIMEOUT = 10.0  # seconds for /models, /props and the tokenize probe
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 8.0
+RETRY_AFTER_CAP = 30.0
+MEMO_SIZE = 4096
+KINDS = {"vllm": "vllm", "llamacpp": "llamacpp", "llama.cpp": "llamacpp"}  # owned_by in /v1/models
+CACHED = ("text", "reasoning", "prompt_tokens", "completion_tokens", "reasoning_tokens", "finish_reason")
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    base_url: str
+    models: list[str]
+    model: str
+    context_length: int
+    context_source: str  # "settings" | "server" | "fallback"
+    kind: str  # "vllm" | "llamacpp" | "openai-compatible"
+    has_tokenize: bool
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    reasoning: str
+    prompt_tokens: int
+    completion_tokens: int
+    reasoning_tokens: int
+    ttft: float | None
+    seconds: float
+    finish_reason: str
+    cached: bool = False
+
+
+def root_url(endpoint: str) -> str:
+    """The server's root (where /tokenize, /props, /health live): the endpoint without its trailing /v1."""
+    return re.sub(r"/v1/?$", "", endpoint.rstrip("/"))
+
+
+def _as_int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+class LLMClient:
+    def __init__(
+        self, settings: Settings, sink: events.EventSink = events.ignore, cache: ResponseCache | None = None
+    ) -> None:
+        self.settings, self.sink, self.cache = settings, sink, cache
+        self.info: ServerInfo | None = None
+        self.calls = self.prompt_tokens = self.completion_tokens = self.cached_calls = 0  # running totals
+        self.ttfts: list[float] = []
+        self._sleep = asyncio.sleep  # tests replace it so backoff costs no time
+        self._random = random.random
+        self._semaphore = asyncio.Semaphore(settings.concurrency)
+        self._connect_lock = asyncio.Lock()
+        self._last_call_id = 0
+        self._no_response_format = False  # the server refused structured output once
+        self._memo: OrderedDict[bytes, int] = OrderedDict()
+        timeout = settings.request_timeout
+        self._client = openai.AsyncOpenAI(
+            base_url=settings.endpoint,
+            api_key=settings.api_key or "EMPTY",
+            max_retries=0,
+            timeout=openai.Timeout(timeout, connect=min(PROBE_TIMEOUT, timeout)),
+        )
+
+    async def __aenter__(self) -> LLMClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def _get_json(self, url: str, timeout: float = PROBE_TIMEOUT) -> Any:
+        return await self._client.get(url, cast_to=object, options={"timeout": timeout})
+
+    async def _tokenize(self, model: str, text: str, timeout: float = PROBE_TIMEOUT) -> int | None:
+        """Token count from the server's /tokenize (vLLM reads model+prompt, llama.cpp reads content)."""
+        url = root_url(self.settings.endpoint) + "/tokenize"
+        body = {"model": model, "prompt": text, "content": text}
+        try:
+            data = await self._client.post(url, cast_to=object, body=body, options={"timeout": timeout})
+        except openai.OpenAIError:
+            return None
+        if isinstance(data, dict) and isinstance(data.get("count"), int):
+            return data["count"]
+        if isinstance(data, dict) and isinstance(data.get("tokens"), list):
+            return len(data["tokens"])
+        return None
+
+    async def connect(self) -> ServerInfo:
+        """Ask the server what it serves and how long its context is; raise when it cannot be used."""
+        s, endpoint = self.settings, self.settings.endpoint
+        try:
+            listing = await self._get_json("/models", min(PROBE_TIMEOUT, s.request_timeout))
+        except openai.OpenAIError as err:
+            wait = min(PROBE_TIMEOUT, s.request_timeout)
+            failure = classify(err, endpoint=endpoint, model=s.model, timeout=wait, purpose="connect")
+            raise failure.error from None
+        raw = listing.get("data") if isinstance(listing, dict) else None
+        cards = {c["id"]: c for c in raw or [] if isinstance(c, dict) and isinstance(c.get("id"), str)}
+        ids = list(cards)
+        if not ids:
+            raise ServerRefused(f"the server at {endpoint} serves no models", hint="check the server's log")
+        if s.model and s.model not in cards:
+            raise ServerRefused(
+                f"model {s.model!r} is not served at {endpoint}; it serves {', '.join(ids)}", HINT_MODEL
+            )
+        model = s.model or ids[0]
+        owners = {str(c.get("owned_by", "")).lower() for c in cards.values()}
+        kind = next((KINDS[o] for o in sorted(owners) if o in KINDS), "openai-compatible")
+        # A LoRA adapter's card has no length; its base model's card has.
+        card = cards[model]
+        served = _as_int(card.get("max_model_len")) or _as_int(
+            cards.get(card.get("parent"), {}).get("max_model_len")
+        )
+        if kind != "vllm":
+            try:
+                props = await self._get_json(root_url(endpoint) + "/props")
+            except openai.OpenAIError:
+                props = None
+            if isinstance(props, dict) and ("default_generation_settings" in props or "build_info" in props):
+                kind, defaults = "llamacpp", props.get("default_generation_settings")
+                served = served or _as_int(defaults.get("n_ctx") if isinstance(defaults, dict) else None)
+        if s.context_length > 0:
+            context, source = s.context_length, "settings"
+        else:
+            context, source = (served, "server") if served else (FALLBACK_CONTEXT_LENGTH, "fallback")
+        probe = await self._tokenize(model, "hello world")
+        self.info = ServerInfo(endpoint, ids, model, context, source, kind, probe is not None)
+        return self.info
+
+    async def _connected(self) -> ServerInfo:
+        if self.info is None:
+            async with self._connect_lock:
+                if self.info is None:
+                    await self.connect()
+        assert self.info is not None
+        return self.info
+
+    async def count_tokens(self, text: str) -> int:
+        """Tokens in `text`: the server's count when it has /tokenize, else a cautious estimate."""
+        if not text:
+            return 0
+        info = await self._connected()
+        if not info.has_tokenize:
+            return estimate_tokens(text)
+        key = hashlib.blake2b(text.encode("utf-8", errors="replace"), digest_size=16).digest()
+        if key in self._memo:
+            self._memo.move_to_end(key)
+            return self._memo[key]
+        count = await self._tokenize(info.model, text, self.settings.request_timeout)
+        if count is None:
+            return estimate_tokens(text)
+        self._memo[key] = count
+        while len(self._memo) > MEMO_SIZE:
+            self._memo.popitem(last=False)
+        return count
+
+    async def _prompt_tokens(self, messages: list[dict[str, Any]]) -> int:
+        counts = await asyncio.gather(*(self.count_tokens(message_text(m)) for m in messages))
+        return sum(counts) + TOKENS_PER_MESSAGE * len(messages)
+
+    def _next_call_id(self) -> int:
+        self._last_call_id += 1
+        return self._last_call_id
+
+    async def chat(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        doc: str,
+        purpose: str,
+        schema: dict[str, Any] | None = None,
+        max_tokens: int | None = None,
+    ) -> Reply:
+        """One streamed completion. Raises ContextOverflow, ServerUnavailable or ServerRefused."""
+        info = await self._connected()
+        s = self.settings
+        prompt_tokens = await self._prompt_tokens(messages)
+        wanted = max_tokens if max_tokens is not None else s.max_output_tokens
+        budget = fit_max_tokens(prompt_tokens, info.context_length, wanted)
+        if budget is None:
+            limit = info.context_length
+            least = min(wanted, MIN_REPLY_TOKENS)
+            raise ContextOverflow(
+                f"{purpose}: a prompt of about {prompt_tokens} tokens plus at least {least} for the reply "
+                f"does not fit the model's context of {limit} tokens",
+                hint=HINT_OVERFLOW,
+                prompt_tokens=prompt_tokens,
+                limit=limit,
+            )
+        sampling = sampling_for(s)
+        key = None
+        if self.cache is not None:
+            request = {"messages": messages, "schema": schema, "sampling": sampling, "thinking": s.thinking}
+            key = self.cache.key(info.model, request | {"max_tokens": budget})
+            hit = self.cache.get(key)
+            if hit is not None and isinstance(hit.get("text"), str):
+                return self._replay(hit, doc=doc, purpose=purpose, prompt_tokens=prompt_tokens)
+        reply = await self._request(messages, doc, purpose, schema, budget, prompt_tokens, sampling)
+        if (
+            self.cache is not None
+            and key is not None
+            and reply.text.strip()
+            and reply.finish_reason != "length"
+        ):
+            self.cache.put(key, {name: getattr(reply, name) for name in CACHED})
+        return reply
+
+    def _replay(self, hit: dict[str, Any], *, doc: str, purpose: str, prompt_tokens: int) -> Reply:
+        text = hit["text"]
+        reasoning = hit.get("reasoning") if isinstance(hit.get("reasoning"), str) else ""
+        prompt = _as_int(hit.get("prompt_tokens")) or prompt_tokens
+        completion = _as_int(hit.get("completion_tokens"))
+        thinking = _as_int(hit.get("reasoning_tokens"))
+        finish = hit.get("finish_reason") if isinstance(hit.get("finish_reason"), str) else "stop"
+        call_id = self._next_call_id()
+        self.sink(events.CallStarted(doc, call_id, purpose, prompt))
+        if reasoning:
+            self.sink(events.ReasoningDelta(doc, call_id, reasoning))
+        if text:
+            self.sink(events.AnswerDelta(doc, call_id, text))
+        self.sink(events.CallFinished(doc, call_id, "cached", prompt, completion, thinking, None, 0.0))
+        self.cached_calls += 1
+        return Reply(text, reasoning, prompt, completion, thinking, None, 0.0, finish, cached=True)
+
+    def _kwargs(
+        self,
+        messages: list[dict[str, Any]],
+        budget: int,
+        sampling: dict[str, float],
+        schema: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        assert self.info is not None
+        extra = {"top_k": sampling["top_k"], "min_p": sampling["min_p"]}
+        extra["chat_template_kwargs"] = {"enable_thinking": self.settings.thinking}
+        kwargs: dict[str, Any] = dict(
+            model=self.info.model, messages=messages, stream=True, max_tokens=budget
+        )
+        kwargs |= dict(stream_options={"include_usage": True}, extra_body=extra)
+        kwargs |= dict(temperature=sampling["temperature"], top_p=sampling["top_p"])
+        if schema is not None:  # never vLLM's removed guided_json: it is silently ignored
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "reply", "schema": schema},
+            }
+        return kwargs
+
+    def _failure(self, err: BaseException, purpose: str) -> Failure:
+        s, model = self.settings, (self.info.model if self.info else self.settings.model)
+        return classify(err, endpoint=s.endpoint, model=model, timeout=s.request_timeout, purpose=purpose)
+
+    async def _request(
+        self,
+        messages: list[dict[str, Any]],
+        doc: str,
+        purpose: str,
+        schema: dict[str, Any] | None,
+        budget: int,
+        prompt_tokens: int,
+        sampling: dict[str, float],
+    ) -> Reply:
+        failures, shrunk = 0, False
+        while True:
+            use_format = schema is not None and not self._no_response_format
+            kwargs = self._kwargs(messages, budget, sampling, schema if use_format else None)
+            delay = 0.0
+            async with self._semaphore:
+                call_id = self._next_call_id()
+                self.sink(events.CallStarted(doc, call_id, purpose, prompt_tokens))
+                started = time.monotonic()
+                try:
+                    return await self._stream(kwargs, doc, call_id, prompt_tokens, started)
+                except asyncio.CancelledError:
+                    self._finished(doc, call_id, "cancelled", prompt_tokens, started)
+                    raise
+                except (openai.OpenAIError, Incomplete) as err:
+                    failure = self._failure(err, purpose)
+                    error = failure.error
+                    room = reply_room(error)
+                    outcome: events.CallOutcome = "retry"
+                    if use_format and refuses_structured(err):
+                        self._no_response_format = True  # plain prompts from now on; callers validate anyway
+                    elif not shrunk and MIN_REPLY_TOKENS <= room < budget:
+                        budget, shrunk = room, True  # our count was low: ask for a shorter reply
+                    else:
+                        failures += 1
+                        if failure.retryable and failures <= self.settings.max_retries:
+                            delay = self._backoff(failure, failures)
+                        else:
+                            outcome = "error"
+                    self._finished(doc, call_id, outcome, prompt_tokens, started, error.describe())
+                    if outcome == "error":
+                        raise error from None
+            await self._sleep(delay)
+
+    def _backoff(self, failure: Failure, failures: int) -> float:
+        """Seconds before the next try: the server's Retry-After, else exponential backoff, full jitter."""
+        if failure.retry_after is not None:
+            return min(failure.retry_after, RETRY_AFTER_CAP)
+        return self._random() * min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (failures - 1))
+
+    def _finished(
+        self,
+        doc: str,
+        call_id: int,
+        outcome: events.CallOutcome,
+        prompt: int,
+        started: float,
+        error: str = "",
+    ) -> None:
+        seconds = time.monotonic() - started
+        self.sink(events.CallFinished(doc, call_id, outcome, prompt, seconds=seconds, error=error))
+
+    async def _stream(
+        self, kwargs: dict[str, Any], doc: str, call_id: int, prompt_tokens: int, started: float
+    ) -> Reply:
+        stream = await self._client.chat.completions.create(**kwargs)
+        reader, ttft = StreamReader(), None
+        try:
+            async for chunk in stream:
+                pieces = reader.feed(chunk)
+                if ttft is None and reader.got_text:
+                    ttft = time.monotonic() - started
+                self._emit(doc, call_id, pieces)
+            self._emit(doc, call_id, reader.close())
+        finally:
+            with contextlib.suppress(Exception):
+                await stream.close()
+        if reader.finish_reason is None:
+            raise Incomplete()
+        text, reasoning, usage = reader.answer, reader.reasoning, reader.usage
+        prompt = _as_int(getattr(usage, "prompt_tokens", None)) or prompt_tokens
+        completion = _as_int(getattr(usage, "completion_tokens", None))
+        if not completion:
+            completion = await self.count_tokens(reasoning) + await self.count_tokens(text)
+        thinking = getattr(getattr(usage, "completion_tokens_details", None), "reasoning_tokens", None)
+        if not isinstance(thinking, int) or (not thinking and reasoning):  # no parser: tags were inline
+            thinking = min(await self.count_tokens(reasoning), completion)
+        seconds = time.monotonic() - started
+        self.calls += 1
+        self.prompt_tokens += prompt
+        self.completion_tokens += completion
+        if ttft is not None:
+            self.ttfts.append(ttft)
+        self.sink(events.CallFinished(doc, call_id, "ok", prompt, completion, thinking, ttft, seconds))
+        return Reply(text, reasoning, prompt, completion, thinking, ttft, seconds, reader.finish_reason)
+
+    def _emit(self, doc: str, call_id: int, pieces: list[Piece]) -> None:
+        for kind, text in pieces:
+            event = events.ReasoningDelta if kind == "reasoning" else events.AnswerDelta
+            self.sink(event(doc, call_id, text))

@@ -1,0 +1,189 @@
+"""Model replies are data we do not trust: find the JSON in them leniently, validate it, and ask again with
+the problem spelled out when it is unusable."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .. import events
+from ..errors import BadReply
+
+if TYPE_CHECKING:
+    from .client import LLMClient
+
+T = TypeVar("T")
+
+_THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL)
+_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n?(.*?)(?:```|\Z)", re.DOTALL)
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+_PY_LITERALS = {"True": "true", "False": "false", "None": "null"}
+_PY_WORD = re.compile(r"\b(True|False|None)\b")
+_CLOSERS = {"{": "}", "[": "]"}
+_OPENER = re.compile(r"[\[{]")
+MAX_CANDIDATES = 50
+
+
+def strip_reasoning(text: str) -> str:
+    """The text without any <think> block (closed, template-opened, or never closed)."""
+    text = _THINK_BLOCK.sub("", text)
+    if "</think>" in text:  # the block was opened by the template: what precedes the tag is reasoning
+        text = text.rsplit("</think>", 1)[1]
+    if "<think>" in text:  # a block that never closed is reasoning to the end
+        text = text.split("<think>", 1)[0]
+    return text
+
+
+def _fenced(text: str) -> str | None:
+    """The body of the ```json fence, or of the first fence that holds an object or array."""
+    fallback = None
+    for match in _FENCE.finditer(text):
+        lang, body = match.group(1).lower(), match.group(2)
+        if lang == "json":
+            return body
+        if fallback is None and body.lstrip()[:1] in ("{", "["):
+            fallback = body
+    return fallback
+
+
+def _balanced_end(text: str, start: int) -> int | None:
+    """Index after the bracket that closes the one at `start`; -1 on a mismatch; None if it never closes."""
+    expected: list[str] = []
+    in_string = escaped = False
+    for index in range(start, len(text)):
+        char = text[index]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in _CLOSERS:
+            expected.append(_CLOSERS[char])
+        elif char in "}]":
+            if not expected or expected.pop() != char:
+                return -1
+            if not expected:
+                return index + 1
+    return None
+
+
+def _outside_strings(text: str, fix: Callable[[str], str]) -> str:
+    out, last = [], 0
+    for match in _STRING.finditer(text):
+        out.append(fix(text[last : match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(fix(text[last:]))
+    return "".join(out)
+
+
+def _repair(text: str) -> str:
+    """Remove trailing commas and turn Python's True/False/None into JSON, leaving strings alone."""
+
+    def fix(segment: str) -> str:
+        segment = _TRAILING_COMMA.sub(r"\1", segment)
+        return _PY_WORD.sub(lambda m: _PY_LITERALS[m.group(1)], segment)
+
+    return _outside_strings(text, fix)
+
+
+def _loads(candidate: str) -> Any:
+    try:
+        return json.loads(candidate, strict=False)
+    except json.JSONDecodeError as first:
+        try:
+            return json.loads(_repair(candidate), strict=False)
+        except json.JSONDecodeError:
+            raise BadReply(f"{first.msg} at line {first.lineno} column {first.colno}") from None
+
+
+def extract_json(text: str) -> Any:
+    """The first JSON object or array in a model's reply, parsed. Raises BadReply saying what is wrong."""
+    text = strip_reasoning(text or "")
+    if not text.strip():
+        raise BadReply("the reply is empty")
+    fenced = _fenced(text)
+    if fenced is not None and fenced.strip():
+        text = fenced
+    first_error: BadReply | None = None
+    position, tried = 0, 0
+    while tried < MAX_CANDIDATES:
+        match = _OPENER.search(text, position)
+        if match is None:
+            break
+        tried += 1
+        start = match.start()
+        end = _balanced_end(text, start)
+        if end is None:
+            # Later brackets lie inside this unfinished value; parsing one would return a fragment.
+            raise first_error or BadReply("JSON ends early")
+        if end < 0:
+            first_error = first_error or BadReply("brackets do not match")
+            position = start + 1
+            continue
+        try:
+            return _loads(text[start:end])
+        except BadReply as err:
+            first_error = first_error or err
+            position = end
+    raise first_error or BadReply("no JSON object found")
+
+
+def _feedback(reason: str, schema: dict[str, Any] | None, truncated: bool) -> str:
+    lines = [f"That answer could not be used: {reason}."]
+    if truncated:
+        lines.append("It was cut off at the length limit, so keep the answer shorter.")
+    lines.append(
+        "Answer again with nothing but one JSON value: no explanation before or after it, no code fence, "
+        "double quotes around every key and string, no trailing commas."
+    )
+    if schema:
+        lines.append("It must match this JSON schema:\n" + json.dumps(schema, ensure_ascii=False))
+    return "\n".join(lines)
+
+
+async def ask_json(
+    client: LLMClient,
+    messages: list[dict[str, Any]],
+    *,
+    doc: str,
+    purpose: str,
+    schema: dict[str, Any] | None,
+    validate: Callable[[Any], T],
+    attempts: int = 3,
+    max_tokens: int | None = None,
+) -> T | None:
+    """Ask for JSON, validate it, and ask again with the error shown to the model; None when all tries fail.
+
+    `validate` takes the parsed JSON and returns the typed value or raises ValueError with a message the
+    model can act on. Server errors (ContextOverflow, ServerUnavailable, ServerRefused) propagate.
+    """
+    conversation = list(messages)
+    reason = ""
+    for attempt in range(1, max(1, attempts) + 1):
+        label = purpose if attempt == 1 else f"{purpose} (try {attempt})"
+        reply = await client.chat(conversation, doc=doc, purpose=label, schema=schema, max_tokens=max_tokens)
+        try:
+            return validate(extract_json(reply.text))
+        except BadReply as err:
+            reason = str(err)
+        except (ValueError, TypeError, KeyError) as err:
+            reason = str(err) or type(err).__name__
+        truncated = reply.finish_reason == "length"
+        conversation = [
+            *conversation,
+            {"role": "assistant", "content": reply.text},
+            {"role": "user", "content": _feedback(reason, schema, truncated)},
+        ]
+    sink = getattr(client, "sink", events.ignore)
+    sink(
+        events.WarningEvent(doc, f"{purpose}: model reply unusable after {max(1, attempts)} tries: {reason}")
+    )
+    return None

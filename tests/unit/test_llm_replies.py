@@ -1,0 +1,111 @@
+import asyncio
+
+import pytest
+from fakes import FakeVLLM, Script, error
+
+from pageindex_tui import events
+from pageindex_tui.errors import BadReply, ServerRefused
+from pageindex_tui.llm import LLMClient, ask_json, extract_json
+from pageindex_tui.settings import Settings
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"a": 1}', {"a": 1}),
+        ('Sure! Here it is: {"a": [1, 2]} Hope that helps.', {"a": [1, 2]}),
+        ('```json\n{"a": 1}\n```', {"a": 1}),
+        ("Some {notes} first\n```\n[1, 2, 3]\n```", [1, 2, 3]),
+        ('<think>maybe {"wrong": true}</think>\n{"right": true}', {"right": True}),
+        ('I reasoned about {x} here</think>\n\n{"right": 1}', {"right": 1}),
+        ('[{"title": "A}"}, {"title": "B]"}]', [{"title": "A}"}, {"title": "B]"}]),
+        ('{"a": "say \\"hi\\" {"}', {"a": 'say "hi" {'}),
+        ('{"a": [1, 2,], "b": {"c": 3,},}', {"a": [1, 2], "b": {"c": 3}}),
+        (
+            '{"ok": True, "none": None, "text": "True story, None left"}',
+            {"ok": True, "none": None, "text": "True story, None left"},
+        ),
+        ('Use {braces} like this: {"a": 1}', {"a": 1}),
+        ('{"text": "line one\nline two"}', {"text": "line one\nline two"}),
+    ],
+)
+def test_extract_json_is_lenient(text, expected):
+    assert extract_json(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "empty"),
+        ("I could not find any sections.", "no JSON object found"),
+        ('{"sections": [{"title": "A", "page": 3}, {"title": "B"', "JSON ends early"),
+        ('```json\n{"a": 1, "b": [1, 2\n', "JSON ends early"),
+        ('{\n  "a": 1\n  "b": 2\n}', "Expecting ',' delimiter at line 3 column 3"),
+        ('<think>only thoughts {"a": 1}', "empty"),
+    ],
+)
+def test_extract_json_says_what_is_wrong(text, reason):
+    with pytest.raises(BadReply) as caught:
+        extract_json(text)
+    assert reason in str(caught.value)
+
+
+SCHEMA = {"type": "object", "properties": {"pages": {"type": "array", "items": {"type": "integer"}}}}
+
+
+def pages(data):
+    if not isinstance(data, dict) or not isinstance(data.get("pages"), list):
+        raise ValueError('"pages" must be a list of page numbers')
+    if not all(isinstance(p, int) for p in data["pages"]):
+        raise ValueError('every entry of "pages" must be a whole number')
+    return data["pages"]
+
+
+def ask(fake, sink, attempts=3):
+    async def go():
+        async with LLMClient(Settings(endpoint=fake.base_url), sink=sink) as client:
+            messages = [{"role": "user", "content": "Which pages?"}]
+            return await ask_json(
+                client,
+                messages,
+                doc="d.pdf",
+                purpose="locate",
+                schema=SCHEMA,
+                validate=pages,
+                attempts=attempts,
+            )
+
+    return asyncio.run(go())
+
+
+def test_ask_json_retries_with_the_error_shown_to_the_model():
+    replies = [Script(answer="Pages one and two."), Script(answer='{"pages": "1-2"}'), '{"pages": [1, 2]}']
+    seen = []
+    with FakeVLLM(replies=replies) as fake:
+        assert ask(fake, seen.append) == [1, 2]
+    assert len(fake.requests) == 3
+    second = fake.requests[1]["messages"]
+    assert second[1] == {"role": "assistant", "content": "Pages one and two."}
+    assert second[2]["role"] == "user" and "no JSON object found" in second[2]["content"]
+    assert '"pages"' in second[2]["content"]  # the schema is shown
+    third = fake.requests[2]["messages"]
+    assert len(third) == 5 and "must be a list of page numbers" in third[4]["content"]
+    assert all(r["response_format"]["json_schema"]["schema"] == SCHEMA for r in fake.requests)
+    assert not [e for e in seen if isinstance(e, events.WarningEvent)]
+
+
+def test_ask_json_gives_up_with_a_warning():
+    seen = []
+    with FakeVLLM(default=lambda body: Script(answer="no idea")) as fake:
+        assert ask(fake, seen.append, attempts=2) is None
+    assert len(fake.requests) == 2
+    warnings = [e for e in seen if isinstance(e, events.WarningEvent)]
+    assert len(warnings) == 1
+    assert warnings[0].doc == "d.pdf"
+    assert warnings[0].message == "locate: model reply unusable after 2 tries: no JSON object found"
+
+
+def test_ask_json_lets_server_errors_through():
+    with FakeVLLM(replies=[error(400, "bad request body")]) as fake, pytest.raises(ServerRefused):
+        ask(fake, events.ignore)
+    assert len(fake.requests) == 1

@@ -47,7 +47,9 @@ def atomic_write_text(path: Path, text: str, mode: int = 0o644) -> None:
             os.unlink(tmp)
         except OSError:
             pass
-        raise OutputError(f"cannot write {path}: {err.strerror}", hint="check free space and permissions") from None
+        raise OutputError(
+            f"cannot write {path}: {err.strerror}", hint="check free space and permissions"
+        ) from None
     except BaseException:
         try:
             os.unlink(tmp)

@@ -141,7 +141,8 @@ def _apply(base: Settings, values: Mapping[str, Any], source: str) -> Settings:
         if value is None:
             continue
         if name not in FIELD_NAMES:
-            raise SettingsError(f"unknown setting {name!r} (from {source})", hint="valid: " + ", ".join(FIELD_NAMES))
+            valid = "valid: " + ", ".join(FIELD_NAMES)
+            raise SettingsError(f"unknown setting {name!r} (from {source})", hint=valid)
         changes[name] = _convert(name, value, source)
         sources[name] = source
     return replace(base, **changes, sources=sources)
@@ -158,7 +159,8 @@ def read_file(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise SettingsError(f"settings file {path} is not valid TOML: {err}", hint="fix or delete it") from None
+        message = f"settings file {path} is not valid TOML: {err}"
+        raise SettingsError(message, hint="fix or delete it") from None
     # Accept a flat file or one with [server]/[index] tables.
     flat: dict[str, Any] = {}
     for key, value in data.items():

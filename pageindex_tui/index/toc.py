@@ -104,10 +104,8 @@ def _level(title: str, last_level: int | None, numbered_seen: bool) -> int:
     match = _NUMBERED.match(title)
     if match:
         return match.group("num").count(".")
-    if _ROMAN_HEAD.match(title):
+    if _ROMAN_HEAD.match(title) or _LETTER_HEAD.match(title):
         return 0
-    if _LETTER_HEAD.match(title):
-        return 0 if not numbered_seen else 0
     if last_level is None:
         return 0
     return last_level + 1 if numbered_seen else last_level

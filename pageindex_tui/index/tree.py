@@ -76,14 +76,11 @@ def build_tree(
     ends: list[int] = []
     for i, entry in enumerate(entries):
         nxt = next((e for e in entries[i + 1 :] if e.level <= entry.level), None)
-        if nxt is None:
-            end = last
-        else:
-            end = nxt.start - 1 if starts_at_top(nxt) else nxt.start
+        end = last if nxt is None else (nxt.start - 1 if starts_at_top(nxt) else nxt.start)
         ends.append(max(entry.start, min(end, last)))
     roots: list[Node] = []
     stack: list[tuple[int, Node]] = []
-    for entry, end in zip(entries, ends):
+    for entry, end in zip(entries, ends, strict=True):
         node = Node(entry.title, entry.start, end)
         while stack and stack[-1][0] >= entry.level:
             stack.pop()

@@ -1,0 +1,173 @@
+"""`pageindex-tui`: no subcommand opens the app; `index` runs the engine headless with a progress bar."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import PageIndexError, SettingsError
+from .settings import FIELD_NAMES, Settings, load_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+# flag -> settings field, for flags whose name differs from the field
+_FLAG_FIELDS = {"timeout": "request_timeout", "retries": "max_retries"}
+
+
+def _yes_no(text: str) -> str:
+    if text.lower() not in ("yes", "no", "true", "false", "on", "off"):
+        raise argparse.ArgumentTypeError(f"expected yes or no, not {text!r}")
+    return text
+
+
+def add_server_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("server")
+    group.add_argument("--endpoint", help="OpenAI-compatible base URL (default http://localhost:8000/v1)")
+    group.add_argument("--api-key", help="API key, if the server wants one")
+    group.add_argument("--model", help="model id (default: the first one the server serves)")
+    group.add_argument("--context-length", type=int, help="context length (default: the server's)")
+    group.add_argument("--max-output-tokens", type=int, help="cap on tokens per reply (default 4096)")
+    group.add_argument(
+        "--temperature", type=float, help="sampling temperature (default: Qwen3's for the mode)"
+    )
+    group.add_argument("--thinking", type=_yes_no, help="Qwen3 thinking yes/no (default yes)")
+    group.add_argument("--concurrency", type=int, help="LLM calls at once (default 8)")
+    group.add_argument("--timeout", type=float, help="seconds per request (default 300)")
+    group.add_argument("--retries", type=int, help="retries on connection errors, 429 and 5xx (default 4)")
+    local = parser.add_argument_group("embedded server")
+    local.add_argument("--local", action="store_true", help="start a local llama-server for this run")
+    local.add_argument("--local-model", type=Path, help="GGUF model for --local (default: SmolLM2 135M)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pageindex-tui",
+        description="Build and browse PageIndex document trees with a self-hosted LLM.",
+    )
+    parser.add_argument("--version", action="version", version=f"pageindex-tui {__version__}")
+    parser.add_argument("path", nargs="?", type=Path, help="folder to browse in the app (default: here)")
+    parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal")
+    add_server_flags(parser)
+    sub = parser.add_subparsers(dest="command")
+    index = sub.add_parser(
+        "index", help="index PDF and Markdown files headless", argument_default=argparse.SUPPRESS
+    )
+    index.add_argument("paths", nargs="+", type=Path, help="files or folders (every PDF and .md inside)")
+    index.add_argument("--out", type=Path, default=Path("results"), help="output folder (default ./results)")
+    index.add_argument("--password", default=None, help="password of encrypted PDFs")
+    index.add_argument("--toc-check-pages", type=int, help="pages searched for a printed contents (20)")
+    index.add_argument("--max-pages-per-node", type=int, help="split nodes longer than this (10)")
+    index.add_argument("--max-tokens-per-node", type=int, help="...and larger than this (20000)")
+    for knob, default in (
+        ("node-id", "yes"),
+        ("node-summary", "yes"),
+        ("doc-description", "no"),
+        ("node-text", "no"),
+    ):
+        index.add_argument(f"--if-add-{knob}", type=_yes_no, metavar="yes|no", help=f"default {default}")
+    index.add_argument("--no-cache", action="store_true", help="ignore cached model replies")
+    index.add_argument("-q", "--quiet", action="store_true", help="no progress bar, summary lines only")
+    add_server_flags(index)
+    return parser
+
+
+def flag_values(args: argparse.Namespace) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in vars(args).items():
+        if value is None:
+            continue
+        name = _FLAG_FIELDS.get(key, key)
+        if name in FIELD_NAMES:
+            values[name] = value
+    if getattr(args, "no_cache", False):
+        values["cache"] = False
+    return values
+
+
+def _error(message: str, hint: str = "") -> None:
+    print(f"pageindex-tui: error: {message}", file=sys.stderr)
+    if hint:
+        print(f"  {hint}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def maybe_local_server(args: argparse.Namespace, settings: Settings):
+    """Start the embedded llama-server for --local and point the settings at it."""
+    if not getattr(args, "local", False):
+        yield settings
+        return
+    from .local_server import LocalServer
+
+    print("Starting local llama-server ...", file=sys.stderr)
+    with LocalServer(getattr(args, "local_model", None)) as server:
+        print(f"Local llama-server at {server.endpoint} (model {server.model.name})", file=sys.stderr)
+        yield settings.with_values("--local", endpoint=server.endpoint, model="")
+
+
+def run_index(args: argparse.Namespace, settings: Settings) -> int:
+    from .index.pipeline import Indexer, find_documents
+    from .progress import CliProgress
+
+    paths: list[Path] = []
+    for path in args.paths:
+        if not path.exists():
+            _error(f"{path} does not exist")
+            return EXIT_USAGE
+        found = find_documents(path)
+        if path.is_dir() and not found:
+            _error(f"no PDF or Markdown files in {path}")
+            return EXIT_USAGE
+        paths.extend(found)
+    with maybe_local_server(args, settings) as settings:
+        progress = CliProgress(quiet=getattr(args, "quiet", False))
+        indexer = Indexer(settings, args.out, sink=progress.handle, password=args.password)
+
+        async def main() -> list:
+            try:
+                return await indexer.index_many(paths)
+            finally:
+                await indexer.aclose()
+
+        with progress:
+            results = asyncio.run(main())
+    progress.print_summary(results)
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+def run_app(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        from .ui.app import run as run_ui
+    except ImportError:
+        _error("the app is not part of this build yet; use `pageindex-tui index`")
+        return EXIT_USAGE
+    with maybe_local_server(args, settings) as settings:
+        return run_ui(settings, args.path or Path.cwd(), mouse=not args.no_mouse)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(flag_values(args))
+    except SettingsError as err:
+        _error(err.message, err.hint)
+        return EXIT_USAGE
+    try:
+        if args.command == "index":
+            return run_index(args, settings)
+        return run_app(args, settings)
+    except KeyboardInterrupt:
+        _error("interrupted; finished documents are written, nothing is half-written")
+        return 130
+    except PageIndexError as err:
+        _error(err.message, err.hint)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

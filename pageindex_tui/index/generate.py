@@ -1,0 +1,143 @@
+"""Structure from the model alone: it reads token-bounded page groups and names the sections in them."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from ..errors import ContextOverflow
+from ..llm.replies import ask_json
+from ..llm.tokens import estimate_tokens
+from . import prompts
+from .context import RunContext
+from .locate import find_title
+from .tree import Entry
+
+MAX_LEVEL = 6
+
+
+def page_groups(token_counts: list[int], budget: int, first_page: int = 1) -> list[tuple[int, int]]:
+    """Consecutive page ranges of at most `budget` tokens, each overlapping the previous by one page."""
+    groups: list[tuple[int, int]] = []
+    n = len(token_counts)
+    start = 0
+    while start < n:
+        end = start
+        used = token_counts[start]
+        while end + 1 < n and used + token_counts[end + 1] <= budget:
+            end += 1
+            used += token_counts[end]
+        groups.append((first_page + start, first_page + end))
+        if end + 1 >= n:
+            break
+        start = end if end > start else end + 1  # one page of overlap, but always move forward
+    return groups
+
+
+def group_budget(context_length: int, max_output_tokens: int) -> int:
+    """Tokens of page text that fit one call, leaving room for the instruction and the answer."""
+    answer = min(max_output_tokens, context_length // 4)
+    return max(256, int((context_length - answer - 400) * 0.85))
+
+
+def _validator(first: int, last: int):
+    def validate(data: Any) -> list[Entry]:
+        if not isinstance(data, dict) or not isinstance(data.get("sections"), list):
+            raise ValueError('expected an object with a "sections" list')
+        out: list[Entry] = []
+        for i, item in enumerate(data["sections"]):
+            if not isinstance(item, dict):
+                raise ValueError(f"sections[{i}] is not an object")
+            title = str(item.get("title") or "").strip()
+            if not title:
+                raise ValueError(f"sections[{i}] has no title")
+            try:
+                page = int(item.get("page"))
+                level = int(item.get("level", 1))
+            except (TypeError, ValueError):
+                raise ValueError(f"sections[{i}] needs integer page and level") from None
+            if not first <= page <= last:
+                raise ValueError(f"sections[{i}] page {page} is outside pages {first}-{last}")
+            out.append(Entry(title[:300], min(max(level, 1), MAX_LEVEL) - 1, page))
+        return out
+
+    return validate
+
+
+async def sections_in_pages(
+    ctx: RunContext, page_text, first: int, last: int, purpose: str
+) -> list[Entry] | None:
+    """Ask the model for the headings that begin in pages first..last; None when its replies are unusable."""
+    llm = await ctx.get_llm()
+    text = "".join(f"<page {p}>\n{page_text(p)}\n</page {p}>\n" for p in range(first, last + 1))
+    try:
+        return await ask_json(
+            llm,
+            prompts.find_sections(text, first, last),
+            doc=ctx.doc_id,
+            purpose=purpose,
+            schema=prompts.SECTIONS_SCHEMA,
+            validate=_validator(first, last),
+        )
+    except ContextOverflow:
+        if first == last:
+            ctx.warn(f"page {first} alone does not fit the model's context; skipped")
+            return None
+        middle = (first + last) // 2
+        left, right = await asyncio.gather(
+            sections_in_pages(ctx, page_text, first, middle, f"{purpose} (a)"),
+            sections_in_pages(ctx, page_text, middle + 1, last, f"{purpose} (b)"),
+        )
+        return (left or []) + (right or []) if left is not None or right is not None else None
+
+
+def check_entries(entries: list[Entry], page_text, first: int, last: int) -> tuple[list[Entry], int]:
+    """Keep entries whose title is printed in the range, moved to the page where it is; count dropped ones."""
+    texts = {p: page_text(p) for p in range(first, last + 1)}
+    kept: list[Entry] = []
+    seen: set[tuple[str, int]] = set()
+    dropped = 0
+    for entry in entries:
+        page = find_title(entry.title, texts, near=entry.start)
+        if page is None:
+            dropped += 1
+            continue
+        key = (entry.title.casefold(), page)
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(Entry(entry.title, entry.level, page))
+    return kept, dropped
+
+
+async def structure_from_model(
+    ctx: RunContext, page_text, first: int, last: int, stage: str = "structure"
+) -> list[Entry]:
+    """Sections of pages first..last found by the model, each checked against the page text."""
+    llm = await ctx.get_llm()
+    info = llm.info
+    budget = group_budget(info.context_length if info else 32768, ctx.settings.max_output_tokens)
+    counts = [estimate_tokens(page_text(p)) + 8 for p in range(first, last + 1)]
+    groups = page_groups(counts, budget, first)
+    ctx.stage(stage, len(groups))
+    done = 0
+
+    async def one(group: tuple[int, int]) -> list[Entry] | None:
+        nonlocal done
+        result = await sections_in_pages(
+            ctx, page_text, group[0], group[1], f"find sections p{group[0]}-{group[1]}"
+        )
+        done += 1
+        ctx.progress(stage, done, len(groups))
+        return result
+
+    replies = await asyncio.gather(*(one(g) for g in groups))
+    found = [entry for reply in replies if reply for entry in reply]
+    kept, dropped = check_entries(found, page_text, first, last)
+    if dropped:
+        ctx.warn(
+            f"{dropped} section titles named by the model were not found on pages {first}-{last}; dropped"
+        )
+    ctx.facts["model_groups"] = len(groups)
+    ctx.facts["model_titles_dropped"] = ctx.facts.get("model_titles_dropped", 0) + dropped
+    return kept

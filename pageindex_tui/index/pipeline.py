@@ -1,0 +1,278 @@
+"""One document in, `<stem>_structure.json` and `<stem>_run.json` out; several documents concurrently."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .. import __version__, events
+from ..document import MarkdownDocument, open_document
+from ..errors import PageIndexError
+from ..library import ResponseCache, atomic_write_json, check_writable
+from ..llm.client import LLMClient
+from ..settings import Settings
+from .context import RunContext
+from .locate import title_opens_page
+from .split import split_large
+from .structure import count_verified, pdf_structure
+from .summarize import describe, summarize_tree
+from .tree import Entry, Node, assign_ids, build_tree, count, depth, to_pageindex, walk_paths
+
+SUFFIXES = (".pdf", ".md", ".markdown")
+
+
+@dataclass
+class DocumentResult:
+    path: Path
+    ok: bool
+    structure_path: Path | None = None
+    run_path: Path | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+    run: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+    hint: str = ""
+
+
+class CallStats:
+    """Per-document LLM figures, gathered from the document's own events."""
+
+    def __init__(self) -> None:
+        self.calls = self.cached = self.prompt = self.completion = self.reasoning = self.failed = 0
+        self.ttfts: list[float] = []
+
+    def see(self, event: events.Event) -> None:
+        if not isinstance(event, events.CallFinished):
+            return
+        if event.outcome == "cached":
+            self.cached += 1
+            return
+        if event.outcome in ("retry", "cancelled"):
+            return
+        self.calls += 1
+        self.failed += event.outcome == "error"
+        self.prompt += event.prompt_tokens
+        self.completion += event.completion_tokens
+        self.reasoning += event.reasoning_tokens
+        if event.ttft is not None:
+            self.ttfts.append(event.ttft)
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "calls": self.calls,
+            "cached_calls": self.cached,
+            "failed_calls": self.failed,
+            "prompt_tokens": self.prompt,
+            "completion_tokens": self.completion,
+            "reasoning_tokens": self.reasoning,
+            "ttft_seconds_mean": round(statistics.fmean(self.ttfts), 3) if self.ttfts else None,
+            "ttft_seconds_median": round(statistics.median(self.ttfts), 3) if self.ttfts else None,
+        }
+
+
+def find_documents(path: Path) -> list[Path]:
+    """A file as given, or every PDF and Markdown file in a folder (recursively, sorted)."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+    return [path]
+
+
+def output_paths(path: Path, out_dir: Path) -> tuple[Path, Path]:
+    return out_dir / f"{path.stem}_structure.json", out_dir / f"{path.stem}_run.json"
+
+
+class Indexer:
+    """Indexes documents with one shared model connection, response cache and event sink."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        out_dir: Path,
+        sink: events.EventSink = events.ignore,
+        cache: ResponseCache | None = None,
+        password: str | None = None,
+        client_factory: Callable[..., LLMClient] = LLMClient,
+    ) -> None:
+        self.settings = settings
+        self.out_dir = Path(out_dir)
+        self.sink = sink
+        self.cache = cache if cache is not None else ResponseCache(enabled=settings.cache)
+        self.password = password
+        self.client_factory = client_factory
+        self._client: LLMClient | None = None
+        self._lock = asyncio.Lock()
+
+    async def llm(self) -> LLMClient:
+        """The model connection, opened on first need (an outline-only run never opens it)."""
+        async with self._lock:
+            if self._client is None or self._client.info is None:
+                client = self.client_factory(self.settings, sink=self.sink, cache=self.cache)
+                try:
+                    await client.connect()
+                except BaseException:
+                    await client.aclose()
+                    raise
+                self._client = client
+            return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def index_many(self, paths: list[Path]) -> list[DocumentResult]:
+        limit = asyncio.Semaphore(max(1, min(4, self.settings.concurrency)))
+
+        async def one(path: Path) -> DocumentResult:
+            async with limit:
+                return await self.index(path)
+
+        return list(await asyncio.gather(*(one(p) for p in paths)))
+
+    async def index(self, path: Path) -> DocumentResult:
+        """Index one document; errors become a failed result and a DocumentFailed event."""
+        doc_id = str(path)
+        try:
+            return await self._index(Path(path), doc_id)
+        except PageIndexError as err:
+            self.sink(events.DocumentFailed(doc_id, err.message, err.hint))
+            return DocumentResult(Path(path), False, error=err.message, hint=err.hint)
+
+    async def _index(self, path: Path, doc_id: str) -> DocumentResult:
+        started = time.perf_counter()
+        stats = CallStats()
+
+        def sink(event: events.Event) -> None:
+            if event.doc == doc_id:
+                stats.see(event)
+            self.sink(event)
+
+        ctx = RunContext(doc_id, self.settings, sink, self.llm)
+        structure_path, run_path = output_paths(path, self.out_dir)
+        check_writable(self.out_dir)
+        ctx.stage("read")
+        doc = await asyncio.to_thread(open_document, path, self.password)
+        is_md = isinstance(doc, MarkdownDocument)
+        size = doc.line_count if is_md else doc.page_count
+        sink(events.DocumentStarted(doc_id, doc.name, size))
+        ctx.done("read", f"{size} {'lines' if is_md else 'pages'}")
+
+        ctx.stage("structure")
+        if is_md:
+            nodes, source, verified, total = self._markdown_tree(doc)
+        else:
+            nodes, source, verified, total = await self._pdf_tree(ctx, doc)
+        structure_calls = stats.calls + stats.cached
+        assign_ids(nodes)
+        sink(events.StructureFound(doc_id, to_pageindex(nodes, markdown=is_md), source))
+        for node_path, node in walk_paths(nodes):
+            sink(events.NodeFound(doc_id, node_path, node.title, node.start, node.end, node.node_id))
+        ctx.done("structure", f"{source}, {count(nodes)} nodes")
+
+        if not is_md:
+            ctx.stage("split")
+            split = await split_large(ctx, nodes, doc.page_text, self._starts_at_top(doc))
+            if split:
+                assign_ids(nodes)
+                sink(events.StructureFound(doc_id, to_pageindex(nodes), source))
+            ctx.done("split", f"{split} split")
+
+        text_of = self._text_of(doc, is_md)
+        if self.settings.if_add_node_summary:
+            await summarize_tree(ctx, nodes, text_of)
+        if self.settings.if_add_node_text:
+            for _p, node in walk_paths(nodes):
+                node.text = text_of(node)
+        description = await describe(ctx, nodes) if self.settings.if_add_doc_description else None
+
+        ctx.stage("write", 2)
+        result: dict[str, Any] = {"doc_name": doc.name if not is_md else path.stem}
+        if description is not None:
+            result["doc_description"] = description
+        if is_md:
+            result["line_count"] = doc.line_count
+        result["structure"] = to_pageindex(nodes, markdown=is_md, node_id=self.settings.if_add_node_id)
+        llm = self._client
+        run = {
+            "doc_name": result["doc_name"],
+            "path": str(path),
+            "tool": f"pageindex-tui {__version__}",
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "structure_source": source,
+            "titles_verified": verified,
+            "titles_total": total,
+            "pages" if not is_md else "lines": size,
+            "nodes": count(nodes),
+            "depth": depth(nodes),
+            "structure_calls": structure_calls,
+            "llm": stats.record(),
+            "server": None
+            if llm is None or llm.info is None
+            else {
+                "endpoint": llm.info.base_url,
+                "kind": llm.info.kind,
+                "model": llm.info.model,
+                "context_length": llm.info.context_length,
+                "context_source": llm.info.context_source,
+            },
+            "settings": self.settings.public_dict(),
+            "facts": ctx.facts,
+            "warnings": ctx.warnings + list(getattr(doc, "warnings", [])),
+            "wall_seconds": round(time.perf_counter() - started, 3),
+        }
+        atomic_write_json(structure_path, result)
+        atomic_write_json(run_path, run)
+        ctx.done("write", str(structure_path))
+        sink(events.DocumentFinished(doc_id, str(structure_path), str(run_path), result, run))
+        return DocumentResult(path, True, structure_path, run_path, result, run)
+
+    @staticmethod
+    def _starts_at_top(doc):
+        return lambda entry: title_opens_page(entry.title, doc.page_text(entry.start))
+
+    async def _pdf_tree(self, ctx: RunContext, doc) -> tuple[list[Node], str, int, int]:
+        entries, source = await pdf_structure(ctx, doc)
+        if not entries:
+            ctx.warn("no sections found; the tree holds one node per page group")
+            entries = fallback_entries(doc)
+        verified = await asyncio.to_thread(count_verified, entries, doc.page_text)
+        first = min(e.start for e in entries)
+        if first > 1:
+            entries = [Entry("Preface", 0, 1), *entries]
+        nodes = build_tree(entries, doc.page_count, self._starts_at_top(doc))
+        ctx.facts["titles_verified"] = verified
+        return nodes, source, verified, len(entries) - (first > 1)
+
+    @staticmethod
+    def _markdown_tree(doc: MarkdownDocument) -> tuple[list[Node], str, int, int]:
+        if not doc.headings:
+            return [Node(doc.path.stem, 1, doc.line_count)], "markdown", 0, 0
+        entries = [Entry(h.title, h.level - 1, h.line_num) for h in doc.headings]
+        nodes = build_tree(entries, doc.line_count)
+        return nodes, "markdown", len(entries), len(entries)
+
+    @staticmethod
+    def _text_of(doc, is_md: bool):
+        if is_md:
+            starts = sorted(h.line_num for h in doc.headings)
+
+            def md_text(node: Node) -> str:
+                later = [s for s in starts if s > node.start]
+                return doc.section_text(node.start, later[0] if later else None)
+
+            return md_text
+        return lambda node: "\n".join(doc.page_text(p) for p in range(node.start, node.end + 1))
+
+
+def fallback_entries(doc, pages_per_group: int = 10) -> list[Entry]:
+    """The weakest valid structure: consecutive page groups."""
+    out = []
+    for start in range(1, doc.page_count + 1, pages_per_group):
+        end = min(doc.page_count, start + pages_per_group - 1)
+        out.append(Entry(f"Pages {start}-{end}", 0, start))
+    return out

@@ -1,0 +1,132 @@
+"""Every prompt the engine sends, in one place, with the JSON schema each reply must match.
+
+Prompts put the document text first and the instruction after it, so that calls over the same
+pages share a prefix the server can cache.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SYSTEM = (
+    "You help index long documents. You answer precisely and only with what is asked. "
+    "When asked for JSON, reply with a single JSON value and nothing else."
+)
+
+SECTIONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "sections": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "title": {"type": "string"},
+                    "level": {"type": "integer", "minimum": 1, "maximum": 6},
+                    "page": {"type": "integer"},
+                },
+                "required": ["title", "level", "page"],
+            },
+        }
+    },
+    "required": ["sections"],
+}
+
+TOC_CHECK_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"is_contents": {"type": "boolean"}},
+    "required": ["is_contents"],
+}
+
+TOC_ENTRIES_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "entries": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "title": {"type": "string"},
+                    "level": {"type": "integer", "minimum": 1, "maximum": 6},
+                    "page": {"type": ["integer", "null"]},
+                },
+                "required": ["title", "level"],
+            },
+        }
+    },
+    "required": ["entries"],
+}
+
+LOCATE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"page": {"type": ["integer", "null"]}},
+    "required": ["page"],
+}
+
+
+def _messages(document: str, instruction: str) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": f"{document}\n\n---\n{instruction}"},
+    ]
+
+
+def find_sections(pages_text: str, first: int, last: int) -> list[dict[str, str]]:
+    instruction = (
+        f"Above are pages {first} to {last} of a document; each page is wrapped in <page N> tags "
+        "carrying its physical page number.\n"
+        "List every section or chapter heading that BEGINS on these pages, in reading order. "
+        "Copy each heading exactly as printed (including its number, such as '2.1'). "
+        "Give its nesting level (1 = chapter, 2 = section inside it, 3 = subsection) and the "
+        "number N of the <page N> tag it appears in. Do not list running headers, footers, "
+        "figure or table captions, or ordinary sentences.\n"
+        'Reply as JSON: {"sections": [{"title": "...", "level": 1, "page": N}]}. '
+        'If no heading begins on these pages, reply {"sections": []}.'
+    )
+    return _messages(pages_text, instruction)
+
+
+def is_contents_page(page_text: str) -> list[dict[str, str]]:
+    instruction = (
+        "Is the page above a table of contents (a list of the document's sections, usually with "
+        "page numbers)? A list of figures, tables or abbreviations does not count.\n"
+        'Reply as JSON: {"is_contents": true} or {"is_contents": false}.'
+    )
+    return _messages(page_text, instruction)
+
+
+def read_contents(contents_text: str) -> list[dict[str, str]]:
+    instruction = (
+        "Above is a document's table of contents. Transcribe every entry in order. For each give "
+        "the title exactly as printed, its nesting level (1 = top level), and the printed page "
+        "number as an integer, or null when the entry has none or it is a roman numeral.\n"
+        'Reply as JSON: {"entries": [{"title": "...", "level": 1, "page": 5}]}.'
+    )
+    return _messages(contents_text, instruction)
+
+
+def locate_title(pages_text: str, title: str) -> list[dict[str, str]]:
+    instruction = (
+        f'On which page above does the section titled "{title}" begin? Answer with the N of '
+        "the <page N> tag where its heading is printed, or null if the heading is on none of "
+        'these pages.\nReply as JSON: {"page": N}.'
+    )
+    return _messages(pages_text, instruction)
+
+
+def summarize_node(title: str, text: str) -> list[dict[str, str]]:
+    instruction = (
+        f'The text above is the section "{title}" of a document. Write a summary of it in two '
+        "to four sentences: the main points, the facts and figures a reader would search for. "
+        "Reply with the summary only, as plain text."
+    )
+    return _messages(text, instruction)
+
+
+def describe_document(outline: str) -> list[dict[str, str]]:
+    instruction = (
+        "Above is the outline of a document, with a summary for some sections. Write one "
+        "sentence that describes the document well enough to tell it apart from others. Reply "
+        "with that sentence only."
+    )
+    return _messages(outline, instruction)

@@ -1,0 +1,59 @@
+"""Nodes too large to be useful get subsections: the model reads their pages, as PageIndex does."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ..llm.tokens import estimate_tokens
+from .context import RunContext
+from .generate import structure_from_model
+from .locate import normalize
+from .tree import Entry, Node, build_tree, walk
+
+MAX_SPLIT_DEPTH = 3
+
+
+def too_large(node: Node, page_text, max_pages: int, max_tokens: int) -> bool:
+    """PageIndex's rule: more pages than max_pages_per_node and at least max_tokens_per_node tokens."""
+    if node.nodes or node.end - node.start + 1 <= max_pages:
+        return False
+    tokens = sum(estimate_tokens(page_text(p)) for p in range(node.start, node.end + 1))
+    return tokens >= max_tokens
+
+
+async def split_node(ctx: RunContext, node: Node, page_text, starts_at_top) -> bool:
+    entries = await structure_from_model(ctx, page_text, node.start, node.end, stage="split")
+    own = normalize(node.title)
+    entries = [e for e in entries if not (e.start == node.start and normalize(e.title) == own)]
+    if not entries:
+        return False
+    top = min(e.level for e in entries)
+    entries = [Entry(e.title, e.level - top, e.start) for e in entries]
+    node.nodes = build_tree(entries, node.end, starts_at_top)
+    return True
+
+
+async def split_large(ctx: RunContext, nodes: list[Node], page_text, starts_at_top) -> int:
+    """Give subsections to every node over both limits; returns how many nodes were split."""
+    settings = ctx.settings
+    split = 0
+    for _round in range(MAX_SPLIT_DEPTH):
+        large = [
+            n
+            for n in walk(nodes)
+            if too_large(n, page_text, settings.max_pages_per_node, settings.max_tokens_per_node)
+        ]
+        if not large:
+            break
+        results = await asyncio.gather(*(split_node(ctx, n, page_text, starts_at_top) for n in large))
+        split += sum(results)
+        if not any(results):
+            break
+    left = [
+        n
+        for n in walk(nodes)
+        if too_large(n, page_text, settings.max_pages_per_node, settings.max_tokens_per_node)
+    ]
+    if left:
+        ctx.warn(f"{len(left)} large sections have no subsections the model could find")
+    return split

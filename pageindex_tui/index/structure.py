@@ -1,0 +1,181 @@
+"""A PDF's sections from the cheapest reliable evidence: outline, then printed contents, then the model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..llm.replies import ask_json
+from . import prompts, toc
+from .context import RunContext
+from .generate import structure_from_model
+from .locate import find_title, title_on_page
+from .tree import Entry
+
+LOCATE_WINDOW = 3  # pages either side of where a title was expected
+
+
+def outline_covers(outline: list[Any], page_count: int) -> bool:
+    """An outline is used as the structure when it starts near the front of the document."""
+    return bool(outline) and min(e.page for e in outline) <= max(3, page_count // 4)
+
+
+def count_verified(entries: list[Entry], page_text) -> int:
+    return sum(1 for e in entries if title_on_page(e.title, page_text(e.start)))
+
+
+def _bool_reply(data: Any) -> bool:
+    if not isinstance(data, dict) or not isinstance(data.get("is_contents"), bool):
+        raise ValueError('expected {"is_contents": true|false}')
+    return data["is_contents"]
+
+
+def _toc_reply(data: Any) -> list[toc.TocEntry]:
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise ValueError('expected an object with an "entries" list')
+    out = []
+    for i, item in enumerate(data["entries"]):
+        if not isinstance(item, dict) or not str(item.get("title") or "").strip():
+            raise ValueError(f"entries[{i}] needs a title")
+        page = item.get("page")
+        try:
+            level = int(item.get("level", 1))
+        except (TypeError, ValueError):
+            raise ValueError(f"entries[{i}] level is not an integer") from None
+        printed = str(int(page)) if isinstance(page, (int, float)) and not isinstance(page, bool) else None
+        out.append(toc.TocEntry(str(item["title"]).strip()[:300], max(0, min(level, 6) - 1), printed))
+    return out
+
+
+async def _locate_with_model(
+    ctx: RunContext, page_text, title: str, near: int, page_count: int
+) -> int | None:
+    first, last = max(1, near - LOCATE_WINDOW), min(page_count, near + LOCATE_WINDOW)
+    text = "".join(f"<page {p}>\n{page_text(p)}\n</page {p}>\n" for p in range(first, last + 1))
+
+    def validate(data: Any) -> int | None:
+        if not isinstance(data, dict) or "page" not in data:
+            raise ValueError('expected {"page": N} or {"page": null}')
+        page = data["page"]
+        if page is None:
+            return None
+        if not isinstance(page, int) or not first <= page <= last:
+            raise ValueError(f"page must be an integer from {first} to {last}, or null")
+        return page
+
+    llm = await ctx.get_llm()
+    return await ask_json(
+        llm,
+        prompts.locate_title(text, title),
+        doc=ctx.doc_id,
+        purpose=f"locate {title[:40]}",
+        schema=prompts.LOCATE_SCHEMA,
+        validate=validate,
+    )
+
+
+async def structure_from_toc(ctx: RunContext, doc) -> list[Entry] | None:
+    """Entries from a printed table of contents, placed on physical pages; None when there is none."""
+    page_text, count = doc.page_text, doc.page_count
+    found = toc.find_toc_pages(page_text, count, ctx.settings.toc_check_pages)
+    if found is None:
+        return None
+    if not found.sure:
+        llm = await ctx.get_llm()
+        confirmed = await ask_json(
+            llm,
+            prompts.is_contents_page(page_text(found.pages[0])),
+            doc=ctx.doc_id,
+            purpose=f"confirm contents on p{found.pages[0]}",
+            schema=prompts.TOC_CHECK_SCHEMA,
+            validate=_bool_reply,
+        )
+        if not confirmed:
+            return None
+    running = toc.running_lines(page_text, range(1, min(count, 30) + 1))
+    contents = "\n".join(toc.strip_running(page_text(p), running) for p in found.pages)
+    entries = toc.parse_toc(contents)
+    ctx.facts["toc_pages"] = found.pages
+    ctx.facts["toc_parsed_by"] = "rules"
+    if len(entries) < 3:
+        llm = await ctx.get_llm()
+        read = await ask_json(
+            llm,
+            prompts.read_contents(contents),
+            doc=ctx.doc_id,
+            purpose="read contents",
+            schema=prompts.TOC_ENTRIES_SCHEMA,
+            validate=_toc_reply,
+        )
+        if read and len(read) >= len(entries):
+            entries = read
+            ctx.facts["toc_parsed_by"] = "model"
+    if not entries:
+        return None
+    return await place_entries(ctx, doc, entries, set(found.pages))
+
+
+async def place_entries(
+    ctx: RunContext, doc, entries: list[toc.TocEntry], toc_pages: set[int]
+) -> list[Entry]:
+    """Printed page numbers to physical pages: labels, then the common offset, then search, then model."""
+    page_text, count = doc.page_text, doc.page_count
+    by_label = toc.map_by_labels(entries, doc.page_labels)
+    offset = toc.page_offset(entries, page_text, count, toc_pages)
+    roman = toc.roman_offset(entries, page_text, count, toc_pages)
+    ctx.facts["page_offset"] = offset
+    ctx.facts["mapped_by"] = "page labels" if by_label else ("offset" if offset is not None else "search")
+    searchable = {p: page_text(p) for p in range(1, count + 1) if p not in toc_pages}
+    placed: list[Entry] = []
+    beyond = unplaced = asked = 0
+    for i, entry in enumerate(entries):
+        guess: int | None = by_label.get(i)
+        if guess is None and entry.printed:
+            if entry.printed.isdigit() and offset is not None:
+                guess = int(entry.printed) + offset
+            elif not entry.printed.isdigit() and roman is not None:
+                value = toc.roman_to_int(entry.printed)
+                guess = value + roman if value else None
+        if guess is not None and guess > count:
+            beyond += 1  # an excerpt: the section is not in this file
+            continue
+        if guess is not None and title_on_page(entry.title, page_text(guess)):
+            placed.append(Entry(entry.title, entry.level, guess))
+            continue
+        near = guess if guess is not None else (placed[-1].start if placed else 1)
+        window = {p: t for p, t in searchable.items() if abs(p - near) <= LOCATE_WINDOW}
+        page = find_title(entry.title, window, near=near)
+        if page is None and guess is None:
+            page = find_title(entry.title, {p: t for p, t in searchable.items() if p >= near}, near=near)
+        if page is None:
+            asked += 1
+            page = await _locate_with_model(ctx, page_text, entry.title, near, count)
+            if page is not None and not title_on_page(entry.title, page_text(page)):
+                page = guess  # the model's page is no better than the printed one
+        if page is None:
+            page = guess
+        if page is None:
+            unplaced += 1
+            continue
+        placed.append(Entry(entry.title, entry.level, page))
+    if beyond:
+        ctx.warn(
+            f"{beyond} contents entries point past the last page ({count}); the file is probably an excerpt"
+        )
+    if unplaced:
+        ctx.warn(f"{unplaced} contents entries could not be placed on a page and were left out")
+    ctx.facts["toc_entries"] = len(entries)
+    ctx.facts["toc_entries_beyond_end"] = beyond
+    ctx.facts["titles_asked_model"] = asked
+    return placed
+
+
+async def pdf_structure(ctx: RunContext, doc) -> tuple[list[Entry], str]:
+    """Entries and their source ("outline", "toc" or "model")."""
+    if outline_covers(doc.outline, doc.page_count):
+        entries = [Entry(e.title, e.level, e.page) for e in doc.outline]
+        return entries, "outline"
+    entries = await structure_from_toc(ctx, doc)
+    if entries and len(entries) >= 2:
+        return entries, "toc"
+    entries = await structure_from_model(ctx, doc.page_text, 1, doc.page_count)
+    return entries, "model"

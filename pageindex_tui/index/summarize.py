@@ -1,0 +1,129 @@
+"""Node summaries and the document description, concurrently, with extractive fallbacks."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from ..errors import BadReply, ContextOverflow
+from ..llm.replies import strip_reasoning
+from ..llm.tokens import estimate_tokens
+from . import prompts
+from .context import RunContext
+from .tree import Node, walk
+
+SHORT_TEXT_TOKENS = 200  # a node this short is its own summary (no model call)
+SUMMARY_MAX_TOKENS = 512  # without thinking a summary needs no more
+
+
+def first_sentences(text: str, limit: int = 400) -> str:
+    """An extractive stand-in summary: the first sentences of the text, at most `limit` characters."""
+    flat = re.sub(r"\s+", " ", text).strip()
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit]
+    end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
+    return cut[: end + 1] if end > limit // 3 else cut.rsplit(" ", 1)[0] + " ..."
+
+
+def clip_to_tokens(text: str, tokens: int) -> str:
+    """Cut `text` so that its estimated size is at most `tokens`."""
+    if estimate_tokens(text) <= tokens:
+        return text
+    ratio = tokens / max(1, estimate_tokens(text))
+    return text[: int(len(text) * ratio * 0.95)]
+
+
+def _clean(text: str) -> str:
+    text = strip_reasoning(text).strip().strip('"').strip()
+    return re.sub(r"^(summary|here is (a|the) summary[^:]*)\s*:\s*", "", text, flags=re.IGNORECASE).strip()
+
+
+async def summarize_one(ctx: RunContext, node: Node, text: str) -> str:
+    """The model's summary of `text`, or the first sentences when it cannot give one."""
+    if estimate_tokens(text) < SHORT_TEXT_TOKENS:
+        ctx.facts["summaries_short_text"] = ctx.facts.get("summaries_short_text", 0) + 1
+        return re.sub(r"\s+", " ", text).strip()
+    llm = await ctx.get_llm()
+    context = llm.info.context_length if llm.info else 32768
+    settings = ctx.settings
+    answer = (
+        settings.max_output_tokens
+        if settings.thinking
+        else min(settings.max_output_tokens, SUMMARY_MAX_TOKENS)
+    )
+    budget = max(256, context - answer - 300)
+    body = clip_to_tokens(text, budget)
+    for _attempt in range(2):
+        try:
+            reply = await llm.chat(
+                prompts.summarize_node(node.title, body),
+                doc=ctx.doc_id,
+                purpose=f"summarize {node.node_id or node.title[:30]}",
+                max_tokens=answer,
+            )
+            summary = _clean(reply.text)
+            if len(summary) >= 20:
+                return summary
+            problem = "an empty or too short reply"
+        except ContextOverflow:
+            body = clip_to_tokens(body, estimate_tokens(body) // 2)
+            problem = "a context overflow"
+            continue
+        except BadReply as err:
+            problem = str(err)
+        break
+    ctx.warn(f"summary of '{node.title[:60]}' fell back to its first sentences ({problem})")
+    ctx.facts["summaries_fallback"] = ctx.facts.get("summaries_fallback", 0) + 1
+    return first_sentences(text)
+
+
+async def summarize_tree(ctx: RunContext, nodes: list[Node], text_of) -> None:
+    """Fill `summary` on every node (parents too), concurrently under the client's bound."""
+    todo = list(walk(nodes))
+    ctx.stage("summarize", len(todo))
+    done = 0
+
+    async def one(node: Node) -> None:
+        nonlocal done
+        node.summary = await summarize_one(ctx, node, text_of(node))
+        done += 1
+        ctx.progress("summarize", done, len(todo))
+
+    await asyncio.gather(*(one(n) for n in todo))
+    ctx.done("summarize", f"{len(todo)} summaries")
+
+
+def outline_text(nodes: list[Node], depth: int = 0) -> str:
+    lines = []
+    for node in nodes:
+        line = "  " * depth + f"- {node.title}"
+        if node.summary:
+            line += f": {first_sentences(node.summary, 200)}"
+        lines.append(line)
+        if node.nodes:
+            lines.append(outline_text(node.nodes, depth + 1))
+    return "\n".join(lines)
+
+
+async def describe(ctx: RunContext, nodes: list[Node]) -> str:
+    ctx.stage("describe", 1)
+    llm = await ctx.get_llm()
+    context = llm.info.context_length if llm.info else 32768
+    outline = clip_to_tokens(outline_text(nodes), max(256, context // 2))
+    answer = (
+        ctx.settings.max_output_tokens if ctx.settings.thinking else min(ctx.settings.max_output_tokens, 256)
+    )
+    try:
+        reply = await llm.chat(
+            prompts.describe_document(outline), doc=ctx.doc_id, purpose="describe document", max_tokens=answer
+        )
+        text = _clean(reply.text)
+    except (BadReply, ContextOverflow) as err:
+        text = ""
+        ctx.warn(f"document description failed: {err}")
+    if len(text) < 10:
+        text = "; ".join(n.title for n in nodes[:8])
+        ctx.warn("document description fell back to the top-level titles")
+    ctx.done("describe")
+    return text

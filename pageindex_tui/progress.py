@@ -1,0 +1,94 @@
+"""The CLI's view of a run: a Rich progress bar per document, built only from engine events."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from . import events
+
+STAGE_LABEL = {
+    "read": "reading",
+    "structure": "finding structure",
+    "verify": "verifying titles",
+    "split": "splitting large nodes",
+    "summarize": "summarizing",
+    "describe": "describing",
+    "write": "writing",
+}
+
+
+class CliProgress:
+    def __init__(self, quiet: bool = False, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
+        self.quiet = quiet or not self.console.is_terminal
+        self.progress = Progress(
+            TextColumn("{task.fields[name]}", markup=False),
+            TextColumn("[dim]{task.fields[stage]}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}", markup=False),
+            TextColumn("[dim]{task.fields[calls]} calls"),
+            TimeElapsedColumn(),
+            console=self.console,
+            disable=self.quiet,
+        )
+        self.tasks: dict[str, TaskID] = {}
+        self.calls: dict[str, int] = {}
+
+    def __enter__(self) -> CliProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(*exc)
+
+    def _task(self, doc: str) -> TaskID:
+        if doc not in self.tasks:
+            name = doc.rsplit("/", 1)[-1]
+            self.tasks[doc] = self.progress.add_task("", total=None, name=name[:40], stage="queued", calls=0)
+        return self.tasks[doc]
+
+    def handle(self, event: events.Event) -> None:
+        task = self._task(event.doc)
+        if isinstance(event, events.StageStarted):
+            self.progress.update(
+                task,
+                stage=escape(STAGE_LABEL.get(event.stage, event.stage)),
+                total=event.total or None,
+                completed=0,
+            )
+        elif isinstance(event, events.StageProgress):
+            self.progress.update(task, total=event.total, completed=event.done)
+        elif isinstance(event, events.CallFinished) and event.outcome in ("ok", "cached", "error"):
+            self.calls[event.doc] = self.calls.get(event.doc, 0) + 1
+            self.progress.update(task, calls=self.calls[event.doc])
+        elif isinstance(event, events.DocumentFinished):
+            self.progress.update(task, stage="done", total=1, completed=1)
+        elif isinstance(event, events.DocumentFailed):
+            self.progress.update(task, stage="[red]failed", total=1, completed=1)
+
+    def print_summary(self, results) -> None:
+        out = Console()
+        for result in results:
+            line = Text()
+            if result.ok:
+                run = result.run
+                llm = run.get("llm", {})
+                line.append("ok   ", style="green")
+                line.append(result.path.name)
+                line.append(
+                    f": {run.get('structure_source')}, {run.get('nodes')} nodes, depth {run.get('depth')}, "
+                    f"{run.get('titles_verified')}/{run.get('titles_total')} titles verified, "
+                    f"{llm.get('calls', 0)} LLM calls ({run.get('structure_calls', 0)} for structure, "
+                    f"{llm.get('cached_calls', 0)} cached), "
+                    f"{llm.get('prompt_tokens', 0)}+{llm.get('completion_tokens', 0)} tokens, "
+                    f"{run.get('wall_seconds')} s -> {result.structure_path}"
+                )
+            else:
+                line.append("FAIL ", style="bold red")
+                line.append(f"{result.path.name}: {result.error}")
+                if result.hint:
+                    line.append(f" ({result.hint})", style="dim")
+            out.print(line, soft_wrap=True)

@@ -1,0 +1,60 @@
+"""Shared fixtures: an isolated config/cache per test run, and the real llama-server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DOCS = ROOT / "sample_docs"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never read the user's settings or cache; never take endpoints from the environment."""
+    home = tmp_path_factory.getbasetemp() / "xdg"
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"), ("XDG_DATA_HOME", "data")):
+        monkeypatch.setenv(var, str(home / sub))
+    for var in (
+        "VLLM_ENDPOINT",
+        "VLLM_MODEL_NAME",
+        "OPENAI_API_KEY",
+        "CHATGPT_API_KEY",
+        "OPENAI_BASE_URL",
+        "OPENAI_MODEL",
+    ):
+        monkeypatch.delenv(var, raising=False)
+
+
+def _llama_server_available() -> str:
+    """Empty when the real server can run here, else why not."""
+    try:
+        from pageindex_tui.local_server import default_model, find_llama_server
+
+        find_llama_server()
+        default_model()
+    except Exception as err:  # any reason to skip is reported
+        describe = getattr(err, "describe", None)
+        return describe() if callable(describe) else str(err)
+    return ""
+
+
+@pytest.fixture(scope="session")
+def llama_server() -> Iterator[object]:
+    """A real llama-server with SmolLM2 on a free loopback port, `--metrics --parallel 4`."""
+    reason = _llama_server_available()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"llama-server is required in CI: {reason}")
+        pytest.skip(f"llama-server not available: {reason}")
+    from pageindex_tui.local_server import LocalServer
+
+    server = LocalServer(context=16384, parallel=4)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,35 @@
+"""Open a document by its suffix: .pdf through pypdf, .md / .markdown as UTF-8 text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import DocumentError, UnsupportedDocument
+from .markdown import MarkdownDocument, open_markdown
+from .pdf import PdfDocument, open_pdf
+
+__all__ = ["MARKDOWN_SUFFIXES", "PDF_SUFFIXES", "SUPPORTED_SUFFIXES", "open_document"]
+
+PDF_SUFFIXES = (".pdf",)
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+SUPPORTED_SUFFIXES = PDF_SUFFIXES + MARKDOWN_SUFFIXES
+
+
+def open_document(path: Path | str, password: str | None = None) -> PdfDocument | MarkdownDocument:
+    """Open a PDF or Markdown file; every failure is a DocumentError subclass with a hint."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise DocumentError(f"{path}: no such file", "check the path")
+    if path.is_dir():
+        raise DocumentError(
+            f"{path} is a directory, not a document", "pass a .pdf or .md file inside it instead"
+        )
+    suffix = path.suffix.lower()
+    if suffix in PDF_SUFFIXES:
+        return open_pdf(path, password)
+    if suffix in MARKDOWN_SUFFIXES:
+        return open_markdown(path)
+    raise UnsupportedDocument(
+        f"{path}: unsupported file type {suffix or '(no suffix)'!s}",
+        "only PDF (.pdf) and Markdown (.md, .markdown) documents can be indexed",
+    )

@@ -1,0 +1,271 @@
+"""PDF documents through pypdf: page count, outline, page labels and lazily extracted page text.
+
+pypdf's own log records and warnings never reach the terminal: while we call into pypdf they are
+captured into `PdfDocument.warnings`. All pypdf calls hold one module-wide lock, which also keeps
+that capture (a process-wide change to the "pypdf" logger and the warnings filters) consistent
+when several documents are read from several threads.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import re
+import threading
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdf
+from pypdf import PasswordType, PdfReader
+from pypdf.errors import DependencyError, FileNotDecryptedError
+
+from ..errors import CorruptPDF, DocumentError, EmptyDocument, EncryptedPDF, NoTextLayer, PageIndexError
+
+__all__ = ["OutlineEntry", "PdfDocument", "open_pdf"]
+
+SAMPLE_PAGES = 12  # pages looked at to decide whether a PDF has a text layer
+MIN_TEXT_CHARS = 20  # non-space characters a page needs to count as "has text"
+
+_PYPDF_LOCK = threading.RLock()
+_PYPDF_DIR = str(Path(pypdf.__file__).parent) + os.sep
+_OUR_DIR = str(Path(__file__).parent) + os.sep
+
+
+@dataclass(frozen=True)
+class OutlineEntry:
+    title: str  # cleaned: whitespace collapsed, control characters removed
+    page: int  # 1-based physical page
+    level: int  # 0 for top level, 1 for children, ...
+
+
+class _Recorder(logging.Handler):
+    def __init__(self, note: Callable[[str], None]) -> None:
+        super().__init__(logging.WARNING)
+        self._note = note
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record must not break reading
+            message = str(record.msg)
+        self._note(message)
+
+
+@contextmanager
+def _quiet_pypdf(note: Callable[[str], None]) -> Iterator[None]:
+    """Hold the pypdf lock; route pypdf's log records and warnings to `note` instead of the terminal."""
+    with _PYPDF_LOCK:
+        logger = logging.getLogger("pypdf")
+        handler = _Recorder(note)
+        propagate = logger.propagate
+        logger.addHandler(handler)
+        logger.propagate = False
+        caught: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                yield
+        finally:
+            logger.removeHandler(handler)
+            logger.propagate = propagate
+            for item in caught:
+                if item.filename.startswith((_PYPDF_DIR, _OUR_DIR)):
+                    note(str(item.message))
+                else:  # someone else's warning, raised meanwhile: hand it back untouched
+                    warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def clean_title(raw: object) -> str:
+    """Collapse whitespace; drop NUL, control and invisible format characters from an outline title."""
+    if raw is None:
+        return ""
+    text = raw.decode("latin-1") if isinstance(raw, bytes) else str(raw)
+    text = _CONTROL.sub(" ", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # BOMs, zero-width marks
+    return " ".join(text.split())
+
+
+def sample_pages(page_count: int, samples: int = SAMPLE_PAGES) -> list[int]:
+    """Up to `samples` 1-based page numbers spread evenly over the document, first and last included."""
+    if page_count <= samples:
+        return list(range(1, page_count + 1))
+    return sorted({1 + round(i * (page_count - 1) / (samples - 1)) for i in range(samples)})
+
+
+def _has_text(text: str) -> bool:
+    return sum(1 for ch in text if not ch.isspace()) >= MIN_TEXT_CHARS
+
+
+class PdfDocument:
+    """An opened PDF. Build it with `open_pdf`; page text is extracted on first use and cached."""
+
+    kind = "pdf"
+
+    def __init__(self, path: Path | str, password: str | None = None) -> None:
+        self.path = Path(path)
+        self.name = self.path.name
+        self.warnings: list[str] = []
+        self._text: dict[int, str] = {}
+        self._reader: PdfReader
+        self.page_count: int
+        self._open(password)  # sets _reader and page_count
+        with self._capture("outline"):
+            self.outline: list[OutlineEntry] = self._read_outline()
+        with self._capture("page labels"):
+            self.page_labels: list[str] | None = self._read_labels()
+
+    # --- opening ----------------------------------------------------------------------------
+    def _open(self, password: str | None) -> None:
+        where = str(self.path)
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            raise DocumentError(f"{where}: no such file", "check the path") from None
+        except IsADirectoryError:
+            raise DocumentError(f"{where} is a directory, not a PDF file", "pass a .pdf file") from None
+        except OSError as err:
+            raise DocumentError(
+                f"cannot read {where}: {err.strerror or err}", "check the file's permissions"
+            ) from err
+        try:
+            with self._capture("open"):
+                reader = PdfReader(io.BytesIO(data), strict=False)
+                if reader.is_encrypted:
+                    self._decrypt(reader, password)
+                page_count = len(reader.pages)
+        except PageIndexError:
+            raise
+        except DependencyError as err:
+            raise EncryptedPDF(
+                f"{where} is encrypted with a method that needs an extra package: {err}",
+                "install it with `pip install cryptography`, or pass a decrypted copy",
+            ) from err
+        except FileNotDecryptedError as err:
+            raise EncryptedPDF(f"{where} is password-protected", "pass its password with --password") from err
+        except Exception as err:  # pypdf raises many kinds on damaged files; KeyboardInterrupt passes
+            raise CorruptPDF(
+                f"{where} is not a readable PDF ({type(err).__name__}: {err})",
+                "the file may be truncated, damaged or not a PDF at all; re-download or re-export it",
+            ) from err
+        self.page_count = page_count
+        if page_count == 0:
+            raise EmptyDocument(f"{where} has no pages", "check that this is the PDF you meant")
+        self._reader = reader
+        self._check_text_layer()
+
+    def _decrypt(self, reader: PdfReader, password: str | None) -> None:
+        for candidate in ([password] if password else []) + [""]:
+            if reader.decrypt(candidate) != PasswordType.NOT_DECRYPTED:
+                return
+        if password:
+            raise EncryptedPDF(f"wrong password for {self.path}", "check the password given with --password")
+        raise EncryptedPDF(f"{self.path} is password-protected", "pass its password with --password")
+
+    def _check_text_layer(self) -> None:
+        sampled = sample_pages(self.page_count)
+        for page in sampled:
+            if _has_text(self._extract(page)):
+                return
+        raise NoTextLayer(
+            f"{self.path} has no text layer (none of the {len(sampled)} pages checked has text)",
+            f"it looks scanned; OCR it first, e.g. `ocrmypdf {self.name} {self.path.stem}_ocr.pdf`",
+        )
+
+    # --- pypdf access -------------------------------------------------------------------------
+    def _note(self, context: str) -> Callable[[str], None]:
+        def note(message: str) -> None:
+            line = f"{context}: {' '.join(message.split())}"
+            if line not in self.warnings:
+                self.warnings.append(line)
+
+        return note
+
+    def _capture(self, context: str) -> AbstractContextManager[None]:
+        return _quiet_pypdf(self._note(context))
+
+    def _extract(self, page: int) -> str:
+        """Text of a 1-based page, extracted once; failures give "" and a warning."""
+        with _PYPDF_LOCK:
+            if page in self._text:
+                return self._text[page]
+            text = ""
+            try:
+                with self._capture(f"page {page}"):
+                    text = self._reader.pages[page - 1].extract_text() or ""
+            except Exception as err:  # a damaged page must not stop the document
+                self._note(f"page {page}")(f"text could not be extracted ({type(err).__name__}: {err})")
+            text = text.replace("\x00", "")
+            self._text[page] = text
+            return text
+
+    def _read_outline(self) -> list[OutlineEntry]:
+        try:
+            items = self._reader.outline
+        except Exception as err:
+            self._note("outline")(f"the outline could not be read ({type(err).__name__}: {err}); ignored")
+            return []
+        entries: list[OutlineEntry] = []
+        self._walk_outline(items, 0, entries)
+        return entries
+
+    def _walk_outline(self, items: list, level: int, entries: list[OutlineEntry]) -> None:
+        note = self._note("outline")
+        for item in items:
+            if isinstance(item, list):
+                self._walk_outline(item, level + 1, entries)
+                continue
+            title = clean_title(getattr(item, "title", None)) or "Untitled"
+            try:
+                index = self._reader.get_destination_page_number(item)
+            except Exception as err:
+                index, why = None, f"{type(err).__name__}: {err}"
+            else:
+                why = "its destination is missing"
+            if index is not None and not 0 <= index < self.page_count:
+                index, why = None, f"page {index + 1} does not exist"
+            if index is None:
+                note(f"entry {title!r} dropped: {why}")
+                continue
+            entries.append(OutlineEntry(title=title, page=index + 1, level=level))
+
+    def _read_labels(self) -> list[str] | None:
+        try:
+            labels = [str(label) for label in self._reader.page_labels]
+        except Exception as err:
+            self._note("page labels")(f"could not be read ({type(err).__name__}: {err}); ignored")
+            return None
+        if len(labels) != self.page_count:
+            self._note("page labels")(f"{len(labels)} labels for {self.page_count} pages; ignored")
+            return None
+        if labels == [str(i + 1) for i in range(self.page_count)]:
+            return None
+        return labels
+
+    # --- public -------------------------------------------------------------------------------
+    def page_text(self, page: int) -> str:
+        """Text of 1-based physical `page`; "" (and a warning) for a page out of range or unreadable."""
+        if not isinstance(page, int) or not 1 <= page <= self.page_count:
+            self._note("page_text")(f"page {page} is out of range 1-{self.page_count}")
+            return ""
+        return self._extract(page)
+
+    def pages_text(self, start: int, end: int) -> str:
+        """Pages `start`..`end` (inclusive, clamped to the document), each wrapped in <page N> tags."""
+        first, last = max(1, start), min(self.page_count, end)
+        return "".join(f"<page {n}>\n{self.page_text(n)}\n</page {n}>\n" for n in range(first, last + 1))
+
+    def __repr__(self) -> str:
+        return f"PdfDocument({str(self.path)!r}, pages={self.page_count}, outline={len(self.outline)})"
+
+
+def open_pdf(path: Path | str, password: str | None = None) -> PdfDocument:
+    """Open a PDF; raises CorruptPDF, EncryptedPDF, EmptyDocument, NoTextLayer or DocumentError."""
+    return PdfDocument(path, password)

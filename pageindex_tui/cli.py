@@ -45,21 +45,26 @@ def add_server_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The app's parser: `pageindex-tui [PATH]`; subcommands have their own (see COMMANDS)."""
     parser = argparse.ArgumentParser(
         prog="pageindex-tui",
         description="Build and browse PageIndex document trees with a self-hosted LLM.",
+        epilog="commands: `pageindex-tui index --help` (index files headless)",
     )
     parser.add_argument("--version", action="version", version=f"pageindex-tui {__version__}")
     parser.add_argument("path", nargs="?", type=Path, help="folder to browse in the app (default: here)")
     parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal")
     add_server_flags(parser)
-    sub = parser.add_subparsers(dest="command")
-    index = sub.add_parser(
-        "index", help="index PDF and Markdown files headless", argument_default=argparse.SUPPRESS
+    return parser
+
+
+def build_index_parser() -> argparse.ArgumentParser:
+    index = argparse.ArgumentParser(
+        prog="pageindex-tui index", description="Index PDF and Markdown files headless."
     )
     index.add_argument("paths", nargs="+", type=Path, help="files or folders (every PDF and .md inside)")
     index.add_argument("--out", type=Path, default=Path("results"), help="output folder (default ./results)")
-    index.add_argument("--password", default=None, help="password of encrypted PDFs")
+    index.add_argument("--password", help="password of encrypted PDFs")
     index.add_argument("--toc-check-pages", type=int, help="pages searched for a printed contents (20)")
     index.add_argument("--max-pages-per-node", type=int, help="split nodes longer than this (10)")
     index.add_argument("--max-tokens-per-node", type=int, help="...and larger than this (20000)")
@@ -73,7 +78,20 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--no-cache", action="store_true", help="ignore cached model replies")
     index.add_argument("-q", "--quiet", action="store_true", help="no progress bar, summary lines only")
     add_server_flags(index)
-    return parser
+    return index
+
+
+COMMANDS = {"index": build_index_parser}
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    if argv and argv[0] in COMMANDS:
+        args = COMMANDS[argv[0]]().parse_args(argv[1:])
+        args.command = argv[0]
+    else:
+        args = build_parser().parse_args(argv)
+        args.command = None
+    return args
 
 
 def flag_values(args: argparse.Namespace) -> dict[str, Any]:
@@ -98,13 +116,13 @@ def _error(message: str, hint: str = "") -> None:
 @contextlib.contextmanager
 def maybe_local_server(args: argparse.Namespace, settings: Settings):
     """Start the embedded llama-server for --local and point the settings at it."""
-    if not getattr(args, "local", False):
+    if not args.local:
         yield settings
         return
     from .local_server import LocalServer
 
     print("Starting local llama-server ...", file=sys.stderr)
-    with LocalServer(getattr(args, "local_model", None)) as server:
+    with LocalServer(args.local_model) as server:
         print(f"Local llama-server at {server.endpoint} (model {server.model.name})", file=sys.stderr)
         yield settings.with_values("--local", endpoint=server.endpoint, model="")
 
@@ -124,7 +142,7 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
             return EXIT_USAGE
         paths.extend(found)
     with maybe_local_server(args, settings) as settings:
-        progress = CliProgress(quiet=getattr(args, "quiet", False))
+        progress = CliProgress(quiet=args.quiet)
         indexer = Indexer(settings, args.out, sink=progress.handle, password=args.password)
 
         async def main() -> list:
@@ -150,8 +168,7 @@ def run_app(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse(sys.argv[1:] if argv is None else argv)
     try:
         settings = load_settings(flag_values(args))
     except SettingsError as err:

@@ -105,13 +105,14 @@ class Indexer:
         self.password = password
         self.client_factory = client_factory
         self._client: LLMClient | None = None
+        self._stats: dict[str, CallStats] = {}
         self._lock = asyncio.Lock()
 
     async def llm(self) -> LLMClient:
         """The model connection, opened on first need (an outline-only run never opens it)."""
         async with self._lock:
             if self._client is None or self._client.info is None:
-                client = self.client_factory(self.settings, sink=self.sink, cache=self.cache)
+                client = self.client_factory(self.settings, sink=self._dispatch, cache=self.cache)
                 try:
                     await client.connect()
                 except BaseException:
@@ -119,6 +120,13 @@ class Indexer:
                     raise
                 self._client = client
             return self._client
+
+    def _dispatch(self, event: events.Event) -> None:
+        """Every event passes here: per-document figures are counted, then the front end sees it."""
+        stats = self._stats.get(event.doc)
+        if stats is not None:
+            stats.see(event)
+        self.sink(event)
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -145,13 +153,14 @@ class Indexer:
 
     async def _index(self, path: Path, doc_id: str) -> DocumentResult:
         started = time.perf_counter()
-        stats = CallStats()
+        stats = self._stats[doc_id] = CallStats()
+        try:
+            return await self._run(path, doc_id, stats, started)
+        finally:
+            self._stats.pop(doc_id, None)
 
-        def sink(event: events.Event) -> None:
-            if event.doc == doc_id:
-                stats.see(event)
-            self.sink(event)
-
+    async def _run(self, path: Path, doc_id: str, stats: CallStats, started: float) -> DocumentResult:
+        sink = self._dispatch
         ctx = RunContext(doc_id, self.settings, sink, self.llm)
         structure_path, run_path = output_paths(path, self.out_dir)
         check_writable(self.out_dir)
@@ -240,7 +249,9 @@ class Indexer:
         if not entries:
             ctx.warn("no sections found; the tree holds one node per page group")
             entries = fallback_entries(doc)
+        ctx.stage("verify", len(entries))
         verified = await asyncio.to_thread(count_verified, entries, doc.page_text)
+        ctx.done("verify", f"{verified}/{len(entries)} titles found on their pages")
         first = min(e.start for e in entries)
         if first > 1:
             entries = [Entry("Preface", 0, 1), *entries]

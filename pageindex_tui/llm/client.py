@@ -22,7 +22,7 @@ from .. import events
 from ..errors import ContextOverflow, ServerRefused
 from ..settings import FALLBACK_CONTEXT_LENGTH, Settings, sampling_for
 from .errors import HINT_MODEL, HINT_OVERFLOW, Failure, Incomplete, classify, refuses_structured, reply_room
-from .reasoning import Piece, StreamReader
+from .reasoning import START_WINDOW, Piece, StreamReader
 from .tokens import MIN_REPLY_TOKENS, TOKENS_PER_MESSAGE, estimate_tokens, fit_max_tokens, message_text
 
 if TYPE_CHECKING:
@@ -231,11 +231,8 @@ class LLMClient:
                 return self._replay(hit, doc=doc, purpose=purpose, prompt_tokens=prompt_tokens)
         reply = await self._request(messages, doc, purpose, schema, budget, prompt_tokens, sampling)
         if (
-            self.cache is not None
-            and key is not None
-            and reply.text.strip()
-            and reply.finish_reason != "length"
-        ):
+            self.cache is not None and key is not None and reply.text.strip()
+        ):  # a reply cut at max_tokens is kept too: the engine used it, and a rerun must not pay again
             self.cache.put(key, {name: getattr(reply, name) for name in CACHED})
         return reply
 
@@ -348,7 +345,7 @@ class LLMClient:
         self, kwargs: dict[str, Any], doc: str, call_id: int, prompt_tokens: int, started: float
     ) -> Reply:
         stream = await self._client.chat.completions.create(**kwargs)
-        reader, ttft = StreamReader(), None
+        reader, ttft = StreamReader(START_WINDOW if self.settings.thinking else 0), None
         try:
             async for chunk in stream:
                 pieces = reader.feed(chunk)

@@ -22,7 +22,8 @@ OPEN = "<think>"
 CLOSE = "</think>"
 
 # While nothing but whitespace has been answered we hold text back this long, waiting to see whether a
-# closing tag shows that it was reasoning all along.
+# closing tag shows that it was reasoning all along. Only while thinking is on: with thinking off no
+# block can be open, and holding text back would make short answers arrive in one piece.
 START_WINDOW = 256
 
 
@@ -160,8 +161,8 @@ class StreamReader:
     """Reads the openai SDK's chat-completion chunks: reasoning (its own field or inline tags), answer,
     finish reason and usage. Only choice 0 is read."""
 
-    def __init__(self) -> None:
-        self.splitter = ThinkSplitter()
+    def __init__(self, window: int = START_WINDOW) -> None:
+        self.splitter = ThinkSplitter(window)
         self._field: list[str] = []
         self.finish_reason: str | None = None
         self.usage: Any = None

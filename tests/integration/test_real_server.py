@@ -151,7 +151,8 @@ def test_server_killed_mid_run_then_rerun_reuses_cache(tmp_path):
         if_add_node_summary=True,
         request_timeout=60,
     )
-    doc = SAMPLE_DOCS / "serving-handbook.md"
+    doc = tmp_path / "long.md"
+    doc.write_text(long_markdown(sections=5))
     out = tmp_path / "out"
     server = LocalServer(port=port, parallel=1, context=4096).start()
     try:
@@ -199,6 +200,20 @@ def test_server_down_is_a_clear_error(tmp_path):
     with pytest.raises(ServerUnavailable) as err:
         asyncio.run(go())
     assert "127.0.0.1" in str(err.value) and err.value.hint
+
+
+def long_markdown(sections: int) -> str:
+    """Sections long enough (about 300 tokens) that each summary needs a model call."""
+    topics = ["storage", "networking", "scheduling", "monitoring", "billing", "security", "backups"]
+    parts = ["# Operations Notes\n"]
+    for i in range(sections):
+        topic = topics[i % len(topics)]
+        sentences = " ".join(
+            f"Rule {j} of {topic}: the team reviews {topic} item {j} weekly and records figure {i * 100 + j}."
+            for j in range(20)
+        )
+        parts.append(f"## {i + 1} {topic.title()}\n\n{sentences}\n")
+    return "\n".join(parts)
 
 
 def _walk(nodes):

@@ -384,13 +384,13 @@ def test_cache_hit_replays_without_a_request(tmp_path):
     assert (client.cached_calls, client.calls) == (1, 0)
 
 
-def test_truncated_replies_are_not_cached(tmp_path):
+def test_truncated_replies_are_cached_with_their_finish_reason(tmp_path):
     cache = ResponseCache(tmp_path / "cache")
     with FakeVLLM(default=lambda body: Script(answer="a long answer that will be cut")) as fake:
         first = run(fake, chat(max_tokens=2), cache=cache)
-        run(fake, chat(max_tokens=2), cache=cache)
-    assert first.finish_reason == "length"
-    assert len(fake.requests) == 2
+        second = run(fake, chat(max_tokens=2), cache=cache)
+    assert first.finish_reason == "length" and second.finish_reason == "length" and second.cached
+    assert len(fake.requests) == 1
 
 
 def test_count_tokens_uses_tokenize_and_memoises():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,11 @@ def maybe_local_server(args: argparse.Namespace, settings: Settings):
         return
     from .local_server import LocalServer
 
+    def terminate(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)  # unwinds through the `with`, which stops the server
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, terminate)
     print("Starting local llama-server ...", file=sys.stderr)
     with LocalServer(args.local_model) as server:
         print(f"Local llama-server at {server.endpoint} (model {server.model.name})", file=sys.stderr)

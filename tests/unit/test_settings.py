@@ -9,7 +9,11 @@ def test_defaults_match_pageindex(tmp_path):
     assert (s.endpoint, s.model, s.context_length, s.concurrency) == ("http://localhost:8000/v1", "", 0, 8)
     assert (s.toc_check_pages, s.max_pages_per_node, s.max_tokens_per_node) == (20, 10, 20000)
     assert (s.if_add_node_id, s.if_add_node_summary, s.if_add_doc_description, s.if_add_node_text) == (
-        True, True, False, False)
+        True,
+        True,
+        False,
+        False,
+    )
     assert s.source("endpoint") == "default"
 
 
@@ -29,16 +33,21 @@ def test_env_names_from_the_compatibility_matrix(tmp_path):
     env = {"OPENAI_BASE_URL": "http://b:1/v1", "OPENAI_MODEL": "m2", "CHATGPT_API_KEY": "k"}
     s = load_settings({}, env=env, path=tmp_path / "x.toml")
     assert (s.endpoint, s.model, s.api_key) == ("http://b:1/v1", "m2", "k")
-    s = load_settings({}, env={**env, "VLLM_MODEL_NAME": "Qwen/Qwen3-8B", "OPENAI_API_KEY": "k1"},
-                      path=tmp_path / "x.toml")
+    s = load_settings(
+        {}, env={**env, "VLLM_MODEL_NAME": "Qwen/Qwen3-8B", "OPENAI_API_KEY": "k1"}, path=tmp_path / "x.toml"
+    )
     assert (s.model, s.api_key) == ("Qwen/Qwen3-8B", "k1")
 
 
 @pytest.mark.parametrize(
     ("field", "value", "words"),
-    [("concurrency", "many", "not a whole number"), ("concurrency", 0, "at least 1"),
-     ("endpoint", "localhost:8000", "not an http(s) URL"), ("thinking", "maybe", "not yes or no"),
-     ("temperature", "3", "between 0 and 2")],
+    [
+        ("concurrency", "many", "not a whole number"),
+        ("concurrency", 0, "at least 1"),
+        ("endpoint", "localhost:8000", "not an http(s) URL"),
+        ("thinking", "maybe", "not yes or no"),
+        ("temperature", "3", "between 0 and 2"),
+    ],
 )
 def test_bad_values_name_field_value_and_source(tmp_path, field, value, words):
     with pytest.raises(SettingsError) as err:
@@ -60,7 +69,12 @@ def test_bad_file_and_bad_env_value_name_their_source(tmp_path):
 
 
 def test_sampling_follows_qwen3_guidance_and_is_never_greedy_when_thinking():
-    assert sampling_for(Settings(thinking=True)) == {"temperature": 0.6, "top_p": 0.95, "top_k": 20, "min_p": 0.0}
+    assert sampling_for(Settings(thinking=True)) == {
+        "temperature": 0.6,
+        "top_p": 0.95,
+        "top_k": 20,
+        "min_p": 0.0,
+    }
     assert sampling_for(Settings(thinking=False))["top_p"] == 0.8
     assert sampling_for(Settings(thinking=False, temperature=0.2))["temperature"] == 0.2
 

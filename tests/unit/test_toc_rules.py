@@ -47,9 +47,17 @@ def test_find_toc_pages_needs_leaders_or_heading():
 
 
 def test_offset_voted_by_titles_and_folios():
-    texts = {1: "Title", 2: CONTENTS, 3: "1 Introduction\nbody\n1", 4: "body\n2", 5: "2 Background\nbody\n3",
-             6: "body\n4", 7: "2.2 Open Problems and a Title That Wraps\nOver Two Lines\n5", 8: "x\n6",
-             9: "3 Design\n7"}
+    texts = {
+        1: "Title",
+        2: CONTENTS,
+        3: "1 Introduction\nbody\n1",
+        4: "body\n2",
+        5: "2 Background\nbody\n3",
+        6: "body\n4",
+        7: "2.2 Open Problems and a Title That Wraps\nOver Two Lines\n5",
+        8: "x\n6",
+        9: "3 Design\n7",
+    }
     entries = parse_toc(CONTENTS)
     assert page_offset(entries, texts.__getitem__, 9, {2}) == 2
 
@@ -62,7 +70,10 @@ def test_labels_map_printed_numbers_and_trivial_labels_are_ignored():
 
 def test_running_headers_are_stripped():
     words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
-    texts = {p: f"Annual Report {p}\n{words[p - 1]} starts\nbody of {words[p - 1]}\nChapter footer | {p}" for p in range(1, 9)}
+    texts = {
+        p: f"Annual Report {p}\n{words[p - 1]} starts\nbody of {words[p - 1]}\nChapter footer | {p}"
+        for p in range(1, 9)
+    }
     running = running_lines(texts.__getitem__, range(1, 9))
     assert strip_running(texts[3], running) == "charlie starts\nbody of charlie"
 
@@ -75,7 +86,10 @@ def test_title_matching_tolerates_case_wrapping_and_small_typos():
     page = "Running head 12\n2.1 DATA SOURCES\nThe data come from...\n"
     assert title_position("2.1 Data Sources", page) == 1
     assert title_opens_page("2.1 Data sources", page)
-    assert title_position("Monitoring Financial Vulnerabilties", "x\nMonitoring Financial\nVulnerabilities\n") == 1
+    assert (
+        title_position("Monitoring Financial Vulnerabilties", "x\nMonitoring Financial\nVulnerabilities\n")
+        == 1
+    )
     assert title_position("Overview", "An overview of things") is None
     assert normalize("Café — Déjà vu!") == "cafe deja vu"
 

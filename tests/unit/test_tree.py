@@ -12,10 +12,19 @@ from pageindex_tui.index.tree import (
 
 
 def test_build_tree_nests_by_level_and_ends_before_next_section():
-    entries = [Entry("1 Intro", 0, 1), Entry("2 Methods", 0, 4), Entry("2.1 Data", 1, 4),
-               Entry("2.2 Analysis", 1, 6), Entry("3 Results", 0, 9)]
+    entries = [
+        Entry("1 Intro", 0, 1),
+        Entry("2 Methods", 0, 4),
+        Entry("2.1 Data", 1, 4),
+        Entry("2.2 Analysis", 1, 6),
+        Entry("3 Results", 0, 9),
+    ]
     nodes = build_tree(entries, last=12)
-    assert [(n.title, n.start, n.end) for n in nodes] == [("1 Intro", 1, 3), ("2 Methods", 4, 8), ("3 Results", 9, 12)]
+    assert [(n.title, n.start, n.end) for n in nodes] == [
+        ("1 Intro", 1, 3),
+        ("2 Methods", 4, 8),
+        ("3 Results", 9, 12),
+    ]
     assert [(n.title, n.start, n.end) for n in nodes[1].nodes] == [("2.1 Data", 4, 5), ("2.2 Analysis", 6, 8)]
     assert count(nodes) == 5 and depth(nodes) == 2
 
@@ -45,8 +54,14 @@ def test_ids_are_preorder_and_pageindex_json_round_trips():
     nodes[0].summary = "about A"
     data = to_pageindex(nodes)
     assert data == [
-        {"title": "A", "node_id": "0000", "start_index": 1, "end_index": 2, "summary": "about A",
-         "nodes": [{"title": "A.1", "node_id": "0001", "start_index": 2, "end_index": 2}]},
+        {
+            "title": "A",
+            "node_id": "0000",
+            "start_index": 1,
+            "end_index": 2,
+            "summary": "about A",
+            "nodes": [{"title": "A.1", "node_id": "0001", "start_index": 2, "end_index": 2}],
+        },
         {"title": "B", "node_id": "0002", "start_index": 3, "end_index": 4},
     ]
     assert list(data[0]) == ["title", "node_id", "start_index", "end_index", "summary", "nodes"]
@@ -58,8 +73,15 @@ def test_markdown_json_uses_line_num_and_prefix_summary():
     parent = Node("Top", 1, 10, nodes=[Node("Leaf", 3, 10, summary="leaf")], summary="top")
     assign_ids([parent])
     data = to_pageindex([parent], markdown=True)
-    assert data == [{"title": "Top", "node_id": "0000", "line_num": 1, "prefix_summary": "top",
-                     "nodes": [{"title": "Leaf", "node_id": "0001", "line_num": 3, "summary": "leaf"}]}]
+    assert data == [
+        {
+            "title": "Top",
+            "node_id": "0000",
+            "line_num": 1,
+            "prefix_summary": "top",
+            "nodes": [{"title": "Leaf", "node_id": "0001", "line_num": 3, "summary": "leaf"}],
+        }
+    ]
 
 
 def test_node_ids_can_be_left_out():

@@ -130,7 +130,14 @@ def maybe_local_server(args: argparse.Namespace, settings: Settings):
     print("Starting local llama-server ...", file=sys.stderr)
     with LocalServer(args.local_model) as server:
         print(f"Local llama-server at {server.endpoint} (model {server.model.name})", file=sys.stderr)
-        yield settings.with_values("--local", endpoint=server.endpoint, model="")
+        local = settings.with_values("--local", endpoint=server.endpoint, model="")
+        if args.local_model is None:
+            # The bundled SmolLM2-135M cannot think and rambles: keep its replies short unless asked.
+            tiny = {"thinking": False, "max_output_tokens": 384}
+            local = local.with_values(
+                "--local default model", **{k: v for k, v in tiny.items() if local.source(k) == "default"}
+            )
+        yield local
 
 
 def run_index(args: argparse.Namespace, settings: Settings) -> int:

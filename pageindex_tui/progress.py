@@ -86,6 +86,10 @@ class CliProgress:
                     f"{llm.get('prompt_tokens', 0)}+{llm.get('completion_tokens', 0)} tokens, "
                     f"{run.get('wall_seconds')} s -> {result.structure_path}"
                 )
+                if run.get("warnings"):
+                    line.append(
+                        f" ({len(run['warnings'])} warnings in {result.run_path.name})", style="yellow"
+                    )
             else:
                 line.append("FAIL ", style="bold red")
                 line.append(f"{result.path.name}: {result.error}")

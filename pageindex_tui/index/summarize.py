@@ -52,6 +52,7 @@ async def summarize_one(ctx: RunContext, node: Node, text: str) -> str:
         if settings.thinking
         else min(settings.max_output_tokens, SUMMARY_MAX_TOKENS)
     )
+    answer = min(answer, context // 4)  # a small context still leaves most of itself for the text
     budget = max(256, context - answer - 300)
     body = clip_to_tokens(text, budget)
     for _attempt in range(2):
@@ -114,6 +115,7 @@ async def describe(ctx: RunContext, nodes: list[Node]) -> str:
     answer = (
         ctx.settings.max_output_tokens if ctx.settings.thinking else min(ctx.settings.max_output_tokens, 256)
     )
+    answer = min(answer, context // 4)
     try:
         reply = await llm.chat(
             prompts.describe_document(outline), doc=ctx.doc_id, purpose="describe document", max_tokens=answer

@@ -19,11 +19,10 @@ class RunContext:
     settings: Settings
     sink: events.EventSink
     get_llm: Callable[[], Awaitable[LLMClient]]
-    warnings: list[str] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)  # provenance for the run record
 
     def warn(self, message: str) -> None:
-        self.warnings.append(message)
+        """Recorded in the run record by the indexer, which sees every event."""
         self.sink(events.WarningEvent(self.doc_id, message))
 
     def stage(self, stage: events.Stage, total: int = 0) -> None:

@@ -45,8 +45,11 @@ class CallStats:
     def __init__(self) -> None:
         self.calls = self.cached = self.prompt = self.completion = self.reasoning = self.failed = 0
         self.ttfts: list[float] = []
+        self.warnings: list[str] = []
 
     def see(self, event: events.Event) -> None:
+        if isinstance(event, events.WarningEvent):
+            self.warnings.append(event.message)
         if not isinstance(event, events.CallFinished):
             return
         if event.outcome == "cached":
@@ -231,7 +234,7 @@ class Indexer:
             },
             "settings": self.settings.public_dict(),
             "facts": ctx.facts,
-            "warnings": ctx.warnings + list(getattr(doc, "warnings", [])),
+            "warnings": stats.warnings + list(getattr(doc, "warnings", [])),
             "wall_seconds": round(time.perf_counter() - started, 3),
         }
         atomic_write_json(structure_path, result)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import events
-from ..errors import BadReply
+from ..errors import BadReply, ContextOverflow
 
 if TYPE_CHECKING:
     from .client import LLMClient
@@ -169,7 +169,15 @@ async def ask_json(
     reason = ""
     for attempt in range(1, max(1, attempts) + 1):
         label = purpose if attempt == 1 else f"{purpose} (try {attempt})"
-        reply = await client.chat(conversation, doc=doc, purpose=label, schema=schema, max_tokens=max_tokens)
+        try:
+            reply = await client.chat(
+                conversation, doc=doc, purpose=label, schema=schema, max_tokens=max_tokens
+            )
+        except ContextOverflow:
+            if attempt == 1:
+                raise  # the caller can split its input
+            reason += " (and the retry with the error shown no longer fits the context)"
+            break
         try:
             return validate(extract_json(reply.text))
         except BadReply as err:

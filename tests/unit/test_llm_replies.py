@@ -109,3 +109,22 @@ def test_ask_json_lets_server_errors_through():
     with FakeVLLM(replies=[error(400, "bad request body")]) as fake, pytest.raises(ServerRefused):
         ask(fake, events.ignore)
     assert len(fake.requests) == 1
+
+
+def test_ask_json_gives_up_when_the_retry_no_longer_fits():
+    rambling = " ".join(f"word{i}" for i in range(400))
+    seen = []
+
+    async def go(fake):
+        settings = Settings(endpoint=fake.base_url, context_length=600, max_output_tokens=450)
+        async with LLMClient(settings, sink=seen.append) as client:
+            messages = [{"role": "user", "content": "Which pages?"}]
+            return await ask_json(
+                client, messages, doc="d.pdf", purpose="locate", schema=SCHEMA, validate=pages
+            )
+
+    with FakeVLLM(default=lambda body: Script(answer=rambling), chunk=64) as fake:
+        assert asyncio.run(go(fake)) is None
+        assert len(fake.requests) == 1  # the second try was never sent
+    warning = next(e for e in seen if isinstance(e, events.WarningEvent))
+    assert "no longer fits the context" in warning.message

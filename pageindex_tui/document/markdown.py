@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import DocumentError, EmptyDocument, UnsupportedDocument
+from ..errors import EmptyDocument, UnsupportedDocument
+from .files import read_document_bytes
 
 __all__ = ["Heading", "MarkdownDocument", "find_headings", "open_markdown"]
 
@@ -82,16 +83,7 @@ class MarkdownDocument:
 def open_markdown(path: Path | str) -> MarkdownDocument:
     """Read a Markdown file; raises EmptyDocument, UnsupportedDocument (not UTF-8) or DocumentError."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DocumentError(f"{path}: no such file", "check the path") from None
-    except IsADirectoryError:
-        raise DocumentError(f"{path} is a directory, not a Markdown file", "pass a .md file") from None
-    except OSError as err:
-        raise DocumentError(
-            f"cannot read {path}: {err.strerror or err}", "check the file's permissions"
-        ) from err
+    data = read_document_bytes(path, "Markdown", ".md")
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:

@@ -24,7 +24,8 @@ import pypdf
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
-from ..errors import CorruptPDF, DocumentError, EmptyDocument, EncryptedPDF, NoTextLayer, PageIndexError
+from ..errors import CorruptPDF, EmptyDocument, EncryptedPDF, NoTextLayer, PageIndexError
+from .files import read_document_bytes
 
 __all__ = ["OutlineEntry", "PdfDocument", "open_pdf"]
 
@@ -125,16 +126,7 @@ class PdfDocument:
     # --- opening ----------------------------------------------------------------------------
     def _open(self, password: str | None) -> None:
         where = str(self.path)
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
-            raise DocumentError(f"{where}: no such file", "check the path") from None
-        except IsADirectoryError:
-            raise DocumentError(f"{where} is a directory, not a PDF file", "pass a .pdf file") from None
-        except OSError as err:
-            raise DocumentError(
-                f"cannot read {where}: {err.strerror or err}", "check the file's permissions"
-            ) from err
+        data = read_document_bytes(self.path, "PDF", ".pdf")
         try:
             with self._capture("open"):
                 reader = PdfReader(io.BytesIO(data), strict=False)

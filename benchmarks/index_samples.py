@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import sys
 import tempfile
 from pathlib import Path
 
@@ -33,9 +34,22 @@ def main() -> None:
     parser.add_argument("--thinking", default="no")
     parser.add_argument("--max-output-tokens", type=int, default=256)
     parser.add_argument("--summaries", default="yes")
+    parser.add_argument(
+        "--synthetic", action="store_true", help="also generated PDFs: outline, printed contents, neither"
+    )
     args = parser.parse_args()
     docs = [d for p in args.paths for d in find_documents(p)]
     with contextlib.ExitStack() as stack:
+        if args.synthetic:
+            sys.path.insert(0, str(ROOT / "tests"))
+            import pdfgen  # the test suite's generators (needs the dev extra, fpdf2)
+
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            docs += [
+                pdfgen.make_outline_pdf(folder),
+                pdfgen.make_toc_pdf(folder),
+                pdfgen.make_plain_pdf(folder),
+            ]
         endpoint = args.endpoint
         if endpoint is None:
             endpoint = stack.enter_context(LocalServer(context=16384, parallel=4)).endpoint

@@ -117,3 +117,203 @@ class ResponseCache:
             atomic_write_json(self._path(key), value)
         except OutputError:
             pass  # a cache that cannot be written is only slower, never wrong
+
+
+# --- saved indexes ------------------------------------------------------------------------------
+# The settings that change what tree a document gets; anything else (endpoint, key, concurrency,
+# timeouts) changes only how fast it comes.
+TREE_SETTINGS = (
+    "model",
+    "thinking",
+    "temperature",
+    "context_length",
+    "max_output_tokens",
+    "toc_check_pages",
+    "max_pages_per_node",
+    "max_tokens_per_node",
+    "if_add_node_id",
+    "if_add_node_summary",
+    "if_add_doc_description",
+    "if_add_node_text",
+)
+ENTRY_FILE = "entry.json"
+PATHS_FILE = "paths.json"
+MAX_REMEMBERED_PATHS = 5000
+
+
+def file_digest(path: Path, chunk: int = 1 << 20) -> str:
+    """The SHA-256 of a file's content (hex); raises OSError when it cannot be read."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def tree_settings(settings: Any) -> dict[str, Any]:
+    """The settings that shape a tree, as plain data."""
+    return {name: getattr(settings, name) for name in TREE_SETTINGS}
+
+
+def tree_settings_key(settings: Any) -> str:
+    blob = json.dumps(tree_settings(settings), sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+class LibraryEntry:
+    """One saved index: a document's content, the settings that shaped its tree, the files written."""
+
+    def __init__(self, folder: Path, meta: dict[str, Any]) -> None:
+        self.folder = Path(folder)
+        self.meta = meta
+        self.digest: str = str(meta.get("digest", ""))
+        self.settings_key: str = str(meta.get("settings_key", ""))
+        self.source: str = str(meta.get("source", ""))
+        self.doc_name: str = str(meta.get("doc_name", ""))
+        self.structure_path = self.folder / str(meta.get("structure_file", ""))
+        self.run_path = self.folder / str(meta.get("run_file", ""))
+        self.nodes: int = int(meta.get("nodes", 0) or 0)
+        self.structure_source: str = str(meta.get("structure_source", ""))
+        self.finished_at: str = str(meta.get("finished_at", ""))
+        self.settings: dict[str, Any] = dict(meta.get("settings") or {})
+
+    def load(self) -> dict[str, Any]:
+        """The PageIndex JSON; raises OSError or ValueError when the files are gone or damaged."""
+        data = json.loads(self.structure_path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"{self.structure_path} does not hold a PageIndex tree")
+        return data
+
+    def load_run(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.run_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def __repr__(self) -> str:
+        return f"LibraryEntry({self.doc_name!r}, {self.digest[:12]}, {self.settings_key})"
+
+
+class Library:
+    """Finished indexes under `data_dir()/library`, keyed by file content and the tree-shaping settings.
+
+    Layout: `<root>/<digest>/<settings key>/` holds the engine's `<stem>_structure.json` and
+    `<stem>_run.json` plus `entry.json`, written last, so a folder without `entry.json` (an interrupted
+    run) is never taken for an index. `paths.json` remembers each file's size, mtime and digest so that
+    reopening the app finds indexes without reading every document again.
+    """
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root) if root else data_dir() / "library"
+        self._lock = threading.RLock()
+        self._paths: dict[str, list[Any]] | None = None
+
+    # -- file digests, remembered by path ------------------------------------------------------
+    def _load_paths(self) -> dict[str, list[Any]]:
+        if self._paths is None:
+            try:
+                data = json.loads((self.root / PATHS_FILE).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                data = {}
+            self._paths = data if isinstance(data, dict) else {}
+        return self._paths
+
+    def known_digest(self, path: Path) -> str | None:
+        """The digest remembered for `path` if the file has not changed since (no reading)."""
+        path = Path(path).resolve()
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        with self._lock:
+            memo = self._load_paths().get(str(path))
+        if memo and len(memo) == 3 and memo[0] == stat.st_size and memo[1] == stat.st_mtime_ns:
+            return str(memo[2])
+        return None
+
+    def digest(self, path: Path) -> str:
+        """The file's content digest, from memory when size and mtime are unchanged; raises OSError."""
+        path = Path(path).resolve()
+        known = self.known_digest(path)
+        if known:
+            return known
+        stat = path.stat()
+        value = file_digest(path)
+        with self._lock:
+            paths = self._load_paths()
+            paths.pop(str(path), None)
+            paths[str(path)] = [stat.st_size, stat.st_mtime_ns, value]
+            while len(paths) > MAX_REMEMBERED_PATHS:
+                paths.pop(next(iter(paths)))
+            try:
+                atomic_write_json(self.root / PATHS_FILE, paths)
+            except OutputError:
+                pass  # only slower next time
+        return value
+
+    # -- entries -------------------------------------------------------------------------------
+    def folder_for(self, digest: str, settings: Any) -> Path:
+        """Where the index of this content with these settings lives (the engine's out folder)."""
+        return self.root / digest / tree_settings_key(settings)
+
+    def _read_entry(self, folder: Path) -> LibraryEntry | None:
+        try:
+            meta = json.loads((folder / ENTRY_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(meta, dict):
+            return None
+        entry = LibraryEntry(folder, meta)
+        return entry if entry.structure_path.is_file() else None
+
+    def entries_for(self, digest: str) -> list[LibraryEntry]:
+        """Every saved index of this content, newest first."""
+        try:
+            folders = [p for p in (self.root / digest).iterdir() if p.is_dir()]
+        except OSError:
+            return []
+        entries = [e for e in (self._read_entry(f) for f in folders) if e is not None]
+        return sorted(entries, key=lambda e: e.finished_at, reverse=True)
+
+    def find(self, digest: str, settings: Any | None = None) -> LibraryEntry | None:
+        """The index made with exactly these settings; without settings, the newest of any."""
+        if settings is not None:
+            return self._read_entry(self.folder_for(digest, settings))
+        entries = self.entries_for(digest)
+        return entries[0] if entries else None
+
+    def lookup(self, path: Path, settings: Any | None = None) -> LibraryEntry | None:
+        """`find` for a file on disk; None when it cannot be read or has no index."""
+        try:
+            digest = self.digest(path)
+        except OSError:
+            return None
+        return self.find(digest, settings)
+
+    def save(
+        self,
+        path: Path,
+        digest: str,
+        settings: Any,
+        structure_path: Path,
+        run_path: Path,
+        run: dict[str, Any] | None = None,
+    ) -> LibraryEntry:
+        """Record a finished index whose files the engine wrote into `folder_for(digest, settings)`."""
+        folder = self.folder_for(digest, settings)
+        run = run or {}
+        meta = {
+            "digest": digest,
+            "settings_key": tree_settings_key(settings),
+            "settings": tree_settings(settings),
+            "source": str(Path(path).resolve()),
+            "doc_name": str(run.get("doc_name") or Path(path).name),
+            "structure_file": Path(structure_path).name,
+            "run_file": Path(run_path).name,
+            "nodes": int(run.get("nodes", 0) or 0),
+            "structure_source": str(run.get("structure_source", "")),
+            "finished_at": str(run.get("finished_at", "")),
+        }
+        atomic_write_json(folder / ENTRY_FILE, meta)
+        return LibraryEntry(folder, meta)

@@ -209,3 +209,73 @@ def sampling_for(settings: Settings) -> dict[str, float]:
     if settings.temperature is not None:
         params["temperature"] = settings.temperature
     return params
+
+
+# --- writing the settings file --------------------------------------------------------------------
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "server": (
+        "endpoint",
+        "api_key",
+        "model",
+        "context_length",
+        "max_output_tokens",
+        "temperature",
+        "thinking",
+        "concurrency",
+        "request_timeout",
+        "max_retries",
+    ),
+    "index": (
+        "toc_check_pages",
+        "max_pages_per_node",
+        "max_tokens_per_node",
+        "if_add_node_id",
+        "if_add_node_summary",
+        "if_add_doc_description",
+        "if_add_node_text",
+        "cache",
+    ),
+}
+
+
+def is_override(source: str) -> bool:
+    """True for values that came from the environment, the command line or --local: never saved."""
+    return source.startswith("environment") or source in ("command line", "--local")
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write the settings to the TOML file (mode 0600), in [server] and [index] tables.
+
+    Values that came from the environment or the command line are not written: the file keeps what it
+    had for them. Defaults the file never held are left out; `temperature = None` (auto) is left out.
+    """
+    import tomli_w
+
+    from .library import atomic_write_text
+
+    path = config_path() if path is None else Path(path)
+    try:
+        existing = read_file(path)
+    except SettingsError:
+        existing = {}
+    values: dict[str, Any] = {}
+    for name in FIELD_NAMES:
+        source = settings.source(name)
+        if is_override(source):
+            if name in existing:
+                values[name] = existing[name]
+            continue
+        value = getattr(settings, name)
+        if value is None or (source == "default" and name not in existing):
+            continue
+        values[name] = value
+    grouped = {name for names in SECTIONS.values() for name in names}
+    document: dict[str, Any] = {name: value for name, value in values.items() if name not in grouped}
+    for section, names in SECTIONS.items():
+        table = {name: values[name] for name in names if name in values}
+        if table:
+            document[section] = table
+    text = "# pageindex-tui settings (written by the app; environment variables and flags override these)\n"
+    text += tomli_w.dumps(document)
+    atomic_write_text(path, text, mode=0o600)
+    return path

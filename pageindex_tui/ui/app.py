@@ -1,0 +1,854 @@
+"""The Textual workbench: documents, the live stream of LLM calls, the tree browser and settings.
+
+Engine work runs on the engine's own thread (see `engine.py`); its events come back as `EngineBatch`
+messages and are applied here, in order, to the plain state in `state.py` and then to the widgets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from .. import events
+from ..errors import PageIndexError
+from ..index.tree import Node, count, from_pageindex
+from ..library import Library, LibraryEntry, ResponseCache, atomic_write_text
+from ..settings import Settings, config_path
+from . import export
+from .engine import EngineRunner, probe_summary
+from .keys import KEYS, SCOPES, Key, bindings, key_label
+from .literal import one_line
+from .messages import DocStatesLoaded, EngineBatch, JobUpdate
+from .prefs import load_prefs, save_prefs, user_themes_dir
+from .screens.config import ConfigScreen
+from .screens.confirm import ConfirmScreen
+from .screens.export import ExportScreen
+from .screens.help import HelpScreen
+from .state import SUFFIXES, CallBook, CallRecord, DocState
+from .themes import SHIPPED_DIR, load_themes
+from .widgets.calls import CallsTable
+from .widgets.detail import NodeDetail
+from .widgets.documents import DocumentsTree
+from .widgets.index_tree import IndexTree, NodeRef, node_at
+from .widgets.stream import FollowRequested, StreamView
+
+DEFAULT_THEME = "pageindex-dark"
+Piece = tuple[str, str]
+SCOPE_WIDGETS = {"documents": "#documents", "tree": "#tree", "calls": "#calls", "stream": "#stream"}
+PANES = {"documents": "#documents", "tree": "#tree", "stream": "#stream", "calls": "#calls"}
+
+
+@dataclass
+class LiveDoc:
+    """The tree of a document as the engine reports it (while and after indexing)."""
+
+    nodes: list[Node]
+    source: str
+    markdown: bool
+    result: dict[str, Any] | None = None
+    run: dict[str, Any] = field(default_factory=dict)
+
+
+class FilterInput(Input):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "clear", "Clear filter", show=False)]
+
+    def action_clear(self) -> None:
+        self.value = ""
+        self.app.call_later(self.app.close_filter, True)  # type: ignore[attr-defined]
+
+
+class PageIndexApp(App[int]):
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    TITLE = "pageindex-tui"
+    BINDINGS = bindings("app")
+
+    def __init__(
+        self,
+        settings: Settings,
+        path: Path,
+        *,
+        library: Library | None = None,
+        cache: ResponseCache | None = None,
+        config_file: Path | None = None,
+        prefs_file: Path | None = None,
+        theme_dirs: list[Path] | None = None,
+        probe: bool = True,
+        flush_interval: float = 0.05,
+    ) -> None:
+        super().__init__()
+        path = Path(path).expanduser().resolve()
+        self.start_file = path if path.is_file() else None
+        self.root_path = path.parent if path.is_file() else path
+        self.settings = settings
+        self.library = library or Library()
+        self.config_file = config_file or config_path()
+        self.prefs_file = prefs_file
+        self.theme_dirs = theme_dirs if theme_dirs is not None else [SHIPPED_DIR, user_themes_dir()]
+        self.probe_on_start = probe
+        self.states: dict[str, DocState] = {}
+        self.calls = CallBook()
+        self.live: dict[str, LiveDoc] = {}
+        self.current_doc: str | None = None
+        self.shown: LiveDoc | None = None  # what the tree pane shows
+        self.shown_call: int | None = None
+        self.following = True
+        self.server_problem = ""
+        self.server_info: Any = None
+        self.engine = EngineRunner(self, self.library, cache, interval=flush_interval)
+        self._opened: dict[str, Any] = {}  # the last opened document, for page text
+        self._filter_timer: Any = None
+        self._prefs: dict[str, Any] = {}
+
+    # -- layout ----------------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(Text(""), id="banner")
+        with Horizontal(id="top"):
+            with Vertical(id="documents-pane", classes="pane"):
+                yield DocumentsTree(self.root_path, self.states, id="documents")
+                yield Static(Text(""), id="doc-info")
+            with Vertical(id="tree-pane", classes="pane"):
+                hint = "filter titles · enter: keep · esc: clear"
+                yield FilterInput(placeholder=hint, id="tree-filter")
+                yield Static(Text(""), id="tree-note")
+                yield IndexTree(id="tree")
+            yield NodeDetail(id="detail")
+        with Horizontal(id="bottom"):
+            with Vertical(id="stream-pane", classes="pane"):
+                yield Static(Text(""), id="stream-head")
+                yield StreamView(id="stream")
+            with Vertical(id="calls-pane", classes="pane"):
+                yield CallsTable(id="calls")
+        with Container(id="gauges"):
+            yield Static("gauges", id="gauges-placeholder")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._load_themes()
+        self.query_one("#documents-pane").border_title = "Documents"
+        self.query_one("#tree-pane").border_title = "Tree"
+        self.query_one("#detail").border_title = "Node"
+        self.query_one("#stream-pane").border_title = "Stream"
+        self.query_one("#calls-pane").border_title = "Calls"
+        self._show_tree_note("Highlight a document to see its index.")
+        self._update_stream_head()
+        self.engine.start()
+        self.query_one("#documents", DocumentsTree).focus()
+        if self.probe_on_start:
+            self.check_server()
+
+    def on_unmount(self) -> None:
+        self.engine.stop()
+
+    # -- themes ----------------------------------------------------------------------------------------------
+    def _load_themes(self) -> None:
+        themes, problems = load_themes(self.theme_dirs)
+        for theme in themes:
+            self.register_theme(theme)
+        self._prefs = load_prefs(self.prefs_file)
+        wanted = str(self._prefs.get("theme") or DEFAULT_THEME)
+        if wanted not in self.available_themes:
+            problems.append(f"theme {wanted!r} (from {self.prefs_file or 'ui.toml'}) is not available")
+            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self.theme = wanted
+        if problems:
+            message = "Some theme files were skipped:\n" + "\n".join(problems)
+            self.notify(message, title="Themes", severity="warning", markup=False, timeout=10)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: Any) -> None:
+        name = getattr(theme, "name", str(theme))
+        if self._prefs.get("theme") != name:
+            self._prefs["theme"] = name
+            try:
+                save_prefs(self._prefs, self.prefs_file)
+            except PageIndexError as err:
+                message = f"Could not remember the theme: {err.describe()}"
+                self.notify(message, severity="warning", markup=False)
+
+    # -- command palette -------------------------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        config = isinstance(screen, ConfigScreen)
+        for key in KEYS:
+            if not key.palette or (key.scope == "config") != config:
+                continue
+            where = f"{SCOPES[key.scope]} · key {key_label(key)}"
+            yield SystemCommand(key.help, where, partial(self.run_key, key))
+
+    def run_key(self, key: Key) -> None:
+        if key.scope == "config":
+            target: Any = self.screen
+        elif key.scope == "app":
+            target = self
+        else:
+            target = self.query_one(SCOPE_WIDGETS[key.scope])
+        self.call_later(self.run_action, key.action, target)
+
+    # -- app actions -----------------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_settings(self) -> None:
+        if isinstance(self.screen, ConfigScreen):
+            return
+        self.push_screen(ConfigScreen(self.settings, self.config_file), self._settings_closed)
+
+    def _settings_closed(self, settings: Settings | None) -> None:
+        if settings is not None and settings != self.settings:
+            self.apply_settings(settings)
+
+    def apply_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self.refresh_states(list(self.states))
+        self.check_server()
+
+    def action_focus_pane(self, name: str) -> None:
+        selector = PANES.get(name)
+        if selector:
+            self.query_one(selector).focus()
+
+    async def action_quit(self) -> None:
+        await self.action_request_quit()
+
+    async def action_request_quit(self) -> None:
+        busy = self.engine.busy()
+        if not busy:
+            self.exit(0)
+            return
+        names = ", ".join(Path(doc).name for doc in busy[:3]) + (" ..." if len(busy) > 3 else "")
+        question = (
+            f"Indexing is still running ({len(busy)}: {names}).\n\n"
+            "Quit anyway? Running documents are cancelled; nothing half-written is left behind, "
+            "and indexes already finished are kept."
+        )
+        self.push_screen(ConfirmScreen(question, yes="Quit (y)", no="Keep going (n)"), self._quit_answer)
+
+    async def _quit_answer(self, answer: bool | None) -> None:
+        if answer:
+            await self.stop_engine()
+            self.exit(0)
+
+    async def stop_engine(self, timeout: float = 10.0) -> None:
+        """Cancel every job and wait for them to end (their temp files are removed as they unwind)."""
+        self.engine.cancel_all()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.engine.busy() and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        self.engine.stop()
+
+    @work(exclusive=True, group="probe", exit_on_error=False)
+    async def check_server(self) -> None:
+        client_module = await asyncio.to_thread(importlib.import_module, "pageindex_tui.llm.client")
+        client = client_module.LLMClient(self.settings.with_values("probe", max_retries=0))
+        try:
+            info = await client.connect()
+        except PageIndexError as err:
+            self.show_banner(err.message, err.hint)
+            return
+        except Exception as err:  # never a traceback on screen
+            self.show_banner(f"the model server at {self.settings.endpoint} failed: {err}", "")
+            return
+        finally:
+            await client.aclose()
+        self.server_info = info
+        self.hide_banner()
+        self.sub_title = probe_summary(info)
+
+    def action_check_server(self) -> None:
+        self.notify(f"Asking {self.settings.endpoint} ...", markup=False, timeout=2)
+        self.check_server()
+
+    def show_banner(self, message: str, hint: str) -> None:
+        self.server_problem = message
+        text = Text("⚠ Model server problem: ", style="bold")
+        text.append(one_line(message))
+        checks = hint or "is the endpoint right, is the server running?"
+        text.append(f"\n  Check: {one_line(checks)}")
+        text.append(
+            "\n  o: settings · ctrl+r: check again · outline PDFs and Markdown index without a server",
+            style="italic",
+        )
+        banner = self.query_one("#banner", Static)
+        banner.update(text)
+        banner.add_class("-visible")
+
+    def hide_banner(self) -> None:
+        self.server_problem = ""
+        self.query_one("#banner", Static).remove_class("-visible")
+
+    # -- documents -------------------------------------------------------------------------------------------
+    def state(self, path: Path | str) -> DocState:
+        key = str(path)
+        if key not in self.states:
+            self.states[key] = DocState(Path(key))
+        return self.states[key]
+
+    @on(DocumentsTree.Populated)
+    def _files_listed(self, message: DocumentsTree.Populated) -> None:
+        self.refresh_states([str(p) for p in message.paths])
+        if self.start_file is not None and any(p == self.start_file for p in message.paths):
+            target, self.start_file = self.start_file, None
+            self.call_after_refresh(self._highlight_file, target)
+
+    def _highlight_file(self, path: Path) -> None:
+        tree = self.query_one("#documents", DocumentsTree)
+        stack = [tree.root]
+        while stack:
+            node = stack.pop()
+            if node.data is not None and node.data.path == path:
+                tree.move_cursor(node)
+                return
+            stack.extend(node.children)
+
+    def refresh_states(self, docs: list[str]) -> None:
+        docs = [d for d in docs if not self.state(d).busy]
+        if docs:
+            self.scan_library(docs, self.settings)
+
+    @work(thread=True, group="library-scan", exit_on_error=False)
+    def scan_library(self, docs: list[str], settings: Settings) -> None:
+        found: dict[str, tuple[Any, bool]] = {}
+        for doc in docs:
+            exact = self.library.lookup(Path(doc), settings)
+            entry = exact or self.library.lookup(Path(doc))
+            found[doc] = (entry, exact is not None)
+        self.post_message(DocStatesLoaded(found))
+
+    def on_doc_states_loaded(self, message: DocStatesLoaded) -> None:
+        for doc, (entry, exact) in message.states.items():
+            state = self.state(doc)
+            if state.busy:
+                continue
+            state.entry, state.exact = entry, exact
+            if entry is not None:
+                state.phase, state.nodes = "indexed", entry.nodes
+            elif state.phase in ("unknown", "indexed"):
+                state.phase = "none"
+        self._docs_changed(set(message.states))
+
+    def _docs_changed(self, docs: set[str]) -> None:
+        self.query_one("#documents", DocumentsTree).refresh_paths(docs)
+        if self.current_doc in docs:
+            self._update_doc_info()
+            state = self.states.get(self.current_doc or "")
+            if state is not None and self.current_doc not in self.live and state.entry is not None:
+                if self.shown is None or not self.shown.nodes:
+                    self.load_entry(self.current_doc or "", state.entry)
+            elif state is not None and self.current_doc not in self.live and state.entry is None:
+                self._show_empty(state)
+
+    def on_tree_node_highlighted(self, event: DocumentsTree.NodeHighlighted) -> None:
+        if event.control is not self.query_one("#documents", DocumentsTree):
+            return
+        data = event.node.data
+        if data is None:
+            return
+        path = data.path
+        if path.suffix.lower() in SUFFIXES and not event.node.allow_expand:
+            self.select_document(str(path))
+        else:
+            self.query_one("#doc-info", Static).update(Text(f"{path.name}/ · a: index every file inside"))
+
+    def select_document(self, doc: str) -> None:
+        if doc == self.current_doc:
+            self._update_doc_info()
+            return
+        self.current_doc = doc
+        self._update_doc_info()
+        self.query_one("#tree-pane").border_title = f"Tree · {one_line(Path(doc).name, 60)}"
+        live = self.live.get(doc)
+        state = self.state(doc)
+        if live is not None:
+            self.show_tree(live, keep=False)
+        elif state.entry is not None:
+            self.load_entry(doc, state.entry)
+        else:
+            self._show_empty(state)
+
+    def _show_empty(self, state: DocState) -> None:
+        self.shown = None
+        tree = self.query_one("#tree", IndexTree)
+        tree.show_nodes([], keep=False)
+        if state.phase == "failed":
+            note = f"Indexing failed: {state.error}" + (f"\nCheck: {state.hint}" if state.hint else "")
+        elif state.busy:
+            note = "Indexing: the tree appears as soon as the structure is found."
+        else:
+            note = "Not indexed yet: press i in the documents pane."
+        self._show_tree_note(note)
+        self.query_one("#detail", NodeDetail).show(None)
+        self.query_one("#tree-pane").border_subtitle = ""
+
+    def _show_tree_note(self, note: str) -> None:
+        widget = self.query_one("#tree-note", Static)
+        widget.update(Text(note))
+        widget.display = bool(note)
+
+    def _update_doc_info(self) -> None:
+        if self.current_doc is None:
+            return
+        self.query_one("#doc-info", Static).update(Text(self.state(self.current_doc).describe()))
+
+    @work(thread=True, group="load-entry", exclusive=True, exit_on_error=False)
+    def load_entry(self, doc: str, entry: LibraryEntry) -> None:
+        try:
+            result = entry.load()
+        except (OSError, ValueError) as err:
+            message = f"Cannot read the saved index: {err}"
+            self.call_from_thread(self.notify, message, severity="error", markup=False)
+            return
+        markdown = Path(doc).suffix.lower() != ".pdf"
+        nodes = from_pageindex(result.get("structure") or [])
+        live = LiveDoc(nodes, entry.structure_source, markdown, result)
+        self.call_from_thread(self._entry_loaded, doc, live)
+
+    def _entry_loaded(self, doc: str, live: LiveDoc) -> None:
+        if doc == self.current_doc and doc not in self.live:
+            self.show_tree(live, keep=False)
+
+    def show_tree(self, live: LiveDoc, keep: bool = True) -> None:
+        self.shown = live
+        tree = self.query_one("#tree", IndexTree)
+        tree.show_nodes(live.nodes, live.markdown, keep=keep)
+        self._show_tree_note("" if live.nodes else "No sections yet.")
+        self._update_tree_subtitle()
+
+    def _update_tree_subtitle(self) -> None:
+        live, tree = self.shown, self.query_one("#tree", IndexTree)
+        if live is None:
+            return
+        parts = [f"{count(live.nodes)} nodes"]
+        if live.source:
+            parts.append(live.source)
+        if tree.query_text:
+            parts.append(f"filter “{one_line(tree.query_text, 30)}”: {tree.matches} matches")
+        self.query_one("#tree-pane").border_subtitle = " · ".join(parts)
+
+    # -- document actions ------------------------------------------------------------------------------------
+    @on(DocumentsTree.ActionRequested)
+    def _documents_action(self, message: DocumentsTree.ActionRequested) -> None:
+        path, action = message.path, message.action
+        if action == "cancel_all":
+            cancelled = self.engine.cancel_all()
+            self.notify(f"Cancelling {cancelled} document(s)." if cancelled else "Nothing is running.")
+            return
+        if path is None:
+            self.notify("Highlight a file or a folder first.", severity="warning")
+            return
+        if action == "cancel":
+            targets = [d for d in self.engine.busy() if path.is_dir() and d.startswith(str(path) + "/")]
+            targets = targets if path.is_dir() else [str(path)]
+            cancelled = sum(self.engine.cancel(d) for d in targets)
+            name = one_line(path.name)
+            note = f"Cancelling {name}." if cancelled else f"{name} is not running."
+            self.notify(note, markup=False)
+            return
+        if action == "index_folder" or path.is_dir():
+            folder = path if path.is_dir() else path.parent
+            from ..index.pipeline import find_documents
+
+            self.index_paths(find_documents(folder), force=action == "index_force", folder=folder)
+            return
+        self.index_paths([path], force=action == "index_force")
+
+    def index_paths(self, paths: list[Path], force: bool = False, folder: Path | None = None) -> None:
+        paths = [p for p in paths if p.suffix.lower() in SUFFIXES]
+        if not paths:
+            note = f"No PDF or Markdown files in {folder}." if folder else "Nothing to index."
+            self.notify(note, markup=False)
+            return
+        queued: set[str] = set()
+        for path in paths:
+            if self.engine.submit(path, self.settings, force=force):
+                state = self.state(path)
+                state.phase, state.stage, state.done, state.total = "queued", "", 0, 0
+                state.error = state.hint = ""
+                queued.add(str(path))
+        if folder is not None:
+            self.notify(f"Queued {len(queued)} document(s) from {folder.name}/.", markup=False)
+        elif not queued:
+            self.notify(f"{one_line(paths[0].name)} is already queued.", markup=False)
+        self._docs_changed(queued)
+
+    # -- engine events ---------------------------------------------------------------------------------------
+    def on_engine_batch(self, message: EngineBatch) -> None:
+        docs: set[str] = set()
+        touched: dict[int, CallRecord] = {}
+        appends: list[tuple[str, str]] = []
+        switched = False
+        tree_dirty = False
+        for item in message.items:
+            doc = item.doc
+            if isinstance(item, (events.ReasoningDelta, events.AnswerDelta)):
+                record = self.calls.get(doc, item.call_id)
+                if record is None:
+                    continue
+                kind = "reasoning" if isinstance(item, events.ReasoningDelta) else "answer"
+                if record.serial != self.shown_call and self.following and not self._shown_streaming():
+                    self.shown_call, switched = record.serial, True  # the shown call is done or silent
+                record.add(kind, item.text)
+                record.completion_tokens += 1
+                touched[record.serial] = record
+                if record.serial == self.shown_call and not switched:
+                    appends.append((kind, item.text))
+            elif isinstance(item, events.CallStarted):
+                record = self.calls.start(doc, item.call_id, item.purpose, item.prompt_tokens)
+                touched[record.serial] = record
+                if self.following and not self._shown_streaming():
+                    self.shown_call, switched = record.serial, True
+            elif isinstance(item, events.CallFinished):
+                record = self.calls.get(doc, item.call_id)
+                if record is None:
+                    continue
+                record.phase = item.outcome
+                record.prompt_tokens = item.prompt_tokens or record.prompt_tokens
+                record.completion_tokens = item.completion_tokens or record.completion_tokens
+                record.ttft, record.seconds, record.error = item.ttft, item.seconds, item.error
+                touched[record.serial] = record
+                if self.following and record.serial == self.shown_call:
+                    target = self._streaming_call()
+                    if target is not None:
+                        self.shown_call, switched = target.serial, True
+            elif isinstance(item, JobUpdate):
+                tree_dirty |= self._job_update(item)
+                docs.add(doc)
+            else:
+                tree_dirty |= self._doc_event(item) and doc == self.current_doc
+                docs.add(doc)
+        if docs:
+            self._docs_changed(docs)
+        self._apply_calls(touched, appends, switched)
+        if tree_dirty and self.current_doc in self.live:
+            self.show_tree(self.live[self.current_doc])
+
+    def _doc_event(self, item: events.Event) -> bool:
+        """Apply a document event; True when the document's tree changed."""
+        state = self.state(item.doc)
+        markdown = Path(item.doc).suffix.lower() != ".pdf"
+        if isinstance(item, events.DocumentStarted):
+            state.phase, state.stage = "indexing", "read"
+        elif isinstance(item, events.StageStarted):
+            state.phase = "indexing"
+            state.stage, state.done, state.total = item.stage, 0, item.total
+        elif isinstance(item, events.StageProgress):
+            state.stage, state.done, state.total = item.stage, item.done, item.total
+        elif isinstance(item, events.WarningEvent):
+            state.warnings.append(item.message)
+        elif isinstance(item, events.StructureFound):
+            self.live[item.doc] = LiveDoc(from_pageindex(item.structure), item.source, markdown)
+            return True
+        elif isinstance(item, events.NodeFound):
+            return self._node_found(item, markdown)
+        elif isinstance(item, events.DocumentFinished):
+            source = str(item.run.get("structure_source", ""))
+            nodes = from_pageindex(item.result.get("structure") or [])
+            self.live[item.doc] = LiveDoc(nodes, source, markdown, item.result, item.run)
+            state.nodes = int(item.run.get("nodes", 0) or count(nodes))
+            return True
+        elif isinstance(item, events.DocumentFailed):
+            state.phase, state.error, state.hint = "failed", item.error, item.hint
+            self._maybe_server_problem(item.error, item.hint)
+        return False
+
+    def _node_found(self, item: events.NodeFound, markdown: bool) -> bool:
+        live = self.live.setdefault(item.doc, LiveDoc([], "model", markdown))
+        node = node_at(live.nodes, item.path)
+        if node is not None:
+            if (node.title, node.start, node.end, node.node_id) == (
+                item.title,
+                item.start_index,
+                item.end_index,
+                item.node_id or node.node_id,
+            ):
+                return False
+            node.title, node.start, node.end = item.title, item.start_index, item.end_index
+            node.node_id = item.node_id or node.node_id
+            return True
+        parent = node_at(live.nodes, item.path[:-1]) if len(item.path) > 1 else None
+        siblings = live.nodes if len(item.path) == 1 else (parent.nodes if parent else None)
+        if siblings is None or item.path[-1] != len(siblings):
+            return False  # out of order: the next StructureFound brings it
+        siblings.append(Node(item.title, item.start_index, item.end_index, node_id=item.node_id))
+        return True
+
+    def _job_update(self, item: JobUpdate) -> bool:
+        state = self.state(item.doc)
+        name = one_line(Path(item.doc).name, 60)
+        if item.state == "queued":
+            state.phase = "queued"
+        elif item.state == "started":
+            state.phase, state.stage, state.done, state.total = "indexing", "", 0, 0
+            state.warnings = []
+            self.live.pop(item.doc, None)
+            if item.doc == self.current_doc:
+                self._show_empty(state)
+        elif item.state in ("reused", "finished") and item.entry is not None:
+            state.phase, state.entry, state.exact, state.nodes = "indexed", item.entry, True, item.entry.nodes
+            if item.state == "reused":
+                self.notify(f"{name} is unchanged: its saved index is shown (I re-indexes).", markup=False)
+                if item.doc == self.current_doc:
+                    self.live.pop(item.doc, None)
+                    self.load_entry(item.doc, item.entry)
+            else:
+                self.notify(f"Indexed {name}: {item.entry.nodes} nodes.", markup=False)
+            return item.doc == self.current_doc and item.doc in self.live
+        elif item.state == "failed":
+            if state.phase != "failed" or not state.error:
+                state.error, state.hint = item.error, item.hint
+            state.phase = "failed"
+            self._maybe_server_problem(state.error, state.hint)
+            self.live.pop(item.doc, None)
+            if item.doc == self.current_doc:
+                self._show_empty(state)
+        elif item.state == "cancelled":
+            self.live.pop(item.doc, None)
+            state.phase = "indexed" if state.entry is not None else "cancelled"
+            self.notify(f"Cancelled {name}; nothing was written.", markup=False)
+            if item.doc == self.current_doc:
+                if state.entry is not None:
+                    self.load_entry(item.doc, state.entry)
+                else:
+                    self._show_empty(state)
+        return False
+
+    def _maybe_server_problem(self, error: str, hint: str) -> None:
+        from ..llm.errors import HINT_KEY, HINT_MODEL, HINT_START
+
+        if hint in (HINT_START, HINT_KEY, HINT_MODEL) or "model server" in error or "not served at" in error:
+            self.show_banner(error, hint)
+
+    # -- calls and stream ------------------------------------------------------------------------------------
+    def _apply_calls(self, touched: dict[int, CallRecord], appends: list[Piece], switched: bool) -> None:
+        table = self.query_one("#calls", CallsTable)
+        removed = self.calls.take_removed()
+        if removed:
+            table.drop(removed)
+        for record in touched.values():
+            if record.serial in self.calls.records:
+                table.upsert(record)
+        stream = self.query_one("#stream", StreamView)
+        if switched:
+            self._render_call(self.shown_call)
+        else:
+            for kind, text in appends:
+                stream.append(kind, text)
+        if touched:
+            self.query_one("#calls-pane").border_subtitle = f"{len(self.calls)} calls"
+            if self.following and self.shown_call is not None and not table.has_focus:
+                table.show(self.shown_call)
+            self._update_stream_head()
+
+    def _shown_streaming(self) -> bool:
+        """The call on show is running and has text: following stays on it until it ends."""
+        record = self.calls.records.get(self.shown_call) if self.shown_call is not None else None
+        return record is not None and record.phase == "running" and record.chars > 0
+
+    def _streaming_call(self) -> CallRecord | None:
+        """The newest call that is running and streaming text."""
+        for record in reversed(self.calls.records.values()):
+            if record.phase == "running" and record.chars > 0:
+                return record
+        return None
+
+    def _render_call(self, serial: int | None) -> None:
+        stream = self.query_one("#stream", StreamView)
+        stream.clear()
+        record = self.calls.records.get(serial) if serial is not None else None
+        if record is None:
+            self._update_stream_head()
+            return
+        if record.text_freed:
+            stream.note("(this call's text was dropped to bound memory)")
+        elif record.dropped:
+            stream.note(f"({record.dropped:,} earlier characters dropped)")
+        for kind, text in record.pieces:
+            stream.append(kind, text)
+        self._update_stream_head()
+
+    def _update_stream_head(self) -> None:
+        head = self.query_one("#stream-head", Static)
+        record = self.calls.records.get(self.shown_call) if self.shown_call is not None else None
+        if record is None:
+            head.update(Text("No LLM calls yet. (Outline PDFs and Markdown need none.)", style="italic"))
+            return
+        text = Text()
+        text.append(f"#{record.serial} ", style="bold")
+        text.append(one_line(Path(record.doc).name, 40))
+        text.append(" · ")
+        text.append(one_line(record.purpose, 60))
+        text.append(f" · {record.phase}")
+        text.append(" · following" if self.following else " · pinned (f: follow)", style="italic")
+        if record.error:
+            text.append(f"\n{one_line(record.error, 200)}", style="bold")
+        head.update(text)
+
+    @on(CallsTable.Picked)
+    def _call_picked(self, message: CallsTable.Picked) -> None:
+        self.following = False
+        self.shown_call = message.serial
+        self._render_call(message.serial)
+
+    @on(CallsTable.FollowRequested)
+    @on(FollowRequested)
+    def _follow(self) -> None:
+        self.following = True
+        newest = self.calls.newest
+        self.shown_call = newest.serial if newest else None
+        self._render_call(self.shown_call)
+        if newest is not None:
+            self.query_one("#calls", CallsTable).show(newest.serial)
+        self.query_one("#stream", StreamView).scroll_end(animate=False)
+
+    # -- tree pane -------------------------------------------------------------------------------------------
+    @on(IndexTree.Shown)
+    def _node_shown(self, message: IndexTree.Shown) -> None:
+        live = self.shown
+        detail = self.query_one("#detail", NodeDetail)
+        detail.show(message.ref, live.source if live else "", live.markdown if live else False)
+
+    @on(IndexTree.FilterRequested)
+    def _open_filter(self) -> None:
+        box = self.query_one("#tree-filter", FilterInput)
+        box.display = True
+        box.focus()
+
+    def close_filter(self, clear: bool) -> None:
+        box = self.query_one("#tree-filter", FilterInput)
+        tree = self.query_one("#tree", IndexTree)
+        if clear:
+            box.value = ""
+            tree.set_filter("")
+            box.display = False
+        elif not box.value:
+            box.display = False
+        self._update_tree_subtitle()
+        tree.focus()
+
+    @on(Input.Changed, "#tree-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(0.15, partial(self._apply_filter, event.value))
+
+    def _apply_filter(self, text: str) -> None:
+        tree = self.query_one("#tree", IndexTree)
+        tree.set_filter(text)
+        self._update_tree_subtitle()
+
+    @on(Input.Submitted, "#tree-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._apply_filter(event.value)
+        self.close_filter(False)
+
+    @on(IndexTree.ActionRequested)
+    def _tree_action(self, message: IndexTree.ActionRequested) -> None:
+        action = message.action
+        if action == "toggle_detail":
+            detail = self.query_one("#detail", NodeDetail)
+            detail.display = not detail.display
+            return
+        live = self.shown
+        if live is None or not live.nodes:
+            self.notify("No index is shown.", severity="warning")
+            return
+        if action == "export_json":
+            self._export("PageIndex JSON", "_structure.json")
+            return
+        if action == "export_markdown":
+            self._export("Markdown outline", "_outline.md")
+            return
+        node = self.query_one("#tree", IndexTree).cursor_node
+        ref = node.data if node is not None else None
+        if ref is None:
+            self.notify("Highlight a node first.", severity="warning")
+            return
+        if action == "copy_json":
+            text = export.node_json(ref.node, live.markdown)
+            self.copy(text, f"node {ref.node.node_id or one_line(ref.node.title, 30)} as JSON")
+        elif action in ("page_text", "copy_text"):
+            self.load_page_text(ref, copy=action == "copy_text")
+
+    def copy(self, text: str, what: str) -> None:
+        self.copy_to_clipboard(text)
+        self.notify(f"Copied {what} ({len(text):,} characters) via OSC 52.", markup=False)
+
+    def load_page_text(self, ref: NodeRef, copy: bool = False) -> None:
+        """Read the node's text from the document in a thread; show it, or copy it."""
+        doc, live = self.current_doc, self.shown
+        if doc is None or live is None:
+            return
+        detail = self.query_one("#detail", NodeDetail)
+        if not copy:
+            detail.show_text(None, "loading page text ...")
+        self._read_page_text(Path(doc), ref, live, detail, copy)
+
+    @work(thread=True, group="page-text", exclusive=True, exit_on_error=False)
+    def _read_page_text(self, doc: Path, ref: NodeRef, live: LiveDoc, detail: NodeDetail, copy: bool) -> None:
+        try:
+            text, heading = export.page_text(doc, ref.node, live.nodes, self._opened)
+        except PageIndexError as err:
+            self.call_from_thread(detail.show_text, None, f"cannot read the document: {err.describe()}")
+            return
+        except Exception as err:  # a damaged file: say so, never a traceback
+            self.call_from_thread(detail.show_text, None, f"cannot read the document: {err}")
+            return
+        if copy:
+            self.call_from_thread(self.copy, text, f"the text of {heading}")
+        self.call_from_thread(self._page_text_ready, detail, ref, text, heading)
+
+    def _page_text_ready(self, detail: NodeDetail, ref: NodeRef, text: str, heading: str) -> None:
+        if detail.ref is ref:  # the user has not moved on meanwhile
+            detail.show_text(text, heading)
+
+    def _export(self, what: str, suffix: str) -> None:
+        doc = self.current_doc
+        if doc is None or self.shown is None:
+            return
+        default = Path.cwd() / "results" / f"{Path(doc).stem}{suffix}"
+        self.push_screen(ExportScreen(what, default), partial(self._write_export, what, suffix))
+
+    def _write_export(self, what: str, suffix: str, path: Path | None) -> None:
+        live, doc = self.shown, self.current_doc
+        if path is None or live is None or doc is None:
+            return
+        result = live.result or {}
+        name = str(result.get("doc_name") or (Path(doc).stem if live.markdown else Path(doc).name))
+        if suffix.endswith(".json"):
+            text = export.result_json(name, live.nodes, live.markdown, result)
+        else:
+            text = export.markdown_outline(name, live.nodes, live.markdown)
+        try:
+            atomic_write_text(path, text)
+        except PageIndexError as err:
+            self.notify(err.describe(), severity="error", markup=False)
+            return
+        self.notify(f"Exported {what} to {path}", markup=False)
+
+
+def run(settings: Settings, path: Path, mouse: bool = True) -> int:
+    """Run the app on `path` (a folder, or a file whose folder is shown); the exit status."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        print(f"pageindex-tui: error: {path} does not exist", file=sys.stderr)
+        return 2
+    app = PageIndexApp(settings, path)
+    app.run(mouse=mouse)
+    return app.return_code or 0

@@ -1,0 +1,75 @@
+"""Turning the shown tree into files and clipboard text: PageIndex JSON, a Markdown outline, page text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..index.tree import Node, to_pageindex, walk
+
+MAX_PAGES = 50  # pages of text shown or copied for one node
+
+
+def node_json(node: Node, markdown: bool) -> str:
+    return json.dumps(to_pageindex([node], markdown=markdown)[0], indent=2, ensure_ascii=False)
+
+
+def result_json(doc_name: str, nodes: list[Node], markdown: bool, extra: dict[str, Any] | None = None) -> str:
+    data: dict[str, Any] = {"doc_name": doc_name}
+    if extra and extra.get("doc_description"):
+        data["doc_description"] = extra["doc_description"]
+    if extra and "line_count" in extra:
+        data["line_count"] = extra["line_count"]
+    data["structure"] = to_pageindex(nodes, markdown=markdown)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def markdown_outline(doc_name: str, nodes: list[Node], markdown: bool) -> str:
+    """A nested list: title, pages (or line), node id; summaries as indented quotes."""
+    lines = [f"# {doc_name}", ""]
+
+    def add(items: list[Node], depth: int) -> None:
+        for node in items:
+            where = f"line {node.start}" if markdown else _pages(node)
+            node_id = f" `{node.node_id}`" if node.node_id else ""
+            title = " ".join(node.title.split())
+            lines.append(f"{'  ' * depth}- {title} ({where}){node_id}")
+            if node.summary:
+                summary = " ".join(node.summary.split())
+                lines.append(f"{'  ' * (depth + 1)}> {summary}")
+            add(node.nodes, depth + 1)
+
+    add(nodes, 0)
+    return "\n".join(lines) + "\n"
+
+
+def _pages(node: Node) -> str:
+    return f"page {node.start}" if node.start == node.end else f"pages {node.start}-{node.end}"
+
+
+def page_text(path: Path, node: Node, nodes: list[Node], opened: dict[str, Any]) -> tuple[str, str]:
+    """The node's text from the document (blocking: run it in a thread), and a heading for it.
+
+    `opened` keeps opened documents between calls (the caller bounds it).
+    """
+    from ..document import MarkdownDocument, PdfDocument, open_document
+
+    if node.text:
+        return node.text, "text stored in the index"
+    key = str(path)
+    doc = opened.get(key)
+    if doc is None:
+        doc = open_document(path)
+        opened.clear()
+        opened[key] = doc
+    if isinstance(doc, MarkdownDocument):
+        starts = sorted({n.start for n in walk(nodes)})
+        later = [s for s in starts if s > node.start]
+        return doc.section_text(node.start, later[0] if later else None), f"lines from {node.start}"
+    assert isinstance(doc, PdfDocument)
+    first, last = max(1, node.start), min(doc.page_count, node.end, node.start + MAX_PAGES - 1)
+    parts = [f"── page {n} ──\n{doc.page_text(n)}" for n in range(first, last + 1)]
+    more = f" (first {MAX_PAGES})" if node.end - node.start + 1 > MAX_PAGES else ""
+    heading = f"page {first}" if first == last else f"pages {first}–{last}{more}"
+    return "\n".join(parts), heading

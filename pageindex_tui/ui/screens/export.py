@@ -1,0 +1,50 @@
+"""Ask where to write an export; the caller writes it (atomically)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class ExportScreen(ModalScreen[Path | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    ExportScreen { align: center middle; }
+    ExportScreen > Vertical {
+        width: 90; max-width: 95%; height: auto; border: round $primary; background: $surface;
+        padding: 1 2;
+    }
+    ExportScreen #export-error { color: $error; }
+    """
+
+    def __init__(self, what: str, default: Path) -> None:
+        super().__init__()
+        self.what, self.default = what, default
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = f"Export {self.what}"
+            yield Static(Text("Write to (enter to export, esc to cancel):"))
+            yield Input(str(self.default), id="export-path")
+            yield Static(Text(""), id="export-error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            self.query_one("#export-error", Static).update(Text("Give a file name."))
+            return
+        path = Path(text).expanduser()
+        if path.is_dir():
+            self.query_one("#export-error", Static).update(Text(f"{path} is a folder; give a file name."))
+            return
+        self.dismiss(path)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

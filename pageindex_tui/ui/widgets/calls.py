@@ -1,0 +1,110 @@
+"""The calls table: one row per LLM call (purpose, state, tokens, time to first token, seconds)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import DataTable
+
+from ..keys import bindings
+from ..literal import one_line
+from ..state import CallRecord
+
+COLUMNS = (("#", "n"), ("state", "state"), ("in", "prompt"), ("out", "completion"), ("ttft", "ttft"))
+COLUMNS += (("secs", "secs"), ("purpose", "purpose"))
+SHORT = {"running": "run", "cached": "cache", "invalid": "bad", "cancelled": "stop"}
+STATE_STYLE = {
+    "running": "bold",
+    "ok": "",
+    "cached": "dim",
+    "retry": "italic",
+    "invalid": "italic",
+    "error": "bold",
+    "cancelled": "dim",
+}
+
+
+def _number(value: int | None) -> Text:
+    return Text("" if value is None else f"{value:,}", justify="right")
+
+
+def _seconds(value: float | None) -> Text:
+    if value is None:
+        return Text("", justify="right")
+    shown = f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 100 else f"{value:.0f}"
+    return Text(shown, justify="right")
+
+
+def cells(record: CallRecord) -> list[Text]:
+    """The row of a call; everything from the model or the PDF is literal text."""
+    return [
+        Text(str(record.serial), justify="right", style="dim"),
+        Text(SHORT.get(record.phase, record.phase), style=STATE_STYLE.get(record.phase, "")),
+        _number(record.prompt_tokens),
+        _number(record.completion_tokens),
+        _seconds(record.ttft),
+        _seconds(record.seconds) if record.seconds is not None else Text("…", justify="right"),
+        Text(one_line(record.purpose, 80)),
+    ]
+
+
+class CallsTable(DataTable[Text]):
+    """Calls in the order they started; the cursor sits on the call shown unless the user moves it."""
+
+    BINDINGS = bindings("calls")
+
+    class Picked(Message):
+        def __init__(self, serial: int) -> None:
+            super().__init__()
+            self.serial = serial
+
+    class FollowRequested(Message):
+        pass
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=False)
+        self._rows: set[int] = set()
+
+    def on_mount(self) -> None:
+        for label, key in COLUMNS:
+            numeric = key in ("n", "prompt", "completion", "ttft", "secs")
+            self.add_column(Text(label, justify="right" if numeric else "left"), key=key)
+
+    def upsert(self, record: CallRecord) -> None:
+        key = str(record.serial)
+        row = cells(record)
+        if record.serial not in self._rows:
+            self._rows.add(record.serial)
+            self.add_row(*row, key=key)
+            return
+        for (_label, column), value in zip(COLUMNS, row, strict=True):
+            if column in ("n", "purpose"):
+                continue
+            self.update_cell(key, column, value, update_width=True)
+
+    def drop(self, serials: list[int]) -> None:
+        for serial in serials:
+            if serial in self._rows:
+                self._rows.discard(serial)
+                self.remove_row(str(serial))
+
+    def show(self, serial: int) -> None:
+        """Put the cursor on a call without treating it as the user's pick."""
+        if serial in self._rows:
+            index = self.get_row_index(str(serial))
+            if self.cursor_row != index:
+                self.move_cursor(row=index, animate=False, scroll=True)
+
+    def action_pick(self) -> None:
+        if self.row_count:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+            if key is not None:
+                self.post_message(self.Picked(int(key)))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.post_message(self.Picked(int(event.row_key.value)))
+
+    def action_follow(self) -> None:
+        self.post_message(self.FollowRequested())

@@ -1,0 +1,151 @@
+"""The documents pane: the folder's PDF and Markdown files, each marked with its index state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import DirectoryTree
+from textual.widgets._directory_tree import DirEntry
+from textual.widgets.tree import TreeNode
+
+from ..keys import bindings
+from ..literal import one_line
+from ..state import SUFFIXES, DocState
+
+
+class DocumentsTree(DirectoryTree):
+    BINDINGS = bindings("documents")
+    ICON_NODE_EXPANDED = "▼ "
+    ICON_NODE = "▶ "
+    ICON_FILE = ""
+    COMPONENT_CLASSES: ClassVar[set[str]] = DirectoryTree.COMPONENT_CLASSES | {
+        "documents--queued",
+        "documents--indexing",
+        "documents--indexed",
+        "documents--failed",
+        "documents--cancelled",
+        "documents--none",
+    }
+    DEFAULT_CSS = """
+    DocumentsTree > .documents--queued { color: $accent; text-style: italic; }
+    DocumentsTree > .documents--indexing { color: $warning; text-style: bold; }
+    DocumentsTree > .documents--indexed { color: $success; }
+    DocumentsTree > .documents--failed { color: $error; }
+    DocumentsTree > .documents--cancelled { color: $warning; }
+    DocumentsTree > .documents--none { color: $secondary; }
+    """
+
+    class Populated(Message):
+        """Files appeared in a folder the tree loaded."""
+
+        def __init__(self, paths: list[Path]) -> None:
+            super().__init__()
+            self.paths = paths
+
+    class ActionRequested(Message):
+        def __init__(self, action: str, path: Path | None) -> None:
+            super().__init__()
+            self.action = action
+            self.path = path
+
+    def __init__(self, path: Path, states: dict[str, DocState], *, id: str | None = None) -> None:
+        super().__init__(path, id=id)
+        self.root.label = Text(f"{Path(path).name or path}/")
+        self.guide_depth = 2
+        self.states = states
+        self.loaded_once = False
+
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        """Folders and PDF/Markdown files; no hidden entries. Runs in a thread: no widget access."""
+        out = []
+        for path in paths:
+            if path.name.startswith("."):
+                continue
+            if path.suffix.lower() in SUFFIXES or self._safe_is_dir(path):
+                out.append(path)
+        return out
+
+    def process_label(self, label: str | Text) -> Text:
+        return Text(one_line(label)) if isinstance(label, str) else label
+
+    def render_label(self, node: TreeNode[DirEntry], base_style: Style, style: Style) -> Text:
+        label = super().render_label(node, base_style, style)
+        if node.data is None or node.allow_expand or not self.is_mounted:
+            return label
+        state = self.states.get(str(node.data.path))
+        badge, kind = state.badge() if state is not None else ("", "none")
+        symbol, _, detail = badge.partition(" ")
+        mark = self.get_component_rich_style(f"documents--{kind}", partial=True)
+        out = Text.assemble((f"{symbol or ' '} ", mark), label)
+        if detail:
+            out.append(f"  {detail}", style=mark)
+        return out
+
+    def _populate_node(self, node: TreeNode[DirEntry], content: Iterable[Path]) -> None:
+        content = list(content)
+        super()._populate_node(node, content)
+        self.loaded_once = True
+        files = [p for p in content if p.suffix.lower() in SUFFIXES]
+        if files:
+            self.post_message(self.Populated(files))
+
+    def refresh_paths(self, paths: set[str]) -> None:
+        """Repaint the rows of these files."""
+        if not paths:
+            return
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            if node.data is not None and str(node.data.path) in paths:
+                node.refresh()
+            stack.extend(node.children)
+
+    @property
+    def highlighted_path(self) -> Path | None:
+        node = self.cursor_node
+        return node.data.path if node is not None and node.data is not None else None
+
+    # -- actions ---------------------------------------------------------------------------------
+    def _request(self, action: str) -> None:
+        self.post_message(self.ActionRequested(action, self.highlighted_path))
+
+    def action_index(self) -> None:
+        self._request("index")
+
+    def action_index_force(self) -> None:
+        self._request("index_force")
+
+    def action_index_folder(self) -> None:
+        self._request("index_folder")
+
+    def action_cancel(self) -> None:
+        self._request("cancel")
+
+    def action_cancel_all(self) -> None:
+        self._request("cancel_all")
+
+    async def action_reload(self) -> None:
+        await self.reload()
+
+    def action_expand(self) -> None:
+        node = self.cursor_node
+        if node is not None and node.allow_expand and not node.is_expanded:
+            node.expand()
+        elif node is not None and node.children:
+            self.move_cursor(node.children[0])
+
+    def action_collapse(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and node.is_expanded:
+            node.collapse()
+        elif node.parent is not None and node.parent is not self.root:
+            self.move_cursor(node.parent)
+        elif node.parent is self.root:
+            self.move_cursor(self.root)

@@ -1,0 +1,86 @@
+"""Helpers for the app's tests: an app factory, waiting, moving the documents cursor, a good fake model."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from fakes import Script
+
+from pageindex_tui.library import Library, ResponseCache
+from pageindex_tui.settings import Settings
+from pageindex_tui.ui.app import PageIndexApp
+from pageindex_tui.ui.themes import SHIPPED_DIR
+
+SIZE = (120, 40)
+
+
+def make_app(tmp_path: Path, docs: Path, settings: Settings | None = None, **kwargs) -> PageIndexApp:
+    """The real app on `docs`, with its library, settings file and prefs under `tmp_path`."""
+    kwargs.setdefault("probe", False)
+    kwargs.setdefault("theme_dirs", [SHIPPED_DIR])
+    kwargs.setdefault("library", Library(tmp_path / "library"))
+    kwargs.setdefault("cache", ResponseCache(tmp_path / "cache", enabled=False))
+    kwargs.setdefault("config_file", tmp_path / "config.toml")
+    kwargs.setdefault("prefs_file", tmp_path / "ui.toml")
+    return PageIndexApp(settings or Settings(), docs, **kwargs)
+
+
+async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
+    """Let the app run until `predicate()` holds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await pilot.pause(0.05)
+
+
+async def docs_loaded(pilot) -> None:
+    from pageindex_tui.ui.widgets.documents import DocumentsTree
+
+    tree = pilot.app.query_one("#documents", DocumentsTree)
+    await wait_for(pilot, lambda: tree.loaded_once and len(tree.root.children) > 0, what="documents listed")
+    await pilot.pause(0.1)
+
+
+async def highlight(pilot, name: str) -> None:
+    """Move the documents cursor onto the file called `name` (with j, as a user would)."""
+    from pageindex_tui.ui.widgets.documents import DocumentsTree
+
+    tree = pilot.app.query_one("#documents", DocumentsTree)
+    tree.focus()
+    await docs_loaded(pilot)
+    await pilot.press("g")
+    for _ in range(50):
+        node = tree.cursor_node
+        if node is not None and node.data is not None and node.data.path.name == name:
+            await pilot.pause(0.05)
+            return
+        await pilot.press("j")
+    raise AssertionError(f"{name} not found in the documents pane")
+
+
+def smart_model(body: dict) -> Script:
+    """Answers each of the engine's prompts correctly, from the prompt itself (as in test_pipeline)."""
+    prompt = body["messages"][-1]["content"]
+    if "BEGINS on these pages" in prompt:
+        sections = []
+        for page, text in re.findall(r"<page (\d+)>\n(.*?)\n</page \1>", prompt, re.S):
+            first = text.strip().splitlines()[0] if text.strip() else ""
+            if first in ("Overview", "Details", "Summary"):
+                sections.append({"title": first, "level": 1, "page": int(page)})
+        return Script(answer=json.dumps({"sections": sections}), reasoning="Looking at the pages one by one.")
+    if "Write a summary" in prompt:
+        return Script(answer="This section explains its topic in detail.", reasoning="Reading the section.")
+    if "one sentence that describes" in prompt:
+        return Script(answer="A synthetic test document.")
+    if "does the section titled" in prompt:
+        return Script(answer='{"page": null}')
+    return Script(answer="{}")
+
+
+def no_temp_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.name.endswith(".tmp")]

@@ -89,3 +89,14 @@ class OutputError(PageIndexError):
 
 class LocalServerError(PageIndexError):
     """The embedded llama-server could not be started."""
+
+
+def failure_kind(err: PageIndexError) -> str:
+    """What a failed document's error is about, for front ends: server, document, output or other."""
+    if isinstance(err, (ServerUnavailable, ServerRefused)):
+        return "server"
+    if isinstance(err, DocumentError):
+        return "document"
+    if isinstance(err, OutputError):
+        return "output"
+    return "other"

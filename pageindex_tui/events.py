@@ -122,10 +122,14 @@ class DocumentFinished(Event):
     run: dict[str, Any] = field(default_factory=dict)  # the sidecar record
 
 
+FailureKind = Literal["server", "document", "output", "other"]
+
+
 @dataclass(frozen=True)
 class DocumentFailed(Event):
     error: str
     hint: str = ""
+    kind: FailureKind = "other"  # "server": the model server is down or refuses; the app shows a banner
 
 
 EventSink = Callable[[Event], None]

@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import __version__, events
 from ..document import MarkdownDocument, open_document
-from ..errors import PageIndexError
+from ..errors import PageIndexError, failure_kind
 from ..library import ResponseCache, atomic_write_json, check_writable
 from ..llm.client import LLMClient
 from ..settings import Settings
@@ -37,6 +37,7 @@ class DocumentResult:
     run: dict[str, Any] = field(default_factory=dict)
     error: str = ""
     hint: str = ""
+    kind: events.FailureKind | None = None  # set when the document failed
 
 
 class CallStats:
@@ -151,8 +152,9 @@ class Indexer:
         try:
             return await self._index(Path(path), doc_id)
         except PageIndexError as err:
-            self.sink(events.DocumentFailed(doc_id, err.message, err.hint))
-            return DocumentResult(Path(path), False, error=err.message, hint=err.hint)
+            kind = failure_kind(err)
+            self.sink(events.DocumentFailed(doc_id, err.message, err.hint, kind))
+            return DocumentResult(Path(path), False, error=err.message, hint=err.hint, kind=kind)
 
     async def _index(self, path: Path, doc_id: str) -> DocumentResult:
         started = time.perf_counter()

@@ -60,7 +60,7 @@ async def summarize_one(ctx: RunContext, node: Node, text: str) -> str:
             reply = await llm.chat(
                 prompts.summarize_node(node.title, body),
                 doc=ctx.doc_id,
-                purpose=f"summarize {node.node_id or node.title[:30]}",
+                purpose=f"summarize {node.node_id} {node.title[:40]}".replace("  ", " "),
                 max_tokens=answer,
             )
             summary = _clean(reply.text)

@@ -563,7 +563,8 @@ class PageIndexApp(App[int]):
             return True
         elif isinstance(item, events.DocumentFailed):
             state.phase, state.error, state.hint = "failed", item.error, item.hint
-            self._maybe_server_problem(item.error, item.hint)
+            if item.kind == "server":
+                self.show_banner(item.error, item.hint)
         return False
 
     def _node_found(self, item: events.NodeFound, markdown: bool) -> bool:
@@ -612,7 +613,8 @@ class PageIndexApp(App[int]):
             if state.phase != "failed" or not state.error:
                 state.error, state.hint = item.error, item.hint
             state.phase = "failed"
-            self._maybe_server_problem(state.error, state.hint)
+            if item.kind == "server":
+                self.show_banner(item.error, item.hint)
             self.live.pop(item.doc, None)
             if item.doc == self.current_doc:
                 self._show_empty(state)
@@ -626,12 +628,6 @@ class PageIndexApp(App[int]):
                 else:
                     self._show_empty(state)
         return False
-
-    def _maybe_server_problem(self, error: str, hint: str) -> None:
-        from ..llm.errors import HINT_KEY, HINT_MODEL, HINT_START
-
-        if hint in (HINT_START, HINT_KEY, HINT_MODEL) or "model server" in error or "not served at" in error:
-            self.show_banner(error, hint)
 
     # -- calls and stream ------------------------------------------------------------------------------------
     def _apply_calls(self, touched: dict[int, CallRecord], appends: list[Piece], switched: bool) -> None:

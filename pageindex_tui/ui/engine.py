@@ -20,7 +20,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import PageIndexError
+from ..errors import PageIndexError, failure_kind
 from ..library import Library, LibraryEntry, ResponseCache
 from ..settings import Settings
 from .messages import EngineBatch, Item, JobUpdate
@@ -186,7 +186,7 @@ class EngineRunner:
             self.sink(JobUpdate(doc, "cancelled"))
             raise
         except PageIndexError as err:
-            self.sink(JobUpdate(doc, "failed", error=err.message, hint=err.hint))
+            self.sink(JobUpdate(doc, "failed", error=err.message, hint=err.hint, kind=failure_kind(err)))
         except Exception as err:  # a bug must cost one row, never the app
             log.exception("indexing %s failed", doc)
             self.sink(JobUpdate(doc, "failed", error=f"internal error: {type(err).__name__}: {err}"))
@@ -207,7 +207,7 @@ class EngineRunner:
                 return
         result = await self._indexer_for(settings).index(path)
         if not result.ok:
-            self.sink(JobUpdate(doc, "failed", error=result.error, hint=result.hint))
+            self.sink(JobUpdate(doc, "failed", error=result.error, hint=result.hint, kind=result.kind))
             return
         entry = await asyncio.to_thread(self._file, path, digest, settings, result)
         self.sink(JobUpdate(doc, "finished", entry=entry))

@@ -22,6 +22,7 @@ class JobUpdate:
     entry: LibraryEntry | None = None
     error: str = ""
     hint: str = ""
+    kind: events.FailureKind | None = None  # why it failed; "server" raises the server banner
 
 
 Item = events.Event | JobUpdate

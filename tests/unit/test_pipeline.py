@@ -196,22 +196,22 @@ def test_rerun_is_served_from_the_cache(tmp_path):
 def test_corrupt_pdf_fails_cleanly_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
     result, seen = run_index(Settings(endpoint=no_server()), make_corrupt_pdf(tmp_path), out)
-    assert not result.ok and "PDF" in result.error
-    assert isinstance(seen[-1], events.DocumentFailed)
+    assert not result.ok and "PDF" in result.error and result.kind == "document"
+    assert isinstance(seen[-1], events.DocumentFailed) and seen[-1].kind == "document"
     assert not list(out.glob("*.json"))
 
 
 def test_server_down_is_reported_when_the_model_is_needed(tmp_path):
     settings = Settings(endpoint=no_server(), max_retries=0)
     result, _ = run_index(settings, make_plain_pdf(tmp_path), tmp_path / "out")
-    assert not result.ok and "127.0.0.1" in result.error and result.hint
+    assert not result.ok and "127.0.0.1" in result.error and result.hint and result.kind == "server"
 
 
 def test_unwritable_output_fails_before_any_work(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     result, seen = run_index(Settings(endpoint=no_server()), make_outline_pdf(tmp_path), blocker / "out")
-    assert not result.ok and "not writable" in result.error
+    assert not result.ok and "not writable" in result.error and result.kind == "output"
     assert not any(isinstance(e, events.DocumentStarted) for e in seen)
 
 

@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pageindex-tui",
         description="Build and browse PageIndex document trees with a self-hosted LLM.",
-        epilog="commands: `pageindex-tui index --help` (index files headless)",
+        epilog="commands: `pageindex-tui index --help` (index files headless), "
+        "`pageindex-tui doctor --help` (check GPU, server and settings)",
     )
     parser.add_argument("--version", action="version", version=f"pageindex-tui {__version__}")
     parser.add_argument("path", nargs="?", type=Path, help="folder to browse in the app (default: here)")
@@ -82,7 +83,20 @@ def build_index_parser() -> argparse.ArgumentParser:
     return index
 
 
-COMMANDS = {"index": build_index_parser}
+def build_doctor_parser() -> argparse.ArgumentParser:
+    doctor = argparse.ArgumentParser(
+        prog="pageindex-tui doctor",
+        description="Check the GPUs and the model server, compare them with the settings, and recommend a "
+        "Qwen3 model and `vllm serve` command for this GPU. Exit status 1 when something needs fixing.",
+    )
+    doctor.add_argument(
+        "--also", action="append", default=[], metavar="URL", help="another endpoint to check (repeatable)"
+    )
+    add_server_flags(doctor)
+    return doctor
+
+
+COMMANDS = {"index": build_index_parser, "doctor": build_doctor_parser}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -170,6 +184,15 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
 
 
+def run_doctor_command(args: argparse.Namespace, settings: Settings) -> int:
+    from .monitor.doctor import render_report, run_doctor
+
+    with maybe_local_server(args, settings) as settings:
+        report = asyncio.run(run_doctor(settings, endpoints=[settings.endpoint, *args.also]))
+    print(render_report(report))
+    return report.exit_code
+
+
 def run_app(args: argparse.Namespace, settings: Settings) -> int:
     try:
         from .ui.app import run as run_ui
@@ -190,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "index":
             return run_index(args, settings)
+        if args.command == "doctor":
+            return run_doctor_command(args, settings)
         return run_app(args, settings)
     except KeyboardInterrupt:
         _error("interrupted; finished documents are written, nothing is half-written")

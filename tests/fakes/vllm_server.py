@@ -4,6 +4,9 @@
         client = LLMClient(Settings(endpoint=fake.base_url))
 
 Replies come from the queue in order, then from `default(body)`. Every chat body lands in `requests`.
+For monitoring tests, these attributes may be changed while it runs: `health_status`/`health_body`/
+`health_delay` (GET /health), `metrics_status`/`metrics_body` (GET /metrics: another status, or raw text in
+place of the generated metrics) and `models_body` (raw text in place of GET /v1/models).
 Streams follow vLLM: a first chunk with role and empty content, reasoning and content chunks holding only
 the keys that are set, a final chunk with finish_reason and stop_reason, a usage chunk with no choices when
 asked for, then `data: [DONE]`, all over chunked transfer encoding.
@@ -94,6 +97,10 @@ class FakeVLLM:
         self.reasoning_field, self.structured, self.tokenize = reasoning_field, structured, tokenize
         self.old_metric_names, self.api_key, self.owned_by = old_metric_names, api_key, owned_by
         self.props, self.version = props, version
+        self.health_status, self.health_body, self.health_delay = 200, b"", 0.0
+        self.metrics_status: int = 200
+        self.metrics_body: str | None = None
+        self.models_body: str | None = None
         self.requests: list[dict[str, Any]] = []  # chat completion bodies
         self.tokenize_requests: list[dict[str, Any]] = []
         self.paths: list[str] = []  # "POST /v1/chat/completions", ... for every request
@@ -217,14 +224,16 @@ class _Handler(BaseHTTPRequestHandler):
         fake, path = self.fake, self.path.split("?")[0]
         fake.paths.append(f"GET {path}")
         if path in ("/health", "/ping"):
-            self._send(200, b"")
+            time.sleep(fake.health_delay)
+            self._send(fake.health_status, fake.health_body)
         elif path == "/version":
             self._send(200, {"version": fake.version})
         elif path == "/v1/models":
             if self._authorized():
-                self._send(200, fake.models())
+                self._send(200, fake.models() if fake.models_body is None else fake.models_body)
         elif path == "/metrics":
-            self._send(200, fake.metrics(), "text/plain; version=0.0.4; charset=utf-8")
+            text = fake.metrics() if fake.metrics_body is None else fake.metrics_body
+            self._send(fake.metrics_status, text, "text/plain; version=0.0.4; charset=utf-8")
         elif path == "/props" and fake.props is not None:
             self._send(200, fake.props)
         else:

@@ -189,7 +189,7 @@ def run_doctor_command(args: argparse.Namespace, settings: Settings) -> int:
 
     with maybe_local_server(args, settings) as settings:
         report = asyncio.run(run_doctor(settings, endpoints=[settings.endpoint, *args.also]))
-    print(render_report(report))
+    print(render_report(report), end="")
     return report.exit_code
 
 

@@ -88,6 +88,7 @@ class PageIndexApp(App[int]):
         theme_dirs: list[Path] | None = None,
         probe: bool = True,
         flush_interval: float = 0.05,
+        gauges: bool = True,
     ) -> None:
         super().__init__()
         path = Path(path).expanduser().resolve()
@@ -99,6 +100,7 @@ class PageIndexApp(App[int]):
         self.prefs_file = prefs_file
         self.theme_dirs = theme_dirs if theme_dirs is not None else [SHIPPED_DIR, user_themes_dir()]
         self.probe_on_start = probe
+        self.gauges_live = gauges  # tests turn the live GPU/server pane off for deterministic screens
         self.states: dict[str, DocState] = {}
         self.calls = CallBook()
         self.live: dict[str, LiveDoc] = {}
@@ -132,8 +134,13 @@ class PageIndexApp(App[int]):
                 yield StreamView(id="stream")
             with Vertical(id="calls-pane", classes="pane"):
                 yield CallsTable(id="calls")
-        with Container(id="gauges"):
-            yield Static("gauges", id="gauges-placeholder")
+            with Container(id="gauges", classes="pane"):
+                if self.gauges_live:
+                    from .widgets.gauges import GaugesPane
+
+                    yield GaugesPane(self.settings, id="gauges-pane")
+                else:
+                    yield Static("gauges off", id="gauges-placeholder")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -143,6 +150,7 @@ class PageIndexApp(App[int]):
         self.query_one("#detail").border_title = "Node"
         self.query_one("#stream-pane").border_title = "Stream"
         self.query_one("#calls-pane").border_title = "Calls"
+        self.query_one("#gauges").border_title = "Gauges"
         self._show_tree_note("Highlight a document to see its index.")
         self._update_stream_head()
         self.engine.start()
@@ -203,6 +211,29 @@ class PageIndexApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def _gauges(self) -> Any:
+        from .widgets.gauges import GaugesPane
+
+        panes = self.query(GaugesPane)
+        return panes.first() if panes else None
+
+    def action_toggle_gauges(self) -> None:
+        pane = self._gauges()
+        if pane is not None:
+            pane.toggle_hidden()
+
+    def action_expand_gauges(self) -> None:
+        pane = self._gauges()
+        if pane is not None:
+            pane.toggle_expanded()
+
+    def action_doctor(self) -> None:
+        from .screens.doctor import DoctorScreen
+
+        if not isinstance(self.screen, DoctorScreen):
+            pane = self._gauges()  # reuse the pane's NVML session rather than opening a second one
+            self.push_screen(DoctorScreen(self.settings, gpu_sampler=pane.gpu_sampler if pane else None))
+
     def action_settings(self) -> None:
         if isinstance(self.screen, ConfigScreen):
             return
@@ -216,8 +247,16 @@ class PageIndexApp(App[int]):
         self.settings = settings
         self.refresh_states(list(self.states))
         self.check_server()
+        pane = self._gauges()
+        if pane is not None:
+            pane.apply_settings(settings)  # watch the new endpoint
 
     def action_focus_pane(self, name: str) -> None:
+        if name == "gauges":
+            pane = self._gauges()
+            if pane is not None:
+                pane.focus_pane()
+            return
         selector = PANES.get(name)
         if selector:
             self.query_one(selector).focus()

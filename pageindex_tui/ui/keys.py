@@ -40,6 +40,10 @@ KEYS: tuple[Key, ...] = (
     Key("app", "2", "focus_pane('tree')", "Tree", "Focus the tree pane", show=False),
     Key("app", "3", "focus_pane('stream')", "Stream", "Focus the stream pane", show=False),
     Key("app", "4", "focus_pane('calls')", "Calls", "Focus the calls table", show=False),
+    Key("app", "5", "focus_pane('gauges')", "Gauges", "Focus the GPU and server gauges", show=False),
+    Key("app", "w", "toggle_gauges", "Gauges", "Hide or show the GPU and server gauges"),
+    Key("app", "W", "expand_gauges", "Big gauges", "Expand the gauges to the whole screen", show=False),
+    Key("app", "D", "doctor", "Doctor", "Check GPU, server and settings; recommend a vLLM command"),
     Key("app", "ctrl+r", "check_server", "Check server", "Ask the model server what it serves", show=False),
     Key("app", "T", "change_theme", "Theme", "Choose a theme (remembered)"),
     # documents

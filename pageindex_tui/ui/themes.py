@@ -45,6 +45,7 @@ COLOURS = (
 NUMBERS = ("luminosity_spread", "text_alpha")
 ALLOWED = {"name", "dark", "variables", *COLOURS, *NUMBERS}
 
+
 def _shipped_dir() -> Path:
     """`themes/` beside the package in a checkout, else where a regular install puts it (data-files)."""
     checkout = Path(__file__).resolve().parents[2] / "themes"

@@ -8,11 +8,16 @@ SVGs before committing them.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
+import pytest
+from fakes import FakeVLLM
 from rich.console import Console
 from textual.app import App, ComposeResult
+from textual.color import Color
 from textual.containers import Container, Horizontal
 from textual.widgets import Static
 
@@ -163,7 +168,9 @@ class GaugesApp(App[None]):
     #gauges { height: 3; border: round $panel; padding: 0 1; }
     """
 
-    def __init__(self, feed: Feed, *, endpoints: list[str] | None = None, theme: str = "textual-dark") -> None:
+    def __init__(
+        self, feed: Feed, *, endpoints: list[str] | None = None, theme: str = "textual-dark"
+    ) -> None:
         super().__init__()
         self.feed, self.endpoints, self.start_theme = feed, endpoints, theme
 
@@ -254,6 +261,7 @@ def test_snapshot_expanded(snap_compare) -> None:
 
 
 # --- behaviour --------------------------------------------------------------------------------------------
+@pytest.mark.asyncio
 async def test_cards_keep_their_lines_when_the_server_goes_down() -> None:
     """No jump, no flicker: the down card has as many lines as the up card and keeps the model."""
     app = SCENES["healthy_one_gpu"]()
@@ -271,6 +279,7 @@ async def test_cards_keep_their_lines_when_the_server_goes_down() -> None:
         assert text_of(pane).splitlines()[0] == up[0]
 
 
+@pytest.mark.asyncio
 async def test_keys_expand_and_hide() -> None:
     app = SCENES["healthy_one_gpu"]()
     async with app.run_test(size=SIZE) as pilot:
@@ -285,22 +294,30 @@ async def test_keys_expand_and_hide() -> None:
         await pilot.press("h")
         assert not strip.display  # the container goes with it, so no empty border is left
         pane.focus_pane()
+        await pilot.pause()
         assert strip.display and pane.has_focus
 
 
+@pytest.mark.asyncio
 async def test_theme_colours_follow_the_theme() -> None:
     app = SCENES["two_gpus"]()
     async with app.run_test(size=SIZE) as pilot:
         pane = app.query_one("#side-gauges", GaugesPane)
-        dark = pane._styles()
-        app.theme = "textual-light"
-        await pilot.pause()
-        light = pane._styles()
-        assert dark.ok.color != light.ok.color and dark.bad.color != light.bad.color
-        theme = app.current_theme
-        assert light.warn.color and light.warn.color.triplet.hex.lower() == theme.warning.lower()
+        for name in ("textual-dark", "nord", "textual-light"):
+            app.theme = name
+            await pilot.pause()
+            styles, theme = pane._styles(), app.current_theme
+            for got, wanted in (
+                (styles.ok, theme.success),
+                (styles.warn, theme.warning),
+                (styles.bad, theme.error),
+            ):
+                assert got.color is not None and got.color.triplet is not None
+                want = Color.parse(wanted)
+                assert max(abs(x - y) for x, y in zip(got.color.triplet, want.rgb, strict=True)) <= 2, name
 
 
+@pytest.mark.asyncio
 async def test_narrow_and_short_layouts() -> None:
     app = SCENES["two_gpus"]()
     async with app.run_test(size=SIZE):
@@ -312,3 +329,36 @@ async def test_narrow_and_short_layouts() -> None:
         cards = text_of(pane, 40, 40)
         assert "L40S" in cards and "84°C" in cards and "342/350W" in cards
         assert max(len(line) for line in cards.splitlines()) <= 40
+
+
+@pytest.mark.asyncio
+async def test_new_settings_move_the_gauges_to_the_new_endpoint() -> None:
+    """The app calls apply_settings when the user saves another endpoint: polling follows it."""
+    with FakeVLLM(model="first/model") as first, FakeVLLM(model="second/model") as second:
+        app = LiveGauges(Settings(endpoint=first.base_url))
+        async with app.run_test(size=(44, 20)) as pilot:
+            pane = app.query_one(GaugesPane)
+            await until(lambda: pane.servers[0].status.models == ("first/model",))
+            pane.apply_settings(Settings(endpoint=second.base_url))
+            await until(lambda: pane.servers[0].status.models == ("second/model",))
+            await pilot.pause()
+            assert "second/model" in text_of(pane) and "first/model" not in text_of(pane)
+            polls = len(first.paths)
+            await asyncio.sleep(0.3)
+            assert len(first.paths) == polls  # the old endpoint is no longer polled
+
+
+class LiveGauges(App[None]):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def compose(self) -> ComposeResult:
+        yield GaugesPane(self.settings, GpuSampler(FakeNVML([h100()]), proc_dir=None), interval=0.05)
+
+
+async def until(check: Callable[[], bool], seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "not true in time"
+        await asyncio.sleep(0.02)

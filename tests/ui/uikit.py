@@ -21,6 +21,7 @@ SIZE = (120, 40)
 def make_app(tmp_path: Path, docs: Path, settings: Settings | None = None, **kwargs) -> PageIndexApp:
     """The real app on `docs`, with its library, settings file and prefs under `tmp_path`."""
     kwargs.setdefault("probe", False)
+    kwargs.setdefault("gauges", False)  # no live GPU/server polling: screens stay deterministic
     kwargs.setdefault("theme_dirs", [SHIPPED_DIR])
     kwargs.setdefault("library", Library(tmp_path / "library"))
     kwargs.setdefault("cache", ResponseCache(tmp_path / "cache", enabled=False))

@@ -18,15 +18,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import textwrap
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.console import Group
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.strip import Strip
 from textual.widget import Widget
 
 from ...monitor.gpu import GIB, GpuInfo, GpuSampler, GpuSnapshot
@@ -38,8 +42,9 @@ HISTORY = 120  # samples kept for sparklines
 CARD_WIDTH = 40  # the width cards are designed for
 CARD_MIN = 30  # narrower than this: one line per item
 CARD_MAX = 56
+MIN_CARD_HEIGHT = 5  # a server card has at least this many lines
 GAP = 2
-LABEL = 5  # "util ", "mem  ", ...
+LABEL = 6  # "util  ", "tok/s ", ...
 VALUE = 11  # right-aligned figure after a bar
 SPARKS = "▁▂▃▄▅▆▇█"
 KINDS = {"vllm": "vLLM", "llamacpp": "llama.cpp", "openai-compatible": "server", "": "server"}
@@ -133,6 +138,12 @@ def short_gpu_name(name: str) -> str:
     return name.replace("NVIDIA ", "").replace("GeForce ", "").strip() or "GPU"
 
 
+def without_background(style: Style) -> Style:
+    """A component style's colour (blended for the background it is on) and attributes, but no background
+    of its own: spans never paint boxes over the pane's background."""
+    return Style(color=style.color, bold=style.bold, italic=style.italic, dim=style.dim)
+
+
 def fit(text: Text, width: int) -> Text:
     """One line of exactly `width` cells (cut with an ellipsis, or padded)."""
     line = text.copy()
@@ -174,6 +185,7 @@ class ServerView:
     status: ServerStatus
     generation: deque[float]
     delay: float = 0.0
+    polls: int = 0
     ttft: float | None = None  # last known (kept while idle)
     itl: float | None = None
     prompt_tps: float | None = None
@@ -231,36 +243,61 @@ class GaugesPane(Widget, can_focus=True):
         self._own_sampler = gpu_sampler is None
         self.gpu_sampler = gpu_sampler if gpu_sampler is not None else GpuSampler()
         self.endpoints = list(endpoints) if endpoints else [settings.endpoint]
-        self.monitors = [
-            ServerMonitor(
-                endpoint,
-                api_key=settings.api_key,
-                interval=interval,
-                timeout=timeout,
-                max_backoff=max_backoff,
-            )
-            for endpoint in self.endpoints
-        ]
+        self.timeout, self.max_backoff = timeout, max_backoff
+        self.monitors = self._monitors()
         self.poll = poll
         self.gpus: GpuSnapshot | None = None
         self.servers = [ServerView(ServerStatus(e), deque(maxlen=HISTORY)) for e in self.endpoints]
         self._util: dict[int, deque[float]] = {}
         self.updates = 0  # how many samples were applied (tests wait on it)
         self.renders = 0
+        self._strips: list[Strip] | None = None
+        self._strips_width = 0
+        self._style_cache: Styles | None = None
 
     # -- polling ---------------------------------------------------------------------------------------------
     def on_mount(self) -> None:
         if self.poll:
             self.start_polling()
 
+    def _monitors(self) -> list[ServerMonitor]:
+        options = {"interval": self.interval, "timeout": self.timeout, "max_backoff": self.max_backoff}
+        return [ServerMonitor(e, api_key=self.settings.api_key, **options) for e in self.endpoints]
+
     def start_polling(self) -> None:
         self.run_worker(self._gpu_loop(), group="gauges-gpu", exclusive=True, exit_on_error=False)
+        self._start_servers()
+
+    def _start_servers(self) -> None:
         for index, monitor in enumerate(self.monitors):
             work = self._server_loop(index, monitor)
             self.run_worker(work, group=f"gauges-server-{index}", exclusive=True, exit_on_error=False)
 
     def stop_polling(self) -> None:
         self.workers.cancel_node(self)
+
+    def apply_settings(self, settings: Settings, endpoints: Sequence[str] | None = None) -> None:
+        """Watch the endpoint(s) of new settings from now on (the GPU sampling goes on as it was)."""
+        wanted = list(endpoints) if endpoints else [settings.endpoint]
+        same = wanted == self.endpoints and settings.api_key == self.settings.api_key
+        self.settings = settings
+        if same:
+            return
+        for index in range(len(self.monitors)):
+            self.workers.cancel_group(self, f"gauges-server-{index}")
+        old, self.endpoints = self.monitors, wanted
+        self.monitors = self._monitors()
+        self.servers = [ServerView(ServerStatus(e), deque(maxlen=HISTORY)) for e in self.endpoints]
+        self.run_worker(self._close(old), group="gauges-close", exit_on_error=False)
+        if self.poll and self.is_mounted:
+            self._start_servers()
+        self._repaint()
+
+    @staticmethod
+    async def _close(monitors: list[ServerMonitor]) -> None:
+        for monitor in monitors:
+            with contextlib.suppress(Exception):
+                await monitor.aclose()
 
     async def _gpu_loop(self) -> None:
         while True:
@@ -290,11 +327,12 @@ class GaugesPane(Widget, can_focus=True):
             history = self._util.setdefault(gpu.index, deque(maxlen=HISTORY))
             history.append(float(gpu.utilization or 0))
         self.updates += 1
-        self.refresh(layout=True)
+        self._repaint()
 
     def show_server(self, index: int, status: ServerStatus, delay: float | None = None) -> None:
         view = self.servers[index]
         view.status = status
+        view.polls += 1
         view.delay = delay if delay is not None else view.delay
         rates = status.rates
         if status.state == UP and status.metrics_state == "ok" and rates is not None and rates.seconds > 0:
@@ -305,20 +343,26 @@ class GaugesPane(Widget, can_focus=True):
         if rates is not None and rates.prefix_hit_rate is not None:
             view.hit_rate = rates.prefix_hit_rate
         self.updates += 1
-        self.refresh(layout=True)
+        self._repaint()
+
+    def _repaint(self) -> None:
+        """Repaint; a layout pass only when the pane sizes itself to its content (height: auto)."""
+        self._strips = None
+        height = self.styles.height
+        self.refresh(layout=height is not None and height.is_auto)
 
     def show_history(self, index: int, generation: Sequence[float]) -> None:
         """Replace a server's tokens/s history (tests and replays)."""
         view = self.servers[index]
         view.generation.clear()
         view.generation.extend(generation)
-        self.refresh()
+        self._repaint()
 
     def show_gpu_history(self, gpu: int, utilization: Sequence[float]) -> None:
         history = self._util.setdefault(gpu, deque(maxlen=HISTORY))
         history.clear()
         history.extend(utilization)
-        self.refresh()
+        self._repaint()
 
     # -- actions ---------------------------------------------------------------------------------------------
     def _host(self) -> Widget:
@@ -340,8 +384,12 @@ class GaugesPane(Widget, can_focus=True):
             self.focus()
 
     def focus_pane(self) -> None:
-        self._host().display = True
-        self.focus()
+        host = self._host()
+        if host.display:
+            self.focus()
+        else:
+            host.display = True
+            self.call_after_refresh(self.focus)  # a hidden widget cannot take focus yet
 
     def action_toggle_hidden(self) -> None:
         self.toggle_hidden()
@@ -354,7 +402,14 @@ class GaugesPane(Widget, can_focus=True):
 
     # -- rendering -------------------------------------------------------------------------------------------
     def _styles(self) -> Styles:
-        get = self.get_component_rich_style
+        if self._style_cache is None:
+            self._style_cache = self._read_styles()
+        return self._style_cache
+
+    def _read_styles(self) -> Styles:
+        def get(name: str) -> Style:
+            return without_background(self.get_component_rich_style(name))
+
         return Styles(
             ok=get("gauges--ok"),
             warn=get("gauges--warn"),
@@ -366,31 +421,70 @@ class GaugesPane(Widget, can_focus=True):
             title=get("gauges--title"),
         )
 
-    def render(self) -> Group:
-        self.renders += 1
+    def lines(self) -> list[Text]:
+        """What the pane shows now, one Text per line."""
         size = self.content_region.size
-        lines = render_lines(self, self._styles(), max(1, size.width), max(1, size.height))
-        return Group(*lines)
+        return render_lines(self, self._styles(), max(1, size.width), max(1, size.height))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """For `height: auto`: as many lines as the layout takes when the screen's height is the limit."""
+        return len(render_lines(self, self._styles(), max(1, width), max(1, viewport.height)))
+
+    def render(self) -> Group:
+        return Group(*self.lines())
+
+    # Line API: the lines become strips directly (no Rich layout pass), once per change.
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if self._strips is None or self._strips_width != width:
+            self.renders += 1
+            base, console = self.rich_style, self.app.console
+            self._strips = [
+                Strip(Segment.apply_style(text.render(console), base), text.cell_len).crop_extend(
+                    0, width, base
+                )
+                for text in self.lines()
+            ]
+            self._strips_width = width
+        if y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(width, self.rich_style)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips = None  # the theme or a class changed: colours are computed again
+        self._style_cache = None
+
+    def on_resize(self) -> None:
+        self._strips = None
 
     def gpu_history(self, index: int) -> Sequence[float]:
         return self._util.get(index, ())
 
 
 # --- layout -----------------------------------------------------------------------------------------------
-def build_cards(pane: GaugesPane, styles: Styles, width: int) -> list[list[Text]]:
-    cards = [server_card(view, styles, width) for view in pane.servers]
-    return cards + gpu_cards(pane.gpus, pane, styles, width)
+def build_cards(pane: GaugesPane, styles: Styles, width: int, dense: bool = False) -> list[list[Text]]:
+    """A card per server and per GPU; `dense` leaves out the secondary rows (history, clocks, rates)."""
+    cards = [server_card(view, styles, width, dense) for view in pane.servers]
+    return cards + gpu_cards(pane.gpus, pane, styles, width, dense)
 
 
 def render_lines(pane: GaugesPane, styles: Styles, width: int, height: int) -> list[Text]:
-    """The pane's lines for a width x height area: cards, else one line per item, else one line."""
+    """The pane's lines for a width x height area: full cards, else dense cards, else one line per item,
+    else everything on one line."""
     items = len(pane.servers) + max(1, len(pane.gpus.gpus) if pane.gpus else 1)
-    if width >= CARD_MIN:
-        for columns in range(max(1, min(items, (width + GAP) // (CARD_MIN + GAP))), 0, -1):
-            card_width = min(CARD_MAX, (width - GAP * (columns - 1)) // columns)
-            laid = grid(build_cards(pane, styles, card_width), columns, card_width)
-            if len(laid) <= height:
-                return laid
+    if width >= CARD_MIN and height >= MIN_CARD_HEIGHT:
+        most = max(1, min(items, (width + GAP) // (CARD_MIN + GAP)))
+        for dense in (False, True):
+            cards, built_for = [], 0
+            for columns in range(most, 0, -1):
+                card_width = min(CARD_MAX, (width - GAP * (columns - 1)) // columns)
+                if not cards or (_wraps(pane) and built_for != card_width):
+                    cards, built_for = build_cards(pane, styles, card_width, dense), card_width
+                if grid_height([len(card) for card in cards], columns) <= height:
+                    if built_for != card_width:
+                        cards = build_cards(pane, styles, card_width, dense)
+                    return grid(cards, columns, card_width)
     lines = [server_line(view, styles) for view in pane.servers] + gpu_lines(pane.gpus, pane, styles)
     if len(lines) <= height:
         return [fit(line, width) for line in lines]
@@ -400,6 +494,16 @@ def render_lines(pane: GaugesPane, styles: Styles, width: int, height: int) -> l
             joined.append(" │ ", styles.muted)
         joined.append_text(line)
     return [fit(joined, width)]
+
+
+def _wraps(pane: GaugesPane) -> bool:
+    """Whether a card's height depends on its width (only the no-GPU card wraps its reason)."""
+    return pane.gpus is not None and pane.gpus.state != "ok"
+
+
+def grid_height(heights: list[int], columns: int) -> int:
+    rows = [max(heights[start : start + columns]) for start in range(0, len(heights), columns)]
+    return sum(rows) + len(rows) - 1
 
 
 def grid(cards: list[list[Text]], columns: int, width: int) -> list[Text]:
@@ -473,7 +577,7 @@ def _model_text(status: ServerStatus, styles: Styles, width: int) -> Text:
     )
 
 
-def server_card(view: ServerView, styles: Styles, width: int = CARD_WIDTH) -> list[Text]:
+def server_card(view: ServerView, styles: Styles, width: int = CARD_WIDTH, dense: bool = False) -> list[Text]:
     status = view.status
     kind = KINDS.get(status.kind, status.kind)
     head = Text.assemble(
@@ -486,14 +590,16 @@ def server_card(view: ServerView, styles: Styles, width: int = CARD_WIDTH) -> li
     elif not up:
         retry = f" · retry in {view.delay:.0f} s" if view.delay else ""
         lines.append(Text(one_line(status.reason, 120) + retry, styles.of(state_level(status.state))))
+    elif status.info_problem:
+        lines.append(Text(one_line(status.info_problem, 120), styles.warn))
     elif status.metrics_state not in ("ok", ""):
         lines.append(
             Text(f"metrics {status.metrics_state}: {one_line(status.metrics_reason, 80)}", styles.warn)
         )
-    else:
+    elif not dense:
         lines.append(Text(_load_line(status), styles.muted))
-    lines += _metric_rows(view, styles, width, live=up and status.metrics_state == "ok")
-    return lines
+    rows = _metric_rows(view, styles, width, live=up and status.metrics_state == "ok")
+    return lines + (rows[:3] if dense else rows)
 
 
 def _load_line(status: ServerStatus) -> str:
@@ -577,16 +683,21 @@ def _no_gpu(snapshot: GpuSnapshot, styles: Styles) -> tuple[str, Style]:
     return what, styles.bad if snapshot.state == "error" else styles.muted
 
 
-def gpu_cards(snapshot: GpuSnapshot | None, pane: GaugesPane, styles: Styles, width: int) -> list[list[Text]]:
+def gpu_cards(
+    snapshot: GpuSnapshot | None, pane: GaugesPane, styles: Styles, width: int, dense: bool = False
+) -> list[list[Text]]:
     if snapshot is None:
-        return [[Text.assemble(("GPU  ", styles.title), ("sampling…", styles.muted))]]
+        return [[Text.assemble(("GPU   ", styles.title), ("sampling…", styles.muted))]]
     if snapshot.state != "ok" or not snapshot.gpus:
-        head = Text.assemble(("GPU  ", styles.title), _no_gpu(snapshot, styles))
-        return [[head, Text(one_line(snapshot.reason, 120), styles.muted)]]
-    return [gpu_card(gpu, pane.gpu_history(gpu.index), styles, width) for gpu in snapshot.gpus]
+        head = Text.assemble(("GPU   ", styles.title), _no_gpu(snapshot, styles))
+        reason = textwrap.wrap(one_line(snapshot.reason, 200), width)[: 1 if dense else 3]
+        return [[head, *(Text(line, styles.muted) for line in reason)]]
+    return [gpu_card(gpu, pane.gpu_history(gpu.index), styles, width, dense) for gpu in snapshot.gpus]
 
 
-def gpu_card(gpu: GpuInfo, history: Sequence[float], styles: Styles, width: int = CARD_WIDTH) -> list[Text]:
+def gpu_card(
+    gpu: GpuInfo, history: Sequence[float], styles: Styles, width: int = CARD_WIDTH, dense: bool = False
+) -> list[Text]:
     name = short_gpu_name(one_line(gpu.name, 60))
     head = Text.assemble((f"GPU {gpu.index} ", styles.title), (name, styles.title))
     if gpu.error:
@@ -599,7 +710,8 @@ def gpu_card(gpu: GpuInfo, history: Sequence[float], styles: Styles, width: int 
     util = None if gpu.utilization is None else gpu.utilization / 100
     shown = "–" if util is None else f"{gpu.utilization}%"
     lines.append(_bar_row("util", util, shown, "ok", styles, width))
-    lines.append(_row("", styles, (sparkline(history, _bar_width(width), 100.0), styles.spark)))
+    if not dense:
+        lines.append(_row("", styles, (sparkline(history, _bar_width(width), 100.0), styles.spark)))
     memory = gpu.memory_fraction
     shown = gib(gpu.memory_used, gpu.memory_total)
     lines.append(_bar_row("mem", memory, shown, level(memory, MEMORY), styles, width))
@@ -612,6 +724,8 @@ def gpu_card(gpu: GpuInfo, history: Sequence[float], styles: Styles, width: int 
     else:
         shown = f"{gpu.power:.0f}/{gpu.power_limit:.0f}W" if gpu.power_limit else f"{gpu.power:.0f}W"
     lines.append(_bar_row("pwr", power, shown, level(power, POWER), styles, width))
+    if dense:
+        return lines
     clocks = f"SM {gpu.sm_clock or '–'} · mem {gpu.memory_clock or '–'} MHz"
     lines.append(_row("clk", styles, (clocks, styles.muted)))
     procs = " · ".join(f"{p.name} {_gib_one(p.memory)}".strip() for p in gpu.processes[:3])

@@ -1,0 +1,133 @@
+"""The doctor report as a screen: the same text `pageindex-tui doctor` prints, with its marks coloured.
+
+    app.push_screen(DoctorScreen(app.settings))
+
+It runs the checks in a worker when it opens (`r` runs them again), `c` copies the recommended
+`vllm serve` command (OSC 52), `esc` closes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from ...monitor.doctor import DoctorReport, render_report, run_doctor
+from ...settings import Settings
+from ..literal import literal
+from ..widgets.gauges import without_background
+
+MARK_CLASSES = {
+    "[ok]": "doctor--ok",
+    "[info]": "doctor--info",
+    "[warn]": "doctor--warn",
+    "[FAIL]": "doctor--fail",
+}
+
+
+class DoctorScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "dismiss", "Close", key_display="esc"),
+        Binding("r", "rerun", "Check again"),
+        Binding("c", "copy_command", "Copy vllm command"),
+        Binding("j,down", "scroll('down')", "Down", show=False),
+        Binding("k,up", "scroll('up')", "Up", show=False),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "doctor--ok",
+        "doctor--info",
+        "doctor--warn",
+        "doctor--fail",
+        "doctor--heading",
+        "doctor--command",
+    }
+    DEFAULT_CSS = """
+    DoctorScreen { align: center middle; }
+    DoctorScreen > VerticalScroll {
+        width: 110; max-width: 96%; height: 90%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    DoctorScreen > .doctor--ok { color: $success; text-style: bold; }
+    DoctorScreen > .doctor--info { color: $text-muted; }
+    DoctorScreen > .doctor--warn { color: $warning; text-style: bold; }
+    DoctorScreen > .doctor--fail { color: $error; text-style: bold; }
+    DoctorScreen > .doctor--heading { color: $primary; text-style: bold; }
+    DoctorScreen > .doctor--command { color: $accent; }
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        endpoints: Sequence[str] | None = None,
+        gpu_sampler: Any = None,
+        report: DoctorReport | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings, self.endpoints, self.gpu_sampler = settings, endpoints, gpu_sampler
+        self.report = report
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="doctor-body") as body:
+            body.border_title = "Doctor"
+            body.border_subtitle = "r: check again · c: copy command · esc: close"
+            yield Static(Text("Checking the GPUs and the server …"), id="doctor-report")
+
+    def on_mount(self) -> None:
+        if self.report is not None:
+            self.show(self.report)
+        else:
+            self.action_rerun()
+
+    def action_rerun(self) -> None:
+        self.query_one("#doctor-report", Static).update(Text("Checking the GPUs and the server …"))
+        self._run()
+
+    @work(exclusive=True, group="doctor", exit_on_error=False)
+    async def _run(self) -> None:
+        report = await run_doctor(self.settings, endpoints=self.endpoints, gpu_sampler=self.gpu_sampler)
+        self.show(report)
+
+    def show(self, report: DoctorReport) -> None:
+        self.report = report
+        self.query_one("#doctor-report", Static).update(self.styled(render_report(report)))
+
+    def styled(self, plain: str) -> Text:
+        """The plain report with its marks, headings and the command coloured (text stays literal)."""
+
+        def style(name: str) -> Style:
+            return without_background(self.get_component_rich_style(name))
+
+        out = Text()
+        for line in plain.splitlines():
+            text = Text(literal(line))
+            stripped = line.strip()
+            mark = stripped.split(" ", 1)[0] if stripped.startswith("[") else ""
+            if mark in MARK_CLASSES:
+                start = line.index(mark)
+                text.stylize(style(MARK_CLASSES[mark]), start, start + len(mark))
+            elif line and not line.startswith(" "):
+                text.stylize(style("doctor--heading"))
+            elif stripped.startswith(("vllm serve", "--")):
+                text.stylize(style("doctor--command"))
+            elif stripped.startswith("fix:"):
+                text.stylize(style("doctor--info"))
+            out.append_text(text)
+            out.append("\n")
+        return out
+
+    def action_copy_command(self) -> None:
+        rec = self.report.recommendation if self.report else None
+        if rec is None:
+            self.notify("There is no command to copy: no GPU was found here.", severity="warning")
+            return
+        self.app.copy_to_clipboard(rec.command(multiline=False))
+        self.notify("Copied the vllm serve command.")

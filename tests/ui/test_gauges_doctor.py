@@ -1,0 +1,62 @@
+"""The doctor screen: the CLI's report in the app (fixed for the snapshot, live for the keys)."""
+
+from __future__ import annotations
+
+import pytest
+from fakes import FakeVLLM
+from test_gauges import one_gpu, vllm_status
+from textual.app import App
+
+from pageindex_tui.monitor.doctor import build_report, render_report
+from pageindex_tui.monitor.fakes import FakeNVML, h100
+from pageindex_tui.monitor.gpu import GpuSampler
+from pageindex_tui.settings import Settings
+from pageindex_tui.ui.screens.doctor import DoctorScreen
+
+
+class DoctorApp(App[None]):
+    def __init__(self, screen: DoctorScreen) -> None:
+        super().__init__()
+        self.doctor = screen
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        self.push_screen(self.doctor)
+
+
+def fixed_report():
+    settings = Settings().with_values(
+        "settings file ~/.config/pageindex-tui/config.toml",
+        endpoint="http://127.0.0.1:8000/v1",
+        model="Qwen/Qwen3-4B",
+    )
+    return build_report(settings, one_gpu(), [vllm_status()])
+
+
+def test_snapshot_doctor_screen(snap_compare) -> None:
+    screen = DoctorScreen(Settings(), report=fixed_report())
+    assert snap_compare(DoctorApp(screen), terminal_size=(120, 42))
+
+
+@pytest.mark.asyncio
+async def test_the_screen_shows_the_cli_text_and_copies_the_command() -> None:
+    with FakeVLLM() as fake:
+        screen = DoctorScreen(Settings(endpoint=fake.base_url), gpu_sampler=GpuSampler(FakeNVML([h100()])))
+        app = DoctorApp(screen)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            report = screen.report
+            assert report is not None and report.exit_code == 0
+            shown = str(app.screen.query_one("#doctor-report").render())
+            assert shown.strip() == render_report(report).strip()  # the same text as the CLI
+            await pilot.press("c")
+            assert app.clipboard == report.recommendation.command(multiline=False)  # type: ignore[union-attr]
+            assert app.clipboard.startswith("vllm serve Qwen/Qwen3-32B-FP8 --max-model-len 32768")
+            fake.health_status = 503
+            await pilot.press("r")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert screen.report is not report and screen.report.exit_code == 1
+            await pilot.press("escape")
+            assert not isinstance(app.screen, DoctorScreen)

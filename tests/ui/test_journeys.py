@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from fakes import FakeVLLM, Script
+from fakes import FakeVLLM, Script, smart_model
 from pdfgen import make_corrupt_pdf, make_plain_pdf
-from uikit import SIZE, highlight, make_app, no_temp_files, smart_model, wait_for
+from uikit import SIZE, highlight, make_app, no_temp_files, wait_for
 
 from pageindex_tui.settings import Settings
 from pageindex_tui.ui.widgets.calls import CallsTable

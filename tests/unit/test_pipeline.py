@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from pathlib import Path
 
 import pytest
-from fakes import FakeVLLM, Script
+from fakes import FakeVLLM, Script, smart_model
 from pdfgen import make_corrupt_pdf, make_outline_pdf, make_plain_pdf, make_toc_pdf
 
 from pageindex_tui import events
@@ -38,25 +37,6 @@ Detail text.
 
 Text of part two.
 """
-
-
-def smart_model(body: dict) -> Script:
-    """A fake that answers each of our prompts correctly, from the prompt text itself."""
-    prompt = body["messages"][-1]["content"]
-    if "BEGINS on these pages" in prompt:
-        sections = []
-        for page, text in re.findall(r"<page (\d+)>\n(.*?)\n</page \1>", prompt, re.S):
-            first = text.strip().splitlines()[0] if text.strip() else ""
-            if first in ("Overview", "Details", "Summary"):
-                sections.append({"title": first, "level": 1, "page": int(page)})
-        return Script(answer=json.dumps({"sections": sections}), reasoning="Looking at the pages.")
-    if "Write a summary" in prompt:
-        return Script(answer="This section explains its topic in detail with figures.", reasoning="Reading.")
-    if "one sentence that describes" in prompt:
-        return Script(answer="A synthetic test document.")
-    if "does the section titled" in prompt:
-        return Script(answer='{"page": null}')
-    return Script(answer="{}")
 
 
 def run_index(settings: Settings, path: Path, out: Path, cache: ResponseCache | None = None):
@@ -126,7 +106,7 @@ def test_model_path_with_a_good_model(tmp_path):
     assert result.run["structure_source"] == "model" and result.run["structure_calls"] >= 1
     assert result.run["titles_verified"] == 3
     reasoning = "".join(e.text for e in seen if isinstance(e, events.ReasoningDelta))
-    assert "Looking at the pages." in reasoning
+    assert "Looking at the pages" in reasoning
     sent = fake.requests[0]
     assert sent["chat_template_kwargs"] == {"enable_thinking": True} and sent["temperature"] == 0.6
 

@@ -239,8 +239,9 @@ SECTIONS: dict[str, tuple[str, ...]] = {
 
 
 def is_override(source: str) -> bool:
-    """True for values that came from the environment, the command line or --local: never saved."""
-    return source.startswith("environment") or source in ("command line", "--local")
+    """True for values that came from the environment, the command line or --local (including the
+    defaults --local sets for its bundled model): never saved."""
+    return source.startswith(("environment", "--local")) or source == "command line"
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:

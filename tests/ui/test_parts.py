@@ -83,6 +83,15 @@ def test_save_settings_keeps_overrides_out_of_the_file(tmp_path):
     assert load_settings(env={}, path=path).concurrency == 5
 
 
+def test_save_settings_never_writes_what_local_chose(tmp_path):
+    path = tmp_path / "config.toml"
+    settings = load_settings(env={}, path=path).with_values("--local", endpoint="http://127.0.0.1:5/v1")
+    settings = settings.with_values("--local default model", thinking=False, max_output_tokens=384)
+    save_settings(settings.with_values(f"settings file {path}", concurrency=3), path)
+    data = tomllib.loads(path.read_text())
+    assert data["server"] == {"concurrency": 3}
+
+
 def test_library_keys_by_content_and_tree_settings(tmp_path):
     library = Library(tmp_path / "lib")
     doc = tmp_path / "a.pdf"

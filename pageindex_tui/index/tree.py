@@ -72,7 +72,7 @@ def build_tree(
     A section ends on the page before the next section at its level or above, or on that same page
     when the next title does not open its page (the page is shared). `last` is the last page.
     """
-    entries = normalize_levels(sorted_stable(entries))
+    entries = normalize_levels(sorted(entries, key=lambda e: e.start))  # stable: same-page order kept
     ends: list[int] = []
     for i, entry in enumerate(entries):
         nxt = next((e for e in entries[i + 1 :] if e.level <= entry.level), None)
@@ -87,11 +87,6 @@ def build_tree(
         (stack[-1][1].nodes if stack else roots).append(node)
         stack.append((entry.level, node))
     return roots
-
-
-def sorted_stable(entries: list[Entry]) -> list[Entry]:
-    """Entries in page order; entries out of order (a wrong page) keep their neighbours' order."""
-    return sorted(entries, key=lambda e: e.start)
 
 
 def assign_ids(nodes: list[Node]) -> None:

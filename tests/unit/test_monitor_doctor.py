@@ -140,3 +140,39 @@ def test_concurrency_sets_max_num_seqs_and_the_context_follows_settings() -> Non
     rec = recommend(79.6, (9, 0), concurrency=2, context_length=16384)
     assert rec is not None and rec.max_num_seqs == 4 and rec.max_model_len == 16384
     assert recommend(79.6, (9, 0), concurrency=64).max_num_seqs == 32  # type: ignore[union-attr]
+
+
+@pytest.mark.asyncio
+async def test_a_ready_box_answers_a_one_token_completion() -> None:
+    with FakeVLLM() as fake:
+        report = await run_doctor(Settings(endpoint=fake.base_url), gpu_sampler=sampler(h100()))
+        sent = fake.requests[-1]
+    assert sent["max_tokens"] == 1 and sent["stream"] is True and sent["model"] == "Qwen/Qwen3-8B"
+    text = render_report(report)
+    assert "[ok]   a one-token chat completion from Qwen/Qwen3-8B took" in text
+    assert "first token after" in text and report.exit_code == 0
+
+
+@pytest.mark.asyncio
+async def test_healthy_but_completions_hang_is_a_failure() -> None:
+    from fakes import Script
+
+    with FakeVLLM(default=lambda body: Script(answer="late", delay=3.0)) as fake:
+        report = await run_doctor(
+            Settings(endpoint=fake.base_url), gpu_sampler=sampler(h100()), probe_deadline=0.5
+        )
+    text = render_report(report)
+    assert "is healthy" in text
+    assert "[FAIL] chat completions from Qwen/Qwen3-8B did not finish a one-token reply within 0.5 s" in text
+    assert "fix: the server is up but does not complete" in text and report.exit_code == 1
+
+
+@pytest.mark.asyncio
+async def test_a_completion_refused_says_what_the_server_said() -> None:
+    from fakes import error
+
+    with FakeVLLM(default=lambda body: error(500, "CUDA error: an illegal memory access")) as fake:
+        report = await run_doctor(Settings(endpoint=fake.base_url), gpu_sampler=sampler(h100()))
+    text = render_report(report)
+    assert "from Qwen/Qwen3-8B answered HTTP 500: CUDA error: an illegal memory access" in text
+    assert report.exit_code == 1

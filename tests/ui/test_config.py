@@ -97,8 +97,8 @@ async def test_test_connection_shows_what_the_server_answered(tmp_path):
             assert "vllm" in text and "Qwen/Qwen3-8B" in text and "40960" in text
             select = screen.query_one("#model-list")
             select.value = "Qwen/Qwen3-8B"
-            await pilot.pause()
-            assert screen.query_one("#field-model").value == "Qwen/Qwen3-8B"
+            model = screen.query_one("#field-model")
+            await wait_for(pilot, lambda: model.value == "Qwen/Qwen3-8B", what="the picked model")
             assert "40960" in screen.query_one("#field-context_length").placeholder
 
             await set_field(pilot, screen, "endpoint", f"http://127.0.0.1:{free_port()}/v1")

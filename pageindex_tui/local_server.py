@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from .errors import LocalServerError
+from .errors import BuiltForAnotherCPU, LocalServerError
 
 SMOLLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_SERVER = "pageindex-tui install-local   (builds llama.cpp's llama-server for any x86-64 CPU: minutes)"
@@ -95,7 +95,7 @@ def diagnose_exit(
     # A shell in between reports a signal as 128+N; the status read here is the process's own.
     number = -returncode if returncode < 0 else returncode - 128 if 128 < returncode < 160 else 0
     if number == signal.SIGILL or "illegal instruction" in lowered:
-        return LocalServerError(
+        return BuiltForAnotherCPU(
             f"llama-server was killed by SIGILL (illegal instruction) while {during}: it was built for "
             "another CPU",
             hint=f"reinstall a build for any x86-64 CPU: {REBUILD_SERVER}\n{last}",
@@ -106,6 +106,11 @@ def diagnose_exit(
         if number in (signal.SIGKILL,):
             fix = "the system may have run out of memory (see `dmesg`); try a smaller -c or model"
         return LocalServerError(f"llama-server {how} while {during}", hint=f"{fix}\n{last}")
+    if "error while loading shared libraries" in lowered:
+        return LocalServerError(
+            f"llama-server cannot load a shared library it needs (exit status {returncode})",
+            hint=f"its installation is incomplete; reinstall it: {REBUILD_SERVER}\n{last}",
+        )
     if "address already in use" in lowered or "couldn't bind" in lowered:
         where = f"port {port}" if port else "its port"
         return LocalServerError(

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pageindex_tui import local_install
-from pageindex_tui.errors import LocalServerError
+from pageindex_tui.errors import BuiltForAnotherCPU, LocalServerError
 from pageindex_tui.local_install import BuildMarker, InstalledServer, WheelEntry, build_key
 
 
@@ -57,6 +57,7 @@ class Steps:
     def __init__(self, monkeypatch, tmp_path: Path, installed: InstalledServer, cached: WheelEntry | None):
         self.log: list[str] = []
         self.failing_smoke: set[str] = set()
+        self.failure: LocalServerError | None = None
         binary = tmp_path / "llama-server"
         binary.write_bytes(b"\x7fELF")
         self.binary = binary
@@ -73,7 +74,7 @@ class Steps:
         def smoke(path, timeout=60.0):
             self.log.append("smoke")
             if self.current in self.failing_smoke:
-                raise LocalServerError("llama-server was killed by SIGILL (illegal instruction)")
+                raise (self.failure or BuiltForAnotherCPU("llama-server was killed by SIGILL"))
 
         self.current = "installed"
         monkeypatch.setattr(local_install, "installed_server", lambda: installed)
@@ -121,3 +122,13 @@ def test_a_fresh_build_that_does_not_run_is_an_error_not_a_loop(monkeypatch, tmp
     with pytest.raises(LocalServerError, match="SIGILL"):
         local_install.install_local(lambda _line: None)
     assert steps.log.count("build") == 1
+
+
+def test_a_kept_wheel_that_fails_for_another_reason_is_not_rebuilt_for_nothing(monkeypatch, tmp_path):
+    kept = entry(tmp_path / "kept", built_on="another CPU")
+    steps = Steps(monkeypatch, tmp_path, InstalledServer(None, None), cached=kept)
+    steps.failing_smoke.add("another CPU")
+    steps.failure = LocalServerError("llama-server cannot load a shared library it needs")
+    with pytest.raises(LocalServerError, match="shared library"):
+        local_install.install_local(lambda _line: None)
+    assert "build" not in steps.log and kept.path.exists()

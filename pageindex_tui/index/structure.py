@@ -1,17 +1,22 @@
-"""A PDF's sections from the cheapest reliable evidence: outline, then printed contents, then the model."""
+"""A PDF's sections from the cheapest reliable evidence: outline, printed contents, layout, then the model."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from ..errors import LLMError
 from ..llm.replies import ask_json
 from . import prompts, toc
 from .context import RunContext
 from .generate import structure_from_model
+from .layout import choose
+from .layout_stage import graft, is_coarse, read_layout, structure_from_layout
 from .locate import find_title, title_on_page
 from .tree import Entry
 
 LOCATE_WINDOW = 3  # pages either side of where a title was expected
+MIN_LAYOUT_HEADINGS = 2  # fewer, and the model is asked to find the sections
 
 
 def outline_covers(outline: list[Any], page_count: int) -> bool:
@@ -169,13 +174,31 @@ async def place_entries(
     return placed
 
 
-async def pdf_structure(ctx: RunContext, doc) -> tuple[list[Entry], str]:
-    """Entries and their source ("outline", "toc" or "model")."""
-    if outline_covers(doc.outline, doc.page_count):
-        entries = [Entry(e.title, e.level, e.page) for e in doc.outline]
+async def _from_outline(ctx: RunContext, doc) -> tuple[list[Entry], str]:
+    entries = [Entry(e.title, e.level, e.page, "outline") for e in doc.outline]
+    if not is_coarse(entries, doc.page_count):
         return entries, "outline"
-    entries = await structure_from_toc(ctx, doc)
+    result = await read_layout(ctx, doc)
+    if result is None:
+        return entries, "outline"
+    grafted, added = graft(entries, choose(result.candidates), doc.page_count)  # rules only: no model
+    ctx.facts["layout_grafted"] = added
+    return (grafted, "hybrid") if added else (entries, "outline")
+
+
+async def pdf_structure(ctx: RunContext, doc) -> tuple[list[Entry], str]:
+    """Entries and their source: "outline", "hybrid" (outline plus layout), "toc", "layout" or "model"."""
+    if outline_covers(doc.outline, doc.page_count):
+        return await _from_outline(ctx, doc)
+    try:
+        entries = await structure_from_toc(ctx, doc)
+    except LLMError as err:  # the contents stage wanted the model; the layout may do without it
+        ctx.warn(f"the printed contents could not be read without the model ({err.message})")
+        entries = None
     if entries and len(entries) >= 2:
-        return entries, "toc"
-    entries = await structure_from_model(ctx, doc.page_text, 1, doc.page_count)
-    return entries, "model"
+        return [replace(e, source="contents") for e in entries], "toc"
+    found = toc.find_toc_pages(doc.page_text, doc.page_count, ctx.settings.toc_check_pages)
+    entries = await structure_from_layout(ctx, doc, set(found.pages) if found else set())
+    if len(entries) >= MIN_LAYOUT_HEADINGS:
+        return entries, "layout"
+    return await structure_from_model(ctx, doc.page_text, 1, doc.page_count), "model"

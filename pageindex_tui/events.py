@@ -23,7 +23,7 @@ Stage = Literal[
 
 STAGES: tuple[Stage, ...] = ("read", "structure", "verify", "split", "summarize", "describe", "write")
 
-# "hybrid": a coarse outline with the layout's headings grafted under it
+# "hybrid": a coarse outline or printed contents with the layout's headings grafted under it
 StructureSource = Literal["outline", "hybrid", "toc", "layout", "model", "markdown"]
 
 

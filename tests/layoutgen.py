@@ -344,3 +344,35 @@ def make_type3(directory: Path | str, pages: int = 3) -> tuple[Path, Truth]:
     path = _target(directory, "type3.pdf")
     path.write_bytes(_raw_pdf(objects))
     return path, truth
+
+
+def make_chapter_contents(directory: Path | str) -> tuple[Path, Truth]:
+    """A printed contents page naming the chapters only; numbered sections inside each chapter."""
+    chapters = [(title, [t for lvl, t in group]) for title, group in _chapters()]
+    writer = _Writer(NUMBERED)
+    writer.pdf.set_font("Helvetica", style="B", size=16)
+    writer.pdf.cell(0, 10, "Contents", new_x="LMARGIN", new_y="NEXT")
+    writer.pdf.set_font("Helvetica", size=11)
+    for k, (title, _sections) in enumerate(chapters):
+        writer.pdf.cell(0, 8, f"{title} {'.' * (60 - len(title))} {2 + 2 * k}", new_x="LMARGIN", new_y="NEXT")
+    for k, (title, sections) in enumerate(chapters):
+        writer._new_page()
+        writer.heading(title, 0)
+        for s, section in enumerate(sections):
+            writer.heading(section, 1)
+            for p in range(2):
+                writer.paragraph(k * 100 + s * 10 + p, 7)
+        while writer.page < 3 + 2 * k:
+            writer.paragraph(k * 100 + 99, 7)
+    writer.truth = [t for t in writer.truth if t[0] != "Contents"]
+    return writer.save(directory, "chapter_contents.pdf")
+
+
+def _chapters() -> list[tuple[str, list[tuple[int, str]]]]:
+    out: list[tuple[str, list[tuple[int, str]]]] = []
+    for level, title in _numbered([s for s in SECTIONS if s[0] < 2]):
+        if level == 0:
+            out.append((title, []))
+        else:
+            out[-1][1].append((level, title))
+    return out

@@ -174,29 +174,34 @@ async def place_entries(
     return placed
 
 
-async def _from_outline(ctx: RunContext, doc) -> tuple[list[Entry], str]:
-    entries = [Entry(e.title, e.level, e.page, "outline") for e in doc.outline]
+async def _with_layout(
+    ctx: RunContext, doc, entries: list[Entry], source: str, skip: set[int]
+) -> tuple[list[Entry], str]:
+    """Coarse entries (chapters only) with the layout's sections grafted under them: "hybrid"."""
     if not is_coarse(entries, doc.page_count):
-        return entries, "outline"
-    result = await read_layout(ctx, doc)
+        return entries, source
+    result = await read_layout(ctx, doc, skip)
     if result is None:
-        return entries, "outline"
+        return entries, source
     grafted, added = graft(entries, choose(result.candidates), doc.page_count)  # rules only: no model
     ctx.facts["layout_grafted"] = added
-    return (grafted, "hybrid") if added else (entries, "outline")
+    return (grafted, "hybrid") if added else (entries, source)
 
 
 async def pdf_structure(ctx: RunContext, doc) -> tuple[list[Entry], str]:
-    """Entries and their source: "outline", "hybrid" (outline plus layout), "toc", "layout" or "model"."""
+    """Entries and their source: "outline", "toc", "hybrid" (either of them, coarse, plus the layout),
+    "layout" or "model"."""
     if outline_covers(doc.outline, doc.page_count):
-        return await _from_outline(ctx, doc)
+        outline = [Entry(e.title, e.level, e.page, "outline") for e in doc.outline]
+        return await _with_layout(ctx, doc, outline, "outline", set())
     try:
         entries = await structure_from_toc(ctx, doc)
     except LLMError as err:  # the contents stage wanted the model; the layout may do without it
         ctx.warn(f"the printed contents could not be read without the model ({err.message})")
         entries = None
     if entries and len(entries) >= 2:
-        return [replace(e, source="contents") for e in entries], "toc"
+        contents = [replace(e, source="contents") for e in entries]
+        return await _with_layout(ctx, doc, contents, "toc", set(ctx.facts.get("toc_pages", [])))
     found = toc.find_toc_pages(doc.page_text, doc.page_count, ctx.settings.toc_check_pages)
     entries = await structure_from_layout(ctx, doc, set(found.pages) if found else set())
     if len(entries) >= MIN_LAYOUT_HEADINGS:

@@ -144,3 +144,15 @@ def test_type3_fonts_are_read_without_a_crash(tmp_path):
     assert result.ok, result.error
     assert result.run["structure_source"] == "layout"
     assert scoring.score(scoring.flatten(result.result["structure"]), truth).recall == 1.0
+
+
+def test_a_chapters_only_contents_page_gets_the_layout_sections_grafted_under_it(tmp_path):
+    path, truth = layoutgen.make_chapter_contents(tmp_path)
+    result, seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    run = result.run
+    assert run["structure_source"] == "hybrid" and run["facts"]["toc_pages"] == [1]
+    score = scoring.score(scoring.flatten(result.result["structure"]), truth)
+    assert score.recall == 1.0 and score.level_accuracy == 1.0, score
+    assert run["provenance"]["by_source"]["contents"] == 5 and run["provenance"]["by_source"]["layout"] == 6
+    assert not any(isinstance(e, events.CallStarted) for e in seen)

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 Stage = Literal[
     "read",  # open the document, count pages
-    "structure",  # find the sections (outline, printed contents, or the model)
+    "structure",  # find the sections (outline, printed contents, layout, or the model)
     "verify",  # check titles on their pages
     "split",  # break nodes that are too large
     "summarize",  # node summaries
@@ -23,7 +23,8 @@ Stage = Literal[
 
 STAGES: tuple[Stage, ...] = ("read", "structure", "verify", "split", "summarize", "describe", "write")
 
-StructureSource = Literal["outline", "toc", "model", "markdown"]
+# "hybrid": a coarse outline or printed contents with the layout's headings grafted under it
+StructureSource = Literal["outline", "hybrid", "toc", "layout", "model", "markdown"]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""PDF documents through pypdf: page count, outline, page labels and lazily extracted page text.
+"""PDF documents: page count, outline and page labels through pypdf; page text and layout through pdfium.
+
+Page text comes from the lines pdfium reads (`lines.py`), which also carry each line's typography
+for the layout stage; one read gives both. Where pdfium cannot open the file or a page, pypdf's
+text extraction stands in (with a warning), and that page has no layout.
 
 pypdf's own log records and warnings never reach the terminal: while we call into pypdf they are
 captured into `PdfDocument.warnings`. All pypdf calls hold one module-wide lock, which also keeps
@@ -26,6 +30,7 @@ from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from ..errors import CorruptPDF, EmptyDocument, EncryptedPDF, NoTextLayer, PageIndexError
 from .files import read_document_bytes
+from .lines import PageLines, open_pdfium, read_page
 
 __all__ = ["OutlineEntry", "PdfDocument", "open_pdf"]
 
@@ -115,6 +120,8 @@ class PdfDocument:
         self.name = self.path.name
         self.warnings: list[str] = []
         self._text: dict[int, str] = {}
+        self._lines: dict[int, PageLines | None] = {}
+        self._pdfium = None  # pypdfium2.PdfDocument, or None where pdfium cannot read the file
         self._reader: PdfReader
         self.page_count: int
         self._open(password)  # sets _reader and page_count
@@ -151,7 +158,17 @@ class PdfDocument:
         if page_count == 0:
             raise EmptyDocument(f"{where} has no pages", "check that this is the PDF you meant")
         self._reader = reader
+        self._open_pdfium(data, password)
         self._check_text_layer()
+
+    def _open_pdfium(self, data: bytes, password: str | None) -> None:
+        for candidate in ([password] if password else []) + [None]:
+            try:
+                self._pdfium = open_pdfium(data, candidate)
+                return
+            except Exception as err:  # pdfium refuses some files pypdf repairs
+                why = f"{type(err).__name__}: {err}"
+        self._note("layout")(f"pdfium could not read the file ({why}); text from pypdf, no layout")
 
     def _decrypt(self, reader: PdfReader, password: str | None) -> None:
         for candidate in ([password] if password else []) + [""]:
@@ -183,10 +200,25 @@ class PdfDocument:
     def _capture(self, context: str) -> AbstractContextManager[None]:
         return _quiet_pypdf(self._note(context))
 
+    def _read_lines(self, page: int) -> PageLines | None:
+        if page not in self._lines:
+            lines = None
+            if self._pdfium is not None:
+                try:
+                    lines = read_page(self._pdfium, page)
+                except Exception as err:  # a damaged page must not stop the document
+                    self._note(f"page {page}")(f"layout could not be read ({type(err).__name__}: {err})")
+            self._lines[page] = lines
+        return self._lines[page]
+
     def _extract(self, page: int) -> str:
         """Text of a 1-based page, extracted once; failures give "" and a warning."""
         with _PYPDF_LOCK:
             if page in self._text:
+                return self._text[page]
+            lines = self._read_lines(page)
+            if lines is not None:
+                self._text[page] = lines.text
                 return self._text[page]
             text = ""
             try:
@@ -242,6 +274,22 @@ class PdfDocument:
         return labels
 
     # --- public -------------------------------------------------------------------------------
+    def page_lines(self, page: int) -> PageLines | None:
+        """The typeset lines of 1-based `page` (None where pdfium could not read it), read once."""
+        if not isinstance(page, int) or not 1 <= page <= self.page_count:
+            return None
+        with _PYPDF_LOCK:
+            return self._read_lines(page)
+
+    def layout(self) -> list[PageLines]:
+        """Every readable page's lines, in page order."""
+        out = []
+        for page in range(1, self.page_count + 1):
+            lines = self.page_lines(page)
+            if lines is not None:
+                out.append(lines)
+        return out
+
     def page_text(self, page: int) -> str:
         """Text of 1-based physical `page`; "" (and a warning) for a page out of range or unreadable."""
         if not isinstance(page, int) or not 1 <= page <= self.page_count:

@@ -14,6 +14,7 @@ from .locate import find_title
 from .tree import Entry
 
 MAX_LEVEL = 6
+MODEL_CONFIDENCE = 0.6  # a title the model named and the page text confirmed
 
 
 def page_groups(token_counts: list[int], budget: int, first_page: int = 1) -> list[tuple[int, int]]:
@@ -106,7 +107,7 @@ def check_entries(entries: list[Entry], page_text, first: int, last: int) -> tup
         if key in seen:
             continue
         seen.add(key)
-        kept.append(Entry(entry.title, entry.level, page))
+        kept.append(Entry(entry.title, entry.level, page, "model", MODEL_CONFIDENCE))
     return kept, dropped
 
 

@@ -18,11 +18,12 @@ from ..library import ResponseCache, atomic_write_json, check_writable
 from ..llm.client import LLMClient
 from ..settings import Settings
 from .context import RunContext
+from .layout_stage import subheadings
 from .locate import title_opens_page
 from .split import split_large
 from .structure import count_verified, pdf_structure
 from .summarize import describe, summarize_tree
-from .tree import Entry, Node, assign_ids, build_tree, count, depth, to_pageindex, walk_paths
+from .tree import Entry, Node, assign_ids, build_tree, count, depth, to_pageindex, walk, walk_paths
 
 SUFFIXES = (".pdf", ".md", ".markdown")
 
@@ -190,7 +191,9 @@ class Indexer:
 
         if not is_md:
             ctx.stage("split")
-            split = await split_large(ctx, nodes, doc.page_text, self._starts_at_top(doc))
+            split = await split_large(
+                ctx, nodes, doc.page_text, self._starts_at_top(doc), lambda n: subheadings(doc, n)
+            )
             if split:
                 assign_ids(nodes)
                 sink(events.StructureFound(doc_id, to_pageindex(nodes), source))
@@ -224,6 +227,7 @@ class Indexer:
             "nodes": count(nodes),
             "depth": depth(nodes),
             "structure_calls": structure_calls,
+            "provenance": provenance(nodes),
             "llm": stats.record(),
             "server": None
             if llm is None or llm.info is None
@@ -259,7 +263,7 @@ class Indexer:
         ctx.done("verify", f"{verified}/{len(entries)} titles found on their pages")
         first = min(e.start for e in entries)
         if first > 1:
-            entries = [Entry("Preface", 0, 1), *entries]
+            entries = [Entry("Preface", 0, 1, "pages"), *entries]
         nodes = build_tree(entries, doc.page_count, self._starts_at_top(doc))
         ctx.facts["titles_verified"] = verified
         return nodes, source, verified, len(entries) - (first > 1)
@@ -268,7 +272,7 @@ class Indexer:
     def _markdown_tree(doc: MarkdownDocument) -> tuple[list[Node], str, int, int]:
         if not doc.headings:
             return [Node(doc.path.stem, 1, doc.line_count)], "markdown", 0, 0
-        entries = [Entry(h.title, h.level - 1, h.line_num) for h in doc.headings]
+        entries = [Entry(h.title, h.level - 1, h.line_num, "markdown") for h in doc.headings]
         nodes = build_tree(entries, doc.line_count)
         return nodes, "markdown", len(entries), len(entries)
 
@@ -285,10 +289,23 @@ class Indexer:
         return lambda node: "\n".join(doc.page_text(p) for p in range(node.start, node.end + 1))
 
 
+def provenance(nodes: list[Node]) -> dict[str, Any]:
+    """Where each node came from ("outline", "contents", "layout", "model", "markdown", or "pages" for
+    page groups and the preface), with that source's confidence, and how many nodes each gave."""
+    per_node = [
+        {"node_id": n.node_id, "title": n.title, "source": n.source, "confidence": round(n.confidence, 2)}
+        for n in walk(nodes)
+    ]
+    by_source: dict[str, int] = {}
+    for item in per_node:
+        by_source[item["source"]] = by_source.get(item["source"], 0) + 1
+    return {"by_source": by_source, "nodes": per_node}
+
+
 def fallback_entries(doc, pages_per_group: int = 10) -> list[Entry]:
     """The weakest valid structure: consecutive page groups."""
     out = []
     for start in range(1, doc.page_count + 1, pages_per_group):
         end = min(doc.page_count, start + pages_per_group - 1)
-        out.append(Entry(f"Pages {start}-{end}", 0, start))
+        out.append(Entry(f"Pages {start}-{end}", 0, start, "pages"))
     return out

@@ -63,6 +63,12 @@ LOCATE_SCHEMA: dict[str, Any] = {
     "required": ["page"],
 }
 
+HEADINGS_CHECK_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"headings": {"type": "array", "items": {"type": "integer"}}},
+    "required": ["headings"],
+}
+
 
 def _messages(document: str, instruction: str) -> list[dict[str, str]]:
     return [
@@ -130,3 +136,16 @@ def describe_document(outline: str) -> list[dict[str, str]]:
         "with that sentence only."
     )
     return _messages(outline, instruction)
+
+
+def check_headings(candidates_text: str) -> list[dict[str, str]]:
+    instruction = (
+        "Above are numbered lines from a document that look a little like section headings: "
+        "each shows its page, its font size against the body text, whether it is bold, the "
+        "line itself and the line printed after it. Which of them are real section headings "
+        "that open a part of the document? Not headings: running headers or footers, captions, "
+        "table cells, list items, sentences that happen to be short, names and addresses.\n"
+        'Reply as JSON with the numbers of the real headings: {"headings": [2, 5]}; '
+        'reply {"headings": []} when none is.'
+    )
+    return _messages(candidates_text, instruction)

@@ -1,9 +1,13 @@
-"""Nodes too large to be useful get subsections: the model reads their pages, as PageIndex does."""
+"""Nodes too large to be useful get subsections: the layout's sub-headings first, else the model reads
+their pages, as PageIndex does. A split is a refinement: when the model cannot be had it is skipped
+with a warning, never failing a document whose structure is known.
+"""
 
 from __future__ import annotations
 
 import asyncio
 
+from ..errors import LLMError
 from ..llm.tokens import estimate_tokens
 from .context import RunContext
 from .generate import structure_from_model
@@ -21,8 +25,18 @@ def too_large(node: Node, page_text, max_pages: int, max_tokens: int) -> bool:
     return tokens >= max_tokens
 
 
-async def split_node(ctx: RunContext, node: Node, page_text, starts_at_top) -> bool:
-    entries = await structure_from_model(ctx, page_text, node.start, node.end, stage="split")
+async def split_node(ctx: RunContext, node: Node, page_text, starts_at_top, headings_in=None) -> bool:
+    """Subsections for `node`: `headings_in(node)` (the layout's) when it finds any, else the model's."""
+    entries = await asyncio.to_thread(headings_in, node) if headings_in is not None else []
+    if entries:
+        ctx.facts["split_by_layout"] = ctx.facts.get("split_by_layout", 0) + 1
+    else:
+        try:
+            entries = await structure_from_model(ctx, page_text, node.start, node.end, stage="split")
+        except LLMError as err:
+            ctx.facts["split_skipped"] = ctx.facts.get("split_skipped", 0) + 1
+            ctx.warn(f"split of {node.title[:60]!r} (pages {node.start}-{node.end}) skipped: {err.message}")
+            return False
     own = normalize(node.title)
     entries = [e for e in entries if not (e.start == node.start and normalize(e.title) == own)]
     if not entries:
@@ -33,7 +47,7 @@ async def split_node(ctx: RunContext, node: Node, page_text, starts_at_top) -> b
     return True
 
 
-async def split_large(ctx: RunContext, nodes: list[Node], page_text, starts_at_top) -> int:
+async def split_large(ctx: RunContext, nodes: list[Node], page_text, starts_at_top, headings_in=None) -> int:
     """Give subsections to every node over both limits; returns how many nodes were split."""
     settings = ctx.settings
     split = 0
@@ -45,7 +59,9 @@ async def split_large(ctx: RunContext, nodes: list[Node], page_text, starts_at_t
         ]
         if not large:
             break
-        results = await asyncio.gather(*(split_node(ctx, n, page_text, starts_at_top) for n in large))
+        results = await asyncio.gather(
+            *(split_node(ctx, n, page_text, starts_at_top, headings_in) for n in large)
+        )
         split += sum(results)
         if not any(results):
             break
@@ -55,5 +71,5 @@ async def split_large(ctx: RunContext, nodes: list[Node], page_text, starts_at_t
         if too_large(n, page_text, settings.max_pages_per_node, settings.max_tokens_per_node)
     ]
     if left:
-        ctx.warn(f"{len(left)} large sections have no subsections the model could find")
+        ctx.warn(f"{len(left)} large sections have no subsections the layout or the model could find")
     return split

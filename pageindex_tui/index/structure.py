@@ -1,17 +1,22 @@
-"""A PDF's sections from the cheapest reliable evidence: outline, then printed contents, then the model."""
+"""A PDF's sections from the cheapest reliable evidence: outline, printed contents, layout, then the model."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from ..errors import LLMError
 from ..llm.replies import ask_json
 from . import prompts, toc
 from .context import RunContext
 from .generate import structure_from_model
+from .layout import choose
+from .layout_stage import graft, is_coarse, read_layout, structure_from_layout
 from .locate import find_title, title_on_page
 from .tree import Entry
 
 LOCATE_WINDOW = 3  # pages either side of where a title was expected
+MIN_LAYOUT_HEADINGS = 2  # fewer, and the model is asked to find the sections
 
 
 def outline_covers(outline: list[Any], page_count: int) -> bool:
@@ -169,13 +174,36 @@ async def place_entries(
     return placed
 
 
+async def _with_layout(
+    ctx: RunContext, doc, entries: list[Entry], source: str, skip: set[int]
+) -> tuple[list[Entry], str]:
+    """Coarse entries (chapters only) with the layout's sections grafted under them: "hybrid"."""
+    if not is_coarse(entries, doc.page_count):
+        return entries, source
+    result = await read_layout(ctx, doc, skip)
+    if result is None:
+        return entries, source
+    grafted, added = graft(entries, choose(result.candidates), doc.page_count)  # rules only: no model
+    ctx.facts["layout_grafted"] = added
+    return (grafted, "hybrid") if added else (entries, source)
+
+
 async def pdf_structure(ctx: RunContext, doc) -> tuple[list[Entry], str]:
-    """Entries and their source ("outline", "toc" or "model")."""
+    """Entries and their source: "outline", "toc", "hybrid" (either of them, coarse, plus the layout),
+    "layout" or "model"."""
     if outline_covers(doc.outline, doc.page_count):
-        entries = [Entry(e.title, e.level, e.page) for e in doc.outline]
-        return entries, "outline"
-    entries = await structure_from_toc(ctx, doc)
+        outline = [Entry(e.title, e.level, e.page, "outline") for e in doc.outline]
+        return await _with_layout(ctx, doc, outline, "outline", set())
+    try:
+        entries = await structure_from_toc(ctx, doc)
+    except LLMError as err:  # the contents stage wanted the model; the layout may do without it
+        ctx.warn(f"the printed contents could not be read without the model ({err.message})")
+        entries = None
     if entries and len(entries) >= 2:
-        return entries, "toc"
-    entries = await structure_from_model(ctx, doc.page_text, 1, doc.page_count)
-    return entries, "model"
+        contents = [replace(e, source="contents") for e in entries]
+        return await _with_layout(ctx, doc, contents, "toc", set(ctx.facts.get("toc_pages", [])))
+    found = toc.find_toc_pages(doc.page_text, doc.page_count, ctx.settings.toc_check_pages)
+    entries = await structure_from_layout(ctx, doc, set(found.pages) if found else set())
+    if len(entries) >= MIN_LAYOUT_HEADINGS:
+        return entries, "layout"
+    return await structure_from_model(ctx, doc.page_text, 1, doc.page_count), "model"

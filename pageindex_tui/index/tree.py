@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -14,6 +14,8 @@ class Entry:
     title: str
     level: int  # 0 = top
     start: int  # 1-based physical page (PDF) or line number (Markdown)
+    source: str = ""  # where it came from: "outline", "contents", "layout", "model", "markdown"
+    confidence: float = 1.0  # how sure that source is, 0..1
 
 
 @dataclass
@@ -26,6 +28,8 @@ class Node:
     summary: str | None = None
     text: str | None = None
     verified: bool | None = None  # title found on its start page; None = not checked
+    source: str = ""  # provenance, as Entry.source
+    confidence: float = 1.0
 
     def walk(self) -> Iterator[Node]:
         yield self
@@ -58,7 +62,7 @@ def normalize_levels(entries: list[Entry]) -> list[Entry]:
     out: list[Entry] = []
     for entry in entries:
         limit = out[-1].level + 1 if out else 0
-        out.append(Entry(entry.title, max(0, min(entry.level, limit)), entry.start))
+        out.append(replace(entry, level=max(0, min(entry.level, limit))))
     return out
 
 
@@ -81,7 +85,7 @@ def build_tree(
     roots: list[Node] = []
     stack: list[tuple[int, Node]] = []
     for entry, end in zip(entries, ends, strict=True):
-        node = Node(entry.title, entry.start, end)
+        node = Node(entry.title, entry.start, end, source=entry.source, confidence=entry.confidence)
         while stack and stack[-1][0] >= entry.level:
             stack.pop()
         (stack[-1][1].nodes if stack else roots).append(node)

@@ -132,8 +132,10 @@ def test_page_text_is_extracted_lazily_and_cached(pdfs, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("extracted twice")
 
+    monkeypatch.setattr(pdf_module, "read_page", boom)
     monkeypatch.setattr(pypdf.PageObject, "extract_text", boom)
     assert doc.page_text(7) == text
+    assert doc.page_lines(7) is not None and doc.page_lines(7).lines[0].text.startswith("Page 7")
 
 
 def test_pages_text_wraps_each_page(pdfs):
@@ -153,9 +155,21 @@ def test_bad_pages_give_empty_text_and_a_warning(pdfs, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("bad content stream")
 
+    monkeypatch.setattr(pdf_module, "read_page", broken)
     monkeypatch.setattr(pypdf.PageObject, "extract_text", broken)
-    assert doc.page_text(5) == ""
+    assert doc.page_text(5) == "" and doc.page_lines(5) is None
+    assert any(w.startswith("page 5:") and "layout could not be read" in w for w in doc.warnings)
     assert any(w.startswith("page 5:") and "bad content stream" in w for w in doc.warnings)
+
+
+def test_pypdf_stands_in_where_pdfium_fails(pdfs, monkeypatch):
+    doc = open_pdf(pdfs["outline"])
+
+    def broken(*args, **kwargs):
+        raise ValueError("pdfium says no")
+
+    monkeypatch.setattr(pdf_module, "read_page", broken)
+    assert "Page 6 line 1" in doc.page_text(6) and doc.page_lines(6) is None
 
 
 def test_page_text_from_many_threads(pdfs):

@@ -1,0 +1,167 @@
+"""The layout stage in a run: headings from typography, the model asked only about the unsure ones.
+
+Also the two other uses of the layout: sections grafted under a coarse outline, and the
+sub-headings a large node is split at before the model is asked to find any.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Any
+
+from ..errors import ContextOverflow, LLMError
+from ..llm.replies import ask_json
+from . import prompts
+from .context import RunContext
+from .layout import KEEP, Candidate, LayoutResult, choose, find_headings, unsure
+from .locate import normalize
+from .tree import Entry
+
+Pages = set[int] | frozenset[int]
+BATCH = 30  # unsure candidates put to the model in one call
+COARSE_PAGES = 2  # an outline of top-level entries only, this many pages per entry or more, is coarse
+
+
+def _entries(headings: list[Candidate]) -> list[Entry]:
+    return [Entry(h.title, h.level, h.page, h.decided_by, h.confidence) for h in headings]
+
+
+async def read_layout(ctx: RunContext, doc, skip: Pages = frozenset()) -> LayoutResult | None:
+    """Candidates of the whole document; None where the document has no layout (pdfium failed)."""
+    pages = await asyncio.to_thread(doc.layout)
+    if not pages:
+        return None
+    result = await asyncio.to_thread(find_headings, pages, skip)
+    for warning in result.warnings:
+        ctx.warn(warning)
+    ctx.facts["layout_candidates"] = len(result.candidates)
+    ctx.facts["layout_rejected"] = dict(result.rejected)
+    return result
+
+
+def _line_for_model(number: int, c: Candidate, body: float) -> str:
+    ratio = c.size / body if body else 1.0
+    style = "bold" if c.bold else "regular"
+    return f"{number}. page {c.page}, {ratio:.2f}x body size, {style}: {c.title!r}; next line: {c.context!r}"
+
+
+async def _ask_batch(ctx: RunContext, llm, result: LayoutResult, batch: list[int]) -> set[int] | None:
+    candidates = result.candidates
+    text = "\n".join(_line_for_model(k, candidates[i], result.body_size) for k, i in enumerate(batch, 1))
+
+    def validate(data: Any) -> set[int]:
+        if not isinstance(data, dict) or not isinstance(data.get("headings"), list):
+            raise ValueError('expected {"headings": [numbers]}')
+        out: set[int] = set()
+        for value in data["headings"]:
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= len(batch):
+                raise ValueError(f"{value!r} is not one of the line numbers 1 to {len(batch)}")
+            out.add(batch[value - 1])
+        return out
+
+    first, last = candidates[batch[0]].page, candidates[batch[-1]].page
+    try:
+        return await ask_json(
+            llm,
+            prompts.check_headings(text),
+            doc=ctx.doc_id,
+            purpose=f"check headings p{first}-{last}",
+            schema=prompts.HEADINGS_CHECK_SCHEMA,
+            validate=validate,
+        )
+    except (ContextOverflow, LLMError):
+        return None
+
+
+async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool = True) -> list[Candidate]:
+    """The layout's headings, levelled; unsure ones decided by the model where one answers.
+
+    Without a model (none reachable, or `use_model` False) the rules decide and a warning says so;
+    a batch whose reply is unusable is decided by the rules too.
+    """
+    asked = unsure(result.candidates)
+    ctx.facts["layout_unsure"] = len(asked)
+    if not asked:
+        return choose(result.candidates)
+    llm = None
+    if use_model:
+        try:
+            llm = await ctx.get_llm()
+        except LLMError as err:
+            ctx.warn(
+                f"no model server ({err.message}): the layout tree stands on the rules alone, "
+                f"{len(asked)} unsure headings decided without the model"
+            )
+    if llm is None:
+        return choose(result.candidates)
+    batches = [asked[i : i + BATCH] for i in range(0, len(asked), BATCH)]
+    replies = await asyncio.gather(*(_ask_batch(ctx, llm, result, b) for b in batches))
+    accepted: set[int] = set()
+    failed = 0
+    for batch, reply in zip(batches, replies, strict=True):
+        if reply is None:
+            failed += 1
+            accepted.update(i for i in batch if result.candidates[i].confidence >= KEEP)
+        else:
+            accepted |= reply
+    if failed:
+        ctx.warn(f"{failed} of {len(batches)} heading checks got no usable reply; the rules decided those")
+    ctx.facts["layout_model_batches"] = len(batches)
+    ctx.facts["layout_model_accepted"] = len(accepted)
+    candidates = [
+        replace(c, decided_by="model") if i in accepted else c for i, c in enumerate(result.candidates)
+    ]
+    return choose(candidates, accepted)
+
+
+async def structure_from_layout(ctx: RunContext, doc, skip: Pages = frozenset()) -> list[Entry]:
+    result = await read_layout(ctx, doc, skip)
+    if result is None:
+        return []
+    return _entries(await confirm_unsure(ctx, result))
+
+
+def is_coarse(outline: list[Entry], page_count: int) -> bool:
+    """Chapters only: top-level entries, several pages each."""
+    return bool(outline) and all(e.level == 0 for e in outline) and page_count >= COARSE_PAGES * len(outline)
+
+
+def graft(outline: list[Entry], headings: list[Candidate], page_count: int) -> tuple[list[Entry], int]:
+    """The outline with the layout's headings nested under the entry whose pages hold them."""
+    known = {normalize(e.title) for e in outline}
+    out: list[Entry] = []
+    added = 0
+    for k, entry in enumerate(outline):
+        out.append(entry)
+        end = outline[k + 1].start if k + 1 < len(outline) else page_count + 1
+        inside = [h for h in headings if entry.start <= h.page < end and normalize(h.title) not in known]
+        if not inside:
+            continue
+        top = min(h.level for h in inside)
+        out.extend(
+            Entry(h.title, entry.level + 1 + h.level - top, h.page, h.decided_by, h.confidence)
+            for h in inside
+        )
+        added += len(inside)
+    return out, added
+
+
+def subheadings(doc, node) -> list[Entry]:
+    """Headings the layout finds in a node's pages, its own title left out; levels from 0."""
+    start, end, title = node.start, node.end, node.title
+    if not hasattr(doc, "page_lines"):
+        return []
+    pages = [lines for p in range(start, end + 1) if (lines := doc.page_lines(p)) is not None]
+    if not pages:
+        return []
+    own = normalize(title)
+    found = [
+        h
+        for h in choose(find_headings(pages).candidates)
+        if not (h.page == start and normalize(h.title) == own)
+    ]
+    if not found:
+        return []
+    top = min(h.level for h in found)
+    return [Entry(h.title, h.level - top, h.page, h.decided_by, h.confidence) for h in found]

@@ -1,0 +1,51 @@
+"""The layout stage's unsure headings put to a real llama-server (SmolLM2-135M)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import layoutgen
+import pytest
+
+from pageindex_tui import events
+from pageindex_tui.index.pipeline import Indexer
+from pageindex_tui.library import ResponseCache
+from pageindex_tui.settings import Settings
+
+from .schema import check_pageindex_json
+
+pytestmark = pytest.mark.integration
+
+
+def test_unsure_headings_are_checked_by_the_real_model(llama_server, tmp_path):
+    path, _truth = layoutgen.make_caps(tmp_path)  # capitals and bold at the body size: unsure ones
+    settings = Settings(
+        endpoint=llama_server.endpoint,
+        thinking=False,
+        max_output_tokens=160,
+        max_retries=1,
+        if_add_node_summary=False,
+        request_timeout=120,
+    )
+    seen: list[events.Event] = []
+
+    async def go():
+        indexer = Indexer(settings, tmp_path / "out", sink=seen.append, cache=ResponseCache(enabled=False))
+        try:
+            return await indexer.index(path)
+        finally:
+            await indexer.aclose()
+
+    result = asyncio.run(go())
+    assert result.ok, result.error
+    check_pageindex_json(result.result)
+    purposes = [e.purpose for e in seen if isinstance(e, events.CallStarted)]
+    assert purposes and all(p.startswith("check headings") for p in purposes)  # never the whole text
+    finished = [e for e in seen if isinstance(e, events.CallFinished)]
+    assert finished and all(e.outcome in ("ok", "invalid", "retry") for e in finished)
+    run = result.run
+    assert run["structure_source"] == "layout" and run["facts"]["layout_unsure"] >= 1
+    # whatever the tiny model said, the sure headings stand and every node says where it came from
+    titles = {n["title"] for n in run["provenance"]["nodes"]}
+    assert {"INTRODUCTION", "RESULTS", "CONCLUSIONS"} <= titles
+    assert {n["source"] for n in run["provenance"]["nodes"]} <= {"layout", "model", "pages"}

@@ -1,0 +1,68 @@
+"""Scoring found headings against a ground truth: recall and precision of (title, start page), and how
+often the matched ones sit at the true level. Used by the tests and by benchmarks/structure_vs_flash.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Any
+
+from pageindex_tui.index.locate import normalize
+
+Heading = tuple[str, int, int]  # (title, start page, level 0 = top)
+
+
+@dataclass(frozen=True)
+class Score:
+    found: int
+    truth: int
+    matched: int
+    levels_right: int  # of the matched, how many have the true level (levels compared from 0)
+
+    @property
+    def recall(self) -> float:
+        return self.matched / self.truth if self.truth else 1.0
+
+    @property
+    def precision(self) -> float:
+        return self.matched / self.found if self.found else (1.0 if not self.truth else 0.0)
+
+    @property
+    def level_accuracy(self) -> float:
+        return self.levels_right / self.matched if self.matched else 0.0
+
+
+def same_title(a: str, b: str) -> bool:
+    x, y = normalize(a), normalize(b)
+    if not x or not y:
+        return False
+    if x == y or (min(len(x), len(y)) >= 8 and (x.startswith(y) or y.startswith(x))):
+        return True
+    return SequenceMatcher(None, x, y, autojunk=False).ratio() >= 0.85
+
+
+def score(found: list[Heading], truth: list[Heading], page_slack: int = 0) -> Score:
+    """Each true heading matches at most one found heading with the same title on (about) its page."""
+    top_found = min((h[2] for h in found), default=0)
+    top_truth = min((h[2] for h in truth), default=0)
+    used: set[int] = set()
+    matched = levels = 0
+    for title, page, level in truth:
+        for i, (f_title, f_page, f_level) in enumerate(found):
+            if i in used or abs(f_page - page) > page_slack or not same_title(title, f_title):
+                continue
+            used.add(i)
+            matched += 1
+            levels += f_level - top_found == level - top_truth
+            break
+    return Score(len(found), len(truth), matched, levels)
+
+
+def flatten(structure: list[dict[str, Any]], level: int = 0) -> list[Heading]:
+    """(title, start page, level) of every node of a PageIndex tree, in order."""
+    out: list[Heading] = []
+    for node in structure:
+        out.append((str(node.get("title", "")), int(node.get("start_index") or 0), level))
+        out.extend(flatten(node.get("nodes") or [], level + 1))
+    return out

@@ -1,0 +1,158 @@
+"""The layout stage inside a run: no server needed, the model asked only about unsure headings,
+a coarse outline grafted, large nodes split at their sub-headings, provenance in the run record."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import layoutgen
+import scoring
+from fakes import FakeVLLM, Script
+from pdfgen import make_outline_pdf
+from pypdf import PdfWriter
+from test_pipeline import no_server, run_index
+
+from pageindex_tui import events
+from pageindex_tui.settings import Settings
+
+
+def offline(**overrides) -> Settings:
+    return Settings(endpoint=no_server(), if_add_node_summary=False, max_retries=0, **overrides)
+
+
+def test_no_server_still_gives_the_layout_tree_with_a_warning(tmp_path):
+    path, truth = layoutgen.make_caps(tmp_path)  # capitals and bold at the body size: some unsure
+    result, seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    run = result.run
+    assert run["structure_source"] == "layout" and run["llm"]["calls"] == 0
+    assert any("no model server" in w and "rules alone" in w for w in run["warnings"])
+    assert any(isinstance(e, events.WarningEvent) and "no model server" in e.message for e in seen)
+    found = scoring.flatten(result.result["structure"])
+    assert scoring.score(found, truth).recall >= 0.9
+    sources = {n["title"]: (n["source"], n["confidence"]) for n in run["provenance"]["nodes"]}
+    assert set(run["provenance"]["by_source"]) <= {"layout", "pages"}
+    assert all(0 < confidence <= 1 for _s, confidence in sources.values())
+
+
+def test_sure_headings_need_no_server_and_no_warning(tmp_path):
+    path, truth = layoutgen.make_numbered(tmp_path)
+    result, seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    assert result.run["structure_source"] == "layout" and not result.run["warnings"]
+    assert not any(isinstance(e, events.CallStarted) for e in seen)
+    score = scoring.score(scoring.flatten(result.result["structure"]), truth)
+    assert score.recall == 1.0 and score.level_accuracy == 1.0
+
+
+def _judge(reject: str):
+    """A model that calls every numbered line a heading except the one whose title contains `reject`."""
+    asked: list[str] = []
+
+    def answer(body: dict) -> Script:
+        prompt = body["messages"][-1]["content"]
+        if "real section headings" not in prompt:
+            return Script(answer="{}")
+        asked.append(prompt)
+        lines = re.findall(r"^(\d+)\. page \d+, .*?: '(.*?)'; next line", prompt, re.M)
+        keep = [int(n) for n, title in lines if reject not in title]
+        return Script(answer=json.dumps({"headings": keep}))
+
+    return answer, asked
+
+
+def test_the_model_decides_only_the_unsure_headings_in_batches(tmp_path):
+    path, _truth = layoutgen.make_caps(tmp_path)
+    answer, asked = _judge("Seasonal")
+    with FakeVLLM(default=answer) as fake:
+        settings = Settings(endpoint=fake.base_url, if_add_node_summary=False)
+        result, seen = run_index(settings, path, tmp_path / "out")
+    assert result.ok, result.error
+    assert asked and all("Page 3 line 1" not in prompt for prompt in asked)  # never the whole text
+    purposes = [e.purpose for e in seen if isinstance(e, events.CallStarted)]
+    assert purposes and all(p.startswith("check headings") for p in purposes)
+    titles = [t for t, _p, _l in scoring.flatten(result.result["structure"])]
+    assert "Seasonal Patterns" not in titles and "Growth Rates" in titles
+    by_title = {n["title"]: n["source"] for n in result.run["provenance"]["nodes"]}
+    assert by_title["Growth Rates"] == "model"
+    assert result.run["structure_source"] == "layout" and result.run["facts"]["layout_unsure"] >= 1
+
+
+def test_garbage_from_the_model_leaves_the_rules_in_charge(tmp_path):
+    path, truth = layoutgen.make_caps(tmp_path)
+    with FakeVLLM(default=lambda body: Script(answer="These all look like headings to me!")) as fake:
+        settings = Settings(endpoint=fake.base_url, if_add_node_summary=False)
+        result, _ = run_index(settings, path, tmp_path / "out")
+    assert result.ok, result.error
+    assert any("no usable reply" in w for w in result.run["warnings"])
+    assert scoring.score(scoring.flatten(result.result["structure"]), truth).recall >= 0.9
+
+
+def test_a_coarse_outline_gets_the_layout_sections_grafted_under_it(tmp_path):
+    path, truth = layoutgen.make_coarse_outline(tmp_path)
+    result, seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    run = result.run
+    assert run["structure_source"] == "hybrid" and run["facts"]["layout_grafted"] >= 8
+    found = scoring.flatten(result.result["structure"])
+    score = scoring.score(found, truth)
+    assert score.recall >= 0.9 and score.level_accuracy >= 0.9, score
+    sources = {n["source"] for n in run["provenance"]["nodes"]}
+    assert {"outline", "layout"} <= sources
+    assert not any(isinstance(e, events.CallStarted) for e in seen)
+
+
+def test_large_nodes_split_at_their_sub_headings_without_the_model(tmp_path):
+    path, _truth = layoutgen.make_long_sections(tmp_path, outline=True)
+    settings = offline(max_pages_per_node=2, max_tokens_per_node=100)
+    result, seen = run_index(settings, path, tmp_path / "out")
+    assert result.ok, result.error
+    assert result.run["structure_source"] == "outline"
+    chapters = result.result["structure"]
+    later = [c for c in chapters if c["title"].startswith(("2 ", "3 "))]
+    assert later and all(len(c.get("nodes", [])) >= 5 for c in later)
+    assert result.run["facts"]["split_by_layout"] >= 2
+    assert not any(isinstance(e, events.CallStarted) for e in seen)
+
+
+def test_a_split_that_needs_the_absent_model_is_skipped_not_fatal(tmp_path):
+    settings = offline(max_pages_per_node=2, max_tokens_per_node=50)
+    result, _ = run_index(settings, make_outline_pdf(tmp_path), tmp_path / "out")
+    assert result.ok, result.error
+    assert result.run["structure_source"] == "outline"
+    assert any("skipped" in w and "cannot reach" in w for w in result.run["warnings"])
+    assert result.run["facts"]["split_skipped"] >= 1
+
+
+def test_rotated_pages_keep_their_headings(tmp_path):
+    path, truth = layoutgen.make_numbered(tmp_path)
+    writer = PdfWriter(clone_from=path)
+    for number, page in enumerate(writer.pages):
+        page.rotate(90 if number % 2 else 270)
+    rotated = tmp_path / "rotated.pdf"
+    with rotated.open("wb") as fh:
+        writer.write(fh)
+    result, _ = run_index(offline(), rotated, tmp_path / "out")
+    assert result.ok, result.error
+    assert scoring.score(scoring.flatten(result.result["structure"]), truth).recall >= 0.9
+
+
+def test_type3_fonts_are_read_without_a_crash(tmp_path):
+    path, truth = layoutgen.make_type3(tmp_path)
+    result, _ = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    assert result.run["structure_source"] == "layout"
+    assert scoring.score(scoring.flatten(result.result["structure"]), truth).recall == 1.0
+
+
+def test_a_chapters_only_contents_page_gets_the_layout_sections_grafted_under_it(tmp_path):
+    path, truth = layoutgen.make_chapter_contents(tmp_path)
+    result, seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    run = result.run
+    assert run["structure_source"] == "hybrid" and run["facts"]["toc_pages"] == [1]
+    score = scoring.score(scoring.flatten(result.result["structure"]), truth)
+    assert score.recall == 1.0 and score.level_accuracy == 1.0, score
+    assert run["provenance"]["by_source"]["contents"] == 5 and run["provenance"]["by_source"]["layout"] == 6
+    assert not any(isinstance(e, events.CallStarted) for e in seen)

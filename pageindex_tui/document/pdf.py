@@ -114,6 +114,7 @@ class PdfDocument:
         self.path = Path(path)
         self.name = self.path.name
         self.warnings: list[str] = []
+        self.outline_dropped = 0  # outline entries whose destination does not exist
         self._text: dict[int, str] = {}
         self._reader: PdfReader
         self.page_count: int
@@ -225,6 +226,7 @@ class PdfDocument:
                 index, why = None, f"page {index + 1} does not exist"
             if index is None:
                 note(f"entry {title!r} dropped: {why}")
+                self.outline_dropped += 1
                 continue
             entries.append(OutlineEntry(title=title, page=index + 1, level=level))
 

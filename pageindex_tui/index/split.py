@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
+from ..aio import gather_or_cancel
 from ..llm.tokens import estimate_tokens
 from .context import RunContext
 from .generate import structure_from_model
@@ -22,7 +21,8 @@ def too_large(node: Node, page_text, max_pages: int, max_tokens: int) -> bool:
 
 
 async def split_node(ctx: RunContext, node: Node, page_text, starts_at_top) -> bool:
-    entries = await structure_from_model(ctx, page_text, node.start, node.end, stage="split")
+    why = f"section {node.title[:60]!r} is large enough to be split by the model"
+    entries = await structure_from_model(ctx, page_text, node.start, node.end, stage="split", why=why)
     own = normalize(node.title)
     entries = [e for e in entries if not (e.start == node.start and normalize(e.title) == own)]
     if not entries:
@@ -45,7 +45,7 @@ async def split_large(ctx: RunContext, nodes: list[Node], page_text, starts_at_t
         ]
         if not large:
             break
-        results = await asyncio.gather(*(split_node(ctx, n, page_text, starts_at_top) for n in large))
+        results = await gather_or_cancel(*(split_node(ctx, n, page_text, starts_at_top) for n in large))
         split += sum(results)
         if not any(results):
             break

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import signal
 import sys
 from collections.abc import Iterable
 from functools import partial
@@ -258,6 +259,11 @@ class PageIndexApp(DocumentsViewApp):
             await self.stop_engine()
             self.exit(0)
 
+    async def end_on_signal(self, signum: int) -> None:
+        """SIGTERM or SIGHUP: stop the engine and leave as a confirmed quit does, status 128 + signal."""
+        await self.stop_engine()
+        self.exit(return_code=128 + signum)
+
     async def stop_engine(self, timeout: float = 10.0) -> None:
         """Cancel every job and wait for them to end (their temp files are removed as they unwind)."""
         self.engine.cancel_all()
@@ -315,5 +321,19 @@ def run(settings: Settings, path: Path, mouse: bool = True) -> int:
         print(f"pageindex-tui: error: {path} does not exist", file=sys.stderr)
         return 2
     app = PageIndexApp(settings, path)
-    app.run(mouse=mouse)
+
+    def end(signum: int, _frame: object) -> None:
+        # Runs in the main thread, which is running the app's loop: hand the work to the loop.
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # before the app's loop started or after it ended
+            raise SystemExit(128 + signum) from None
+        loop.call_soon_threadsafe(lambda: asyncio.ensure_future(app.end_on_signal(signum)))
+
+    previous = {sig: signal.signal(sig, end) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        app.run(mouse=mouse)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return app.return_code or 0

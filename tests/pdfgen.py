@@ -237,7 +237,7 @@ def make_damaged_xref_pdf(directory: Path | str) -> Path:
 
 
 def make_dead_outline_pdf(directory: Path | str) -> Path:
-    """The plain PDF (no contents page) with an outline whose every entry points to a page that is not there."""
+    """The plain PDF (no contents page) with an outline whose every entry leads nowhere."""
     writer = PdfWriter(clone_from=io.BytesIO(_plain_bytes()))
     for number, title in enumerate(("Overview", "Details", "Summary")):
         item = writer.add_outline_item(title=title, page_number=number).get_object()

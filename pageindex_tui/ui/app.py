@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static
 
 from ..errors import PageIndexError
 from ..library import Library, ResponseCache
+from ..safe_text import redact_text, redact_url
 from ..settings import Settings, config_path
 from .documents_view import DocumentsViewApp
 from .engine import EngineRunner, probe_summary
@@ -292,15 +293,15 @@ class PageIndexApp(DocumentsViewApp):
         self.sub_title = probe_summary(info)
 
     def action_check_server(self) -> None:
-        self.notify(f"Asking {self.settings.endpoint} ...", markup=False, timeout=2)
+        self.notify(f"Asking {redact_url(self.settings.endpoint)} ...", markup=False, timeout=2)
         self.check_server()
 
     def show_banner(self, message: str, hint: str) -> None:
         self.server_problem = message
         text = Text("⚠ Model server problem: ", style="bold")
-        text.append(one_line(message))
+        text.append(one_line(redact_text(message)))
         checks = hint or "is the endpoint right, is the server running?"
-        text.append(f"\n  Check: {one_line(checks)}")
+        text.append(f"\n  Check: {one_line(redact_text(checks))}")
         text.append(
             "\n  o: settings · ctrl+r: check again · outline PDFs and Markdown index without a server",
             style="italic",

@@ -187,3 +187,9 @@ def test_a_new_cache_folder_is_made_private(tmp_path):
     assert stat.S_IMODE((tmp_path / "new" / "responses").stat().st_mode) == 0o700
     assert stat.S_IMODE((tmp_path / "new" / "responses" / "ab").stat().st_mode) == 0o700
     assert os.stat(next((tmp_path / "new").rglob("*.json"))).st_mode & 0o077 == 0
+
+
+def test_the_gauges_short_name_drops_credentials():
+    from pageindex_tui.monitor.server import short_name
+
+    assert short_name("http://alice:s3cretpw@gpu-box:8000/v1") == "gpu-box:8000"

@@ -11,13 +11,43 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import PageIndexError, SettingsError
+from .errors import OutputError, PageIndexError, SettingsError
+from .safe_text import literal, redact_text, shown
 from .settings import FIELD_NAMES, Settings, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C (progress bar closed, cursor shown, local server stopped)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def ending_cleanly():
+    """While inside, SIGTERM and SIGHUP raise Terminated instead of killing the process outright."""
+    previous = {sig: signal.signal(sig, _terminate) for sig in ENDING_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
 
 # flag -> settings field, for flags whose name differs from the field
-_FLAG_FIELDS = {"timeout": "request_timeout", "retries": "max_retries"}
+_FLAG_FIELDS = {"timeout": "request_timeout", "deadline": "request_deadline", "retries": "max_retries"}
 
 
 def _yes_no(text: str) -> str:
@@ -38,7 +68,12 @@ def add_server_flags(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--thinking", type=_yes_no, help="Qwen3 thinking yes/no (default yes)")
     group.add_argument("--concurrency", type=int, help="LLM calls at once (default 8)")
-    group.add_argument("--timeout", type=float, help="seconds per request (default 300)")
+    group.add_argument(
+        "--timeout", type=float, help="seconds the server may stay silent within a request (default 300)"
+    )
+    group.add_argument(
+        "--deadline", type=float, help="seconds one whole request may take (default 3 x --timeout)"
+    )
     group.add_argument("--retries", type=int, help="retries on connection errors, 429 and 5xx (default 4)")
     local = parser.add_argument_group("embedded server")
     local.add_argument("--local", action="store_true", help="start a local llama-server for this run")
@@ -141,9 +176,9 @@ def flag_values(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _error(message: str, hint: str = "") -> None:
-    print(f"pageindex-tui: error: {message}", file=sys.stderr)
+    print(f"pageindex-tui: error: {shown(message)}", file=sys.stderr)
     if hint:
-        print(f"  {hint}", file=sys.stderr)
+        print(f"  {shown(hint)}", file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -155,11 +190,7 @@ def maybe_local_server(args: argparse.Namespace, settings: Settings):
         return
     from .local_server import LocalServer
 
-    def terminate(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)  # unwinds through the `with`, which stops the server
-
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, terminate)
+    # SIGTERM/SIGHUP raise Terminated (see ending_cleanly), which unwinds through the `with`: the server stops
     print("Starting local llama-server ...", file=sys.stderr)
     with LocalServer(args.local_model) as server:
         print(f"Local llama-server at {server.endpoint} (model {server.model.name})", file=sys.stderr)
@@ -180,9 +211,10 @@ def maybe_local_server(args: argparse.Namespace, settings: Settings):
 
 def run_index(args: argparse.Namespace, settings: Settings) -> int:
     from .index.pipeline import Indexer, find_documents
+    from .library import check_writable
     from .progress import CliProgress
 
-    paths: list[Path] = []
+    paths: dict[Path, Path] = {}  # resolved -> as given: a file named twice is indexed once
     for path in args.paths:
         if not path.exists():
             _error(f"{path} does not exist")
@@ -191,20 +223,26 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
         if path.is_dir() and not found:
             _error(f"no PDF or Markdown files in {path}")
             return EXIT_USAGE
-        paths.extend(found)
+        for doc in found:
+            paths.setdefault(doc.resolve(), doc)
+    try:
+        check_writable(args.out)
+    except OutputError as err:
+        _error(f"--out: {err.message}", err.hint)
+        return EXIT_USAGE
     with maybe_local_server(args, settings) as (settings, _server):
         progress = CliProgress(quiet=args.quiet)
         indexer = Indexer(settings, args.out, sink=progress.handle, password=args.password)
 
         async def main() -> list:
             try:
-                return await indexer.index_many(paths)
+                return await indexer.index_many(list(paths.values()))
             finally:
                 await indexer.aclose()
 
         with progress:
             results = asyncio.run(main())
-    progress.print_summary(results)
+    progress.print_summary(results, args.out)
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
 
 
@@ -226,7 +264,7 @@ def run_doctor_command(args: argparse.Namespace, settings: Settings) -> int:
                 server.process = None  # diagnosed here; not again on the way out
     except LocalServerError as err:  # --local could not start: that is the finding
         report = asyncio.run(run_doctor(settings, endpoints=args.also, extra=[failed(err)]))
-    print(render_report(report), end="")
+    print(literal(redact_text(render_report(report))), end="")
     return report.exit_code
 
 
@@ -247,7 +285,10 @@ def run_app(args: argparse.Namespace, settings: Settings) -> int:
         _error("the app is not part of this build yet; use `pageindex-tui index`")
         return EXIT_USAGE
     with maybe_local_server(args, settings) as (settings, _server):
-        return run_ui(settings, args.path or Path.cwd(), mouse=not args.no_mouse)
+        code = run_ui(settings, args.path or Path.cwd(), mouse=not args.no_mouse)
+    if code > 128 and code - 128 in ENDING_SIGNALS:
+        _error(f"stopped by {signal.Signals(code - 128).name}")
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -257,16 +298,21 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as err:
         _error(err.message, err.hint)
         return EXIT_USAGE
+    after = "; finished documents are written, nothing is half-written" if args.command == "index" else ""
     try:
-        if args.command == "index":
-            return run_index(args, settings)
-        if args.command == "doctor":
-            return run_doctor_command(args, settings)
-        if args.command == "install-local":
-            return run_install_local(args)
-        return run_app(args, settings)
+        with ending_cleanly():
+            if args.command == "index":
+                return run_index(args, settings)
+            if args.command == "doctor":
+                return run_doctor_command(args, settings)
+            if args.command == "install-local":
+                return run_install_local(args)
+            return run_app(args, settings)
+    except Terminated as ended:
+        _error(f"stopped by {ended.name}{after}")
+        return 128 + ended.signum
     except KeyboardInterrupt:
-        _error("interrupted; finished documents are written, nothing is half-written")
+        _error(f"interrupted{after}")
         return 130
     except PageIndexError as err:
         _error(err.message, err.hint)

@@ -25,11 +25,26 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir(APP_NAME))
 
 
-def atomic_write_text(path: Path, text: str, mode: int = 0o644) -> None:
-    """Write `text` to `path` so that readers see the old file or the new one, never half of it."""
+PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700  # the response cache: summaries of the user's documents
+
+
+def make_folders(folder: Path, mode: int = 0o777) -> None:
+    """`folder` and its missing parents, each new one made with `mode` (less the umask)."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for part in reversed(missing):
+        try:
+            os.mkdir(part, mode)
+        except FileExistsError:
+            pass  # made meanwhile by another writer
+
+
+def atomic_write_text(path: Path, text: str, mode: int = 0o644, folder_mode: int = 0o777) -> None:
+    """Write `text` to `path` so that readers see the old file or the new one, never half of it.
+
+    Missing folders are made with `folder_mode`; the file gets `mode`."""
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folders(path.parent, folder_mode)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as err:
         raise OutputError(
@@ -58,29 +73,37 @@ def atomic_write_text(path: Path, text: str, mode: int = 0o644) -> None:
         raise
 
 
-def atomic_write_json(path: Path, data: Any, mode: int = 0o644) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", mode)
+def atomic_write_json(path: Path, data: Any, mode: int = 0o644, folder_mode: int = 0o777) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", mode, folder_mode)
 
 
 def check_writable(folder: Path) -> None:
     """Fail early, before any model call, when results could not be written to `folder`."""
     folder = Path(folder)
+    hint = "choose another --out folder"
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"output folder {folder} is a file, not a folder", hint=hint)
+    blocking = next((p for p in folder.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise OutputError(f"output folder {folder} cannot be made: {blocking} is a file", hint=hint)
     try:
         folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"output folder {folder} cannot be made: {err.strerror}", hint=hint) from None
+    try:
         fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=folder)
         os.close(fd)
         os.unlink(probe)
     except OSError as err:
-        raise OutputError(
-            f"output folder {folder} is not writable: {err.strerror}", hint="choose another --out folder"
-        ) from None
+        raise OutputError(f"output folder {folder} is not writable: {err.strerror}", hint=hint) from None
 
 
 class ResponseCache:
     """Finished LLM replies on disk, keyed by model and the exact request.
 
     One small JSON file per reply, written atomically, so an interrupted run loses nothing it
-    already paid for and concurrent runs never see a torn entry.
+    already paid for and concurrent runs never see a torn entry. Replies summarize the user's
+    documents: files are 0600 and folders 0700, like the settings file.
     """
 
     def __init__(self, folder: Path | None = None, enabled: bool = True) -> None:
@@ -88,6 +111,7 @@ class ResponseCache:
         self.enabled = enabled
         self.hits = 0
         self._lock = threading.Lock()
+        self._private = False  # the folder is known to be 0700
 
     @staticmethod
     def key(model: str, request: dict[str, Any]) -> str:
@@ -114,8 +138,12 @@ class ResponseCache:
         if not self.enabled:
             return
         try:
-            atomic_write_json(self._path(key), value)
-        except OutputError:
+            if not self._private:  # also closes a folder an older version left open (0755)
+                make_folders(self.folder, PRIVATE_FOLDER)
+                os.chmod(self.folder, PRIVATE_FOLDER)
+                self._private = True
+            atomic_write_json(self._path(key), value, PRIVATE_FILE, PRIVATE_FOLDER)
+        except (OutputError, OSError):
             pass  # a cache that cannot be written is only slower, never wrong
 
 

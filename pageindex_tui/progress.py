@@ -1,6 +1,12 @@
-"""The CLI's view of a run: a Rich progress bar per document, built only from engine events."""
+"""The CLI's view of a run: a Rich progress bar per document, built only from engine events.
+
+Everything that comes from outside (file names, servers' error texts) is shown through `safe_text.shown`:
+control characters in caret notation, URLs without their passwords.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -8,6 +14,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.text import Text
 
 from . import events
+from .safe_text import shown
 
 STAGE_LABEL = {
     "read": "reading",
@@ -46,7 +53,7 @@ class CliProgress:
 
     def _task(self, doc: str) -> TaskID:
         if doc not in self.tasks:
-            name = doc.rsplit("/", 1)[-1]
+            name = shown(doc.rsplit("/", 1)[-1])
             self.tasks[doc] = self.progress.add_task("", total=None, name=name[:40], stage="queued", calls=0)
         return self.tasks[doc]
 
@@ -69,7 +76,7 @@ class CliProgress:
         elif isinstance(event, events.DocumentFailed):
             self.progress.update(task, stage="[red]failed", total=1, completed=1)
 
-    def print_summary(self, results) -> None:
+    def print_summary(self, results, out_dir: Path | None = None) -> None:
         out = Console()
         for result in results:
             line = Text()
@@ -77,14 +84,14 @@ class CliProgress:
                 run = result.run
                 llm = run.get("llm", {})
                 line.append("ok   ", style="green")
-                line.append(result.path.name)
+                line.append(shown(str(result.path)))
                 line.append(
                     f": {run.get('structure_source')}, {run.get('nodes')} nodes, depth {run.get('depth')}, "
                     f"{run.get('titles_verified')}/{run.get('titles_total')} titles verified, "
                     f"{llm.get('calls', 0)} LLM calls ({run.get('structure_calls', 0)} for structure, "
                     f"{llm.get('cached_calls', 0)} cached), "
                     f"{llm.get('prompt_tokens', 0)}+{llm.get('completion_tokens', 0)} tokens, "
-                    f"{run.get('wall_seconds')} s -> {result.structure_path}"
+                    f"{run.get('wall_seconds')} s -> {shown(str(result.structure_path))}"
                 )
                 if run.get("warnings"):
                     line.append(
@@ -92,7 +99,29 @@ class CliProgress:
                     )
             else:
                 line.append("FAIL ", style="bold red")
-                line.append(f"{result.path.name}: {result.error}")
+                line.append(f"{shown(str(result.path))}: {shown(result.error)}")
                 if result.hint:
-                    line.append(f" ({result.hint})", style="dim")
+                    line.append(f" ({shown(result.hint)})", style="dim")
             out.print(line, soft_wrap=True)
+        note = layout_note(results, out_dir)
+        if note:
+            out.print(Text(note, style="dim"), soft_wrap=True)
+
+
+def layout_note(results, out_dir: Path | None) -> str:
+    """One line saying how outputs were kept apart, when they are not all `<stem>_structure.json` in --out."""
+    written = [r.structure_path for r in results if r.ok and r.structure_path is not None]
+    if out_dir is None or not written:
+        return ""
+    nested = sum(1 for p in written if p.parent != Path(out_dir))
+    renamed = sum(
+        1
+        for r in results
+        if r.ok and r.structure_path and r.structure_path.name.startswith(r.path.name + "_")
+    )
+    parts = []
+    if nested:
+        parts.append(f"{nested} in subfolders of {shown(str(out_dir))} that mirror the documents' folders")
+    if renamed:
+        parts.append(f"{renamed} named by their whole file name, as they share a stem with another document")
+    return "outputs kept apart: " + "; ".join(parts) if parts else ""

@@ -22,10 +22,12 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from .errors import SettingsError
+from .safe_text import redact_url
 
 APP_NAME = "pageindex-tui"
 DEFAULT_ENDPOINT = "http://localhost:8000/v1"
 FALLBACK_CONTEXT_LENGTH = 32768
+DEADLINE_FACTOR = 3  # the default deadline of a request, in idle timeouts
 
 # Environment variables, highest priority first within each field (names from the compatibility matrix).
 ENV_VARS: dict[str, tuple[str, ...]] = {
@@ -49,7 +51,8 @@ class Settings:
     temperature: float | None = None  # None = the model's guidance for the thinking mode
     thinking: bool = True
     concurrency: int = 8
-    request_timeout: float = 300.0
+    request_timeout: float = 300.0  # seconds the server may stay silent (connect, first byte, between chunks)
+    request_deadline: float = 0.0  # seconds one whole request may take; 0 = DEADLINE_FACTOR x request_timeout
     max_retries: int = 4
     # PageIndex knobs, with PageIndex's defaults
     toc_check_pages: int = 20
@@ -70,10 +73,16 @@ class Settings:
         """A copy with some fields set (and validated) from `source`."""
         return _apply(self, values, source)
 
+    @property
+    def deadline(self) -> float:
+        """Seconds one whole request may take, however steadily the server keeps sending."""
+        return self.request_deadline or DEADLINE_FACTOR * self.request_timeout
+
     def public_dict(self) -> dict[str, Any]:
-        """All fields except the API key, for run records and logs."""
+        """All fields except the API key, and the endpoint without its password, for run records and logs."""
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("sources", "api_key")}
         out["api_key"] = "(set)" if self.api_key not in ("", "EMPTY") else "(none)"
+        out["endpoint"] = redact_url(self.endpoint)
         return out
 
 
@@ -124,6 +133,8 @@ def _convert(name: str, value: Any, source: str) -> Any:
             raise bad("must be between 0 and 2")
         if name == "request_timeout" and number <= 0:
             raise bad("must be positive")
+        if name == "request_deadline" and number < 0:
+            raise bad("must be positive, or 0 for three times request_timeout")
         return number
     text = str(value).strip()
     if name == "endpoint":
@@ -223,6 +234,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "thinking",
         "concurrency",
         "request_timeout",
+        "request_deadline",
         "max_retries",
     ),
     "index": (

@@ -235,3 +235,16 @@ def make_damaged_xref_pdf(directory: Path | str) -> Path:
     path = _target(directory, "damaged_xref.pdf")
     path.write_bytes(data[:marker] + b"startxref\n" + str(offset + 7).encode() + b"\n%%EOF\n")
     return path
+
+
+def make_dead_outline_pdf(directory: Path | str) -> Path:
+    """The plain PDF (no contents page) with an outline whose every entry leads nowhere."""
+    writer = PdfWriter(clone_from=io.BytesIO(_plain_bytes()))
+    for number, title in enumerate(("Overview", "Details", "Summary")):
+        item = writer.add_outline_item(title=title, page_number=number).get_object()
+        del item["/A"]
+        item[NameObject("/Dest")] = ArrayObject([NullObject(), NameObject("/Fit")])
+    path = _target(directory, "dead_outline.pdf")
+    with path.open("wb") as fh:
+        writer.write(fh)
+    return path

@@ -119,6 +119,7 @@ class PdfDocument:
         self.path = Path(path)
         self.name = self.path.name
         self.warnings: list[str] = []
+        self.outline_dropped = 0  # outline entries whose destination does not exist
         self._text: dict[int, str] = {}
         self._lines: dict[int, PageLines | None] = {}
         self._pdfium = None  # pypdfium2.PdfDocument, or None where pdfium cannot read the file
@@ -257,6 +258,7 @@ class PdfDocument:
                 index, why = None, f"page {index + 1} does not exist"
             if index is None:
                 note(f"entry {title!r} dropped: {why}")
+                self.outline_dropped += 1
                 continue
             entries.append(OutlineEntry(title=title, page=index + 1, level=level))
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
+from .. import events
+from ..aio import gather_or_cancel
 from ..errors import ContextOverflow
 from ..llm.replies import ask_json
 from ..llm.tokens import estimate_tokens
@@ -66,13 +67,13 @@ def _validator(first: int, last: int):
 
 
 async def sections_in_pages(
-    ctx: RunContext, page_text, first: int, last: int, purpose: str
+    ctx: RunContext, page_text, first: int, last: int, purpose: str, stage: str = "structure", why: str = ""
 ) -> list[Entry] | None:
     """Ask the model for the headings that begin in pages first..last; None when its replies are unusable."""
-    llm = await ctx.get_llm()
+    llm = await ctx.llm(why or f"pages {first}-{last} are read by the model")
     text = "".join(f"<page {p}>\n{page_text(p)}\n</page {p}>\n" for p in range(first, last + 1))
     try:
-        return await ask_json(
+        found = await ask_json(
             llm,
             prompts.find_sections(text, first, last),
             doc=ctx.doc_id,
@@ -80,16 +81,19 @@ async def sections_in_pages(
             schema=prompts.SECTIONS_SCHEMA,
             validate=_validator(first, last),
         )
-    except ContextOverflow:
+    except ContextOverflow as err:
         if first == last:
             ctx.warn(f"page {first} alone does not fit the model's context; skipped")
+            ctx.failed(stage, err)
             return None
         middle = (first + last) // 2
-        left, right = await asyncio.gather(
-            sections_in_pages(ctx, page_text, first, middle, f"{purpose} (a)"),
-            sections_in_pages(ctx, page_text, middle + 1, last, f"{purpose} (b)"),
+        left, right = await gather_or_cancel(
+            sections_in_pages(ctx, page_text, first, middle, f"{purpose} (a)", stage, why),
+            sections_in_pages(ctx, page_text, middle + 1, last, f"{purpose} (b)", stage, why),
         )
         return (left or []) + (right or []) if left is not None or right is not None else None
+    ctx.answered(stage)
+    return found
 
 
 def check_entries(entries: list[Entry], page_text, first: int, last: int) -> tuple[list[Entry], int]:
@@ -112,10 +116,13 @@ def check_entries(entries: list[Entry], page_text, first: int, last: int) -> tup
 
 
 async def structure_from_model(
-    ctx: RunContext, page_text, first: int, last: int, stage: str = "structure"
+    ctx: RunContext, page_text, first: int, last: int, stage: events.Stage = "structure", why: str = ""
 ) -> list[Entry]:
-    """Sections of pages first..last found by the model, each checked against the page text."""
-    llm = await ctx.get_llm()
+    """Sections of pages first..last found by the model, each checked against the page text.
+
+    `why` says, in failure messages, why this document needed the model."""
+    why = why or f"pages {first}-{last} are read by the model"
+    llm = await ctx.llm(why)
     info = llm.info
     budget = group_budget(info.context_length if info else 32768, ctx.settings.max_output_tokens)
     counts = [estimate_tokens(page_text(p)) + 8 for p in range(first, last + 1)]
@@ -126,13 +133,13 @@ async def structure_from_model(
     async def one(group: tuple[int, int]) -> list[Entry] | None:
         nonlocal done
         result = await sections_in_pages(
-            ctx, page_text, group[0], group[1], f"find sections p{group[0]}-{group[1]}"
+            ctx, page_text, group[0], group[1], f"find sections p{group[0]}-{group[1]}", stage, why
         )
         done += 1
         ctx.progress(stage, done, len(groups))
         return result
 
-    replies = await asyncio.gather(*(one(g) for g in groups))
+    replies = await gather_or_cancel(*(one(g) for g in groups))
     found = [entry for reply in replies if reply for entry in reply]
     kept, dropped = check_entries(found, page_text, first, last)
     if dropped:

@@ -1,10 +1,18 @@
-"""One document in, `<stem>_structure.json` and `<stem>_run.json` out; several documents concurrently."""
+"""One document in, `<stem>_structure.json` and `<stem>_run.json` out; several documents concurrently.
+
+Several documents keep their outputs apart: each one's folder is mirrored under the output folder
+(relative to the folder they all share), and two documents of one folder with one stem (`report.pdf`,
+`report.md`) are named by their whole file name (`report.pdf_structure.json`).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import statistics
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -12,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, events
+from ..aio import gather_or_cancel
 from ..document import MarkdownDocument, open_document
 from ..errors import PageIndexError, failure_kind
 from ..library import ResponseCache, atomic_write_json, check_writable
@@ -26,6 +35,7 @@ from .summarize import describe, summarize_tree
 from .tree import Entry, Node, assign_ids, build_tree, count, depth, to_pageindex, walk, walk_paths
 
 SUFFIXES = (".pdf", ".md", ".markdown")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -87,8 +97,24 @@ def find_documents(path: Path) -> list[Path]:
     return [path]
 
 
-def output_paths(path: Path, out_dir: Path) -> tuple[Path, Path]:
-    return out_dir / f"{path.stem}_structure.json", out_dir / f"{path.stem}_run.json"
+def output_paths(path: Path, out_dir: Path, stem: str | None = None) -> tuple[Path, Path]:
+    stem = path.stem if stem is None else stem
+    return out_dir / f"{stem}_structure.json", out_dir / f"{stem}_run.json"
+
+
+def output_plan(paths: list[Path], out_dir: Path) -> dict[Path, tuple[Path, Path]]:
+    """Each document's two output files, never shared by two documents (see the module's docstring)."""
+    real = {path: Path(path).resolve() for path in paths}
+    if not real:
+        return {}
+    base = Path(os.path.commonpath([r.parent for r in real.values()]))
+    stems = Counter((r.parent, r.stem.casefold()) for r in set(real.values()))
+    plan = {}
+    for path, resolved in real.items():
+        folder = Path(out_dir) / resolved.parent.relative_to(base)
+        shared = stems[(resolved.parent, resolved.stem.casefold())] > 1
+        plan[path] = output_paths(resolved, folder, resolved.name if shared else resolved.stem)
+    return plan
 
 
 class Indexer:
@@ -141,35 +167,47 @@ class Indexer:
     async def index_many(self, paths: list[Path]) -> list[DocumentResult]:
         limit = asyncio.Semaphore(max(1, min(4, self.settings.concurrency)))
 
+        plan = output_plan(paths, self.out_dir)
+
         async def one(path: Path) -> DocumentResult:
             async with limit:
-                return await self.index(path)
+                return await self.index(path, plan[path])
 
-        return list(await asyncio.gather(*(one(p) for p in paths)))
+        return await gather_or_cancel(*(one(p) for p in plan))
 
-    async def index(self, path: Path) -> DocumentResult:
-        """Index one document; errors become a failed result and a DocumentFailed event."""
+    async def index(self, path: Path, outputs: tuple[Path, Path] | None = None) -> DocumentResult:
+        """Index one document; errors become a failed result and a DocumentFailed event.
+
+        `outputs` are the structure and run files to write (default: `<stem>_*.json` in the out folder)."""
         doc_id = str(path)
         try:
-            return await self._index(Path(path), doc_id)
+            return await self._index(Path(path), doc_id, outputs or output_paths(Path(path), self.out_dir))
         except PageIndexError as err:
-            kind = failure_kind(err)
-            self.sink(events.DocumentFailed(doc_id, err.message, err.hint, kind))
-            return DocumentResult(Path(path), False, error=err.message, hint=err.hint, kind=kind)
+            return self._failed(path, err.message, err.hint, failure_kind(err))
+        except Exception as err:  # a bug costs this document, never the others in the batch
+            log.exception("indexing %s failed", path)
+            error = f"internal error: {type(err).__name__}: {err}"
+            return self._failed(path, error, "this is a bug in pageindex-tui; please report it", "other")
 
-    async def _index(self, path: Path, doc_id: str) -> DocumentResult:
+    def _failed(self, path: Path, error: str, hint: str, kind: events.FailureKind) -> DocumentResult:
+        self.sink(events.DocumentFailed(str(path), error, hint, kind))
+        return DocumentResult(Path(path), False, error=error, hint=hint, kind=kind)
+
+    async def _index(self, path: Path, doc_id: str, outputs: tuple[Path, Path]) -> DocumentResult:
         started = time.perf_counter()
         stats = self._stats[doc_id] = CallStats()
         try:
-            return await self._run(path, doc_id, stats, started)
+            return await self._run(path, doc_id, stats, started, outputs)
         finally:
             self._stats.pop(doc_id, None)
 
-    async def _run(self, path: Path, doc_id: str, stats: CallStats, started: float) -> DocumentResult:
+    async def _run(
+        self, path: Path, doc_id: str, stats: CallStats, started: float, outputs: tuple[Path, Path]
+    ) -> DocumentResult:
         sink = self._dispatch
         ctx = RunContext(doc_id, self.settings, sink, self.llm)
-        structure_path, run_path = output_paths(path, self.out_dir)
-        check_writable(self.out_dir)
+        structure_path, run_path = outputs
+        check_writable(structure_path.parent)
         ctx.stage("read")
         doc = await asyncio.to_thread(open_document, path, self.password)
         is_md = isinstance(doc, MarkdownDocument)
@@ -182,6 +220,7 @@ class Indexer:
             nodes, source, verified, total = self._markdown_tree(doc)
         else:
             nodes, source, verified, total = await self._pdf_tree(ctx, doc)
+        ctx.check_answered("structure", "structure")
         structure_calls = stats.calls + stats.cached
         assign_ids(nodes)
         sink(events.StructureFound(doc_id, to_pageindex(nodes, markdown=is_md), source))
@@ -202,6 +241,7 @@ class Indexer:
         text_of = self._text_of(doc, is_md)
         if self.settings.if_add_node_summary:
             await summarize_tree(ctx, nodes, text_of)
+            ctx.check_answered("summarize", "summary")
         if self.settings.if_add_node_text:
             for _p, node in walk_paths(nodes):
                 node.text = text_of(node)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+from ..aio import gather_or_cancel
 from ..errors import LLMError
 from ..llm.tokens import estimate_tokens
 from .context import RunContext
@@ -31,8 +32,9 @@ async def split_node(ctx: RunContext, node: Node, page_text, starts_at_top, head
     if entries:
         ctx.facts["split_by_layout"] = ctx.facts.get("split_by_layout", 0) + 1
     else:
+        why = f"section {node.title[:60]!r} is large enough to be split by the model"
         try:
-            entries = await structure_from_model(ctx, page_text, node.start, node.end, stage="split")
+            entries = await structure_from_model(ctx, page_text, node.start, node.end, stage="split", why=why)
         except LLMError as err:
             ctx.facts["split_skipped"] = ctx.facts.get("split_skipped", 0) + 1
             ctx.warn(f"split of {node.title[:60]!r} (pages {node.start}-{node.end}) skipped: {err.message}")
@@ -59,7 +61,7 @@ async def split_large(ctx: RunContext, nodes: list[Node], page_text, starts_at_t
         ]
         if not large:
             break
-        results = await asyncio.gather(
+        results = await gather_or_cancel(
             *(split_node(ctx, n, page_text, starts_at_top, headings_in) for n in large)
         )
         split += sum(results)

@@ -67,7 +67,7 @@ async def _locate_with_model(
             raise ValueError(f"page must be an integer from {first} to {last}, or null")
         return page
 
-    llm = await ctx.get_llm()
+    llm = await ctx.llm(f"contents entry {title[:60]!r} is not printed where the contents say")
     return await ask_json(
         llm,
         prompts.locate_title(text, title),
@@ -85,7 +85,8 @@ async def structure_from_toc(ctx: RunContext, doc) -> list[Entry] | None:
     if found is None:
         return None
     if not found.sure:
-        llm = await ctx.get_llm()
+        why = f"page {found.pages[0]} may hold a printed table of contents for the model to confirm"
+        llm = await ctx.llm(why)
         confirmed = await ask_json(
             llm,
             prompts.is_contents_page(page_text(found.pages[0])),
@@ -102,7 +103,7 @@ async def structure_from_toc(ctx: RunContext, doc) -> list[Entry] | None:
     ctx.facts["toc_pages"] = found.pages
     ctx.facts["toc_parsed_by"] = "rules"
     if len(entries) < 3:
-        llm = await ctx.get_llm()
+        llm = await ctx.llm("the printed table of contents could not be read by rules")
         read = await ask_json(
             llm,
             prompts.read_contents(contents),
@@ -206,4 +207,20 @@ async def pdf_structure(ctx: RunContext, doc) -> tuple[list[Entry], str]:
     entries = await structure_from_layout(ctx, doc, set(found.pages) if found else set())
     if len(entries) >= MIN_LAYOUT_HEADINGS:
         return entries, "layout"
-    return await structure_from_model(ctx, doc.page_text, 1, doc.page_count), "model"
+    entries = await structure_from_model(ctx, doc.page_text, 1, doc.page_count, why=_why_model(doc))
+    return entries, "model"
+
+
+def _why_model(doc) -> str:
+    """Why a PDF's structure must come from the model, for the message when no model can be reached."""
+    dropped = getattr(doc, "outline_dropped", 0)
+    if doc.outline:
+        outline = f"its outline starts too late (page {min(e.page for e in doc.outline)})"
+    elif dropped:
+        outline = f"all {dropped} entries of its outline lead nowhere (see the warnings)"
+    else:
+        outline = "it has no outline (bookmarks)"
+    return (
+        f"the sections of {doc.name} must come from the model: {outline}, it has no printed contents "
+        "and its page layout shows too few headings"
+    )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 
+from ..aio import gather_or_cancel
 from ..errors import BadReply, ContextOverflow
 from ..llm.replies import strip_reasoning
 from ..llm.tokens import estimate_tokens
@@ -44,7 +44,7 @@ async def summarize_one(ctx: RunContext, node: Node, text: str) -> str:
     if estimate_tokens(text) < SHORT_TEXT_TOKENS:
         ctx.facts["summaries_short_text"] = ctx.facts.get("summaries_short_text", 0) + 1
         return re.sub(r"\s+", " ", text).strip()
-    llm = await ctx.get_llm()
+    llm = await ctx.llm("node summaries are on (--if-add-node-summary no indexes without a model)")
     context = llm.info.context_length if llm.info else 32768
     settings = ctx.settings
     answer = (
@@ -63,17 +63,21 @@ async def summarize_one(ctx: RunContext, node: Node, text: str) -> str:
                 purpose=f"summarize {node.node_id} {node.title[:40]}".replace("  ", " "),
                 max_tokens=answer,
             )
+            ctx.answered("summarize")
             summary = _clean(reply.text)
             if len(summary) >= 20:
                 return summary
             problem = "an empty or too short reply"
-        except ContextOverflow:
+        except ContextOverflow as err:
             body = clip_to_tokens(body, estimate_tokens(body) // 2)
             problem = "a context overflow"
+            overflow = err
             continue
         except BadReply as err:
             problem = str(err)
         break
+    else:
+        ctx.failed("summarize", overflow)
     ctx.warn(f"summary of '{node.title[:60]}' fell back to its first sentences ({problem})")
     ctx.facts["summaries_fallback"] = ctx.facts.get("summaries_fallback", 0) + 1
     return first_sentences(text)
@@ -91,7 +95,7 @@ async def summarize_tree(ctx: RunContext, nodes: list[Node], text_of) -> None:
         done += 1
         ctx.progress("summarize", done, len(todo))
 
-    await asyncio.gather(*(one(n) for n in todo))
+    await gather_or_cancel(*(one(n) for n in todo))
     ctx.done("summarize", f"{len(todo)} summaries")
 
 
@@ -109,7 +113,7 @@ def outline_text(nodes: list[Node], depth: int = 0) -> str:
 
 async def describe(ctx: RunContext, nodes: list[Node]) -> str:
     ctx.stage("describe", 1)
-    llm = await ctx.get_llm()
+    llm = await ctx.llm("a document description is asked for (--if-add-doc-description yes)")
     context = llm.info.context_length if llm.info else 32768
     outline = clip_to_tokens(outline_text(nodes), max(256, context // 2))
     answer = (

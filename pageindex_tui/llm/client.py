@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import random
 import re
 import time
@@ -19,9 +20,22 @@ from typing import TYPE_CHECKING, Any
 import openai
 
 from .. import events
+from ..aio import gather_or_cancel
 from ..errors import ContextOverflow, ServerRefused
+from ..safe_text import redact_url
 from ..settings import FALLBACK_CONTEXT_LENGTH, Settings, sampling_for
-from .errors import HINT_MODEL, HINT_OVERFLOW, Failure, Incomplete, classify, refuses_structured, reply_room
+from .errors import (
+    HINT_MODEL,
+    HINT_OVERFLOW,
+    Failure,
+    Incomplete,
+    Malformed,
+    NotStreamed,
+    PastDeadline,
+    classify,
+    refuses_structured,
+    reply_room,
+)
 from .reasoning import START_WINDOW, Piece, StreamReader
 from .tokens import MIN_REPLY_TOKENS, TOKENS_PER_MESSAGE, estimate_tokens, fit_max_tokens, message_text
 
@@ -39,7 +53,7 @@ CACHED = ("text", "reasoning", "prompt_tokens", "completion_tokens", "reasoning_
 
 @dataclass(frozen=True)
 class ServerInfo:
-    base_url: str
+    base_url: str  # without credentials: for showing and run records
     models: list[str]
     model: str
     context_length: int
@@ -64,6 +78,13 @@ class Reply:
 def root_url(endpoint: str) -> str:
     """The server's root (where /tokenize, /props, /health live): the endpoint without its trailing /v1."""
     return re.sub(r"/v1/?$", "", endpoint.rstrip("/"))
+
+
+def _sample(reply: Any) -> str:
+    """A short quote of an unexpected reply, for messages."""
+    text = reply if isinstance(reply, str) else repr(reply)
+    text = " ".join(text.split())
+    return repr(text[:60] + ("..." if len(text) > 60 else ""))
 
 
 def _as_int(value: Any) -> int:
@@ -107,7 +128,7 @@ class LLMClient:
 
     async def _tokenize(self, model: str, text: str, timeout: float = PROBE_TIMEOUT) -> int | None:
         """Token count from the server's /tokenize (vLLM reads model+prompt, llama.cpp reads content)."""
-        url = root_url(self.settings.endpoint) + "/tokenize"
+        url = root_url(self.settings.endpoint) + "/tokenize"  # the real URL, never shown
         body = {"model": model, "prompt": text, "content": text}
         try:
             data = await self._client.post(url, cast_to=object, body=body, options={"timeout": timeout})
@@ -121,7 +142,7 @@ class LLMClient:
 
     async def connect(self) -> ServerInfo:
         """Ask the server what it serves and how long its context is; raise when it cannot be used."""
-        s, endpoint = self.settings, self.settings.endpoint
+        s, endpoint = self.settings, redact_url(self.settings.endpoint)
         try:
             listing = await self._get_json("/models", min(PROBE_TIMEOUT, s.request_timeout))
         except openai.OpenAIError as err:
@@ -129,7 +150,12 @@ class LLMClient:
             failure = classify(err, endpoint=endpoint, model=s.model, timeout=wait, purpose="connect")
             raise failure.error from None
         raw = listing.get("data") if isinstance(listing, dict) else None
-        cards = {c["id"]: c for c in raw or [] if isinstance(c, dict) and isinstance(c.get("id"), str)}
+        if not isinstance(raw, list):
+            raise ServerRefused(
+                f"{endpoint}/models did not answer JSON with a model list; it sent {_sample(listing)}",
+                hint="is the endpoint an OpenAI-compatible server's /v1 URL (and not a web page or proxy)?",
+            )
+        cards = {c["id"]: c for c in raw if isinstance(c, dict) and isinstance(c.get("id"), str)}
         ids = list(cards)
         if not ids:
             raise ServerRefused(f"the server at {endpoint} serves no models", hint="check the server's log")
@@ -147,7 +173,7 @@ class LLMClient:
         )
         if kind != "vllm":
             try:
-                props = await self._get_json(root_url(endpoint) + "/props")
+                props = await self._get_json(root_url(s.endpoint) + "/props")
             except openai.OpenAIError:
                 props = None
             if isinstance(props, dict) and ("default_generation_settings" in props or "build_info" in props):
@@ -189,7 +215,7 @@ class LLMClient:
         return count
 
     async def _prompt_tokens(self, messages: list[dict[str, Any]]) -> int:
-        counts = await asyncio.gather(*(self.count_tokens(message_text(m)) for m in messages))
+        counts = await gather_or_cancel(*(self.count_tokens(message_text(m)) for m in messages))
         return sum(counts) + TOKENS_PER_MESSAGE * len(messages)
 
     def _next_call_id(self) -> int:
@@ -277,7 +303,8 @@ class LLMClient:
 
     def _failure(self, err: BaseException, purpose: str) -> Failure:
         s, model = self.settings, (self.info.model if self.info else self.settings.model)
-        return classify(err, endpoint=s.endpoint, model=model, timeout=s.request_timeout, purpose=purpose)
+        endpoint = redact_url(s.endpoint)
+        return classify(err, endpoint=endpoint, model=model, timeout=s.request_timeout, purpose=purpose)
 
     async def _request(
         self,
@@ -299,11 +326,11 @@ class LLMClient:
                 self.sink(events.CallStarted(doc, call_id, purpose, prompt_tokens))
                 started = time.monotonic()
                 try:
-                    return await self._stream(kwargs, doc, call_id, prompt_tokens, started)
+                    return await self._within_deadline(kwargs, doc, call_id, prompt_tokens, started)
                 except asyncio.CancelledError:
                     self._finished(doc, call_id, "cancelled", prompt_tokens, started)
                     raise
-                except (openai.OpenAIError, Incomplete) as err:
+                except (openai.OpenAIError, Incomplete, Malformed, NotStreamed, PastDeadline) as err:
                     failure = self._failure(err, purpose)
                     error = failure.error
                     room = reply_room(error)
@@ -341,18 +368,45 @@ class LLMClient:
         seconds = time.monotonic() - started
         self.sink(events.CallFinished(doc, call_id, outcome, prompt, seconds=seconds, error=error))
 
+    async def _within_deadline(
+        self, kwargs: dict[str, Any], doc: str, call_id: int, prompt_tokens: int, started: float
+    ) -> Reply:
+        """`_stream`, but never longer than the settings' deadline: a slow drip or an endless stream ends."""
+        deadline = self.settings.deadline
+        task = asyncio.ensure_future(self._stream(kwargs, doc, call_id, prompt_tokens, started))
+        try:
+            done, _pending = await asyncio.wait({task}, timeout=deadline)
+        except asyncio.CancelledError:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+            raise
+        if task in done:
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        raise PastDeadline(deadline)
+
     async def _stream(
         self, kwargs: dict[str, Any], doc: str, call_id: int, prompt_tokens: int, started: float
     ) -> Reply:
         stream = await self._client.chat.completions.create(**kwargs)
+        kind = stream.response.headers.get("content-type", "")
         reader, ttft = StreamReader(START_WINDOW if self.settings.thinking else 0), None
         try:
+            if not kind.startswith("text/event-stream"):
+                raise NotStreamed(kind.split(";")[0].strip())
             async for chunk in stream:
                 pieces = reader.feed(chunk)
                 if ttft is None and reader.got_text:
                     ttft = time.monotonic() - started
                 self._emit(doc, call_id, pieces)
             self._emit(doc, call_id, reader.close())
+        except UnicodeDecodeError as err:
+            raise Malformed(f"bytes that are not UTF-8 at position {err.start}") from None
+        except json.JSONDecodeError as err:  # from the SDK's parse of a data line
+            raise Malformed(f"a data line that is not JSON: {err}") from None
         finally:
             with contextlib.suppress(Exception):
                 await stream.close()

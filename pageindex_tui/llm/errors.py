@@ -51,6 +51,26 @@ class Incomplete(Exception):
     """The stream ended without a finish reason: the connection dropped mid-reply."""
 
 
+class Malformed(Exception):
+    """The reply stream held bytes that are not UTF-8, or a `data:` line that is not JSON."""
+
+
+class NotStreamed(Exception):
+    """A streamed request got a reply that is not an event stream (a proxy or server without streaming)."""
+
+    def __init__(self, content_type: str) -> None:
+        super().__init__(content_type)
+        self.content_type = content_type
+
+
+class PastDeadline(Exception):
+    """The server kept sending, but the whole reply took longer than the request's deadline."""
+
+    def __init__(self, deadline: float) -> None:
+        super().__init__(deadline)
+        self.deadline = deadline
+
+
 @dataclass(frozen=True)
 class Failure:
     error: LLMError
@@ -141,6 +161,32 @@ def reply_room(error: Exception) -> int:
 
 def classify(err: BaseException, *, endpoint: str, model: str, timeout: float, purpose: str) -> Failure:
     """What an SDK exception means for us, and whether the request is worth sending again."""
+    if isinstance(err, Malformed):
+        return Failure(
+            ServerUnavailable(
+                f"the model server at {endpoint} sent a garbled reply stream ({err})",
+                hint="check the server's log, and any proxy between it and here",
+            ),
+            retryable=True,
+        )
+    if isinstance(err, NotStreamed):
+        return Failure(
+            ServerRefused(
+                f"the model server at {endpoint} answered a streaming request with a non-streamed reply "
+                f"({err.content_type or 'no content type'})",
+                hint="the server, or a proxy in front of it, must support stream: true (server-sent events)",
+            ),
+            retryable=False,
+        )
+    if isinstance(err, PastDeadline):
+        return Failure(
+            ServerUnavailable(
+                f"the model server at {endpoint} was still replying when the {err.deadline:g} s deadline "
+                "for one request passed",
+                hint="the server is slow or never stops: raise --deadline, or lower max_output_tokens",
+            ),
+            retryable=True,
+        )
     if isinstance(err, Incomplete):
         return Failure(
             ServerUnavailable(
@@ -152,7 +198,7 @@ def classify(err: BaseException, *, endpoint: str, model: str, timeout: float, p
     if isinstance(err, openai.APITimeoutError):
         return Failure(
             ServerUnavailable(
-                f"the model server at {endpoint} timed out after {timeout:g} s",
+                f"the model server at {endpoint} timed out after {timeout:g} s without sending anything",
                 hint="the server may be overloaded: raise request_timeout or lower concurrency",
             ),
             retryable=True,

@@ -43,9 +43,9 @@ def root_of(endpoint: str) -> str:
 
 
 def short_name(endpoint: str) -> str:
-    """host:port of an endpoint, for narrow displays."""
+    """host:port of an endpoint, for narrow displays (never the user:password@ in front of it)."""
     parsed = urlparse(endpoint if "//" in endpoint else "http://" + endpoint)
-    return parsed.netloc or endpoint
+    return parsed.netloc.rsplit("@", 1)[-1] or endpoint
 
 
 @dataclass(frozen=True)

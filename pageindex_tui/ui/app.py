@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import signal
 import sys
 from collections import deque
 from collections.abc import Iterable
@@ -25,6 +26,7 @@ from textual.widgets import Footer, Static
 
 from ..errors import PageIndexError
 from ..library import Library, ResponseCache
+from ..safe_text import redact_text, redact_url
 from ..settings import Settings, config_path
 from .documents_view import DocumentsViewApp
 from .engine import EngineRunner, probe_summary
@@ -275,6 +277,11 @@ class PageIndexApp(DocumentsViewApp):
             await self.stop_engine()
             self.exit(0)
 
+    async def end_on_signal(self, signum: int) -> None:
+        """SIGTERM or SIGHUP: stop the engine and leave as a confirmed quit does, status 128 + signal."""
+        await self.stop_engine()
+        self.exit(return_code=128 + signum)
+
     async def stop_engine(self, timeout: float = 10.0) -> None:
         """Cancel every job and wait for them to end (their temp files are removed as they unwind)."""
         self.engine.cancel_all()
@@ -303,15 +310,15 @@ class PageIndexApp(DocumentsViewApp):
         self.sub_title = probe_summary(info)
 
     def action_check_server(self) -> None:
-        self.notify(f"Asking {self.settings.endpoint} ...", markup=False, timeout=2)
+        self.notify(f"Asking {redact_url(self.settings.endpoint)} ...", markup=False, timeout=2)
         self.check_server()
 
     def show_banner(self, message: str, hint: str) -> None:
         self.server_problem = message
         text = Text("⚠ Model server problem: ", style="bold")
-        text.append(one_line(message))
+        text.append(one_line(redact_text(message)))
         checks = hint or "is the endpoint right, is the server running?"
-        text.append(f"\n  Check: {one_line(checks)}")
+        text.append(f"\n  Check: {one_line(redact_text(checks))}")
         text.append(
             "\n  o: settings · ctrl+r: check again · outline PDFs and Markdown index without a server",
             style="italic",
@@ -332,5 +339,19 @@ def run(settings: Settings, path: Path, mouse: bool = True) -> int:
         print(f"pageindex-tui: error: {path} does not exist", file=sys.stderr)
         return 2
     app = PageIndexApp(settings, path)
-    app.run(mouse=mouse)
+
+    def end(signum: int, _frame: object) -> None:
+        # Runs in the main thread, which is running the app's loop: hand the work to the loop.
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # before the app's loop started or after it ended
+            raise SystemExit(128 + signum) from None
+        loop.call_soon_threadsafe(lambda: asyncio.ensure_future(app.end_on_signal(signum)))
+
+    previous = {sig: signal.signal(sig, end) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        app.run(mouse=mouse)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return app.return_code or 0

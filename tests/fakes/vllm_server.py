@@ -6,7 +6,8 @@
 Replies come from the queue in order, then from `default(body)`. Every chat body lands in `requests`.
 For monitoring tests, these attributes may be changed while it runs: `health_status`/`health_body`/
 `health_delay` (GET /health), `metrics_status`/`metrics_body` (GET /metrics: another status, or raw text in
-place of the generated metrics) and `models_body` (raw text in place of GET /v1/models).
+place of the generated metrics), `models_body` (raw text in place of GET /v1/models) and `models_type` (its
+Content-Type).
 Streams follow vLLM: a first chunk with role and empty content, reasoning and content chunks holding only
 the keys that are set, a final chunk with finish_reason and stop_reason, a usage chunk with no choices when
 asked for, then `data: [DONE]`, all over chunked transfer encoding.
@@ -42,6 +43,11 @@ class Script:
     delay: float = 0.0  # seconds before the first byte
     close: bool = False  # drop the connection without answering
     close_mid_stream: bool = False  # drop it after two chunks
+    # misbehaviours for the fault suite
+    raw: bytes = b""  # after two chunks send `data: <raw>` (bytes that need not be UTF-8 or JSON)
+    drip: float = 0.0  # seconds between chunks
+    endless: bool = False  # after the first chunks, content chunks forever (until the client hangs up)
+    plain_json: bool = False  # answer the stream request with one non-streamed chat.completion JSON
 
 
 _TYPES = {400: "BadRequestError", 401: "Unauthorized", 404: "NotFoundError", 429: "TooManyRequests"}
@@ -65,8 +71,23 @@ def context_overflow(prompt: int = 50000, limit: int = 40960, output: int = 4096
     return error(400, message, param="input_tokens")
 
 
+def llamacpp_overflow(prompt: int = 1500, limit: int = 1024) -> Script:
+    """llama.cpp's 400 for a prompt longer than a slot's context (-c divided by --parallel)."""
+    message = (
+        f"request ({prompt} tokens) exceeds the available context size ({limit} tokens), try increasing it"
+    )
+    inner = {"code": 400, "message": message, "type": "exceed_context_size_error"}
+    return Script(status=400, body={"error": inner | {"n_prompt_tokens": prompt, "n_ctx": limit}})
+
+
 def _error_body(status: int, message: str, kind: str, param: str | None = None) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "param": param, "code": status}}
+
+
+def _endless(items: list[tuple[str, str]]) -> Iterable[tuple[str, str]]:
+    yield from items
+    while True:
+        yield ("content", "and more ")
 
 
 def _chunks(text: str, size: int) -> list[str]:
@@ -101,6 +122,7 @@ class FakeVLLM:
         self.metrics_status: int = 200
         self.metrics_body: str | None = None
         self.models_body: str | None = None
+        self.models_type = "application/json"
         self.requests: list[dict[str, Any]] = []  # chat completion bodies
         self.tokenize_requests: list[dict[str, Any]] = []
         self.paths: list[str] = []  # "POST /v1/chat/completions", ... for every request
@@ -216,6 +238,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(f"{len(raw):x}\r\n".encode() + raw + b"\r\n")
         self.wfile.flush()
 
+    def _raw_event(self, payload: bytes) -> None:
+        raw = b"data: " + payload + b"\n\n"
+        self.wfile.write(f"{len(raw):x}\r\n".encode() + raw + b"\r\n")
+        self.wfile.flush()
+
     def _end(self) -> None:
         self._event("[DONE]")
         self.wfile.write(b"0\r\n\r\n")
@@ -230,7 +257,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {"version": fake.version})
         elif path == "/v1/models":
             if self._authorized():
-                self._send(200, fake.models() if fake.models_body is None else fake.models_body)
+                body = fake.models() if fake.models_body is None else fake.models_body
+                self._send(200, body, fake.models_type)
         elif path == "/metrics":
             text = fake.metrics() if fake.metrics_body is None else fake.metrics_body
             self._send(fake.metrics_status, text, "text/plain; version=0.0.4; charset=utf-8")
@@ -322,6 +350,12 @@ class _Handler(BaseHTTPRequestHandler):
         fake.generation_tokens_total += len(items)
         base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time())}
         base["model"] = fake.model
+        if script.plain_json:
+            message = {"role": "assistant", "content": script.answer}
+            usage = {"prompt_tokens": prompt, "completion_tokens": len(items), "total_tokens": prompt}
+            choices = [{"index": 0, "message": message, "finish_reason": finish}]
+            self._send(200, base | {"object": "chat.completion", "choices": choices, "usage": usage})
+            return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Transfer-Encoding", "chunked")
@@ -333,7 +367,13 @@ class _Handler(BaseHTTPRequestHandler):
             }
 
         self._event(choice({"role": "assistant", "content": ""}))
+        if script.endless:
+            items = _endless(items)
         for number, (kind, text) in enumerate(items):
+            if number and script.drip:
+                time.sleep(script.drip)
+            if number == 2 and script.raw:
+                self._raw_event(script.raw)
             if number == 2 and script.close_mid_stream:
                 self.close_connection = True
                 return

@@ -191,7 +191,7 @@ def test_unwritable_output_fails_before_any_work(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     result, seen = run_index(Settings(endpoint=no_server()), make_outline_pdf(tmp_path), blocker / "out")
-    assert not result.ok and "not writable" in result.error and result.kind == "output"
+    assert not result.ok and "cannot be made" in result.error and result.kind == "output"
     assert not any(isinstance(e, events.DocumentStarted) for e in seen)
 
 

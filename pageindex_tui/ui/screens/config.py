@@ -22,6 +22,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 
 from ...errors import PageIndexError, SettingsError
+from ...safe_text import redact_url
 from ...settings import Settings, is_override, save_settings
 from ..engine import probe_summary
 from ..keys import bindings
@@ -278,7 +279,7 @@ class ConfigScreen(Screen[Settings | None]):
             return
         result = self.query_one("#test-result", Static)
         result.set_class(False, "-error")
-        result.update(Text(f"Asking {settings.endpoint} ...", style="italic"))
+        result.update(Text(f"Asking {redact_url(settings.endpoint)} ...", style="italic"))
         self.probe(settings)
 
     @work(exclusive=True, group="config-probe", exit_on_error=False)

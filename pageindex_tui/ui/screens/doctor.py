@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ...monitor.doctor import DoctorReport, render_report, run_doctor
+from ...safe_text import redact_text
 from ...settings import Settings
 from ..literal import literal
 from ..widgets.gauges import without_background
@@ -108,7 +109,7 @@ class DoctorScreen(ModalScreen[None]):
 
         out = Text()
         for line in plain.splitlines():
-            text = Text(literal(line))
+            text = Text(literal(redact_text(line)))
             stripped = line.strip()
             mark = stripped.split(" ", 1)[0] if stripped.startswith("[") else ""
             if mark in MARK_CLASSES:

@@ -1,0 +1,20 @@
+"""asyncio helpers the engine and the client share."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+
+async def gather_or_cancel(*awaitables: Awaitable[Any]) -> list[Any]:
+    """`asyncio.gather`, except that when one fails the others are cancelled, and awaited, before the error
+    goes on: no orphan keeps running (or connecting) after its document has failed or the run has ended."""
+    tasks = [asyncio.ensure_future(a) for a in awaitables]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise

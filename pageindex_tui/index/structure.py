@@ -207,6 +207,11 @@ async def pdf_structure(ctx: RunContext, doc) -> tuple[list[Entry], str]:
     entries = await structure_from_layout(ctx, doc, set(found.pages) if found else set())
     if len(entries) >= MIN_LAYOUT_HEADINGS:
         return entries, "layout"
+    if ctx.facts.get("layout_model_batches"):
+        ctx.warn(
+            f"the model accepted {len(entries)} of the layout's {ctx.facts['layout_unsure']} unsure "
+            "headings, too few for a tree: the model is asked to find the sections in the text"
+        )
     entries = await structure_from_model(ctx, doc.page_text, 1, doc.page_count, why=_why_model(doc))
     return entries, "model"
 

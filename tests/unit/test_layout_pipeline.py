@@ -79,6 +79,26 @@ def test_the_model_decides_only_the_unsure_headings_in_batches(tmp_path):
     assert result.run["structure_source"] == "layout" and result.run["facts"]["layout_unsure"] >= 1
 
 
+def test_a_model_that_rejects_every_unsure_heading_is_asked_for_the_sections(tmp_path):
+    path, _truth = layoutgen.make_caps(tmp_path)  # every candidate unsure: the check decides them all
+
+    def answer(body: dict) -> Script:
+        prompt = body["messages"][-1]["content"]
+        if "real section headings" in prompt:
+            return Script(answer='{"headings": []}')
+        return Script(answer='{"sections": [{"title": "Whole text", "level": 1, "page": 1}]}')
+
+    with FakeVLLM(default=answer) as fake:
+        settings = Settings(endpoint=fake.base_url, if_add_node_summary=False)
+        result, seen = run_index(settings, path, tmp_path / "out")
+    assert result.ok, result.error
+    purposes = [e.purpose for e in seen if isinstance(e, events.CallStarted)]
+    assert purposes[0].startswith("check headings")
+    assert any(p.startswith("find sections") for p in purposes)
+    assert result.run["structure_source"] == "model"
+    assert any("accepted 0 of the layout's 11 unsure headings" in w for w in result.run["warnings"])
+
+
 def test_garbage_from_the_model_leaves_the_rules_in_charge(tmp_path):
     path, truth = layoutgen.make_caps(tmp_path)
     with FakeVLLM(default=lambda body: Script(answer="These all look like headings to me!")) as fake:

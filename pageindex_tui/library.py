@@ -236,6 +236,19 @@ class Library:
         self.root = Path(root) if root else data_dir() / "library"
         self._lock = threading.RLock()
         self._paths: dict[str, list[Any]] | None = None
+        self._private = False  # the root is known to be 0700
+
+    def _make_private(self) -> None:
+        """Make the root 0700 before anything is written under it: saved trees and summaries are the
+        user's documents, kept as privately as the response cache (also closes an older 0755 root)."""
+        if self._private:
+            return
+        try:
+            make_folders(self.root, PRIVATE_FOLDER)
+            os.chmod(self.root, PRIVATE_FOLDER)
+            self._private = True
+        except OSError:
+            pass  # the write that follows reports the folder's problem
 
     # -- file digests, remembered by path ------------------------------------------------------
     def _load_paths(self) -> dict[str, list[Any]]:
@@ -275,6 +288,7 @@ class Library:
             while len(paths) > MAX_REMEMBERED_PATHS:
                 paths.pop(next(iter(paths)))
             try:
+                self._make_private()
                 atomic_write_json(self.root / PATHS_FILE, paths)
             except OutputError:
                 pass  # only slower next time
@@ -282,7 +296,10 @@ class Library:
 
     # -- entries -------------------------------------------------------------------------------
     def folder_for(self, digest: str, settings: Any) -> Path:
-        """Where the index of this content with these settings lives (the engine's out folder)."""
+        """Where the index of this content with these settings lives (the engine's out folder).
+
+        The root is made private (0700) here, since the engine writes there next."""
+        self._make_private()
         return self.root / digest / tree_settings_key(settings)
 
     def _read_entry(self, folder: Path) -> LibraryEntry | None:

@@ -61,3 +61,19 @@ def test_corrupt_cache_entry_is_a_miss(tmp_path):
     path = next(tmp_path.rglob("*.json"))
     path.write_text("{not json")
     assert cache.get(key) is None
+
+
+def test_the_library_root_is_private_and_an_old_open_one_is_closed(tmp_path):
+    import stat
+
+    from pageindex_tui.library import Library
+    from pageindex_tui.settings import Settings
+
+    root = tmp_path / "library"
+    root.mkdir(mode=0o755)  # as an older version left it
+    doc = tmp_path / "a.md"
+    doc.write_text("# A\n")
+    library = Library(root)
+    folder = library.folder_for(library.digest(doc), Settings())
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+    assert folder.parent.parent == root and (root / "paths.json").is_file()

@@ -72,6 +72,7 @@ class Sim:
     reasoning_tokens: int = 450  # Qwen3's thinking before a summary: several times the summary
     model: str = "Qwen/Qwen3-8B"
     seed: int = 7
+    tokens_per_chunk: int = 1  # vLLM streams one token a chunk; more spare the client's CPU in a benchmark
 
 
 @dataclass
@@ -86,6 +87,8 @@ class _Request:
     prefilled: int = 0
     reserved: int = 0  # KV tokens held
     first_token_at: float = 0.0
+    pending: list[str] = field(default_factory=list)  # tokens not yet sent, all of one kind
+    pending_kind: str = ""
 
     @property
     def total(self) -> int:
@@ -100,6 +103,7 @@ class Engine:
         self.wake = asyncio.Event()
         self.prompt_tokens = 0
         self.generation_tokens = 0
+        self.reasoning_tokens = 0
         self.preemptions = 0
         self.finished = 0
         self.peak_waiting = 0
@@ -153,8 +157,16 @@ class Engine:
                     r.first_token_at = now
                     self.ttft.append(now - r.arrived)
                 kind = "reasoning" if r.done < r.reasoning else "content"
-                r.out.put_nowait((kind, random.choice(WORDS) + " "))
+                if r.pending and kind != r.pending_kind:
+                    r.out.put_nowait((r.pending_kind, "".join(r.pending)))
+                    r.pending.clear()
+                r.pending_kind = kind
+                r.pending.append(random.choice(WORDS) + " ")
                 r.done += 1
+                self.reasoning_tokens += kind == "reasoning"
+                if len(r.pending) >= s.tokens_per_chunk or r.done >= r.total:
+                    r.out.put_nowait((kind, "".join(r.pending)))
+                    r.pending.clear()
                 r.reserved += 1
                 self.kv_used += 1
                 self.generation_tokens += 1
@@ -231,7 +243,14 @@ class SimServer:
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        async def stop() -> None:
+            tasks = [t for t in asyncio.all_tasks(self._loop) if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self._loop.stop()
+
+        asyncio.run_coroutine_threadsafe(stop(), self._loop)
         self._thread.join(5)
 
     def _serve(self) -> None:

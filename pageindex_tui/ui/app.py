@@ -1,7 +1,9 @@
 """The Textual workbench: documents, the live stream of LLM calls, the tree browser and settings.
 
-Engine work runs on the engine's own thread (see `engine.py`); its events come back as `EngineBatch`
-messages and are applied here, in order, to the plain state in `state.py` and then to the widgets.
+The app composes the panes (`panes/`) over one plain `Workbench` (`state.py`). Engine work runs on the
+engine's own thread (see `engine.py`); its events come back as `EngineBatch` messages, which
+`handler.py` turns into model changes; `show` then brings the panes up to date. Panes ask the app for
+what only it holds (the job queue, other panes) with typed messages.
 """
 
 from __future__ import annotations

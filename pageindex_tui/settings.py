@@ -159,8 +159,16 @@ def _apply(base: Settings, values: Mapping[str, Any], source: str) -> Settings:
     return replace(base, **changes, sources=sources)
 
 
+FRONT_END_TABLES = ("keys",)  # tables of the settings file that are not settings (keys: the app's keymap)
+
+
 def read_file(path: Path) -> dict[str, Any]:
     """The settings table of a TOML file; a missing file is empty."""
+    return {k: v for k, v in _read_toml(path).items() if k not in FRONT_END_TABLES}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The file's settings, flattened, with the front ends' own tables kept whole."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -175,6 +183,9 @@ def read_file(path: Path) -> dict[str, Any]:
     # Accept a flat file or one with [server]/[index] tables.
     flat: dict[str, Any] = {}
     for key, value in data.items():
+        if key in FRONT_END_TABLES:
+            flat[key] = value
+            continue
         if isinstance(value, dict):
             flat.update(value)
         else:
@@ -268,9 +279,10 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
 
     path = config_path() if path is None else Path(path)
     try:
-        existing = read_file(path)
+        raw = _read_toml(path)
     except SettingsError:
-        existing = {}
+        raw = {}
+    existing = {k: v for k, v in raw.items() if k not in FRONT_END_TABLES}
     values: dict[str, Any] = {}
     for name in FIELD_NAMES:
         source = settings.source(name)
@@ -288,6 +300,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
         table = {name: values[name] for name in names if name in values}
         if table:
             document[section] = table
+    document.update({name: raw[name] for name in FRONT_END_TABLES if isinstance(raw.get(name), dict)})
     text = "# pageindex-tui settings (written by the app; environment variables and flags override these)\n"
     text += tomli_w.dumps(document)
     atomic_write_text(path, text, mode=0o600)

@@ -1,7 +1,9 @@
 """The Textual workbench: documents, the live stream of LLM calls, the tree browser and settings.
 
-Engine work runs on the engine's own thread (see `engine.py`); its events come back as `EngineBatch`
-messages and are applied here, in order, to the plain state in `state.py` and then to the widgets.
+The app composes the panes (`panes/`) over one plain `Workbench` (`state.py`). Engine work runs on the
+engine's own thread (see `engine.py`); its events come back as `EngineBatch` messages, which
+`handler.py` turns into model changes; `show` then brings the panes up to date. Panes ask the app for
+what only it holds (the job queue, other panes) with typed messages.
 """
 
 from __future__ import annotations
@@ -17,38 +19,42 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from rich.text import Text
-from textual import work
-from textual.app import ComposeResult, SystemCommand
-from textual.containers import Container, Horizontal, Vertical
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from ..errors import PageIndexError
 from ..library import Library, ResponseCache
-from ..safe_text import redact_text, redact_url
+from ..safe_text import redact_url
 from ..settings import Settings, config_path
-from .documents_view import DocumentsViewApp
 from .engine import EngineRunner, probe_summary
-from .keys import KEYS, SCOPES, Key, bindings, key_label
+from .handler import EngineHandler
+from .keymap import load_keymap
+from .keys import KEY_IDS, KEYS, SCOPES, Key, bindings, key_label
 from .literal import one_line
-from .panes import FilterInput, LiveDoc
+from .messages import DocStatesLoaded, EngineBatch
+from .panes.calls import CallsPane, FollowRequested, StreamPane
+from .panes.documents import DocumentsPane
+from .panes.gauges import GaugesBox
+from .panes.tree import TreePane
 from .prefs import load_prefs, save_prefs, user_themes_dir
 from .screens.config import ConfigScreen
 from .screens.confirm import ConfirmScreen
 from .screens.help import HelpScreen
-from .state import CallBook, DocState
+from .state import SUFFIXES, Changes, Workbench
 from .themes import SHIPPED_DIR, load_themes
+from .widgets.banner import ServerBanner
 from .widgets.calls import CallsTable
 from .widgets.detail import NodeDetail
 from .widgets.documents import DocumentsTree
-from .widgets.index_tree import IndexTree
-from .widgets.stream import StreamView
 
 DEFAULT_THEME = "pageindex-dark"
-Piece = tuple[str, str]
-SCOPE_WIDGETS = {"documents": "#documents", "tree": "#tree", "calls": "#calls", "stream": "#stream"}
-PANES = {"documents": "#documents", "tree": "#tree", "stream": "#stream", "calls": "#calls"}
+PANES = {name: f"#{name}-pane" for name in ("documents", "tree", "calls", "stream")}  # pane keys' target
+FOCUS = {name: f"#{name}" for name in PANES}  # what 1-4 focus, and widget keys' target
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,9 @@ class Notice:
     severity: str
 
 
-class PageIndexApp(DocumentsViewApp):
+class PageIndexApp(App[int]):
+    """Composes the panes over one `Workbench`; engine events reach it through `EngineHandler`."""
+
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "pageindex-tui"
     BINDINGS = bindings("app")
@@ -90,47 +98,28 @@ class PageIndexApp(DocumentsViewApp):
         self.theme_dirs = theme_dirs if theme_dirs is not None else [SHIPPED_DIR, user_themes_dir()]
         self.probe_on_start = probe
         self.gauges_live = gauges  # tests turn the live GPU/server pane off for deterministic screens
-        self.states: dict[str, DocState] = {}
-        self.calls = CallBook()
-        self.live: dict[str, LiveDoc] = {}
-        self.current_doc: str | None = None
-        self.shown: LiveDoc | None = None  # what the tree pane shows
-        self.shown_call: int | None = None
-        self.following = True
-        self.server_problem = ""
+        self.model = Workbench()
+        self.handler = EngineHandler(self.model)
         self.server_info: Any = None
         self.engine = EngineRunner(self, self.library, cache, interval=flush_interval)
-        self._opened: dict[str, Any] = {}  # the last opened document, for page text
-        self._filter_timer: Any = None
         self._prefs: dict[str, Any] = {}
         self.notices: deque[Notice] = deque(maxlen=200)  # every notification shown, newest last
+        self.keymap, self._keymap_problems = load_keymap(self.config_file)
+        self.set_keymap(self.keymap)
+        self._clashes: set[frozenset[str]] = set()
 
     # -- layout ----------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static(Text(""), id="banner")
+        yield ServerBanner(id="banner")
+        detail = NodeDetail(id="detail")
         with Horizontal(id="top"):
-            with Vertical(id="documents-pane", classes="pane"):
-                yield DocumentsTree(self.root_path, self.states, id="documents")
-                yield Static(Text(""), id="doc-info")
-            with Vertical(id="tree-pane", classes="pane"):
-                hint = "filter titles · enter: keep · esc: clear"
-                yield FilterInput(placeholder=hint, id="tree-filter")
-                yield Static(Text(""), id="tree-note")
-                yield IndexTree(id="tree")
-            yield NodeDetail(id="detail")
+            yield DocumentsPane(self.root_path, self.model, self.start_file, id="documents-pane")
+            yield TreePane(self.model, detail, id="tree-pane")
+            yield detail
         with Horizontal(id="bottom"):
-            with Vertical(id="stream-pane", classes="pane"):
-                yield Static(Text(""), id="stream-head")
-                yield StreamView(id="stream")
-            with Vertical(id="calls-pane", classes="pane"):
-                yield CallsTable(id="calls")
-            with Container(id="gauges", classes="pane"):
-                if self.gauges_live:
-                    from .widgets.gauges import GaugesPane
-
-                    yield GaugesPane(self.settings, id="gauges-pane")
-                else:
-                    yield Static("gauges off", id="gauges-placeholder")
+            yield StreamPane(self.model, id="stream-pane")
+            yield CallsPane(self.model, id="calls-pane")
+            yield GaugesBox(self.settings, self.gauges_live, id="gauges")
         yield Footer(compact=True)
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information", **kwargs: Any) -> None:
@@ -140,14 +129,11 @@ class PageIndexApp(DocumentsViewApp):
 
     def on_mount(self) -> None:
         self._load_themes()
-        self.query_one("#documents-pane").border_title = "Documents"
-        self.query_one("#tree-pane").border_title = "Tree"
         self.query_one("#detail").border_title = "Node"
-        self.query_one("#stream-pane").border_title = "Stream"
-        self.query_one("#calls-pane").border_title = "Calls"
-        self.query_one("#gauges").border_title = "Gauges"
-        self._show_tree_note("Highlight a document to see its index.")
-        self._update_stream_head()
+        if self._keymap_problems:
+            lines = "\n".join(self._keymap_problems)
+            message = f"Some keys in [keys] of {self.config_file} were skipped:\n{lines}"
+            self.notify(message, title="Keys", severity="warning", markup=False, timeout=15)
         self.engine.start()
         self.query_one("#documents", DocumentsTree).focus()
         if self.probe_on_start:
@@ -189,7 +175,7 @@ class PageIndexApp(DocumentsViewApp):
         for key in KEYS:
             if not key.palette or (key.scope == "config") != config:
                 continue
-            where = f"{SCOPES[key.scope]} · key {key_label(key)}"
+            where = f"{SCOPES[key.scope]} · key {key_label(key, self.keymap)}"
             yield SystemCommand(key.help, where, partial(self.run_key, key))
 
     def run_key(self, key: Key) -> None:
@@ -198,36 +184,124 @@ class PageIndexApp(DocumentsViewApp):
         elif key.scope == "app":
             target = self
         else:
-            target = self.query_one(SCOPE_WIDGETS[key.scope])
+            target = self.query_one((FOCUS if key.widget else PANES)[key.scope])
         self.call_later(self.run_action, key.action, target)
+
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: DOMNode) -> None:
+        """Two keys of the user's keymap land on one key of a pane: say so once; Textual keeps the remap."""
+        ids = frozenset(b.id or b.action for b in clashed_bindings)
+        if ids not in self._clashes:
+            self._clashes.add(ids)
+            keys = ", ".join(sorted({b.key for b in clashed_bindings}))
+            message = f"[keys]: {', '.join(sorted(ids))} lost key {keys} to another key's remap."
+            self.notify(message, title="Keys", severity="warning", markup=False, timeout=15)
+
+    # -- engine, library and panes: every change goes through the model, then `show` --------------------
+    def show(self, changes: Changes) -> None:
+        """Bring the panes up to date with what changed in the model."""
+        if changes.banner is not None:
+            self.show_banner(*changes.banner)
+        for note in changes.notes:
+            self.notify(note, markup=False)
+        self.query_one(TreePane).apply(changes)
+        self.query_one(DocumentsPane).refresh_docs(changes.docs)
+        self.query_one(StreamPane).apply(changes)
+        self.query_one(CallsPane).apply(changes)
+
+    def on_engine_batch(self, message: EngineBatch) -> None:
+        self.show(self.handler.apply(message.items))
+
+    def on_doc_states_loaded(self, message: DocStatesLoaded) -> None:
+        self.show(self.handler.library_states(message.states))
+
+    @on(DocumentsTree.Populated)
+    def _files_listed(self, message: DocumentsTree.Populated) -> None:
+        self.refresh_states([str(p) for p in message.paths])
+
+    def refresh_states(self, docs: list[str]) -> None:
+        docs = [d for d in docs if not self.model.state(d).busy]
+        if docs:
+            self.scan_library(docs, self.settings)
+
+    @work(thread=True, group="library-scan", exit_on_error=False)
+    def scan_library(self, docs: list[str], settings: Settings) -> None:
+        found: dict[str, tuple[Any, bool]] = {}
+        for doc in docs:
+            exact = self.library.lookup(Path(doc), settings)
+            entry = exact or self.library.lookup(Path(doc))
+            found[doc] = (entry, exact is not None)
+        self.post_message(DocStatesLoaded(found))
+
+    @on(DocumentsPane.Selected)
+    def _document_selected(self, message: DocumentsPane.Selected) -> None:
+        self.show(self.model.select(message.doc))
+
+    @on(DocumentsPane.IndexRequested)
+    def _index_requested(self, message: DocumentsPane.IndexRequested) -> None:
+        self.index_paths(message.paths, message.force, message.folder)
+
+    def index_paths(self, paths: list[Path], force: bool = False, folder: Path | None = None) -> None:
+        paths = [p for p in paths if p.suffix.lower() in SUFFIXES]
+        if not paths:
+            note = f"No PDF or Markdown files in {folder}." if folder else "Nothing to index."
+            self.notify(note, markup=False)
+            return
+        queued: set[str] = set()
+        for path in paths:
+            if self.engine.submit(path, self.settings, force=force):
+                self.model.queued(str(path))
+                queued.add(str(path))
+        if folder is not None:
+            self.notify(f"Queued {len(queued)} document(s) from {folder.name}/.", markup=False)
+        elif not queued:
+            self.notify(f"{one_line(paths[0].name)} is already queued.", markup=False)
+        self.show(self.model.touch(queued, Changes()))
+
+    @on(DocumentsPane.CancelRequested)
+    def _cancel_requested(self, message: DocumentsPane.CancelRequested) -> None:
+        path = message.path
+        inside = [d for d in self.engine.busy() if d.startswith(str(path) + "/")]
+        targets = inside if path.is_dir() else [str(path)]
+        cancelled = sum(self.engine.cancel(d) for d in targets)
+        name = one_line(path.name)
+        self.notify(f"Cancelling {name}." if cancelled else f"{name} is not running.", markup=False)
+
+    @on(DocumentsPane.CancelAllRequested)
+    def _cancel_all_requested(self) -> None:
+        cancelled = self.engine.cancel_all()
+        self.notify(f"Cancelling {cancelled} document(s)." if cancelled else "Nothing is running.")
+
+    @on(CallsTable.Picked)
+    def _call_picked(self, message: CallsTable.Picked) -> None:
+        self.model.pick(message.serial)
+        self.query_one(StreamPane).render_call()
+
+    @on(FollowRequested)
+    def _follow(self) -> None:
+        newest = self.model.follow()
+        stream = self.query_one(StreamPane)
+        stream.render_call()
+        if newest is not None:
+            self.query_one(CallsPane).table.show(newest.serial)
+        stream.view.scroll_end(animate=False)
 
     # -- app actions -----------------------------------------------------------------------------------------
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
-    def _gauges(self) -> Any:
-        from .widgets.gauges import GaugesPane
-
-        panes = self.query(GaugesPane)
-        return panes.first() if panes else None
-
     def action_toggle_gauges(self) -> None:
-        pane = self._gauges()
-        if pane is not None:
-            pane.toggle_hidden()
+        self.query_one(GaugesBox).toggle_hidden()
 
     def action_expand_gauges(self) -> None:
-        pane = self._gauges()
-        if pane is not None:
-            pane.toggle_expanded()
+        self.query_one(GaugesBox).toggle_expanded()
 
     def action_doctor(self) -> None:
         from .screens.doctor import DoctorScreen
 
         if not isinstance(self.screen, DoctorScreen):
-            pane = self._gauges()  # reuse the pane's NVML session rather than opening a second one
-            self.push_screen(DoctorScreen(self.settings, gpu_sampler=pane.gpu_sampler if pane else None))
+            sampler = self.query_one(GaugesBox).gpu_sampler  # the pane's NVML session, not a second one
+            self.push_screen(DoctorScreen(self.settings, gpu_sampler=sampler))
 
     def action_settings(self) -> None:
         if isinstance(self.screen, ConfigScreen):
@@ -240,21 +314,15 @@ class PageIndexApp(DocumentsViewApp):
 
     def apply_settings(self, settings: Settings) -> None:
         self.settings = settings
-        self.refresh_states(list(self.states))
+        self.refresh_states(list(self.model.states))
         self.check_server()
-        pane = self._gauges()
-        if pane is not None:
-            pane.apply_settings(settings)  # watch the new endpoint
+        self.query_one(GaugesBox).apply_settings(settings)
 
     def action_focus_pane(self, name: str) -> None:
         if name == "gauges":
-            pane = self._gauges()
-            if pane is not None:
-                pane.focus_pane()
-            return
-        selector = PANES.get(name)
-        if selector:
-            self.query_one(selector).focus()
+            self.query_one(GaugesBox).focus_pane()
+        elif name in FOCUS:
+            self.query_one(FOCUS[name]).focus()
 
     async def action_quit(self) -> None:
         await self.action_request_quit()
@@ -314,22 +382,12 @@ class PageIndexApp(DocumentsViewApp):
         self.check_server()
 
     def show_banner(self, message: str, hint: str) -> None:
-        self.server_problem = message
-        text = Text("⚠ Model server problem: ", style="bold")
-        text.append(one_line(redact_text(message)))
-        checks = hint or "is the endpoint right, is the server running?"
-        text.append(f"\n  Check: {one_line(redact_text(checks))}")
-        text.append(
-            "\n  o: settings · ctrl+r: check again · outline PDFs and Markdown index without a server",
-            style="italic",
-        )
-        banner = self.query_one("#banner", Static)
-        banner.update(text)
-        banner.add_class("-visible")
+        settings, again = (key_label(KEY_IDS[i], self.keymap) for i in ("app.settings", "app.check_server"))
+        keys = f"{settings}: settings · {again}: check again"
+        self.query_one(ServerBanner).show(message, hint, keys)
 
     def hide_banner(self) -> None:
-        self.server_problem = ""
-        self.query_one("#banner", Static).remove_class("-visible")
+        self.query_one(ServerBanner).hide()
 
 
 def run(settings: Settings, path: Path, mouse: bool = True) -> int:

@@ -1,8 +1,16 @@
 """Every key of the app in one table: bindings, the footer, the help screen and the command palette
-are all built from it, so no action can have a key without a command or the other way round."""
+are all built from it, so no action can have a key without a command or the other way round.
+
+Each key has an id (`scope.name`); the `[keys]` table of the settings file maps ids to other keys:
+
+    [keys]
+    "documents.index" = "n"          # or, as a nested table: documents.index = "n"
+    "app.help" = "f1,question_mark"
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from textual.binding import Binding
@@ -10,15 +18,20 @@ from textual.binding import Binding
 
 @dataclass(frozen=True)
 class Key:
-    scope: str  # where the binding lives: app, documents, tree, calls, stream, config
+    id: str  # "scope.name": the binding's id, what the [keys] table remaps
     keys: str  # Textual key names, comma separated ("j,down")
-    action: str  # action name (without "action_") on the scope's widget
+    action: str  # action name (without "action_") on the scope's pane, widget or screen
     description: str  # short text for the footer
     help: str  # one line for the help screen and the command palette
     show: bool = True  # shown in the footer
     palette: bool = True  # offered in the command palette
     priority: bool = False
-    display: str | None = None  # how the key is written in footer and help
+    display: str | None = None  # how the default key is written in footer and help
+    widget: bool = False  # bound on the pane's list widget, not the pane (that widget binds such keys too)
+
+    @property
+    def scope(self) -> str:
+        return self.id.partition(".")[0]
 
 
 SCOPES = {
@@ -27,75 +40,279 @@ SCOPES = {
     "tree": "Tree pane",
     "calls": "Calls table",
     "stream": "Stream pane",
+    "gauges": "Gauges pane",
+    "filter": "Title filter",
     "config": "Settings screen",
+    "help": "Help screen",
+    "doctor": "Doctor screen",
+    "export": "Export screen",
+    "confirm": "Questions",
 }
 
 KEYS: tuple[Key, ...] = (
     # anywhere
-    Key("app", "question_mark", "help", "Help", "Show every key", display="?"),
-    Key("app", "o", "settings", "Settings", "Open the settings screen (server, model, indexing)"),
-    Key("app", "q", "request_quit", "Quit", "Quit (asks first while indexing)"),
-    Key("app", "ctrl+q", "request_quit", "Quit", "Quit (asks first)", show=False, palette=False),
-    Key("app", "1", "focus_pane('documents')", "Docs", "Focus the documents pane", show=False),
-    Key("app", "2", "focus_pane('tree')", "Tree", "Focus the tree pane", show=False),
-    Key("app", "3", "focus_pane('stream')", "Stream", "Focus the stream pane", show=False),
-    Key("app", "4", "focus_pane('calls')", "Calls", "Focus the calls table", show=False),
-    Key("app", "5", "focus_pane('gauges')", "Gauges", "Focus the GPU and server gauges", show=False),
-    Key("app", "w", "toggle_gauges", "Gauges", "Hide or show the GPU and server gauges"),
-    Key("app", "W", "expand_gauges", "Big gauges", "Expand the gauges to the whole screen", show=False),
-    Key("app", "D", "doctor", "Doctor", "Check GPU, server and settings; recommend a vLLM command"),
-    Key("app", "ctrl+r", "check_server", "Check server", "Ask the model server what it serves", show=False),
-    Key("app", "T", "change_theme", "Theme", "Choose a theme (remembered)"),
+    Key("app.help", "question_mark", "help", "Help", "Show every key", display="?"),
+    Key("app.settings", "o", "settings", "Settings", "Open the settings screen (server, model, indexing)"),
+    Key("app.quit", "q", "request_quit", "Quit", "Quit (asks first while indexing)"),
+    Key("app.quit_ctrl", "ctrl+q", "request_quit", "Quit", "Quit (asks first)", show=False, palette=False),
+    Key(
+        "app.focus_documents", "1", "focus_pane('documents')", "Docs", "Focus the documents pane", show=False
+    ),
+    Key("app.focus_tree", "2", "focus_pane('tree')", "Tree", "Focus the tree pane", show=False),
+    Key("app.focus_stream", "3", "focus_pane('stream')", "Stream", "Focus the stream pane", show=False),
+    Key("app.focus_calls", "4", "focus_pane('calls')", "Calls", "Focus the calls table", show=False),
+    Key(
+        "app.focus_gauges",
+        "5",
+        "focus_pane('gauges')",
+        "Gauges",
+        "Focus the GPU and server gauges",
+        show=False,
+    ),
+    Key("app.toggle_gauges", "w", "toggle_gauges", "Gauges", "Hide or show the GPU and server gauges"),
+    Key(
+        "app.expand_gauges",
+        "W",
+        "expand_gauges",
+        "Big gauges",
+        "Expand the gauges to the whole screen",
+        show=False,
+    ),
+    Key("app.doctor", "D", "doctor", "Doctor", "Check GPU, server and settings; recommend a vLLM command"),
+    Key(
+        "app.check_server",
+        "ctrl+r",
+        "check_server",
+        "Check server",
+        "Ask the model server what it serves",
+        show=False,
+    ),
+    Key("app.theme", "T", "change_theme", "Theme", "Choose a theme (remembered)"),
     # documents
-    Key("documents", "i", "index", "Index", "Index the highlighted file (or every file in a folder)"),
-    Key("documents", "I", "index_force", "Re-index", "Index again, ignoring the saved index"),
-    Key("documents", "a", "index_folder", "Index folder", "Index every file in the highlighted folder"),
-    Key("documents", "x", "cancel", "Cancel", "Cancel indexing of the highlighted file"),
-    Key("documents", "X", "cancel_all", "Cancel all", "Cancel every queued and running document"),
-    Key("documents", "r", "reload", "Reload", "Re-read the folder from disk"),
-    Key("documents", "j", "cursor_down", "Down", "Move down", show=False, palette=False),
-    Key("documents", "k", "cursor_up", "Up", "Move up", show=False, palette=False),
-    Key("documents", "h,left", "collapse", "Collapse", "Collapse the folder or go to its parent", show=False),
-    Key("documents", "l,right", "expand", "Expand", "Expand the folder", show=False, palette=False),
-    Key("documents", "g", "scroll_home", "Top", "Go to the first row", show=False, palette=False),
-    Key("documents", "G", "scroll_end", "Bottom", "Go to the last row", show=False, palette=False),
+    Key("documents.index", "i", "index", "Index", "Index the highlighted file (or every file in a folder)"),
+    Key("documents.index_force", "I", "index_force", "Re-index", "Index again, ignoring the saved index"),
+    Key(
+        "documents.index_folder",
+        "a",
+        "index_folder",
+        "Index folder",
+        "Index every file in the highlighted folder",
+    ),
+    Key("documents.cancel", "x", "cancel", "Cancel", "Cancel indexing of the highlighted file"),
+    Key("documents.cancel_all", "X", "cancel_all", "Cancel all", "Cancel every queued and running document"),
+    Key("documents.reload", "r", "reload", "Reload", "Re-read the folder from disk"),
+    Key("documents.down", "j", "cursor_down", "Down", "Move down", show=False, palette=False, widget=True),
+    Key("documents.up", "k", "cursor_up", "Up", "Move up", show=False, palette=False, widget=True),
+    Key(
+        "documents.collapse",
+        "h,left",
+        "collapse",
+        "Collapse",
+        "Collapse the folder or go to its parent",
+        show=False,
+        widget=True,
+    ),
+    Key(
+        "documents.expand",
+        "l,right",
+        "expand",
+        "Expand",
+        "Expand the folder",
+        show=False,
+        palette=False,
+        widget=True,
+    ),
+    Key(
+        "documents.top",
+        "g",
+        "scroll_home",
+        "Top",
+        "Go to the first row",
+        show=False,
+        palette=False,
+        widget=True,
+    ),
+    Key(
+        "documents.bottom",
+        "G",
+        "scroll_end",
+        "Bottom",
+        "Go to the last row",
+        show=False,
+        palette=False,
+        widget=True,
+    ),
     # tree
-    Key("tree", "slash", "filter", "Filter", "Filter the tree by title", display="/"),
-    Key("tree", "t", "page_text", "Page text", "Show the highlighted node's page text"),
-    Key("tree", "y", "copy_json", "Copy JSON", "Copy the highlighted node as JSON (OSC 52)"),
-    Key("tree", "Y", "copy_text", "Copy text", "Copy the highlighted node's page text (OSC 52)"),
-    Key("tree", "e", "export_json", "Export JSON", "Export the tree as PageIndex JSON"),
-    Key("tree", "E", "export_markdown", "Export MD", "Export the tree as a Markdown outline"),
-    Key("tree", "d", "toggle_detail", "Detail", "Show or hide the node detail panel"),
-    Key("tree", "j", "cursor_down", "Down", "Move down", show=False, palette=False),
-    Key("tree", "k", "cursor_up", "Up", "Move up", show=False, palette=False),
-    Key("tree", "h,left", "collapse", "Collapse", "Collapse the node or go to its parent", show=False),
-    Key("tree", "l,right", "expand", "Expand", "Expand the node or go to its first child", show=False),
-    Key("tree", "g", "scroll_home", "Top", "Go to the first node", show=False, palette=False),
-    Key("tree", "G", "scroll_end", "Bottom", "Go to the last node", show=False, palette=False),
-    Key("tree", "z", "collapse_all", "Collapse all", "Collapse every node", show=False),
-    Key("tree", "escape", "clear_filter", "Clear filter", "Clear the title filter", show=False),
+    Key("tree.filter", "slash", "filter", "Filter", "Filter the tree by title", display="/"),
+    Key("tree.page_text", "t", "page_text", "Page text", "Show the highlighted node's page text"),
+    Key("tree.copy_json", "y", "copy_json", "Copy JSON", "Copy the highlighted node as JSON (OSC 52)"),
+    Key("tree.copy_text", "Y", "copy_text", "Copy text", "Copy the highlighted node's page text (OSC 52)"),
+    Key("tree.export_json", "e", "export_json", "Export JSON", "Export the tree as PageIndex JSON"),
+    Key("tree.export_markdown", "E", "export_markdown", "Export MD", "Export the tree as a Markdown outline"),
+    Key("tree.toggle_detail", "d", "toggle_detail", "Detail", "Show or hide the node detail panel"),
+    Key("tree.down", "j", "cursor_down", "Down", "Move down", show=False, palette=False, widget=True),
+    Key("tree.up", "k", "cursor_up", "Up", "Move up", show=False, palette=False, widget=True),
+    Key(
+        "tree.collapse",
+        "h,left",
+        "collapse",
+        "Collapse",
+        "Collapse the node or go to its parent",
+        show=False,
+        widget=True,
+    ),
+    Key(
+        "tree.expand",
+        "l,right",
+        "expand",
+        "Expand",
+        "Expand the node or go to its first child",
+        show=False,
+        widget=True,
+    ),
+    Key(
+        "tree.top", "g", "scroll_home", "Top", "Go to the first node", show=False, palette=False, widget=True
+    ),
+    Key(
+        "tree.bottom",
+        "G",
+        "scroll_end",
+        "Bottom",
+        "Go to the last node",
+        show=False,
+        palette=False,
+        widget=True,
+    ),
+    Key(
+        "tree.collapse_all",
+        "z",
+        "collapse_all",
+        "Collapse all",
+        "Collapse every node",
+        show=False,
+        widget=True,
+    ),
+    Key(
+        "tree.clear_filter",
+        "escape",
+        "clear_filter",
+        "Clear filter",
+        "Clear the title filter",
+        show=False,
+        widget=True,
+    ),
     # calls
-    Key("calls", "enter", "pick", "Show call", "Show the highlighted call in the stream pane"),
-    Key("calls", "f", "follow", "Follow", "Follow the newest call again"),
-    Key("calls", "j", "cursor_down", "Down", "Move down", show=False, palette=False),
-    Key("calls", "k", "cursor_up", "Up", "Move up", show=False, palette=False),
-    Key("calls", "g", "scroll_top", "Top", "Go to the first call", show=False, palette=False),
-    Key("calls", "G", "scroll_bottom", "Bottom", "Go to the last call", show=False, palette=False),
+    Key(
+        "calls.pick",
+        "enter",
+        "pick",
+        "Show call",
+        "Show the highlighted call in the stream pane",
+        widget=True,
+    ),
+    Key("calls.follow", "f", "follow", "Follow", "Follow the newest call again"),
+    Key("calls.down", "j", "cursor_down", "Down", "Move down", show=False, palette=False, widget=True),
+    Key("calls.up", "k", "cursor_up", "Up", "Move up", show=False, palette=False, widget=True),
+    Key(
+        "calls.top", "g", "scroll_top", "Top", "Go to the first call", show=False, palette=False, widget=True
+    ),
+    Key(
+        "calls.bottom",
+        "G",
+        "scroll_bottom",
+        "Bottom",
+        "Go to the last call",
+        show=False,
+        palette=False,
+        widget=True,
+    ),
     # stream
-    Key("stream", "f", "follow", "Follow", "Follow the newest call again"),
-    Key("stream", "j", "scroll_down", "Down", "Scroll down", show=False, palette=False),
-    Key("stream", "k", "scroll_up", "Up", "Scroll up", show=False, palette=False),
-    Key("stream", "g", "scroll_home", "Top", "Scroll to the top", show=False, palette=False),
-    Key("stream", "G", "scroll_end", "Bottom", "Scroll to the end", show=False, palette=False),
+    Key("stream.follow", "f", "follow", "Follow", "Follow the newest call again"),
+    Key("stream.down", "j", "scroll_down", "Down", "Scroll down", show=False, palette=False, widget=True),
+    Key("stream.up", "k", "scroll_up", "Up", "Scroll up", show=False, palette=False, widget=True),
+    Key("stream.top", "g", "scroll_home", "Top", "Scroll to the top", show=False, palette=False, widget=True),
+    Key(
+        "stream.bottom",
+        "G",
+        "scroll_end",
+        "Bottom",
+        "Scroll to the end",
+        show=False,
+        palette=False,
+        widget=True,
+    ),
+    # gauges pane (when focused: 5)
+    Key(
+        "gauges.expand",
+        "enter,z",
+        "toggle_expanded",
+        "Expand",
+        "Maximize the gauges or restore them",
+        palette=False,
+    ),
+    Key(
+        "gauges.hide",
+        "h",
+        "toggle_hidden",
+        "Hide",
+        "Hide the gauges (show them again from the app)",
+        palette=False,
+    ),
+    # the title filter's input box
+    Key(
+        "filter.clear",
+        "escape",
+        "clear",
+        "Clear filter",
+        "Clear the filter and close it",
+        show=False,
+        palette=False,
+    ),
     # settings screen
-    Key("config", "ctrl+s", "save", "Save", "Save the settings to the settings file"),
-    Key("config", "ctrl+t", "test", "Test connection", "Ask the server at the endpoint what it serves"),
-    Key("config", "escape", "close", "Back", "Leave the settings screen without saving"),
+    Key("config.save", "ctrl+s", "save", "Save", "Save the settings to the settings file"),
+    Key("config.test", "ctrl+t", "test", "Test connection", "Ask the server at the endpoint what it serves"),
+    Key("config.close", "escape", "close", "Back", "Leave the settings screen without saving"),
+    # other screens
+    Key(
+        "help.close",
+        "escape,q,question_mark",
+        "dismiss",
+        "Close",
+        "Close the help screen",
+        palette=False,
+        display="esc",
+    ),
+    Key("help.down", "j,down", "scroll('down')", "Down", "Scroll down", show=False, palette=False),
+    Key("help.up", "k,up", "scroll('up')", "Up", "Scroll up", show=False, palette=False),
+    Key(
+        "doctor.close",
+        "escape,q",
+        "dismiss",
+        "Close",
+        "Close the doctor screen",
+        palette=False,
+        display="esc",
+    ),
+    Key("doctor.rerun", "r", "rerun", "Check again", "Run the checks again", palette=False),
+    Key(
+        "doctor.copy",
+        "c",
+        "copy_command",
+        "Copy vllm command",
+        "Copy the recommended vLLM command",
+        palette=False,
+    ),
+    Key("doctor.down", "j,down", "scroll('down')", "Down", "Scroll down", show=False, palette=False),
+    Key("doctor.up", "k,up", "scroll('up')", "Up", "Scroll up", show=False, palette=False),
+    Key("export.cancel", "escape", "cancel", "Cancel", "Leave without exporting", palette=False),
+    Key("confirm.yes", "y", "answer(True)", "Yes", "Answer yes", palette=False),
+    Key("confirm.no", "n,escape", "answer(False)", "No", "Answer no", palette=False),
 )
+KEY_IDS = {key.id: key for key in KEYS}
 
 
-def bindings(scope: str) -> list[Binding]:
+def bindings(scope: str, widget: bool | None = None) -> list[Binding]:
+    """The bindings of a scope; `widget` picks the pane's own keys (False) or its list widget's (True)."""
     return [
         Binding(
             k.keys,
@@ -105,14 +322,19 @@ def bindings(scope: str) -> list[Binding]:
             priority=k.priority,
             key_display=k.display,
             tooltip=k.help,
+            id=k.id,
         )
         for k in KEYS
-        if k.scope == scope
+        if k.scope == scope and (widget is None or k.widget == widget)
     ]
 
 
-def key_label(key: Key) -> str:
-    if key.display:
+NAMES = {"question_mark": "?", "slash": "/", "escape": "esc", "enter": "enter"}
+
+
+def key_label(key: Key, keymap: Mapping[str, str] | None = None) -> str:
+    """How a key is written in help and palette, after the user's keymap."""
+    keys = (keymap or {}).get(key.id)
+    if keys is None and key.display:
         return key.display
-    names = {"question_mark": "?", "slash": "/", "escape": "esc", "enter": "enter"}
-    return " / ".join(names.get(part, part) for part in key.keys.split(","))
+    return " / ".join(NAMES.get(part, part) for part in (keys or key.keys).split(","))

@@ -1,29 +1,17 @@
-"""Messages that carry engine work back to the widgets (posted from the engine thread, thread-safe)."""
+"""Messages that carry engine work back to the app (posted from the engine thread, thread-safe).
+
+`JobUpdate` is plain data and lives in `state.py`; it is named here too for the engine runner."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from textual.message import Message
 
 from .. import events
-from ..library import LibraryEntry
+from .state import JobUpdate
 
-JobState = Literal["queued", "started", "reused", "finished", "failed", "cancelled"]
-
-
-@dataclass(frozen=True)
-class JobUpdate:
-    """The app's own record of a queued document (not an engine event): queued, reused, filed, ..."""
-
-    doc: str
-    state: JobState
-    entry: LibraryEntry | None = None
-    error: str = ""
-    hint: str = ""
-    kind: events.FailureKind | None = None  # why it failed; "server" raises the server banner
-
+__all__ = ["DocStatesLoaded", "EngineBatch", "Item", "JobUpdate"]
 
 Item = events.Event | JobUpdate
 

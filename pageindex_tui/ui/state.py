@@ -1,14 +1,18 @@
-"""What the app knows about each document and each LLM call: plain data, updated from engine events."""
+"""The workbench's state, without Textual: each document, the live trees, the LLM calls and what the
+panes show. `handler.py` changes it from engine events, the panes' actions change it through
+`Workbench`'s methods, and every change is described by a `Changes` that the app shows."""
 
 from __future__ import annotations
 
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+from .. import events
+from ..index.tree import Node
 from ..library import LibraryEntry
-from .literal import one_line
+from ..safe_text import one_line
 
 SUFFIXES = (".pdf", ".md", ".markdown")  # as the engine's find_documents (kept here: no engine import)
 
@@ -171,3 +175,148 @@ class CallBook:
 
     def __len__(self) -> int:
         return len(self.records)
+
+
+# -- documents and what the panes show ---------------------------------------------------------------------
+JobState = Literal["queued", "started", "reused", "finished", "failed", "cancelled"]
+
+
+@dataclass(frozen=True)
+class JobUpdate:
+    """The app's own record of a queued document (not an engine event): queued, reused, filed, ..."""
+
+    doc: str
+    state: JobState
+    entry: LibraryEntry | None = None
+    error: str = ""
+    hint: str = ""
+    kind: events.FailureKind | None = None  # why it failed; "server" raises the server banner
+
+
+@dataclass
+class LiveDoc:
+    """The tree of a document as the engine reports it (while and after indexing), or as saved."""
+
+    nodes: list[Node]
+    source: str
+    markdown: bool
+    result: dict[str, Any] | None = None
+    run: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Changes:
+    """What one update changed, for the app to show: nothing here is drawn until the app applies it."""
+
+    docs: set[str] = field(default_factory=set)  # documents whose row (and info line) changed
+    calls: dict[int, CallRecord] = field(default_factory=dict)  # calls whose row changed
+    removed: list[int] = field(default_factory=list)  # calls dropped from the book
+    appends: list[tuple[str, str]] = field(default_factory=list)  # text for the call on show
+    switched: bool = False  # another call is on show: draw it whole
+    stream: bool = False  # the stream's head line changed
+    tree: bool = False  # `Workbench.shown` is a new (version of a) tree: show it
+    keep: bool = True  # ... keeping the tree's cursor and open branches
+    empty: bool = False  # the current document has no tree to show: show why
+    load: tuple[str, LibraryEntry] | None = None  # read this saved index for the current document
+    notes: list[str] = field(default_factory=list)  # toasts
+    banner: tuple[str, str] | None = None  # a server problem: (message, hint)
+
+
+class Workbench:
+    """Documents, their live trees, the calls, and what is selected and shown."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, DocState] = {}
+        self.calls = CallBook()
+        self.live: dict[str, LiveDoc] = {}  # trees the engine reported in this session
+        self.current_doc: str | None = None  # the document highlighted in the documents pane
+        self.shown: LiveDoc | None = None  # what the tree pane shows
+        self.shown_call: int | None = None  # the call the stream pane shows
+        self.following = True  # the stream follows the newest call
+
+    def state(self, path: Path | str) -> DocState:
+        key = str(path)
+        if key not in self.states:
+            self.states[key] = DocState(Path(key))
+        return self.states[key]
+
+    @property
+    def current(self) -> DocState | None:
+        return self.state(self.current_doc) if self.current_doc is not None else None
+
+    # -- documents -------------------------------------------------------------------------------------
+    def select(self, doc: str) -> Changes:
+        """The user highlighted a document."""
+        changes = Changes(docs={doc})
+        if doc == self.current_doc:
+            return changes
+        self.current_doc = doc
+        live, state = self.live.get(doc), self.state(doc)
+        if live is not None:
+            self.show(live, changes, keep=False)
+        elif state.entry is not None:
+            changes.load = (doc, state.entry)
+        else:
+            self.clear_shown(changes)
+        return changes
+
+    def queued(self, doc: str) -> None:
+        state = self.state(doc)
+        state.phase, state.stage, state.done, state.total = "queued", "", 0, 0
+        state.error = state.hint = ""
+
+    def entry_loaded(self, doc: str, live: LiveDoc) -> Changes:
+        """A saved index was read for `doc`: show it unless the user moved on or a live tree came."""
+        changes = Changes()
+        if doc == self.current_doc and doc not in self.live:
+            self.show(live, changes, keep=False)
+        return changes
+
+    def show(self, live: LiveDoc, changes: Changes, keep: bool = True) -> None:
+        self.shown = live
+        changes.tree, changes.keep = True, keep and changes.keep
+
+    def clear_shown(self, changes: Changes) -> None:
+        self.shown = None
+        changes.empty, changes.tree = True, False
+
+    def touch(self, docs: set[str], changes: Changes) -> Changes:
+        """These documents changed: if the current one has no live tree, show its saved one or why not."""
+        changes.docs |= docs
+        doc, state = self.current_doc, self.current
+        if doc is None or state is None or doc not in docs or doc in self.live:
+            return changes
+        if state.entry is not None:
+            if self.shown is None or not self.shown.nodes:
+                changes.load = (doc, state.entry)
+        else:
+            self.clear_shown(changes)
+        return changes
+
+    # -- calls -----------------------------------------------------------------------------------------
+    @property
+    def shown_record(self) -> CallRecord | None:
+        return self.calls.records.get(self.shown_call) if self.shown_call is not None else None
+
+    def shown_streaming(self) -> bool:
+        """The call on show is running and has text: following stays on it until it ends."""
+        record = self.shown_record
+        return record is not None and record.phase == "running" and record.chars > 0
+
+    def streaming_call(self) -> CallRecord | None:
+        """The newest call that is running and streaming text."""
+        for record in reversed(self.calls.records.values()):
+            if record.phase == "running" and record.chars > 0:
+                return record
+        return None
+
+    def pick(self, serial: int) -> None:
+        """The user chose a call: show it and stop following."""
+        self.following, self.shown_call = False, serial
+
+    def follow(self) -> CallRecord | None:
+        """Follow the newest call again; the call now on show."""
+        self.following = True
+        newest = self.calls.newest
+        self.shown_call = newest.serial if newest else None
+        return newest

@@ -38,14 +38,14 @@ async def test_index_a_sample_pdf_against_llama_server(llama_server, tmp_path):
         assert not banner.has_class("-visible")
         await highlight(pilot, SAMPLE.name)
         await pilot.press("i")
-        state = app.states[str(docs / SAMPLE.name)]
+        state = app.model.states[str(docs / SAMPLE.name)]
         await wait_for(pilot, lambda: state.phase in ("indexed", "failed"), timeout=300, what="indexed")
         assert state.phase == "indexed", state.error
         tree = app.query_one("#tree", IndexTree)
         await wait_for(pilot, lambda: len(tree.root.children) >= 3, what="tree")
-        assert state.nodes >= 8 and app.shown is not None and app.shown.source == "outline"
+        assert state.nodes >= 8 and app.model.shown is not None and app.model.shown.source == "outline"
         await pilot.press("2")
         await wait_for(pilot, lambda: tree.cursor_node is not None, what="cursor")
         assert tree.cursor_node.data.node.node_id == "0000"
-        assert len(app.calls) >= 1 and app.calls.newest.phase in ("ok", "cached")
-        assert app.shown.result and app.shown.result.get("doc_description")
+        assert len(app.model.calls) >= 1 and app.model.calls.newest.phase in ("ok", "cached")
+        assert app.model.shown.result and app.model.shown.result.get("doc_description")

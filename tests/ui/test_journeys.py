@@ -24,7 +24,7 @@ async def test_index_a_pdf_from_the_documents_pane(tmp_path):
         async with app.run_test(size=SIZE) as pilot:
             await highlight(pilot, "plain.pdf")
             await pilot.press("i")
-            state = app.states[str(pdf)]
+            state = app.model.states[str(pdf)]
             await wait_for(pilot, lambda: state.phase == "indexed", what="indexed")
             table = app.query_one("#calls", CallsTable)
             stream = app.query_one("#stream", StreamView)
@@ -50,7 +50,7 @@ async def test_saved_indexes_show_at_once_and_unchanged_files_are_not_indexed_ag
         async with app.run_test(size=SIZE) as pilot:
             await highlight(pilot, "plain.pdf")
             await pilot.press("i")
-            await wait_for(pilot, lambda: app.states[str(pdf)].phase == "indexed", what="indexed")
+            await wait_for(pilot, lambda: app.model.states[str(pdf)].phase == "indexed", what="indexed")
         calls = len(fake.requests)
         assert calls > 0
 
@@ -59,7 +59,7 @@ async def test_saved_indexes_show_at_once_and_unchanged_files_are_not_indexed_ag
         app.settings = settings
         async with app.run_test(size=SIZE) as pilot:
             await highlight(pilot, "plain.pdf")
-            state = app.states[str(pdf)]
+            state = app.model.states[str(pdf)]
             await wait_for(pilot, lambda: state.phase == "indexed", what="library state")
             tree = app.query_one("#tree", IndexTree)
             await wait_for(pilot, lambda: len(tree.nodes) == 3, what="tree from the library")
@@ -85,8 +85,8 @@ async def test_cancel_stops_the_run_and_writes_nothing(tmp_path):
         async with app.run_test(size=SIZE) as pilot:
             await highlight(pilot, "plain.pdf")
             await pilot.press("i")
-            state = app.states[str(pdf)]
-            await wait_for(pilot, lambda: len(app.calls) > 0, what="a call")
+            state = app.model.states[str(pdf)]
+            await wait_for(pilot, lambda: len(app.model.calls) > 0, what="a call")
             assert state.phase == "indexing"
             await pilot.press("x")
             await wait_for(pilot, lambda: state.phase == "cancelled", what="cancelled")
@@ -108,7 +108,7 @@ async def test_quitting_mid_run_asks_first(tmp_path):
         async with app.run_test(size=SIZE) as pilot:
             await highlight(pilot, "plain.pdf")
             await pilot.press("i")
-            await wait_for(pilot, lambda: len(app.calls) > 0, what="a call")
+            await wait_for(pilot, lambda: len(app.model.calls) > 0, what="a call")
             await pilot.press("q")
             await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="question")
             await pilot.press("n")
@@ -137,7 +137,7 @@ async def test_server_down_shows_a_banner_and_the_reason_in_the_row(tmp_path):
         assert "cannot reach the model server" in text and "Check:" in text
         await highlight(pilot, "plain.pdf")
         await pilot.press("i")
-        state = app.states[str(pdf)]
+        state = app.model.states[str(pdf)]
         await wait_for(pilot, lambda: state.phase == "failed", what="failed")
         assert "cannot reach" in state.error and state.hint
         assert state.badge()[0].startswith("✗")
@@ -150,7 +150,7 @@ async def test_a_file_that_is_not_a_pdf_is_reported_in_its_row(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await highlight(pilot, bad.name)
         await pilot.press("i")
-        state = app.states[str(bad)]
+        state = app.model.states[str(bad)]
         await wait_for(pilot, lambda: state.phase == "failed", what="failed")
         assert state.error and "✗" in state.badge()[0]
         assert "failed" in str(app.query_one("#doc-info").render())
@@ -178,7 +178,9 @@ async def test_text_from_the_model_and_the_document_is_shown_literally(tmp_path)
         async with app.run_test(size=SIZE) as pilot:
             await highlight(pilot, "tricky.md")
             await pilot.press("i")
-            await wait_for(pilot, lambda: app.states[str(md)].phase == "indexed", what="markdown indexed")
+            await wait_for(
+                pilot, lambda: app.model.states[str(md)].phase == "indexed", what="markdown indexed"
+            )
             tree = app.query_one("#tree", IndexTree)
             await wait_for(pilot, lambda: tree.root.children, what="tree")
             assert tree.root.children[0].label.plain.startswith("[bold red]Boom[/] ^[[31mred")
@@ -189,7 +191,7 @@ async def test_text_from_the_model_and_the_document_is_shown_literally(tmp_path)
 
             await highlight(pilot, "plain.pdf")
             await pilot.press("i")
-            await wait_for(pilot, lambda: app.states[str(pdf)].phase == "indexed", what="pdf indexed")
+            await wait_for(pilot, lambda: app.model.states[str(pdf)].phase == "indexed", what="pdf indexed")
             stream = app.query_one("#stream", StreamView)
             assert "[bold]not bold[/bold] ^[[2J" in stream.text
             screen = app.export_screenshot()
@@ -208,11 +210,11 @@ async def test_index_a_whole_folder_as_a_queue(tmp_path):
         await highlight(pilot, "notes")
         await pilot.press("a")
         files = [str(sub / n) for n in ("a.md", "b.md", "c.markdown")]
-        done = lambda: all(app.states[f].phase == "indexed" for f in files)  # noqa: E731
+        done = lambda: all(app.model.states[f].phase == "indexed" for f in files)  # noqa: E731
         await wait_for(pilot, done, what="all indexed")
-        assert str(sub / "skip.txt") not in app.states
+        assert str(sub / "skip.txt") not in app.model.states
         assert any("Queued 3 document(s)" in n.message for n in app.notices)
-        assert all(app.states[f].nodes == 2 for f in files)
+        assert all(app.model.states[f].nodes == 2 for f in files)
 
 
 async def test_picking_a_call_pins_it_and_f_follows_again(tmp_path):
@@ -223,12 +225,12 @@ async def test_picking_a_call_pins_it_and_f_follows_again(tmp_path):
         async with app.run_test(size=SIZE) as pilot:
             await highlight(pilot, "plain.pdf")
             await pilot.press("i")
-            await wait_for(pilot, lambda: app.states[str(pdf)].phase == "indexed", what="indexed")
-            assert app.following and len(app.calls) >= 2
+            await wait_for(pilot, lambda: app.model.states[str(pdf)].phase == "indexed", what="indexed")
+            assert app.model.following and len(app.model.calls) >= 2
             await pilot.press("4", "g", "enter")
-            await wait_for(pilot, lambda: app.shown_call == 1, what="the first call pinned")
-            assert not app.following
+            await wait_for(pilot, lambda: app.model.shown_call == 1, what="the first call pinned")
+            assert not app.model.following
             assert "pinned" in str(app.query_one("#stream-head").render())
             await pilot.press("f")
-            await wait_for(pilot, lambda: app.following, what="following again")
-            assert app.shown_call == app.calls.newest.serial
+            await wait_for(pilot, lambda: app.model.following, what="following again")
+            assert app.model.shown_call == app.model.calls.newest.serial

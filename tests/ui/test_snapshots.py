@@ -61,11 +61,15 @@ async def mid_index(pilot, theme: str = "pageindex-dark") -> None:
     docs = app.root_path
     await highlight(pilot, "outline.pdf")
     await pilot.press("i")
-    await wait_for(pilot, lambda: app.states[str(docs / "outline.pdf")].phase == "indexed", what="indexed")
+    await wait_for(
+        pilot, lambda: app.model.states[str(docs / "outline.pdf")].phase == "indexed", what="indexed"
+    )
     await highlight(pilot, "plain.pdf")
     app.post_message(EngineBatch(mid_index_events(str(docs / "plain.pdf"))))
     tree = app.query_one("#tree", IndexTree)
-    await wait_for(pilot, lambda: len(tree.root.children) == 3 and len(app.calls) == 2, what="events shown")
+    await wait_for(
+        pilot, lambda: len(tree.root.children) == 3 and len(app.model.calls) == 2, what="events shown"
+    )
     app.clear_notifications()
     await pilot.pause(0.1)
 
@@ -83,7 +87,7 @@ def test_tree_with_detail_panel(snap_compare, tmp_path):
         await highlight(pilot, "outline.pdf")
         await pilot.press("i")
         pdf = str(app.root_path / "outline.pdf")
-        await wait_for(pilot, lambda: app.states[pdf].phase == "indexed", what="indexed")
+        await wait_for(pilot, lambda: app.model.states[pdf].phase == "indexed", what="indexed")
         tree = app.query_one("#tree", IndexTree)
         await wait_for(pilot, lambda: len(tree.root.children) == 3, what="tree")
         await pilot.press("2", "j", "l", "l", "t")

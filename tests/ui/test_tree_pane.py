@@ -10,8 +10,8 @@ from uikit import SIZE, highlight, make_app, wait_for
 
 from pageindex_tui.index.tree import Node
 from pageindex_tui.settings import Settings
-from pageindex_tui.ui.app import LiveDoc
 from pageindex_tui.ui.screens.export import ExportScreen
+from pageindex_tui.ui.state import Changes, LiveDoc
 from pageindex_tui.ui.widgets.index_tree import IndexTree
 
 pytestmark = pytest.mark.asyncio
@@ -33,7 +33,7 @@ async def indexed_outline(pilot, tmp_path):
     pdf = tmp_path / "docs" / "outline.pdf"
     await highlight(pilot, "outline.pdf")
     await pilot.press("i")
-    await wait_for(pilot, lambda: app.states[str(pdf)].phase == "indexed", what="indexed")
+    await wait_for(pilot, lambda: app.model.states[str(pdf)].phase == "indexed", what="indexed")
     tree = app.query_one("#tree", IndexTree)
     await wait_for(pilot, lambda: len(tree.root.children) == 3, what="tree")
     await pilot.press("2")
@@ -161,7 +161,9 @@ async def test_five_thousand_nodes_stay_responsive(tmp_path):
     app = make_app(tmp_path, tmp_path / "docs", NO_SERVER)
     async with app.run_test(size=SIZE) as pilot:
         nodes = big_tree(5000, 50) + [Node(f"Flat {i}", 1, 1) for i in range(1000)]
-        app.show_tree(LiveDoc(nodes, "model", False))
+        changes = Changes()
+        app.model.show(LiveDoc(nodes, "model", False), changes)
+        app.show(changes)
         tree = app.query_one("#tree", IndexTree)
         tree.focus()
         await wait_for(pilot, lambda: len(tree.root.children) == 1100, what="all roots")

@@ -15,7 +15,6 @@ from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -23,6 +22,7 @@ from textual.widgets import Static
 from ...monitor.doctor import DoctorReport, render_report, run_doctor
 from ...safe_text import redact_text
 from ...settings import Settings
+from ..keys import bindings
 from ..literal import literal
 from ..widgets.gauges import without_background
 
@@ -35,13 +35,7 @@ MARK_CLASSES = {
 
 
 class DoctorScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "dismiss", "Close", key_display="esc"),
-        Binding("r", "rerun", "Check again"),
-        Binding("c", "copy_command", "Copy vllm command"),
-        Binding("j,down", "scroll('down')", "Down", show=False),
-        Binding("k,up", "scroll('up')", "Up", show=False),
-    ]
+    BINDINGS = bindings("doctor")
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "doctor--ok",
         "doctor--info",

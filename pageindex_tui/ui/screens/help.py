@@ -1,18 +1,17 @@
-"""`?`: every key of the app, by pane, from the one key table."""
+"""`?`: every key of the app, by pane, from the one key table, as the user's keymap binds them."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
 
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ..keys import KEYS, SCOPES, key_label
+from ..keys import KEYS, SCOPES, bindings, key_label
 
 NOTES = (
     "Every action is also in the command palette (ctrl+p). The mouse works too; start with "
@@ -21,15 +20,15 @@ NOTES = (
 )
 
 
-def help_table() -> Table:
+def help_table(keymap: Mapping[str, str] | None = None) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(justify="right", style="bold", no_wrap=True)
     table.add_column()
     for scope, title in SCOPES.items():
         table.add_row(Text(title, style="underline"), Text(""))
         for key in KEYS:
-            if key.scope == scope and not (key.scope == "app" and key.keys == "ctrl+q"):
-                table.add_row(Text(key_label(key)), Text(key.help))
+            if key.scope == scope and key.id != "app.quit_ctrl":
+                table.add_row(Text(key_label(key, keymap)), Text(key.help))
         table.add_row(Text(""), Text(""))
     table.add_row(Text("ctrl+p"), Text("Command palette: every action above, and the theme picker"))
     table.add_row(Text("tab"), Text("Next pane (shift+tab: previous)"))
@@ -37,11 +36,7 @@ def help_table() -> Table:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss", "Close", key_display="esc"),
-        Binding("j,down", "scroll('down')", "Down", show=False),
-        Binding("k,up", "scroll('up')", "Up", show=False),
-    ]
+    BINDINGS = bindings("help")
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
@@ -55,7 +50,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-body") as body:
             body.border_title = "Keys"
             body.border_subtitle = "esc to close"
-            yield Static(help_table(), id="help-table")
+            yield Static(help_table(getattr(self.app, "keymap", None)), id="help-table")
             yield Static(Text(NOTES), id="help-notes")
 
     def action_scroll(self, direction: str) -> None:

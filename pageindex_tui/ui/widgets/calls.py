@@ -51,15 +51,12 @@ def cells(record: CallRecord) -> list[Text]:
 class CallsTable(DataTable[Text]):
     """Calls in the order they started; the cursor sits on the call shown unless the user moves it."""
 
-    BINDINGS = bindings("calls")
+    BINDINGS = bindings("calls", widget=True)  # the pane binds the rest
 
     class Picked(Message):
         def __init__(self, serial: int) -> None:
             super().__init__()
             self.serial = serial
-
-    class FollowRequested(Message):
-        pass
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
@@ -105,6 +102,3 @@ class CallsTable(DataTable[Text]):
         event.stop()
         if event.row_key.value is not None:
             self.post_message(self.Picked(int(event.row_key.value)))
-
-    def action_follow(self) -> None:
-        self.post_message(self.FollowRequested())

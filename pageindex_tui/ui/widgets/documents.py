@@ -19,7 +19,7 @@ from ..state import SUFFIXES, DocState
 
 
 class DocumentsTree(DirectoryTree):
-    BINDINGS = bindings("documents")
+    BINDINGS = bindings("documents", widget=True)  # the pane binds the rest
     ICON_NODE_EXPANDED = "▼ "
     ICON_NODE = "▶ "
     ICON_FILE = ""
@@ -46,12 +46,6 @@ class DocumentsTree(DirectoryTree):
         def __init__(self, paths: list[Path]) -> None:
             super().__init__()
             self.paths = paths
-
-    class ActionRequested(Message):
-        def __init__(self, action: str, path: Path | None) -> None:
-            super().__init__()
-            self.action = action
-            self.path = path
 
     def __init__(self, path: Path, states: dict[str, DocState], *, id: str | None = None) -> None:
         super().__init__(path, id=id)
@@ -94,6 +88,16 @@ class DocumentsTree(DirectoryTree):
         if files:
             self.post_message(self.Populated(files))
 
+    def find(self, path: Path) -> TreeNode[DirEntry] | None:
+        """The row of a path among the loaded rows."""
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            if node.data is not None and node.data.path == path:
+                return node
+            stack.extend(node.children)
+        return None
+
     def refresh_paths(self, paths: set[str]) -> None:
         """Repaint the rows of these files."""
         if not paths:
@@ -111,27 +115,6 @@ class DocumentsTree(DirectoryTree):
         return node.data.path if node is not None and node.data is not None else None
 
     # -- actions ---------------------------------------------------------------------------------
-    def _request(self, action: str) -> None:
-        self.post_message(self.ActionRequested(action, self.highlighted_path))
-
-    def action_index(self) -> None:
-        self._request("index")
-
-    def action_index_force(self) -> None:
-        self._request("index_force")
-
-    def action_index_folder(self) -> None:
-        self._request("index_folder")
-
-    def action_cancel(self) -> None:
-        self._request("cancel")
-
-    def action_cancel_all(self) -> None:
-        self._request("cancel_all")
-
-    async def action_reload(self) -> None:
-        await self.reload()
-
     def action_expand(self) -> None:
         node = self.cursor_node
         if node is not None and node.allow_expand and not node.is_expanded:

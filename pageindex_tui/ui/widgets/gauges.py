@@ -26,7 +26,6 @@ from rich.console import Group
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
@@ -34,6 +33,7 @@ from textual.widget import Widget
 from ...monitor.gpu import GpuSampler, GpuSnapshot
 from ...monitor.server import UP, ServerMonitor, ServerStatus
 from ...settings import Settings
+from ..keys import bindings
 from .gauge_cards import render_lines
 from .gauge_parts import HISTORY, ServerView, Styles, without_background
 
@@ -42,10 +42,7 @@ class GaugesPane(Widget, can_focus=True):
     """GPU and server gauges. `GaugesPane(settings, gpu_sampler=None, endpoints=None)`."""
 
     ALLOW_MAXIMIZE = True
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter,z", "toggle_expanded", "Expand", tooltip="Maximize the gauges or restore them"),
-        Binding("h", "toggle_hidden", "Hide", tooltip="Hide the gauges (show them again from the app)"),
-    ]
+    BINDINGS = bindings("gauges")
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "gauges--ok",
         "gauges--warn",

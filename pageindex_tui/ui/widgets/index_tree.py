@@ -42,18 +42,8 @@ def walk_paths(nodes: list[Node], prefix: tuple[int, ...] = ()) -> Iterator[tupl
         yield from walk_paths(node.nodes, path)
 
 
-def node_at(nodes: list[Node], path: tuple[int, ...]) -> Node | None:
-    node = None
-    for index in path:
-        if index >= len(nodes):
-            return None
-        node = nodes[index]
-        nodes = node.nodes
-    return node
-
-
 class IndexTree(Tree[NodeRef]):
-    BINDINGS = bindings("tree")
+    BINDINGS = bindings("tree", widget=True)  # the pane binds the rest
 
     class Shown(Message):
         """The highlighted node changed (None: nothing highlighted)."""
@@ -61,16 +51,6 @@ class IndexTree(Tree[NodeRef]):
         def __init__(self, ref: NodeRef | None) -> None:
             super().__init__()
             self.ref = ref
-
-    class FilterRequested(Message):
-        pass
-
-    class ActionRequested(Message):
-        """A tree key whose work belongs to the pane (copy, export, page text, ...)."""
-
-        def __init__(self, action: str) -> None:
-            super().__init__()
-            self.action = action
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(Text("index"), id=id)
@@ -235,30 +215,6 @@ class IndexTree(Tree[NodeRef]):
         cursor = self.cursor_node.data.path[:1] if self.cursor_node and self.cursor_node.data else None
         self._rebuild(cursor)
 
-    def action_filter(self) -> None:
-        self.post_message(self.FilterRequested())
-
     def action_clear_filter(self) -> None:
         if self.query_text:
             self.set_filter("")
-
-    def _request(self, action: str) -> None:
-        self.post_message(self.ActionRequested(action))
-
-    def action_page_text(self) -> None:
-        self._request("page_text")
-
-    def action_copy_json(self) -> None:
-        self._request("copy_json")
-
-    def action_copy_text(self) -> None:
-        self._request("copy_text")
-
-    def action_export_json(self) -> None:
-        self._request("export_json")
-
-    def action_export_markdown(self) -> None:
-        self._request("export_markdown")
-
-    def action_toggle_detail(self) -> None:
-        self._request("toggle_detail")

@@ -12,7 +12,6 @@ from typing import ClassVar
 from rich.cells import cell_len
 from rich.segment import Segment
 from textual.geometry import Size
-from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -63,7 +62,7 @@ class StreamView(ScrollView, can_focus=True):
         "stream--note",
         "stream--blank",
     }
-    BINDINGS = bindings("stream")
+    BINDINGS = bindings("stream", widget=True)  # the pane binds the rest
     DEFAULT_CSS = """
     StreamView { background: $surface; scrollbar-gutter: stable; overflow-x: hidden; }
     StreamView > .stream--reasoning { color: $text-muted; text-style: italic; }
@@ -212,10 +211,3 @@ class StreamView(ScrollView, can_focus=True):
 
     def action_scroll_up(self) -> None:
         self.scroll_relative(y=-1, animate=False)
-
-    def action_follow(self) -> None:
-        self.post_message(FollowRequested())
-
-
-class FollowRequested(Message):
-    """The user asked to follow the newest call again."""

@@ -1,0 +1,196 @@
+"""Engine events and job updates become changes to the workbench state: the one place the app reads them.
+
+Plain Python (no Textual): `EngineHandler(workbench).apply(items)` changes the `Workbench` and returns
+the `Changes` for the app to show. What the library knows about listed files comes here too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .. import events
+from ..index.tree import Node, count, from_pageindex
+from ..safe_text import one_line
+from .state import Changes, JobUpdate, LiveDoc, Workbench
+
+
+def node_at(nodes: list[Node], path: tuple[int, ...]) -> Node | None:
+    node = None
+    for index in path:
+        if index >= len(nodes):
+            return None
+        node = nodes[index]
+        nodes = node.nodes
+    return node
+
+
+class EngineHandler:
+    def __init__(self, workbench: Workbench) -> None:
+        self.model = workbench
+
+    # -- what the library knows --------------------------------------------------------------------------
+    def library_states(self, found: dict[str, tuple[Any, bool]]) -> Changes:
+        """Saved indexes found for listed files: path -> (LibraryEntry | None, made with these settings)."""
+        for doc, (entry, exact) in found.items():
+            state = self.model.state(doc)
+            if state.busy:
+                continue
+            state.entry, state.exact = entry, exact
+            if entry is not None:
+                state.phase, state.nodes = "indexed", entry.nodes
+            elif state.phase in ("unknown", "indexed"):
+                state.phase = "none"
+        return self.model.touch(set(found), Changes())
+
+    # -- engine events, in order -------------------------------------------------------------------------
+    def apply(self, items: list[Any]) -> Changes:
+        model, changes = self.model, Changes()
+        docs: set[str] = set()
+        tree_dirty = False
+        for item in items:
+            if isinstance(item, (events.ReasoningDelta, events.AnswerDelta)):
+                self._delta(item, changes)
+            elif isinstance(item, events.CallStarted):
+                record = model.calls.start(item.doc, item.call_id, item.purpose, item.prompt_tokens)
+                changes.calls[record.serial] = record
+                if model.following and not model.shown_streaming():
+                    model.shown_call, changes.switched = record.serial, True
+            elif isinstance(item, events.CallFinished):
+                self._call_finished(item, changes)
+            elif isinstance(item, JobUpdate):
+                tree_dirty |= self._job_update(item, changes)
+                docs.add(item.doc)
+            else:
+                tree_dirty |= self._doc_event(item, changes) and item.doc == model.current_doc
+                docs.add(item.doc)
+        if docs:
+            model.touch(docs, changes)
+        changes.removed = model.calls.take_removed()
+        changes.stream = bool(changes.calls)
+        if tree_dirty and model.current_doc in model.live:
+            model.show(model.live[model.current_doc], changes)
+        return changes
+
+    def _delta(self, item: events.ReasoningDelta | events.AnswerDelta, changes: Changes) -> None:
+        model = self.model
+        record = model.calls.get(item.doc, item.call_id)
+        if record is None:
+            return
+        kind = "reasoning" if isinstance(item, events.ReasoningDelta) else "answer"
+        if record.serial != model.shown_call and model.following and not model.shown_streaming():
+            model.shown_call, changes.switched = record.serial, True  # the shown call is done or silent
+        record.add(kind, item.text)
+        record.completion_tokens += 1
+        changes.calls[record.serial] = record
+        if record.serial == model.shown_call and not changes.switched:
+            changes.appends.append((kind, item.text))
+
+    def _call_finished(self, item: events.CallFinished, changes: Changes) -> None:
+        model = self.model
+        record = model.calls.get(item.doc, item.call_id)
+        if record is None:
+            return
+        record.phase = item.outcome
+        record.prompt_tokens = item.prompt_tokens or record.prompt_tokens
+        record.completion_tokens = item.completion_tokens or record.completion_tokens
+        record.ttft, record.seconds, record.error = item.ttft, item.seconds, item.error
+        changes.calls[record.serial] = record
+        if model.following and record.serial == model.shown_call:
+            target = model.streaming_call()
+            if target is not None:
+                model.shown_call, changes.switched = target.serial, True
+
+    def _doc_event(self, item: events.Event, changes: Changes) -> bool:
+        """Apply a document event; True when the document's tree changed."""
+        state = self.model.state(item.doc)
+        markdown = Path(item.doc).suffix.lower() != ".pdf"
+        if isinstance(item, events.DocumentStarted):
+            state.phase, state.stage = "indexing", "read"
+        elif isinstance(item, events.StageStarted):
+            state.phase = "indexing"
+            state.stage, state.done, state.total = item.stage, 0, item.total
+        elif isinstance(item, events.StageProgress):
+            state.stage, state.done, state.total = item.stage, item.done, item.total
+        elif isinstance(item, events.WarningEvent):
+            state.warnings.append(item.message)
+        elif isinstance(item, events.StructureFound):
+            self.model.live[item.doc] = LiveDoc(from_pageindex(item.structure), item.source, markdown)
+            return True
+        elif isinstance(item, events.NodeFound):
+            return self._node_found(item, markdown)
+        elif isinstance(item, events.DocumentFinished):
+            source = str(item.run.get("structure_source", ""))
+            nodes = from_pageindex(item.result.get("structure") or [])
+            self.model.live[item.doc] = LiveDoc(nodes, source, markdown, item.result, item.run)
+            state.nodes = int(item.run.get("nodes", 0) or count(nodes))
+            return True
+        elif isinstance(item, events.DocumentFailed):
+            state.phase, state.error, state.hint = "failed", item.error, item.hint
+            if item.kind == "server":
+                changes.banner = (item.error, item.hint)
+        return False
+
+    def _node_found(self, item: events.NodeFound, markdown: bool) -> bool:
+        live = self.model.live.setdefault(item.doc, LiveDoc([], "model", markdown))
+        node = node_at(live.nodes, item.path)
+        if node is not None:
+            if (node.title, node.start, node.end, node.node_id) == (
+                item.title,
+                item.start_index,
+                item.end_index,
+                item.node_id or node.node_id,
+            ):
+                return False
+            node.title, node.start, node.end = item.title, item.start_index, item.end_index
+            node.node_id = item.node_id or node.node_id
+            return True
+        parent = node_at(live.nodes, item.path[:-1]) if len(item.path) > 1 else None
+        siblings = live.nodes if len(item.path) == 1 else (parent.nodes if parent else None)
+        if siblings is None or item.path[-1] != len(siblings):
+            return False  # out of order: the next StructureFound brings it
+        siblings.append(Node(item.title, item.start_index, item.end_index, node_id=item.node_id))
+        return True
+
+    def _job_update(self, item: JobUpdate, changes: Changes) -> bool:
+        model = self.model
+        state = model.state(item.doc)
+        name = one_line(Path(item.doc).name, 60)
+        current = item.doc == model.current_doc
+        if item.state == "queued":
+            state.phase = "queued"
+        elif item.state == "started":
+            state.phase, state.stage, state.done, state.total = "indexing", "", 0, 0
+            state.warnings = []
+            model.live.pop(item.doc, None)
+            if current:
+                model.clear_shown(changes)
+        elif item.state in ("reused", "finished") and item.entry is not None:
+            state.phase, state.entry, state.exact, state.nodes = "indexed", item.entry, True, item.entry.nodes
+            if item.state == "reused":
+                changes.notes.append(f"{name} is unchanged: its saved index is shown (I re-indexes).")
+                if current:
+                    model.live.pop(item.doc, None)
+                    changes.load = (item.doc, item.entry)
+            else:
+                changes.notes.append(f"Indexed {name}: {item.entry.nodes} nodes.")
+            return current and item.doc in model.live
+        elif item.state == "failed":
+            if state.phase != "failed" or not state.error:
+                state.error, state.hint = item.error, item.hint
+            state.phase = "failed"
+            if item.kind == "server":
+                changes.banner = (item.error, item.hint)
+            model.live.pop(item.doc, None)
+            if current:
+                model.clear_shown(changes)
+        elif item.state == "cancelled":
+            model.live.pop(item.doc, None)
+            state.phase = "indexed" if state.entry is not None else "cancelled"
+            changes.notes.append(f"Cancelled {name}; nothing was written.")
+            if current:
+                if state.entry is not None:
+                    changes.load = (item.doc, state.entry)
+                else:
+                    model.clear_shown(changes)
+        return False

@@ -1,0 +1,130 @@
+"""The documents pane: the folder's files with their index state, the info line, and the index and
+cancel keys. What to index or cancel is decided here; the app, which holds the job queue, runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from ..keys import bindings
+from ..state import SUFFIXES, Workbench
+from ..widgets.documents import DocumentsTree
+
+
+class DocumentsPane(Vertical):
+    BINDINGS = bindings("documents", widget=False)
+
+    class IndexRequested(Message):
+        """Index these files (`folder`: they are the files of that folder)."""
+
+        def __init__(self, paths: list[Path], force: bool, folder: Path | None = None) -> None:
+            super().__init__()
+            self.paths, self.force, self.folder = paths, force, folder
+
+    class CancelRequested(Message):
+        """Cancel this file, or every running file under this folder."""
+
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
+
+    class CancelAllRequested(Message):
+        pass
+
+    class Selected(Message):
+        """A file was highlighted."""
+
+        def __init__(self, doc: str) -> None:
+            super().__init__()
+            self.doc = doc
+
+    def __init__(self, root: Path, model: Workbench, start_file: Path | None = None, *, id: str) -> None:
+        super().__init__(id=id, classes="pane")
+        self.root, self.model, self.start_file = root, model, start_file
+
+    def compose(self) -> ComposeResult:
+        yield DocumentsTree(self.root, self.model.states, id="documents")
+        yield Static(Text(""), id="doc-info")
+
+    def on_mount(self) -> None:
+        self.border_title = "Documents"
+
+    @property
+    def tree(self) -> DocumentsTree:
+        return self.query_one("#documents", DocumentsTree)
+
+    # -- showing ---------------------------------------------------------------------------------------
+    def refresh_docs(self, docs: set[str]) -> None:
+        """Repaint these documents' rows, and the info line if the current one is among them."""
+        self.tree.refresh_paths(docs)
+        state = self.model.current
+        if state is not None and self.model.current_doc in docs:
+            self.query_one("#doc-info", Static).update(Text(state.describe()))
+
+    @on(DocumentsTree.Populated)
+    def _listed(self, message: DocumentsTree.Populated) -> None:
+        # The message goes on to the app, which asks the library about the files.
+        if self.start_file is not None and self.start_file in message.paths:
+            target, self.start_file = self.start_file, None
+            self.call_after_refresh(self._highlight, target)
+
+    def _highlight(self, path: Path) -> None:
+        node = self.tree.find(path)
+        if node is not None:
+            self.tree.move_cursor(node)
+
+    def on_tree_node_highlighted(self, event: DocumentsTree.NodeHighlighted) -> None:
+        event.stop()
+        data = event.node.data
+        if data is None:
+            return
+        path = data.path
+        if path.suffix.lower() in SUFFIXES and not event.node.allow_expand:
+            self.post_message(self.Selected(str(path)))
+        else:
+            self.query_one("#doc-info", Static).update(Text(f"{path.name}/ · a: index every file inside"))
+
+    # -- actions -----------------------------------------------------------------------------------------
+    def _highlighted(self) -> Path | None:
+        path = self.tree.highlighted_path
+        if path is None:
+            self.notify("Highlight a file or a folder first.", severity="warning")
+        return path
+
+    def _index(self, force: bool, folder: bool) -> None:
+        path = self._highlighted()
+        if path is None:
+            return
+        if folder or path.is_dir():
+            where = path if path.is_dir() else path.parent
+            from ...index.pipeline import find_documents  # the engine loads on first use
+
+            self.post_message(self.IndexRequested(find_documents(where), force, where))
+        else:
+            self.post_message(self.IndexRequested([path], force))
+
+    def action_index(self) -> None:
+        self._index(force=False, folder=False)
+
+    def action_index_force(self) -> None:
+        self._index(force=True, folder=False)
+
+    def action_index_folder(self) -> None:
+        self._index(force=False, folder=True)
+
+    def action_cancel(self) -> None:
+        path = self._highlighted()
+        if path is not None:
+            self.post_message(self.CancelRequested(path))
+
+    def action_cancel_all(self) -> None:
+        self.post_message(self.CancelAllRequested())
+
+    async def action_reload(self) -> None:
+        await self.tree.reload()

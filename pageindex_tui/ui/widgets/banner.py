@@ -1,0 +1,30 @@
+"""The banner over the panes that says what is wrong with the model server, and what to check."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ...safe_text import redact_text
+from ..literal import one_line
+
+
+class ServerBanner(Static):
+    def __init__(self, *, id: str) -> None:
+        super().__init__(Text(""), id=id)
+        self.problem = ""  # what is wrong now ("" when nothing is)
+
+    def show(self, message: str, hint: str, keys: str) -> None:
+        """`keys`: the line of keys that help (settings, check again), as the user's keymap binds them."""
+        self.problem = message
+        text = Text("⚠ Model server problem: ", style="bold")
+        text.append(one_line(redact_text(message)))
+        checks = hint or "is the endpoint right, is the server running?"
+        text.append(f"\n  Check: {one_line(redact_text(checks))}")
+        text.append(f"\n  {keys} · outline PDFs and Markdown index without a server", style="italic")
+        self.update(text)
+        self.add_class("-visible")
+
+    def hide(self) -> None:
+        self.problem = ""
+        self.remove_class("-visible")

@@ -1,0 +1,96 @@
+"""The workbench model and the engine-event handler, without Textual: events in, state and Changes out."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from pageindex_tui import events
+from pageindex_tui.ui.handler import EngineHandler
+from pageindex_tui.ui.state import JobUpdate, LiveDoc, Workbench
+
+DOC = "/docs/a.pdf"
+STRUCTURE = [
+    {"title": "One", "start_index": 1, "end_index": 2},
+    {"title": "Two", "start_index": 3, "end_index": 4},
+]
+
+
+def fresh(current: str | None = DOC) -> tuple[Workbench, EngineHandler]:
+    model = Workbench()
+    if current is not None:
+        model.select(current)
+    return model, EngineHandler(model)
+
+
+def test_the_model_and_handler_load_without_textual_or_rich():
+    code = "import sys, pageindex_tui.ui.handler; print(sorted({'textual', 'rich'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_run_fills_the_current_documents_tree_and_state():
+    model, handler = fresh()
+    changes = handler.apply(
+        [
+            JobUpdate(DOC, "started"),
+            events.DocumentStarted(DOC, "a.pdf", 4),
+            events.StageStarted(DOC, "structure"),
+            events.StructureFound(DOC, STRUCTURE, "model"),
+            events.NodeFound(DOC, (2,), "Three", 5, 6, "0002"),
+            events.NodeFound(DOC, (5,), "Out of order", 7, 7),
+        ]
+    )
+    state = model.states[DOC]
+    assert state.phase == "indexing" and state.stage == "structure"
+    assert changes.empty and changes.tree and model.shown is model.live[DOC]
+    assert [n.title for n in model.shown.nodes] == ["One", "Two", "Three"]
+    assert DOC in changes.docs
+
+
+def test_calls_are_followed_until_the_user_picks_one():
+    model, handler = fresh()
+    changes = handler.apply(
+        [
+            events.CallStarted(DOC, 1, "find sections", 100),
+            events.ReasoningDelta(DOC, 1, "thinking "),
+            events.CallStarted(DOC, 2, "summarize", 50),  # the first one streams: it stays on show
+            events.AnswerDelta(DOC, 1, "{}"),
+        ]
+    )
+    assert model.shown_call == 1 and changes.switched and set(changes.calls) == {1, 2}
+    assert model.shown_record is not None and model.shown_record.chars == len("thinking {}")
+    changes = handler.apply([events.CallFinished(DOC, 1, "ok", 100, 7, ttft=0.1, seconds=1.0)])
+    assert model.calls.records[1].phase == "ok" and model.calls.records[1].completion_tokens == 7
+    changes = handler.apply([events.ReasoningDelta(DOC, 2, "more")])
+    assert model.shown_call == 2 and changes.switched  # the shown call ended: the streaming one comes
+    model.pick(1)
+    changes = handler.apply([events.ReasoningDelta(DOC, 2, " text")])
+    assert model.shown_call == 1 and not changes.switched and not changes.appends
+    assert model.follow() is model.calls.records[2] and model.following
+
+
+def test_job_updates_notify_and_raise_the_banner():
+    model, handler = fresh()
+    entry = type("Entry", (), {"nodes": 3, "structure_source": "outline"})()
+    changes = handler.apply([JobUpdate(DOC, "reused", entry=entry)])  # type: ignore[arg-type]
+    assert model.states[DOC].phase == "indexed" and changes.load == (DOC, entry)
+    assert changes.notes == ["a.pdf is unchanged: its saved index is shown (I re-indexes)."]
+    changes = handler.apply([JobUpdate(DOC, "failed", error="refused", hint="is it up?", kind="server")])
+    assert model.states[DOC].phase == "failed" and changes.banner == ("refused", "is it up?")
+    assert changes.empty and model.shown is None
+
+
+def test_library_states_and_selection():
+    model, handler = fresh(current=None)
+    entry = type("Entry", (), {"nodes": 5})()
+    changes = handler.library_states({DOC: (entry, False), "/docs/b.md": (None, False)})
+    assert model.states[DOC].badge() == ("◐ 5 nodes", "indexed")
+    assert model.states["/docs/b.md"].phase == "none" and changes.docs == {DOC, "/docs/b.md"}
+    assert model.select(DOC).load == (DOC, entry)
+    live = LiveDoc([], "outline", False)
+    assert model.entry_loaded(DOC, live).tree and model.shown is live
+    assert model.entry_loaded("/docs/other.pdf", LiveDoc([], "", False)).tree is False
+    assert model.select("/docs/b.md").empty and model.current_doc == "/docs/b.md"
+    assert Path(model.current.path).name == "b.md"  # type: ignore[union-attr]

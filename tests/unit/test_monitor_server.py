@@ -7,9 +7,9 @@ import json
 import httpx
 import pytest
 from fakes import FakeVLLM
+from fakes.monitor import VllmLoad, vllm_metrics
 
 from pageindex_tui.local_server import free_port
-from pageindex_tui.monitor.fakes import VllmLoad, vllm_metrics
 from pageindex_tui.monitor.server import ServerMonitor, root_of, short_name
 
 pytestmark = pytest.mark.asyncio

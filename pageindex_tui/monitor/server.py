@@ -78,10 +78,6 @@ class ServerStatus:
     def root(self) -> str:
         return root_of(self.endpoint)
 
-    @property
-    def is_up(self) -> bool:
-        return self.state == UP
-
 
 def _connect_reason(err: httpx.HTTPError) -> str:
     text = str(err) or type(err).__name__

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual import on, work
 from textual.widgets import Static
 
+from ..formats import SUPPORTED_SUFFIXES as SUFFIXES
 from ..index.tree import count, from_pageindex
 from ..library import LibraryEntry
 from ..settings import Settings
@@ -17,7 +18,7 @@ from .engine_view import EngineViewApp
 from .literal import one_line
 from .messages import DocStatesLoaded
 from .panes import LiveDoc
-from .state import SUFFIXES, DocState
+from .state import DocState
 from .widgets.detail import NodeDetail
 from .widgets.documents import DocumentsTree
 from .widgets.index_tree import IndexTree

@@ -10,8 +10,6 @@ from typing import Literal
 from ..library import LibraryEntry
 from .literal import one_line
 
-SUFFIXES = (".pdf", ".md", ".markdown")  # as the engine's find_documents (kept here: no engine import)
-
 DocPhase = Literal["unknown", "none", "queued", "indexing", "indexed", "failed", "cancelled"]
 
 STAGE_WORDS = {

@@ -196,7 +196,8 @@ def maybe_local_server(args: argparse.Namespace, settings: Settings):
         print(f"Local llama-server at {server.endpoint} (model {server.model.name})", file=sys.stderr)
         local = settings.with_values("--local", endpoint=server.endpoint, model="")
         if args.local_model is None:
-            # The bundled SmolLM2-135M cannot think and rambles: keep its replies short unless asked.
+            # The bundled SmolLM2-135M cannot think and rambles: thinking off, short replies, unless a
+            # settings file, the environment or a flag set them.
             tiny = {"thinking": False, "max_output_tokens": 384}
             local = local.with_values(
                 "--local default model", **{k: v for k, v in tiny.items() if local.source(k) == "default"}

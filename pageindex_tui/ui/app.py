@@ -1,7 +1,7 @@
 """The Textual workbench: documents, the live stream of LLM calls, the tree browser and settings.
 
 Engine work runs on the engine's own thread (see `engine.py`); its events come back as `EngineBatch`
-messages and are applied here, in order, to the plain state in `state.py` and then to the widgets.
+messages, which `engine_view.py` applies, in order, to the plain state in `state.py` and then to the widgets.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Every key of the app in one table: bindings, the footer, the help screen and the command palette
-are all built from it, so no action can have a key without a command or the other way round."""
+are all built from it, so they never disagree (keys marked `palette=False`, such as j/k, stay out of the
+palette)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,6 @@ import contextlib
 import hashlib
 import json
 import random
-import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -21,6 +20,16 @@ import openai
 
 from .. import events
 from ..aio import gather_or_cancel
+from ..discovery import (
+    LLAMACPP,
+    VLLM,
+    kind_of,
+    llamacpp_props,
+    model_cards,
+    positive_int,
+    root_url,
+    served_length,
+)
 from ..errors import ContextOverflow, ServerRefused
 from ..safe_text import redact_url
 from ..settings import FALLBACK_CONTEXT_LENGTH, Settings, sampling_for
@@ -47,7 +56,6 @@ BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 RETRY_AFTER_CAP = 30.0
 MEMO_SIZE = 4096
-KINDS = {"vllm": "vllm", "llamacpp": "llamacpp", "llama.cpp": "llamacpp"}  # owned_by in /v1/models
 CACHED = ("text", "reasoning", "prompt_tokens", "completion_tokens", "reasoning_tokens", "finish_reason")
 
 
@@ -75,20 +83,11 @@ class Reply:
     cached: bool = False
 
 
-def root_url(endpoint: str) -> str:
-    """The server's root (where /tokenize, /props, /health live): the endpoint without its trailing /v1."""
-    return re.sub(r"/v1/?$", "", endpoint.rstrip("/"))
-
-
 def _sample(reply: Any) -> str:
     """A short quote of an unexpected reply, for messages."""
     text = reply if isinstance(reply, str) else repr(reply)
     text = " ".join(text.split())
     return repr(text[:60] + ("..." if len(text) > 60 else ""))
-
-
-def _as_int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 class LLMClient:
@@ -149,36 +148,28 @@ class LLMClient:
             wait = min(PROBE_TIMEOUT, s.request_timeout)
             failure = classify(err, endpoint=endpoint, model=s.model, timeout=wait, purpose="connect")
             raise failure.error from None
-        raw = listing.get("data") if isinstance(listing, dict) else None
-        if not isinstance(raw, list):
+        cards = model_cards(listing)
+        if cards is None:
             raise ServerRefused(
                 f"{endpoint}/models did not answer JSON with a model list; it sent {_sample(listing)}",
                 hint="is the endpoint an OpenAI-compatible server's /v1 URL (and not a web page or proxy)?",
             )
-        cards = {c["id"]: c for c in raw if isinstance(c, dict) and isinstance(c.get("id"), str)}
-        ids = list(cards)
+        ids = list(dict.fromkeys(card.id for card in cards))
         if not ids:
             raise ServerRefused(f"the server at {endpoint} serves no models", hint="check the server's log")
-        if s.model and s.model not in cards:
+        if s.model and s.model not in ids:
             raise ServerRefused(
                 f"model {s.model!r} is not served at {endpoint}; it serves {', '.join(ids)}", HINT_MODEL
             )
         model = s.model or ids[0]
-        owners = {str(c.get("owned_by", "")).lower() for c in cards.values()}
-        kind = next((KINDS[o] for o in sorted(owners) if o in KINDS), "openai-compatible")
-        # A LoRA adapter's card has no length; its base model's card has.
-        card = cards[model]
-        served = _as_int(card.get("max_model_len")) or _as_int(
-            cards.get(card.get("parent"), {}).get("max_model_len")
-        )
-        if kind != "vllm":
+        kind, served = kind_of(cards), served_length(cards, model)
+        if kind != VLLM:
             try:
-                props = await self._get_json(root_url(s.endpoint) + "/props")
+                llama = llamacpp_props(await self._get_json(root_url(s.endpoint) + "/props"))
             except openai.OpenAIError:
-                props = None
-            if isinstance(props, dict) and ("default_generation_settings" in props or "build_info" in props):
-                kind, defaults = "llamacpp", props.get("default_generation_settings")
-                served = served or _as_int(defaults.get("n_ctx") if isinstance(defaults, dict) else None)
+                llama = None
+            if llama is not None:
+                kind, served = LLAMACPP, served or llama.context_length
         if s.context_length > 0:
             context, source = s.context_length, "settings"
         else:
@@ -265,9 +256,9 @@ class LLMClient:
     def _replay(self, hit: dict[str, Any], *, doc: str, purpose: str, prompt_tokens: int) -> Reply:
         text = hit["text"]
         reasoning = hit.get("reasoning") if isinstance(hit.get("reasoning"), str) else ""
-        prompt = _as_int(hit.get("prompt_tokens")) or prompt_tokens
-        completion = _as_int(hit.get("completion_tokens"))
-        thinking = _as_int(hit.get("reasoning_tokens"))
+        prompt = positive_int(hit.get("prompt_tokens")) or prompt_tokens
+        completion = positive_int(hit.get("completion_tokens"))
+        thinking = positive_int(hit.get("reasoning_tokens"))
         finish = hit.get("finish_reason") if isinstance(hit.get("finish_reason"), str) else "stop"
         call_id = self._next_call_id()
         self.sink(events.CallStarted(doc, call_id, purpose, prompt))
@@ -413,8 +404,8 @@ class LLMClient:
         if reader.finish_reason is None:
             raise Incomplete()
         text, reasoning, usage = reader.answer, reader.reasoning, reader.usage
-        prompt = _as_int(getattr(usage, "prompt_tokens", None)) or prompt_tokens
-        completion = _as_int(getattr(usage, "completion_tokens", None))
+        prompt = positive_int(getattr(usage, "prompt_tokens", None)) or prompt_tokens
+        completion = positive_int(getattr(usage, "completion_tokens", None))
         if not completion:
             completion = await self.count_tokens(reasoning) + await self.count_tokens(text)
         thinking = getattr(getattr(usage, "completion_tokens_details", None), "reasoning_tokens", None)

@@ -7,7 +7,6 @@ messages, which `engine_view.py` applies, in order, to the plain state in `state
 from __future__ import annotations
 
 import asyncio
-import importlib
 import signal
 import sys
 from collections import deque
@@ -26,6 +25,7 @@ from textual.widgets import Footer, Static
 
 from ..errors import PageIndexError
 from ..library import Library, ResponseCache
+from ..monitor.probe import connect_once
 from ..safe_text import redact_text, redact_url
 from ..settings import Settings, config_path
 from .documents_view import DocumentsViewApp
@@ -293,18 +293,14 @@ class PageIndexApp(DocumentsViewApp):
 
     @work(exclusive=True, group="probe", exit_on_error=False)
     async def check_server(self) -> None:
-        client_module = await asyncio.to_thread(importlib.import_module, "pageindex_tui.llm.client")
-        client = client_module.LLMClient(self.settings.with_values("probe", max_retries=0))
         try:
-            info = await client.connect()
+            info = await connect_once(self.settings, "probe")
         except PageIndexError as err:
             self.show_banner(err.message, err.hint)
             return
         except Exception as err:  # never a traceback on screen
             self.show_banner(f"the model server at {self.settings.endpoint} failed: {err}", "")
             return
-        finally:
-            await client.aclose()
         self.server_info = info
         self.hide_banner()
         self.sub_title = probe_summary(info)

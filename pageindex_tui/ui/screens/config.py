@@ -7,8 +7,6 @@ be edited here (they would override the file anyway). The API key is never shown
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 
 from ...errors import PageIndexError, SettingsError
+from ...monitor.probe import connect_once
 from ...safe_text import redact_url
 from ...settings import Settings, is_override, save_settings
 from ..engine import probe_summary
@@ -284,12 +283,9 @@ class ConfigScreen(Screen[Settings | None]):
 
     @work(exclusive=True, group="config-probe", exit_on_error=False)
     async def probe(self, settings: Settings) -> None:
-        # The client pulls in the openai SDK: import it off the UI thread.
-        module = await asyncio.to_thread(importlib.import_module, "pageindex_tui.llm.client")
         result = self.query_one("#test-result", Static)
-        client = module.LLMClient(settings.with_values(SOURCE, max_retries=0))
         try:
-            info = await client.connect()
+            info = await connect_once(settings, SOURCE)
         except PageIndexError as err:
             result.set_class(True, "-error")
             text = Text("✗ " + err.message)
@@ -297,8 +293,6 @@ class ConfigScreen(Screen[Settings | None]):
                 text.append("\n  check: " + err.hint)
             result.update(text)
             return
-        finally:
-            await client.aclose()
         self.show_served(info)
         result.update(Text("✓ " + probe_summary(info)))
 

@@ -13,7 +13,7 @@ from typing import Any
 from . import __version__
 from .errors import OutputError, PageIndexError, SettingsError
 from .safe_text import literal, redact_text, shown
-from .settings import FIELD_NAMES, Settings, load_settings
+from .settings import FIELD_NAMES, FLAG_FIELDS, Settings, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -44,10 +44,6 @@ def ending_cleanly():
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-# flag -> settings field, for flags whose name differs from the field
-_FLAG_FIELDS = {"timeout": "request_timeout", "deadline": "request_deadline", "retries": "max_retries"}
 
 
 def _yes_no(text: str) -> str:
@@ -167,7 +163,7 @@ def flag_values(args: argparse.Namespace) -> dict[str, Any]:
     for key, value in vars(args).items():
         if value is None:
             continue
-        name = _FLAG_FIELDS.get(key, key)
+        name = FLAG_FIELDS.get(key, key)
         if name in FIELD_NAMES:
             values[name] = value
     if getattr(args, "no_cache", False):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import Any
 
 from ..errors import ContextOverflow, LLMError
 from ..llm.replies import ask_json
@@ -16,6 +15,7 @@ from . import prompts
 from .context import RunContext
 from .layout import KEEP, Candidate, LayoutResult, choose, find_headings, unsure
 from .locate import normalize
+from .shapes import HeadingsCheck
 from .tree import Entry
 
 Pages = set[int] | frozenset[int]
@@ -50,28 +50,19 @@ async def _ask_batch(ctx: RunContext, llm, result: LayoutResult, batch: list[int
     candidates = result.candidates
     text = "\n".join(_line_for_model(k, candidates[i], result.body_size) for k, i in enumerate(batch, 1))
 
-    def validate(data: Any) -> set[int]:
-        if not isinstance(data, dict) or not isinstance(data.get("headings"), list):
-            raise ValueError('expected {"headings": [numbers]}')
-        out: set[int] = set()
-        for value in data["headings"]:
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= len(batch):
-                raise ValueError(f"{value!r} is not one of the line numbers 1 to {len(batch)}")
-            out.add(batch[value - 1])
-        return out
-
     first, last = candidates[batch[0]].page, candidates[batch[-1]].page
     try:
-        return await ask_json(
+        reply = await ask_json(
             llm,
             prompts.check_headings(text),
             doc=ctx.doc_id,
             purpose=f"check headings p{first}-{last}",
-            schema=prompts.HEADINGS_CHECK_SCHEMA,
-            validate=validate,
+            shape=HeadingsCheck,
+            context={"lines": len(batch)},
         )
     except (ContextOverflow, LLMError):
         return None
+    return {batch[number - 1] for number in reply.headings} if reply is not None else None
 
 
 async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool = True) -> list[Candidate]:

@@ -243,12 +243,12 @@ def _convert(name: str, value: Any, source: str) -> Any:
                 return None
             raise bad("is required")
         try:
-            number = float(str(value).strip())
+            real = float(str(value).strip())
         except ValueError:
             raise bad("is not a number") from None
-        if not _in_range(info, number):
+        if not _in_range(info, real):
             raise bad(info.out_of_range)
-        return number
+        return real
     text = str(value).strip()
     if name == "endpoint":
         parsed = urlparse(text)

@@ -11,7 +11,7 @@ from . import prompts
 from .context import RunContext
 from .locate import find_title
 from .shapes import Sections
-from .tree import Entry
+from .tree import Entry, PageText
 
 MAX_LEVEL = 6
 MODEL_CONFIDENCE = 0.6  # a title the model named and the page text confirmed
@@ -42,7 +42,13 @@ def group_budget(context_length: int, max_output_tokens: int) -> int:
 
 
 async def sections_in_pages(
-    ctx: RunContext, page_text, first: int, last: int, purpose: str, stage: str = "structure", why: str = ""
+    ctx: RunContext,
+    page_text: PageText,
+    first: int,
+    last: int,
+    purpose: str,
+    stage: str = "structure",
+    why: str = "",
 ) -> list[Entry] | None:
     """Ask the model for the headings that begin in pages first..last; None when its replies are unusable."""
     llm = await ctx.llm(why or f"pages {first}-{last} are read by the model")
@@ -73,7 +79,9 @@ async def sections_in_pages(
     return [Entry(s.title, min(max(s.level, 1), MAX_LEVEL) - 1, s.page) for s in found.sections]
 
 
-def check_entries(entries: list[Entry], page_text, first: int, last: int) -> tuple[list[Entry], int]:
+def check_entries(
+    entries: list[Entry], page_text: PageText, first: int, last: int
+) -> tuple[list[Entry], int]:
     """Keep entries whose title is printed in the range, moved to the page where it is; count dropped ones."""
     texts = {p: page_text(p) for p in range(first, last + 1)}
     kept: list[Entry] = []
@@ -93,7 +101,12 @@ def check_entries(entries: list[Entry], page_text, first: int, last: int) -> tup
 
 
 async def structure_from_model(
-    ctx: RunContext, page_text, first: int, last: int, stage: events.Stage = "structure", why: str = ""
+    ctx: RunContext,
+    page_text: PageText,
+    first: int,
+    last: int,
+    stage: events.Stage = "structure",
+    why: str = "",
 ) -> list[Entry]:
     """Sections of pages first..last found by the model, each checked against the page text.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import LLMError
 from ..llm.replies import ask_json
@@ -14,7 +14,10 @@ from .layout import choose
 from .layout_stage import graft, is_coarse, read_layout, structure_from_layout
 from .locate import find_title, title_on_page
 from .shapes import ContentsCheck, ContentsEntries, Located
-from .tree import Entry
+from .tree import Entry, PageText
+
+if TYPE_CHECKING:
+    from ..document.pdf import PdfDocument
 
 LOCATE_WINDOW = 3  # pages either side of where a title was expected
 MIN_LAYOUT_HEADINGS = 2  # fewer, and the model is asked to find the sections
@@ -25,12 +28,12 @@ def outline_covers(outline: list[Any], page_count: int) -> bool:
     return bool(outline) and min(e.page for e in outline) <= max(3, page_count // 4)
 
 
-def count_verified(entries: list[Entry], page_text) -> int:
+def count_verified(entries: list[Entry], page_text: PageText) -> int:
     return sum(1 for e in entries if title_on_page(e.title, page_text(e.start)))
 
 
 async def _locate_with_model(
-    ctx: RunContext, page_text, title: str, near: int, page_count: int
+    ctx: RunContext, page_text: PageText, title: str, near: int, page_count: int
 ) -> int | None:
     first, last = max(1, near - LOCATE_WINDOW), min(page_count, near + LOCATE_WINDOW)
     text = "".join(f"<page {p}>\n{page_text(p)}\n</page {p}>\n" for p in range(first, last + 1))
@@ -46,7 +49,7 @@ async def _locate_with_model(
     return located.page if located is not None else None
 
 
-async def structure_from_toc(ctx: RunContext, doc) -> list[Entry] | None:
+async def structure_from_toc(ctx: RunContext, doc: PdfDocument) -> list[Entry] | None:
     """Entries from a printed table of contents, placed on physical pages; None when there is none."""
     page_text, count = doc.page_text, doc.page_count
     found = toc.find_toc_pages(page_text, count, ctx.settings.toc_check_pages)
@@ -91,7 +94,7 @@ async def structure_from_toc(ctx: RunContext, doc) -> list[Entry] | None:
 
 
 async def place_entries(
-    ctx: RunContext, doc, entries: list[toc.TocEntry], toc_pages: set[int]
+    ctx: RunContext, doc: PdfDocument, entries: list[toc.TocEntry], toc_pages: set[int]
 ) -> list[Entry]:
     """Printed page numbers to physical pages: labels, then the common offset, then search, then model."""
     page_text, count = doc.page_text, doc.page_count
@@ -146,7 +149,7 @@ async def place_entries(
 
 
 async def _with_layout(
-    ctx: RunContext, doc, entries: list[Entry], source: str, skip: set[int]
+    ctx: RunContext, doc: PdfDocument, entries: list[Entry], source: str, skip: set[int]
 ) -> tuple[list[Entry], str]:
     """Coarse entries (chapters only) with the layout's sections grafted under them: "hybrid"."""
     if not is_coarse(entries, doc.page_count):
@@ -159,7 +162,7 @@ async def _with_layout(
     return (grafted, "hybrid") if added else (entries, source)
 
 
-async def pdf_structure(ctx: RunContext, doc) -> tuple[list[Entry], str]:
+async def pdf_structure(ctx: RunContext, doc: PdfDocument) -> tuple[list[Entry], str]:
     """Entries and their source: "outline", "toc", "hybrid" (either of them, coarse, plus the layout),
     "layout" or "model"."""
     if outline_covers(doc.outline, doc.page_count):
@@ -186,7 +189,7 @@ async def pdf_structure(ctx: RunContext, doc) -> tuple[list[Entry], str]:
     return entries, "model"
 
 
-def _why_model(doc) -> str:
+def _why_model(doc: PdfDocument) -> str:
     """Why a PDF's structure must come from the model, for the message when no model can be reached."""
     dropped = getattr(doc, "outline_dropped", 0)
     if doc.outline:

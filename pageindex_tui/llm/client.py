@@ -13,6 +13,7 @@ import json
 import random
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -99,7 +100,7 @@ class LLMClient:
         self.calls = self.prompt_tokens = self.completion_tokens = self.cached_calls = 0  # running totals
         self.ttfts: list[float] = []
         self._sleep = asyncio.sleep  # tests replace it so backoff costs no time
-        self._random = random.random
+        self._random: Callable[[], float] = random.random
         self._semaphore = asyncio.Semaphore(settings.concurrency)
         self._connect_lock = asyncio.Lock()
         self._last_call_id = 0
@@ -133,8 +134,9 @@ class LLMClient:
             data = await self._client.post(url, cast_to=object, body=body, options={"timeout": timeout})
         except openai.OpenAIError:
             return None
-        if isinstance(data, dict) and isinstance(data.get("count"), int):
-            return data["count"]
+        count = data.get("count") if isinstance(data, dict) else None
+        if isinstance(count, int):
+            return count
         if isinstance(data, dict) and isinstance(data.get("tokens"), list):
             return len(data["tokens"])
         return None
@@ -206,7 +208,7 @@ class LLMClient:
         return count
 
     async def _prompt_tokens(self, messages: list[dict[str, Any]]) -> int:
-        counts = await gather_or_cancel(*(self.count_tokens(message_text(m)) for m in messages))
+        counts: list[int] = await gather_or_cancel(*(self.count_tokens(message_text(m)) for m in messages))
         return sum(counts) + TOKENS_PER_MESSAGE * len(messages)
 
     def _next_call_id(self) -> int:
@@ -254,12 +256,12 @@ class LLMClient:
         return reply
 
     def _replay(self, hit: dict[str, Any], *, doc: str, purpose: str, prompt_tokens: int) -> Reply:
-        text = hit["text"]
-        reasoning = hit.get("reasoning") if isinstance(hit.get("reasoning"), str) else ""
+        text, reasoning, finish = hit["text"], hit.get("reasoning"), hit.get("finish_reason")
+        reasoning = reasoning if isinstance(reasoning, str) else ""
         prompt = positive_int(hit.get("prompt_tokens")) or prompt_tokens
         completion = positive_int(hit.get("completion_tokens"))
         thinking = positive_int(hit.get("reasoning_tokens"))
-        finish = hit.get("finish_reason") if isinstance(hit.get("finish_reason"), str) else "stop"
+        finish = finish if isinstance(finish, str) else "stop"
         call_id = self._next_call_id()
         self.sink(events.CallStarted(doc, call_id, purpose, prompt))
         if reasoning:
@@ -278,7 +280,7 @@ class LLMClient:
         schema: dict[str, Any] | None,
     ) -> dict[str, Any]:
         assert self.info is not None
-        extra = {"top_k": sampling["top_k"], "min_p": sampling["min_p"]}
+        extra: dict[str, Any] = {"top_k": sampling["top_k"], "min_p": sampling["min_p"]}
         extra["chat_template_kwargs"] = {"enable_thinking": self.settings.thinking}
         kwargs: dict[str, Any] = dict(
             model=self.info.model, messages=messages, stream=True, max_tokens=budget
@@ -345,7 +347,7 @@ class LLMClient:
         """Seconds before the next try: the server's Retry-After, else exponential backoff, full jitter."""
         if failure.retry_after is not None:
             return min(failure.retry_after, RETRY_AFTER_CAP)
-        return self._random() * min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (failures - 1))
+        return self._random() * min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** (failures - 1))
 
     def _finished(
         self,

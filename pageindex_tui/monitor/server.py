@@ -157,7 +157,7 @@ class ServerMonitor:
         failures = self.status.failures
         if failures <= 0:
             return self.interval
-        return min(self.max_backoff, self.interval * 2 ** min(failures - 1, 16))
+        return min(self.max_backoff, self.interval * 2.0 ** min(failures - 1, 16))
 
     async def _get(self, path: str) -> httpx.Response:
         return await self._client.get(self.root + path, headers=self._headers, timeout=self.timeout)

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LLMError
+from ..events import StructureSource
 from ..llm.replies import ask_json
 from . import prompts, toc
 from .context import RunContext
@@ -149,8 +150,8 @@ async def place_entries(
 
 
 async def _with_layout(
-    ctx: RunContext, doc: PdfDocument, entries: list[Entry], source: str, skip: set[int]
-) -> tuple[list[Entry], str]:
+    ctx: RunContext, doc: PdfDocument, entries: list[Entry], source: StructureSource, skip: set[int]
+) -> tuple[list[Entry], StructureSource]:
     """Coarse entries (chapters only) with the layout's sections grafted under them: "hybrid"."""
     if not is_coarse(entries, doc.page_count):
         return entries, source
@@ -162,7 +163,7 @@ async def _with_layout(
     return (grafted, "hybrid") if added else (entries, source)
 
 
-async def pdf_structure(ctx: RunContext, doc: PdfDocument) -> tuple[list[Entry], str]:
+async def pdf_structure(ctx: RunContext, doc: PdfDocument) -> tuple[list[Entry], StructureSource]:
     """Entries and their source: "outline", "toc", "hybrid" (either of them, coarse, plus the layout),
     "layout" or "model"."""
     if outline_covers(doc.outline, doc.page_count):

@@ -32,8 +32,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the fakes
 
-from pageindex_tui.monitor.fakes import GIB, FakeGpu, FakeNVML, VllmLoad, h100, vllm_metrics  # noqa: E402
+from fakes.monitor import GIB, FakeGpu, FakeNVML, VllmLoad, h100, vllm_metrics  # noqa: E402
+
 from pageindex_tui.monitor.gpu import GpuSampler  # noqa: E402
 from pageindex_tui.monitor.server import ServerMonitor  # noqa: E402
 from pageindex_tui.settings import Settings  # noqa: E402

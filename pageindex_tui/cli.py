@@ -7,13 +7,18 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import OutputError, PageIndexError, SettingsError
 from .safe_text import literal, redact_text, shown
-from .settings import FIELD_NAMES, Settings, load_settings
+from .settings import FIELD_NAMES, FLAG_FIELDS, Settings, load_settings
+
+if TYPE_CHECKING:
+    from .index.pipeline import DocumentResult
+    from .local_server import LocalServer
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -36,7 +41,7 @@ def _terminate(signum: int, _frame: object) -> None:
 
 
 @contextlib.contextmanager
-def ending_cleanly():
+def ending_cleanly() -> Iterator[None]:
     """While inside, SIGTERM and SIGHUP raise Terminated instead of killing the process outright."""
     previous = {sig: signal.signal(sig, _terminate) for sig in ENDING_SIGNALS}
     try:
@@ -44,10 +49,6 @@ def ending_cleanly():
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-# flag -> settings field, for flags whose name differs from the field
-_FLAG_FIELDS = {"timeout": "request_timeout", "deadline": "request_deadline", "retries": "max_retries"}
 
 
 def _yes_no(text: str) -> str:
@@ -167,7 +168,7 @@ def flag_values(args: argparse.Namespace) -> dict[str, Any]:
     for key, value in vars(args).items():
         if value is None:
             continue
-        name = _FLAG_FIELDS.get(key, key)
+        name = FLAG_FIELDS.get(key, key)
         if name in FIELD_NAMES:
             values[name] = value
     if getattr(args, "no_cache", False):
@@ -182,7 +183,9 @@ def _error(message: str, hint: str = "") -> None:
 
 
 @contextlib.contextmanager
-def maybe_local_server(args: argparse.Namespace, settings: Settings):
+def maybe_local_server(
+    args: argparse.Namespace, settings: Settings
+) -> Iterator[tuple[Settings, LocalServer | None]]:
     """Start the embedded llama-server for --local and point the settings at it: yields (settings, server),
     the server None without --local. A server that died on its own during the run is diagnosed at the end."""
     if not args.local:
@@ -196,7 +199,8 @@ def maybe_local_server(args: argparse.Namespace, settings: Settings):
         print(f"Local llama-server at {server.endpoint} (model {server.model.name})", file=sys.stderr)
         local = settings.with_values("--local", endpoint=server.endpoint, model="")
         if args.local_model is None:
-            # The bundled SmolLM2-135M cannot think and rambles: keep its replies short unless asked.
+            # The bundled SmolLM2-135M cannot think and rambles: thinking off, short replies, unless a
+            # settings file, the environment or a flag set them.
             tiny = {"thinking": False, "max_output_tokens": 384}
             local = local.with_values(
                 "--local default model", **{k: v for k, v in tiny.items() if local.source(k) == "default"}
@@ -234,7 +238,7 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
         progress = CliProgress(quiet=args.quiet)
         indexer = Indexer(settings, args.out, sink=progress.handle, password=args.password)
 
-        async def main() -> list:
+        async def main() -> list[DocumentResult]:
             try:
                 return await indexer.index_many(list(paths.values()))
             finally:
@@ -259,7 +263,7 @@ def run_doctor_command(args: argparse.Namespace, settings: Settings) -> int:
         with maybe_local_server(args, settings) as (local, server):
             report = asyncio.run(run_doctor(local, endpoints=[local.endpoint, *args.also]))
             died = server.exit_error() if server is not None else None
-            if died is not None:  # it started, then died answering the one-token completion
+            if server is not None and died is not None:  # it started, then died answering the probe
                 report = asyncio.run(run_doctor(settings, endpoints=args.also, extra=[failed(died)]))
                 server.process = None  # diagnosed here; not again on the way out
     except LocalServerError as err:  # --local could not start: that is the finding

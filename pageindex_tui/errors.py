@@ -5,6 +5,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .events import FailureKind
+
 
 class PageIndexError(Exception):
     """Base of every error this package raises on purpose."""
@@ -95,7 +100,7 @@ class BuiltForAnotherCPU(LocalServerError):
     """llama-server died of an instruction this CPU lacks (SIGILL): a rebuild here fixes it."""
 
 
-def failure_kind(err: PageIndexError) -> str:
+def failure_kind(err: PageIndexError) -> FailureKind:
     """What a failed document's error is about, for front ends: server, document, output or other."""
     if isinstance(err, (ServerUnavailable, ServerRefused)):
         return "server"

@@ -13,6 +13,7 @@ from typing import Any
 import platformdirs
 
 from .errors import OutputError
+from .settings import TREE_SETTINGS
 
 APP_NAME = "pageindex-tui"
 
@@ -148,22 +149,6 @@ class ResponseCache:
 
 
 # --- saved indexes ------------------------------------------------------------------------------
-# The settings that change what tree a document gets; anything else (endpoint, key, concurrency,
-# timeouts) changes only how fast it comes.
-TREE_SETTINGS = (
-    "model",
-    "thinking",
-    "temperature",
-    "context_length",
-    "max_output_tokens",
-    "toc_check_pages",
-    "max_pages_per_node",
-    "max_tokens_per_node",
-    "if_add_node_id",
-    "if_add_node_summary",
-    "if_add_doc_description",
-    "if_add_node_text",
-)
 ENTRY_FILE = "entry.json"
 PATHS_FILE = "paths.json"
 MAX_REMEMBERED_PATHS = 5000
@@ -179,7 +164,8 @@ def file_digest(path: Path, chunk: int = 1 << 20) -> str:
 
 
 def tree_settings(settings: Any) -> dict[str, Any]:
-    """The settings that shape a tree, as plain data."""
+    """The settings that shape a tree (settings.TREE_SETTINGS), as plain data; anything else (endpoint, key,
+    concurrency, timeouts) changes only how fast a tree comes."""
     return {name: getattr(settings, name) for name in TREE_SETTINGS}
 
 

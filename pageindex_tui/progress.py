@@ -6,7 +6,10 @@ control characters in caret notation, URLs without their passwords.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -15,6 +18,9 @@ from rich.text import Text
 
 from . import events
 from .safe_text import shown
+
+if TYPE_CHECKING:
+    from .index.pipeline import DocumentResult
 
 STAGE_LABEL = {
     "read": "reading",
@@ -48,8 +54,10 @@ class CliProgress:
         self.progress.__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(*exc)
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.progress.__exit__(kind, error, trace)
 
     def _task(self, doc: str) -> TaskID:
         if doc not in self.tasks:
@@ -76,7 +84,7 @@ class CliProgress:
         elif isinstance(event, events.DocumentFailed):
             self.progress.update(task, stage="[red]failed", total=1, completed=1)
 
-    def print_summary(self, results, out_dir: Path | None = None) -> None:
+    def print_summary(self, results: Sequence[DocumentResult], out_dir: Path | None = None) -> None:
         out = Console()
         for result in results:
             line = Text()
@@ -93,7 +101,7 @@ class CliProgress:
                     f"{llm.get('prompt_tokens', 0)}+{llm.get('completion_tokens', 0)} tokens, "
                     f"{run.get('wall_seconds')} s -> {shown(str(result.structure_path))}"
                 )
-                if run.get("warnings"):
+                if run.get("warnings") and result.run_path is not None:
                     line.append(
                         f" ({len(run['warnings'])} warnings in {result.run_path.name})", style="yellow"
                     )
@@ -108,7 +116,7 @@ class CliProgress:
             out.print(Text(note, style="dim"), soft_wrap=True)
 
 
-def layout_note(results, out_dir: Path | None) -> str:
+def layout_note(results: Sequence[DocumentResult], out_dir: Path | None) -> str:
     """One line saying how outputs were kept apart, when they are not all `<stem>_structure.json` in --out."""
     written = [r.structure_path for r in results if r.ok and r.structure_path is not None]
     if out_dir is None or not written:

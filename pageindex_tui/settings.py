@@ -40,30 +40,132 @@ YES = {"yes", "y", "true", "on", "1"}
 NO = {"no", "n", "false", "off", "0"}
 
 
+REQUIRED = object()  # FieldInfo.blank: an empty entry is an error
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """What the front ends and the library need to know about one setting, kept next to its default."""
+
+    label: str  # as the settings screen shows it
+    help: str = ""  # one line under it
+    screen: str = ""  # the settings screen's widget (text, password, model, int, float, temperature,
+    # switch); "" = not on the screen
+    placeholder: str = ""  # shown in an empty entry on the screen
+    blank: Any = REQUIRED  # what an empty entry on the screen means
+    section: str = "server"  # the settings file's table: server | index
+    shapes_tree: bool = False  # changes the tree a document gets: a saved index is reused only when equal
+    secret: bool = False  # never shown, logged or written into a run record
+    flag: str = ""  # the command-line flag's dest, where it differs from the name
+    low: float | None = None  # numbers: the least value (exclusive when low_open)
+    high: float | None = None
+    low_open: bool = False
+    out_of_range: str = ""  # the message for a number outside low..high
+    name: str = ""  # filled in from the field
+
+
+def _setting(default: Any, label: str, help: str = "", **info: Any) -> Any:
+    return field(default=default, metadata={"info": FieldInfo(label, help, **info)})
+
+
+_INDEX = {"section": "index", "shapes_tree": True}
+
+
 @dataclass(frozen=True)
 class Settings:
-    # server
-    endpoint: str = DEFAULT_ENDPOINT
-    api_key: str = "EMPTY"
-    model: str = ""  # "" = the first id /v1/models serves
-    context_length: int = 0  # 0 = the served model's max_model_len, else 32768
-    max_output_tokens: int = 4096
-    temperature: float | None = None  # None = the model's guidance for the thinking mode
-    thinking: bool = True
-    concurrency: int = 8
-    request_timeout: float = 300.0  # seconds the server may stay silent (connect, first byte, between chunks)
-    request_deadline: float = 0.0  # seconds one whole request may take; 0 = DEADLINE_FACTOR x request_timeout
-    max_retries: int = 4
+    # server (in the settings screen's order)
+    endpoint: str = _setting(
+        DEFAULT_ENDPOINT,
+        "Endpoint",
+        "OpenAI-compatible base URL, e.g. http://localhost:8000/v1",
+        screen="text",
+    )
+    api_key: str = _setting(
+        "EMPTY", "API key", "sent as a bearer token; never shown or logged", screen="password", secret=True
+    )
+    model: str = _setting(  # "" = the first id /v1/models serves
+        "", "Model", "empty: the first model the server serves", screen="model", shapes_tree=True
+    )
+    context_length: int = _setting(  # 0 = the served model's max_model_len, else 32768
+        0,
+        "Context length",
+        "0: the served model's length",
+        screen="int",
+        placeholder="0 = the server's",
+        blank=0,
+        shapes_tree=True,
+        low=0,
+    )
+    thinking: bool = _setting(
+        True,
+        "Thinking",
+        "Qwen3 thinking mode (reasoning before the answer)",
+        screen="switch",
+        shapes_tree=True,
+    )
+    temperature: float | None = _setting(  # None = the model's guidance for the thinking mode
+        None,
+        "Temperature",
+        "empty: the model's guidance (0.6 thinking, 0.7 not)",
+        screen="temperature",
+        placeholder="auto",
+        blank=None,
+        shapes_tree=True,
+        low=0.0,
+        high=2.0,
+        out_of_range="must be between 0 and 2",
+    )
+    concurrency: int = _setting(8, "Concurrency", "LLM calls in flight at once", screen="int", low=1)
+    max_output_tokens: int = _setting(
+        4096, "Max output tokens", "cap on tokens per reply", screen="int", shapes_tree=True, low=1
+    )
+    request_timeout: float = _setting(  # seconds the server may stay silent (connect, first byte, chunks)
+        300.0,
+        "Request timeout (s)",
+        "seconds per request",
+        screen="float",
+        flag="timeout",
+        low=0.0,
+        low_open=True,
+        out_of_range="must be positive",
+    )
+    request_deadline: float = _setting(  # 0 = DEADLINE_FACTOR x request_timeout
+        0.0,
+        "Request deadline (s)",
+        "seconds one whole request may take; 0: three times the request timeout",
+        flag="deadline",
+        low=0.0,
+        out_of_range="must be positive, or 0 for three times request_timeout",
+    )
+    max_retries: int = _setting(
+        4, "Retries", "on connection errors, timeouts, 429 and 5xx", screen="int", flag="retries", low=0
+    )
     # PageIndex knobs, with PageIndex's defaults
-    toc_check_pages: int = 20
-    max_pages_per_node: int = 10
-    max_tokens_per_node: int = 20000
-    if_add_node_id: bool = True
-    if_add_node_summary: bool = True
-    if_add_doc_description: bool = False
-    if_add_node_text: bool = False
+    toc_check_pages: int = _setting(
+        20, "TOC check pages", "pages searched for a printed table of contents", screen="int", low=1, **_INDEX
+    )
+    max_pages_per_node: int = _setting(
+        10, "Max pages per node", "split nodes longer than this ...", screen="int", low=1, **_INDEX
+    )
+    max_tokens_per_node: int = _setting(
+        20000, "Max tokens per node", "... and larger than this", screen="int", low=1, **_INDEX
+    )
+    if_add_node_id: bool = _setting(
+        True, "Node ids", "add node ids (0000, 0001, ...)", screen="switch", **_INDEX
+    )
+    if_add_node_summary: bool = _setting(
+        True, "Node summaries", "ask the model for a summary of each node", screen="switch", **_INDEX
+    )
+    if_add_doc_description: bool = _setting(
+        False, "Document description", "one sentence describing the document", screen="switch", **_INDEX
+    )
+    if_add_node_text: bool = _setting(
+        False, "Node text", "store each node's text in the JSON", screen="switch", **_INDEX
+    )
     # behaviour
-    cache: bool = True
+    cache: bool = _setting(
+        True, "Reply cache", "reuse cached model replies", screen="switch", section="index"
+    )
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def source(self, name: str) -> str:
@@ -80,13 +182,23 @@ class Settings:
 
     def public_dict(self) -> dict[str, Any]:
         """All fields except the API key, and the endpoint without its password, for run records and logs."""
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("sources", "api_key")}
+        out = {name: getattr(self, name) for name in FIELD_NAMES if not FIELDS[name].secret}
         out["api_key"] = "(set)" if self.api_key not in ("", "EMPTY") else "(none)"
         out["endpoint"] = redact_url(self.endpoint)
         return out
 
 
-FIELD_NAMES = tuple(f.name for f in fields(Settings) if f.name != "sources")
+FIELDS: dict[str, FieldInfo] = {
+    f.name: replace(f.metadata["info"], name=f.name) for f in fields(Settings) if "info" in f.metadata
+}
+FIELD_NAMES = tuple(FIELDS)
+SCREEN_FIELDS = tuple(info for info in FIELDS.values() if info.screen)  # the settings screen, in order
+TREE_SETTINGS = tuple(name for name, info in FIELDS.items() if info.shapes_tree)
+FLAG_FIELDS = {info.flag: name for name, info in FIELDS.items() if info.flag}  # flag dest -> field
+SECTIONS: dict[str, tuple[str, ...]] = {
+    section: tuple(name for name, info in FIELDS.items() if info.section == section)
+    for section in ("server", "index")
+}
 _TYPES = {f.name: f.type for f in fields(Settings)}
 
 
@@ -94,8 +206,14 @@ def config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
+def _in_range(info: FieldInfo, number: float) -> bool:
+    if info.low is not None and (number <= info.low if info.low_open else number < info.low):
+        return False
+    return info.high is None or number <= info.high
+
+
 def _convert(name: str, value: Any, source: str) -> Any:
-    kind = _TYPES[name]
+    kind, info = _TYPES[name], FIELDS[name]
 
     def bad(why: str) -> SettingsError:
         return SettingsError(f"{name} = {value!r} (from {source}) {why}", hint=f"fix {name} in {source}")
@@ -116,9 +234,8 @@ def _convert(name: str, value: Any, source: str) -> Any:
             number = int(str(value).strip())
         except ValueError:
             raise bad("is not a whole number") from None
-        low = 0 if name in ("context_length", "max_retries") else 1
-        if number < low:
-            raise bad(f"must be at least {low}")
+        if not _in_range(info, number):
+            raise bad(info.out_of_range or f"must be at least {info.low:g}")
         return number
     if kind in ("float", "float | None"):
         if value is None or (kind == "float | None" and str(value).strip().lower() in ("", "auto")):
@@ -126,16 +243,12 @@ def _convert(name: str, value: Any, source: str) -> Any:
                 return None
             raise bad("is required")
         try:
-            number = float(str(value).strip())
+            real = float(str(value).strip())
         except ValueError:
             raise bad("is not a number") from None
-        if name == "temperature" and not 0.0 <= number <= 2.0:
-            raise bad("must be between 0 and 2")
-        if name == "request_timeout" and number <= 0:
-            raise bad("must be positive")
-        if name == "request_deadline" and number < 0:
-            raise bad("must be positive, or 0 for three times request_timeout")
-        return number
+        if not _in_range(info, real):
+            raise bad(info.out_of_range)
+        return real
     text = str(value).strip()
     if name == "endpoint":
         parsed = urlparse(text)
@@ -234,33 +347,6 @@ def sampling_for(settings: Settings) -> dict[str, float]:
 
 
 # --- writing the settings file --------------------------------------------------------------------
-SECTIONS: dict[str, tuple[str, ...]] = {
-    "server": (
-        "endpoint",
-        "api_key",
-        "model",
-        "context_length",
-        "max_output_tokens",
-        "temperature",
-        "thinking",
-        "concurrency",
-        "request_timeout",
-        "request_deadline",
-        "max_retries",
-    ),
-    "index": (
-        "toc_check_pages",
-        "max_pages_per_node",
-        "max_tokens_per_node",
-        "if_add_node_id",
-        "if_add_node_summary",
-        "if_add_doc_description",
-        "if_add_node_text",
-        "cache",
-    ),
-}
-
-
 def is_override(source: str) -> bool:
     """True for values that came from the environment, the command line or --local (including the
     defaults --local sets for its bundled model): never saved."""

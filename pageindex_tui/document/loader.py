@@ -5,14 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import DocumentError, UnsupportedDocument
+from ..formats import MARKDOWN_SUFFIXES, PDF_SUFFIXES, SUPPORTED_SUFFIXES
 from .markdown import MarkdownDocument, open_markdown
 from .pdf import PdfDocument, open_pdf
 
 __all__ = ["MARKDOWN_SUFFIXES", "PDF_SUFFIXES", "SUPPORTED_SUFFIXES", "open_document"]
-
-PDF_SUFFIXES = (".pdf",)
-MARKDOWN_SUFFIXES = (".md", ".markdown")
-SUPPORTED_SUFFIXES = PDF_SUFFIXES + MARKDOWN_SUFFIXES
 
 
 def open_document(path: Path | str, password: str | None = None) -> PdfDocument | MarkdownDocument:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pypdf
 from pypdf import PasswordType, PdfReader
@@ -31,6 +32,9 @@ from pypdf.errors import DependencyError, FileNotDecryptedError
 from ..errors import CorruptPDF, EmptyDocument, EncryptedPDF, NoTextLayer, PageIndexError
 from .files import read_document_bytes
 from .lines import PageLines, open_pdfium, read_page
+
+if TYPE_CHECKING:
+    import pypdfium2 as pdfium
 
 __all__ = ["OutlineEntry", "PdfDocument", "open_pdf"]
 
@@ -122,7 +126,7 @@ class PdfDocument:
         self.outline_dropped = 0  # outline entries whose destination does not exist
         self._text: dict[int, str] = {}
         self._lines: dict[int, PageLines | None] = {}
-        self._pdfium = None  # pypdfium2.PdfDocument, or None where pdfium cannot read the file
+        self._pdfium: pdfium.PdfDocument | None = None  # None where pdfium cannot read the file
         self._reader: PdfReader
         self.page_count: int
         self._open(password)  # sets _reader and page_count
@@ -241,7 +245,7 @@ class PdfDocument:
         self._walk_outline(items, 0, entries)
         return entries
 
-    def _walk_outline(self, items: list, level: int, entries: list[OutlineEntry]) -> None:
+    def _walk_outline(self, items: list[Any], level: int, entries: list[OutlineEntry]) -> None:
         note = self._note("outline")
         for item in items:
             if isinstance(item, list):
@@ -255,7 +259,7 @@ class PdfDocument:
             else:
                 why = "its destination is missing"
             if index is not None and not 0 <= index < self.page_count:
-                index, why = None, f"page {index + 1} does not exist"
+                why, index = f"page {index + 1} does not exist", None
             if index is None:
                 note(f"entry {title!r} dropped: {why}")
                 self.outline_dropped += 1

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import events
 from ..aio import gather_or_cancel
 from ..errors import ContextOverflow
@@ -12,7 +10,8 @@ from ..llm.tokens import estimate_tokens
 from . import prompts
 from .context import RunContext
 from .locate import find_title
-from .tree import Entry
+from .shapes import Sections
+from .tree import Entry, PageText
 
 MAX_LEVEL = 6
 MODEL_CONFIDENCE = 0.6  # a title the model named and the page text confirmed
@@ -42,32 +41,14 @@ def group_budget(context_length: int, max_output_tokens: int) -> int:
     return max(256, int((context_length - answer - 400) * 0.85))
 
 
-def _validator(first: int, last: int):
-    def validate(data: Any) -> list[Entry]:
-        if not isinstance(data, dict) or not isinstance(data.get("sections"), list):
-            raise ValueError('expected an object with a "sections" list')
-        out: list[Entry] = []
-        for i, item in enumerate(data["sections"]):
-            if not isinstance(item, dict):
-                raise ValueError(f"sections[{i}] is not an object")
-            title = str(item.get("title") or "").strip()
-            if not title:
-                raise ValueError(f"sections[{i}] has no title")
-            try:
-                page = int(item.get("page"))
-                level = int(item.get("level", 1))
-            except (TypeError, ValueError):
-                raise ValueError(f"sections[{i}] needs integer page and level") from None
-            if not first <= page <= last:
-                raise ValueError(f"sections[{i}] page {page} is outside pages {first}-{last}")
-            out.append(Entry(title[:300], min(max(level, 1), MAX_LEVEL) - 1, page))
-        return out
-
-    return validate
-
-
 async def sections_in_pages(
-    ctx: RunContext, page_text, first: int, last: int, purpose: str, stage: str = "structure", why: str = ""
+    ctx: RunContext,
+    page_text: PageText,
+    first: int,
+    last: int,
+    purpose: str,
+    stage: str = "structure",
+    why: str = "",
 ) -> list[Entry] | None:
     """Ask the model for the headings that begin in pages first..last; None when its replies are unusable."""
     llm = await ctx.llm(why or f"pages {first}-{last} are read by the model")
@@ -78,8 +59,8 @@ async def sections_in_pages(
             prompts.find_sections(text, first, last),
             doc=ctx.doc_id,
             purpose=purpose,
-            schema=prompts.SECTIONS_SCHEMA,
-            validate=_validator(first, last),
+            shape=Sections,
+            context={"first": first, "last": last},
         )
     except ContextOverflow as err:
         if first == last:
@@ -93,10 +74,14 @@ async def sections_in_pages(
         )
         return (left or []) + (right or []) if left is not None or right is not None else None
     ctx.answered(stage)
-    return found
+    if found is None:
+        return None
+    return [Entry(s.title, min(max(s.level, 1), MAX_LEVEL) - 1, s.page) for s in found.sections]
 
 
-def check_entries(entries: list[Entry], page_text, first: int, last: int) -> tuple[list[Entry], int]:
+def check_entries(
+    entries: list[Entry], page_text: PageText, first: int, last: int
+) -> tuple[list[Entry], int]:
     """Keep entries whose title is printed in the range, moved to the page where it is; count dropped ones."""
     texts = {p: page_text(p) for p in range(first, last + 1)}
     kept: list[Entry] = []
@@ -116,7 +101,12 @@ def check_entries(entries: list[Entry], page_text, first: int, last: int) -> tup
 
 
 async def structure_from_model(
-    ctx: RunContext, page_text, first: int, last: int, stage: events.Stage = "structure", why: str = ""
+    ctx: RunContext,
+    page_text: PageText,
+    first: int,
+    last: int,
+    stage: events.Stage = "structure",
+    why: str = "",
 ) -> list[Entry]:
     """Sections of pages first..last found by the model, each checked against the page text.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import ContextOverflow, LLMError
 from ..llm.replies import ask_json
@@ -16,7 +16,12 @@ from . import prompts
 from .context import RunContext
 from .layout import KEEP, Candidate, LayoutResult, choose, find_headings, unsure
 from .locate import normalize
-from .tree import Entry
+from .shapes import HeadingsCheck
+from .tree import Entry, Node
+
+if TYPE_CHECKING:
+    from ..document.pdf import PdfDocument
+    from ..llm.client import LLMClient
 
 Pages = set[int] | frozenset[int]
 BATCH = 30  # unsure candidates put to the model in one call
@@ -27,7 +32,7 @@ def _entries(headings: list[Candidate]) -> list[Entry]:
     return [Entry(h.title, h.level, h.page, h.decided_by, h.confidence) for h in headings]
 
 
-async def read_layout(ctx: RunContext, doc, skip: Pages = frozenset()) -> LayoutResult | None:
+async def read_layout(ctx: RunContext, doc: PdfDocument, skip: Pages = frozenset()) -> LayoutResult | None:
     """Candidates of the whole document; None where the document has no layout (pdfium failed)."""
     pages = await asyncio.to_thread(doc.layout)
     if not pages:
@@ -46,32 +51,25 @@ def _line_for_model(number: int, c: Candidate, body: float) -> str:
     return f"{number}. page {c.page}, {ratio:.2f}x body size, {style}: {c.title!r}; next line: {c.context!r}"
 
 
-async def _ask_batch(ctx: RunContext, llm, result: LayoutResult, batch: list[int]) -> set[int] | None:
+async def _ask_batch(
+    ctx: RunContext, llm: LLMClient, result: LayoutResult, batch: list[int]
+) -> set[int] | None:
     candidates = result.candidates
     text = "\n".join(_line_for_model(k, candidates[i], result.body_size) for k, i in enumerate(batch, 1))
 
-    def validate(data: Any) -> set[int]:
-        if not isinstance(data, dict) or not isinstance(data.get("headings"), list):
-            raise ValueError('expected {"headings": [numbers]}')
-        out: set[int] = set()
-        for value in data["headings"]:
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= len(batch):
-                raise ValueError(f"{value!r} is not one of the line numbers 1 to {len(batch)}")
-            out.add(batch[value - 1])
-        return out
-
     first, last = candidates[batch[0]].page, candidates[batch[-1]].page
     try:
-        return await ask_json(
+        reply = await ask_json(
             llm,
             prompts.check_headings(text),
             doc=ctx.doc_id,
             purpose=f"check headings p{first}-{last}",
-            schema=prompts.HEADINGS_CHECK_SCHEMA,
-            validate=validate,
+            shape=HeadingsCheck,
+            context={"lines": len(batch)},
         )
     except (ContextOverflow, LLMError):
         return None
+    return {batch[number - 1] for number in reply.headings} if reply is not None else None
 
 
 async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool = True) -> list[Candidate]:
@@ -115,7 +113,7 @@ async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool 
     return choose(candidates, accepted)
 
 
-async def structure_from_layout(ctx: RunContext, doc, skip: Pages = frozenset()) -> list[Entry]:
+async def structure_from_layout(ctx: RunContext, doc: PdfDocument, skip: Pages = frozenset()) -> list[Entry]:
     result = await read_layout(ctx, doc, skip)
     if result is None:
         return []
@@ -147,7 +145,7 @@ def graft(outline: list[Entry], headings: list[Candidate], page_count: int) -> t
     return out, added
 
 
-def subheadings(doc, node) -> list[Entry]:
+def subheadings(doc: PdfDocument, node: Node) -> list[Entry]:
     """Headings the layout finds in a node's pages, its own title left out; levels from 0."""
     start, end, title = node.start, node.end, node.title
     if not hasattr(doc, "page_lines"):

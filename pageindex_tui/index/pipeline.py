@@ -23,6 +23,7 @@ from .. import __version__, events
 from ..aio import gather_or_cancel
 from ..document import MarkdownDocument, open_document
 from ..errors import PageIndexError, failure_kind
+from ..formats import SUPPORTED_SUFFIXES
 from ..library import ResponseCache, atomic_write_json, check_writable
 from ..llm.client import LLMClient
 from ..settings import Settings
@@ -34,7 +35,6 @@ from .structure import count_verified, pdf_structure
 from .summarize import describe, summarize_tree
 from .tree import Entry, Node, assign_ids, build_tree, count, depth, to_pageindex, walk, walk_paths
 
-SUFFIXES = (".pdf", ".md", ".markdown")
 log = logging.getLogger(__name__)
 
 
@@ -93,7 +93,7 @@ class CallStats:
 def find_documents(path: Path) -> list[Path]:
     """A file as given, or every PDF and Markdown file in a folder (recursively, sorted)."""
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
     return [path]
 
 

@@ -1,4 +1,4 @@
-"""Every prompt the engine sends, in one place, with the JSON schema each reply must match.
+"""Every prompt the engine sends, in one place; the shape each JSON reply must have is in `shapes.py`.
 
 Prompts put the document text first and the instruction after it, so that calls over the same
 pages share a prefix the server can cache.
@@ -6,68 +6,10 @@ pages share a prefix the server can cache.
 
 from __future__ import annotations
 
-from typing import Any
-
 SYSTEM = (
     "You help index long documents. You answer precisely and only with what is asked. "
     "When asked for JSON, reply with a single JSON value and nothing else."
 )
-
-SECTIONS_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "sections": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "title": {"type": "string"},
-                    "level": {"type": "integer", "minimum": 1, "maximum": 6},
-                    "page": {"type": "integer"},
-                },
-                "required": ["title", "level", "page"],
-            },
-        }
-    },
-    "required": ["sections"],
-}
-
-TOC_CHECK_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {"is_contents": {"type": "boolean"}},
-    "required": ["is_contents"],
-}
-
-TOC_ENTRIES_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "entries": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "title": {"type": "string"},
-                    "level": {"type": "integer", "minimum": 1, "maximum": 6},
-                    "page": {"type": ["integer", "null"]},
-                },
-                "required": ["title", "level"],
-            },
-        }
-    },
-    "required": ["entries"],
-}
-
-LOCATE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {"page": {"type": ["integer", "null"]}},
-    "required": ["page"],
-}
-
-HEADINGS_CHECK_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {"headings": {"type": "array", "items": {"type": "integer"}}},
-    "required": ["headings"],
-}
 
 
 def _messages(document: str, instruction: str) -> list[dict[str, str]]:

@@ -13,12 +13,12 @@ from ..llm.tokens import estimate_tokens
 from .context import RunContext
 from .generate import structure_from_model
 from .locate import normalize
-from .tree import Entry, Node, build_tree, walk
+from .tree import Entry, HeadingsIn, Node, PageText, StartsAtTop, build_tree, walk
 
 MAX_SPLIT_DEPTH = 3
 
 
-def too_large(node: Node, page_text, max_pages: int, max_tokens: int) -> bool:
+def too_large(node: Node, page_text: PageText, max_pages: int, max_tokens: int) -> bool:
     """PageIndex's rule: more pages than max_pages_per_node and at least max_tokens_per_node tokens."""
     if node.nodes or node.end - node.start + 1 <= max_pages:
         return False
@@ -26,7 +26,13 @@ def too_large(node: Node, page_text, max_pages: int, max_tokens: int) -> bool:
     return tokens >= max_tokens
 
 
-async def split_node(ctx: RunContext, node: Node, page_text, starts_at_top, headings_in=None) -> bool:
+async def split_node(
+    ctx: RunContext,
+    node: Node,
+    page_text: PageText,
+    starts_at_top: StartsAtTop,
+    headings_in: HeadingsIn | None = None,
+) -> bool:
     """Subsections for `node`: `headings_in(node)` (the layout's) when it finds any, else the model's."""
     entries = await asyncio.to_thread(headings_in, node) if headings_in is not None else []
     if entries:
@@ -49,7 +55,13 @@ async def split_node(ctx: RunContext, node: Node, page_text, starts_at_top, head
     return True
 
 
-async def split_large(ctx: RunContext, nodes: list[Node], page_text, starts_at_top, headings_in=None) -> int:
+async def split_large(
+    ctx: RunContext,
+    nodes: list[Node],
+    page_text: PageText,
+    starts_at_top: StartsAtTop,
+    headings_in: HeadingsIn | None = None,
+) -> int:
     """Give subsections to every node over both limits; returns how many nodes were split."""
     settings = ctx.settings
     split = 0

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import LLMError
+from ..events import StructureSource
 from ..llm.replies import ask_json
 from . import prompts, toc
 from .context import RunContext
@@ -13,7 +14,11 @@ from .generate import structure_from_model
 from .layout import choose
 from .layout_stage import graft, is_coarse, read_layout, structure_from_layout
 from .locate import find_title, title_on_page
-from .tree import Entry
+from .shapes import ContentsCheck, ContentsEntries, Located
+from .tree import Entry, PageText
+
+if TYPE_CHECKING:
+    from ..document.pdf import PdfDocument
 
 LOCATE_WINDOW = 3  # pages either side of where a title was expected
 MIN_LAYOUT_HEADINGS = 2  # fewer, and the model is asked to find the sections
@@ -24,61 +29,28 @@ def outline_covers(outline: list[Any], page_count: int) -> bool:
     return bool(outline) and min(e.page for e in outline) <= max(3, page_count // 4)
 
 
-def count_verified(entries: list[Entry], page_text) -> int:
+def count_verified(entries: list[Entry], page_text: PageText) -> int:
     return sum(1 for e in entries if title_on_page(e.title, page_text(e.start)))
 
 
-def _bool_reply(data: Any) -> bool:
-    if not isinstance(data, dict) or not isinstance(data.get("is_contents"), bool):
-        raise ValueError('expected {"is_contents": true|false}')
-    return data["is_contents"]
-
-
-def _toc_reply(data: Any) -> list[toc.TocEntry]:
-    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
-        raise ValueError('expected an object with an "entries" list')
-    out = []
-    for i, item in enumerate(data["entries"]):
-        if not isinstance(item, dict) or not str(item.get("title") or "").strip():
-            raise ValueError(f"entries[{i}] needs a title")
-        page = item.get("page")
-        try:
-            level = int(item.get("level", 1))
-        except (TypeError, ValueError):
-            raise ValueError(f"entries[{i}] level is not an integer") from None
-        printed = str(int(page)) if isinstance(page, (int, float)) and not isinstance(page, bool) else None
-        out.append(toc.TocEntry(str(item["title"]).strip()[:300], max(0, min(level, 6) - 1), printed))
-    return out
-
-
 async def _locate_with_model(
-    ctx: RunContext, page_text, title: str, near: int, page_count: int
+    ctx: RunContext, page_text: PageText, title: str, near: int, page_count: int
 ) -> int | None:
     first, last = max(1, near - LOCATE_WINDOW), min(page_count, near + LOCATE_WINDOW)
     text = "".join(f"<page {p}>\n{page_text(p)}\n</page {p}>\n" for p in range(first, last + 1))
-
-    def validate(data: Any) -> int | None:
-        if not isinstance(data, dict) or "page" not in data:
-            raise ValueError('expected {"page": N} or {"page": null}')
-        page = data["page"]
-        if page is None:
-            return None
-        if not isinstance(page, int) or not first <= page <= last:
-            raise ValueError(f"page must be an integer from {first} to {last}, or null")
-        return page
-
     llm = await ctx.llm(f"contents entry {title[:60]!r} is not printed where the contents say")
-    return await ask_json(
+    located = await ask_json(
         llm,
         prompts.locate_title(text, title),
         doc=ctx.doc_id,
         purpose=f"locate {title[:40]}",
-        schema=prompts.LOCATE_SCHEMA,
-        validate=validate,
+        shape=Located,
+        context={"first": first, "last": last},
     )
+    return located.page if located is not None else None
 
 
-async def structure_from_toc(ctx: RunContext, doc) -> list[Entry] | None:
+async def structure_from_toc(ctx: RunContext, doc: PdfDocument) -> list[Entry] | None:
     """Entries from a printed table of contents, placed on physical pages; None when there is none."""
     page_text, count = doc.page_text, doc.page_count
     found = toc.find_toc_pages(page_text, count, ctx.settings.toc_check_pages)
@@ -92,10 +64,9 @@ async def structure_from_toc(ctx: RunContext, doc) -> list[Entry] | None:
             prompts.is_contents_page(page_text(found.pages[0])),
             doc=ctx.doc_id,
             purpose=f"confirm contents on p{found.pages[0]}",
-            schema=prompts.TOC_CHECK_SCHEMA,
-            validate=_bool_reply,
+            shape=ContentsCheck,
         )
-        if not confirmed:
+        if confirmed is None or not confirmed.is_contents:
             return None
     running = toc.running_lines(page_text, range(1, min(count, 30) + 1))
     contents = "\n".join(toc.strip_running(page_text(p), running) for p in found.pages)
@@ -109,11 +80,14 @@ async def structure_from_toc(ctx: RunContext, doc) -> list[Entry] | None:
             prompts.read_contents(contents),
             doc=ctx.doc_id,
             purpose="read contents",
-            schema=prompts.TOC_ENTRIES_SCHEMA,
-            validate=_toc_reply,
+            shape=ContentsEntries,
         )
-        if read and len(read) >= len(entries):
-            entries = read
+        transcribed = [
+            toc.TocEntry(e.title, max(0, min(e.level, 6) - 1), None if e.page is None else str(e.page))
+            for e in (read.entries if read is not None else [])
+        ]
+        if transcribed and len(transcribed) >= len(entries):
+            entries = transcribed
             ctx.facts["toc_parsed_by"] = "model"
     if not entries:
         return None
@@ -121,7 +95,7 @@ async def structure_from_toc(ctx: RunContext, doc) -> list[Entry] | None:
 
 
 async def place_entries(
-    ctx: RunContext, doc, entries: list[toc.TocEntry], toc_pages: set[int]
+    ctx: RunContext, doc: PdfDocument, entries: list[toc.TocEntry], toc_pages: set[int]
 ) -> list[Entry]:
     """Printed page numbers to physical pages: labels, then the common offset, then search, then model."""
     page_text, count = doc.page_text, doc.page_count
@@ -176,8 +150,8 @@ async def place_entries(
 
 
 async def _with_layout(
-    ctx: RunContext, doc, entries: list[Entry], source: str, skip: set[int]
-) -> tuple[list[Entry], str]:
+    ctx: RunContext, doc: PdfDocument, entries: list[Entry], source: StructureSource, skip: set[int]
+) -> tuple[list[Entry], StructureSource]:
     """Coarse entries (chapters only) with the layout's sections grafted under them: "hybrid"."""
     if not is_coarse(entries, doc.page_count):
         return entries, source
@@ -189,7 +163,7 @@ async def _with_layout(
     return (grafted, "hybrid") if added else (entries, source)
 
 
-async def pdf_structure(ctx: RunContext, doc) -> tuple[list[Entry], str]:
+async def pdf_structure(ctx: RunContext, doc: PdfDocument) -> tuple[list[Entry], StructureSource]:
     """Entries and their source: "outline", "toc", "hybrid" (either of them, coarse, plus the layout),
     "layout" or "model"."""
     if outline_covers(doc.outline, doc.page_count):
@@ -216,7 +190,7 @@ async def pdf_structure(ctx: RunContext, doc) -> tuple[list[Entry], str]:
     return entries, "model"
 
 
-def _why_model(doc) -> str:
+def _why_model(doc: PdfDocument) -> str:
     """Why a PDF's structure must come from the model, for the message when no model can be reached."""
     dropped = getattr(doc, "outline_dropped", 0)
     if doc.outline:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ..aio import gather_or_cancel
 from ..errors import BadReply, ContextOverflow
@@ -83,7 +84,7 @@ async def summarize_one(ctx: RunContext, node: Node, text: str) -> str:
     return first_sentences(text)
 
 
-async def summarize_tree(ctx: RunContext, nodes: list[Node], text_of) -> None:
+async def summarize_tree(ctx: RunContext, nodes: list[Node], text_of: Callable[[Node], str]) -> None:
     """Fill `summary` on every node (parents too), concurrently under the client's bound."""
     todo = list(walk(nodes))
     ctx.stage("summarize", len(todo))

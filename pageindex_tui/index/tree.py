@@ -6,6 +6,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+PageText = Callable[[int], str]  # a document's text of a 1-based page
+StartsAtTop = Callable[["Entry"], bool]  # does an entry's title open its page?
+HeadingsIn = Callable[["Node"], list["Entry"]]  # the layout's headings inside a node
+
 
 @dataclass(frozen=True)
 class Entry:

@@ -1,6 +1,7 @@
 """The model client: streaming chat against an OpenAI-compatible server, reasoning split, JSON replies."""
 
-from .client import LLMClient, Reply, ServerInfo, root_url
+from ..discovery import root_url
+from .client import LLMClient, Reply, ServerInfo
 from .reasoning import StreamReader, ThinkSplitter, delta_reasoning, split_complete
 from .replies import ask_json, extract_json
 from .tokens import estimate_tokens, fit_max_tokens

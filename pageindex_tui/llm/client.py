@@ -11,9 +11,9 @@ import contextlib
 import hashlib
 import json
 import random
-import re
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,16 @@ import openai
 
 from .. import events
 from ..aio import gather_or_cancel
+from ..discovery import (
+    LLAMACPP,
+    VLLM,
+    kind_of,
+    llamacpp_props,
+    model_cards,
+    positive_int,
+    root_url,
+    served_length,
+)
 from ..errors import ContextOverflow, ServerRefused
 from ..safe_text import redact_url
 from ..settings import FALLBACK_CONTEXT_LENGTH, Settings, sampling_for
@@ -47,7 +57,6 @@ BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 RETRY_AFTER_CAP = 30.0
 MEMO_SIZE = 4096
-KINDS = {"vllm": "vllm", "llamacpp": "llamacpp", "llama.cpp": "llamacpp"}  # owned_by in /v1/models
 CACHED = ("text", "reasoning", "prompt_tokens", "completion_tokens", "reasoning_tokens", "finish_reason")
 
 
@@ -75,20 +84,11 @@ class Reply:
     cached: bool = False
 
 
-def root_url(endpoint: str) -> str:
-    """The server's root (where /tokenize, /props, /health live): the endpoint without its trailing /v1."""
-    return re.sub(r"/v1/?$", "", endpoint.rstrip("/"))
-
-
 def _sample(reply: Any) -> str:
     """A short quote of an unexpected reply, for messages."""
     text = reply if isinstance(reply, str) else repr(reply)
     text = " ".join(text.split())
     return repr(text[:60] + ("..." if len(text) > 60 else ""))
-
-
-def _as_int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 class LLMClient:
@@ -100,7 +100,7 @@ class LLMClient:
         self.calls = self.prompt_tokens = self.completion_tokens = self.cached_calls = 0  # running totals
         self.ttfts: list[float] = []
         self._sleep = asyncio.sleep  # tests replace it so backoff costs no time
-        self._random = random.random
+        self._random: Callable[[], float] = random.random
         self._semaphore = asyncio.Semaphore(settings.concurrency)
         self._connect_lock = asyncio.Lock()
         self._last_call_id = 0
@@ -134,8 +134,9 @@ class LLMClient:
             data = await self._client.post(url, cast_to=object, body=body, options={"timeout": timeout})
         except openai.OpenAIError:
             return None
-        if isinstance(data, dict) and isinstance(data.get("count"), int):
-            return data["count"]
+        count = data.get("count") if isinstance(data, dict) else None
+        if isinstance(count, int):
+            return count
         if isinstance(data, dict) and isinstance(data.get("tokens"), list):
             return len(data["tokens"])
         return None
@@ -149,36 +150,28 @@ class LLMClient:
             wait = min(PROBE_TIMEOUT, s.request_timeout)
             failure = classify(err, endpoint=endpoint, model=s.model, timeout=wait, purpose="connect")
             raise failure.error from None
-        raw = listing.get("data") if isinstance(listing, dict) else None
-        if not isinstance(raw, list):
+        cards = model_cards(listing)
+        if cards is None:
             raise ServerRefused(
                 f"{endpoint}/models did not answer JSON with a model list; it sent {_sample(listing)}",
                 hint="is the endpoint an OpenAI-compatible server's /v1 URL (and not a web page or proxy)?",
             )
-        cards = {c["id"]: c for c in raw if isinstance(c, dict) and isinstance(c.get("id"), str)}
-        ids = list(cards)
+        ids = list(dict.fromkeys(card.id for card in cards))
         if not ids:
             raise ServerRefused(f"the server at {endpoint} serves no models", hint="check the server's log")
-        if s.model and s.model not in cards:
+        if s.model and s.model not in ids:
             raise ServerRefused(
                 f"model {s.model!r} is not served at {endpoint}; it serves {', '.join(ids)}", HINT_MODEL
             )
         model = s.model or ids[0]
-        owners = {str(c.get("owned_by", "")).lower() for c in cards.values()}
-        kind = next((KINDS[o] for o in sorted(owners) if o in KINDS), "openai-compatible")
-        # A LoRA adapter's card has no length; its base model's card has.
-        card = cards[model]
-        served = _as_int(card.get("max_model_len")) or _as_int(
-            cards.get(card.get("parent"), {}).get("max_model_len")
-        )
-        if kind != "vllm":
+        kind, served = kind_of(cards), served_length(cards, model)
+        if kind != VLLM:
             try:
-                props = await self._get_json(root_url(s.endpoint) + "/props")
+                llama = llamacpp_props(await self._get_json(root_url(s.endpoint) + "/props"))
             except openai.OpenAIError:
-                props = None
-            if isinstance(props, dict) and ("default_generation_settings" in props or "build_info" in props):
-                kind, defaults = "llamacpp", props.get("default_generation_settings")
-                served = served or _as_int(defaults.get("n_ctx") if isinstance(defaults, dict) else None)
+                llama = None
+            if llama is not None:
+                kind, served = LLAMACPP, served or llama.context_length
         if s.context_length > 0:
             context, source = s.context_length, "settings"
         else:
@@ -215,7 +208,7 @@ class LLMClient:
         return count
 
     async def _prompt_tokens(self, messages: list[dict[str, Any]]) -> int:
-        counts = await gather_or_cancel(*(self.count_tokens(message_text(m)) for m in messages))
+        counts: list[int] = await gather_or_cancel(*(self.count_tokens(message_text(m)) for m in messages))
         return sum(counts) + TOKENS_PER_MESSAGE * len(messages)
 
     def _next_call_id(self) -> int:
@@ -263,12 +256,12 @@ class LLMClient:
         return reply
 
     def _replay(self, hit: dict[str, Any], *, doc: str, purpose: str, prompt_tokens: int) -> Reply:
-        text = hit["text"]
-        reasoning = hit.get("reasoning") if isinstance(hit.get("reasoning"), str) else ""
-        prompt = _as_int(hit.get("prompt_tokens")) or prompt_tokens
-        completion = _as_int(hit.get("completion_tokens"))
-        thinking = _as_int(hit.get("reasoning_tokens"))
-        finish = hit.get("finish_reason") if isinstance(hit.get("finish_reason"), str) else "stop"
+        text, reasoning, finish = hit["text"], hit.get("reasoning"), hit.get("finish_reason")
+        reasoning = reasoning if isinstance(reasoning, str) else ""
+        prompt = positive_int(hit.get("prompt_tokens")) or prompt_tokens
+        completion = positive_int(hit.get("completion_tokens"))
+        thinking = positive_int(hit.get("reasoning_tokens"))
+        finish = finish if isinstance(finish, str) else "stop"
         call_id = self._next_call_id()
         self.sink(events.CallStarted(doc, call_id, purpose, prompt))
         if reasoning:
@@ -287,7 +280,7 @@ class LLMClient:
         schema: dict[str, Any] | None,
     ) -> dict[str, Any]:
         assert self.info is not None
-        extra = {"top_k": sampling["top_k"], "min_p": sampling["min_p"]}
+        extra: dict[str, Any] = {"top_k": sampling["top_k"], "min_p": sampling["min_p"]}
         extra["chat_template_kwargs"] = {"enable_thinking": self.settings.thinking}
         kwargs: dict[str, Any] = dict(
             model=self.info.model, messages=messages, stream=True, max_tokens=budget
@@ -354,7 +347,7 @@ class LLMClient:
         """Seconds before the next try: the server's Retry-After, else exponential backoff, full jitter."""
         if failure.retry_after is not None:
             return min(failure.retry_after, RETRY_AFTER_CAP)
-        return self._random() * min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (failures - 1))
+        return self._random() * min(BACKOFF_CAP, BACKOFF_BASE * 2.0 ** (failures - 1))
 
     def _finished(
         self,
@@ -413,8 +406,8 @@ class LLMClient:
         if reader.finish_reason is None:
             raise Incomplete()
         text, reasoning, usage = reader.answer, reader.reasoning, reader.usage
-        prompt = _as_int(getattr(usage, "prompt_tokens", None)) or prompt_tokens
-        completion = _as_int(getattr(usage, "completion_tokens", None))
+        prompt = positive_int(getattr(usage, "prompt_tokens", None)) or prompt_tokens
+        completion = positive_int(getattr(usage, "completion_tokens", None))
         if not completion:
             completion = await self.count_tokens(reasoning) + await self.count_tokens(text)
         thinking = getattr(getattr(usage, "completion_tokens_details", None), "reasoning_tokens", None)

@@ -128,12 +128,9 @@ def overflow_from(err: openai.APIStatusError, *, purpose: str) -> ContextOverflo
         or _OVERFLOW_TEXT.search(message)
     ):
         return None
-    limit = body.get("n_ctx") if isinstance(body.get("n_ctx"), int) else _first_int(_LIMIT, message)
-    prompt = (
-        body.get("n_prompt_tokens")
-        if isinstance(body.get("n_prompt_tokens"), int)
-        else _first_int(_PROMPT, message)
-    )
+    n_ctx, n_prompt = body.get("n_ctx"), body.get("n_prompt_tokens")
+    limit = n_ctx if isinstance(n_ctx, int) else _first_int(_LIMIT, message)
+    prompt = n_prompt if isinstance(n_prompt, int) else _first_int(_PROMPT, message)
     sizes = f" ({prompt} prompt tokens, context {limit})" if prompt and limit else ""
     return ContextOverflow(
         f"{purpose}: the prompt does not fit the model's context{sizes}; the server said: {message}",

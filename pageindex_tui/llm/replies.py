@@ -1,12 +1,16 @@
-"""Model replies are data we do not trust: find the JSON in them leniently, validate it, and ask again with
+"""Model replies are data we do not trust: find the JSON in them leniently, validate it against the reply's
+shape (a pydantic model, whose JSON schema is also what the server is asked to follow), and ask again with
 the problem spelled out when it is unusable."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from .. import events
 from ..errors import BadReply, ContextOverflow
@@ -14,7 +18,9 @@ from ..errors import BadReply, ContextOverflow
 if TYPE_CHECKING:
     from .client import LLMClient
 
-T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+MAX_PROBLEMS = 3  # validation errors spelled out to the model
+_NOT_SCHEMA = ("title", "description", "default")  # pydantic's annotations: noise for a model and a grammar
 
 _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL)
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n?(.*?)(?:```|\Z)", re.DOTALL)
@@ -136,6 +142,44 @@ def extract_json(text: str) -> Any:
     raise first_error or BadReply("no JSON object found")
 
 
+def _inline(node: Any, defs: Mapping[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_inline(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if isinstance(node.get("$ref"), str):
+        return _inline(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+    return {
+        key: _inline(value, defs)
+        for key, value in node.items()
+        if key != "$defs" and not (key in _NOT_SCHEMA and not isinstance(value, dict))
+    }
+
+
+@functools.cache
+def reply_schema(shape: type[BaseModel]) -> dict[str, Any]:
+    """The JSON schema of a reply shape, self-contained (no $ref) and plain: only types and bounds."""
+    schema = shape.model_json_schema(mode="serialization")
+    result: dict[str, Any] = _inline(schema, schema.get("$defs", {}))
+    return result
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "the reply"
+
+
+def problems(err: ValidationError) -> str:
+    """A validation error as the model should read it: `sections[2].page: page 9 is outside pages 1-5`."""
+    found = err.errors(include_url=False)
+    parts = [f"{_where(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in found[:MAX_PROBLEMS]]
+    if len(found) > MAX_PROBLEMS:
+        parts.append(f"and {len(found) - MAX_PROBLEMS} more")
+    return "; ".join(parts)
+
+
 def _feedback(reason: str, schema: dict[str, Any] | None, truncated: bool) -> str:
     lines = [f"That answer could not be used: {reason}."]
     if truncated:
@@ -155,16 +199,18 @@ async def ask_json(
     *,
     doc: str,
     purpose: str,
-    schema: dict[str, Any] | None,
-    validate: Callable[[Any], T],
+    shape: type[M],
+    context: Mapping[str, Any] | None = None,
     attempts: int = 3,
     max_tokens: int | None = None,
-) -> T | None:
-    """Ask for JSON, validate it, and ask again with the error shown to the model; None when all tries fail.
+) -> M | None:
+    """Ask for JSON of `shape`, validate it, and ask again with the error shown to the model; None when all
+    tries fail.
 
-    `validate` takes the parsed JSON and returns the typed value or raises ValueError with a message the
-    model can act on. Server errors (ContextOverflow, ServerUnavailable, ServerRefused) propagate.
+    `context` reaches the shape's validators (the pages shown, the lines numbered). Server errors
+    (ContextOverflow, ServerUnavailable, ServerRefused) propagate.
     """
+    schema = reply_schema(shape)
     conversation = list(messages)
     reason = ""
     for attempt in range(1, max(1, attempts) + 1):
@@ -179,9 +225,11 @@ async def ask_json(
             reason += " (and the retry with the error shown no longer fits the context)"
             break
         try:
-            return validate(extract_json(reply.text))
+            return shape.model_validate(extract_json(reply.text), context=context)
         except BadReply as err:
             reason = str(err)
+        except ValidationError as err:
+            reason = problems(err)
         except (ValueError, TypeError, KeyError) as err:
             reason = str(err) or type(err).__name__
         truncated = reply.finish_reason == "length"

@@ -1,20 +1,42 @@
-"""A one-token chat completion with a deadline: does the server answer, not just `/health`?
+"""Probes of a model server: what it serves (`connect_once`), and does it answer at all (`probe_completion`)?
 
-A server can report healthy while its completions hang (a stuck engine, a queue that never drains, a binary
-that dies on its first matrix product). `doctor` sends this probe and reports what came back and how fast.
-The request is streamed, so the time to the first token is measured apart from the whole reply.
+`connect_once` is the app's and the settings screen's "test connection": the LLM client's own `connect`, tried
+once. `probe_completion` is a one-token chat completion with a deadline, for `doctor`: a server can report
+healthy while its completions hang (a stuck engine, a queue that never drains, a binary that dies on its first
+matrix product). It is streamed, so the time to the first token is measured apart from the whole reply.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 
+if TYPE_CHECKING:
+    from ..llm.client import ServerInfo
+    from ..settings import Settings
+
 PROBE_PROMPT = "Reply with the single word: ready"
+
+
+async def connect_once(settings: Settings, source: str) -> ServerInfo:
+    """What the server at `settings.endpoint` serves, asked once, without retries (`source` names the asker
+    in the settings). Raises the client's PageIndexError saying why it cannot be used.
+
+    The client pulls in the openai SDK, which takes a while to import: that happens off the event loop.
+    """
+    client_module = await asyncio.to_thread(importlib.import_module, "pageindex_tui.llm.client")
+    client = client_module.LLMClient(settings.with_values(source, max_retries=0))
+    try:
+        info: ServerInfo = await client.connect()
+        return info
+    finally:
+        await client.aclose()
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ up, `delay()` backs off (interval, 2x, 4x, ... up to `max_backoff`).
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -20,6 +19,16 @@ from urllib.parse import urlparse
 
 import httpx
 
+from ..discovery import (
+    LLAMACPP,
+    VLLM,
+    kind_of,
+    llamacpp_props,
+    model_cards,
+    root_url,
+    served_length,
+    vllm_version,
+)
 from .prometheus import MetricsError, MetricsSnapshot, Rates, compute_rates, parse_metrics
 
 UP, LOADING, UNHEALTHY, DOWN, SLOW, GARBAGE, UNKNOWN = (
@@ -31,15 +40,6 @@ UP, LOADING, UNHEALTHY, DOWN, SLOW, GARBAGE, UNKNOWN = (
     "garbage",
     "unknown",
 )
-KINDS = {"vllm": "vllm", "llamacpp": "llamacpp", "llama.cpp": "llamacpp"}  # owned_by in /v1/models
-
-
-def root_of(endpoint: str) -> str:
-    """The server's root (where /health and /metrics live): the endpoint without a trailing /v1.
-
-    The same rule as `llm.client.root_url`, kept here so monitoring does not import the LLM client.
-    """
-    return re.sub(r"/v1/?$", "", endpoint.strip().rstrip("/"))
 
 
 def short_name(endpoint: str) -> str:
@@ -76,11 +76,7 @@ class ServerStatus:
 
     @property
     def root(self) -> str:
-        return root_of(self.endpoint)
-
-    @property
-    def is_up(self) -> bool:
-        return self.state == UP
+        return root_url(self.endpoint)
 
 
 def _connect_reason(err: httpx.HTTPError) -> str:
@@ -112,10 +108,6 @@ def _error_message(response: httpx.Response) -> str:
     return ""
 
 
-def _as_int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-
-
 class ServerMonitor:
     """Polls one server. `await monitor.poll()` -> ServerStatus; `monitor.delay()` -> seconds to wait."""
 
@@ -133,7 +125,7 @@ class ServerMonitor:
         parse_in_thread: bool = True,
     ) -> None:
         self.endpoint = endpoint
-        self.root = root_of(endpoint)
+        self.root = root_url(endpoint)
         self.interval, self.timeout, self.max_backoff = interval, timeout, max_backoff
         self.info_every = info_every  # polls between looks at /v1/models (a model may be swapped)
         self._clock = clock
@@ -165,7 +157,7 @@ class ServerMonitor:
         failures = self.status.failures
         if failures <= 0:
             return self.interval
-        return min(self.max_backoff, self.interval * 2 ** min(failures - 1, 16))
+        return min(self.max_backoff, self.interval * 2.0 ** min(failures - 1, 16))
 
     async def _get(self, path: str) -> httpx.Response:
         return await self._client.get(self.root + path, headers=self._headers, timeout=self.timeout)
@@ -264,41 +256,32 @@ class ServerMonitor:
             code, listing = await self._json("/v1/models")
         except ValueError as err:
             return str(err)
-        cards = listing.get("data") if isinstance(listing, dict) else None
-        if listing is not None and not isinstance(cards, list):
+        cards = model_cards(listing)
+        if listing is not None and cards is None:
             return "/v1/models did not list models"
         problem = ""
         if code in (401, 403):
             problem = f"/v1/models refused the API key ({code}): check api_key"
         elif code != 200:
             problem = f"/v1/models says {code or 'nothing'}"
-        cards = [c for c in cards or [] if isinstance(c, dict) and isinstance(c.get("id"), str)]
-        models = tuple(c["id"] for c in cards)
-        owners = {str(c.get("owned_by", "")).lower() for c in cards}
-        kind = next((KINDS[o] for o in sorted(owners) if o in KINDS), "openai-compatible")
-        context = None
-        if cards:
-            first = cards[0]
-            parent = next((c for c in cards if c["id"] == first.get("parent")), {})
-            context = _as_int(first.get("max_model_len")) or _as_int(parent.get("max_model_len"))
-            meta = first.get("meta")
-            if context is None and isinstance(meta, dict):
-                context = _as_int(meta.get("n_ctx"))  # llama.cpp: per-slot runtime context
-        version, slots = "", None
+        cards = cards or []
+        models = tuple(card.id for card in cards)
+        kind = kind_of(cards)
+        # The first model's length; llama.cpp's meta.n_ctx is its per-slot runtime context.
+        context = (served_length(cards, models[0]) or cards[0].meta_n_ctx) if cards else 0
+        version, slots = "", 0
         try:
-            if kind == "vllm" or kind == "openai-compatible":
+            if kind != LLAMACPP:
                 _, data = await self._json("/version")
-                if isinstance(data, dict) and isinstance(data.get("version"), str):
-                    version, kind = data["version"], "vllm"
-            if kind != "vllm":
+                found = vllm_version(data)
+                if found is not None:
+                    version, kind = found, VLLM
+            if kind != VLLM:
                 _, props = await self._json("/props")
-                if isinstance(props, dict) and {"default_generation_settings", "build_info"} & props.keys():
-                    kind = "llamacpp"
-                    version = str(props.get("build_info") or "")
-                    slots = _as_int(props.get("total_slots"))
-                    defaults = props.get("default_generation_settings")
-                    if isinstance(defaults, dict):
-                        context = _as_int(defaults.get("n_ctx")) or context
+                llama = llamacpp_props(props)
+                if llama is not None:
+                    kind, version, slots = LLAMACPP, llama.build, llama.slots
+                    context = llama.context_length or context
         except ValueError:
             pass  # /version or /props answering garbage does not make the server unusable
         return replace(
@@ -306,8 +289,8 @@ class ServerMonitor:
             models=models,
             kind=kind,
             version=version,
-            context_length=context,
-            slots=slots,
+            context_length=context or None,
+            slots=slots or None,
             info_problem=problem,
         )
 

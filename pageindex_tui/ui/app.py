@@ -9,7 +9,6 @@ what only it holds (the job queue, other panes) with typed messages.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import signal
 import sys
 from collections import deque
@@ -28,8 +27,10 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from ..errors import PageIndexError
+from ..formats import SUPPORTED_SUFFIXES as SUFFIXES
 from ..library import Library, ResponseCache
-from ..safe_text import redact_url
+from ..monitor.probe import connect_once
+from ..safe_text import redact_text, redact_url
 from ..settings import Settings, config_path
 from .engine import EngineRunner, probe_summary
 from .handler import EngineHandler
@@ -45,7 +46,7 @@ from .prefs import load_prefs, save_prefs, user_themes_dir
 from .screens.config import ConfigScreen
 from .screens.confirm import ConfirmScreen
 from .screens.help import HelpScreen
-from .state import SUFFIXES, Changes, Workbench
+from .state import Changes, Workbench
 from .themes import SHIPPED_DIR, load_themes
 from .widgets.banner import ServerBanner
 from .widgets.calls import CallsTable
@@ -361,18 +362,15 @@ class PageIndexApp(App[int]):
 
     @work(exclusive=True, group="probe", exit_on_error=False)
     async def check_server(self) -> None:
-        client_module = await asyncio.to_thread(importlib.import_module, "pageindex_tui.llm.client")
-        client = client_module.LLMClient(self.settings.with_values("probe", max_retries=0))
         try:
-            info = await client.connect()
+            info = await connect_once(self.settings, "probe")
         except PageIndexError as err:
             self.show_banner(err.message, err.hint)
             return
         except Exception as err:  # never a traceback on screen
-            self.show_banner(f"the model server at {self.settings.endpoint} failed: {err}", "")
+            endpoint = redact_url(self.settings.endpoint)
+            self.show_banner(redact_text(f"the model server at {endpoint} failed: {err}"), "")
             return
-        finally:
-            await client.aclose()
         self.server_info = info
         self.hide_banner()
         self.sub_title = probe_summary(info)

@@ -6,13 +6,6 @@ from these helpers. The caret notation itself lives in `pageindex_tui.safe_text`
 
 from __future__ import annotations
 
-from rich.text import Text
-
 from ..safe_text import literal, one_line
 
-__all__ = ["literal", "one_line", "plain"]
-
-
-def plain(text: str, style: str = "") -> Text:
-    """A Text that shows `text` literally (no markup, no escapes)."""
-    return Text(literal(text), style=style)
+__all__ = ["literal", "one_line"]

@@ -14,8 +14,6 @@ from ..index.tree import Node
 from ..library import LibraryEntry
 from ..safe_text import one_line
 
-SUFFIXES = (".pdf", ".md", ".markdown")  # as the engine's find_documents (kept here: no engine import)
-
 DocPhase = Literal["unknown", "none", "queued", "indexing", "indexed", "failed", "cancelled"]
 
 STAGE_WORDS = {

@@ -1,4 +1,4 @@
-"""Stand-ins for the servers the package talks to, for tests over loopback."""
+"""Stand-ins for what the package talks to, in tests: model servers over loopback, the GPU (`.monitor`)."""
 
 from .models import smart_model
 from .vllm_server import FakeVLLM, Script, context_overflow, error, llamacpp_overflow

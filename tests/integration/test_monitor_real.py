@@ -6,9 +6,9 @@ import asyncio
 
 import httpx
 import pytest
+from fakes.monitor import FakeNVML, h100
 
 from pageindex_tui.monitor.doctor import render_report, run_doctor
-from pageindex_tui.monitor.fakes import FakeNVML, h100
 from pageindex_tui.monitor.gpu import GpuSampler
 from pageindex_tui.monitor.prometheus import compute_rates, parse_metrics, read_samples
 from pageindex_tui.monitor.server import ServerMonitor

@@ -15,13 +15,13 @@ from dataclasses import replace
 
 import pytest
 from fakes import FakeVLLM
+from fakes.monitor import GIB, FakeGpu, FakeNVML, VllmLoad, h100, vllm_metrics
 from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.containers import Container, Horizontal
 from textual.widgets import Static
 
-from pageindex_tui.monitor.fakes import GIB, FakeGpu, FakeNVML, VllmLoad, h100, vllm_metrics
 from pageindex_tui.monitor.gpu import GpuSampler, GpuSnapshot
 from pageindex_tui.monitor.prometheus import compute_rates, parse_metrics
 from pageindex_tui.monitor.server import DOWN, UP, ServerStatus

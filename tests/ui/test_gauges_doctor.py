@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from fakes import FakeVLLM
+from fakes.monitor import FakeNVML, h100
 from test_gauges import one_gpu, vllm_status
 from textual.app import App
 from uikit import wait_for
 
 from pageindex_tui.monitor.doctor import build_report, render_report
-from pageindex_tui.monitor.fakes import FakeNVML, h100
 from pageindex_tui.monitor.gpu import GpuSampler
 from pageindex_tui.settings import Settings
 from pageindex_tui.ui.screens.doctor import DoctorScreen

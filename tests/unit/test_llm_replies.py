@@ -1,11 +1,14 @@
 import asyncio
+import json
 
 import pytest
 from fakes import FakeVLLM, Script, error
+from pydantic import BaseModel, StrictInt
 
 from pageindex_tui import events
 from pageindex_tui.errors import BadReply, ServerRefused
 from pageindex_tui.llm import LLMClient, ask_json, extract_json
+from pageindex_tui.llm.replies import reply_schema
 from pageindex_tui.settings import Settings
 
 
@@ -50,15 +53,31 @@ def test_extract_json_says_what_is_wrong(text, reason):
     assert reason in str(caught.value)
 
 
-SCHEMA = {"type": "object", "properties": {"pages": {"type": "array", "items": {"type": "integer"}}}}
+class Pages(BaseModel):
+    pages: list[StrictInt]
 
 
-def pages(data):
-    if not isinstance(data, dict) or not isinstance(data.get("pages"), list):
-        raise ValueError('"pages" must be a list of page numbers')
-    if not all(isinstance(p, int) for p in data["pages"]):
-        raise ValueError('every entry of "pages" must be a whole number')
-    return data["pages"]
+SCHEMA = {
+    "type": "object",
+    "properties": {"pages": {"type": "array", "items": {"type": "integer"}}},
+    "required": ["pages"],
+}
+
+
+def test_reply_schema_is_plain_and_self_contained():
+    class Entry(BaseModel):
+        title: str
+        page: int | None = None
+
+    class Listing(BaseModel):
+        """Not for the model."""
+
+        entries: list[Entry]
+
+    assert reply_schema(Pages) == SCHEMA
+    schema = reply_schema(Listing)
+    assert "$defs" not in json.dumps(schema) and "Not for the model" not in json.dumps(schema)
+    assert schema["properties"]["entries"]["items"]["properties"]["title"] == {"type": "string"}
 
 
 def ask(fake, sink, attempts=3):
@@ -70,8 +89,7 @@ def ask(fake, sink, attempts=3):
                 messages,
                 doc="d.pdf",
                 purpose="locate",
-                schema=SCHEMA,
-                validate=pages,
+                shape=Pages,
                 attempts=attempts,
             )
 
@@ -82,14 +100,14 @@ def test_ask_json_retries_with_the_error_shown_to_the_model():
     replies = [Script(answer="Pages one and two."), Script(answer='{"pages": "1-2"}'), '{"pages": [1, 2]}']
     seen = []
     with FakeVLLM(replies=replies) as fake:
-        assert ask(fake, seen.append) == [1, 2]
+        assert ask(fake, seen.append) == Pages(pages=[1, 2])
     assert len(fake.requests) == 3
     second = fake.requests[1]["messages"]
     assert second[1] == {"role": "assistant", "content": "Pages one and two."}
     assert second[2]["role"] == "user" and "no JSON object found" in second[2]["content"]
     assert '"pages"' in second[2]["content"]  # the schema is shown
     third = fake.requests[2]["messages"]
-    assert len(third) == 5 and "must be a list of page numbers" in third[4]["content"]
+    assert len(third) == 5 and "pages: Input should be a valid list" in third[4]["content"]
     assert all(r["response_format"]["json_schema"]["schema"] == SCHEMA for r in fake.requests)
     assert not [e for e in seen if isinstance(e, events.WarningEvent)]
 
@@ -119,9 +137,7 @@ def test_ask_json_gives_up_when_the_retry_no_longer_fits():
         settings = Settings(endpoint=fake.base_url, context_length=600, max_output_tokens=450)
         async with LLMClient(settings, sink=seen.append) as client:
             messages = [{"role": "user", "content": "Which pages?"}]
-            return await ask_json(
-                client, messages, doc="d.pdf", purpose="locate", schema=SCHEMA, validate=pages
-            )
+            return await ask_json(client, messages, doc="d.pdf", purpose="locate", shape=Pages)
 
     with FakeVLLM(default=lambda body: Script(answer=rambling), chunk=64) as fake:
         assert asyncio.run(go(fake)) is None

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pynvml
 import pytest
+from fakes.monitor import GIB, FakeGpu, FakeNVML, h100
 
-from pageindex_tui.monitor.fakes import GIB, FakeGpu, FakeNVML, h100
 from pageindex_tui.monitor.gpu import GpuSampler, classify_process
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from fakes.monitor import VllmLoad, vllm_metrics
 
-from pageindex_tui.monitor.fakes import VllmLoad, vllm_metrics
 from pageindex_tui.monitor.prometheus import (
     Histogram,
     MetricsError,

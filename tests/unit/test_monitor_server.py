@@ -7,10 +7,11 @@ import json
 import httpx
 import pytest
 from fakes import FakeVLLM
+from fakes.monitor import VllmLoad, vllm_metrics
 
+from pageindex_tui.discovery import root_url
 from pageindex_tui.local_server import free_port
-from pageindex_tui.monitor.fakes import VllmLoad, vllm_metrics
-from pageindex_tui.monitor.server import ServerMonitor, root_of, short_name
+from pageindex_tui.monitor.server import ServerMonitor, short_name
 
 pytestmark = pytest.mark.asyncio
 
@@ -175,6 +176,6 @@ async def test_the_api_key_is_sent_and_a_refusal_is_reported() -> None:
 
 
 async def test_roots_and_names() -> None:
-    assert root_of("http://h:8000/v1/") == "http://h:8000"
-    assert root_of("http://h:8000") == "http://h:8000"
+    assert root_url("http://h:8000/v1/") == "http://h:8000"
+    assert root_url("http://h:8000") == "http://h:8000"
     assert short_name("http://127.0.0.1:8000/v1") == "127.0.0.1:8000"

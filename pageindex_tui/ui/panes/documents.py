@@ -12,8 +12,9 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from ...formats import SUPPORTED_SUFFIXES as SUFFIXES
 from ..keys import bindings
-from ..state import SUFFIXES, Workbench
+from ..state import Workbench
 from ..widgets.documents import DocumentsTree
 
 

@@ -7,9 +7,7 @@ be edited here (they would override the file anyway). The API key is never shown
 
 from __future__ import annotations
 
-import asyncio
-import importlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,42 +20,17 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 
 from ...errors import PageIndexError, SettingsError
+from ...monitor.probe import connect_once
 from ...safe_text import redact_url
-from ...settings import Settings, is_override, save_settings
+from ...settings import FIELDS as FIELDS_BY_NAME
+from ...settings import REQUIRED, SCREEN_FIELDS, FieldInfo, Settings, is_override, save_settings
 from ..engine import probe_summary
 from ..keys import bindings
 
 SOURCE = "the settings screen"
 
 
-@dataclass(frozen=True)
-class Field:
-    name: str
-    label: str
-    kind: str  # text, password, model, int, float, temperature, switch
-    help: str = ""
-
-
-FIELDS = (
-    Field("endpoint", "Endpoint", "text", "OpenAI-compatible base URL, e.g. http://localhost:8000/v1"),
-    Field("api_key", "API key", "password", "sent as a bearer token; never shown or logged"),
-    Field("model", "Model", "model", "empty: the first model the server serves"),
-    Field("context_length", "Context length", "int", "0: the served model's length"),
-    Field("thinking", "Thinking", "switch", "Qwen3 thinking mode (reasoning before the answer)"),
-    Field("temperature", "Temperature", "temperature", "empty: the model's guidance (0.6 thinking, 0.7 not)"),
-    Field("concurrency", "Concurrency", "int", "LLM calls in flight at once"),
-    Field("max_output_tokens", "Max output tokens", "int", "cap on tokens per reply"),
-    Field("request_timeout", "Request timeout (s)", "float", "seconds per request"),
-    Field("max_retries", "Retries", "int", "on connection errors, timeouts, 429 and 5xx"),
-    Field("toc_check_pages", "TOC check pages", "int", "pages searched for a printed table of contents"),
-    Field("max_pages_per_node", "Max pages per node", "int", "split nodes longer than this ..."),
-    Field("max_tokens_per_node", "Max tokens per node", "int", "... and larger than this"),
-    Field("if_add_node_id", "Node ids", "switch", "add node ids (0000, 0001, ...)"),
-    Field("if_add_node_summary", "Node summaries", "switch", "ask the model for a summary of each node"),
-    Field("if_add_doc_description", "Document description", "switch", "one sentence describing the document"),
-    Field("if_add_node_text", "Node text", "switch", "store each node's text in the JSON"),
-    Field("cache", "Reply cache", "switch", "reuse cached model replies"),
-)
+FIELDS = SCREEN_FIELDS  # each setting's label, help and widget are declared with it, in settings.py
 
 
 class SettingValidator(Validator):
@@ -77,10 +50,9 @@ class SettingValidator(Validator):
 
 def convert(name: str, raw: Any) -> Any:
     """The typed value of a field's text, or SettingsError."""
-    if name == "temperature" and isinstance(raw, str) and not raw.strip():
-        return None
-    if name == "context_length" and isinstance(raw, str) and not raw.strip():
-        return 0
+    blank = FIELDS_BY_NAME[name].blank
+    if blank is not REQUIRED and isinstance(raw, str) and not raw.strip():
+        return blank
     return getattr(Settings().with_values(SOURCE, **{name: raw}), name)
 
 
@@ -154,10 +126,10 @@ class ConfigScreen(Screen[Settings | None]):
             yield Static(Text(""), id="test-result")
         yield Footer()
 
-    def _widget(self, field: Field) -> ComposeResult:
+    def _widget(self, field: FieldInfo) -> ComposeResult:
         name, s = field.name, self.settings
         locked = is_override(s.source(name))
-        if field.kind == "switch":
+        if field.screen == "switch":
             value = bool(getattr(s, name))
             with Horizontal(classes="switch-row"):
                 yield Switch(value, id=f"field-{name}", disabled=locked)
@@ -170,23 +142,22 @@ class ConfigScreen(Screen[Settings | None]):
             "validate_on": ["changed"],
             "compact": True,
         }
-        if field.kind == "password":
+        if field.screen == "password":
             yield Input(value, password=True, placeholder="none", **options)
             return
         validators = [SettingValidator(name)]
-        if field.kind == "model":
+        if field.screen == "model":
             with Horizontal(id="model-row"):
                 yield Input(value, placeholder="the server's first model", validators=validators, **options)
                 yield Select[str]([], prompt="served models", id="model-list", disabled=locked, compact=True)
             return
-        placeholder = {"temperature": "auto", "context_length": "0 = the server's"}.get(name, "")
-        yield Input(value, placeholder=placeholder, validators=validators, **options)
+        yield Input(value, placeholder=field.placeholder, validators=validators, **options)
 
-    def _note(self, field: Field) -> Text:
+    def _note(self, field: FieldInfo) -> Text:
         note = source_note(self.settings, field.name)
         return Text(f"{field.help} · {note}" if field.help else note)
 
-    def _note_classes(self, field: Field) -> str:
+    def _note_classes(self, field: FieldInfo) -> str:
         return "field-note -override" if is_override(self.settings.source(field.name)) else "field-note"
 
     # -- validation -------------------------------------------------------------------------------
@@ -219,7 +190,7 @@ class ConfigScreen(Screen[Settings | None]):
         for field in FIELDS:
             if is_override(self.settings.source(field.name)):
                 continue
-            if field.kind == "switch":
+            if field.screen == "switch":
                 values[field.name] = self.query_one(f"#field-{field.name}", Switch).value
                 continue
             raw = self.query_one(f"#field-{field.name}", Input).value
@@ -284,12 +255,9 @@ class ConfigScreen(Screen[Settings | None]):
 
     @work(exclusive=True, group="config-probe", exit_on_error=False)
     async def probe(self, settings: Settings) -> None:
-        # The client pulls in the openai SDK: import it off the UI thread.
-        module = await asyncio.to_thread(importlib.import_module, "pageindex_tui.llm.client")
         result = self.query_one("#test-result", Static)
-        client = module.LLMClient(settings.with_values(SOURCE, max_retries=0))
         try:
-            info = await client.connect()
+            info = await connect_once(settings, SOURCE)
         except PageIndexError as err:
             result.set_class(True, "-error")
             text = Text("✗ " + err.message)
@@ -297,8 +265,6 @@ class ConfigScreen(Screen[Settings | None]):
                 text.append("\n  check: " + err.hint)
             result.update(text)
             return
-        finally:
-            await client.aclose()
         self.show_served(info)
         result.update(Text("✓ " + probe_summary(info)))
 

@@ -13,9 +13,10 @@ from textual.widgets import DirectoryTree
 from textual.widgets._directory_tree import DirEntry
 from textual.widgets.tree import TreeNode
 
+from ...formats import SUPPORTED_SUFFIXES as SUFFIXES
 from ..keys import bindings
 from ..literal import one_line
-from ..state import SUFFIXES, DocState
+from ..state import DocState
 
 
 class DocumentsTree(DirectoryTree):

@@ -161,9 +161,6 @@ class IndexTree(Tree[NodeRef]):
         if ref is not None and not ref.loaded:
             self._load(tree_node, ref.node.nodes, ref.path)
 
-    def node_path(self, path: tuple[int, ...]) -> TreeNode[NodeRef] | None:
-        return self._by_path.get(path)
-
     # -- expansion ------------------------------------------------------------------------------
     def _toggle_node(self, node: TreeNode[NodeRef]) -> None:
         if not node.allow_expand:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pynvml
 
-from .gpu import (
+from pageindex_tui.monitor.gpu import (
     ERROR_FUNCTION_NOT_FOUND,
     ERROR_GPU_IS_LOST,
     ERROR_INVALID_ARGUMENT,

@@ -21,8 +21,6 @@ Stage = Literal[
     "write",  # write the JSON files
 ]
 
-STAGES: tuple[Stage, ...] = ("read", "structure", "verify", "split", "summarize", "describe", "write")
-
 # "hybrid": a coarse outline or printed contents with the layout's headings grafted under it
 StructureSource = Literal["outline", "hybrid", "toc", "layout", "model", "markdown"]
 

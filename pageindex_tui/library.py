@@ -212,13 +212,6 @@ class LibraryEntry:
             raise ValueError(f"{self.structure_path} does not hold a PageIndex tree")
         return data
 
-    def load_run(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.run_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
-
     def __repr__(self) -> str:
         return f"LibraryEntry({self.doc_name!r}, {self.digest[:12]}, {self.settings_key})"
 

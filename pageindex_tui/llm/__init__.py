@@ -1,7 +1,7 @@
 """The model client: streaming chat against an OpenAI-compatible server, reasoning split, JSON replies."""
 
 from .client import LLMClient, Reply, ServerInfo, root_url
-from .reasoning import StreamReader, ThinkSplitter, delta_reasoning, split_complete
+from .reasoning import StreamReader, ThinkSplitter, delta_reasoning
 from .replies import ask_json, extract_json
 from .tokens import estimate_tokens, fit_max_tokens
 
@@ -17,5 +17,4 @@ __all__ = [
     "extract_json",
     "fit_max_tokens",
     "root_url",
-    "split_complete",
 ]

@@ -89,11 +89,8 @@ def ours(path: Path, out: Path) -> tuple[list[scoring.Heading], float, str]:
     )
 
     async def go():
-        indexer = Indexer(settings, out, cache=ResponseCache(enabled=False))
-        try:
+        async with Indexer(settings, out, cache=ResponseCache(enabled=False)) as indexer:
             return await indexer.index(path)
-        finally:
-            await indexer.aclose()
 
     started = time.perf_counter()
     result = asyncio.run(go())

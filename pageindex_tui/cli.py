@@ -232,13 +232,10 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     with maybe_local_server(args, settings) as (settings, _server):
         progress = CliProgress(quiet=args.quiet)
-        indexer = Indexer(settings, args.out, sink=progress.handle, password=args.password)
 
         async def main() -> list:
-            try:
+            async with Indexer(settings, args.out, sink=progress.handle, password=args.password) as indexer:
                 return await indexer.index_many(list(paths.values()))
-            finally:
-                await indexer.aclose()
 
         with progress:
             results = asyncio.run(main())

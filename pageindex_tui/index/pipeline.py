@@ -118,7 +118,9 @@ def output_plan(paths: list[Path], out_dir: Path) -> dict[Path, tuple[Path, Path
 
 
 class Indexer:
-    """Indexes documents with one shared model connection, response cache and event sink."""
+    """Indexes documents with one shared model connection, response cache and event sink.
+
+    Use it as `async with Indexer(...) as indexer:`; the model connection closes on the way out."""
 
     def __init__(
         self,
@@ -159,7 +161,14 @@ class Indexer:
             stats.see(event)
         self.sink(event)
 
+    async def __aenter__(self) -> Indexer:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
     async def aclose(self) -> None:
+        """Close the model connection (`async with Indexer(...)` does it on the way out)."""
         if self._client is not None:
             await self._client.aclose()
             self._client = None

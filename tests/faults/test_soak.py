@@ -76,13 +76,9 @@ def make_docs(folder: Path) -> list[Path]:
 
 
 def run_all(settings: Settings, docs: list[Path], out: Path, cache: ResponseCache):
-    indexer = Indexer(settings, out, sink=events.ignore, cache=cache)
-
     async def go():
-        try:
+        async with Indexer(settings, out, sink=events.ignore, cache=cache) as indexer:
             return await asyncio.wait_for(indexer.index_many(docs), BOUND)
-        finally:
-            await indexer.aclose()
 
     return asyncio.run(go())
 

@@ -32,11 +32,9 @@ def test_unsure_headings_are_checked_by_the_real_model(llama_server, tmp_path):
     seen: list[events.Event] = []
 
     async def go():
-        indexer = Indexer(settings, tmp_path / "out", sink=seen.append, cache=ResponseCache(enabled=False))
-        try:
+        cache = ResponseCache(enabled=False)
+        async with Indexer(settings, tmp_path / "out", sink=seen.append, cache=cache) as indexer:
             return await indexer.index(path)
-        finally:
-            await indexer.aclose()
 
     result = asyncio.run(go())
     assert result.ok, result.error

@@ -41,13 +41,11 @@ Text of part two.
 
 def run_index(settings: Settings, path: Path, out: Path, cache: ResponseCache | None = None):
     seen: list[events.Event] = []
-    indexer = Indexer(settings, out, sink=seen.append, cache=cache or ResponseCache(enabled=False))
 
     async def go():
-        try:
+        cache_ = cache or ResponseCache(enabled=False)
+        async with Indexer(settings, out, sink=seen.append, cache=cache_) as indexer:
             return await indexer.index(path)
-        finally:
-            await indexer.aclose()
 
     return asyncio.run(go()), seen
 

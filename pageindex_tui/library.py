@@ -8,11 +8,14 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
 from .errors import OutputError
+
+if TYPE_CHECKING:
+    from .records import RunRecord
 
 APP_NAME = "pageindex-tui"
 
@@ -319,22 +322,21 @@ class Library:
         settings: Any,
         structure_path: Path,
         run_path: Path,
-        run: dict[str, Any] | None = None,
+        run: RunRecord | None = None,
     ) -> LibraryEntry:
         """Record a finished index whose files the engine wrote into `folder_for(digest, settings)`."""
         folder = self.folder_for(digest, settings)
-        run = run or {}
         meta = {
             "digest": digest,
             "settings_key": tree_settings_key(settings),
             "settings": tree_settings(settings),
             "source": str(Path(path).resolve()),
-            "doc_name": str(run.get("doc_name") or Path(path).name),
+            "doc_name": (run.doc_name if run else "") or Path(path).name,
             "structure_file": Path(structure_path).name,
             "run_file": Path(run_path).name,
-            "nodes": int(run.get("nodes", 0) or 0),
-            "structure_source": str(run.get("structure_source", "")),
-            "finished_at": str(run.get("finished_at", "")),
+            "nodes": run.nodes if run else 0,
+            "structure_source": run.structure_source if run else "",
+            "finished_at": run.finished_at if run else "",
         }
         atomic_write_json(folder / ENTRY_FILE, meta)
         return LibraryEntry(folder, meta)

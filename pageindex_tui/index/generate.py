@@ -146,6 +146,6 @@ async def structure_from_model(
         ctx.warn(
             f"{dropped} section titles named by the model were not found on pages {first}-{last}; dropped"
         )
-    ctx.facts["model_groups"] = len(groups)
-    ctx.facts["model_titles_dropped"] = ctx.facts.get("model_titles_dropped", 0) + dropped
+    ctx.facts.model_groups = len(groups)
+    ctx.facts.add("model_titles_dropped", dropped)
     return kept

@@ -14,7 +14,6 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,8 @@ from ..aio import gather_or_cancel
 from ..document import MarkdownDocument, open_document
 from ..errors import PageIndexError, failure_kind
 from ..library import ResponseCache, atomic_write_json, check_writable
-from ..llm.client import LLMClient
+from ..llm.client import LLMClient, ServerInfo
+from ..records import CallFigures, DocumentResult, NodeOrigin, NodeOrigins, RunRecord, ServerFacts
 from ..settings import Settings
 from .context import RunContext
 from .layout_stage import subheadings
@@ -32,23 +32,10 @@ from .locate import title_opens_page
 from .split import split_large
 from .structure import count_verified, pdf_structure
 from .summarize import describe, summarize_tree
-from .tree import Entry, Node, assign_ids, build_tree, count, depth, to_pageindex, walk, walk_paths
+from .tree import Entry, Node, assign_ids, build_tree, count, depth, snapshot, to_pageindex, walk, walk_paths
 
 SUFFIXES = (".pdf", ".md", ".markdown")
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class DocumentResult:
-    path: Path
-    ok: bool
-    structure_path: Path | None = None
-    run_path: Path | None = None
-    result: dict[str, Any] = field(default_factory=dict)
-    run: dict[str, Any] = field(default_factory=dict)
-    error: str = ""
-    hint: str = ""
-    kind: events.FailureKind | None = None  # set when the document failed
 
 
 class CallStats:
@@ -77,17 +64,17 @@ class CallStats:
         if event.ttft is not None:
             self.ttfts.append(event.ttft)
 
-    def record(self) -> dict[str, Any]:
-        return {
-            "calls": self.calls,
-            "cached_calls": self.cached,
-            "failed_calls": self.failed,
-            "prompt_tokens": self.prompt,
-            "completion_tokens": self.completion,
-            "reasoning_tokens": self.reasoning,
-            "ttft_seconds_mean": round(statistics.fmean(self.ttfts), 3) if self.ttfts else None,
-            "ttft_seconds_median": round(statistics.median(self.ttfts), 3) if self.ttfts else None,
-        }
+    def record(self) -> CallFigures:
+        return CallFigures(
+            calls=self.calls,
+            cached_calls=self.cached,
+            failed_calls=self.failed,
+            prompt_tokens=self.prompt,
+            completion_tokens=self.completion,
+            reasoning_tokens=self.reasoning,
+            ttft_seconds_mean=round(statistics.fmean(self.ttfts), 3) if self.ttfts else None,
+            ttft_seconds_median=round(statistics.median(self.ttfts), 3) if self.ttfts else None,
+        )
 
 
 def find_documents(path: Path) -> list[Path]:
@@ -199,8 +186,9 @@ class Indexer:
             return self._failed(path, error, "this is a bug in pageindex-tui; please report it", "other")
 
     def _failed(self, path: Path, error: str, hint: str, kind: events.FailureKind) -> DocumentResult:
-        self.sink(events.DocumentFailed(str(path), error, hint, kind))
-        return DocumentResult(Path(path), False, error=error, hint=hint, kind=kind)
+        failure = events.DocumentFailed(str(path), error, hint, kind)
+        self.sink(failure)
+        return DocumentResult(Path(path), failure=failure)
 
     async def _index(self, path: Path, doc_id: str, outputs: tuple[Path, Path]) -> DocumentResult:
         started = time.perf_counter()
@@ -232,9 +220,7 @@ class Indexer:
         ctx.check_answered("structure", "structure")
         structure_calls = stats.calls + stats.cached
         assign_ids(nodes)
-        sink(events.StructureFound(doc_id, to_pageindex(nodes, markdown=is_md), source))
-        for node_path, node in walk_paths(nodes):
-            sink(events.NodeFound(doc_id, node_path, node.title, node.start, node.end, node.node_id))
+        sink(events.StructureFound(doc_id, snapshot(nodes), source))
         ctx.done("structure", f"{source}, {count(nodes)} nodes")
 
         if not is_md:
@@ -244,7 +230,7 @@ class Indexer:
             )
             if split:
                 assign_ids(nodes)
-                sink(events.StructureFound(doc_id, to_pageindex(nodes), source))
+                sink(events.StructureFound(doc_id, snapshot(nodes), source))
             ctx.done("split", f"{split} split")
 
         text_of = self._text_of(doc, is_md)
@@ -264,39 +250,32 @@ class Indexer:
             result["line_count"] = doc.line_count
         result["structure"] = to_pageindex(nodes, markdown=is_md, node_id=self.settings.if_add_node_id)
         llm = self._client
-        run = {
-            "doc_name": result["doc_name"],
-            "path": str(path),
-            "tool": f"pageindex-tui {__version__}",
-            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "structure_source": source,
-            "titles_verified": verified,
-            "titles_total": total,
-            "pages" if not is_md else "lines": size,
-            "nodes": count(nodes),
-            "depth": depth(nodes),
-            "structure_calls": structure_calls,
-            "provenance": provenance(nodes),
-            "llm": stats.record(),
-            "server": None
-            if llm is None or llm.info is None
-            else {
-                "endpoint": llm.info.base_url,
-                "kind": llm.info.kind,
-                "model": llm.info.model,
-                "context_length": llm.info.context_length,
-                "context_source": llm.info.context_source,
-            },
-            "settings": self.settings.public_dict(),
-            "facts": ctx.facts,
-            "warnings": stats.warnings + list(getattr(doc, "warnings", [])),
-            "wall_seconds": round(time.perf_counter() - started, 3),
-        }
+        run = RunRecord(
+            doc_name=result["doc_name"],
+            path=str(path),
+            unit="lines" if is_md else "pages",
+            size=size,
+            tool=f"pageindex-tui {__version__}",
+            finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            structure_source=source,
+            titles_verified=verified,
+            titles_total=total,
+            nodes=count(nodes),
+            depth=depth(nodes),
+            structure_calls=structure_calls,
+            origins=origins(nodes),
+            llm=stats.record(),
+            server=None if llm is None or llm.info is None else server_facts(llm.info),
+            settings=self.settings.public_dict(),
+            facts=ctx.facts,
+            warnings=stats.warnings + list(getattr(doc, "warnings", [])),
+            wall_seconds=round(time.perf_counter() - started, 3),
+        )
         atomic_write_json(structure_path, result)
-        atomic_write_json(run_path, run)
+        atomic_write_json(run_path, run.to_dict())
         ctx.done("write", str(structure_path))
         sink(events.DocumentFinished(doc_id, str(structure_path), str(run_path), result, run))
-        return DocumentResult(path, True, structure_path, run_path, result, run)
+        return DocumentResult(path, structure_path, run_path, result, run)
 
     @staticmethod
     def _starts_at_top(doc):
@@ -314,7 +293,7 @@ class Indexer:
         if first > 1:
             entries = [Entry("Preface", 0, 1, "pages"), *entries]
         nodes = build_tree(entries, doc.page_count, self._starts_at_top(doc))
-        ctx.facts["titles_verified"] = verified
+        ctx.facts.titles_verified = verified
         return nodes, source, verified, len(entries) - (first > 1)
 
     @staticmethod
@@ -338,17 +317,16 @@ class Indexer:
         return lambda node: "\n".join(doc.page_text(p) for p in range(node.start, node.end + 1))
 
 
-def provenance(nodes: list[Node]) -> dict[str, Any]:
+def origins(nodes: list[Node]) -> NodeOrigins:
     """Where each node came from ("outline", "contents", "layout", "model", "markdown", or "pages" for
-    page groups and the preface), with that source's confidence, and how many nodes each gave."""
-    per_node = [
-        {"node_id": n.node_id, "title": n.title, "source": n.source, "confidence": round(n.confidence, 2)}
-        for n in walk(nodes)
-    ]
-    by_source: dict[str, int] = {}
-    for item in per_node:
-        by_source[item["source"]] = by_source.get(item["source"], 0) + 1
-    return {"by_source": by_source, "nodes": per_node}
+    page groups and the preface), with that source's confidence."""
+    return NodeOrigins(
+        [NodeOrigin(n.node_id, n.title, n.source, round(n.confidence, 2)) for n in walk(nodes)]
+    )
+
+
+def server_facts(info: ServerInfo) -> ServerFacts:
+    return ServerFacts(info.base_url, info.kind, info.model, info.context_length, info.context_source)
 
 
 def fallback_entries(doc, pages_per_group: int = 10) -> list[Entry]:

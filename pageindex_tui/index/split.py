@@ -30,13 +30,13 @@ async def split_node(ctx: RunContext, node: Node, page_text, starts_at_top, head
     """Subsections for `node`: `headings_in(node)` (the layout's) when it finds any, else the model's."""
     entries = await asyncio.to_thread(headings_in, node) if headings_in is not None else []
     if entries:
-        ctx.facts["split_by_layout"] = ctx.facts.get("split_by_layout", 0) + 1
+        ctx.facts.add("split_by_layout")
     else:
         why = f"section {node.title[:60]!r} is large enough to be split by the model"
         try:
             entries = await structure_from_model(ctx, page_text, node.start, node.end, stage="split", why=why)
         except LLMError as err:
-            ctx.facts["split_skipped"] = ctx.facts.get("split_skipped", 0) + 1
+            ctx.facts.add("split_skipped")
             ctx.warn(f"split of {node.title[:60]!r} (pages {node.start}-{node.end}) skipped: {err.message}")
             return False
     own = normalize(node.title)

@@ -100,8 +100,8 @@ async def structure_from_toc(ctx: RunContext, doc) -> list[Entry] | None:
     running = toc.running_lines(page_text, range(1, min(count, 30) + 1))
     contents = "\n".join(toc.strip_running(page_text(p), running) for p in found.pages)
     entries = toc.parse_toc(contents)
-    ctx.facts["toc_pages"] = found.pages
-    ctx.facts["toc_parsed_by"] = "rules"
+    ctx.facts.toc_pages = list(found.pages)
+    ctx.facts.toc_parsed_by = "rules"
     if len(entries) < 3:
         llm = await ctx.llm("the printed table of contents could not be read by rules")
         read = await ask_json(
@@ -114,7 +114,7 @@ async def structure_from_toc(ctx: RunContext, doc) -> list[Entry] | None:
         )
         if read and len(read) >= len(entries):
             entries = read
-            ctx.facts["toc_parsed_by"] = "model"
+            ctx.facts.toc_parsed_by = "model"
     if not entries:
         return None
     return await place_entries(ctx, doc, entries, set(found.pages))
@@ -128,8 +128,8 @@ async def place_entries(
     by_label = toc.map_by_labels(entries, doc.page_labels)
     offset = toc.page_offset(entries, page_text, count, toc_pages)
     roman = toc.roman_offset(entries, page_text, count, toc_pages)
-    ctx.facts["page_offset"] = offset
-    ctx.facts["mapped_by"] = "page labels" if by_label else ("offset" if offset is not None else "search")
+    ctx.facts.page_offset = offset
+    ctx.facts.mapped_by = "page labels" if by_label else ("offset" if offset is not None else "search")
     searchable = {p: page_text(p) for p in range(1, count + 1) if p not in toc_pages}
     placed: list[Entry] = []
     beyond = unplaced = asked = 0
@@ -169,9 +169,9 @@ async def place_entries(
         )
     if unplaced:
         ctx.warn(f"{unplaced} contents entries could not be placed on a page and were left out")
-    ctx.facts["toc_entries"] = len(entries)
-    ctx.facts["toc_entries_beyond_end"] = beyond
-    ctx.facts["titles_asked_model"] = asked
+    ctx.facts.toc_entries = len(entries)
+    ctx.facts.toc_entries_beyond_end = beyond
+    ctx.facts.titles_asked_model = asked
     return placed
 
 
@@ -185,7 +185,7 @@ async def _with_layout(
     if result is None:
         return entries, source
     grafted, added = graft(entries, choose(result.candidates), doc.page_count)  # rules only: no model
-    ctx.facts["layout_grafted"] = added
+    ctx.facts.layout_grafted = added
     return (grafted, "hybrid") if added else (entries, source)
 
 
@@ -202,14 +202,14 @@ async def pdf_structure(ctx: RunContext, doc) -> tuple[list[Entry], str]:
         entries = None
     if entries and len(entries) >= 2:
         contents = [replace(e, source="contents") for e in entries]
-        return await _with_layout(ctx, doc, contents, "toc", set(ctx.facts.get("toc_pages", [])))
+        return await _with_layout(ctx, doc, contents, "toc", set(ctx.facts.toc_pages or []))
     found = toc.find_toc_pages(doc.page_text, doc.page_count, ctx.settings.toc_check_pages)
     entries = await structure_from_layout(ctx, doc, set(found.pages) if found else set())
     if len(entries) >= MIN_LAYOUT_HEADINGS:
         return entries, "layout"
-    if ctx.facts.get("layout_model_batches"):
+    if ctx.facts.layout_model_batches:
         ctx.warn(
-            f"the model accepted {len(entries)} of the layout's {ctx.facts['layout_unsure']} unsure "
+            f"the model accepted {len(entries)} of the layout's {ctx.facts.layout_unsure} unsure "
             "headings, too few for a tree: the model is asked to find the sections in the text"
         )
     entries = await structure_from_model(ctx, doc.page_text, 1, doc.page_count, why=_why_model(doc))

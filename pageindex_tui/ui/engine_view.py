@@ -6,12 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import events
-from ..index.tree import Node, count, from_pageindex
+from ..index.tree import count, from_pageindex, from_snapshot
 from .literal import one_line
 from .messages import EngineBatch, JobUpdate
 from .panes import LiveDoc, PanesApp
 from .state import CallRecord
-from .widgets.index_tree import node_at
 
 
 class EngineViewApp(PanesApp):
@@ -82,42 +81,18 @@ class EngineViewApp(PanesApp):
         elif isinstance(item, events.WarningEvent):
             state.warnings.append(item.message)
         elif isinstance(item, events.StructureFound):
-            self.live[item.doc] = LiveDoc(from_pageindex(item.structure), item.source, markdown)
+            self.live[item.doc] = LiveDoc(from_snapshot(item.nodes), item.source, markdown)
             return True
-        elif isinstance(item, events.NodeFound):
-            return self._node_found(item, markdown)
         elif isinstance(item, events.DocumentFinished):
-            source = str(item.run.get("structure_source", ""))
             nodes = from_pageindex(item.result.get("structure") or [])
-            self.live[item.doc] = LiveDoc(nodes, source, markdown, item.result, item.run)
-            state.nodes = int(item.run.get("nodes", 0) or count(nodes))
+            self.live[item.doc] = LiveDoc(nodes, item.run.structure_source, markdown, item.result, item.run)
+            state.nodes = item.run.nodes or count(nodes)
             return True
         elif isinstance(item, events.DocumentFailed):
             state.phase, state.error, state.hint = "failed", item.error, item.hint
             if item.kind == "server":
                 self.show_banner(item.error, item.hint)
         return False
-
-    def _node_found(self, item: events.NodeFound, markdown: bool) -> bool:
-        live = self.live.setdefault(item.doc, LiveDoc([], "model", markdown))
-        node = node_at(live.nodes, item.path)
-        if node is not None:
-            if (node.title, node.start, node.end, node.node_id) == (
-                item.title,
-                item.start_index,
-                item.end_index,
-                item.node_id or node.node_id,
-            ):
-                return False
-            node.title, node.start, node.end = item.title, item.start_index, item.end_index
-            node.node_id = item.node_id or node.node_id
-            return True
-        parent = node_at(live.nodes, item.path[:-1]) if len(item.path) > 1 else None
-        siblings = live.nodes if len(item.path) == 1 else (parent.nodes if parent else None)
-        if siblings is None or item.path[-1] != len(siblings):
-            return False  # out of order: the next StructureFound brings it
-        siblings.append(Node(item.title, item.start_index, item.end_index, node_id=item.node_id))
-        return True
 
     def _job_update(self, item: JobUpdate) -> bool:
         state = self.state(item.doc)

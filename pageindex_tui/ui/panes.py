@@ -3,7 +3,7 @@ pane's filter, copy, page text and export. `PageIndexApp` builds on this class."
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,6 +17,7 @@ from textual.widgets import Input, Static
 from ..errors import PageIndexError
 from ..index.tree import Node
 from ..library import atomic_write_text
+from ..records import RunRecord
 from . import export
 from .literal import one_line
 from .screens.export import ExportScreen
@@ -40,7 +41,7 @@ class LiveDoc:
     source: str
     markdown: bool
     result: dict[str, Any] | None = None
-    run: dict[str, Any] = field(default_factory=dict)
+    run: RunRecord | None = None
 
 
 class FilterInput(Input):

@@ -162,7 +162,7 @@ def test_some_summaries_overflowing_is_not_a_failure(tmp_path):
         settings = Settings(endpoint=fake.base_url, thinking=False, concurrency=1)
         results, _ = index_many(settings, [tmp_path / "two.md"], tmp_path / "out")
     assert results[0].ok, results[0].error
-    assert results[0].run["llm"]["failed_calls"] == 2
+    assert results[0].run.llm.failed_calls == 2
 
 
 def test_the_failure_says_why_a_server_was_needed(tmp_path, capsys):

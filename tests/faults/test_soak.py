@@ -115,5 +115,5 @@ def test_soak_every_document_ends_and_the_rerun_comes_from_the_cache(tmp_path):
     by_path = {r.path: r for r in second}
     for result in ok:
         again = by_path[result.path]
-        assert again.ok and again.run["llm"]["calls"] == 0 and again.run["llm"]["cached_calls"] > 0
+        assert again.ok and again.run.llm.calls == 0 and again.run.llm.cached_calls > 0
     assert end - start < 200  # flat, not leaking with every document (MiB; generous for allocator noise)

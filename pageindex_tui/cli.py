@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import signal
 import sys
 from pathlib import Path
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pageindex-tui",
         description="Build and browse PageIndex document trees with a self-hosted LLM.",
         epilog="commands: `pageindex-tui index --help` (index files headless), "
+        "`pageindex-tui export --help` (a saved index as PageIndex JSON or a Markdown outline), "
         "`pageindex-tui doctor --help` (check GPU, server and settings), "
         "`pageindex-tui install-local --help` (the embedded server for --local)",
     )
@@ -114,9 +116,36 @@ def build_index_parser() -> argparse.ArgumentParser:
     ):
         index.add_argument(f"--if-add-{knob}", type=_yes_no, metavar="yes|no", help=f"default {default}")
     index.add_argument("--no-cache", action="store_true", help="ignore cached model replies")
+    index.add_argument(
+        "--force",
+        action="store_true",
+        help="index again even when the library holds an index of the same content and tree settings",
+    )
     index.add_argument("-q", "--quiet", action="store_true", help="no progress bar, summary lines only")
     add_server_flags(index)
     return index
+
+
+def build_export_parser() -> argparse.ArgumentParser:
+    export = argparse.ArgumentParser(
+        prog="pageindex-tui export",
+        description="Export a saved index as PageIndex JSON or a Markdown outline: the library's index of a "
+        "document (the one made with the current tree settings, else the newest), or a _structure.json file.",
+    )
+    export.add_argument("source", type=Path, help="an indexed PDF or Markdown file, or a _structure.json")
+    export.add_argument(
+        "--format",
+        choices=("json", "markdown"),
+        help="PageIndex JSON or a Markdown outline (default: from --output's suffix, else json)",
+    )
+    export.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="file to write, `-` for standard output "
+        "(default ./results/<name>_structure.json or <name>_outline.md)",
+    )
+    return export
 
 
 def build_doctor_parser() -> argparse.ArgumentParser:
@@ -147,6 +176,7 @@ def build_install_local_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {
     "index": build_index_parser,
+    "export": build_export_parser,
     "doctor": build_doctor_parser,
     "install-local": build_install_local_parser,
 }
@@ -210,8 +240,9 @@ def maybe_local_server(args: argparse.Namespace, settings: Settings):
 
 
 def run_index(args: argparse.Namespace, settings: Settings) -> int:
-    from .index.pipeline import Indexer, find_documents
-    from .library import check_writable
+    from .index.pipeline import find_documents
+    from .jobs import JobService
+    from .library import Library, check_writable
     from .progress import CliProgress
 
     paths: dict[Path, Path] = {}  # resolved -> as given: a file named twice is indexed once
@@ -234,13 +265,61 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
         progress = CliProgress(quiet=args.quiet)
 
         async def main() -> list:
-            async with Indexer(settings, args.out, sink=progress.handle, password=args.password) as indexer:
-                return await indexer.index_many(list(paths.values()))
+            async with JobService(Library(), sink=progress.handle, password=args.password) as jobs:
+                return await jobs.run_many(list(paths.values()), settings, args.out, force=args.force)
 
         with progress:
             results = asyncio.run(main())
     progress.print_summary(results, args.out)
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    from .export import NAMES, SUFFIXES, render
+    from .library import Library, atomic_write_text
+
+    source: Path = args.source
+    if not source.is_file():
+        _error(f"{source} {'is a folder, not a file' if source.is_dir() else 'does not exist'}")
+        return EXIT_USAGE
+    fmt = args.format or ("markdown" if args.output and args.output.suffix.lower() == ".md" else "json")
+    if source.name.lower().endswith(".json"):
+        where, name = source, source.name[: -len(".json")].removesuffix("_structure")
+    else:
+        library = Library()
+        entry = library.lookup(source, settings) or library.lookup(source)
+        if entry is None:
+            _error(
+                f"{source} has no saved index in the library ({library.root})",
+                f"index it first: pageindex-tui index {source}",
+            )
+            return EXIT_FAILED
+        where, name = entry.structure_path, source.stem
+    try:
+        data = json.loads(where.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("it holds no PageIndex tree (not a JSON object)")
+        text = render(data, fmt)
+    except OSError as err:
+        _error(f"cannot read {where}: {err.strerror or err}")
+        return EXIT_FAILED
+    except ValueError as err:  # json.JSONDecodeError is one
+        _error(f"{where} is not PageIndex JSON: {err}", "give a _structure.json written by an indexer")
+        return EXIT_USAGE
+    if args.output is not None and str(args.output) == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    output = args.output or Path("results") / f"{name}{SUFFIXES[fmt]}"
+    if output.is_dir():
+        _error(f"{output} is a folder; give a file name")
+        return EXIT_USAGE
+    try:
+        atomic_write_text(output, text)
+    except OutputError as err:
+        _error(err.message, "choose another --output file")
+        return EXIT_FAILED
+    print(f"Exported {NAMES[fmt]} to {shown(str(output))}")
+    return EXIT_OK
 
 
 def run_doctor_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -300,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
         with ending_cleanly():
             if args.command == "index":
                 return run_index(args, settings)
+            if args.command == "export":
+                return run_export(args, settings)
             if args.command == "doctor":
                 return run_doctor_command(args, settings)
             if args.command == "install-local":

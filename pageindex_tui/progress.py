@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.text import Text
 
 from . import events
+from .jobs import JobUpdate
 from .safe_text import shown
 
 STAGE_LABEL = {
@@ -71,6 +72,8 @@ class CliProgress:
         elif isinstance(event, events.CallFinished) and event.outcome in ("ok", "cached", "error"):
             self.calls[event.doc] = self.calls.get(event.doc, 0) + 1
             self.progress.update(task, calls=self.calls[event.doc])
+        elif isinstance(event, JobUpdate) and event.state == "reused":
+            self.progress.update(task, stage="reused", total=1, completed=1)
         elif isinstance(event, events.DocumentFinished):
             self.progress.update(task, stage="done", total=1, completed=1)
         elif isinstance(event, events.DocumentFailed):

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, events
-from ..aio import gather_or_cancel
+from ..aio import documents_at_once, gather_or_cancel
 from ..document import MarkdownDocument, open_document
 from ..errors import PageIndexError, failure_kind
 from ..library import ResponseCache, atomic_write_json, check_writable
@@ -161,7 +161,7 @@ class Indexer:
             self._client = None
 
     async def index_many(self, paths: list[Path]) -> list[DocumentResult]:
-        limit = asyncio.Semaphore(max(1, min(4, self.settings.concurrency)))
+        limit = asyncio.Semaphore(documents_at_once(self.settings.concurrency))
 
         plan = output_plan(paths, self.out_dir)
 

@@ -88,10 +88,13 @@ class EngineViewApp(PanesApp):
             self.live[item.doc] = LiveDoc(nodes, item.run.structure_source, markdown, item.result, item.run)
             state.nodes = item.run.nodes or count(nodes)
             return True
-        elif isinstance(item, events.DocumentFailed):
+        elif isinstance(item, events.DocumentFailed):  # the one report of a failure, engine's or job's
             state.phase, state.error, state.hint = "failed", item.error, item.hint
             if item.kind == "server":
                 self.show_banner(item.error, item.hint)
+            self.live.pop(item.doc, None)
+            if item.doc == self.current_doc:
+                self._show_empty(state)
         return False
 
     def _job_update(self, item: JobUpdate) -> bool:
@@ -115,15 +118,6 @@ class EngineViewApp(PanesApp):
             else:
                 self.notify(f"Indexed {name}: {item.entry.nodes} nodes.", markup=False)
             return item.doc == self.current_doc and item.doc in self.live
-        elif item.state == "failed":
-            if state.phase != "failed" or not state.error:
-                state.error, state.hint = item.error, item.hint
-            state.phase = "failed"
-            if item.kind == "server":
-                self.show_banner(item.error, item.hint)
-            self.live.pop(item.doc, None)
-            if item.doc == self.current_doc:
-                self._show_empty(state)
         elif item.state == "cancelled":
             self.live.pop(item.doc, None)
             state.phase = "indexed" if state.entry is not None else "cancelled"

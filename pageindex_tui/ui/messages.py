@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from textual.message import Message
 
 from .. import events
-from ..library import LibraryEntry
+from ..jobs import JobUpdate
 
-JobState = Literal["queued", "started", "reused", "finished", "failed", "cancelled"]
+Item = events.Event  # engine events and the job service's JobUpdate (an Event too)
 
-
-@dataclass(frozen=True)
-class JobUpdate:
-    """The app's own record of a queued document (not an engine event): queued, reused, filed, ..."""
-
-    doc: str
-    state: JobState
-    entry: LibraryEntry | None = None
-    error: str = ""
-    hint: str = ""
-    kind: events.FailureKind | None = None  # why it failed; "server" raises the server banner
-
-
-Item = events.Event | JobUpdate
+__all__ = ["DocStatesLoaded", "EngineBatch", "Item", "JobUpdate"]
 
 
 class EngineBatch(Message):

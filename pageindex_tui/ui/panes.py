@@ -14,11 +14,11 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
+from .. import export
 from ..errors import PageIndexError
 from ..index.tree import Node
 from ..library import atomic_write_text
 from ..records import RunRecord
-from . import export
 from .literal import one_line
 from .screens.export import ExportScreen
 from .state import CallRecord

@@ -1,14 +1,20 @@
-"""Turning the shown tree into files and clipboard text: PageIndex JSON, a Markdown outline, page text."""
+"""A tree into files and clipboard text: PageIndex JSON, a Markdown outline, a node's page text.
+
+The app exports the tree it shows; `pageindex-tui export` a saved index or a `_structure.json`."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from ..index.tree import Node, to_pageindex, walk
+from .index.tree import Node, from_pageindex, to_pageindex, walk
 
 MAX_PAGES = 50  # pages of text shown or copied for one node
+
+Format = Literal["json", "markdown"]
+SUFFIXES: dict[Format, str] = {"json": "_structure.json", "markdown": "_outline.md"}
+NAMES: dict[Format, str] = {"json": "PageIndex JSON", "markdown": "Markdown outline"}
 
 
 def node_json(node: Node, markdown: bool) -> str:
@@ -44,6 +50,27 @@ def markdown_outline(doc_name: str, nodes: list[Node], markdown: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render(data: dict[str, Any], fmt: Format) -> str:
+    """A PageIndex JSON document (ours or the original tool's) as PageIndex JSON or a Markdown outline.
+
+    Raises ValueError when `data` holds no tree."""
+    structure = data.get("structure")
+    if not isinstance(structure, list):
+        raise ValueError('it holds no PageIndex tree (no "structure" list)')
+    nodes = from_pageindex([item for item in structure if isinstance(item, dict)])
+    markdown = "line_count" in data or _has_line_numbers(structure)
+    name = str(data.get("doc_name") or "document")
+    if fmt == "json":
+        return result_json(name, nodes, markdown, data)
+    return markdown_outline(name, nodes, markdown)
+
+
+def _has_line_numbers(items: list[Any]) -> bool:
+    return any(
+        isinstance(i, dict) and ("line_num" in i or _has_line_numbers(i.get("nodes") or [])) for i in items
+    )
+
+
 def _pages(node: Node) -> str:
     return f"page {node.start}" if node.start == node.end else f"pages {node.start}-{node.end}"
 
@@ -53,7 +80,7 @@ def page_text(path: Path, node: Node, nodes: list[Node], opened: dict[str, Any])
 
     `opened` keeps opened documents between calls (the caller bounds it).
     """
-    from ..document import MarkdownDocument, PdfDocument, open_document
+    from .document import MarkdownDocument, PdfDocument, open_document
 
     if node.text:
         return node.text, "text stored in the index"

@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from .index.tree import Node, from_pageindex, to_pageindex, walk
+from .document.base import span_label
+from .index.tree import Node, from_pageindex, to_pageindex
 
 MAX_PAGES = 50  # pages of text shown or copied for one node
 
@@ -37,7 +38,7 @@ def markdown_outline(doc_name: str, nodes: list[Node], markdown: bool) -> str:
 
     def add(items: list[Node], depth: int) -> None:
         for node in items:
-            where = f"line {node.start}" if markdown else _pages(node)
+            where = span_label(node.start, node.end, "line" if markdown else "page")
             node_id = f" `{node.node_id}`" if node.node_id else ""
             title = " ".join(node.title.split())
             lines.append(f"{'  ' * depth}- {title} ({where}){node_id}")
@@ -71,16 +72,13 @@ def _has_line_numbers(items: list[Any]) -> bool:
     )
 
 
-def _pages(node: Node) -> str:
-    return f"page {node.start}" if node.start == node.end else f"pages {node.start}-{node.end}"
-
-
-def page_text(path: Path, node: Node, nodes: list[Node], opened: dict[str, Any]) -> tuple[str, str]:
-    """The node's text from the document (blocking: run it in a thread), and a heading for it.
+def page_text(path: Path, node: Node, opened: dict[str, Any]) -> tuple[str, str]:
+    """The node's text from the document (blocking: run it in a thread), and a heading for it: a PDF's
+    pages (at most MAX_PAGES) under a rule each, a Markdown node's own lines.
 
     `opened` keeps opened documents between calls (the caller bounds it).
     """
-    from .document import MarkdownDocument, PdfDocument, open_document
+    from .document import PdfDocument, open_document
 
     if node.text:
         return node.text, "text stored in the index"
@@ -90,13 +88,9 @@ def page_text(path: Path, node: Node, nodes: list[Node], opened: dict[str, Any])
         doc = open_document(path)
         opened.clear()
         opened[key] = doc
-    if isinstance(doc, MarkdownDocument):
-        starts = sorted({n.start for n in walk(nodes)})
-        later = [s for s in starts if s > node.start]
-        return doc.section_text(node.start, later[0] if later else None), f"lines from {node.start}"
-    assert isinstance(doc, PdfDocument)
+    if not isinstance(doc, PdfDocument):
+        return doc.node_text(node.start, node.end), f"lines from {node.start}"
     first, last = max(1, node.start), min(doc.page_count, node.end, node.start + MAX_PAGES - 1)
     parts = [f"── page {n} ──\n{doc.page_text(n)}" for n in range(first, last + 1)]
     more = f" (first {MAX_PAGES})" if node.end - node.start + 1 > MAX_PAGES else ""
-    heading = f"page {first}" if first == last else f"pages {first}–{last}{more}"
-    return "\n".join(parts), heading
+    return "\n".join(parts), span_label(first, last) + more

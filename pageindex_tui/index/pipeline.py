@@ -20,11 +20,11 @@ from typing import Any
 
 from .. import __version__, events
 from ..aio import documents_at_once, gather_or_cancel
-from ..document import MarkdownDocument, open_document
+from ..document import Document, PdfDocument, open_document
 from ..errors import PageIndexError, failure_kind
 from ..library import ResponseCache, atomic_write_json, check_writable
 from ..llm.client import LLMClient, ServerInfo
-from ..records import CallFigures, DocumentResult, NodeOrigin, NodeOrigins, RunRecord, ServerFacts
+from ..records import CallFigures, DocumentResult, NodeOrigin, NodeOrigins, RunRecord, ServerFacts, Unit
 from ..settings import Settings
 from .context import RunContext
 from .layout_stage import subheadings
@@ -207,23 +207,22 @@ class Indexer:
         check_writable(structure_path.parent)
         ctx.stage("read")
         doc = await asyncio.to_thread(open_document, path, self.password)
-        is_md = isinstance(doc, MarkdownDocument)
-        size = doc.line_count if is_md else doc.page_count
-        sink(events.DocumentStarted(doc_id, doc.name, size))
-        ctx.done("read", f"{size} {'lines' if is_md else 'pages'}")
+        unit: Unit = "pages" if doc.unit == "page" else "lines"
+        sink(events.DocumentStarted(doc_id, doc.name, doc.size))
+        ctx.done("read", f"{doc.size} {unit}")
 
         ctx.stage("structure")
-        if is_md:
-            nodes, source, verified, total = self._markdown_tree(doc)
-        else:
+        if isinstance(doc, PdfDocument):
             nodes, source, verified, total = await self._pdf_tree(ctx, doc)
+        else:  # the document's own headings are its structure
+            nodes, source, verified, total = self._declared_tree(doc)
         ctx.check_answered("structure", "structure")
         structure_calls = stats.calls + stats.cached
         assign_ids(nodes)
         sink(events.StructureFound(doc_id, snapshot(nodes), source))
         ctx.done("structure", f"{source}, {count(nodes)} nodes")
 
-        if not is_md:
+        if isinstance(doc, PdfDocument):  # splitting is by pages; a Markdown node is its own lines
             ctx.stage("split")
             split = await split_large(
                 ctx, nodes, doc.page_text, self._starts_at_top(doc), lambda n: subheadings(doc, n)
@@ -233,7 +232,9 @@ class Indexer:
                 sink(events.StructureFound(doc_id, snapshot(nodes), source))
             ctx.done("split", f"{split} split")
 
-        text_of = self._text_of(doc, is_md)
+        def text_of(node: Node) -> str:
+            return doc.node_text(node.start, node.end)
+
         if self.settings.if_add_node_summary:
             await summarize_tree(ctx, nodes, text_of)
             ctx.check_answered("summarize", "summary")
@@ -243,18 +244,19 @@ class Indexer:
         description = await describe(ctx, nodes) if self.settings.if_add_doc_description else None
 
         ctx.stage("write", 2)
-        result: dict[str, Any] = {"doc_name": doc.name if not is_md else path.stem}
+        markdown = doc.unit == "line"
+        result: dict[str, Any] = {"doc_name": doc.doc_name}
         if description is not None:
             result["doc_description"] = description
-        if is_md:
-            result["line_count"] = doc.line_count
-        result["structure"] = to_pageindex(nodes, markdown=is_md, node_id=self.settings.if_add_node_id)
+        if markdown:
+            result["line_count"] = doc.size
+        result["structure"] = to_pageindex(nodes, markdown=markdown, node_id=self.settings.if_add_node_id)
         llm = self._client
         run = RunRecord(
             doc_name=result["doc_name"],
             path=str(path),
-            unit="lines" if is_md else "pages",
-            size=size,
+            unit=unit,
+            size=doc.size,
             tool=f"pageindex-tui {__version__}",
             finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             structure_source=source,
@@ -268,7 +270,7 @@ class Indexer:
             server=None if llm is None or llm.info is None else server_facts(llm.info),
             settings=self.settings.public_dict(),
             facts=ctx.facts,
-            warnings=stats.warnings + list(getattr(doc, "warnings", [])),
+            warnings=stats.warnings + doc.warnings,
             wall_seconds=round(time.perf_counter() - started, 3),
         )
         atomic_write_json(structure_path, result)
@@ -278,10 +280,10 @@ class Indexer:
         return DocumentResult(path, structure_path, run_path, result, run)
 
     @staticmethod
-    def _starts_at_top(doc):
+    def _starts_at_top(doc: PdfDocument):
         return lambda entry: title_opens_page(entry.title, doc.page_text(entry.start))
 
-    async def _pdf_tree(self, ctx: RunContext, doc) -> tuple[list[Node], str, int, int]:
+    async def _pdf_tree(self, ctx: RunContext, doc: PdfDocument) -> tuple[list[Node], str, int, int]:
         entries, source = await pdf_structure(ctx, doc)
         if not entries:
             ctx.warn("no sections found; the tree holds one node per page group")
@@ -297,24 +299,11 @@ class Indexer:
         return nodes, source, verified, len(entries) - (first > 1)
 
     @staticmethod
-    def _markdown_tree(doc: MarkdownDocument) -> tuple[list[Node], str, int, int]:
-        if not doc.headings:
-            return [Node(doc.path.stem, 1, doc.line_count)], "markdown", 0, 0
-        entries = [Entry(h.title, h.level - 1, h.line_num, "markdown") for h in doc.headings]
-        nodes = build_tree(entries, doc.line_count)
-        return nodes, "markdown", len(entries), len(entries)
-
-    @staticmethod
-    def _text_of(doc, is_md: bool):
-        if is_md:
-            starts = sorted(h.line_num for h in doc.headings)
-
-            def md_text(node: Node) -> str:
-                later = [s for s in starts if s > node.start]
-                return doc.section_text(node.start, later[0] if later else None)
-
-            return md_text
-        return lambda node: "\n".join(doc.page_text(p) for p in range(node.start, node.end + 1))
+    def _declared_tree(doc: Document) -> tuple[list[Node], str, int, int]:
+        entries = [Entry(e.title, e.level, e.start, "markdown") for e in doc.entries()]
+        if not entries:
+            return [Node(doc.doc_name, 1, doc.size)], "markdown", 0, 0
+        return build_tree(entries, doc.size), "markdown", len(entries), len(entries)
 
 
 def origins(nodes: list[Node]) -> NodeOrigins:

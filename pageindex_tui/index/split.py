@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 
 from ..aio import gather_or_cancel
+from ..document import span_label
 from ..errors import LLMError
 from ..llm.tokens import estimate_tokens
 from .context import RunContext
@@ -37,7 +38,9 @@ async def split_node(ctx: RunContext, node: Node, page_text, starts_at_top, head
             entries = await structure_from_model(ctx, page_text, node.start, node.end, stage="split", why=why)
         except LLMError as err:
             ctx.facts.add("split_skipped")
-            ctx.warn(f"split of {node.title[:60]!r} (pages {node.start}-{node.end}) skipped: {err.message}")
+            ctx.warn(
+                f"split of {node.title[:60]!r} ({span_label(node.start, node.end)}) skipped: {err.message}"
+            )
             return False
     own = normalize(node.title)
     entries = [e for e in entries if not (e.start == node.start and normalize(e.title) == own)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from ..document import tag_pages
 from ..errors import LLMError
 from ..llm.replies import ask_json
 from . import prompts, toc
@@ -55,7 +56,7 @@ async def _locate_with_model(
     ctx: RunContext, page_text, title: str, near: int, page_count: int
 ) -> int | None:
     first, last = max(1, near - LOCATE_WINDOW), min(page_count, near + LOCATE_WINDOW)
-    text = "".join(f"<page {p}>\n{page_text(p)}\n</page {p}>\n" for p in range(first, last + 1))
+    text = tag_pages(page_text, first, last)
 
     def validate(data: Any) -> int | None:
         if not isinstance(data, dict) or "page" not in data:

@@ -228,7 +228,7 @@ class PanesApp(App[int]):
     @work(thread=True, group="page-text", exclusive=True, exit_on_error=False)
     def _read_page_text(self, doc: Path, ref: NodeRef, live: LiveDoc, detail: NodeDetail, copy: bool) -> None:
         try:
-            text, heading = export.page_text(doc, ref.node, live.nodes, self._opened)
+            text, heading = export.page_text(doc, ref.node, self._opened)
         except PageIndexError as err:
             self.call_from_thread(detail.show_text, None, f"cannot read the document: {err.describe()}")
             return

@@ -93,7 +93,7 @@ def main() -> None:
         if not result.ok:
             print(f"{result.path.name} | FAILED: {result.error}")
             continue
-        run, llm = result.run, result.run["llm"]
+        run, llm = result.run.to_dict(), result.run.llm.to_dict()  # as in <stem>_run.json
         print(
             " | ".join(
                 str(x)

@@ -97,7 +97,7 @@ def ours(path: Path, out: Path) -> tuple[list[scoring.Heading], float, str]:
     seconds = time.perf_counter() - started
     if not result.ok:
         return [], seconds, f"failed: {result.error[:60]}"
-    return scoring.flatten(result.result["structure"]), seconds, result.run["structure_source"]
+    return scoring.flatten(result.result["structure"]), seconds, result.run.structure_source
 
 
 def flash(path: Path, python: Path | None) -> tuple[list[scoring.Heading] | None, float | None]:

@@ -66,13 +66,11 @@ def main() -> None:
         out = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         rows = []
         for doc in docs:  # one at a time, so wall seconds are each document's own
-            indexer = Indexer(settings, out, cache=ResponseCache(out / "cache", enabled=False))
 
-            async def one(ix: Indexer = indexer, path: Path = doc):
-                try:
-                    return await ix.index(path)
-                finally:
-                    await ix.aclose()
+            async def one(path: Path = doc):
+                cache = ResponseCache(out / "cache", enabled=False)
+                async with Indexer(settings, out, cache=cache) as indexer:
+                    return await indexer.index(path)
 
             rows.append(asyncio.run(one()))
     header = (
@@ -95,7 +93,7 @@ def main() -> None:
         if not result.ok:
             print(f"{result.path.name} | FAILED: {result.error}")
             continue
-        run, llm = result.run, result.run["llm"]
+        run, llm = result.run.to_dict(), result.run.llm.to_dict()  # as in <stem>_run.json
         print(
             " | ".join(
                 str(x)

@@ -89,18 +89,15 @@ def ours(path: Path, out: Path) -> tuple[list[scoring.Heading], float, str]:
     )
 
     async def go():
-        indexer = Indexer(settings, out, cache=ResponseCache(enabled=False))
-        try:
+        async with Indexer(settings, out, cache=ResponseCache(enabled=False)) as indexer:
             return await indexer.index(path)
-        finally:
-            await indexer.aclose()
 
     started = time.perf_counter()
     result = asyncio.run(go())
     seconds = time.perf_counter() - started
     if not result.ok:
         return [], seconds, f"failed: {result.error[:60]}"
-    return scoring.flatten(result.result["structure"]), seconds, result.run["structure_source"]
+    return scoring.flatten(result.result["structure"]), seconds, result.run.structure_source
 
 
 def flash(path: Path, python: Path | None) -> tuple[list[scoring.Heading] | None, float | None]:

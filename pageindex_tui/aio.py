@@ -6,6 +6,13 @@ import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
+MAX_DOCS_AT_ONCE = 4  # documents indexed at once, at most
+
+
+def documents_at_once(concurrency: int) -> int:
+    """How many documents run at once: a few, never more than the LLM calls allowed at once."""
+    return max(1, min(MAX_DOCS_AT_ONCE, concurrency))
+
 
 async def gather_or_cancel(*awaitables: Awaitable[Any]) -> list[Any]:
     """`asyncio.gather`, except that when one fails the others are cancelled, and awaited, before the error

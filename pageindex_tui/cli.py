@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import signal
 import sys
 from collections.abc import Iterator
@@ -17,8 +18,8 @@ from .safe_text import literal, redact_text, shown
 from .settings import FIELD_NAMES, FLAG_FIELDS, Settings, load_settings
 
 if TYPE_CHECKING:
-    from .index.pipeline import DocumentResult
     from .local_server import LocalServer
+    from .records import DocumentResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pageindex-tui",
         description="Build and browse PageIndex document trees with a self-hosted LLM.",
         epilog="commands: `pageindex-tui index --help` (index files headless), "
+        "`pageindex-tui export --help` (a saved index as PageIndex JSON or a Markdown outline), "
         "`pageindex-tui doctor --help` (check GPU, server and settings), "
         "`pageindex-tui install-local --help` (the embedded server for --local)",
     )
@@ -115,9 +117,36 @@ def build_index_parser() -> argparse.ArgumentParser:
     ):
         index.add_argument(f"--if-add-{knob}", type=_yes_no, metavar="yes|no", help=f"default {default}")
     index.add_argument("--no-cache", action="store_true", help="ignore cached model replies")
+    index.add_argument(
+        "--force",
+        action="store_true",
+        help="index again even when the library holds an index of the same content and tree settings",
+    )
     index.add_argument("-q", "--quiet", action="store_true", help="no progress bar, summary lines only")
     add_server_flags(index)
     return index
+
+
+def build_export_parser() -> argparse.ArgumentParser:
+    export = argparse.ArgumentParser(
+        prog="pageindex-tui export",
+        description="Export a saved index as PageIndex JSON or a Markdown outline: the library's index of a "
+        "document (the one made with the current tree settings, else the newest), or a _structure.json file.",
+    )
+    export.add_argument("source", type=Path, help="an indexed PDF or Markdown file, or a _structure.json")
+    export.add_argument(
+        "--format",
+        choices=("json", "markdown"),
+        help="PageIndex JSON or a Markdown outline (default: from --output's suffix, else json)",
+    )
+    export.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="file to write, `-` for standard output "
+        "(default ./results/<name>_structure.json or <name>_outline.md)",
+    )
+    return export
 
 
 def build_doctor_parser() -> argparse.ArgumentParser:
@@ -148,6 +177,7 @@ def build_install_local_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {
     "index": build_index_parser,
+    "export": build_export_parser,
     "doctor": build_doctor_parser,
     "install-local": build_install_local_parser,
 }
@@ -214,8 +244,9 @@ def maybe_local_server(
 
 
 def run_index(args: argparse.Namespace, settings: Settings) -> int:
-    from .index.pipeline import Indexer, find_documents
-    from .library import check_writable
+    from .index.pipeline import find_documents
+    from .jobs import JobService
+    from .library import Library, check_writable
     from .progress import CliProgress
 
     paths: dict[Path, Path] = {}  # resolved -> as given: a file named twice is indexed once
@@ -236,18 +267,65 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     with maybe_local_server(args, settings) as (settings, _server):
         progress = CliProgress(quiet=args.quiet)
-        indexer = Indexer(settings, args.out, sink=progress.handle, password=args.password)
 
         async def main() -> list[DocumentResult]:
-            try:
-                return await indexer.index_many(list(paths.values()))
-            finally:
-                await indexer.aclose()
+            async with JobService(Library(), sink=progress.handle, password=args.password) as jobs:
+                return await jobs.run_many(list(paths.values()), settings, args.out, force=args.force)
 
         with progress:
             results = asyncio.run(main())
     progress.print_summary(results, args.out)
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    from .export import NAMES, SUFFIXES, Format, render
+    from .library import Library, atomic_write_text
+
+    source: Path = args.source
+    if not source.is_file():
+        _error(f"{source} {'is a folder, not a file' if source.is_dir() else 'does not exist'}")
+        return EXIT_USAGE
+    fmt: Format = args.format or (
+        "markdown" if args.output and args.output.suffix.lower() == ".md" else "json"
+    )
+    if source.name.lower().endswith(".json"):
+        where, name = source, source.name[: -len(".json")].removesuffix("_structure")
+    else:
+        library = Library()
+        entry = library.lookup(source, settings) or library.lookup(source)
+        if entry is None:
+            _error(
+                f"{source} has no saved index in the library ({library.root})",
+                f"index it first: pageindex-tui index {source}",
+            )
+            return EXIT_FAILED
+        where, name = entry.structure_path, source.stem
+    try:
+        data = json.loads(where.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("it holds no PageIndex tree (not a JSON object)")
+        text = render(data, fmt)
+    except OSError as err:
+        _error(f"cannot read {where}: {err.strerror or err}")
+        return EXIT_FAILED
+    except ValueError as err:  # json.JSONDecodeError is one
+        _error(f"{where} is not PageIndex JSON: {err}", "give a _structure.json written by an indexer")
+        return EXIT_USAGE
+    if args.output is not None and str(args.output) == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    output = args.output or Path("results") / f"{name}{SUFFIXES[fmt]}"
+    if output.is_dir():
+        _error(f"{output} is a folder; give a file name")
+        return EXIT_USAGE
+    try:
+        atomic_write_text(output, text)
+    except OutputError as err:
+        _error(err.message, "choose another --output file")
+        return EXIT_FAILED
+    print(f"Exported {NAMES[fmt]} to {shown(str(output))}")
+    return EXIT_OK
 
 
 def run_doctor_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -283,11 +361,8 @@ def run_install_local(args: argparse.Namespace) -> int:
 
 
 def run_app(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        from .ui.app import run as run_ui
-    except ImportError:
-        _error("the app is not part of this build yet; use `pageindex-tui index`")
-        return EXIT_USAGE
+    from .ui.app import run as run_ui  # textual is a dependency: a failing import is a bug to see whole
+
     with maybe_local_server(args, settings) as (settings, _server):
         code = run_ui(settings, args.path or Path.cwd(), mouse=not args.no_mouse)
     if code > 128 and code - 128 in ENDING_SIGNALS:
@@ -307,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
         with ending_cleanly():
             if args.command == "index":
                 return run_index(args, settings)
+            if args.command == "export":
+                return run_export(args, settings)
             if args.command == "doctor":
                 return run_doctor_command(args, settings)
             if args.command == "install-local":

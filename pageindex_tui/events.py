@@ -8,8 +8,11 @@ engine to a front end. Events are plain data: no UI types, frozen so a consumer 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .records import RunRecord
 
 Stage = Literal[
     "read",  # open the document, count pages
@@ -20,8 +23,6 @@ Stage = Literal[
     "describe",  # document description
     "write",  # write the JSON files
 ]
-
-STAGES: tuple[Stage, ...] = ("read", "structure", "verify", "split", "summarize", "describe", "write")
 
 # "hybrid": a coarse outline or printed contents with the layout's headings grafted under it
 StructureSource = Literal["outline", "hybrid", "toc", "layout", "model", "markdown"]
@@ -92,21 +93,22 @@ class CallFinished(Event):
 
 
 @dataclass(frozen=True)
-class NodeFound(Event):
-    """A node appeared or changed. `path` is its position: (0, 2) is the third child of the first root."""
+class NodeSnapshot:
+    """One node of a tree as it stood when reported: plain, frozen data a front end may keep."""
 
-    path: tuple[int, ...]
     title: str
-    start_index: int
-    end_index: int
-    node_id: str = ""
+    node_id: str
+    start: int  # 1-based physical page (PDF) or line number (Markdown)
+    end: int  # inclusive
+    summary: str | None = None
+    children: tuple[NodeSnapshot, ...] = ()
 
 
 @dataclass(frozen=True)
 class StructureFound(Event):
-    """The whole tree as it stands after a stage; front ends may redraw from it."""
+    """The whole tree as it stands after a stage (structure found, nodes split); front ends redraw from it."""
 
-    structure: list[dict[str, Any]]
+    nodes: tuple[NodeSnapshot, ...]
     source: StructureSource
 
 
@@ -120,7 +122,7 @@ class DocumentFinished(Event):
     structure_path: str
     run_path: str
     result: dict[str, Any]  # the PageIndex JSON
-    run: dict[str, Any] = field(default_factory=dict)  # the sidecar record
+    run: RunRecord  # the sidecar record
 
 
 FailureKind = Literal["server", "document", "output", "other"]
@@ -128,6 +130,8 @@ FailureKind = Literal["server", "document", "output", "other"]
 
 @dataclass(frozen=True)
 class DocumentFailed(Event):
+    """The one report of a document's failure: front ends show it, results keep it (DocumentResult)."""
+
     error: str
     hint: str = ""
     kind: FailureKind = "other"  # "server": the model server is down or refuses; the app shows a banner

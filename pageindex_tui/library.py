@@ -8,12 +8,15 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
 from .errors import OutputError
 from .settings import TREE_SETTINGS
+
+if TYPE_CHECKING:
+    from .records import RunRecord
 
 APP_NAME = "pageindex-tui"
 
@@ -198,13 +201,6 @@ class LibraryEntry:
             raise ValueError(f"{self.structure_path} does not hold a PageIndex tree")
         return data
 
-    def load_run(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.run_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
-
     def __repr__(self) -> str:
         return f"LibraryEntry({self.doc_name!r}, {self.digest[:12]}, {self.settings_key})"
 
@@ -329,22 +325,21 @@ class Library:
         settings: Any,
         structure_path: Path,
         run_path: Path,
-        run: dict[str, Any] | None = None,
+        run: RunRecord | None = None,
     ) -> LibraryEntry:
         """Record a finished index whose files the engine wrote into `folder_for(digest, settings)`."""
         folder = self.folder_for(digest, settings)
-        run = run or {}
         meta = {
             "digest": digest,
             "settings_key": tree_settings_key(settings),
             "settings": tree_settings(settings),
             "source": str(Path(path).resolve()),
-            "doc_name": str(run.get("doc_name") or Path(path).name),
+            "doc_name": (run.doc_name if run else "") or Path(path).name,
             "structure_file": Path(structure_path).name,
             "run_file": Path(run_path).name,
-            "nodes": int(run.get("nodes", 0) or 0),
-            "structure_source": str(run.get("structure_source", "")),
-            "finished_at": str(run.get("finished_at", "")),
+            "nodes": run.nodes if run else 0,
+            "structure_source": run.structure_source if run else "",
+            "finished_at": run.finished_at if run else "",
         }
         atomic_write_json(folder / ENTRY_FILE, meta)
         return LibraryEntry(folder, meta)

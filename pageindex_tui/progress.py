@@ -17,10 +17,11 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.text import Text
 
 from . import events
+from .jobs import JobUpdate
 from .safe_text import shown
 
 if TYPE_CHECKING:
-    from .index.pipeline import DocumentResult
+    from .records import DocumentResult
 
 STAGE_LABEL = {
     "read": "reading",
@@ -79,6 +80,8 @@ class CliProgress:
         elif isinstance(event, events.CallFinished) and event.outcome in ("ok", "cached", "error"):
             self.calls[event.doc] = self.calls.get(event.doc, 0) + 1
             self.progress.update(task, calls=self.calls[event.doc])
+        elif isinstance(event, JobUpdate) and event.state == "reused":
+            self.progress.update(task, stage="reused", total=1, completed=1)
         elif isinstance(event, events.DocumentFinished):
             self.progress.update(task, stage="done", total=1, completed=1)
         elif isinstance(event, events.DocumentFailed):
@@ -88,23 +91,28 @@ class CliProgress:
         out = Console()
         for result in results:
             line = Text()
-            if result.ok:
-                run = result.run
-                llm = run.get("llm", {})
+            if result.ok and result.run is not None:
+                run, llm = result.run, result.run.llm
                 line.append("ok   ", style="green")
                 line.append(shown(str(result.path)))
-                line.append(
-                    f": {run.get('structure_source')}, {run.get('nodes')} nodes, depth {run.get('depth')}, "
-                    f"{run.get('titles_verified')}/{run.get('titles_total')} titles verified, "
-                    f"{llm.get('calls', 0)} LLM calls ({run.get('structure_calls', 0)} for structure, "
-                    f"{llm.get('cached_calls', 0)} cached), "
-                    f"{llm.get('prompt_tokens', 0)}+{llm.get('completion_tokens', 0)} tokens, "
-                    f"{run.get('wall_seconds')} s -> {shown(str(result.structure_path))}"
-                )
-                if run.get("warnings") and result.run_path is not None:
+                if result.reused:
+                    line.append(": reused the saved index", style="cyan")
+                    line.append(f" ({shown(run.finished_at)})" if run.finished_at else "")
                     line.append(
-                        f" ({len(run['warnings'])} warnings in {result.run_path.name})", style="yellow"
+                        f", {shown(run.structure_source)}, {run.nodes} nodes, depth {run.depth}, "
+                        f"no LLM calls -> {shown(str(result.structure_path))}"
                     )
+                else:
+                    line.append(
+                        f": {shown(run.structure_source)}, {run.nodes} nodes, depth {run.depth}, "
+                        f"{run.titles_verified}/{run.titles_total} titles verified, "
+                        f"{llm.calls} LLM calls ({run.structure_calls} for structure, "
+                        f"{llm.cached_calls} cached), "
+                        f"{llm.prompt_tokens}+{llm.completion_tokens} tokens, "
+                        f"{run.wall_seconds} s -> {shown(str(result.structure_path))}"
+                    )
+                if run.warnings and result.run_path is not None:
+                    line.append(f" ({len(run.warnings)} warnings in {result.run_path.name})", style="yellow")
             else:
                 line.append("FAIL ", style="bold red")
                 line.append(f"{shown(str(result.path))}: {shown(result.error)}")

@@ -14,10 +14,12 @@ SAMPLE_DOCS = ROOT / "sample_docs"
 
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Never read the user's settings or cache; never take endpoints from the environment."""
+    """Never read the user's settings, cache or library; never take endpoints from the environment."""
     home = tmp_path_factory.getbasetemp() / "xdg"
-    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"), ("XDG_DATA_HOME", "data")):
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):
         monkeypatch.setenv(var, str(home / sub))
+    # The library (saved indexes, reused by `index`) is each test's own: one test's index is no other's.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
     for var in (
         "VLLM_ENDPOINT",
         "VLLM_MODEL_NAME",

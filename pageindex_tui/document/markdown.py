@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import EmptyDocument, UnsupportedDocument
+from .base import DocEntry, Unit
 from .files import read_document_bytes
 
 __all__ = ["Heading", "MarkdownDocument", "find_headings", "open_markdown"]
@@ -61,6 +62,7 @@ class MarkdownDocument:
     """A Markdown file read as UTF-8. Build it with `open_markdown`."""
 
     kind = "markdown"
+    unit: Unit = "line"
 
     def __init__(self, path: Path | str, content: str) -> None:
         self.path = Path(path)
@@ -69,12 +71,32 @@ class MarkdownDocument:
         self.lines: list[str] = [line.removesuffix("\r") for line in content.split("\n")]
         self.line_count: int = content.count("\n") + 1
         self.headings: list[Heading] = find_headings(self.lines)
+        self.warnings: list[str] = []
 
     def section_text(self, line_num: int, end_line: int | None) -> str:
         """Lines `line_num` (1-based) up to, not including, `end_line` (None: to the end), joined by "\\n"."""
         start = max(1, line_num) - 1
         stop = None if end_line is None else max(start, end_line - 1)
         return "\n".join(self.lines[start:stop])
+
+    # --- the document interface (base.Document) ------------------------------------------------
+    @property
+    def size(self) -> int:
+        return self.line_count
+
+    @property
+    def doc_name(self) -> str:
+        return self.path.stem  # as PageIndex names Markdown documents
+
+    def entries(self) -> list[DocEntry]:
+        """The headings as sections (level 0 for `#`)."""
+        return [DocEntry(h.title, h.level - 1, h.line_num) for h in self.headings]
+
+    def node_text(self, start: int, end: int) -> str:
+        """The node's own lines: from its heading to the next heading of any level (its children's text
+        is theirs). `end` is not needed: a Markdown node's text ends where the next heading starts."""
+        later = [h.line_num for h in self.headings if h.line_num > start]
+        return self.section_text(start, min(later) if later else None)
 
     def __repr__(self) -> str:
         return f"MarkdownDocument({str(self.path)!r}, lines={self.line_count}, headings={len(self.headings)})"

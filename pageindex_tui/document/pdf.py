@@ -30,6 +30,7 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from ..errors import CorruptPDF, EmptyDocument, EncryptedPDF, NoTextLayer, PageIndexError
+from .base import DocEntry, Unit, tag_pages
 from .files import read_document_bytes
 from .lines import PageLines, open_pdfium, read_page
 
@@ -118,6 +119,7 @@ class PdfDocument:
     """An opened PDF. Build it with `open_pdf`; page text is extracted on first use and cached."""
 
     kind = "pdf"
+    unit: Unit = "page"
 
     def __init__(self, path: Path | str, password: str | None = None) -> None:
         self.path = Path(path)
@@ -303,10 +305,27 @@ class PdfDocument:
             return ""
         return self._extract(page)
 
-    def pages_text(self, start: int, end: int) -> str:
-        """Pages `start`..`end` (inclusive, clamped to the document), each wrapped in <page N> tags."""
+    # --- the document interface (base.Document) ------------------------------------------------
+    @property
+    def size(self) -> int:
+        return self.page_count
+
+    @property
+    def doc_name(self) -> str:
+        return self.name
+
+    def entries(self) -> list[DocEntry]:
+        """The outline (bookmarks) as sections."""
+        return [DocEntry(e.title, e.level, e.page) for e in self.outline]
+
+    def node_text(self, start: int, end: int) -> str:
+        """Pages `start`..`end` (inclusive, clamped to the document), joined by newlines."""
         first, last = max(1, start), min(self.page_count, end)
-        return "".join(f"<page {n}>\n{self.page_text(n)}\n</page {n}>\n" for n in range(first, last + 1))
+        return "\n".join(self.page_text(p) for p in range(first, last + 1))
+
+    def tagged(self, start: int, end: int) -> str:
+        """Pages `start`..`end` (inclusive, clamped to the document), each wrapped in <page N> tags."""
+        return tag_pages(self.page_text, max(1, start), min(self.page_count, end))
 
     def __repr__(self) -> str:
         return f"PdfDocument({str(self.path)!r}, pages={self.page_count}, outline={len(self.outline)})"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .. import events
 from ..errors import ContextOverflow, LLMError, ServerRefused, ServerUnavailable
 from ..llm.errors import HINT_OVERFLOW
+from ..records import Provenance
 from ..settings import Settings
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ class RunContext:
     settings: Settings
     sink: events.EventSink
     get_llm: Callable[[], Awaitable[LLMClient]]
-    facts: dict[str, Any] = field(default_factory=dict)  # provenance for the run record
+    facts: Provenance = field(default_factory=Provenance)  # how the structure was found, for the run record
     tallies: dict[str, ModelTally] = field(default_factory=dict)
 
     async def llm(self, why: str) -> LLMClient:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import events
 from ..aio import gather_or_cancel
+from ..document import span_label, tag_pages
 from ..errors import ContextOverflow
 from ..llm.replies import ask_json
 from ..llm.tokens import estimate_tokens
@@ -52,7 +53,7 @@ async def sections_in_pages(
 ) -> list[Entry] | None:
     """Ask the model for the headings that begin in pages first..last; None when its replies are unusable."""
     llm = await ctx.llm(why or f"pages {first}-{last} are read by the model")
-    text = "".join(f"<page {p}>\n{page_text(p)}\n</page {p}>\n" for p in range(first, last + 1))
+    text = tag_pages(page_text, first, last)
     try:
         found = await ask_json(
             llm,
@@ -134,8 +135,9 @@ async def structure_from_model(
     kept, dropped = check_entries(found, page_text, first, last)
     if dropped:
         ctx.warn(
-            f"{dropped} section titles named by the model were not found on pages {first}-{last}; dropped"
+            f"{dropped} section titles named by the model were not found on "
+            f"{span_label(first, last)}; dropped"
         )
-    ctx.facts["model_groups"] = len(groups)
-    ctx.facts["model_titles_dropped"] = ctx.facts.get("model_titles_dropped", 0) + dropped
+    ctx.facts.model_groups = len(groups)
+    ctx.facts.add("model_titles_dropped", dropped)
     return kept

@@ -40,8 +40,8 @@ async def read_layout(ctx: RunContext, doc: PdfDocument, skip: Pages = frozenset
     result = await asyncio.to_thread(find_headings, pages, skip)
     for warning in result.warnings:
         ctx.warn(warning)
-    ctx.facts["layout_candidates"] = len(result.candidates)
-    ctx.facts["layout_rejected"] = dict(result.rejected)
+    ctx.facts.layout_candidates = len(result.candidates)
+    ctx.facts.layout_rejected = dict(result.rejected)
     return result
 
 
@@ -79,7 +79,7 @@ async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool 
     a batch whose reply is unusable is decided by the rules too.
     """
     asked = unsure(result.candidates)
-    ctx.facts["layout_unsure"] = len(asked)
+    ctx.facts.layout_unsure = len(asked)
     if not asked:
         return choose(result.candidates)
     llm = None
@@ -105,8 +105,8 @@ async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool 
             accepted |= reply
     if failed:
         ctx.warn(f"{failed} of {len(batches)} heading checks got no usable reply; the rules decided those")
-    ctx.facts["layout_model_batches"] = len(batches)
-    ctx.facts["layout_model_accepted"] = len(accepted)
+    ctx.facts.layout_model_batches = len(batches)
+    ctx.facts.layout_model_accepted = len(accepted)
     candidates = [
         replace(c, decided_by="model") if i in accepted else c for i, c in enumerate(result.candidates)
     ]

@@ -14,18 +14,18 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from .. import __version__, events
-from ..aio import gather_or_cancel
-from ..document import MarkdownDocument, open_document
+from ..aio import documents_at_once, gather_or_cancel
+from ..document import Document, PdfDocument, open_document
 from ..errors import PageIndexError, failure_kind
 from ..formats import SUPPORTED_SUFFIXES
 from ..library import ResponseCache, atomic_write_json, check_writable
-from ..llm.client import LLMClient
+from ..llm.client import LLMClient, ServerInfo
+from ..records import CallFigures, DocumentResult, NodeOrigin, NodeOrigins, RunRecord, ServerFacts, Unit
 from ..settings import Settings
 from .context import RunContext
 from .layout_stage import subheadings
@@ -33,22 +33,21 @@ from .locate import title_opens_page
 from .split import split_large
 from .structure import count_verified, pdf_structure
 from .summarize import describe, summarize_tree
-from .tree import Entry, Node, assign_ids, build_tree, count, depth, to_pageindex, walk, walk_paths
+from .tree import (
+    Entry,
+    Node,
+    StartsAtTop,
+    assign_ids,
+    build_tree,
+    count,
+    depth,
+    snapshot,
+    to_pageindex,
+    walk,
+    walk_paths,
+)
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class DocumentResult:
-    path: Path
-    ok: bool
-    structure_path: Path | None = None
-    run_path: Path | None = None
-    result: dict[str, Any] = field(default_factory=dict)
-    run: dict[str, Any] = field(default_factory=dict)
-    error: str = ""
-    hint: str = ""
-    kind: events.FailureKind | None = None  # set when the document failed
 
 
 class CallStats:
@@ -77,17 +76,17 @@ class CallStats:
         if event.ttft is not None:
             self.ttfts.append(event.ttft)
 
-    def record(self) -> dict[str, Any]:
-        return {
-            "calls": self.calls,
-            "cached_calls": self.cached,
-            "failed_calls": self.failed,
-            "prompt_tokens": self.prompt,
-            "completion_tokens": self.completion,
-            "reasoning_tokens": self.reasoning,
-            "ttft_seconds_mean": round(statistics.fmean(self.ttfts), 3) if self.ttfts else None,
-            "ttft_seconds_median": round(statistics.median(self.ttfts), 3) if self.ttfts else None,
-        }
+    def record(self) -> CallFigures:
+        return CallFigures(
+            calls=self.calls,
+            cached_calls=self.cached,
+            failed_calls=self.failed,
+            prompt_tokens=self.prompt,
+            completion_tokens=self.completion,
+            reasoning_tokens=self.reasoning,
+            ttft_seconds_mean=round(statistics.fmean(self.ttfts), 3) if self.ttfts else None,
+            ttft_seconds_median=round(statistics.median(self.ttfts), 3) if self.ttfts else None,
+        )
 
 
 def find_documents(path: Path) -> list[Path]:
@@ -118,7 +117,9 @@ def output_plan(paths: list[Path], out_dir: Path) -> dict[Path, tuple[Path, Path
 
 
 class Indexer:
-    """Indexes documents with one shared model connection, response cache and event sink."""
+    """Indexes documents with one shared model connection, response cache and event sink.
+
+    Use it as `async with Indexer(...) as indexer:`; the model connection closes on the way out."""
 
     def __init__(
         self,
@@ -159,13 +160,20 @@ class Indexer:
             stats.see(event)
         self.sink(event)
 
+    async def __aenter__(self) -> Indexer:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
     async def aclose(self) -> None:
+        """Close the model connection (`async with Indexer(...)` does it on the way out)."""
         if self._client is not None:
             await self._client.aclose()
             self._client = None
 
     async def index_many(self, paths: list[Path]) -> list[DocumentResult]:
-        limit = asyncio.Semaphore(max(1, min(4, self.settings.concurrency)))
+        limit = asyncio.Semaphore(documents_at_once(self.settings.concurrency))
 
         plan = output_plan(paths, self.out_dir)
 
@@ -190,8 +198,9 @@ class Indexer:
             return self._failed(path, error, "this is a bug in pageindex-tui; please report it", "other")
 
     def _failed(self, path: Path, error: str, hint: str, kind: events.FailureKind) -> DocumentResult:
-        self.sink(events.DocumentFailed(str(path), error, hint, kind))
-        return DocumentResult(Path(path), False, error=error, hint=hint, kind=kind)
+        failure = events.DocumentFailed(str(path), error, hint, kind)
+        self.sink(failure)
+        return DocumentResult(Path(path), failure=failure)
 
     async def _index(self, path: Path, doc_id: str, outputs: tuple[Path, Path]) -> DocumentResult:
         started = time.perf_counter()
@@ -210,35 +219,34 @@ class Indexer:
         check_writable(structure_path.parent)
         ctx.stage("read")
         doc = await asyncio.to_thread(open_document, path, self.password)
-        is_md = isinstance(doc, MarkdownDocument)
-        size = doc.line_count if is_md else doc.page_count
-        sink(events.DocumentStarted(doc_id, doc.name, size))
-        ctx.done("read", f"{size} {'lines' if is_md else 'pages'}")
+        unit: Unit = "pages" if doc.unit == "page" else "lines"
+        sink(events.DocumentStarted(doc_id, doc.name, doc.size))
+        ctx.done("read", f"{doc.size} {unit}")
 
         ctx.stage("structure")
-        if is_md:
-            nodes, source, verified, total = self._markdown_tree(doc)
-        else:
+        if isinstance(doc, PdfDocument):
             nodes, source, verified, total = await self._pdf_tree(ctx, doc)
+        else:  # the document's own headings are its structure
+            nodes, source, verified, total = self._declared_tree(doc)
         ctx.check_answered("structure", "structure")
         structure_calls = stats.calls + stats.cached
         assign_ids(nodes)
-        sink(events.StructureFound(doc_id, to_pageindex(nodes, markdown=is_md), source))
-        for node_path, node in walk_paths(nodes):
-            sink(events.NodeFound(doc_id, node_path, node.title, node.start, node.end, node.node_id))
+        sink(events.StructureFound(doc_id, snapshot(nodes), source))
         ctx.done("structure", f"{source}, {count(nodes)} nodes")
 
-        if not is_md:
+        if isinstance(doc, PdfDocument):  # splitting is by pages; a Markdown node is its own lines
             ctx.stage("split")
             split = await split_large(
                 ctx, nodes, doc.page_text, self._starts_at_top(doc), lambda n: subheadings(doc, n)
             )
             if split:
                 assign_ids(nodes)
-                sink(events.StructureFound(doc_id, to_pageindex(nodes), source))
+                sink(events.StructureFound(doc_id, snapshot(nodes), source))
             ctx.done("split", f"{split} split")
 
-        text_of = self._text_of(doc, is_md)
+        def text_of(node: Node) -> str:
+            return doc.node_text(node.start, node.end)
+
         if self.settings.if_add_node_summary:
             await summarize_tree(ctx, nodes, text_of)
             ctx.check_answered("summarize", "summary")
@@ -248,52 +256,48 @@ class Indexer:
         description = await describe(ctx, nodes) if self.settings.if_add_doc_description else None
 
         ctx.stage("write", 2)
-        result: dict[str, Any] = {"doc_name": doc.name if not is_md else path.stem}
+        markdown = doc.unit == "line"
+        result: dict[str, Any] = {"doc_name": doc.doc_name}
         if description is not None:
             result["doc_description"] = description
-        if is_md:
-            result["line_count"] = doc.line_count
-        result["structure"] = to_pageindex(nodes, markdown=is_md, node_id=self.settings.if_add_node_id)
+        if markdown:
+            result["line_count"] = doc.size
+        result["structure"] = to_pageindex(nodes, markdown=markdown, node_id=self.settings.if_add_node_id)
         llm = self._client
-        run = {
-            "doc_name": result["doc_name"],
-            "path": str(path),
-            "tool": f"pageindex-tui {__version__}",
-            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "structure_source": source,
-            "titles_verified": verified,
-            "titles_total": total,
-            "pages" if not is_md else "lines": size,
-            "nodes": count(nodes),
-            "depth": depth(nodes),
-            "structure_calls": structure_calls,
-            "provenance": provenance(nodes),
-            "llm": stats.record(),
-            "server": None
-            if llm is None or llm.info is None
-            else {
-                "endpoint": llm.info.base_url,
-                "kind": llm.info.kind,
-                "model": llm.info.model,
-                "context_length": llm.info.context_length,
-                "context_source": llm.info.context_source,
-            },
-            "settings": self.settings.public_dict(),
-            "facts": ctx.facts,
-            "warnings": stats.warnings + list(getattr(doc, "warnings", [])),
-            "wall_seconds": round(time.perf_counter() - started, 3),
-        }
+        run = RunRecord(
+            doc_name=result["doc_name"],
+            path=str(path),
+            unit=unit,
+            size=doc.size,
+            tool=f"pageindex-tui {__version__}",
+            finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            structure_source=source,
+            titles_verified=verified,
+            titles_total=total,
+            nodes=count(nodes),
+            depth=depth(nodes),
+            structure_calls=structure_calls,
+            origins=origins(nodes),
+            llm=stats.record(),
+            server=None if llm is None or llm.info is None else server_facts(llm.info),
+            settings=self.settings.public_dict(),
+            facts=ctx.facts,
+            warnings=stats.warnings + doc.warnings,
+            wall_seconds=round(time.perf_counter() - started, 3),
+        )
         atomic_write_json(structure_path, result)
-        atomic_write_json(run_path, run)
+        atomic_write_json(run_path, run.to_dict())
         ctx.done("write", str(structure_path))
         sink(events.DocumentFinished(doc_id, str(structure_path), str(run_path), result, run))
-        return DocumentResult(path, True, structure_path, run_path, result, run)
+        return DocumentResult(path, structure_path, run_path, result, run)
 
     @staticmethod
-    def _starts_at_top(doc):
+    def _starts_at_top(doc: PdfDocument) -> StartsAtTop:
         return lambda entry: title_opens_page(entry.title, doc.page_text(entry.start))
 
-    async def _pdf_tree(self, ctx: RunContext, doc) -> tuple[list[Node], str, int, int]:
+    async def _pdf_tree(
+        self, ctx: RunContext, doc: PdfDocument
+    ) -> tuple[list[Node], events.StructureSource, int, int]:
         entries, source = await pdf_structure(ctx, doc)
         if not entries:
             ctx.warn("no sections found; the tree holds one node per page group")
@@ -305,44 +309,30 @@ class Indexer:
         if first > 1:
             entries = [Entry("Preface", 0, 1, "pages"), *entries]
         nodes = build_tree(entries, doc.page_count, self._starts_at_top(doc))
-        ctx.facts["titles_verified"] = verified
+        ctx.facts.titles_verified = verified
         return nodes, source, verified, len(entries) - (first > 1)
 
     @staticmethod
-    def _markdown_tree(doc: MarkdownDocument) -> tuple[list[Node], str, int, int]:
-        if not doc.headings:
-            return [Node(doc.path.stem, 1, doc.line_count)], "markdown", 0, 0
-        entries = [Entry(h.title, h.level - 1, h.line_num, "markdown") for h in doc.headings]
-        nodes = build_tree(entries, doc.line_count)
-        return nodes, "markdown", len(entries), len(entries)
-
-    @staticmethod
-    def _text_of(doc, is_md: bool):
-        if is_md:
-            starts = sorted(h.line_num for h in doc.headings)
-
-            def md_text(node: Node) -> str:
-                later = [s for s in starts if s > node.start]
-                return doc.section_text(node.start, later[0] if later else None)
-
-            return md_text
-        return lambda node: "\n".join(doc.page_text(p) for p in range(node.start, node.end + 1))
+    def _declared_tree(doc: Document) -> tuple[list[Node], events.StructureSource, int, int]:
+        entries = [Entry(e.title, e.level, e.start, "markdown") for e in doc.entries()]
+        if not entries:
+            return [Node(doc.doc_name, 1, doc.size)], "markdown", 0, 0
+        return build_tree(entries, doc.size), "markdown", len(entries), len(entries)
 
 
-def provenance(nodes: list[Node]) -> dict[str, Any]:
+def origins(nodes: list[Node]) -> NodeOrigins:
     """Where each node came from ("outline", "contents", "layout", "model", "markdown", or "pages" for
-    page groups and the preface), with that source's confidence, and how many nodes each gave."""
-    per_node = [
-        {"node_id": n.node_id, "title": n.title, "source": n.source, "confidence": round(n.confidence, 2)}
-        for n in walk(nodes)
-    ]
-    by_source: dict[str, int] = {}
-    for item in per_node:
-        by_source[item["source"]] = by_source.get(item["source"], 0) + 1
-    return {"by_source": by_source, "nodes": per_node}
+    page groups and the preface), with that source's confidence."""
+    return NodeOrigins(
+        [NodeOrigin(n.node_id, n.title, n.source, round(n.confidence, 2)) for n in walk(nodes)]
+    )
 
 
-def fallback_entries(doc, pages_per_group: int = 10) -> list[Entry]:
+def server_facts(info: ServerInfo) -> ServerFacts:
+    return ServerFacts(info.base_url, info.kind, info.model, info.context_length, info.context_source)
+
+
+def fallback_entries(doc: PdfDocument, pages_per_group: int = 10) -> list[Entry]:
     """The weakest valid structure: consecutive page groups."""
     out = []
     for start in range(1, doc.page_count + 1, pages_per_group):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 
 from ..aio import gather_or_cancel
+from ..document import span_label
 from ..errors import LLMError
 from ..llm.tokens import estimate_tokens
 from .context import RunContext
@@ -36,14 +37,16 @@ async def split_node(
     """Subsections for `node`: `headings_in(node)` (the layout's) when it finds any, else the model's."""
     entries = await asyncio.to_thread(headings_in, node) if headings_in is not None else []
     if entries:
-        ctx.facts["split_by_layout"] = ctx.facts.get("split_by_layout", 0) + 1
+        ctx.facts.add("split_by_layout")
     else:
         why = f"section {node.title[:60]!r} is large enough to be split by the model"
         try:
             entries = await structure_from_model(ctx, page_text, node.start, node.end, stage="split", why=why)
         except LLMError as err:
-            ctx.facts["split_skipped"] = ctx.facts.get("split_skipped", 0) + 1
-            ctx.warn(f"split of {node.title[:60]!r} (pages {node.start}-{node.end}) skipped: {err.message}")
+            ctx.facts.add("split_skipped")
+            ctx.warn(
+                f"split of {node.title[:60]!r} ({span_label(node.start, node.end)}) skipped: {err.message}"
+            )
             return False
     own = normalize(node.title)
     entries = [e for e in entries if not (e.start == node.start and normalize(e.title) == own)]

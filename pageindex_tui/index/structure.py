@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ..document import tag_pages
 from ..errors import LLMError
 from ..events import StructureSource
 from ..llm.replies import ask_json
@@ -37,7 +38,8 @@ async def _locate_with_model(
     ctx: RunContext, page_text: PageText, title: str, near: int, page_count: int
 ) -> int | None:
     first, last = max(1, near - LOCATE_WINDOW), min(page_count, near + LOCATE_WINDOW)
-    text = "".join(f"<page {p}>\n{page_text(p)}\n</page {p}>\n" for p in range(first, last + 1))
+    text = tag_pages(page_text, first, last)
+
     llm = await ctx.llm(f"contents entry {title[:60]!r} is not printed where the contents say")
     located = await ask_json(
         llm,
@@ -71,8 +73,8 @@ async def structure_from_toc(ctx: RunContext, doc: PdfDocument) -> list[Entry] |
     running = toc.running_lines(page_text, range(1, min(count, 30) + 1))
     contents = "\n".join(toc.strip_running(page_text(p), running) for p in found.pages)
     entries = toc.parse_toc(contents)
-    ctx.facts["toc_pages"] = found.pages
-    ctx.facts["toc_parsed_by"] = "rules"
+    ctx.facts.toc_pages = list(found.pages)
+    ctx.facts.toc_parsed_by = "rules"
     if len(entries) < 3:
         llm = await ctx.llm("the printed table of contents could not be read by rules")
         read = await ask_json(
@@ -88,7 +90,7 @@ async def structure_from_toc(ctx: RunContext, doc: PdfDocument) -> list[Entry] |
         ]
         if transcribed and len(transcribed) >= len(entries):
             entries = transcribed
-            ctx.facts["toc_parsed_by"] = "model"
+            ctx.facts.toc_parsed_by = "model"
     if not entries:
         return None
     return await place_entries(ctx, doc, entries, set(found.pages))
@@ -102,8 +104,8 @@ async def place_entries(
     by_label = toc.map_by_labels(entries, doc.page_labels)
     offset = toc.page_offset(entries, page_text, count, toc_pages)
     roman = toc.roman_offset(entries, page_text, count, toc_pages)
-    ctx.facts["page_offset"] = offset
-    ctx.facts["mapped_by"] = "page labels" if by_label else ("offset" if offset is not None else "search")
+    ctx.facts.page_offset = offset
+    ctx.facts.mapped_by = "page labels" if by_label else ("offset" if offset is not None else "search")
     searchable = {p: page_text(p) for p in range(1, count + 1) if p not in toc_pages}
     placed: list[Entry] = []
     beyond = unplaced = asked = 0
@@ -143,9 +145,9 @@ async def place_entries(
         )
     if unplaced:
         ctx.warn(f"{unplaced} contents entries could not be placed on a page and were left out")
-    ctx.facts["toc_entries"] = len(entries)
-    ctx.facts["toc_entries_beyond_end"] = beyond
-    ctx.facts["titles_asked_model"] = asked
+    ctx.facts.toc_entries = len(entries)
+    ctx.facts.toc_entries_beyond_end = beyond
+    ctx.facts.titles_asked_model = asked
     return placed
 
 
@@ -159,7 +161,7 @@ async def _with_layout(
     if result is None:
         return entries, source
     grafted, added = graft(entries, choose(result.candidates), doc.page_count)  # rules only: no model
-    ctx.facts["layout_grafted"] = added
+    ctx.facts.layout_grafted = added
     return (grafted, "hybrid") if added else (entries, source)
 
 
@@ -176,14 +178,14 @@ async def pdf_structure(ctx: RunContext, doc: PdfDocument) -> tuple[list[Entry],
         entries = None
     if entries and len(entries) >= 2:
         contents = [replace(e, source="contents") for e in entries]
-        return await _with_layout(ctx, doc, contents, "toc", set(ctx.facts.get("toc_pages", [])))
+        return await _with_layout(ctx, doc, contents, "toc", set(ctx.facts.toc_pages or []))
     found = toc.find_toc_pages(doc.page_text, doc.page_count, ctx.settings.toc_check_pages)
     entries = await structure_from_layout(ctx, doc, set(found.pages) if found else set())
     if len(entries) >= MIN_LAYOUT_HEADINGS:
         return entries, "layout"
-    if ctx.facts.get("layout_model_batches"):
+    if ctx.facts.layout_model_batches:
         ctx.warn(
-            f"the model accepted {len(entries)} of the layout's {ctx.facts['layout_unsure']} unsure "
+            f"the model accepted {len(entries)} of the layout's {ctx.facts.layout_unsure} unsure "
             "headings, too few for a tree: the model is asked to find the sections in the text"
         )
     entries = await structure_from_model(ctx, doc.page_text, 1, doc.page_count, why=_why_model(doc))

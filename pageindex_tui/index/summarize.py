@@ -43,7 +43,7 @@ def _clean(text: str) -> str:
 async def summarize_one(ctx: RunContext, node: Node, text: str) -> str:
     """The model's summary of `text`, or the first sentences when it cannot give one."""
     if estimate_tokens(text) < SHORT_TEXT_TOKENS:
-        ctx.facts["summaries_short_text"] = ctx.facts.get("summaries_short_text", 0) + 1
+        ctx.facts.add("summaries_short_text")
         return re.sub(r"\s+", " ", text).strip()
     llm = await ctx.llm("node summaries are on (--if-add-node-summary no indexes without a model)")
     context = llm.info.context_length if llm.info else 32768
@@ -80,7 +80,7 @@ async def summarize_one(ctx: RunContext, node: Node, text: str) -> str:
     else:
         ctx.failed("summarize", overflow)
     ctx.warn(f"summary of '{node.title[:60]}' fell back to its first sentences ({problem})")
-    ctx.facts["summaries_fallback"] = ctx.facts.get("summaries_fallback", 0) + 1
+    ctx.facts.add("summaries_fallback")
     return first_sentences(text)
 
 

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..events import NodeSnapshot
+
 PageText = Callable[[int], str]  # a document's text of a 1-based page
 StartsAtTop = Callable[["Entry"], bool]  # does an entry's title open its page?
 HeadingsIn = Callable[["Node"], list["Entry"]]  # the layout's headings inside a node
@@ -142,3 +144,15 @@ def from_pageindex(items: list[dict[str, Any]]) -> list[Node]:
         node.nodes = from_pageindex(item.get("nodes") or [])
         nodes.append(node)
     return nodes
+
+
+def snapshot(nodes: list[Node]) -> tuple[NodeSnapshot, ...]:
+    """The tree as frozen data, for events."""
+    return tuple(
+        NodeSnapshot(n.title, n.node_id, n.start, n.end, n.summary, snapshot(n.nodes)) for n in nodes
+    )
+
+
+def from_snapshot(items: tuple[NodeSnapshot, ...]) -> list[Node]:
+    """Nodes back from an event's snapshot (new objects: a front end may change them)."""
+    return [Node(s.title, s.start, s.end, from_snapshot(s.children), s.node_id, s.summary) for s in items]

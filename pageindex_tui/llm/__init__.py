@@ -2,7 +2,7 @@
 
 from ..discovery import root_url
 from .client import LLMClient, Reply, ServerInfo
-from .reasoning import StreamReader, ThinkSplitter, delta_reasoning, split_complete
+from .reasoning import StreamReader, ThinkSplitter, delta_reasoning
 from .replies import ask_json, extract_json
 from .tokens import estimate_tokens, fit_max_tokens
 
@@ -18,5 +18,4 @@ __all__ = [
     "extract_json",
     "fit_max_tokens",
     "root_url",
-    "split_complete",
 ]

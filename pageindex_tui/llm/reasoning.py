@@ -200,11 +200,3 @@ class StreamReader:
     @property
     def answer(self) -> str:
         return self.splitter.answer.strip()
-
-
-def split_complete(text: str) -> tuple[str, str]:
-    """(reasoning, answer) of a whole reply whose content may carry inline think tags."""
-    splitter = ThinkSplitter()
-    splitter.feed(text)
-    splitter.close()
-    return splitter.reasoning.strip(), splitter.answer.strip()

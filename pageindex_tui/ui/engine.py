@@ -1,38 +1,29 @@
-"""The engine's own thread: an asyncio loop that runs the indexing queue, never the UI's loop.
+"""The engine's own thread: an asyncio loop that runs the job service (`jobs.py`), never the UI's loop.
 
 The engine is asyncio but does some blocking work (PDF text extraction) on its loop, so it gets a loop
 of its own inside a Textual thread worker. Its events go into a thread-safe buffer that a flusher task
 turns into one `EngineBatch` message every `interval` seconds: thousands of deltas per second become a
 few messages, in order. Job lifecycle records (`JobUpdate`) travel in the same buffer so that a row is
-never marked finished before the last event of its run has been shown.
+never marked finished before the last event of its run has been shown. What a job does (reuse, index,
+file into the library) is the job service's; this module only carries it to and from the app.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
-import logging
-import os
 import threading
 from collections import deque
-from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..errors import PageIndexError, failure_kind
-from ..library import Library, LibraryEntry, ResponseCache
+from ..jobs import JobService
+from ..library import Library, ResponseCache
 from ..settings import Settings
-from .messages import EngineBatch, Item, JobUpdate
+from .messages import EngineBatch, Item
 
 if TYPE_CHECKING:
     from textual.app import App
-
-    from ..index.pipeline import DocumentResult, Indexer
-
-log = logging.getLogger(__name__)
-
-MAX_DOCS_AT_ONCE = 4  # as the engine's own index_many
 
 
 class EngineRunner:
@@ -41,18 +32,12 @@ class EngineRunner:
     ) -> None:
         self.app = app
         self.library = library
-        self.cache = cache
         self.interval = interval
         self._buffer: deque[Item] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
         self._stopping = False
-        self._pending: list[tuple[str, Coroutine[Any, Any, None]]] = []
-        self._jobs: dict[str, concurrent.futures.Future[None]] = {}
-        self._indexers: dict[Settings, Indexer] = {}
-        self._limits: dict[int, asyncio.Semaphore] = {}
-        self._stems: dict[str, asyncio.Lock] = {}
-        self.staging = library.root / "staging"
+        self.jobs = JobService(library, sink=self.sink, cache=cache)
         self._flusher: asyncio.Task[None] | None = None
 
     # -- life cycle (UI thread) ------------------------------------------------------------------
@@ -80,29 +65,22 @@ class EngineRunner:
                 loop.close()
                 return
             self._loop = loop
-            for doc, coro in self._pending:  # submitted before the loop was up
-                self._jobs[doc] = asyncio.run_coroutine_threadsafe(coro, loop)
-            self._pending.clear()
+            self.jobs.attach(loop)
         try:
             loop.run_forever()
         finally:
+            self.jobs.detach()
             tasks = asyncio.all_tasks(loop)
             for task in tasks:
                 task.cancel()
             loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-            loop.run_until_complete(self._close_indexers())
+            loop.run_until_complete(self.jobs.aclose())
             loop.close()
             self.flush()
 
-    async def _close_indexers(self) -> None:
-        for indexer in self._indexers.values():
-            with contextlib.suppress(Exception):
-                await indexer.aclose()
-        self._indexers.clear()
-
     # -- events ------------------------------------------------------------------------------------
     def sink(self, item: Item) -> None:
-        """The engine's EventSink (any thread)."""
+        """The job service's EventSink (any thread)."""
         self._buffer.append(item)
 
     def flush(self) -> None:
@@ -118,109 +96,22 @@ class EngineRunner:
             await asyncio.sleep(self.interval)
             self.flush()
 
-    # -- jobs (UI thread) --------------------------------------------------------------------------
+    # -- jobs (UI thread): the job service's queue ---------------------------------------------------
     def busy(self) -> list[str]:
-        with self._lock:
-            pending = [doc for doc, _coro in self._pending]
-        return pending + [doc for doc, future in list(self._jobs.items()) if not future.done()]
+        return self.jobs.busy()
 
     def is_busy(self, doc: str) -> bool:
-        future = self._jobs.get(doc)
-        return future is not None and not future.done()
+        return self.jobs.is_busy(doc)
 
     def submit(self, path: Path, settings: Settings, force: bool = False) -> bool:
         """Queue a document; False when it is already queued or running."""
-        doc = str(path)
-        with self._lock:
-            if self.is_busy(doc) or any(d == doc for d, _c in self._pending):
-                return False
-            self.sink(JobUpdate(doc, "queued"))
-            coro = self._job(Path(path), settings, force)
-            if self._loop is None:
-                self._pending.append((doc, coro))
-            else:
-                self._jobs[doc] = asyncio.run_coroutine_threadsafe(coro, self._loop)
-        return True
+        return self.jobs.submit(path, settings, force)
 
     def cancel(self, doc: str) -> bool:
-        with self._lock:
-            for number, (pending, coro) in enumerate(self._pending):
-                if pending == doc:
-                    del self._pending[number]
-                    coro.close()
-                    self.sink(JobUpdate(doc, "cancelled"))
-                    return True
-        future = self._jobs.get(doc)
-        if future is None or future.done():
-            return False
-        future.cancel()
-        return True
+        return self.jobs.cancel(doc)
 
     def cancel_all(self) -> int:
-        return sum(self.cancel(doc) for doc in self.busy())
-
-    # -- jobs (engine thread) ----------------------------------------------------------------------
-    def _indexer_for(self, settings: Settings) -> Indexer:
-        indexer = self._indexers.get(settings)
-        if indexer is None:
-            from ..index.pipeline import Indexer  # the engine (and the openai SDK) load on first use
-
-            cache = self.cache if self.cache is not None else ResponseCache(enabled=settings.cache)
-            indexer = Indexer(settings, self.staging, sink=self.sink, cache=cache)
-            self._indexers[settings] = indexer
-        return indexer
-
-    def _limit(self, settings: Settings) -> asyncio.Semaphore:
-        size = max(1, min(MAX_DOCS_AT_ONCE, settings.concurrency))
-        if size not in self._limits:
-            self._limits[size] = asyncio.Semaphore(size)
-        return self._limits[size]
-
-    async def _job(self, path: Path, settings: Settings, force: bool) -> None:
-        doc = str(path)
-        try:
-            async with self._limit(settings), self._stems.setdefault(path.stem, asyncio.Lock()):
-                # One document per file stem at a time: the engine names its files after the stem.
-                await self._run(path, doc, settings, force)
-        except asyncio.CancelledError:
-            self.sink(JobUpdate(doc, "cancelled"))
-            raise
-        except PageIndexError as err:
-            self.sink(JobUpdate(doc, "failed", error=err.message, hint=err.hint, kind=failure_kind(err)))
-        except Exception as err:  # a bug must cost one row, never the app
-            log.exception("indexing %s failed", doc)
-            self.sink(JobUpdate(doc, "failed", error=f"internal error: {type(err).__name__}: {err}"))
-
-    async def _run(self, path: Path, doc: str, settings: Settings, force: bool) -> None:
-        self.sink(JobUpdate(doc, "started"))
-        try:
-            digest = await asyncio.to_thread(self.library.digest, path)
-        except OSError as err:
-            why = err.strerror or str(err)
-            error = f"cannot read {path.name}: {why}"
-            self.sink(JobUpdate(doc, "failed", error=error, hint="is it still there, and readable?"))
-            return
-        if not force:
-            entry = await asyncio.to_thread(self.library.find, digest, settings)
-            if entry is not None:
-                self.sink(JobUpdate(doc, "reused", entry=entry))
-                return
-        result = await self._indexer_for(settings).index(path)
-        if not result.ok:
-            self.sink(JobUpdate(doc, "failed", error=result.error, hint=result.hint, kind=result.kind))
-            return
-        entry = await asyncio.to_thread(self._file, path, digest, settings, result)
-        self.sink(JobUpdate(doc, "finished", entry=entry))
-
-    def _file(self, path: Path, digest: str, settings: Settings, result: DocumentResult) -> LibraryEntry:
-        """Move the engine's finished files from staging into the library and record the entry."""
-        assert result.structure_path is not None and result.run_path is not None
-        folder = self.library.folder_for(digest, settings)
-        folder.mkdir(parents=True, exist_ok=True)
-        structure, run = folder / result.structure_path.name, folder / result.run_path.name
-        os.replace(result.structure_path, structure)
-        os.replace(result.run_path, run)
-        return self.library.save(path, digest, settings, structure, run, result.run)
+        return self.jobs.cancel_all()
 
 
 def probe_summary(info: object) -> str:

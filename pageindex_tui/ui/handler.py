@@ -10,19 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import events
-from ..index.tree import Node, count, from_pageindex
+from ..index.tree import count, from_pageindex, from_snapshot
+from ..jobs import JobUpdate
 from ..safe_text import one_line
-from .state import Changes, JobUpdate, LiveDoc, Workbench
-
-
-def node_at(nodes: list[Node], path: tuple[int, ...]) -> Node | None:
-    node = None
-    for index in path:
-        if index >= len(nodes):
-            return None
-        node = nodes[index]
-        nodes = node.nodes
-    return node
+from .state import Changes, LiveDoc, Workbench
 
 
 class EngineHandler:
@@ -115,42 +106,22 @@ class EngineHandler:
         elif isinstance(item, events.WarningEvent):
             state.warnings.append(item.message)
         elif isinstance(item, events.StructureFound):
-            self.model.live[item.doc] = LiveDoc(from_pageindex(item.structure), item.source, markdown)
+            self.model.live[item.doc] = LiveDoc(from_snapshot(item.nodes), item.source, markdown)
             return True
-        elif isinstance(item, events.NodeFound):
-            return self._node_found(item, markdown)
         elif isinstance(item, events.DocumentFinished):
-            source = str(item.run.get("structure_source", ""))
             nodes = from_pageindex(item.result.get("structure") or [])
-            self.model.live[item.doc] = LiveDoc(nodes, source, markdown, item.result, item.run)
-            state.nodes = int(item.run.get("nodes", 0) or count(nodes))
+            run = item.run
+            self.model.live[item.doc] = LiveDoc(nodes, run.structure_source, markdown, item.result, run)
+            state.nodes = run.nodes or count(nodes)
             return True
-        elif isinstance(item, events.DocumentFailed):
+        elif isinstance(item, events.DocumentFailed):  # the one report of a failure, engine's or job's
             state.phase, state.error, state.hint = "failed", item.error, item.hint
             if item.kind == "server":
                 changes.banner = (item.error, item.hint)
+            self.model.live.pop(item.doc, None)
+            if item.doc == self.model.current_doc:
+                self.model.clear_shown(changes)
         return False
-
-    def _node_found(self, item: events.NodeFound, markdown: bool) -> bool:
-        live = self.model.live.setdefault(item.doc, LiveDoc([], "model", markdown))
-        node = node_at(live.nodes, item.path)
-        if node is not None:
-            if (node.title, node.start, node.end, node.node_id) == (
-                item.title,
-                item.start_index,
-                item.end_index,
-                item.node_id or node.node_id,
-            ):
-                return False
-            node.title, node.start, node.end = item.title, item.start_index, item.end_index
-            node.node_id = item.node_id or node.node_id
-            return True
-        parent = node_at(live.nodes, item.path[:-1]) if len(item.path) > 1 else None
-        siblings = live.nodes if len(item.path) == 1 else (parent.nodes if parent else None)
-        if siblings is None or item.path[-1] != len(siblings):
-            return False  # out of order: the next StructureFound brings it
-        siblings.append(Node(item.title, item.start_index, item.end_index, node_id=item.node_id))
-        return True
 
     def _job_update(self, item: JobUpdate, changes: Changes) -> bool:
         model = self.model
@@ -175,15 +146,6 @@ class EngineHandler:
             else:
                 changes.notes.append(f"Indexed {name}: {item.entry.nodes} nodes.")
             return current and item.doc in model.live
-        elif item.state == "failed":
-            if state.phase != "failed" or not state.error:
-                state.error, state.hint = item.error, item.hint
-            state.phase = "failed"
-            if item.kind == "server":
-                changes.banner = (item.error, item.hint)
-            model.live.pop(item.doc, None)
-            if current:
-                model.clear_shown(changes)
         elif item.state == "cancelled":
             model.live.pop(item.doc, None)
             state.phase = "indexed" if state.entry is not None else "cancelled"

@@ -1,6 +1,6 @@
 """Messages that carry engine work back to the app (posted from the engine thread, thread-safe).
 
-`JobUpdate` is plain data and lives in `state.py`; it is named here too for the engine runner."""
+`JobUpdate` is the job service's (`jobs.py`); it is named here too for the engine runner."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from typing import Any
 from textual.message import Message
 
 from .. import events
-from .state import JobUpdate
+from ..jobs import JobUpdate
+
+Item = events.Event  # engine events and the job service's JobUpdate (an Event too)
 
 __all__ = ["DocStatesLoaded", "EngineBatch", "Item", "JobUpdate"]
-
-Item = events.Event | JobUpdate
 
 
 class EngineBatch(Message):

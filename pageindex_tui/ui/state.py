@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .. import events
 from ..index.tree import Node
 from ..library import LibraryEntry
+from ..records import RunRecord
 from ..safe_text import one_line
 
 DocPhase = Literal["unknown", "none", "queued", "indexing", "indexed", "failed", "cancelled"]
@@ -176,21 +176,6 @@ class CallBook:
 
 
 # -- documents and what the panes show ---------------------------------------------------------------------
-JobState = Literal["queued", "started", "reused", "finished", "failed", "cancelled"]
-
-
-@dataclass(frozen=True)
-class JobUpdate:
-    """The app's own record of a queued document (not an engine event): queued, reused, filed, ..."""
-
-    doc: str
-    state: JobState
-    entry: LibraryEntry | None = None
-    error: str = ""
-    hint: str = ""
-    kind: events.FailureKind | None = None  # why it failed; "server" raises the server banner
-
-
 @dataclass
 class LiveDoc:
     """The tree of a document as the engine reports it (while and after indexing), or as saved."""
@@ -199,7 +184,7 @@ class LiveDoc:
     source: str
     markdown: bool
     result: dict[str, Any] | None = None
-    run: dict[str, Any] = field(default_factory=dict)
+    run: RunRecord | None = None
 
 
 @dataclass

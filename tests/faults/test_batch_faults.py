@@ -32,13 +32,11 @@ def markdown(path: Path, title: str = "Guide") -> Path:
 
 def index_many(settings: Settings, paths: list[Path], out: Path, **options):
     seen: list[events.Event] = []
-    indexer = Indexer(settings, out, sink=seen.append, cache=ResponseCache(enabled=False), **options)
 
     async def go():
-        try:
+        cache = ResponseCache(enabled=False)
+        async with Indexer(settings, out, sink=seen.append, cache=cache, **options) as indexer:
             return await indexer.index_many(paths)
-        finally:
-            await indexer.aclose()
 
     return asyncio.run(go()), seen
 
@@ -164,7 +162,7 @@ def test_some_summaries_overflowing_is_not_a_failure(tmp_path):
         settings = Settings(endpoint=fake.base_url, thinking=False, concurrency=1)
         results, _ = index_many(settings, [tmp_path / "two.md"], tmp_path / "out")
     assert results[0].ok, results[0].error
-    assert results[0].run["llm"]["failed_calls"] == 2
+    assert results[0].run.llm.failed_calls == 2
 
 
 def test_the_failure_says_why_a_server_was_needed(tmp_path, capsys):
@@ -188,13 +186,11 @@ def test_no_connection_attempt_outlives_a_failed_document(tmp_path, recwarn):
     (tmp_path / "many.md").write_text(text, encoding="utf-8")
     settings = Settings(endpoint=f"http://127.0.0.1:{free_port()}/v1", max_retries=0)
     seen: list[events.Event] = []
-    indexer = Indexer(settings, tmp_path / "out", sink=seen.append, cache=ResponseCache(enabled=False))
 
     async def go():
-        try:
+        cache = ResponseCache(enabled=False)
+        async with Indexer(settings, tmp_path / "out", sink=seen.append, cache=cache) as indexer:
             result = await indexer.index(tmp_path / "many.md")
-        finally:
-            await indexer.aclose()
         others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         return result, others
 

@@ -76,13 +76,9 @@ def make_docs(folder: Path) -> list[Path]:
 
 
 def run_all(settings: Settings, docs: list[Path], out: Path, cache: ResponseCache):
-    indexer = Indexer(settings, out, sink=events.ignore, cache=cache)
-
     async def go():
-        try:
+        async with Indexer(settings, out, sink=events.ignore, cache=cache) as indexer:
             return await asyncio.wait_for(indexer.index_many(docs), BOUND)
-        finally:
-            await indexer.aclose()
 
     return asyncio.run(go())
 
@@ -119,5 +115,5 @@ def test_soak_every_document_ends_and_the_rerun_comes_from_the_cache(tmp_path):
     by_path = {r.path: r for r in second}
     for result in ok:
         again = by_path[result.path]
-        assert again.ok and again.run["llm"]["calls"] == 0 and again.run["llm"]["cached_calls"] > 0
+        assert again.ok and again.run.llm.calls == 0 and again.run.llm.cached_calls > 0
     assert end - start < 200  # flat, not leaking with every document (MiB; generous for allocator noise)

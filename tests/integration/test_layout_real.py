@@ -32,11 +32,9 @@ def test_unsure_headings_are_checked_by_the_real_model(llama_server, tmp_path):
     seen: list[events.Event] = []
 
     async def go():
-        indexer = Indexer(settings, tmp_path / "out", sink=seen.append, cache=ResponseCache(enabled=False))
-        try:
+        cache = ResponseCache(enabled=False)
+        async with Indexer(settings, tmp_path / "out", sink=seen.append, cache=cache) as indexer:
             return await indexer.index(path)
-        finally:
-            await indexer.aclose()
 
     result = asyncio.run(go())
     assert result.ok, result.error
@@ -45,7 +43,7 @@ def test_unsure_headings_are_checked_by_the_real_model(llama_server, tmp_path):
     assert purposes and all(p.startswith("check headings") for p in purposes)  # never the whole text
     finished = [e for e in seen if isinstance(e, events.CallFinished)]
     assert finished and all(e.outcome in ("ok", "invalid", "retry") for e in finished)
-    run = result.run
+    run = result.run.to_dict()  # as written to <stem>_run.json
     assert run["structure_source"] == "layout" and run["facts"]["layout_unsure"] >= 1
     # whatever the tiny model said, the sure headings stand and every node says where it came from
     assert run["facts"]["layout_model_batches"] >= 1

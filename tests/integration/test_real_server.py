@@ -165,15 +165,11 @@ def test_server_killed_mid_run_then_rerun_reuses_cache(tmp_path):
             if len(done) == 2 and server.process is not None:
                 server.kill()
 
-        indexer = Indexer(settings, out, sink=kill_after_two, cache=cache)
+        async def run(sink: events.EventSink):
+            async with Indexer(settings, out, sink=sink, cache=cache) as indexer:
+                return await indexer.index(doc)
 
-        async def run(ix: Indexer):
-            try:
-                return await ix.index(doc)
-            finally:
-                await ix.aclose()
-
-        result = asyncio.run(run(indexer))
+        result = asyncio.run(run(kill_after_two))
         assert not result.ok
         assert "127.0.0.1" in result.error or "server" in result.error.lower()
         failed = [e for e in first if isinstance(e, events.DocumentFailed)]
@@ -182,7 +178,7 @@ def test_server_killed_mid_run_then_rerun_reuses_cache(tmp_path):
 
         server = LocalServer(port=port, parallel=1, context=4096).start()
         second: list[events.Event] = []
-        result = asyncio.run(run(Indexer(settings, out, sink=second.append, cache=cache)))
+        result = asyncio.run(run(second.append))
         assert result.ok, result.error
         cached = [e for e in second if isinstance(e, events.CallFinished) and e.outcome == "cached"]
         assert len(cached) >= 2

@@ -8,10 +8,11 @@ import sys
 
 import pytest
 
+from pageindex_tui.export import markdown_outline, node_json
 from pageindex_tui.index.tree import Node
 from pageindex_tui.library import Library, file_digest, tree_settings_key
+from pageindex_tui.records import RunRecord
 from pageindex_tui.settings import Settings, load_settings, save_settings
-from pageindex_tui.ui.export import markdown_outline, node_json
 from pageindex_tui.ui.literal import literal, one_line
 from pageindex_tui.ui.state import MAX_CALL_TEXT, CallBook
 from pageindex_tui.ui.widgets.detail import describe
@@ -104,7 +105,8 @@ def test_library_keys_by_content_and_tree_settings(tmp_path):
     (folder / "a_structure.json").write_text('{"doc_name": "a.pdf", "structure": []}')
     (folder / "a_run.json").write_text("{}")
     assert library.lookup(doc, settings) is None  # no entry.json yet: an interrupted run
-    library.save(doc, digest, settings, folder / "a_structure.json", folder / "a_run.json", {"nodes": 4})
+    run = RunRecord("a.pdf", str(doc), nodes=4)
+    library.save(doc, digest, settings, folder / "a_structure.json", folder / "a_run.json", run)
     assert library.lookup(doc, settings).nodes == 4
     assert library.lookup(doc, settings.with_values("x", concurrency=1)) is not None  # speed only
     other = settings.with_values("x", if_add_node_summary=False)

@@ -33,11 +33,11 @@ def folder(tmp_path: Path) -> Path:
 
 
 def mid_index_events(doc: str) -> list:
-    structure = [
-        {"title": "Overview", "node_id": "0000", "start_index": 1, "end_index": 2},
-        {"title": "Details", "node_id": "0001", "start_index": 3, "end_index": 4},
-        {"title": "Summary", "node_id": "0002", "start_index": 5, "end_index": 6},
-    ]
+    structure = (
+        events.NodeSnapshot("Overview", "0000", 1, 2),
+        events.NodeSnapshot("Details", "0001", 3, 4),
+        events.NodeSnapshot("Summary", "0002", 5, 6),
+    )
     return [
         JobUpdate(doc, "started"),
         events.DocumentStarted(doc, "plain.pdf", 6),

@@ -45,11 +45,9 @@ def test_two_thousand_pages_stay_under_500_mb(tmp_path):
         settings = Settings(endpoint=f"http://127.0.0.1:{{free_port()}}/v1", if_add_node_summary=False,
                             max_retries=0)
         async def go():
-            indexer = Indexer(settings, Path({str(tmp_path / "out")!r}), cache=ResponseCache(enabled=False))
-            try:
+            out = Path({str(tmp_path / "out")!r})
+            async with Indexer(settings, out, cache=ResponseCache(enabled=False)) as indexer:
                 return await indexer.index(Path({str(path)!r}))
-            finally:
-                await indexer.aclose()
         result = asyncio.run(go())
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps({{"ok": result.ok, "error": result.error, "rss_mb": rss,

@@ -25,7 +25,7 @@ def test_no_server_still_gives_the_layout_tree_with_a_warning(tmp_path):
     path, truth = layoutgen.make_caps(tmp_path)  # capitals and bold at the body size: some unsure
     result, seen = run_index(offline(), path, tmp_path / "out")
     assert result.ok, result.error
-    run = result.run
+    run = result.run.to_dict()  # as written to <stem>_run.json
     assert run["structure_source"] == "layout" and run["llm"]["calls"] == 0
     assert any("no model server" in w and "rules alone" in w for w in run["warnings"])
     assert any(isinstance(e, events.WarningEvent) and "no model server" in e.message for e in seen)
@@ -40,7 +40,7 @@ def test_sure_headings_need_no_server_and_no_warning(tmp_path):
     path, truth = layoutgen.make_numbered(tmp_path)
     result, seen = run_index(offline(), path, tmp_path / "out")
     assert result.ok, result.error
-    assert result.run["structure_source"] == "layout" and not result.run["warnings"]
+    assert result.run.structure_source == "layout" and not result.run.warnings
     assert not any(isinstance(e, events.CallStarted) for e in seen)
     score = scoring.score(scoring.flatten(result.result["structure"]), truth)
     assert score.recall == 1.0 and score.level_accuracy == 1.0
@@ -74,9 +74,9 @@ def test_the_model_decides_only_the_unsure_headings_in_batches(tmp_path):
     assert purposes and all(p.startswith("check headings") for p in purposes)
     titles = [t for t, _p, _l in scoring.flatten(result.result["structure"])]
     assert "Seasonal Patterns" not in titles and "Growth Rates" in titles
-    by_title = {n["title"]: n["source"] for n in result.run["provenance"]["nodes"]}
+    by_title = {n["title"]: n["source"] for n in result.run.to_dict()["provenance"]["nodes"]}
     assert by_title["Growth Rates"] == "model"
-    assert result.run["structure_source"] == "layout" and result.run["facts"]["layout_unsure"] >= 1
+    assert result.run.structure_source == "layout" and result.run.facts.layout_unsure >= 1
 
 
 def test_a_model_that_rejects_every_unsure_heading_is_asked_for_the_sections(tmp_path):
@@ -95,8 +95,8 @@ def test_a_model_that_rejects_every_unsure_heading_is_asked_for_the_sections(tmp
     purposes = [e.purpose for e in seen if isinstance(e, events.CallStarted)]
     assert purposes[0].startswith("check headings")
     assert any(p.startswith("find sections") for p in purposes)
-    assert result.run["structure_source"] == "model"
-    assert any("accepted 0 of the layout's 11 unsure headings" in w for w in result.run["warnings"])
+    assert result.run.structure_source == "model"
+    assert any("accepted 0 of the layout's 11 unsure headings" in w for w in result.run.warnings)
 
 
 def test_garbage_from_the_model_leaves_the_rules_in_charge(tmp_path):
@@ -105,7 +105,7 @@ def test_garbage_from_the_model_leaves_the_rules_in_charge(tmp_path):
         settings = Settings(endpoint=fake.base_url, if_add_node_summary=False)
         result, _ = run_index(settings, path, tmp_path / "out")
     assert result.ok, result.error
-    assert any("no usable reply" in w for w in result.run["warnings"])
+    assert any("no usable reply" in w for w in result.run.warnings)
     assert scoring.score(scoring.flatten(result.result["structure"]), truth).recall >= 0.9
 
 
@@ -113,7 +113,7 @@ def test_a_coarse_outline_gets_the_layout_sections_grafted_under_it(tmp_path):
     path, truth = layoutgen.make_coarse_outline(tmp_path)
     result, seen = run_index(offline(), path, tmp_path / "out")
     assert result.ok, result.error
-    run = result.run
+    run = result.run.to_dict()  # as written to <stem>_run.json
     assert run["structure_source"] == "hybrid" and run["facts"]["layout_grafted"] >= 8
     found = scoring.flatten(result.result["structure"])
     score = scoring.score(found, truth)
@@ -128,11 +128,11 @@ def test_large_nodes_split_at_their_sub_headings_without_the_model(tmp_path):
     settings = offline(max_pages_per_node=2, max_tokens_per_node=100)
     result, seen = run_index(settings, path, tmp_path / "out")
     assert result.ok, result.error
-    assert result.run["structure_source"] == "outline"
+    assert result.run.structure_source == "outline"
     chapters = result.result["structure"]
     later = [c for c in chapters if c["title"].startswith(("2 ", "3 "))]
     assert later and all(len(c.get("nodes", [])) >= 5 for c in later)
-    assert result.run["facts"]["split_by_layout"] >= 2
+    assert result.run.facts.split_by_layout >= 2
     assert not any(isinstance(e, events.CallStarted) for e in seen)
 
 
@@ -140,9 +140,9 @@ def test_a_split_that_needs_the_absent_model_is_skipped_not_fatal(tmp_path):
     settings = offline(max_pages_per_node=2, max_tokens_per_node=50)
     result, _ = run_index(settings, make_outline_pdf(tmp_path), tmp_path / "out")
     assert result.ok, result.error
-    assert result.run["structure_source"] == "outline"
-    assert any("skipped" in w and "cannot reach" in w for w in result.run["warnings"])
-    assert result.run["facts"]["split_skipped"] >= 1
+    assert result.run.structure_source == "outline"
+    assert any("skipped" in w and "cannot reach" in w for w in result.run.warnings)
+    assert result.run.facts.split_skipped >= 1
 
 
 def test_rotated_pages_keep_their_headings(tmp_path):
@@ -162,7 +162,7 @@ def test_type3_fonts_are_read_without_a_crash(tmp_path):
     path, truth = layoutgen.make_type3(tmp_path)
     result, _ = run_index(offline(), path, tmp_path / "out")
     assert result.ok, result.error
-    assert result.run["structure_source"] == "layout"
+    assert result.run.structure_source == "layout"
     assert scoring.score(scoring.flatten(result.result["structure"]), truth).recall == 1.0
 
 
@@ -170,7 +170,7 @@ def test_a_chapters_only_contents_page_gets_the_layout_sections_grafted_under_it
     path, truth = layoutgen.make_chapter_contents(tmp_path)
     result, seen = run_index(offline(), path, tmp_path / "out")
     assert result.ok, result.error
-    run = result.run
+    run = result.run.to_dict()  # as written to <stem>_run.json
     assert run["structure_source"] == "hybrid" and run["facts"]["toc_pages"] == [1]
     score = scoring.score(scoring.flatten(result.result["structure"]), truth)
     assert score.recall == 1.0 and score.level_accuracy == 1.0, score

@@ -1,7 +1,7 @@
 import pytest
 from openai.types.chat import ChatCompletionChunk
 
-from pageindex_tui.llm.reasoning import StreamReader, ThinkSplitter, delta_reasoning, split_complete
+from pageindex_tui.llm.reasoning import StreamReader, ThinkSplitter, delta_reasoning
 
 
 def feed_all(pieces, window=256):
@@ -72,9 +72,9 @@ def test_cut_off_partial_tag_at_end_is_text():
 
 
 def test_answer_never_contains_tags():
-    _, answer = split_complete("<think>a</think>b<think>c</think>d")
-    assert "<think>" not in answer and "</think>" not in answer
-    assert answer == "bd"
+    splitter, _ = feed_all(["<think>a</think>b<think>c</think>d"])
+    assert "<think>" not in splitter.answer and "</think>" not in splitter.answer
+    assert splitter.answer.strip() == "bd"
 
 
 def test_delta_reasoning_prefers_reasoning_and_never_doubles():

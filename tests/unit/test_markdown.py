@@ -62,6 +62,15 @@ def test_section_text_is_half_open_and_runs_to_the_end(tmp_path):
     assert doc.section_text(9, 9) == ""
 
 
+def test_the_document_interface(tmp_path):
+    doc = open_markdown(write(tmp_path, SAMPLE, "guide.md"))
+    assert (doc.unit, doc.size, doc.doc_name, doc.warnings) == ("line", 14, "guide", [])
+    assert [(e.title, e.level, e.start) for e in doc.entries()][:2] == [("Guide", 0, 1), ("Install", 1, 5)]
+    # a node's own lines run to the next heading of any level, whatever its end
+    assert doc.node_text(5, 11) == doc.section_text(5, 9)
+    assert doc.node_text(12, 14) == doc.section_text(12, None)
+
+
 def test_levels_one_to_six_and_not_seven():
     text = "\n".join("#" * n + f" Level {n}" for n in range(1, 8))
     assert titles(text) == [(f"Level {n}", n, n) for n in range(1, 7)]

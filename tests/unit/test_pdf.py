@@ -103,7 +103,7 @@ def test_plain_pdf(pdfs):
     assert doc.page_text(1).startswith("Overview")
     assert doc.page_text(3).startswith("Details")
     assert doc.page_text(5).startswith("Summary")
-    assert "Contents" not in doc.pages_text(1, 6)
+    assert "Contents" not in doc.tagged(1, 6)
 
 
 def test_page_labels(pdfs):
@@ -138,13 +138,18 @@ def test_page_text_is_extracted_lazily_and_cached(pdfs, monkeypatch):
     assert doc.page_lines(7) is not None and doc.page_lines(7).lines[0].text.startswith("Page 7")
 
 
-def test_pages_text_wraps_each_page(pdfs):
+def test_tagged_wraps_each_page_and_node_text_joins_them(pdfs):
     doc = open_pdf(pdfs["outline"])
-    joined = doc.pages_text(2, 3)
+    assert (doc.unit, doc.size, doc.doc_name) == ("page", doc.page_count, doc.name) == ("page", 12, doc.name)
+    assert [(e.title, e.level, e.start) for e in doc.entries()][:2] == [
+        (o.title, o.level, o.page) for o in doc.outline
+    ][:2]
+    assert doc.node_text(2, 3) == f"{doc.page_text(2)}\n{doc.page_text(3)}"
+    joined = doc.tagged(2, 3)
     assert joined == f"<page 2>\n{doc.page_text(2)}\n</page 2>\n<page 3>\n{doc.page_text(3)}\n</page 3>\n"
-    assert doc.pages_text(12, 15) == f"<page 12>\n{doc.page_text(12)}\n</page 12>\n"
-    assert doc.pages_text(0, 1).startswith("<page 1>\n")
-    assert doc.pages_text(5, 4) == ""
+    assert doc.tagged(12, 15) == f"<page 12>\n{doc.page_text(12)}\n</page 12>\n"
+    assert doc.tagged(0, 1).startswith("<page 1>\n")
+    assert doc.tagged(5, 4) == ""
 
 
 def test_bad_pages_give_empty_text_and_a_warning(pdfs, monkeypatch):

@@ -41,13 +41,11 @@ Text of part two.
 
 def run_index(settings: Settings, path: Path, out: Path, cache: ResponseCache | None = None):
     seen: list[events.Event] = []
-    indexer = Indexer(settings, out, sink=seen.append, cache=cache or ResponseCache(enabled=False))
 
     async def go():
-        try:
+        cache_ = cache or ResponseCache(enabled=False)
+        async with Indexer(settings, out, sink=seen.append, cache=cache_) as indexer:
             return await indexer.index(path)
-        finally:
-            await indexer.aclose()
 
     return asyncio.run(go()), seen
 
@@ -70,8 +68,8 @@ def test_outline_pdf_needs_no_server(tmp_path):
         ("2.1 Data", 4, 5),
         ("2.2 Analysis", 6, 8),
     ]
-    assert result.run["structure_source"] == "outline" and result.run["structure_calls"] == 0
-    assert result.run["llm"]["calls"] == 0 and result.run["titles_verified"] == 5
+    assert result.run.structure_source == "outline" and result.run.structure_calls == 0
+    assert result.run.llm.calls == 0 and result.run.titles_verified == 5
     assert not any(isinstance(e, events.CallStarted) for e in seen)
     kinds = [type(e).__name__ for e in seen]
     assert kinds[0] == "StageStarted" and kinds[-1] == "DocumentFinished" and "StructureFound" in kinds
@@ -87,8 +85,8 @@ def test_printed_contents_mapped_through_page_offset(tmp_path):
     assert flat["1 Introduction"] == 3 and flat["2 Background"] == 5 and flat["5 Conclusion"] == 14
     assert flat["2.2 Open Problems"] == 7
     assert result.result["structure"][0]["title"] == "Preface"
-    assert result.run["structure_source"] == "toc" and result.run["structure_calls"] == 0
-    assert result.run["facts"]["page_offset"] == 2
+    assert result.run.structure_source == "toc" and result.run.structure_calls == 0
+    assert result.run.facts.page_offset == 2
 
 
 def test_model_path_with_a_good_model(tmp_path):
@@ -103,8 +101,8 @@ def test_model_path_with_a_good_model(tmp_path):
         ("Summary", 5, 6),
     ]
     assert all(n["summary"] for n in tree)
-    assert result.run["structure_source"] == "model" and result.run["structure_calls"] >= 1
-    assert result.run["titles_verified"] == 3
+    assert result.run.structure_source == "model" and result.run.structure_calls >= 1
+    assert result.run.titles_verified == 3
     reasoning = "".join(e.text for e in seen if isinstance(e, events.ReasoningDelta))
     assert "Looking at the pages" in reasoning
     sent = fake.requests[0]
@@ -118,7 +116,7 @@ def test_model_path_survives_garbage_replies(tmp_path):
         asked = len(fake.requests)
     assert result.ok, result.error
     assert result.result["structure"][0]["title"].startswith("Pages 1-")
-    assert result.run["warnings"] and any(isinstance(e, events.WarningEvent) for e in seen)
+    assert result.run.warnings and any(isinstance(e, events.WarningEvent) for e in seen)
     # each bad reply was retried with the error shown to the model
     assert asked >= 3
     assert all(n.get("summary") for n in _walk(result.result["structure"]))
@@ -139,7 +137,7 @@ def test_hallucinated_titles_are_dropped(tmp_path):
     titles = [(n["title"], n["start_index"]) for n in result.result["structure"]]
     assert ("Details", 3) in titles  # moved to the page where it is printed
     assert all(t != "Chapter Nowhere" for t, _ in titles)
-    assert any("not found" in w for w in result.run["warnings"])
+    assert any("not found" in w for w in result.run.warnings)
 
 
 def test_markdown_tree_summaries_and_text(tmp_path):
@@ -157,7 +155,7 @@ def test_markdown_tree_summaries_and_text(tmp_path):
     assert one["title"] == "Part One" and one["nodes"][0]["title"] == "Detail"
     assert one["nodes"][0]["summary"] and "# not a heading" in one["text"]
     assert [n["node_id"] for n in _walk(data["structure"])] == ["0000", "0001", "0002", "0003"]
-    assert result.run["structure_source"] == "markdown"
+    assert result.run.structure_source == "markdown"
 
 
 def test_rerun_is_served_from_the_cache(tmp_path):
@@ -169,7 +167,7 @@ def test_rerun_is_served_from_the_cache(tmp_path):
         second, seen = run_index(settings, make_plain_pdf(tmp_path), tmp_path / "out", cache)
         assert len(fake.requests) == asked
     assert first.result == second.result
-    assert second.run["llm"]["calls"] == 0 and second.run["llm"]["cached_calls"] >= 1
+    assert second.run.llm.calls == 0 and second.run.llm.cached_calls >= 1
     assert all(e.outcome == "cached" for e in seen if isinstance(e, events.CallFinished))
 
 

@@ -7,14 +7,13 @@ import sys
 from pathlib import Path
 
 from pageindex_tui import events
+from pageindex_tui.jobs import JobUpdate
 from pageindex_tui.ui.handler import EngineHandler
-from pageindex_tui.ui.state import JobUpdate, LiveDoc, Workbench
+from pageindex_tui.ui.state import LiveDoc, Workbench
 
 DOC = "/docs/a.pdf"
-STRUCTURE = [
-    {"title": "One", "start_index": 1, "end_index": 2},
-    {"title": "Two", "start_index": 3, "end_index": 4},
-]
+STRUCTURE = (events.NodeSnapshot("One", "0000", 1, 2), events.NodeSnapshot("Two", "0001", 3, 4))
+GROWN = (*STRUCTURE, events.NodeSnapshot("Three", "0002", 5, 6))
 
 
 def fresh(current: str | None = DOC) -> tuple[Workbench, EngineHandler]:
@@ -38,8 +37,7 @@ def test_a_run_fills_the_current_documents_tree_and_state():
             events.DocumentStarted(DOC, "a.pdf", 4),
             events.StageStarted(DOC, "structure"),
             events.StructureFound(DOC, STRUCTURE, "model"),
-            events.NodeFound(DOC, (2,), "Three", 5, 6, "0002"),
-            events.NodeFound(DOC, (5,), "Out of order", 7, 7),
+            events.StructureFound(DOC, GROWN, "model"),  # a later stage reports the whole tree again
         ]
     )
     state = model.states[DOC]
@@ -71,13 +69,13 @@ def test_calls_are_followed_until_the_user_picks_one():
     assert model.follow() is model.calls.records[2] and model.following
 
 
-def test_job_updates_notify_and_raise_the_banner():
+def test_job_updates_notify_and_a_failure_raises_the_banner():
     model, handler = fresh()
     entry = type("Entry", (), {"nodes": 3, "structure_source": "outline"})()
     changes = handler.apply([JobUpdate(DOC, "reused", entry=entry)])  # type: ignore[arg-type]
     assert model.states[DOC].phase == "indexed" and changes.load == (DOC, entry)
     assert changes.notes == ["a.pdf is unchanged: its saved index is shown (I re-indexes)."]
-    changes = handler.apply([JobUpdate(DOC, "failed", error="refused", hint="is it up?", kind="server")])
+    changes = handler.apply([events.DocumentFailed(DOC, "refused", hint="is it up?", kind="server")])
     assert model.states[DOC].phase == "failed" and changes.banner == ("refused", "is it up?")
     assert changes.empty and model.shown is None
 

@@ -19,7 +19,7 @@ from textual.widgets import Input, Static
 from ...errors import PageIndexError
 from ...index.tree import count, from_pageindex
 from ...library import LibraryEntry, atomic_write_text
-from .. import export
+from ... import export
 from ..keys import bindings
 from ..literal import one_line
 from ..screens.export import ExportScreen
@@ -220,7 +220,7 @@ class TreePane(Vertical):
     def _read_page_text(self, doc: Path, ref: NodeRef, live: LiveDoc, copy: bool) -> None:
         detail, call = self.detail, self.app.call_from_thread
         try:
-            text, heading = export.page_text(doc, ref.node, live.nodes, self._opened)
+            text, heading = export.page_text(doc, ref.node, self._opened)
         except PageIndexError as err:
             call(detail.show_text, None, f"cannot read the document: {err.describe()}")
             return

@@ -1,14 +1,21 @@
-"""Turning the shown tree into files and clipboard text: PageIndex JSON, a Markdown outline, page text."""
+"""A tree into files and clipboard text: PageIndex JSON, a Markdown outline, a node's page text.
+
+The app exports the tree it shows; `pageindex-tui export` a saved index or a `_structure.json`."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from ..index.tree import Node, to_pageindex, walk
+from .document.base import span_label
+from .index.tree import Node, from_pageindex, to_pageindex
 
 MAX_PAGES = 50  # pages of text shown or copied for one node
+
+Format = Literal["json", "markdown"]
+SUFFIXES: dict[Format, str] = {"json": "_structure.json", "markdown": "_outline.md"}
+NAMES: dict[Format, str] = {"json": "PageIndex JSON", "markdown": "Markdown outline"}
 
 
 def node_json(node: Node, markdown: bool) -> str:
@@ -31,7 +38,7 @@ def markdown_outline(doc_name: str, nodes: list[Node], markdown: bool) -> str:
 
     def add(items: list[Node], depth: int) -> None:
         for node in items:
-            where = f"line {node.start}" if markdown else _pages(node)
+            where = span_label(node.start, node.end, "line" if markdown else "page")
             node_id = f" `{node.node_id}`" if node.node_id else ""
             title = " ".join(node.title.split())
             lines.append(f"{'  ' * depth}- {title} ({where}){node_id}")
@@ -44,16 +51,34 @@ def markdown_outline(doc_name: str, nodes: list[Node], markdown: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _pages(node: Node) -> str:
-    return f"page {node.start}" if node.start == node.end else f"pages {node.start}-{node.end}"
+def render(data: dict[str, Any], fmt: Format) -> str:
+    """A PageIndex JSON document (ours or the original tool's) as PageIndex JSON or a Markdown outline.
+
+    Raises ValueError when `data` holds no tree."""
+    structure = data.get("structure")
+    if not isinstance(structure, list):
+        raise ValueError('it holds no PageIndex tree (no "structure" list)')
+    nodes = from_pageindex([item for item in structure if isinstance(item, dict)])
+    markdown = "line_count" in data or _has_line_numbers(structure)
+    name = str(data.get("doc_name") or "document")
+    if fmt == "json":
+        return result_json(name, nodes, markdown, data)
+    return markdown_outline(name, nodes, markdown)
 
 
-def page_text(path: Path, node: Node, nodes: list[Node], opened: dict[str, Any]) -> tuple[str, str]:
-    """The node's text from the document (blocking: run it in a thread), and a heading for it.
+def _has_line_numbers(items: list[Any]) -> bool:
+    return any(
+        isinstance(i, dict) and ("line_num" in i or _has_line_numbers(i.get("nodes") or [])) for i in items
+    )
+
+
+def page_text(path: Path, node: Node, opened: dict[str, Any]) -> tuple[str, str]:
+    """The node's text from the document (blocking: run it in a thread), and a heading for it: a PDF's
+    pages (at most MAX_PAGES) under a rule each, a Markdown node's own lines.
 
     `opened` keeps opened documents between calls (the caller bounds it).
     """
-    from ..document import MarkdownDocument, PdfDocument, open_document
+    from .document import PdfDocument, open_document
 
     if node.text:
         return node.text, "text stored in the index"
@@ -63,13 +88,9 @@ def page_text(path: Path, node: Node, nodes: list[Node], opened: dict[str, Any])
         doc = open_document(path)
         opened.clear()
         opened[key] = doc
-    if isinstance(doc, MarkdownDocument):
-        starts = sorted({n.start for n in walk(nodes)})
-        later = [s for s in starts if s > node.start]
-        return doc.section_text(node.start, later[0] if later else None), f"lines from {node.start}"
-    assert isinstance(doc, PdfDocument)
+    if not isinstance(doc, PdfDocument):
+        return doc.node_text(node.start, node.end), f"lines from {node.start}"
     first, last = max(1, node.start), min(doc.page_count, node.end, node.start + MAX_PAGES - 1)
     parts = [f"── page {n} ──\n{doc.page_text(n)}" for n in range(first, last + 1)]
     more = f" (first {MAX_PAGES})" if node.end - node.start + 1 > MAX_PAGES else ""
-    heading = f"page {first}" if first == last else f"pages {first}–{last}{more}"
-    return "\n".join(parts), heading
+    return "\n".join(parts), span_label(first, last) + more

@@ -1,0 +1,270 @@
+"""What a run leaves behind, typed: the run record (`<stem>_run.json`), its provenance, a document's result.
+
+Each record turns into the JSON written to disk, and back, in one place (`to_dict` / `from_dict`), so
+the files keep the shape they always had and saved libraries written by older versions still load:
+`from_dict` takes what it knows and leaves defaults for what is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+from .events import DocumentFailed, FailureKind
+
+Counter = Literal[
+    "model_titles_dropped", "split_by_layout", "split_skipped", "summaries_short_text", "summaries_fallback"
+]
+
+
+@dataclass
+class Provenance:
+    """How the structure was found (the run record's "facts"): each stage fills in what it did.
+
+    A fact a run never reached stays None and is left out of the file."""
+
+    toc_pages: list[int] | None = None  # pages holding the printed contents
+    toc_parsed_by: str | None = None  # "rules" or "model"
+    mapped_by: str | None = None  # "page labels", "offset" or "search": printed pages to physical
+    page_offset: int | None = None  # physical minus printed page; written with mapped_by, even when None
+    toc_entries: int | None = None
+    toc_entries_beyond_end: int | None = None
+    titles_asked_model: int | None = None
+    layout_candidates: int | None = None
+    layout_rejected: dict[str, int] | None = None  # why lines that looked like headings were not taken
+    layout_unsure: int | None = None
+    layout_model_batches: int | None = None
+    layout_model_accepted: int | None = None
+    layout_grafted: int | None = None
+    model_groups: int | None = None
+    model_titles_dropped: int | None = None
+    split_by_layout: int | None = None
+    split_skipped: int | None = None
+    summaries_short_text: int | None = None
+    summaries_fallback: int | None = None
+    titles_verified: int | None = None
+
+    def add(self, name: Counter, count: int = 1) -> None:
+        setattr(self, name, (getattr(self, name) or 0) + count)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+        if self.mapped_by is not None:
+            out["page_offset"] = self.page_offset
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Provenance:
+        return cls(**_known(cls, data))
+
+
+@dataclass
+class CallFigures:
+    """One document's model calls (the run record's "llm")."""
+
+    calls: int = 0
+    cached_calls: int = 0
+    failed_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reasoning_tokens: int = 0
+    ttft_seconds_mean: float | None = None
+    ttft_seconds_median: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> CallFigures:
+        return cls(**_known(cls, data))
+
+
+@dataclass
+class ServerFacts:
+    """The server that answered (the run record's "server")."""
+
+    endpoint: str = ""
+    kind: str = ""
+    model: str = ""
+    context_length: int = 0
+    context_source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ServerFacts | None:
+        return cls(**_known(cls, data)) if isinstance(data, dict) else None
+
+
+@dataclass(frozen=True)
+class NodeOrigin:
+    """Where one node came from: "outline", "contents", "layout", "model", "markdown" or "pages"."""
+
+    node_id: str
+    title: str
+    source: str
+    confidence: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "node_id": self.node_id,
+            "title": self.title,
+            "source": self.source,
+            "confidence": self.confidence,
+        }
+
+
+@dataclass
+class NodeOrigins:
+    """Every node's origin and how many nodes each source gave (the run record's "provenance")."""
+
+    nodes: list[NodeOrigin] = field(default_factory=list)
+
+    @property
+    def by_source(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for node in self.nodes:
+            counts[node.source] = counts.get(node.source, 0) + 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"by_source": self.by_source, "nodes": [n.to_dict() for n in self.nodes]}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> NodeOrigins:
+        items = data.get("nodes") if isinstance(data, dict) else None
+        nodes = [
+            NodeOrigin(
+                str(i.get("node_id", "")),
+                str(i.get("title", "")),
+                str(i.get("source", "")),
+                float(i.get("confidence", 1.0) or 0.0),
+            )
+            for i in items or []
+            if isinstance(i, dict)
+        ]
+        return cls(nodes)
+
+
+Unit = Literal["pages", "lines"]
+
+
+@dataclass
+class RunRecord:
+    """The sidecar `<stem>_run.json`: what was indexed, how, with which server, and what it cost."""
+
+    doc_name: str
+    path: str
+    unit: Unit = "pages"  # written as the key of `size`: "pages" for a PDF, "lines" for Markdown
+    size: int = 0
+    tool: str = ""
+    finished_at: str = ""
+    structure_source: str = ""
+    titles_verified: int = 0
+    titles_total: int = 0
+    nodes: int = 0
+    depth: int = 0
+    structure_calls: int = 0
+    origins: NodeOrigins = field(default_factory=NodeOrigins)
+    llm: CallFigures = field(default_factory=CallFigures)
+    server: ServerFacts | None = None
+    settings: dict[str, Any] = field(default_factory=dict)  # Settings.public_dict()
+    facts: Provenance = field(default_factory=Provenance)
+    warnings: list[str] = field(default_factory=list)
+    wall_seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doc_name": self.doc_name,
+            "path": self.path,
+            "tool": self.tool,
+            "finished_at": self.finished_at,
+            "structure_source": self.structure_source,
+            "titles_verified": self.titles_verified,
+            "titles_total": self.titles_total,
+            self.unit: self.size,
+            "nodes": self.nodes,
+            "depth": self.depth,
+            "structure_calls": self.structure_calls,
+            "provenance": self.origins.to_dict(),
+            "llm": self.llm.to_dict(),
+            "server": None if self.server is None else self.server.to_dict(),
+            "settings": self.settings,
+            "facts": self.facts.to_dict(),
+            "warnings": self.warnings,
+            "wall_seconds": self.wall_seconds,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> RunRecord:
+        """A record back from its JSON; missing or damaged fields get their defaults."""
+        data = data if isinstance(data, dict) else {}
+        unit: Unit = "lines" if "lines" in data and "pages" not in data else "pages"
+        return cls(
+            doc_name=str(data.get("doc_name", "")),
+            path=str(data.get("path", "")),
+            unit=unit,
+            size=_int(data.get(unit)),
+            tool=str(data.get("tool", "")),
+            finished_at=str(data.get("finished_at", "")),
+            structure_source=str(data.get("structure_source", "")),
+            titles_verified=_int(data.get("titles_verified")),
+            titles_total=_int(data.get("titles_total")),
+            nodes=_int(data.get("nodes")),
+            depth=_int(data.get("depth")),
+            structure_calls=_int(data.get("structure_calls")),
+            origins=NodeOrigins.from_dict(data.get("provenance")),
+            llm=CallFigures.from_dict(data.get("llm")),
+            server=ServerFacts.from_dict(data.get("server")),
+            settings=dict(data.get("settings") or {}) if isinstance(data.get("settings"), dict) else {},
+            facts=Provenance.from_dict(data.get("facts")),
+            warnings=[str(w) for w in data.get("warnings") or []]
+            if isinstance(data.get("warnings"), list)
+            else [],
+            wall_seconds=float(data.get("wall_seconds") or 0.0),
+        )
+
+
+@dataclass
+class DocumentResult:
+    """One document's outcome. A failure is the `DocumentFailed` event the engine reported, kept as is."""
+
+    path: Path
+    structure_path: Path | None = None
+    run_path: Path | None = None
+    result: dict[str, Any] = field(default_factory=dict)  # the PageIndex JSON
+    run: RunRecord | None = None
+    failure: DocumentFailed | None = None
+    reused: bool = False  # a saved index of the same content and tree-shaping settings was taken
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    @property
+    def error(self) -> str:
+        return self.failure.error if self.failure is not None else ""
+
+    @property
+    def hint(self) -> str:
+        return self.failure.hint if self.failure is not None else ""
+
+    @property
+    def kind(self) -> FailureKind | None:
+        return self.failure.kind if self.failure is not None else None
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _known(cls: type, data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        return {}
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in names}

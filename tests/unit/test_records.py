@@ -1,0 +1,88 @@
+"""The typed run record: the file it writes reads back to the same record, and older files still load."""
+
+from __future__ import annotations
+
+import json
+
+from pageindex_tui.records import (
+    CallFigures,
+    NodeOrigin,
+    NodeOrigins,
+    Provenance,
+    RunRecord,
+    ServerFacts,
+)
+
+
+def full_record() -> RunRecord:
+    facts = Provenance(toc_pages=[2, 3], toc_parsed_by="rules", mapped_by="offset", page_offset=None)
+    facts.add("split_skipped")
+    facts.add("split_skipped")
+    return RunRecord(
+        doc_name="report.pdf",
+        path="/docs/report.pdf",
+        unit="pages",
+        size=12,
+        tool="pageindex-tui 0",
+        finished_at="2026-01-01T00:00:00+00:00",
+        structure_source="toc",
+        titles_verified=4,
+        titles_total=5,
+        nodes=6,
+        depth=2,
+        structure_calls=1,
+        origins=NodeOrigins(
+            [NodeOrigin("0000", "Intro", "contents", 0.9), NodeOrigin("0001", "A", "pages", 1.0)]
+        ),
+        llm=CallFigures(
+            calls=3, cached_calls=1, prompt_tokens=100, completion_tokens=20, ttft_seconds_mean=0.5
+        ),
+        server=ServerFacts("http://h/v1", "vllm", "m", 8192, "server"),
+        settings={"model": "m", "thinking": True},
+        facts=facts,
+        warnings=["one"],
+        wall_seconds=1.5,
+    )
+
+
+def test_round_trip_through_json():
+    record = full_record()
+    data = json.loads(json.dumps(record.to_dict()))
+    assert RunRecord.from_dict(data) == record
+    assert data["pages"] == 12 and "lines" not in data
+    assert data["provenance"]["by_source"] == {"contents": 1, "pages": 1}
+    assert data["facts"] == {
+        "toc_pages": [2, 3],
+        "toc_parsed_by": "rules",
+        "mapped_by": "offset",
+        "page_offset": None,
+        "split_skipped": 2,
+    }
+
+
+def test_markdown_record_writes_lines():
+    record = RunRecord("notes", "/n.md", unit="lines", size=40)
+    data = record.to_dict()
+    assert data["lines"] == 40 and "pages" not in data and data["server"] is None
+    assert RunRecord.from_dict(data) == record
+
+
+def test_the_written_file_reads_back_unchanged(tmp_path):
+    """A run.json as the engine writes it: record -> file -> record -> the same file."""
+    from pdfgen import make_outline_pdf
+
+    from pageindex_tui.cli import main
+
+    pdf = make_outline_pdf(tmp_path)
+    out = tmp_path / "out"
+    assert main(["index", str(pdf), "--if-add-node-summary", "no", "-q", "--out", str(out)]) == 0
+    data = json.loads((out / f"{pdf.stem}_run.json").read_text())
+    assert RunRecord.from_dict(data).to_dict() == data
+
+
+def test_old_and_damaged_files_still_load():
+    old = {"doc_name": "a.pdf", "pages": 3, "nodes": "4", "llm": {"calls": 2, "unknown": 1}, "facts": None}
+    record = RunRecord.from_dict(old)
+    assert (record.doc_name, record.size, record.nodes, record.llm.calls) == ("a.pdf", 3, 4, 2)
+    assert record.facts == Provenance() and record.server is None and record.warnings == []
+    assert RunRecord.from_dict("not a record").doc_name == ""

@@ -172,6 +172,7 @@ def build_mcp_parser() -> argparse.ArgumentParser:
         description="Serve the library over MCP (stdio): list documents, get a structure, get pages, ask. "
         "The server flags are those the ask tool uses.",
     )
+    mcp.add_argument("--no-cache", action="store_true", help="ignore cached model replies")
     add_server_flags(mcp)
     return mcp
 

@@ -17,7 +17,7 @@ from .types import Citation
 
 FUZZY_RATIO = 0.85
 _HEADER = re.compile(
-    r"^[ \t>*#_-]*(?:sources|references|citations)[ \t*_]*(?::[ \t*_]*)?(?=\[|$)", re.I | re.M
+    r"^[ \t>*#_-]*(?:sources?|references?|citations?)[ \t*_]*(?::[ \t*_]*)?(?=\[|$)", re.I | re.M
 )
 _SOURCE_LINE = re.compile(r"^\s*[-*]?\s*\[?(\d{1,3})\]?[.:)]?\s+(.*\S)\s*$")
 _QUOTE = re.compile(r"\"([^\"]{2,})\"|“([^”]{2,})”|«([^»]{2,})»")
@@ -217,6 +217,5 @@ class ProseFilter:
 def _could_be_header(partial: str) -> bool:
     stripped = partial.lstrip(" \t>*#_-").lower()
     return any(
-        word.startswith(stripped) or stripped.startswith(word)
-        for word in ("sources", "references", "citations")
+        word.startswith(stripped) or stripped.startswith(word) for word in ("source", "reference", "citation")
     )

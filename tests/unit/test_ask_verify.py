@@ -76,3 +76,8 @@ def test_the_prose_filter_holds_back_the_sources_lines_across_chunks():
     assert plain.feed("No sources here") == "No sources here" and plain.close() == ""
     held = ProseFilter()
     assert held.feed("So") == "" and held.feed("lar panels.") == "Solar panels."
+
+
+def test_a_singular_header_as_small_models_write_it():
+    prose, cites = parse_answer('The answer is 2.\nSource: [1] 0000, page 12: "exact words"')
+    assert prose == "The answer is 2." and [(c.marker, c.pages) for c in cites] == [("1", (12,))]

@@ -55,15 +55,6 @@ def file_result(
     return library.save(path, digest, settings, kept[0], kept[1], record)
 
 
-def reuse(library: Library, path: Path, settings: Settings) -> LibraryEntry | None:
-    """The index made with these settings, else the newest of this content with any settings."""
-    try:
-        digest = library.digest(path)
-    except OSError:
-        return None
-    return library.find(digest, settings) or library.find(digest)
-
-
 async def ensure_indexed(
     path: Path,
     settings: Settings,
@@ -73,7 +64,8 @@ async def ensure_indexed(
     cache: ResponseCache | None = None,
     password: str | None = None,
 ) -> Filed:
-    """The library's index of `path`, made first (events go to `sink`) when there is none."""
+    """The library's index of `path`, made first (events go to `sink`) when there is none: the one made with
+    these settings, else the newest of this content with any settings (asking needs a tree, not a rebuild)."""
     from .index.pipeline import Indexer  # the engine loads only when something must be indexed
 
     path = Path(path)

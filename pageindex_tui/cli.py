@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build and browse PageIndex document trees with a self-hosted LLM.",
         epilog="commands: `pageindex-tui index --help` (index files headless), "
         "`pageindex-tui export --help` (a saved index as PageIndex JSON or a Markdown outline), "
+        "`pageindex-tui ask --help` (ask indexed documents), "
+        "`pageindex-tui mcp --help` (the library over MCP), "
         "`pageindex-tui doctor --help` (check GPU, server and settings), "
         "`pageindex-tui install-local --help` (the embedded server for --local)",
     )
@@ -175,9 +177,41 @@ def build_install_local_parser() -> argparse.ArgumentParser:
     return install
 
 
+def build_ask_parser() -> argparse.ArgumentParser:
+    ask = argparse.ArgumentParser(
+        prog="pageindex-tui ask",
+        description="Ask indexed documents a question: the model picks nodes from the tree, reads "
+        "their pages and answers with page citations, each checked against the pages it read. A document "
+        "is reused from the library (or indexed and filed there first); a _structure.json is used as it "
+        "is, with its PDF or Markdown beside it to check citations.",
+    )
+    ask.add_argument("paths", nargs="+", type=Path, help="PDF or Markdown files, or _structure.json files")
+    ask.add_argument("-q", "--question", required=True, help="the question")
+    ask.add_argument("--json", action="store_true", help="print the result as JSON, nothing streamed")
+    ask.add_argument("--rounds", type=int, default=2, help="reading rounds at most (default 2)")
+    ask.add_argument("--password", help="password of encrypted PDFs")
+    ask.add_argument("--no-cache", action="store_true", help="ignore cached model replies")
+    ask.add_argument("--quiet", action="store_true", help="no progress bar while indexing")
+    add_server_flags(ask)
+    return ask
+
+
+def build_mcp_parser() -> argparse.ArgumentParser:
+    mcp = argparse.ArgumentParser(
+        prog="pageindex-tui mcp",
+        description="Serve the library over MCP (stdio): list documents, get a structure, get pages, ask. "
+        "The server flags are those the ask tool uses.",
+    )
+    mcp.add_argument("--no-cache", action="store_true", help="ignore cached model replies")
+    add_server_flags(mcp)
+    return mcp
+
+
 COMMANDS = {
     "index": build_index_parser,
     "export": build_export_parser,
+    "ask": build_ask_parser,
+    "mcp": build_mcp_parser,
     "doctor": build_doctor_parser,
     "install-local": build_install_local_parser,
 }
@@ -388,6 +422,16 @@ def main(argv: list[str] | None = None) -> int:
                 return run_doctor_command(args, settings)
             if args.command == "install-local":
                 return run_install_local(args)
+            if args.command == "ask":
+                from .ask_cli import run_ask
+
+                return run_ask(args, settings)
+            if args.command == "mcp":
+                from .mcp_server import serve
+
+                with maybe_local_server(args, settings) as (local, _server):
+                    serve(local)
+                return EXIT_OK
             return run_app(args, settings)
     except Terminated as ended:
         _error(f"stopped by {ended.name}{after}")

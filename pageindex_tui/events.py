@@ -142,3 +142,40 @@ EventSink = Callable[[Event], None]
 
 def ignore(_event: Event) -> None:
     """An EventSink that drops everything."""
+
+
+# --- asking a tree (pageindex_tui.ask) --------------------------------------------------------------
+# An ask run reports through the same sink: its LLM calls as CallStarted/ReasoningDelta/AnswerDelta/
+# CallFinished (doc = the run's id), plus these. `AskAnswerDelta` is the answer's prose only, without
+# the `Sources:` lines, which arrive checked in `AskFinished`.
+AskStep = Literal["pick", "read", "assess", "answer", "verify"]
+
+
+@dataclass(frozen=True)
+class AskStarted(Event):
+    question: str
+    documents: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AskProgress(Event):
+    step: AskStep
+    round: int
+    detail: str = ""  # short, plain text: "3 nodes: 0003, 0007, 0012"
+
+
+@dataclass(frozen=True)
+class AskAnswerDelta(Event):
+    text: str
+
+
+@dataclass(frozen=True)
+class AskAnswerRetry(Event):
+    """The answer is written again (it cited unread pages or unknown nodes): drop what was shown."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class AskFinished(Event):
+    result: Any  # pageindex_tui.ask.AskResult (events import nothing of the engine)

@@ -16,10 +16,10 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from ... import export
 from ...errors import PageIndexError
 from ...index.tree import count, from_pageindex
 from ...library import LibraryEntry, atomic_write_text
-from ... import export
 from ..keys import bindings
 from ..literal import one_line
 from ..screens.export import ExportScreen

@@ -1,0 +1,358 @@
+"""Ask trees a question: pick nodes from the outline, read their pages, maybe read more, answer, verify.
+
+Every model reply is validated. A pick naming unknown nodes, or that is not JSON, is asked again with the
+problem shown, then falls back (the valid part of it, else the titles closest to the question). An answer
+citing unread pages or unknown nodes is written again once, then kept with those citations unverified.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .. import events
+from ..errors import ContextOverflow
+from ..library import ResponseCache
+from ..llm.client import LLMClient
+from ..llm.replies import ask_json
+from ..llm.tokens import estimate_tokens
+from ..settings import Settings
+from . import prompts
+from .outline import Handles, Reading, Ref, outline_lines, page_outline, read_nodes, remaining_list
+from .shapes import Assessed, Picked
+from .types import AskDocument, AskResult, Citation
+from .verify import ProseFilter, parse_answer, verify
+
+OVERHEAD_TOKENS = 600  # system prompt, instruction and chat template around the material
+MIN_MATERIAL = 256  # tokens: less room than this for the outline or pages is not worth a call
+_STOP = frozenset(
+    "the a an of in on at to for and or is are was were be by with what which who how does do did".split()  # noqa: SIM905
+)
+
+
+@dataclass(frozen=True)
+class AskOptions:
+    max_rounds: int = 2  # reading rounds: after each but the last the model may ask for more nodes
+    pick_attempts: int = 3
+    answer_attempts: int = 2
+
+
+@dataclass
+class _Stats:
+    calls: int = 0
+    cached: int = 0
+    prompt: int = 0
+    completion: int = 0
+    reasoning: int = 0
+    warnings: list[str] = field(default_factory=list)
+    answer_call: int | None = None
+    prose: ProseFilter | None = None
+    shown: bool = False
+
+
+class Asker:
+    """Answers questions over AskDocuments with one model connection and event sink."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sink: events.EventSink = events.ignore,
+        cache: ResponseCache | None = None,
+        options: AskOptions | None = None,
+        client_factory: Callable[..., LLMClient] = LLMClient,
+    ) -> None:
+        self.settings = settings
+        self.sink = sink
+        self.cache = cache if cache is not None else ResponseCache(enabled=settings.cache)
+        self.options = options or AskOptions()
+        self.client_factory = client_factory
+        self._client: LLMClient | None = None
+        self._runs: dict[str, _Stats] = {}
+
+    async def __aenter__(self) -> Asker:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def llm(self) -> LLMClient:
+        if self._client is None or self._client.info is None:
+            client = self.client_factory(self.settings, sink=self._dispatch, cache=self.cache)
+            try:
+                await client.connect()
+            except BaseException:
+                await client.aclose()
+                raise
+            self._client = client
+        return self._client
+
+    def _dispatch(self, event: events.Event) -> None:
+        stats = self._runs.get(event.doc)
+        if stats is not None:
+            self._count(stats, event)
+        self.sink(event)
+
+    def _count(self, stats: _Stats, event: events.Event) -> None:
+        if isinstance(event, events.WarningEvent):
+            stats.warnings.append(event.message)
+        elif isinstance(event, events.CallStarted) and event.purpose.startswith("ask: answer"):
+            if stats.shown:  # a stream that broke off is asked again by the client: start over
+                self.sink(events.AskAnswerRetry(event.doc, "the reply broke off; asking again"))
+            stats.answer_call, stats.prose, stats.shown = event.call_id, ProseFilter(), False
+        elif isinstance(event, events.AnswerDelta) and event.call_id == stats.answer_call:
+            assert stats.prose is not None
+            self._prose(stats, event.doc, stats.prose.feed(event.text))
+        elif isinstance(event, events.CallFinished):
+            if event.call_id == stats.answer_call and stats.prose is not None:
+                self._prose(stats, event.doc, stats.prose.close())
+            if event.outcome == "cached":
+                stats.cached += 1
+            elif event.outcome in ("ok", "error", "invalid"):
+                stats.calls += 1
+                stats.prompt += event.prompt_tokens
+                stats.completion += event.completion_tokens
+                stats.reasoning += event.reasoning_tokens
+
+    def _prose(self, stats: _Stats, doc: str, text: str) -> None:
+        if text:
+            stats.shown = True
+            self.sink(events.AskAnswerDelta(doc, text))
+
+    # -- the run ---------------------------------------------------------------------------------
+    async def ask(self, docs: list[AskDocument], question: str, run: str = "ask") -> AskResult:
+        """Answer `question` from `docs`. Raises ServerUnavailable/ServerRefused when the server fails;
+        bad replies never raise. Events carry `run` as their doc."""
+        started = time.monotonic()
+        stats = self._runs[run] = _Stats()
+        try:
+            self.sink(events.AskStarted(run, question, tuple(d.name for d in docs)))
+            for doc in docs:
+                if doc.note:
+                    self._warn(run, f"{doc.name}: {doc.note}")
+            result = await self._ask(docs, question, run)
+        finally:
+            self._runs.pop(run, None)
+        result.calls, result.cached_calls = stats.calls, stats.cached
+        result.prompt_tokens, result.completion_tokens = stats.prompt, stats.completion
+        result.reasoning_tokens = stats.reasoning
+        result.warnings = list(stats.warnings)
+        result.seconds = round(time.monotonic() - started, 3)
+        self.sink(events.AskFinished(run, result))
+        return result
+
+    def _warn(self, run: str, message: str) -> None:
+        self._dispatch(events.WarningEvent(run, message))
+
+    async def _ask(self, docs: list[AskDocument], question: str, run: str) -> AskResult:
+        client = await self.llm()
+        assert client.info is not None
+        context = client.info.context_length
+        reply = max(64, min(self.settings.max_output_tokens, context // 3))
+        room = context - reply - OVERHEAD_TOKENS - estimate_tokens(question)
+        handles = Handles(docs)
+        refs = await self._pick(client, handles, question, run, room, reply)
+        reading, read_refs, rounds = Reading(), list(refs), 0
+        for round_ in range(1, self.options.max_rounds + 1):
+            rounds = round_
+            last = round_ == self.options.max_rounds
+            share = room - reading.tokens if last else int((room - reading.tokens) * 0.6)
+            read_nodes(handles, refs, reading, max(0, share), round_)
+            assert reading.reads is not None
+            shown = [r for r in reading.reads if r.round == round_]
+            detail = (
+                ", ".join(f"{r.node_id} ({len(r.pages)} {docs[0].unit}s)" for r in shown) or "nothing new"
+            )
+            self.sink(events.AskProgress(run, "read", round_, detail))
+            left = room - reading.tokens
+            if last or left < MIN_MATERIAL or len(reading.reads) >= len(handles.refs):
+                break
+            refs = await self._assess(client, handles, reading, question, run, round_, reply, left)
+            if not refs:
+                break
+            read_refs += refs
+        answer, citations = await self._answer(
+            client, handles, reading, read_refs, question, run, reply, room
+        )
+        assert reading.reads is not None
+        return AskResult(
+            question=question,
+            answer=answer,
+            citations=citations,
+            nodes_read=list(reading.reads),
+            documents=[d.name for d in docs],
+            rounds=rounds,
+            verifiable=all(d.read is not None for d in docs),
+        )
+
+    # -- pick --------------------------------------------------------------------------------------
+    async def _pick(
+        self, client: LLMClient, handles: Handles, question: str, run: str, room: int, reply: int
+    ) -> list[Ref]:
+        lines = outline_lines(handles)
+        budget = room
+        while True:
+            parts = page_outline(lines, max(MIN_MATERIAL, budget))
+            try:
+                picked: list[Ref] = []
+                for number, part in enumerate(parts, start=1):
+                    got = await self._pick_part(
+                        client, handles, question, run, part, number, len(parts), reply
+                    )
+                    picked += [r for r in got if r not in picked]
+                break
+            except ContextOverflow:
+                if budget <= MIN_MATERIAL:
+                    raise
+                budget //= 2  # our count was low: smaller parts of the outline
+        picked = picked[: prompts.MAX_PICKS]
+        if not picked:
+            picked = closest(handles, question)
+            self._warn(run, "the model chose no section; reading the titles closest to the question")
+        self.sink(events.AskProgress(run, "pick", 1, ", ".join(r.handle for r in picked)))
+        return picked
+
+    async def _pick_part(
+        self,
+        client: LLMClient,
+        handles: Handles,
+        question: str,
+        run: str,
+        part: str,
+        n: int,
+        of: int,
+        reply: int,
+    ) -> list[Ref]:
+        partial: list[Ref] = []
+        purpose = "ask: pick nodes" + (f" (outline {n}/{of})" if of > 1 else "")
+        self.sink(events.AskProgress(run, "pick", 1, f"outline part {n} of {of}"))
+        messages = prompts.pick_nodes(part, question, n, of, handles.example())
+        got = await ask_json(
+            client,
+            messages,
+            doc=run,
+            purpose=purpose,
+            shape=Picked,
+            context={"handles": handles, "partial": partial},
+            attempts=self.options.pick_attempts,
+            max_tokens=reply,
+        )
+        if got is not None:
+            return list(got.nodes)
+        if partial:
+            self._warn(run, f"{purpose}: kept the valid ids of the last reply")
+            return partial
+        fallback = closest(handles, question, within=part)
+        self._warn(run, f"{purpose}: reading the titles closest to the question instead")
+        return fallback
+
+    # -- more rounds -------------------------------------------------------------------------------
+    async def _assess(
+        self,
+        client: LLMClient,
+        handles: Handles,
+        reading: Reading,
+        question: str,
+        run: str,
+        round_: int,
+        reply: int,
+        left: int,
+    ) -> list[Ref]:
+        remaining = remaining_list(handles, reading, max(64, min(1500, left // 2)))
+        messages = prompts.assess_reading(reading.text, remaining, question, handles.example())
+        partial: list[Ref] = []
+        try:
+            assessed = await ask_json(
+                client,
+                messages,
+                doc=run,
+                purpose=f"ask: assess round {round_}",
+                shape=Assessed,
+                context={"handles": handles, "partial": partial},
+                attempts=self.options.pick_attempts,
+                max_tokens=reply,
+            )
+        except ContextOverflow:
+            self._warn(run, "no room left in the context to ask whether more should be read")
+            return []
+        more = None if assessed is None else ([] if assessed.enough else list(assessed.more))
+        assert reading.reads is not None
+        done = {(r.doc, r.node_id) for r in reading.reads}
+        fresh = [
+            r for r in (more if more is not None else partial) if (r.doc.name, r.node.node_id) not in done
+        ]
+        self.sink(events.AskProgress(run, "assess", round_, ", ".join(r.handle for r in fresh) or "enough"))
+        return fresh[: prompts.MAX_PICKS]
+
+    # -- answer ------------------------------------------------------------------------------------
+    async def _answer(
+        self,
+        client: LLMClient,
+        handles: Handles,
+        reading: Reading,
+        read_refs: list[Ref],
+        question: str,
+        run: str,
+        reply: int,
+        room: int,
+    ) -> tuple[str, list[Citation]]:
+        unit = handles.docs[0].unit if len({d.unit for d in handles.docs}) == 1 else "page"
+        messages = prompts.answer(reading.text or "(nothing was read)", question, handles.example(), unit)
+        prose, citations = "", list[Citation]()
+        for attempt in range(1, self.options.answer_attempts + 1):
+            self.sink(events.AskProgress(run, "answer", attempt))
+            try:
+                got = await client.chat(messages, doc=run, purpose="ask: answer", max_tokens=reply)
+            except ContextOverflow:
+                if room <= MIN_MATERIAL or attempt == self.options.answer_attempts:
+                    raise
+                room //= 2  # our count was low: read the same nodes again within half the room
+                reading.text, reading.tokens, reading.reads, reading.seen = "", 0, [], {}
+                read_nodes(handles, read_refs, reading, room, 1)
+                messages = prompts.answer(reading.text, question, handles.example(), unit)
+                self._warn(run, "the pages did not fit the context; read again within half the room")
+                continue
+            prose, raws = parse_answer(got.text)
+            citations, problems = verify(raws, handles, reading)
+            if not prose.strip():
+                problems = ["the answer is empty", *problems]
+            self.sink(
+                events.AskProgress(
+                    run, "verify", attempt, f"{sum(c.verified for c in citations)}/{len(citations)}"
+                )
+            )
+            if not problems or attempt == self.options.answer_attempts:
+                if problems:
+                    self._warn(run, "answer kept with unverified citations: " + "; ".join(problems))
+                break
+            self._runs[run].shown = False  # this retry is announced here, not as a broken stream
+            self.sink(events.AskAnswerRetry(run, "; ".join(problems)))
+            messages = [
+                *messages,
+                {"role": "assistant", "content": got.text},
+                {"role": "user", "content": prompts.answer_feedback(problems)},
+            ]
+        return prose, citations
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2 and w not in _STOP}
+
+
+def closest(handles: Handles, question: str, within: str | None = None, count: int = 2) -> list[Ref]:
+    """The nodes whose title and summary share most words with the question (the fallback pick)."""
+    wanted = _words(question)
+    scored = []
+    for order, (handle, ref) in enumerate(handles.refs.items()):
+        if within is not None and f"[{handle}]" not in within:
+            continue
+        score = len(wanted & _words(f"{ref.node.title} {ref.node.summary}"))
+        if score:
+            scored.append((-score, -ref.node.depth, order, ref))
+    return [ref for *_key, ref in sorted(scored, key=lambda s: s[:3])[:count]]

@@ -1,0 +1,73 @@
+"""Every prompt the ask engine sends, with the JSON schema each structured reply must match.
+
+Our own wording. The text the model reads (outline, pages) comes first and the instruction after it, so the
+assess and answer calls of one question share a prefix the server can cache.
+"""
+
+from __future__ import annotations
+
+SYSTEM = (
+    "You find answers in long documents by reading their outline and then the pages you choose. "
+    "You rely only on the text you are shown and say so when it does not hold the answer. "
+    "When asked for JSON, reply with a single JSON value and nothing else."
+)
+
+MAX_PICKS = 5
+
+
+def _messages(material: str, instruction: str) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": f"{material}\n\n---\n{instruction}"},
+    ]
+
+
+def pick_nodes(outline: str, question: str, part: int, parts: int, example: str) -> list[dict[str, str]]:
+    where = "the outline" if parts == 1 else f"part {part} of {parts} of the outline"
+    instruction = (
+        f"Above is {where} of the documents: each line is a section with its id in square brackets, "
+        "its title, the pages it spans and, where there is one, a summary.\n"
+        f"Question: {question}\n"
+        f"Which sections most likely hold the answer? Choose at most {MAX_PICKS}, the most specific "
+        "ones first (a subsection rather than its whole chapter when the subsection is enough).\n"
+        f'Reply as JSON with their ids exactly as shown: {{"nodes": ["{example}"]}}. '
+        'If none of them can hold the answer, reply {"nodes": []}.'
+    )
+    return _messages(outline, instruction)
+
+
+def assess_reading(pages: str, remaining: str, question: str, example: str) -> list[dict[str, str]]:
+    instruction = (
+        "Above is the text of the sections read so far. Sections not read yet:\n"
+        f"{remaining}\n\n"
+        f"Question: {question}\n"
+        "Does the text above hold enough to answer the question? If it does, reply "
+        '{"enough": true}. If it does not and some sections not read yet may hold the rest, reply '
+        f'{{"enough": false, "more": ["{example}"]}} with at most {MAX_PICKS} of their ids.'
+    )
+    return _messages(pages, instruction)
+
+
+def answer(pages: str, question: str, example: str, unit: str) -> list[dict[str, str]]:
+    where = f"{unit} 12" if unit == "page" else "the section"
+    instruction = (
+        f"Question: {question}\n"
+        "Answer the question from the text above only, in plain prose. Mark each statement with a "
+        "source number in square brackets such as [1]. After the answer write a line `Sources:` and "
+        "then one line per source number giving the section id, the pages and a short passage copied "
+        "word for word from that page, like this:\n"
+        "Sources:\n"
+        f'[1] {example}, {where}: "exact words from the text"\n'
+        "Cite only sections and pages shown above. If the text does not answer the question, say "
+        "so plainly and give no sources."
+    )
+    return _messages(pages, instruction)
+
+
+def answer_feedback(problems: list[str]) -> str:
+    listed = "\n".join(f"- {p}" for p in problems)
+    return (
+        f"Some of that answer's sources cannot be used:\n{listed}\n"
+        "Write the whole answer again. Cite only section ids and pages shown in the text above, "
+        "with passages copied word for word, in the same format ending with the `Sources:` lines."
+    )

@@ -1,0 +1,64 @@
+"""The reply shapes of asking, declared once as pydantic models (as index/shapes.py does for indexing).
+
+Section ids are checked against the outline the model was shown, which comes in through the validation
+context: {"handles": Handles, "partial": list}. Every id must name a section; the ones that do are kept
+in `partial`, so that a reply with one bad id still yields its good ones once the retries are spent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
+
+from .prompts import MAX_PICKS
+
+
+def _resolve(items: Any, info: ValidationInfo) -> list[Any]:
+    context = info.context or {}
+    handles, partial = context.get("handles"), context.get("partial")
+    if handles is None:  # no outline given: nothing to check against
+        return list(items)
+    found, unknown = [], []
+    for item in items:
+        value = item.get("node_id", item.get("id")) if isinstance(item, dict) else item
+        ref = handles.resolve(value) if isinstance(value, (str, int)) else None
+        if ref is None:
+            unknown.append(str(value)[:40])
+        elif ref not in found:
+            found.append(ref)
+    if partial is not None:
+        partial[:] = found
+    if unknown:
+        raise ValueError(
+            f"there is no section {', '.join(map(repr, unknown))}; use ids exactly as shown in square "
+            f"brackets, such as {handles.example()!r}"
+        )
+    return found[:MAX_PICKS]
+
+
+class Picked(BaseModel):
+    """The sections to read (prompts.pick_nodes): {"nodes": ["0003", "1:0007"]}."""
+
+    model_config = ConfigDict(extra="ignore", arbitrary_types_allowed=True)
+    nodes: list[Any] = Field(json_schema_extra={"items": {"type": "string"}, "maxItems": MAX_PICKS})
+
+    @field_validator("nodes", mode="after")
+    @classmethod
+    def _known(cls, value: list[Any], info: ValidationInfo) -> list[Any]:
+        return _resolve(value, info)
+
+
+class Assessed(BaseModel):
+    """Whether what was read answers (prompts.assess_reading): {"enough": false, "more": [...]}."""
+
+    model_config = ConfigDict(extra="ignore", arbitrary_types_allowed=True)
+    enough: StrictBool
+    more: list[Any] = Field(
+        default_factory=list, json_schema_extra={"items": {"type": "string"}, "maxItems": MAX_PICKS}
+    )
+
+    @field_validator("more", mode="after")
+    @classmethod
+    def _known(cls, value: list[Any], info: ValidationInfo) -> list[Any]:
+        return _resolve(value, info)

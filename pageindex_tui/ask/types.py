@@ -1,0 +1,102 @@
+"""What crosses the ask engine's boundary: documents to search, nodes read, citations, the result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Unit = Literal["page", "line"]  # what a document's ranges count: PDF pages, Markdown lines
+
+
+@dataclass
+class TreeNode:
+    """One node of a PageIndex tree as the ask engine sees it; `start`..`end` inclusive, in the unit."""
+
+    node_id: str
+    title: str
+    start: int
+    end: int
+    summary: str = ""
+    depth: int = 0
+    children: list[TreeNode] = field(default_factory=list)
+
+    def walk(self) -> Iterator[TreeNode]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass
+class AskDocument:
+    """A document to search: its tree and, where its source is at hand, a reader of its text by unit.
+
+    `read(first, last)` returns the text of units first..last, one string per unit. Without a source
+    (`read` None) the engine answers from summaries, and citations cannot be checked against pages."""
+
+    name: str
+    path: str  # the structure file or library entry it came from, for messages
+    unit: Unit
+    size: int  # pages or lines in the document
+    roots: list[TreeNode]
+    source: Path | None = None
+    read: Callable[[int, int], list[str]] | None = None
+    note: str = ""  # why there is no source, when there is none
+
+    def nodes(self) -> Iterator[TreeNode]:
+        for root in self.roots:
+            yield from root.walk()
+
+    def node(self, node_id: str) -> TreeNode | None:
+        return next((n for n in self.nodes() if n.node_id == node_id), None)
+
+
+@dataclass(frozen=True)
+class NodeRead:
+    """A node whose text the model was shown: `pages` are the units actually included."""
+
+    doc: str  # the document's name
+    node_id: str
+    title: str
+    pages: tuple[int, ...]
+    round: int
+    truncated: bool = False  # part of the node was left out to stay within the token budget
+
+
+@dataclass(frozen=True)
+class Citation:
+    doc: str
+    node_id: str
+    pages: tuple[int, ...]
+    quote: str = ""
+    verified: bool = False
+    problem: str = ""  # why it is not verified ("" when it is)
+    marker: str = ""  # the answer's own label for it, such as "1"
+
+
+@dataclass
+class AskResult:
+    question: str
+    answer: str
+    citations: list[Citation]
+    nodes_read: list[NodeRead]
+    documents: list[str]
+    rounds: int = 0
+    calls: int = 0
+    cached_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reasoning_tokens: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    verifiable: bool = True  # False when some document had no source text to check citations against
+
+    @property
+    def verified(self) -> int:
+        return sum(1 for c in self.citations if c.verified)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["verified_citations"] = self.verified
+        return out

@@ -1,0 +1,65 @@
+"""The tree `ask` and the MCP server need for a document: its saved index, or one made now.
+
+A thin layer over the job service (jobs.py), which indexes and files into the library for every front
+end; this adds only the rule that asking takes a tree made with any settings when none was made with
+these, since a question needs a tree, not a rebuild.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import events
+from .errors import DocumentError, PageIndexError
+from .library import Library, LibraryEntry, ResponseCache
+from .settings import Settings
+
+
+class IndexingFailed(PageIndexError):
+    """The document could not be indexed; `kind` as events.FailureKind."""
+
+    def __init__(self, message: str, hint: str = "", kind: str = "other") -> None:
+        super().__init__(message, hint)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class Filed:
+    entry: LibraryEntry
+    reused: bool  # True: found in the library, no model call
+
+
+async def ensure_indexed(
+    path: Path,
+    settings: Settings,
+    library: Library,
+    *,
+    sink: events.EventSink = events.ignore,
+    cache: ResponseCache | None = None,
+    password: str | None = None,
+) -> Filed:
+    """The library's index of `path`, made first (events go to `sink`) when there is none: the one made with
+    these settings, else the newest of this content with any settings."""
+    from .jobs import JobService  # the engine loads only when something must be indexed
+
+    path = Path(path)
+    try:
+        digest = await asyncio.to_thread(library.digest, path)
+    except OSError as err:
+        raise DocumentError(
+            f"cannot read {path}: {err.strerror or err}", "is it there, and readable?"
+        ) from None
+    entry = await asyncio.to_thread(lambda: library.find(digest, settings) or library.find(digest))
+    if entry is not None:
+        return Filed(entry, True)
+    async with JobService(library, sink=sink, cache=cache, password=password) as jobs:
+        result = await jobs.run(path, settings)
+    entry = await asyncio.to_thread(library.find, digest, settings)
+    if not result.ok or entry is None:
+        failure = result.failure
+        if failure is not None:
+            raise IndexingFailed(failure.error, failure.hint, failure.kind)
+        raise IndexingFailed(f"{path} could not be indexed", "")
+    return Filed(entry, False)

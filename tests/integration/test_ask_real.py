@@ -1,0 +1,66 @@
+"""Asking through a real llama-server (SmolLM2-135M): the mechanics hold whatever the tiny model answers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from askdocs import make_harbor
+
+from pageindex_tui import events
+from pageindex_tui.ask import Asker, AskOptions, load_structure_file
+from pageindex_tui.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+SAMPLE_DOCS = Path(__file__).resolve().parents[2] / "sample_docs"
+FAST = ["--thinking", "no", "--max-output-tokens", "128", "--retries", "1", "--timeout", "300"]
+
+
+def test_engine_over_the_real_server(llama_server, tmp_path):
+    doc = load_structure_file(make_harbor(tmp_path))
+    settings = Settings(
+        endpoint=llama_server.endpoint, thinking=False, max_output_tokens=128, cache=False, max_retries=1
+    )
+    seen: list[events.Event] = []
+
+    async def go():
+        async with Asker(settings, sink=seen.append, options=AskOptions(max_rounds=2)) as asker:
+            return await asker.ask([doc], "How much did dredging the outer channel cost?")
+
+    result = asyncio.run(go())
+    assert result.nodes_read, "something is always read: the model's pick or the closest titles"
+    assert all(read.pages for read in result.nodes_read)
+    assert result.calls >= 2 and result.prompt_tokens > 0 and result.completion_tokens > 0
+    for citation in result.citations:  # verified or marked, never dropped
+        assert citation.verified or citation.problem
+    assert isinstance(seen[-1], events.AskFinished) and seen[-1].result is result
+    finished = [e for e in seen if isinstance(e, events.CallFinished)]
+    assert finished and all(e.outcome in ("ok", "retry") for e in finished)
+
+
+def test_cli_indexes_files_and_asks_a_markdown_document(llama_server, tmp_path):
+    env_home = tmp_path / "home"
+    env = {
+        "XDG_DATA_HOME": str(env_home / "data"),
+        "XDG_CACHE_HOME": str(env_home / "cache"),
+        "XDG_CONFIG_HOME": str(env_home / "config"),
+        "PATH": "/usr/bin:/bin",
+    }
+    args = [sys.executable, "-m", "pageindex_tui", "ask", str(SAMPLE_DOCS / "serving-handbook.md")]
+    args += ["-q", "What context length does the team start with?", "--json"]
+    args += ["--endpoint", llama_server.endpoint, "--context-length", "2048", "--rounds", "1", *FAST]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=1500, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout)
+    assert result["documents"] == ["serving-handbook"] or result["documents"][0].startswith(
+        "serving-handbook"
+    )
+    assert result["nodes_read"] and result["calls"] >= 1
+    assert "indexed" in proc.stderr
+    filed = list((env_home / "data").rglob("serving-handbook_structure.json"))
+    assert len(filed) == 1  # filed in the library, where the app and the MCP server find it

@@ -1,0 +1,133 @@
+"""`pageindex-tui mcp` through the SDK's own client over stdio: the four tools, and errors as tool results."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from askdocs import GOOD_ANSWER, make_harbor, scripted
+from fakes import FakeVLLM
+from mcp import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+
+from pageindex_tui.library import Library
+from pageindex_tui.records import RunRecord
+from pageindex_tui.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+CALL_TIMEOUT = 60.0
+
+
+def file_harbor(tmp_path: Path) -> Path:
+    """The harbor tree filed in a library under tmp_path/data, as `index` would."""
+    docs = tmp_path / "docs"
+    structure = make_harbor(docs)
+    run = docs / "harbor_run.json"
+    run.write_text(json.dumps({"doc_name": "harbor.pdf", "nodes": 6, "finished_at": "2026-01-01T00:00:00"}))
+    library = Library(tmp_path / "data" / "pageindex-tui" / "library")
+    pdf = docs / "harbor.pdf"
+    folder = library.folder_for(library.digest(pdf), Settings())
+    folder.mkdir(parents=True)
+    kept = folder / structure.name, folder / run.name
+    for source, target in zip((structure, run), kept, strict=True):
+        target.write_bytes(source.read_bytes())
+    record = RunRecord.from_dict(json.loads(run.read_text()))
+    library.save(pdf, library.digest(pdf), Settings(), kept[0], kept[1], record)
+    return pdf
+
+
+def session_env(tmp_path: Path, endpoint: str) -> dict[str, str]:
+    return {
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+async def with_session(tmp_path: Path, endpoint: str, work):
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "pageindex_tui", "mcp", "--endpoint", endpoint, "--retries", "0", "--no-cache"],
+        env=session_env(tmp_path, endpoint),
+        cwd=str(tmp_path),
+    )
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+        await asyncio.wait_for(session.initialize(), CALL_TIMEOUT)
+        return await work(session)
+
+
+async def call(session: ClientSession, tool: str, **arguments):
+    result = await session.call_tool(tool, arguments, read_timeout_seconds=CALL_TIMEOUT)
+    text = result.content[0].text
+    return result.is_error, (text if result.is_error else json.loads(text))
+
+
+@pytest.fixture
+def filed(tmp_path):
+    return file_harbor(tmp_path)
+
+
+def test_tools_over_stdio(tmp_path, filed):
+    model = scripted(['{"nodes": ["0004"]}'], [GOOD_ANSWER])
+
+    async def work(session: ClientSession):
+        tools = await session.list_tools()
+        names = sorted(t.name for t in tools.tools)
+        listed = await call(session, "list_documents")
+        doc_id = listed[1][0]["id"]
+        page_one = await call(session, "get_structure", document=doc_id, limit=4)
+        page_two = await call(session, "get_structure", document="harbor.pdf", offset=4, limit=4)
+        pages = await call(session, "get_pages", document=doc_id, pages="2,5-6")
+        answer = await call(session, "ask", question="How much did dredging cost?")
+        return names, listed, page_one, page_two, pages, answer
+
+    with FakeVLLM(default=model) as fake:
+        names, listed, one, two, pages, answer = asyncio.run(with_session(tmp_path, fake.base_url, work))
+    assert names == ["ask", "get_pages", "get_structure", "list_documents"]
+    assert listed[0] is False and listed[1][0]["name"] == "harbor.pdf" and listed[1][0]["source_available"]
+    assert one[1]["total_nodes"] == 6 and one[1]["next_offset"] == 4
+    assert [n["node_id"] for n in one[1]["nodes"]] == ["0000", "0001", "0002", "0003"]
+    assert one[1]["nodes"][2]["depth"] == 1 and one[1]["nodes"][1]["summary"].startswith("Ship arrivals")
+    assert two[1]["next_offset"] is None and [n["node_id"] for n in two[1]["nodes"]] == ["0004", "0005"]
+    assert [p["page"] for p in pages[1]["pages"]] == [2, 5, 6]
+    assert "9 million euros" in pages[1]["pages"][1]["text"]
+    assert answer[0] is False and answer[1]["verified_citations"] == 1
+    assert answer[1]["citations"][0]["pages"] == [5]
+
+
+def test_errors_come_back_as_tool_results(tmp_path, filed):
+    async def work(session: ClientSession):
+        return [
+            await call(session, "get_structure", document="nope"),
+            await call(session, "get_pages", document="harbor.pdf", pages="3-x"),
+            await call(session, "get_pages", document="harbor.pdf", pages="5-9"),
+            await call(session, "get_structure", document="harbor.pdf", offset=-1),
+            await call(session, "ask", question="Anything?"),  # the server is down
+            await call(session, "list_documents"),  # and the session still works
+        ]
+
+    from pageindex_tui.local_server import free_port
+
+    results = asyncio.run(with_session(tmp_path, f"http://127.0.0.1:{free_port()}/v1", work))
+    *errors, listing = results
+    assert all(is_error for is_error, _ in errors)
+    messages = [text for _, text in errors]
+    assert "no such document 'nope'" in messages[0] and "harbor.pdf" in messages[0]
+    assert "'3-x' is not a page" in messages[1]
+    assert "past the document's last page, 6" in messages[2]
+    assert "offset must be 0 or more" in messages[3]
+    assert messages[4].startswith("error:") and "127.0.0.1" in messages[4]
+    assert listing[0] is False and len(listing[1]) == 1
+
+
+def test_an_empty_library_says_so(tmp_path):
+    async def work(session: ClientSession):
+        return await call(session, "list_documents"), await call(session, "ask", question="Anything?")
+
+    (listed, asked) = asyncio.run(with_session(tmp_path, "http://127.0.0.1:9/v1", work))
+    assert listed == (False, [])
+    assert asked[0] is True and "holds no documents" in asked[1]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .. import events
 from ..errors import ContextOverflow
 from ..library import ResponseCache
-from ..llm.client import LLMClient
+from ..llm.client import LLMClient, open_client
 from ..llm.replies import ask_json
 from ..llm.tokens import estimate_tokens
 from ..settings import Settings
@@ -84,13 +84,7 @@ class Asker:
 
     async def llm(self) -> LLMClient:
         if self._client is None or self._client.info is None:
-            client = self.client_factory(self.settings, sink=self._dispatch, cache=self.cache)
-            try:
-                await client.connect()
-            except BaseException:
-                await client.aclose()
-                raise
-            self._client = client
+            self._client = await open_client(self.client_factory, self.settings, self._dispatch, self.cache)
         return self._client
 
     def _dispatch(self, event: events.Event) -> None:

@@ -24,7 +24,7 @@ from ..document import Document, PdfDocument, open_document
 from ..errors import PageIndexError, failure_kind
 from ..formats import SUPPORTED_SUFFIXES
 from ..library import ResponseCache, atomic_write_json, check_writable
-from ..llm.client import LLMClient, ServerInfo
+from ..llm.client import LLMClient, ServerInfo, open_client
 from ..records import CallFigures, DocumentResult, NodeOrigin, NodeOrigins, RunRecord, ServerFacts, Unit
 from ..settings import Settings
 from .context import RunContext
@@ -144,13 +144,9 @@ class Indexer:
         """The model connection, opened on first need (an outline-only run never opens it)."""
         async with self._lock:
             if self._client is None or self._client.info is None:
-                client = self.client_factory(self.settings, sink=self._dispatch, cache=self.cache)
-                try:
-                    await client.connect()
-                except BaseException:
-                    await client.aclose()
-                    raise
-                self._client = client
+                self._client = await open_client(
+                    self.client_factory, self.settings, self._dispatch, self.cache
+                )
             return self._client
 
     def _dispatch(self, event: events.Event) -> None:

@@ -11,6 +11,7 @@ pdfium is not thread-safe: every call holds one module-wide lock.
 from __future__ import annotations
 
 import ctypes
+import functools
 import math
 import re
 import threading
@@ -70,16 +71,29 @@ class PageLines:
         return "\n".join(out)
 
 
+# pdfium marks a hyphen at a line break as \x02; other control characters carry nothing
+_CLEAN = str.maketrans({**{chr(c): " " for c in range(32) if c != 9}, "\x02": "-", "\ufffe": "-"})
+
+
 def _clean(text: str) -> str:
-    # pdfium marks a hyphen at a line break as \x02; other control characters carry nothing
-    text = text.replace("\x02", "-").replace("\ufffe", "-")
-    return "".join(ch if ch >= " " or ch == "\t" else " " for ch in text).rstrip()
+    return text.translate(_CLEAN).rstrip()
 
 
 def _font_name(name: str) -> str:
     if len(name) > 7 and name[6] == "+" and name[:6].isupper():
         return name[7:]  # "ABCDEF+Helvetica-Bold" -> "Helvetica-Bold"
     return name
+
+
+@functools.lru_cache(maxsize=256)
+def _font(raw_name: bytes, weight: int, flags: int) -> tuple[str, bool]:
+    """(font name, bold) from pdfium's font facts; a page asks the same few fonts thousands of times."""
+    name = _font_name(raw_name.decode("utf-8", "replace"))
+    lowered = name.lower().replace("-", "").replace(",", "")
+    bold = (
+        weight >= 600 or bool(flags & FORCE_BOLD) or any(w in lowered.rsplit("+", 1)[-1] for w in _BOLD_WORDS)
+    )
+    return name, bold
 
 
 class _Page:
@@ -90,6 +104,7 @@ class _Page:
         self.height = height
         self._name = ctypes.create_string_buffer(128)
         self._flags = ctypes.c_int()
+        self._flags_ref = ctypes.byref(self._flags)
         self._matrix = raw.FS_MATRIX()
         self._rect = raw.FS_RECTF()
 
@@ -105,16 +120,10 @@ class _Page:
 
     def font(self, i: int) -> tuple[str, bool]:
         """(font name, bold) of character i."""
-        got = raw.FPDFText_GetFontInfo(self.tp, i, self._name, 128, ctypes.byref(self._flags))
-        name = _font_name(self._name.value.decode("utf-8", "replace")) if got else ""
-        weight = raw.FPDFText_GetFontWeight(self.tp, i)
-        lowered = name.lower().replace("-", "").replace(",", "")
-        bold = (
-            weight >= 600
-            or bool(self._flags.value & FORCE_BOLD)
-            or any(w in lowered.rsplit("+", 1)[-1] for w in _BOLD_WORDS)
+        got = raw.FPDFText_GetFontInfo(self.tp, i, self._name, 128, self._flags_ref)
+        return _font(
+            self._name.value if got else b"", raw.FPDFText_GetFontWeight(self.tp, i), self._flags.value
         )
-        return name, bold
 
     def box(self, i: int) -> tuple[float, float, float, float]:
         """(left, right, top, bottom) of character i, top-down y.
@@ -131,25 +140,37 @@ def _segments(text: str, start: int, page: _Page, size: float) -> Iterator[tuple
     """(first, last) offsets within `text` of each piece of one pdfium line.
 
     pdfium joins what it reads as one line: two columns at the same height, and sometimes the next
-    line (after a hyphen, or after a colon). A wide gap, a step down or back, or a line-end hyphen
-    marker splits it.
+    line (after a hyphen, or after a colon). A line-end hyphen marker, a wide gap, a step down or
+    back splits it. The pieces between hyphen markers are first tested whole (two look-ups); only
+    those that fail are scanned gap by gap.
     """
-    gap_limit = max(COLUMN_GAP_MIN, COLUMN_GAP_EM * size)
-    step = max(2.0, 0.6 * size)
     first = 0
     n = len(text)
-    k = 0
-    while k < n:
-        ch = text[k]
+    for k, ch in enumerate(text):
         if ch in "\x02\ufffe" and k + 1 < n and text[k + 1] != " ":
-            yield first, k
+            yield from _gaps(text, start, page, size, first, k)
             first = k + 1
-        elif ch == " ":
+    yield from _gaps(text, start, page, size, first, n - 1)
+
+
+def _gaps(
+    text: str, start: int, page: _Page, size: float, first: int, last: int
+) -> Iterator[tuple[int, int]]:
+    """The pieces of text[first..last] (no hyphen marker inside), split at wide gaps and steps."""
+    if (first, last) != (0, len(text) - 1) and _plain(text[first : last + 1], start + first, page, size):
+        yield first, last
+        return
+    gap_limit = max(COLUMN_GAP_MIN, COLUMN_GAP_EM * size)
+    step = max(2.0, 0.6 * size)
+    k = first
+    end = last + 1
+    while k < end:
+        if text[k] == " ":
             right = k + 1
-            while right < n and text[right] == " ":
+            while right < end and text[right] == " ":
                 right += 1
             left = k - 1
-            if left >= first and right < n and text[left] != " ":
+            if left >= first and right < end and text[left] != " ":
                 l_left, l_right, l_top, _b = page.box(start + left)
                 r_left, _r, r_top, _b = page.box(start + right)
                 label = _LABEL.match(text[first : left + 1])  # "II." before a tab stays with its title
@@ -160,7 +181,7 @@ def _segments(text: str, start: int, page: _Page, size: float) -> Iterator[tuple
             k = right
             continue
         k += 1
-    yield first, n - 1
+    yield first, last
 
 
 def _bold_prefix(text: str, start: int, page: _Page) -> str:

@@ -19,7 +19,7 @@ import re
 import threading
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +30,7 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from ..errors import CorruptPDF, EmptyDocument, EncryptedPDF, NoTextLayer, PageIndexError
+from . import parallel
 from .base import DocEntry, Unit, tag_pages
 from .files import read_document_bytes
 from .lines import PageLines, open_pdfium, read_page
@@ -129,6 +130,8 @@ class PdfDocument:
         self._text: dict[int, str] = {}
         self._lines: dict[int, PageLines | None] = {}
         self._pdfium: pdfium.PdfDocument | None = None  # None where pdfium cannot read the file
+        self._data = b""  # the file's bytes, for worker processes that read pages in parallel
+        self._pdfium_password: str | None = None
         self._reader: PdfReader
         self.page_count: int
         self._open(password)  # sets _reader and page_count
@@ -172,6 +175,7 @@ class PdfDocument:
         for candidate in ([password] if password else []) + [None]:
             try:
                 self._pdfium = open_pdfium(data, candidate)
+                self._data, self._pdfium_password = data, candidate
                 return
             except Exception as err:  # pdfium refuses some files pypdf repairs
                 why = f"{type(err).__name__}: {err}"
@@ -282,6 +286,28 @@ class PdfDocument:
         return labels
 
     # --- public -------------------------------------------------------------------------------
+    def prefetch(self, pages: Iterable[int]) -> None:
+        """Read these pages' lines now, in several processes where there are enough of them and more
+        than one CPU; a stage about to read most of a long document calls this first."""
+        with _PYPDF_LOCK:
+            wanted = sorted({p for p in pages if 1 <= p <= self.page_count and p not in self._lines})
+            if self._pdfium is None:
+                return
+        workers = parallel.workers_for(len(wanted))
+        if workers < 2:
+            return  # read one by one, on demand
+        read = parallel.read_pages(self._data, self._pdfium_password, wanted, workers)
+        failed: dict[str, list[int]] = {}
+        with _PYPDF_LOCK:
+            for page, lines, why in read:
+                if page not in self._lines:
+                    self._lines[page] = lines
+                    if lines is None:
+                        failed.setdefault(why, []).append(page)
+        for why, lost in failed.items():  # one warning per cause, not one per page
+            where = f"page {lost[0]}" if len(lost) == 1 else f"{len(lost)} pages from {lost[0]} to {lost[-1]}"
+            self._note(where)(f"layout could not be read ({why})")
+
     def page_lines(self, page: int) -> PageLines | None:
         """The typeset lines of 1-based `page` (None where pdfium could not read it), read once."""
         if not isinstance(page, int) or not 1 <= page <= self.page_count:
@@ -291,6 +317,7 @@ class PdfDocument:
 
     def layout(self) -> list[PageLines]:
         """Every readable page's lines, in page order."""
+        self.prefetch(range(1, self.page_count + 1))
         out = []
         for page in range(1, self.page_count + 1):
             lines = self.page_lines(page)

@@ -150,6 +150,7 @@ def subheadings(doc: PdfDocument, node: Node) -> list[Entry]:
     start, end, title = node.start, node.end, node.title
     if not hasattr(doc, "page_lines"):
         return []
+    doc.prefetch(range(start, end + 1))
     pages = [lines for p in range(start, end + 1) if (lines := doc.page_lines(p)) is not None]
     if not pages:
         return []

@@ -19,10 +19,24 @@ def normalize(text: str) -> str:
     return _NON_WORD.sub(" ", text.lower()).strip()
 
 
+Span = tuple[int, str, int]  # (line index, 1-3 lines from it joined, that first line's length)
+
+
 @lru_cache(maxsize=4096)
-def _page_lines(page_text: str) -> tuple[str, ...]:
-    lines = [normalize(line) for line in page_text.splitlines()]
-    return tuple(line for line in lines if line)
+def _page_spans(page_text: str) -> tuple[str, tuple[Span, ...], dict[str, list[Span]]]:
+    """A page's normalised lines run together, every span of 1-3 lines in order, and the spans by
+    their first two characters (a fuzzy match must share them). Built once per page text."""
+    lines = [line for line in (normalize(line) for line in page_text.splitlines()) if line]
+    spans = tuple(
+        (i, " ".join(lines[i : i + span]), len(lines[i]))
+        for i in range(len(lines))
+        for span in (1, 2, 3)
+        if i + span <= len(lines)
+    )
+    by_head: dict[str, list[Span]] = {}
+    for span in spans:
+        by_head.setdefault(span[1][:2], []).append(span)
+    return " ".join(lines), spans, by_head
 
 
 def title_position(title: str, page_text: str) -> int | None:
@@ -34,27 +48,18 @@ def title_position(title: str, page_text: str) -> int | None:
     wanted = normalize(title)
     if not wanted:
         return None
-    lines = _page_lines(page_text)
+    flat, spans, by_head = _page_spans(page_text)
     short = len(wanted) < 8
-    spans = [
-        (i, span, " ".join(lines[i : i + span]))
-        for i in range(len(lines))
-        for span in (1, 2, 3)
-        if i + span <= len(lines)
-    ]
-    for i, _span, joined in spans:
-        if joined == wanted or (not short and joined.startswith(wanted)):
-            return i
+    if wanted in flat:  # every run of lines is a piece of `flat`: no exact match can hide elsewhere
+        for i, joined, _first in spans:
+            if joined == wanted or (not short and joined.startswith(wanted)):
+                return i
     if short:
         return None
-    for i, _span, joined in spans:
-        if (
-            len(wanted) * 0.8 <= len(joined)
-            and joined[:2] == wanted[:2]
-            and len(lines[i]) <= len(wanted) * 1.5
-        ):
-            head = joined[: len(wanted) + 3]
-            if SequenceMatcher(None, wanted, head, autojunk=False).ratio() >= MATCH_RATIO:
+    for i, joined, first in by_head.get(wanted[:2], ()):
+        if len(wanted) * 0.8 <= len(joined) and first <= len(wanted) * 1.5:
+            matcher = SequenceMatcher(None, wanted, joined[: len(wanted) + 3], autojunk=False)
+            if matcher.quick_ratio() >= MATCH_RATIO and matcher.ratio() >= MATCH_RATIO:
                 return i
     return None
 

@@ -23,8 +23,12 @@ def too_large(node: Node, page_text: PageText, max_pages: int, max_tokens: int) 
     """PageIndex's rule: more pages than max_pages_per_node and at least max_tokens_per_node tokens."""
     if node.nodes or node.end - node.start + 1 <= max_pages:
         return False
-    tokens = sum(estimate_tokens(page_text(p)) for p in range(node.start, node.end + 1))
-    return tokens >= max_tokens
+    tokens = 0
+    for page in range(node.start, node.end + 1):  # stop reading once the limit is passed
+        tokens += estimate_tokens(page_text(page))
+        if tokens >= max_tokens:
+            return True
+    return False
 
 
 async def split_node(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +103,7 @@ async def place_entries(
     """Printed page numbers to physical pages: labels, then the common offset, then search, then model."""
     page_text, count = doc.page_text, doc.page_count
     by_label = toc.map_by_labels(entries, doc.page_labels)
+    await asyncio.to_thread(doc.prefetch, range(1, count + 1))  # the offset vote reads every page
     offset = toc.page_offset(entries, page_text, count, toc_pages)
     roman = toc.roman_offset(entries, page_text, count, toc_pages)
     ctx.facts.page_offset = offset

@@ -37,6 +37,7 @@ class Provenance:
     layout_model_batches: int | None = None
     layout_model_accepted: int | None = None
     layout_grafted: int | None = None
+    layout_listed: int | None = None  # layout headings a printed contents page confirmed
     model_groups: int | None = None
     model_titles_dropped: int | None = None
     split_by_layout: int | None = None

@@ -376,3 +376,26 @@ def _chapters() -> list[tuple[str, list[tuple[int, str]]]]:
         else:
             out[-1][1].append((level, title))
     return out
+
+
+def make_excerpt_contents(directory: Path | str) -> tuple[Path, Truth]:
+    """A chapter excerpted from a longer report: its printed contents numbers the sections (1, 1.1,
+    1.1.1) and gives the report's page numbers (200 on, past this file's end), while the body sets
+    them unnumbered, bold and in the body size, so type alone cannot tell their levels."""
+    writer = _Writer(BOLD_BODY)
+    writer.pdf.set_font("Times", style="B", size=14)
+    writer.pdf.cell(0, 10, "Contents", new_x="LMARGIN", new_y="NEXT")
+    writer.pdf.set_font("Times", size=10.5)
+    for k, (level, title) in enumerate(_numbered(SECTIONS)):
+        indent = "    " * level
+        writer.pdf.cell(
+            0, 7, f"{indent}{title} {'.' * (60 - len(title))} {200 + 2 * k}", new_x="LMARGIN", new_y="NEXT"
+        )
+    writer._new_page()
+    _write(writer, SECTIONS)
+    writer.truth = [t for t in writer.truth if t[0] != "Contents"]
+    return writer.save(directory, "excerpt_contents.pdf")
+
+
+# a contents page, but one whose page numbers cannot be used
+MAKERS["excerpt_contents"] = make_excerpt_contents

@@ -65,7 +65,8 @@ class Candidate:
     bold: bool
     numbered: str  # the numbering prefix ("2.1", "IV", "A", "Chapter 3"), "" when none
     context: str = ""  # the line after it, for the model when it is asked
-    decided_by: str = "layout"  # "model" where the model's answer made it a heading
+    decided_by: str = "layout"  # "model" where the model's answer made it a heading, "contents" where listed
+    listed_level: int | None = None  # its level in a printed contents page that lists it
 
     @property
     def sure(self) -> bool:

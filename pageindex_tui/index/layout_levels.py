@@ -113,7 +113,8 @@ def _numbered_depth(n: Numbering, ranks: dict[str, int]) -> int:
 def assign_levels(headings: list[Candidate]) -> list[Candidate]:
     """The same headings with levels from numbering, then font rank, made consistent.
 
-    A numbered heading takes its numbering's depth. An unnumbered one goes one below the nearest
+    A heading listed on a printed contents page takes the level the contents give it; a numbered
+    one takes its numbering's depth. An unnumbered one goes one below the nearest
     open heading that is more prominent (larger; as large and in capitals; as large and bold),
     which keeps one level per style within a chapter even where a rare style sits between two
     common ones.
@@ -128,8 +129,9 @@ def assign_levels(headings: list[Candidate]) -> list[Candidate]:
     for h, n in zip(headings, numbers, strict=True):
         caps = h.title.isupper() and sum(ch.isalpha() for ch in h.title) >= 3
         mine = (ranks[round(h.size, 1)], -(2 * caps + h.bold))  # smaller is more prominent
-        if n:
-            level = _numbered_depth(n, order)
+        said = h.listed_level if h.listed_level is not None else _numbered_depth(n, order) if n else None
+        if said is not None:  # a printed contents page, then numbering, say the level
+            level = said
             while stack and stack[-1][1] >= level:
                 stack.pop()
         else:

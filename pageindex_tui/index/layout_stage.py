@@ -15,8 +15,10 @@ from ..llm.replies import ask_json
 from . import prompts
 from .context import RunContext
 from .layout import KEEP, Candidate, LayoutResult, choose, find_headings, unsure
+from .layout_levels import numbering
 from .locate import normalize
 from .shapes import HeadingsCheck
+from .toc import TocEntry
 from .tree import Entry, Node
 
 if TYPE_CHECKING:
@@ -113,10 +115,38 @@ async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool 
     return choose(candidates, accepted)
 
 
-async def structure_from_layout(ctx: RunContext, doc: PdfDocument, skip: Pages = frozenset()) -> list[Entry]:
+def _listed_key(title: str) -> str:
+    """A title as a contents page and a heading both print it: normalised, numbering left off."""
+    n = numbering(title)
+    return normalize(title[len(n.label) :] if n and title.startswith(n.label) else title).strip()
+
+
+def confirm_by_contents(candidates: list[Candidate], listed: list[TocEntry]) -> tuple[list[Candidate], int]:
+    """Candidates a printed contents page lists are headings, at the level it gives them: the
+    contents is the author's own word, where its page numbers could not be used (an excerpt)."""
+    levels: dict[str, int] = {}
+    for entry in listed:
+        levels.setdefault(_listed_key(entry.title), entry.level)
+    out, confirmed = [], 0
+    for c in candidates:
+        level = levels.get(_listed_key(c.title))
+        if level is None:
+            out.append(c)
+        else:
+            confirmed += 1
+            out.append(replace(c, confidence=1.0, decided_by="contents", listed_level=level))
+    return out, confirmed
+
+
+async def structure_from_layout(
+    ctx: RunContext, doc: PdfDocument, skip: Pages = frozenset(), listed: list[TocEntry] | None = None
+) -> list[Entry]:
+    """The layout's headings as entries; those a printed contents page lists (`listed`) are sure."""
     result = await read_layout(ctx, doc, skip)
     if result is None:
         return []
+    if listed:
+        result.candidates, ctx.facts.layout_listed = confirm_by_contents(result.candidates, listed)
     return _entries(await confirm_unsure(ctx, result))
 
 

@@ -53,6 +53,12 @@ async def _locate_with_model(
     return located.page if located is not None else None
 
 
+def _contents_text(doc: PdfDocument, found: toc.TocPages) -> str:
+    """The contents pages' text without running heads and folios."""
+    running = toc.running_lines(doc.page_text, range(1, min(doc.page_count, 30) + 1))
+    return "\n".join(toc.strip_running(doc.page_text(p), running) for p in found.pages)
+
+
 async def structure_from_toc(ctx: RunContext, doc: PdfDocument) -> list[Entry] | None:
     """Entries from a printed table of contents, placed on physical pages; None when there is none."""
     page_text, count = doc.page_text, doc.page_count
@@ -71,8 +77,7 @@ async def structure_from_toc(ctx: RunContext, doc: PdfDocument) -> list[Entry] |
         )
         if confirmed is None or not confirmed.is_contents:
             return None
-    running = toc.running_lines(page_text, range(1, min(count, 30) + 1))
-    contents = "\n".join(toc.strip_running(page_text(p), running) for p in found.pages)
+    contents = _contents_text(doc, found)
     entries = toc.parse_toc(contents)
     ctx.facts.toc_pages = list(found.pages)
     ctx.facts.toc_parsed_by = "rules"
@@ -111,6 +116,7 @@ async def place_entries(
     searchable = {p: page_text(p) for p in range(1, count + 1) if p not in toc_pages}
     placed: list[Entry] = []
     beyond = unplaced = asked = 0
+    no_model: str | None = None  # why the model could not be asked, once it could not
     for i, entry in enumerate(entries):
         guess: int | None = by_label.get(i)
         if guess is None and entry.printed:
@@ -130,9 +136,12 @@ async def place_entries(
         page = find_title(entry.title, window, near=near)
         if page is None and guess is None:
             page = find_title(entry.title, {p: t for p, t in searchable.items() if p >= near}, near=near)
-        if page is None:
+        if page is None and no_model is None:
             asked += 1
-            page = await _locate_with_model(ctx, page_text, entry.title, near, count)
+            try:
+                page = await _locate_with_model(ctx, page_text, entry.title, near, count)
+            except LLMError as err:  # one entry the rules cannot place must not sink the contents
+                no_model = err.message
             if page is not None and not title_on_page(entry.title, page_text(page)):
                 page = guess  # the model's page is no better than the printed one
         if page is None:
@@ -144,6 +153,11 @@ async def place_entries(
     if beyond:
         ctx.warn(
             f"{beyond} contents entries point past the last page ({count}); the file is probably an excerpt"
+        )
+    if no_model is not None:
+        ctx.warn(
+            f"contents entries not printed where the contents say were placed by the rules alone "
+            f"(at their printed page, or left out): {no_model}"
         )
     if unplaced:
         ctx.warn(f"{unplaced} contents entries could not be placed on a page and were left out")
@@ -182,7 +196,9 @@ async def pdf_structure(ctx: RunContext, doc: PdfDocument) -> tuple[list[Entry],
         contents = [replace(e, source="contents") for e in entries]
         return await _with_layout(ctx, doc, contents, "toc", set(ctx.facts.toc_pages or []))
     found = toc.find_toc_pages(doc.page_text, doc.page_count, ctx.settings.toc_check_pages)
-    entries = await structure_from_layout(ctx, doc, set(found.pages) if found else set())
+    # contents whose page numbers could not be used (an excerpt) still say which headings are real
+    listed = toc.parse_toc(_contents_text(doc, found)) if found and found.sure else []
+    entries = await structure_from_layout(ctx, doc, set(found.pages) if found else set(), listed)
     if len(entries) >= MIN_LAYOUT_HEADINGS:
         return entries, "layout"
     if ctx.facts.layout_model_batches:

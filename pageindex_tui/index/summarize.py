@@ -11,6 +11,7 @@ from ..llm.replies import strip_reasoning
 from ..llm.tokens import estimate_tokens
 from . import prompts
 from .context import RunContext
+from .locate import normalize
 from .tree import Node, walk
 
 SHORT_TEXT_TOKENS = 200  # a node this short is its own summary (no model call)
@@ -35,6 +36,14 @@ def clip_to_tokens(text: str, tokens: int) -> str:
     return text[: int(len(text) * ratio * 0.95)]
 
 
+def without_heading(text: str, title: str) -> str:
+    """The text less its first line where that line is the node's own heading ("# Setup", "2.1 Setup"):
+    an extractive summary should say what the section holds, not repeat its title."""
+    first, _sep, rest = text.lstrip().partition("\n")
+    heading = normalize(first.lstrip("#").strip())
+    return rest if heading and heading == normalize(title) else text
+
+
 def _clean(text: str) -> str:
     text = strip_reasoning(text).strip().strip('"').strip()
     return re.sub(r"^(summary|here is (a|the) summary[^:]*)\s*:\s*", "", text, flags=re.IGNORECASE).strip()
@@ -44,7 +53,7 @@ async def summarize_one(ctx: RunContext, node: Node, text: str) -> str:
     """The model's summary of `text`, or the first sentences when it cannot give one."""
     if estimate_tokens(text) < SHORT_TEXT_TOKENS:
         ctx.facts.add("summaries_short_text")
-        return re.sub(r"\s+", " ", text).strip()
+        return re.sub(r"\s+", " ", without_heading(text, node.title)).strip()
     llm = await ctx.llm("node summaries are on (--if-add-node-summary no indexes without a model)")
     context = llm.info.context_length if llm.info else 32768
     settings = ctx.settings
@@ -81,7 +90,7 @@ async def summarize_one(ctx: RunContext, node: Node, text: str) -> str:
         ctx.failed("summarize", overflow)
     ctx.warn(f"summary of '{node.title[:60]}' fell back to its first sentences ({problem})")
     ctx.facts.add("summaries_fallback")
-    return first_sentences(text)
+    return first_sentences(without_heading(text, node.title))
 
 
 async def summarize_tree(ctx: RunContext, nodes: list[Node], text_of: Callable[[Node], str]) -> None:

@@ -154,6 +154,10 @@ def test_markdown_tree_summaries_and_text(tmp_path):
     one = root["nodes"][0]
     assert one["title"] == "Part One" and one["nodes"][0]["title"] == "Detail"
     assert one["nodes"][0]["summary"] and "# not a heading" in one["text"]
+    assert (
+        one["nodes"][0]["summary"] == "Detail text."
+    )  # a short section is its own summary, less its heading
+    assert root["prefix_summary"] == "Intro text."
     assert [n["node_id"] for n in _walk(data["structure"])] == ["0000", "0001", "0002", "0003"]
     assert result.run.structure_source == "markdown"
 

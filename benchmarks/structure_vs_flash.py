@@ -139,7 +139,9 @@ def main() -> None:
         if not args.no_generated:
             import layoutgen
 
-            for name, make in layoutgen.MAKERS.items():
+            # the styles, and an excerpt whose printed contents cannot place its sections
+            makers = {**layoutgen.MAKERS, "excerpt_contents": layoutgen.make_excerpt_contents}
+            for name, make in makers.items():
                 path, truth = make(folder / "generated")
                 jobs.append((f"generated/{name}", path, truth))
         header = (

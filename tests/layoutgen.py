@@ -395,7 +395,3 @@ def make_excerpt_contents(directory: Path | str) -> tuple[Path, Truth]:
     _write(writer, SECTIONS)
     writer.truth = [t for t in writer.truth if t[0] != "Contents"]
     return writer.save(directory, "excerpt_contents.pdf")
-
-
-# a contents page, but one whose page numbers cannot be used
-MAKERS["excerpt_contents"] = make_excerpt_contents

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-import threading
 from pathlib import Path
 
 import pytest
 from fakes import FakeVLLM as Fake
-from fakes import Script, error
+from fakes import Outage
 
 from pageindex_tui import events
 from pageindex_tui.cli import main
@@ -27,27 +25,6 @@ SECTION = "word " * 300  # long enough to need a model summary
 PARTS = 5
 TEXT = "# Guide\n\nIntro.\n\n" + "".join(f"## Part {n}\n\n{SECTION}\n\n" for n in range(1, PARTS + 1))
 NODES = PARTS + 1  # the guide (its own text is short: it is its own summary) and its parts (the model's)
-
-
-class Outage:
-    """A model whose summaries work `budget` times, then fail with 503 until `up` is set again."""
-
-    def __init__(self, budget: int) -> None:
-        self.budget, self.up = budget, False
-        self.asked: list[str] = []  # titles of the summaries asked for (answered or not)
-        self._lock = threading.Lock()
-
-    def __call__(self, body: dict) -> Script:
-        prompt = body["messages"][-1]["content"]
-        title = re.search(r'the section "(.*?)" of a document', prompt)
-        if title is None:
-            return Script(answer="A guide in five parts.")
-        with self._lock:
-            self.asked.append(title.group(1))
-            if not self.up and self.budget <= 0:
-                return error(503, "the server is going away")
-            self.budget -= 1
-        return Script(answer=f"The part called {title.group(1)} explains its topic.")
 
 
 def document(tmp_path: Path) -> Path:
@@ -133,25 +110,15 @@ def test_an_outage_mid_summaries_keeps_a_partial_index_and_indexing_again_resume
 
 def test_a_cancel_mid_summaries_keeps_a_partial_index(tmp_path):
     path, library = document(tmp_path), Library(tmp_path / "library")
-    gate = threading.Event()
-
-    def slow_after_two(body: dict) -> Script:
-        script = Outage(budget=99)(body)
-        if len(slow_after_two.answered) >= 2:  # type: ignore[attr-defined]
-            gate.set()
-            return Script(answer="never arrives", delay=30)
-        slow_after_two.answered.append(1)  # type: ignore[attr-defined]
-        return script
-
-    slow_after_two.answered = []  # type: ignore[attr-defined]
-    with Fake(default=slow_after_two) as fake:
+    model = Outage(budget=2, hold=True)  # the third summary never arrives
+    with Fake(default=model) as fake:
         settings = settings_for(fake)
         seen: list[events.Event] = []
 
         async def go():
             async with JobService(library, sink=seen.append, cache=ResponseCache(enabled=False)) as jobs:
                 task = asyncio.ensure_future(jobs.run(path, settings))
-                while not gate.is_set():
+                while len(model.asked) < 3:
                     await asyncio.sleep(0.02)
                 task.cancel()
                 with pytest.raises(asyncio.CancelledError):
@@ -248,3 +215,17 @@ def test_partial_state_in_the_run_record_round_trips_and_old_records_have_none()
     assert "partial" not in RunRecord("a.pdf", "/a.pdf").to_dict()
     assert state.describe() == "partial: 8/12 summaries"
     assert PartialState("describe", 12, 12, "cancelled").describe() == "partial: no document description yet"
+
+
+def test_an_export_of_an_unfinished_tree_says_what_it_lacks():
+    from pageindex_tui.export import markdown_outline, result_json
+    from pageindex_tui.index.tree import Node
+
+    nodes = [Node("One", 1, 2, node_id="0000", summary="About one."), Node("Two", 3, 4, node_id="0001")]
+    note = "indexing was still running (summarizing 1/2)"
+    data = json.loads(result_json("a.pdf", nodes, False, partial=note))
+    assert data["partial"] == note and data["structure"][0]["summary"] == "About one."
+    assert "partial" not in json.loads(result_json("a.pdf", nodes, False))
+    outline = markdown_outline("a.pdf", nodes, False, partial=note)
+    assert outline.splitlines()[2] == f"*Partial index: {note}.*"
+    assert "Partial" not in markdown_outline("a.pdf", nodes, False)

@@ -94,9 +94,10 @@ class DocState:
             extra = f", {warned} warning{'s' * (warned != 1)}" if warned else ""
             return f"{name}: indexed, {self.nodes} nodes{source}{extra}{made}"
         if self.phase == "partial":
-            partial = self.partial
-            how = f"{partial.describe()}, {partial.why()}" if partial is not None else "partial"
-            return f"{name}: {self.nodes} nodes, {how}; i or R resumes (only what is missing is done)"
+            partial = self.partial  # the server's own words are in the banner and the run record
+            how = partial.describe() if partial is not None else "partial"
+            why = "cancelled" if partial is not None and partial.reason == "cancelled" else "server failed"
+            return f"{name}: {self.nodes} nodes, {how} ({why}); i or R resumes"
         if self.phase == "failed":
             hint = f"\n  {self.hint}" if self.hint else ""
             return f"{name}: failed: {self.error}{hint}"

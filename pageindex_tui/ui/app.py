@@ -334,8 +334,8 @@ class PageIndexApp(App[int]):
         names = ", ".join(Path(doc).name for doc in busy[:3]) + (" ..." if len(busy) > 3 else "")
         question = (
             f"Indexing is still running ({len(busy)}: {names}).\n\n"
-            "Quit anyway? Running documents are cancelled; nothing half-written is left behind, "
-            "and indexes already finished are kept."
+            "Quit anyway? Running documents are cancelled (those past their structure are kept as "
+            "partial indexes: i resumes them); nothing half-written is left, finished indexes are kept."
         )
         self.push_screen(ConfirmScreen(question, yes="Quit (y)", no="Keep going (n)"), self._quit_answer)
 

@@ -175,3 +175,37 @@ async def test_each_summary_shows_as_its_call_ends_and_an_export_meanwhile_says_
             assert any(n.title == "Partial export" for n in app.notices)
             await pilot.press("1", "x")
             await wait_for(pilot, lambda: not app.engine.busy(), what="cancelled")
+
+
+async def test_quitting_mid_summaries_keeps_a_partial_index_that_shows_and_resumes_on_reopen(tmp_path):
+    from pageindex_tui.ui.screens.confirm import ConfirmScreen
+
+    docs, path = guide(tmp_path)
+    model = Outage(budget=2, hold=True)
+    with FakeVLLM(default=model) as fake:
+        app = make_app(tmp_path, docs, settings_for(fake))
+        async with app.run_test(size=SIZE) as pilot:
+            await highlight(pilot, "guide.md")
+            await pilot.press("i")
+            await wait_for(pilot, lambda: len(model.asked) >= 3, timeout=60, what="the third summary asked")
+            await pilot.press("q")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="question")
+            assert "kept as partial indexes" in str(app.screen.query_one("#question").render())
+            await pilot.press("y")
+            await wait_for(pilot, lambda: not app.is_running, what="exit")
+        assert app.return_code == 0
+        assert not no_temp_files(tmp_path)
+
+        model.up = True
+        app = make_app(tmp_path, docs, settings_for(fake))  # the same library
+        async with app.run_test(size=SIZE) as pilot:
+            await highlight(pilot, "guide.md")
+            state = app.model.states[str(path)]
+            await wait_for(pilot, lambda: state.phase == "partial", what="partial, from the library")
+            assert state.badge() == ("◑ partial 3/6", "partial")
+            await wait_for(pilot, lambda: len(summaries(app)) == PARTS + 1, what="its tree, from the library")
+            assert summaries(app).count(None) == 3
+            asked = len(model.asked)
+            await pilot.press("i")
+            await wait_for(pilot, lambda: state.phase == "indexed", timeout=60, what="resumed")
+            assert len(model.asked_since(asked)) == 3 and all(summaries(app))

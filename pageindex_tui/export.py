@@ -25,7 +25,7 @@ def node_json(node: Node, markdown: bool) -> str:
 def result_json(
     doc_name: str, nodes: list[Node], markdown: bool, extra: dict[str, Any] | None = None, partial: str = ""
 ) -> str:
-    """PageIndex JSON; `partial` (what is missing, e.g. "indexing was still running (summarizing 3/6)")
+    """PageIndex JSON; `partial` (what is missing, e.g. "indexing is still running (summarizing 3/6)")
     is written as a top-level "partial" so that no reader takes the tree for a finished index."""
     data: dict[str, Any] = {"doc_name": doc_name}
     if partial:

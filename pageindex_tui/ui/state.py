@@ -73,7 +73,7 @@ class DocState:
         if self.busy:
             word = STAGE_WORDS.get(self.stage, self.stage or "starting")
             progress = f" {self.done}/{self.total}" if self.total else ""
-            return f"indexing was still running ({word}{progress})"
+            return f"indexing is still running ({word}{progress})"
         if self.phase == "partial" and self.partial is not None:
             return f"{self.partial.describe()}, {self.partial.why()}"
         return ""

@@ -162,7 +162,7 @@ async def test_each_summary_shows_as_its_call_ends_and_an_export_meanwhile_says_
 
             await pilot.press("e")
             await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen), what="export screen")
-            assert "partial: indexing was still running (summarizing 3/6)" in str(
+            assert "partial PageIndex JSON — indexing is still running (summarizing 3/6)" in str(
                 app.screen.query_one("Vertical").border_title
             )
             target = tmp_path / "out" / "guide_structure.json"
@@ -170,7 +170,7 @@ async def test_each_summary_shows_as_its_call_ends_and_an_export_meanwhile_says_
             await pilot.press("enter")
             await wait_for(pilot, lambda: target.is_file(), what="exported")
             data = json.loads(target.read_text())
-            assert data["partial"].startswith("indexing was still running (summarizing")
+            assert data["partial"].startswith("indexing is still running (summarizing")
             assert data["structure"][0]["nodes"][0]["summary"].startswith("The part called Part 1")
             assert any(n.title == "Partial export" for n in app.notices)
             await pilot.press("1", "x")

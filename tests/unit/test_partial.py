@@ -222,7 +222,7 @@ def test_an_export_of_an_unfinished_tree_says_what_it_lacks():
     from pageindex_tui.index.tree import Node
 
     nodes = [Node("One", 1, 2, node_id="0000", summary="About one."), Node("Two", 3, 4, node_id="0001")]
-    note = "indexing was still running (summarizing 1/2)"
+    note = "indexing is still running (summarizing 1/2)"
     data = json.loads(result_json("a.pdf", nodes, False, partial=note))
     assert data["partial"] == note and data["structure"][0]["summary"] == "About one."
     assert "partial" not in json.loads(result_json("a.pdf", nodes, False))

@@ -145,7 +145,7 @@ def test_an_outage_keeps_the_tree_says_partial_and_raises_the_banner():
     # Resuming keeps the tree on show (no "not indexed" flash) until the run reports it again.
     changes = handler.apply([JobUpdate(DOC, "queued"), JobUpdate(DOC, "started")])
     assert not changes.empty and model.shown is not None and DOC not in model.interrupted
-    assert state.export_note() == "indexing was still running (starting)"
+    assert state.export_note() == "indexing is still running (starting)"
     handler.apply([JobUpdate(DOC, "finished", entry=saved(2))])
     assert state.phase == "indexed" and state.partial is None and model.resumable() == []
 

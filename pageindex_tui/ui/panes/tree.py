@@ -256,7 +256,8 @@ class TreePane(Vertical):
             return
         default = Path.cwd() / "results" / f"{Path(doc).stem}{suffix}"
         state = self.model.state(doc)
-        title = f"{what} (partial: {state.export_note()})" if state.export_note() else what
+        note = state.export_note()
+        title = f"partial {what} — {note}" if note else what
         self.app.push_screen(ExportScreen(title, default), partial(self._write_export, what, suffix))
 
     def _write_export(self, what: str, suffix: str, path: Path | None) -> None:

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from uikit import highlight, make_app, wait_for
+from uikit import filed_partial, highlight, make_app, wait_for
 
 from pageindex_tui.settings import Settings
 from pageindex_tui.ui.widgets.index_tree import IndexTree
@@ -104,7 +104,7 @@ async def test_an_outage_mid_summaries_keeps_the_partial_index_and_it_resumes_on
         await wait_for(pilot, lambda: summarized() >= 2 or not state.busy, timeout=600, what="2 summaries")
         assert state.busy, state.describe()  # mid-summaries
         await asyncio.to_thread(server.kill)  # as a crash would
-        await wait_for(pilot, lambda: state.phase == "partial", timeout=300, what="partial kept")
+        await wait_for(pilot, lambda: filed_partial(state), timeout=300, what="partial kept")
 
         kept = summarized()
         assert 2 <= kept < sections and state.partial is not None and state.partial.reason == "server"

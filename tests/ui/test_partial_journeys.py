@@ -9,7 +9,7 @@ import json
 
 import pytest
 from fakes import FakeVLLM, Outage
-from uikit import SIZE, highlight, make_app, no_temp_files, wait_for
+from uikit import SIZE, filed_partial, highlight, make_app, no_temp_files, wait_for
 
 from pageindex_tui.settings import Settings
 from pageindex_tui.ui.widgets.index_tree import IndexTree
@@ -58,7 +58,7 @@ async def test_an_outage_keeps_the_tree_and_it_resumes_when_the_server_answers_a
             await highlight(pilot, "guide.md")
             await pilot.press("i")
             state = app.model.states[str(path)]
-            await wait_for(pilot, lambda: state.phase == "partial", timeout=60, what="partial")
+            await wait_for(pilot, lambda: filed_partial(state), timeout=60, what="partial")
 
             # What was known stays on screen, and says what it is.
             tree = app.query_one("#tree", IndexTree)
@@ -97,7 +97,7 @@ async def test_without_the_setting_one_key_resumes_after_the_server_is_back(tmp_
             await highlight(pilot, "guide.md")
             await pilot.press("i")
             state = app.model.states[str(path)]
-            await wait_for(pilot, lambda: state.phase == "partial", timeout=60, what="partial")
+            await wait_for(pilot, lambda: filed_partial(state), timeout=60, what="partial")
             banner = app.query_one("#banner")
             assert banner.has_class("-visible")
             model.up = True
@@ -123,7 +123,7 @@ async def test_a_cancel_keeps_the_tree_and_i_resumes_it(tmp_path):
             await wait_for(pilot, lambda: len(model.asked) >= 3, timeout=60, what="the third summary asked")
             await wait_for(pilot, lambda: sum(map(bool, summaries(app))) == 3, what="three summaries shown")
             await pilot.press("x")
-            await wait_for(pilot, lambda: state.phase == "partial", what="cancelled, partial")
+            await wait_for(pilot, lambda: filed_partial(state), what="cancelled, partial")
             assert state.badge() == ("◑ partial 3/6", "partial") and not app.engine.busy()
             assert len(app.query_one("#tree", IndexTree).nodes) == 1 and summaries(app).count(None) == 3
             assert "Not indexed yet" not in text_of(app, "#tree-note")

@@ -411,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as err:
         _error(err.message, err.hint)
         return EXIT_USAGE
-    after = "; finished documents are written, nothing is half-written" if args.command == "index" else ""
+    kept = "; finished documents are written, stopped ones kept as partial indexes, nothing is half-written"
+    after = kept if args.command == "index" else ""
     try:
         with ending_cleanly():
             if args.command == "index":

@@ -113,6 +113,14 @@ class StructureFound(Event):
 
 
 @dataclass(frozen=True)
+class NodeSummarized(Event):
+    """One node's summary, as soon as its call ended or its fallback was taken: front ends show it at once."""
+
+    node_id: str
+    summary: str
+
+
+@dataclass(frozen=True)
 class WarningEvent(Event):
     message: str
 
@@ -123,6 +131,18 @@ class DocumentFinished(Event):
     run_path: str
     result: dict[str, Any]  # the PageIndex JSON
     run: RunRecord  # the sidecar record
+
+
+@dataclass(frozen=True)
+class DocumentPartial(Event):
+    """The run stopped (the server failed, or it was cancelled) after the structure was known: what it had
+    is written as a partial index. `run.partial` says how far it got and why; indexing again resumes it.
+    The one report of such a stop: no DocumentFailed follows."""
+
+    structure_path: str
+    run_path: str
+    result: dict[str, Any]  # the PageIndex JSON so far (summaries of the nodes that have one)
+    run: RunRecord  # its `partial` is set
 
 
 FailureKind = Literal["server", "document", "output", "other"]

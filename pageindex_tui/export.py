@@ -22,8 +22,14 @@ def node_json(node: Node, markdown: bool) -> str:
     return json.dumps(to_pageindex([node], markdown=markdown)[0], indent=2, ensure_ascii=False)
 
 
-def result_json(doc_name: str, nodes: list[Node], markdown: bool, extra: dict[str, Any] | None = None) -> str:
+def result_json(
+    doc_name: str, nodes: list[Node], markdown: bool, extra: dict[str, Any] | None = None, partial: str = ""
+) -> str:
+    """PageIndex JSON; `partial` (what is missing, e.g. "indexing is still running (summarizing 3/6)")
+    is written as a top-level "partial" so that no reader takes the tree for a finished index."""
     data: dict[str, Any] = {"doc_name": doc_name}
+    if partial:
+        data["partial"] = partial
     if extra and extra.get("doc_description"):
         data["doc_description"] = extra["doc_description"]
     if extra and "line_count" in extra:
@@ -32,9 +38,12 @@ def result_json(doc_name: str, nodes: list[Node], markdown: bool, extra: dict[st
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def markdown_outline(doc_name: str, nodes: list[Node], markdown: bool) -> str:
-    """A nested list: title, pages (or line), node id; summaries as indented quotes."""
+def markdown_outline(doc_name: str, nodes: list[Node], markdown: bool, partial: str = "") -> str:
+    """A nested list: title, pages (or line), node id; summaries as indented quotes. `partial`: a line
+    under the title says what is missing."""
     lines = [f"# {doc_name}", ""]
+    if partial:
+        lines += [f"*Partial index: {' '.join(partial.split())}.*", ""]
 
     def add(items: list[Node], depth: int) -> None:
         for node in items:

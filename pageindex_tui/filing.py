@@ -57,9 +57,8 @@ async def ensure_indexed(
     async with JobService(library, sink=sink, cache=cache, password=password) as jobs:
         result = await jobs.run(path, settings)
     entry = await asyncio.to_thread(library.find, digest, settings)
-    if not result.ok or entry is None:
-        failure = result.failure
-        if failure is not None:
-            raise IndexingFailed(failure.error, failure.hint, failure.kind)
+    if not result.ok or entry is None:  # a partial index says how far it got, and why it stopped
+        if result.error:
+            raise IndexingFailed(result.error, result.hint, result.kind or "other")
         raise IndexingFailed(f"{path} could not be indexed", "")
     return Filed(entry, False)

@@ -1,11 +1,12 @@
 """The job service both front ends use: index documents, reuse saved indexes, file them into the library.
 
 One job is one document: its content digest is looked up in the library with the settings that shape a
-tree (`library.TREE_SETTINGS`); a saved index is reused unless forced, else the engine indexes the
-document and the result is filed into the library. Every step reports through the one event sink:
-engine events, plus `JobUpdate` for the job's own life (queued, started, reused, finished, cancelled).
-A failure is reported once, as the engine's `DocumentFailed` event; one document's failure never
-stops another's.
+tree (`library.TREE_SETTINGS`); a saved index is reused unless forced, a partial one (a run that stopped
+after its structure was known) is resumed unless forced, else the engine indexes the document; the result
+is filed into the library. Every step reports through the one event sink: engine events, plus `JobUpdate`
+for the job's own life (queued, started, reused, finished, partial, cancelled). A failure is reported
+once, as the engine's `DocumentFailed` event (a stop that kept a partial index as its `DocumentPartial`);
+one document's failure never stops another's.
 
 `run` and `run_many` are coroutines for a caller that owns an event loop (the CLI). The app runs the
 service on a loop of its own thread: `attach` that loop, then `submit` and `cancel` from any thread.
@@ -29,23 +30,25 @@ from . import events
 from .aio import documents_at_once, gather_or_cancel
 from .errors import OutputError, PageIndexError, failure_kind
 from .library import Library, LibraryEntry, ResponseCache, atomic_write_text
-from .records import DocumentResult, RunRecord
+from .records import CancelledKeeping, DocumentResult, RunRecord
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from .index.partial import Resume
     from .index.pipeline import Indexer
 
 log = logging.getLogger(__name__)
 
 BUG_HINT = "this is a bug in pageindex-tui; please report it"
 
-JobState = Literal["queued", "started", "reused", "finished", "cancelled"]
+JobState = Literal["queued", "started", "reused", "finished", "partial", "cancelled"]
 
 
 @dataclass(frozen=True)
 class JobUpdate(events.Event):
     """A job's own life, next to the engine's events: queued, started, reused or finished (with the
-    library entry), cancelled. Failures are the engine's `DocumentFailed`, never a JobUpdate."""
+    library entry), partial (the run stopped; the entry is the partial index kept), cancelled (with the
+    partial index kept, if any). Failures are the engine's `DocumentFailed`, never a JobUpdate."""
 
     state: JobState
     entry: LibraryEntry | None = None
@@ -72,6 +75,7 @@ class JobService:
         self._indexers: dict[Settings, Indexer] = {}
         self._limits: dict[int, asyncio.Semaphore] = {}
         self._stems: dict[str, asyncio.Lock] = {}
+        self._digests: dict[str, str] = {}  # running documents' content digests (to file what a cancel kept)
         # the queue (submit/cancel from any thread)
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -82,7 +86,8 @@ class JobService:
     async def run(
         self, path: Path, settings: Settings, force: bool = False, outputs: tuple[Path, Path] | None = None
     ) -> DocumentResult:
-        """Index one document, or reuse its saved index; never raises but for cancellation.
+        """Index one document, reuse its saved index or resume its partial one; never raises but for
+        cancellation (a cancelled run that kept a partial index files it on the way out).
 
         Without `outputs` the files live in the library only (the app); with them (the CLI) they are
         also written there, and the library keeps a copy so that the next run can reuse it."""
@@ -90,6 +95,10 @@ class JobService:
         try:
             async with self._limit(settings), self._stem_lock(path, outputs):
                 return await self._run(Path(path), doc, settings, force, outputs)
+        except CancelledKeeping as stop:  # the partial index goes into the library (synchronously: cancelled)
+            entry = self._file_partial(Path(path), settings, stop.result, outputs is None)
+            self.sink(JobUpdate(doc, "cancelled", entry=entry))
+            raise
         except asyncio.CancelledError:
             self.sink(JobUpdate(doc, "cancelled"))
             raise
@@ -98,6 +107,8 @@ class JobService:
         except Exception as err:  # a bug must cost one document, never the others or the app
             log.exception("indexing %s failed", doc)
             return self._failed(path, f"internal error: {type(err).__name__}: {err}", BUG_HINT, "other")
+        finally:
+            self._digests.pop(doc, None)
 
     async def run_many(
         self, paths: list[Path], settings: Settings, out_dir: Path, force: bool = False
@@ -117,16 +128,45 @@ class JobService:
         except OSError as err:
             why = err.strerror or str(err)
             return self._failed(path, f"cannot read {path.name}: {why}", "is it still there, and readable?")
+        resume = None
         if not force:
             reused = await asyncio.to_thread(self._reuse, path, digest, settings, outputs)
             if reused is not None:
                 return reused
-        result = await self._indexer_for(settings).index(path, outputs or self._staged(path))
+            resume = await asyncio.to_thread(self._partial, digest, settings)
+        self._digests[doc] = digest  # `run` forgets it when the job ends
+        result = await self._indexer_for(settings).index(path, outputs or self._staged(path), resume)
+        if result.partial is not None:
+            entry = await asyncio.to_thread(self._file, path, digest, settings, result, outputs is None)
+            self.sink(JobUpdate(doc, "partial", entry=entry))
+            return result
         if not result.ok:
             return result
         entry = await asyncio.to_thread(self._file, path, digest, settings, result, outputs is None)
         self.sink(JobUpdate(doc, "finished", entry=entry))
         return result
+
+    def _partial(self, digest: str, settings: Settings) -> Resume | None:
+        """The partial index of this content with these settings to go on from, if one is kept and sound."""
+        entry = self.library.find_partial(digest, settings)
+        if entry is None:
+            return None
+        from .index.partial import read_resume
+
+        return read_resume(entry.structure_path, entry.run_path)
+
+    def _file_partial(
+        self, path: Path, settings: Settings, result: DocumentResult, move: bool
+    ) -> LibraryEntry | None:
+        """File the partial index of a cancelled run; None when it cannot be (it is only not resumable)."""
+        digest = self._digests.get(str(path))
+        if digest is None:
+            return None
+        try:
+            return self._file(path, digest, settings, result, move)
+        except OutputError as err:
+            log.warning("the partial index of %s was not kept: %s", path, err)
+            return None
 
     def _failed(
         self, path: Path, error: str, hint: str = "", kind: events.FailureKind = "document"
@@ -172,7 +212,7 @@ class JobService:
         (the app), or copied from the out folder (the CLI, where a library that cannot be written costs
         only the reuse next time, with a warning)."""
         assert result.structure_path is not None and result.run_path is not None
-        folder = self.library.folder_for(digest, settings)
+        folder = self.library.folder_for(digest, settings, partial=result.partial is not None)
         structure, run = folder / result.structure_path.name, folder / result.run_path.name
         try:
             if move:

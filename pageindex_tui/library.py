@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import platformdirs
 
 from .errors import OutputError
+from .records import PartialState
 from .settings import TREE_SETTINGS
 
 if TYPE_CHECKING:
@@ -154,6 +156,7 @@ class ResponseCache:
 # --- saved indexes ------------------------------------------------------------------------------
 ENTRY_FILE = "entry.json"
 PATHS_FILE = "paths.json"
+PARTIAL_FOLDER = ".partial"  # suffix of the folder that holds a partial index beside the finished one
 MAX_REMEMBERED_PATHS = 5000
 
 
@@ -193,6 +196,7 @@ class LibraryEntry:
         self.structure_source: str = str(meta.get("structure_source", ""))
         self.finished_at: str = str(meta.get("finished_at", ""))
         self.settings: dict[str, Any] = dict(meta.get("settings") or {})
+        self.partial: PartialState | None = PartialState.from_dict(meta.get("partial"))
 
     def load(self) -> dict[str, Any]:
         """The PageIndex JSON; raises OSError or ValueError when the files are gone or damaged."""
@@ -210,8 +214,11 @@ class Library:
 
     Layout: `<root>/<digest>/<settings key>/` holds the engine's `<stem>_structure.json` and
     `<stem>_run.json` plus `entry.json`, written last, so a folder without `entry.json` (an interrupted
-    run) is never taken for an index. `paths.json` remembers each file's size, mtime and digest so that
-    reopening the app finds indexes without reading every document again.
+    run) is never taken for an index. A run that stopped after its structure was known keeps a partial
+    index in `<settings key>.partial/` (its entry says how far it got): `find` never takes it for a
+    finished one, `find_partial` finds it to resume, and filing the finished index removes it.
+    `paths.json` remembers each file's size, mtime and digest so that reopening the app finds indexes
+    without reading every document again.
     """
 
     def __init__(self, root: Path | None = None) -> None:
@@ -277,12 +284,14 @@ class Library:
         return value
 
     # -- entries -------------------------------------------------------------------------------
-    def folder_for(self, digest: str, settings: Any) -> Path:
-        """Where the index of this content with these settings lives (the engine's out folder).
+    def folder_for(self, digest: str, settings: Any, partial: bool = False) -> Path:
+        """Where the index of this content with these settings lives (the engine's out folder), or its
+        partial index (`partial`).
 
         The root is made private (0700) here, since the engine writes there next."""
         self._make_private()
-        return self.root / digest / tree_settings_key(settings)
+        key = tree_settings_key(settings)
+        return self.root / digest / (key + PARTIAL_FOLDER if partial else key)
 
     def _read_entry(self, folder: Path) -> LibraryEntry | None:
         try:
@@ -297,7 +306,11 @@ class Library:
     def entries_for(self, digest: str) -> list[LibraryEntry]:
         """Every saved index of this content, newest first."""
         try:
-            folders = [p for p in (self.root / digest).iterdir() if p.is_dir()]
+            folders = [
+                p
+                for p in (self.root / digest).iterdir()
+                if p.is_dir() and not p.name.endswith(PARTIAL_FOLDER)
+            ]
         except OSError:
             return []
         entries = [e for e in (self._read_entry(f) for f in folders) if e is not None]
@@ -310,6 +323,11 @@ class Library:
         entries = self.entries_for(digest)
         return entries[0] if entries else None
 
+    def find_partial(self, digest: str, settings: Any) -> LibraryEntry | None:
+        """The partial index of this content with these settings (a run that stopped), if one is kept."""
+        entry = self._read_entry(self.folder_for(digest, settings, partial=True))
+        return entry if entry is not None and entry.partial is not None else None
+
     def lookup(self, path: Path, settings: Any | None = None) -> LibraryEntry | None:
         """`find` for a file on disk; None when it cannot be read or has no index."""
         try:
@@ -317,6 +335,16 @@ class Library:
         except OSError:
             return None
         return self.find(digest, settings)
+
+    def best(self, path: Path, settings: Any) -> tuple[LibraryEntry | None, bool]:
+        """What to show for a file: its index made with these settings, else its partial index with these
+        settings, else its newest index made with any; and whether it was made with these settings."""
+        try:
+            digest = self.digest(path)
+        except OSError:
+            return None, False
+        exact = self.find(digest, settings) or self.find_partial(digest, settings)
+        return (exact, True) if exact is not None else (self.find(digest), False)
 
     def save(
         self,
@@ -327,8 +355,11 @@ class Library:
         run_path: Path,
         run: RunRecord | None = None,
     ) -> LibraryEntry:
-        """Record a finished index whose files the engine wrote into `folder_for(digest, settings)`."""
-        folder = self.folder_for(digest, settings)
+        """Record an index whose files the engine wrote into `folder_for(digest, settings)`, or a partial
+        one (`run.partial` set) in `folder_for(digest, settings, partial=True)`. A finished index replaces
+        the partial one it went on from."""
+        partial = run.partial if run is not None else None
+        folder = self.folder_for(digest, settings, partial=partial is not None)
         meta = {
             "digest": digest,
             "settings_key": tree_settings_key(settings),
@@ -341,5 +372,20 @@ class Library:
             "structure_source": run.structure_source if run else "",
             "finished_at": run.finished_at if run else "",
         }
+        if partial is not None:
+            meta["partial"] = partial.to_dict()
         atomic_write_json(folder / ENTRY_FILE, meta)
+        if partial is None:
+            self.drop_partial(digest, settings)
         return LibraryEntry(folder, meta)
+
+    def drop_partial(self, digest: str, settings: Any) -> None:
+        """Forget the partial index of this content with these settings (its entry first, then its files)."""
+        folder = self.folder_for(digest, settings, partial=True)
+        try:
+            (folder / ENTRY_FILE).unlink()
+        except FileNotFoundError:
+            return
+        except OSError:
+            pass
+        shutil.rmtree(folder, ignore_errors=True)

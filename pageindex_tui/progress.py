@@ -86,6 +86,8 @@ class CliProgress:
             self.progress.update(task, stage="done", total=1, completed=1)
         elif isinstance(event, events.DocumentFailed):
             self.progress.update(task, stage="[red]failed", total=1, completed=1)
+        elif isinstance(event, events.DocumentPartial):
+            self.progress.update(task, stage="[yellow]partial")
 
     def print_summary(self, results: Sequence[DocumentResult], out_dir: Path | None = None) -> None:
         out = Console()
@@ -113,6 +115,8 @@ class CliProgress:
                     )
                 if run.warnings and result.run_path is not None:
                     line.append(f" ({len(run.warnings)} warnings in {result.run_path.name})", style="yellow")
+            elif result.partial is not None:
+                line.append_text(partial_line(result))
             else:
                 line.append("FAIL ", style="bold red")
                 line.append(f"{shown(str(result.path))}: {shown(result.error)}")
@@ -122,6 +126,20 @@ class CliProgress:
         note = layout_note(results, out_dir)
         if note:
             out.print(Text(note, style="dim"), soft_wrap=True)
+
+
+def partial_line(result: DocumentResult) -> Text:
+    """A document that stopped after its structure was known: how far it got, why, what was kept, where."""
+    partial, run = result.partial, result.run
+    assert partial is not None and run is not None
+    line = Text("PART ", style="bold yellow")
+    line.append(f"{shown(str(result.path))}: {partial.describe()}, {shown(partial.why())}")
+    if partial.hint:
+        line.append(f" ({shown(partial.hint)})", style="dim")
+    where = shown(str(result.structure_path))
+    line.append(f"; kept {shown(run.structure_source)}, {run.nodes} nodes -> {where}")
+    line.append("; index it again to resume", style="yellow")
+    return line
 
 
 def layout_note(results: Sequence[DocumentResult], out_dir: Path | None) -> str:

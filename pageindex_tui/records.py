@@ -7,6 +7,7 @@ the files keep the shape they always had and saved libraries written by older ve
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
@@ -150,6 +151,46 @@ class NodeOrigins:
 
 
 Unit = Literal["pages", "lines"]
+StopReason = Literal["server", "cancelled"]
+
+
+@dataclass
+class PartialState:
+    """How far a run got that stopped after its structure was known (the run record's "partial"): the
+    stage it stopped in, the summaries finished of those wanted, and why it stopped."""
+
+    stage: str  # "summarize" or "describe": what is left to do
+    done: int  # summaries finished
+    total: int  # summaries wanted (0 when summaries are off)
+    reason: StopReason  # "server": the model server failed; "cancelled": the user stopped it
+    error: str = ""  # the server's failure, as the user saw it
+    hint: str = ""
+
+    def describe(self) -> str:
+        """ "partial: 8/12 summaries" (or "partial: no document description yet")."""
+        if self.stage == "summarize" and self.total:
+            return f"partial: {self.done}/{self.total} summaries"
+        return "partial: no document description yet" if self.stage == "describe" else "partial"
+
+    def why(self) -> str:
+        return "cancelled" if self.reason == "cancelled" else f"stopped: {self.error or 'server failure'}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> PartialState | None:
+        if not isinstance(data, dict):
+            return None
+        reason: StopReason = "cancelled" if data.get("reason") == "cancelled" else "server"
+        return cls(
+            stage=str(data.get("stage", "")),
+            done=_int(data.get("done")),
+            total=_int(data.get("total")),
+            reason=reason,
+            error=str(data.get("error", "")),
+            hint=str(data.get("hint", "")),
+        )
 
 
 @dataclass
@@ -175,8 +216,18 @@ class RunRecord:
     facts: Provenance = field(default_factory=Provenance)
     warnings: list[str] = field(default_factory=list)
     wall_seconds: float = 0.0
+    partial: PartialState | None = None  # set while the index is unfinished (written only then)
+    resumed: str = ""  # the partial state this run went on from ("" for a run from the start)
 
     def to_dict(self) -> dict[str, Any]:
+        out = self._fields()
+        if self.partial is not None:
+            out["partial"] = self.partial.to_dict()
+        if self.resumed:
+            out["resumed"] = self.resumed
+        return out
+
+    def _fields(self) -> dict[str, Any]:
         return {
             "doc_name": self.doc_name,
             "path": self.path,
@@ -225,12 +276,16 @@ class RunRecord:
             if isinstance(data.get("warnings"), list)
             else [],
             wall_seconds=float(data.get("wall_seconds") or 0.0),
+            partial=PartialState.from_dict(data.get("partial")),
+            resumed=str(data.get("resumed") or ""),
         )
 
 
 @dataclass
 class DocumentResult:
-    """One document's outcome. A failure is the `DocumentFailed` event the engine reported, kept as is."""
+    """One document's outcome. A failure is the `DocumentFailed` event the engine reported, kept as is; a
+    partial index (the run stopped after its structure was known) has files and a run record whose
+    `partial` says how far it got, and is not `ok` either."""
 
     path: Path
     structure_path: Path | None = None
@@ -241,20 +296,40 @@ class DocumentResult:
     reused: bool = False  # a saved index of the same content and tree-shaping settings was taken
 
     @property
+    def partial(self) -> PartialState | None:
+        return self.run.partial if self.run is not None else None
+
+    @property
     def ok(self) -> bool:
-        return self.failure is None
+        return self.failure is None and self.partial is None
 
     @property
     def error(self) -> str:
-        return self.failure.error if self.failure is not None else ""
+        if self.failure is not None:
+            return self.failure.error
+        partial = self.partial
+        return f"{partial.describe()}, {partial.why()}" if partial is not None else ""
 
     @property
     def hint(self) -> str:
-        return self.failure.hint if self.failure is not None else ""
+        if self.failure is not None:
+            return self.failure.hint
+        return self.partial.hint if self.partial is not None else ""
 
     @property
     def kind(self) -> FailureKind | None:
-        return self.failure.kind if self.failure is not None else None
+        if self.failure is not None:
+            return self.failure.kind
+        return "server" if self.partial is not None and self.partial.reason == "server" else None
+
+
+class CancelledKeeping(asyncio.CancelledError):
+    """A run was cancelled after its structure was known: `result` is the partial index it wrote. It is a
+    cancellation like any other to asyncio; the job service files `result` into the library on the way."""
+
+    def __init__(self, result: DocumentResult) -> None:
+        super().__init__()
+        self.result = result
 
 
 def _int(value: Any) -> int:

@@ -166,6 +166,13 @@ class Settings:
     cache: bool = _setting(
         True, "Reply cache", "reuse cached model replies", screen="switch", section="index"
     )
+    resume_on_reconnect: bool = _setting(
+        False,
+        "Resume on reconnect",
+        "when the model server answers again, go on with the indexes an outage stopped (else: R)",
+        screen="switch",
+        section="index",
+    )
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def source(self, name: str) -> str:

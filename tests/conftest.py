@@ -44,17 +44,36 @@ def _llama_server_available() -> str:
     return ""
 
 
-@pytest.fixture(scope="session")
-def llama_server() -> Iterator[object]:
-    """A real llama-server with SmolLM2 on a free loopback port, `--metrics --parallel 4`."""
+def _need_llama_server() -> None:
     reason = _llama_server_available()
     if reason:
         if os.environ.get("CI"):
             pytest.fail(f"llama-server is required in CI: {reason}")
         pytest.skip(f"llama-server not available: {reason}")
+
+
+@pytest.fixture(scope="session")
+def llama_server() -> Iterator[object]:
+    """A real llama-server with SmolLM2 on a free loopback port, `--metrics --parallel 4`."""
+    _need_llama_server()
     from pageindex_tui.local_server import LocalServer
 
     server = LocalServer(context=16384, parallel=4)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def own_llama_server() -> Iterator[object]:
+    """A real llama-server of this test's own (SmolLM2, `--parallel 2`), which the test may stop and start
+    again on the same port (`server.kill()`, `server.start()`); stopped at the end."""
+    _need_llama_server()
+    from pageindex_tui.local_server import LocalServer
+
+    server = LocalServer(context=8192, parallel=2)
     server.start()
     try:
         yield server

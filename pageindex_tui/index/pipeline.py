@@ -8,28 +8,40 @@ Several documents keep their outputs apart: each one's folder is mirrored under 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import statistics
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .. import __version__, events
 from ..aio import documents_at_once, gather_or_cancel
 from ..document import Document, PdfDocument, open_document
-from ..errors import PageIndexError, failure_kind
+from ..errors import PageIndexError, ServerRefused, ServerUnavailable, failure_kind
 from ..formats import SUPPORTED_SUFFIXES
 from ..library import ResponseCache, atomic_write_json, check_writable
 from ..llm.client import LLMClient, ServerInfo, open_client
-from ..records import CallFigures, DocumentResult, NodeOrigin, NodeOrigins, RunRecord, ServerFacts, Unit
+from ..records import (
+    CallFigures,
+    CancelledKeeping,
+    DocumentResult,
+    NodeOrigin,
+    NodeOrigins,
+    PartialState,
+    RunRecord,
+    ServerFacts,
+)
 from ..settings import Settings
 from .context import RunContext
 from .layout_stage import subheadings
 from .locate import title_opens_page
+from .partial import Resume, partial_paths, partial_state
 from .split import split_large
 from .structure import count_verified, pdf_structure
 from .summarize import describe, summarize_tree
@@ -116,6 +128,24 @@ def output_plan(paths: list[Path], out_dir: Path) -> dict[Path, tuple[Path, Path
     return plan
 
 
+@dataclass
+class _Run:
+    """One document's run, as the stages fill it in."""
+
+    path: Path
+    doc_id: str
+    stats: CallStats
+    started: float
+    outputs: tuple[Path, Path]
+    ctx: RunContext = field(init=False)
+    doc: Document | None = None
+    source: events.StructureSource = "model"
+    verified: int = 0
+    total: int = 0
+    structure_calls: int = 0
+    resumed: str = ""  # the partial state this run goes on from
+
+
 class Indexer:
     """Indexes documents with one shared model connection, response cache and event sink.
 
@@ -179,13 +209,19 @@ class Indexer:
 
         return await gather_or_cancel(*(one(p) for p in plan))
 
-    async def index(self, path: Path, outputs: tuple[Path, Path] | None = None) -> DocumentResult:
+    async def index(
+        self, path: Path, outputs: tuple[Path, Path] | None = None, resume: Resume | None = None
+    ) -> DocumentResult:
         """Index one document; errors become a failed result and a DocumentFailed event.
 
-        `outputs` are the structure and run files to write (default: `<stem>_*.json` in the out folder)."""
+        `outputs` are the structure and run files to write (default: `<stem>_*.json` in the out folder).
+        `resume`: a partial index of this document to go on from (its tree and summaries are kept). A run
+        that stops after its structure is known keeps a partial index (see `partial.py`): on a server
+        failure it is the result; on cancellation it rides on the `CancelledKeeping` raised."""
         doc_id = str(path)
         try:
-            return await self._index(Path(path), doc_id, outputs or output_paths(Path(path), self.out_dir))
+            target = outputs or output_paths(Path(path), self.out_dir)
+            return await self._index(Path(path), doc_id, target, resume)
         except PageIndexError as err:
             return self._failed(path, err.message, err.hint, failure_kind(err))
         except Exception as err:  # a bug costs this document, never the others in the batch
@@ -198,37 +234,80 @@ class Indexer:
         self.sink(failure)
         return DocumentResult(Path(path), failure=failure)
 
-    async def _index(self, path: Path, doc_id: str, outputs: tuple[Path, Path]) -> DocumentResult:
-        started = time.perf_counter()
+    async def _index(
+        self, path: Path, doc_id: str, outputs: tuple[Path, Path], resume: Resume | None
+    ) -> DocumentResult:
         stats = self._stats[doc_id] = CallStats()
         try:
-            return await self._run(path, doc_id, stats, started, outputs)
+            return await self._run(_Run(path, doc_id, stats, time.perf_counter(), outputs), resume)
         finally:
             self._stats.pop(doc_id, None)
 
-    async def _run(
-        self, path: Path, doc_id: str, stats: CallStats, started: float, outputs: tuple[Path, Path]
-    ) -> DocumentResult:
+    async def _run(self, run: _Run, resume: Resume | None) -> DocumentResult:
         sink = self._dispatch
-        ctx = RunContext(doc_id, self.settings, sink, self.llm)
-        structure_path, run_path = outputs
-        check_writable(structure_path.parent)
+        ctx = run.ctx = RunContext(run.doc_id, self.settings, sink, self.llm)
+        check_writable(run.outputs[0].parent)
         ctx.stage("read")
-        doc = await asyncio.to_thread(open_document, path, self.password)
-        unit: Unit = "pages" if doc.unit == "page" else "lines"
-        sink(events.DocumentStarted(doc_id, doc.name, doc.size))
-        ctx.done("read", f"{doc.size} {unit}")
+        doc = run.doc = await asyncio.to_thread(open_document, run.path, self.password)
+        sink(events.DocumentStarted(run.doc_id, doc.name, doc.size))
+        ctx.done("read", f"{doc.size} {'pages' if doc.unit == 'page' else 'lines'}")
 
         ctx.stage("structure")
+        if resume is not None and resume.fits(doc.size):
+            nodes = self._resumed(run, resume)
+        else:
+            resume = None
+            nodes = await self._structure(run, doc)
+
+        def text_of(node: Node) -> str:
+            return doc.node_text(node.start, node.end)
+
+        summaries = self.settings.if_add_node_summary
+        description = resume.description if resume is not None else None
+        try:
+            if summaries:
+                await summarize_tree(ctx, nodes, text_of)
+                ctx.check_answered("summarize", "summary")
+            if self.settings.if_add_doc_description and description is None:
+                description = await describe(ctx, nodes)
+        except asyncio.CancelledError:
+            try:
+                kept = self._keep(run, nodes, partial_state(nodes, summaries, "cancelled"))
+            except PageIndexError:  # nothing could be kept: the cancellation goes on as it came
+                log.warning("the partial index of %s could not be written", run.path)
+                raise
+            raise CancelledKeeping(kept) from None
+        except (ServerUnavailable, ServerRefused) as err:
+            return self._keep(run, nodes, partial_state(nodes, summaries, "server", err.message, err.hint))
+        if self.settings.if_add_node_text:
+            for _p, node in walk_paths(nodes):
+                node.text = text_of(node)
+
+        ctx.stage("write", 2)
+        result = self._result(doc, nodes, description)
+        record = self._record(run, nodes)
+        structure_path, run_path = run.outputs
+        atomic_write_json(structure_path, result)
+        atomic_write_json(run_path, record.to_dict())
+        for stale in partial_paths(run.outputs):  # a partial index this run went on from is done with
+            with contextlib.suppress(OSError):
+                stale.unlink()
+        ctx.done("write", str(structure_path))
+        sink(events.DocumentFinished(run.doc_id, str(structure_path), str(run_path), result, record))
+        return DocumentResult(run.path, structure_path, run_path, result, record)
+
+    async def _structure(self, run: _Run, doc: Document) -> list[Node]:
+        """The tree from the document: outline, contents, layout or the model; large nodes split."""
+        ctx, stats, sink = run.ctx, run.stats, self._dispatch
         if isinstance(doc, PdfDocument):
-            nodes, source, verified, total = await self._pdf_tree(ctx, doc)
+            nodes, run.source, run.verified, run.total = await self._pdf_tree(ctx, doc)
         else:  # the document's own headings are its structure
-            nodes, source, verified, total = self._declared_tree(doc)
+            nodes, run.source, run.verified, run.total = self._declared_tree(doc)
         ctx.check_answered("structure", "structure")
-        structure_calls = stats.calls + stats.cached
+        run.structure_calls = stats.calls + stats.cached
         assign_ids(nodes)
-        sink(events.StructureFound(doc_id, snapshot(nodes), source))
-        ctx.done("structure", f"{source}, {count(nodes)} nodes")
+        sink(events.StructureFound(run.doc_id, snapshot(nodes), run.source))
+        ctx.done("structure", f"{run.source}, {count(nodes)} nodes")
 
         if isinstance(doc, PdfDocument):  # splitting is by pages; a Markdown node is its own lines
             ctx.stage("split")
@@ -237,21 +316,35 @@ class Indexer:
             )
             if split:
                 assign_ids(nodes)
-                sink(events.StructureFound(doc_id, snapshot(nodes), source))
+                sink(events.StructureFound(run.doc_id, snapshot(nodes), run.source))
             ctx.done("split", f"{split} split")
+        return nodes
 
-        def text_of(node: Node) -> str:
-            return doc.node_text(node.start, node.end)
+    def _resumed(self, run: _Run, resume: Resume) -> list[Node]:
+        """The tree of a partial index, as it was: its structure facts go on into this run's record."""
+        old = resume.run
+        run.source = cast(events.StructureSource, old.structure_source or "model")
+        run.verified, run.total = old.titles_verified, old.titles_total
+        run.structure_calls = old.structure_calls
+        run.ctx.facts = old.facts
+        run.resumed = resume.partial.describe()
+        run.stats.warnings.extend(old.warnings)
+        self._dispatch(events.StructureFound(run.doc_id, snapshot(resume.nodes), run.source))
+        run.ctx.done("structure", f"{run.source}, {count(resume.nodes)} nodes, resumed ({run.resumed})")
+        return resume.nodes
 
-        if self.settings.if_add_node_summary:
-            await summarize_tree(ctx, nodes, text_of)
-            ctx.check_answered("summarize", "summary")
-        if self.settings.if_add_node_text:
-            for _p, node in walk_paths(nodes):
-                node.text = text_of(node)
-        description = await describe(ctx, nodes) if self.settings.if_add_doc_description else None
+    def _keep(self, run: _Run, nodes: list[Node], partial: PartialState) -> DocumentResult:
+        """Write what the run has as a partial index and report it (synchronous: it runs on cancellation)."""
+        assert run.doc is not None
+        result = self._result(run.doc, nodes, None)  # the description is the last step: none yet
+        record = self._record(run, nodes, partial)
+        structure_path, run_path = partial_paths(run.outputs)
+        atomic_write_json(structure_path, result)
+        atomic_write_json(run_path, record.to_dict())
+        self._dispatch(events.DocumentPartial(run.doc_id, str(structure_path), str(run_path), result, record))
+        return DocumentResult(run.path, structure_path, run_path, result, record)
 
-        ctx.stage("write", 2)
+    def _result(self, doc: Document, nodes: list[Node], description: str | None) -> dict[str, Any]:
         markdown = doc.unit == "line"
         result: dict[str, Any] = {"doc_name": doc.doc_name}
         if description is not None:
@@ -259,33 +352,34 @@ class Indexer:
         if markdown:
             result["line_count"] = doc.size
         result["structure"] = to_pageindex(nodes, markdown=markdown, node_id=self.settings.if_add_node_id)
-        llm = self._client
-        run = RunRecord(
-            doc_name=result["doc_name"],
-            path=str(path),
-            unit=unit,
+        return result
+
+    def _record(self, run: _Run, nodes: list[Node], partial: PartialState | None = None) -> RunRecord:
+        doc, llm = run.doc, self._client
+        assert doc is not None
+        return RunRecord(
+            doc_name=doc.doc_name,
+            path=str(run.path),
+            unit="pages" if doc.unit == "page" else "lines",
             size=doc.size,
             tool=f"pageindex-tui {__version__}",
             finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            structure_source=source,
-            titles_verified=verified,
-            titles_total=total,
+            structure_source=run.source,
+            titles_verified=run.verified,
+            titles_total=run.total,
             nodes=count(nodes),
             depth=depth(nodes),
-            structure_calls=structure_calls,
+            structure_calls=run.structure_calls,
             origins=origins(nodes),
-            llm=stats.record(),
+            llm=run.stats.record(),
             server=None if llm is None or llm.info is None else server_facts(llm.info),
             settings=self.settings.public_dict(),
-            facts=ctx.facts,
-            warnings=stats.warnings + doc.warnings,
-            wall_seconds=round(time.perf_counter() - started, 3),
+            facts=run.ctx.facts,
+            warnings=run.stats.warnings + doc.warnings,
+            wall_seconds=round(time.perf_counter() - run.started, 3),
+            partial=partial,
+            resumed=run.resumed,
         )
-        atomic_write_json(structure_path, result)
-        atomic_write_json(run_path, run.to_dict())
-        ctx.done("write", str(structure_path))
-        sink(events.DocumentFinished(doc_id, str(structure_path), str(run_path), result, run))
-        return DocumentResult(path, structure_path, run_path, result, run)
 
     @staticmethod
     def _starts_at_top(doc: PdfDocument) -> StartsAtTop:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .. import events
 from ..aio import gather_or_cancel
 from ..errors import BadReply, ContextOverflow
 from ..llm.replies import strip_reasoning
@@ -94,19 +95,28 @@ async def summarize_one(ctx: RunContext, node: Node, text: str) -> str:
 
 
 async def summarize_tree(ctx: RunContext, nodes: list[Node], text_of: Callable[[Node], str]) -> None:
-    """Fill `summary` on every node (parents too), concurrently under the client's bound."""
-    todo = list(walk(nodes))
-    ctx.stage("summarize", len(todo))
-    done = 0
+    """Fill `summary` on every node (parents too) that has none yet, concurrently under the client's bound.
+
+    Each summary is reported (`NodeSummarized`) as soon as it is there; nodes that already have one (a
+    resumed partial index) are counted as done and not asked again."""
+    every = list(walk(nodes))
+    todo = [n for n in every if n.summary is None]
+    done = len(every) - len(todo)
+    ctx.stage("summarize", len(every))
+    if done:
+        ctx.progress("summarize", done, len(every))
 
     async def one(node: Node) -> None:
         nonlocal done
-        node.summary = await summarize_one(ctx, node, text_of(node))
+        summary = await summarize_one(ctx, node, text_of(node))
+        node.summary = summary
+        ctx.sink(events.NodeSummarized(ctx.doc_id, node.node_id, summary))
         done += 1
-        ctx.progress("summarize", done, len(todo))
+        ctx.progress("summarize", done, len(every))
 
     await gather_or_cancel(*(one(n) for n in todo))
-    ctx.done("summarize", f"{len(todo)} summaries")
+    new = f", {len(todo)} new" if len(todo) < len(every) else ""
+    ctx.done("summarize", f"{len(every)} summaries{new}")
 
 
 def outline_text(nodes: list[Node], depth: int = 0) -> str:

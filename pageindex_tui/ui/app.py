@@ -37,12 +37,13 @@ from .handler import EngineHandler
 from .keymap import load_keymap
 from .keys import KEY_IDS, KEYS, SCOPES, Key, bindings, key_label
 from .literal import one_line
-from .messages import DocStatesLoaded, EngineBatch
+from .messages import DocStatesLoaded, EngineBatch, ServerStateChanged
 from .panes.calls import CallsPane, FollowRequested, StreamPane
 from .panes.documents import DocumentsPane
 from .panes.gauges import GaugesBox
 from .panes.tree import TreePane
 from .prefs import load_prefs, save_prefs, user_themes_dir
+from .reconnect import Reconnect
 from .screens.config import ConfigScreen
 from .screens.confirm import ConfirmScreen
 from .screens.help import HelpScreen
@@ -103,6 +104,7 @@ class PageIndexApp(App[int]):
         self.handler = EngineHandler(self.model)
         self.server_info: Any = None
         self.engine = EngineRunner(self, self.library, cache, interval=flush_interval)
+        self.reconnect = Reconnect(self)  # the banner goes, and outages' partial indexes resume
         self._prefs: dict[str, Any] = {}
         self.notices: deque[Notice] = deque(maxlen=200)  # every notification shown, newest last
         self.keymap, self._keymap_problems = load_keymap(self.config_file)
@@ -226,11 +228,7 @@ class PageIndexApp(App[int]):
 
     @work(thread=True, group="library-scan", exit_on_error=False)
     def scan_library(self, docs: list[str], settings: Settings) -> None:
-        found: dict[str, tuple[Any, bool]] = {}
-        for doc in docs:
-            exact = self.library.lookup(Path(doc), settings)
-            entry = exact or self.library.lookup(Path(doc))
-            found[doc] = (entry, exact is not None)
+        found = {doc: self.library.best(Path(doc), settings) for doc in docs}
         self.post_message(DocStatesLoaded(found))
 
     @on(DocumentsPane.Selected)
@@ -336,8 +334,8 @@ class PageIndexApp(App[int]):
         names = ", ".join(Path(doc).name for doc in busy[:3]) + (" ..." if len(busy) > 3 else "")
         question = (
             f"Indexing is still running ({len(busy)}: {names}).\n\n"
-            "Quit anyway? Running documents are cancelled; nothing half-written is left behind, "
-            "and indexes already finished are kept."
+            "Quit anyway? Running documents are cancelled (those past their structure are kept as "
+            "partial indexes: i resumes them); nothing half-written is left, finished indexes are kept."
         )
         self.push_screen(ConfirmScreen(question, yes="Quit (y)", no="Keep going (n)"), self._quit_answer)
 
@@ -372,8 +370,14 @@ class PageIndexApp(App[int]):
             self.show_banner(redact_text(f"the model server at {endpoint} failed: {err}"), "")
             return
         self.server_info = info
-        self.hide_banner()
         self.sub_title = probe_summary(info)
+        self.reconnect.answered()
+
+    def on_server_state_changed(self, message: ServerStateChanged) -> None:
+        self.reconnect.server_state(message)
+
+    def action_resume(self) -> None:
+        self.reconnect.resume()
 
     def action_check_server(self) -> None:
         self.notify(f"Asking {redact_url(self.settings.endpoint)} ...", markup=False, timeout=2)
@@ -381,7 +385,7 @@ class PageIndexApp(App[int]):
 
     def show_banner(self, message: str, hint: str) -> None:
         settings, again = (key_label(KEY_IDS[i], self.keymap) for i in ("app.settings", "app.check_server"))
-        keys = f"{settings}: settings · {again}: check again"
+        keys = f"{settings}: settings · {again}: check again{self.reconnect.banner_keys()}"
         self.query_one(ServerBanner).show(message, hint, keys)
 
     def hide_banner(self) -> None:

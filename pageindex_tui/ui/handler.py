@@ -29,9 +29,10 @@ class EngineHandler:
                 continue
             state.entry, state.exact = entry, exact
             if entry is not None:
-                state.phase, state.nodes = "indexed", entry.nodes
-            elif state.phase in ("unknown", "indexed"):
-                state.phase = "none"
+                state.phase, state.nodes = "partial" if entry.partial else "indexed", entry.nodes
+                state.partial = entry.partial
+            elif state.phase in ("unknown", "indexed", "partial"):
+                state.phase, state.partial = "none", None
         return self.model.touch(set(found), Changes())
 
     # -- engine events, in order -------------------------------------------------------------------------
@@ -105,6 +106,13 @@ class EngineHandler:
             state.stage, state.done, state.total = item.stage, item.done, item.total
         elif isinstance(item, events.WarningEvent):
             state.warnings.append(item.message)
+        elif isinstance(item, events.NodeSummarized):  # shown as soon as its call ended
+            live = self.model.live.get(item.doc)
+            node = live.node(item.node_id) if live is not None else None
+            if node is not None:
+                node.summary = item.summary
+                if item.doc == self.model.current_doc and live is self.model.shown:
+                    changes.summaries.add(item.node_id)
         elif isinstance(item, events.StructureFound):
             self.model.live[item.doc] = LiveDoc(from_snapshot(item.nodes), item.source, markdown)
             return True
@@ -113,6 +121,15 @@ class EngineHandler:
             run = item.run
             self.model.live[item.doc] = LiveDoc(nodes, run.structure_source, markdown, item.result, run)
             state.nodes = run.nodes or count(nodes)
+            return True
+        elif isinstance(item, events.DocumentPartial):  # the run stopped; what it had is kept
+            nodes = from_pageindex(item.result.get("structure") or [])
+            run = item.run
+            self.model.live[item.doc] = LiveDoc(nodes, run.structure_source, markdown, item.result, run)
+            state.phase, state.partial, state.nodes = "partial", run.partial, run.nodes or count(nodes)
+            if run.partial is not None and run.partial.reason == "server":
+                changes.banner = (run.partial.error, run.partial.hint)
+                self.model.interrupted.add(item.doc)
             return True
         elif isinstance(item, events.DocumentFailed):  # the one report of a failure, engine's or job's
             state.phase, state.error, state.hint = "failed", item.error, item.hint
@@ -133,11 +150,19 @@ class EngineHandler:
         elif item.state == "started":
             state.phase, state.stage, state.done, state.total = "indexing", "", 0, 0
             state.warnings = []
-            model.live.pop(item.doc, None)
-            if current:
-                model.clear_shown(changes)
+            model.interrupted.discard(item.doc)
+            if state.partial is None or item.doc not in model.live:  # a resumed tree stays on show
+                model.live.pop(item.doc, None)
+                if current:
+                    model.clear_shown(changes)
+        elif item.state == "partial" and item.entry is not None:
+            state.phase, state.entry, state.exact = "partial", item.entry, True
+            state.partial = item.entry.partial
+            how = state.partial.describe() if state.partial else "partial"
+            changes.notes.append(f"Kept {name} as a partial index ({how}): i resumes it.")
         elif item.state in ("reused", "finished") and item.entry is not None:
             state.phase, state.entry, state.exact, state.nodes = "indexed", item.entry, True, item.entry.nodes
+            state.partial = None
             if item.state == "reused":
                 changes.notes.append(f"{name} is unchanged: its saved index is shown (I re-indexes).")
                 if current:
@@ -146,9 +171,18 @@ class EngineHandler:
             else:
                 changes.notes.append(f"Indexed {name}: {item.entry.nodes} nodes.")
             return current and item.doc in model.live
+        elif item.state == "cancelled" and item.entry is not None and item.entry.partial is not None:
+            state.phase, state.entry, state.exact = "partial", item.entry, True  # its tree stays on show
+            state.partial, state.nodes = item.entry.partial, item.entry.nodes
+            how = state.partial.describe()
+            changes.notes.append(
+                f"Cancelled {name}; kept what was done as a partial index ({how}): i resumes."
+            )
         elif item.state == "cancelled":
             model.live.pop(item.doc, None)
-            state.phase = "indexed" if state.entry is not None else "cancelled"
+            saved = state.entry.partial if state.entry is not None else None  # the partial it went on from
+            state.phase = "cancelled" if state.entry is None else "partial" if saved else "indexed"
+            state.partial = saved
             changes.notes.append(f"Cancelled {name}; nothing was written.")
             if current:
                 if state.entry is not None:

@@ -88,6 +88,14 @@ KEYS: tuple[Key, ...] = (
         show=False,
     ),
     Key("app.theme", "T", "change_theme", "Theme", "Choose a theme (remembered)"),
+    Key(
+        "app.resume",
+        "R",
+        "resume",
+        "Resume",
+        "Resume the partial indexes an outage or a cancel left",
+        show=False,
+    ),
     # documents
     Key("documents.index", "i", "index", "Index", "Index the highlighted file (or every file in a folder)"),
     Key("documents.index_force", "I", "index_force", "Re-index", "Index again, ignoring the saved index"),

@@ -13,7 +13,7 @@ from ..jobs import JobUpdate
 
 Item = events.Event  # engine events and the job service's JobUpdate (an Event too)
 
-__all__ = ["DocStatesLoaded", "EngineBatch", "Item", "JobUpdate"]
+__all__ = ["DocStatesLoaded", "EngineBatch", "Item", "JobUpdate", "ServerStateChanged"]
 
 
 class EngineBatch(Message):
@@ -30,3 +30,11 @@ class DocStatesLoaded(Message):
     def __init__(self, states: dict[str, tuple[Any, bool]]) -> None:
         super().__init__()
         self.states = states  # path -> (LibraryEntry | None, exact)
+
+
+class ServerStateChanged(Message):
+    """The gauges saw a model server change state ("up", "down", ...; `monitor.server`'s states)."""
+
+    def __init__(self, endpoint: str, old: str, new: str) -> None:
+        super().__init__()
+        self.endpoint, self.old, self.new = endpoint, old, new

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ..index.tree import Node
+from ..index.tree import Node, walk
 from ..library import LibraryEntry
-from ..records import RunRecord
+from ..records import PartialState, RunRecord
 from ..safe_text import one_line
 
-DocPhase = Literal["unknown", "none", "queued", "indexing", "indexed", "failed", "cancelled"]
+DocPhase = Literal["unknown", "none", "queued", "indexing", "indexed", "partial", "failed", "cancelled"]
 
 STAGE_WORDS = {
     "read": "reading",
@@ -40,6 +40,7 @@ class DocState:
     entry: LibraryEntry | None = None
     exact: bool = False  # the saved index was made with the current settings
     warnings: list[str] = field(default_factory=list)
+    partial: PartialState | None = None  # phase "partial": how far the stopped run got, and why
 
     @property
     def busy(self) -> bool:
@@ -55,6 +56,10 @@ class DocState:
             return f"◔ {word}{progress}", "indexing"
         if self.phase == "indexed":
             return f"{'●' if self.exact else '◐'} {self.nodes} nodes", "indexed"
+        if self.phase == "partial":
+            partial = self.partial
+            progress = f" {partial.done}/{partial.total}" if partial is not None and partial.total else ""
+            return f"◑ partial{progress}", "partial"
         if self.phase == "failed":
             return f"✗ {one_line(self.error, 60)}", "failed"
         if self.phase == "cancelled":
@@ -62,6 +67,16 @@ class DocState:
         if self.phase == "none":
             return "○", "none"
         return "", "none"
+
+    def export_note(self) -> str:
+        """What an export made now lacks ("" for a finished index): the run still going, or stopped."""
+        if self.busy:
+            word = STAGE_WORDS.get(self.stage, self.stage or "starting")
+            progress = f" {self.done}/{self.total}" if self.total else ""
+            return f"indexing is still running ({word}{progress})"
+        if self.phase == "partial" and self.partial is not None:
+            return f"{self.partial.describe()}, {self.partial.why()}"
+        return ""
 
     def describe(self) -> str:
         """One or two lines for the info line under the documents tree (plain text)."""
@@ -78,6 +93,11 @@ class DocState:
             warned = len(self.warnings)
             extra = f", {warned} warning{'s' * (warned != 1)}" if warned else ""
             return f"{name}: indexed, {self.nodes} nodes{source}{extra}{made}"
+        if self.phase == "partial":
+            partial = self.partial  # the server's own words are in the banner and the run record
+            how = partial.describe() if partial is not None else "partial"
+            why = "cancelled" if partial is not None and partial.reason == "cancelled" else "server failed"
+            return f"{name}: {self.nodes} nodes, {how} ({why}); i or R resumes"
         if self.phase == "failed":
             hint = f"\n  {self.hint}" if self.hint else ""
             return f"{name}: failed: {self.error}{hint}"
@@ -185,6 +205,13 @@ class LiveDoc:
     markdown: bool
     result: dict[str, Any] | None = None
     run: RunRecord | None = None
+    _by_id: dict[str, Node] | None = field(default=None, repr=False, compare=False)
+
+    def node(self, node_id: str) -> Node | None:
+        """The node with this id (the ids are the engine's, fixed once the structure is reported)."""
+        if self._by_id is None:
+            self._by_id = {n.node_id: n for n in walk(self.nodes) if n.node_id}
+        return self._by_id.get(node_id)
 
 
 @dataclass
@@ -200,6 +227,7 @@ class Changes:
     tree: bool = False  # `Workbench.shown` is a new (version of a) tree: show it
     keep: bool = True  # ... keeping the tree's cursor and open branches
     empty: bool = False  # the current document has no tree to show: show why
+    summaries: set[str] = field(default_factory=set)  # node ids of the shown tree whose summary came
     load: tuple[str, LibraryEntry] | None = None  # read this saved index for the current document
     notes: list[str] = field(default_factory=list)  # toasts
     banner: tuple[str, str] | None = None  # a server problem: (message, hint)
@@ -216,6 +244,7 @@ class Workbench:
         self.shown: LiveDoc | None = None  # what the tree pane shows
         self.shown_call: int | None = None  # the call the stream pane shows
         self.following = True  # the stream follows the newest call
+        self.interrupted: set[str] = set()  # partial because the model server failed (resumed when back)
 
     def state(self, path: Path | str) -> DocState:
         key = str(path)
@@ -242,6 +271,14 @@ class Workbench:
         else:
             self.clear_shown(changes)
         return changes
+
+    def resumable(self, outage_only: bool = False) -> list[str]:
+        """Documents with a partial index and no run: all of them, or those an outage stopped."""
+        return [
+            doc
+            for doc, state in self.states.items()
+            if state.phase == "partial" and (not outage_only or doc in self.interrupted)
+        ]
 
     def queued(self, doc: str) -> None:
         state = self.state(doc)

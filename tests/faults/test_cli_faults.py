@@ -85,7 +85,14 @@ def test_a_signal_ends_index_like_ctrl_c(tmp_path, sig):
     assert code == 128 + sig
     assert f"stopped by {sig.name}; finished documents are written".encode() in run.output
     assert b"Traceback" not in run.output and cursor_shown_at_end(run.output)
-    assert not list((tmp_path / "o").glob("*.json"))  # nothing half-written
+    assert b"stopped ones kept as partial indexes, nothing is half-written" in run.output
+    # The tree was known (the document's own headings): it is kept as a partial index, whole, and under
+    # names no reader takes for a finished index; nothing else is written.
+    kept = sorted(p.name for p in (tmp_path / "o").glob("*.json"))
+    assert kept == ["doc_run.partial.json", "doc_structure.partial.json"]
+    record = json.loads((tmp_path / "o" / "doc_run.partial.json").read_text())
+    assert record["partial"]["reason"] == "cancelled" and record["partial"]["stage"] == "summarize"
+    assert json.loads((tmp_path / "o" / "doc_structure.partial.json").read_text())["structure"]
 
 
 def test_a_signal_ends_doctor_cleanly(tmp_path):

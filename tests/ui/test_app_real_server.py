@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from uikit import highlight, make_app, wait_for
+from uikit import filed_partial, highlight, make_app, wait_for
 
 from pageindex_tui.settings import Settings
 from pageindex_tui.ui.widgets.index_tree import IndexTree
@@ -49,3 +49,84 @@ async def test_index_a_sample_pdf_against_llama_server(llama_server, tmp_path):
         assert tree.cursor_node.data.node.node_id == "0000"
         assert len(app.model.calls) >= 1 and app.model.calls.newest.phase in ("ok", "cached")
         assert app.model.shown.result and app.model.shown.result.get("doc_description")
+
+
+def long_markdown(sections: int) -> str:
+    """Headings give the structure (no model); each section (about 300 tokens) needs a model summary."""
+    topics = ["storage", "networking", "scheduling", "monitoring", "billing", "security", "backups", "alerts"]
+    parts = ["# Operations Notes\n"]
+    for i in range(sections):
+        topic = topics[i % len(topics)]
+        rules = " ".join(
+            f"Rule {j} of {topic}: the team reviews item {j} weekly, figure {i * 100 + j}." for j in range(20)
+        )
+        parts.append(f"## {i + 1} {topic.title()}\n\n{rules}\n")
+    return "\n".join(parts)
+
+
+async def test_an_outage_mid_summaries_keeps_the_partial_index_and_it_resumes_on_the_same_port(
+    own_llama_server, tmp_path
+):
+    """Issue 13, item 1, through the real llama-server: it is killed mid-summaries and started again on the
+    same port; the tree and the finished summaries stay (as a partial index), the banner clears by itself
+    and the run resumes (resume_on_reconnect), asking only for the summaries that were missing."""
+    import asyncio
+
+    from pageindex_tui.index.tree import walk
+
+    server = own_llama_server
+    sections = 8
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    path = docs / "ops.md"
+    path.write_text(long_markdown(sections), encoding="utf-8")
+    settings = Settings(
+        endpoint=server.endpoint,
+        thinking=False,
+        max_output_tokens=64,
+        max_retries=1,
+        concurrency=1,
+        request_timeout=120,
+        resume_on_reconnect=True,
+    )
+    app = make_app(tmp_path, docs, settings, probe=True, gauges=True)  # the gauges watch /health
+    async with app.run_test(size=(120, 40)) as pilot:
+        banner = app.query_one("#banner")
+        await wait_for(pilot, lambda: app.server_info is not None, timeout=120, what="server answered")
+        await highlight(pilot, path.name)
+        await pilot.press("i")
+        state = app.model.states[str(path)]
+
+        def summarized() -> int:  # by the model: the title node's own text is its own summary
+            shown = app.model.shown
+            return sum(1 for n in walk(shown.nodes) if n.summary and n.node_id != "0000") if shown else 0
+
+        await wait_for(pilot, lambda: summarized() >= 2 or not state.busy, timeout=600, what="2 summaries")
+        assert state.busy, state.describe()  # mid-summaries
+        await asyncio.to_thread(server.kill)  # as a crash would
+        await wait_for(pilot, lambda: filed_partial(state), timeout=300, what="partial kept")
+
+        kept = summarized()
+        assert 2 <= kept < sections and state.partial is not None and state.partial.reason == "server"
+        assert (
+            state.badge()[0].startswith("◑ partial")
+            and f"partial: {kept + 1}/{sections + 1}" in state.describe()
+        )
+        assert len(app.query_one("#tree", IndexTree).nodes) == 1  # the tree stays on show
+        assert banner.has_class("-visible")
+        entry = app.library.find_partial(app.library.digest(path), settings)
+        assert entry is not None and entry.partial == state.partial
+        before = [n.summary for n in walk(app.model.shown.nodes)]
+
+        gauges = app.query_one("#gauges-pane")
+        await wait_for(pilot, lambda: gauges.servers[0].status.state != "up", timeout=60, what="seen down")
+        await asyncio.to_thread(server.start)  # the same port
+        await wait_for(pilot, lambda: not banner.has_class("-visible"), timeout=180, what="banner cleared")
+        await wait_for(pilot, lambda: state.phase == "indexed", timeout=600, what="resumed and finished")
+        after = [n.summary for n in walk(app.model.shown.nodes)]
+        assert all(after) and [a for a, b in zip(after, before, strict=True) if b] == [b for b in before if b]
+        run = app.model.shown.run
+        assert (
+            run is not None and run.resumed.startswith("partial: ") and run.llm.calls <= sections - kept + 1
+        )
+        assert app.library.find_partial(app.library.digest(path), settings) is None

@@ -62,3 +62,8 @@ async def highlight(pilot, name: str) -> None:
 
 def no_temp_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.name.endswith(".tmp")]
+
+
+def filed_partial(state) -> bool:
+    """The document stopped partial and its partial index is filed in the library (the job's last step)."""
+    return state.phase == "partial" and state.entry is not None and state.entry.partial is not None

@@ -77,3 +77,40 @@ def test_the_library_root_is_private_and_an_old_open_one_is_closed(tmp_path):
     folder = library.folder_for(library.digest(doc), Settings())
     assert stat.S_IMODE(root.stat().st_mode) == 0o700
     assert folder.parent.parent == root and (root / "paths.json").is_file()
+
+
+def test_partial_indexes_sit_beside_finished_ones_and_best_prefers_the_finished_one(tmp_path):
+    from pageindex_tui.library import Library
+    from pageindex_tui.records import PartialState, RunRecord
+    from pageindex_tui.settings import Settings
+
+    library = Library(tmp_path / "lib")
+    doc = tmp_path / "a.md"
+    doc.write_text("# A\n\nText.\n")
+    digest = library.digest(doc)
+    these, others = Settings(), Settings(if_add_node_id=False)
+
+    def file(settings: Settings, partial: PartialState | None, finished_at: str):
+        folder = library.folder_for(digest, settings, partial=partial is not None)
+        structure, run = folder / "a_structure.json", folder / "a_run.json"
+        atomic_write_json(structure, {"doc_name": "a.md", "structure": []})
+        record = RunRecord("a.md", str(doc), nodes=2, finished_at=finished_at, partial=partial)
+        atomic_write_json(run, record.to_dict())
+        return library.save(doc, digest, settings, structure, run, record)
+
+    assert library.best(doc, these) == (None, False)
+    finished_other = file(others, None, "2026-01-01")
+    assert library.best(doc, these)[0].folder == finished_other.folder  # made with other settings
+    partial = file(these, PartialState("summarize", 1, 2, "server"), "2026-01-02")
+    assert partial.folder.name.endswith(".partial") and partial.partial is not None
+    entry, exact = library.best(doc, these)
+    assert exact and entry.partial == partial.partial  # these settings' partial beats others' finished
+    assert [e.folder for e in library.entries_for(digest)] == [finished_other.folder]  # never a partial
+    assert library.find(digest, these) is None and library.find(digest).folder == finished_other.folder
+    finished = file(these, None, "2026-01-03")
+    entry, exact = library.best(doc, these)
+    assert exact and entry.partial is None
+    assert (
+        library.best(doc, these)[0].folder == finished.folder and library.find_partial(digest, these) is None
+    )
+    assert not partial.folder.exists()  # filing the finished index dropped the partial one

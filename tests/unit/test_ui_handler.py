@@ -8,12 +8,19 @@ from pathlib import Path
 
 from pageindex_tui import events
 from pageindex_tui.jobs import JobUpdate
+from pageindex_tui.library import LibraryEntry
+from pageindex_tui.records import PartialState, RunRecord
 from pageindex_tui.ui.handler import EngineHandler
 from pageindex_tui.ui.state import LiveDoc, Workbench
 
 DOC = "/docs/a.pdf"
 STRUCTURE = (events.NodeSnapshot("One", "0000", 1, 2), events.NodeSnapshot("Two", "0001", 3, 4))
 GROWN = (*STRUCTURE, events.NodeSnapshot("Three", "0002", 5, 6))
+
+
+def saved(nodes: int, **meta) -> LibraryEntry:
+    """A library entry as the library reads it back (its files need not exist here)."""
+    return LibraryEntry(Path("/library/abc/key"), {"nodes": nodes, **meta})
 
 
 def fresh(current: str | None = DOC) -> tuple[Workbench, EngineHandler]:
@@ -71,8 +78,8 @@ def test_calls_are_followed_until_the_user_picks_one():
 
 def test_job_updates_notify_and_a_failure_raises_the_banner():
     model, handler = fresh()
-    entry = type("Entry", (), {"nodes": 3, "structure_source": "outline"})()
-    changes = handler.apply([JobUpdate(DOC, "reused", entry=entry)])  # type: ignore[arg-type]
+    entry = saved(3, structure_source="outline")
+    changes = handler.apply([JobUpdate(DOC, "reused", entry=entry)])
     assert model.states[DOC].phase == "indexed" and changes.load == (DOC, entry)
     assert changes.notes == ["a.pdf is unchanged: its saved index is shown (I re-indexes)."]
     changes = handler.apply([events.DocumentFailed(DOC, "refused", hint="is it up?", kind="server")])
@@ -82,7 +89,7 @@ def test_job_updates_notify_and_a_failure_raises_the_banner():
 
 def test_library_states_and_selection():
     model, handler = fresh(current=None)
-    entry = type("Entry", (), {"nodes": 5})()
+    entry = saved(5)
     changes = handler.library_states({DOC: (entry, False), "/docs/b.md": (None, False)})
     assert model.states[DOC].badge() == ("◐ 5 nodes", "indexed")
     assert model.states["/docs/b.md"].phase == "none" and changes.docs == {DOC, "/docs/b.md"}
@@ -92,3 +99,77 @@ def test_library_states_and_selection():
     assert model.entry_loaded("/docs/other.pdf", LiveDoc([], "", False)).tree is False
     assert model.select("/docs/b.md").empty and model.current_doc == "/docs/b.md"
     assert Path(model.current.path).name == "b.md"  # type: ignore[union-attr]
+
+
+# -- partial indexes (issue 13, items 1 and 5) ------------------------------------------------------
+PARTIAL = PartialState("summarize", 1, 2, "server", "cannot reach the model server", "is it running?")
+
+
+def partial_event(doc: str = DOC, partial: PartialState = PARTIAL) -> events.DocumentPartial:
+    result = {"doc_name": "a.pdf", "structure": [{"title": "One", "node_id": "0000", "start_index": 1,
+              "end_index": 2, "summary": "About one."}, {"title": "Two", "node_id": "0001",
+              "start_index": 3, "end_index": 4}]}  # fmt: skip
+    run = RunRecord("a.pdf", doc, nodes=2, structure_source="toc", partial=partial)
+    return events.DocumentPartial(doc, "/s.partial.json", "/r.partial.json", result, run)
+
+
+def test_each_summary_reaches_the_shown_tree_as_its_call_ends():
+    model, handler = fresh()
+    handler.apply([JobUpdate(DOC, "started"), events.StructureFound(DOC, STRUCTURE, "toc")])
+    shown = model.shown
+    assert shown is not None and shown.nodes[1].summary is None
+    changes = handler.apply([events.NodeSummarized(DOC, "0001", "Two is about pages 3 and 4.")])
+    assert shown.nodes[1].summary == "Two is about pages 3 and 4." and changes.summaries == {"0001"}
+    assert not changes.tree  # the tree is not drawn again: the detail panel shows the summary
+    other = handler.apply([events.NodeSummarized("/docs/b.pdf", "0000", "elsewhere")])
+    assert not other.summaries  # a document not on show (and with no tree here) changes nothing shown
+
+
+def test_an_outage_keeps_the_tree_says_partial_and_raises_the_banner():
+    model, handler = fresh()
+    handler.apply([JobUpdate(DOC, "started"), events.StructureFound(DOC, STRUCTURE, "toc")])
+    changes = handler.apply(
+        [partial_event(), JobUpdate(DOC, "partial", entry=saved(2, partial=PARTIAL.to_dict()))]
+    )
+    state = model.states[DOC]
+    assert state.phase == "partial" and state.badge() == ("◑ partial 1/2", "partial")
+    assert state.describe() == "a.pdf: 2 nodes, partial: 1/2 summaries (server failed); i or R resumes"
+    assert changes.banner == ("cannot reach the model server", "is it running?") and not changes.empty
+    assert (
+        changes.tree
+        and model.shown is not None
+        and [n.summary for n in model.shown.nodes] == ["About one.", None]
+    )
+    assert model.resumable() == [DOC] and model.resumable(outage_only=True) == [DOC]
+    assert state.export_note() == "partial: 1/2 summaries, stopped: cannot reach the model server"
+    # Resuming keeps the tree on show (no "not indexed" flash) until the run reports it again.
+    changes = handler.apply([JobUpdate(DOC, "queued"), JobUpdate(DOC, "started")])
+    assert not changes.empty and model.shown is not None and DOC not in model.interrupted
+    assert state.export_note() == "indexing is still running (starting)"
+    handler.apply([JobUpdate(DOC, "finished", entry=saved(2))])
+    assert state.phase == "indexed" and state.partial is None and model.resumable() == []
+
+
+def test_a_cancel_that_kept_a_partial_index_keeps_the_tree():
+    model, handler = fresh()
+    cancelled = PartialState("summarize", 1, 2, "cancelled")
+    handler.apply([JobUpdate(DOC, "started"), events.StructureFound(DOC, STRUCTURE, "toc")])
+    entry = saved(2, partial=cancelled.to_dict())
+    changes = handler.apply([partial_event(partial=cancelled), JobUpdate(DOC, "cancelled", entry=entry)])
+    state = model.states[DOC]
+    assert state.phase == "partial" and state.partial == cancelled and changes.banner is None
+    assert model.shown is model.live[DOC] and not changes.empty
+    assert changes.notes == [
+        "Cancelled a.pdf; kept what was done as a partial index (partial: 1/2 summaries): i resumes."
+    ]
+    assert model.resumable() == [DOC] and model.resumable(outage_only=True) == []
+
+
+def test_a_saved_partial_index_shows_as_partial():
+    model, handler = fresh(current=None)
+    entry = saved(4, partial=PartialState("describe", 4, 4, "server").to_dict())
+    handler.library_states({DOC: (entry, True)})
+    assert model.states[DOC].badge() == ("◑ partial 4/4", "partial")
+    assert model.select(DOC).load == (DOC, entry)
+    handler.library_states({DOC: (None, False)})  # its partial index is gone
+    assert model.states[DOC].phase == "none" and model.states[DOC].partial is None

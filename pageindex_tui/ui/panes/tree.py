@@ -73,8 +73,14 @@ class TreePane(Vertical):
             self._show_empty()
         if changes.tree and self.model.shown is not None:
             self._show(self.model.shown, changes.keep)
+        elif changes.summaries:
+            ref = self.detail.ref
+            if ref is not None and ref.node.node_id in changes.summaries:
+                self.detail.refresh_head()  # the highlighted node's summary just came
         if changes.load is not None:
             self.load_entry(*changes.load)
+        if changes.docs and self.model.current_doc in changes.docs:
+            self._update_subtitle()
 
     def _show(self, live: LiveDoc, keep: bool) -> None:
         self.tree.show_nodes(live.nodes, live.markdown, keep=keep)
@@ -106,6 +112,9 @@ class TreePane(Vertical):
         parts = [f"{count(live.nodes)} nodes"]
         if live.source:
             parts.append(live.source)
+        state = self.model.current
+        if state is not None and state.phase == "partial" and state.partial is not None:
+            parts.append(state.partial.describe())
         if tree.query_text:
             parts.append(f"filter “{one_line(tree.query_text, 30)}”: {tree.matches} matches")
         self.border_subtitle = " · ".join(parts)
@@ -246,7 +255,10 @@ class TreePane(Vertical):
         if live is None or doc is None:
             return
         default = Path.cwd() / "results" / f"{Path(doc).stem}{suffix}"
-        self.app.push_screen(ExportScreen(what, default), partial(self._write_export, what, suffix))
+        state = self.model.state(doc)
+        note = state.export_note()
+        title = f"partial {what} — {note}" if note else what
+        self.app.push_screen(ExportScreen(title, default), partial(self._write_export, what, suffix))
 
     def _write_export(self, what: str, suffix: str, path: Path | None) -> None:
         live, doc = self.model.shown, self.model.current_doc  # as they are now: indexing goes on meanwhile
@@ -254,13 +266,18 @@ class TreePane(Vertical):
             return
         result = live.result or {}
         name = str(result.get("doc_name") or (Path(doc).stem if live.markdown else Path(doc).name))
+        note = self.model.state(doc).export_note()  # the tree as it stands: say what it lacks
         if suffix.endswith(".json"):
-            text = export.result_json(name, live.nodes, live.markdown, result)
+            text = export.result_json(name, live.nodes, live.markdown, result, partial=note)
         else:
-            text = export.markdown_outline(name, live.nodes, live.markdown)
+            text = export.markdown_outline(name, live.nodes, live.markdown, partial=note)
         try:
             atomic_write_text(path, text)
         except PageIndexError as err:
             self.notify(err.describe(), severity="error", markup=False)
             return
-        self.notify(f"Exported {what} to {path}", markup=False)
+        if note:
+            message = f"Exported a partial {what} to {path}: {note}."
+            self.notify(message, title="Partial export", severity="warning", markup=False)
+        else:
+            self.notify(f"Exported {what} to {path}", markup=False)

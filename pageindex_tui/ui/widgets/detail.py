@@ -47,6 +47,12 @@ class NodeDetail(VerticalScroll, can_focus=False):
         head.update(describe(ref.node, source, markdown))
         self.scroll_home(animate=False)
 
+    def refresh_head(self) -> None:
+        """Draw the node's facts again (its summary came), leaving page text and scroll as they are."""
+        if self.ref is not None:
+            head = self.query_one("#detail-head", Static)
+            head.update(describe(self.ref.node, self.source, self.markdown))
+
     def show_text(self, text: str | None, note: str = "") -> None:
         body = self.query_one("#detail-text", Static)
         if text is None:

@@ -29,6 +29,7 @@ class DocumentsTree(DirectoryTree):
         "documents--indexing",
         "documents--indexed",
         "documents--failed",
+        "documents--partial",
         "documents--cancelled",
         "documents--none",
     }
@@ -37,6 +38,7 @@ class DocumentsTree(DirectoryTree):
     DocumentsTree > .documents--indexing { color: $warning; text-style: bold; }
     DocumentsTree > .documents--indexed { color: $success; }
     DocumentsTree > .documents--failed { color: $error; }
+    DocumentsTree > .documents--partial { color: $warning; }
     DocumentsTree > .documents--cancelled { color: $warning; }
     DocumentsTree > .documents--none { color: $secondary; }
     """

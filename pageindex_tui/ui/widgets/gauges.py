@@ -34,6 +34,7 @@ from ...monitor.gpu import GpuSampler, GpuSnapshot
 from ...monitor.server import UP, ServerMonitor, ServerStatus
 from ...settings import Settings
 from ..keys import bindings
+from ..messages import ServerStateChanged
 from .gauge_cards import render_lines
 from .gauge_parts import HISTORY, ServerView, Styles, without_background
 
@@ -174,6 +175,8 @@ class GaugesPane(Widget, can_focus=True):
 
     def show_server(self, index: int, status: ServerStatus, delay: float | None = None) -> None:
         view = self.servers[index]
+        if status.state != view.status.state:  # the app clears its server banner when one answers again
+            self.post_message(ServerStateChanged(status.endpoint, view.status.state, status.state))
         view.status = status
         view.polls += 1
         view.delay = delay if delay is not None else view.delay

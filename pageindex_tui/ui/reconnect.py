@@ -1,0 +1,66 @@
+"""When the model server answers again: the server banner goes by itself, and what an outage stopped
+goes on.
+
+The gauges poll the server's `/health` all along; when they see it come up while the banner is shown,
+the app's probe asks the server again (`check_server`), and its answer hides the banner. Documents an
+outage left as partial indexes are then resumed at once when `resume_on_reconnect` is set, else a note
+says which key resumes them (`app.resume`, which resumes every partial index, whatever stopped it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..monitor.server import UP
+from .keys import KEY_IDS, key_label
+from .messages import ServerStateChanged
+from .widgets.banner import ServerBanner
+
+if TYPE_CHECKING:
+    from .app import PageIndexApp
+
+
+class Reconnect:
+    def __init__(self, app: PageIndexApp) -> None:
+        self.app = app
+
+    @property
+    def banner(self) -> ServerBanner:
+        return self.app.query_one(ServerBanner)
+
+    def resume_key(self) -> str:
+        return key_label(KEY_IDS["app.resume"], self.app.keymap)
+
+    def banner_keys(self) -> str:
+        """What the banner adds to its line of keys: the resume key, when something waits for it."""
+        waiting = len(self.app.model.resumable())
+        return f" · {self.resume_key()}: resume {waiting} partial" if waiting else ""
+
+    def server_state(self, message: ServerStateChanged) -> None:
+        """The gauges saw a server change state: one that answers again is asked at once."""
+        if message.new == UP and message.endpoint == self.app.settings.endpoint and self.banner.problem:
+            self.app.check_server()
+
+    def answered(self) -> None:
+        """The app's probe got an answer: no banner, and what an outage stopped goes on (or may)."""
+        was_down = bool(self.banner.problem)
+        self.app.hide_banner()
+        waiting = self.app.model.resumable(outage_only=True)
+        if not was_down or not waiting:
+            return
+        count = f"{len(waiting)} partial index{'es' * (len(waiting) != 1)}"
+        if self.app.settings.resume_on_reconnect:
+            self.app.notify(f"The model server answers again: resuming {count}.", markup=False)
+            self.resume(waiting)
+        else:
+            message = f"The model server answers again: {self.resume_key()} resumes {count}."
+            self.app.notify(message, markup=False, timeout=15)
+
+    def resume(self, docs: list[str] | None = None) -> None:
+        """Index these documents (default: every one with a partial index): only what is missing is done."""
+        docs = self.app.model.resumable() if docs is None else docs
+        if not docs:
+            self.app.notify("No partial index to resume.", markup=False)
+            return
+        self.app.index_paths([Path(doc) for doc in docs])

@@ -63,8 +63,9 @@ class DocState:
             return "○", "none"
         return "", "none"
 
-    def describe(self) -> str:
-        """One or two lines for the info line under the documents tree (plain text)."""
+    def describe(self, index_key: str = "i") -> str:
+        """One or two lines for the info line under the documents tree (plain text); `index_key` is
+        the key that indexes, as the user's keymap binds it."""
         name = self.path.name
         if self.phase == "queued":
             return f"{name}: queued"
@@ -73,7 +74,11 @@ class DocState:
             progress = f" {self.done}/{self.total}" if self.total else ""
             return f"{name}: indexing, {word}{progress}"
         if self.phase == "indexed":
-            made = "" if self.exact else " (made with other settings: i indexes with the current ones)"
+            made = (
+                ""
+                if self.exact
+                else f" (made with other settings: {index_key} indexes with the current ones)"
+            )
             source = f", structure from {self.entry.structure_source}" if self.entry else ""
             warned = len(self.warnings)
             extra = f", {warned} warning{'s' * (warned != 1)}" if warned else ""
@@ -82,9 +87,9 @@ class DocState:
             hint = f"\n  {self.hint}" if self.hint else ""
             return f"{name}: failed: {self.error}{hint}"
         if self.phase == "cancelled":
-            return f"{name}: cancelled (nothing was written; i starts again)"
+            return f"{name}: cancelled (nothing was written; {index_key} starts again)"
         if self.phase == "none":
-            return f"{name}: not indexed (i to index)"
+            return f"{name}: not indexed ({index_key} to index)"
         return name
 
 

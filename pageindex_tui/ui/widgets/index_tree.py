@@ -207,11 +207,13 @@ class IndexTree(Tree[NodeRef]):
         elif node.parent is not None and node.parent is not self.root:
             self.move_cursor(node.parent)
 
+    def action_expand_all(self) -> None:
+        """Every branch open (under a filter: the matching ones already are); the cursor stays put."""
+        self._open = {path for path, node in walk_paths(self.nodes) if node.nodes}
+        cursor = self.cursor_node.data.path if self.cursor_node and self.cursor_node.data else None
+        self._rebuild(cursor)
+
     def action_collapse_all(self) -> None:
         self._open.clear()
         cursor = self.cursor_node.data.path[:1] if self.cursor_node and self.cursor_node.data else None
         self._rebuild(cursor)
-
-    def action_clear_filter(self) -> None:
-        if self.query_text:
-            self.set_filter("")

@@ -99,6 +99,29 @@ async def test_the_layout_follows_the_terminals_width(tmp_path, size):
         assert footer.rstrip().endswith("^p palette")  # nothing left over after the palette key
 
 
+async def test_long_titles_give_way_to_their_pages_in_a_narrow_tree(tmp_path):
+    (tmp_path / "docs").mkdir()
+    app = make_app(tmp_path, tmp_path / "docs", NO_SERVER)
+    long = "Domestic and International Cooperation and Coordination of Everything"
+    nodes = [Node(long, 28, 30, nodes=[Node(f"{long}, again", 29, 30)]), Node("Short", 31, 31)]
+    async with app.run_test(size=(80, 24)) as pilot:
+        changes = Changes()
+        app.model.show(LiveDoc(nodes, "toc", False), changes)
+        app.show(changes)
+        tree = app.query_one("#tree", IndexTree)
+        await wait_for(pilot, lambda: len(tree.root.children) == 2, what="the tree")
+        await pilot.press("2", "Z")
+        await wait_for(pilot, lambda: tree.last_line == 2, what="expanded")
+        rows = [line for line in screen_lines(app) if "Domestic" in line or "Short" in line]
+        assert len(rows) == 3
+        assert rows[0].rstrip("│").endswith("Domestic and International Coope…  pp. 28–30")
+        assert "pp. 29–30" in rows[1] and "…" in rows[1]
+        assert "Short  p. 31" in rows[2] and "…" not in rows[2]
+        await pilot.press("m")  # zoomed: more of the title, the pages still there
+        shown = lambda: "\n".join(screen_lines(app))  # noqa: E731
+        await wait_for(pilot, lambda: "Coordination of Every…  pp. 28–30" in shown(), what="zoomed")
+
+
 async def test_narrow_detail_takes_the_documents_place_and_gives_it_back(tmp_path):
     make_outline_pdf(tmp_path / "docs")
     app = make_app(tmp_path, tmp_path / "docs", NO_SERVER)

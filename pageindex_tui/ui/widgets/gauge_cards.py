@@ -105,7 +105,7 @@ def history(pane: GaugesPane, styles: Styles, columns: int, width: int, room: in
         lines = chart(values, _bar_width(width) + VALUE + 1, rows, top)
         card = [Text(title, styles.title)]
         for number, line in enumerate(lines):
-            label = count(peak) if number == 0 else "0" if number == rows - 1 else ""
+            label = count(peak) if number == 0 and peak > 0 else "0" if number == rows - 1 else ""
             card.append(_row(label, styles, (line, style)))
         cards.append(card)
     return [Text(""), *grid(cards, columns, width)]

@@ -364,7 +364,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_doctor_command(args: argparse.Namespace, settings: Settings) -> int:
     from .errors import LocalServerError
-    from .monitor.doctor import FAIL, Check, render_report, run_doctor
+    from .monitor.doctor import FAIL, Check, render_report, run_doctor, terminal_width, wrap_report
 
     def failed(err: LocalServerError) -> Check:
         return Check(
@@ -380,7 +380,7 @@ def run_doctor_command(args: argparse.Namespace, settings: Settings) -> int:
                 server.process = None  # diagnosed here; not again on the way out
     except LocalServerError as err:  # --local could not start: that is the finding
         report = asyncio.run(run_doctor(settings, endpoints=args.also, extra=[failed(err)]))
-    print(literal(redact_text(render_report(report))), end="")
+    print(wrap_report(literal(redact_text(render_report(report))), terminal_width()), end="")
     return report.exit_code
 
 

@@ -14,7 +14,9 @@ import openai
 
 from ..errors import ContextOverflow, LLMError, ServerRefused, ServerUnavailable
 
-HINT_START = "is the server running? start one with `pageindex-tui index --local ...` or `vllm serve ...`"
+HINT_START = (
+    "is the server running? start `vllm serve ...`, or `pageindex-tui --local` for the built-in model"
+)
 HINT_KEY = "set api_key (or OPENAI_API_KEY) to the key the server was started with (--api-key)"
 HINT_MODEL = "set model to one of the served ids, or leave it empty to use the first"
 HINT_OVERFLOW = (

@@ -11,6 +11,8 @@ a check failed (something needs fixing), else 0. The same report is the app's do
 from __future__ import annotations
 
 import asyncio
+import re
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -334,3 +336,55 @@ def render_report(report: DoctorReport) -> str:
     else:
         out.append("Result: ready.")
     return "\n".join(out) + "\n"
+
+
+# --- wrapping for a terminal of a given width ---------------------------------------------------------------
+_LABELLED = re.compile(r"(\[\w+\]|fix:|note:) +|\S+ {2,}")  # a mark, a "fix:" label, a settings name
+
+
+def hanging_indent(line: str) -> int:
+    """The column a report line's continuation rows start at: under the text after its mark, its
+    "fix:" or "note:" label or its settings name; two columns in from the line's own indent otherwise."""
+    stripped = line.lstrip(" ")
+    lead = len(line) - len(stripped)
+    labelled = _LABELLED.match(stripped)
+    return lead + labelled.end() if labelled else lead + 2
+
+
+def wrap_rows(line: str, width: int) -> tuple[int, list[tuple[int, int]]]:
+    """How a report line fits `width` columns: its hanging indent, and the (start, end) of the part of
+    `line` on each row. Rows break at spaces; a word longer than a row is cut."""
+    indent = hanging_indent(line)
+    if indent > width // 2:
+        indent = min(len(line) - len(line.lstrip(" ")) + 2, width // 2)
+    rows: list[tuple[int, int]] = []
+    start, room = 0, width
+    while len(line) - start > room:
+        low = indent if not rows else start  # the first row keeps at least a word after its label
+        cut = line.rfind(" ", low + 1, start + room + 1)
+        if cut <= low:
+            cut = start + room
+        rows.append((start, cut))
+        start = cut
+        while start < len(line) and line[start] == " ":
+            start += 1
+        room = max(1, width - indent)
+    rows.append((start, len(line)))
+    return indent, rows
+
+
+def wrap_report(text: str, width: int) -> str:
+    """The plain report with every line longer than `width` wrapped under its own text (a hanging
+    indent), never back to column 0. `width` 0: as it is (a pipe, a file)."""
+    if width <= 0:
+        return text
+    out = []
+    for line in text.splitlines():
+        indent, rows = wrap_rows(line, width)
+        out += [(" " * indent if number else "") + line[a:b] for number, (a, b) in enumerate(rows)]
+    return "\n".join(out) + "\n"
+
+
+def terminal_width() -> int:
+    """The width to wrap the printed report to: the terminal's (or $COLUMNS), 0 for a pipe or a file."""
+    return shutil.get_terminal_size((0, 0)).columns

@@ -35,7 +35,8 @@ from ..settings import Settings, config_path
 from .engine import EngineRunner, probe_summary
 from .handler import EngineHandler
 from .keymap import load_keymap
-from .keys import KEY_IDS, KEYS, SCOPES, Key, bindings, key_label
+from .keys import KEY_IDS, KEYS, SCOPES, Key, bindings, key_label, shown_key
+from .layout import BREAKPOINTS, show_documents, zoom
 from .literal import one_line
 from .messages import DocStatesLoaded, EngineBatch, ServerStateChanged
 from .panes.calls import CallsPane, FollowRequested, StreamPane
@@ -74,6 +75,7 @@ class PageIndexApp(App[int]):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     TITLE = "pageindex-tui"
     BINDINGS = bindings("app")
+    HORIZONTAL_BREAKPOINTS = BREAKPOINTS  # the screen's layout class for its width (layout.py)
 
     def __init__(
         self,
@@ -109,6 +111,7 @@ class PageIndexApp(App[int]):
         self.notices: deque[Notice] = deque(maxlen=200)  # every notification shown, newest last
         self.keymap, self._keymap_problems = load_keymap(self.config_file)
         self.set_keymap(self.keymap)
+        self.COMMAND_PALETTE_BINDING = self.keymap.get("app.palette", "ctrl+p").split(",")[0]  # footer
         self._clashes: set[frozenset[str]] = set()
 
     # -- layout ----------------------------------------------------------------------------------------------
@@ -231,6 +234,17 @@ class PageIndexApp(App[int]):
         found = {doc: self.library.best(Path(doc), settings) for doc in docs}
         self.post_message(DocStatesLoaded(found))
 
+    @on(DocumentsTree.Opened)
+    def _open_tree(self, message: DocumentsTree.Opened) -> None:
+        state, live = self.model.state(message.path), self.model.live.get(str(message.path))
+        if state.entry is None and (live is None or not live.nodes):
+            name, key = one_line(message.path.name), shown_key("documents.index", self)
+            why = "its tree shows once its structure is found" if state.busy else f"{key} indexes it"
+            self.notify(f"{name} has no index yet: {why}.", markup=False)
+            return
+        self.screen.minimize()
+        self.query_one("#tree").focus()
+
     @on(DocumentsPane.Selected)
     def _document_selected(self, message: DocumentsPane.Selected) -> None:
         self.show(self.model.select(message.doc))
@@ -317,7 +331,13 @@ class PageIndexApp(App[int]):
         self.check_server()
         self.query_one(GaugesBox).apply_settings(settings)
 
+    def action_zoom(self) -> None:
+        if not zoom(self.screen):
+            self.notify("Focus a pane first (1-5 or tab), then zoom it.", markup=False)
+
     def action_focus_pane(self, name: str) -> None:
+        if name == "documents":
+            show_documents(self.query_one("#detail"))
         if name == "gauges":
             self.query_one(GaugesBox).focus_pane()
         elif name in FOCUS:
@@ -337,7 +357,9 @@ class PageIndexApp(App[int]):
             "Quit anyway? Running documents are cancelled (those past their structure are kept as "
             "partial indexes: i resumes them); nothing half-written is left, finished indexes are kept."
         )
-        self.push_screen(ConfirmScreen(question, yes="Quit (y)", no="Keep going (n)"), self._quit_answer)
+        yes, no = shown_key("confirm.yes", self), shown_key("confirm.no", self)
+        confirm = ConfirmScreen(question, yes=f"Quit ({yes})", no=f"Keep going ({no})")
+        self.push_screen(confirm, self._quit_answer)
 
     async def _quit_answer(self, answer: bool | None) -> None:
         if answer:

@@ -56,6 +56,26 @@ KEYS: tuple[Key, ...] = (
     Key("app.quit", "q", "request_quit", "Quit", "Quit (asks first while indexing)"),
     Key("app.quit_ctrl", "ctrl+q", "request_quit", "Quit", "Quit (asks first)", show=False, palette=False),
     Key(
+        "app.palette",
+        "ctrl+p",
+        "command_palette",
+        "palette",
+        "Command palette: every action, and the theme picker",
+        show=False,
+        palette=False,
+        priority=True,
+    ),
+    Key("app.next_pane", "tab", "focus_next", "Next", "Next pane", show=False, palette=False),
+    Key(
+        "app.previous_pane",
+        "shift+tab",
+        "focus_previous",
+        "Previous",
+        "Previous pane",
+        show=False,
+        palette=False,
+    ),
+    Key(
         "app.focus_documents", "1", "focus_pane('documents')", "Docs", "Focus the documents pane", show=False
     ),
     Key("app.focus_tree", "2", "focus_pane('tree')", "Tree", "Focus the tree pane", show=False),
@@ -67,6 +87,14 @@ KEYS: tuple[Key, ...] = (
         "focus_pane('gauges')",
         "Gauges",
         "Focus the GPU and server gauges",
+        show=False,
+    ),
+    Key(
+        "app.zoom",
+        "m",
+        "zoom",
+        "Zoom",
+        "Zoom the focused pane to the whole screen, or restore it (esc restores too)",
         show=False,
     ),
     Key("app.toggle_gauges", "w", "toggle_gauges", "Gauges", "Hide or show the GPU and server gauges"),
@@ -121,11 +149,21 @@ KEYS: tuple[Key, ...] = (
         widget=True,
     ),
     Key(
+        "documents.open",
+        "enter",
+        "open",
+        "Open",
+        "Open the file's tree (a folder: expand or collapse it)",
+        show=False,
+        palette=False,
+        widget=True,
+    ),
+    Key(
         "documents.expand",
         "l,right",
         "expand",
         "Expand",
-        "Expand the folder",
+        "Expand the folder, or open the file's tree",
         show=False,
         palette=False,
         widget=True,
@@ -200,15 +238,8 @@ KEYS: tuple[Key, ...] = (
         show=False,
         widget=True,
     ),
-    Key(
-        "tree.clear_filter",
-        "escape",
-        "clear_filter",
-        "Clear filter",
-        "Clear the title filter",
-        show=False,
-        widget=True,
-    ),
+    Key("tree.expand_all", "Z", "expand_all", "Expand all", "Expand every node", show=False, widget=True),
+    Key("tree.clear_filter", "escape", "clear_filter", "Clear filter", "Clear the title filter", show=False),
     # calls
     Key(
         "calls.pick",
@@ -293,6 +324,18 @@ KEYS: tuple[Key, ...] = (
     Key("help.down", "j,down", "scroll('down')", "Down", "Scroll down", show=False, palette=False),
     Key("help.up", "k,up", "scroll('up')", "Up", "Scroll up", show=False, palette=False),
     Key(
+        "help.page_down",
+        "pagedown,space",
+        "scroll('page_down')",
+        "Page down",
+        "Page down",
+        show=False,
+        palette=False,
+    ),
+    Key("help.page_up", "pageup,b", "scroll('page_up')", "Page up", "Page up", show=False, palette=False),
+    Key("help.top", "g,home", "scroll('top')", "Top", "Go to the top", show=False, palette=False),
+    Key("help.bottom", "G,end", "scroll('bottom')", "Bottom", "Go to the end", show=False, palette=False),
+    Key(
         "doctor.close",
         "escape,q",
         "dismiss",
@@ -312,6 +355,8 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("doctor.down", "j,down", "scroll('down')", "Down", "Scroll down", show=False, palette=False),
     Key("doctor.up", "k,up", "scroll('up')", "Up", "Scroll up", show=False, palette=False),
+    Key("doctor.top", "g,home", "scroll('top')", "Top", "Go to the top", show=False, palette=False),
+    Key("doctor.bottom", "G,end", "scroll('bottom')", "Bottom", "Go to the end", show=False, palette=False),
     Key("export.cancel", "escape", "cancel", "Cancel", "Leave without exporting", palette=False),
     Key("confirm.yes", "y", "answer(True)", "Yes", "Answer yes", palette=False),
     Key("confirm.no", "n,escape", "answer(False)", "No", "Answer no", palette=False),
@@ -337,7 +382,14 @@ def bindings(scope: str, widget: bool | None = None) -> list[Binding]:
     ]
 
 
-NAMES = {"question_mark": "?", "slash": "/", "escape": "esc", "enter": "enter"}
+NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "escape": "esc",
+    "enter": "enter",
+    "pagedown": "pgdn",
+    "pageup": "pgup",
+}
 
 
 def key_label(key: Key, keymap: Mapping[str, str] | None = None) -> str:
@@ -346,3 +398,10 @@ def key_label(key: Key, keymap: Mapping[str, str] | None = None) -> str:
     if keys is None and key.display:
         return key.display
     return " / ".join(NAMES.get(part, part) for part in (keys or key.keys).split(","))
+
+
+def shown_key(key_id: str, source: object = None) -> str:
+    """The key a hint names for `key_id` ("esc: clear"): the first of its keys after the user's keymap.
+    `source` is a keymap, or the app that holds one (`app.keymap`); without it, the default key."""
+    keymap = source if isinstance(source, Mapping) else getattr(source, "keymap", None)
+    return key_label(KEY_IDS[key_id], keymap).split(" / ")[0]

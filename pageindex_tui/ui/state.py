@@ -78,8 +78,9 @@ class DocState:
             return f"{self.partial.describe()}, {self.partial.why()}"
         return ""
 
-    def describe(self) -> str:
-        """One or two lines for the info line under the documents tree (plain text)."""
+    def describe(self, index_key: str = "i") -> str:
+        """One or two lines for the info line under the documents tree (plain text); `index_key` is
+        the key that indexes, as the user's keymap binds it."""
         name = self.path.name
         if self.phase == "queued":
             return f"{name}: queued"
@@ -88,7 +89,11 @@ class DocState:
             progress = f" {self.done}/{self.total}" if self.total else ""
             return f"{name}: indexing, {word}{progress}"
         if self.phase == "indexed":
-            made = "" if self.exact else " (made with other settings: i indexes with the current ones)"
+            made = (
+                ""
+                if self.exact
+                else f" (made with other settings: {index_key} indexes with the current ones)"
+            )
             source = f", structure from {self.entry.structure_source}" if self.entry else ""
             warned = len(self.warnings)
             extra = f", {warned} warning{'s' * (warned != 1)}" if warned else ""
@@ -97,14 +102,14 @@ class DocState:
             partial = self.partial  # the server's own words are in the banner and the run record
             how = partial.describe() if partial is not None else "partial"
             why = "cancelled" if partial is not None and partial.reason == "cancelled" else "server failed"
-            return f"{name}: {self.nodes} nodes, {how} ({why}); i or R resumes"
+            return f"{name}: {self.nodes} nodes, {how} ({why}); {index_key} resumes"
         if self.phase == "failed":
             hint = f"\n  {self.hint}" if self.hint else ""
             return f"{name}: failed: {self.error}{hint}"
         if self.phase == "cancelled":
-            return f"{name}: cancelled (nothing was written; i starts again)"
+            return f"{name}: cancelled (nothing was written; {index_key} starts again)"
         if self.phase == "none":
-            return f"{name}: not indexed (i to index)"
+            return f"{name}: not indexed ({index_key} to index)"
         return name
 
 

@@ -262,6 +262,26 @@ def test_snapshot_expanded(snap_compare) -> None:
 
 # --- behaviour --------------------------------------------------------------------------------------------
 @pytest.mark.asyncio
+async def test_maximized_gauges_fill_the_screen_with_history() -> None:
+    """W at 160x48 used 8 of 48 rows: the rows the cards leave now go to each item's history chart."""
+    app = SCENES["two_gpus"]()
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = app.query_one("#strip-gauges", GaugesPane)
+        assert len(pane.lines()) == 1  # the one-line strip
+        pane.toggle_expanded()
+        await pilot.pause()
+        height = pane.content_region.height
+        lines = [line.plain for line in pane.lines()]
+        assert height - 2 <= len(lines) <= height, (height, len(lines))
+        shown = "\n".join(lines)
+        assert "tok/s generated · 127.0.0.1:8000" in shown and "utilization % · GPU 1" in shown
+        assert sum("█" in line for line in lines) > height // 2  # tall charts, not one row of sparks
+        pane.toggle_expanded()
+        await pilot.pause()
+        assert len(pane.lines()) == 1
+
+
+@pytest.mark.asyncio
 async def test_cards_keep_their_lines_when_the_server_goes_down() -> None:
     """No jump, no flicker: the down card has as many lines as the up card and keeps the model."""
     app = SCENES["healthy_one_gpu"]()

@@ -80,6 +80,14 @@ def test_main_screen_mid_index(snap_compare, tmp_path, theme):
     assert snap_compare(app, terminal_size=SIZE, run_before=lambda pilot: mid_index(pilot, theme))
 
 
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+def test_main_screen_fits_the_terminal(snap_compare, tmp_path, size):
+    """80x24: documents and tree over stream and calls, the gauges a one-line strip; 160x48: the
+    detail beside the tree and the gauge cards beside the calls."""
+    app = make_app(tmp_path, folder(tmp_path), NO_SERVER, config_file=SHOWN_CONFIG)
+    assert snap_compare(app, terminal_size=size, run_before=mid_index)
+
+
 def test_tree_with_detail_panel(snap_compare, tmp_path):
     app = make_app(tmp_path, folder(tmp_path), NO_SERVER, config_file=SHOWN_CONFIG)
 

@@ -133,7 +133,7 @@ def test_an_outage_keeps_the_tree_says_partial_and_raises_the_banner():
     )
     state = model.states[DOC]
     assert state.phase == "partial" and state.badge() == ("◑ partial 1/2", "partial")
-    assert state.describe() == "a.pdf: 2 nodes, partial: 1/2 summaries (server failed); i or R resumes"
+    assert state.describe() == "a.pdf: 2 nodes, partial: 1/2 summaries (server failed); i resumes"
     assert changes.banner == ("cannot reach the model server", "is it running?") and not changes.empty
     assert (
         changes.tree

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from ..keys import bindings
+from ..keys import bindings, shown_key
 from ..literal import one_line
 from ..state import Changes, Workbench
 from ..widgets.calls import CallsTable
@@ -23,6 +23,7 @@ class FollowRequested(Message):
 
 
 class StreamPane(Vertical):
+    ALLOW_MAXIMIZE = True  # zoom (m) and the palette's Maximize take the whole pane
     BINDINGS = bindings("stream", widget=False)
 
     def __init__(self, model: Workbench, *, id: str) -> None:
@@ -76,7 +77,8 @@ class StreamPane(Vertical):
         text.append(" · ")
         text.append(one_line(record.purpose, 60))
         text.append(f" · {record.phase}")
-        text.append(" · following" if self.model.following else " · pinned (f: follow)", style="italic")
+        pinned = f" · pinned ({shown_key('stream.follow', self.app)}: follow)"
+        text.append(" · following" if self.model.following else pinned, style="italic")
         if record.error:
             text.append(f"\n{one_line(record.error, 200)}", style="bold")
         head.update(text)
@@ -86,6 +88,7 @@ class StreamPane(Vertical):
 
 
 class CallsPane(Vertical):
+    ALLOW_MAXIMIZE = True  # zoom (m) and the palette's Maximize take the whole pane
     BINDINGS = bindings("calls", widget=False)
 
     def __init__(self, model: Workbench, *, id: str) -> None:

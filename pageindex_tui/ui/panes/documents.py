@@ -13,12 +13,13 @@ from textual.message import Message
 from textual.widgets import Static
 
 from ...formats import SUPPORTED_SUFFIXES as SUFFIXES
-from ..keys import bindings
+from ..keys import bindings, shown_key
 from ..state import Workbench
 from ..widgets.documents import DocumentsTree
 
 
 class DocumentsPane(Vertical):
+    ALLOW_MAXIMIZE = True  # zoom (m) and the palette's Maximize take the whole pane
     BINDINGS = bindings("documents", widget=False)
 
     class IndexRequested(Message):
@@ -66,7 +67,8 @@ class DocumentsPane(Vertical):
         self.tree.refresh_paths(docs)
         state = self.model.current
         if state is not None and self.model.current_doc in docs:
-            self.query_one("#doc-info", Static).update(Text(state.describe()))
+            index = shown_key("documents.index", self.app)
+            self.query_one("#doc-info", Static).update(Text(state.describe(index)))
 
     @on(DocumentsTree.Populated)
     def _listed(self, message: DocumentsTree.Populated) -> None:
@@ -89,7 +91,8 @@ class DocumentsPane(Vertical):
         if path.suffix.lower() in SUFFIXES and not event.node.allow_expand:
             self.post_message(self.Selected(str(path)))
         else:
-            self.query_one("#doc-info", Static).update(Text(f"{path.name}/ · a: index every file inside"))
+            key = shown_key("documents.index_folder", self.app)
+            self.query_one("#doc-info", Static).update(Text(f"{path.name}/ · {key}: index every file inside"))
 
     # -- actions -----------------------------------------------------------------------------------------
     def _highlighted(self) -> Path | None:

@@ -20,7 +20,8 @@ from ... import export
 from ...errors import PageIndexError
 from ...index.tree import count, from_pageindex
 from ...library import LibraryEntry, atomic_write_text
-from ..keys import bindings
+from ..keys import bindings, shown_key
+from ..layout import toggle_detail
 from ..literal import one_line
 from ..screens.export import ExportScreen
 from ..state import Changes, LiveDoc, Workbench
@@ -44,6 +45,7 @@ class FilterInput(Input):
 
 
 class TreePane(Vertical):
+    ALLOW_MAXIMIZE = True  # zoom (m) and the palette's Maximize take the whole pane
     BINDINGS = bindings("tree", widget=False)
 
     def __init__(self, model: Workbench, detail: NodeDetail, *, id: str) -> None:
@@ -53,7 +55,8 @@ class TreePane(Vertical):
         self._opened: dict[str, Any] = {}  # the last opened document, for page text
 
     def compose(self) -> ComposeResult:
-        yield FilterInput(placeholder="filter titles · enter: keep · esc: clear", id="tree-filter")
+        clear = shown_key("filter.clear", self.app)
+        yield FilterInput(placeholder=f"filter titles · enter: keep · {clear}: clear", id="tree-filter")
         yield Static(Text(""), id="tree-note")
         yield IndexTree(id="tree")
 
@@ -84,18 +87,20 @@ class TreePane(Vertical):
 
     def _show(self, live: LiveDoc, keep: bool) -> None:
         self.tree.show_nodes(live.nodes, live.markdown, keep=keep)
-        self._note("" if live.nodes else "No sections yet.")
+        if not keep:
+            self._close_box()  # another document: the tree dropped its filter, so does the box
         self._update_subtitle()
 
     def _show_empty(self) -> None:
         state = self.model.current
         self.tree.show_nodes([], keep=False)
+        self._close_box()
         if state is not None and state.phase == "failed":
             note = f"Indexing failed: {state.error}" + (f"\nCheck: {state.hint}" if state.hint else "")
         elif state is not None and state.busy:
             note = "Indexing: the tree appears as soon as the structure is found."
         else:
-            note = "Not indexed yet: press i in the documents pane."
+            note = f"Not indexed yet: press {shown_key('documents.index', self.app)} in the documents pane."
         self._note(note)
         self.detail.show(None)
         self.border_subtitle = ""
@@ -106,6 +111,7 @@ class TreePane(Vertical):
         widget.display = bool(note)
 
     def _update_subtitle(self) -> None:
+        """The subtitle (nodes, source, filter) and the note under the filter, as the tree is now."""
         live, tree = self.model.shown, self.tree
         if live is None:
             return
@@ -118,6 +124,13 @@ class TreePane(Vertical):
         if tree.query_text:
             parts.append(f"filter “{one_line(tree.query_text, 30)}”: {tree.matches} matches")
         self.border_subtitle = " · ".join(parts)
+        if not live.nodes:
+            self._note("No sections yet.")
+        elif tree.query_text and not tree.matches:
+            clear = shown_key("tree.clear_filter", self.app)
+            self._note(f"No titles match “{one_line(tree.query_text, 40)}”. {clear}: clear the filter.")
+        else:
+            self._note("")
 
     @on(IndexTree.Shown)
     def _node_shown(self, message: IndexTree.Shown) -> None:
@@ -150,15 +163,26 @@ class TreePane(Vertical):
 
     @on(FilterInput.Closed)
     def _close_filter(self, message: FilterInput.Closed) -> None:
-        box, tree = self.query_one("#tree-filter", FilterInput), self.tree
-        if message.clear:
-            box.value = ""
-            tree.set_filter("")
-            box.display = False
-        elif not box.value:
-            box.display = False
+        box = self.query_one("#tree-filter", FilterInput)
+        if message.clear or not box.value:
+            self.action_clear_filter()
+        self.tree.focus()
+
+    def action_clear_filter(self) -> None:
+        """esc in the tree or the box: no filter, no box, and the subtitle and note say so."""
+        self._close_box()
+        if self.tree.query_text:
+            self.tree.set_filter("")
         self._update_subtitle()
-        tree.focus()
+
+    def _close_box(self) -> None:
+        box = self.query_one("#tree-filter", FilterInput)
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        with box.prevent(Input.Changed):  # emptying the box is not typing: no filter run for it
+            box.value = ""
+        box.display = False
 
     @on(Input.Changed, "#tree-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -167,7 +191,8 @@ class TreePane(Vertical):
         self._filter_timer = self.set_timer(FILTER_DELAY, partial(self._apply_filter, event.value))
 
     def _apply_filter(self, text: str) -> None:
-        self.tree.set_filter(text)
+        if text.strip() != self.tree.query_text:
+            self.tree.set_filter(text)
         self._update_subtitle()
 
     @on(Input.Submitted, "#tree-filter")
@@ -179,7 +204,7 @@ class TreePane(Vertical):
 
     # -- node actions --------------------------------------------------------------------------------
     def action_toggle_detail(self) -> None:
-        self.detail.display = not self.detail.display
+        toggle_detail(self.detail)
 
     def _shown(self) -> LiveDoc | None:
         live = self.model.shown

@@ -25,7 +25,7 @@ from ...safe_text import redact_url
 from ...settings import FIELDS as FIELDS_BY_NAME
 from ...settings import REQUIRED, SCREEN_FIELDS, FieldInfo, Settings, is_override, save_settings
 from ..engine import probe_summary
-from ..keys import bindings
+from ..keys import bindings, shown_key
 
 SOURCE = "the settings screen"
 
@@ -120,9 +120,10 @@ class ConfigScreen(Screen[Settings | None]):
                         note_id = f"note-{field.name}"
                         yield Static(self._note(field), classes=self._note_classes(field), id=note_id)
             with Horizontal(id="config-buttons"):
-                yield Button("Test connection (ctrl+t)", id="test")
-                yield Button("Save (ctrl+s)", id="save", variant="primary")
-                yield Button("Back (esc)", id="back")
+                test, save, back = (shown_key(f"config.{k}", self.app) for k in ("test", "save", "close"))
+                yield Button(f"Test connection ({test})", id="test")
+                yield Button(f"Save ({save})", id="save", variant="primary")
+                yield Button(f"Back ({back})", id="back")
             yield Static(Text(""), id="test-result")
         yield Footer()
 

@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from ..keys import bindings
+from ..keys import bindings, shown_key
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -22,11 +22,14 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen Button { margin-left: 2; min-width: 10; }
     """
 
-    def __init__(self, question: str, yes: str = "Yes (y)", no: str = "No (n)") -> None:
+    def __init__(self, question: str, yes: str = "", no: str = "") -> None:
+        """`yes`, `no`: the buttons' words (default: "Yes (y)", "No (n)", with the user's keys)."""
         super().__init__()
         self.question, self.yes, self.no = question, yes, no
 
     def compose(self) -> ComposeResult:
+        self.yes = self.yes or f"Yes ({shown_key('confirm.yes', self.app)})"
+        self.no = self.no or f"No ({shown_key('confirm.no', self.app)})"
         with Vertical():
             yield Static(Text(self.question), id="question")
             with Horizontal():

@@ -19,12 +19,13 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...monitor.doctor import DoctorReport, render_report, run_doctor
+from ...monitor.doctor import DoctorReport, render_report, run_doctor, wrap_rows
 from ...safe_text import redact_text
 from ...settings import Settings
-from ..keys import bindings
+from ..keys import bindings, shown_key
 from ..literal import literal
 from ..widgets.gauges import without_background
+from .help import scroll
 
 MARK_CLASSES = {
     "[ok]": "doctor--ok",
@@ -48,7 +49,7 @@ class DoctorScreen(ModalScreen[None]):
     DoctorScreen { align: center middle; }
     DoctorScreen > VerticalScroll {
         width: 110; max-width: 96%; height: 90%;
-        border: round $primary; background: $surface; padding: 0 1;
+        border: round $primary; background: $surface; padding: 0 1; scrollbar-gutter: stable;
     }
     DoctorScreen > .doctor--ok { color: $success; text-style: bold; }
     DoctorScreen > .doctor--info { color: $text-muted; }
@@ -73,7 +74,8 @@ class DoctorScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="doctor-body") as body:
             body.border_title = "Doctor"
-            body.border_subtitle = "r: check again · c: copy command · esc: close"
+            keys = [shown_key(key_id, self.app) for key_id in ("doctor.rerun", "doctor.copy", "doctor.close")]
+            body.border_subtitle = "{}: check again · {}: copy command · {}: close".format(*keys)
             yield Static(Text("Checking the GPUs and the server …"), id="doctor-report")
 
     def on_mount(self) -> None:
@@ -93,10 +95,18 @@ class DoctorScreen(ModalScreen[None]):
 
     def show(self, report: DoctorReport) -> None:
         self.report = report
-        self.query_one("#doctor-report", Static).update(self.styled(render_report(report)))
+        width = self.query_one("#doctor-body", VerticalScroll).scrollable_content_region.width
+        if not width:  # not laid out yet
+            self.call_after_refresh(self.show, report)
+        self.query_one("#doctor-report", Static).update(self.styled(render_report(report), width))
 
-    def styled(self, plain: str) -> Text:
-        """The plain report with its marks, headings and the command coloured (text stays literal)."""
+    def on_resize(self) -> None:
+        if self.report is not None:
+            self.show(self.report)  # wrapped again for the new width
+
+    def styled(self, plain: str, width: int = 0) -> Text:
+        """The plain report with its marks, headings and the command coloured (text stays literal);
+        lines longer than `width` wrap under their own text, as the CLI wraps them."""
 
         def style(name: str) -> Style:
             return without_background(self.get_component_rich_style(name))
@@ -115,9 +125,15 @@ class DoctorScreen(ModalScreen[None]):
                 text.stylize(style("doctor--command"))
             elif stripped.startswith("fix:"):
                 text.stylize(style("doctor--info"))
-            out.append_text(text)
-            out.append("\n")
+            indent, rows = wrap_rows(text.plain, width) if width > 0 else (0, [(0, len(text))])
+            for number, (start, end) in enumerate(rows):
+                out.append(" " * indent if number else "")
+                out.append_text(text[start:end])
+                out.append("\n")
         return out
+
+    def action_scroll(self, direction: str) -> None:
+        scroll(self.query_one("#doctor-body", VerticalScroll), direction)
 
     def action_copy_command(self) -> None:
         rec = self.report.recommendation if self.report else None

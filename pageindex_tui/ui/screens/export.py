@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from ..keys import bindings
+from ..keys import bindings, shown_key
 
 
 class ExportScreen(ModalScreen[Path | None]):
@@ -31,7 +31,8 @@ class ExportScreen(ModalScreen[Path | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = f"Export {self.what}"
-            yield Static(Text("Write to (enter to export, esc to cancel):"))
+            cancel = shown_key("export.cancel", self.app)
+            yield Static(Text(f"Write to (enter to export, {cancel} to cancel):"))
             yield Input(str(self.default), id="export-path")
             yield Static(Text(""), id="export-error")
 

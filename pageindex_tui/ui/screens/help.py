@@ -7,32 +7,56 @@ from collections.abc import Mapping
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import ScrollableContainer, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ..keys import KEYS, SCOPES, bindings, key_label
+from ..keys import KEYS, SCOPES, Key, bindings, key_label, shown_key
 
 NOTES = (
-    "Every action is also in the command palette (ctrl+p). The mouse works too; start with "
+    "Every action is also in the command palette ({palette}). The mouse works too; start with "
     "--no-mouse to leave it to the terminal (for selecting text). Copies use OSC 52: in tmux, "
     "`set -g set-clipboard on`."
 )
+
+
+def help_rows(keymap: Mapping[str, str] | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Per scope, its (keys, help) rows; keys of one scope that run the same action share a row
+    ("q / ctrl+q"), with the first key's help."""
+    out = []
+    for scope, title in SCOPES.items():
+        rows: dict[str, tuple[list[str], Key]] = {}
+        for key in KEYS:
+            if key.scope == scope:
+                rows.setdefault(key.action, ([], key))[0].append(key_label(key, keymap))
+        out.append((title, [(" / ".join(labels), first.help) for labels, first in rows.values()]))
+    return out
 
 
 def help_table(keymap: Mapping[str, str] | None = None) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(justify="right", style="bold", no_wrap=True)
     table.add_column()
-    for scope, title in SCOPES.items():
+    for title, rows in help_rows(keymap):
         table.add_row(Text(title, style="underline"), Text(""))
-        for key in KEYS:
-            if key.scope == scope and key.id != "app.quit_ctrl":
-                table.add_row(Text(key_label(key, keymap)), Text(key.help))
+        for keys, text in rows:
+            table.add_row(Text(keys), Text(text))
         table.add_row(Text(""), Text(""))
-    table.add_row(Text("ctrl+p"), Text("Command palette: every action above, and the theme picker"))
-    table.add_row(Text("tab"), Text("Next pane (shift+tab: previous)"))
     return table
+
+
+def scroll(body: ScrollableContainer, direction: str) -> None:
+    """The scroll keys of the help and doctor screens: a line, a page, or to either end."""
+    if direction in ("down", "up"):
+        body.scroll_relative(y=1 if direction == "down" else -1, animate=False)
+    elif direction == "page_down":
+        body.scroll_page_down(animate=False)
+    elif direction == "page_up":
+        body.scroll_page_up(animate=False)
+    elif direction == "top":
+        body.scroll_home(animate=False)
+    else:
+        body.scroll_end(animate=False)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -47,12 +71,13 @@ class HelpScreen(ModalScreen[None]):
     """
 
     def compose(self) -> ComposeResult:
+        keymap = getattr(self.app, "keymap", None)
         with VerticalScroll(id="help-body") as body:
             body.border_title = "Keys"
-            body.border_subtitle = "esc to close"
-            yield Static(help_table(getattr(self.app, "keymap", None)), id="help-table")
-            yield Static(Text(NOTES), id="help-notes")
+            top, end = shown_key("help.top", keymap), shown_key("help.bottom", keymap)
+            body.border_subtitle = f"{top}/{end}: top/end · {shown_key('help.close', keymap)} to close"
+            yield Static(help_table(keymap), id="help-table")
+            yield Static(Text(NOTES.format(palette=shown_key("app.palette", keymap))), id="help-notes")
 
     def action_scroll(self, direction: str) -> None:
-        body = self.query_one("#help-body", VerticalScroll)
-        body.scroll_relative(y=1 if direction == "down" else -1, animate=False)
+        scroll(self.query_one("#help-body", VerticalScroll), direction)

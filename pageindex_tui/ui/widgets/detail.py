@@ -7,6 +7,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...index.tree import Node, count
+from ..keys import shown_key
 from ..literal import literal, one_line
 from .index_tree import NodeRef, pages_of
 
@@ -20,6 +21,7 @@ MAX_PAGE_TEXT = 40_000
 
 
 class NodeDetail(VerticalScroll, can_focus=False):
+    ALLOW_MAXIMIZE = True  # zoom (m) and the palette's Maximize take the whole pane
     DEFAULT_CSS = """
     NodeDetail { padding: 0 1; }
     NodeDetail > #detail-head { margin-bottom: 1; }
@@ -44,7 +46,9 @@ class NodeDetail(VerticalScroll, can_focus=False):
         if ref is None:
             head.update(Text("No node highlighted.", style="dim"))
             return
-        head.update(describe(ref.node, source, markdown))
+        keys = [shown_key(f"tree.{name}", self.app) for name in ("page_text", "copy_json", "copy_text")]
+        hints = "{}: page text · {}: copy JSON · {}: copy text".format(*keys)
+        head.update(describe(ref.node, source, markdown, hints))
         self.scroll_home(animate=False)
 
     def refresh_head(self) -> None:
@@ -67,7 +71,7 @@ class NodeDetail(VerticalScroll, can_focus=False):
         body.update(out)
 
 
-def describe(node: Node, source: str, markdown: bool) -> Text:
+def describe(node: Node, source: str, markdown: bool, hints: str = "") -> Text:
     """The detail text of a node; titles and summaries are literal."""
     text = Text()
     text.append(one_line(node.title) or "(untitled)", style="bold")
@@ -87,6 +91,7 @@ def describe(node: Node, source: str, markdown: bool) -> Text:
         text.append(literal(node.summary))
     else:
         text.append("No summary.", style="dim italic")
-    text.append("\n\n")
-    text.append("t: page text · y: copy JSON · Y: copy text", style="dim")
+    if hints:
+        text.append("\n\n")
+        text.append(hints, style="dim")
     return text

@@ -43,6 +43,13 @@ class DocumentsTree(DirectoryTree):
     DocumentsTree > .documents--none { color: $secondary; }
     """
 
+    class Opened(Message):
+        """enter or l on a file: show its tree."""
+
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
+
     class Populated(Message):
         """Files appeared in a folder the tree loaded."""
 
@@ -118,9 +125,20 @@ class DocumentsTree(DirectoryTree):
         return node.data.path if node is not None and node.data is not None else None
 
     # -- actions ---------------------------------------------------------------------------------
+    def action_open(self) -> None:
+        node = self.cursor_node
+        if node is None or node.data is None:
+            return
+        if node.allow_expand:
+            self.action_select_cursor()  # a folder: what enter does in any directory tree
+        else:
+            self.post_message(self.Opened(node.data.path))
+
     def action_expand(self) -> None:
         node = self.cursor_node
-        if node is not None and node.allow_expand and not node.is_expanded:
+        if node is not None and node.data is not None and not node.allow_expand:
+            self.post_message(self.Opened(node.data.path))
+        elif node is not None and node.allow_expand and not node.is_expanded:
             node.expand()
         elif node is not None and node.children:
             self.move_cursor(node.children[0])

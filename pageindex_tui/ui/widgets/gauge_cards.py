@@ -26,11 +26,13 @@ from .gauge_parts import (
     LATENCY,
     MEMORY,
     MIN_CARD_HEIGHT,
+    MIN_CHART,
     POWER,
     VALUE,
     ServerView,
     Styles,
     bar,
+    chart,
     count,
     fit,
     gib,
@@ -53,9 +55,9 @@ def build_cards(pane: GaugesPane, styles: Styles, width: int, dense: bool = Fals
     return cards + gpu_cards(pane.gpus, pane, styles, width, dense)
 
 
-def render_lines(pane: GaugesPane, styles: Styles, width: int, height: int) -> list[Text]:
+def render_lines(pane: GaugesPane, styles: Styles, width: int, height: int, fill: bool = False) -> list[Text]:
     """The pane's lines for a width x height area: full cards, else dense cards, else one line per item,
-    else everything on one line."""
+    else everything on one line. `fill` (the maximized pane): rows the cards leave go to history charts."""
     items = len(pane.servers) + max(1, len(pane.gpus.gpus) if pane.gpus else 1)
     if width >= CARD_MIN and height >= MIN_CARD_HEIGHT:
         most = max(1, min(items, (width + GAP) // (CARD_MIN + GAP)))
@@ -68,7 +70,10 @@ def render_lines(pane: GaugesPane, styles: Styles, width: int, height: int) -> l
                 if grid_height([len(card) for card in cards], columns) <= height:
                     if built_for != card_width:
                         cards = build_cards(pane, styles, card_width, dense)
-                    return grid(cards, columns, card_width)
+                    lines = grid(cards, columns, card_width)
+                    return lines + (
+                        history(pane, styles, columns, card_width, height - len(lines)) if fill else []
+                    )
     lines = [server_line(view, styles) for view in pane.servers] + gpu_lines(pane.gpus, pane, styles)
     if len(lines) <= height:
         return [fit(line, width) for line in lines]
@@ -78,6 +83,32 @@ def render_lines(pane: GaugesPane, styles: Styles, width: int, height: int) -> l
             joined.append(" │ ", styles.muted)
         joined.append_text(line)
     return [fit(joined, width)]
+
+
+def history(pane: GaugesPane, styles: Styles, columns: int, width: int, room: int) -> list[Text]:
+    """Under the cards of a maximized pane: each server's tokens/s and each GPU's utilization over the
+    last samples, as charts as tall as `room` lines allow (none under MIN_CHART rows)."""
+    items: list[tuple[str, Sequence[float], float | None, bool]] = []
+    for view in pane.servers:
+        title = f"tok/s generated · {short_name(view.status.endpoint)}"
+        items.append((title, view.generation, None, view.status.state == UP))
+    gpus = pane.gpus.gpus if pane.gpus is not None and pane.gpus.state == "ok" else ()
+    items += [(f"utilization % · GPU {gpu.index}", pane.gpu_history(gpu.index), 100.0, True) for gpu in gpus]
+    chart_rows = -(-len(items) // columns)
+    rows = (room - 1 - (chart_rows - 1)) // chart_rows - 1  # a blank line above, one between, a title each
+    if rows < MIN_CHART:
+        return []
+    cards = []
+    for title, values, top, live in items:
+        peak = top if top is not None else max(values, default=0.0)
+        style = styles.spark if live else styles.muted
+        lines = chart(values, _bar_width(width) + VALUE + 1, rows, top)
+        card = [Text(title, styles.title)]
+        for number, line in enumerate(lines):
+            label = count(peak) if number == 0 and peak > 0 else "0" if number == rows - 1 else ""
+            card.append(_row(label, styles, (line, style)))
+        cards.append(card)
+    return [Text(""), *grid(cards, columns, width)]
 
 
 def _wraps(pane: GaugesPane) -> bool:

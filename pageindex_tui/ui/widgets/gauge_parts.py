@@ -17,6 +17,7 @@ CARD_WIDTH = 40  # the width cards are designed for
 CARD_MIN = 30  # narrower than this: one line per item
 CARD_MAX = 56
 MIN_CARD_HEIGHT = 5  # a server card has at least this many lines
+MIN_CHART = 3  # a history chart of a maximized pane has at least this many lines
 GAP = 2
 LABEL = 6  # "util  ", "tok/s ", ...
 VALUE = 11  # right-aligned figure after a bar
@@ -66,6 +67,22 @@ def sparkline(values: Sequence[float], width: int, top: float | None = None) -> 
         else:
             out.append(SPARKS[min(len(SPARKS) - 1, int(value / peak * (len(SPARKS) - 1) + 0.5))])
     return " " * (width - len(recent)) + "".join(out)
+
+
+def chart(values: Sequence[float], width: int, rows: int, top: float | None = None) -> list[str]:
+    """The last `width` values as a chart `rows` lines tall (top line first), in eighths of a cell,
+    scaled to `top` (default: their maximum). A sample of 0 still shows as a baseline."""
+    if width <= 0 or rows <= 0:
+        return []
+    recent = list(values)[-width:]
+    peak = top if top is not None else max(recent, default=0.0)
+    levels = [max(1, round(v / peak * rows * 8)) if peak > 0 and v > 0 else 1 for v in recent]
+    pad = " " * (width - len(recent))
+    blocks = " " + SPARKS
+    return [
+        pad + "".join(blocks[max(0, min(8, level - (rows - 1 - row) * 8))] for level in levels)
+        for row in range(rows)
+    ]
 
 
 def bar(fraction: float | None, width: int, style: Style, track: Style) -> Text:

@@ -270,7 +270,8 @@ class GaugesPane(Widget, can_focus=True):
     def lines(self) -> list[Text]:
         """What the pane shows now, one Text per line."""
         size = self.content_region.size
-        return render_lines(self, self._styles(), max(1, size.width), max(1, size.height))
+        width, height = max(1, size.width), max(1, size.height)
+        return render_lines(self, self._styles(), width, height, fill=self.is_maximized)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """For `height: auto`: as many lines as the layout takes when the screen's height is the limit."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import Tree
@@ -76,6 +77,28 @@ class IndexTree(Tree[NodeRef]):
         label.append(one_line(node.title, 300) or "(untitled)")
         label.append(f"  {pages_of(node, self.markdown)}", style="dim")
         return label
+
+    def render_label(self, node: TreeNode[NodeRef], base_style: Style, style: Style) -> Text:
+        """The label, its title cut with an ellipsis where the row is too narrow: the pages stay."""
+        text = super().render_label(node, base_style, style)
+        ref = node.data
+        if ref is None:
+            return text
+        room = self.scrollable_content_region.width - self.guide_depth * (len(ref.path) - 1)
+        pages = f"  {pages_of(ref.node, self.markdown)}"
+        cut = len(text) - len(pages)
+        if room <= len(pages) or text.cell_len <= room or cut <= 0 or not text.plain.endswith(pages):
+            return text
+        title = text[:cut]
+        title.truncate(room - len(pages), overflow="ellipsis")
+        title.append_text(text[cut:])
+        return title
+
+    def get_label_width(self, node: TreeNode[NodeRef]) -> int:
+        """The whole label's width (the icon and the title before any cut), without rendering it: this
+        runs for every shown node whenever the tree's lines change."""
+        icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
+        return node.label.cell_len + (len(icon) if node.allow_expand else 0)
 
     # -- content ------------------------------------------------------------------------------
     def show_nodes(self, nodes: list[Node], markdown: bool = False, keep: bool = True) -> None:
@@ -207,11 +230,13 @@ class IndexTree(Tree[NodeRef]):
         elif node.parent is not None and node.parent is not self.root:
             self.move_cursor(node.parent)
 
+    def action_expand_all(self) -> None:
+        """Every branch open (under a filter: the matching ones already are); the cursor stays put."""
+        self._open = {path for path, node in walk_paths(self.nodes) if node.nodes}
+        cursor = self.cursor_node.data.path if self.cursor_node and self.cursor_node.data else None
+        self._rebuild(cursor)
+
     def action_collapse_all(self) -> None:
         self._open.clear()
         cursor = self.cursor_node.data.path[:1] if self.cursor_node and self.cursor_node.data else None
         self._rebuild(cursor)
-
-    def action_clear_filter(self) -> None:
-        if self.query_text:
-            self.set_filter("")

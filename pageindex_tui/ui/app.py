@@ -43,6 +43,7 @@ from .panes.documents import DocumentsPane
 from .panes.gauges import GaugesBox
 from .panes.tree import TreePane
 from .prefs import load_prefs, save_prefs, user_themes_dir
+from .screens.ask import AskScreen, open_ask
 from .screens.config import ConfigScreen
 from .screens.confirm import ConfirmScreen
 from .screens.help import HelpScreen
@@ -208,6 +209,10 @@ class PageIndexApp(App[int]):
         self.query_one(DocumentsPane).refresh_docs(changes.docs)
         self.query_one(StreamPane).apply(changes)
         self.query_one(CallsPane).apply(changes)
+        if changes.ask:
+            for screen in self.screen_stack:
+                if isinstance(screen, AskScreen):
+                    screen.apply(changes)
 
     def on_engine_batch(self, message: EngineBatch) -> None:
         self.show(self.handler.apply(message.items))
@@ -290,6 +295,9 @@ class PageIndexApp(App[int]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_ask(self) -> None:
+        open_ask(self)
 
     def action_toggle_gauges(self) -> None:
         self.query_one(GaugesBox).toggle_hidden()

@@ -41,6 +41,11 @@ SCOPES = {
     "calls": "Calls table",
     "stream": "Stream pane",
     "gauges": "Gauges pane",
+    "reader": "Page text reader",
+    "search": "Reader search box",
+    "ask": "Ask screen",
+    "citations": "Ask: citations",
+    "questions": "Ask: questions",
     "filter": "Title filter",
     "config": "Settings screen",
     "help": "Help screen",
@@ -88,6 +93,7 @@ KEYS: tuple[Key, ...] = (
         show=False,
     ),
     Key("app.theme", "T", "change_theme", "Theme", "Choose a theme (remembered)"),
+    Key("app.ask", "A", "ask", "Ask", "Ask the highlighted document a question (answers cite its pages)"),
     # documents
     Key("documents.index", "i", "index", "Index", "Index the highlighted file (or every file in a folder)"),
     Key("documents.index_force", "I", "index_force", "Re-index", "Index again, ignoring the saved index"),
@@ -144,7 +150,7 @@ KEYS: tuple[Key, ...] = (
     ),
     # tree
     Key("tree.filter", "slash", "filter", "Filter", "Filter the tree by title", display="/"),
-    Key("tree.page_text", "t", "page_text", "Page text", "Show the highlighted node's page text"),
+    Key("tree.page_text", "t", "page_text", "Page text", "Read the highlighted node's page text (esc: back)"),
     Key("tree.copy_json", "y", "copy_json", "Copy JSON", "Copy the highlighted node as JSON (OSC 52)"),
     Key("tree.copy_text", "Y", "copy_text", "Copy text", "Copy the highlighted node's page text (OSC 52)"),
     Key("tree.export_json", "e", "export_json", "Export JSON", "Export the tree as PageIndex JSON"),
@@ -307,6 +313,100 @@ KEYS: tuple[Key, ...] = (
     Key("export.cancel", "escape", "cancel", "Cancel", "Leave without exporting", palette=False),
     Key("confirm.yes", "y", "answer(True)", "Yes", "Answer yes", palette=False),
     Key("confirm.no", "n,escape", "answer(False)", "No", "Answer no", palette=False),
+)
+
+
+def _here(*args: str, show: bool = False, widget: bool = False, display: str | None = None) -> Key:
+    """A key that acts on what has focus (a reader, a screen's list): kept out of the palette."""
+    return Key(*args, show=show, palette=False, widget=widget, display=display)
+
+
+KEYS += (
+    # the page text reader (in the node panel, and over the Ask screen); the view binds the widget keys
+    _here("reader.down", "j,down", "scroll_down", "Down", "Scroll down a line", widget=True),
+    _here("reader.up", "k,up", "scroll_up", "Up", "Scroll up a line", widget=True),
+    _here(
+        "reader.page_down",
+        "space,pagedown",
+        "page_down",
+        "Page down",
+        "Scroll down a screen",
+        widget=True,
+        display="space / pgdn",
+    ),
+    _here(
+        "reader.page_up",
+        "b,pageup",
+        "page_up",
+        "Page up",
+        "Scroll up a screen",
+        widget=True,
+        display="b / pgup",
+    ),
+    _here("reader.top", "g,home", "top", "Top", "Go to the start of the text", widget=True),
+    _here("reader.bottom", "G,end", "bottom", "End", "Go to the end of the text", widget=True),
+    _here(
+        "reader.next_page",
+        "right_square_bracket",
+        "next_unit",
+        "Next page",
+        "Go to the next page",
+        widget=True,
+        show=True,
+        display="]",
+    ),
+    _here(
+        "reader.previous_page",
+        "left_square_bracket",
+        "previous_unit",
+        "Prev page",
+        "Go to the previous page",
+        widget=True,
+        display="[",
+    ),
+    _here(
+        "reader.search", "slash", "search", "Search", "Search the text (enter: find)", show=True, display="/"
+    ),
+    _here("reader.next_match", "n", "next_match", "Next", "Go to the next match of the search", show=True),
+    _here("reader.previous_match", "N", "previous_match", "Prev", "Go to the previous match"),
+    _here("reader.close", "escape", "close", "Back", "Close the text and go back", show=True, display="esc"),
+    _here("search.cancel", "escape", "cancel", "Cancel", "Close the search box and clear the matches"),
+    # the Ask screen, its citations and its questions
+    _here(
+        "ask.back",
+        "escape",
+        "back",
+        "Back",
+        "Back to the tree (a running question goes on)",
+        show=True,
+        display="esc",
+    ),
+    _here("ask.cancel", "ctrl+g", "cancel", "Stop", "Stop the running question", show=True),
+    _here("ask.question", "a", "focus_question", "Question", "Type a new question", show=True),
+    _here(
+        "ask.page_text",
+        "t",
+        "page_text",
+        "Page text",
+        "Read the page text of the node highlighted here",
+        show=True,
+    ),
+    _here(
+        "citations.open",
+        "enter",
+        "open",
+        "Open",
+        "Jump to the cited node and read the cited pages, the quote highlighted",
+        widget=True,
+        show=True,
+    ),
+    _here("citations.down", "j", "cursor_down", "Down", "Move down", widget=True),
+    _here("citations.up", "k", "cursor_up", "Up", "Move up", widget=True),
+    _here(
+        "questions.show", "enter", "show", "Show", "Show that question's answer again", widget=True, show=True
+    ),
+    _here("questions.down", "j", "cursor_down", "Down", "Move down", widget=True),
+    _here("questions.up", "k", "cursor_up", "Up", "Move up", widget=True),
 )
 KEY_IDS = {key.id: key for key in KEYS}
 

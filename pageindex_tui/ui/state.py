@@ -13,6 +13,7 @@ from ..index.tree import Node
 from ..library import LibraryEntry
 from ..records import RunRecord
 from ..safe_text import one_line
+from .asking import AskBook, AskChanges
 
 DocPhase = Literal["unknown", "none", "queued", "indexing", "indexed", "failed", "cancelled"]
 
@@ -203,6 +204,7 @@ class Changes:
     load: tuple[str, LibraryEntry] | None = None  # read this saved index for the current document
     notes: list[str] = field(default_factory=list)  # toasts
     banner: tuple[str, str] | None = None  # a server problem: (message, hint)
+    ask: AskChanges = field(default_factory=AskChanges)  # what the questions' events changed
 
 
 class Workbench:
@@ -216,6 +218,7 @@ class Workbench:
         self.shown: LiveDoc | None = None  # what the tree pane shows
         self.shown_call: int | None = None  # the call the stream pane shows
         self.following = True  # the stream follows the newest call
+        self.asks = AskBook()  # the questions of the session, per document
 
     def state(self, path: Path | str) -> DocState:
         key = str(path)

@@ -43,7 +43,7 @@ from .panes.documents import DocumentsPane
 from .panes.gauges import GaugesBox
 from .panes.tree import TreePane
 from .prefs import load_prefs, save_prefs, user_themes_dir
-from .screens.ask import AskScreen, open_ask
+from .screens.ask import AskScreen, main_screen_only, open_ask
 from .screens.config import ConfigScreen
 from .screens.confirm import ConfirmScreen
 from .screens.help import HelpScreen
@@ -179,6 +179,9 @@ class PageIndexApp(App[int]):
                 continue
             where = f"{SCOPES[key.scope]} · key {key_label(key, self.keymap)}"
             yield SystemCommand(key.help, where, partial(self.run_key, key))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not main_screen_only(self, action)  # hidden from the footer where it would do nothing
 
     def run_key(self, key: Key) -> None:
         if key.scope == "config":

@@ -33,6 +33,14 @@ from ..widgets.index_tree import IndexTree, walk_paths
 from ..widgets.stream import StreamView
 from .reader import ReaderScreen
 
+# App keys that act on the main screen's panes: off while the Ask screen or a reader is on top
+MAIN_SCREEN_ACTIONS = frozenset({"ask", "focus_pane", "toggle_gauges", "expand_gauges"})
+
+
+def main_screen_only(app: Any, action: str) -> bool:
+    """Whether `action` is an app key that does nothing useful on the screen shown now."""
+    return action in MAIN_SCREEN_ACTIONS and isinstance(app.screen, (AskScreen, ReaderScreen))
+
 
 class CitationList(OptionList):
     BINDINGS = bindings("citations", widget=True)
@@ -158,6 +166,15 @@ class AskScreen(Screen[str | None]):
         self._update_list()
         self._update(question)
         self.tree.set_marks(self.model.asks.marks(self.doc))
+        self._revealed.clear()
+        self._reveal_reads(question)
+
+    def _reveal_reads(self, question: Question | None) -> None:
+        """Open the branches down to every node the question read (each once: the user may close them)."""
+        for read in question.reads if question is not None else ():
+            if read.node_id not in self._revealed:
+                self._revealed.add(read.node_id)
+                self.tree.reveal(read.node_id)
 
     def _update(self, question: Question | None) -> None:
         status = self.query_one("#ask-status", Static)
@@ -216,10 +233,7 @@ class AskScreen(Screen[str | None]):
                 self.stream.append(kind, text)
         if self.doc in ask.marks:
             self.tree.set_marks(self.model.asks.marks(self.doc))
-            for read in question.reads:
-                if read.node_id not in self._revealed:
-                    self._revealed.add(read.node_id)
-                    self.tree.reveal(read.node_id)
+            self._reveal_reads(question)
         if any(q.run in ask.runs for q in self.model.asks.questions(self.doc)):
             self._update_list()
             self._update(question)
@@ -241,7 +255,6 @@ class AskScreen(Screen[str | None]):
             self.notify(f"Still answering question {running.number} ({stop}: stop it).", markup=False)
             return
         question = asks.start(self.doc, text)
-        self._revealed.clear()
         engine = getattr(self.app, "engine", None)
         app_settings = getattr(self.app, "settings", None)
         if engine is None or not engine.ask(question.run, self.entry, text, app_settings):
@@ -260,7 +273,6 @@ class AskScreen(Screen[str | None]):
     @on(QuestionList.Chosen)
     def _chosen(self, message: QuestionList.Chosen) -> None:
         self.model.asks.show(self.doc, message.number)
-        self._revealed = {r.node_id for q in [self.shown] if q for r in q.reads}
         self.draw()
         self.app.call_later(self._tell_tree_pane)
 

@@ -100,6 +100,14 @@ class IndexTree(Tree[NodeRef]):
             if ref is not None and ref.node.node_id in changed:
                 tree_node.set_label(self.label_for(ref.node, leaf=not tree_node.allow_expand))
 
+    def label_of(self, node_id: str) -> str | None:
+        """The label of the node with this id as shown, None while its branch is closed."""
+        path = self.path_of(node_id)
+        shown = self._by_path.get(path) if path is not None else None
+        if shown is None or (shown.parent is not None and not shown.parent.is_expanded):
+            return None
+        return str(shown.label)
+
     def path_of(self, node_id: str) -> tuple[int, ...] | None:
         return next((path for path, node in walk_paths(self.nodes) if node.node_id == node_id), None)
 

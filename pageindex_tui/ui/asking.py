@@ -104,7 +104,9 @@ class Question:
             return f"Failed: {self.error}" + (f"\nCheck: {self.hint}" if self.hint else "")
         result = self.result
         assert result is not None
-        cited = f"{result.verified}/{len(result.citations)} citations verified"
+        cited = "no citations"
+        if result.citations:
+            cited = f"{result.verified}/{len(result.citations)} citations verified"
         tokens = result.prompt_tokens + result.completion_tokens
         read = f"read {len(result.nodes_read)} node{'s' * (len(result.nodes_read) != 1)}"
         calls = f"{result.calls} calls" + (f" ({result.cached_calls} cached)" if result.cached_calls else "")
@@ -113,7 +115,8 @@ class Question:
     def summary(self) -> str:
         """The question's row in the Ask screen's list."""
         if self.phase == "answered" and self.result is not None:
-            mark = f"✓{self.result.verified}/{len(self.result.citations)}"
+            cited = len(self.result.citations)
+            mark = f"✓{self.result.verified}/{cited}" if cited else "(no citations)"
         else:
             mark = {"asking": "…", "failed": "✗", "cancelled": "⊘"}.get(self.phase, "")
         return f"{self.number}. {self.text} {mark}"

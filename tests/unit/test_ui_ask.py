@@ -86,6 +86,8 @@ def test_a_rewritten_answer_drops_what_was_shown_and_the_result_marks_citations(
     assert question.marks() == {"0004": "read · [1]✓", "0003": "read r2 · [2]✗"}
     assert question.status().startswith("Answered: read 2 nodes in 1 round(s) · 1/2 citations verified")
     assert question.summary().endswith("✓1/2")
+    question.result = result(question.text, [], reads)
+    assert "no citations" in question.status() and question.summary().endswith("(no citations)")
 
 
 def test_a_failed_question_says_why_and_a_server_failure_raises_the_banner():

@@ -395,7 +395,7 @@ def run_install_local(args: argparse.Namespace) -> int:
 
 
 def run_app(args: argparse.Namespace, settings: Settings) -> int:
-    from .ui.app import run as run_ui  # textual is a dependency: a failing import is a bug to see whole
+    from .ui.launch import run as run_ui  # textual is a dependency: a failing import is a bug to see whole
 
     with maybe_local_server(args, settings) as (settings, _server):
         code = run_ui(settings, args.path or Path.cwd(), mouse=not args.no_mouse)

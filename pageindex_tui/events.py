@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from .ask.types import NodeRead
     from .records import RunRecord
 
 Stage = Literal[
@@ -182,6 +183,14 @@ class AskProgress(Event):
     step: AskStep
     round: int
     detail: str = ""  # short, plain text: "3 nodes: 0003, 0007, 0012"
+
+
+@dataclass(frozen=True)
+class AskRead(Event):
+    """Nodes whose text was just put before the model in reading round `round` (front ends mark them)."""
+
+    round: int
+    reads: tuple[NodeRead, ...]
 
 
 @dataclass(frozen=True)

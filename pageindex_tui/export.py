@@ -5,10 +5,11 @@ The app exports the tree it shows; `pageindex-tui export` a saved index or a `_s
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .document.base import span_label
+from .document.base import Unit, span_label
 from .index.tree import Node, from_pageindex, to_pageindex
 
 MAX_PAGES = 50  # pages of text shown or copied for one node
@@ -81,16 +82,38 @@ def _has_line_numbers(items: list[Any]) -> bool:
     )
 
 
-def page_text(path: Path, node: Node, opened: dict[str, Any]) -> tuple[str, str]:
-    """The node's text from the document (blocking: run it in a thread), and a heading for it: a PDF's
-    pages (at most MAX_PAGES) under a rule each, a Markdown node's own lines.
+PAGE_RULE = "── page {} ──"  # the line before each page of a PDF node's text
+
+
+@dataclass(frozen=True)
+class NodeText:
+    """A node's text by unit, `(page or line number, its text)`, and a heading for it."""
+
+    unit: Unit
+    parts: tuple[tuple[int, str], ...]
+    heading: str
+
+    def joined(self) -> str:
+        """The text as one string: a PDF's pages under a rule each, a Markdown node's lines."""
+        if self.unit == "line":
+            return "\n".join(text for _number, text in self.parts)
+        return "\n".join(f"{PAGE_RULE.format(number)}\n{text}" for number, text in self.parts)
+
+
+def _lines(text: str, first: int, heading: str) -> NodeText:
+    return NodeText("line", tuple(enumerate(text.split("\n"), start=first)), heading)
+
+
+def node_text(path: Path, node: Node, opened: dict[str, Any]) -> NodeText:
+    """The node's text from the document (blocking: run it in a thread): a PDF's pages (at most
+    MAX_PAGES), a Markdown node's own lines, or the text the index stored for it.
 
     `opened` keeps opened documents between calls (the caller bounds it).
     """
     from .document import PdfDocument, open_document
 
     if node.text:
-        return node.text, "text stored in the index"
+        return _lines(node.text, node.start, "text stored in the index")
     key = str(path)
     doc = opened.get(key)
     if doc is None:
@@ -98,8 +121,14 @@ def page_text(path: Path, node: Node, opened: dict[str, Any]) -> tuple[str, str]
         opened.clear()
         opened[key] = doc
     if not isinstance(doc, PdfDocument):
-        return doc.node_text(node.start, node.end), f"lines from {node.start}"
+        return _lines(doc.node_text(node.start, node.end), node.start, f"lines from {node.start}")
     first, last = max(1, node.start), min(doc.page_count, node.end, node.start + MAX_PAGES - 1)
-    parts = [f"── page {n} ──\n{doc.page_text(n)}" for n in range(first, last + 1)]
+    parts = tuple((n, doc.page_text(n)) for n in range(first, last + 1))
     more = f" (first {MAX_PAGES})" if node.end - node.start + 1 > MAX_PAGES else ""
-    return "\n".join(parts), span_label(first, last) + more
+    return NodeText("page", parts, span_label(first, last) + more)
+
+
+def page_text(path: Path, node: Node, opened: dict[str, Any]) -> tuple[str, str]:
+    """The node's text as one string (see `node_text`), and its heading."""
+    text = node_text(path, node, opened)
+    return text.joined(), text.heading

@@ -79,6 +79,26 @@ def make_harbor(folder: Path, with_source: bool = True) -> Path:
     return path
 
 
+def file_harbor(folder: Path, library) -> Path:
+    """harbor.pdf and its tree in `folder`, the tree filed in `library` (a pageindex_tui Library) as `index`
+    files one, made with the default settings; returns the PDF."""
+    from pageindex_tui.records import RunRecord
+    from pageindex_tui.settings import Settings
+
+    structure = make_harbor(folder)
+    run = folder / "harbor_run.json"
+    run.write_text(json.dumps({"doc_name": "harbor.pdf", "nodes": 6, "finished_at": "2026-01-01T00:00:00"}))
+    pdf = folder / "harbor.pdf"
+    target = library.folder_for(library.digest(pdf), Settings())
+    target.mkdir(parents=True)
+    kept = target / structure.name, target / run.name
+    for source, copy in zip((structure, run), kept, strict=True):
+        copy.write_bytes(source.read_bytes())
+    record = RunRecord.from_dict(json.loads(run.read_text()))
+    library.save(pdf, library.digest(pdf), Settings(), kept[0], kept[1], record)
+    return pdf
+
+
 def kind(body: dict) -> str:
     prompt = body["messages"][-1]["content"]
     if "Write the whole answer again" in prompt or "Answer the question from the text above" in prompt:

@@ -248,3 +248,28 @@ def make_dead_outline_pdf(directory: Path | str) -> Path:
     with path.open("wb") as fh:
         writer.write(fh)
     return path
+
+
+LONG_SECTIONS = [("1 Scope", 1, 1), ("2 Findings", 2, 6), ("3 Outlook", 7, 7)]  # (title, first, last)
+
+
+def make_long_pdf(directory: Path | str, lines_per_page: int = 44) -> Path:
+    """7 pages with bookmarks; "2 Findings" spans pages 2-6 of dense text (about 16,000 characters), one
+    line on page 4 says "the harbor dredging cost rose sharply"."""
+    pdf = _new_pdf()
+    for page in range(1, 8):
+        pdf.add_page()
+        for title, first, _last in LONG_SECTIONS:
+            if first == page:
+                pdf.start_section(title, 0)
+                _heading(pdf, title)
+        topic = next(t for t, first, last in LONG_SECTIONS if first <= page <= last)
+        pdf.set_font("Helvetica", size=9)
+        count = lines_per_page if topic == "2 Findings" else 6
+        for number, line in enumerate(_body_lines(page, topic, count), start=1):
+            if page == 4 and number == 30:
+                line = "In that year the harbor dredging cost rose sharply, to 9 million euros."
+            pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    path = _target(directory, "long.pdf")
+    pdf.output(str(path))
+    return path

@@ -160,6 +160,8 @@ class Asker:
             read_nodes(handles, refs, reading, max(0, share), round_)
             assert reading.reads is not None
             shown = [r for r in reading.reads if r.round == round_]
+            if shown:
+                self.sink(events.AskRead(run, round_, tuple(shown)))
             detail = (
                 ", ".join(f"{r.node_id} ({len(r.pages)} {docs[0].unit}s)" for r in shown) or "nothing new"
             )

@@ -8,6 +8,7 @@ An unverified citation is kept, with the reason, never dropped.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -78,29 +79,64 @@ def parse_answer(text: str) -> tuple[str, list[RawCitation]]:
     return prose, inline
 
 
+_HYPHEN = re.compile(r"(\w)-\s*\n\s*(\w)")  # "finan-\ncial" is "financial"
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    """The words of `text` (lower case, hyphenated line breaks joined), each with its start and end in
+    `text`: what quotes are matched on, and where a match lies for a front end to highlight it."""
+    kept: list[int] = []  # positions of `text` left after joining hyphenated breaks
+    last = 0
+    for match in _HYPHEN.finditer(text):
+        kept.extend(range(last, match.start(1) + 1))
+        last = match.start(2)
+    kept.extend(range(last, len(text)))
+    chars: list[str] = []
+    origin: list[int] = []
+    for position in kept:
+        low = text[position].lower()
+        chars.append(low)
+        origin.extend([position] * len(low))
+    joined = "".join(chars)
+    return [(m.group(), origin[m.start()], origin[m.end() - 1] + 1) for m in _WORD.finditer(joined)]
+
+
 def words(text: str) -> list[str]:
-    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)  # "finan-\ncial" -> "financial"
-    return _WORD.findall(text.lower())
+    return [word for word, _start, _end in _tokens(text)]
 
 
-def quote_found(quote: str, page: str) -> bool:
-    """Whether `quote` is on `page`, allowing case, punctuation, hyphenation and small slips."""
-    wanted, have = words(quote), words(page)
+def quote_span(quote: str, page: str) -> tuple[int, int] | None:
+    """Where `quote` is on `page` (start and end offsets in `page`), allowing case, punctuation,
+    hyphenation and small slips; None when it is not there."""
+    wanted, tokens = words(quote), _tokens(page)
     if not wanted:
-        return False
+        return None
+    have = [word for word, _start, _end in tokens]
     needle, hay = " ".join(wanted), " ".join(have)
-    if needle in hay:
-        return True
+    at = hay.find(needle)
+    if at >= 0:
+        starts, offset = [], 0
+        for word in have:
+            starts.append(offset)
+            offset += len(word) + 1
+        first = bisect_right(starts, at) - 1
+        last = bisect_right(starts, at + len(needle) - 1) - 1
+        return tokens[first][1], tokens[last][2]
     if len(wanted) < 4:
-        return False
+        return None
     n, vocabulary = len(wanted), set(wanted)
     for start in range(0, max(1, len(have) - n + 1)):
         window = have[start : start + n]
         if len(vocabulary.intersection(window)) * 2 < len(vocabulary):
             continue
         if SequenceMatcher(None, needle, " ".join(window), autojunk=False).ratio() >= FUZZY_RATIO:
-            return True
-    return False
+            return tokens[start][1], tokens[min(start + n, len(tokens)) - 1][2]
+    return None
+
+
+def quote_found(quote: str, page: str) -> bool:
+    """Whether `quote` is on `page`, allowing case, punctuation, hyphenation and small slips."""
+    return quote_span(quote, page) is not None
 
 
 def _target(handles: Handles, target: str) -> Ref | None:

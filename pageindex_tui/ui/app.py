@@ -9,8 +9,6 @@ what only it holds (the job queue, other panes) with typed messages.
 from __future__ import annotations
 
 import asyncio
-import signal
-import sys
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -45,6 +43,7 @@ from .panes.gauges import GaugesBox
 from .panes.tree import TreePane
 from .prefs import load_prefs, save_prefs, user_themes_dir
 from .reconnect import Reconnect
+from .screens.ask import AskScreen, main_screen_only, open_ask
 from .screens.config import ConfigScreen
 from .screens.confirm import ConfirmScreen
 from .screens.help import HelpScreen
@@ -184,6 +183,9 @@ class PageIndexApp(App[int]):
             where = f"{SCOPES[key.scope]} · key {key_label(key, self.keymap)}"
             yield SystemCommand(key.help, where, partial(self.run_key, key))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not main_screen_only(self, action)  # hidden from the footer where it would do nothing
+
     def run_key(self, key: Key) -> None:
         if key.scope == "config":
             target: Any = self.screen
@@ -213,6 +215,10 @@ class PageIndexApp(App[int]):
         self.query_one(DocumentsPane).refresh_docs(changes.docs)
         self.query_one(StreamPane).apply(changes)
         self.query_one(CallsPane).apply(changes)
+        if changes.ask:
+            for screen in self.screen_stack:
+                if isinstance(screen, AskScreen):
+                    screen.apply(changes)
 
     def on_engine_batch(self, message: EngineBatch) -> None:
         self.show(self.handler.apply(message.items))
@@ -302,6 +308,9 @@ class PageIndexApp(App[int]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_ask(self) -> None:
+        open_ask(self)
 
     def action_toggle_gauges(self) -> None:
         self.query_one(GaugesBox).toggle_hidden()
@@ -412,28 +421,3 @@ class PageIndexApp(App[int]):
 
     def hide_banner(self) -> None:
         self.query_one(ServerBanner).hide()
-
-
-def run(settings: Settings, path: Path, mouse: bool = True) -> int:
-    """Run the app on `path` (a folder, or a file whose folder is shown); the exit status."""
-    path = Path(path).expanduser()
-    if not path.exists():
-        print(f"pageindex-tui: error: {path} does not exist", file=sys.stderr)
-        return 2
-    app = PageIndexApp(settings, path)
-
-    def end(signum: int, _frame: object) -> None:
-        # Runs in the main thread, which is running the app's loop: hand the work to the loop.
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # before the app's loop started or after it ended
-            raise SystemExit(128 + signum) from None
-        loop.call_soon_threadsafe(lambda: asyncio.ensure_future(app.end_on_signal(signum)))
-
-    previous = {sig: signal.signal(sig, end) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        app.run(mouse=mouse)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return app.return_code or 0

@@ -6,6 +6,7 @@ turns into one `EngineBatch` message every `interval` seconds: thousands of delt
 few messages, in order. Job lifecycle records (`JobUpdate`) travel in the same buffer so that a row is
 never marked finished before the last event of its run has been shown. What a job does (reuse, index,
 file into the library) is the job service's; this module only carries it to and from the app.
+Questions run on the same loop through the ask engine's `Asker`, as `pageindex-tui ask` runs them.
 """
 
 from __future__ import annotations
@@ -14,12 +15,16 @@ import asyncio
 import contextlib
 import threading
 from collections import deque
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import PageIndexError, ServerRefused, ServerUnavailable
 from ..jobs import JobService
-from ..library import Library, ResponseCache
+from ..library import Library, LibraryEntry, ResponseCache
+from ..safe_text import redact_text
 from ..settings import Settings
+from .asking import AskFailed
 from .messages import EngineBatch, Item
 
 if TYPE_CHECKING:
@@ -37,8 +42,10 @@ class EngineRunner:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
         self._stopping = False
+        self.cache = cache
         self.jobs = JobService(library, sink=self.sink, cache=cache)
         self._flusher: asyncio.Task[None] | None = None
+        self._asks: dict[str, Future[None]] = {}  # run id -> the question being answered
 
     # -- life cycle (UI thread) ------------------------------------------------------------------
     def start(self) -> None:
@@ -112,6 +119,39 @@ class EngineRunner:
 
     def cancel_all(self) -> int:
         return self.jobs.cancel_all()
+
+    # -- questions (UI thread): asked on the engine's loop, as `pageindex-tui ask` asks them -------------
+    def ask(self, run: str, entry: LibraryEntry, question: str, settings: Settings) -> bool:
+        """Answer `question` from the saved index `entry`; its events carry `run` as their doc and end
+        with AskFinished or AskFailed. False when the engine is not running."""
+        with self._lock:
+            loop = self._loop
+        if loop is None or loop.is_closed() or self._stopping:
+            return False
+        future = asyncio.run_coroutine_threadsafe(self._ask(run, entry, question, settings), loop)
+        self._asks[run] = future
+        future.add_done_callback(lambda _done: self._asks.pop(run, None))
+        return True
+
+    def cancel_ask(self, run: str) -> bool:
+        future = self._asks.get(run)
+        return future is not None and future.cancel()
+
+    async def _ask(self, run: str, entry: LibraryEntry, question: str, settings: Settings) -> None:
+        from ..ask import Asker, load_entry  # the ask engine loads with the first question
+
+        try:
+            doc = await asyncio.to_thread(load_entry, entry)
+            async with Asker(settings, sink=self.sink, cache=self.cache) as asker:
+                await asker.ask([doc], question, run=run)
+        except asyncio.CancelledError:
+            self.sink(AskFailed(run, "stopped", cancelled=True))
+            raise
+        except PageIndexError as err:
+            kind = "server" if isinstance(err, (ServerUnavailable, ServerRefused)) else "other"
+            self.sink(AskFailed(run, err.message, err.hint, kind))
+        except Exception as err:  # never a traceback: the question fails with what went wrong
+            self.sink(AskFailed(run, redact_text(f"{type(err).__name__}: {err}")))
 
 
 def probe_summary(info: object) -> str:

@@ -13,12 +13,17 @@ from .. import events
 from ..index.tree import count, from_pageindex, from_snapshot
 from ..jobs import JobUpdate
 from ..safe_text import one_line
+from .ask_handler import AskHandler
+from .asking import AskFailed
 from .state import Changes, LiveDoc, Workbench
+
+CALL_EVENTS = (events.CallStarted, events.ReasoningDelta, events.AnswerDelta, events.CallFinished)
 
 
 class EngineHandler:
     def __init__(self, workbench: Workbench) -> None:
         self.model = workbench
+        self.asks = AskHandler(workbench.asks)
 
     # -- what the library knows --------------------------------------------------------------------------
     def library_states(self, found: dict[str, tuple[Any, bool]]) -> Changes:
@@ -41,6 +46,12 @@ class EngineHandler:
         docs: set[str] = set()
         tree_dirty = False
         for item in items:
+            if self.asks.owns(item):  # a question's event: its calls are calls like any other
+                self.asks.apply(item, changes.ask)
+                if isinstance(item, AskFailed) and item.kind == "server":
+                    changes.banner = (item.error, item.hint)
+                if not isinstance(item, CALL_EVENTS):
+                    continue
             if isinstance(item, (events.ReasoningDelta, events.AnswerDelta)):
                 self._delta(item, changes)
             elif isinstance(item, events.CallStarted):

@@ -11,28 +11,11 @@ Each key has an id (`scope.name`); the `[keys]` table of the settings file maps 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from textual.binding import Binding
 
-
-@dataclass(frozen=True)
-class Key:
-    id: str  # "scope.name": the binding's id, what the [keys] table remaps
-    keys: str  # Textual key names, comma separated ("j,down")
-    action: str  # action name (without "action_") on the scope's pane, widget or screen
-    description: str  # short text for the footer
-    help: str  # one line for the help screen and the command palette
-    show: bool = True  # shown in the footer
-    palette: bool = True  # offered in the command palette
-    priority: bool = False
-    display: str | None = None  # how the default key is written in footer and help
-    widget: bool = False  # bound on the pane's list widget, not the pane (that widget binds such keys too)
-
-    @property
-    def scope(self) -> str:
-        return self.id.partition(".")[0]
-
+from .keys_reading import READING_KEYS
+from .keyspec import Key
 
 SCOPES = {
     "app": "Anywhere",
@@ -41,6 +24,11 @@ SCOPES = {
     "calls": "Calls table",
     "stream": "Stream pane",
     "gauges": "Gauges pane",
+    "reader": "Page text reader",
+    "search": "Reader search box",
+    "ask": "Ask screen",
+    "citations": "Ask: citations",
+    "questions": "Ask: questions",
     "filter": "Title filter",
     "config": "Settings screen",
     "help": "Help screen",
@@ -124,6 +112,7 @@ KEYS: tuple[Key, ...] = (
         "Resume the partial indexes an outage or a cancel left",
         show=False,
     ),
+    Key("app.ask", "A", "ask", "Ask", "Ask the highlighted document a question (answers cite its pages)"),
     # documents
     Key("documents.index", "i", "index", "Index", "Index the highlighted file (or every file in a folder)"),
     Key("documents.index_force", "I", "index_force", "Re-index", "Index again, ignoring the saved index"),
@@ -190,7 +179,7 @@ KEYS: tuple[Key, ...] = (
     ),
     # tree
     Key("tree.filter", "slash", "filter", "Filter", "Filter the tree by title", display="/"),
-    Key("tree.page_text", "t", "page_text", "Page text", "Show the highlighted node's page text"),
+    Key("tree.page_text", "t", "page_text", "Page text", "Read the highlighted node's page text (esc: back)"),
     Key("tree.copy_json", "y", "copy_json", "Copy JSON", "Copy the highlighted node as JSON (OSC 52)"),
     Key("tree.copy_text", "Y", "copy_text", "Copy text", "Copy the highlighted node's page text (OSC 52)"),
     Key("tree.export_json", "e", "export_json", "Export JSON", "Export the tree as PageIndex JSON"),
@@ -361,6 +350,9 @@ KEYS: tuple[Key, ...] = (
     Key("confirm.yes", "y", "answer(True)", "Yes", "Answer yes", palette=False),
     Key("confirm.no", "n,escape", "answer(False)", "No", "Answer no", palette=False),
 )
+
+
+KEYS += READING_KEYS
 KEY_IDS = {key.id: key for key in KEYS}
 
 

@@ -13,6 +13,7 @@ from ..index.tree import Node, walk
 from ..library import LibraryEntry
 from ..records import PartialState, RunRecord
 from ..safe_text import one_line
+from .asking import AskBook, AskChanges
 
 DocPhase = Literal["unknown", "none", "queued", "indexing", "indexed", "partial", "failed", "cancelled"]
 
@@ -236,6 +237,7 @@ class Changes:
     load: tuple[str, LibraryEntry] | None = None  # read this saved index for the current document
     notes: list[str] = field(default_factory=list)  # toasts
     banner: tuple[str, str] | None = None  # a server problem: (message, hint)
+    ask: AskChanges = field(default_factory=AskChanges)  # what the questions' events changed
 
 
 class Workbench:
@@ -250,6 +252,7 @@ class Workbench:
         self.shown_call: int | None = None  # the call the stream pane shows
         self.following = True  # the stream follows the newest call
         self.interrupted: set[str] = set()  # partial because the model server failed (resumed when back)
+        self.asks = AskBook()  # the questions of the session, per document
 
     def state(self, path: Path | str) -> DocState:
         key = str(path)

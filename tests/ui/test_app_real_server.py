@@ -1,6 +1,6 @@
-"""One journey through a real llama-server (SmolLM2 on loopback): index a sample PDF from the documents
-pane and see its tree. Summaries are off so it is quick (the PDF's outline gives the structure); the
-document description is one real streamed call."""
+"""Journeys through a real llama-server (SmolLM2 on loopback): index a sample PDF from the documents pane
+and see its tree (summaries off, so it is quick: the PDF's outline gives the structure; the document
+description is one real streamed call); and ask a filed tree a question from the Ask screen."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from askdocs import file_harbor
 from uikit import filed_partial, highlight, make_app, wait_for
 
+from pageindex_tui.library import Library
 from pageindex_tui.settings import Settings
+from pageindex_tui.ui.screens.ask import AskScreen
 from pageindex_tui.ui.widgets.index_tree import IndexTree
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_docs" / "reg-bi-interpretive-release.pdf"
@@ -130,3 +133,45 @@ async def test_an_outage_mid_summaries_keeps_the_partial_index_and_it_resumes_on
             run is not None and run.resumed.startswith("partial: ") and run.llm.calls <= sections - kept + 1
         )
         assert app.library.find_partial(app.library.digest(path), settings) is None
+
+
+async def test_ask_a_question_from_the_ask_screen_against_llama_server(llama_server, tmp_path):
+    """The mechanics, whatever the tiny model answers: the question goes out, the nodes read are marked,
+    and an answer with checked citations or a clear failure is shown; nothing crashes."""
+    library = Library(tmp_path / "library")
+    pdf = file_harbor(tmp_path / "docs", library)
+    settings = Settings(
+        endpoint=llama_server.endpoint,
+        thinking=False,
+        max_output_tokens=128,
+        max_retries=1,
+        request_timeout=300,
+        cache=False,
+    )
+    app = make_app(tmp_path, tmp_path / "docs", settings, library=library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await highlight(pilot, pdf.name)
+        tree = app.query_one("#tree", IndexTree)
+        await wait_for(pilot, lambda: len(tree.root.children) == 4, what="the saved tree")
+        await pilot.press("A")
+        await wait_for(pilot, lambda: isinstance(app.screen, AskScreen), what="the Ask screen")
+        screen = app.screen
+        await pilot.press(*"How much did dredging the outer channel cost?", "enter")
+        question = app.model.asks.questions(str(pdf))[0]
+        await wait_for(pilot, lambda: not question.busy, timeout=900, what="the answer or a failure")
+
+        calls = [r for r in app.model.calls.records.values() if r.doc == question.run]
+        assert calls and calls[0].purpose.startswith("ask: pick nodes")  # the question went to the server
+        assert all(r.phase != "running" for r in calls)
+        status = str(screen.query_one("#ask-status").render())
+        if question.phase == "answered":
+            assert question.reads, "something is always read: the model's pick or the closest titles"
+            marked = {r.node_id for r in question.reads}
+            assert marked <= set(screen.tree.marks) and marked <= set(tree.marks)  # both trees
+            assert status.startswith("Answered: read ")
+            for citation in question.citations:  # verified or marked, never dropped
+                assert citation.verified or citation.problem
+            assert screen.citations.option_count == max(1, len(question.citations))
+        else:
+            assert question.phase == "failed" and question.error and status.startswith("Failed: ")
+        assert app.screen is screen and app.return_code is None

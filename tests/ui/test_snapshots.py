@@ -99,8 +99,8 @@ def test_tree_with_detail_panel(snap_compare, tmp_path):
         tree = app.query_one("#tree", IndexTree)
         await wait_for(pilot, lambda: len(tree.root.children) == 3, what="tree")
         await pilot.press("2", "j", "l", "l", "t")
-        body = app.query_one("#detail-text")
-        await wait_for(pilot, lambda: "page 4" in str(body.render()), what="page text")
+        reader = app.query_one("#detail-text")
+        await wait_for(pilot, lambda: "page 4" in reader.view.content.text, what="page text")
         app.clear_notifications()
         await pilot.pause(0.1)
 

@@ -102,9 +102,11 @@ async def test_page_text_copy_and_export(tmp_path, monkeypatch):
         monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
         await indexed_outline(pilot, tmp_path)
         await pilot.press("t")
-        body = app.query_one("#detail-text")
-        await wait_for(pilot, lambda: "page 1" in str(body.render()), what="page text")
-        assert "Introduction" in str(body.render())
+        reader = app.query_one("#detail-text")
+        await wait_for(pilot, lambda: "page 1" in reader.view.content.text, what="page text")
+        assert "Introduction" in reader.view.content.text
+        await pilot.press("escape")  # back to the tree: the node keys act on it again
+        await wait_for(pilot, lambda: app.focused is app.query_one("#tree"), what="focus back on the tree")
 
         await pilot.press("y")
         await wait_for(pilot, lambda: copied, what="copy")

@@ -68,6 +68,8 @@ def test_the_model_asks_for_more_in_a_second_round(harbor):
     assert "[0001]" not in assess[1].split("Sections not read yet:")[1]
     steps = [(e.step, e.round) for e in seen if isinstance(e, events.AskProgress)]
     assert ("read", 2) in steps and ("assess", 2) in steps
+    read = [(e.round, [r.node_id for r in e.reads]) for e in seen if isinstance(e, events.AskRead)]
+    assert read == [(1, ["0001"]), (2, ["0004"])]  # each round's nodes as they are read, for marking
 
 
 def test_rounds_stop_at_the_limit(harbor):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pageindex_tui.ask import AskInputError, parse_ranges
-from pageindex_tui.ask.verify import ProseFilter, parse_answer, quote_found
+from pageindex_tui.ask.verify import ProseFilter, parse_answer, quote_found, quote_span
 
 
 def test_sources_lines_are_parsed():
@@ -50,6 +50,19 @@ def test_a_word_sources_inside_the_prose_is_not_the_header():
 def test_quotes_match_fuzzily(quote, found):
     page = "The Federal Reserve monitors finan-\ncial system risks and engages at home and abroad."
     assert quote_found(quote, page) is found
+
+
+def test_quote_span_says_where_the_quote_is():
+    page = "The Federal Reserve monitors finan-\ncial system risks and engages at home and abroad."
+    start, end = quote_span("federal reserve", page)
+    assert page[start:end] == "Federal Reserve"
+    start, end = quote_span("financial system risks", page)  # across the hyphenated break
+    assert page[start:end] == "finan-\ncial system risks"
+    start, end = quote_span("the Federal Reserve monitor financial systems risk", page)  # small slips
+    assert page[start:end] == "The Federal Reserve monitors finan-\ncial system risks"
+    start, end = quote_span("serve monit", page)  # a match inside words covers the whole words
+    assert page[start:end] == "Reserve monitors"
+    assert quote_span("the Bank of England sets rates", page) is None and quote_span("", page) is None
 
 
 def test_ranges():

@@ -8,14 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from askdocs import GOOD_ANSWER, make_harbor, scripted
+from askdocs import GOOD_ANSWER, scripted
+from askdocs import file_harbor as file_in_library
 from fakes import FakeVLLM
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from pageindex_tui.library import Library
-from pageindex_tui.records import RunRecord
-from pageindex_tui.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CALL_TIMEOUT = 60.0
@@ -23,20 +22,7 @@ CALL_TIMEOUT = 60.0
 
 def file_harbor(tmp_path: Path) -> Path:
     """The harbor tree filed in a library under tmp_path/data, as `index` would."""
-    docs = tmp_path / "docs"
-    structure = make_harbor(docs)
-    run = docs / "harbor_run.json"
-    run.write_text(json.dumps({"doc_name": "harbor.pdf", "nodes": 6, "finished_at": "2026-01-01T00:00:00"}))
-    library = Library(tmp_path / "data" / "pageindex-tui" / "library")
-    pdf = docs / "harbor.pdf"
-    folder = library.folder_for(library.digest(pdf), Settings())
-    folder.mkdir(parents=True)
-    kept = folder / structure.name, folder / run.name
-    for source, target in zip((structure, run), kept, strict=True):
-        target.write_bytes(source.read_bytes())
-    record = RunRecord.from_dict(json.loads(run.read_text()))
-    library.save(pdf, library.digest(pdf), Settings(), kept[0], kept[1], record)
-    return pdf
+    return file_in_library(tmp_path / "docs", Library(tmp_path / "data" / "pageindex-tui" / "library"))
 
 
 def session_env(tmp_path: Path, endpoint: str) -> dict[str, str]:

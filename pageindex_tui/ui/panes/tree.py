@@ -18,6 +18,7 @@ from textual.widgets import Input, Static
 
 from ... import export
 from ...errors import PageIndexError
+from ...export import NodeText
 from ...index.tree import count, from_pageindex
 from ...library import LibraryEntry, atomic_write_text
 from ..keys import bindings, shown_key
@@ -25,10 +26,11 @@ from ..layout import toggle_detail
 from ..literal import one_line
 from ..screens.export import ExportScreen
 from ..state import Changes, LiveDoc, Workbench
-from ..widgets.detail import NodeDetail
-from ..widgets.index_tree import IndexTree, NodeRef
+from ..widgets.detail import NodeDetail, same_node
+from ..widgets.index_tree import IndexTree, NodeRef, pages_of
 
 FILTER_DELAY = 0.15  # seconds of quiet typing before the filter applies
+MIN_READER = (32, 10)  # columns and rows of the node panel below which `t` reads on the whole screen
 
 
 class FilterInput(Input):
@@ -84,8 +86,12 @@ class TreePane(Vertical):
             self.load_entry(*changes.load)
         if changes.docs and self.model.current_doc in changes.docs:
             self._update_subtitle()
+        if self.model.current_doc in changes.ask.marks:
+            self.tree.set_marks(self.model.asks.marks(self.model.current_doc))
 
     def _show(self, live: LiveDoc, keep: bool) -> None:
+        doc = self.model.current_doc
+        self.tree.marks = self.model.asks.marks(doc) if doc is not None else {}  # what questions read
         self.tree.show_nodes(live.nodes, live.markdown, keep=keep)
         if not keep:
             self._close_box()  # another document: the tree dropped its filter, so does the box
@@ -241,33 +247,50 @@ class TreePane(Vertical):
         self.notify(f"Copied {what} ({len(text):,} characters) via OSC 52.", markup=False)
 
     def _page_text(self, copy: bool) -> None:
-        """Read the node's text from the document in a thread; show it, or copy it."""
+        """Read the node's text from the document in a thread; show it in the reader, or copy it."""
         found = self._highlighted()
         if found is None or self.model.current_doc is None:
             return
         live, ref = found
+        doc = Path(self.model.current_doc)
         if not copy:
+            self.detail.display = True
+            if self.detail.size.width < MIN_READER[0] or self.detail.size.height < MIN_READER[1]:
+                self._read_full_screen(doc, ref, live)
+                return
             self.detail.show_text(None, "loading page text ...")
-        self._read_page_text(Path(self.model.current_doc), ref, live, copy)
+        self._read_page_text(doc, ref, live, copy)
+
+    def _read_full_screen(self, doc: Path, ref: NodeRef, live: LiveDoc) -> None:
+        """The node panel is too small to read in: the reader takes the whole screen."""
+        from ..screens.reader import ReaderScreen
+
+        title = Text()
+        title.append(f"{one_line(doc.name, 60)} · ")
+        title.append(one_line(ref.node.title, 80) or "(untitled)", style="bold")
+        title.append(f" · {pages_of(ref.node, live.markdown)}", style="dim")
+        self.app.push_screen(ReaderScreen(doc, ref.node, title, at=ref.node.start, opened=self._opened))
 
     @work(thread=True, group="page-text", exclusive=True, exit_on_error=False)
     def _read_page_text(self, doc: Path, ref: NodeRef, live: LiveDoc, copy: bool) -> None:
-        detail, call = self.detail, self.app.call_from_thread
+        call = self.app.call_from_thread
         try:
-            text, heading = export.page_text(doc, ref.node, self._opened)
-        except PageIndexError as err:
-            call(detail.show_text, None, f"cannot read the document: {err.describe()}")
-            return
+            text = export.node_text(doc, ref.node, self._opened)
         except Exception as err:  # a damaged file: say so, never a traceback
-            call(detail.show_text, None, f"cannot read the document: {err}")
+            why = err.describe() if isinstance(err, PageIndexError) else str(err)
+            if copy:
+                call(self.notify, f"Cannot read the document: {why}", severity="error", markup=False)
+            else:
+                call(self._page_text_ready, ref, None, f"cannot read the document: {why}")
             return
         if copy:
-            call(self.copy, text, f"the text of {heading}")
-        call(self._page_text_ready, ref, text, heading)
+            call(self.copy, text.joined(), f"the text of {text.heading}")
+        else:
+            call(self._page_text_ready, ref, text, "")
 
-    def _page_text_ready(self, ref: NodeRef, text: str, heading: str) -> None:
-        if self.detail.ref is ref:  # the user has not moved on meanwhile
-            self.detail.show_text(text, heading)
+    def _page_text_ready(self, ref: NodeRef, text: NodeText | None, note: str) -> None:
+        if same_node(self.detail.ref, ref) and self.detail.reading:  # the user has not moved on meanwhile
+            self.detail.show_text(text, note)
 
     def action_export_json(self) -> None:
         self._export("PageIndex JSON", "_structure.json")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -45,6 +46,10 @@ def walk_paths(nodes: list[Node], prefix: tuple[int, ...] = ()) -> Iterator[tupl
 
 class IndexTree(Tree[NodeRef]):
     BINDINGS = bindings("tree", widget=True)  # the pane binds the rest
+    COMPONENT_CLASSES: ClassVar[set[str]] = {*Tree.COMPONENT_CLASSES, "index-tree--mark"}
+    DEFAULT_CSS = """
+    IndexTree > .index-tree--mark { color: $accent; text-style: bold; }
+    """
 
     class Shown(Message):
         """The highlighted node changed (None: nothing highlighted)."""
@@ -66,6 +71,7 @@ class IndexTree(Tree[NodeRef]):
         self._open: set[tuple[int, ...]] = set()  # expanded paths (kept across reloads)
         self._by_path: dict[tuple[int, ...], TreeNode[NodeRef]] = {}
         self._generation = 0
+        self.marks: dict[str, str] = {}  # node id -> a mark after its title (what a question read, cited)
 
     # -- labels: always literal -----------------------------------------------------------------
     def process_label(self, label: str | Text) -> Text:
@@ -74,8 +80,14 @@ class IndexTree(Tree[NodeRef]):
 
     def label_for(self, node: Node, leaf: bool = False) -> Text:
         label = Text("  " if leaf else "")  # leaves line up with the titles after "▶ "
+        mark = self.marks.get(node.node_id) if node.node_id else None
+        style = self.get_component_rich_style("index-tree--mark", partial=True) if mark else ""
+        if mark:
+            label.append("◆ ", style=style)  # before the title: seen however narrow the pane
         label.append(one_line(node.title, 300) or "(untitled)")
         label.append(f"  {pages_of(node, self.markdown)}", style="dim")
+        if mark:
+            label.append(f"  {mark}", style=style)
         return label
 
     def render_label(self, node: TreeNode[NodeRef], base_style: Style, style: Style) -> Text:
@@ -99,6 +111,51 @@ class IndexTree(Tree[NodeRef]):
         runs for every shown node whenever the tree's lines change."""
         icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
         return node.label.cell_len + (len(icon) if node.allow_expand else 0)
+
+    def set_marks(self, marks: dict[str, str]) -> None:
+        """Marks after node titles (node id -> text); the nodes shown are labelled again."""
+        changed = {k for k in marks.keys() | self.marks.keys() if marks.get(k) != self.marks.get(k)}
+        self.marks = dict(marks)
+        if not changed:
+            return
+        for tree_node in self._by_path.values():
+            ref = tree_node.data
+            if ref is not None and ref.node.node_id in changed:
+                tree_node.set_label(self.label_for(ref.node, leaf=not tree_node.allow_expand))
+
+    def label_of(self, node_id: str) -> str | None:
+        """The label of the node with this id as shown, None while its branch is closed."""
+        path = self.path_of(node_id)
+        shown = self._by_path.get(path) if path is not None else None
+        if shown is None or (shown.parent is not None and not shown.parent.is_expanded):
+            return None
+        return str(shown.label)
+
+    def path_of(self, node_id: str) -> tuple[int, ...] | None:
+        return next((path for path, node in walk_paths(self.nodes) if node.node_id == node_id), None)
+
+    def reveal(self, node_id: str) -> TreeNode[NodeRef] | None:
+        """Open the branches down to the node with this id (clearing a filter that hides it)."""
+        path = self.path_of(node_id)
+        if path is None:
+            return None
+        if not self._shown(path):
+            self.set_filter("")
+        for cut in range(1, len(path)):
+            branch = self._by_path.get(path[:cut])
+            if branch is None:
+                return None
+            self.ensure_loaded(branch)
+            branch.expand()
+        return self._by_path.get(path)
+
+    def go_to(self, node_id: str) -> bool:
+        """Put the cursor on the node with this id; False when the tree has no such node."""
+        target = self.reveal(node_id)
+        if target is None:
+            return False
+        self.call_after_refresh(self.move_cursor, target)
+        return True
 
     # -- content ------------------------------------------------------------------------------
     def show_nodes(self, nodes: list[Node], markdown: bool = False, keep: bool = True) -> None:

@@ -1,0 +1,28 @@
+"""What one key of the app is: the type of the table in `keys.py` (and `keys_reading.py`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Key:
+    id: str  # "scope.name": the binding's id, what the [keys] table remaps
+    keys: str  # Textual key names, comma separated ("j,down")
+    action: str  # action name (without "action_") on the scope's pane, widget or screen
+    description: str  # short text for the footer
+    help: str  # one line for the help screen and the command palette
+    show: bool = True  # shown in the footer
+    palette: bool = True  # offered in the command palette
+    priority: bool = False
+    display: str | None = None  # how the default key is written in footer and help
+    widget: bool = False  # bound on the pane's list widget, not the pane (that widget binds such keys too)
+
+    @property
+    def scope(self) -> str:
+        return self.id.partition(".")[0]
+
+
+def here(*args: str, show: bool = False, widget: bool = False, display: str | None = None) -> Key:
+    """A key that acts on what has focus (a reader, a screen's list): kept out of the palette."""
+    return Key(*args, show=show, palette=False, widget=widget, display=display)

@@ -1,0 +1,36 @@
+"""Running the app from the command line (`pageindex-tui [PATH]`); SIGTERM and SIGHUP end it as `q` does."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+from ..settings import Settings
+from .app import PageIndexApp
+
+
+def run(settings: Settings, path: Path, mouse: bool = True) -> int:
+    """Run the app on `path` (a folder, or a file whose folder is shown); the exit status."""
+    path = Path(path).expanduser()
+    if not path.exists():
+        print(f"pageindex-tui: error: {path} does not exist", file=sys.stderr)
+        return 2
+    app = PageIndexApp(settings, path)
+
+    def end(signum: int, _frame: object) -> None:
+        # Runs in the main thread, which is running the app's loop: hand the work to the loop.
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # before the app's loop started or after it ended
+            raise SystemExit(128 + signum) from None
+        loop.call_soon_threadsafe(lambda: asyncio.ensure_future(app.end_on_signal(signum)))
+
+    previous = {sig: signal.signal(sig, end) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        app.run(mouse=mouse)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return app.return_code or 0

@@ -51,8 +51,8 @@ def test_two_thousand_pages_stay_under_500_mb(tmp_path):
         result = asyncio.run(go())
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps({{"ok": result.ok, "error": result.error, "rss_mb": rss,
-                          "source": result.run.get("structure_source"), "nodes": result.run.get("nodes"),
-                          "seconds": result.run.get("wall_seconds")}}))
+                          "source": result.run.structure_source, "nodes": result.run.nodes,
+                          "seconds": result.run.wall_seconds}}))
         """
     )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=1200)

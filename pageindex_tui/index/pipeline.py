@@ -22,11 +22,23 @@ from .. import __version__, events
 from ..aio import documents_at_once, gather_or_cancel
 from ..document import Document, PdfDocument, open_document
 from ..errors import PageIndexError, failure_kind
-from ..formats import SUPPORTED_SUFFIXES
+from ..formats import RUN_SUFFIX, STRUCTURE_SUFFIX, is_document
 from ..library import ResponseCache, atomic_write_json, check_writable
 from ..llm.client import LLMClient, ServerInfo, open_client
-from ..records import CallFigures, DocumentResult, NodeOrigin, NodeOrigins, RunRecord, ServerFacts, Unit
+from ..records import (
+    MAX_PROBLEMS,
+    CallFigures,
+    CallProblem,
+    DocumentResult,
+    NodeOrigin,
+    NodeOrigins,
+    RunRecord,
+    RunWarning,
+    ServerFacts,
+    Unit,
+)
 from ..settings import Settings
+from ..settings_rules import conflicts
 from .context import RunContext
 from .layout_stage import subheadings
 from .locate import title_opens_page
@@ -56,13 +68,25 @@ class CallStats:
     def __init__(self) -> None:
         self.calls = self.cached = self.prompt = self.completion = self.reasoning = self.failed = 0
         self.ttfts: list[float] = []
-        self.warnings: list[str] = []
+        self.warnings: list[RunWarning] = []
+        self.problems: list[CallProblem] = []
+        self.problems_dropped = 0
+        self._purposes: dict[int, str] = {}  # calls not finished yet
 
     def see(self, event: events.Event) -> None:
         if isinstance(event, events.WarningEvent):
-            self.warnings.append(event.message)
+            self.warnings.append(RunWarning(event.message, event.kind))
+        if isinstance(event, (events.CallQueued, events.CallStarted)):
+            self._purposes[event.call_id] = event.purpose
         if not isinstance(event, events.CallFinished):
             return
+        purpose = self._purposes.pop(event.call_id, "")
+        if event.outcome in ("retry", "invalid", "error") and event.error:
+            if len(self.problems) < MAX_PROBLEMS:
+                seconds = round(event.seconds, 3)
+                self.problems.append(CallProblem(purpose, event.outcome, event.error, seconds))
+            else:
+                self.problems_dropped += 1
         if event.outcome == "cached":
             self.cached += 1
             return
@@ -90,15 +114,16 @@ class CallStats:
 
 
 def find_documents(path: Path) -> list[Path]:
-    """A file as given, or every PDF and Markdown file in a folder (recursively, sorted)."""
+    """A file as given, or every document in a folder (recursively, sorted): PDF and Markdown files, not
+    hidden and not our own outputs (`formats.is_document`)."""
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+        return sorted(p for p in path.rglob("*") if is_document(p, path) and p.is_file())
     return [path]
 
 
 def output_paths(path: Path, out_dir: Path, stem: str | None = None) -> tuple[Path, Path]:
     stem = path.stem if stem is None else stem
-    return out_dir / f"{stem}_structure.json", out_dir / f"{stem}_run.json"
+    return out_dir / f"{stem}{STRUCTURE_SUFFIX}", out_dir / f"{stem}{RUN_SUFFIX}"
 
 
 def output_plan(paths: list[Path], out_dir: Path) -> dict[Path, tuple[Path, Path]]:
@@ -260,6 +285,10 @@ class Indexer:
             result["line_count"] = doc.size
         result["structure"] = to_pageindex(nodes, markdown=markdown, node_id=self.settings.if_add_node_id)
         llm = self._client
+        info = llm.info if llm is not None else None
+        served = info.context_length if info is not None and info.context_source == "server" else 0
+        for conflict in conflicts(self.settings, served):
+            ctx.warn(conflict.message, "settings")
         run = RunRecord(
             doc_name=result["doc_name"],
             path=str(path),
@@ -278,7 +307,9 @@ class Indexer:
             server=None if llm is None or llm.info is None else server_facts(llm.info),
             settings=self.settings.public_dict(),
             facts=ctx.facts,
-            warnings=stats.warnings + doc.warnings,
+            warnings=stats.warnings + [RunWarning(w, "document") for w in doc.warnings],
+            problems=stats.problems,
+            problems_dropped=stats.problems_dropped,
             wall_seconds=round(time.perf_counter() - started, 3),
         )
         atomic_write_json(structure_path, result)
@@ -296,7 +327,7 @@ class Indexer:
     ) -> tuple[list[Node], events.StructureSource, int, int]:
         entries, source = await pdf_structure(ctx, doc)
         if not entries:
-            ctx.warn("no sections found; the tree holds one node per page group")
+            ctx.warn("no sections found; the tree holds one node per page group", "structure")
             entries = fallback_entries(doc)
         ctx.stage("verify", len(entries))
         verified = await asyncio.to_thread(count_verified, entries, doc.page_text)

@@ -12,6 +12,7 @@ from typing import Any
 from .. import events
 from ..index.tree import count, from_pageindex, from_snapshot
 from ..jobs import JobUpdate
+from ..records import CallProblem, RunWarning
 from ..safe_text import one_line
 from .state import Changes, LiveDoc, Workbench
 
@@ -39,14 +40,17 @@ class EngineHandler:
         model, changes = self.model, Changes()
         docs: set[str] = set()
         tree_dirty = False
+        deltas = 0
         for item in items:
             if isinstance(item, (events.ReasoningDelta, events.AnswerDelta)):
                 self._delta(item, changes)
-            elif isinstance(item, events.CallStarted):
-                record = model.calls.start(item.doc, item.call_id, item.purpose, item.prompt_tokens)
+                deltas += 1
+            elif isinstance(item, events.CallQueued):
+                record = model.calls.start(item.doc, item.call_id, item.purpose, item.prompt_tokens, "queued")
+                record.since = model.clock()
                 changes.calls[record.serial] = record
-                if model.following and not model.shown_streaming():
-                    model.shown_call, changes.switched = record.serial, True
+            elif isinstance(item, events.CallStarted):
+                self._call_started(item, changes)
             elif isinstance(item, events.CallFinished):
                 self._call_finished(item, changes)
             elif isinstance(item, JobUpdate):
@@ -55,6 +59,8 @@ class EngineHandler:
             else:
                 tree_dirty |= self._doc_event(item, changes) and item.doc == model.current_doc
                 docs.add(item.doc)
+        if deltas:
+            model.meter.add(model.clock(), deltas)
         if docs:
             model.touch(docs, changes)
         changes.removed = model.calls.take_removed()
@@ -62,6 +68,16 @@ class EngineHandler:
         if tree_dirty and model.current_doc in model.live:
             model.show(model.live[model.current_doc], changes)
         return changes
+
+    def _call_started(self, item: events.CallStarted, changes: Changes) -> None:
+        model = self.model
+        record = model.calls.get(item.doc, item.call_id)
+        if record is None or record.phase != "queued":  # a cached reply replayed: never queued
+            record = model.calls.start(item.doc, item.call_id, item.purpose, item.prompt_tokens)
+        record.phase, record.since = "sent", model.clock()
+        changes.calls[record.serial] = record
+        if model.following and not model.shown_streaming():
+            model.shown_call, changes.switched = record.serial, True
 
     def _delta(self, item: events.ReasoningDelta | events.AnswerDelta, changes: Changes) -> None:
         model = self.model
@@ -73,6 +89,8 @@ class EngineHandler:
             model.shown_call, changes.switched = record.serial, True  # the shown call is done or silent
         record.add(kind, item.text)
         record.completion_tokens += 1
+        if record.phase == "sent":
+            record.phase = "running"
         changes.calls[record.serial] = record
         if record.serial == model.shown_call and not changes.switched:
             changes.appends.append((kind, item.text))
@@ -87,6 +105,10 @@ class EngineHandler:
         record.completion_tokens = item.completion_tokens or record.completion_tokens
         record.ttft, record.seconds, record.error = item.ttft, item.seconds, item.error
         changes.calls[record.serial] = record
+        if item.outcome in ("retry", "invalid", "error") and item.error and item.doc in model.states:
+            problem = CallProblem(record.purpose, item.outcome, item.error, round(item.seconds, 3))
+            model.states[item.doc].note_problem(problem)
+            changes.docs.add(item.doc)
         if model.following and record.serial == model.shown_call:
             target = model.streaming_call()
             if target is not None:
@@ -104,7 +126,8 @@ class EngineHandler:
         elif isinstance(item, events.StageProgress):
             state.stage, state.done, state.total = item.stage, item.done, item.total
         elif isinstance(item, events.WarningEvent):
-            state.warnings.append(item.message)
+            state.warnings.append(RunWarning(item.message, item.kind))
+            state.ran = True
         elif isinstance(item, events.StructureFound):
             self.model.live[item.doc] = LiveDoc(from_snapshot(item.nodes), item.source, markdown)
             return True
@@ -132,13 +155,14 @@ class EngineHandler:
             state.phase = "queued"
         elif item.state == "started":
             state.phase, state.stage, state.done, state.total = "indexing", "", 0, 0
-            state.warnings = []
+            state.warnings, state.problems, state.ran = [], [], True
             model.live.pop(item.doc, None)
             if current:
                 model.clear_shown(changes)
         elif item.state in ("reused", "finished") and item.entry is not None:
             state.phase, state.entry, state.exact, state.nodes = "indexed", item.entry, True, item.entry.nodes
             if item.state == "reused":
+                state.ran = False  # the saved index's own record tells its warnings
                 changes.notes.append(f"{name} is unchanged: its saved index is shown (I re-indexes).")
                 if current:
                     model.live.pop(item.doc, None)

@@ -12,8 +12,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from ...formats import SUPPORTED_SUFFIXES as SUFFIXES
-from ..keys import bindings
+from ...formats import is_document
+from ..keys import KEY_IDS, bindings, key_label
 from ..state import Workbench
 from ..widgets.documents import DocumentsTree
 
@@ -66,7 +66,11 @@ class DocumentsPane(Vertical):
         self.tree.refresh_paths(docs)
         state = self.model.current
         if state is not None and self.model.current_doc in docs:
-            self.query_one("#doc-info", Static).update(Text(state.describe()))
+            info = Text(state.describe())
+            if state.warned or state.problems or state.phase == "failed":
+                key = key_label(KEY_IDS["app.log"], getattr(self.app, "keymap", None))
+                info.append(f" · {key}: log", style="italic")
+            self.query_one("#doc-info", Static).update(info)
 
     @on(DocumentsTree.Populated)
     def _listed(self, message: DocumentsTree.Populated) -> None:
@@ -86,7 +90,7 @@ class DocumentsPane(Vertical):
         if data is None:
             return
         path = data.path
-        if path.suffix.lower() in SUFFIXES and not event.node.allow_expand:
+        if is_document(path) and not event.node.allow_expand:
             self.post_message(self.Selected(str(path)))
         else:
             self.query_one("#doc-info", Static).update(Text(f"{path.name}/ · a: index every file inside"))

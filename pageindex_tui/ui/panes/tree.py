@@ -20,6 +20,7 @@ from ... import export
 from ...errors import PageIndexError
 from ...index.tree import count, from_pageindex
 from ...library import LibraryEntry, atomic_write_text
+from ...outputs import export_folder
 from ..keys import bindings
 from ..literal import one_line
 from ..screens.export import ExportScreen
@@ -245,7 +246,7 @@ class TreePane(Vertical):
         live, doc = self._shown(), self.model.current_doc
         if live is None or doc is None:
             return
-        default = Path.cwd() / "results" / f"{Path(doc).stem}{suffix}"
+        default = export_folder(self.app.root_path) / f"{Path(doc).stem}{suffix}"
         self.app.push_screen(ExportScreen(what, default), partial(self._write_export, what, suffix))
 
     def _write_export(self, what: str, suffix: str, path: Path | None) -> None:

@@ -14,11 +14,12 @@ from rich.text import Text
 
 from . import events
 from .ask import Asker, AskInputError, AskOptions, AskResult, load_entry, load_structure_file
-from .ask.documents import SOURCE_SUFFIXES, STRUCTURE_SUFFIX
 from .ask.types import AskDocument
 from .cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _error, maybe_local_server
 from .errors import DocumentError
 from .filing import ensure_indexed
+from .formats import STRUCTURE_SUFFIX
+from .formats import SUPPORTED_SUFFIXES as SOURCE_SUFFIXES
 from .library import Library, ResponseCache
 from .safe_text import literal, shown
 from .settings import Settings

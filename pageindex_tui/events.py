@@ -60,7 +60,19 @@ class StageFinished(Event):
 
 
 @dataclass(frozen=True)
+class CallQueued(Event):
+    """A call waits for a place under the client's concurrency bound (nothing is sent yet). `CallStarted`
+    with the same id follows once it is sent, or `CallFinished("cancelled")` when it is cancelled first."""
+
+    call_id: int
+    purpose: str
+    prompt_tokens: int
+
+
+@dataclass(frozen=True)
 class CallStarted(Event):
+    """A call is sent to the server (or replayed from the cache, without a `CallQueued` before it)."""
+
     call_id: int
     purpose: str  # "locate 2.1 Data", "summarize 0003", ...
     prompt_tokens: int
@@ -113,6 +125,12 @@ class StructureFound(Event):
     source: StructureSource
 
 
+# What a warning is about, for the run record's log: a model answer replaced by a rule's ("fallback"), a
+# prompt that did not fit the context ("overflow"), the structure ("structure"), settings that do not
+# work together ("settings"), the document's own problems ("document"), anything else ("other").
+WarningKind = Literal["fallback", "overflow", "structure", "settings", "document", "other"]
+
+
 @dataclass(frozen=True)
 class NodeSummarized(Event):
     """One node's summary, as soon as its call ended or its fallback was taken: front ends show it at once."""
@@ -124,6 +142,7 @@ class NodeSummarized(Event):
 @dataclass(frozen=True)
 class WarningEvent(Event):
     message: str
+    kind: WarningKind = "other"
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .document.base import Unit, span_label
+from .formats import OUTLINE_SUFFIX, STRUCTURE_SUFFIX
 from .index.tree import Node, from_pageindex, to_pageindex
 
 MAX_PAGES = 50  # pages of text shown or copied for one node
 
 Format = Literal["json", "markdown"]
-SUFFIXES: dict[Format, str] = {"json": "_structure.json", "markdown": "_outline.md"}
+SUFFIXES: dict[Format, str] = {"json": STRUCTURE_SUFFIX, "markdown": OUTLINE_SUFFIX}
 NAMES: dict[Format, str] = {"json": "PageIndex JSON", "markdown": "Markdown outline"}
 
 

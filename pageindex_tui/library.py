@@ -195,6 +195,7 @@ class LibraryEntry:
         self.nodes: int = int(meta.get("nodes", 0) or 0)
         self.structure_source: str = str(meta.get("structure_source", ""))
         self.finished_at: str = str(meta.get("finished_at", ""))
+        self.warnings: int = int(meta.get("warnings", 0) or 0)  # how many its run record holds
         self.settings: dict[str, Any] = dict(meta.get("settings") or {})
         self.partial: PartialState | None = PartialState.from_dict(meta.get("partial"))
 
@@ -371,6 +372,7 @@ class Library:
             "nodes": run.nodes if run else 0,
             "structure_source": run.structure_source if run else "",
             "finished_at": run.finished_at if run else "",
+            "warnings": len(run.warnings) if run else 0,
         }
         if partial is not None:
             meta["partial"] = partial.to_dict()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
-from .events import DocumentFailed, FailureKind
+from .events import CallOutcome, DocumentFailed, FailureKind, WarningKind
 
 Counter = Literal[
     "model_titles_dropped", "split_by_layout", "split_skipped", "summaries_short_text", "summaries_fallback"
@@ -150,6 +150,41 @@ class NodeOrigins:
         return cls(nodes)
 
 
+WARNING_KINDS: tuple[WarningKind, ...] = ("fallback", "overflow", "structure", "settings", "document")
+WARNING_KINDS += ("other",)
+PROBLEM_OUTCOMES = ("retry", "invalid", "error")
+MAX_PROBLEMS = 200  # failed or retried calls kept in a record, with their full error texts
+
+
+@dataclass(frozen=True)
+class RunWarning:
+    """One warning of a run, and what it is about (see `events.WarningKind`)."""
+
+    message: str
+    kind: WarningKind = "other"
+
+
+@dataclass(frozen=True)
+class CallProblem:
+    """A model call that did not simply answer: retried, refused, invalid or failed, with the whole error."""
+
+    purpose: str
+    outcome: CallOutcome
+    error: str
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> CallProblem | None:
+        if not isinstance(data, dict) or data.get("outcome") not in PROBLEM_OUTCOMES:
+            return None
+        seconds = data.get("seconds")
+        seconds = float(seconds) if isinstance(seconds, (int, float)) else 0.0
+        return cls(str(data.get("purpose", "")), data["outcome"], str(data.get("error", "")), seconds)
+
+
 Unit = Literal["pages", "lines"]
 StopReason = Literal["server", "cancelled"]
 
@@ -214,7 +249,9 @@ class RunRecord:
     server: ServerFacts | None = None
     settings: dict[str, Any] = field(default_factory=dict)  # Settings.public_dict()
     facts: Provenance = field(default_factory=Provenance)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[RunWarning] = field(default_factory=list)
+    problems: list[CallProblem] = field(default_factory=list)  # at most MAX_PROBLEMS, the first ones
+    problems_dropped: int = 0  # problems beyond MAX_PROBLEMS, counted only
     wall_seconds: float = 0.0
     partial: PartialState | None = None  # set while the index is unfinished (written only then)
     resumed: str = ""  # the partial state this run went on from ("" for a run from the start)
@@ -245,7 +282,10 @@ class RunRecord:
             "server": None if self.server is None else self.server.to_dict(),
             "settings": self.settings,
             "facts": self.facts.to_dict(),
-            "warnings": self.warnings,
+            "warnings": [w.message for w in self.warnings],
+            "warning_kinds": [w.kind for w in self.warnings],
+            "call_problems": [p.to_dict() for p in self.problems],
+            "call_problems_dropped": self.problems_dropped,
             "wall_seconds": self.wall_seconds,
         }
 
@@ -272,9 +312,9 @@ class RunRecord:
             server=ServerFacts.from_dict(data.get("server")),
             settings=dict(data.get("settings") or {}) if isinstance(data.get("settings"), dict) else {},
             facts=Provenance.from_dict(data.get("facts")),
-            warnings=[str(w) for w in data.get("warnings") or []]
-            if isinstance(data.get("warnings"), list)
-            else [],
+            warnings=_warnings(data.get("warnings"), data.get("warning_kinds")),
+            problems=[p for p in map(CallProblem.from_dict, _list(data.get("call_problems"))) if p],
+            problems_dropped=_int(data.get("call_problems_dropped")),
             wall_seconds=float(data.get("wall_seconds") or 0.0),
             partial=PartialState.from_dict(data.get("partial")),
             resumed=str(data.get("resumed") or ""),
@@ -330,6 +370,20 @@ class CancelledKeeping(asyncio.CancelledError):
     def __init__(self, result: DocumentResult) -> None:
         super().__init__()
         self.result = result
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _warnings(messages: Any, kinds: Any) -> list[RunWarning]:
+    """The record's warnings; a record older than `warning_kinds` gets "other" for each."""
+    kinds = _list(kinds)
+    out = []
+    for number, message in enumerate(_list(messages)):
+        kind = kinds[number] if number < len(kinds) else "other"
+        out.append(RunWarning(str(message), kind if kind in WARNING_KINDS else "other"))
+    return out
 
 
 def _int(value: Any) -> int:

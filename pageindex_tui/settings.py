@@ -28,6 +28,8 @@ APP_NAME = "pageindex-tui"
 DEFAULT_ENDPOINT = "http://localhost:8000/v1"
 FALLBACK_CONTEXT_LENGTH = 32768
 DEADLINE_FACTOR = 3  # the default deadline of a request, in idle timeouts
+MIN_CONTEXT_LENGTH = 1024  # a context_length below this leaves no room for a prompt and its reply
+MAX_CONCURRENCY = 512  # as llm/scheduler.py's MAX_LIMIT: vLLM's --max-num-seqs tops out around here
 
 # Environment variables, highest priority first within each field (names from the compatibility matrix).
 ENV_VARS: dict[str, tuple[str, ...]] = {
@@ -60,6 +62,7 @@ class FieldInfo:
     low: float | None = None  # numbers: the least value (exclusive when low_open)
     high: float | None = None
     low_open: bool = False
+    zero: bool = False  # numbers: 0 is accepted too, with its own meaning (see help), whatever low is
     out_of_range: str = ""  # the message for a number outside low..high
     name: str = ""  # filled in from the field
 
@@ -94,7 +97,10 @@ class Settings:
         placeholder="0 = the server's",
         blank=0,
         shapes_tree=True,
-        low=0,
+        low=MIN_CONTEXT_LENGTH,
+        high=10_000_000,
+        zero=True,
+        out_of_range=f"must be 0 (the served model's length) or between {MIN_CONTEXT_LENGTH} and 10000000",
     )
     thinking: bool = _setting(
         True,
@@ -113,11 +119,12 @@ class Settings:
         shapes_tree=True,
         low=0.0,
         high=2.0,
-        out_of_range="must be between 0 and 2",
     )
-    concurrency: int = _setting(8, "Concurrency", "LLM calls in flight at once", screen="int", low=1)
+    concurrency: int = _setting(
+        8, "Concurrency", "LLM calls in flight at once", screen="int", low=1, high=MAX_CONCURRENCY
+    )
     max_output_tokens: int = _setting(
-        4096, "Max output tokens", "cap on tokens per reply", screen="int", shapes_tree=True, low=1
+        4096, "Max output tokens", "cap on tokens per reply", screen="int", shapes_tree=True, low=16, high=1e7
     )
     request_timeout: float = _setting(  # seconds the server may stay silent (connect, first byte, chunks)
         300.0,
@@ -127,7 +134,8 @@ class Settings:
         flag="timeout",
         low=0.0,
         low_open=True,
-        out_of_range="must be positive",
+        high=86_400.0,
+        out_of_range="must be positive, and at most 86400 (a day)",
     )
     request_deadline: float = _setting(  # 0 = DEADLINE_FACTOR x request_timeout
         0.0,
@@ -135,20 +143,33 @@ class Settings:
         "seconds one whole request may take; 0: three times the request timeout",
         flag="deadline",
         low=0.0,
-        out_of_range="must be positive, or 0 for three times request_timeout",
+        high=7 * 86_400.0,
+        out_of_range="must be positive (at most a week), or 0 for three times request_timeout",
     )
     max_retries: int = _setting(
-        4, "Retries", "on connection errors, timeouts, 429 and 5xx", screen="int", flag="retries", low=0
+        4,
+        "Retries",
+        "on connection errors, timeouts, 429 and 5xx",
+        screen="int",
+        flag="retries",
+        low=0,
+        high=20,
     )
     # PageIndex knobs, with PageIndex's defaults
     toc_check_pages: int = _setting(
-        20, "TOC check pages", "pages searched for a printed table of contents", screen="int", low=1, **_INDEX
+        20,
+        "TOC check pages",
+        "pages searched for a printed table of contents",
+        screen="int",
+        low=1,
+        high=1000,
+        **_INDEX,
     )
     max_pages_per_node: int = _setting(
-        10, "Max pages per node", "split nodes longer than this ...", screen="int", low=1, **_INDEX
+        10, "Max pages per node", "split nodes longer than this ...", screen="int", low=1, high=1e4, **_INDEX
     )
     max_tokens_per_node: int = _setting(
-        20000, "Max tokens per node", "... and larger than this", screen="int", low=1, **_INDEX
+        20000, "Max tokens per node", "... and larger than this", screen="int", low=100, high=1e7, **_INDEX
     )
     if_add_node_id: bool = _setting(
         True, "Node ids", "add node ids (0000, 0001, ...)", screen="switch", **_INDEX
@@ -213,7 +234,18 @@ def config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
+def _range_text(info: FieldInfo) -> str:
+    def shown(number: float | None) -> str:
+        return str(int(number)) if number is not None and number == int(number) else f"{number}"
+
+    if info.high is None:
+        return f"must be at least {shown(info.low)}"
+    return f"must be between {shown(info.low)} and {shown(info.high)}"
+
+
 def _in_range(info: FieldInfo, number: float) -> bool:
+    if info.zero and number == 0:
+        return True
     if info.low is not None and (number <= info.low if info.low_open else number < info.low):
         return False
     return info.high is None or number <= info.high
@@ -242,7 +274,7 @@ def _convert(name: str, value: Any, source: str) -> Any:
         except ValueError:
             raise bad("is not a whole number") from None
         if not _in_range(info, number):
-            raise bad(info.out_of_range or f"must be at least {info.low:g}")
+            raise bad(info.out_of_range or _range_text(info))
         return number
     if kind in ("float", "float | None"):
         if value is None or (kind == "float | None" and str(value).strip().lower() in ("", "auto")):
@@ -254,7 +286,7 @@ def _convert(name: str, value: Any, source: str) -> Any:
         except ValueError:
             raise bad("is not a number") from None
         if not _in_range(info, real):
-            raise bad(info.out_of_range)
+            raise bad(info.out_of_range or _range_text(info))
         return real
     text = str(value).strip()
     if name == "endpoint":

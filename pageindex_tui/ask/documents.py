@@ -15,11 +15,11 @@ from typing import Any
 
 from ..document import MarkdownDocument, PdfDocument, open_document
 from ..errors import DocumentError, PageIndexError
+from ..formats import STRUCTURE_SUFFIX, SUPPORTED_SUFFIXES
 from ..library import LibraryEntry
 from .types import AskDocument, TreeNode, Unit
 
-STRUCTURE_SUFFIX = "_structure.json"
-SOURCE_SUFFIXES = (".pdf", ".md", ".markdown")
+SOURCE_SUFFIXES = SUPPORTED_SUFFIXES
 NO_SOURCE = "its source document is not beside it, so citations cannot be checked against pages"
 
 

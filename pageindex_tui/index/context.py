@@ -41,9 +41,9 @@ class RunContext:
         except (ServerUnavailable, ServerRefused) as err:
             raise type(err)(f"{why}, but {err.message}", err.hint) from None
 
-    def warn(self, message: str) -> None:
+    def warn(self, message: str, kind: events.WarningKind = "other") -> None:
         """Recorded in the run record by the indexer, which sees every event."""
-        self.sink(events.WarningEvent(self.doc_id, message))
+        self.sink(events.WarningEvent(self.doc_id, message, kind))
 
     def stage(self, stage: events.Stage, total: int = 0) -> None:
         self.sink(events.StageStarted(self.doc_id, stage, total))

@@ -65,7 +65,8 @@ async def sections_in_pages(
         )
     except ContextOverflow as err:
         if first == last:
-            ctx.warn(f"page {first} alone does not fit the model's context; skipped")
+            message = f"page {first} alone does not fit the model's context; skipped: {err.message}"
+            ctx.warn(message, "overflow")
             ctx.failed(stage, err)
             return None
         middle = (first + last) // 2
@@ -136,7 +137,8 @@ async def structure_from_model(
     if dropped:
         ctx.warn(
             f"{dropped} section titles named by the model were not found on "
-            f"{span_label(first, last)}; dropped"
+            f"{span_label(first, last)}; dropped",
+            "structure",
         )
     ctx.facts.model_groups = len(groups)
     ctx.facts.add("model_titles_dropped", dropped)

@@ -41,7 +41,7 @@ async def read_layout(ctx: RunContext, doc: PdfDocument, skip: Pages = frozenset
         return None
     result = await asyncio.to_thread(find_headings, pages, skip)
     for warning in result.warnings:
-        ctx.warn(warning)
+        ctx.warn(warning, "document")
     ctx.facts.layout_candidates = len(result.candidates)
     ctx.facts.layout_rejected = dict(result.rejected)
     return result
@@ -91,7 +91,8 @@ async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool 
         except LLMError as err:
             ctx.warn(
                 f"no model server ({err.message}): the layout tree stands on the rules alone, "
-                f"{len(asked)} unsure headings decided without the model"
+                f"{len(asked)} unsure headings decided without the model",
+                "fallback",
             )
     if llm is None:
         return choose(result.candidates)
@@ -106,7 +107,8 @@ async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool 
         else:
             accepted |= reply
     if failed:
-        ctx.warn(f"{failed} of {len(batches)} heading checks got no usable reply; the rules decided those")
+        message = f"{failed} of {len(batches)} heading checks got no usable reply; the rules decided those"
+        ctx.warn(message, "fallback")
     ctx.facts.layout_model_batches = len(batches)
     ctx.facts.layout_model_accepted = len(accepted)
     candidates = [

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import statistics
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -24,20 +23,22 @@ from .. import __version__, events
 from ..aio import documents_at_once, gather_or_cancel
 from ..document import Document, PdfDocument, open_document
 from ..errors import PageIndexError, ServerRefused, ServerUnavailable, failure_kind
-from ..formats import SUPPORTED_SUFFIXES
+from ..formats import RUN_SUFFIX, STRUCTURE_SUFFIX, is_document
 from ..library import ResponseCache, atomic_write_json, check_writable
 from ..llm.client import LLMClient, ServerInfo, open_client
 from ..records import (
-    CallFigures,
     CancelledKeeping,
     DocumentResult,
     NodeOrigin,
     NodeOrigins,
     PartialState,
     RunRecord,
+    RunWarning,
     ServerFacts,
 )
 from ..settings import Settings
+from ..settings_rules import conflicts
+from .callstats import CallStats
 from .context import RunContext
 from .layout_stage import subheadings
 from .locate import title_opens_page
@@ -62,55 +63,17 @@ from .tree import (
 log = logging.getLogger(__name__)
 
 
-class CallStats:
-    """Per-document LLM figures, gathered from the document's own events."""
-
-    def __init__(self) -> None:
-        self.calls = self.cached = self.prompt = self.completion = self.reasoning = self.failed = 0
-        self.ttfts: list[float] = []
-        self.warnings: list[str] = []
-
-    def see(self, event: events.Event) -> None:
-        if isinstance(event, events.WarningEvent):
-            self.warnings.append(event.message)
-        if not isinstance(event, events.CallFinished):
-            return
-        if event.outcome == "cached":
-            self.cached += 1
-            return
-        if event.outcome in ("retry", "cancelled"):
-            return
-        self.calls += 1
-        self.failed += event.outcome == "error"
-        self.prompt += event.prompt_tokens
-        self.completion += event.completion_tokens
-        self.reasoning += event.reasoning_tokens
-        if event.ttft is not None:
-            self.ttfts.append(event.ttft)
-
-    def record(self) -> CallFigures:
-        return CallFigures(
-            calls=self.calls,
-            cached_calls=self.cached,
-            failed_calls=self.failed,
-            prompt_tokens=self.prompt,
-            completion_tokens=self.completion,
-            reasoning_tokens=self.reasoning,
-            ttft_seconds_mean=round(statistics.fmean(self.ttfts), 3) if self.ttfts else None,
-            ttft_seconds_median=round(statistics.median(self.ttfts), 3) if self.ttfts else None,
-        )
-
-
 def find_documents(path: Path) -> list[Path]:
-    """A file as given, or every PDF and Markdown file in a folder (recursively, sorted)."""
+    """A file as given, or every document in a folder (recursively, sorted): PDF and Markdown files, not
+    hidden and not our own outputs (`formats.is_document`)."""
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+        return sorted(p for p in path.rglob("*") if is_document(p, path) and p.is_file())
     return [path]
 
 
 def output_paths(path: Path, out_dir: Path, stem: str | None = None) -> tuple[Path, Path]:
     stem = path.stem if stem is None else stem
-    return out_dir / f"{stem}_structure.json", out_dir / f"{stem}_run.json"
+    return out_dir / f"{stem}{STRUCTURE_SUFFIX}", out_dir / f"{stem}{RUN_SUFFIX}"
 
 
 def output_plan(paths: list[Path], out_dir: Path) -> dict[Path, tuple[Path, Path]]:
@@ -357,6 +320,10 @@ class Indexer:
     def _record(self, run: _Run, nodes: list[Node], partial: PartialState | None = None) -> RunRecord:
         doc, llm = run.doc, self._client
         assert doc is not None
+        info = llm.info if llm is not None else None
+        served = info.context_length if info is not None and info.context_source == "server" else 0
+        for conflict in conflicts(self.settings, served):
+            run.ctx.warn(conflict.message, "settings")
         return RunRecord(
             doc_name=doc.doc_name,
             path=str(run.path),
@@ -375,7 +342,9 @@ class Indexer:
             server=None if llm is None or llm.info is None else server_facts(llm.info),
             settings=self.settings.public_dict(),
             facts=run.ctx.facts,
-            warnings=run.stats.warnings + doc.warnings,
+            warnings=run.stats.warnings + [RunWarning(w, "document") for w in doc.warnings],
+            problems=run.stats.problems,
+            problems_dropped=run.stats.problems_dropped,
             wall_seconds=round(time.perf_counter() - run.started, 3),
             partial=partial,
             resumed=run.resumed,
@@ -390,7 +359,7 @@ class Indexer:
     ) -> tuple[list[Node], events.StructureSource, int, int]:
         entries, source = await pdf_structure(ctx, doc)
         if not entries:
-            ctx.warn("no sections found; the tree holds one node per page group")
+            ctx.warn("no sections found; the tree holds one node per page group", "structure")
             entries = fallback_entries(doc)
         ctx.stage("verify", len(entries))
         verified = await asyncio.to_thread(count_verified, entries, doc.page_text)

@@ -9,7 +9,7 @@ import asyncio
 
 from ..aio import gather_or_cancel
 from ..document import span_label
-from ..errors import LLMError
+from ..errors import ContextOverflow, LLMError
 from ..llm.tokens import estimate_tokens
 from .context import RunContext
 from .generate import structure_from_model
@@ -49,7 +49,8 @@ async def split_node(
         except LLMError as err:
             ctx.facts.add("split_skipped")
             ctx.warn(
-                f"split of {node.title[:60]!r} ({span_label(node.start, node.end)}) skipped: {err.message}"
+                f"split of {node.title[:60]!r} ({span_label(node.start, node.end)}) skipped: {err.message}",
+                "overflow" if isinstance(err, ContextOverflow) else "fallback",
             )
             return False
     own = normalize(node.title)
@@ -92,5 +93,7 @@ async def split_large(
         if too_large(n, page_text, settings.max_pages_per_node, settings.max_tokens_per_node)
     ]
     if left:
-        ctx.warn(f"{len(left)} large sections have no subsections the layout or the model could find")
+        ctx.warn(
+            f"{len(left)} large sections have no subsections the layout or the model could find", "structure"
+        )
     return split

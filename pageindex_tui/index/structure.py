@@ -152,7 +152,8 @@ async def place_entries(
         placed.append(Entry(entry.title, entry.level, page))
     if beyond:
         ctx.warn(
-            f"{beyond} contents entries point past the last page ({count}); the file is probably an excerpt"
+            f"{beyond} contents entries point past the last page ({count}); the file is probably an excerpt",
+            "structure",
         )
     if no_model is not None:
         ctx.warn(
@@ -160,7 +161,7 @@ async def place_entries(
             f"(at their printed page, or left out): {no_model}"
         )
     if unplaced:
-        ctx.warn(f"{unplaced} contents entries could not be placed on a page and were left out")
+        ctx.warn(f"{unplaced} contents entries could not be placed on a page and were left out", "structure")
     ctx.facts.toc_entries = len(entries)
     ctx.facts.toc_entries_beyond_end = beyond
     ctx.facts.titles_asked_model = asked
@@ -190,7 +191,7 @@ async def pdf_structure(ctx: RunContext, doc: PdfDocument) -> tuple[list[Entry],
     try:
         entries = await structure_from_toc(ctx, doc)
     except LLMError as err:  # the contents stage wanted the model; the layout may do without it
-        ctx.warn(f"the printed contents could not be read without the model ({err.message})")
+        ctx.warn(f"the printed contents could not be read without the model ({err.message})", "fallback")
         entries = None
     if entries and len(entries) >= 2:
         contents = [replace(e, source="contents") for e in entries]
@@ -204,7 +205,8 @@ async def pdf_structure(ctx: RunContext, doc: PdfDocument) -> tuple[list[Entry],
     if ctx.facts.layout_model_batches:
         ctx.warn(
             f"the model accepted {len(entries)} of the layout's {ctx.facts.layout_unsure} unsure "
-            "headings, too few for a tree: the model is asked to find the sections in the text"
+            "headings, too few for a tree: the model is asked to find the sections in the text",
+            "fallback",
         )
     entries = await structure_from_model(ctx, doc.page_text, 1, doc.page_count, why=_why_model(doc))
     return entries, "model"

@@ -8,15 +8,16 @@ from collections.abc import Callable
 from .. import events
 from ..aio import gather_or_cancel
 from ..errors import BadReply, ContextOverflow
+from ..events import WarningKind
 from ..llm.replies import strip_reasoning
 from ..llm.tokens import estimate_tokens
+from ..settings_rules import summary_budget
 from . import prompts
 from .context import RunContext
 from .locate import normalize
 from .tree import Node, walk
 
 SHORT_TEXT_TOKENS = 200  # a node this short is its own summary (no model call)
-SUMMARY_MAX_TOKENS = 512  # without thinking a summary needs no more
 
 
 def first_sentences(text: str, limit: int = 400) -> str:
@@ -57,15 +58,9 @@ async def summarize_one(ctx: RunContext, node: Node, text: str) -> str:
         return re.sub(r"\s+", " ", without_heading(text, node.title)).strip()
     llm = await ctx.llm("node summaries are on (--if-add-node-summary no indexes without a model)")
     context = llm.info.context_length if llm.info else 32768
-    settings = ctx.settings
-    answer = (
-        settings.max_output_tokens
-        if settings.thinking
-        else min(settings.max_output_tokens, SUMMARY_MAX_TOKENS)
-    )
-    answer = min(answer, context // 4)  # a small context still leaves most of itself for the text
-    budget = max(256, context - answer - 300)
+    answer, budget = summary_budget(ctx.settings, context)
     body = clip_to_tokens(text, budget)
+    kind: WarningKind = "fallback"
     for _attempt in range(2):
         try:
             reply = await llm.chat(
@@ -78,18 +73,18 @@ async def summarize_one(ctx: RunContext, node: Node, text: str) -> str:
             summary = _clean(reply.text)
             if len(summary) >= 20:
                 return summary
-            problem = "an empty or too short reply"
+            problem, kind = "an empty or too short reply", "fallback"
         except ContextOverflow as err:
             body = clip_to_tokens(body, estimate_tokens(body) // 2)
-            problem = "a context overflow"
+            problem, kind = f"a context overflow: {err.message}", "overflow"
             overflow = err
             continue
         except BadReply as err:
-            problem = str(err)
+            problem, kind = str(err), "fallback"
         break
     else:
         ctx.failed("summarize", overflow)
-    ctx.warn(f"summary of '{node.title[:60]}' fell back to its first sentences ({problem})")
+    ctx.warn(f"summary of '{node.title[:60]}' fell back to its first sentences ({problem})", kind)
     ctx.facts.add("summaries_fallback")
     return first_sentences(without_heading(text, node.title))
 
@@ -147,9 +142,10 @@ async def describe(ctx: RunContext, nodes: list[Node]) -> str:
         text = _clean(reply.text)
     except (BadReply, ContextOverflow) as err:
         text = ""
-        ctx.warn(f"document description failed: {err}")
+        kind: WarningKind = "overflow" if isinstance(err, ContextOverflow) else "fallback"
+        ctx.warn(f"document description failed: {err}", kind)
     if len(text) < 10:
         text = "; ".join(n.title for n in nodes[:8])
-        ctx.warn("document description fell back to the top-level titles")
+        ctx.warn("document description fell back to the top-level titles", "fallback")
     ctx.done("describe")
     return text

@@ -282,10 +282,8 @@ class LLMClient:
         assert self.info is not None
         extra: dict[str, Any] = {"top_k": sampling["top_k"], "min_p": sampling["min_p"]}
         extra["chat_template_kwargs"] = {"enable_thinking": self.settings.thinking}
-        kwargs: dict[str, Any] = dict(
-            model=self.info.model, messages=messages, stream=True, max_tokens=budget
-        )
-        kwargs |= dict(stream_options={"include_usage": True}, extra_body=extra)
+        kwargs: dict[str, Any] = dict(model=self.info.model, messages=messages, max_tokens=budget)
+        kwargs |= dict(stream=True, stream_options={"include_usage": True}, extra_body=extra)
         kwargs |= dict(temperature=sampling["temperature"], top_p=sampling["top_p"])
         if schema is not None:  # never vLLM's removed guided_json: it is silently ignored
             kwargs["response_format"] = {
@@ -313,9 +311,14 @@ class LLMClient:
         while True:
             use_format = schema is not None and not self._no_response_format
             kwargs = self._kwargs(messages, budget, sampling, schema if use_format else None)
-            delay = 0.0
-            async with self._semaphore:
-                call_id = self._next_call_id()
+            delay, call_id = 0.0, self._next_call_id()
+            self.sink(events.CallQueued(doc, call_id, purpose, prompt_tokens))
+            try:
+                await self._semaphore.acquire()  # the concurrency bound: queued until a place is free
+            except asyncio.CancelledError:
+                self.sink(events.CallFinished(doc, call_id, "cancelled", prompt_tokens))
+                raise
+            try:
                 self.sink(events.CallStarted(doc, call_id, purpose, prompt_tokens))
                 started = time.monotonic()
                 try:
@@ -341,6 +344,8 @@ class LLMClient:
                     self._finished(doc, call_id, outcome, prompt_tokens, started, error.describe())
                     if outcome == "error":
                         raise error from None
+            finally:
+                self._semaphore.release()
             await self._sleep(delay)
 
     def _backoff(self, failure: Failure, failures: int) -> float:

@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from ..errors import PageIndexError
-from ..formats import SUPPORTED_SUFFIXES as SUFFIXES
+from ..formats import is_document
 from ..library import Library, ResponseCache
 from ..monitor.probe import connect_once
 from ..safe_text import redact_text, redact_url
@@ -49,6 +49,7 @@ from .screens.confirm import ConfirmScreen
 from .screens.help import HelpScreen
 from .state import Changes, Workbench
 from .themes import SHIPPED_DIR, load_themes
+from .tools import AppTools
 from .widgets.banner import ServerBanner
 from .widgets.calls import CallsTable
 from .widgets.detail import NodeDetail
@@ -68,7 +69,7 @@ class Notice:
     severity: str
 
 
-class PageIndexApp(App[int]):
+class PageIndexApp(AppTools, App[int]):
     """Composes the panes over one `Workbench`; engine events reach it through `EngineHandler`."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -124,7 +125,7 @@ class PageIndexApp(App[int]):
         with Horizontal(id="bottom"):
             yield StreamPane(self.model, id="stream-pane")
             yield CallsPane(self.model, id="calls-pane")
-            yield GaugesBox(self.settings, self.gauges_live, id="gauges")
+            yield GaugesBox(self.settings, self.gauges_live, self.model, id="gauges")
         yield Footer(compact=True)
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information", **kwargs: Any) -> None:
@@ -260,7 +261,7 @@ class PageIndexApp(App[int]):
         self.index_paths(message.paths, message.force, message.folder)
 
     def index_paths(self, paths: list[Path], force: bool = False, folder: Path | None = None) -> None:
-        paths = [p for p in paths if p.suffix.lower() in SUFFIXES]
+        paths = [p for p in paths if is_document(p)]
         if not paths:
             note = f"No PDF or Markdown files in {folder}." if folder else "Nothing to index."
             self.notify(note, markup=False)

@@ -12,6 +12,7 @@ from typing import Any
 from .. import events
 from ..index.tree import count, from_pageindex, from_snapshot
 from ..jobs import JobUpdate
+from ..records import CallProblem, RunWarning
 from ..safe_text import one_line
 from .ask_handler import AskHandler
 from .asking import AskFailed
@@ -45,6 +46,7 @@ class EngineHandler:
         model, changes = self.model, Changes()
         docs: set[str] = set()
         tree_dirty = False
+        deltas = 0
         for item in items:
             if self.asks.owns(item):  # a question's event: its calls are calls like any other
                 self.asks.apply(item, changes.ask)
@@ -54,11 +56,13 @@ class EngineHandler:
                     continue
             if isinstance(item, (events.ReasoningDelta, events.AnswerDelta)):
                 self._delta(item, changes)
-            elif isinstance(item, events.CallStarted):
-                record = model.calls.start(item.doc, item.call_id, item.purpose, item.prompt_tokens)
+                deltas += 1
+            elif isinstance(item, events.CallQueued):
+                record = model.calls.start(item.doc, item.call_id, item.purpose, item.prompt_tokens, "queued")
+                record.since = model.clock()
                 changes.calls[record.serial] = record
-                if model.following and not model.shown_streaming():
-                    model.shown_call, changes.switched = record.serial, True
+            elif isinstance(item, events.CallStarted):
+                self._call_started(item, changes)
             elif isinstance(item, events.CallFinished):
                 self._call_finished(item, changes)
             elif isinstance(item, JobUpdate):
@@ -67,6 +71,8 @@ class EngineHandler:
             else:
                 tree_dirty |= self._doc_event(item, changes) and item.doc == model.current_doc
                 docs.add(item.doc)
+        if deltas:
+            model.meter.add(model.clock(), deltas)
         if docs:
             model.touch(docs, changes)
         changes.removed = model.calls.take_removed()
@@ -74,6 +80,16 @@ class EngineHandler:
         if tree_dirty and model.current_doc in model.live:
             model.show(model.live[model.current_doc], changes)
         return changes
+
+    def _call_started(self, item: events.CallStarted, changes: Changes) -> None:
+        model = self.model
+        record = model.calls.get(item.doc, item.call_id)
+        if record is None or record.phase != "queued":  # a cached reply replayed: never queued
+            record = model.calls.start(item.doc, item.call_id, item.purpose, item.prompt_tokens)
+        record.phase, record.since = "sent", model.clock()
+        changes.calls[record.serial] = record
+        if model.following and not model.shown_streaming():
+            model.shown_call, changes.switched = record.serial, True
 
     def _delta(self, item: events.ReasoningDelta | events.AnswerDelta, changes: Changes) -> None:
         model = self.model
@@ -85,6 +101,8 @@ class EngineHandler:
             model.shown_call, changes.switched = record.serial, True  # the shown call is done or silent
         record.add(kind, item.text)
         record.completion_tokens += 1
+        if record.phase == "sent":
+            record.phase = "running"
         changes.calls[record.serial] = record
         if record.serial == model.shown_call and not changes.switched:
             changes.appends.append((kind, item.text))
@@ -99,6 +117,10 @@ class EngineHandler:
         record.completion_tokens = item.completion_tokens or record.completion_tokens
         record.ttft, record.seconds, record.error = item.ttft, item.seconds, item.error
         changes.calls[record.serial] = record
+        if item.outcome in ("retry", "invalid", "error") and item.error and item.doc in model.states:
+            problem = CallProblem(record.purpose, item.outcome, item.error, round(item.seconds, 3))
+            model.states[item.doc].note_problem(problem)
+            changes.docs.add(item.doc)
         if model.following and record.serial == model.shown_call:
             target = model.streaming_call()
             if target is not None:
@@ -116,7 +138,8 @@ class EngineHandler:
         elif isinstance(item, events.StageProgress):
             state.stage, state.done, state.total = item.stage, item.done, item.total
         elif isinstance(item, events.WarningEvent):
-            state.warnings.append(item.message)
+            state.warnings.append(RunWarning(item.message, item.kind))
+            state.ran = True
         elif isinstance(item, events.NodeSummarized):  # shown as soon as its call ended
             live = self.model.live.get(item.doc)
             node = live.node(item.node_id) if live is not None else None
@@ -160,7 +183,7 @@ class EngineHandler:
             state.phase = "queued"
         elif item.state == "started":
             state.phase, state.stage, state.done, state.total = "indexing", "", 0, 0
-            state.warnings = []
+            state.warnings, state.problems, state.ran = [], [], True
             model.interrupted.discard(item.doc)
             if state.partial is None or item.doc not in model.live:  # a resumed tree stays on show
                 model.live.pop(item.doc, None)
@@ -175,6 +198,7 @@ class EngineHandler:
             state.phase, state.entry, state.exact, state.nodes = "indexed", item.entry, True, item.entry.nodes
             state.partial = None
             if item.state == "reused":
+                state.ran = False  # the saved index's own record tells its warnings
                 changes.notes.append(f"{name} is unchanged: its saved index is shown (I re-indexes).")
                 if current:
                     model.live.pop(item.doc, None)

@@ -34,6 +34,7 @@ SCOPES = {
     "help": "Help screen",
     "doctor": "Doctor screen",
     "export": "Export screen",
+    "log": "Log screen",
     "confirm": "Questions",
 }
 
@@ -113,6 +114,14 @@ KEYS: tuple[Key, ...] = (
         show=False,
     ),
     Key("app.ask", "A", "ask", "Ask", "Ask the highlighted document a question (answers cite its pages)"),
+    Key(
+        "app.log",
+        "L",
+        "show_log",
+        "Log",
+        "Show the highlighted document's warnings and log: fallbacks, overflows, retries, errors",
+        show=False,
+    ),
     # documents
     Key("documents.index", "i", "index", "Index", "Index the highlighted file (or every file in a folder)"),
     Key("documents.index_force", "I", "index_force", "Re-index", "Index again, ignoring the saved index"),
@@ -299,7 +308,14 @@ KEYS: tuple[Key, ...] = (
     # settings screen
     Key("config.save", "ctrl+s", "save", "Save", "Save the settings to the settings file"),
     Key("config.test", "ctrl+t", "test", "Test connection", "Ask the server at the endpoint what it serves"),
-    Key("config.close", "escape", "close", "Back", "Leave the settings screen without saving"),
+    Key(
+        "config.close",
+        "escape,q",
+        "close",
+        "Back",
+        "Leave the settings screen (asks first when there are unsaved edits)",
+        display="esc",
+    ),
     # other screens
     Key(
         "help.close",
@@ -347,6 +363,11 @@ KEYS: tuple[Key, ...] = (
     Key("doctor.top", "g,home", "scroll('top')", "Top", "Go to the top", show=False, palette=False),
     Key("doctor.bottom", "G,end", "scroll('bottom')", "Bottom", "Go to the end", show=False, palette=False),
     Key("export.cancel", "escape", "cancel", "Cancel", "Leave without exporting", palette=False),
+    Key("log.close", "escape,q", "dismiss", "Close", "Close the log", palette=False, display="esc"),
+    Key("log.down", "j,down", "scroll('down')", "Down", "Scroll down", show=False, palette=False),
+    Key("log.up", "k,up", "scroll('up')", "Up", "Scroll up", show=False, palette=False),
+    Key("log.top", "g,home", "top", "Top", "Go to the top", show=False, palette=False),
+    Key("log.bottom", "G,end", "bottom", "Bottom", "Go to the end", show=False, palette=False),
     Key("confirm.yes", "y", "answer(True)", "Yes", "Answer yes", palette=False),
     Key("confirm.no", "n,escape", "answer(False)", "No", "Answer no", palette=False),
 )

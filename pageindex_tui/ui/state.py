@@ -4,14 +4,16 @@ panes show. `handler.py` changes it from engine events, the panes' actions chang
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from ..index.tree import Node, walk
 from ..library import LibraryEntry
-from ..records import PartialState, RunRecord
+from ..records import MAX_PROBLEMS, CallProblem, PartialState, RunRecord, RunWarning
 from ..safe_text import one_line
 from .asking import AskBook, AskChanges
 
@@ -40,12 +42,25 @@ class DocState:
     hint: str = ""
     entry: LibraryEntry | None = None
     exact: bool = False  # the saved index was made with the current settings
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[RunWarning] = field(default_factory=list)  # this session's run, from its events
+    problems: list[CallProblem] = field(default_factory=list)  # ... its retried and failed calls
+    ran: bool = False  # a run of this session reported (warnings and problems are its own)
     partial: PartialState | None = None  # phase "partial": how far the stopped run got, and why
 
     @property
     def busy(self) -> bool:
         return self.phase in ("queued", "indexing")
+
+    @property
+    def warned(self) -> int:
+        """Warnings of the index shown: this session's run's, else the saved index's record's."""
+        if self.ran:
+            return len(self.warnings)
+        return self.entry.warnings if self.entry is not None and self.phase == "indexed" else 0
+
+    def note_problem(self, problem: CallProblem) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
 
     def badge(self) -> tuple[str, str]:
         """The short mark after the file name in the documents pane, and its kind (for styling)."""
@@ -96,7 +111,7 @@ class DocState:
                 else f" (made with other settings: {index_key} indexes with the current ones)"
             )
             source = f", structure from {self.entry.structure_source}" if self.entry else ""
-            warned = len(self.warnings)
+            warned = self.warned
             extra = f", {warned} warning{'s' * (warned != 1)}" if warned else ""
             return f"{name}: indexed, {self.nodes} nodes{source}{extra}{made}"
         if self.phase == "partial":
@@ -114,7 +129,10 @@ class DocState:
         return name
 
 
-CallPhase = Literal["running", "ok", "cached", "retry", "invalid", "error", "cancelled"]
+# "queued": waiting for a place under the client's concurrency bound; "sent": at the server, no token yet
+# (in the server's own queue, or reading its prompt); "running": tokens are arriving.
+CallPhase = Literal["queued", "sent", "running", "ok", "cached", "retry", "invalid", "error", "cancelled"]
+LIVE_PHASES = ("queued", "sent", "running")
 
 MAX_CALL_TEXT = 64_000  # characters of reasoning+answer kept per call (the tail)
 MAX_CALL_TEXTS = 40  # calls whose text is kept at all
@@ -128,10 +146,11 @@ class CallRecord:
     call_id: int
     purpose: str
     prompt_tokens: int
-    phase: CallPhase = "running"
+    phase: CallPhase = "sent"
     completion_tokens: int = 0  # deltas seen while running, the server's count when finished
     ttft: float | None = None
-    seconds: float | None = None
+    seconds: float | None = None  # the whole call, when finished
+    since: float = 0.0  # clock time it was queued, then sent (Workbench.clock)
     error: str = ""
     pieces: deque[tuple[str, str]] = field(default_factory=deque)  # ("reasoning"|"answer", text)
     chars: int = 0
@@ -169,9 +188,11 @@ class CallBook:
         self._serial = 0
         self.removed: list[int] = []  # serials dropped since the last `take_removed`
 
-    def start(self, doc: str, call_id: int, purpose: str, prompt_tokens: int) -> CallRecord:
+    def start(
+        self, doc: str, call_id: int, purpose: str, prompt_tokens: int, phase: CallPhase = "sent"
+    ) -> CallRecord:
         self._serial += 1
-        record = CallRecord(self._serial, doc, call_id, purpose, prompt_tokens)
+        record = CallRecord(self._serial, doc, call_id, purpose, prompt_tokens, phase)
         self.records[record.serial] = record
         self._by_call[(doc, call_id)] = record
         self._with_text.append(record.serial)
@@ -199,6 +220,55 @@ class CallBook:
 
     def __len__(self) -> int:
         return len(self.records)
+
+    def live(self) -> list[CallRecord]:
+        """Calls queued, sent or running, oldest first."""
+        return [record for record in self.records.values() if record.phase in LIVE_PHASES]
+
+    def counts(self) -> dict[str, int]:
+        """How many calls are queued, sent and running."""
+        out = dict.fromkeys(LIVE_PHASES, 0)
+        for record in self.records.values():
+            if record.phase in out:
+                out[record.phase] += 1
+        return out
+
+
+class StreamMeter:
+    """Our own count of streamed tokens per second (a delta is about one token), over the last few
+    seconds: what the gauges show where the server's counters are missing or flat (llama.cpp)."""
+
+    def __init__(self, window: float = 3.0) -> None:
+        self.window = window
+        self._seen: deque[tuple[float, int]] = deque()
+        self._first: float | None = None
+        self.total = 0  # deltas counted since the start
+
+    def add(self, now: float, tokens: int) -> None:
+        if tokens <= 0:
+            return
+        self.total += tokens
+        if self._first is None or not self._seen:
+            self._first = now
+        self._seen.append((now, tokens))
+        self._trim(now)
+
+    def _trim(self, now: float) -> None:
+        while self._seen and self._seen[0][0] < now - self.window:
+            self._seen.popleft()
+
+    @property
+    def last(self) -> float | None:
+        """Clock time of the latest tokens counted (in the window)."""
+        return self._seen[-1][0] if self._seen else None
+
+    def rate(self, now: float) -> float | None:
+        """Tokens per second lately; None when nothing streamed in the window."""
+        self._trim(now)
+        if not self._seen or self._first is None:
+            return None
+        span = min(self.window, max(now - self._first, 1.0))
+        return sum(tokens for _t, tokens in self._seen) / span
 
 
 # -- documents and what the panes show ---------------------------------------------------------------------
@@ -253,6 +323,8 @@ class Workbench:
         self.following = True  # the stream follows the newest call
         self.interrupted: set[str] = set()  # partial because the model server failed (resumed when back)
         self.asks = AskBook()  # the questions of the session, per document
+        self.clock: Callable[[], float] = time.monotonic  # tests set a fixed one
+        self.meter = StreamMeter()
 
     def state(self, path: Path | str) -> DocState:
         key = str(path)
@@ -330,6 +402,10 @@ class Workbench:
         """The call on show is running and has text: following stays on it until it ends."""
         record = self.shown_record
         return record is not None and record.phase == "running" and record.chars > 0
+
+    def elapsed(self, record: CallRecord) -> float | None:
+        """Seconds a call has been queued, sent or running; None when it has finished."""
+        return max(0.0, self.clock() - record.since) if record.phase in LIVE_PHASES else None
 
     def streaming_call(self) -> CallRecord | None:
         """The newest call that is running and streaming text."""

@@ -111,6 +111,7 @@ class FakeVLLM:
         owned_by: str = "vllm",
         props: dict[str, Any] | None = None,  # served at GET /props (llama.cpp), else 404
         version: str = "0.16.0",
+        port: int = 0,  # 0: any free port; a fixed one starts a "restarted" server where the old one was
     ) -> None:
         self.replies: deque[Script | str] = deque(replies)
         self.default = default or (lambda body: Script(reasoning="Let me think about it.", answer="OK"))
@@ -130,10 +131,11 @@ class FakeVLLM:
         self.prompt_tokens_total = self.generation_tokens_total = 0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        self.port = port
 
     def __enter__(self) -> FakeVLLM:
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = _Server(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", self.port), handler)
         serve = self._server.serve_forever
         threading.Thread(target=serve, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self

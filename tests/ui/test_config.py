@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import stat
 import sys
 
 import pytest
 from fakes import FakeVLLM
+from textual.color import Color
 from uikit import SIZE, make_app, wait_for
 
 from pageindex_tui.local_server import free_port
@@ -106,3 +108,106 @@ async def test_test_connection_shows_what_the_server_answered(tmp_path):
             await wait_for(pilot, lambda: "✗" in str(result.render()), what="failure")
             assert "cannot reach" in str(result.render()) and "check:" in str(result.render())
             assert result.has_class("-error")
+
+
+# --- focus, edits, leaving, bounds (issue 13, item 3 and 4) ----------------------------------------------
+def label_background(screen: ConfigScreen, name: str):
+    return screen.query_one(f"#row-{name} .field-label").styles.background
+
+
+@pytest.mark.parametrize("theme", ["pageindex-dark", "pageindex-light"])
+async def test_the_first_field_has_focus_and_a_focused_switch_is_plain_to_see(tmp_path, theme):
+    (tmp_path / "docs").mkdir()
+    app = make_app(tmp_path, tmp_path / "docs")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.theme = theme
+        screen = await open_settings(pilot)
+        assert screen.focused is screen.query_one("#field-endpoint")
+        await pilot.press("x")  # typing right after opening goes into the first field
+        assert screen.query_one("#field-endpoint").value.endswith("x")
+        screen.query_one("#field-thinking").focus()
+        await pilot.pause()
+        focused, other = label_background(screen, "thinking"), label_background(screen, "cache")
+        assert other.a == 0 and focused.a == 1  # the label of the focused row alone is filled
+        page = Color.parse(app.get_css_variables()["background"])
+        # 235 against 236 is 17 apart in RGB; the focused label must stand out far more, in both themes
+        assert math.dist(focused.rgb, page.rgb) > 100
+
+
+async def test_q_on_a_switch_leaves_the_settings_and_edits_are_never_dropped_unasked(tmp_path):
+    from pageindex_tui.ui.screens.confirm import ConfirmScreen
+
+    (tmp_path / "docs").mkdir()
+    config = tmp_path / "config.toml"
+    app = make_app(tmp_path, tmp_path / "docs", config_file=config)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot)
+        screen.query_one("#field-thinking").focus()
+        await pilot.press("q")  # nothing edited: q is Back, never Quit
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfigScreen), what="settings closed")
+        assert app.is_running
+
+        screen = await open_settings(pilot)
+        screen.query_one("#field-thinking").focus()
+        await pilot.press("space")
+        note = screen.query_one("#note-thinking")
+        assert "edited, not saved yet (was the default)" in str(note.render())
+        assert "· default" not in str(note.render())
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="asked")
+        assert "Thinking" in str(app.screen.query_one("#question").render())
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is screen, what="back to the settings")
+        assert screen.query_one("#field-thinking").value is False  # the edit is still there
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="asked again")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not isinstance(app.screen, (ConfigScreen, ConfirmScreen)), what="left")
+        assert app.is_running and not config.exists() and app.settings.thinking is True
+
+
+async def test_bounds_and_values_that_do_not_work_together_are_marked(tmp_path):
+    (tmp_path / "docs").mkdir()
+    app = make_app(tmp_path, tmp_path / "docs")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot)
+        await set_field(pilot, screen, "context_length", "7")
+        note = screen.query_one("#note-context_length")
+        assert note.has_class("-error") and "or between 1024 and" in str(note.render())
+        await set_field(pilot, screen, "context_length", "2048")
+        assert "edited, not saved yet" in str(note.render())
+        reply_cap = screen.query_one("#note-max_output_tokens")
+        assert reply_cap.has_class("-conflict")
+        assert "max_output_tokens = 4096 is not below context_length = 2048" in str(reply_cap.render())
+        assert "reads only its first" in str(screen.query_one("#note-max_tokens_per_node").render())
+        await set_field(pilot, screen, "max_output_tokens", "1024")
+        assert not reply_cap.has_class("-conflict")
+
+
+async def test_the_connection_result_is_in_view_at_80x24(tmp_path):
+    (tmp_path / "docs").mkdir()
+    with FakeVLLM(model="Qwen/Qwen3-8B", max_model_len=40960) as fake:
+        app = make_app(tmp_path, tmp_path / "docs", Settings(endpoint=fake.base_url))
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_settings(pilot)
+            await pilot.press("ctrl+t")
+            result = screen.query_one("#test-result")
+            await wait_for(pilot, lambda: "✓" in str(result.render()), what="answer")
+            await pilot.pause()
+            region = result.region
+            assert region.height >= 1 and region.bottom <= 23  # above the footer, on screen
+            assert screen.get_widget_at(region.x + 1, region.y)[0] is result
+
+
+async def test_the_model_list_refreshes_by_itself_when_the_server_comes_back(tmp_path, monkeypatch):
+    monkeypatch.setattr(ConfigScreen, "AUTO_PROBE", 0.3)
+    (tmp_path / "docs").mkdir()
+    port = free_port()
+    app = make_app(tmp_path, tmp_path / "docs", Settings(endpoint=f"http://127.0.0.1:{port}/v1"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_settings(pilot)
+        await wait_for(pilot, lambda: screen.looks >= 1, what="first look")
+        assert screen.served == [] and "no answer" in str(screen.query_one("#model-list").prompt)
+        with FakeVLLM(model="Qwen/Qwen3-8B", port=port):  # the server (re)starts on its port
+            await wait_for(pilot, lambda: screen.served == ["Qwen/Qwen3-8B"], what="models listed")
+        await wait_for(pilot, lambda: screen.served == [], what="the list empties when it goes again")

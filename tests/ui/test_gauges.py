@@ -382,3 +382,45 @@ async def until(check: Callable[[], bool], seconds: float = 5.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "not true in time"
         await asyncio.sleep(0.02)
+
+
+@pytest.mark.asyncio
+async def test_our_own_stream_rate_stands_in_where_the_servers_counters_are_flat_or_missing() -> None:
+    """llama.cpp counts a reply's tokens only when it ends: while we stream from it, its figure is flat,
+    and ours is shown, labelled as ours. Another server's figure is never replaced."""
+    llama = "http://127.0.0.1:8080/v1"
+    flat = parse_metrics(LLAMA_METRICS.format(prompt=1400, cached=0, gen=380, secs=2.4, busy=4), 12.0)
+    before = parse_metrics(LLAMA_METRICS.format(prompt=1400, cached=0, gen=380, secs=2.4, busy=4), 11.0)
+    streaming = replace(llama_status(), metrics=flat, rates=compute_rates(before, flat))
+    assert streaming.rates.generation_tps == 0
+
+    class Ours(GaugesApp):
+        def pane(self, name: str) -> GaugesPane:
+            sampler = GpuSampler(FakeNVML([]), proc_dir=None)
+            return GaugesPane(Settings(endpoint=llama), sampler, [llama], poll=False, id=name)
+
+    app = Ours(lambda pane: pane.show_gpus(NO_GPU))
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one("#side-gauges", GaugesPane)
+        pane.show_measured(42.0)
+        pane.show_server(0, streaming)
+        await pilot.pause()
+        card = text_of(pane)
+        assert "42 app" in card and "our count: the server's is flat" in card
+        assert "42 tok/s (app)" in text_of(pane, 120, 3)  # the one-line form says so too
+        pane.show_measured(None)  # nothing streams: the server's own figure again
+        pane.show_server(0, llama_status())
+        await pilot.pause()
+        assert "80 gen" in text_of(pane) and "app" not in text_of(pane)
+        pane.show_measured(17.0)  # a server without /metrics: ours is all there is
+        pane.show_server(0, replace(llama_status(), metrics_state="off", metrics=None, rates=None))
+        await pilot.pause()
+        assert "17 app" in text_of(pane)
+
+    other = GaugesApp(lambda pane: pane.show_gpus(NO_GPU), endpoints=[llama])  # not the server we call
+    async with other.run_test(size=SIZE) as pilot:
+        pane = other.query_one("#side-gauges", GaugesPane)
+        pane.show_measured(42.0)
+        pane.show_server(0, streaming)
+        await pilot.pause()
+        assert " 0 gen" in text_of(pane) and "app" not in text_of(pane)

@@ -58,6 +58,7 @@ def mid_index_events(doc: str) -> list:
 async def mid_index(pilot, theme: str = "pageindex-dark") -> None:
     app = pilot.app
     app.theme = theme
+    app.model.clock = lambda: 1000.0  # a running call's seconds so far: 0.00, on any machine
     docs = app.root_path
     await highlight(pilot, "outline.pdf")
     await pilot.press("i")
@@ -120,6 +121,7 @@ def test_config_screen_with_a_validation_error(snap_compare, tmp_path):
         field.focus()
         field.value = ""
         await pilot.press(*"many")
+        await wait_for(pilot, lambda: app.screen.looks >= 1, timeout=30, what="served models asked")
         await pilot.pause(0.1)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

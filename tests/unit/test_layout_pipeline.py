@@ -96,7 +96,7 @@ def test_a_model_that_rejects_every_unsure_heading_is_asked_for_the_sections(tmp
     assert purposes[0].startswith("check headings")
     assert any(p.startswith("find sections") for p in purposes)
     assert result.run.structure_source == "model"
-    assert any("accepted 0 of the layout's 11 unsure headings" in w for w in result.run.warnings)
+    assert any("accepted 0 of the layout's 11 unsure headings" in w.message for w in result.run.warnings)
 
 
 def test_garbage_from_the_model_leaves_the_rules_in_charge(tmp_path):
@@ -105,7 +105,7 @@ def test_garbage_from_the_model_leaves_the_rules_in_charge(tmp_path):
         settings = Settings(endpoint=fake.base_url, if_add_node_summary=False)
         result, _ = run_index(settings, path, tmp_path / "out")
     assert result.ok, result.error
-    assert any("no usable reply" in w for w in result.run.warnings)
+    assert any("no usable reply" in w.message for w in result.run.warnings)
     assert scoring.score(scoring.flatten(result.result["structure"]), truth).recall >= 0.9
 
 
@@ -141,7 +141,7 @@ def test_a_split_that_needs_the_absent_model_is_skipped_not_fatal(tmp_path):
     result, _ = run_index(settings, make_outline_pdf(tmp_path), tmp_path / "out")
     assert result.ok, result.error
     assert result.run.structure_source == "outline"
-    assert any("skipped" in w and "cannot reach" in w for w in result.run.warnings)
+    assert any("skipped" in w.message and "cannot reach" in w.message for w in result.run.warnings)
     assert result.run.facts.split_skipped >= 1
 
 

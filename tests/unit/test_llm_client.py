@@ -137,11 +137,13 @@ def test_events_in_order_with_usage_and_ttft():
             return reply, client
 
         reply, client = run(fake, body, sink=seen.append)
-    assert isinstance(seen[0], events.CallStarted) and isinstance(seen[-1], events.CallFinished)
-    started, finished = seen[0], seen[-1]
+    assert isinstance(seen[0], events.CallQueued) and isinstance(seen[1], events.CallStarted)
+    assert isinstance(seen[-1], events.CallFinished)
+    queued, started, finished = seen[0], seen[1], seen[-1]
+    assert (queued.doc, queued.call_id, queued.purpose) == ("d.pdf", 1, "greet")
     assert (started.doc, started.call_id, started.purpose) == ("d.pdf", 1, "greet")
     assert started.prompt_tokens == 2 + 8  # two words by /tokenize plus the template allowance
-    deltas = seen[1:-1]
+    deltas = seen[2:-1]
     assert [type(e) for e in deltas] == [events.ReasoningDelta] * 2 + [events.AnswerDelta] * 3
     assert [e.text for e in deltas] == ["abcd", "efgh", "Hell", "o th", "ere"]
     assert finished.outcome == "ok" and finished.call_id == 1
@@ -344,6 +346,35 @@ def test_concurrency_bound_is_respected():
     assert fake.max_active == 2
 
 
+def test_a_call_waiting_on_the_bound_is_queued_until_a_place_is_free():
+    """CallQueued when a call waits under the concurrency bound, CallStarted only once it is sent: with
+    one place, the second call starts after the first has finished, and one cancelled while it waits
+    ends as cancelled without ever starting."""
+    seen: list = []
+    with FakeVLLM(default=lambda body: Script(answer="x", delay=0.3)) as fake:
+
+        async def three(client):
+            first = asyncio.create_task(client.chat(HELLO, doc="d", purpose="first"))
+            second = asyncio.create_task(client.chat(HELLO, doc="d", purpose="second"))
+            third = asyncio.create_task(client.chat(HELLO, doc="d", purpose="third"))
+            while sum(isinstance(e, events.CallQueued) for e in seen) < 3:
+                await asyncio.sleep(0.01)
+            third.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await third
+            return await asyncio.gather(first, second)
+
+        replies = run(fake, three, sink=seen.append, concurrency=1)
+    assert [r.text for r in replies] == ["x", "x"]
+    ids = {e.purpose: e.call_id for e in seen if isinstance(e, events.CallQueued)}
+    order = [(type(e).__name__, e.call_id) for e in seen if not isinstance(e, events.AnswerDelta)]
+    assert order.index(("CallStarted", ids["second"])) > order.index(("CallFinished", ids["first"]))
+    assert ("CallStarted", ids["third"]) not in order
+    ended = [e for e in seen if isinstance(e, events.CallFinished) and e.call_id == ids["third"]]
+    assert [e.outcome for e in ended] == ["cancelled"]
+    assert len(fake.requests) == 2
+
+
 def test_cancel_closes_the_call_with_outcome_cancelled():
     seen = []
     with FakeVLLM(default=lambda body: Script(answer="slow", delay=2.0)) as fake:
@@ -357,7 +388,7 @@ def test_cancel_closes_the_call_with_outcome_cancelled():
             return True
 
         assert run(fake, cancel, sink=seen.append)
-    assert isinstance(seen[0], events.CallStarted)
+    assert isinstance(seen[0], events.CallQueued) and isinstance(seen[1], events.CallStarted)
     assert isinstance(seen[-1], events.CallFinished) and seen[-1].outcome == "cancelled"
 
 

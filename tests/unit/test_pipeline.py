@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fakes import FakeVLLM, Script, smart_model
+from fakes import FakeVLLM, Script, error, smart_model
 from pdfgen import make_corrupt_pdf, make_outline_pdf, make_plain_pdf, make_toc_pdf
 
 from pageindex_tui import events
@@ -137,7 +137,7 @@ def test_hallucinated_titles_are_dropped(tmp_path):
     titles = [(n["title"], n["start_index"]) for n in result.result["structure"]]
     assert ("Details", 3) in titles  # moved to the page where it is printed
     assert all(t != "Chapter Nowhere" for t, _ in titles)
-    assert any("not found" in w for w in result.run.warnings)
+    assert any("not found" in w.message for w in result.run.warnings)
 
 
 def test_markdown_tree_summaries_and_text(tmp_path):
@@ -229,3 +229,23 @@ def _walk(nodes):
     for node in nodes:
         yield node
         yield from _walk(node.get("nodes", []))
+
+
+def test_the_run_record_keeps_retried_calls_and_settings_that_do_not_work_together(tmp_path):
+    """A call the server refused once is in the record with the whole error text; values that pass their
+    own checks but cannot work together (a reply cap above the context) are warned of, as "settings"."""
+    with FakeVLLM(default=smart_model, max_model_len=2048) as fake:
+        fake.add(error(503, "the model is loading, try again " + "x" * 300))
+        settings = Settings(endpoint=fake.base_url, thinking=False, max_output_tokens=4096, max_retries=2)
+        result, _ = run_index(settings, make_plain_pdf(tmp_path), tmp_path / "out")
+    assert result.ok, result.error
+    run = result.run
+    retried = [p for p in run.problems if p.outcome == "retry"]
+    assert len(retried) == 1 and retried[0].purpose and "x" * 300 in retried[0].error
+    kinds = {w.kind for w in run.warnings}
+    assert "settings" in kinds
+    assert any(
+        "max_output_tokens = 4096 is not below the served context of 2048" in w.message for w in run.warnings
+    )
+    saved = json.loads((tmp_path / "out" / "plain_run.json").read_text())
+    assert saved["call_problems"][0]["error"] == retried[0].error and "settings" in saved["warning_kinds"]

@@ -6,10 +6,12 @@ import json
 
 from pageindex_tui.records import (
     CallFigures,
+    CallProblem,
     NodeOrigin,
     NodeOrigins,
     Provenance,
     RunRecord,
+    RunWarning,
     ServerFacts,
 )
 
@@ -40,7 +42,9 @@ def full_record() -> RunRecord:
         server=ServerFacts("http://h/v1", "vllm", "m", 8192, "server"),
         settings={"model": "m", "thinking": True},
         facts=facts,
-        warnings=["one"],
+        warnings=[RunWarning("one"), RunWarning("summary of 'A' fell back", "fallback")],
+        problems=[CallProblem("summarize 0001 A", "retry", "cannot reach the model server at http://h/v1")],
+        problems_dropped=2,
         wall_seconds=1.5,
     )
 
@@ -50,6 +54,8 @@ def test_round_trip_through_json():
     data = json.loads(json.dumps(record.to_dict()))
     assert RunRecord.from_dict(data) == record
     assert data["pages"] == 12 and "lines" not in data
+    assert data["warnings"] == ["one", "summary of 'A' fell back"]  # the file keeps its plain list
+    assert data["warning_kinds"] == ["other", "fallback"] and data["call_problems_dropped"] == 2
     assert data["provenance"]["by_source"] == {"contents": 1, "pages": 1}
     assert data["facts"] == {
         "toc_pages": [2, 3],
@@ -85,4 +91,13 @@ def test_old_and_damaged_files_still_load():
     record = RunRecord.from_dict(old)
     assert (record.doc_name, record.size, record.nodes, record.llm.calls) == ("a.pdf", 3, 4, 2)
     assert record.facts == Provenance() and record.server is None and record.warnings == []
+    assert record.problems == [] and record.problems_dropped == 0
+
+
+def test_warnings_without_kinds_and_damaged_problems_load():
+    data = {"warnings": ["a", "b"], "warning_kinds": ["overflow", "nonsense"], "call_problems": [1, {}]}
+    record = RunRecord.from_dict(data)
+    assert record.warnings == [RunWarning("a", "overflow"), RunWarning("b", "other")]
+    assert record.problems == []
+    assert RunRecord.from_dict({"warnings": ["old"]}).warnings == [RunWarning("old", "other")]
     assert RunRecord.from_dict("not a record").doc_name == ""

@@ -1,7 +1,8 @@
 import pytest
 
 from pageindex_tui.errors import SettingsError
-from pageindex_tui.settings import Settings, load_settings, sampling_for
+from pageindex_tui.settings import FIELDS, Settings, load_settings, sampling_for
+from pageindex_tui.settings_rules import conflicts, summary_budget
 
 
 def test_defaults_match_pageindex(tmp_path):
@@ -43,7 +44,15 @@ def test_env_names_from_the_compatibility_matrix(tmp_path):
     ("field", "value", "words"),
     [
         ("concurrency", "many", "not a whole number"),
-        ("concurrency", 0, "at least 1"),
+        ("concurrency", 0, "between 1 and 512"),
+        ("concurrency", 100000, "between 1 and 512"),
+        ("context_length", 7, "must be 0 (the served model's length) or between 1024"),
+        ("context_length", -1, "must be 0"),
+        ("max_output_tokens", 3, "between 16 and"),
+        ("max_retries", 99, "between 0 and 20"),
+        ("max_tokens_per_node", 5, "between 100 and"),
+        ("toc_check_pages", 0, "between 1 and 1000"),
+        ("request_timeout", 0, "must be positive"),
         ("endpoint", "localhost:8000", "not an http(s) URL"),
         ("thinking", "maybe", "not yes or no"),
         ("temperature", "3", "between 0 and 2"),
@@ -82,3 +91,37 @@ def test_sampling_follows_qwen3_guidance_and_is_never_greedy_when_thinking():
 def test_public_dict_hides_the_key():
     assert Settings(api_key="sk-secret").public_dict()["api_key"] == "(set)"
     assert "sk-secret" not in repr(Settings(api_key="sk-secret").public_dict())
+
+
+def test_every_number_on_the_screen_has_bounds_and_edge_values_pass(tmp_path):
+    for name, info in FIELDS.items():
+        if info.screen in ("int", "float", "temperature"):
+            assert info.low is not None and info.high is not None, name
+    edges = {"context_length": 1024, "concurrency": 512, "max_retries": 0, "max_output_tokens": 16}
+    s = load_settings(edges, env={}, path=tmp_path / "x.toml")
+    assert (s.context_length, s.concurrency, s.max_retries, s.max_output_tokens) == (1024, 512, 0, 16)
+    assert load_settings({"context_length": 0}, env={}, path=tmp_path / "x.toml").context_length == 0
+
+
+def test_conflicts_name_what_cannot_work_together():
+    assert conflicts(Settings()) == []  # the defaults work together, whatever the server serves
+    assert conflicts(Settings(), served_context=32768) == []
+    small = Settings(context_length=2048, max_output_tokens=4096)
+    found = conflicts(small)
+    assert [c.fields for c in found] == [
+        ("max_output_tokens", "context_length"),
+        ("max_tokens_per_node", "context_length"),
+    ]
+    assert "max_output_tokens = 4096 is not below context_length = 2048" in found[0].message
+    room = summary_budget(small, 2048)[1]
+    assert f"reads only its first {room} tokens" in found[1].message
+    # context_length 0: the served model's context counts, and is named as such
+    served = conflicts(Settings(max_tokens_per_node=20000), served_context=8192)
+    assert [c.fields for c in served] == [("max_tokens_per_node",)]
+    assert "the served context of 8192" in served[0].message
+    # no summaries: the node size cannot overflow a summary prompt
+    assert conflicts(Settings(if_add_node_summary=False), served_context=8192) == []
+    thinking = conflicts(Settings(thinking=True, max_output_tokens=300))
+    assert [c.fields for c in thinking] == [("max_output_tokens", "thinking")]
+    deadline = conflicts(Settings(request_timeout=300, request_deadline=60))
+    assert [c.fields for c in deadline] == [("request_deadline", "request_timeout")]

@@ -173,3 +173,61 @@ def test_a_saved_partial_index_shows_as_partial():
     assert model.select(DOC).load == (DOC, entry)
     handler.library_states({DOC: (None, False)})  # its partial index is gone
     assert model.states[DOC].phase == "none" and model.states[DOC].partial is None
+
+
+def test_calls_tell_queued_from_sent_from_streaming_and_count_their_seconds():
+    model, handler = fresh()
+    now = [100.0]
+    model.clock = lambda: now[0]
+    handler.apply([events.CallQueued(DOC, 1, "summarize 0001", 50), events.CallQueued(DOC, 2, "two", 60)])
+    first, second = model.calls.get(DOC, 1), model.calls.get(DOC, 2)
+    assert (first.phase, second.phase) == ("queued", "queued")
+    assert model.shown_call is None  # a queued call does not take the stream
+    now[0] = 103.0
+    handler.apply([events.CallStarted(DOC, 1, "summarize 0001", 50)])
+    assert first.phase == "sent" and model.elapsed(first) == 0.0 and model.elapsed(second) == 3.0
+    now[0] = 104.5
+    handler.apply([events.AnswerDelta(DOC, 1, "A"), events.AnswerDelta(DOC, 1, "B")])
+    assert first.phase == "running" and model.elapsed(first) == 1.5
+    assert model.calls.counts() == {"queued": 1, "sent": 0, "running": 1}
+    assert [r.call_id for r in model.calls.live()] == [1, 2]
+    handler.apply([events.CallFinished(DOC, 1, "ok", 50, 2, 0, 0.4, 1.5)])
+    assert first.phase == "ok" and model.elapsed(first) is None and first.seconds == 1.5
+    # a reply replayed from the cache was never queued: it starts its own row
+    handler.apply([events.CallStarted(DOC, 3, "cached", 10)])
+    assert model.calls.get(DOC, 3).phase == "sent" and len(model.calls) == 3
+
+
+def test_the_stream_meter_counts_deltas_per_second_over_its_window():
+    model, handler = fresh()
+    now = [10.0]
+    model.clock = lambda: now[0]
+    assert model.meter.rate(now[0]) is None
+    handler.apply([events.CallStarted(DOC, 1, "p", 5)])
+    for step in range(6):  # 10 deltas every half second: 60 in 2.5 s
+        now[0] = 10.0 + step * 0.5
+        handler.apply([events.AnswerDelta(DOC, 1, "x")] * 10)
+    assert model.meter.rate(now[0]) == 60 / 2.5 and model.meter.total == 60
+    now[0] = 20.0
+    assert model.meter.rate(now[0]) is None  # nothing streamed lately
+
+
+def test_warnings_and_call_problems_of_a_run_are_kept_with_their_kinds():
+    from pageindex_tui.records import CallProblem, RunWarning
+
+    model, handler = fresh()
+    handler.apply(
+        [
+            JobUpdate(DOC, "started"),
+            events.WarningEvent(DOC, "summary of 'One' fell back (a context overflow: ...)", "overflow"),
+            events.CallQueued(DOC, 1, "summarize 0000 One", 10),
+            events.CallStarted(DOC, 1, "summarize 0000 One", 10),
+            events.CallFinished(DOC, 1, "retry", 10, error="the model server at http://h/v1 answered 503"),
+        ]
+    )
+    state = model.states[DOC]
+    assert state.warnings == [RunWarning("summary of 'One' fell back (a context overflow: ...)", "overflow")]
+    assert state.problems == [
+        CallProblem("summarize 0000 One", "retry", "the model server at http://h/v1 answered 503")
+    ]
+    assert state.warned == 1 and state.ran

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from ...formats import SUPPORTED_SUFFIXES as SUFFIXES
+from ...formats import is_document
 from ..keys import bindings, shown_key
 from ..state import Workbench
 from ..widgets.documents import DocumentsTree
@@ -68,7 +68,10 @@ class DocumentsPane(Vertical):
         state = self.model.current
         if state is not None and self.model.current_doc in docs:
             index = shown_key("documents.index", self.app)
-            self.query_one("#doc-info", Static).update(Text(state.describe(index)))
+            info = Text(state.describe(index))
+            if state.warned or state.problems or state.phase == "failed":
+                info.append(f" · {shown_key('app.log', self.app)}: log", style="italic")
+            self.query_one("#doc-info", Static).update(info)
 
     @on(DocumentsTree.Populated)
     def _listed(self, message: DocumentsTree.Populated) -> None:
@@ -88,7 +91,7 @@ class DocumentsPane(Vertical):
         if data is None:
             return
         path = data.path
-        if path.suffix.lower() in SUFFIXES and not event.node.allow_expand:
+        if is_document(path) and not event.node.allow_expand:
             self.post_message(self.Selected(str(path)))
         else:
             key = shown_key("documents.index_folder", self.app)

@@ -1,5 +1,7 @@
 """The gauges corner: the GPU and server gauges (`widgets/gauges.py`), or a placeholder where tests turn
-the live polling off. Its own keys are the gauges widget's (expand, hide); the app's keys call these."""
+the live polling off. Its own keys are the gauges widget's (expand, hide); the app's keys call these.
+Once a second it hands the gauges our own measured stream rate (`Workbench.meter`), which they show
+where the server's token counters are missing or flat."""
 
 from __future__ import annotations
 
@@ -10,12 +12,15 @@ from textual.containers import Container
 from textual.widgets import Static
 
 from ...settings import Settings
+from ..state import Workbench
+
+MEASURE_EVERY = 1.0  # seconds between our stream rate's updates
 
 
 class GaugesBox(Container):
-    def __init__(self, settings: Settings, live: bool, *, id: str) -> None:
+    def __init__(self, settings: Settings, live: bool, model: Workbench | None = None, *, id: str) -> None:
         super().__init__(id=id, classes="pane")
-        self.settings, self.live = settings, live
+        self.settings, self.live, self.model = settings, live, model
 
     def compose(self) -> ComposeResult:
         if self.live:
@@ -27,6 +32,13 @@ class GaugesBox(Container):
 
     def on_mount(self) -> None:
         self.border_title = "Gauges"
+        if self.live and self.model is not None:
+            self.set_interval(MEASURE_EVERY, self.measure)
+
+    def measure(self) -> None:
+        """Hand the gauges our stream rate over the last seconds (None when nothing streamed)."""
+        if self.pane is not None and self.model is not None:
+            self.pane.show_measured(self.model.meter.rate(self.model.clock()))
 
     @property
     def pane(self) -> Any:

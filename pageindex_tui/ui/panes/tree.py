@@ -21,6 +21,7 @@ from ...errors import PageIndexError
 from ...export import NodeText
 from ...index.tree import count, from_pageindex
 from ...library import LibraryEntry, atomic_write_text
+from ...outputs import export_folder
 from ..keys import bindings, shown_key
 from ..layout import toggle_detail
 from ..literal import one_line
@@ -302,7 +303,7 @@ class TreePane(Vertical):
         live, doc = self._shown(), self.model.current_doc
         if live is None or doc is None:
             return
-        default = Path.cwd() / "results" / f"{Path(doc).stem}{suffix}"
+        default = export_folder(self.app.root_path) / f"{Path(doc).stem}{suffix}"
         state = self.model.state(doc)
         note = state.export_note()
         title = f"partial {what} — {note}" if note else what

@@ -1,8 +1,15 @@
 """The settings screen: server, model, sampling and indexing options, saved to the TOML file (0600).
 
 Each field is checked as it is typed, with the same rules the engine applies, and a bad value is
-marked at the field. Values set by the environment or the command line are shown as such and cannot
-be edited here (they would override the file anyway). The API key is never shown in clear.
+marked at the field; values that pass alone but cannot work together (`settings_rules.conflicts`) are
+flagged at the field to change. An edited field says so until it is saved, and leaving with edits
+asks first. Values set by the environment or the command line are shown as such and cannot be edited
+here (they would override the file anyway). The API key is never shown in clear.
+
+The first editable field has focus on open; the focused field's label is drawn in the cursor colour,
+so a focused switch is as plain to see as a focused entry. The served models are asked for on open
+and again every few seconds while the screen is shown, so a server that comes back fills the list by
+itself; the connection test's answer sits above the footer, in view at any height.
 """
 
 from __future__ import annotations
@@ -23,9 +30,18 @@ from ...errors import PageIndexError, SettingsError
 from ...monitor.probe import connect_once
 from ...safe_text import redact_url
 from ...settings import FIELDS as FIELDS_BY_NAME
-from ...settings import REQUIRED, SCREEN_FIELDS, FieldInfo, Settings, is_override, save_settings
+from ...settings import (
+    REQUIRED,
+    SCREEN_FIELDS,
+    FieldInfo,
+    Settings,
+    is_override,
+    save_settings,
+)
+from ...settings_rules import conflicts
 from ..engine import probe_summary
 from ..keys import bindings, shown_key
+from .confirm import ConfirmScreen
 
 SOURCE = "the settings screen"
 
@@ -65,13 +81,14 @@ def shown_value(settings: Settings, name: str) -> str:
     return str(value)
 
 
-def source_note(settings: Settings, name: str) -> str:
+def source_note(settings: Settings, name: str, edited: bool = False) -> str:
     source = settings.source(name)
     if is_override(source):
         return f"set by {source}: it overrides the settings file (change it there)"
-    if source.startswith("settings file"):
-        return "from the settings file"
-    return "default"
+    was = "the settings file's" if source.startswith("settings file") else "the default"
+    if edited:
+        return f"edited, not saved yet (was {was})"
+    return "from the settings file" if source.startswith("settings file") else "default"
 
 
 class ConfigScreen(Screen[Settings | None]):
@@ -87,18 +104,32 @@ class ConfigScreen(Screen[Settings | None]):
     ConfigScreen .field-body Input:focus { background: $primary 20%; }
     ConfigScreen .field-body Input.-invalid { background: $error 25%; }
     ConfigScreen .switch-row { height: 1; }
-    ConfigScreen .field-body Switch { width: auto; height: 1; border: none; padding: 0; }
+    ConfigScreen .field-body Switch {
+        width: auto; height: 1; border: none; padding: 0 1; background: transparent;
+    }
     ConfigScreen .switch-state { padding-left: 1; }
     ConfigScreen .field-note { color: $text-muted; height: auto; }
     ConfigScreen .field-note.-error { color: $error; text-style: bold; }
     ConfigScreen .field-note.-override { color: $warning; }
+    ConfigScreen .field-note.-conflict { color: $warning; }
+    ConfigScreen .field-note.-edited { color: $accent; }
+    ConfigScreen .field-row:focus-within { background: $primary 10%; }
+    ConfigScreen .field-row:focus-within > .field-label {
+        background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold;
+    }
+    ConfigScreen .field-body Switch:focus { background: $block-cursor-background; }
+    ConfigScreen .switch-row:focus-within > .switch-state { text-style: bold; color: $primary; }
     ConfigScreen #model-row { height: auto; }
     ConfigScreen #model-row Input { width: 1fr; }
-    ConfigScreen #model-list { width: 40; }
+    ConfigScreen #model-list { width: 1fr; max-width: 40; }
     ConfigScreen #config-buttons { height: auto; margin: 1 0 0 24; }
     ConfigScreen #config-section { color: $primary; text-style: bold; margin-top: 1; }
     ConfigScreen #config-buttons Button { margin-right: 2; }
-    ConfigScreen #test-result { margin: 1 0 1 24; height: auto; }
+    ConfigScreen #test-result {
+        display: none; height: auto; max-height: 8; padding: 0 1;
+        background: $panel; color: $text;
+    }
+    ConfigScreen #test-result.-shown { display: block; }
     ConfigScreen #test-result.-error { color: $error; }
     """
 
@@ -107,6 +138,10 @@ class ConfigScreen(Screen[Settings | None]):
         self.settings = settings
         self.path = path
         self.served: list[str] = []
+        self.served_context = 0  # the served model's context, from the last answer (0: not known)
+        self.initial: dict[str, Any] = {}  # each editable field's value on open, as its widget holds it
+        self.invalid: dict[str, str] = {}  # fields whose text fails their check, and why
+        self.looks = 0  # answers (or failures) of the served-models probe so far
 
     # -- layout -----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -124,8 +159,22 @@ class ConfigScreen(Screen[Settings | None]):
                 yield Button(f"Test connection ({test})", id="test")
                 yield Button(f"Save ({save})", id="save", variant="primary")
                 yield Button(f"Back ({back})", id="back")
-            yield Static(Text(""), id="test-result")
+        yield Static(Text(""), id="test-result")  # under the form, above the footer: in view at any height
         yield Footer()
+
+    def on_mount(self) -> None:
+        for field in FIELDS:
+            widget = self._field(field.name)
+            self.initial[field.name] = widget.value
+        first = next((self._field(f.name) for f in FIELDS if not self._field(f.name).disabled), None)
+        if first is not None:
+            first.focus()
+        self.refresh_notes()
+        self.set_interval(self.AUTO_PROBE, self.refresh_models)
+        self.refresh_models()
+
+    def _field(self, name: str) -> Input | Switch:
+        return self.query_one(f"#field-{name}", Input if FIELDS_BY_NAME[name].screen != "switch" else Switch)
 
     def _widget(self, field: FieldInfo) -> ComposeResult:
         name, s = field.name, self.settings
@@ -154,38 +203,70 @@ class ConfigScreen(Screen[Settings | None]):
             return
         yield Input(value, placeholder=field.placeholder, validators=validators, **options)
 
-    def _note(self, field: FieldInfo) -> Text:
-        note = source_note(self.settings, field.name)
+    def _note(self, field: FieldInfo, edited: bool = False) -> Text:
+        note = source_note(self.settings, field.name, edited)
         return Text(f"{field.help} · {note}" if field.help else note)
 
     def _note_classes(self, field: FieldInfo) -> str:
         return "field-note -override" if is_override(self.settings.source(field.name)) else "field-note"
 
-    # -- validation -------------------------------------------------------------------------------
+    # -- validation, edits and conflicts -----------------------------------------------------------------
+    def edited(self) -> list[str]:
+        """The fields whose value differs from what they held on open."""
+        return [
+            f.name
+            for f in FIELDS
+            if f.name in self.initial and self._field(f.name).value != self.initial[f.name]
+        ]
+
+    def refresh_notes(self) -> None:
+        """Each field's note: its error, else what it conflicts with, else edited or where it came from."""
+        edited = set(self.edited())
+        values, _bad = self.form_values(mark=False)
+        warned: dict[str, list[str]] = {}
+        try:
+            candidate = self.settings.with_values(
+                SOURCE, **{k: v for k, v in values.items() if v is not None}
+            )
+        except SettingsError:
+            candidate = None
+        for conflict in conflicts(candidate, self.served_context) if candidate is not None else []:
+            warned.setdefault(conflict.fields[0], []).append(conflict.message)
+        for field in FIELDS:
+            note = self.query_one(f"#note-{field.name}", Static)
+            if field.name in self.invalid:
+                text, kind = Text("✗ " + self.invalid[field.name]), "-error"
+            elif field.name in warned:
+                text, kind = Text("⚠ " + " · ".join(warned[field.name])), "-conflict"
+            else:
+                text, kind = (
+                    self._note(field, field.name in edited),
+                    "-edited" if field.name in edited else "",
+                )
+            for name in ("-error", "-conflict", "-edited"):
+                note.set_class(name == kind, name)
+            note.update(text)
+
     def on_input_changed(self, event: Input.Changed) -> None:
-        name = (event.input.id or "").removeprefix("field-")
-        field = next((f for f in FIELDS if f.name == name), None)
-        if field is None:
-            return
-        note = self.query_one(f"#note-{name}", Static)
-        result = event.validation_result
+        name, result = (event.input.id or "").removeprefix("field-"), event.validation_result
         if result is not None and not result.is_valid:
-            note.set_class(True, "-error")
-            note.update(Text("✗ " + "; ".join(result.failure_descriptions)))
+            self.invalid[name] = "; ".join(result.failure_descriptions)
         else:
-            note.set_class(False, "-error")
-            note.update(self._note(field))
+            self.invalid.pop(name, None)
+        self.refresh_notes()
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         name = (event.switch.id or "").removeprefix("field-")
         self.query_one(f"#state-{name}", Label).update(Text("on" if event.value else "off"))
+        self.refresh_notes()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "model-list" and isinstance(event.value, str):
             self.query_one("#field-model", Input).value = event.value
 
-    def form_values(self) -> tuple[dict[str, Any], list[str]]:
-        """Typed values of the editable fields, and the names of fields with bad values."""
+    def form_values(self, mark: bool = True) -> tuple[dict[str, Any], list[str]]:
+        """Typed values of the editable fields, and the names of fields with bad values (`mark`: say why
+        at each of them)."""
         values: dict[str, Any] = {}
         bad: list[str] = []
         for field in FIELDS:
@@ -201,9 +282,10 @@ class ConfigScreen(Screen[Settings | None]):
                 values[field.name] = convert(field.name, raw)
             except SettingsError as err:
                 bad.append(field.name)
-                note = self.query_one(f"#note-{field.name}", Static)
-                note.set_class(True, "-error")
-                note.update(Text("✗ " + err.message))
+                if mark:
+                    note = self.query_one(f"#note-{field.name}", Static)
+                    note.set_class(True, "-error")
+                    note.update(Text("✗ " + err.message))
         return values, bad
 
     def new_settings(self) -> Settings | None:
@@ -239,40 +321,87 @@ class ConfigScreen(Screen[Settings | None]):
         except PageIndexError as err:
             self.notify(err.describe(), severity="error", markup=False)
             return
-        self.notify(f"Saved to {path}", markup=False)
+        found = conflicts(settings, self.served_context)
+        if found:
+            lines = "\n".join(f"⚠ {c.message}" for c in found)
+            self.notify(f"Saved to {path}, but:\n{lines}", severity="warning", markup=False, timeout=12)
+        else:
+            self.notify(f"Saved to {path}", markup=False)
         self.dismiss(settings)
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        """Leave; with unsaved edits, ask first."""
+        edited = self.edited()
+        if not edited:
+            self.dismiss(None)
+            return
+        names = ", ".join(FIELDS_BY_NAME[name].label for name in edited)
+        save = shown_key("config.save", self.app)
+        question = f"Leave the settings without saving?\n\nEdited: {names}.\n({save} saves them.)"
+        confirm = ConfirmScreen(question, yes="Discard edits (y)", no="Keep editing (n)")
+        self.app.push_screen(confirm, lambda leave: self.dismiss(None) if leave else None)
 
     def action_test(self) -> None:
         settings = self.new_settings()
         if settings is None:
             return
-        result = self.query_one("#test-result", Static)
-        result.set_class(False, "-error")
-        result.update(Text(f"Asking {redact_url(settings.endpoint)} ...", style="italic"))
+        self.show_result(Text(f"Asking {redact_url(settings.endpoint)} ...", style="italic"))
         self.probe(settings)
+
+    def show_result(self, text: Text, error: bool = False) -> None:
+        result = self.query_one("#test-result", Static)
+        result.set_class(True, "-shown")
+        result.set_class(error, "-error")
+        result.update(text)
 
     @work(exclusive=True, group="config-probe", exit_on_error=False)
     async def probe(self, settings: Settings) -> None:
-        result = self.query_one("#test-result", Static)
         try:
             info = await connect_once(settings, SOURCE)
         except PageIndexError as err:
-            result.set_class(True, "-error")
             text = Text("✗ " + err.message)
             if err.hint:
                 text.append("\n  check: " + err.hint)
-            result.update(text)
+            self.show_result(text, error=True)
             return
         self.show_served(info)
-        result.update(Text("✓ " + probe_summary(info)))
+        self.show_result(Text("✓ " + probe_summary(info)))
+
+    # -- the served models, asked for again while the screen is open ---------------------------------------
+    AUTO_PROBE = 5.0  # seconds between looks at what the server serves
+
+    def refresh_models(self) -> None:
+        values, bad = self.form_values(mark=False)
+        if bad:
+            return
+        try:
+            settings = self.settings.with_values(SOURCE, **{k: v for k, v in values.items() if v is not None})
+        except SettingsError:
+            return
+        self.look(replace(settings, model=""))  # every served model, whichever one is chosen
+
+    @work(exclusive=True, group="config-models", exit_on_error=False)
+    async def look(self, settings: Settings) -> None:
+        try:
+            info = await connect_once(settings, SOURCE)
+        except PageIndexError:
+            self.looks += 1
+            self.show_models([], "no answer yet")
+            return
+        self.looks += 1
+        self.show_models(list(info.models), "")
+
+    def show_models(self, models: list[str], why: str) -> None:
+        select = self.query_one("#model-list", Select)
+        if models != self.served or (not models and select.prompt != why):
+            self.served = models
+            select.set_options([(m, m) for m in models])
+            select.prompt = "served models" if models else (why or "served models")
 
     def show_served(self, info: Any) -> None:
-        self.served = list(info.models)
-        select = self.query_one("#model-list", Select)
-        select.set_options([(m, m) for m in self.served])
+        self.show_models(list(info.models), "")
         context = self.query_one("#field-context_length", Input)
         if info.context_source != "settings":
             context.placeholder = f"0 = the server's ({info.context_length})"
+            self.served_context = info.context_length if info.context_source == "server" else 0
+            self.refresh_notes()

@@ -1,4 +1,4 @@
-"""Ask where to write an export; the caller writes it (atomically)."""
+"""Ask where to write an export, and before overwriting a file; the caller writes it (atomically)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from ..keys import bindings, shown_key
+from .confirm import ConfirmScreen
 
 
 class ExportScreen(ModalScreen[Path | None]):
@@ -45,7 +46,19 @@ class ExportScreen(ModalScreen[Path | None]):
         if path.is_dir():
             self.query_one("#export-error", Static).update(Text(f"{path} is a folder; give a file name."))
             return
+        if path.exists():
+            question = f"{path} exists.\n\nOverwrite it with this export?"
+            confirm = ConfirmScreen(question, yes="Overwrite (y)", no="Keep it (n)")
+            self.app.push_screen(confirm, lambda yes: self._overwrite(path, yes))
+            return
         self.dismiss(path)
+
+    def _overwrite(self, path: Path, yes: bool | None) -> None:
+        if yes:
+            self.dismiss(path)
+        else:
+            self.query_one("#export-error", Static).update(Text(f"{path} was kept; give another name."))
+            self.query_one("#export-path", Input).focus()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

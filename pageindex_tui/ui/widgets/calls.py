@@ -1,4 +1,8 @@
-"""The calls table: one row per LLM call (purpose, state, tokens, time to first token, seconds)."""
+"""The calls table: one row per LLM call (purpose, state, tokens, time to first token, seconds).
+
+A call's state tells where it is: `queue` waits for a place under our concurrency bound, `wait` is at the
+server without a token yet (in the server's queue, or reading its prompt), `run` streams tokens. `secs`
+counts up while a call is live (dim while queued) and is the call's whole time once it ends."""
 
 from __future__ import annotations
 
@@ -12,8 +16,11 @@ from ..state import CallRecord
 
 COLUMNS = (("#", "n"), ("state", "state"), ("in", "prompt"), ("out", "completion"), ("ttft", "ttft"))
 COLUMNS += (("secs", "secs"), ("purpose", "purpose"))
-SHORT = {"running": "run", "cached": "cache", "invalid": "bad", "cancelled": "stop"}
+SHORT = {"queued": "queue", "sent": "wait", "running": "run", "cached": "cache", "invalid": "bad"}
+SHORT["cancelled"] = "stop"
 STATE_STYLE = {
+    "queued": "dim italic",
+    "sent": "italic",
     "running": "bold",
     "ok": "",
     "cached": "dim",
@@ -28,22 +35,27 @@ def _number(value: int | None) -> Text:
     return Text("" if value is None else f"{value:,}", justify="right")
 
 
-def _seconds(value: float | None) -> Text:
+def _seconds(value: float | None, style: str = "") -> Text:
     if value is None:
         return Text("", justify="right")
     shown = f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 100 else f"{value:.0f}"
-    return Text(shown, justify="right")
+    return Text(shown, justify="right", style=style)
 
 
-def cells(record: CallRecord) -> list[Text]:
-    """The row of a call; everything from the model or the PDF is literal text."""
+def cells(record: CallRecord, elapsed: float | None = None) -> list[Text]:
+    """The row of a call (`elapsed`: seconds so far, for a live call); text from the model or the PDF is
+    literal."""
+    if record.seconds is not None and elapsed is None:
+        secs = _seconds(record.seconds)
+    else:
+        secs = _seconds(elapsed, "dim" if record.phase == "queued" else "")
     return [
         Text(str(record.serial), justify="right", style="dim"),
         Text(SHORT.get(record.phase, record.phase), style=STATE_STYLE.get(record.phase, "")),
         _number(record.prompt_tokens),
         _number(record.completion_tokens),
         _seconds(record.ttft),
-        _seconds(record.seconds) if record.seconds is not None else Text("…", justify="right"),
+        secs,
         Text(one_line(record.purpose, 80)),
     ]
 
@@ -67,9 +79,9 @@ class CallsTable(DataTable[Text]):
             numeric = key in ("n", "prompt", "completion", "ttft", "secs")
             self.add_column(Text(label, justify="right" if numeric else "left"), key=key)
 
-    def upsert(self, record: CallRecord) -> None:
+    def upsert(self, record: CallRecord, elapsed: float | None = None) -> None:
         key = str(record.serial)
-        row = cells(record)
+        row = cells(record, elapsed)
         if record.serial not in self._rows:
             self._rows.add(record.serial)
             self.add_row(*row, key=key)
@@ -78,6 +90,11 @@ class CallsTable(DataTable[Text]):
             if column in ("n", "purpose"):
                 continue
             self.update_cell(key, column, value, update_width=True)
+
+    def tick(self, serial: int, elapsed: float | None, style: str = "") -> None:
+        """Show a live call's seconds so far."""
+        if serial in self._rows:
+            self.update_cell(str(serial), "secs", _seconds(elapsed, style), update_width=True)
 
     def drop(self, serials: list[int]) -> None:
         for serial in serials:

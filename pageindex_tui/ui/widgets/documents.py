@@ -13,10 +13,25 @@ from textual.widgets import DirectoryTree
 from textual.widgets._directory_tree import DirEntry
 from textual.widgets.tree import TreeNode
 
-from ...formats import SUPPORTED_SUFFIXES as SUFFIXES
+from ...formats import is_document
 from ..keys import bindings
 from ..literal import one_line
 from ..state import DocState
+
+
+def squeeze(label: Text, width: int) -> Text:
+    """`label` cut in the middle with "…" to `width` cells, keeping its end (the suffix tells PDF from
+    Markdown, numbered names differ at the end)."""
+    if label.cell_len <= width:
+        return label
+    width = max(4, width)
+    head = (width - 1) // 2
+    tail = width - 1 - head
+    plain = label.plain
+    out = label[:head]
+    out.append("…")
+    out.append_text(label[len(plain) - tail :])
+    return out
 
 
 class DocumentsTree(DirectoryTree):
@@ -32,6 +47,7 @@ class DocumentsTree(DirectoryTree):
         "documents--partial",
         "documents--cancelled",
         "documents--none",
+        "documents--warned",
     }
     DEFAULT_CSS = """
     DocumentsTree > .documents--queued { color: $accent; text-style: italic; }
@@ -41,6 +57,7 @@ class DocumentsTree(DirectoryTree):
     DocumentsTree > .documents--partial { color: $warning; }
     DocumentsTree > .documents--cancelled { color: $warning; }
     DocumentsTree > .documents--none { color: $secondary; }
+    DocumentsTree > .documents--warned { color: $warning; text-style: bold; }
     """
 
     class Opened(Message):
@@ -70,7 +87,7 @@ class DocumentsTree(DirectoryTree):
         for path in paths:
             if path.name.startswith("."):
                 continue
-            if path.suffix.lower() in SUFFIXES or self._safe_is_dir(path):
+            if is_document(path) or self._safe_is_dir(path):
                 out.append(path)
         return out
 
@@ -85,16 +102,26 @@ class DocumentsTree(DirectoryTree):
         badge, kind = state.badge() if state is not None else ("", "none")
         symbol, _, detail = badge.partition(" ")
         mark = self.get_component_rich_style(f"documents--{kind}", partial=True)
-        out = Text.assemble((f"{symbol or ' '} ", mark), label)
-        if detail:
-            out.append(f"  {detail}", style=mark)
-        return out
+        tail = Text(f"  {detail}" if detail else "", style=mark)
+        warned = state.warned if state is not None else 0
+        if warned:
+            tail.append(f" ⚠{warned}", style=self.get_component_rich_style("documents--warned", partial=True))
+        room = self._label_room(node) - 2 - tail.cell_len  # the badge stays whole: the name gives way
+        return Text.assemble((f"{symbol or ' '} ", mark), squeeze(label, room), tail)
+
+    def _label_room(self, node: TreeNode[DirEntry]) -> int:
+        """Cells a row's label may take: the pane's width less the guides before it."""
+        depth, parent = 0, node.parent
+        while parent is not None:
+            depth, parent = depth + 1, parent.parent
+        guides = depth * self.guide_depth if self.show_root else max(0, depth - 1) * self.guide_depth
+        return max(8, self.scrollable_content_region.width - guides - 1)
 
     def _populate_node(self, node: TreeNode[DirEntry], content: Iterable[Path]) -> None:
         content = list(content)
         super()._populate_node(node, content)
         self.loaded_once = True
-        files = [p for p in content if p.suffix.lower() in SUFFIXES]
+        files = [p for p in content if is_document(p)]
         if files:
             self.post_message(self.Populated(files))
 

@@ -213,7 +213,7 @@ def server_card(view: ServerView, styles: Styles, width: int = CARD_WIDTH, dense
         )
     elif not dense:
         lines.append(Text(_load_line(status), styles.muted))
-    rows = _metric_rows(view, styles, width, live=up and status.metrics_state == "ok")
+    rows = _metric_rows(view, styles, width, live=up and status.metrics_state == "ok", up=up)
     return lines + (rows[:3] if dense else rows)
 
 
@@ -228,7 +228,7 @@ def _load_line(status: ServerStatus) -> str:
     return text
 
 
-def _metric_rows(view: ServerView, styles: Styles, width: int, live: bool) -> list[Text]:
+def _metric_rows(view: ServerView, styles: Styles, width: int, live: bool, up: bool = False) -> list[Text]:
     metrics = view.status.metrics if live else None
     running = metrics.running if metrics else None
     waiting = metrics.waiting if metrics else None
@@ -247,18 +247,22 @@ def _metric_rows(view: ServerView, styles: Styles, width: int, live: bool) -> li
     else:
         shown = "–" if kv is None else f"{kv:.0%}"
         kv_row = _bar_row("KV", kv, shown, level(kv, KV_CACHE), styles, width, stale=not live)
-    rate = view.generation[-1] if live and view.generation else None
+    ours = up and view.rate_source == "app"  # our own count: live while the server is up
+    rate = view.generation[-1] if (live or ours) and view.generation else None
     tps = _row(
         "tok/s",
         styles,
-        (sparkline(view.generation, _bar_width(width)), styles.spark if live else styles.muted),
+        (sparkline(view.generation, _bar_width(width)), styles.spark if live or ours else styles.muted),
         " ",
-        (f"{count(rate):>{VALUE - 4}} gen", figure),
+        (f"{count(rate):>{VALUE - 4}} {'app' if ours else 'gen'}", styles.title if ours else figure),
     )
     hit = f"{view.hit_rate:.0%}" if view.hit_rate is not None else "–"
     style = styles.label if live else styles.muted
     prompt = count(view.prompt_tps if live else None)
-    prompt_row = _row("", styles, (f"prompt {prompt}/s · prefix hit {hit}", style))
+    if ours:  # say whose the figure is, in the row that is least needed then
+        prompt_row = _row("", styles, ("our count: the server's is flat", styles.label))
+    else:
+        prompt_row = _row("", styles, (f"prompt {prompt}/s · prefix hit {hit}", style))
     latency_row = _row("", styles, (f"TTFT {seconds(view.ttft)} · ITL {seconds(view.itl)}", style))
     return [reqs, kv_row, tps, prompt_row, latency_row]
 
@@ -278,6 +282,8 @@ def server_line(view: ServerView, styles: Styles) -> Text:
     if metrics is None:
         if status.metrics_state not in ("ok", ""):
             line.append(f" metrics {status.metrics_state}", styles.warn)
+        if view.rate_source == "app" and view.generation:
+            line.append(f" {count(view.generation[-1])} tok/s (app) ", styles.title)
         return line
     line.append(" run ", styles.label)
     line.append(count(metrics.running), styles.title)
@@ -287,7 +293,7 @@ def server_line(view: ServerView, styles: Styles) -> Text:
         line.append(" KV ", styles.label)
         line.append(f"{metrics.kv_cache:.0%}", styles.of(level(metrics.kv_cache, KV_CACHE)))
     rate = view.generation[-1] if view.generation else None
-    line.append(f" {count(rate)} tok/s ", styles.title)
+    line.append(f" {count(rate)} tok/s{' (app)' if view.rate_source == 'app' else ''} ", styles.title)
     line.append(sparkline(view.generation, 10), styles.spark)
     return line
 

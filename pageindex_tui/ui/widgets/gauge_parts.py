@@ -181,3 +181,19 @@ class ServerView:
     itl: float | None = None
     prompt_tps: float | None = None
     hit_rate: float | None = None
+    rate_source: str = "server"  # whose tokens/s `generation` ends with: "server" | "app" (our own count)
+
+
+def pick_rate(
+    server: float | None, measured: float | None, kind: str, ours: bool
+) -> tuple[float | None, str]:
+    """The tokens/s to show and whose it is. The server's, except where its counters are missing or flat
+    while we stream from it (`ours`): then our own measured rate, labelled as such. llama.cpp counts a
+    request's tokens only when it ends, so its figure is flat while a reply streams."""
+    if not ours:
+        return server, "server"
+    if server is None:
+        return measured or 0.0, "app"
+    if measured and (server == 0 or kind == "llamacpp"):
+        return measured, "app"
+    return server, "server"

@@ -36,7 +36,7 @@ from ...settings import Settings
 from ..keys import bindings
 from ..messages import ServerStateChanged
 from .gauge_cards import render_lines
-from .gauge_parts import HISTORY, ServerView, Styles, without_background
+from .gauge_parts import HISTORY, ServerView, Styles, pick_rate, without_background
 
 
 class GaugesPane(Widget, can_focus=True):
@@ -93,6 +93,7 @@ class GaugesPane(Widget, can_focus=True):
         self.gpus: GpuSnapshot | None = None
         self.servers = [ServerView(ServerStatus(e), deque(maxlen=HISTORY)) for e in self.endpoints]
         self._util: dict[int, deque[float]] = {}
+        self.measured: float | None = None  # our own stream rate from settings.endpoint (show_measured)
         self.updates = 0  # how many samples were applied (tests wait on it)
         self.renders = 0
         self._strips: list[Strip] | None = None
@@ -180,16 +181,27 @@ class GaugesPane(Widget, can_focus=True):
         view.status = status
         view.polls += 1
         view.delay = delay if delay is not None else view.delay
-        rates = status.rates
+        rates, server_rate = status.rates, None
         if status.state == UP and status.metrics_state == "ok" and rates is not None and rates.seconds > 0:
-            view.generation.append(rates.generation_tps or 0.0)
+            server_rate = rates.generation_tps or 0.0
             view.prompt_tps = rates.prompt_tps
             view.ttft = rates.ttft_mean if rates.ttft_mean is not None else view.ttft
             view.itl = rates.itl_mean if rates.itl_mean is not None else view.itl
         if rates is not None and rates.prefix_hit_rate is not None:
             view.hit_rate = rates.prefix_hit_rate
+        if status.state == UP:
+            ours = self.endpoints[index] == self.settings.endpoint
+            rate, source = pick_rate(server_rate, self.measured, status.kind, ours)
+            if rate is not None:
+                view.generation.append(rate)
+                view.rate_source = source
         self.updates += 1
         self._repaint()
+
+    def show_measured(self, rate: float | None) -> None:
+        """Our own tokens/s from the endpoint we call (None: nothing streamed lately); the next sample of
+        that server shows it where the server's counters are missing or flat."""
+        self.measured = rate
 
     def _repaint(self) -> None:
         """Repaint; a layout pass only when the pane sizes itself to its content (height: auto)."""

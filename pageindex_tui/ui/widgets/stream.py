@@ -60,6 +60,7 @@ class StreamView(ScrollView, can_focus=True):
         "stream--reasoning",
         "stream--answer",
         "stream--note",
+        "stream--error",
         "stream--blank",
     }
     BINDINGS = bindings("stream", widget=True)  # the pane binds the rest
@@ -68,6 +69,7 @@ class StreamView(ScrollView, can_focus=True):
     StreamView > .stream--reasoning { color: $text-muted; text-style: italic; }
     StreamView > .stream--answer { color: $text; }
     StreamView > .stream--note { color: $text-muted; text-style: dim; }
+    StreamView > .stream--error { color: $error; text-style: bold; }
     StreamView > .stream--blank { }
     """
 
@@ -97,7 +99,8 @@ class StreamView(ScrollView, can_focus=True):
         self.append("note", text + "\n")
 
     def append(self, kind: str, text: str) -> None:
-        """Add text of a kind ("reasoning", "answer", "note"); a change of kind starts a new paragraph."""
+        """Add text of a kind ("reasoning", "answer", "note", "error"); a change of kind starts a new
+        paragraph."""
         if not text:
             return
         text = literal(text)

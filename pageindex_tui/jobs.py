@@ -81,6 +81,7 @@ class JobService:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: list[tuple[str, Coroutine[Any, Any, DocumentResult]]] = []
         self._jobs: dict[str, concurrent.futures.Future[DocumentResult]] = {}
+        self._tasks: dict[str, asyncio.Task[DocumentResult]] = {}  # running jobs (on the loop)
 
     # -- one job (on the service's loop) ----------------------------------------------------------
     async def run(
@@ -280,7 +281,7 @@ class JobService:
         with self._lock:
             self._loop = loop
             for doc, coro in self._pending:  # submitted before the loop was up
-                self._jobs[doc] = asyncio.run_coroutine_threadsafe(coro, loop)
+                self._jobs[doc] = asyncio.run_coroutine_threadsafe(self._job(doc, coro), loop)
             self._pending.clear()
 
     def submit(self, path: Path, settings: Settings, force: bool = False) -> bool:
@@ -294,7 +295,7 @@ class JobService:
             if self._loop is None:
                 self._pending.append((doc, coro))
             else:
-                self._jobs[doc] = asyncio.run_coroutine_threadsafe(coro, self._loop)
+                self._jobs[doc] = asyncio.run_coroutine_threadsafe(self._job(doc, coro), self._loop)
         return True
 
     def cancel(self, doc: str) -> bool:
@@ -306,11 +307,35 @@ class JobService:
                     coro.close()
                     self.sink(JobUpdate(doc, "cancelled"))
                     return True
-        future = self._jobs.get(doc)
+        future, loop = self._jobs.get(doc), self._loop
         if future is None or future.done():
             return False
-        future.cancel()
+        if loop is None or loop.is_closed():
+            future.cancel()
+        else:  # on the loop, so that the job stays busy until it has handled its cancellation
+            loop.call_soon_threadsafe(self._cancel_on_loop, doc, future)
         return True
+
+    def _cancel_on_loop(
+        self, doc: str, future: concurrent.futures.Future[DocumentResult], again: bool = True
+    ) -> None:
+        task = self._tasks.get(doc)
+        if task is not None:
+            task.cancel()  # `run` reports "cancelled" (and files what it kept) before the job is done
+        elif again and not future.done():  # its task is made but has not taken its first step: after it
+            asyncio.get_running_loop().call_soon(self._cancel_on_loop, doc, future, False)
+        elif future.cancel():
+            self.sink(JobUpdate(doc, "cancelled"))
+
+    async def _job(self, doc: str, coro: Coroutine[Any, Any, DocumentResult]) -> DocumentResult:
+        """One submitted job as a task the service knows, so that cancelling it waits for its ending."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks[doc] = task
+        try:
+            return await coro
+        finally:
+            self._tasks.pop(doc, None)
 
     def cancel_all(self) -> int:
         return sum(self.cancel(doc) for doc in self.busy())

@@ -40,10 +40,11 @@ def clip_to_tokens(text: str, tokens: int) -> str:
 
 def without_heading(text: str, title: str) -> str:
     """The text less its first line where that line is the node's own heading ("# Setup", "2.1 Setup"):
-    an extractive summary should say what the section holds, not repeat its title."""
+    an extractive summary should say what the section holds, not repeat its title. A node whose own
+    text is its heading alone (a title over its sections) keeps it: an empty summary says nothing."""
     first, _sep, rest = text.lstrip().partition("\n")
     heading = normalize(first.lstrip("#").strip())
-    return rest if heading and heading == normalize(title) else text
+    return rest if heading and heading == normalize(title) and rest.strip() else text
 
 
 def _clean(text: str) -> str:

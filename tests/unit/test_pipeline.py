@@ -162,6 +162,15 @@ def test_markdown_tree_summaries_and_text(tmp_path):
     assert result.run.structure_source == "markdown"
 
 
+def test_a_heading_alone_stays_its_own_summary():
+    """A title over its sections has no text but its heading: that is its summary, never an empty one."""
+    from pageindex_tui.index.summarize import without_heading
+
+    assert without_heading("# Operations Notes\n", "Operations Notes") == "# Operations Notes\n"
+    assert without_heading("## 2 Setup\nRun it.", "2 Setup") == "Run it."
+    assert without_heading("Run it.", "Setup") == "Run it."
+
+
 def test_rerun_is_served_from_the_cache(tmp_path):
     cache = ResponseCache(tmp_path / "cache")
     with FakeVLLM(default=smart_model) as fake:

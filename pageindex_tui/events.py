@@ -106,6 +106,25 @@ class CallFinished(Event):
 
 
 @dataclass(frozen=True)
+class LimitChanged(Event):
+    """The client's bound on LLM calls in flight was set or changed. `doc` is "": the bound spans every
+    document of the batch. `reason` is plain text ("fixed: --concurrency 8", "server has room (KV 12%,
+    0 waiting)", "halved: the server answered 503"); `adaptive` says whether it may change again."""
+
+    limit: int
+    reason: str
+    adaptive: bool
+
+
+@dataclass(frozen=True)
+class WorkEstimate(Event):
+    """A document's LLM work as estimated so far, in tokens (prompt plus reply, over every call still to
+    come and done), for a batch ETA. Sent again when the estimate changes (the structure is known)."""
+
+    tokens: int
+
+
+@dataclass(frozen=True)
 class NodeSnapshot:
     """One node of a tree as it stood when reported: plain, frozen data a front end may keep."""
 

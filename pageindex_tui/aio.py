@@ -6,12 +6,13 @@ import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
-MAX_DOCS_AT_ONCE = 4  # documents indexed at once, at most
+MAX_DOCS_AT_ONCE = 32  # documents indexed at once, at most (their calls share one queue, smallest first)
 
 
 def documents_at_once(concurrency: int) -> int:
-    """How many documents run at once: a few, never more than the LLM calls allowed at once."""
-    return max(1, min(MAX_DOCS_AT_ONCE, concurrency))
+    """How many documents run at once: enough to keep the LLM calls' bound full, never more than a fixed
+    bound on calls allows (0: adaptive, up to MAX_DOCS_AT_ONCE)."""
+    return max(1, min(MAX_DOCS_AT_ONCE, concurrency or MAX_DOCS_AT_ONCE))
 
 
 async def gather_or_cancel(*awaitables: Awaitable[Any]) -> list[Any]:

@@ -68,8 +68,8 @@ def add_server_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--temperature", type=float, help="sampling temperature (default: Qwen3's for the mode)"
     )
-    group.add_argument("--thinking", type=_yes_no, help="Qwen3 thinking yes/no (default yes)")
-    group.add_argument("--concurrency", type=int, help="LLM calls at once (default 8)")
+    group.add_argument("--thinking", type=_yes_no, help="Qwen3 thinking for every purpose, yes/no")
+    group.add_argument("--concurrency", help="LLM calls at once, or auto (default: adaptive)")
     group.add_argument(
         "--timeout", type=float, help="seconds the server may stay silent within a request (default 300)"
     )

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 import platformdirs
@@ -37,6 +37,11 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "model": ("VLLM_MODEL_NAME", "OPENAI_MODEL"),
     "api_key": ("OPENAI_API_KEY", "CHATGPT_API_KEY"),
 }
+
+# What an LLM call is for: each has its own thinking switch (`Settings.thinks`).
+Use = Literal["structure", "summary", "answer"]
+USES: tuple[Use, ...] = ("structure", "summary", "answer")
+REASONING_EFFORTS = ("", "none", "minimal", "low", "medium", "high", "xhigh", "max")
 
 YES = {"yes", "y", "true", "on", "1"}
 NO = {"no", "n", "false", "off", "0"}
@@ -105,8 +110,40 @@ class Settings:
     thinking: bool = _setting(
         True,
         "Thinking",
-        "Qwen3 thinking mode (reasoning before the answer)",
+        "Qwen3 thinking mode at all (off: never; on: per purpose below)",
         screen="switch",
+        shapes_tree=True,
+    )
+    thinking_structure: bool = _setting(
+        True, "Think: structure", "reason before structure decisions", screen="switch", shapes_tree=True
+    )
+    thinking_summary: bool = _setting(
+        False,
+        "Think: summaries",
+        "reason before summaries and the description",
+        screen="switch",
+        shapes_tree=True,
+    )
+    thinking_answer: bool = _setting(
+        True, "Think: answers", "reason before answering questions", screen="switch"
+    )
+    thinking_budget: int = _setting(  # vLLM's thinking_token_budget (the server needs --reasoning-config)
+        0,
+        "Thinking budget",
+        "most reasoning tokens per call; 0: unbounded",
+        screen="int",
+        placeholder="0 = unbounded",
+        blank=0,
+        shapes_tree=True,
+        low=16,
+        high=1e7,
+        zero=True,
+        out_of_range="must be 0 (unbounded) or between 16 and 10000000",
+    )
+    reasoning_effort: str = _setting(  # sent only where set, and only with calls that think
+        "",
+        "Reasoning effort",
+        "for models that take it: low, medium, high ...; empty: not sent",
         shapes_tree=True,
     )
     temperature: float | None = _setting(  # None = the model's guidance for the thinking mode
@@ -120,8 +157,17 @@ class Settings:
         low=0.0,
         high=2.0,
     )
-    concurrency: int = _setting(
-        8, "Concurrency", "LLM calls in flight at once", screen="int", low=1, high=MAX_CONCURRENCY
+    concurrency: int = _setting(  # 0 = adaptive (llm/adaptive.py): grows while the server has room
+        0,
+        "Concurrency",
+        "LLM calls in flight at once; 0: adaptive, by the server's load",
+        screen="int",
+        placeholder="0 = adaptive",
+        blank=0,
+        low=1,
+        high=MAX_CONCURRENCY,
+        zero=True,
+        out_of_range=f"must be 0 (adaptive) or between 1 and {MAX_CONCURRENCY}",
     )
     max_output_tokens: int = _setting(
         4096, "Max output tokens", "cap on tokens per reply", screen="int", shapes_tree=True, low=16, high=1e7
@@ -203,6 +249,10 @@ class Settings:
         """A copy with some fields set (and validated) from `source`."""
         return _apply(self, values, source)
 
+    def thinks(self, use: Use) -> bool:
+        """Whether calls for `use` ask the model to reason first: `thinking` and that purpose's switch."""
+        return self.thinking and getattr(self, f"thinking_{use}")
+
     @property
     def deadline(self) -> float:
         """Seconds one whole request may take, however steadily the server keeps sending."""
@@ -266,6 +316,8 @@ def _convert(name: str, value: Any, source: str) -> Any:
         if text in NO:
             return False
         raise bad("is not yes or no")
+    if name == "concurrency" and str(value).strip().lower() == "auto":
+        return 0  # adaptive
     if kind == "int":
         if isinstance(value, bool):
             raise bad("is not a whole number")
@@ -289,6 +341,10 @@ def _convert(name: str, value: Any, source: str) -> Any:
             raise bad(info.out_of_range or _range_text(info))
         return real
     text = str(value).strip()
+    if name == "reasoning_effort" and text.lower() not in REASONING_EFFORTS:
+        raise bad("is not one of " + ", ".join(e for e in REASONING_EFFORTS if e) + " (or empty)")
+    if name == "reasoning_effort":
+        text = text.lower()
     if name == "endpoint":
         parsed = urlparse(text)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
@@ -300,6 +356,8 @@ def _convert(name: str, value: Any, source: str) -> Any:
 def _apply(base: Settings, values: Mapping[str, Any], source: str) -> Settings:
     changes: dict[str, Any] = {}
     sources = dict(base.sources)
+    if values.get("thinking") is not None:  # `thinking` sets each purpose's switch the same source leaves
+        values = {f"thinking_{use}": values["thinking"] for use in USES} | dict(values)
     for name, value in values.items():
         if value is None:
             continue
@@ -374,9 +432,9 @@ def load_settings(
     return _apply(settings, dict(flags or {}), "command line")
 
 
-def sampling_for(settings: Settings) -> dict[str, float]:
-    """Sampling parameters for the thinking mode (Qwen3 guidance); never greedy while thinking."""
-    if settings.thinking:
+def sampling_for(settings: Settings, thinking: bool) -> dict[str, float]:
+    """Sampling parameters for a call that thinks or not (Qwen3 guidance); never greedy while thinking."""
+    if thinking:
         params = {"temperature": 0.6, "top_p": 0.95, "top_k": 20, "min_p": 0.0}
     else:
         params = {"temperature": 0.7, "top_p": 0.8, "top_k": 20, "min_p": 0.0}

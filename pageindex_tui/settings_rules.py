@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .settings import Settings
+from .settings import USES, Settings
 
 PROMPT_OVERHEAD = 300  # tokens of instructions around a node's text in a summary prompt
 SUMMARY_REPLY_TOKENS = 512  # a summary without thinking needs no more
@@ -21,7 +21,7 @@ THINKING_REPLY_TOKENS = 1024  # a reply that reasons first needs about this much
 def summary_budget(settings: Settings, context: int) -> tuple[int, int]:
     """Tokens for a node summary's reply, and for the node's text in its prompt, in a context of `context`."""
     reply = settings.max_output_tokens
-    if not settings.thinking:
+    if not settings.thinks("summary"):
         reply = min(reply, SUMMARY_REPLY_TOKENS)
     reply = min(reply, context // 4)  # a small context still leaves most of itself for the text
     return reply, max(256, context - reply - PROMPT_OVERHEAD)
@@ -60,7 +60,7 @@ def conflicts(settings: Settings, served_context: int = 0) -> list[Conflict]:
                     f"reply: the summary of a node that large reads only its first {room} tokens",
                 )
             )
-    if s.thinking and s.max_output_tokens < THINKING_REPLY_TOKENS:
+    if any(s.thinks(use) for use in USES) and s.max_output_tokens < THINKING_REPLY_TOKENS:
         out.append(
             Conflict(
                 ("max_output_tokens", "thinking"),

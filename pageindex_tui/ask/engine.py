@@ -238,6 +238,7 @@ class Asker:
             context={"handles": handles, "partial": partial},
             attempts=self.options.pick_attempts,
             max_tokens=reply,
+            use="answer",
         )
         if got is not None:
             return list(got.nodes)
@@ -273,6 +274,7 @@ class Asker:
                 context={"handles": handles, "partial": partial},
                 attempts=self.options.pick_attempts,
                 max_tokens=reply,
+                use="answer",
             )
         except ContextOverflow:
             self._warn(run, "no room left in the context to ask whether more should be read")
@@ -304,7 +306,9 @@ class Asker:
         for attempt in range(1, self.options.answer_attempts + 1):
             self.sink(events.AskProgress(run, "answer", attempt))
             try:
-                got = await client.chat(messages, doc=run, purpose="ask: answer", max_tokens=reply)
+                got = await client.chat(
+                    messages, doc=run, purpose="ask: answer", max_tokens=reply, use="answer"
+                )
             except ContextOverflow:
                 if room <= MIN_MATERIAL or attempt == self.options.answer_attempts:
                     raise

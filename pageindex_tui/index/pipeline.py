@@ -25,7 +25,8 @@ from ..document import Document, PdfDocument, open_document
 from ..errors import PageIndexError, ServerRefused, ServerUnavailable, failure_kind
 from ..formats import RUN_SUFFIX, STRUCTURE_SUFFIX, is_document
 from ..library import ResponseCache, atomic_write_json, check_writable
-from ..llm.client import LLMClient, ServerInfo, open_client
+from ..llm.client import LLMClient, open_client
+from ..llm.types import ServerInfo
 from ..records import (
     CancelledKeeping,
     DocumentResult,
@@ -61,6 +62,7 @@ from .tree import (
 )
 
 log = logging.getLogger(__name__)
+LINES_PER_PAGE = 50  # a Markdown document's size in pages, to rank it beside PDFs in the calls' queue
 
 
 def find_documents(path: Path) -> list[Path]:
@@ -131,6 +133,7 @@ class Indexer:
         self.client_factory = client_factory
         self._client: LLMClient | None = None
         self._stats: dict[str, CallStats] = {}
+        self._ranks: dict[str, float] = {}  # doc -> pages: the client serves smaller documents first
         self._lock = asyncio.Lock()
 
     async def llm(self) -> LLMClient:
@@ -140,6 +143,7 @@ class Indexer:
                 self._client = await open_client(
                     self.client_factory, self.settings, self._dispatch, self.cache
                 )
+                self._client.ranks = self._ranks
             return self._client
 
     def _dispatch(self, event: events.Event) -> None:
@@ -205,6 +209,7 @@ class Indexer:
             return await self._run(_Run(path, doc_id, stats, time.perf_counter(), outputs), resume)
         finally:
             self._stats.pop(doc_id, None)
+            self._ranks.pop(doc_id, None)
 
     async def _run(self, run: _Run, resume: Resume | None) -> DocumentResult:
         sink = self._dispatch
@@ -213,6 +218,7 @@ class Indexer:
         ctx.stage("read")
         doc = run.doc = await asyncio.to_thread(open_document, run.path, self.password)
         sink(events.DocumentStarted(run.doc_id, doc.name, doc.size))
+        self._ranks[run.doc_id] = doc.size if doc.unit == "page" else doc.size / LINES_PER_PAGE
         ctx.done("read", f"{doc.size} {'pages' if doc.unit == 'page' else 'lines'}")
 
         ctx.stage("structure")

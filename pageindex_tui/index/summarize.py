@@ -69,6 +69,7 @@ async def summarize_one(ctx: RunContext, node: Node, text: str) -> str:
                 doc=ctx.doc_id,
                 purpose=f"summarize {node.node_id} {node.title[:40]}".replace("  ", " "),
                 max_tokens=answer,
+                use="summary",
             )
             ctx.answered("summarize")
             summary = _clean(reply.text)
@@ -133,12 +134,18 @@ async def describe(ctx: RunContext, nodes: list[Node]) -> str:
     context = llm.info.context_length if llm.info else 32768
     outline = clip_to_tokens(outline_text(nodes), max(256, context // 2))
     answer = (
-        ctx.settings.max_output_tokens if ctx.settings.thinking else min(ctx.settings.max_output_tokens, 256)
+        ctx.settings.max_output_tokens
+        if ctx.settings.thinks("summary")
+        else min(ctx.settings.max_output_tokens, 256)
     )
     answer = min(answer, context // 4)
     try:
         reply = await llm.chat(
-            prompts.describe_document(outline), doc=ctx.doc_id, purpose="describe document", max_tokens=answer
+            prompts.describe_document(outline),
+            doc=ctx.doc_id,
+            purpose="describe document",
+            max_tokens=answer,
+            use="summary",
         )
         text = _clean(reply.text)
     except (BadReply, ContextOverflow) as err:

@@ -1,7 +1,9 @@
 """The engine's only way to a model: an OpenAI-compatible server (vLLM, llama.cpp, ...) via the openai SDK.
 
 Streams every reply so front ends can show reasoning and answer as they arrive, keeps the prompt inside the
-served context, bounds concurrency, retries what is worth retrying, and replays cached replies.
+served context, bounds concurrency (llm/adaptive.py: fixed or adaptive, one queue for every document
+it serves, smallest documents first), thinks per purpose (llm/request.py), retries what is worth
+retrying, and replays cached replies.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import random
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import openai
@@ -33,7 +34,8 @@ from ..discovery import (
 )
 from ..errors import ContextOverflow, ServerRefused
 from ..safe_text import redact_url
-from ..settings import FALLBACK_CONTEXT_LENGTH, Settings, sampling_for
+from ..settings import FALLBACK_CONTEXT_LENGTH, Settings, Use
+from .adaptive import CallBound
 from .errors import (
     HINT_MODEL,
     HINT_OVERFLOW,
@@ -47,7 +49,9 @@ from .errors import (
     reply_room,
 )
 from .reasoning import START_WINDOW, Piece, StreamReader
+from .request import CallShape, OptionalFields, request_kwargs
 from .tokens import MIN_REPLY_TOKENS, TOKENS_PER_MESSAGE, estimate_tokens, fit_max_tokens, message_text
+from .types import Reply, ServerInfo, dropped_field, sample
 
 if TYPE_CHECKING:
     from ..library import ResponseCache
@@ -60,37 +64,6 @@ MEMO_SIZE = 4096
 CACHED = ("text", "reasoning", "prompt_tokens", "completion_tokens", "reasoning_tokens", "finish_reason")
 
 
-@dataclass(frozen=True)
-class ServerInfo:
-    base_url: str  # without credentials: for showing and run records
-    models: list[str]
-    model: str
-    context_length: int
-    context_source: str  # "settings" | "server" | "fallback"
-    kind: str  # "vllm" | "llamacpp" | "openai-compatible"
-    has_tokenize: bool
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    reasoning: str
-    prompt_tokens: int
-    completion_tokens: int
-    reasoning_tokens: int
-    ttft: float | None
-    seconds: float
-    finish_reason: str
-    cached: bool = False
-
-
-def _sample(reply: Any) -> str:
-    """A short quote of an unexpected reply, for messages."""
-    text = reply if isinstance(reply, str) else repr(reply)
-    text = " ".join(text.split())
-    return repr(text[:60] + ("..." if len(text) > 60 else ""))
-
-
 class LLMClient:
     def __init__(
         self, settings: Settings, sink: events.EventSink = events.ignore, cache: ResponseCache | None = None
@@ -101,7 +74,9 @@ class LLMClient:
         self.ttfts: list[float] = []
         self._sleep = asyncio.sleep  # tests replace it so backoff costs no time
         self._random: Callable[[], float] = random.random
-        self._semaphore = asyncio.Semaphore(settings.concurrency)
+        self.bound = CallBound(settings, sink)  # places for calls: one queue for every document served
+        self.ranks: dict[str, float] = {}  # doc -> its size: smaller documents' calls go first
+        self.fields = OptionalFields()  # optional request fields this server refused
         self._connect_lock = asyncio.Lock()
         self._last_call_id = 0
         self._no_response_format = False  # the server refused structured output once
@@ -121,6 +96,7 @@ class LLMClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        await self.bound.aclose()
         await self._client.close()
 
     async def _get_json(self, url: str, timeout: float = PROBE_TIMEOUT) -> Any:
@@ -153,7 +129,7 @@ class LLMClient:
         cards = model_cards(listing)
         if cards is None:
             raise ServerRefused(
-                f"{endpoint}/models did not answer JSON with a model list; it sent {_sample(listing)}",
+                f"{endpoint}/models did not answer JSON with a model list; it sent {sample(listing)}",
                 hint="is the endpoint an OpenAI-compatible server's /v1 URL (and not a web page or proxy)?",
             )
         ids = list(dict.fromkeys(card.id for card in cards))
@@ -178,6 +154,7 @@ class LLMClient:
             context, source = (served, "server") if served else (FALLBACK_CONTEXT_LENGTH, "fallback")
         probe = await self._tokenize(model, "hello world")
         self.info = ServerInfo(endpoint, ids, model, context, source, kind, probe is not None)
+        self.bound.announce()
         return self.info
 
     async def _connected(self) -> ServerInfo:
@@ -223,8 +200,10 @@ class LLMClient:
         purpose: str,
         schema: dict[str, Any] | None = None,
         max_tokens: int | None = None,
+        use: Use = "structure",
     ) -> Reply:
-        """One streamed completion. Raises ContextOverflow, ServerUnavailable or ServerRefused."""
+        """One streamed completion for `use` (it decides whether the model thinks first). Raises
+        ContextOverflow, ServerUnavailable or ServerRefused."""
         info = await self._connected()
         s = self.settings
         prompt_tokens = await self._prompt_tokens(messages)
@@ -240,15 +219,15 @@ class LLMClient:
                 prompt_tokens=prompt_tokens,
                 limit=limit,
             )
-        sampling = sampling_for(s)
+        shape = CallShape.of(s, use)
         key = None
         if self.cache is not None:
-            request = {"messages": messages, "schema": schema, "sampling": sampling, "thinking": s.thinking}
+            request = {"messages": messages, "schema": schema, **shape.cache_fields()}
             key = self.cache.key(info.model, request | {"max_tokens": budget})
             hit = self.cache.get(key)
             if hit is not None and isinstance(hit.get("text"), str):
                 return self._replay(hit, doc=doc, purpose=purpose, prompt_tokens=prompt_tokens)
-        reply = await self._request(messages, doc, purpose, schema, budget, prompt_tokens, sampling)
+        reply = await self._request(messages, doc, purpose, schema, budget, prompt_tokens, shape)
         if (
             self.cache is not None and key is not None and reply.text.strip()
         ):  # a reply cut at max_tokens is kept too: the engine used it, and a rerun must not pay again
@@ -272,26 +251,6 @@ class LLMClient:
         self.cached_calls += 1
         return Reply(text, reasoning, prompt, completion, thinking, None, 0.0, finish, cached=True)
 
-    def _kwargs(
-        self,
-        messages: list[dict[str, Any]],
-        budget: int,
-        sampling: dict[str, float],
-        schema: dict[str, Any] | None,
-    ) -> dict[str, Any]:
-        assert self.info is not None
-        extra: dict[str, Any] = {"top_k": sampling["top_k"], "min_p": sampling["min_p"]}
-        extra["chat_template_kwargs"] = {"enable_thinking": self.settings.thinking}
-        kwargs: dict[str, Any] = dict(model=self.info.model, messages=messages, max_tokens=budget)
-        kwargs |= dict(stream=True, stream_options={"include_usage": True}, extra_body=extra)
-        kwargs |= dict(temperature=sampling["temperature"], top_p=sampling["top_p"])
-        if schema is not None:  # never vLLM's removed guided_json: it is silently ignored
-            kwargs["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "reply", "schema": schema},
-            }
-        return kwargs
-
     def _failure(self, err: BaseException, purpose: str) -> Failure:
         s, model = self.settings, (self.info.model if self.info else self.settings.model)
         endpoint = redact_url(s.endpoint)
@@ -305,16 +264,20 @@ class LLMClient:
         schema: dict[str, Any] | None,
         budget: int,
         prompt_tokens: int,
-        sampling: dict[str, float],
+        shape: CallShape,
     ) -> Reply:
+        assert self.info is not None
         failures, shrunk = 0, False
         while True:
             use_format = schema is not None and not self._no_response_format
-            kwargs = self._kwargs(messages, budget, sampling, schema if use_format else None)
+            kwargs = request_kwargs(
+                self.info.model, messages, budget, shape, self.fields, schema if use_format else None
+            )
             delay, call_id = 0.0, self._next_call_id()
             self.sink(events.CallQueued(doc, call_id, purpose, prompt_tokens))
+            place = self.bound.slot(self.ranks.get(doc, 0.0))
             try:
-                await self._semaphore.acquire()  # the concurrency bound: queued until a place is free
+                await place.__aenter__()  # the concurrency bound: queued until a place is free
             except asyncio.CancelledError:
                 self.sink(events.CallFinished(doc, call_id, "cancelled", prompt_tokens))
                 raise
@@ -322,7 +285,10 @@ class LLMClient:
                 self.sink(events.CallStarted(doc, call_id, purpose, prompt_tokens))
                 started = time.monotonic()
                 try:
-                    return await self._within_deadline(kwargs, doc, call_id, prompt_tokens, started)
+                    reply = await self._within_deadline(kwargs, doc, call_id, prompt_tokens, started, shape)
+                    if reply.ttft is not None:
+                        self.bound.saw_ttft(reply.ttft)
+                    return reply
                 except asyncio.CancelledError:
                     self._finished(doc, call_id, "cancelled", prompt_tokens, started)
                     raise
@@ -331,7 +297,14 @@ class LLMClient:
                     error = failure.error
                     room = reply_room(error)
                     outcome: events.CallOutcome = "retry"
-                    if use_format and refuses_structured(err):
+                    if isinstance(err, openai.APIStatusError) and err.status_code in (429, 503):
+                        self.bound.refused(f"the server answered {err.status_code}")
+                    refused = self.fields.refused(err, kwargs["extra_body"])
+                    if refused is not None:  # sent again without it, and never again to this server
+                        self.sink(
+                            events.WarningEvent(doc, dropped_field(refused, error.describe()), "settings")
+                        )
+                    elif use_format and refuses_structured(err):
                         self._no_response_format = True  # plain prompts from now on; callers validate anyway
                     elif not shrunk and MIN_REPLY_TOKENS <= room < budget:
                         budget, shrunk = room, True  # our count was low: ask for a shorter reply
@@ -345,7 +318,7 @@ class LLMClient:
                     if outcome == "error":
                         raise error from None
             finally:
-                self._semaphore.release()
+                await place.__aexit__(None, None, None)
             await self._sleep(delay)
 
     def _backoff(self, failure: Failure, failures: int) -> float:
@@ -367,11 +340,17 @@ class LLMClient:
         self.sink(events.CallFinished(doc, call_id, outcome, prompt, seconds=seconds, error=error))
 
     async def _within_deadline(
-        self, kwargs: dict[str, Any], doc: str, call_id: int, prompt_tokens: int, started: float
+        self,
+        kwargs: dict[str, Any],
+        doc: str,
+        call_id: int,
+        prompt_tokens: int,
+        started: float,
+        shape: CallShape,
     ) -> Reply:
         """`_stream`, but never longer than the settings' deadline: a slow drip or an endless stream ends."""
         deadline = self.settings.deadline
-        task = asyncio.ensure_future(self._stream(kwargs, doc, call_id, prompt_tokens, started))
+        task = asyncio.ensure_future(self._stream(kwargs, doc, call_id, prompt_tokens, started, shape))
         try:
             done, _pending = await asyncio.wait({task}, timeout=deadline)
         except asyncio.CancelledError:
@@ -387,11 +366,17 @@ class LLMClient:
         raise PastDeadline(deadline)
 
     async def _stream(
-        self, kwargs: dict[str, Any], doc: str, call_id: int, prompt_tokens: int, started: float
+        self,
+        kwargs: dict[str, Any],
+        doc: str,
+        call_id: int,
+        prompt_tokens: int,
+        started: float,
+        shape: CallShape,
     ) -> Reply:
         stream = await self._client.chat.completions.create(**kwargs)
         kind = stream.response.headers.get("content-type", "").lower()
-        reader, ttft = StreamReader(START_WINDOW if self.settings.thinking else 0), None
+        reader, ttft = StreamReader(START_WINDOW if shape.thinking else 0), None
         try:
             if not kind.startswith("text/event-stream"):
                 raise NotStreamed(kind.split(";")[0].strip())

@@ -16,6 +16,7 @@ from .. import events
 from ..errors import BadReply, ContextOverflow
 
 if TYPE_CHECKING:
+    from ..settings import Use
     from .client import LLMClient
 
 M = TypeVar("M", bound=BaseModel)
@@ -203,6 +204,7 @@ async def ask_json(
     context: Mapping[str, Any] | None = None,
     attempts: int = 3,
     max_tokens: int | None = None,
+    use: Use = "structure",
 ) -> M | None:
     """Ask for JSON of `shape`, validate it, and ask again with the error shown to the model; None when all
     tries fail.
@@ -217,7 +219,7 @@ async def ask_json(
         label = purpose if attempt == 1 else f"{purpose} (try {attempt})"
         try:
             reply = await client.chat(
-                conversation, doc=doc, purpose=label, schema=schema, max_tokens=max_tokens
+                conversation, doc=doc, purpose=label, schema=schema, max_tokens=max_tokens, use=use
             )
         except ContextOverflow:
             if attempt == 1:

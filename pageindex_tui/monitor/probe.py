@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 if TYPE_CHECKING:
-    from ..llm.client import ServerInfo
+    from ..llm.types import ServerInfo
     from ..settings import Settings
 
 PROBE_PROMPT = "Reply with the single word: ready"

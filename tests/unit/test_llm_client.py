@@ -20,12 +20,20 @@ def settings(fake, **values):
     return Settings(endpoint=fake.base_url, **values)
 
 
-def run(fake_or_settings, body, *, sink=None, cache=None, sleeps=None, **values):
-    """Run `body(client)` in a fresh event loop with a client on the fake; backoff sleeps are recorded."""
+def run(fake_or_settings, body, *, sink=None, cache=None, sleeps=None, limits=None, **values):
+    """Run `body(client)` in a fresh event loop with a client on the fake; backoff sleeps are recorded.
+    `sink` sees the calls' events; the bound's (LimitChanged) go to `limits` when it is a list."""
     s = fake_or_settings if isinstance(fake_or_settings, Settings) else settings(fake_or_settings, **values)
 
+    def route(event):
+        if isinstance(event, events.LimitChanged):
+            if limits is not None:
+                limits.append(event)
+        elif sink is not None:
+            sink(event)
+
     async def go():
-        async with LLMClient(s, sink=sink or (lambda e: None), cache=cache) as client:
+        async with LLMClient(s, sink=route, cache=cache) as client:
             client._random = lambda: 1.0
 
             async def no_wait(seconds):

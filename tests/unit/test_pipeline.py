@@ -227,7 +227,7 @@ def test_cli_exit_codes(tmp_path, capsys):
     printed = capsys.readouterr()
     assert "FAIL" in printed.out and "ok" in printed.out
     assert main(["index", str(tmp_path / "missing.pdf"), *common]) == 2
-    assert main(["index", str(good), *common, "--concurrency", "0"]) == 2
+    assert main(["index", str(good), *common, "--concurrency", "-1"]) == 2
     assert "concurrency" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_info:
         main(["index", str(good), "--if-add-node-summary", "maybe"])

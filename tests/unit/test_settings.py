@@ -1,13 +1,13 @@
 import pytest
 
 from pageindex_tui.errors import SettingsError
-from pageindex_tui.settings import FIELDS, Settings, load_settings, sampling_for
+from pageindex_tui.settings import FIELDS, USES, Settings, load_settings, sampling_for
 from pageindex_tui.settings_rules import conflicts, summary_budget
 
 
 def test_defaults_match_pageindex(tmp_path):
     s = load_settings({}, env={}, path=tmp_path / "none.toml")
-    assert (s.endpoint, s.model, s.context_length, s.concurrency) == ("http://localhost:8000/v1", "", 0, 8)
+    assert (s.endpoint, s.model, s.context_length, s.concurrency) == ("http://localhost:8000/v1", "", 0, 0)
     assert (s.toc_check_pages, s.max_pages_per_node, s.max_tokens_per_node) == (20, 10, 20000)
     assert (s.if_add_node_id, s.if_add_node_summary, s.if_add_doc_description, s.if_add_node_text) == (
         True,
@@ -44,7 +44,9 @@ def test_env_names_from_the_compatibility_matrix(tmp_path):
     ("field", "value", "words"),
     [
         ("concurrency", "many", "not a whole number"),
-        ("concurrency", 0, "between 1 and 512"),
+        ("concurrency", -1, "0 (adaptive) or between 1 and 512"),
+        ("thinking_budget", 5, "0 (unbounded) or between 16"),
+        ("reasoning_effort", "loads", "not one of none, minimal, low"),
         ("concurrency", 100000, "between 1 and 512"),
         ("context_length", 7, "must be 0 (the served model's length) or between 1024"),
         ("context_length", -1, "must be 0"),
@@ -78,14 +80,31 @@ def test_bad_file_and_bad_env_value_name_their_source(tmp_path):
 
 
 def test_sampling_follows_qwen3_guidance_and_is_never_greedy_when_thinking():
-    assert sampling_for(Settings(thinking=True)) == {
+    assert sampling_for(Settings(), thinking=True) == {
         "temperature": 0.6,
         "top_p": 0.95,
         "top_k": 20,
         "min_p": 0.0,
     }
-    assert sampling_for(Settings(thinking=False))["top_p"] == 0.8
-    assert sampling_for(Settings(thinking=False, temperature=0.2))["temperature"] == 0.2
+    assert sampling_for(Settings(), thinking=False)["top_p"] == 0.8
+    assert sampling_for(Settings(temperature=0.2), thinking=False)["temperature"] == 0.2
+
+
+def test_thinking_per_purpose_and_the_one_switch_that_sets_them_all(tmp_path):
+    """Issue 12: structure decisions and answers think, summaries do not; `thinking` (the --thinking
+    flag, or the key in a file) sets every purpose the same source does not set itself."""
+    s = load_settings({}, env={}, path=tmp_path / "none.toml")
+    assert [s.thinks(use) for use in USES] == [True, False, True]
+    on = load_settings({"thinking": "yes"}, env={}, path=tmp_path / "none.toml")
+    assert all(on.thinks(u) for u in USES)
+    off = load_settings({"thinking": "no"}, env={}, path=tmp_path / "none.toml")
+    assert not any(off.thinks(u) for u in USES)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("thinking = true\nthinking_summary = false\n")
+    mixed = load_settings({}, env={}, path=cfg)
+    assert [mixed.thinks(use) for use in USES] == [True, False, True]
+    assert Settings(thinking=False, thinking_summary=True).thinks("summary") is False  # the master switch
+    assert load_settings({"concurrency": "auto"}, env={}, path=tmp_path / "none.toml").concurrency == 0
 
 
 def test_public_dict_hides_the_key():

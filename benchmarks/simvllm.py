@@ -13,7 +13,8 @@ Not a test double for correctness (tests/fakes/vllm_server.py is that); this one
   time-to-first-token histogram), `/health`, `/v1/models` (with `max_model_len`), `/tokenize`.
 - Streams as vLLM does: a role chunk, then one token a chunk, `reasoning` before `content` when thinking
   is on (`chat_template_kwargs.enable_thinking`, default on as Qwen3's template has it), a finish chunk,
-  a usage chunk, `data: [DONE]`.
+  a usage chunk (with `completion_tokens_details.reasoning_tokens`, as with a reasoning parser),
+  `data: [DONE]`.
 
 Coefficients, from published vLLM figures for an 8B model in BF16 on one GPU:
 - Llama-3.1-8B on an A100-40GB, vLLM 0.23, 1024 in / 128 out: about 75 tok/s at one request (13.3 ms a
@@ -30,6 +31,11 @@ Coefficients, from published vLLM figures for an 8B model in BF16 on one GPU:
 
 `scale` multiplies every sleep (0.5 runs the simulated GPU twice as fast as the figures say) so that a
 benchmark finishes sooner; the client's own overheads are not scaled, which is the point of measuring them.
+
+`SimProcess` runs the server in a process of its own, so that the client being measured does not share
+its interpreter (and GIL) with the simulated GPU; `stats()` reads the engine's own counters from there.
+Peak waiting is counted after each scheduling step (what a scrape of `num_requests_waiting` can see),
+not in the instant between a request's arrival and the next step.
 """
 
 from __future__ import annotations
@@ -37,11 +43,13 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import multiprocessing
 import random
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import Any
 
 T0 = 0.013
@@ -73,6 +81,20 @@ class Sim:
     model: str = "Qwen/Qwen3-8B"
     seed: int = 7
     tokens_per_chunk: int = 1  # vLLM streams one token a chunk; more spare the client's CPU in a benchmark
+
+
+@dataclass(frozen=True)
+class EngineStats:
+    """The engine's own counters after a run."""
+
+    prompt_tokens: int
+    generation_tokens: int
+    reasoning_tokens: int
+    finished: int  # requests
+    preemptions: int
+    peak_waiting: int  # after a scheduling step
+    peak_running: int
+    peak_kv: float  # fraction of the KV capacity
 
 
 @dataclass
@@ -108,13 +130,25 @@ class Engine:
         self.finished = 0
         self.peak_waiting = 0
         self.peak_running = 0
+        self.peak_kv = 0
         self.ttft: list[float] = []
         self.kv_used = 0
 
     def submit(self, request: _Request) -> None:
         self.waiting.append(request)
-        self.peak_waiting = max(self.peak_waiting, len(self.waiting))
         self.wake.set()
+
+    def stats(self) -> EngineStats:
+        return EngineStats(
+            self.prompt_tokens,
+            self.generation_tokens,
+            self.reasoning_tokens,
+            self.finished,
+            self.preemptions,
+            self.peak_waiting,
+            self.peak_running,
+            self.peak_kv / self.sim.kv_capacity,
+        )
 
     def _admit(self) -> int:
         """Move waiting requests into the batch; the prefill tokens this step computes."""
@@ -144,6 +178,8 @@ class Engine:
                 await self.wake.wait()
             prefill = self._admit()
             self.peak_running = max(self.peak_running, len(self.running))
+            self.peak_waiting = max(self.peak_waiting, len(self.waiting))
+            self.peak_kv = max(self.peak_kv, self.kv_used)
             s = self.sim
             step = s.t0 + s.k_seq * len(self.running) + s.k_kv * self.kv_used + s.k_prefill * prefill
             await asyncio.sleep(step * s.scale)
@@ -365,9 +401,53 @@ class SimServer:
             "prompt_tokens": prompt,
             "completion_tokens": request.total,
             "total_tokens": prompt + request.total,
+            "completion_tokens_details": {"reasoning_tokens": request.reasoning},  # with a reasoning parser
         }
         if (body.get("stream_options") or {}).get("include_usage"):
             writer.write(chunk({}, usage=usage))
         done = b"data: [DONE]\n\n"
         writer.write(f"{len(done):x}\r\n".encode() + done + b"\r\n0\r\n\r\n")
         await writer.drain()
+
+
+def _serve_in_process(sim: Sim, conn: Connection) -> None:
+    with SimServer(sim) as server:
+        conn.send(server.port)
+        while conn.recv() == "stats":
+            assert server.engine is not None
+            conn.send(server.engine.stats())
+
+
+class SimProcess:
+    """`SimServer` in a process of its own: `with SimProcess(Sim()) as sim: sim.base_url, sim.stats()`."""
+
+    def __init__(self, sim: Sim | None = None) -> None:
+        self.sim = sim or Sim()
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve_in_process, args=(self.sim, child), daemon=True)
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def __enter__(self) -> SimProcess:
+        self._process.start()
+        if not self._conn.poll(30):
+            self._process.kill()
+            raise RuntimeError("the simulated server did not start within 30 s")
+        self.port = self._conn.recv()
+        return self
+
+    def stats(self) -> EngineStats:
+        self._conn.send("stats")
+        stats: EngineStats = self._conn.recv()
+        return stats
+
+    def __exit__(self, *_exc: object) -> None:
+        self._conn.send("stop")
+        self._process.join(10)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import signal
 import sys
 from collections.abc import Iterator
@@ -82,6 +81,10 @@ def add_server_flags(parser: argparse.ArgumentParser) -> None:
     local.add_argument("--local-model", type=Path, help="GGUF model for --local (default: SmolLM2 135M)")
 
 
+def add_also_flag(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--also", action="append", default=[], metavar="URL", help=f"{what} (repeatable)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The app's parser: `pageindex-tui [PATH]`; subcommands have their own (see COMMANDS)."""
     parser = argparse.ArgumentParser(
@@ -97,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pageindex-tui {__version__}")
     parser.add_argument("path", nargs="?", type=Path, help="folder to browse in the app (default: here)")
     parser.add_argument("--no-mouse", action="store_true", help="leave the mouse to the terminal")
+    add_also_flag(parser, "another endpoint for the gauges to watch, such as a replica behind a router")
     add_server_flags(parser)
     return parser
 
@@ -157,9 +161,7 @@ def build_doctor_parser() -> argparse.ArgumentParser:
         description="Check the GPUs and the model server, compare them with the settings, and recommend a "
         "Qwen3 model and `vllm serve` command for this GPU. Exit status 1 when something needs fixing.",
     )
-    doctor.add_argument(
-        "--also", action="append", default=[], metavar="URL", help="another endpoint to check (repeatable)"
-    )
+    add_also_flag(doctor, "another endpoint to check")
     add_server_flags(doctor)
     return doctor
 
@@ -312,56 +314,6 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
 
 
-def run_export(args: argparse.Namespace, settings: Settings) -> int:
-    from .export import NAMES, SUFFIXES, Format, render
-    from .library import Library, atomic_write_text
-
-    source: Path = args.source
-    if not source.is_file():
-        _error(f"{source} {'is a folder, not a file' if source.is_dir() else 'does not exist'}")
-        return EXIT_USAGE
-    fmt: Format = args.format or (
-        "markdown" if args.output and args.output.suffix.lower() == ".md" else "json"
-    )
-    if source.name.lower().endswith(".json"):
-        where, name = source, source.name[: -len(".json")].removesuffix("_structure")
-    else:
-        library = Library()
-        entry = library.lookup(source, settings) or library.lookup(source)
-        if entry is None:
-            _error(
-                f"{source} has no saved index in the library ({library.root})",
-                f"index it first: pageindex-tui index {source}",
-            )
-            return EXIT_FAILED
-        where, name = entry.structure_path, source.stem
-    try:
-        data = json.loads(where.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("it holds no PageIndex tree (not a JSON object)")
-        text = render(data, fmt)
-    except OSError as err:
-        _error(f"cannot read {where}: {err.strerror or err}")
-        return EXIT_FAILED
-    except ValueError as err:  # json.JSONDecodeError is one
-        _error(f"{where} is not PageIndex JSON: {err}", "give a _structure.json written by an indexer")
-        return EXIT_USAGE
-    if args.output is not None and str(args.output) == "-":
-        sys.stdout.write(text)
-        return EXIT_OK
-    output = args.output or Path("results") / f"{name}{SUFFIXES[fmt]}"
-    if output.is_dir():
-        _error(f"{output} is a folder; give a file name")
-        return EXIT_USAGE
-    try:
-        atomic_write_text(output, text)
-    except OutputError as err:
-        _error(err.message, "choose another --output file")
-        return EXIT_FAILED
-    print(f"Exported {NAMES[fmt]} to {shown(str(output))}")
-    return EXIT_OK
-
-
 def run_doctor_command(args: argparse.Namespace, settings: Settings) -> int:
     from .errors import LocalServerError
     from .monitor.doctor import FAIL, Check, render_report, run_doctor, terminal_width, wrap_report
@@ -398,7 +350,7 @@ def run_app(args: argparse.Namespace, settings: Settings) -> int:
     from .ui.launch import run as run_ui  # textual is a dependency: a failing import is a bug to see whole
 
     with maybe_local_server(args, settings) as (settings, _server):
-        code = run_ui(settings, args.path or Path.cwd(), mouse=not args.no_mouse)
+        code = run_ui(settings, args.path or Path.cwd(), mouse=not args.no_mouse, also=args.also)
     if code > 128 and code - 128 in ENDING_SIGNALS:
         _error(f"stopped by {signal.Signals(code - 128).name}")
     return code
@@ -418,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "index":
                 return run_index(args, settings)
             if args.command == "export":
+                from .export_cli import run_export
+
                 return run_export(args, settings)
             if args.command == "doctor":
                 return run_doctor_command(args, settings)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -90,6 +90,7 @@ class PageIndexApp(AppTools, App[int]):
         probe: bool = True,
         flush_interval: float = 0.05,
         gauges: bool = True,
+        also: Sequence[str] = (),
     ) -> None:
         super().__init__()
         path = Path(path).expanduser().resolve()
@@ -102,6 +103,7 @@ class PageIndexApp(AppTools, App[int]):
         self.theme_dirs = theme_dirs if theme_dirs is not None else [SHIPPED_DIR, user_themes_dir()]
         self.probe_on_start = probe
         self.gauges_live = gauges  # tests turn the live GPU/server pane off for deterministic screens
+        self.also = list(also)  # more endpoints the gauges watch (`--also`: replicas behind a router)
         self.model = Workbench()
         self.handler = EngineHandler(self.model)
         self.server_info: Any = None
@@ -125,7 +127,7 @@ class PageIndexApp(AppTools, App[int]):
         with Horizontal(id="bottom"):
             yield StreamPane(self.model, id="stream-pane")
             yield CallsPane(self.model, id="calls-pane")
-            yield GaugesBox(self.settings, self.gauges_live, self.model, id="gauges")
+            yield GaugesBox(self.settings, self.gauges_live, self.model, also=self.also, id="gauges")
         yield Footer(compact=True)
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information", **kwargs: Any) -> None:

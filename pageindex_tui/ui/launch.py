@@ -5,19 +5,21 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..settings import Settings
 from .app import PageIndexApp
 
 
-def run(settings: Settings, path: Path, mouse: bool = True) -> int:
-    """Run the app on `path` (a folder, or a file whose folder is shown); the exit status."""
+def run(settings: Settings, path: Path, mouse: bool = True, also: Sequence[str] = ()) -> int:
+    """Run the app on `path` (a folder, or a file whose folder is shown); the exit status. `also`: more
+    endpoints (replicas behind a router) whose gauges are shown beside the endpoint's."""
     path = Path(path).expanduser()
     if not path.exists():
         print(f"pageindex-tui: error: {path} does not exist", file=sys.stderr)
         return 2
-    app = PageIndexApp(settings, path)
+    app = PageIndexApp(settings, path, also=also)
 
     def end(signum: int, _frame: object) -> None:
         # Runs in the main thread, which is running the app's loop: hand the work to the loop.

@@ -1,10 +1,12 @@
 """The gauges corner: the GPU and server gauges (`widgets/gauges.py`), or a placeholder where tests turn
 the live polling off. Its own keys are the gauges widget's (expand, hide); the app's keys call these.
 Once a second it hands the gauges our own measured stream rate (`Workbench.meter`), which they show
-where the server's token counters are missing or flat."""
+where the server's token counters are missing or flat. `also`: more endpoints to watch beside the
+settings' one (`pageindex-tui --also URL`, replicas behind a router), one server card each."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from textual.app import ComposeResult
@@ -18,15 +20,27 @@ MEASURE_EVERY = 1.0  # seconds between our stream rate's updates
 
 
 class GaugesBox(Container):
-    def __init__(self, settings: Settings, live: bool, model: Workbench | None = None, *, id: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        live: bool,
+        model: Workbench | None = None,
+        *,
+        also: Sequence[str] = (),
+        id: str,
+    ) -> None:
         super().__init__(id=id, classes="pane")
-        self.settings, self.live, self.model = settings, live, model
+        self.settings, self.live, self.model, self.also = settings, live, model, list(also)
+
+    def endpoints(self) -> list[str]:
+        """The endpoint we call first, then each other one, each once."""
+        return list(dict.fromkeys([self.settings.endpoint, *self.also]))
 
     def compose(self) -> ComposeResult:
         if self.live:
             from ..widgets.gauges import GaugesPane  # NVML and httpx load only when shown
 
-            yield GaugesPane(self.settings, id="gauges-pane")
+            yield GaugesPane(self.settings, endpoints=self.endpoints(), id="gauges-pane")
         else:
             yield Static("gauges off", id="gauges-placeholder")
 
@@ -68,4 +82,4 @@ class GaugesBox(Container):
     def apply_settings(self, settings: Settings) -> None:
         self.settings = settings
         if self.pane is not None:
-            self.pane.apply_settings(settings)  # watch the new endpoint
+            self.pane.apply_settings(settings, self.endpoints())  # watch the new endpoint

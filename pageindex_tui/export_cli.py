@@ -1,0 +1,63 @@
+"""`pageindex-tui export`: a saved index (the library's, or a _structure.json) as PageIndex JSON or a
+Markdown outline, to a file or standard output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _error
+from .errors import OutputError
+from .export import NAMES, SUFFIXES, Format, render
+from .library import Library, atomic_write_text
+from .safe_text import shown
+from .settings import Settings
+
+
+def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    source: Path = args.source
+    if not source.is_file():
+        _error(f"{source} {'is a folder, not a file' if source.is_dir() else 'does not exist'}")
+        return EXIT_USAGE
+    fmt: Format = args.format or (
+        "markdown" if args.output and args.output.suffix.lower() == ".md" else "json"
+    )
+    if source.name.lower().endswith(".json"):
+        where, name = source, source.name[: -len(".json")].removesuffix("_structure")
+    else:
+        library = Library()
+        entry = library.lookup(source, settings) or library.lookup(source)
+        if entry is None:
+            _error(
+                f"{source} has no saved index in the library ({library.root})",
+                f"index it first: pageindex-tui index {source}",
+            )
+            return EXIT_FAILED
+        where, name = entry.structure_path, source.stem
+    try:
+        data = json.loads(where.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("it holds no PageIndex tree (not a JSON object)")
+        text = render(data, fmt)
+    except OSError as err:
+        _error(f"cannot read {where}: {err.strerror or err}")
+        return EXIT_FAILED
+    except ValueError as err:  # json.JSONDecodeError is one
+        _error(f"{where} is not PageIndex JSON: {err}", "give a _structure.json written by an indexer")
+        return EXIT_USAGE
+    if args.output is not None and str(args.output) == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    output = args.output or Path("results") / f"{name}{SUFFIXES[fmt]}"
+    if output.is_dir():
+        _error(f"{output} is a folder; give a file name")
+        return EXIT_USAGE
+    try:
+        atomic_write_text(output, text)
+    except OutputError as err:
+        _error(err.message, "choose another --output file")
+        return EXIT_FAILED
+    print(f"Exported {NAMES[fmt]} to {shown(str(output))}")
+    return EXIT_OK

@@ -104,6 +104,12 @@ class CallFinished(Event):
     seconds: float = 0.0
     error: str = ""
 
+    @property
+    def work(self) -> int:
+        """Tokens of work this call did (prompt plus reply), as a batch's progress counts them: every
+        finished attempt, cached replies included (done, at no cost); none for a cancelled call."""
+        return 0 if self.outcome == "cancelled" else self.prompt_tokens + self.completion_tokens
+
 
 @dataclass(frozen=True)
 class LimitChanged(Event):

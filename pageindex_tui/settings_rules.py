@@ -27,6 +27,12 @@ def summary_budget(settings: Settings, context: int) -> tuple[int, int]:
     return reply, max(256, context - reply - PROMPT_OVERHEAD)
 
 
+def description_budget(settings: Settings, context: int) -> int:
+    """Tokens for the document description's reply, in a context of `context`."""
+    reply = settings.max_output_tokens if settings.thinks("summary") else min(settings.max_output_tokens, 256)
+    return min(reply, context // 4)
+
+
 @dataclass(frozen=True)
 class Conflict:
     """Settings that each pass their own check but do not work together: a warning, never an error."""

@@ -13,6 +13,7 @@ class CallStats:
 
     def __init__(self) -> None:
         self.calls = self.cached = self.prompt = self.completion = self.reasoning = self.failed = 0
+        self.work = 0  # tokens of every finished call (`CallFinished.work`), cached ones too
         self.ttfts: list[float] = []
         self.warnings: list[RunWarning] = []
         self.problems: list[CallProblem] = []
@@ -27,6 +28,7 @@ class CallStats:
         if not isinstance(event, events.CallFinished):
             return
         purpose = self._purposes.pop(event.call_id, "")
+        self.work += event.work
         if event.outcome in ("retry", "invalid", "error") and event.error:
             if len(self.problems) < MAX_PROBLEMS:
                 seconds = round(event.seconds, 3)

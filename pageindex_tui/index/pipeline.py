@@ -37,10 +37,11 @@ from ..records import (
     RunWarning,
     ServerFacts,
 )
-from ..settings import Settings
+from ..settings import FALLBACK_CONTEXT_LENGTH, Settings
 from ..settings_rules import conflicts
 from .callstats import CallStats
 from .context import RunContext
+from .estimate import first_estimate, tree_estimate
 from .layout_stage import subheadings
 from .locate import title_opens_page
 from .partial import Resume, partial_paths, partial_state
@@ -146,6 +147,13 @@ class Indexer:
                 self._client.ranks = self._ranks
             return self._client
 
+    def _context(self) -> int:
+        """The context length the calls will have: the server's once connected, else the setting's."""
+        info = self._client.info if self._client is not None else None
+        if info is not None:
+            return info.context_length
+        return self.settings.context_length or FALLBACK_CONTEXT_LENGTH
+
     def _dispatch(self, event: events.Event) -> None:
         """Every event passes here: per-document figures are counted, then the front end sees it."""
         stats = self._stats.get(event.doc)
@@ -219,6 +227,8 @@ class Indexer:
         doc = run.doc = await asyncio.to_thread(open_document, run.path, self.password)
         sink(events.DocumentStarted(run.doc_id, doc.name, doc.size))
         self._ranks[run.doc_id] = doc.size if doc.unit == "page" else doc.size / LINES_PER_PAGE
+        first = await asyncio.to_thread(first_estimate, doc, self.settings, self._context())
+        sink(events.WorkEstimate(run.doc_id, first))
         ctx.done("read", f"{doc.size} {'pages' if doc.unit == 'page' else 'lines'}")
 
         ctx.stage("structure")
@@ -231,6 +241,8 @@ class Indexer:
         def text_of(node: Node) -> str:
             return doc.node_text(node.start, node.end)
 
+        to_come = await asyncio.to_thread(tree_estimate, nodes, text_of, self.settings, self._context())
+        sink(events.WorkEstimate(run.doc_id, run.stats.work + to_come))  # done so far, and to come
         summaries = self.settings.if_add_node_summary
         description = resume.description if resume is not None else None
         try:

@@ -11,7 +11,7 @@ from ..errors import BadReply, ContextOverflow
 from ..events import WarningKind
 from ..llm.replies import strip_reasoning
 from ..llm.tokens import estimate_tokens
-from ..settings_rules import summary_budget
+from ..settings_rules import description_budget, summary_budget
 from . import prompts
 from .context import RunContext
 from .locate import normalize
@@ -133,12 +133,7 @@ async def describe(ctx: RunContext, nodes: list[Node]) -> str:
     llm = await ctx.llm("a document description is asked for (--if-add-doc-description yes)")
     context = llm.info.context_length if llm.info else 32768
     outline = clip_to_tokens(outline_text(nodes), max(256, context // 2))
-    answer = (
-        ctx.settings.max_output_tokens
-        if ctx.settings.thinks("summary")
-        else min(ctx.settings.max_output_tokens, 256)
-    )
-    answer = min(answer, context // 4)
+    answer = description_budget(ctx.settings, context)
     try:
         reply = await llm.chat(
             prompts.describe_document(outline),

@@ -1,0 +1,245 @@
+"""A batch's progress in tokens, and its ETA, from the event stream alone: what the CLI and the app show.
+
+`BatchMeter.see(event)` takes every event of the run; `reading()` says where the batch stands
+(`BatchReading`). Work is counted in tokens (prompt plus reply): a document's estimate comes from the
+engine (`WorkEstimate`), the work done from its finished calls (`CallFinished.work`). Cached replies
+count as done work that cost no time, so they move the progress on but not the rate. A document that
+ends (finished, reused, partial, failed, cancelled) has no work left: its estimate becomes what it did,
+so a failed one drops out of what remains. Documents not yet estimated (still waiting their turn) are
+counted at the mean estimate of those that are. The meter also keeps the client's bound on calls in
+flight (`LimitChanged`), the one place both front ends read it from. Plain Python: no UI imports.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from . import events
+from .jobs import JobUpdate
+
+DocProgress = Literal["waiting", "running", "done", "partial", "failed", "cancelled"]
+ENDED: tuple[DocProgress, ...] = ("done", "partial", "failed", "cancelled")
+
+RATE_WINDOW = 60.0  # seconds of finished calls the rate is taken over
+MIN_RATE_CALLS = 2  # finished (not cached) calls before there is a rate to speak of
+MIN_RATE_SPAN = 2.0  # seconds of work before there is a rate to speak of
+
+
+@dataclass(frozen=True)
+class DocReading:
+    doc: str
+    state: DocProgress
+    estimated: int  # tokens, done and to come (0 while not estimated)
+    done: int  # tokens of its finished calls
+    estimated_known: bool  # the engine estimated it (else it waits its turn, unread)
+
+
+@dataclass(frozen=True)
+class BatchReading:
+    documents: int  # in the batch
+    ended: int  # of which finished, reused, partial, failed or cancelled
+    failed: int
+    estimated: int  # tokens over the batch, done and to come
+    done: int  # tokens done
+    rate: float | None  # tokens per second lately; None until there is enough to say
+    eta: float | None  # seconds to the end; None until there is enough to say, 0 once every document ended
+    limit: int | None  # the client's bound on calls in flight, once known
+    limit_reason: str
+    adaptive: bool
+    docs: tuple[DocReading, ...]
+
+    @property
+    def active(self) -> bool:
+        return self.ended < self.documents
+
+    def parts(self) -> list[str]:
+        """The batch's figures as short plain texts: '3/10 docs', '12.3k/40.0k tokens', 'ETA 3m 20s',
+        'limit 24' (the ETA and the limit only when known)."""
+        out = [f"{self.ended}/{self.documents} docs"]
+        if self.failed:
+            out[0] += f" ({self.failed} failed)"
+        out.append(f"{count_text(self.done)}/{count_text(self.estimated)} tokens")
+        if self.eta is not None and self.active:
+            out.append(f"ETA {eta_text(self.eta)}")
+        if self.limit is not None:
+            out.append(f"limit {self.limit}")
+        return out
+
+
+def eta_text(seconds: float) -> str:
+    """'45s', '3m 20s', '2h 05m'."""
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return f"{whole}s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def count_text(tokens: int) -> str:
+    """'950', '12.3k', '4.5M'."""
+    if tokens < 1000:
+        return str(tokens)
+    if tokens < 1_000_000:
+        return f"{tokens / 1000:.1f}k"
+    return f"{tokens / 1_000_000:.1f}M"
+
+
+class _Doc:
+    def __init__(self) -> None:
+        self.state: DocProgress = "waiting"
+        self.estimate: int | None = None
+        self.done = 0
+
+    def reading(self, doc: str, guess: int) -> DocReading:
+        if self.state in ENDED:
+            return DocReading(doc, self.state, self.done, self.done, self.estimate is not None)
+        known = self.estimate is not None
+        estimated = max(self.estimate if self.estimate is not None else guess, self.done)
+        return DocReading(doc, self.state, estimated, self.done, known)
+
+
+class BatchMeter:
+    """Per document and in total: tokens estimated and done, a rate, an ETA; and the current limit.
+
+    A batch is the documents seen since none was left running: one that arrives when every document
+    of the last batch has ended starts a new batch (the app indexes batch after batch)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._docs: dict[str, _Doc] = {}
+        self._finished: deque[tuple[float, int]] = deque()  # (clock, tokens) of calls that cost time
+        self._began: float | None = None  # the batch's first call
+        self._calls = 0  # finished calls that cost time, this batch
+        self._last_rate: float | None = None
+        self.limit: int | None = None
+        self.limit_reason = ""
+        self.adaptive = False
+
+    # -- what comes in ------------------------------------------------------------------------------
+    def expect(self, docs: Iterable[str]) -> None:
+        """These documents make up the batch (the CLI knows them all before the first event)."""
+        for doc in docs:
+            self._doc(doc)
+
+    def _doc(self, doc: str) -> _Doc:
+        if doc not in self._docs:
+            if self._docs and all(d.state in ENDED for d in self._docs.values()):
+                self._new_batch()
+            self._docs[doc] = _Doc()
+        return self._docs[doc]
+
+    def _new_batch(self) -> None:
+        self._docs.clear()
+        self._finished.clear()
+        self._began, self._calls, self._last_rate = None, 0, None
+
+    def see(self, event: events.Event) -> None:
+        if isinstance(event, events.LimitChanged):
+            self.limit, self.limit_reason, self.adaptive = event.limit, event.reason, event.adaptive
+            return
+        if isinstance(event, JobUpdate):
+            self._job(event)
+            return
+        if isinstance(event, (events.DocumentStarted, events.StageStarted, events.WorkEstimate)):
+            doc = self._doc(event.doc)
+            if doc.state == "waiting":
+                doc.state = "running"
+            if isinstance(event, events.WorkEstimate):
+                doc.estimate = max(event.tokens, doc.done)
+            return
+        known = self._docs.get(event.doc)
+        if known is None:  # not a document of the batch (a question's calls, say)
+            return
+        if isinstance(event, (events.CallQueued, events.CallStarted)) and self._began is None:
+            self._began = self.clock()
+        elif isinstance(event, events.CallFinished):
+            self._call_finished(known, event)
+        elif isinstance(event, events.DocumentFinished):
+            known.state = "done"
+        elif isinstance(event, events.DocumentPartial):
+            known.state = "partial"
+        elif isinstance(event, events.DocumentFailed):
+            known.state = "failed"
+
+    def _job(self, update: JobUpdate) -> None:
+        if update.state in ("queued", "started"):
+            again = self._doc(update.doc)
+            if again.state in ENDED:  # indexed again in the same batch
+                again.state, again.estimate, again.done = "waiting", None, 0
+            if update.state == "started":
+                again.state = "running"
+            return
+        doc = self._docs.get(update.doc)
+        if doc is None:
+            return
+        if update.state in ("reused", "finished"):
+            doc.state = "done"
+        elif update.state == "partial":
+            doc.state = "partial"
+        elif update.state == "cancelled" and doc.state not in ENDED:
+            doc.state = "cancelled"
+
+    def _call_finished(self, doc: _Doc, event: events.CallFinished) -> None:
+        work = event.work
+        if not work:
+            return
+        doc.done += work
+        if doc.estimate is not None and doc.done > doc.estimate:
+            doc.estimate = doc.done  # the estimate was short: it grows
+        if event.outcome == "cached":
+            return  # done at no cost: no time to count it against
+        now = self.clock()
+        if self._began is None:
+            self._began = now - event.seconds
+        self._finished.append((now, work))
+        self._calls += 1
+
+    # -- what goes out ------------------------------------------------------------------------------
+    def rate(self) -> float | None:
+        """Tokens per second over the last RATE_WINDOW seconds of finished calls (the last figure while
+        none finished in the window); None until MIN_RATE_CALLS calls over MIN_RATE_SPAN seconds."""
+        now = self.clock()
+        while self._finished and self._finished[0][0] < now - RATE_WINDOW:
+            self._finished.popleft()
+        if self._began is None or self._calls < MIN_RATE_CALLS:
+            return None
+        span = min(RATE_WINDOW, now - self._began)
+        if span < MIN_RATE_SPAN:
+            return None
+        if self._finished:
+            self._last_rate = sum(tokens for _t, tokens in self._finished) / span
+        return self._last_rate
+
+    def reading(self) -> BatchReading:
+        known = [d.estimate for d in self._docs.values() if d.estimate is not None and d.estimate > 0]
+        guess = round(sum(known) / len(known)) if known else 0
+        docs = tuple(state.reading(doc, guess) for doc, state in self._docs.items())
+        estimated = sum(d.estimated for d in docs)
+        done = sum(d.done for d in docs)
+        ended = sum(1 for d in docs if d.state in ENDED)
+        rate = self.rate()
+        eta: float | None = None
+        if docs and ended == len(docs):
+            eta = 0.0
+        elif rate and known:
+            eta = max(0.0, estimated - done) / rate
+        return BatchReading(
+            documents=len(docs),
+            ended=ended,
+            failed=sum(1 for d in docs if d.state == "failed"),
+            estimated=estimated,
+            done=done,
+            rate=rate,
+            eta=eta,
+            limit=self.limit,
+            limit_reason=self.limit_reason,
+            adaptive=self.adaptive,
+            docs=docs,
+        )

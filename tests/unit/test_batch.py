@@ -1,0 +1,177 @@
+"""The batch meter on scripted event sequences: tokens estimated and done, rate, ETA, limit."""
+
+from __future__ import annotations
+
+import pytest
+
+from pageindex_tui import events
+from pageindex_tui.batch import MIN_RATE_SPAN, RATE_WINDOW, BatchMeter, count_text, eta_text
+from pageindex_tui.jobs import JobUpdate
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def finished(doc: str, call_id: int, prompt: int, completion: int, outcome="ok") -> events.CallFinished:
+    return events.CallFinished(doc, call_id, outcome, prompt, completion, seconds=1.0)
+
+
+def started(doc: str, call_id: int) -> events.CallStarted:
+    return events.CallStarted(doc, call_id, "summarize", 10)
+
+
+@pytest.fixture
+def meter_and_clock():
+    clock = Clock()
+    return BatchMeter(clock), clock
+
+
+def test_several_documents_give_tokens_rate_and_eta(meter_and_clock):
+    meter, clock = meter_and_clock
+    meter.expect(["a.pdf", "b.pdf"])
+    meter.see(events.WorkEstimate("a.pdf", 10_000))
+    meter.see(events.WorkEstimate("b.pdf", 30_000))
+    reading = meter.reading()
+    assert (reading.documents, reading.ended, reading.estimated, reading.done) == (2, 0, 40_000, 0)
+    assert reading.rate is None and reading.eta is None  # nothing finished yet: nothing to say
+
+    meter.see(started("a.pdf", 1))
+    meter.see(started("b.pdf", 2))
+    clock.now += 5
+    meter.see(finished("a.pdf", 1, 1500, 500))
+    assert meter.reading().eta is None  # one call is not enough to speak of a rate
+    clock.now += 5
+    meter.see(finished("b.pdf", 2, 2500, 500))
+    reading = meter.reading()
+    assert reading.done == 5000
+    assert reading.rate == pytest.approx(5000 / 10)  # tokens over the 10 s since the first call
+    assert reading.eta == pytest.approx((40_000 - 5000) / (5000 / 10))
+    by_doc = {d.doc: d for d in reading.docs}
+    assert (by_doc["a.pdf"].done, by_doc["b.pdf"].done) == (2000, 3000)
+    assert "ETA 1m 10s" in reading.parts() and "5.0k/40.0k tokens" in reading.parts()
+
+
+def test_cached_replies_are_done_work_at_no_cost(meter_and_clock):
+    meter, clock = meter_and_clock
+    meter.see(events.WorkEstimate("a.pdf", 8000))
+    meter.see(started("a.pdf", 1))
+    clock.now += 4
+    meter.see(finished("a.pdf", 1, 900, 100))
+    meter.see(finished("a.pdf", 2, 900, 100))
+    meter.see(finished("a.pdf", 3, 3000, 1000, outcome="cached"))
+    reading = meter.reading()
+    assert reading.done == 6000  # the cached reply moved the progress on ...
+    assert reading.rate == pytest.approx(2000 / 4)  # ... but not the rate: it took no time
+    assert reading.eta == pytest.approx((8000 - 6000) / (2000 / 4))
+
+
+def test_a_failed_document_drops_out_of_what_remains(meter_and_clock):
+    meter, clock = meter_and_clock
+    meter.expect(["a.pdf", "b.pdf"])
+    meter.see(events.WorkEstimate("a.pdf", 10_000))
+    meter.see(events.WorkEstimate("b.pdf", 10_000))
+    meter.see(started("a.pdf", 1))
+    clock.now += 10
+    meter.see(finished("a.pdf", 1, 1000, 0))
+    meter.see(finished("b.pdf", 2, 1000, 0, outcome="error"))
+    before = meter.reading()
+    meter.see(events.DocumentFailed("b.pdf", "the server refused", kind="server"))
+    after = meter.reading()
+    assert (after.ended, after.failed) == (1, 1) and "1/2 docs (1 failed)" in after.parts()
+    assert after.estimated == 10_000 + 1000  # b's estimate is now only what it did
+    assert after.eta is not None and before.eta is not None and after.eta < before.eta
+    assert after.eta == pytest.approx((10_000 - 1000) / (2000 / 10))
+
+
+def test_an_estimate_grows_when_the_work_outruns_it_and_the_eta_never_goes_negative(meter_and_clock):
+    meter, clock = meter_and_clock
+    meter.see(events.WorkEstimate("a.md", 1000))
+    meter.see(started("a.md", 1))
+    clock.now += MIN_RATE_SPAN + 1
+    meter.see(finished("a.md", 1, 800, 100))
+    meter.see(finished("a.md", 2, 800, 100))  # retries and long replies: more than estimated
+    reading = meter.reading()
+    assert reading.estimated == reading.done == 1800
+    assert reading.eta == 0.0
+    meter.see(events.WorkEstimate("a.md", 1200))  # a later estimate below what is done counts it
+    assert meter.reading().estimated == 1800
+
+
+def test_documents_not_yet_read_count_at_the_mean_estimate(meter_and_clock):
+    meter, _clock = meter_and_clock
+    meter.expect(["a.pdf", "b.pdf", "c.pdf"])
+    meter.see(events.WorkEstimate("a.pdf", 4000))
+    meter.see(events.WorkEstimate("b.pdf", 2000))
+    reading = meter.reading()
+    assert reading.estimated == 4000 + 2000 + 3000
+    waiting = next(d for d in reading.docs if d.doc == "c.pdf")
+    assert waiting.state == "waiting" and not waiting.estimated_known
+
+
+def test_reused_and_finished_documents_end_and_a_new_batch_starts_after(meter_and_clock):
+    meter, clock = meter_and_clock
+    meter.see(JobUpdate("a.pdf", "queued"))
+    meter.see(JobUpdate("b.pdf", "queued"))
+    meter.see(JobUpdate("a.pdf", "started"))
+    meter.see(JobUpdate("a.pdf", "reused"))
+    meter.see(JobUpdate("b.pdf", "started"))
+    meter.see(events.WorkEstimate("b.pdf", 500))
+    clock.now += 3
+    meter.see(finished("b.pdf", 1, 200, 100))
+    meter.see(JobUpdate("b.pdf", "finished"))
+    reading = meter.reading()
+    assert (reading.documents, reading.ended, reading.estimated, reading.done) == (2, 2, 300, 300)
+    assert reading.eta == 0.0 and not reading.active
+    assert not any(p.startswith("ETA") for p in reading.parts())
+
+    meter.see(JobUpdate("c.pdf", "queued"))  # the last batch is over: this one starts afresh
+    reading = meter.reading()
+    assert (reading.documents, reading.ended, reading.done) == (1, 0, 0)
+
+
+def test_a_question_calls_do_not_count_and_the_rate_forgets_old_calls(meter_and_clock):
+    meter, clock = meter_and_clock
+    meter.see(events.WorkEstimate("a.pdf", 100_000))
+    meter.see(finished("ask-1", 1, 5000, 5000))  # not a document of the batch
+    assert meter.reading().done == 0
+    meter.see(started("a.pdf", 1))
+    clock.now += 10
+    meter.see(finished("a.pdf", 1, 1000, 0))
+    meter.see(finished("a.pdf", 2, 1000, 0))
+    assert meter.reading().rate == pytest.approx(200)
+    clock.now += RATE_WINDOW + 30  # nothing finished lately: the last figure stands
+    assert meter.reading().rate == pytest.approx(200)
+    meter.see(finished("a.pdf", 3, 600, 0))
+    assert meter.reading().rate == pytest.approx(600 / RATE_WINDOW)
+
+
+def test_the_limit_and_its_reason_are_kept_literally(meter_and_clock):
+    meter, _clock = meter_and_clock
+    assert meter.reading().limit is None
+    meter.see(events.LimitChanged("", 8, "fixed: --concurrency 8", adaptive=False))
+    meter.see(events.LimitChanged("", 24, "server has room [KV 12%]", adaptive=True))
+    reading = meter.reading()
+    assert (reading.limit, reading.limit_reason, reading.adaptive) == (24, "server has room [KV 12%]", True)
+    assert "limit 24" in reading.parts()
+    assert reading.documents == 0  # the limit's doc "" is no document
+
+
+def test_cancelled_calls_are_no_work():
+    assert finished("a", 1, 100, 0, outcome="cancelled").work == 0
+    assert finished("a", 1, 100, 20, outcome="cached").work == 120
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(0, "0s"), (45.4, "45s"), (200, "3m 20s"), (3600 + 300, "1h 05m"), (-3, "0s")]
+)
+def test_eta_text(seconds, text):
+    assert eta_text(seconds) == text
+
+
+def test_count_text():
+    assert [count_text(n) for n in (950, 12_345, 4_500_000)] == ["950", "12.3k", "4.5M"]

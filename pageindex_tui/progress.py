@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.text import Text
 
 from . import events
+from .batch import BatchMeter
 from .jobs import JobUpdate
 from .safe_text import shown
 
@@ -32,6 +33,17 @@ STAGE_LABEL = {
     "describe": "describing",
     "write": "writing",
 }
+
+
+BATCH_EVENTS = (
+    events.LimitChanged,
+    events.WorkEstimate,
+    events.CallFinished,
+    JobUpdate,
+    events.DocumentFinished,
+    events.DocumentFailed,
+    events.DocumentPartial,
+)  # those that change the batch row
 
 
 class CliProgress:
@@ -50,6 +62,8 @@ class CliProgress:
         )
         self.tasks: dict[str, TaskID] = {}
         self.calls: dict[str, int] = {}
+        self.meter = BatchMeter()  # the batch's row: documents, tokens, ETA and the calls' bound
+        self.batch: TaskID | None = None
 
     def __enter__(self) -> CliProgress:
         self.progress.__enter__()
@@ -66,7 +80,23 @@ class CliProgress:
             self.tasks[doc] = self.progress.add_task("", total=None, name=name[:40], stage="queued", calls=0)
         return self.tasks[doc]
 
+    def _batch_row(self) -> None:
+        reading = self.meter.reading()
+        if self.batch is None:
+            if reading.documents < 2 and reading.limit is None:
+                return
+            self.batch = self.progress.add_task("", total=None, name="batch", stage="", calls=0)
+        figures = " · ".join(reading.parts())
+        self.progress.update(
+            self.batch, stage=escape(figures), total=reading.documents, completed=reading.ended
+        )
+
     def handle(self, event: events.Event) -> None:
+        self.meter.see(event)
+        if isinstance(event, BATCH_EVENTS):
+            self._batch_row()
+        if not event.doc:  # the batch's own events (the calls' bound)
+            return
         task = self._task(event.doc)
         if isinstance(event, events.StageStarted):
             self.progress.update(

@@ -19,7 +19,7 @@ async def test_index_a_pdf_from_the_documents_pane(tmp_path):
     docs = tmp_path / "docs"
     pdf = make_plain_pdf(docs)
     with FakeVLLM(default=smart_model) as fake:
-        settings = Settings(endpoint=fake.base_url, thinking=True)
+        settings = Settings(endpoint=fake.base_url, thinking=True, thinking_summary=True)
         app = make_app(tmp_path, docs, settings)
         async with app.run_test(size=SIZE) as pilot:
             await highlight(pilot, "plain.pdf")
@@ -174,7 +174,7 @@ async def test_text_from_the_model_and_the_document_is_shown_literally(tmp_path)
         return script
 
     with FakeVLLM(default=model) as fake:
-        app = make_app(tmp_path, docs, Settings(endpoint=fake.base_url))
+        app = make_app(tmp_path, docs, Settings(endpoint=fake.base_url, thinking_summary=True))
         async with app.run_test(size=SIZE) as pilot:
             await highlight(pilot, "tricky.md")
             await pilot.press("i")

@@ -175,3 +175,21 @@ def test_eta_text(seconds, text):
 
 def test_count_text():
     assert [count_text(n) for n in (950, 12_345, 4_500_000)] == ["950", "12.3k", "4.5M"]
+
+
+def test_the_cli_progress_has_a_batch_row_with_tokens_and_the_calls_bound():
+    """The CLI's progress shows the batch (documents, tokens, the bound and why) in a row of its own; an
+    event of the batch (doc "") never makes a document row."""
+    import io
+
+    from rich.console import Console
+
+    from pageindex_tui.progress import CliProgress
+
+    progress = CliProgress(console=Console(file=io.StringIO(), force_terminal=True, width=160))
+    progress.handle(events.LimitChanged("", 8, "adaptive: a safe start", True))
+    progress.handle(events.WorkEstimate("a.pdf", 4000))
+    progress.handle(events.WorkEstimate("b.pdf", 2000))
+    assert set(progress.tasks) == {"a.pdf", "b.pdf"} and progress.batch is not None
+    row = progress.progress.tasks[progress.batch].fields["stage"]
+    assert "0/2 docs" in row and "6.0k tokens" in row and "limit 8" in row

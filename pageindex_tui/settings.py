@@ -7,7 +7,6 @@ Every value remembers where it came from, so a bad one can be reported as
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -15,11 +14,6 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 import platformdirs
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 from .errors import SettingsError
 from .safe_text import redact_url
@@ -369,40 +363,6 @@ def _apply(base: Settings, values: Mapping[str, Any], source: str) -> Settings:
     return replace(base, **changes, sources=sources)
 
 
-FRONT_END_TABLES = ("keys",)  # tables of the settings file that are not settings (keys: the app's keymap)
-
-
-def read_file(path: Path) -> dict[str, Any]:
-    """The settings table of a TOML file; a missing file is empty."""
-    return {k: v for k, v in _read_toml(path).items() if k not in FRONT_END_TABLES}
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    """The file's settings, flattened, with the front ends' own tables kept whole."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return {}
-    except OSError as err:
-        raise SettingsError(f"cannot read settings file {path}: {err.strerror}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        message = f"settings file {path} is not valid TOML: {err}"
-        raise SettingsError(message, hint="fix or delete it") from None
-    # Accept a flat file or one with [server]/[index] tables.
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        if key in FRONT_END_TABLES:
-            flat[key] = value
-            continue
-        if isinstance(value, dict):
-            flat.update(value)
-        else:
-            flat[key] = value
-    return flat
-
-
 def from_environment(env: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """Values found in the environment, and the variable each came from."""
     values: dict[str, str] = {}
@@ -424,6 +384,8 @@ def load_settings(
     """Settings from defaults, the TOML file, the environment and flags, in rising priority."""
     env = os.environ if env is None else env
     path = config_path() if path is None else path
+    from .settings_file import read_file  # here: that module reads Settings' own field lists
+
     settings = Settings()
     settings = _apply(settings, read_file(path), f"settings file {path}")
     env_values, origin = from_environment(env)
@@ -441,50 +403,3 @@ def sampling_for(settings: Settings, thinking: bool) -> dict[str, float]:
     if settings.temperature is not None:
         params["temperature"] = settings.temperature
     return params
-
-
-# --- writing the settings file --------------------------------------------------------------------
-def is_override(source: str) -> bool:
-    """True for values that came from the environment, the command line or --local (including the
-    defaults --local sets for its bundled model): never saved."""
-    return source.startswith(("environment", "--local")) or source == "command line"
-
-
-def save_settings(settings: Settings, path: Path | None = None) -> Path:
-    """Write the settings to the TOML file (mode 0600), in [server] and [index] tables.
-
-    Values that came from the environment or the command line are not written: the file keeps what it
-    had for them. Defaults the file never held are left out; `temperature = None` (auto) is left out.
-    """
-    import tomli_w
-
-    from .library import atomic_write_text
-
-    path = config_path() if path is None else Path(path)
-    try:
-        raw = _read_toml(path)
-    except SettingsError:
-        raw = {}
-    existing = {k: v for k, v in raw.items() if k not in FRONT_END_TABLES}
-    values: dict[str, Any] = {}
-    for name in FIELD_NAMES:
-        source = settings.source(name)
-        if is_override(source):
-            if name in existing:
-                values[name] = existing[name]
-            continue
-        value = getattr(settings, name)
-        if value is None or (source == "default" and name not in existing):
-            continue
-        values[name] = value
-    grouped = {name for names in SECTIONS.values() for name in names}
-    document: dict[str, Any] = {name: value for name, value in values.items() if name not in grouped}
-    for section, names in SECTIONS.items():
-        table = {name: values[name] for name in names if name in values}
-        if table:
-            document[section] = table
-    document.update({name: raw[name] for name in FRONT_END_TABLES if isinstance(raw.get(name), dict)})
-    text = "# pageindex-tui settings (written by the app; environment variables and flags override these)\n"
-    text += tomli_w.dumps(document)
-    atomic_write_text(path, text, mode=0o600)
-    return path

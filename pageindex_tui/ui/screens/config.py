@@ -35,9 +35,8 @@ from ...settings import (
     SCREEN_FIELDS,
     FieldInfo,
     Settings,
-    is_override,
-    save_settings,
 )
+from ...settings_file import is_override, save_settings
 from ...settings_rules import conflicts
 from ..engine import probe_summary
 from ..keys import bindings, shown_key

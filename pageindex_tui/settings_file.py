@@ -1,0 +1,96 @@
+"""The settings file: reading its TOML (flat, or in [server] and [index] tables, with the front ends'
+own tables such as [keys] kept apart) and writing it back without the values that only override it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from .errors import SettingsError
+from .settings import FIELD_NAMES, SECTIONS, Settings, config_path
+
+FRONT_END_TABLES = ("keys",)  # tables of the settings file that are not settings (keys: the app's keymap)
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """The settings table of a TOML file; a missing file is empty."""
+    return {k: v for k, v in _read_toml(path).items() if k not in FRONT_END_TABLES}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The file's settings, flattened, with the front ends' own tables kept whole."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as err:
+        raise SettingsError(f"cannot read settings file {path}: {err.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        message = f"settings file {path} is not valid TOML: {err}"
+        raise SettingsError(message, hint="fix or delete it") from None
+    # Accept a flat file or one with [server]/[index] tables.
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in FRONT_END_TABLES:
+            flat[key] = value
+            continue
+        if isinstance(value, dict):
+            flat.update(value)
+        else:
+            flat[key] = value
+    return flat
+
+
+# --- writing the settings file --------------------------------------------------------------------
+def is_override(source: str) -> bool:
+    """True for values that came from the environment, the command line or --local (including the
+    defaults --local sets for its bundled model): never saved."""
+    return source.startswith(("environment", "--local")) or source == "command line"
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write the settings to the TOML file (mode 0600), in [server] and [index] tables.
+
+    Values that came from the environment or the command line are not written: the file keeps what it
+    had for them. Defaults the file never held are left out; `temperature = None` (auto) is left out.
+    """
+    import tomli_w
+
+    from .library import atomic_write_text
+
+    path = config_path() if path is None else Path(path)
+    try:
+        raw = _read_toml(path)
+    except SettingsError:
+        raw = {}
+    existing = {k: v for k, v in raw.items() if k not in FRONT_END_TABLES}
+    values: dict[str, Any] = {}
+    for name in FIELD_NAMES:
+        source = settings.source(name)
+        if is_override(source):
+            if name in existing:
+                values[name] = existing[name]
+            continue
+        value = getattr(settings, name)
+        if value is None or (source == "default" and name not in existing):
+            continue
+        values[name] = value
+    grouped = {name for names in SECTIONS.values() for name in names}
+    document: dict[str, Any] = {name: value for name, value in values.items() if name not in grouped}
+    for section, names in SECTIONS.items():
+        table = {name: values[name] for name in names if name in values}
+        if table:
+            document[section] = table
+    document.update({name: raw[name] for name in FRONT_END_TABLES if isinstance(raw.get(name), dict)})
+    text = "# pageindex-tui settings (written by the app; environment variables and flags override these)\n"
+    text += tomli_w.dumps(document)
+    atomic_write_text(path, text, mode=0o600)
+    return path

@@ -15,7 +15,7 @@ import json
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import openai
@@ -285,7 +285,8 @@ class LLMClient:
                 self.sink(events.CallStarted(doc, call_id, purpose, prompt_tokens))
                 started = time.monotonic()
                 try:
-                    reply = await self._within_deadline(kwargs, doc, call_id, prompt_tokens, started, shape)
+                    streaming = self._stream(kwargs, doc, call_id, prompt_tokens, started, shape)
+                    reply = await self._within_deadline(streaming)
                     if reply.ttft is not None:
                         self.bound.saw_ttft(reply.ttft)
                     return reply
@@ -339,18 +340,11 @@ class LLMClient:
         seconds = time.monotonic() - started
         self.sink(events.CallFinished(doc, call_id, outcome, prompt, seconds=seconds, error=error))
 
-    async def _within_deadline(
-        self,
-        kwargs: dict[str, Any],
-        doc: str,
-        call_id: int,
-        prompt_tokens: int,
-        started: float,
-        shape: CallShape,
-    ) -> Reply:
-        """`_stream`, but never longer than the settings' deadline: a slow drip or an endless stream ends."""
+    async def _within_deadline(self, streaming: Coroutine[Any, Any, Reply]) -> Reply:
+        """`streaming` (a `_stream`), but never longer than the settings' deadline: a slow drip or an
+        endless stream ends."""
         deadline = self.settings.deadline
-        task = asyncio.ensure_future(self._stream(kwargs, doc, call_id, prompt_tokens, started, shape))
+        task = asyncio.ensure_future(streaming)
         try:
             done, _pending = await asyncio.wait({task}, timeout=deadline)
         except asyncio.CancelledError:

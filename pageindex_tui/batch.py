@@ -6,8 +6,11 @@ engine (`WorkEstimate`), the work done from its finished calls (`CallFinished.wo
 count as done work that cost no time, so they move the progress on but not the rate. A document that
 ends (finished, reused, partial, failed, cancelled) has no work left: its estimate becomes what it did,
 so a failed one drops out of what remains. Documents not yet estimated (still waiting their turn) are
-counted at the mean estimate of those that are. The meter also keeps the client's bound on calls in
-flight (`LimitChanged`), the one place both front ends read it from. Plain Python: no UI imports.
+counted at the mean estimate of those that are. The engine's estimates are on the high side (a reply
+may use its whole budget); once documents are done, what they took against their estimates scales the
+estimates of the rest (`calibration`), so the ETA comes into line as the batch goes. The meter also
+keeps the client's bound on calls in flight (`LimitChanged`), the one place both front ends read it
+from. Plain Python: no UI imports.
 """
 
 from __future__ import annotations
@@ -27,6 +30,18 @@ ENDED: tuple[DocProgress, ...] = ("done", "partial", "failed", "cancelled")
 RATE_WINDOW = 60.0  # seconds of finished calls the rate is taken over
 MIN_RATE_CALLS = 2  # finished (not cached) calls before there is a rate to speak of
 MIN_RATE_SPAN = 2.0  # seconds of work before there is a rate to speak of
+CALIBRATION_BOUNDS = (0.2, 2.0)  # how far the documents done may scale the estimates of those to come
+
+
+BATCH_EVENTS = (
+    events.LimitChanged,
+    events.WorkEstimate,
+    events.CallFinished,
+    JobUpdate,
+    events.DocumentFinished,
+    events.DocumentFailed,
+    events.DocumentPartial,
+)  # the events that change a batch's reading: front ends redraw its figures on these
 
 
 @dataclass(frozen=True)
@@ -56,18 +71,30 @@ class BatchReading:
     def active(self) -> bool:
         return self.ended < self.documents
 
-    def parts(self) -> list[str]:
-        """The batch's figures as short plain texts: '3/10 docs', '12.3k/40.0k tokens', 'ETA 3m 20s',
-        'limit 24' (the ETA and the limit only when known)."""
+    def parts(self, limit: bool = True) -> list[str]:
+        """The batch's figures as short plain texts, the most wanted first: '3/10 docs', 'ETA 3m 20s',
+        '12.3k/40.0k tok', 'limit 24' (the ETA and the limit only when known; the limit when asked for)."""
         out = [f"{self.ended}/{self.documents} docs"]
         if self.failed:
             out[0] += f" ({self.failed} failed)"
-        out.append(f"{count_text(self.done)}/{count_text(self.estimated)} tokens")
         if self.eta is not None and self.active:
             out.append(f"ETA {eta_text(self.eta)}")
-        if self.limit is not None:
+        if any(d.estimated_known for d in self.docs):
+            out.append(f"{count_text(self.done)}/{count_text(self.estimated)} tok")
+        else:  # nothing estimated yet: what is done, against nothing
+            out.append(f"{count_text(self.done)} tok")
+        if limit and self.limit is not None:
             out.append(f"limit {self.limit}")
         return out
+
+    def limit_text(self) -> str:
+        """'limit 24 · grew: KV 12%, 0 waiting' (adaptive: the bound and why it last moved), 'limit 8
+        (fixed)'; '' before the bound is known."""
+        if self.limit is None:
+            return ""
+        if not self.adaptive:
+            return f"limit {self.limit} (fixed)"
+        return f"limit {self.limit} · {self.limit_reason}" if self.limit_reason else f"limit {self.limit}"
 
 
 def eta_text(seconds: float) -> str:
@@ -97,12 +124,13 @@ class _Doc:
         self.estimate: int | None = None
         self.done = 0
 
-    def reading(self, doc: str, guess: int) -> DocReading:
+    def reading(self, doc: str, guess: int, scale: float = 1.0) -> DocReading:
+        """Where the document stands; what it has still to do is its estimate (or `guess`) times `scale`."""
         if self.state in ENDED:
             return DocReading(doc, self.state, self.done, self.done, self.estimate is not None)
         known = self.estimate is not None
-        estimated = max(self.estimate if self.estimate is not None else guess, self.done)
-        return DocReading(doc, self.state, estimated, self.done, known)
+        estimate = self.estimate if self.estimate is not None else guess
+        return DocReading(doc, self.state, max(round(estimate * scale), self.done), self.done, known)
 
 
 class BatchMeter:
@@ -217,10 +245,21 @@ class BatchMeter:
             self._last_rate = sum(tokens for _t, tokens in self._finished) / span
         return self._last_rate
 
+    def calibration(self) -> float:
+        """What the documents done so far took against their estimates (1.0 before any is done): the
+        estimates are on the high side by design, and this brings the rest of the batch's into line."""
+        ended = [d for d in self._docs.values() if d.state == "done" and d.estimate and d.done]
+        if not ended:
+            return 1.0
+        ratio = sum(d.done for d in ended) / sum(d.estimate or 0 for d in ended)
+        low, high = CALIBRATION_BOUNDS
+        return min(high, max(low, ratio))
+
     def reading(self) -> BatchReading:
         known = [d.estimate for d in self._docs.values() if d.estimate is not None and d.estimate > 0]
         guess = round(sum(known) / len(known)) if known else 0
-        docs = tuple(state.reading(doc, guess) for doc, state in self._docs.items())
+        scale = self.calibration()
+        docs = tuple(state.reading(doc, guess, scale) for doc, state in self._docs.items())
         estimated = sum(d.estimated for d in docs)
         done = sum(d.done for d in docs)
         ended = sum(1 for d in docs if d.state in ENDED)

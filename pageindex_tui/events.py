@@ -114,8 +114,8 @@ class CallFinished(Event):
 @dataclass(frozen=True)
 class LimitChanged(Event):
     """The client's bound on LLM calls in flight was set or changed. `doc` is "": the bound spans every
-    document of the batch. `reason` is plain text ("fixed: --concurrency 8", "server has room (KV 12%,
-    0 waiting)", "halved: the server answered 503"); `adaptive` says whether it may change again."""
+    document of the batch. `reason` is plain text ("a safe start", "grew: KV 12%, 0 waiting",
+    "halved: the server answered 503"); `adaptive` says whether it may change again."""
 
     limit: int
     reason: str

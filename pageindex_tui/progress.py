@@ -17,7 +17,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.text import Text
 
 from . import events
-from .batch import BatchMeter
+from .batch import BATCH_EVENTS, BatchMeter
 from .jobs import JobUpdate
 from .safe_text import shown
 
@@ -33,17 +33,6 @@ STAGE_LABEL = {
     "describe": "describing",
     "write": "writing",
 }
-
-
-BATCH_EVENTS = (
-    events.LimitChanged,
-    events.WorkEstimate,
-    events.CallFinished,
-    JobUpdate,
-    events.DocumentFinished,
-    events.DocumentFailed,
-    events.DocumentPartial,
-)  # those that change the batch row
 
 
 class CliProgress:

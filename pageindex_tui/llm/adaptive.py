@@ -55,7 +55,7 @@ class CallBound:
         start = settings.concurrency or START
         self.scheduler = Scheduler(start)
         self.controller = Controller(start=start)
-        self.reason = "adaptive: a safe start" if self.adaptive else f"fixed: concurrency {start}"
+        self.reason = "a safe start" if self.adaptive else "the concurrency setting"
         self.sink = sink
         self.interval = interval
         self._settings = settings

@@ -218,6 +218,9 @@ class PageIndexApp(AppTools, App[int]):
         self.query_one(DocumentsPane).refresh_docs(changes.docs)
         self.query_one(StreamPane).apply(changes)
         self.query_one(CallsPane).apply(changes)
+        if changes.batch:
+            self.query_one(DocumentsPane).show_batch()
+            self.query_one(GaugesBox).show_limit()
         if changes.ask:
             for screen in self.screen_stack:
                 if isinstance(screen, AskScreen):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import events
+from ..batch import BATCH_EVENTS
 from ..index.tree import count, from_pageindex, from_snapshot
 from ..jobs import JobUpdate
 from ..records import CallProblem, RunWarning
@@ -54,6 +55,11 @@ class EngineHandler:
                     changes.banner = (item.error, item.hint)
                 if not isinstance(item, CALL_EVENTS):
                     continue
+            else:
+                model.batch.see(item)
+                changes.batch |= isinstance(item, BATCH_EVENTS)
+            if isinstance(item, (events.LimitChanged, events.WorkEstimate)):
+                continue  # the batch's figures only: the meter has them
             if isinstance(item, (events.ReasoningDelta, events.AnswerDelta)):
                 self._delta(item, changes)
                 deltas += 1

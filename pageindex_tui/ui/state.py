@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ..batch import BatchMeter
 from ..index.tree import Node, walk
 from ..library import LibraryEntry
 from ..records import MAX_PROBLEMS, CallProblem, PartialState, RunRecord, RunWarning
@@ -307,6 +308,7 @@ class Changes:
     load: tuple[str, LibraryEntry] | None = None  # read this saved index for the current document
     notes: list[str] = field(default_factory=list)  # toasts
     banner: tuple[str, str] | None = None  # a server problem: (message, hint)
+    batch: bool = False  # the batch's figures (documents, tokens, ETA) or the calls' bound changed
     ask: AskChanges = field(default_factory=AskChanges)  # what the questions' events changed
 
 
@@ -325,6 +327,7 @@ class Workbench:
         self.asks = AskBook()  # the questions of the session, per document
         self.clock: Callable[[], float] = time.monotonic  # tests set a fixed one
         self.meter = StreamMeter()
+        self.batch = BatchMeter(lambda: self.clock())  # the batch's progress and the calls' bound
 
     def state(self, path: Path | str) -> DocState:
         key = str(path)

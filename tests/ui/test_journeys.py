@@ -8,6 +8,9 @@ from pdfgen import make_corrupt_pdf, make_plain_pdf
 from uikit import SIZE, highlight, make_app, no_temp_files, wait_for
 
 from pageindex_tui.settings import Settings
+from pageindex_tui.ui.panes.calls import CallsPane
+from pageindex_tui.ui.panes.documents import DocumentsPane
+from pageindex_tui.ui.panes.gauges import GaugesBox
 from pageindex_tui.ui.widgets.calls import CallsTable
 from pageindex_tui.ui.widgets.index_tree import IndexTree
 from pageindex_tui.ui.widgets.stream import StreamView
@@ -234,3 +237,31 @@ async def test_picking_a_call_pins_it_and_f_follows_again(tmp_path):
             await pilot.press("f")
             await wait_for(pilot, lambda: app.model.following, what="following again")
             assert app.model.shown_call == app.model.calls.newest.serial
+
+
+async def test_the_batch_shows_its_progress_and_the_calls_bound_with_its_reason(tmp_path):
+    """Indexing a folder: the documents pane says how far the batch is (documents, tokens), the calls
+    pane's title and the gauges corner say the bound on calls in flight and why; the bound's events
+    (doc "") never make a document row."""
+    docs = tmp_path / "docs"
+    first = make_plain_pdf(docs / "set")
+    second = docs / "set" / "again.pdf"
+    second.write_bytes(first.read_bytes() + b"\n% another file\n")
+    with FakeVLLM(default=smart_model) as fake:
+        settings = Settings(endpoint=fake.base_url, thinking=False, if_add_node_summary=False)
+        app = make_app(tmp_path, docs, settings)
+        async with app.run_test(size=SIZE) as pilot:
+            await highlight(pilot, "set")
+            await pilot.press("a")
+            files = [str(first), str(second)]
+            done = lambda: all(app.model.states[f].phase == "indexed" for f in files)  # noqa: E731
+            await wait_for(pilot, done, what="both indexed")
+            calls_title = str(app.query_one(CallsPane).border_title)
+            documents = str(app.query_one(DocumentsPane).border_subtitle)
+            gauges = str(app.query_one(GaugesBox).border_subtitle)
+            assert calls_title.startswith("Calls · limit ") and " · " in calls_title[14:]
+            assert gauges.startswith("limit ") and gauges in calls_title
+            assert documents.startswith("2/2 docs · ") and documents.endswith(" tok")
+            reading = app.model.batch.reading()
+            assert reading.documents == 2 and reading.done > 0 and reading.done == reading.estimated
+            assert "" not in app.model.states and set(app.model.states) >= set(files)

@@ -41,6 +41,8 @@ def mid_index_events(doc: str) -> list:
     return [
         JobUpdate(doc, "started"),
         events.DocumentStarted(doc, "plain.pdf", 6),
+        events.LimitChanged("", 12, "grew: KV 12%, 0 waiting", True),
+        events.WorkEstimate(doc, 6400),
         events.StageStarted(doc, "structure"),
         events.CallStarted(doc, 1, "find sections, pages 1-6", 1834),
         events.ReasoningDelta(doc, 1, "Page 1 opens with the heading Overview. "),

@@ -53,7 +53,7 @@ def test_several_documents_give_tokens_rate_and_eta(meter_and_clock):
     assert reading.eta == pytest.approx((40_000 - 5000) / (5000 / 10))
     by_doc = {d.doc: d for d in reading.docs}
     assert (by_doc["a.pdf"].done, by_doc["b.pdf"].done) == (2000, 3000)
-    assert "ETA 1m 10s" in reading.parts() and "5.0k/40.0k tokens" in reading.parts()
+    assert "ETA 1m 10s" in reading.parts() and "5.0k/40.0k tok" in reading.parts()
 
 
 def test_cached_replies_are_done_work_at_no_cost(meter_and_clock):
@@ -187,9 +187,34 @@ def test_the_cli_progress_has_a_batch_row_with_tokens_and_the_calls_bound():
     from pageindex_tui.progress import CliProgress
 
     progress = CliProgress(console=Console(file=io.StringIO(), force_terminal=True, width=160))
-    progress.handle(events.LimitChanged("", 8, "adaptive: a safe start", True))
+    progress.handle(events.LimitChanged("", 8, "a safe start", True))
     progress.handle(events.WorkEstimate("a.pdf", 4000))
     progress.handle(events.WorkEstimate("b.pdf", 2000))
     assert set(progress.tasks) == {"a.pdf", "b.pdf"} and progress.batch is not None
     row = progress.progress.tasks[progress.batch].fields["stage"]
-    assert "0/2 docs" in row and "6.0k tokens" in row and "limit 8" in row
+    assert "0/2 docs" in row and "6.0k tok" in row and "limit 8" in row
+
+
+def test_documents_done_bring_the_estimates_of_the_rest_into_line(meter_and_clock):
+    """The engine's estimates run high; once a document is done, what it took against its estimate
+    scales those still to come (and the ones not yet estimated), within bounds."""
+    meter, _clock = meter_and_clock
+    meter.expect(["a.pdf", "b.pdf", "c.pdf"])
+    meter.see(events.WorkEstimate("a.pdf", 10_000))
+    meter.see(events.WorkEstimate("b.pdf", 20_000))
+    assert meter.reading().estimated == 45_000  # c counted at the mean, 15k
+    meter.see(finished("a.pdf", 1, 3000, 1000))
+    meter.see(finished("b.pdf", 2, 1500, 500))
+    meter.see(JobUpdate("a.pdf", "finished"))  # took 4k of its 10k
+    assert meter.calibration() == pytest.approx(0.4)
+    by_doc = {d.doc: d for d in meter.reading().docs}
+    assert by_doc["a.pdf"].estimated == 4000
+    assert by_doc["b.pdf"].estimated == 8000  # 20k x 0.4, more than its 2k done
+    assert by_doc["c.pdf"].estimated == 6000  # the mean of 10k and 20k, x 0.4
+    meter.see(events.WorkEstimate("c.pdf", 1000))
+    meter.see(finished("c.pdf", 3, 900, 1100))
+    meter.see(JobUpdate("c.pdf", "finished"))  # 2k of 1k: the estimate grew to 2k
+    assert meter.calibration() == pytest.approx((4000 + 2000) / (10_000 + 2000))
+    meter.see(JobUpdate("b.pdf", "finished"))
+    reading = meter.reading()
+    assert reading.estimated == reading.done == 8000 and reading.eta == 0.0

@@ -33,7 +33,7 @@ def test_does_not_grow_when_our_own_calls_do_not_fill_the_bound():
 def test_shrinks_when_the_queue_grows_then_holds():
     controller = Controller(start=100)
     decision = controller.decide(Load(waiting=30, kv_usage=0.5), in_flight=100)
-    assert decision.limit == 70 and "30 requests waiting" in decision.reason
+    assert decision.limit == 70 and "30 waiting in the server" in decision.reason
     assert controller.decide(Load(waiting=3, kv_usage=0.5), in_flight=70).reason == ""  # 3 < 10% of 70
 
 

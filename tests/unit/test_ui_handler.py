@@ -231,3 +231,18 @@ def test_warnings_and_call_problems_of_a_run_are_kept_with_their_kinds():
         CallProblem("summarize 0000 One", "retry", "the model server at http://h/v1 answered 503")
     ]
     assert state.warned == 1 and state.ran
+
+
+def test_the_batch_and_the_calls_bound_are_kept_apart_from_the_documents():
+    """The bound's events (doc "") and work estimates change the batch's figures, never a document row."""
+    model, handler = fresh(current=None)
+    changes = handler.apply([events.LimitChanged("", 8, "a safe start", True)])
+    assert changes.batch and not changes.docs and "" not in model.states
+    changes = handler.apply([JobUpdate(DOC, "started"), events.WorkEstimate(DOC, 5000)])
+    assert changes.batch
+    finished = events.CallFinished(DOC, 1, "ok", prompt_tokens=900, completion_tokens=100, seconds=1.0)
+    handler.apply([events.CallQueued(DOC, 1, "structure", 900), finished])
+    reading = model.batch.reading()
+    assert (reading.documents, reading.done, reading.estimated) == (1, 1000, 5000)
+    assert reading.limit_text() == "limit 8 · a safe start"
+    assert "" not in model.states and model.states[DOC].phase == "indexing"

@@ -134,6 +134,8 @@ class CallsPane(Vertical):
         for record in changes.calls.values():
             if record.serial in self.model.calls.records:
                 table.upsert(record, self.model.elapsed(record))
+        if changes.batch:
+            self.border_title = self.title()
         if changes.calls:
             self.border_subtitle = self.subtitle()
             shown = self.model.shown_call
@@ -142,6 +144,11 @@ class CallsPane(Vertical):
 
     def action_follow(self) -> None:
         self.post_message(FollowRequested())
+
+    def title(self) -> Text:
+        """'Calls · limit 24 · grew: KV 12%, 0 waiting': the bound on calls in flight and why it moved."""
+        limit = self.model.batch.reading().limit_text()
+        return Text(" · ".join(filter(None, ["Calls", one_line(limit, 120)])))
 
     def subtitle(self) -> str:
         """'12 calls · 4 run · 4 wait · 2 queued': where the live calls are."""

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.widgets import Static
 
 from ...settings import Settings
+from ..literal import one_line
 from ..state import Workbench
 
 MEASURE_EVERY = 1.0  # seconds between our stream rate's updates
@@ -53,6 +55,11 @@ class GaugesBox(Container):
         """Hand the gauges our stream rate over the last seconds (None when nothing streamed)."""
         if self.pane is not None and self.model is not None:
             self.pane.show_measured(self.model.meter.rate(self.model.clock()))
+
+    def show_limit(self) -> None:
+        """Our bound on calls in flight and why it last moved, under the server's own figures."""
+        if self.model is not None:
+            self.border_subtitle = Text(one_line(self.model.batch.reading().limit_text(), 120))
 
     @property
     def pane(self) -> Any:

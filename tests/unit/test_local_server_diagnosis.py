@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pageindex_tui.errors import LocalServerError
-from pageindex_tui.local_server import REBUILD_SERVER, LocalServer, check_gguf, diagnose_exit
+from pageindex_tui.local_server import CHECK_SERVER, LocalServer, check_gguf, diagnose_exit
 
 
 def fake_server(tmp_path: Path, body: str) -> Path:
@@ -39,7 +39,7 @@ def start(binary: Path, model: Path) -> LocalServerError:
 def test_sigill_names_the_signal_the_cause_and_the_exact_reinstall_command(tmp_path, model):
     err = start(fake_server(tmp_path, "kill -ILL $$"), model)
     assert "SIGILL" in err.message and "built for another CPU" in err.message
-    assert REBUILD_SERVER in err.hint
+    assert CHECK_SERVER in err.hint and "--rebuild" in err.hint
     assert "llama threadpool init" in err.hint  # the last lines of its log
 
 

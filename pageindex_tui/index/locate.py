@@ -14,8 +14,9 @@ MATCH_RATIO = 0.86
 
 def normalize(text: str) -> str:
     """Lowercase letters and digits only, single spaces: tolerant of case, accents, punctuation."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # ASCII has no compatibility forms and no combining marks
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", text.lower()).strip()
 
 

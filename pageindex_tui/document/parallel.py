@@ -31,7 +31,7 @@ MIN_PAGES_PER_WORKER = 48  # fewer, and starting a process costs more than it sa
 MAX_WORKERS = 8
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
-HEAD_START = 32  # pages this process reads while a worker process starts (about 0.1 s)
+HEAD_START = 64  # pages this process reads while a worker starts and reads its cold first pages
 
 Read = tuple[int, PageLines | None, str]  # (page, its lines or None, why not)
 Here = Callable[[list[int]], list[Read]]  # this process reading a run of pages itself

@@ -29,6 +29,8 @@ COLUMN_GAP_EM = 2.2  # a gap wider than this many font sizes splits a line into 
 COLUMN_GAP_MIN = 14.0  # points
 PLAIN_CHAR_EM = 0.62  # a generous average character width, in font sizes
 _LABEL = re.compile(r"^\s*(\(?[\dIVXLivxl]{1,5}(\.\d{1,2}){0,4}[.)]?|\(?[A-Za-z][.)]|\u00a7+)\s*$")
+_MARKER = re.compile("[\x02\ufffe](?=[^ ])")  # a line-end hyphen marker with text after it
+_SPACES = re.compile(" +")
 _BOLD_WORDS = ("bold", "black", "heavy", "semibold", "demibold", "demi", "extrabold")
 
 
@@ -107,6 +109,7 @@ class _Page:
         self._flags_ref = ctypes.byref(self._flags)
         self._matrix = raw.FS_MATRIX()
         self._rect = raw.FS_RECTF()
+        self._boxes: dict[int, tuple[float, float, float, float]] = {}  # a line's ends are asked twice
 
     def size(self, i: int) -> tuple[float, bool]:
         """(effective font size, upright) of character i."""
@@ -131,9 +134,12 @@ class _Page:
         The loose box spans the font's ascent and descent, so that a full stop and a capital on one
         line share their top.
         """
-        r = self._rect
-        raw.FPDFText_GetLooseCharBox(self.tp, i, r)
-        return r.left, r.right, self.height - r.top, self.height - r.bottom
+        box = self._boxes.get(i)
+        if box is None:
+            r = self._rect
+            raw.FPDFText_GetLooseCharBox(self.tp, i, r)
+            box = self._boxes[i] = (r.left, r.right, self.height - r.top, self.height - r.bottom)
+        return box
 
 
 def _segments(text: str, start: int, page: _Page, size: float) -> Iterator[tuple[int, int]]:
@@ -145,12 +151,11 @@ def _segments(text: str, start: int, page: _Page, size: float) -> Iterator[tuple
     those that fail are scanned gap by gap.
     """
     first = 0
-    n = len(text)
-    for k, ch in enumerate(text):
-        if ch in "\x02\ufffe" and k + 1 < n and text[k + 1] != " ":
-            yield from _gaps(text, start, page, size, first, k)
-            first = k + 1
-    yield from _gaps(text, start, page, size, first, n - 1)
+    for marker in _MARKER.finditer(text):
+        k = marker.start()
+        yield from _gaps(text, start, page, size, first, k)
+        first = k + 1
+    yield from _gaps(text, start, page, size, first, len(text) - 1)
 
 
 def _gaps(
@@ -162,25 +167,17 @@ def _gaps(
         return
     gap_limit = max(COLUMN_GAP_MIN, COLUMN_GAP_EM * size)
     step = max(2.0, 0.6 * size)
-    k = first
     end = last + 1
-    while k < end:
-        if text[k] == " ":
-            right = k + 1
-            while right < end and text[right] == " ":
-                right += 1
-            left = k - 1
-            if left >= first and right < end and text[left] != " ":
-                l_left, l_right, l_top, _b = page.box(start + left)
-                r_left, _r, r_top, _b = page.box(start + right)
-                label = _LABEL.match(text[first : left + 1])  # "II." before a tab stays with its title
-                wide = r_left - l_right > gap_limit and not label
-                if wide or abs(r_top - l_top) > step or r_left < l_left - step:
-                    yield first, left
-                    first = right
-            k = right
-            continue
-        k += 1
+    for spaces in _SPACES.finditer(text, first, end):  # each run of spaces, whole
+        left, right = spaces.start() - 1, spaces.end()
+        if left >= first and right < end:
+            l_left, l_right, l_top, _b = page.box(start + left)
+            r_left, _r, r_top, _b = page.box(start + right)
+            label = _LABEL.match(text[first : left + 1])  # "II." before a tab stays with its title
+            wide = r_left - l_right > gap_limit and not label
+            if wide or abs(r_top - l_top) > step or r_left < l_left - step:
+                yield first, left
+                first = right
     yield first, last
 
 

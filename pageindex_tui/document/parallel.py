@@ -1,5 +1,6 @@
 """Many pages' lines read in worker processes: pdfium holds one lock per process, so a long document's
-layout is read by several processes at once, each a contiguous run of pages.
+layout is read by several processes at once, each a contiguous run of pages. The calling process
+reads the first run itself meanwhile (a longer one: it need not start), so two CPUs take one worker.
 
 Each worker is a fresh `python -m pageindex_tui.document.parallel` fed by a pipe: no process pool,
 no fork of this process with its event loop and threads, and no re-import of the caller's main
@@ -16,20 +17,28 @@ import pickle
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .lines import PageLines, open_pdfium, read_page
+
+if TYPE_CHECKING:
+    import pypdfium2 as pdfium
 
 MIN_PAGES_PER_WORKER = 48  # fewer, and starting a process costs more than it saves
 MAX_WORKERS = 8
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
+HEAD_START = 64  # pages this process reads while a worker starts and reads its cold first pages
+
 Read = tuple[int, PageLines | None, str]  # (page, its lines or None, why not)
+Here = Callable[[list[int]], list[Read]]  # this process reading a run of pages itself
 
 
 def workers_for(pages: int) -> int:
-    """How many processes should read `pages` pages: 1 means read them here."""
+    """How many processes, this one included, should read `pages` pages: 1 means read them here."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -37,19 +46,24 @@ def workers_for(pages: int) -> int:
     return max(1, min(cpus, MAX_WORKERS, pages // MIN_PAGES_PER_WORKER))
 
 
-def read_run(data: bytes, password: str | None, pages: list[int]) -> list[Read]:
-    """The lines of `pages`, read here; a page pdfium fails on is (page, None, why)."""
-    doc = open_pdfium(data, password)
+def read_run_in(doc: pdfium.PdfDocument, pages: list[int]) -> list[Read]:
+    """The lines of `pages` of an opened document; a page pdfium fails on is (page, None, why)."""
     out: list[Read] = []
+    for page in pages:
+        try:
+            out.append((page, read_page(doc, page), ""))
+        except Exception as err:  # a damaged page must not stop the others
+            out.append((page, None, f"{type(err).__name__}: {err}"))
+    return out
+
+
+def read_run(data: bytes, password: str | None, pages: list[int]) -> list[Read]:
+    """The lines of `pages`, read here from the file's bytes."""
+    doc = open_pdfium(data, password)
     try:
-        for page in pages:
-            try:
-                out.append((page, read_page(doc, page), ""))
-            except Exception as err:  # a damaged page must not stop the others
-                out.append((page, None, f"{type(err).__name__}: {err}"))
+        return read_run_in(doc, pages)
     finally:
         doc.close()
-    return out
 
 
 def _in_worker(data: bytes, password: str | None, run: list[int]) -> list[Read]:
@@ -76,14 +90,26 @@ def _in_worker(data: bytes, password: str | None, run: list[int]) -> list[Read]:
     return [(page, None, f"the worker reading pages {run[0]}-{run[-1]} failed ({why})") for page in run]
 
 
-def read_pages(data: bytes, password: str | None, pages: list[int], workers: int) -> list[Read]:
-    """The lines of `pages` (1-based), read by `workers` processes in contiguous runs."""
-    size = -(-len(pages) // workers)
-    runs = [pages[i : i + size] for i in range(0, len(pages), size)]
-    with ThreadPoolExecutor(len(runs)) as threads:
-        return [
-            read for reads in threads.map(lambda run: _in_worker(data, password, run), runs) for read in reads
-        ]
+def runs_for(pages: list[int], readers: int, head_start: int = 0) -> list[list[int]]:
+    """`pages` cut into `readers` contiguous runs; the first `head_start` pages longer than the others."""
+    size = max(1, -(-(len(pages) - head_start) // readers))
+    first = min(len(pages), size + head_start)
+    return [pages[:first]] + [pages[i : i + size] for i in range(first, len(pages), size)]
+
+
+def read_pages(
+    data: bytes, password: str | None, pages: list[int], workers: int, here: Here | None = None
+) -> list[Read]:
+    """The lines of `pages` (1-based), read by `workers` readers in contiguous runs, in page order.
+
+    With `here` (this process's own reader) the first run is read here, meanwhile, and only the
+    others by worker processes; it is longer by what a worker's start-up costs (`HEAD_START`)."""
+    runs = runs_for(pages, workers, HEAD_START if here is not None else 0)
+    remote = runs[1:] if here is not None else runs
+    with ThreadPoolExecutor(max(1, len(remote))) as threads:
+        started = [threads.submit(_in_worker, data, password, run) for run in remote]
+        local = here(runs[0]) if here is not None else []
+        return local + [read for job in started for read in job.result()]
 
 
 def _main() -> None:

@@ -296,7 +296,10 @@ class PdfDocument:
         workers = parallel.workers_for(len(wanted))
         if workers < 2:
             return  # read one by one, on demand
-        read = parallel.read_pages(self._data, self._pdfium_password, wanted, workers)
+        doc = self._pdfium
+        read = parallel.read_pages(
+            self._data, self._pdfium_password, wanted, workers, lambda run: parallel.read_run_in(doc, run)
+        )
         failed: dict[str, list[int]] = {}
         with _PYPDF_LOCK:
             for page, lines, why in read:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -14,8 +15,9 @@ MATCH_RATIO = 0.86
 
 def normalize(text: str) -> str:
     """Lowercase letters and digits only, single spaces: tolerant of case, accents, punctuation."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # ASCII has no compatibility forms and no combining marks
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", text.lower()).strip()
 
 
@@ -45,7 +47,7 @@ def title_position(title: str, page_text: str) -> int | None:
     A title may wrap over two or three lines, and may be printed with different case or
     punctuation; small OCR-like differences are tolerated by a fuzzy ratio.
     """
-    wanted = normalize(title)
+    wanted, counts = _wanted(title)
     if not wanted:
         return None
     flat, spans, by_head = _page_spans(page_text)
@@ -58,10 +60,28 @@ def title_position(title: str, page_text: str) -> int | None:
         return None
     for i, joined, first in by_head.get(wanted[:2], ()):
         if len(wanted) * 0.8 <= len(joined) and first <= len(wanted) * 1.5:
-            matcher = SequenceMatcher(None, wanted, joined[: len(wanted) + 3], autojunk=False)
-            if matcher.quick_ratio() >= MATCH_RATIO and matcher.ratio() >= MATCH_RATIO:
+            piece = joined[: len(wanted) + 3]
+            if (
+                _quick_ratio(counts, len(wanted), piece) >= MATCH_RATIO
+                and SequenceMatcher(None, wanted, piece, autojunk=False).ratio() >= MATCH_RATIO
+            ):
                 return i
     return None
+
+
+@lru_cache(maxsize=1024)
+def _wanted(title: str) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """A title normalised, and its characters counted: built once, though pages are many."""
+    wanted = normalize(title)
+    return wanted, tuple(Counter(wanted).items())
+
+
+def _quick_ratio(counts: tuple[tuple[str, int], ...], size: int, other: str) -> float:
+    """`SequenceMatcher(None, a, other).quick_ratio()` from `a`'s length and character counts, without
+    building the matcher (most pieces of a page fail this bound, and the matcher costs more)."""
+    have = Counter(other)
+    matches = sum(min(n, have[ch]) for ch, n in counts)
+    return 2.0 * matches / (size + len(other))
 
 
 def title_on_page(title: str, page_text: str) -> bool:

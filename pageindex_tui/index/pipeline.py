@@ -293,7 +293,12 @@ class Indexer:
         if isinstance(doc, PdfDocument):  # splitting is by pages; a Markdown node is its own lines
             ctx.stage("split")
             split = await split_large(
-                ctx, nodes, doc.page_text, self._starts_at_top(doc), lambda n: subheadings(doc, n)
+                ctx,
+                nodes,
+                doc.page_text,
+                self._starts_at_top(doc),
+                lambda n: subheadings(doc, n),
+                doc.prefetch,
             )
             if split:
                 assign_ids(nodes)

@@ -6,6 +6,7 @@ with a warning, never failing a document whose structure is known.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from ..aio import gather_or_cancel
 from ..document import span_label
@@ -63,17 +64,34 @@ async def split_node(
     return True
 
 
+def pages_to_read(nodes: list[Node], max_pages: int) -> list[int]:
+    """The pages `too_large` and a split will read, whatever they find: those of every node without
+    subsections over `max_pages` (under the token limit, counting reads them all; over it, the split)."""
+    return [
+        p
+        for n in walk(nodes)
+        if not n.nodes and n.end - n.start >= max_pages
+        for p in range(n.start, n.end + 1)
+    ]
+
+
 async def split_large(
     ctx: RunContext,
     nodes: list[Node],
     page_text: PageText,
     starts_at_top: StartsAtTop,
     headings_in: HeadingsIn | None = None,
+    prefetch: Callable[[list[int]], None] | None = None,
 ) -> int:
-    """Give subsections to every node over both limits; returns how many nodes were split."""
+    """Give subsections to every node over both limits; returns how many nodes were split.
+
+    `prefetch` (a document's) reads the pages each round will read, in one go, before it reads them."""
     settings = ctx.settings
     split = 0
     for _round in range(MAX_SPLIT_DEPTH):
+        wanted = pages_to_read(nodes, settings.max_pages_per_node)
+        if prefetch is not None and wanted:
+            await asyncio.to_thread(prefetch, wanted)
         large = [
             n
             for n in walk(nodes)

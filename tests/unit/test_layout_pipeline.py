@@ -14,6 +14,8 @@ from pypdf import PdfWriter
 from test_pipeline import no_server, run_index
 
 from pageindex_tui import events
+from pageindex_tui.index.split import pages_to_read
+from pageindex_tui.index.tree import Node
 from pageindex_tui.settings import Settings
 
 
@@ -143,6 +145,11 @@ def test_a_split_that_needs_the_absent_model_is_skipped_not_fatal(tmp_path):
     assert result.run.structure_source == "outline"
     assert any("skipped" in w.message and "cannot reach" in w.message for w in result.run.warnings)
     assert result.run.facts.split_skipped >= 1
+
+
+def test_a_split_round_reads_first_the_pages_of_every_node_over_max_pages():
+    nodes = [Node("a", 1, 5), Node("b", 6, 30), Node("c", 31, 60, [Node("c1", 31, 40), Node("c2", 41, 60)])]
+    assert pages_to_read(nodes, 10) == [*range(6, 31), *range(41, 61)]  # "c" has subsections, "c1" fits
 
 
 def test_rotated_pages_keep_their_headings(tmp_path):

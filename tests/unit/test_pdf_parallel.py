@@ -41,7 +41,7 @@ def test_workers_read_the_same_lines_as_this_process(tmp_path, two_workers):
     expected = [serial.page_lines(p) for p in range(1, serial.page_count + 1)]
     doc = open_pdf(path)
     doc.prefetch(range(1, doc.page_count + 1))
-    assert len(doc._lines) == doc.page_count  # all read up front, by the workers
+    assert len(doc._lines) == doc.page_count  # all read up front, by this process and a worker
     assert [doc.page_lines(p) for p in range(1, doc.page_count + 1)] == expected
     assert doc.page_text(7) == serial.page_text(7)
     assert not doc.warnings
@@ -61,14 +61,15 @@ def test_a_worker_that_fails_loses_only_its_pages_and_pypdf_stands_in(tmp_path, 
     serial = open_pdf(path)
     doc = open_pdf(path)
     monkeypatch.setattr(sys, "executable", "/bin/false")  # the worker cannot even start python
-    doc.prefetch(range(1, 31))
-    assert doc.page_lines(3) is None  # pdfium's lines are lost for that run...
-    assert "Page 3 line 0" in doc.page_text(3)  # ...but the text comes from pypdf, as for any bad page
-    lost = [w for w in doc.warnings if "the worker reading pages 2-16 failed (exit status 1" in w]
-    assert lost == [
-        "15 pages from 2 to 16: layout could not be read "
-        "(the worker reading pages 2-16 failed (exit status 1))"
+    monkeypatch.setattr(parallel_module, "HEAD_START", 0)
+    doc.prefetch(range(1, 31))  # pages 2-16 read here, 17-30 by the worker
+    assert doc.page_lines(20) is None  # pdfium's lines are lost for that run...
+    assert "Page 20 line 0" in doc.page_text(20)  # ...but the text comes from pypdf, as for any bad page
+    assert doc.warnings == [
+        "14 pages from 17 to 30: layout could not be read "
+        "(the worker reading pages 17-30 failed (exit status 1))"
     ]
+    assert doc.page_lines(3) == serial.page_lines(3)  # this process's own run is read
     assert doc.page_lines(40) == serial.page_lines(40)  # pages outside the failed runs read as usual
 
 

@@ -1,4 +1,7 @@
-from pageindex_tui.index.locate import find_title, normalize, title_opens_page, title_position
+from collections import Counter
+from difflib import SequenceMatcher
+
+from pageindex_tui.index.locate import _quick_ratio, find_title, normalize, title_opens_page, title_position
 from pageindex_tui.index.toc import (
     TocEntry,
     find_toc_pages,
@@ -97,3 +100,15 @@ def test_title_matching_tolerates_case_wrapping_and_small_typos():
 def test_find_title_prefers_a_page_the_title_opens():
     texts = {3: "see 2 Methods for details\n" + "x\n" * 10, 5: "2 Methods\nbody"}
     assert find_title("2 Methods", texts, near=3) == 5
+
+
+def test_the_fuzzy_bound_is_difflibs_quick_ratio():
+    pairs = [
+        ("introduction", "intrduction to"),
+        ("monetary policy", "monetray polcy report"),
+        ("ab", ""),
+        ("aab", "abb"),
+    ]
+    for a, b in pairs:
+        expected = SequenceMatcher(None, a, b, autojunk=False).quick_ratio()
+        assert _quick_ratio(tuple(Counter(a).items()), len(a), b) == expected

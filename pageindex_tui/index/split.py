@@ -20,9 +20,14 @@ from .tree import Entry, HeadingsIn, Node, PageText, StartsAtTop, build_tree, wa
 MAX_SPLIT_DEPTH = 3
 
 
+def over_pages(node: Node, max_pages: int) -> bool:
+    """A node without subsections over `max_pages` pages: the part of `too_large` that needs no text."""
+    return not node.nodes and node.end - node.start + 1 > max_pages
+
+
 def too_large(node: Node, page_text: PageText, max_pages: int, max_tokens: int) -> bool:
     """PageIndex's rule: more pages than max_pages_per_node and at least max_tokens_per_node tokens."""
-    if node.nodes or node.end - node.start + 1 <= max_pages:
+    if not over_pages(node, max_pages):
         return False
     tokens = 0
     for page in range(node.start, node.end + 1):  # stop reading once the limit is passed
@@ -67,12 +72,7 @@ async def split_node(
 def pages_to_read(nodes: list[Node], max_pages: int) -> list[int]:
     """The pages `too_large` and a split will read, whatever they find: those of every node without
     subsections over `max_pages` (under the token limit, counting reads them all; over it, the split)."""
-    return [
-        p
-        for n in walk(nodes)
-        if not n.nodes and n.end - n.start >= max_pages
-        for p in range(n.start, n.end + 1)
-    ]
+    return [p for n in walk(nodes) if over_pages(n, max_pages) for p in range(n.start, n.end + 1)]
 
 
 async def split_large(

@@ -105,10 +105,10 @@ async def structure_from_toc(ctx: RunContext, doc: PdfDocument) -> list[Entry] |
 async def place_entries(
     ctx: RunContext, doc: PdfDocument, entries: list[toc.TocEntry], toc_pages: set[int]
 ) -> list[Entry]:
-    """Printed page numbers to physical pages: labels, then the common offset, then search, then model."""
+    """Printed page numbers to physical pages: labels, then the common offset, then search, then model.
+    The offset vote reads every page: `pdf_structure` has read them all, in parallel, before."""
     page_text, count = doc.page_text, doc.page_count
     by_label = toc.map_by_labels(entries, doc.page_labels)
-    await asyncio.to_thread(doc.prefetch, range(1, count + 1))  # the offset vote reads every page
     offset = toc.page_offset(entries, page_text, count, toc_pages)
     roman = toc.roman_offset(entries, page_text, count, toc_pages)
     ctx.facts.page_offset = offset

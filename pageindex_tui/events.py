@@ -115,7 +115,7 @@ class CallFinished(Event):
 class LimitChanged(Event):
     """The client's bound on LLM calls in flight was set or changed. `doc` is "": the bound spans every
     document of the batch. `reason` is plain text ("a safe start", "grew: KV 12%, 0 waiting",
-    "halved: the server answered 503"); `adaptive` says whether it may change again."""
+    "shrank: halved, the server answered 503"); `adaptive` says whether it may change again."""
 
     limit: int
     reason: str

@@ -53,44 +53,46 @@ class Controller:
         self.limit, self.low, self.high = start, low, high
         self.best_ttft: float | None = None
 
-    def _set(self, limit: int, reason: str) -> Decision:
+    def _set(self, limit: int, why: str) -> Decision:
+        """The new bound, its reason saying which way it moved: 'grew: ...', 'shrank: ...'."""
         limit = max(self.low, min(self.high, limit))
         if limit == self.limit:
             return Decision(limit, "")
+        way = "grew" if limit > self.limit else "shrank"
         self.limit = limit
-        return Decision(limit, reason)
+        return Decision(limit, f"{way}: {why}")
 
     def overloaded(self, why: str) -> Decision:
         """The server refused (429/503): halve at once."""
-        return self._set(self.limit // 2, f"halved: {why}")
+        return self._set(self.limit // 2, f"halved, {why}")
 
     def decide(self, load: Load, in_flight: int) -> Decision:
         if load.ttft is not None and load.ttft > 0:
             self.best_ttft = load.ttft if self.best_ttft is None else min(self.best_ttft, load.ttft)
         if load.slots:  # llama.cpp: a fixed number of slots; more calls only queue
             if load.waiting and load.waiting > 0:
-                why = f"shrank: {load.waiting:g} deferred, {load.slots} slots"
+                why = f"{load.waiting:g} deferred, {load.slots} slots"
                 return self._set(max(load.slots, 1), why)
             if in_flight >= self.limit and self.limit < load.slots:
-                return self._set(load.slots, f"grew: {load.slots} slots on the server")
+                return self._set(load.slots, f"{load.slots} slots on the server")
             return Decision(self.limit, "")
         if load.waiting is None and load.kv_usage is None:
             return Decision(self.limit, "")  # no figures: the bound stays as it is
         waiting = load.waiting or 0.0
         kv = load.kv_usage or 0.0
         if kv >= KV_SHRINK_ABOVE:
-            return self._set(int(self.limit * 0.7), f"shrank: KV cache {kv:.0%} full")
+            return self._set(int(self.limit * 0.7), f"KV cache {kv:.0%} full")
         if waiting > max(2.0, 0.1 * self.limit):
-            return self._set(int(self.limit * 0.7), f"shrank: {waiting:g} waiting in the server")
+            return self._set(int(self.limit * 0.7), f"{waiting:g} waiting in the server")
         if (
             load.ttft is not None
             and self.best_ttft
             and load.ttft > max(TTFT_FLOOR, TTFT_CLIMB * self.best_ttft)
         ):
-            return self._set(int(self.limit * 0.7), f"shrank: time to first token {load.ttft:.1f} s")
+            return self._set(int(self.limit * 0.7), f"time to first token {load.ttft:.1f} s")
         if waiting < 1 and kv < KV_GROW_BELOW and in_flight >= self.limit:
             step = max(1, self.limit // 2)
-            return self._set(self.limit + step, f"grew: KV {kv:.0%}, {waiting:g} waiting")
+            return self._set(self.limit + step, f"KV {kv:.0%}, {waiting:g} waiting")
         return Decision(self.limit, "")
 
 

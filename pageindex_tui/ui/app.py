@@ -218,9 +218,11 @@ class PageIndexApp(AppTools, App[int]):
         self.query_one(DocumentsPane).refresh_docs(changes.docs)
         self.query_one(StreamPane).apply(changes)
         self.query_one(CallsPane).apply(changes)
-        if changes.batch:
-            self.query_one(DocumentsPane).show_batch()
-            self.query_one(GaugesBox).show_limit()
+        if changes.batch:  # one reading of the batch for the three panes that show it
+            reading = self.model.batch.reading()
+            self.query_one(CallsPane).show_limit(reading)
+            self.query_one(DocumentsPane).show_batch(reading)
+            self.query_one(GaugesBox).show_limit(reading)
         if changes.ask:
             for screen in self.screen_stack:
                 if isinstance(screen, AskScreen):

@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from ...batch import BatchReading
 from ..keys import KEY_IDS, bindings, key_label, shown_key
 from ..literal import one_line
 from ..state import Changes, Workbench
@@ -134,8 +135,6 @@ class CallsPane(Vertical):
         for record in changes.calls.values():
             if record.serial in self.model.calls.records:
                 table.upsert(record, self.model.elapsed(record))
-        if changes.batch:
-            self.border_title = self.title()
         if changes.calls:
             self.border_subtitle = self.subtitle()
             shown = self.model.shown_call
@@ -145,10 +144,9 @@ class CallsPane(Vertical):
     def action_follow(self) -> None:
         self.post_message(FollowRequested())
 
-    def title(self) -> Text:
+    def show_limit(self, reading: BatchReading) -> None:
         """'Calls · limit 24 · grew: KV 12%, 0 waiting': the bound on calls in flight and why it moved."""
-        limit = self.model.batch.reading().limit_text()
-        return Text(" · ".join(filter(None, ["Calls", one_line(limit, 120)])))
+        self.border_title = Text(" · ".join(filter(None, ["Calls", one_line(reading.limit_text(), 120)])))
 
     def subtitle(self) -> str:
         """'12 calls · 4 run · 4 wait · 2 queued': where the live calls are."""

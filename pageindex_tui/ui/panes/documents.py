@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
+from ...batch import BatchReading
 from ...formats import is_document
 from ..keys import bindings, shown_key
 from ..state import Workbench
@@ -62,10 +63,9 @@ class DocumentsPane(Vertical):
         return self.query_one("#documents", DocumentsTree)
 
     # -- showing ---------------------------------------------------------------------------------------
-    def show_batch(self) -> None:
-        """'2/5 docs · 12.3k/40.0k tokens · ETA 3m 20s' below the list, once a batch began (the calls'
+    def show_batch(self, reading: BatchReading) -> None:
+        """'2/5 docs · ETA 3m 20s · 12.3k/40.0k tok' below the list, once a batch began (the calls'
         bound is the calls pane's)."""
-        reading = self.model.batch.reading()
         self.border_subtitle = Text(" · ".join(reading.parts(limit=False))) if reading.documents else ""
 
     def refresh_docs(self, docs: set[str]) -> None:

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Container
 from textual.widgets import Static
 
+from ...batch import BatchReading
 from ...settings import Settings
 from ..literal import one_line
 from ..state import Workbench
@@ -56,10 +57,9 @@ class GaugesBox(Container):
         if self.pane is not None and self.model is not None:
             self.pane.show_measured(self.model.meter.rate(self.model.clock()))
 
-    def show_limit(self) -> None:
+    def show_limit(self, reading: BatchReading) -> None:
         """Our bound on calls in flight and why it last moved, under the server's own figures."""
-        if self.model is not None:
-            self.border_subtitle = Text(one_line(self.model.batch.reading().limit_text(), 120))
+        self.border_subtitle = Text(one_line(reading.limit_text(), 120))
 
     @property
     def pane(self) -> Any:

@@ -77,7 +77,6 @@ class BuildMarker:
     def from_json(cls, text: str) -> BuildMarker:
         data = json.loads(text)
         return cls(
-            set_aside=tuple(str(v) for v in data.get("set_aside", ())),
             key=str(data["key"]),
             requirement=str(data["requirement"]),
             flags=tuple(str(f) for f in data["flags"]),
@@ -85,6 +84,7 @@ class BuildMarker:
             built_on=str(data["built_on"]),
             built_at=str(data["built_at"]),
             build_seconds=float(data["build_seconds"]),
+            set_aside=tuple(str(v) for v in data.get("set_aside", ())),  # absent from older markers
         )
 
 

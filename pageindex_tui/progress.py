@@ -99,6 +99,8 @@ class CliProgress:
         elif isinstance(event, events.CallFinished) and event.outcome in ("ok", "cached", "error"):
             self.calls[event.doc] = self.calls.get(event.doc, 0) + 1
             self.progress.update(task, calls=self.calls[event.doc])
+            if self.batch is not None:  # the batch row counts every document's calls
+                self.progress.update(self.batch, calls=sum(self.calls.values()))
         elif isinstance(event, JobUpdate) and event.state == "reused":
             self.progress.update(task, stage="reused", total=1, completed=1)
         elif isinstance(event, events.DocumentFinished):

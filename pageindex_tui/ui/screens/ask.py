@@ -24,7 +24,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...index.tree import Node
-from ...library import LibraryEntry
+from ...store.library import LibraryEntry
 from ..asking import Question
 from ..keys import KEY_IDS, bindings, key_label
 from ..literal import one_line

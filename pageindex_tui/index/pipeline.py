@@ -28,7 +28,8 @@ from ..llm.client import LLMClient, open_client
 from ..llm.types import ServerInfo
 from ..settings import FALLBACK_CONTEXT_LENGTH, Settings
 from ..settings.rules import conflicts
-from ..store.library import ResponseCache, atomic_write_json, check_writable
+from ..store.cache import ResponseCache
+from ..store.files import atomic_write_json, check_writable
 from ..store.records import (
     CancelledKeeping,
     DocumentResult,

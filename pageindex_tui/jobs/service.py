@@ -30,7 +30,9 @@ from .. import events
 from ..aio import documents_at_once, gather_or_cancel
 from ..errors import OutputError, PageIndexError, failure_kind
 from ..settings import Settings
-from ..store.library import Library, LibraryEntry, ResponseCache, atomic_write_text
+from ..store.cache import ResponseCache
+from ..store.files import atomic_write_text
+from ..store.library import Library, LibraryEntry
 from ..store.records import CancelledKeeping, DocumentResult, RunRecord
 
 if TYPE_CHECKING:

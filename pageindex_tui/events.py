@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from .store.records import CallOutcome, WarningKind
+
 if TYPE_CHECKING:
     from .ask.types import NodeRead
     from .store.records import RunRecord
@@ -90,9 +92,6 @@ class AnswerDelta(Event):
     text: str
 
 
-CallOutcome = Literal["ok", "cached", "retry", "invalid", "error", "cancelled"]
-
-
 @dataclass(frozen=True)
 class CallFinished(Event):
     call_id: int
@@ -148,12 +147,6 @@ class StructureFound(Event):
 
     nodes: tuple[NodeSnapshot, ...]
     source: StructureSource
-
-
-# What a warning is about, for the run record's log: a model answer replaced by a rule's ("fallback"), a
-# prompt that did not fit the context ("overflow"), the structure ("structure"), settings that do not
-# work together ("settings"), the document's own problems ("document"), anything else ("other").
-WarningKind = Literal["fallback", "overflow", "structure", "settings", "document", "other"]
 
 
 @dataclass(frozen=True)

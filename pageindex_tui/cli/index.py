@@ -12,7 +12,7 @@ from ..settings import Settings
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error, maybe_local_server
 
 if TYPE_CHECKING:
-    from ..store.records import DocumentResult
+    from ..index.result import DocumentResult
 
 
 def run_index(args: argparse.Namespace, settings: Settings) -> int:

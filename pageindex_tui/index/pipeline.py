@@ -31,8 +31,6 @@ from ..settings.rules import conflicts
 from ..store.cache import ResponseCache
 from ..store.files import atomic_write_json, check_writable
 from ..store.records import (
-    CancelledKeeping,
-    DocumentResult,
     NodeOrigin,
     NodeOrigins,
     PartialState,
@@ -46,6 +44,7 @@ from .estimate import first_estimate, tree_estimate
 from .layout_stage import subheadings
 from .locate import title_opens_page
 from .partial import Resume, partial_paths, partial_state
+from .result import CancelledKeeping, DocumentResult
 from .split import split_large
 from .structure import count_verified, pdf_structure
 from .summarize import describe, summarize_tree

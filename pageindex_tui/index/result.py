@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..events import DocumentFailed, FailureKind
+from ..errors import FailureKind
+from ..events import DocumentFailed
 from ..store.records import PartialState, RunRecord
 
 

@@ -158,18 +158,26 @@ def build_install_local_parser() -> argparse.ArgumentParser:
 def build_ask_parser() -> argparse.ArgumentParser:
     ask = argparse.ArgumentParser(
         prog="pageindex-tui ask",
+        usage="pageindex-tui ask [options] PATH [PATH ...] QUESTION\n"
+        "       pageindex-tui ask [options] --question QUESTION PATH [PATH ...]",
         description="Ask indexed documents a question: the model picks nodes from the tree, reads "
         "their pages and answers with page citations, each checked against the pages it read. A document "
         "is reused from the library (or indexed and filed there first); a _structure.json is used as it "
         "is, with its PDF or Markdown beside it to check citations.",
     )
-    ask.add_argument("paths", nargs="+", type=Path, help="PDF or Markdown files, or _structure.json files")
-    ask.add_argument("-q", "--question", required=True, help="the question")
+    ask.add_argument(
+        "items",
+        nargs="+",
+        metavar="PATH",
+        help="PDF or Markdown files, or _structure.json files; the last one is the question unless "
+        "--question gives it",
+    )
+    ask.add_argument("--question", help="the question (default: the last positional argument)")
     ask.add_argument("--json", action="store_true", help="print the result as JSON, nothing streamed")
     ask.add_argument("--rounds", type=int, default=2, help="reading rounds at most (default 2)")
     ask.add_argument("--password", help="password of encrypted PDFs")
     ask.add_argument("--no-cache", action="store_true", help="ignore cached model replies")
-    ask.add_argument("--quiet", action="store_true", help="no progress bar while indexing")
+    ask.add_argument("-q", "--quiet", action="store_true", help="no progress bar while indexing")
     add_server_flags(ask)
     return ask
 
@@ -195,9 +203,25 @@ COMMANDS = {
 }
 
 
+def question_and_paths(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """`ask`'s positionals as `args.paths` and `args.question`: the question is `--question`, else the last
+    positional (so `ask report.pdf "What ...?"`, and `ask report.pdf -q "What ...?"` reads the same)."""
+    items: list[str] = args.items
+    if args.question is None:
+        if len(items) < 2:
+            parser.error("give the documents and the question: ask PATH [PATH ...] QUESTION")
+        *items, args.question = items
+    args.paths = [Path(item) for item in items]
+
+
 def parse(argv: list[str]) -> argparse.Namespace:
     if argv and argv[0] in COMMANDS:
-        args = COMMANDS[argv[0]]().parse_args(argv[1:])
+        parser = COMMANDS[argv[0]]()
+        if argv[0] == "ask":  # flags may come between the paths and the question
+            args = parser.parse_intermixed_args(argv[1:])
+            question_and_paths(parser, args)
+        else:
+            args = parser.parse_args(argv[1:])
         args.command = argv[0]
     else:
         args = build_parser().parse_args(argv)

@@ -95,9 +95,9 @@ def ours(path: Path, out: Path) -> tuple[list[scoring.Heading], float, str]:
     started = time.perf_counter()
     result = asyncio.run(go())
     seconds = time.perf_counter() - started
-    if not result.ok:
+    if not result.ok or result.result is None:
         return [], seconds, f"failed: {result.error[:60]}"
-    return scoring.flatten(result.result["structure"]), seconds, result.run.structure_source
+    return scoring.flatten(result.result.to_json()["structure"]), seconds, result.run.structure_source
 
 
 def flash(path: Path, python: Path | None) -> tuple[list[scoring.Heading] | None, float | None]:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from .tree import Tree
+
 if TYPE_CHECKING:
     from .ask.types import NodeRead
     from .store.records import RunRecord
@@ -131,22 +133,11 @@ class WorkEstimate(Event):
 
 
 @dataclass(frozen=True)
-class NodeSnapshot:
-    """One node of a tree as it stood when reported: plain, frozen data a front end may keep."""
-
-    title: str
-    node_id: str
-    start: int  # 1-based physical page (PDF) or line number (Markdown)
-    end: int  # inclusive
-    summary: str | None = None
-    children: tuple[NodeSnapshot, ...] = ()
-
-
-@dataclass(frozen=True)
 class StructureFound(Event):
-    """The whole tree as it stands after a stage (structure found, nodes split); front ends redraw from it."""
+    """The whole tree as it stands after a stage (structure found, nodes split); front ends redraw from it.
+    The tree has no summaries yet but those of a resumed run, and no description."""
 
-    nodes: tuple[NodeSnapshot, ...]
+    tree: Tree
     source: StructureSource
 
 
@@ -174,7 +165,7 @@ class WarningEvent(Event):
 class DocumentFinished(Event):
     structure_path: str
     run_path: str
-    result: dict[str, Any]  # the PageIndex JSON
+    result: Tree  # the tree as written (node ids only when the settings add them)
     run: RunRecord  # the sidecar record
 
 
@@ -186,7 +177,7 @@ class DocumentPartial(Event):
 
     structure_path: str
     run_path: str
-    result: dict[str, Any]  # the PageIndex JSON so far (summaries of the nodes that have one)
+    result: Tree  # the tree so far, as written (summaries of the nodes that have one)
     run: RunRecord  # its `partial` is set
 
 

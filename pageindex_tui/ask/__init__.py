@@ -3,7 +3,7 @@ and verify every citation against the pages read. No UI imports, no printing."""
 
 from .documents import AskInputError, build_document, load_entry, load_structure_file, parse_ranges
 from .engine import Asker, AskOptions
-from .types import AskDocument, AskResult, Citation, NodeRead, TreeNode
+from .types import AskDocument, AskResult, Citation, NodeRead
 
 __all__ = [
     "AskDocument",
@@ -13,7 +13,6 @@ __all__ = [
     "Asker",
     "Citation",
     "NodeRead",
-    "TreeNode",
     "build_document",
     "load_entry",
     "load_structure_file",

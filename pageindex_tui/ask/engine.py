@@ -352,7 +352,7 @@ def closest(handles: Handles, question: str, within: str | None = None, count: i
     for order, (handle, ref) in enumerate(handles.refs.items()):
         if within is not None and f"[{handle}]" not in within:
             continue
-        score = len(wanted & _words(f"{ref.node.title} {ref.node.summary}"))
+        score = len(wanted & _words(f"{ref.node.title} {ref.node.summary or ''}"))
         if score:
-            scored.append((-score, -ref.node.depth, order, ref))
+            scored.append((-score, -ref.doc.depth(ref.node), order, ref))
     return [ref for *_key, ref in sorted(scored, key=lambda s: s[:3])[:count]]

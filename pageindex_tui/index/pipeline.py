@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from .. import __version__, events
 from ..aio import documents_at_once, gather_or_cancel
@@ -39,6 +39,7 @@ from ..store.records import (
     RunWarning,
     ServerFacts,
 )
+from ..tree import Tree
 from .callstats import CallStats
 from .context import RunContext
 from .estimate import first_estimate, tree_estimate
@@ -56,8 +57,7 @@ from .tree import (
     build_tree,
     count,
     depth,
-    snapshot,
-    to_pageindex,
+    frozen,
     walk,
     walk_paths,
 )
@@ -268,7 +268,7 @@ class Indexer:
         result = self._result(doc, nodes, description)
         record = self._record(run, nodes)
         structure_path, run_path = run.outputs
-        atomic_write_json(structure_path, result)
+        atomic_write_json(structure_path, result.to_json())
         atomic_write_json(run_path, record.to_dict())
         for stale in partial_paths(run.outputs):  # a partial index this run went on from is done with
             with contextlib.suppress(OSError):
@@ -287,7 +287,7 @@ class Indexer:
         ctx.check_answered("structure", "structure")
         run.structure_calls = stats.calls + stats.cached
         assign_ids(nodes)
-        sink(events.StructureFound(run.doc_id, snapshot(nodes), run.source))
+        sink(events.StructureFound(run.doc_id, tree_of(doc, nodes), run.source))
         ctx.done("structure", f"{run.source}, {count(nodes)} nodes")
 
         if isinstance(doc, PdfDocument):  # splitting is by pages; a Markdown node is its own lines
@@ -302,7 +302,7 @@ class Indexer:
             )
             if split:
                 assign_ids(nodes)
-                sink(events.StructureFound(run.doc_id, snapshot(nodes), run.source))
+                sink(events.StructureFound(run.doc_id, tree_of(doc, nodes), run.source))
             ctx.done("split", f"{split} split")
         return nodes
 
@@ -315,7 +315,8 @@ class Indexer:
         run.ctx.facts = old.facts
         run.resumed = resume.partial.describe()
         run.stats.warnings.extend(old.warnings)
-        self._dispatch(events.StructureFound(run.doc_id, snapshot(resume.nodes), run.source))
+        assert run.doc is not None
+        self._dispatch(events.StructureFound(run.doc_id, tree_of(run.doc, resume.nodes), run.source))
         run.ctx.done("structure", f"{run.source}, {count(resume.nodes)} nodes, resumed ({run.resumed})")
         return resume.nodes
 
@@ -325,20 +326,14 @@ class Indexer:
         result = self._result(run.doc, nodes, None)  # the description is the last step: none yet
         record = self._record(run, nodes, partial)
         structure_path, run_path = partial_paths(run.outputs)
-        atomic_write_json(structure_path, result)
+        atomic_write_json(structure_path, result.to_json())
         atomic_write_json(run_path, record.to_dict())
         self._dispatch(events.DocumentPartial(run.doc_id, str(structure_path), str(run_path), result, record))
         return DocumentResult(run.path, structure_path, run_path, result, record)
 
-    def _result(self, doc: Document, nodes: list[Node], description: str | None) -> dict[str, Any]:
-        markdown = doc.unit == "line"
-        result: dict[str, Any] = {"doc_name": doc.doc_name}
-        if description is not None:
-            result["doc_description"] = description
-        if markdown:
-            result["line_count"] = doc.size
-        result["structure"] = to_pageindex(nodes, markdown=markdown, node_id=self.settings.if_add_node_id)
-        return result
+    def _result(self, doc: Document, nodes: list[Node], description: str | None) -> Tree:
+        """The tree as written: node ids only when the settings add them."""
+        return tree_of(doc, nodes, description, ids=self.settings.if_add_node_id)
 
     def _record(self, run: _Run, nodes: list[Node], partial: PartialState | None = None) -> RunRecord:
         doc, llm = run.doc, self._client
@@ -396,10 +391,16 @@ class Indexer:
 
     @staticmethod
     def _declared_tree(doc: Document) -> tuple[list[Node], events.StructureSource, int, int]:
-        entries = [Entry(e.title, e.level, e.start, "markdown") for e in doc.entries()]
+        entries = doc.entries()  # each a "markdown" heading
         if not entries:
             return [Node(doc.doc_name, 1, doc.size)], "markdown", 0, 0
         return build_tree(entries, doc.size), "markdown", len(entries), len(entries)
+
+
+def tree_of(doc: Document, nodes: list[Node], description: str | None = None, ids: bool = True) -> Tree:
+    """The document's tree as it stands, frozen to report or write (`ids`: with the node ids)."""
+    size = doc.size if doc.unit == "line" else 0
+    return Tree(doc.doc_name, doc.unit, frozen(nodes, ids), description, size)
 
 
 def origins(nodes: list[Node]) -> NodeOrigins:

@@ -32,6 +32,7 @@ from ..errors import OutputError, PageIndexError, failure_kind
 from ..settings import Settings
 from ..store.library import Library, LibraryEntry, ResponseCache, atomic_write_text
 from ..store.records import CancelledKeeping, DocumentResult, RunRecord
+from ..tree import Tree
 
 if TYPE_CHECKING:
     from ..index.partial import Resume
@@ -186,10 +187,8 @@ class JobService:
             return None
         try:
             structure_text = entry.structure_path.read_text(encoding="utf-8")
-            result = json.loads(structure_text)
-        except (OSError, ValueError):
-            return None
-        if not isinstance(result, dict):
+            result = Tree.from_json(json.loads(structure_text))
+        except (OSError, ValueError):  # a TreeFormatError too
             return None
         try:
             run_text = entry.run_path.read_text(encoding="utf-8")

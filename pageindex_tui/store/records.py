@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..events import CallOutcome, DocumentFailed, FailureKind, WarningKind
+from ..tree import Tree
 
 Counter = Literal[
     "model_titles_dropped", "split_by_layout", "split_skipped", "summaries_short_text", "summaries_fallback"
@@ -330,7 +331,7 @@ class DocumentResult:
     path: Path
     structure_path: Path | None = None
     run_path: Path | None = None
-    result: dict[str, Any] = field(default_factory=dict)  # the PageIndex JSON
+    result: Tree | None = None  # the tree written (None when the document failed)
     run: RunRecord | None = None
     failure: DocumentFailed | None = None
     reused: bool = False  # a saved index of the same content and tree-shaping settings was taken

@@ -16,6 +16,7 @@ from pageindex_tui.index.pipeline import Indexer
 from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings
 from pageindex_tui.store.library import ResponseCache
+from pageindex_tui.tree import Tree
 
 MARKDOWN = """# Guide
 
@@ -58,7 +59,7 @@ def test_outline_pdf_needs_no_server(tmp_path):
     settings = Settings(endpoint=no_server(), if_add_node_summary=False, max_retries=0)
     result, seen = run_index(settings, make_outline_pdf(tmp_path), tmp_path / "out")
     assert result.ok, result.error
-    tree = result.result["structure"]
+    tree = result.result.to_json()["structure"]
     assert [(n["title"], n["start_index"], n["end_index"]) for n in tree] == [
         ("1 Introduction", 1, 3),
         ("2 Methods", 4, 8),
@@ -74,17 +75,18 @@ def test_outline_pdf_needs_no_server(tmp_path):
     kinds = [type(e).__name__ for e in seen]
     assert kinds[0] == "StageStarted" and kinds[-1] == "DocumentFinished" and "StructureFound" in kinds
     on_disk = json.loads(result.structure_path.read_text())
-    assert on_disk == result.result and json.loads(result.run_path.read_text())["nodes"] == 5
+    assert on_disk == result.result.to_json() and json.loads(result.run_path.read_text())["nodes"] == 5
+    assert Tree.from_json(on_disk) == result.result  # the one codec reads back the tree it was given
 
 
 def test_printed_contents_mapped_through_page_offset(tmp_path):
     settings = Settings(endpoint=no_server(), if_add_node_summary=False, max_retries=0)
     result, _ = run_index(settings, make_toc_pdf(tmp_path), tmp_path / "out")
     assert result.ok, result.error
-    flat = {n["title"]: n["start_index"] for n in _walk(result.result["structure"])}
+    flat = {n["title"]: n["start_index"] for n in _walk(result.result.to_json()["structure"])}
     assert flat["1 Introduction"] == 3 and flat["2 Background"] == 5 and flat["5 Conclusion"] == 14
     assert flat["2.2 Open Problems"] == 7
-    assert result.result["structure"][0]["title"] == "Preface"
+    assert result.result.to_json()["structure"][0]["title"] == "Preface"
     assert result.run.structure_source == "toc" and result.run.structure_calls == 0
     assert result.run.facts.page_offset == 2
 
@@ -94,7 +96,7 @@ def test_model_path_with_a_good_model(tmp_path):
         settings = Settings(endpoint=fake.base_url, thinking=True)
         result, seen = run_index(settings, make_plain_pdf(tmp_path), tmp_path / "out")
     assert result.ok, result.error
-    tree = result.result["structure"]
+    tree = result.result.to_json()["structure"]
     assert [(n["title"], n["start_index"], n["end_index"]) for n in tree] == [
         ("Overview", 1, 2),
         ("Details", 3, 4),
@@ -115,11 +117,11 @@ def test_model_path_survives_garbage_replies(tmp_path):
         result, seen = run_index(settings, make_plain_pdf(tmp_path), tmp_path / "out")
         asked = len(fake.requests)
     assert result.ok, result.error
-    assert result.result["structure"][0]["title"].startswith("Pages 1-")
+    assert result.result.to_json()["structure"][0]["title"].startswith("Pages 1-")
     assert result.run.warnings and any(isinstance(e, events.WarningEvent) for e in seen)
     # each bad reply was retried with the error shown to the model
     assert asked >= 3
-    assert all(n.get("summary") for n in _walk(result.result["structure"]))
+    assert all(n.get("summary") for n in _walk(result.result.to_json()["structure"]))
 
 
 def test_hallucinated_titles_are_dropped(tmp_path):
@@ -134,7 +136,7 @@ def test_hallucinated_titles_are_dropped(tmp_path):
     with FakeVLLM(default=lambda body: Script(answer=answer)) as fake:
         settings = Settings(endpoint=fake.base_url, if_add_node_summary=False)
         result, _ = run_index(settings, make_plain_pdf(tmp_path), tmp_path / "out")
-    titles = [(n["title"], n["start_index"]) for n in result.result["structure"]]
+    titles = [(n["title"], n["start_index"]) for n in result.result.to_json()["structure"]]
     assert ("Details", 3) in titles  # moved to the page where it is printed
     assert all(t != "Chapter Nowhere" for t, _ in titles)
     assert any("not found" in w.message for w in result.run.warnings)
@@ -146,7 +148,8 @@ def test_markdown_tree_summaries_and_text(tmp_path):
     settings = Settings(endpoint=no_server(), if_add_node_text=True, max_retries=0)
     result, _ = run_index(settings, doc, tmp_path / "out")  # short sections: no model needed
     assert result.ok, result.error
-    data = result.result
+    assert Tree.from_json(json.loads(result.structure_path.read_text())) == result.result  # line ends too
+    data = result.result.to_json()
     assert data["doc_name"] == "guide" and data["line_count"] == MARKDOWN.count("\n") + 1
     root = data["structure"][0]
     assert (root["title"], root["line_num"], root["node_id"]) == ("Guide", 1, "0000")

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..document import MarkdownDocument, PdfDocument, open_document
 from ..errors import DocumentError, PageIndexError
-from ..formats import STRUCTURE_SUFFIX, SUPPORTED_SUFFIXES
+from ..formats import STRUCTURE_SUFFIX, SUPPORTED_SUFFIXES, kind_of
 from ..store.library import LibraryEntry
 from ..tree import Tree, TreeFormatError
 from .types import AskDocument
@@ -69,7 +69,7 @@ def source_beside(structure: Path) -> Path | None:
     """The document a `_structure.json` was made from, when it lies beside it (see the module docstring)."""
     stem = structure.name.removesuffix(STRUCTURE_SUFFIX)
     folder = structure.parent
-    candidates = [folder / stem] if Path(stem).suffix.lower() in SOURCE_SUFFIXES else []
+    candidates = [folder / stem] if kind_of(stem) is not None else []
     candidates += [folder / f"{stem}{suffix}" for suffix in SOURCE_SUFFIXES]
     run = folder / f"{stem}_run.json"
     try:

@@ -16,8 +16,7 @@ from .. import events
 from ..ask import Asker, AskInputError, AskOptions, AskResult, load_entry, load_structure_file
 from ..ask.types import AskDocument
 from ..errors import DocumentError
-from ..formats import STRUCTURE_SUFFIX
-from ..formats import SUPPORTED_SUFFIXES as SOURCE_SUFFIXES
+from ..formats import STRUCTURE_SUFFIX, kind_of
 from ..jobs.filing import ensure_indexed
 from ..safe_text import literal, shown
 from ..settings import Settings
@@ -32,7 +31,7 @@ def usage_problem(paths: list[Path]) -> str:
             return f"{path}: no such file"
         if path.is_dir():
             return f"{path} is a folder; pass its documents or _structure.json files"
-        if not path.name.endswith(STRUCTURE_SUFFIX) and path.suffix.lower() not in SOURCE_SUFFIXES:
+        if not path.name.endswith(STRUCTURE_SUFFIX) and kind_of(path) is None:
             return f"{path} is neither a PDF, a Markdown file nor a {STRUCTURE_SUFFIX}"
     return ""
 

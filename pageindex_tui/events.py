@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from .store.records import CallOutcome, WarningKind
 from .tree import Tree
 
 if TYPE_CHECKING:
@@ -92,9 +93,6 @@ class AnswerDelta(Event):
     text: str
 
 
-CallOutcome = Literal["ok", "cached", "retry", "invalid", "error", "cancelled"]
-
-
 @dataclass(frozen=True)
 class CallFinished(Event):
     call_id: int
@@ -139,12 +137,6 @@ class StructureFound(Event):
 
     tree: Tree
     source: StructureSource
-
-
-# What a warning is about, for the run record's log: a model answer replaced by a rule's ("fallback"), a
-# prompt that did not fit the context ("overflow"), the structure ("structure"), settings that do not
-# work together ("settings"), the document's own problems ("document"), anything else ("other").
-WarningKind = Literal["fallback", "overflow", "structure", "settings", "document", "other"]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from ..llm.client import LLMClient, open_client
 from ..llm.replies import ask_json
 from ..llm.tokens import estimate_tokens
 from ..settings import Settings
-from ..store.library import ResponseCache
+from ..store.cache import ResponseCache
 from . import prompts
 from .outline import Handles, Reading, Ref, outline_lines, page_outline, read_nodes, remaining_list
 from .shapes import Assessed, Picked

@@ -28,10 +28,9 @@ from ..llm.client import LLMClient, open_client
 from ..llm.types import ServerInfo
 from ..settings import FALLBACK_CONTEXT_LENGTH, Settings
 from ..settings.rules import conflicts
-from ..store.library import ResponseCache, atomic_write_json, check_writable
+from ..store.cache import ResponseCache
+from ..store.files import atomic_write_json, check_writable
 from ..store.records import (
-    CancelledKeeping,
-    DocumentResult,
     NodeOrigin,
     NodeOrigins,
     PartialState,
@@ -46,6 +45,7 @@ from .estimate import first_estimate, tree_estimate
 from .layout_stage import subheadings
 from .locate import title_opens_page
 from .partial import Resume, partial_paths, partial_state
+from .result import CancelledKeeping, DocumentResult
 from .split import split_large
 from .structure import count_verified, pdf_structure
 from .summarize import describe, summarize_tree

@@ -14,7 +14,8 @@ from pathlib import Path
 from .. import events
 from ..errors import DocumentError, PageIndexError
 from ..settings import Settings
-from ..store.library import Library, LibraryEntry, ResponseCache
+from ..store.cache import ResponseCache
+from ..store.library import Library, LibraryEntry
 
 
 class IndexingFailed(PageIndexError):

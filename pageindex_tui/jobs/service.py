@@ -29,9 +29,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from .. import events
 from ..aio import documents_at_once, gather_or_cancel
 from ..errors import OutputError, PageIndexError, failure_kind
+from ..index.result import CancelledKeeping, DocumentResult
 from ..settings import Settings
-from ..store.library import Library, LibraryEntry, ResponseCache, atomic_write_text
-from ..store.records import CancelledKeeping, DocumentResult, RunRecord
+from ..store.cache import ResponseCache
+from ..store.files import atomic_write_text
+from ..store.library import Library, LibraryEntry
+from ..store.records import RunRecord
 from ..tree import Tree
 
 if TYPE_CHECKING:

@@ -35,6 +35,7 @@ from ..discovery import (
 from ..errors import ContextOverflow, ServerRefused
 from ..safe_text import redact_url
 from ..settings import FALLBACK_CONTEXT_LENGTH, Settings, Use
+from ..store.records import CallOutcome
 from .adaptive import CallBound
 from .errors import (
     HINT_MODEL,
@@ -54,7 +55,7 @@ from .tokens import MIN_REPLY_TOKENS, TOKENS_PER_MESSAGE, estimate_tokens, fit_m
 from .types import Reply, ServerInfo, dropped_field, sample
 
 if TYPE_CHECKING:
-    from ..store.library import ResponseCache
+    from ..store.cache import ResponseCache
 
 PROBE_TIMEOUT = 10.0  # seconds for /models, /props and the tokenize probe
 BACKOFF_BASE = 0.5
@@ -297,7 +298,7 @@ class LLMClient:
                     failure = self._failure(err, purpose)
                     error = failure.error
                     room = reply_room(error)
-                    outcome: events.CallOutcome = "retry"
+                    outcome: CallOutcome = "retry"
                     if isinstance(err, openai.APIStatusError) and err.status_code in (429, 503):
                         self.bound.refused(f"the server answered {err.status_code}")
                     refused = self.fields.refused(err, kwargs["extra_body"])
@@ -332,7 +333,7 @@ class LLMClient:
         self,
         doc: str,
         call_id: int,
-        outcome: events.CallOutcome,
+        outcome: CallOutcome,
         prompt: int,
         started: float,
         error: str = "",

@@ -29,7 +29,8 @@ from ..formats import is_document
 from ..monitor.probe import connect_once
 from ..safe_text import redact_text, redact_url
 from ..settings import Settings, config_path
-from ..store.library import Library, ResponseCache
+from ..store.cache import ResponseCache
+from ..store.library import Library
 from .engine import EngineRunner, probe_summary
 from .handler import EngineHandler
 from .keymap import load_keymap

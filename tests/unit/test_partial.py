@@ -18,7 +18,8 @@ from pageindex_tui.cli.main import main
 from pageindex_tui.index.partial import partial_paths, read_resume
 from pageindex_tui.jobs.service import JobService, JobUpdate
 from pageindex_tui.settings import Settings
-from pageindex_tui.store.library import Library, ResponseCache
+from pageindex_tui.store.cache import ResponseCache
+from pageindex_tui.store.library import Library
 from pageindex_tui.store.records import PartialState, RunRecord
 
 SECTION = "word " * 300  # long enough to need a model summary

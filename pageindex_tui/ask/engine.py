@@ -146,8 +146,7 @@ class Asker:
 
     async def _ask(self, docs: list[AskDocument], question: str, run: str) -> AskResult:
         client = await self.llm()
-        assert client.info is not None
-        context = client.info.context_length
+        context = client.context_length
         reply = max(64, min(self.settings.max_output_tokens, context // 3))
         room = context - reply - OVERHEAD_TOKENS - estimate_tokens(question)
         handles = Handles(docs)

@@ -21,12 +21,13 @@ from typing import cast
 
 from .. import __version__, events
 from ..aio import documents_at_once, gather_or_cancel
+from ..discovery import choose_model
 from ..document import Document, PdfDocument, open_document
 from ..errors import PageIndexError, ServerRefused, ServerUnavailable, failure_kind
 from ..formats import RUN_SUFFIX, STRUCTURE_SUFFIX, is_document
 from ..llm.client import LLMClient, open_client
 from ..llm.types import ServerInfo
-from ..settings import FALLBACK_CONTEXT_LENGTH, Settings
+from ..settings import Settings
 from ..settings.rules import conflicts
 from ..store.cache import ResponseCache
 from ..store.files import atomic_write_json, check_writable
@@ -148,11 +149,10 @@ class Indexer:
             return self._client
 
     def _context(self) -> int:
-        """The context length the calls will have: the server's once connected, else the setting's."""
-        info = self._client.info if self._client is not None else None
-        if info is not None:
-            return info.context_length
-        return self.settings.context_length or FALLBACK_CONTEXT_LENGTH
+        """The context length the calls will have: as connecting resolved it, else as the settings do."""
+        if self._client is not None:
+            return self._client.context_length
+        return choose_model([], None, self.settings.model, self.settings.context_length).context_length
 
     def _dispatch(self, event: events.Event) -> None:
         """Every event passes here: per-document figures are counted, then the front end sees it."""

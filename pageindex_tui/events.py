@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from .errors import FailureKind
 from .store.records import CallOutcome, WarningKind
 from .tree import Tree
 
 if TYPE_CHECKING:
-    from .ask.types import NodeRead
     from .store.records import RunRecord
 
 Stage = Literal[
@@ -173,9 +173,6 @@ class DocumentPartial(Event):
     run: RunRecord  # its `partial` is set
 
 
-FailureKind = Literal["server", "document", "output", "other"]
-
-
 @dataclass(frozen=True)
 class DocumentFailed(Event):
     """The one report of a document's failure: front ends show it, results keep it (DocumentResult)."""
@@ -197,6 +194,18 @@ def ignore(_event: Event) -> None:
 # CallFinished (doc = the run's id), plus these. `AskAnswerDelta` is the answer's prose only, without
 # the `Sources:` lines, which arrive checked in `AskFinished`.
 AskStep = Literal["pick", "read", "assess", "answer", "verify"]
+
+
+@dataclass(frozen=True)
+class NodeRead:
+    """A node whose text the model was shown: `pages` are the units actually included."""
+
+    doc: str  # the document's name
+    node_id: str
+    title: str
+    pages: tuple[int, ...]
+    round: int
+    truncated: bool = False  # part of the node was left out to stay within the token budget
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..events import NodeRead
 from ..llm.tokens import estimate_tokens
 from ..tree import TreeNode
-from .types import AskDocument, NodeRead
+from .types import AskDocument
 
 SUMMARY_CHARS = 400  # of each node's summary in the outline
 

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..events import NodeRead
 from ..tree import Tree, TreeNode, Unit
 
 
@@ -47,18 +48,6 @@ class AskDocument:
     def depth(self, node: TreeNode) -> int:
         """How deep the node lies (0 = a top node)."""
         return self._depths.get(node.node_id, 0)
-
-
-@dataclass(frozen=True)
-class NodeRead:
-    """A node whose text the model was shown: `pages` are the units actually included."""
-
-    doc: str  # the document's name
-    node_id: str
-    title: str
-    pages: tuple[int, ...]
-    round: int
-    truncated: bool = False  # part of the node was left out to stay within the token budget
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..events import DocumentFailed, FailureKind
+from ..errors import FailureKind
+from ..events import DocumentFailed
 from ..store.records import PartialState, RunRecord
 from ..tree import Tree
 

@@ -19,7 +19,7 @@ from ..store.library import Library, LibraryEntry
 
 
 class IndexingFailed(PageIndexError):
-    """The document could not be indexed; `kind` as events.FailureKind."""
+    """The document could not be indexed; `kind` as errors.FailureKind."""
 
     def __init__(self, message: str, hint: str = "", kind: str = "other") -> None:
         super().__init__(message, hint)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .. import events
 from ..aio import documents_at_once, gather_or_cancel
-from ..errors import OutputError, PageIndexError, failure_kind
+from ..errors import FailureKind, OutputError, PageIndexError, failure_kind
 from ..index.result import CancelledKeeping, DocumentResult
 from ..settings import Settings
 from ..store.cache import ResponseCache
@@ -174,7 +174,7 @@ class JobService:
             return None
 
     def _failed(
-        self, path: Path, error: str, hint: str = "", kind: events.FailureKind = "document"
+        self, path: Path, error: str, hint: str = "", kind: FailureKind = "document"
     ) -> DocumentResult:
         failure = events.DocumentFailed(str(path), error, hint, kind)
         self.sink(failure)

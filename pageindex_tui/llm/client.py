@@ -36,7 +36,7 @@ from ..errors import ContextOverflow, ServerRefused
 from ..safe_text import redact_url
 from ..settings import Settings, Use
 from ..store.records import CallOutcome
-from .adaptive import CallBound
+from .adaptive import CallBound, ReaderFactory
 from .errors import (
     HINT_MODEL,
     HINT_OVERFLOW,
@@ -67,7 +67,11 @@ CACHED = ("text", "reasoning", "prompt_tokens", "completion_tokens", "reasoning_
 
 class LLMClient:
     def __init__(
-        self, settings: Settings, sink: events.EventSink = events.ignore, cache: ResponseCache | None = None
+        self,
+        settings: Settings,
+        sink: events.EventSink = events.ignore,
+        cache: ResponseCache | None = None,
+        load_reader: ReaderFactory | None = None,  # the adaptive bound's view of the server's load
     ) -> None:
         self.settings, self.sink, self.cache = settings, sink, cache
         self.info: ServerInfo | None = None
@@ -75,7 +79,9 @@ class LLMClient:
         self.ttfts: list[float] = []
         self._sleep = asyncio.sleep  # tests replace it so backoff costs no time
         self._random: Callable[[], float] = random.random
-        self.bound = CallBound(settings, sink)  # places for calls: one queue for every document served
+        self.bound = CallBound(
+            settings, sink, load_reader
+        )  # places for calls: one queue for every document served
         self.ranks: dict[str, float] = {}  # doc -> its size: smaller documents' calls go first
         self.fields = OptionalFields()  # optional request fields this server refused
         self._connect_lock = asyncio.Lock()

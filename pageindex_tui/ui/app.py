@@ -26,7 +26,7 @@ from textual.widgets import Footer
 
 from ..errors import PageIndexError
 from ..formats import is_document
-from ..monitor.probe import connect_once
+from ..llm.connect import connect_once
 from ..safe_text import redact_text, redact_url
 from ..settings import Settings, config_path
 from ..store.cache import ResponseCache

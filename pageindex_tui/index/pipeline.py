@@ -21,11 +21,11 @@ from typing import cast
 
 from .. import __version__, events
 from ..aio import documents_at_once, gather_or_cancel
-from ..discovery import choose_model
 from ..document import Document, PdfDocument, open_document
 from ..errors import FailureKind, PageIndexError, ServerRefused, ServerUnavailable, failure_kind
 from ..formats import RUN_SUFFIX, STRUCTURE_SUFFIX, is_document
-from ..llm.client import LLMClient, open_client
+from ..llm.client import LLMClient
+from ..llm.session import ModelSession
 from ..llm.types import ServerInfo
 from ..serverload import watched_client
 from ..settings import Settings
@@ -41,7 +41,6 @@ from ..store.records import (
     ServerFacts,
 )
 from ..tree import Tree
-from .callstats import CallStats
 from .context import RunContext
 from .estimate import first_estimate, tree_estimate
 from .layout_stage import subheadings
@@ -102,7 +101,7 @@ class _Run:
 
     path: Path
     doc_id: str
-    stats: CallStats
+    stats: events.CallTally  # its calls, as the session counts them
     started: float
     outputs: tuple[Path, Path]
     ctx: RunContext = field(init=False)
@@ -127,40 +126,27 @@ class Indexer:
         cache: ResponseCache | None = None,
         password: str | None = None,
         client_factory: Callable[..., LLMClient] = watched_client,
+        session: ModelSession | None = None,
     ) -> None:
         self.settings = settings
         self.out_dir = Path(out_dir)
         self.sink = sink
-        self.cache = cache if cache is not None else ResponseCache(enabled=settings.cache)
         self.password = password
-        self.client_factory = client_factory
-        self._client: LLMClient | None = None
-        self._stats: dict[str, CallStats] = {}
-        self._ranks: dict[str, float] = {}  # doc -> pages: the client serves smaller documents first
-        self._lock = asyncio.Lock()
+        self._owns_session = session is None
+        self.session = session or ModelSession(settings, cache, client_factory, sink)
+        self.cache = self.session.cache
 
     async def llm(self) -> LLMClient:
         """The model connection, opened on first need (an outline-only run never opens it)."""
-        async with self._lock:
-            if self._client is None or self._client.info is None:
-                self._client = await open_client(
-                    self.client_factory, self.settings, self._dispatch, self.cache
-                )
-                self._client.ranks = self._ranks
-            return self._client
+        return await self.session.client()
 
     def _context(self) -> int:
         """The context length the calls will have: as connecting resolved it, else as the settings do."""
-        if self._client is not None:
-            return self._client.context_length
-        return choose_model([], None, self.settings.model, self.settings.context_length).context_length
+        return self.session.context_length
 
     def _dispatch(self, event: events.Event) -> None:
-        """Every event passes here: per-document figures are counted, then the front end sees it."""
-        stats = self._stats.get(event.doc)
-        if stats is not None:
-            stats.see(event)
-        self.sink(event)
+        """Every event passes the session: a document's calls are counted once, then the front end sees it."""
+        self.session.dispatch(event)
 
     async def __aenter__(self) -> Indexer:
         return self
@@ -169,10 +155,10 @@ class Indexer:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the model connection (`async with Indexer(...)` does it on the way out)."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        """Close the model session it opened (`async with Indexer(...)` does it on the way out); a session
+        it was given is its owner's to close."""
+        if self._owns_session:
+            await self.session.aclose()
 
     async def index_many(self, paths: list[Path]) -> list[DocumentResult]:
         limit = asyncio.Semaphore(documents_at_once(self.settings.concurrency))
@@ -213,12 +199,11 @@ class Indexer:
     async def _index(
         self, path: Path, doc_id: str, outputs: tuple[Path, Path], resume: Resume | None
     ) -> DocumentResult:
-        stats = self._stats[doc_id] = CallStats()
+        stats = self.session.open(doc_id, self.sink)
         try:
             return await self._run(_Run(path, doc_id, stats, time.perf_counter(), outputs), resume)
         finally:
-            self._stats.pop(doc_id, None)
-            self._ranks.pop(doc_id, None)
+            self.session.close(doc_id)
 
     async def _run(self, run: _Run, resume: Resume | None) -> DocumentResult:
         sink = self._dispatch
@@ -227,7 +212,7 @@ class Indexer:
         ctx.stage("read")
         doc = run.doc = await asyncio.to_thread(open_document, run.path, self.password)
         sink(events.DocumentStarted(run.doc_id, doc.name, doc.size))
-        self._ranks[run.doc_id] = doc.size if doc.unit == "page" else doc.size / LINES_PER_PAGE
+        self.session.ranks[run.doc_id] = doc.size if doc.unit == "page" else doc.size / LINES_PER_PAGE
         first = await asyncio.to_thread(first_estimate, doc, self.settings, self._context())
         sink(events.WorkEstimate(run.doc_id, first))
         ctx.done("read", f"{doc.size} {'pages' if doc.unit == 'page' else 'lines'}")
@@ -337,7 +322,7 @@ class Indexer:
         return tree_of(doc, nodes, description, ids=self.settings.if_add_node_id)
 
     def _record(self, run: _Run, nodes: list[Node], partial: PartialState | None = None) -> RunRecord:
-        doc, llm = run.doc, self._client
+        doc, llm = run.doc, self.session.connected
         assert doc is not None
         info = llm.info if llm is not None else None
         served = info.context_length if info is not None and info.context_source == "server" else 0

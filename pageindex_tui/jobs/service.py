@@ -21,7 +21,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -40,6 +40,8 @@ from ..tree import Tree
 if TYPE_CHECKING:
     from ..index.partial import Resume
     from ..index.pipeline import Indexer
+    from ..llm.client import LLMClient
+    from ..llm.session import ModelSession
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,8 @@ Sink = Callable[[events.Event], None]
 
 
 class JobService:
-    """Jobs over one library, one response cache and one event sink."""
+    """Jobs over one library, one response cache and one event sink, with one model session per set of
+    settings (`session`): given ones (their owner closes them), or made on first need (closed here)."""
 
     def __init__(
         self,
@@ -70,12 +73,17 @@ class JobService:
         sink: Sink = events.ignore,
         cache: ResponseCache | None = None,
         password: str | None = None,
+        sessions: Sequence[ModelSession] = (),
+        client_factory: Callable[..., LLMClient] | None = None,
     ) -> None:
         self.library = library
         self.sink = sink
         self.cache = cache
         self.password = password
+        self.client_factory = client_factory  # None: the client whose bound reads the server's load
         self.staging = library.root / "staging"
+        self._sessions: dict[Settings, ModelSession] = {s.settings: s for s in sessions}
+        self._own_sessions: list[ModelSession] = []
         self._indexers: dict[Settings, Indexer] = {}
         self._limits: dict[int, asyncio.Semaphore] = {}
         self._stems: dict[str, asyncio.Lock] = {}
@@ -240,13 +248,26 @@ class JobService:
 
         return output_paths(path, self.staging)
 
+    def session(self, settings: Settings) -> ModelSession:
+        """The model session jobs with these settings run on (indexing; a question may share it)."""
+        session = self._sessions.get(settings)
+        if session is None:
+            from ..llm.session import ModelSession  # the openai SDK loads on first use
+            from ..serverload import watched_client
+
+            factory = self.client_factory or watched_client
+            session = ModelSession(settings, self.cache, factory, self.sink)
+            self._sessions[settings] = session
+            self._own_sessions.append(session)
+        return session
+
     def _indexer_for(self, settings: Settings) -> Indexer:
         indexer = self._indexers.get(settings)
         if indexer is None:
-            from ..index.pipeline import Indexer  # the engine (and the openai SDK) load on first use
+            from ..index.pipeline import Indexer  # the engine loads on first use
 
-            cache = self.cache if self.cache is not None else ResponseCache(enabled=settings.cache)
-            indexer = Indexer(settings, self.staging, sink=self.sink, cache=cache, password=self.password)
+            session = self.session(settings)
+            indexer = Indexer(settings, self.staging, sink=self.sink, password=self.password, session=session)
             self._indexers[settings] = indexer
         return indexer
 
@@ -265,11 +286,13 @@ class JobService:
         return self._stems.setdefault(Path(path).stem, asyncio.Lock())
 
     async def aclose(self) -> None:
-        """Close every model connection the jobs opened."""
-        for indexer in self._indexers.values():
-            with contextlib.suppress(Exception):
-                await indexer.aclose()
+        """Close every model session the jobs opened (given ones are their owners' to close)."""
+        owned, self._own_sessions = self._own_sessions, []
+        self._sessions = {key: s for key, s in self._sessions.items() if all(s is not o for o in owned)}
         self._indexers.clear()
+        for session in owned:
+            with contextlib.suppress(Exception):
+                await session.aclose()
 
     async def __aenter__(self) -> JobService:
         return self

@@ -165,9 +165,12 @@ class LLMClient:
     @property
     def context_length(self) -> int:
         """The context calls get: as connecting resolved it, else as the settings alone resolve it."""
-        if self.info is not None:
-            return self.info.context_length
-        return choose_model([], None, self.settings.model, self.settings.context_length).context_length
+        return self.info.context_length if self.info is not None else self.settings_context(self.settings)
+
+    @staticmethod
+    def settings_context(settings: Settings) -> int:
+        """The context length as the settings alone resolve it (before any server has answered)."""
+        return choose_model([], None, settings.model, settings.context_length).context_length
 
     async def _connected(self) -> ServerInfo:
         if self.info is None:

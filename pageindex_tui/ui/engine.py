@@ -143,7 +143,8 @@ class EngineRunner:
 
         try:
             doc = await asyncio.to_thread(load_entry, entry)
-            async with Asker(settings, sink=self.sink, cache=self.cache) as asker:
+            session = self.jobs.session(settings)  # the connection indexing opened, if it did
+            async with Asker(settings, sink=self.sink, session=session) as asker:
                 await asker.ask([doc], question, run=run)
         except asyncio.CancelledError:
             self.sink(AskFailed(run, "stopped", cancelled=True))

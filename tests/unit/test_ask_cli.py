@@ -103,9 +103,10 @@ def test_a_document_is_indexed_and_filed_then_reused(tmp_path, capsys):
     answer = 'It opens the report [1].\n\nSources:\n[1] 0000, page 1: "Page 1 line 1 on Introduction"'
     model = scripted(['{"nodes": ["0000"]}'], [answer], other=smart_model)
     with FakeVLLM(default=model) as fake:
-        assert ask(fake.base_url, pdf) == 0
+        assert ask(fake.base_url, pdf, extra=("--concurrency", "4")) == 0  # fixed: no load monitor polls
         first = capsys.readouterr()
         summaries = sum(kind(b) == "other" for b in fake.requests)
+        assert fake.paths.count("GET /v1/models") == 1  # indexing and the question share one connection
         assert ask(fake.base_url, pdf) == 0
         second = capsys.readouterr()
         assert sum(kind(b) == "other" for b in fake.requests) == summaries  # nothing indexed again

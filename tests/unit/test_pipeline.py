@@ -261,3 +261,31 @@ def test_the_run_record_keeps_retried_calls_and_settings_that_do_not_work_togeth
     )
     saved = json.loads((tmp_path / "out" / "plain_run.json").read_text())
     assert saved["call_problems"][0]["error"] == retried[0].error and "settings" in saved["warning_kinds"]
+
+
+def test_the_cli_counts_the_calls_its_run_record_counts(tmp_path, monkeypatch):
+    """The progress row reads the model session's count, the one run.json's `llm` figures come from: fresh
+    calls, then every reply from the cache (which the row once counted as calls and run.json did not)."""
+    from pageindex_tui.cli import progress as progress_module
+
+    rows: list[progress_module.CliProgress] = []
+
+    class Kept(progress_module.CliProgress):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            rows.append(self)
+
+    monkeypatch.setattr(progress_module, "CliProgress", Kept)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    doc = tmp_path / "guide.md"
+    doc.write_text("# Guide\n\nIntro.\n\n" + "".join(f"## Part {n}\n\n{'word ' * 400}\n\n" for n in range(3)))
+    out = tmp_path / "out"
+    with FakeVLLM(default=smart_model) as fake:
+        for _run in range(2):  # the second run takes every reply from the cache
+            args = ["index", str(doc), "--out", str(out), "--endpoint", fake.base_url, "--force", "-q"]
+            assert main(args) == 0
+            llm = json.loads((out / "guide_run.json").read_text())["llm"]
+            progress = rows[-1]
+            shown = progress.progress.tasks[progress.tasks[str(doc)]].fields["calls"]
+            assert shown == progress_module.calls_text(llm["calls"], llm["cached_calls"])
+    assert llm["calls"] == 0 and llm["cached_calls"] > 0  # the second run's

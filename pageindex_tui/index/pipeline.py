@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import cast
 
 from .. import __version__, events
-from ..aio import documents_at_once, gather_or_cancel
 from ..document import Document, PdfDocument, open_document
-from ..errors import FailureKind, PageIndexError, ServerRefused, ServerUnavailable, failure_kind
+from ..errors import PageIndexError, ServerRefused, ServerUnavailable
 from ..formats import RUN_SUFFIX, STRUCTURE_SUFFIX, is_document
 from ..llm.client import LLMClient
 from ..llm.session import ModelSession
@@ -160,41 +159,18 @@ class Indexer:
         if self._owns_session:
             await self.session.aclose()
 
-    async def index_many(self, paths: list[Path]) -> list[DocumentResult]:
-        limit = asyncio.Semaphore(documents_at_once(self.settings.concurrency))
-
-        plan = output_plan(paths, self.out_dir)
-
-        async def one(path: Path) -> DocumentResult:
-            async with limit:
-                return await self.index(path, plan[path])
-
-        return await gather_or_cancel(*(one(p) for p in plan))
-
     async def index(
         self, path: Path, outputs: tuple[Path, Path] | None = None, resume: Resume | None = None
     ) -> DocumentResult:
-        """Index one document; errors become a failed result and a DocumentFailed event.
+        """Index one document. A failure raises (a PageIndexError says what stopped it): the job service
+        is the one layer that turns it into the document's failed result and its DocumentFailed event.
 
         `outputs` are the structure and run files to write (default: `<stem>_*.json` in the out folder).
         `resume`: a partial index of this document to go on from (its tree and summaries are kept). A run
         that stops after its structure is known keeps a partial index (see `partial.py`): on a server
         failure it is the result; on cancellation it rides on the `CancelledKeeping` raised."""
-        doc_id = str(path)
-        try:
-            target = outputs or output_paths(Path(path), self.out_dir)
-            return await self._index(Path(path), doc_id, target, resume)
-        except PageIndexError as err:
-            return self._failed(path, err.message, err.hint, failure_kind(err))
-        except Exception as err:  # a bug costs this document, never the others in the batch
-            log.exception("indexing %s failed", path)
-            error = f"internal error: {type(err).__name__}: {err}"
-            return self._failed(path, error, "this is a bug in pageindex-tui; please report it", "other")
-
-    def _failed(self, path: Path, error: str, hint: str, kind: FailureKind) -> DocumentResult:
-        failure = events.DocumentFailed(str(path), error, hint, kind)
-        self.sink(failure)
-        return DocumentResult(Path(path), failure=failure)
+        target = outputs or output_paths(Path(path), self.out_dir)
+        return await self._index(Path(path), str(path), target, resume)
 
     async def _index(
         self, path: Path, doc_id: str, outputs: tuple[Path, Path], resume: Resume | None

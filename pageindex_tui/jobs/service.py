@@ -5,7 +5,8 @@ tree (`library.TREE_SETTINGS`); a saved index is reused unless forced, a partial
 after its structure was known) is resumed unless forced, else the engine indexes the document; the result
 is filed into the library. Every step reports through the one event sink: engine events, plus `JobUpdate`
 for the job's own life (queued, started, reused, finished, partial, cancelled). A failure is reported
-once, as the engine's `DocumentFailed` event (a stop that kept a partial index as its `DocumentPartial`);
+once, as a `DocumentFailed` event sent here (the engine raises; this is the one layer that turns a
+failure into a document's result), a stop that kept a partial index as the engine's `DocumentPartial`;
 one document's failure never stops another's.
 
 `run` and `run_many` are coroutines for a caller that owns an event loop (the CLI). The app runs the
@@ -54,7 +55,7 @@ JobState = Literal["queued", "started", "reused", "finished", "partial", "cancel
 class JobUpdate(events.Event):
     """A job's own life, next to the engine's events: queued, started, reused or finished (with the
     library entry), partial (the run stopped; the entry is the partial index kept), cancelled (with the
-    partial index kept, if any). Failures are the engine's `DocumentFailed`, never a JobUpdate."""
+    partial index kept, if any). Failures are `DocumentFailed` events, never a JobUpdate."""
 
     state: JobState
     entry: LibraryEntry | None = None

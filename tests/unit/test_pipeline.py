@@ -12,10 +12,12 @@ from pdfgen import make_corrupt_pdf, make_outline_pdf, make_plain_pdf, make_toc_
 
 from pageindex_tui import events
 from pageindex_tui.cli.main import main
-from pageindex_tui.index.pipeline import Indexer
+from pageindex_tui.index.pipeline import Indexer, output_paths
+from pageindex_tui.jobs.service import JobService
 from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings
 from pageindex_tui.store.cache import ResponseCache
+from pageindex_tui.store.library import Library
 from pageindex_tui.tree import Tree
 
 MARKDOWN = """# Guide
@@ -47,6 +49,18 @@ def run_index(settings: Settings, path: Path, out: Path, cache: ResponseCache | 
         cache_ = cache or ResponseCache(enabled=False)
         async with Indexer(settings, out, sink=seen.append, cache=cache_) as indexer:
             return await indexer.index(path)
+
+    return asyncio.run(go()), seen
+
+
+def run_job(settings: Settings, path: Path, out: Path):
+    """One document as the product runs it: the job service, the one layer that reports a failure."""
+    seen: list[events.Event] = []
+
+    async def go():
+        library = Library(path.parent / "library")
+        async with JobService(library, sink=seen.append, cache=ResponseCache(enabled=False)) as jobs:
+            return await jobs.run(path, settings, force=True, outputs=output_paths(path, out))
 
     return asyncio.run(go()), seen
 
@@ -189,22 +203,23 @@ def test_rerun_is_served_from_the_cache(tmp_path):
 
 def test_corrupt_pdf_fails_cleanly_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
-    result, seen = run_index(Settings(endpoint=no_server()), make_corrupt_pdf(tmp_path), out)
+    result, seen = run_job(Settings(endpoint=no_server()), make_corrupt_pdf(tmp_path), out)
     assert not result.ok and "PDF" in result.error and result.kind == "document"
+    assert sum(isinstance(e, events.DocumentFailed) for e in seen) == 1  # reported once
     assert isinstance(seen[-1], events.DocumentFailed) and seen[-1].kind == "document"
     assert not list(out.glob("*.json"))
 
 
 def test_server_down_is_reported_when_the_model_is_needed(tmp_path):
     settings = Settings(endpoint=no_server(), max_retries=0)
-    result, _ = run_index(settings, make_plain_pdf(tmp_path), tmp_path / "out")
+    result, _ = run_job(settings, make_plain_pdf(tmp_path), tmp_path / "out")
     assert not result.ok and "127.0.0.1" in result.error and result.hint and result.kind == "server"
 
 
 def test_unwritable_output_fails_before_any_work(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
-    result, seen = run_index(Settings(endpoint=no_server()), make_outline_pdf(tmp_path), blocker / "out")
+    result, seen = run_job(Settings(endpoint=no_server()), make_outline_pdf(tmp_path), blocker / "out")
     assert not result.ok and "cannot be made" in result.error and result.kind == "output"
     assert not any(isinstance(e, events.DocumentStarted) for e in seen)
 

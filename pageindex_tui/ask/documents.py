@@ -37,9 +37,14 @@ def _reader(doc: PdfDocument | MarkdownDocument) -> Callable[[int, int], list[st
 
 
 def build_document(
-    data: Tree | dict[str, Any], where: str, source: Path | None, password: str | None = None
+    data: Tree | dict[str, Any],
+    where: str,
+    source: Path | None,
+    password: str | None = None,
+    opened: PdfDocument | MarkdownDocument | None = None,
 ) -> AskDocument:
-    """An AskDocument from a tree (or parsed PageIndex JSON) and, when given and readable, its source."""
+    """An AskDocument from a tree (or parsed PageIndex JSON) and, when given and readable, its source
+    (`opened`: already opened by the caller)."""
     if not isinstance(data, Tree):
         try:
             data = Tree.from_json(data, Path(where).name.removesuffix(STRUCTURE_SUFFIX))
@@ -54,7 +59,7 @@ def build_document(
     if source is None:
         return AskDocument(tree.name, where, tree, size, note=NO_SOURCE)
     try:
-        opened = open_document(source, password)
+        opened = opened or open_document(source, password)
     except DocumentError as err:
         note = f"its source {source} cannot be read ({err.message}), so citations cannot be checked"
         return AskDocument(tree.name, where, tree, size, note=note)
@@ -97,18 +102,21 @@ def load_structure_file(path: Path, password: str | None = None) -> AskDocument:
     return build_document(data, str(path), source_beside(Path(path)), password)
 
 
-def load_entry(entry: LibraryEntry, password: str | None = None) -> AskDocument:
-    """An AskDocument from a saved index; its source is the file it was made from, if still unchanged."""
+def load_entry(
+    entry: LibraryEntry, password: str | None = None, opened: PdfDocument | MarkdownDocument | None = None
+) -> AskDocument:
+    """An AskDocument from a saved index; its source is the file it was made from, if still unchanged, or
+    `opened`: that content, already opened by the caller."""
     try:
         tree = entry.load()
     except (OSError, ValueError) as err:
         raise AskInputError(
             f"the saved index of {entry.doc_name} cannot be read: {err}", "index it again"
         ) from None
-    source = Path(entry.source) if entry.source else None
+    source = opened.path if opened is not None else Path(entry.source) if entry.source else None
     if source is not None and not source.is_file():
         source = None
-    doc = build_document(tree, str(entry.structure_path), source, password)
+    doc = build_document(tree, str(entry.structure_path), source, password, opened)
     doc.name = entry.doc_name or doc.name
     if source is None and entry.source:
         doc.note = f"its source {entry.source} is gone, so citations cannot be checked against pages"

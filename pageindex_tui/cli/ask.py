@@ -16,6 +16,7 @@ from rich.text import Text
 from .. import events
 from ..ask import Asker, AskInputError, AskOptions, AskResult, load_entry, load_structure_file
 from ..ask.types import AskDocument
+from ..document import open_document
 from ..errors import DocumentError
 from ..formats import STRUCTURE_SUFFIX, kind_of
 from ..jobs.filing import ensure_indexed
@@ -131,10 +132,15 @@ async def gather_documents(
         if path.name.endswith(STRUCTURE_SUFFIX):
             docs.append(await asyncio.to_thread(load_structure_file, path, password))
             continue
+        try:  # opened once: for indexing it when it has no index, and for reading it
+            opened = await asyncio.to_thread(open_document, path, password)
+        except DocumentError:
+            opened = None  # indexing says what is wrong with it
         filed = await ensure_indexed(
-            path, settings, library, sink=sink, cache=cache, password=password, session=session
-        )
-        docs.append(await asyncio.to_thread(load_entry, filed.entry, password))
+            path, settings, library, sink=sink, cache=cache, password=password, session=session,
+            document=opened,
+        )  # fmt: skip
+        docs.append(await asyncio.to_thread(load_entry, filed.entry, password, opened))
         lines.append(f"{'reused' if filed.reused else 'indexed'} {path}: {filed.entry.structure_path}")
     return docs, lines
 

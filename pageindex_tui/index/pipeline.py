@@ -160,7 +160,11 @@ class Indexer:
             await self.session.aclose()
 
     async def index(
-        self, path: Path, outputs: tuple[Path, Path] | None = None, resume: Resume | None = None
+        self,
+        path: Path,
+        outputs: tuple[Path, Path] | None = None,
+        resume: Resume | None = None,
+        document: Document | None = None,
     ) -> DocumentResult:
         """Index one document. A failure raises (a PageIndexError says what stopped it): the job service
         is the one layer that turns it into the document's failed result and its DocumentFailed event.
@@ -168,16 +172,24 @@ class Indexer:
         `outputs` are the structure and run files to write (default: `<stem>_*.json` in the out folder).
         `resume`: a partial index of this document to go on from (its tree and summaries are kept). A run
         that stops after its structure is known keeps a partial index (see `partial.py`): on a server
-        failure it is the result; on cancellation it rides on the `CancelledKeeping` raised."""
+        failure it is the result; on cancellation it rides on the `CancelledKeeping` raised. `document`:
+        the file already opened (by a caller that reads it next), else it is opened here."""
         target = outputs or output_paths(Path(path), self.out_dir)
-        return await self._index(Path(path), str(path), target, resume)
+        return await self._index(Path(path), str(path), target, resume, document)
 
     async def _index(
-        self, path: Path, doc_id: str, outputs: tuple[Path, Path], resume: Resume | None
+        self,
+        path: Path,
+        doc_id: str,
+        outputs: tuple[Path, Path],
+        resume: Resume | None,
+        document: Document | None,
     ) -> DocumentResult:
         stats = self.session.open(doc_id, self.sink)
+        run = _Run(path, doc_id, stats, time.perf_counter(), outputs)
+        run.doc = document
         try:
-            return await self._run(_Run(path, doc_id, stats, time.perf_counter(), outputs), resume)
+            return await self._run(run, resume)
         finally:
             self.session.close(doc_id)
 
@@ -186,7 +198,9 @@ class Indexer:
         ctx = run.ctx = RunContext(run.doc_id, self.settings, sink, self.llm)
         check_writable(run.outputs[0].parent)
         ctx.stage("read")
-        doc = run.doc = await asyncio.to_thread(open_document, run.path, self.password)
+        doc = run.doc  # opened by the caller, or here
+        if doc is None:
+            doc = run.doc = await asyncio.to_thread(open_document, run.path, self.password)
         sink(events.DocumentStarted(run.doc_id, doc.name, doc.size))
         self.session.ranks[run.doc_id] = doc.size if doc.unit == "page" else doc.size / LINES_PER_PAGE
         first = await asyncio.to_thread(first_estimate, doc, self.settings, self._context())

@@ -37,6 +37,7 @@ from ..store.records import RunRecord
 from ..tree import Tree
 
 if TYPE_CHECKING:
+    from ..document import Document
     from ..index.partial import Resume
     from ..index.pipeline import Indexer
     from ..llm.client import LLMClient
@@ -90,17 +91,23 @@ class JobService:
 
     # -- one job (on the service's loop) ----------------------------------------------------------
     async def run(
-        self, path: Path, settings: Settings, force: bool = False, outputs: tuple[Path, Path] | None = None
+        self,
+        path: Path,
+        settings: Settings,
+        force: bool = False,
+        outputs: tuple[Path, Path] | None = None,
+        document: Document | None = None,
     ) -> DocumentResult:
         """Index one document, reuse its saved index or resume its partial one; never raises but for
         cancellation (a cancelled run that kept a partial index files it on the way out).
 
         Without `outputs` the files live in the library only (the app); with them (the CLI) they are
-        also written there, and the library keeps a copy so that the next run can reuse it."""
+        also written there, and the library keeps a copy so that the next run can reuse it. `document`:
+        the file already opened by the caller (who reads it next), so that indexing need not open it."""
         doc = str(path)
         try:
             async with self._limit(settings), self._stem_lock(path, outputs):
-                return await self._run(Path(path), doc, settings, force, outputs)
+                return await self._run(Path(path), doc, settings, force, outputs, document)
         except CancelledKeeping as stop:  # the partial index goes into the library (synchronously: cancelled)
             entry = self._file_partial(Path(path), settings, stop.result, outputs is None)
             self.sink(JobUpdate(doc, "cancelled", entry=entry))
@@ -126,7 +133,13 @@ class JobService:
         return await gather_or_cancel(*(self.run(p, settings, force, plan[p]) for p in plan))
 
     async def _run(
-        self, path: Path, doc: str, settings: Settings, force: bool, outputs: tuple[Path, Path] | None
+        self,
+        path: Path,
+        doc: str,
+        settings: Settings,
+        force: bool,
+        outputs: tuple[Path, Path] | None,
+        document: Document | None = None,
     ) -> DocumentResult:
         self.sink(JobUpdate(doc, "started"))
         try:
@@ -141,7 +154,8 @@ class JobService:
                 return reused
             resume = await asyncio.to_thread(self._partial, digest, settings)
         self._digests[doc] = digest  # `run` forgets it when the job ends
-        result = await self._indexer_for(settings).index(path, outputs or self._staged(path), resume)
+        indexer = self._indexer_for(settings)
+        result = await indexer.index(path, outputs or self._staged(path), resume, document)
         if result.partial is not None:
             entry = await asyncio.to_thread(self._file, path, digest, settings, result, outputs is None)
             self.sink(JobUpdate(doc, "partial", entry=entry))

@@ -17,10 +17,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pageindex_tui.index.pipeline import Indexer, find_documents
+from pageindex_tui.index.pipeline import find_documents, output_paths
+from pageindex_tui.jobs.service import JobService
 from pageindex_tui.local.server import LocalServer
 from pageindex_tui.settings.file import load_settings
 from pageindex_tui.store.cache import ResponseCache
+from pageindex_tui.store.library import Library
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,8 +71,8 @@ def main() -> None:
 
             async def one(path: Path = doc):
                 cache = ResponseCache(out / "cache", enabled=False)
-                async with Indexer(settings, out, cache=cache) as indexer:
-                    return await indexer.index(path)
+                async with JobService(Library(out / "library"), cache=cache) as jobs:  # as the CLI runs it
+                    return await jobs.run(path, settings, force=True, outputs=output_paths(path, out))
 
             rows.append(asyncio.run(one()))
     header = (

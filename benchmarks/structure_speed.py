@@ -30,16 +30,19 @@ RUN = """
 import asyncio, json, sys, time
 from pathlib import Path
 from pageindex_tui.document import parallel
-from pageindex_tui.index.pipeline import Indexer
+from pageindex_tui.index.pipeline import output_paths
+from pageindex_tui.jobs.service import JobService
 from pageindex_tui.store.cache import ResponseCache
+from pageindex_tui.store.library import Library
 from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings
 if sys.argv[2] == "1":
     parallel.workers_for = lambda pages: 1
 settings = Settings(endpoint=f"http://127.0.0.1:{free_port()}/v1", if_add_node_summary=False, max_retries=0)
-async def go():
-    async with Indexer(settings, Path(sys.argv[3]), cache=ResponseCache(enabled=False)) as indexer:
-        return await indexer.index(Path(sys.argv[1]))
+async def go():  # as the CLI runs it: failures come back as results
+    out, doc = Path(sys.argv[3]), Path(sys.argv[1])
+    async with JobService(Library(out / "library"), cache=ResponseCache(enabled=False)) as jobs:
+        return await jobs.run(doc, settings, force=True, outputs=output_paths(doc, out))
 wall, cpu = time.perf_counter(), time.process_time()
 result = asyncio.run(go())
 print(json.dumps({"ok": result.ok, "seconds": time.perf_counter() - wall, "cpu": time.process_time() - cpu,

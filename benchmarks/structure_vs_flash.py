@@ -35,10 +35,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 import scoring  # noqa: E402  (the tests' scorer)
 from pypdf import PdfReader, PdfWriter  # noqa: E402
 
-from pageindex_tui.index.pipeline import Indexer, find_documents  # noqa: E402
+from pageindex_tui.index.pipeline import find_documents, output_paths  # noqa: E402
+from pageindex_tui.jobs.service import JobService  # noqa: E402
 from pageindex_tui.local.server import free_port  # noqa: E402
 from pageindex_tui.settings import Settings  # noqa: E402
 from pageindex_tui.store.cache import ResponseCache  # noqa: E402
+from pageindex_tui.store.library import Library  # noqa: E402
 
 PEER = ROOT / "benchmarks" / ".peer-venv" / "bin" / "python"
 FLASH_RUNNER = """
@@ -88,16 +90,16 @@ def ours(path: Path, out: Path) -> tuple[list[scoring.Heading], float, str]:
         max_retries=0,
     )
 
-    async def go():
-        async with Indexer(settings, out, cache=ResponseCache(enabled=False)) as indexer:
-            return await indexer.index(path)
+    async def go():  # as the CLI runs it: failures come back as results
+        async with JobService(Library(out / "library"), cache=ResponseCache(enabled=False)) as jobs:
+            return await jobs.run(path, settings, force=True, outputs=output_paths(path, out))
 
     started = time.perf_counter()
     result = asyncio.run(go())
     seconds = time.perf_counter() - started
-    if not result.ok:
+    if not result.ok or result.result is None:
         return [], seconds, f"failed: {result.error[:60]}"
-    return scoring.flatten(result.result["structure"]), seconds, result.run.structure_source
+    return scoring.flatten(result.result.to_json()["structure"]), seconds, result.run.structure_source
 
 
 def flash(path: Path, python: Path | None) -> tuple[list[scoring.Heading] | None, float | None]:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 VLLM, LLAMACPP, OPENAI_COMPATIBLE = "vllm", "llamacpp", "openai-compatible"
+FALLBACK_CONTEXT_LENGTH = 32768  # the context calls get when neither the settings nor the server give one
 KINDS = {"vllm": VLLM, "llamacpp": LLAMACPP, "llama.cpp": LLAMACPP}  # owned_by in /v1/models
 
 
@@ -87,6 +88,33 @@ def llamacpp_props(props: object) -> LlamaProps | None:
     defaults = props.get("default_generation_settings")
     context = positive_int(defaults.get("n_ctx")) if isinstance(defaults, dict) else 0
     return LlamaProps(str(props.get("build_info") or ""), context, positive_int(props.get("total_slots")))
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The model calls go to and the context length they get, with where that length came from."""
+
+    model: str
+    context_length: int
+    context_source: str  # "settings" | "server" | "fallback"
+
+
+def choose_model(
+    cards: Sequence[ModelCard], llama: LlamaProps | None, model: str = "", context_length: int = 0
+) -> ModelChoice:
+    """The one rule for the model and its context, for the client and the gauges alike: the configured
+    `model`, else the first served; the configured `context_length` when above 0 ("settings"), else the
+    length the server serves that model with ("server": its card's or its base model's, else llama.cpp's
+    per-slot context, else the card's `meta.n_ctx`), else FALLBACK_CONTEXT_LENGTH ("fallback")."""
+    chosen = model or (cards[0].id if cards else "")
+    if context_length > 0:
+        return ModelChoice(chosen, context_length, "settings")
+    card = next((c for c in cards if c.id == chosen), None)
+    served = served_length(cards, chosen) or (llama.context_length if llama is not None else 0)
+    served = served or (card.meta_n_ctx if card is not None else 0)
+    if served:
+        return ModelChoice(chosen, served, "server")
+    return ModelChoice(chosen, FALLBACK_CONTEXT_LENGTH, "fallback")
 
 
 def vllm_version(answer: object) -> str | None:

@@ -7,12 +7,14 @@ engine to a front end. Events are plain data: no UI types, frozen so a consumer 
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import FailureKind
-from .store.records import CallOutcome, WarningKind
+from .store.records import MAX_PROBLEMS, CallFigures, CallOutcome, CallProblem, RunWarning, WarningKind
+from .tree import Tree
 
 if TYPE_CHECKING:
     from .store.records import RunRecord
@@ -130,22 +132,11 @@ class WorkEstimate(Event):
 
 
 @dataclass(frozen=True)
-class NodeSnapshot:
-    """One node of a tree as it stood when reported: plain, frozen data a front end may keep."""
-
-    title: str
-    node_id: str
-    start: int  # 1-based physical page (PDF) or line number (Markdown)
-    end: int  # inclusive
-    summary: str | None = None
-    children: tuple[NodeSnapshot, ...] = ()
-
-
-@dataclass(frozen=True)
 class StructureFound(Event):
-    """The whole tree as it stands after a stage (structure found, nodes split); front ends redraw from it."""
+    """The whole tree as it stands after a stage (structure found, nodes split); front ends redraw from it.
+    The tree has no summaries yet but those of a resumed run, and no description."""
 
-    nodes: tuple[NodeSnapshot, ...]
+    tree: Tree
     source: StructureSource
 
 
@@ -167,7 +158,7 @@ class WarningEvent(Event):
 class DocumentFinished(Event):
     structure_path: str
     run_path: str
-    result: dict[str, Any]  # the PageIndex JSON
+    result: Tree  # the tree as written (node ids only when the settings add them)
     run: RunRecord  # the sidecar record
 
 
@@ -179,7 +170,7 @@ class DocumentPartial(Event):
 
     structure_path: str
     run_path: str
-    result: dict[str, Any]  # the PageIndex JSON so far (summaries of the nodes that have one)
+    result: Tree  # the tree so far, as written (summaries of the nodes that have one)
     run: RunRecord  # its `partial` is set
 
 
@@ -190,6 +181,64 @@ class DocumentFailed(Event):
     error: str
     hint: str = ""
     kind: FailureKind = "other"  # "server": the model server is down or refuses; the app shows a banner
+
+
+class CallTally:
+    """One document's (or question's) calls and warnings, from its own events: the one definition of a call.
+
+    A call counts once it ended for good: answered ("ok"), answered with something unusable ("invalid")
+    or failed ("error"); a reply replayed from the cache counts as cached instead; a retried attempt and
+    a cancelled call do not count. `work` is every finished attempt's tokens (`CallFinished.work`)."""
+
+    def __init__(self) -> None:
+        self.calls = self.cached = self.prompt = self.completion = self.reasoning = self.failed = 0
+        self.work = 0
+        self.ttfts: list[float] = []
+        self.warnings: list[RunWarning] = []
+        self.problems: list[CallProblem] = []
+        self.problems_dropped = 0
+        self._purposes: dict[int, str] = {}  # calls not finished yet
+
+    def see(self, event: Event) -> None:
+        if isinstance(event, WarningEvent):
+            self.warnings.append(RunWarning(event.message, event.kind))
+        if isinstance(event, (CallQueued, CallStarted)):
+            self._purposes[event.call_id] = event.purpose
+        if not isinstance(event, CallFinished):
+            return
+        purpose = self._purposes.pop(event.call_id, "")
+        self.work += event.work
+        if event.outcome in ("retry", "invalid", "error") and event.error:
+            if len(self.problems) < MAX_PROBLEMS:
+                seconds = round(event.seconds, 3)
+                self.problems.append(CallProblem(purpose, event.outcome, event.error, seconds))
+            else:
+                self.problems_dropped += 1
+        if event.outcome == "cached":
+            self.cached += 1
+            return
+        if event.outcome in ("retry", "cancelled"):
+            return
+        self.calls += 1
+        self.failed += event.outcome == "error"
+        self.prompt += event.prompt_tokens
+        self.completion += event.completion_tokens
+        self.reasoning += event.reasoning_tokens
+        if event.ttft is not None:
+            self.ttfts.append(event.ttft)
+
+    def record(self) -> CallFigures:
+        """The figures as a run record keeps them."""
+        return CallFigures(
+            calls=self.calls,
+            cached_calls=self.cached,
+            failed_calls=self.failed,
+            prompt_tokens=self.prompt,
+            completion_tokens=self.completion,
+            reasoning_tokens=self.reasoning,
+            ttft_seconds_mean=round(statistics.fmean(self.ttfts), 3) if self.ttfts else None,
+            ttft_seconds_median=round(statistics.median(self.ttfts), 3) if self.ttfts else None,
+        )
 
 
 EventSink = Callable[[Event], None]

@@ -11,7 +11,8 @@ from typing import Any, Literal
 
 from .document.base import Unit, span_label
 from .formats import OUTLINE_SUFFIX, STRUCTURE_SUFFIX
-from .index.tree import Node, from_pageindex, to_pageindex
+from .index.tree import Node
+from .tree import Tree, TreeNode, nodes_json
 
 MAX_PAGES = 50  # pages of text shown or copied for one node
 
@@ -20,36 +21,26 @@ SUFFIXES: dict[Format, str] = {"json": STRUCTURE_SUFFIX, "markdown": OUTLINE_SUF
 NAMES: dict[Format, str] = {"json": "PageIndex JSON", "markdown": "Markdown outline"}
 
 
-def node_json(node: Node, markdown: bool) -> str:
-    return json.dumps(to_pageindex([node], markdown=markdown)[0], indent=2, ensure_ascii=False)
+def node_json(node: TreeNode, unit: Unit) -> str:
+    return json.dumps(nodes_json((node,), unit)[0], indent=2, ensure_ascii=False)
 
 
-def result_json(
-    doc_name: str, nodes: list[Node], markdown: bool, extra: dict[str, Any] | None = None, partial: str = ""
-) -> str:
+def result_json(tree: Tree, partial: str = "") -> str:
     """PageIndex JSON; `partial` (what is missing, e.g. "indexing is still running (summarizing 3/6)")
     is written as a top-level "partial" so that no reader takes the tree for a finished index."""
-    data: dict[str, Any] = {"doc_name": doc_name}
-    if partial:
-        data["partial"] = partial
-    if extra and extra.get("doc_description"):
-        data["doc_description"] = extra["doc_description"]
-    if extra and "line_count" in extra:
-        data["line_count"] = extra["line_count"]
-    data["structure"] = to_pageindex(nodes, markdown=markdown)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(tree.to_json(partial=partial), indent=2, ensure_ascii=False) + "\n"
 
 
-def markdown_outline(doc_name: str, nodes: list[Node], markdown: bool, partial: str = "") -> str:
+def markdown_outline(tree: Tree, partial: str = "") -> str:
     """A nested list: title, pages (or line), node id; summaries as indented quotes. `partial`: a line
     under the title says what is missing."""
-    lines = [f"# {doc_name}", ""]
+    lines = [f"# {tree.name}", ""]
     if partial:
         lines += [f"*Partial index: {' '.join(partial.split())}.*", ""]
 
-    def add(items: list[Node], depth: int) -> None:
+    def add(items: tuple[TreeNode, ...], depth: int) -> None:
         for node in items:
-            where = span_label(node.start, node.end, "line" if markdown else "page")
+            where = span_label(node.start, node.end, tree.unit)
             node_id = f" `{node.node_id}`" if node.node_id else ""
             title = " ".join(node.title.split())
             lines.append(f"{'  ' * depth}- {title} ({where}){node_id}")
@@ -58,29 +49,16 @@ def markdown_outline(doc_name: str, nodes: list[Node], markdown: bool, partial: 
                 lines.append(f"{'  ' * (depth + 1)}> {summary}")
             add(node.nodes, depth + 1)
 
-    add(nodes, 0)
+    add(tree.nodes, 0)
     return "\n".join(lines) + "\n"
 
 
-def render(data: dict[str, Any], fmt: Format) -> str:
+def render(data: Any, fmt: Format) -> str:
     """A PageIndex JSON document (ours or the original tool's) as PageIndex JSON or a Markdown outline.
 
-    Raises ValueError when `data` holds no tree."""
-    structure = data.get("structure")
-    if not isinstance(structure, list):
-        raise ValueError('it holds no PageIndex tree (no "structure" list)')
-    nodes = from_pageindex([item for item in structure if isinstance(item, dict)])
-    markdown = "line_count" in data or _has_line_numbers(structure)
-    name = str(data.get("doc_name") or "document")
-    if fmt == "json":
-        return result_json(name, nodes, markdown, data)
-    return markdown_outline(name, nodes, markdown)
-
-
-def _has_line_numbers(items: list[Any]) -> bool:
-    return any(
-        isinstance(i, dict) and ("line_num" in i or _has_line_numbers(i.get("nodes") or [])) for i in items
-    )
+    Raises ValueError (`TreeFormatError`) when `data` holds no tree."""
+    tree = Tree.from_json(data)
+    return result_json(tree) if fmt == "json" else markdown_outline(tree)
 
 
 PAGE_RULE = "── page {} ──"  # the line before each page of a PDF node's text

@@ -9,6 +9,9 @@ export written into the documents folder must never be indexed as a document) an
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
+
+Kind = Literal["pdf", "markdown"]
 
 PDF_SUFFIXES = (".pdf",)
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -21,6 +24,15 @@ OUTLINE_SUFFIX = "_outline.md"
 OUTPUT_SUFFIXES = (STRUCTURE_SUFFIX, RUN_SUFFIX, OUTLINE_SUFFIX)
 
 
+def kind_of(path: Path | str) -> Kind | None:
+    """Whether a file is a PDF or a Markdown document, by its suffix (the one place that decides it; a
+    tree read back tells its own kind, see `tree.Tree.from_json`); None for any other file."""
+    suffix = Path(path).suffix.lower()
+    if suffix in PDF_SUFFIXES:
+        return "pdf"
+    return "markdown" if suffix in MARKDOWN_SUFFIXES else None
+
+
 def is_our_output(path: Path | str) -> bool:
     """A file this tool writes (by its name), never a document to index."""
     return Path(path).name.lower().endswith(OUTPUT_SUFFIXES)
@@ -29,7 +41,7 @@ def is_our_output(path: Path | str) -> bool:
 def is_document(path: Path | str, root: Path | str | None = None) -> bool:
     """A file to index: a PDF or Markdown file that is not our output and, below `root`, not hidden."""
     path = Path(path)
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES or is_our_output(path):
+    if kind_of(path) is None or is_our_output(path):
         return False
     if root is None:
         return not path.name.startswith(".")

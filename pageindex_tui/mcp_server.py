@@ -20,11 +20,12 @@ from mcp.types import CallToolResult, TextContent
 
 from . import __version__
 from .ask import Asker, AskInputError, load_entry, parse_ranges
-from .ask.types import AskDocument, TreeNode
+from .ask.types import AskDocument
 from .errors import PageIndexError
 from .safe_text import literal, redact_text
 from .settings import Settings
 from .store.library import ENTRY_FILE, Library, LibraryEntry
+from .tree import TreeNode
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ class LibraryService:
             "total_nodes": len(nodes),
             "offset": offset,
             "next_offset": offset + limit if more else None,
-            "nodes": [_node(n) for n in chosen],
+            "nodes": [_node(doc, n) for n in chosen],
         }
 
     def pages(self, ref: str, ranges: str) -> dict[str, Any]:
@@ -149,14 +150,14 @@ class LibraryService:
         return data
 
 
-def _node(node: TreeNode) -> dict[str, Any]:
+def _node(doc: AskDocument, node: TreeNode) -> dict[str, Any]:
     return {
         "node_id": node.node_id,
         "title": literal(node.title),
         "start": node.start,
         "end": node.end,
-        "depth": node.depth,
-        "summary": literal(node.summary),
+        "depth": doc.depth(node),
+        "summary": literal(node.summary or ""),
     }
 
 

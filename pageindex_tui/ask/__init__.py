@@ -4,7 +4,7 @@ and verify every citation against the pages read. No UI imports, no printing."""
 from ..events import NodeRead
 from .documents import AskInputError, build_document, load_entry, load_structure_file, parse_ranges
 from .engine import Asker, AskOptions
-from .types import AskDocument, AskResult, Citation, TreeNode
+from .types import AskDocument, AskResult, Citation
 
 __all__ = [
     "AskDocument",
@@ -14,7 +14,6 @@ __all__ = [
     "Asker",
     "Citation",
     "NodeRead",
-    "TreeNode",
     "build_document",
     "load_entry",
     "load_structure_file",

@@ -15,9 +15,10 @@ from typing import Any
 
 from ..document import MarkdownDocument, PdfDocument, open_document
 from ..errors import DocumentError, PageIndexError
-from ..formats import STRUCTURE_SUFFIX, SUPPORTED_SUFFIXES
+from ..formats import STRUCTURE_SUFFIX, SUPPORTED_SUFFIXES, kind_of
 from ..store.library import LibraryEntry
-from .types import AskDocument, TreeNode, Unit
+from ..tree import Tree, TreeFormatError
+from .types import AskDocument
 
 SOURCE_SUFFIXES = SUPPORTED_SUFFIXES
 NO_SOURCE = "its source document is not beside it, so citations cannot be checked against pages"
@@ -25,58 +26,6 @@ NO_SOURCE = "its source document is not beside it, so citations cannot be checke
 
 class AskInputError(PageIndexError):
     """A document to ask about cannot be used: no such file, not a PageIndex tree, a bad page range."""
-
-
-def _int(value: Any, default: int = 0) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
-def tree_nodes(items: Any, unit: Unit, size: int) -> list[TreeNode]:
-    """PageIndex JSON nodes as TreeNodes. Markdown nodes only carry `line_num`: each one's range runs to
-    the line before the next node at its level or above, so a parent covers its children as in a PDF."""
-    flat: list[tuple[int, dict[str, Any]]] = []
-
-    def collect(nodes: Any, depth: int) -> None:
-        for item in nodes if isinstance(nodes, list) else []:
-            if isinstance(item, dict):
-                flat.append((depth, item))
-                collect(item.get("nodes"), depth + 1)
-
-    collect(items, 0)
-    made: list[TreeNode] = []
-    stack: list[TreeNode] = []
-    roots: list[TreeNode] = []
-    for number, (depth, item) in enumerate(flat):
-        start = _int(item.get("start_index", item.get("line_num")), 1)
-        if unit == "line":
-            later = next((_int(i.get("line_num"), 1) for d, i in flat[number + 1 :] if d <= depth), None)
-            end = (later - 1) if later is not None else size
-        else:
-            end = _int(item.get("end_index"), start)
-        summary = item.get("summary", item.get("prefix_summary"))
-        node = TreeNode(
-            node_id=str(item.get("node_id") or f"{number:04d}"),
-            title=str(item.get("title", "")),
-            start=start,
-            end=max(start, end),
-            summary=summary if isinstance(summary, str) else "",
-            depth=depth,
-        )
-        made.append(node)
-        while stack and stack[-1].depth >= depth:
-            stack.pop()
-        (stack[-1].children if stack else roots).append(node)
-        stack.append(node)
-    return roots
-
-
-def _size(data: dict[str, Any], unit: Unit, roots: list[TreeNode]) -> int:
-    if unit == "line" and _int(data.get("line_count")):
-        return _int(data.get("line_count"))
-    return max((n.end for r in roots for n in r.walk()), default=0)
 
 
 def _reader(doc: PdfDocument | MarkdownDocument) -> Callable[[int, int], list[str]]:
@@ -87,49 +36,45 @@ def _reader(doc: PdfDocument | MarkdownDocument) -> Callable[[int, int], list[st
     return lambda first, last: [doc.page_text(p) for p in range(max(1, first), min(doc.page_count, last) + 1)]
 
 
-def build_document(data: Any, where: str, source: Path | None, password: str | None = None) -> AskDocument:
-    """An AskDocument from parsed PageIndex JSON and, when given and readable, its source file."""
-    if not isinstance(data, dict) or not isinstance(data.get("structure"), list):
-        raise AskInputError(
-            f"{where} is not a PageIndex tree (no `structure` list)", "pass a _structure.json"
-        )
-    markdown = _looks_markdown(data["structure"])
-    unit: Unit = "line" if markdown else "page"
-    name = str(data.get("doc_name") or Path(where).name.removesuffix(STRUCTURE_SUFFIX))
-    size = _int(data.get("line_count")) if markdown else 0
-    roots = tree_nodes(data["structure"], unit, size or 10**9)
-    if not roots:
+def build_document(
+    data: Tree | dict[str, Any],
+    where: str,
+    source: Path | None,
+    password: str | None = None,
+    opened: PdfDocument | MarkdownDocument | None = None,
+) -> AskDocument:
+    """An AskDocument from a tree (or parsed PageIndex JSON) and, when given and readable, its source
+    (`opened`: already opened by the caller)."""
+    if not isinstance(data, Tree):
+        try:
+            data = Tree.from_json(data, Path(where).name.removesuffix(STRUCTURE_SUFFIX))
+        except TreeFormatError:
+            raise AskInputError(
+                f"{where} is not a PageIndex tree (no `structure` list)", "pass a _structure.json"
+            ) from None
+    tree = data.numbered()
+    if not tree.nodes:
         raise AskInputError(f"{where} holds an empty tree", "index the document again")
-    size = size or _size(data, unit, roots)
-    doc = AskDocument(name=name, path=where, unit=unit, size=size, roots=roots)
+    size = tree.size or max((n.end for n in tree.walk()), default=0)
     if source is None:
-        doc.note = NO_SOURCE
-        return doc
+        return AskDocument(tree.name, where, tree, size, note=NO_SOURCE)
     try:
-        opened = open_document(source, password)
+        opened = opened or open_document(source, password)
     except DocumentError as err:
-        doc.note = f"its source {source} cannot be read ({err.message}), so citations cannot be checked"
-        return doc
-    if isinstance(opened, MarkdownDocument) != markdown:
-        doc.note = f"{source} is not the kind of document the tree was made from; citations cannot be checked"
-        return doc
-    doc.source, doc.read = source, _reader(opened)
-    doc.size = opened.line_count if isinstance(opened, MarkdownDocument) else opened.page_count
-    if markdown:
-        doc.roots = tree_nodes(data["structure"], unit, doc.size)
-    return doc
-
-
-def _looks_markdown(items: list[Any]) -> bool:
-    first = next((i for i in items if isinstance(i, dict)), {})
-    return "line_num" in first and "start_index" not in first
+        note = f"its source {source} cannot be read ({err.message}), so citations cannot be checked"
+        return AskDocument(tree.name, where, tree, size, note=note)
+    if isinstance(opened, MarkdownDocument) != (tree.unit == "line"):
+        note = f"{source} is not the kind of document the tree was made from; citations cannot be checked"
+        return AskDocument(tree.name, where, tree, size, note=note)
+    size = opened.line_count if isinstance(opened, MarkdownDocument) else opened.page_count
+    return AskDocument(tree.name, where, tree.sized(size), size, source, _reader(opened))
 
 
 def source_beside(structure: Path) -> Path | None:
     """The document a `_structure.json` was made from, when it lies beside it (see the module docstring)."""
     stem = structure.name.removesuffix(STRUCTURE_SUFFIX)
     folder = structure.parent
-    candidates = [folder / stem] if Path(stem).suffix.lower() in SOURCE_SUFFIXES else []
+    candidates = [folder / stem] if kind_of(stem) is not None else []
     candidates += [folder / f"{stem}{suffix}" for suffix in SOURCE_SUFFIXES]
     run = folder / f"{stem}_run.json"
     try:
@@ -157,18 +102,21 @@ def load_structure_file(path: Path, password: str | None = None) -> AskDocument:
     return build_document(data, str(path), source_beside(Path(path)), password)
 
 
-def load_entry(entry: LibraryEntry, password: str | None = None) -> AskDocument:
-    """An AskDocument from a saved index; its source is the file it was made from, if still unchanged."""
+def load_entry(
+    entry: LibraryEntry, password: str | None = None, opened: PdfDocument | MarkdownDocument | None = None
+) -> AskDocument:
+    """An AskDocument from a saved index; its source is the file it was made from, if still unchanged, or
+    `opened`: that content, already opened by the caller."""
     try:
-        data = entry.load()
+        tree = entry.load()
     except (OSError, ValueError) as err:
         raise AskInputError(
             f"the saved index of {entry.doc_name} cannot be read: {err}", "index it again"
         ) from None
-    source = Path(entry.source) if entry.source else None
+    source = opened.path if opened is not None else Path(entry.source) if entry.source else None
     if source is not None and not source.is_file():
         source = None
-    doc = build_document(data, str(entry.structure_path), source, password)
+    doc = build_document(tree, str(entry.structure_path), source, password, opened)
     doc.name = entry.doc_name or doc.name
     if source is None and entry.source:
         doc.note = f"its source {entry.source} is gone, so citations cannot be checked against pages"

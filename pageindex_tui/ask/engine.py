@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import events
 from ..errors import ContextOverflow
-from ..llm.client import LLMClient, open_client
+from ..llm.client import LLMClient
 from ..llm.replies import ask_json
+from ..llm.session import ModelSession
 from ..llm.tokens import estimate_tokens
 from ..serverload import watched_client
 from ..settings import Settings
@@ -42,12 +43,8 @@ class AskOptions:
 
 @dataclass
 class _Stats:
-    calls: int = 0
-    cached: int = 0
-    prompt: int = 0
-    completion: int = 0
-    reasoning: int = 0
-    warnings: list[str] = field(default_factory=list)
+    """A question's answer as it streams (its calls are counted by the session, in its `CallTally`)."""
+
     answer_call: int | None = None
     prose: ProseFilter | None = None
     shown: bool = False
@@ -63,13 +60,14 @@ class Asker:
         cache: ResponseCache | None = None,
         options: AskOptions | None = None,
         client_factory: Callable[..., LLMClient] = watched_client,
+        session: ModelSession | None = None,
     ) -> None:
         self.settings = settings
         self.sink = sink
-        self.cache = cache if cache is not None else ResponseCache(enabled=settings.cache)
         self.options = options or AskOptions()
-        self.client_factory = client_factory
-        self._client: LLMClient | None = None
+        self._owns_session = session is None
+        self.session = session or ModelSession(settings, cache, client_factory, sink)
+        self.cache = self.session.cache
         self._runs: dict[str, _Stats] = {}
 
     async def __aenter__(self) -> Asker:
@@ -79,41 +77,34 @@ class Asker:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        """Close the model session it opened; a session it was given is its owner's to close."""
+        if self._owns_session:
+            await self.session.aclose()
 
     async def llm(self) -> LLMClient:
-        if self._client is None or self._client.info is None:
-            self._client = await open_client(self.client_factory, self.settings, self._dispatch, self.cache)
-        return self._client
+        return await self.session.client()
 
-    def _dispatch(self, event: events.Event) -> None:
+    def _route(self, event: events.Event) -> None:
+        """A question's events, after the session counted them: its answer's prose goes out as it comes."""
         stats = self._runs.get(event.doc)
         if stats is not None:
-            self._count(stats, event)
+            self._follow(stats, event)
         self.sink(event)
 
-    def _count(self, stats: _Stats, event: events.Event) -> None:
-        if isinstance(event, events.WarningEvent):
-            stats.warnings.append(event.message)
-        elif isinstance(event, events.CallStarted) and event.purpose.startswith("ask: answer"):
+    def _follow(self, stats: _Stats, event: events.Event) -> None:
+        if isinstance(event, events.CallStarted) and event.purpose.startswith("ask: answer"):
             if stats.shown:  # a stream that broke off is asked again by the client: start over
                 self.sink(events.AskAnswerRetry(event.doc, "the reply broke off; asking again"))
             stats.answer_call, stats.prose, stats.shown = event.call_id, ProseFilter(), False
         elif isinstance(event, events.AnswerDelta) and event.call_id == stats.answer_call:
             assert stats.prose is not None
             self._prose(stats, event.doc, stats.prose.feed(event.text))
-        elif isinstance(event, events.CallFinished):
-            if event.call_id == stats.answer_call and stats.prose is not None:
-                self._prose(stats, event.doc, stats.prose.close())
-            if event.outcome == "cached":
-                stats.cached += 1
-            elif event.outcome in ("ok", "error", "invalid"):
-                stats.calls += 1
-                stats.prompt += event.prompt_tokens
-                stats.completion += event.completion_tokens
-                stats.reasoning += event.reasoning_tokens
+        elif (
+            isinstance(event, events.CallFinished)
+            and event.call_id == stats.answer_call
+            and stats.prose is not None
+        ):
+            self._prose(stats, event.doc, stats.prose.close())
 
     def _prose(self, stats: _Stats, doc: str, text: str) -> None:
         if text:
@@ -125,7 +116,8 @@ class Asker:
         """Answer `question` from `docs`. Raises ServerUnavailable/ServerRefused when the server fails;
         bad replies never raise. Events carry `run` as their doc."""
         started = time.monotonic()
-        stats = self._runs[run] = _Stats()
+        self._runs[run] = _Stats()
+        tally = self.session.open(run, self._route)
         try:
             self.sink(events.AskStarted(run, question, tuple(d.name for d in docs)))
             for doc in docs:
@@ -134,21 +126,21 @@ class Asker:
             result = await self._ask(docs, question, run)
         finally:
             self._runs.pop(run, None)
-        result.calls, result.cached_calls = stats.calls, stats.cached
-        result.prompt_tokens, result.completion_tokens = stats.prompt, stats.completion
-        result.reasoning_tokens = stats.reasoning
-        result.warnings = list(stats.warnings)
+            self.session.close(run)
+        result.calls, result.cached_calls = tally.calls, tally.cached
+        result.prompt_tokens, result.completion_tokens = tally.prompt, tally.completion
+        result.reasoning_tokens = tally.reasoning
+        result.warnings = [w.message for w in tally.warnings]
         result.seconds = round(time.monotonic() - started, 3)
         self.sink(events.AskFinished(run, result))
         return result
 
     def _warn(self, run: str, message: str) -> None:
-        self._dispatch(events.WarningEvent(run, message))
+        self.session.dispatch(events.WarningEvent(run, message))
 
     async def _ask(self, docs: list[AskDocument], question: str, run: str) -> AskResult:
         client = await self.llm()
-        assert client.info is not None
-        context = client.info.context_length
+        context = client.context_length
         reply = max(64, min(self.settings.max_output_tokens, context // 3))
         room = context - reply - OVERHEAD_TOKENS - estimate_tokens(question)
         handles = Handles(docs)
@@ -353,7 +345,7 @@ def closest(handles: Handles, question: str, within: str | None = None, count: i
     for order, (handle, ref) in enumerate(handles.refs.items()):
         if within is not None and f"[{handle}]" not in within:
             continue
-        score = len(wanted & _words(f"{ref.node.title} {ref.node.summary}"))
+        score = len(wanted & _words(f"{ref.node.title} {ref.node.summary or ''}"))
         if score:
-            scored.append((-score, -ref.node.depth, order, ref))
+            scored.append((-score, -ref.doc.depth(ref.node), order, ref))
     return [ref for *_key, ref in sorted(scored, key=lambda s: s[:3])[:count]]

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from ..events import NodeRead
 from ..llm.tokens import estimate_tokens
-from .types import AskDocument, TreeNode
+from ..tree import TreeNode
+from .types import AskDocument
 
 SUMMARY_CHARS = 400  # of each node's summary in the outline
 
@@ -71,7 +72,8 @@ def outline_lines(handles: Handles, summaries: bool = True) -> list[str]:
         unit = "lines" if doc.unit == "line" else "pages"
         lines.append(f"Document {number}: {doc.name} ({doc.size} {unit})")
         for node in doc.nodes():
-            line = f"{'  ' * (node.depth + 1)}[{handles.of(doc, node)}] {node.title} ({_span(doc, node)})"
+            indent = "  " * (doc.depth(node) + 1)
+            line = f"{indent}[{handles.of(doc, node)}] {node.title} ({_span(doc, node)})"
             if summaries and node.summary:
                 summary = " ".join(node.summary.split())
                 line += ": " + (summary[:SUMMARY_CHARS] + "…" if len(summary) > SUMMARY_CHARS else summary)

@@ -5,53 +5,49 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from ..events import NodeRead
-
-Unit = Literal["page", "line"]  # what a document's ranges count: PDF pages, Markdown lines
-
-
-@dataclass
-class TreeNode:
-    """One node of a PageIndex tree as the ask engine sees it; `start`..`end` inclusive, in the unit."""
-
-    node_id: str
-    title: str
-    start: int
-    end: int
-    summary: str = ""
-    depth: int = 0
-    children: list[TreeNode] = field(default_factory=list)
-
-    def walk(self) -> Iterator[TreeNode]:
-        yield self
-        for child in self.children:
-            yield from child.walk()
+from ..tree import Tree, TreeNode, Unit
 
 
 @dataclass
 class AskDocument:
     """A document to search: its tree and, where its source is at hand, a reader of its text by unit.
 
-    `read(first, last)` returns the text of units first..last, one string per unit. Without a source
-    (`read` None) the engine answers from summaries, and citations cannot be checked against pages."""
+    Every node of `tree` has an id (`Tree.numbered`): the model cites nodes by it. `read(first, last)`
+    returns the text of units first..last, one string per unit. Without a source (`read` None) the
+    engine answers from summaries, and citations cannot be checked against pages."""
 
     name: str
     path: str  # the structure file or library entry it came from, for messages
-    unit: Unit
+    tree: Tree
     size: int  # pages or lines in the document
-    roots: list[TreeNode]
     source: Path | None = None
     read: Callable[[int, int], list[str]] | None = None
     note: str = ""  # why there is no source, when there is none
+    _depths: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._depths = {node.node_id: depth for depth, node in self.tree.walk_depths()}
+
+    @property
+    def unit(self) -> Unit:
+        return self.tree.unit
+
+    @property
+    def roots(self) -> tuple[TreeNode, ...]:
+        return self.tree.nodes
 
     def nodes(self) -> Iterator[TreeNode]:
-        for root in self.roots:
-            yield from root.walk()
+        return self.tree.walk()
 
     def node(self, node_id: str) -> TreeNode | None:
         return next((n for n in self.nodes() if n.node_id == node_id), None)
+
+    def depth(self, node: TreeNode) -> int:
+        """How deep the node lies (0 = a top node)."""
+        return self._depths.get(node.node_id, 0)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
@@ -15,14 +16,17 @@ from rich.text import Text
 from .. import events
 from ..ask import Asker, AskInputError, AskOptions, AskResult, load_entry, load_structure_file
 from ..ask.types import AskDocument
+from ..document import open_document
 from ..errors import DocumentError
-from ..formats import STRUCTURE_SUFFIX
-from ..formats import SUPPORTED_SUFFIXES as SOURCE_SUFFIXES
+from ..formats import STRUCTURE_SUFFIX, kind_of
 from ..jobs.filing import ensure_indexed
 from ..safe_text import literal, shown
 from ..settings import Settings
 from ..store.cache import ResponseCache
 from ..store.library import Library
+
+if TYPE_CHECKING:
+    from ..llm.session import ModelSession
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error, maybe_local_server
 
 
@@ -33,7 +37,7 @@ def usage_problem(paths: list[Path]) -> str:
             return f"{path}: no such file"
         if path.is_dir():
             return f"{path} is a folder; pass its documents or _structure.json files"
-        if not path.name.endswith(STRUCTURE_SUFFIX) and path.suffix.lower() not in SOURCE_SUFFIXES:
+        if not path.name.endswith(STRUCTURE_SUFFIX) and kind_of(path) is None:
             return f"{path} is neither a PDF, a Markdown file nor a {STRUCTURE_SUFFIX}"
     return ""
 
@@ -112,18 +116,31 @@ def print_citations(console: Console, result: AskResult) -> None:
 
 
 async def gather_documents(
-    paths: list[Path], settings: Settings, library: Library, sink: events.EventSink, password: str | None
+    paths: list[Path],
+    settings: Settings,
+    library: Library,
+    sink: events.EventSink,
+    password: str | None,
+    session: ModelSession | None = None,
 ) -> tuple[list[AskDocument], list[str]]:
     """Each path as an AskDocument: a _structure.json as it is, a document from the library (indexed and filed
-    there first when it has no index). Returns the documents and one line per document reused or indexed."""
+    there first when it has no index, on `session` when given). Returns the documents and one line per
+    document reused or indexed."""
     docs, lines = [], []
-    cache = ResponseCache(enabled=settings.cache)
+    cache = session.cache if session is not None else ResponseCache(enabled=settings.cache)
     for path in paths:
         if path.name.endswith(STRUCTURE_SUFFIX):
             docs.append(await asyncio.to_thread(load_structure_file, path, password))
             continue
-        filed = await ensure_indexed(path, settings, library, sink=sink, cache=cache, password=password)
-        docs.append(await asyncio.to_thread(load_entry, filed.entry, password))
+        try:  # opened once: for indexing it when it has no index, and for reading it
+            opened = await asyncio.to_thread(open_document, path, password)
+        except DocumentError:
+            opened = None  # indexing says what is wrong with it
+        filed = await ensure_indexed(
+            path, settings, library, sink=sink, cache=cache, password=password, session=session,
+            document=opened,
+        )  # fmt: skip
+        docs.append(await asyncio.to_thread(load_entry, filed.entry, password, opened))
         lines.append(f"{'reused' if filed.reused else 'indexed'} {path}: {filed.entry.structure_path}")
     return docs, lines
 
@@ -143,15 +160,23 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
         view = AskView(out, stream=not args.json)
 
         async def main() -> AskResult:
-            with progress:
-                docs, lines = await gather_documents(
-                    args.paths, settings, Library(), progress.handle, args.password
-                )
-            for line in lines:
-                err.print(Text(shown(line), style="dim"), soft_wrap=True)
-            options = AskOptions(max_rounds=max(1, args.rounds))
-            async with Asker(settings, sink=view.handle, options=options) as asker:
-                return await asker.ask(docs, args.question)
+            from ..llm.session import ModelSession
+            from ..serverload import watched_client
+
+            # one session: a document indexed first and the question share its connection
+            cache = ResponseCache(enabled=settings.cache)
+            async with ModelSession(settings, cache, watched_client, progress.handle) as session:
+                progress.counter = session.tally
+                with progress:
+                    docs, lines = await gather_documents(
+                        args.paths, settings, Library(), progress.handle, args.password, session
+                    )
+                for line in lines:
+                    err.print(Text(shown(line), style="dim"), soft_wrap=True)
+                session.sink = view.handle  # the bound's changes, while asking
+                options = AskOptions(max_rounds=max(1, args.rounds))
+                async with Asker(settings, sink=view.handle, options=options, session=session) as asker:
+                    return await asker.ask(docs, args.question)
 
         try:
             result = asyncio.run(main())

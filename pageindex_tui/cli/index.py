@@ -43,6 +43,7 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
 
         async def main() -> list[DocumentResult]:
             async with JobService(Library(), sink=progress.handle, password=args.password) as jobs:
+                progress.counter = jobs.session(settings).tally  # the one count, the run records' too
                 return await jobs.run_many(list(paths.values()), settings, args.out, force=args.force)
 
         with progress:

@@ -6,7 +6,7 @@ control characters in caret notation, URLs without their passwords.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -23,6 +23,12 @@ from ..safe_text import shown
 
 if TYPE_CHECKING:
     from ..index.result import DocumentResult
+
+
+def calls_text(calls: int, cached: int) -> str:
+    """ "12 calls", "12 calls, 3 cached": as a run record counts them (llm.calls, llm.cached_calls)."""
+    return f"{calls} calls" + (f", {cached} cached" if cached else "")
+
 
 STAGE_LABEL = {
     "read": "reading",
@@ -44,13 +50,14 @@ class CliProgress:
             TextColumn("[dim]{task.fields[stage]}"),
             BarColumn(),
             TextColumn("{task.completed}/{task.total}", markup=False),
-            TextColumn("[dim]{task.fields[calls]} calls"),
+            TextColumn("[dim]{task.fields[calls]}"),
             TimeElapsedColumn(),
             console=self.console,
             disable=self.quiet,
         )
         self.tasks: dict[str, TaskID] = {}
-        self.calls: dict[str, int] = {}
+        self.counter: Callable[[str], events.CallTally | None] | None = None  # the model session's `tally`
+        self.calls: dict[str, events.CallTally] = {}  # each document's, as its session counts them
         self.meter = BatchMeter()  # the batch's row: documents, tokens, ETA and the calls' bound
         self.batch: TaskID | None = None
 
@@ -66,7 +73,7 @@ class CliProgress:
     def _task(self, doc: str) -> TaskID:
         if doc not in self.tasks:
             name = shown(doc.rsplit("/", 1)[-1])
-            self.tasks[doc] = self.progress.add_task("", total=None, name=name[:40], stage="queued", calls=0)
+            self.tasks[doc] = self.progress.add_task("", total=None, name=name[:40], stage="queued", calls="")
         return self.tasks[doc]
 
     def _batch_row(self) -> None:
@@ -74,7 +81,7 @@ class CliProgress:
         if self.batch is None:
             if reading.documents < 2 and reading.limit is None:
                 return
-            self.batch = self.progress.add_task("", total=None, name="batch", stage="", calls=0)
+            self.batch = self.progress.add_task("", total=None, name="batch", stage="", calls="")
         figures = " · ".join(reading.parts())
         self.progress.update(
             self.batch, stage=escape(figures), total=reading.documents, completed=reading.ended
@@ -96,11 +103,13 @@ class CliProgress:
             )
         elif isinstance(event, events.StageProgress):
             self.progress.update(task, total=event.total, completed=event.done)
-        elif isinstance(event, events.CallFinished) and event.outcome in ("ok", "cached", "error"):
-            self.calls[event.doc] = self.calls.get(event.doc, 0) + 1
-            self.progress.update(task, calls=self.calls[event.doc])
+        elif isinstance(event, events.CallFinished):
+            tally = self._tally(event)
+            self.progress.update(task, calls=calls_text(tally.calls, tally.cached))
             if self.batch is not None:  # the batch row counts every document's calls
-                self.progress.update(self.batch, calls=sum(self.calls.values()))
+                every = self.calls.values()
+                total = calls_text(sum(t.calls for t in every), sum(t.cached for t in every))
+                self.progress.update(self.batch, calls=total)
         elif isinstance(event, JobUpdate) and event.state == "reused":
             self.progress.update(task, stage="reused", total=1, completed=1)
         elif isinstance(event, events.DocumentFinished):
@@ -109,6 +118,17 @@ class CliProgress:
             self.progress.update(task, stage="[red]failed", total=1, completed=1)
         elif isinstance(event, events.DocumentPartial):
             self.progress.update(task, stage="[yellow]partial")
+
+    def _tally(self, event: events.CallFinished) -> events.CallTally:
+        """The document's calls as its model session counts them (the figures its run record gets); a
+        progress without a session counts them itself, by the same definition."""
+        tally = self.calls.get(event.doc)
+        if tally is None:
+            tally = self.counter(event.doc) if self.counter is not None else None
+            self.calls[event.doc] = tally = tally or events.CallTally()
+        if self.counter is None:
+            tally.see(event)
+        return tally
 
     def print_summary(self, results: Sequence[DocumentResult], out_dir: Path | None = None) -> None:
         out = Console()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .base import DocEntry, Document, Unit, span_label, tag_pages
+from .base import Document, Entry, Unit, span_label, tag_pages
 
 if TYPE_CHECKING:
     from .loader import SUPPORTED_SUFFIXES, open_document
@@ -36,8 +36,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
-    "DocEntry",
     "Document",
+    "Entry",
     "Heading",
     "MarkdownDocument",
     "OutlineEntry",

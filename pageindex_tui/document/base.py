@@ -11,18 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
-Unit = Literal["page", "line"]
+from ..tree import Unit as Unit  # pages of a PDF, lines of a Markdown file
 
 
 @dataclass(frozen=True)
-class DocEntry:
-    """A section the document declares itself: an outline entry (PDF) or a heading (Markdown)."""
+class Entry:
+    """A section start found by any means: outline, printed contents, model, Markdown heading. A document
+    declares its own as `entries()` (a PDF's outline, a Markdown file's headings)."""
 
     title: str
     level: int  # 0 = top
-    start: int  # 1-based page or line
+    start: int  # 1-based physical page (PDF) or line number (Markdown)
+    source: str = ""  # where it came from: "outline", "contents", "layout", "model", "markdown"
+    confidence: float = 1.0  # how sure that source is, 0..1
 
 
 class Document(Protocol):
@@ -41,7 +44,7 @@ class Document(Protocol):
         """The name PageIndex gives the document in its JSON."""
         ...
 
-    def entries(self) -> list[DocEntry]: ...
+    def entries(self) -> list[Entry]: ...
 
     def node_text(self, start: int, end: int) -> str:
         """The text of a node spanning `start`..`end` (inclusive)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import DocumentError, UnsupportedDocument
-from ..formats import MARKDOWN_SUFFIXES, PDF_SUFFIXES, SUPPORTED_SUFFIXES
+from ..formats import MARKDOWN_SUFFIXES, PDF_SUFFIXES, SUPPORTED_SUFFIXES, kind_of
 from .markdown import MarkdownDocument, open_markdown
 from .pdf import PdfDocument, open_pdf
 
@@ -21,12 +21,12 @@ def open_document(path: Path | str, password: str | None = None) -> PdfDocument 
         raise DocumentError(
             f"{path} is a directory, not a document", "pass a .pdf or .md file inside it instead"
         )
-    suffix = path.suffix.lower()
-    if suffix in PDF_SUFFIXES:
+    kind = kind_of(path)
+    if kind == "pdf":
         return open_pdf(path, password)
-    if suffix in MARKDOWN_SUFFIXES:
+    if kind == "markdown":
         return open_markdown(path)
     raise UnsupportedDocument(
-        f"{path}: unsupported file type {suffix or '(no suffix)'!s}",
+        f"{path}: unsupported file type {path.suffix.lower() or '(no suffix)'!s}",
         "only PDF (.pdf) and Markdown (.md, .markdown) documents can be indexed",
     )

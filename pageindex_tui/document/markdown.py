@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import EmptyDocument, UnsupportedDocument
-from .base import DocEntry, Unit
+from .base import Entry, Unit
 from .files import read_document_bytes
 
 __all__ = ["Heading", "MarkdownDocument", "find_headings", "open_markdown"]
@@ -88,9 +88,9 @@ class MarkdownDocument:
     def doc_name(self) -> str:
         return self.path.stem  # as PageIndex names Markdown documents
 
-    def entries(self) -> list[DocEntry]:
+    def entries(self) -> list[Entry]:
         """The headings as sections (level 0 for `#`)."""
-        return [DocEntry(h.title, h.level - 1, h.line_num) for h in self.headings]
+        return [Entry(h.title, h.level - 1, h.line_num, "markdown") for h in self.headings]
 
     def node_text(self, start: int, end: int) -> str:
         """The node's own lines: from its heading to the next heading of any level (its children's text

@@ -31,7 +31,7 @@ from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from ..errors import CorruptPDF, EmptyDocument, EncryptedPDF, NoTextLayer, PageIndexError
 from . import parallel
-from .base import DocEntry, Unit, tag_pages
+from .base import Entry, Unit, tag_pages
 from .files import read_document_bytes
 from .lines import PageLines, open_pdfium, read_page
 
@@ -344,9 +344,9 @@ class PdfDocument:
     def doc_name(self) -> str:
         return self.name
 
-    def entries(self) -> list[DocEntry]:
+    def entries(self) -> list[Entry]:
         """The outline (bookmarks) as sections."""
-        return [DocEntry(e.title, e.level, e.page) for e in self.outline]
+        return [Entry(e.title, e.level, e.page, "outline") for e in self.outline]
 
     def node_text(self, start: int, end: int) -> str:
         """Pages `start`..`end` (inclusive, clamped to the document), joined by newlines."""

@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..store.records import PartialState, RunRecord, StopReason
-from .tree import Node, assign_ids, from_pageindex, walk
+from ..tree import Tree
+from .tree import Node, assign_ids, thawed, walk
 
 PARTIAL_SUFFIX = ".partial.json"
 
@@ -57,24 +57,18 @@ class Resume:
 def read_resume(structure_path: Path, run_path: Path) -> Resume | None:
     """The partial index in these files, or None when they cannot be read or hold no tree."""
     try:
-        data: Any = json.loads(Path(structure_path).read_text(encoding="utf-8"))
+        tree = Tree.from_json(json.loads(Path(structure_path).read_text(encoding="utf-8")))
         run = RunRecord.from_dict(json.loads(Path(run_path).read_text(encoding="utf-8")))
-    except (OSError, ValueError):
+    except (OSError, ValueError):  # a TreeFormatError too
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("structure"), list) or run.partial is None:
+    if run.partial is None:
         return None
-    try:
-        nodes = from_pageindex([item for item in data["structure"] if isinstance(item, dict)])
-    except (TypeError, ValueError):
-        return None
+    nodes = thawed(tree.nodes)
     assign_ids(nodes)  # the ids the run gave them (also when the file leaves them out)
     origins = {o.node_id: o for o in run.origins.nodes}
     for node in walk(nodes):
         node.text = None
-        if not isinstance(node.summary, str):
-            node.summary = None
         origin = origins.get(node.node_id)
         if origin is not None:
             node.source, node.confidence = origin.source, origin.confidence
-    description = data.get("doc_description")
-    return Resume(nodes, run, description if isinstance(description, str) else None)
+    return Resume(nodes, run, tree.description)

@@ -17,17 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 from .. import __version__, events
-from ..aio import documents_at_once, gather_or_cancel
 from ..document import Document, PdfDocument, open_document
-from ..errors import FailureKind, PageIndexError, ServerRefused, ServerUnavailable, failure_kind
+from ..errors import PageIndexError, ServerRefused, ServerUnavailable
 from ..formats import RUN_SUFFIX, STRUCTURE_SUFFIX, is_document
-from ..llm.client import LLMClient, open_client
+from ..llm.client import LLMClient
+from ..llm.session import ModelSession
 from ..llm.types import ServerInfo
 from ..serverload import watched_client
-from ..settings import FALLBACK_CONTEXT_LENGTH, Settings
+from ..settings import Settings
 from ..settings.rules import conflicts
 from ..store.cache import ResponseCache
 from ..store.files import atomic_write_json, check_writable
@@ -39,7 +39,7 @@ from ..store.records import (
     RunWarning,
     ServerFacts,
 )
-from .callstats import CallStats
+from ..tree import Tree
 from .context import RunContext
 from .estimate import first_estimate, tree_estimate
 from .layout_stage import subheadings
@@ -57,8 +57,7 @@ from .tree import (
     build_tree,
     count,
     depth,
-    snapshot,
-    to_pageindex,
+    frozen,
     walk,
     walk_paths,
 )
@@ -101,7 +100,7 @@ class _Run:
 
     path: Path
     doc_id: str
-    stats: CallStats
+    stats: events.CallTally  # its calls, as the session counts them
     started: float
     outputs: tuple[Path, Path]
     ctx: RunContext = field(init=False)
@@ -126,41 +125,27 @@ class Indexer:
         cache: ResponseCache | None = None,
         password: str | None = None,
         client_factory: Callable[..., LLMClient] = watched_client,
+        session: ModelSession | None = None,
     ) -> None:
         self.settings = settings
         self.out_dir = Path(out_dir)
         self.sink = sink
-        self.cache = cache if cache is not None else ResponseCache(enabled=settings.cache)
         self.password = password
-        self.client_factory = client_factory
-        self._client: LLMClient | None = None
-        self._stats: dict[str, CallStats] = {}
-        self._ranks: dict[str, float] = {}  # doc -> pages: the client serves smaller documents first
-        self._lock = asyncio.Lock()
+        self._owns_session = session is None
+        self.session = session or ModelSession(settings, cache, client_factory, sink)
+        self.cache = self.session.cache
 
     async def llm(self) -> LLMClient:
         """The model connection, opened on first need (an outline-only run never opens it)."""
-        async with self._lock:
-            if self._client is None or self._client.info is None:
-                self._client = await open_client(
-                    self.client_factory, self.settings, self._dispatch, self.cache
-                )
-                self._client.ranks = self._ranks
-            return self._client
+        return await self.session.client()
 
     def _context(self) -> int:
-        """The context length the calls will have: the server's once connected, else the setting's."""
-        info = self._client.info if self._client is not None else None
-        if info is not None:
-            return info.context_length
-        return self.settings.context_length or FALLBACK_CONTEXT_LENGTH
+        """The context length the calls will have: as connecting resolved it, else as the settings do."""
+        return self.session.context_length
 
     def _dispatch(self, event: events.Event) -> None:
-        """Every event passes here: per-document figures are counted, then the front end sees it."""
-        stats = self._stats.get(event.doc)
-        if stats is not None:
-            stats.see(event)
-        self.sink(event)
+        """Every event passes the session: a document's calls are counted once, then the front end sees it."""
+        self.session.dispatch(event)
 
     async def __aenter__(self) -> Indexer:
         return self
@@ -169,65 +154,55 @@ class Indexer:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the model connection (`async with Indexer(...)` does it on the way out)."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
-
-    async def index_many(self, paths: list[Path]) -> list[DocumentResult]:
-        limit = asyncio.Semaphore(documents_at_once(self.settings.concurrency))
-
-        plan = output_plan(paths, self.out_dir)
-
-        async def one(path: Path) -> DocumentResult:
-            async with limit:
-                return await self.index(path, plan[path])
-
-        return await gather_or_cancel(*(one(p) for p in plan))
+        """Close the model session it opened (`async with Indexer(...)` does it on the way out); a session
+        it was given is its owner's to close."""
+        if self._owns_session:
+            await self.session.aclose()
 
     async def index(
-        self, path: Path, outputs: tuple[Path, Path] | None = None, resume: Resume | None = None
+        self,
+        path: Path,
+        outputs: tuple[Path, Path] | None = None,
+        resume: Resume | None = None,
+        document: Document | None = None,
     ) -> DocumentResult:
-        """Index one document; errors become a failed result and a DocumentFailed event.
+        """Index one document. A failure raises (a PageIndexError says what stopped it): the job service
+        is the one layer that turns it into the document's failed result and its DocumentFailed event.
 
         `outputs` are the structure and run files to write (default: `<stem>_*.json` in the out folder).
         `resume`: a partial index of this document to go on from (its tree and summaries are kept). A run
         that stops after its structure is known keeps a partial index (see `partial.py`): on a server
-        failure it is the result; on cancellation it rides on the `CancelledKeeping` raised."""
-        doc_id = str(path)
-        try:
-            target = outputs or output_paths(Path(path), self.out_dir)
-            return await self._index(Path(path), doc_id, target, resume)
-        except PageIndexError as err:
-            return self._failed(path, err.message, err.hint, failure_kind(err))
-        except Exception as err:  # a bug costs this document, never the others in the batch
-            log.exception("indexing %s failed", path)
-            error = f"internal error: {type(err).__name__}: {err}"
-            return self._failed(path, error, "this is a bug in pageindex-tui; please report it", "other")
-
-    def _failed(self, path: Path, error: str, hint: str, kind: FailureKind) -> DocumentResult:
-        failure = events.DocumentFailed(str(path), error, hint, kind)
-        self.sink(failure)
-        return DocumentResult(Path(path), failure=failure)
+        failure it is the result; on cancellation it rides on the `CancelledKeeping` raised. `document`:
+        the file already opened (by a caller that reads it next), else it is opened here."""
+        target = outputs or output_paths(Path(path), self.out_dir)
+        return await self._index(Path(path), str(path), target, resume, document)
 
     async def _index(
-        self, path: Path, doc_id: str, outputs: tuple[Path, Path], resume: Resume | None
+        self,
+        path: Path,
+        doc_id: str,
+        outputs: tuple[Path, Path],
+        resume: Resume | None,
+        document: Document | None,
     ) -> DocumentResult:
-        stats = self._stats[doc_id] = CallStats()
+        stats = self.session.open(doc_id, self.sink)
+        run = _Run(path, doc_id, stats, time.perf_counter(), outputs)
+        run.doc = document
         try:
-            return await self._run(_Run(path, doc_id, stats, time.perf_counter(), outputs), resume)
+            return await self._run(run, resume)
         finally:
-            self._stats.pop(doc_id, None)
-            self._ranks.pop(doc_id, None)
+            self.session.close(doc_id)
 
     async def _run(self, run: _Run, resume: Resume | None) -> DocumentResult:
         sink = self._dispatch
         ctx = run.ctx = RunContext(run.doc_id, self.settings, sink, self.llm)
         check_writable(run.outputs[0].parent)
         ctx.stage("read")
-        doc = run.doc = await asyncio.to_thread(open_document, run.path, self.password)
+        doc = run.doc  # opened by the caller, or here
+        if doc is None:
+            doc = run.doc = await asyncio.to_thread(open_document, run.path, self.password)
         sink(events.DocumentStarted(run.doc_id, doc.name, doc.size))
-        self._ranks[run.doc_id] = doc.size if doc.unit == "page" else doc.size / LINES_PER_PAGE
+        self.session.ranks[run.doc_id] = doc.size if doc.unit == "page" else doc.size / LINES_PER_PAGE
         first = await asyncio.to_thread(first_estimate, doc, self.settings, self._context())
         sink(events.WorkEstimate(run.doc_id, first))
         ctx.done("read", f"{doc.size} {'pages' if doc.unit == 'page' else 'lines'}")
@@ -269,7 +244,7 @@ class Indexer:
         result = self._result(doc, nodes, description)
         record = self._record(run, nodes)
         structure_path, run_path = run.outputs
-        atomic_write_json(structure_path, result)
+        atomic_write_json(structure_path, result.to_json())
         atomic_write_json(run_path, record.to_dict())
         for stale in partial_paths(run.outputs):  # a partial index this run went on from is done with
             with contextlib.suppress(OSError):
@@ -288,7 +263,7 @@ class Indexer:
         ctx.check_answered("structure", "structure")
         run.structure_calls = stats.calls + stats.cached
         assign_ids(nodes)
-        sink(events.StructureFound(run.doc_id, snapshot(nodes), run.source))
+        sink(events.StructureFound(run.doc_id, tree_of(doc, nodes), run.source))
         ctx.done("structure", f"{run.source}, {count(nodes)} nodes")
 
         if isinstance(doc, PdfDocument):  # splitting is by pages; a Markdown node is its own lines
@@ -303,7 +278,7 @@ class Indexer:
             )
             if split:
                 assign_ids(nodes)
-                sink(events.StructureFound(run.doc_id, snapshot(nodes), run.source))
+                sink(events.StructureFound(run.doc_id, tree_of(doc, nodes), run.source))
             ctx.done("split", f"{split} split")
         return nodes
 
@@ -316,7 +291,8 @@ class Indexer:
         run.ctx.facts = old.facts
         run.resumed = resume.partial.describe()
         run.stats.warnings.extend(old.warnings)
-        self._dispatch(events.StructureFound(run.doc_id, snapshot(resume.nodes), run.source))
+        assert run.doc is not None
+        self._dispatch(events.StructureFound(run.doc_id, tree_of(run.doc, resume.nodes), run.source))
         run.ctx.done("structure", f"{run.source}, {count(resume.nodes)} nodes, resumed ({run.resumed})")
         return resume.nodes
 
@@ -326,23 +302,17 @@ class Indexer:
         result = self._result(run.doc, nodes, None)  # the description is the last step: none yet
         record = self._record(run, nodes, partial)
         structure_path, run_path = partial_paths(run.outputs)
-        atomic_write_json(structure_path, result)
+        atomic_write_json(structure_path, result.to_json())
         atomic_write_json(run_path, record.to_dict())
         self._dispatch(events.DocumentPartial(run.doc_id, str(structure_path), str(run_path), result, record))
         return DocumentResult(run.path, structure_path, run_path, result, record)
 
-    def _result(self, doc: Document, nodes: list[Node], description: str | None) -> dict[str, Any]:
-        markdown = doc.unit == "line"
-        result: dict[str, Any] = {"doc_name": doc.doc_name}
-        if description is not None:
-            result["doc_description"] = description
-        if markdown:
-            result["line_count"] = doc.size
-        result["structure"] = to_pageindex(nodes, markdown=markdown, node_id=self.settings.if_add_node_id)
-        return result
+    def _result(self, doc: Document, nodes: list[Node], description: str | None) -> Tree:
+        """The tree as written: node ids only when the settings add them."""
+        return tree_of(doc, nodes, description, ids=self.settings.if_add_node_id)
 
     def _record(self, run: _Run, nodes: list[Node], partial: PartialState | None = None) -> RunRecord:
-        doc, llm = run.doc, self._client
+        doc, llm = run.doc, self.session.connected
         assert doc is not None
         info = llm.info if llm is not None else None
         served = info.context_length if info is not None and info.context_source == "server" else 0
@@ -397,10 +367,16 @@ class Indexer:
 
     @staticmethod
     def _declared_tree(doc: Document) -> tuple[list[Node], events.StructureSource, int, int]:
-        entries = [Entry(e.title, e.level, e.start, "markdown") for e in doc.entries()]
+        entries = doc.entries()  # each a "markdown" heading
         if not entries:
             return [Node(doc.doc_name, 1, doc.size)], "markdown", 0, 0
         return build_tree(entries, doc.size), "markdown", len(entries), len(entries)
+
+
+def tree_of(doc: Document, nodes: list[Node], description: str | None = None, ids: bool = True) -> Tree:
+    """The document's tree as it stands, frozen to report or write (`ids`: with the node ids)."""
+    size = doc.size if doc.unit == "line" else 0
+    return Tree(doc.doc_name, doc.unit, frozen(nodes, ids), description, size)
 
 
 def origins(nodes: list[Node]) -> NodeOrigins:

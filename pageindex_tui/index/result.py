@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..errors import FailureKind
 from ..events import DocumentFailed
 from ..store.records import PartialState, RunRecord
+from ..tree import Tree
 
 
 @dataclass
@@ -21,7 +21,7 @@ class DocumentResult:
     path: Path
     structure_path: Path | None = None
     run_path: Path | None = None
-    result: dict[str, Any] = field(default_factory=dict)  # the PageIndex JSON
+    result: Tree | None = None  # the tree written (None when the document failed)
     run: RunRecord | None = None
     failure: DocumentFailed | None = None
     reused: bool = False  # a saved index of the same content and tree-shaping settings was taken

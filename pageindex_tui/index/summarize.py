@@ -58,7 +58,7 @@ async def summarize_one(ctx: RunContext, node: Node, text: str) -> str:
         ctx.facts.add("summaries_short_text")
         return re.sub(r"\s+", " ", without_heading(text, node.title)).strip()
     llm = await ctx.llm("node summaries are on (--if-add-node-summary no indexes without a model)")
-    context = llm.info.context_length if llm.info else 32768
+    context = llm.context_length
     answer, budget = summary_budget(ctx.settings, context)
     body = clip_to_tokens(text, budget)
     kind: WarningKind = "fallback"
@@ -131,7 +131,7 @@ def outline_text(nodes: list[Node], depth: int = 0) -> str:
 async def describe(ctx: RunContext, nodes: list[Node]) -> str:
     ctx.stage("describe", 1)
     llm = await ctx.llm("a document description is asked for (--if-add-doc-description yes)")
-    context = llm.info.context_length if llm.info else 32768
+    context = llm.context_length
     outline = clip_to_tokens(outline_text(nodes), max(256, context // 2))
     answer = description_budget(ctx.settings, context)
     try:

@@ -1,27 +1,20 @@
-"""The tree: Node, building it from flat section starts, node ids, PageIndex JSON in and out."""
+"""The tree while it is built: Node, building it from flat section starts, node ids.
+
+`Node` is the engine's working tree, which the stages fill in (splits, summaries, text) and which keeps
+each node's provenance (source, confidence, verified); what crosses a boundary is its frozen form,
+`pageindex_tui.tree.Tree` (`frozen` makes it, `thawed` turns it back into nodes to fill in)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
 
-from ..events import NodeSnapshot
+from ..document.base import Entry as Entry  # the section starts a tree is built from
+from ..tree import TreeNode
 
 PageText = Callable[[int], str]  # a document's text of a 1-based page
 StartsAtTop = Callable[["Entry"], bool]  # does an entry's title open its page?
 HeadingsIn = Callable[["Node"], list["Entry"]]  # the layout's headings inside a node
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A section start found by any means: outline, printed contents, model, Markdown heading."""
-
-    title: str
-    level: int  # 0 = top
-    start: int  # 1-based physical page (PDF) or line number (Markdown)
-    source: str = ""  # where it came from: "outline", "contents", "layout", "model", "markdown"
-    confidence: float = 1.0  # how sure that source is, 0..1
 
 
 @dataclass
@@ -104,55 +97,14 @@ def assign_ids(nodes: list[Node]) -> None:
         node.node_id = f"{number:04d}"
 
 
-def to_pageindex(nodes: list[Node], *, markdown: bool = False, node_id: bool = True) -> list[dict[str, Any]]:
-    """PageIndex's JSON node format, keys in its order; empty `nodes` omitted."""
-    out: list[dict[str, Any]] = []
-    for node in nodes:
-        item: dict[str, Any] = {"title": node.title}
-        if node_id and node.node_id:
-            item["node_id"] = node.node_id
-        if markdown:
-            item["line_num"] = node.start
-            if node.summary is not None:
-                item["prefix_summary" if node.nodes else "summary"] = node.summary
-        else:
-            item["start_index"] = node.start
-            item["end_index"] = node.end
-            if node.summary is not None:
-                item["summary"] = node.summary
-        if node.text is not None:
-            item["text"] = node.text
-        if node.nodes:
-            item["nodes"] = to_pageindex(node.nodes, markdown=markdown, node_id=node_id)
-        out.append(item)
-    return out
-
-
-def from_pageindex(items: list[dict[str, Any]]) -> list[Node]:
-    """Nodes back from PageIndex JSON (ours or the original tool's)."""
-    nodes: list[Node] = []
-    for item in items:
-        start = int(item.get("start_index", item.get("line_num", 0)) or 0)
-        node = Node(
-            title=str(item.get("title", "")),
-            start=start,
-            end=int(item.get("end_index", start) or start),
-            node_id=str(item.get("node_id", "")),
-            summary=item.get("summary", item.get("prefix_summary")),
-            text=item.get("text"),
-        )
-        node.nodes = from_pageindex(item.get("nodes") or [])
-        nodes.append(node)
-    return nodes
-
-
-def snapshot(nodes: list[Node]) -> tuple[NodeSnapshot, ...]:
-    """The tree as frozen data, for events."""
+def frozen(nodes: list[Node], ids: bool = True) -> tuple[TreeNode, ...]:
+    """The tree as it stands, as the frozen data that crosses boundaries (`ids`: keep the node ids)."""
     return tuple(
-        NodeSnapshot(n.title, n.node_id, n.start, n.end, n.summary, snapshot(n.nodes)) for n in nodes
+        TreeNode(n.title, n.start, n.end, n.node_id if ids else "", n.summary, n.text, frozen(n.nodes, ids))
+        for n in nodes
     )
 
 
-def from_snapshot(items: tuple[NodeSnapshot, ...]) -> list[Node]:
-    """Nodes back from an event's snapshot (new objects: a front end may change them)."""
-    return [Node(s.title, s.start, s.end, from_snapshot(s.children), s.node_id, s.summary) for s in items]
+def thawed(nodes: tuple[TreeNode, ...]) -> list[Node]:
+    """A reported tree as nodes to fill in again (new objects: a front end or a resumed run changes them)."""
+    return [Node(n.title, n.start, n.end, thawed(n.nodes), n.node_id, n.summary, n.text) for n in nodes]

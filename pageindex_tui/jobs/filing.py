@@ -10,12 +10,17 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import events
 from ..errors import DocumentError, PageIndexError
 from ..settings import Settings
 from ..store.cache import ResponseCache
 from ..store.library import Library, LibraryEntry
+
+if TYPE_CHECKING:
+    from ..document import Document
+    from ..llm.session import ModelSession
 
 
 class IndexingFailed(PageIndexError):
@@ -40,9 +45,13 @@ async def ensure_indexed(
     sink: events.EventSink = events.ignore,
     cache: ResponseCache | None = None,
     password: str | None = None,
+    session: ModelSession | None = None,
+    document: Document | None = None,
 ) -> Filed:
     """The library's index of `path`, made first (events go to `sink`) when there is none: the one made with
-    these settings, else the newest of this content with any settings."""
+    these settings, else the newest of this content with any settings. Indexing runs on `session` when
+    given (its owner closes it), so a question asked next needs no second connection; `document` is the
+    file already opened by the caller, who reads it next."""
     from .service import JobService  # the engine loads only when something must be indexed
 
     path = Path(path)
@@ -55,8 +64,9 @@ async def ensure_indexed(
     entry = await asyncio.to_thread(lambda: library.find(digest, settings) or library.find(digest))
     if entry is not None:
         return Filed(entry, True)
-    async with JobService(library, sink=sink, cache=cache, password=password) as jobs:
-        result = await jobs.run(path, settings)
+    sessions = [session] if session is not None else []  # indexing connects it for what comes next
+    async with JobService(library, sink=sink, cache=cache, password=password, sessions=sessions) as jobs:
+        result = await jobs.run(path, settings, document=document)
     entry = await asyncio.to_thread(library.find, digest, settings)
     if not result.ok or entry is None:  # a partial index says how far it got, and why it stopped
         if result.error:

@@ -5,23 +5,22 @@ tree (`library.TREE_SETTINGS`); a saved index is reused unless forced, a partial
 after its structure was known) is resumed unless forced, else the engine indexes the document; the result
 is filed into the library. Every step reports through the one event sink: engine events, plus `JobUpdate`
 for the job's own life (queued, started, reused, finished, partial, cancelled). A failure is reported
-once, as the engine's `DocumentFailed` event (a stop that kept a partial index as its `DocumentPartial`);
+once, as a `DocumentFailed` event sent here (the engine raises; this is the one layer that turns a
+failure into a document's result), a stop that kept a partial index as the engine's `DocumentPartial`;
 one document's failure never stops another's.
 
-`run` and `run_many` are coroutines for a caller that owns an event loop (the CLI). The app runs the
-service on a loop of its own thread: `attach` that loop, then `submit` and `cancel` from any thread.
+`run` and `run_many` are coroutines for a caller that owns an event loop; the app runs them on a loop of
+its own thread, queued from the UI thread by its bridge (`ui/jobqueue.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import json
 import logging
 import os
-import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -35,10 +34,14 @@ from ..store.cache import ResponseCache
 from ..store.files import atomic_write_text
 from ..store.library import Library, LibraryEntry
 from ..store.records import RunRecord
+from ..tree import Tree
 
 if TYPE_CHECKING:
+    from ..document import Document
     from ..index.partial import Resume
     from ..index.pipeline import Indexer
+    from ..llm.client import LLMClient
+    from ..llm.session import ModelSession
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ JobState = Literal["queued", "started", "reused", "finished", "partial", "cancel
 class JobUpdate(events.Event):
     """A job's own life, next to the engine's events: queued, started, reused or finished (with the
     library entry), partial (the run stopped; the entry is the partial index kept), cancelled (with the
-    partial index kept, if any). Failures are the engine's `DocumentFailed`, never a JobUpdate."""
+    partial index kept, if any). Failures are `DocumentFailed` events, never a JobUpdate."""
 
     state: JobState
     entry: LibraryEntry | None = None
@@ -61,7 +64,8 @@ Sink = Callable[[events.Event], None]
 
 
 class JobService:
-    """Jobs over one library, one response cache and one event sink."""
+    """Jobs over one library, one response cache and one event sink, with one model session per set of
+    settings (`session`): given ones (their owner closes them), or made on first need (closed here)."""
 
     def __init__(
         self,
@@ -69,36 +73,41 @@ class JobService:
         sink: Sink = events.ignore,
         cache: ResponseCache | None = None,
         password: str | None = None,
+        sessions: Sequence[ModelSession] = (),
+        client_factory: Callable[..., LLMClient] | None = None,
     ) -> None:
         self.library = library
         self.sink = sink
         self.cache = cache
         self.password = password
+        self.client_factory = client_factory  # None: the client whose bound reads the server's load
         self.staging = library.root / "staging"
+        self._sessions: dict[Settings, ModelSession] = {s.settings: s for s in sessions}
+        self._own_sessions: list[ModelSession] = []
         self._indexers: dict[Settings, Indexer] = {}
         self._limits: dict[int, asyncio.Semaphore] = {}
         self._stems: dict[str, asyncio.Lock] = {}
         self._digests: dict[str, str] = {}  # running documents' content digests (to file what a cancel kept)
-        # the queue (submit/cancel from any thread)
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._pending: list[tuple[str, Coroutine[Any, Any, DocumentResult]]] = []
-        self._jobs: dict[str, concurrent.futures.Future[DocumentResult]] = {}
-        self._tasks: dict[str, asyncio.Task[DocumentResult]] = {}  # running jobs (on the loop)
 
     # -- one job (on the service's loop) ----------------------------------------------------------
     async def run(
-        self, path: Path, settings: Settings, force: bool = False, outputs: tuple[Path, Path] | None = None
+        self,
+        path: Path,
+        settings: Settings,
+        force: bool = False,
+        outputs: tuple[Path, Path] | None = None,
+        document: Document | None = None,
     ) -> DocumentResult:
         """Index one document, reuse its saved index or resume its partial one; never raises but for
         cancellation (a cancelled run that kept a partial index files it on the way out).
 
         Without `outputs` the files live in the library only (the app); with them (the CLI) they are
-        also written there, and the library keeps a copy so that the next run can reuse it."""
+        also written there, and the library keeps a copy so that the next run can reuse it. `document`:
+        the file already opened by the caller (who reads it next), so that indexing need not open it."""
         doc = str(path)
         try:
             async with self._limit(settings), self._stem_lock(path, outputs):
-                return await self._run(Path(path), doc, settings, force, outputs)
+                return await self._run(Path(path), doc, settings, force, outputs, document)
         except CancelledKeeping as stop:  # the partial index goes into the library (synchronously: cancelled)
             entry = self._file_partial(Path(path), settings, stop.result, outputs is None)
             self.sink(JobUpdate(doc, "cancelled", entry=entry))
@@ -124,7 +133,13 @@ class JobService:
         return await gather_or_cancel(*(self.run(p, settings, force, plan[p]) for p in plan))
 
     async def _run(
-        self, path: Path, doc: str, settings: Settings, force: bool, outputs: tuple[Path, Path] | None
+        self,
+        path: Path,
+        doc: str,
+        settings: Settings,
+        force: bool,
+        outputs: tuple[Path, Path] | None,
+        document: Document | None = None,
     ) -> DocumentResult:
         self.sink(JobUpdate(doc, "started"))
         try:
@@ -139,7 +154,8 @@ class JobService:
                 return reused
             resume = await asyncio.to_thread(self._partial, digest, settings)
         self._digests[doc] = digest  # `run` forgets it when the job ends
-        result = await self._indexer_for(settings).index(path, outputs or self._staged(path), resume)
+        indexer = self._indexer_for(settings)
+        result = await indexer.index(path, outputs or self._staged(path), resume, document)
         if result.partial is not None:
             entry = await asyncio.to_thread(self._file, path, digest, settings, result, outputs is None)
             self.sink(JobUpdate(doc, "partial", entry=entry))
@@ -189,10 +205,8 @@ class JobService:
             return None
         try:
             structure_text = entry.structure_path.read_text(encoding="utf-8")
-            result = json.loads(structure_text)
-        except (OSError, ValueError):
-            return None
-        if not isinstance(result, dict):
+            result = Tree.from_json(json.loads(structure_text))
+        except (OSError, ValueError):  # a TreeFormatError too
             return None
         try:
             run_text = entry.run_path.read_text(encoding="utf-8")
@@ -241,13 +255,26 @@ class JobService:
 
         return output_paths(path, self.staging)
 
+    def session(self, settings: Settings) -> ModelSession:
+        """The model session jobs with these settings run on (indexing; a question may share it)."""
+        session = self._sessions.get(settings)
+        if session is None:
+            from ..llm.session import ModelSession  # the openai SDK loads on first use
+            from ..serverload import watched_client
+
+            factory = self.client_factory or watched_client
+            session = ModelSession(settings, self.cache, factory, self.sink)
+            self._sessions[settings] = session
+            self._own_sessions.append(session)
+        return session
+
     def _indexer_for(self, settings: Settings) -> Indexer:
         indexer = self._indexers.get(settings)
         if indexer is None:
-            from ..index.pipeline import Indexer  # the engine (and the openai SDK) load on first use
+            from ..index.pipeline import Indexer  # the engine loads on first use
 
-            cache = self.cache if self.cache is not None else ResponseCache(enabled=settings.cache)
-            indexer = Indexer(settings, self.staging, sink=self.sink, cache=cache, password=self.password)
+            session = self.session(settings)
+            indexer = Indexer(settings, self.staging, sink=self.sink, password=self.password, session=session)
             self._indexers[settings] = indexer
         return indexer
 
@@ -266,93 +293,16 @@ class JobService:
         return self._stems.setdefault(Path(path).stem, asyncio.Lock())
 
     async def aclose(self) -> None:
-        """Close every model connection the jobs opened."""
-        for indexer in self._indexers.values():
-            with contextlib.suppress(Exception):
-                await indexer.aclose()
+        """Close every model session the jobs opened (given ones are their owners' to close)."""
+        owned, self._own_sessions = self._own_sessions, []
+        self._sessions = {key: s for key, s in self._sessions.items() if all(s is not o for o in owned)}
         self._indexers.clear()
+        for session in owned:
+            with contextlib.suppress(Exception):
+                await session.aclose()
 
     async def __aenter__(self) -> JobService:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-
-    # -- the queue (any thread) --------------------------------------------------------------------
-    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Run queued and future jobs on `loop` (which runs in another thread)."""
-        with self._lock:
-            self._loop = loop
-            for doc, coro in self._pending:  # submitted before the loop was up
-                self._jobs[doc] = asyncio.run_coroutine_threadsafe(self._job(doc, coro), loop)
-            self._pending.clear()
-
-    def submit(self, path: Path, settings: Settings, force: bool = False) -> bool:
-        """Queue a document; False when it is already queued or running."""
-        doc = str(path)
-        with self._lock:
-            if self.is_busy(doc) or any(d == doc for d, _c in self._pending):
-                return False
-            self.sink(JobUpdate(doc, "queued"))
-            coro = self.run(Path(path), settings, force)
-            if self._loop is None:
-                self._pending.append((doc, coro))
-            else:
-                self._jobs[doc] = asyncio.run_coroutine_threadsafe(self._job(doc, coro), self._loop)
-        return True
-
-    def cancel(self, doc: str) -> bool:
-        """Cancel a queued or running job; False when there is none. Nothing of it is written."""
-        with self._lock:
-            for number, (pending, coro) in enumerate(self._pending):
-                if pending == doc:
-                    del self._pending[number]
-                    coro.close()
-                    self.sink(JobUpdate(doc, "cancelled"))
-                    return True
-        future, loop = self._jobs.get(doc), self._loop
-        if future is None or future.done():
-            return False
-        if loop is None or loop.is_closed():
-            future.cancel()
-        else:  # on the loop, so that the job stays busy until it has handled its cancellation
-            loop.call_soon_threadsafe(self._cancel_on_loop, doc, future)
-        return True
-
-    def _cancel_on_loop(
-        self, doc: str, future: concurrent.futures.Future[DocumentResult], again: bool = True
-    ) -> None:
-        task = self._tasks.get(doc)
-        if task is not None:
-            task.cancel()  # `run` reports "cancelled" (and files what it kept) before the job is done
-        elif again and not future.done():  # its task is made but has not taken its first step: after it
-            asyncio.get_running_loop().call_soon(self._cancel_on_loop, doc, future, False)
-        elif future.cancel():
-            self.sink(JobUpdate(doc, "cancelled"))
-
-    async def _job(self, doc: str, coro: Coroutine[Any, Any, DocumentResult]) -> DocumentResult:
-        """One submitted job as a task the service knows, so that cancelling it waits for its ending."""
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks[doc] = task
-        try:
-            return await coro
-        finally:
-            self._tasks.pop(doc, None)
-
-    def cancel_all(self) -> int:
-        return sum(self.cancel(doc) for doc in self.busy())
-
-    def busy(self) -> list[str]:
-        with self._lock:
-            pending = [doc for doc, _coro in self._pending]
-        return pending + [doc for doc, future in list(self._jobs.items()) if not future.done()]
-
-    def is_busy(self, doc: str) -> bool:
-        future = self._jobs.get(doc)
-        return future is not None and not future.done()
-
-    def detach(self) -> None:
-        """The loop is ending: jobs submitted from now on wait for the next `attach`."""
-        with self._lock:
-            self._loop = None

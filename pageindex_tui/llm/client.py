@@ -25,16 +25,16 @@ from ..aio import gather_or_cancel
 from ..discovery import (
     LLAMACPP,
     VLLM,
+    choose_model,
     kind_of,
     llamacpp_props,
     model_cards,
     positive_int,
     root_url,
-    served_length,
 )
 from ..errors import ContextOverflow, ServerRefused
 from ..safe_text import redact_url
-from ..settings import FALLBACK_CONTEXT_LENGTH, Settings, Use
+from ..settings import Settings, Use
 from ..store.records import CallOutcome
 from .adaptive import CallBound, ReaderFactory
 from .errors import (
@@ -146,23 +146,31 @@ class LLMClient:
             raise ServerRefused(
                 f"model {s.model!r} is not served at {endpoint}; it serves {', '.join(ids)}", HINT_MODEL
             )
-        model = s.model or ids[0]
-        kind, served = kind_of(cards), served_length(cards, model)
+        kind, llama = kind_of(cards), None
         if kind != VLLM:
             try:
                 llama = llamacpp_props(await self._get_json(root_url(s.endpoint) + "/props"))
             except openai.OpenAIError:
                 llama = None
             if llama is not None:
-                kind, served = LLAMACPP, served or llama.context_length
-        if s.context_length > 0:
-            context, source = s.context_length, "settings"
-        else:
-            context, source = (served, "server") if served else (FALLBACK_CONTEXT_LENGTH, "fallback")
-        probe = await self._tokenize(model, "hello world")
-        self.info = ServerInfo(endpoint, ids, model, context, source, kind, probe is not None)
+                kind = LLAMACPP
+        choice = choose_model(cards, llama, s.model, s.context_length)
+        probe = await self._tokenize(choice.model, "hello world")
+        self.info = ServerInfo(
+            endpoint, ids, choice.model, choice.context_length, choice.context_source, kind, probe is not None
+        )
         self.bound.announce()
         return self.info
+
+    @property
+    def context_length(self) -> int:
+        """The context calls get: as connecting resolved it, else as the settings alone resolve it."""
+        return self.info.context_length if self.info is not None else self.settings_context(self.settings)
+
+    @staticmethod
+    def settings_context(settings: Settings) -> int:
+        """The context length as the settings alone resolve it (before any server has answered)."""
+        return choose_model([], None, settings.model, settings.context_length).context_length
 
     async def _connected(self) -> ServerInfo:
         if self.info is None:

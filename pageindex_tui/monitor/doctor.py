@@ -239,7 +239,8 @@ async def run_doctor(
     sampler = gpu_sampler if gpu_sampler is not None else GpuSampler()
 
     async def server(endpoint: str) -> tuple[ServerStatus, CompletionProbe | None]:
-        async with ServerMonitor(endpoint, api_key=settings.api_key, timeout=timeout) as monitor:
+        monitor = ServerMonitor(endpoint, api_key=settings.api_key, model=settings.model, timeout=timeout)
+        async with monitor:
             status = await monitor.poll()
         if status.state != UP or not status.models:
             return status, None

@@ -20,9 +20,10 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..discovery import FALLBACK_CONTEXT_LENGTH
+
 GIB = 1024**3
 NATIVE_CONTEXT = 40960  # Qwen3's max_position_embeddings: vLLM's default max_model_len
-DEFAULT_CONTEXT = 32768
 FALLBACK_CONTEXTS = (16384, 8192)
 UTILIZATION = 0.90
 MARGIN_GIB = 1.0  # activations, CUDA graphs, the CUDA context
@@ -174,7 +175,8 @@ def recommend(
 ) -> Recommendation | None:
     """The best fit for `gpus` GPUs of `memory_gib` each (tensor parallel when more than one).
 
-    `context_length` 0 means the default (32768); `concurrency` is how many calls the client sends at once.
+    `context_length` 0 means the client's fallback (discovery.FALLBACK_CONTEXT_LENGTH); `concurrency` is
+    how many calls the client sends at once.
     None when not even Qwen3-0.6B fits.
     """
     tensor_parallel = gpus if gpus in (2, 4, 8) else 1
@@ -182,7 +184,7 @@ def recommend(
     budget = total * utilization
     fp8 = compute_capability is not None and tuple(compute_capability) >= FP8_MIN_CAPABILITY
     quants = [q for q in QUANTIZATIONS if q != "FP8" or fp8]
-    asked = context_length if context_length > 0 else DEFAULT_CONTEXT
+    asked = context_length if context_length > 0 else FALLBACK_CONTEXT_LENGTH
     wanted = min(asked, NATIVE_CONTEXT)
     contexts = [wanted, *(c for c in FALLBACK_CONTEXTS if c < wanted)]
     for small in (False, True):  # Qwen3-0.6B only when nothing else fits

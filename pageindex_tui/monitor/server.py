@@ -22,11 +22,11 @@ import httpx
 from ..discovery import (
     LLAMACPP,
     VLLM,
+    choose_model,
     kind_of,
     llamacpp_props,
     model_cards,
     root_url,
-    served_length,
     vllm_version,
 )
 from .prometheus import MetricsError, MetricsSnapshot, Rates, compute_rates, parse_metrics
@@ -116,6 +116,8 @@ class ServerMonitor:
         endpoint: str,
         *,
         api_key: str = "",
+        model: str = "",
+        context_length: int = 0,
         interval: float = 1.0,
         timeout: float = 2.0,
         max_backoff: float = 15.0,
@@ -125,6 +127,7 @@ class ServerMonitor:
         parse_in_thread: bool = True,
     ) -> None:
         self.endpoint = endpoint
+        self.model, self.context_length = model, context_length  # as configured: the client's choice
         self.root = root_url(endpoint)
         self.interval, self.timeout, self.max_backoff = interval, timeout, max_backoff
         self.info_every = info_every  # polls between looks at /v1/models (a model may be swapped)
@@ -267,9 +270,7 @@ class ServerMonitor:
         cards = cards or []
         models = tuple(card.id for card in cards)
         kind = kind_of(cards)
-        # The first model's length; llama.cpp's meta.n_ctx is its per-slot runtime context.
-        context = (served_length(cards, models[0]) or cards[0].meta_n_ctx) if cards else 0
-        version, slots = "", 0
+        version, slots, llama = "", 0, None
         try:
             if kind != LLAMACPP:
                 _, data = await self._json("/version")
@@ -281,9 +282,11 @@ class ServerMonitor:
                 llama = llamacpp_props(props)
                 if llama is not None:
                     kind, version, slots = LLAMACPP, llama.build, llama.slots
-                    context = llama.context_length or context
         except ValueError:
             pass  # /version or /props answering garbage does not make the server unusable
+        # the context the client resolves for the configured model (discovery.choose_model), never a guess
+        choice = choose_model(cards, llama, self.model if self.model in models else "", self.context_length)
+        context = choice.context_length if cards and choice.context_source != "fallback" else 0
         return replace(
             status,
             models=models,

@@ -14,12 +14,12 @@ from urllib.parse import urlparse
 
 import platformdirs
 
+from ..discovery import FALLBACK_CONTEXT_LENGTH as FALLBACK_CONTEXT_LENGTH
 from ..errors import SettingsError
 from ..safe_text import redact_url
 
 APP_NAME = "pageindex-tui"
 DEFAULT_ENDPOINT = "http://localhost:8000/v1"
-FALLBACK_CONTEXT_LENGTH = 32768
 DEADLINE_FACTOR = 3  # the default deadline of a request, in idle timeouts
 MIN_CONTEXT_LENGTH = 1024  # a context_length below this leaves no room for a prompt and its reply
 MAX_CONCURRENCY = 512  # as llm/scheduler.py's MAX_LIMIT: vLLM's --max-num-seqs tops out around here

@@ -7,11 +7,13 @@ import json
 import os
 import shutil
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import OutputError
 from ..settings import TREE_SETTINGS
+from ..tree import Tree
 from .files import PRIVATE_FOLDER, atomic_write_json, data_dir, make_folders
 from .records import PartialState
 
@@ -44,34 +46,84 @@ def tree_settings_key(settings: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
+@dataclass
 class LibraryEntry:
-    """One saved index: a document's content, the settings that shaped its tree, the files written."""
+    """One saved index (its `entry.json`): a document's content, the settings that shaped its tree, the
+    files written, and what its run record says in short. `to_json` / `from_json` are its one codec."""
 
-    def __init__(self, folder: Path, meta: dict[str, Any]) -> None:
-        self.folder = Path(folder)
-        self.meta = meta
-        self.digest: str = str(meta.get("digest", ""))
-        self.settings_key: str = str(meta.get("settings_key", ""))
-        self.source: str = str(meta.get("source", ""))
-        self.doc_name: str = str(meta.get("doc_name", ""))
-        self.structure_path = self.folder / str(meta.get("structure_file", ""))
-        self.run_path = self.folder / str(meta.get("run_file", ""))
-        self.nodes: int = int(meta.get("nodes", 0) or 0)
-        self.structure_source: str = str(meta.get("structure_source", ""))
-        self.finished_at: str = str(meta.get("finished_at", ""))
-        self.warnings: int = int(meta.get("warnings", 0) or 0)  # how many its run record holds
-        self.settings: dict[str, Any] = dict(meta.get("settings") or {})
-        self.partial: PartialState | None = PartialState.from_dict(meta.get("partial"))
+    folder: Path
+    digest: str = ""
+    settings_key: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)  # tree_settings() of the run
+    source: str = ""  # the document's resolved path when it was indexed
+    doc_name: str = ""
+    structure_file: str = ""
+    run_file: str = ""
+    nodes: int = 0
+    structure_source: str = ""
+    finished_at: str = ""
+    warnings: int = 0  # how many its run record holds
+    partial: PartialState | None = None  # set for a partial index (a run that stopped)
 
-    def load(self) -> dict[str, Any]:
-        """The PageIndex JSON; raises OSError or ValueError when the files are gone or damaged."""
-        data = json.loads(self.structure_path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError(f"{self.structure_path} does not hold a PageIndex tree")
+    @property
+    def structure_path(self) -> Path:
+        return self.folder / self.structure_file
+
+    @property
+    def run_path(self) -> Path:
+        return self.folder / self.run_file
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "digest": self.digest,
+            "settings_key": self.settings_key,
+            "settings": self.settings,
+            "source": self.source,
+            "doc_name": self.doc_name,
+            "structure_file": self.structure_file,
+            "run_file": self.run_file,
+            "nodes": self.nodes,
+            "structure_source": self.structure_source,
+            "finished_at": self.finished_at,
+            "warnings": self.warnings,
+        }
+        if self.partial is not None:
+            data["partial"] = self.partial.to_dict()
         return data
+
+    @classmethod
+    def from_json(cls, folder: Path, data: dict[str, Any]) -> LibraryEntry:
+        """An entry back from its JSON; missing or damaged fields get their defaults."""
+        settings = data.get("settings")
+        return cls(
+            folder=Path(folder),
+            digest=str(data.get("digest", "")),
+            settings_key=str(data.get("settings_key", "")),
+            settings=dict(settings) if isinstance(settings, dict) else {},
+            source=str(data.get("source", "")),
+            doc_name=str(data.get("doc_name", "")),
+            structure_file=str(data.get("structure_file", "")),
+            run_file=str(data.get("run_file", "")),
+            nodes=_count(data.get("nodes")),
+            structure_source=str(data.get("structure_source", "")),
+            finished_at=str(data.get("finished_at", "")),
+            warnings=_count(data.get("warnings")),
+            partial=PartialState.from_dict(data.get("partial")),
+        )
+
+    def load(self) -> Tree:
+        """The saved tree; raises OSError or ValueError (a TreeFormatError when the file holds no tree)."""
+        return Tree.from_json(json.loads(self.structure_path.read_text(encoding="utf-8")))
 
     def __repr__(self) -> str:
         return f"LibraryEntry({self.doc_name!r}, {self.digest[:12]}, {self.settings_key})"
+
+
+def _count(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 class Library:
@@ -165,7 +217,7 @@ class Library:
             return None
         if not isinstance(meta, dict):
             return None
-        entry = LibraryEntry(folder, meta)
+        entry = LibraryEntry.from_json(folder, meta)
         return entry if entry.structure_path.is_file() else None
 
     def entries_for(self, digest: str) -> list[LibraryEntry]:
@@ -225,25 +277,25 @@ class Library:
         the partial one it went on from."""
         partial = run.partial if run is not None else None
         folder = self.folder_for(digest, settings, partial=partial is not None)
-        meta = {
-            "digest": digest,
-            "settings_key": tree_settings_key(settings),
-            "settings": tree_settings(settings),
-            "source": str(Path(path).resolve()),
-            "doc_name": (run.doc_name if run else "") or Path(path).name,
-            "structure_file": Path(structure_path).name,
-            "run_file": Path(run_path).name,
-            "nodes": run.nodes if run else 0,
-            "structure_source": run.structure_source if run else "",
-            "finished_at": run.finished_at if run else "",
-            "warnings": len(run.warnings) if run else 0,
-        }
-        if partial is not None:
-            meta["partial"] = partial.to_dict()
-        atomic_write_json(folder / ENTRY_FILE, meta)
+        entry = LibraryEntry(
+            folder,
+            digest=digest,
+            settings_key=tree_settings_key(settings),
+            settings=tree_settings(settings),
+            source=str(Path(path).resolve()),
+            doc_name=(run.doc_name if run else "") or Path(path).name,
+            structure_file=Path(structure_path).name,
+            run_file=Path(run_path).name,
+            nodes=run.nodes if run else 0,
+            structure_source=run.structure_source if run else "",
+            finished_at=run.finished_at if run else "",
+            warnings=len(run.warnings) if run else 0,
+            partial=partial,
+        )
+        atomic_write_json(folder / ENTRY_FILE, entry.to_json())
         if partial is None:
             self.drop_partial(digest, settings)
-        return LibraryEntry(folder, meta)
+        return entry
 
     def drop_partial(self, digest: str, settings: Any) -> None:
         """Forget the partial index of this content with these settings (its entry first, then its files)."""

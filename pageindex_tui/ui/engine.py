@@ -26,6 +26,7 @@ from ..settings import Settings
 from ..store.cache import ResponseCache
 from ..store.library import Library, LibraryEntry
 from .asking import AskFailed
+from .jobqueue import JobQueue
 from .messages import EngineBatch, Item
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class EngineRunner:
         self._stopping = False
         self.cache = cache
         self.jobs = JobService(library, sink=self.sink, cache=cache)
+        self.queue = JobQueue(self.jobs)  # the UI thread's way to the jobs on the engine's loop
         self._flusher: asyncio.Task[None] | None = None
         self._asks: dict[str, Future[None]] = {}  # run id -> the question being answered
 
@@ -73,11 +75,11 @@ class EngineRunner:
                 loop.close()
                 return
             self._loop = loop
-            self.jobs.attach(loop)
+            self.queue.attach(loop)
         try:
             loop.run_forever()
         finally:
-            self.jobs.detach()
+            self.queue.detach()
             tasks = asyncio.all_tasks(loop)
             for task in tasks:
                 task.cancel()
@@ -104,22 +106,22 @@ class EngineRunner:
             await asyncio.sleep(self.interval)
             self.flush()
 
-    # -- jobs (UI thread): the job service's queue ---------------------------------------------------
+    # -- jobs (UI thread): the queue ----------------------------------------------------------------
     def busy(self) -> list[str]:
-        return self.jobs.busy()
+        return self.queue.busy()
 
     def is_busy(self, doc: str) -> bool:
-        return self.jobs.is_busy(doc)
+        return self.queue.is_busy(doc)
 
     def submit(self, path: Path, settings: Settings, force: bool = False) -> bool:
         """Queue a document; False when it is already queued or running."""
-        return self.jobs.submit(path, settings, force)
+        return self.queue.submit(path, settings, force)
 
     def cancel(self, doc: str) -> bool:
-        return self.jobs.cancel(doc)
+        return self.queue.cancel(doc)
 
     def cancel_all(self) -> int:
-        return self.jobs.cancel_all()
+        return self.queue.cancel_all()
 
     # -- questions (UI thread): asked on the engine's loop, as `pageindex-tui ask` asks them -------------
     def ask(self, run: str, entry: LibraryEntry, question: str, settings: Settings) -> bool:
@@ -143,7 +145,8 @@ class EngineRunner:
 
         try:
             doc = await asyncio.to_thread(load_entry, entry)
-            async with Asker(settings, sink=self.sink, cache=self.cache) as asker:
+            session = self.jobs.session(settings)  # the connection indexing opened, if it did
+            async with Asker(settings, sink=self.sink, session=session) as asker:
                 await asker.ask([doc], question, run=run)
         except asyncio.CancelledError:
             self.sink(AskFailed(run, "stopped", cancelled=True))

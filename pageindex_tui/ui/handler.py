@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from .. import events
-from ..index.tree import count, from_pageindex, from_snapshot
 from ..jobs.batch import BATCH_EVENTS
 from ..jobs.service import JobUpdate
 from ..safe_text import one_line
@@ -135,7 +134,6 @@ class EngineHandler:
     def _doc_event(self, item: events.Event, changes: Changes) -> bool:
         """Apply a document event; True when the document's tree changed."""
         state = self.model.state(item.doc)
-        markdown = Path(item.doc).suffix.lower() != ".pdf"
         if isinstance(item, events.DocumentStarted):
             state.phase, state.stage = "indexing", "read"
         elif isinstance(item, events.StageStarted):
@@ -154,19 +152,17 @@ class EngineHandler:
                 if item.doc == self.model.current_doc and live is self.model.shown:
                     changes.summaries.add(item.node_id)
         elif isinstance(item, events.StructureFound):
-            self.model.live[item.doc] = LiveDoc(from_snapshot(item.nodes), item.source, markdown)
+            self.model.live[item.doc] = LiveDoc(item.tree, item.source)
             return True
         elif isinstance(item, events.DocumentFinished):
-            nodes = from_pageindex(item.result.get("structure") or [])
             run = item.run
-            self.model.live[item.doc] = LiveDoc(nodes, run.structure_source, markdown, item.result, run)
-            state.nodes = run.nodes or count(nodes)
+            self.model.live[item.doc] = LiveDoc(item.result, run.structure_source, run)
+            state.nodes = run.nodes or item.result.count()
             return True
         elif isinstance(item, events.DocumentPartial):  # the run stopped; what it had is kept
-            nodes = from_pageindex(item.result.get("structure") or [])
             run = item.run
-            self.model.live[item.doc] = LiveDoc(nodes, run.structure_source, markdown, item.result, run)
-            state.phase, state.partial, state.nodes = "partial", run.partial, run.nodes or count(nodes)
+            self.model.live[item.doc] = LiveDoc(item.result, run.structure_source, run)
+            state.phase, state.partial, state.nodes = "partial", run.partial, run.nodes or item.result.count()
             if run.partial is not None and run.partial.reason == "server":
                 changes.banner = (run.partial.error, run.partial.hint)
                 self.model.interrupted.add(item.doc)

@@ -9,13 +9,14 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from ..index.tree import Node, walk
+from ..index.tree import Node, frozen, thawed, walk
 from ..jobs.batch import BatchMeter
 from ..safe_text import one_line
 from ..store.library import LibraryEntry
 from ..store.records import MAX_PROBLEMS, CallProblem, PartialState, RunRecord, RunWarning
+from ..tree import Tree
 from .asking import AskBook, AskChanges
 
 DocPhase = Literal["unknown", "none", "queued", "indexing", "indexed", "partial", "failed", "cancelled"]
@@ -275,14 +276,27 @@ class StreamMeter:
 # -- documents and what the panes show ---------------------------------------------------------------------
 @dataclass
 class LiveDoc:
-    """The tree of a document as the engine reports it (while and after indexing), or as saved."""
+    """The tree of a document as the engine reports it (while and after indexing), or as saved.
 
-    nodes: list[Node]
+    `tree` is the tree as reported (with its name, unit and description); `nodes` its working copy,
+    made from it once, which the summaries arriving during the run fill in."""
+
+    tree: Tree
     source: str
-    markdown: bool
-    result: dict[str, Any] | None = None
     run: RunRecord | None = None
+    nodes: list[Node] = field(init=False)
     _by_id: dict[str, Node] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.nodes = thawed(self.tree.nodes)
+
+    @property
+    def markdown(self) -> bool:
+        return self.tree.unit == "line"
+
+    def current(self) -> Tree:
+        """The tree as it stands now, summaries that came during the run included."""
+        return Tree(self.tree.name, self.tree.unit, frozen(self.nodes), self.tree.description, self.tree.size)
 
     def node(self, node_id: str) -> Node | None:
         """The node with this id (the ids are the engine's, fixed once the structure is reported)."""

@@ -15,11 +15,13 @@ from pdfgen import make_dead_outline_pdf, make_outline_pdf, make_plain_pdf
 
 from pageindex_tui import events
 from pageindex_tui.cli.main import main
-from pageindex_tui.index.pipeline import Indexer, output_plan
+from pageindex_tui.index.pipeline import output_plan
+from pageindex_tui.jobs.service import JobService
 from pageindex_tui.llm import LLMClient
 from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings
 from pageindex_tui.store.cache import ResponseCache
+from pageindex_tui.store.library import Library
 
 SECTION = "word " * 400  # long enough to need a model summary
 
@@ -31,12 +33,14 @@ def markdown(path: Path, title: str = "Guide") -> Path:
 
 
 def index_many(settings: Settings, paths: list[Path], out: Path, **options):
+    """A batch as the product runs it: the job service, its files under `out`, a library of its own."""
     seen: list[events.Event] = []
 
     async def go():
         cache = ResponseCache(enabled=False)
-        async with Indexer(settings, out, sink=seen.append, cache=cache, **options) as indexer:
-            return await indexer.index_many(paths)
+        library = Library(out.parent / f"{out.name}.library")
+        async with JobService(library, sink=seen.append, cache=cache, **options) as jobs:
+            return await jobs.run_many(paths, settings, out)
 
     return asyncio.run(go()), seen
 
@@ -189,8 +193,8 @@ def test_no_connection_attempt_outlives_a_failed_document(tmp_path, recwarn):
 
     async def go():
         cache = ResponseCache(enabled=False)
-        async with Indexer(settings, tmp_path / "out", sink=seen.append, cache=cache) as indexer:
-            result = await indexer.index(tmp_path / "many.md")
+        async with JobService(Library(tmp_path / "library"), sink=seen.append, cache=cache) as jobs:
+            result = await jobs.run(tmp_path / "many.md", settings)
         others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         return result, others
 

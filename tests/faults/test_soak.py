@@ -18,9 +18,10 @@ import pytest
 from fakes import FakeVLLM, Script, error, smart_model
 
 from pageindex_tui import events
-from pageindex_tui.index.pipeline import Indexer
+from pageindex_tui.jobs.service import JobService
 from pageindex_tui.settings import Settings
 from pageindex_tui.store.cache import ResponseCache
+from pageindex_tui.store.library import Library
 
 DOCS = 200
 FAILURE_RATE = 0.2
@@ -77,8 +78,9 @@ def make_docs(folder: Path) -> list[Path]:
 
 def run_all(settings: Settings, docs: list[Path], out: Path, cache: ResponseCache):
     async def go():
-        async with Indexer(settings, out, sink=events.ignore, cache=cache) as indexer:
-            return await asyncio.wait_for(indexer.index_many(docs), BOUND)
+        library = Library(out.parent / f"{out.name}.library")  # the product's path: the job service
+        async with JobService(library, sink=events.ignore, cache=cache) as jobs:
+            return await asyncio.wait_for(jobs.run_many(docs, settings, out, force=True), BOUND)
 
     return asyncio.run(go())
 

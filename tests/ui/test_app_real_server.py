@@ -51,7 +51,7 @@ async def test_index_a_sample_pdf_against_llama_server(llama_server, tmp_path):
         await wait_for(pilot, lambda: tree.cursor_node is not None, what="cursor")
         assert tree.cursor_node.data.node.node_id == "0000"
         assert len(app.model.calls) >= 1 and app.model.calls.newest.phase in ("ok", "cached")
-        assert app.model.shown.result and app.model.shown.result.get("doc_description")
+        assert app.model.shown.tree.description
 
 
 def long_markdown(sections: int) -> str:

@@ -7,8 +7,9 @@ import pytest
 from pdfgen import make_outline_pdf, make_plain_pdf
 from uikit import highlight, make_app, wait_for
 
-from pageindex_tui.index.tree import Node
+from pageindex_tui.index.tree import Node, frozen
 from pageindex_tui.settings import Settings
+from pageindex_tui.tree import Tree
 from pageindex_tui.ui.layout import NARROW, WIDE, size_class
 from pageindex_tui.ui.panes.tree import TreePane
 from pageindex_tui.ui.screens.help import HelpScreen, help_rows
@@ -106,7 +107,7 @@ async def test_long_titles_give_way_to_their_pages_in_a_narrow_tree(tmp_path):
     nodes = [Node(long, 28, 30, nodes=[Node(f"{long}, again", 29, 30)]), Node("Short", 31, 31)]
     async with app.run_test(size=(80, 24)) as pilot:
         changes = Changes()
-        app.model.show(LiveDoc(nodes, "toc", False), changes)
+        app.model.show(LiveDoc(Tree("long.pdf", "page", frozen(nodes)), "toc"), changes)
         app.show(changes)
         tree = app.query_one("#tree", IndexTree)
         await wait_for(pilot, lambda: len(tree.root.children) == 2, what="the tree")
@@ -225,7 +226,7 @@ async def test_expand_all_opens_every_branch_and_z_closes_them(tmp_path):
     ]  # fmt: skip
     async with app.run_test(size=(120, 40)) as pilot:
         changes = Changes()
-        app.model.show(LiveDoc(parts, "model", False), changes)
+        app.model.show(LiveDoc(Tree("parts.pdf", "page", frozen(parts)), "model"), changes)
         app.show(changes)
         tree = app.query_one("#tree", IndexTree)
         await wait_for(pilot, lambda: len(tree.root.children) == 3, what="the parts")

@@ -9,11 +9,12 @@ import sys
 import pytest
 
 from pageindex_tui.export import markdown_outline, node_json
-from pageindex_tui.index.tree import Node
+from pageindex_tui.index.tree import Node, frozen
 from pageindex_tui.settings import Settings
 from pageindex_tui.settings.file import load_settings, save_settings
 from pageindex_tui.store.library import Library, file_digest, tree_settings_key
 from pageindex_tui.store.records import RunRecord
+from pageindex_tui.tree import Tree
 from pageindex_tui.ui.literal import literal, one_line
 from pageindex_tui.ui.state import MAX_CALL_TEXT, CallBook
 from pageindex_tui.ui.widgets.detail import describe
@@ -64,9 +65,10 @@ def test_wrapping_breaks_at_words_and_folds_long_words():
 
 def test_exports():
     nodes = [Node("A", 1, 4, [Node("A.1", 2, 3, node_id="0001", summary="about\nit")], node_id="0000")]
-    outline = markdown_outline("doc.pdf", nodes, markdown=False)
+    tree = Tree("doc.pdf", "page", frozen(nodes))
+    outline = markdown_outline(tree)
     assert outline == "# doc.pdf\n\n- A (pages 1-4) `0000`\n  - A.1 (pages 2-3) `0001`\n    > about it\n"
-    assert json.loads(node_json(nodes[0], markdown=False))["nodes"][0]["summary"] == "about\nit"
+    assert json.loads(node_json(tree.nodes[0], "page"))["nodes"][0]["summary"] == "about\nit"
 
 
 def test_save_settings_keeps_overrides_out_of_the_file(tmp_path):

@@ -14,6 +14,7 @@ from uikit import highlight, make_app, wait_for
 
 from pageindex_tui import events
 from pageindex_tui.settings import Settings
+from pageindex_tui.tree import Tree, TreeNode
 from pageindex_tui.ui.messages import EngineBatch, JobUpdate
 from pageindex_tui.ui.screens.config import ConfigScreen
 from pageindex_tui.ui.screens.help import HelpScreen
@@ -33,11 +34,9 @@ def folder(tmp_path: Path) -> Path:
 
 
 def mid_index_events(doc: str) -> list:
-    structure = (
-        events.NodeSnapshot("Overview", "0000", 1, 2),
-        events.NodeSnapshot("Details", "0001", 3, 4),
-        events.NodeSnapshot("Summary", "0002", 5, 6),
-    )
+    titles = ("Overview", "Details", "Summary")
+    nodes = tuple(TreeNode(title, 2 * n + 1, 2 * n + 2, f"{n:04d}") for n, title in enumerate(titles))
+    structure = Tree("plain.pdf", "page", nodes)
     return [
         JobUpdate(doc, "started"),
         events.DocumentStarted(doc, "plain.pdf", 6),

@@ -8,8 +8,9 @@ import pytest
 from pdfgen import make_outline_pdf
 from uikit import SIZE, highlight, make_app, wait_for
 
-from pageindex_tui.index.tree import Node
+from pageindex_tui.index.tree import Node, frozen
 from pageindex_tui.settings import Settings
+from pageindex_tui.tree import Tree
 from pageindex_tui.ui.screens.export import ExportScreen
 from pageindex_tui.ui.state import Changes, LiveDoc
 from pageindex_tui.ui.widgets.index_tree import IndexTree
@@ -164,7 +165,7 @@ async def test_five_thousand_nodes_stay_responsive(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         nodes = big_tree(5000, 50) + [Node(f"Flat {i}", 1, 1) for i in range(1000)]
         changes = Changes()
-        app.model.show(LiveDoc(nodes, "model", False), changes)
+        app.model.show(LiveDoc(Tree("big.pdf", "page", frozen(nodes)), "model"), changes)
         app.show(changes)
         tree = app.query_one("#tree", IndexTree)
         tree.focus()

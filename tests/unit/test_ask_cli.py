@@ -114,14 +114,21 @@ def test_model_text_is_shown_literally(tmp_path, capsys):
     assert "[red]9[/red]" in out and "^[[31mmillion" in out and "\x1b[31m" not in out
 
 
-def test_a_document_is_indexed_and_filed_then_reused(tmp_path, capsys):
+def test_a_document_is_indexed_and_filed_then_reused(tmp_path, capsys, monkeypatch):
+    from pageindex_tui.document import loader
+
+    opened: list[object] = []
+    real_open = loader.open_pdf
+    monkeypatch.setattr(loader, "open_pdf", lambda *a, **k: opened.append(a[0]) or real_open(*a, **k))
     pdf = make_outline_pdf(tmp_path / "docs")
     answer = 'It opens the report [1].\n\nSources:\n[1] 0000, page 1: "Page 1 line 1 on Introduction"'
     model = scripted(['{"nodes": ["0000"]}'], [answer], other=smart_model)
     with FakeVLLM(default=model) as fake:
-        assert ask(fake.base_url, pdf) == 0
+        assert ask(fake.base_url, pdf, extra=("--concurrency", "4")) == 0  # fixed: no load monitor polls
         first = capsys.readouterr()
         summaries = sum(kind(b) == "other" for b in fake.requests)
+        assert fake.paths.count("GET /v1/models") == 1  # indexing and the question share one connection
+        assert len(opened) == 1  # indexed first and then read for the question: opened once
         assert ask(fake.base_url, pdf) == 0
         second = capsys.readouterr()
         assert sum(kind(b) == "other" for b in fake.requests) == summaries  # nothing indexed again

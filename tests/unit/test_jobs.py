@@ -19,6 +19,7 @@ from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings
 from pageindex_tui.store.cache import ResponseCache
 from pageindex_tui.store.library import Library
+from pageindex_tui.ui.jobqueue import JobQueue
 
 GUIDE = "# Guide\n\nIntro.\n\n## Part One\n\n" + "one " * 300 + "\n\n## Part Two\n\n" + "two " * 300 + "\n"
 
@@ -181,7 +182,8 @@ def states(seen: list[events.Event], doc: Path) -> list[str]:
 def test_submit_reuse_and_force_through_the_queue(tmp_path):
     seen: list[events.Event] = []
     library = Library(tmp_path / "library")
-    jobs = JobService(library, sink=seen.append, cache=ResponseCache(enabled=False))
+    service = JobService(library, sink=seen.append, cache=ResponseCache(enabled=False))
+    jobs = JobQueue(service)  # the app's queue over it
     pdf = make_outline_pdf(tmp_path / "docs")
     settings = Settings(endpoint=no_server(), if_add_node_summary=False, max_retries=0)
     assert jobs.submit(pdf, settings)  # before the loop is up: it waits
@@ -199,7 +201,7 @@ def test_submit_reuse_and_force_through_the_queue(tmp_path):
         assert len(finished) == 1  # the reuse ran no engine
         assert jobs.submit(pdf, settings, force=True)
         wait_until(lambda: states(seen, pdf).count("finished") == 2 and not jobs.busy(), "forced run")
-        asyncio.run_coroutine_threadsafe(jobs.aclose(), loop).result(timeout=10)
+        asyncio.run_coroutine_threadsafe(service.aclose(), loop).result(timeout=10)
     runs = (
         ["queued", "started", "finished"],
         ["queued", "started", "reused"],
@@ -211,7 +213,8 @@ def test_submit_reuse_and_force_through_the_queue(tmp_path):
 def test_cancel_a_running_job_and_a_failure_is_reported_once(tmp_path):
     seen: list[events.Event] = []
     library = Library(tmp_path / "library")
-    jobs = JobService(library, sink=seen.append, cache=ResponseCache(enabled=False))
+    service = JobService(library, sink=seen.append, cache=ResponseCache(enabled=False))
+    jobs = JobQueue(service)  # the app's queue over it
     plain = make_plain_pdf(tmp_path / "docs")
     missing = tmp_path / "docs" / "gone.md"
     slow = lambda body: Script(reasoning="thinking", answer="{}", delay=30)  # noqa: E731
@@ -224,7 +227,7 @@ def test_cancel_a_running_job_and_a_failure_is_reported_once(tmp_path):
         assert jobs.is_busy(str(plain)) and not jobs.cancel(str(tmp_path / "other.pdf"))
         assert jobs.cancel(str(plain))
         wait_until(lambda: not jobs.busy(), "cancelled")
-        asyncio.run_coroutine_threadsafe(jobs.aclose(), loop).result(timeout=10)
+        asyncio.run_coroutine_threadsafe(service.aclose(), loop).result(timeout=10)
     assert states(seen, plain)[-1] == "cancelled"
     assert not list(library.root.rglob("entry.json"))
     failures = [e for e in seen if isinstance(e, events.DocumentFailed)]

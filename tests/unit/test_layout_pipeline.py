@@ -31,7 +31,7 @@ def test_no_server_still_gives_the_layout_tree_with_a_warning(tmp_path):
     assert run["structure_source"] == "layout" and run["llm"]["calls"] == 0
     assert any("no model server" in w and "rules alone" in w for w in run["warnings"])
     assert any(isinstance(e, events.WarningEvent) and "no model server" in e.message for e in seen)
-    found = scoring.flatten(result.result["structure"])
+    found = scoring.flatten(result.result.to_json()["structure"])
     assert scoring.score(found, truth).recall >= 0.9
     sources = {n["title"]: (n["source"], n["confidence"]) for n in run["provenance"]["nodes"]}
     assert set(run["provenance"]["by_source"]) <= {"layout", "pages"}
@@ -44,7 +44,7 @@ def test_sure_headings_need_no_server_and_no_warning(tmp_path):
     assert result.ok, result.error
     assert result.run.structure_source == "layout" and not result.run.warnings
     assert not any(isinstance(e, events.CallStarted) for e in seen)
-    score = scoring.score(scoring.flatten(result.result["structure"]), truth)
+    score = scoring.score(scoring.flatten(result.result.to_json()["structure"]), truth)
     assert score.recall == 1.0 and score.level_accuracy == 1.0
 
 
@@ -74,7 +74,7 @@ def test_the_model_decides_only_the_unsure_headings_in_batches(tmp_path):
     assert asked and all("Page 3 line 1" not in prompt for prompt in asked)  # never the whole text
     purposes = [e.purpose for e in seen if isinstance(e, events.CallStarted)]
     assert purposes and all(p.startswith("check headings") for p in purposes)
-    titles = [t for t, _p, _l in scoring.flatten(result.result["structure"])]
+    titles = [t for t, _p, _l in scoring.flatten(result.result.to_json()["structure"])]
     assert "Seasonal Patterns" not in titles and "Growth Rates" in titles
     by_title = {n["title"]: n["source"] for n in result.run.to_dict()["provenance"]["nodes"]}
     assert by_title["Growth Rates"] == "model"
@@ -108,7 +108,7 @@ def test_garbage_from_the_model_leaves_the_rules_in_charge(tmp_path):
         result, _ = run_index(settings, path, tmp_path / "out")
     assert result.ok, result.error
     assert any("no usable reply" in w.message for w in result.run.warnings)
-    assert scoring.score(scoring.flatten(result.result["structure"]), truth).recall >= 0.9
+    assert scoring.score(scoring.flatten(result.result.to_json()["structure"]), truth).recall >= 0.9
 
 
 def test_a_coarse_outline_gets_the_layout_sections_grafted_under_it(tmp_path):
@@ -117,7 +117,7 @@ def test_a_coarse_outline_gets_the_layout_sections_grafted_under_it(tmp_path):
     assert result.ok, result.error
     run = result.run.to_dict()  # as written to <stem>_run.json
     assert run["structure_source"] == "hybrid" and run["facts"]["layout_grafted"] >= 8
-    found = scoring.flatten(result.result["structure"])
+    found = scoring.flatten(result.result.to_json()["structure"])
     score = scoring.score(found, truth)
     assert score.recall >= 0.9 and score.level_accuracy >= 0.9, score
     sources = {n["source"] for n in run["provenance"]["nodes"]}
@@ -131,7 +131,7 @@ def test_large_nodes_split_at_their_sub_headings_without_the_model(tmp_path):
     result, seen = run_index(settings, path, tmp_path / "out")
     assert result.ok, result.error
     assert result.run.structure_source == "outline"
-    chapters = result.result["structure"]
+    chapters = result.result.to_json()["structure"]
     later = [c for c in chapters if c["title"].startswith(("2 ", "3 "))]
     assert later and all(len(c.get("nodes", [])) >= 5 for c in later)
     assert result.run.facts.split_by_layout >= 2
@@ -162,7 +162,7 @@ def test_rotated_pages_keep_their_headings(tmp_path):
         writer.write(fh)
     result, _ = run_index(offline(), rotated, tmp_path / "out")
     assert result.ok, result.error
-    assert scoring.score(scoring.flatten(result.result["structure"]), truth).recall >= 0.9
+    assert scoring.score(scoring.flatten(result.result.to_json()["structure"]), truth).recall >= 0.9
 
 
 def test_type3_fonts_are_read_without_a_crash(tmp_path):
@@ -170,7 +170,7 @@ def test_type3_fonts_are_read_without_a_crash(tmp_path):
     result, _ = run_index(offline(), path, tmp_path / "out")
     assert result.ok, result.error
     assert result.run.structure_source == "layout"
-    assert scoring.score(scoring.flatten(result.result["structure"]), truth).recall == 1.0
+    assert scoring.score(scoring.flatten(result.result.to_json()["structure"]), truth).recall == 1.0
 
 
 def test_a_chapters_only_contents_page_gets_the_layout_sections_grafted_under_it(tmp_path):
@@ -179,7 +179,7 @@ def test_a_chapters_only_contents_page_gets_the_layout_sections_grafted_under_it
     assert result.ok, result.error
     run = result.run.to_dict()  # as written to <stem>_run.json
     assert run["structure_source"] == "hybrid" and run["facts"]["toc_pages"] == [1]
-    score = scoring.score(scoring.flatten(result.result["structure"]), truth)
+    score = scoring.score(scoring.flatten(result.result.to_json()["structure"]), truth)
     assert score.recall == 1.0 and score.level_accuracy == 1.0, score
     assert run["provenance"]["by_source"]["contents"] == 5 and run["provenance"]["by_source"]["layout"] == 6
     assert not any(isinstance(e, events.CallStarted) for e in seen)
@@ -194,7 +194,7 @@ def test_a_printed_contents_confirms_the_layouts_headings_and_gives_their_levels
     run = result.run
     assert run.structure_source == "layout"
     assert run.facts.layout_listed == len(truth)
-    found = scoring.flatten(result.result["structure"])
+    found = scoring.flatten(result.result.to_json()["structure"])
     score = scoring.score(found, truth)
     assert score.recall == 1.0 and score.level_accuracy == 1.0  # by type alone: 5 of 13 levels right
     origins = {n["title"]: n["source"] for n in run.to_dict()["provenance"]["nodes"]}

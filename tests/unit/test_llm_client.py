@@ -444,3 +444,23 @@ def test_count_tokens_uses_tokenize_and_memoises():
         assert body == {"model": "Qwen/Qwen3-8B", "prompt": "one two three", "content": "one two three"}
     with FakeVLLM(tokenize=False) as fake:
         assert run(fake, lambda c: c.count_tokens("a" * 32)) == 10
+
+
+def test_one_rule_decides_the_model_and_its_context():
+    from pageindex_tui.discovery import (
+        FALLBACK_CONTEXT_LENGTH,
+        LlamaProps,
+        ModelCard,
+        ModelChoice,
+        choose_model,
+    )
+
+    cards = [ModelCard("a", max_model_len=8192), ModelCard("b", max_model_len=40960)]
+    cards.append(ModelCard("lora", parent="b"))
+    assert choose_model(cards, None) == ModelChoice("a", 8192, "server")
+    assert choose_model(cards, None, "lora").context_length == 40960  # an adapter's base model's
+    assert choose_model(cards, None, "b", 4096).context_source == "settings"
+    llama = [ModelCard("m", owned_by="llamacpp", meta_n_ctx=2048)]
+    assert choose_model(llama, LlamaProps("b1", 4096, 4)).context_length == 4096  # the per-slot context
+    assert choose_model(llama, None).context_length == 2048
+    assert choose_model([], None) == ModelChoice("", FALLBACK_CONTEXT_LENGTH, "fallback")

@@ -179,3 +179,18 @@ async def test_roots_and_names() -> None:
     assert root_url("http://h:8000/v1/") == "http://h:8000"
     assert root_url("http://h:8000") == "http://h:8000"
     assert short_name("http://127.0.0.1:8000/v1") == "127.0.0.1:8000"
+
+
+async def test_the_gauge_shows_the_context_the_client_resolves_for_the_configured_model() -> None:
+    cards = [
+        {"id": "small", "owned_by": "vllm", "max_model_len": 8192},
+        {"id": "large", "owned_by": "vllm", "max_model_len": 40960},
+    ]
+    with FakeVLLM(model="large") as fake:
+        fake.models_body = json.dumps({"object": "list", "data": cards})
+        async with monitor(fake.base_url) as mon:
+            assert (await mon.poll()).context_length == 8192  # no model configured: the first served
+        async with monitor(fake.base_url, model="large") as mon:
+            assert (await mon.poll()).context_length == 40960  # the configured model's, not the first's
+        async with monitor(fake.base_url, model="large", context_length=16384) as mon:
+            assert (await mon.poll()).context_length == 16384  # the setting wins, as in the client

@@ -167,7 +167,7 @@ def test_a_partial_index_whose_tree_does_not_fit_is_not_resumed(tmp_path):
         assert run_job(library, path, settings)[0].partial is not None
         entry = library.find_partial(library.digest(path), settings)
         resume = read_resume(entry.structure_path, entry.run_path)
-        assert resume is not None and resume.fits(len(TEXT.splitlines()))
+        assert resume is not None and resume.fits(TEXT.count("\n") + 1)  # the document's lines
         assert not resume.fits(3)  # a tree past the document's end is not this document's
         entry.structure_path.write_text("{damaged")
         assert read_resume(entry.structure_path, entry.run_path) is None
@@ -227,13 +227,14 @@ def test_partial_state_in_the_run_record_round_trips_and_old_records_have_none()
 
 def test_an_export_of_an_unfinished_tree_says_what_it_lacks():
     from pageindex_tui.export import markdown_outline, result_json
-    from pageindex_tui.index.tree import Node
+    from pageindex_tui.tree import Tree, TreeNode
 
-    nodes = [Node("One", 1, 2, node_id="0000", summary="About one."), Node("Two", 3, 4, node_id="0001")]
+    nodes = (TreeNode("One", 1, 2, "0000", "About one."), TreeNode("Two", 3, 4, "0001"))
+    tree = Tree("a.pdf", "page", nodes)
     note = "indexing is still running (summarizing 1/2)"
-    data = json.loads(result_json("a.pdf", nodes, False, partial=note))
+    data = json.loads(result_json(tree, partial=note))
     assert data["partial"] == note and data["structure"][0]["summary"] == "About one."
-    assert "partial" not in json.loads(result_json("a.pdf", nodes, False))
-    outline = markdown_outline("a.pdf", nodes, False, partial=note)
+    assert "partial" not in json.loads(result_json(tree))
+    outline = markdown_outline(tree, partial=note)
     assert outline.splitlines()[2] == f"*Partial index: {note}.*"
-    assert "Partial" not in markdown_outline("a.pdf", nodes, False)
+    assert "Partial" not in markdown_outline(tree)

@@ -11,10 +11,13 @@ from pdfgen import make_corrupt_pdf, make_outline_pdf, make_plain_pdf, make_toc_
 
 from pageindex_tui import events
 from pageindex_tui.cli.main import main
-from pageindex_tui.index.pipeline import Indexer
+from pageindex_tui.index.pipeline import Indexer, output_paths
+from pageindex_tui.jobs.service import JobService
 from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings
 from pageindex_tui.store.cache import ResponseCache
+from pageindex_tui.store.library import Library
+from pageindex_tui.tree import Tree
 
 MARKDOWN = """# Guide
 
@@ -49,6 +52,18 @@ def run_index(settings: Settings, path: Path, out: Path, cache: ResponseCache | 
     return asyncio.run(go()), seen
 
 
+def run_job(settings: Settings, path: Path, out: Path):
+    """One document as the product runs it: the job service, the one layer that reports a failure."""
+    seen: list[events.Event] = []
+
+    async def go():
+        library = Library(path.parent / "library")
+        async with JobService(library, sink=seen.append, cache=ResponseCache(enabled=False)) as jobs:
+            return await jobs.run(path, settings, force=True, outputs=output_paths(path, out))
+
+    return asyncio.run(go()), seen
+
+
 def no_server() -> str:
     return f"http://127.0.0.1:{free_port()}/v1"
 
@@ -57,7 +72,7 @@ def test_outline_pdf_needs_no_server(tmp_path):
     settings = Settings(endpoint=no_server(), if_add_node_summary=False, max_retries=0)
     result, seen = run_index(settings, make_outline_pdf(tmp_path), tmp_path / "out")
     assert result.ok, result.error
-    tree = result.result["structure"]
+    tree = result.result.to_json()["structure"]
     assert [(n["title"], n["start_index"], n["end_index"]) for n in tree] == [
         ("1 Introduction", 1, 3),
         ("2 Methods", 4, 8),
@@ -73,17 +88,18 @@ def test_outline_pdf_needs_no_server(tmp_path):
     kinds = [type(e).__name__ for e in seen]
     assert kinds[0] == "StageStarted" and kinds[-1] == "DocumentFinished" and "StructureFound" in kinds
     on_disk = json.loads(result.structure_path.read_text())
-    assert on_disk == result.result and json.loads(result.run_path.read_text())["nodes"] == 5
+    assert on_disk == result.result.to_json() and json.loads(result.run_path.read_text())["nodes"] == 5
+    assert Tree.from_json(on_disk) == result.result  # the one codec reads back the tree it was given
 
 
 def test_printed_contents_mapped_through_page_offset(tmp_path):
     settings = Settings(endpoint=no_server(), if_add_node_summary=False, max_retries=0)
     result, _ = run_index(settings, make_toc_pdf(tmp_path), tmp_path / "out")
     assert result.ok, result.error
-    flat = {n["title"]: n["start_index"] for n in _walk(result.result["structure"])}
+    flat = {n["title"]: n["start_index"] for n in _walk(result.result.to_json()["structure"])}
     assert flat["1 Introduction"] == 3 and flat["2 Background"] == 5 and flat["5 Conclusion"] == 14
     assert flat["2.2 Open Problems"] == 7
-    assert result.result["structure"][0]["title"] == "Preface"
+    assert result.result.to_json()["structure"][0]["title"] == "Preface"
     assert result.run.structure_source == "toc" and result.run.structure_calls == 0
     assert result.run.facts.page_offset == 2
 
@@ -93,7 +109,7 @@ def test_model_path_with_a_good_model(tmp_path):
         settings = Settings(endpoint=fake.base_url, thinking=True)
         result, seen = run_index(settings, make_plain_pdf(tmp_path), tmp_path / "out")
     assert result.ok, result.error
-    tree = result.result["structure"]
+    tree = result.result.to_json()["structure"]
     assert [(n["title"], n["start_index"], n["end_index"]) for n in tree] == [
         ("Overview", 1, 2),
         ("Details", 3, 4),
@@ -114,11 +130,11 @@ def test_model_path_survives_garbage_replies(tmp_path):
         result, seen = run_index(settings, make_plain_pdf(tmp_path), tmp_path / "out")
         asked = len(fake.requests)
     assert result.ok, result.error
-    assert result.result["structure"][0]["title"].startswith("Pages 1-")
+    assert result.result.to_json()["structure"][0]["title"].startswith("Pages 1-")
     assert result.run.warnings and any(isinstance(e, events.WarningEvent) for e in seen)
     # each bad reply was retried with the error shown to the model
     assert asked >= 3
-    assert all(n.get("summary") for n in _walk(result.result["structure"]))
+    assert all(n.get("summary") for n in _walk(result.result.to_json()["structure"]))
 
 
 def test_hallucinated_titles_are_dropped(tmp_path):
@@ -133,7 +149,7 @@ def test_hallucinated_titles_are_dropped(tmp_path):
     with FakeVLLM(default=lambda body: Script(answer=answer)) as fake:
         settings = Settings(endpoint=fake.base_url, if_add_node_summary=False)
         result, _ = run_index(settings, make_plain_pdf(tmp_path), tmp_path / "out")
-    titles = [(n["title"], n["start_index"]) for n in result.result["structure"]]
+    titles = [(n["title"], n["start_index"]) for n in result.result.to_json()["structure"]]
     assert ("Details", 3) in titles  # moved to the page where it is printed
     assert all(t != "Chapter Nowhere" for t, _ in titles)
     assert any("not found" in w.message for w in result.run.warnings)
@@ -145,7 +161,8 @@ def test_markdown_tree_summaries_and_text(tmp_path):
     settings = Settings(endpoint=no_server(), if_add_node_text=True, max_retries=0)
     result, _ = run_index(settings, doc, tmp_path / "out")  # short sections: no model needed
     assert result.ok, result.error
-    data = result.result
+    assert Tree.from_json(json.loads(result.structure_path.read_text())) == result.result  # line ends too
+    data = result.result.to_json()
     assert data["doc_name"] == "guide" and data["line_count"] == MARKDOWN.count("\n") + 1
     root = data["structure"][0]
     assert (root["title"], root["line_num"], root["node_id"]) == ("Guide", 1, "0000")
@@ -185,22 +202,23 @@ def test_rerun_is_served_from_the_cache(tmp_path):
 
 def test_corrupt_pdf_fails_cleanly_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
-    result, seen = run_index(Settings(endpoint=no_server()), make_corrupt_pdf(tmp_path), out)
+    result, seen = run_job(Settings(endpoint=no_server()), make_corrupt_pdf(tmp_path), out)
     assert not result.ok and "PDF" in result.error and result.kind == "document"
+    assert sum(isinstance(e, events.DocumentFailed) for e in seen) == 1  # reported once
     assert isinstance(seen[-1], events.DocumentFailed) and seen[-1].kind == "document"
     assert not list(out.glob("*.json"))
 
 
 def test_server_down_is_reported_when_the_model_is_needed(tmp_path):
     settings = Settings(endpoint=no_server(), max_retries=0)
-    result, _ = run_index(settings, make_plain_pdf(tmp_path), tmp_path / "out")
+    result, _ = run_job(settings, make_plain_pdf(tmp_path), tmp_path / "out")
     assert not result.ok and "127.0.0.1" in result.error and result.hint and result.kind == "server"
 
 
 def test_unwritable_output_fails_before_any_work(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
-    result, seen = run_index(Settings(endpoint=no_server()), make_outline_pdf(tmp_path), blocker / "out")
+    result, seen = run_job(Settings(endpoint=no_server()), make_outline_pdf(tmp_path), blocker / "out")
     assert not result.ok and "cannot be made" in result.error and result.kind == "output"
     assert not any(isinstance(e, events.DocumentStarted) for e in seen)
 
@@ -257,3 +275,31 @@ def test_the_run_record_keeps_retried_calls_and_settings_that_do_not_work_togeth
     )
     saved = json.loads((tmp_path / "out" / "plain_run.json").read_text())
     assert saved["call_problems"][0]["error"] == retried[0].error and "settings" in saved["warning_kinds"]
+
+
+def test_the_cli_counts_the_calls_its_run_record_counts(tmp_path, monkeypatch):
+    """The progress row reads the model session's count, the one run.json's `llm` figures come from: fresh
+    calls, then every reply from the cache (which the row once counted as calls and run.json did not)."""
+    from pageindex_tui.cli import progress as progress_module
+
+    rows: list[progress_module.CliProgress] = []
+
+    class Kept(progress_module.CliProgress):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            rows.append(self)
+
+    monkeypatch.setattr(progress_module, "CliProgress", Kept)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    doc = tmp_path / "guide.md"
+    doc.write_text("# Guide\n\nIntro.\n\n" + "".join(f"## Part {n}\n\n{'word ' * 400}\n\n" for n in range(3)))
+    out = tmp_path / "out"
+    with FakeVLLM(default=smart_model) as fake:
+        for _run in range(2):  # the second run takes every reply from the cache
+            args = ["index", str(doc), "--out", str(out), "--endpoint", fake.base_url, "--force", "-q"]
+            assert main(args) == 0
+            llm = json.loads((out / "guide_run.json").read_text())["llm"]
+            progress = rows[-1]
+            shown = progress.progress.tasks[progress.tasks[str(doc)]].fields["calls"]
+            assert shown == progress_module.calls_text(llm["calls"], llm["cached_calls"])
+    assert llm["calls"] == 0 and llm["cached_calls"] > 0  # the second run's

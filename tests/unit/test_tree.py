@@ -5,10 +5,11 @@ from pageindex_tui.index.tree import (
     build_tree,
     count,
     depth,
-    from_pageindex,
+    frozen,
     normalize_levels,
-    to_pageindex,
+    thawed,
 )
+from pageindex_tui.tree import nodes_json
 
 
 def test_build_tree_nests_by_level_and_ends_before_next_section():
@@ -52,7 +53,7 @@ def test_ids_are_preorder_and_pageindex_json_round_trips():
     nodes = build_tree([Entry("A", 0, 1), Entry("A.1", 1, 2), Entry("B", 0, 3)], last=4)
     assign_ids(nodes)
     nodes[0].summary = "about A"
-    data = to_pageindex(nodes)
+    data = nodes_json(frozen(nodes), "page")
     assert data == [
         {
             "title": "A",
@@ -65,14 +66,13 @@ def test_ids_are_preorder_and_pageindex_json_round_trips():
         {"title": "B", "node_id": "0002", "start_index": 3, "end_index": 4},
     ]
     assert list(data[0]) == ["title", "node_id", "start_index", "end_index", "summary", "nodes"]
-    back = from_pageindex(data)
-    assert to_pageindex(back) == data
+    assert nodes_json(frozen(thawed(frozen(nodes))), "page") == data
 
 
 def test_markdown_json_uses_line_num_and_prefix_summary():
     parent = Node("Top", 1, 10, nodes=[Node("Leaf", 3, 10, summary="leaf")], summary="top")
     assign_ids([parent])
-    data = to_pageindex([parent], markdown=True)
+    data = nodes_json(frozen([parent]), "line")
     assert data == [
         {
             "title": "Top",
@@ -87,4 +87,5 @@ def test_markdown_json_uses_line_num_and_prefix_summary():
 def test_node_ids_can_be_left_out():
     nodes = [Node("A", 1, 1)]
     assign_ids(nodes)
-    assert "node_id" not in to_pageindex(nodes, node_id=False)[0]
+    assert "node_id" not in nodes_json(frozen(nodes, ids=False), "page")[0]
+    assert "node_id" not in nodes_json(frozen(nodes), "page", node_ids=False)[0]

@@ -10,17 +10,20 @@ from pageindex_tui import events
 from pageindex_tui.jobs.service import JobUpdate
 from pageindex_tui.store.library import LibraryEntry
 from pageindex_tui.store.records import PartialState, RunRecord
+from pageindex_tui.tree import Tree, TreeNode
 from pageindex_tui.ui.handler import EngineHandler
 from pageindex_tui.ui.state import LiveDoc, Workbench
 
 DOC = "/docs/a.pdf"
-STRUCTURE = (events.NodeSnapshot("One", "0000", 1, 2), events.NodeSnapshot("Two", "0001", 3, 4))
-GROWN = (*STRUCTURE, events.NodeSnapshot("Three", "0002", 5, 6))
+ONE_TWO = (TreeNode("One", 1, 2, "0000"), TreeNode("Two", 3, 4, "0001"))
+STRUCTURE = Tree("a.pdf", "page", ONE_TWO)
+GROWN = Tree("a.pdf", "page", (*ONE_TWO, TreeNode("Three", 5, 6, "0002")))
+EMPTY = Tree("a.pdf", "page", ())
 
 
 def saved(nodes: int, **meta) -> LibraryEntry:
     """A library entry as the library reads it back (its files need not exist here)."""
-    return LibraryEntry(Path("/library/abc/key"), {"nodes": nodes, **meta})
+    return LibraryEntry.from_json(Path("/library/abc/key"), {"nodes": nodes, **meta})
 
 
 def fresh(current: str | None = DOC) -> tuple[Workbench, EngineHandler]:
@@ -94,9 +97,9 @@ def test_library_states_and_selection():
     assert model.states[DOC].badge() == ("◐ 5 nodes", "indexed")
     assert model.states["/docs/b.md"].phase == "none" and changes.docs == {DOC, "/docs/b.md"}
     assert model.select(DOC).load == (DOC, entry)
-    live = LiveDoc([], "outline", False)
+    live = LiveDoc(EMPTY, "outline")
     assert model.entry_loaded(DOC, live).tree and model.shown is live
-    assert model.entry_loaded("/docs/other.pdf", LiveDoc([], "", False)).tree is False
+    assert model.entry_loaded("/docs/other.pdf", LiveDoc(EMPTY, "")).tree is False
     assert model.select("/docs/b.md").empty and model.current_doc == "/docs/b.md"
     assert Path(model.current.path).name == "b.md"  # type: ignore[union-attr]
 
@@ -106,9 +109,8 @@ PARTIAL = PartialState("summarize", 1, 2, "server", "cannot reach the model serv
 
 
 def partial_event(doc: str = DOC, partial: PartialState = PARTIAL) -> events.DocumentPartial:
-    result = {"doc_name": "a.pdf", "structure": [{"title": "One", "node_id": "0000", "start_index": 1,
-              "end_index": 2, "summary": "About one."}, {"title": "Two", "node_id": "0001",
-              "start_index": 3, "end_index": 4}]}  # fmt: skip
+    nodes = (TreeNode("One", 1, 2, "0000", "About one."), TreeNode("Two", 3, 4, "0001"))
+    result = Tree("a.pdf", "page", nodes)
     run = RunRecord("a.pdf", doc, nodes=2, structure_source="toc", partial=partial)
     return events.DocumentPartial(doc, "/s.partial.json", "/r.partial.json", result, run)
 

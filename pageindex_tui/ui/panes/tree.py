@@ -19,7 +19,7 @@ from textual.widgets import Input, Static
 from ... import export
 from ...errors import PageIndexError
 from ...export import NodeText
-from ...index.tree import count, from_pageindex
+from ...index.tree import count, frozen
 from ...store.files import atomic_write_text
 from ...store.library import LibraryEntry
 from ...store.outputs import export_folder
@@ -150,14 +150,12 @@ class TreePane(Vertical):
     def load_entry(self, doc: str, entry: LibraryEntry) -> None:
         """Read a saved index in a thread, then show it unless the user has moved on."""
         try:
-            result = entry.load()
+            tree = entry.load()
         except (OSError, ValueError) as err:
             message = f"Cannot read the saved index: {err}"
             self.app.call_from_thread(self.notify, message, severity="error", markup=False)
             return
-        markdown = Path(doc).suffix.lower() != ".pdf"
-        nodes = from_pageindex(result.get("structure") or [])
-        live = LiveDoc(nodes, entry.structure_source, markdown, result)
+        live = LiveDoc(tree, entry.structure_source)
         self.app.call_from_thread(self._entry_loaded, doc, live)
 
     def _entry_loaded(self, doc: str, live: LiveDoc) -> None:
@@ -235,7 +233,7 @@ class TreePane(Vertical):
         found = self._highlighted()
         if found is not None:
             live, ref = found
-            text = export.node_json(ref.node, live.markdown)
+            text = export.node_json(frozen([ref.node])[0], live.tree.unit)
             self.copy(text, f"node {ref.node.node_id or one_line(ref.node.title, 30)} as JSON")
 
     def action_page_text(self) -> None:
@@ -314,13 +312,12 @@ class TreePane(Vertical):
         live, doc = self.model.shown, self.model.current_doc  # as they are now: indexing goes on meanwhile
         if path is None or live is None or doc is None:
             return
-        result = live.result or {}
-        name = str(result.get("doc_name") or (Path(doc).stem if live.markdown else Path(doc).name))
+        tree = live.current()
         note = self.model.state(doc).export_note()  # the tree as it stands: say what it lacks
         if suffix.endswith(".json"):
-            text = export.result_json(name, live.nodes, live.markdown, result, partial=note)
+            text = export.result_json(tree, partial=note)
         else:
-            text = export.markdown_outline(name, live.nodes, live.markdown, partial=note)
+            text = export.markdown_outline(tree, partial=note)
         try:
             atomic_write_text(path, text)
         except PageIndexError as err:

@@ -107,7 +107,12 @@ class GaugesPane(Widget, can_focus=True):
 
     def _monitors(self) -> list[ServerMonitor]:
         options = {"interval": self.interval, "timeout": self.timeout, "max_backoff": self.max_backoff}
-        return [ServerMonitor(e, api_key=self.settings.api_key, **options) for e in self.endpoints]
+        s = self.settings  # the client's endpoint shows the context the client resolves for its model
+        ours = {"model": s.model, "context_length": s.context_length}
+        return [
+            ServerMonitor(e, api_key=s.api_key, **options, **(ours if e == s.endpoint else {}))
+            for e in self.endpoints
+        ]
 
     def start_polling(self) -> None:
         self.run_worker(self._gpu_loop(), group="gauges-gpu", exclusive=True, exit_on_error=False)

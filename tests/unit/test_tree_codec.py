@@ -1,0 +1,98 @@
+"""The one PageIndex JSON codec: `Tree.to_json` / `Tree.from_json`."""
+
+import json
+
+import pytest
+
+from pageindex_tui.tree import Tree, TreeFormatError, TreeNode
+
+PDF = Tree(
+    "report.pdf",
+    "page",
+    (
+        TreeNode("A", 1, 2, "0000", "about A", nodes=(TreeNode("A.1", 2, 2, "0001"),)),
+        TreeNode("B", 3, 4, "0002"),
+    ),
+)
+
+
+def test_a_pdf_tree_is_written_in_pageindex_order_and_read_back_the_same():
+    data = PDF.to_json()
+    assert list(data) == ["doc_name", "structure"]
+    assert data["structure"][0] == {
+        "title": "A",
+        "node_id": "0000",
+        "start_index": 1,
+        "end_index": 2,
+        "summary": "about A",
+        "nodes": [{"title": "A.1", "node_id": "0001", "start_index": 2, "end_index": 2}],
+    }
+    assert list(data["structure"][0]) == ["title", "node_id", "start_index", "end_index", "summary", "nodes"]
+    assert Tree.from_json(json.loads(json.dumps(data))) == PDF
+
+
+def test_a_markdown_tree_writes_line_numbers_and_its_ends_come_back_from_the_next_node():
+    tree = Tree(
+        "notes",
+        "line",
+        (
+            TreeNode("Top", 1, 9, "0000", "top", nodes=(TreeNode("Leaf", 3, 9, "0001", "leaf"),)),
+            TreeNode("Next", 10, 12, "0002"),
+        ),
+        description="a note",
+        size=12,
+    )
+    data = tree.to_json()
+    assert list(data) == ["doc_name", "doc_description", "line_count", "structure"]
+    assert data["structure"][0] == {
+        "title": "Top",
+        "node_id": "0000",
+        "line_num": 1,
+        "prefix_summary": "top",
+        "nodes": [{"title": "Leaf", "node_id": "0001", "line_num": 3, "summary": "leaf"}],
+    }
+    assert Tree.from_json(data) == tree
+
+
+def test_the_kind_is_read_from_the_json_alone():
+    assert Tree.from_json({"structure": [{"title": "a", "start_index": 1}]}).unit == "page"
+    assert Tree.from_json({"structure": [{"title": "a", "nodes": [{"line_num": 4}]}]}).unit == "line"
+    assert Tree.from_json({"line_count": 3, "structure": []}).unit == "line"
+
+
+def test_node_ids_and_a_partial_note_are_written_only_when_asked():
+    data = PDF.to_json(partial="summaries 1/3", node_ids=False)
+    assert list(data) == ["doc_name", "partial", "structure"]
+    assert "node_id" not in json.dumps(data)
+
+
+def test_damaged_items_are_skipped_and_damaged_numbers_take_defaults():
+    data = {
+        "doc_name": "x.pdf",
+        "structure": [
+            "not a node",
+            {"title": "A", "start_index": "x", "end_index": None, "summary": 3},
+            {"title": "B", "start_index": 5, "end_index": 2},
+        ],
+    }
+    tree = Tree.from_json(data)
+    assert [(n.title, n.start, n.end, n.summary) for n in tree.nodes] == [
+        ("A", 1, 1, None),
+        ("B", 5, 5, None),
+    ]
+
+
+@pytest.mark.parametrize("data", [[], {"doc_name": "x"}, {"structure": {}}])
+def test_json_without_a_structure_list_is_refused_with_a_plain_reason(data):
+    with pytest.raises(TreeFormatError, match="no PageIndex tree"):
+        Tree.from_json(data)
+
+
+def test_numbered_fills_missing_ids_in_document_order_and_sized_redraws_markdown_ends():
+    tree = Tree.from_json(
+        {"structure": [{"title": "a", "line_num": 1, "nodes": [{"title": "b", "line_num": 2}]}]}
+    )
+    assert [n.node_id for n in tree.numbered().walk()] == ["0000", "0001"]
+    assert [(n.start, n.end) for n in tree.walk()] == [(1, 2), (2, 2)]  # no line count: to the last heading
+    assert [(n.start, n.end) for n in tree.sized(7).walk()] == [(1, 7), (2, 7)]
+    assert [(d, n.title) for d, n in tree.walk_depths()] == [(0, "a"), (1, "b")]

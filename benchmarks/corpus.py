@@ -119,12 +119,14 @@ def load(path: Path = LIST) -> list[Entry]:
 
 
 def names(entries: list[Entry]) -> dict[Entry, str]:
-    """Each document's name: its file's stem, or `<repository>.<stem>` where two files share a stem."""
+    """Each document's name: its file's stem, or `<repository>.<stem>` where two files share a stem
+    (`<owner>.<stem>` where the repository is named like the file)."""
     stems = Counter(Path(e.path).stem for e in entries)
     out: dict[Entry, str] = {}
     for e in entries:
         stem = Path(e.path).stem
-        out[e] = stem if stems[stem] == 1 else f"{e.repo.split('/')[1]}.{stem}"
+        owner, name = e.repo.split("/")
+        out[e] = stem if stems[stem] == 1 else f"{owner if name == stem else name}.{stem}"
     return out
 
 

@@ -101,4 +101,5 @@ def test_names_are_stems_unless_two_files_share_one() -> None:
     a = corpus.Entry("o/first", "0" * 40, "x/notes.pdf", "book", "dev", "a" * 64, 1, 5)
     b = corpus.Entry("o/second", "0" * 40, "notes.pdf", "book", "check", "b" * 64, 1, 5)
     c = corpus.Entry("o/second", "0" * 40, "guide.pdf", "book", "check", "c" * 64, 1, 5)
-    assert corpus.names([a, b, c]) == {a: "first.notes", b: "second.notes", c: "guide"}
+    d = corpus.Entry("me/notes", "0" * 40, "notes.pdf", "book", "check", "d" * 64, 1, 5)
+    assert corpus.names([a, b, c, d]) == {a: "first.notes", b: "second.notes", c: "guide", d: "me.notes"}

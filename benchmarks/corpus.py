@@ -262,6 +262,8 @@ def check(cache: Path, split: str) -> int:
     for doc in docs:
         vetting = vet(doc.path.read_bytes())
         mark = "" if vetting.passes else "  FAILS the rule"
+        if (vetting.pages, len(vetting.outline)) != (doc.pages, doc.outline_entries):
+            mark += f"  corpus.json says {doc.pages} pages, {doc.outline_entries} entries"
         failing += not vetting.passes
         shares.setdefault((doc.kind, doc.split), []).append(vetting.share)
         print(
@@ -273,7 +275,8 @@ def check(cache: Path, split: str) -> int:
         n = {s: len(shares.get((kind, s), [])) for s in SPLITS}
         both = shares.get((kind, "dev"), []) + shares.get((kind, "check"), [])
         print(f"{kind:13} {n['dev']:4d} {n['check']:5d} {sum(both) / len(both):10.0%}")
-    print(f"{len(docs)} documents, {failing} failing the rule")
+    total = sum(d.pages for d in docs)
+    print(f"{len(docs)} documents, {total} pages, {failing} failing the rule")
     return 1 if failing else 0
 
 
@@ -330,21 +333,22 @@ def add(repo: str, kind: str, paths: list[str], mirror_root: Path, force: bool) 
 
 
 def main() -> int:
+    places = argparse.ArgumentParser(add_help=False)
+    places.add_argument("--mirror-root", type=Path, default=Path("/work/.mirror"), help="fetched git dirs")
+    places.add_argument("--cache", type=Path, default=None, help="default: the user cache's corpus/")
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--mirror-root", type=Path, default=Path("/work/.mirror"))
-    parser.add_argument("--cache", type=Path, default=None, help="default: the user cache's corpus/")
     commands = parser.add_subparsers(dest="command", required=True)
-    build_cmd = commands.add_parser("build", help="copy the corpus PDFs into the cache folder")
+    build_cmd = commands.add_parser("build", parents=[places], help="copy the corpus PDFs into the cache")
     build_cmd.add_argument("--clone", action="store_true", help="git clone repositories not mirrored")
-    check_cmd = commands.add_parser("check", help="pages, outline entries and titles found, per document")
+    check_cmd = commands.add_parser("check", parents=[places], help="pages, outline, titles found per PDF")
     check_cmd.add_argument("--split", default="all", choices=(*SPLITS, "all"))
-    vet_cmd = commands.add_parser("vet", help="apply the selection rule to a mirrored repository's PDFs")
+    vet_cmd = commands.add_parser("vet", parents=[places], help="apply the rule to a mirrored repository")
     vet_cmd.add_argument("repo")
     vet_cmd.add_argument("--under", default="")
     vet_cmd.add_argument("--commit", default="HEAD")
-    add_cmd = commands.add_parser("add", help="add PDFs of a mirrored repository (HEAD) that pass")
+    add_cmd = commands.add_parser("add", parents=[places], help="add a mirrored repository's PDFs that pass")
     add_cmd.add_argument("repo")
     add_cmd.add_argument("kind")
     add_cmd.add_argument("paths", nargs="+")

@@ -113,6 +113,7 @@ def default_cache() -> Path:
 def load(path: Path = LIST) -> list[Entry]:
     entries = [Entry(**row) for row in json.loads(path.read_text(encoding="utf-8"))]
     twice = [f"{r}:{p}" for (r, p), n in Counter((e.repo, e.path) for e in entries).items() if n > 1]
+    twice += [f"sha256 {sha[:10]}" for sha, n in Counter(e.sha256 for e in entries).items() if n > 1]
     if twice:
         raise CorpusError(f"{path.name} lists a file twice: {', '.join(twice)}")
     return entries

@@ -322,11 +322,15 @@ def add(repo: str, kind: str, paths: list[str], mirror_root: Path, force: bool) 
         if (repo, path) in known:
             continue
         data = blob(git, commit, path)
+        sha = _sha(data)
+        same = next((e for e in entries if e.sha256 == sha), None)
+        if same is not None:
+            print(f"skipped {path}: the corpus has it already ({same.repo}:{same.path})")
+            continue
         vetting = vet(data)
         if not vetting.passes and not force:
             print(f"skipped {path}: {len(vetting.outline)} entries, {vetting.share:.0%} found")
             continue
-        sha = _sha(data)
         entries.append(Entry(repo, commit, path, kind, "", sha, vetting.pages, len(vetting.outline)))
         print(f"added {path}: {vetting.pages} pages, {len(vetting.outline)} entries, {vetting.share:.0%}")
     save(assign_splits(entries))

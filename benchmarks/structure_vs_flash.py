@@ -247,7 +247,7 @@ def flash(job: Job, python: Path, version: str, fresh: bool) -> report.Run:
             return report.Run(error=last[:80])
         reply = json.loads(proc.stdout.strip().splitlines()[-1])
         cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")  # other runs may write the same entry
         tmp.write_text(json.dumps(reply), encoding="utf-8")
         tmp.replace(cached)
     headings = scoring.sections(reply["structure"])

@@ -34,7 +34,8 @@ Scoring: see benchmarks/structure_report.py (one rule for all tools: coverage no
 (title, start page) at tolerance 0 and 1; level accuracy). Printed: the machine's load and the commit,
 one row per document (the ten with our lowest R0 first), totals per split, and the goals of issue 18
 for the check half (and the dev half, for tuning). `--json FILE` writes every row with the headings
-found, so two runs can be diffed.
+found, so two runs can be diffed; `--show TEXT` prints, for the documents whose name holds TEXT, each
+true heading marked by the tools that found it, and what each found beyond the truth.
 
 Outline trees unchanged: `--keep-outline --save DIR` runs ours on the PDFs WITH their outline (Flash is
 not run) and writes each tree file as the indexer wrote it to DIR/<document>.json; run it on two
@@ -278,6 +279,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--endpoint", help="also run ours with this model server (OpenAI-compatible URL)")
     parser.add_argument("--local", action="store_true", help="also run ours with the embedded llama-server")
     parser.add_argument("--local-model", type=Path, help="GGUF model for --local (default: SmolLM2 135M)")
+    parser.add_argument("--show", action="append", help="print the truth and findings of these (repeatable)")
     parser.add_argument("--json", type=Path, help="write every row and the totals to this file")
     parser.add_argument("--keep-outline", action="store_true", help="read the PDFs with their outline")
     parser.add_argument("--save", type=Path, help="write each of our tree files to this folder")
@@ -364,6 +366,10 @@ def show(rows: list[report.Row], meta: dict[str, object], args: argparse.Namespa
     print("totals (means over documents with truth)")
     for t in all_totals:
         print("\n".join(report.totals_lines(t)))
+    for row in rows:
+        if args.show and any(text in row.name for text in args.show):
+            print()
+            print("\n".join(report.detail_lines(row)))
     if args.keep_outline:
         print("\n(outline kept: the truth is the outline the tools read; no goals judged)")
     for t in all_totals:

@@ -190,21 +190,25 @@ def ours(settings: Settings, path: Path, out: Path) -> tuple[report.Run, Path | 
     return report.Run(headings, seconds, result.run.structure_source), result.structure_path
 
 
+def bench_settings(**flags: object) -> Settings:
+    """The defaults with summaries off and these flags; no settings file and no environment, so that
+    runs compare across machines."""
+    return load_settings({**NO_SUMMARIES, **flags}, env={}, path=Path(os.devnull))
+
+
 def no_model_settings() -> Settings:
-    """Defaults with summaries off, pointed at a port nothing listens on: the stages without a model."""
-    return Settings(endpoint=f"http://127.0.0.1:{free_port()}/v1", max_retries=0, **NO_SUMMARIES)
+    """Pointed at a port nothing listens on: the stages without a model, no retries."""
+    return bench_settings(endpoint=f"http://127.0.0.1:{free_port()}/v1", max_retries=0)
 
 
 @contextlib.contextmanager
 def model_settings(args: argparse.Namespace) -> Iterator[Settings | None]:
-    """Settings for the ours+model columns: the defaults (no settings file, no environment, so runs
-    compare across machines) with summaries off, at `--endpoint`, or at the embedded server that
-    `--local` starts the way the CLI does (with the small model's settings)."""
+    """Settings for the ours+model columns: at `--endpoint`, or at the embedded server that `--local`
+    starts the way the CLI does (with the small model's settings)."""
     if not args.endpoint and not args.local:
         yield None
         return
-    flags = {**NO_SUMMARIES, **({"endpoint": args.endpoint} if args.endpoint else {})}
-    settings = load_settings(flags, env={}, path=Path(os.devnull))
+    settings = bench_settings(**({"endpoint": args.endpoint} if args.endpoint else {}))
     if not args.local:
         yield settings
         return

@@ -254,7 +254,7 @@ def goals_lines(t: Totals) -> list[str]:
         lines.append(f"  recall with the model >= without: {_verdict(ok, why)}")
     else:
         lines.append("  recall with the model >= without: not judged (no --endpoint or --local)")
-    lines.append("  outline trees unchanged: judge with --keep-outline --save DIR on both branches, diff -r")
+    lines.append("  outline trees unchanged: judged by --keep-outline --save DIR --against OLD_DIR")
     return lines
 
 

@@ -186,7 +186,7 @@ def ours(settings: Settings, path: Path, out: Path) -> tuple[report.Run, Path | 
     result = asyncio.run(go())
     seconds = time.perf_counter() - started
     if not result.ok:
-        return report.Run(seconds=seconds, error=result.error[:80]), None
+        return report.Run(seconds=seconds, error=result.error), None
     headings = scoring.sections(result.result["structure"])
     return report.Run(headings, seconds, result.run.structure_source), result.structure_path
 
@@ -250,7 +250,7 @@ def flash(job: Job, python: Path, version: str, fresh: bool) -> report.Run:
             return report.Run(seconds=FLASH_TIMEOUT, error=f"timed out after {FLASH_TIMEOUT}s")
         if proc.returncode != 0:
             last = (proc.stderr.strip().splitlines() or ["exit status " + str(proc.returncode)])[-1]
-            return report.Run(error=last[:80])
+            return report.Run(error=last)
         reply = json.loads(proc.stdout.strip().splitlines()[-1])
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(f".{os.getpid()}.tmp")  # other runs may write the same entry

@@ -391,6 +391,7 @@ def show(rows: list[report.Row], meta: dict[str, object], args: argparse.Namespa
     print("totals (means over documents with truth)")
     for t in all_totals:
         print("\n".join(report.totals_lines(t)))
+    print("\n".join(report.kind_lines(rows)))
     for row in rows:
         if args.show and any(text in row.name for text in args.show):
             print()

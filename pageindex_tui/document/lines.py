@@ -54,7 +54,9 @@ _MARKER = re.compile("[\x02\ufffe](?=[^ ])")  # a line-end hyphen marker with te
 _SPACES = re.compile(" +")
 _BOLD_WORDS = ("bold", "black", "heavy", "semibold", "demibold", "demi", "extrabold")
 _ITALIC_NAMES = re.compile("italic|oblique|slanted|kursiv")
-_MONO_NAMES = re.compile("mono(?!type)|courier|consolas|menlo|monaco|lucidaconsole|inconsolata|cmtt|sftt")
+_MONO_NAMES = re.compile(
+    "mono(?!type)|courier|consolas|menlo|monaco|lucidaconsole|inconsolata|typewriter|cursor|tt\\d*$"
+)
 _TALL = frozenset("ABDEFHIKLMNPRTUVWXZbdhkl0123456789")  # flat on the baseline, top at cap or ascender
 _SHORT = frozenset("acemnorsuvwxz")  # flat on the baseline, top at the x-height
 
@@ -375,12 +377,10 @@ def _rescaled(lines: list[TextLine], page: _Page) -> list[TextLine]:
 def _underlined(lines: list[TextLine], rules: list[Rule]) -> list[TextLine]:
     if not rules:
         return lines
-    ys = [rule.y for rule in rules]
+    marks = underlines([(line.x0, line.x1, line.top, line.bottom, line.size) for line in lines], rules)
     return [
-        replace(line, underlined=True)
-        if line.upright and underlines(rules, ys, line.x0, line.x1, line.top, line.bottom, line.size)
-        else line
-        for line in lines
+        replace(line, underlined=True) if mark and line.upright else line
+        for line, mark in zip(lines, marks, strict=True)
     ]
 
 

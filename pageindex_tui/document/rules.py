@@ -130,22 +130,52 @@ def page_rules(page: raw.FPDF_PAGE, height: float) -> list[Rule]:
     return joined
 
 
-def underlines(
-    rules: list[Rule], ys: list[float], x0: float, x1: float, top: float, bottom: float, size: float
-) -> bool:
-    """True when `rules` (sorted, `ys` their heights) underline the text box (x0..x1, top..bottom)."""
+Box = tuple[float, float, float, float, float]  # a text line's x0, x1, top, bottom (top-down) and font size
+
+
+def _under(rules: list[Rule], ys: list[float], box: Box) -> Rule | None:
+    """The span of the rules that underline `box`, or None when they do not."""
+    x0, x1, top, bottom, size = box
     width = x1 - x0
-    if width <= 0 or not rules:
-        return False
+    if width <= 0:
+        return None
     high = top + 0.6 * (bottom - top)  # below a strike-through, which crosses the letters' middle
     low = bottom + max(1.5, 0.25 * size)
     overhang = max(OVERHANG_EM * size, 3.0)
     covered = 0.0
+    span: Rule | None = None
     for k in range(bisect.bisect_left(ys, high), bisect.bisect_right(ys, low)):
         rule = rules[k]
         if rule.x1 <= x0 or rule.x0 >= x1:
             continue
         if rule.x0 < x0 - overhang or rule.x1 > x1 + overhang:
-            return False  # a rule under more than this text: a table's or a separator
+            return None  # a rule under more than this text: a table's or a separator
         covered += min(rule.x1, x1) - max(rule.x0, x0)
-    return covered >= COVER * width
+        span = rule if span is None else Rule(span.y, min(span.x0, rule.x0), max(span.x1, rule.x1))
+    return span if covered >= COVER * width else None
+
+
+def underlines(boxes: list[Box], rules: list[Rule]) -> list[bool]:
+    """Which of a page's text boxes `rules` (page_rules) underline.
+
+    A rule with other text set close under it and no wider than it is a fraction's bar (or a
+    stacked label's), not an underline: an underlined heading's next line, if that close, is body
+    text running past the heading's end.
+    """
+    ys = [rule.y for rule in rules]
+    out = []
+    for box in boxes:
+        span = _under(rules, ys, box) if rules else None
+        if span is not None:
+            reach = box[4] * 0.8
+            middle = (box[2] + box[3]) / 2  # a denominator's box may reach above the bar
+            stacked = any(
+                middle < other[2] < span.y + reach
+                and span.x0 - reach <= other[0]
+                and other[1] <= span.x1 + reach
+                for other in boxes
+                if other is not box
+            )
+            span = None if stacked else span
+        out.append(span is not None)
+    return out

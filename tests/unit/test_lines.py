@@ -174,3 +174,18 @@ def test_worker_processes_carry_every_field(tmp_path):
     ((_page, lines, why),) = parallel.read_pages(path.read_bytes(), None, [1], workers=1)
     assert why == "" and lines is not None
     assert lines == read(path)[0]
+
+
+def test_a_fraction_bar_is_not_an_underline(tmp_path):
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    width = pdf.get_string_width("x + 1")
+    pdf.text(40, 40, "1")  # numerator, centred over the bar
+    pdf.line(36, 41.2, 36 + width, 41.2)
+    pdf.text(36, 45.5, "x + 1")  # denominator, just under the bar
+    pdf.output(str(tmp_path / "fraction.pdf"))
+    (page,) = read(tmp_path / "fraction.pdf")
+    assert not any(line.underlined for line in page.lines), [
+        (line.text, line.underlined) for line in page.lines
+    ]

@@ -70,30 +70,35 @@ class _Reader:
         self._matrix = raw.FS_MATRIX()
 
     def walk(self, parent: raw.FPDF_PAGEOBJECT | None, count: int, m: Matrix, depth: int) -> None:
-        """Look through `count` objects of the page (parent None) or of a form XObject."""
-        get_type, path, form = raw.FPDFPageObj_GetType, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM
-        for k in range(count):
-            self.seen += 1
-            if self.seen > MAX_OBJECTS:
-                return
-            obj = (
-                raw.FPDFPage_GetObject(self.page, k)
-                if parent is None
-                else raw.FPDFFormObj_GetObject(parent, k)
-            )
+        """Look through `count` objects of the page (parent None) or of a form XObject.
+
+        Called for every object of every page: pdfium's functions are bound to locals, and a
+        path's bounds are tested before anything else is asked of it.
+        """
+        get_type, get_bounds = raw.FPDFPageObj_GetType, raw.FPDFPageObj_GetBounds
+        get = raw.FPDFPage_GetObject if parent is None else raw.FPDFFormObj_GetObject
+        owner = self.page if parent is None else parent
+        path, form = raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM
+        left, bottom, right, top = self._box
+        refs = self._refs
+        for k in range(min(count, MAX_OBJECTS - self.seen)):
+            obj = get(owner, k)
             kind = get_type(obj)
             if kind == path:
-                self._path(obj, m)
+                if get_bounds(obj, *refs):
+                    self._path(obj, m, left.value, bottom.value, right.value, top.value)
             elif kind == form and depth < MAX_DEPTH and raw.FPDFPageObj_GetMatrix(obj, self._matrix):
                 fm = self._matrix
                 inner = _times((fm.a, fm.b, fm.c, fm.d, fm.e, fm.f), m)
                 self.walk(obj, max(raw.FPDFFormObj_CountObjects(obj), 0), inner, depth + 1)
+        self.seen += count
 
-    def _path(self, obj: raw.FPDF_PAGEOBJECT, m: Matrix) -> None:
-        if not raw.FPDFPageObj_GetBounds(obj, *self._refs):
-            return
-        left, bottom, right, top = (v.value for v in self._box)
-        if m != _IDENTITY:  # inside a form: its bounds are in the form's space
+    def _path(
+        self, obj: raw.FPDF_PAGEOBJECT, m: Matrix, left: float, bottom: float, right: float, top: float
+    ) -> None:
+        if top - bottom > RULE_THICKNESS and m is _IDENTITY:
+            return  # the common case: a shape, not a rule
+        if m is not _IDENTITY:  # inside a form: its bounds are in the form's space
             xs, ys = [], []
             for x, y in ((left, bottom), (right, top), (left, top), (right, bottom)):
                 xs.append(m[0] * x + m[2] * y + m[4])
@@ -114,7 +119,7 @@ def page_rules(page: raw.FPDF_PAGE, height: float) -> list[Rule]:
     count = raw.FPDFPage_CountObjects(page)
     if count > MAX_OBJECTS:
         return []
-    reader.walk(None, count, _IDENTITY, 0)
+    reader.walk(None, max(count, 0), _IDENTITY, 0)
     joined: list[Rule] = []
     for rule in sorted(reader.found):
         last = joined[-1] if joined else None

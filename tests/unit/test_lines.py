@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from fpdf import FPDF
-from type3pdf import write_type3_pdf
+from type3pdf import raw_pdf, stream, write_type3_pdf
 
 from pageindex_tui.document import parallel
 from pageindex_tui.document.lines import PageLines, TextLine, read_lines
@@ -189,3 +189,25 @@ def test_a_fraction_bar_is_not_an_underline(tmp_path):
     assert not any(line.underlined for line in page.lines), [
         (line.text, line.underlined) for line in page.lines
     ]
+
+
+def test_a_rule_drawn_inside_a_form_xobject_underlines_the_text_above_it(tmp_path):
+    # the rule is drawn in the form's own space, the form placed under the first line by a matrix
+    content = (
+        b"BT /F1 12 Tf 100 700 Td (Underlined by a form) Tj ET\n"
+        b"BT /F1 12 Tf 100 600 Td (A line with no rule under it) Tj ET\n"
+        b"q 1 0 0 1 100 697.5 cm /Fm0 Do Q\n"
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> /XObject << /Fm0 6 0 R >> >> >>",
+        stream(content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        stream(b"0.5 w 0 0 m 110 0 l S", b"/Type /XObject /Subtype /Form /BBox [0 -5 200 5] "),
+    ]
+    (tmp_path / "form.pdf").write_bytes(raw_pdf(objects))
+    (page,) = read(tmp_path / "form.pdf")
+    assert only(page, "Underlined by a form").underlined
+    assert not only(page, "A line with no rule under it").underlined

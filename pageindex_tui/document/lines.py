@@ -53,9 +53,12 @@ _LABEL = re.compile(r"^\s*(\(?[\dIVXLivxl]{1,5}(\.\d{1,2}){0,4}[.)]?|\(?[A-Za-z]
 _MARKER = re.compile("[\x02\ufffe](?=[^ ])")  # a line-end hyphen marker with text after it
 _SPACES = re.compile(" +")
 _BOLD_WORDS = ("bold", "black", "heavy", "semibold", "demibold", "demi", "extrabold")
+# TeX's Computer Modern and EC fonts say bold in their names only: CMBX10, SFBX1440, CMSSBX10, SFSX1200
+_TEX_BOLD = re.compile(r"(cm|sf|ec)(bx|b\d|ssbx|sx)")
 _ITALIC_NAMES = re.compile("italic|oblique|slanted|kursiv")
 _MONO_NAMES = re.compile(
-    "mono(?!type)|courier|consolas|menlo|monaco|lucidaconsole|inconsolata|typewriter|cursor|tt\\d*$"
+    "mono(?!type)|courier|nimbusmon|consolas|menlo|monaco|lucidaconsole|inconsolata|typewriter|cursor"
+    "|lettergothic|sourcecode|firacode|cascadia|jetbrains|tt\\d*$"
 )
 _TALL = frozenset("ABDEFHIKLMNPRTUVWXZbdhkl0123456789")  # flat on the baseline, top at cap or ascender
 _SHORT = frozenset("acemnorsuvwxz")  # flat on the baseline, top at the x-height
@@ -136,7 +139,12 @@ def _font(raw_name: bytes, weight: int, flags: int) -> Face:
     name = _font_name(raw_name.decode("utf-8", "replace"))
     lowered = name.lower().replace("-", "").replace(",", "").replace(" ", "")
     style = lowered.rsplit("+", 1)[-1]
-    bold = weight >= 600 or bool(flags & FORCE_BOLD) or any(w in style for w in _BOLD_WORDS)
+    bold = (
+        weight >= 600
+        or bool(flags & FORCE_BOLD)
+        or any(w in style for w in _BOLD_WORDS)
+        or _TEX_BOLD.match(style) is not None
+    )
     italic = bool(flags & ITALIC) or _ITALIC_NAMES.search(style) is not None
     mono = bool(flags & FIXED_PITCH) or _MONO_NAMES.search(style) is not None
     return Face(name, bold, italic, mono)

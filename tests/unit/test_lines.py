@@ -211,3 +211,28 @@ def test_a_rule_drawn_inside_a_form_xobject_underlines_the_text_above_it(tmp_pat
     (page,) = read(tmp_path / "form.pdf")
     assert only(page, "Underlined by a form").underlined
     assert not only(page, "A line with no rule under it").underlined
+
+
+def test_tex_fonts_say_bold_and_fixed_pitch_by_their_names(tmp_path):
+    # Computer Modern / EC fonts carry no weight and no fixed-pitch flag a reader can use
+    fonts = {"F1": "CMBX12", "F2": "CMR10", "F3": "SFTT1000", "F4": "NimbusMonL-Regu", "F5": "SFBX1440"}
+    lines = [("F1", "1 Introduction"), ("F2", "Body text set in roman."), ("F3", "print(x)")]
+    lines += [("F4", "int main(void);"), ("F5", "2 Methods")]
+    content = b"".join(
+        f"BT /{font} 11 Tf 72 {700 - 20 * k} Td ({text}) Tj ET\n".encode()
+        for k, (font, text) in enumerate(lines)
+    )
+    names = " ".join(f"/{key} {6 + k} 0 R" for k, key in enumerate(fonts))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        f" /Resources << /Font << {names} >> >> >>".encode(),
+        stream(content),
+        b"<< >>",
+    ]
+    objects += [f"<< /Type /Font /Subtype /Type1 /BaseFont /{name} >>".encode() for name in fonts.values()]
+    (tmp_path / "tex.pdf").write_bytes(raw_pdf(objects))
+    (page,) = read(tmp_path / "tex.pdf")
+    assert [line.text for line in page.lines if line.bold] == ["1 Introduction", "2 Methods"]
+    assert [line.text for line in page.lines if line.mono] == ["print(x)", "int main(void);"]

@@ -411,7 +411,6 @@ def read_page(doc: pdfium.PdfDocument, number: int) -> PageLines:
                 count = textpage.count_chars()
                 text = _page_text(textpage, count)
                 look = _Page(textpage, height)
-                rules = page_rules(page.raw, height)
                 start = 0
                 for raw_line in text.replace("\r\n", "\n\x00").split("\n"):
                     line = raw_line.lstrip("\x00")
@@ -419,7 +418,8 @@ def read_page(doc: pdfium.PdfDocument, number: int) -> PageLines:
                     if line.strip():
                         result.lines.extend(_line(line, start, look))
                     start += len(line) + 1
-                result.lines = _underlined(_rescaled(result.lines, look), rules)
+                if result.lines:  # a page without text (a scan, a figure) is not searched for rules
+                    result.lines = _underlined(_rescaled(result.lines, look), page_rules(page.raw, height))
                 result.sizes_from_glyphs = look.recovered
             finally:
                 textpage.close()

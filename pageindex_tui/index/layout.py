@@ -8,6 +8,7 @@ Levels come from numbering depth, then from font rank (`layout_levels.py`).
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ _KNOWN = re.compile(
     re.IGNORECASE,
 )
 _BULLETS = "\u2022\u25e6\u25aa\u25cf\u25a0\u2013\u2014-*\u00b7\u2023\u2043\u2219\uf0b7"
+_PARENTHESIS = re.compile(r"^\([^()]*\)$")
 _CONTENTS = re.compile(r"^(table of )?contents$", re.IGNORECASE)
 _LETTERS = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _DIGITS = re.compile(r"\d")
@@ -64,13 +66,13 @@ class LayoutResult:
 
 @dataclass(frozen=True)
 class _Body:
-    """What a document's body text looks like, and the lines that repeat across its pages."""
+    """What a document's body text looks like, and its running headers and footers."""
 
     size: float
     bold: bool
     gap: float  # the usual distance between two body lines, top to top
     running: frozenset[str]  # shapes of running headers and footers
-    repeated: frozenset[str]  # texts of lines set apart from the body that stand on three pages or more
+    letterhead: frozenset[tuple[str, int]]  # (text, size) opening three pages or more
 
 
 def _shape(text: str) -> str:
@@ -98,6 +100,21 @@ def _running_shapes(pages: list[PageLines], body: float) -> set[str]:
     need = max(2, min(len(pages) // 5, 8)) if len(pages) >= 3 else len(pages) + 1
     repeated = {_shape(text) for text, n in texts.items() if n >= need}
     return {shape for shape, n in shapes.items() if n >= need and (shape in small or shape in repeated)}
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _letterheads(pages: list[PageLines], running: frozenset[str]) -> frozenset[tuple[str, int]]:
+    """(text, size) of lines among the two topmost of three pages or more, running heads aside: a
+    company's name over each of its statements, a form's letterhead."""
+    seen: Counter[tuple[str, int]] = Counter()
+    for page in pages:
+        highest = heapq.nsmallest(4, page.lines, key=lambda line: line.top)
+        tops = [line for line in highest if _shape(line.text) not in running][:2]
+        seen.update({(_norm(line.text), round(line.size)) for line in tops})
+    return frozenset(text for text, n in seen.items() if n >= 3)
 
 
 def _body_size(pages: list[PageLines]) -> tuple[float, bool]:
@@ -148,6 +165,8 @@ def _reject(line: TextLine, text: str, page: PageLines, running: frozenset[str])
         return "equation"
     if _CAPTION.match(text) or _CAPTION_BARE.match(text):
         return "caption"
+    if _PARENTHESIS.match(text):
+        return "note in parentheses"
     if _CONTENTS.match(text.strip(" .:")):
         return "contents heading"
     if _REFERENCE.match(text):
@@ -253,8 +272,10 @@ def _distinct(line: TextLine, body: _Body) -> bool:
 def _joins(prev: TextLine, nxt: TextLine, text: str, body: _Body) -> bool:
     """Whether `nxt` goes on the heading whose lines so far read `text` and end with `prev`."""
     label = _LABEL_ONLY.match(text.strip())
-    if nxt.bold_prefix or (numbering(nxt.text) and not label):
+    if nxt.bold_prefix or (numbering(nxt.text) and not label) or _shape(nxt.text) in body.running:
         return False
+    if _PARENTHESIS.match(nxt.text):
+        return False  # "(In millions)" under a table's title: a note on its figures
     if text.endswith(".") and not (label or _ABBREVIATION.search(text)):
         return False  # a sentence ended
     same = abs(nxt.size - prev.size) < 0.3 and nxt.bold == prev.bold and nxt.font == prev.font
@@ -266,18 +287,17 @@ def _joins(prev: TextLine, nxt: TextLine, text: str, body: _Body) -> bool:
             and prev.text.isupper() == nxt.text.isupper()
             and len(nxt.text) <= len(prev.text) + 10
         )
-    if label:
-        return True  # "Chapter 2" over its title, in whatever size
+    if label or same:
+        return True  # a title wrapped in one style; "Chapter 2" over its title, in whatever size
     # both set apart, about one size (a name over a statement's title, a title over two lines),
     # and closely set; a smaller line under a title is a subtitle, a larger one a new heading
     close = nxt.top - prev.bottom <= 0.5 * max(prev.size, nxt.size, 1.0)
-    return close and abs(nxt.size - prev.size) <= 0.15 * max(prev.size, nxt.size)
+    return close and prev.size - 0.3 <= nxt.size <= prev.size * 1.15
 
 
 def _merged(lines: list[TextLine], i: int, body: _Body) -> tuple[str, list[int]]:
     """A heading set over up to three lines (a wrapped title; a name over a title; a label over
-    its title): (title, indexes of the lines used). The title is all the lines, in order, less a
-    first line that stands on many pages (a company's name over each of its statements)."""
+    its title): (title, indexes of the lines used). The title is all the lines, in order."""
     text = lines[i].text
     used = [i]
     while len(used) < 3:
@@ -288,30 +308,15 @@ def _merged(lines: list[TextLine], i: int, body: _Body) -> tuple[str, list[int]]
         nxt = lines[j]
         if len(text) + len(nxt.text) > MAX_TITLE_CHARS:
             break
-        text = f"{text[:-1]}{nxt.text}" if text.endswith("-") else f"{text} {nxt.text}"
+        if len(used) == 1 and (_norm(text), round(prev.size)) in body.letterhead:
+            text, used = nxt.text, [j]  # the letterhead over a title is no part of it
+            continue
+        if _LABEL_ONLY.match(text.strip()) and nxt.text.startswith(text.strip()):
+            text = nxt.text  # a large chapter number over a title that repeats it
+        else:
+            text = f"{text[:-1]}{nxt.text}" if text.endswith("-") else f"{text} {nxt.text}"
         used.append(j)
-    if len(used) > 1 and _norm(lines[i].text) in body.repeated:
-        text = " ".join(lines[k].text for k in used[1:])
     return text, used
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def _repeated(pages: list[PageLines], body: float, body_bold: bool) -> frozenset[str]:
-    """Texts of lines set apart from the body (larger, bold, capitals) found on three pages or more."""
-    seen: Counter[str] = Counter()
-    for page in pages:
-        seen.update(
-            {
-                _norm(line.text)
-                for line in page.lines
-                if len(line.text) < 60
-                and (line.size >= body * 1.1 or (line.bold and not body_bold) or line.text.isupper())
-            }
-        )
-    return frozenset(text for text, n in seen.items() if n >= 3)
 
 
 def _lead(lines: list[TextLine], used: list[int]) -> TextLine:
@@ -347,19 +352,24 @@ def _page_candidates(
             and not line.text.isupper()
         ):
             continue  # body text: not worth the look-ups below
-        text, used = _merged(lines, i, body)
-        why = _reject(line, text, page, body.running)
-        if why:
+        if _shape(line.text) in body.running:
             if line.size > body.size * 1.1 or line.bold:
+                rejected["running header or footer"] += 1
+            continue
+        text, used = _merged(lines, i, body)
+        first = lines[used[0]]
+        why = _reject(first, text, page, body.running)
+        if why:
+            if first.size > body.size * 1.1 or first.bold:
                 rejected[why] += 1
             continue
-        if _same_row(line, lines) >= 2:
+        if _same_row(first, lines) >= 2:
             rejected["table row"] += 1
             continue
         taken.update(used)
-        prev = _above(lines, i)
+        prev = _above(lines, used[0])
         nxt = _below(lines, used[-1], body.gap * 6)
-        gap_above = line.top - prev.top if prev else body.gap * 3
+        gap_above = first.top - prev.top if prev else body.gap * 3
         gap_below = lines[nxt].top - lines[used[-1]].top if nxt is not None else body.gap * 3
         lead = _lead(lines, used)
         score = _score(lead, text, body, gap_above, gap_below)
@@ -415,13 +425,8 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
             "their headings were judged by numbering and spacing only"
         )
     size, bold = _body_size(pages)
-    body = _Body(
-        size,
-        bold,
-        _line_gap(pages, size),
-        frozenset(_running_shapes(pages, size)),
-        _repeated(pages, size, bold),
-    )
+    running = frozenset(_running_shapes(pages, size))
+    body = _Body(size, bold, _line_gap(pages, size), running, _letterheads(pages, running))
     rejected: Counter[str] = Counter()
     found: list[tuple[float, int, TextLine, str, str]] = []
     in_references = False

@@ -247,7 +247,7 @@ def flash(job: Job, python: Path, version: str, fresh: bool) -> report.Run:
             return report.Run(error=last[:80])
         reply = json.loads(proc.stdout.strip().splitlines()[-1])
         cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")  # other runs may write the same entry
         tmp.write_text(json.dumps(reply), encoding="utf-8")
         tmp.replace(cached)
     headings = scoring.sections(reply["structure"])
@@ -364,8 +364,10 @@ def show(rows: list[report.Row], meta: dict[str, object], args: argparse.Namespa
     print("totals (means over documents with truth)")
     for t in all_totals:
         print("\n".join(report.totals_lines(t)))
+    if args.keep_outline:
+        print("\n(outline kept: the truth is the outline the tools read; no goals judged)")
     for t in all_totals:
-        if t.split in ("check", "dev"):
+        if t.split in ("check", "dev") and not args.keep_outline:
             print()
             print("\n".join(report.goals_lines(t)))
     load = "/".join(f"{x:.2f}" for x in os.getloadavg())

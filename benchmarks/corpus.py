@@ -17,14 +17,15 @@ Rebuild it:
     python benchmarks/corpus.py vet owner/name [--under DIR]
     python benchmarks/corpus.py add owner/name KIND PATH...
 
-Selection rule (`passes`): at least MIN_ENTRIES (5) outline entries that resolve to a page; at least
-MIN_FOUND (80%) of their titles printed on the page they point to (`title_found`: a run of one to three
-lines of that page, with leading section numbers set aside, that is the title, starts with it, or reads
-like it at a fuzzy ratio of 0.85 or more, the tolerance of tests/scoring.py's `same_title`); and at most
-MAX_SHIFTED (5%) of them printed instead on the page before or after. The last clause rejects outlines
-whose anchors sit a page early (LaTeX places some at the foot of the page before a section that opens a
-page): scored with no page slack, those would count right answers wrong. Titles printed nowhere near
-their page (a "Cover" entry, a PDF's internal part names) only lower the recall a layout path can reach.
+Selection rule (corpus_rule.py, `Vetting.passes`): at least MIN_ENTRIES (5) outline entries that
+resolve to a page; at least MIN_FOUND (80%) of their titles printed on the page they point to
+(`title_found`: a run of one to three lines of that page, with leading section numbers set aside, that is
+the title, starts with it, or reads like it at a fuzzy ratio of 0.85 or more, the tolerance of
+tests/scoring.py's `same_title`); and at most MAX_SHIFTED (5%) of them printed instead on the page
+before or after. The last clause rejects outlines whose anchors sit a page early (LaTeX places some at
+the foot of the page before a section that opens a page): scored with no page slack, those would count
+right answers wrong. Titles printed nowhere near their page (a "Cover" entry, a PDF's internal part
+names) only lower the recall a layout path can reach.
 
 Split rule (`assign_splits`): made by document and stratified by kind. Within each kind, documents in
 order of sha256 alternate between the halves; kinds are taken in name order and each starts on the half
@@ -42,28 +43,17 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
-import logging
-import re
 import subprocess
 import sys
-import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass
-from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any
 
-import pypdfium2 as pdfium
-from pypdf import PdfReader
+from corpus_rule import vet
 
 HERE = Path(__file__).resolve().parent
 LIST = HERE / "corpus.json"
-MIN_ENTRIES = 5
-MIN_FOUND = 0.80
-MAX_SHIFTED = 0.05
-RATIO = 0.85
 KINDS = (
     "report",
     "filing",
@@ -108,29 +98,6 @@ class CorpusDoc:
     path: Path
     pages: int
     outline_entries: int
-
-
-@dataclass(frozen=True)
-class Vetting:
-    pages: int
-    outline: list[tuple[str, int, int]]  # (title, 1-based page, level 0 = top), entries that resolve
-    found: int  # of the outline's titles, those printed on their own page
-    missed: list[tuple[str, int]]
-    shifted: int  # of the missed, those printed on the page before or after instead
-
-    @property
-    def shifted_share(self) -> float:
-        return self.shifted / len(self.outline) if self.outline else 0.0
-
-    @property
-    def share(self) -> float:
-        return self.found / len(self.outline) if self.outline else 0.0
-
-    @property
-    def passes(self) -> bool:
-        return (
-            len(self.outline) >= MIN_ENTRIES and self.share >= MIN_FOUND and self.shifted_share <= MAX_SHIFTED
-        )
 
 
 class CorpusError(Exception):
@@ -184,102 +151,6 @@ def documents(split: str = "all", cache: Path | None = None) -> list[CorpusDoc]:
     return [
         CorpusDoc(named[e], e.kind, e.split, folder / e.file_name, e.pages, e.outline_entries) for e in chosen
     ]
-
-
-# -- vetting ---------------------------------------------------------------------------------------
-
-_NON_WORD = re.compile(r"[^0-9a-z]+")
-_NUMBERING = re.compile(r"^(?:(?:\d+|[ivxl]+|[a-z])\s)+")  # "1 2 ", "iv ", "a " after normalising
-
-
-def normalize(text: str) -> str:
-    """Lowercase letters and digits, single spaces (as pageindex_tui.index.locate.normalize)."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _NON_WORD.sub(" ", text.lower()).strip()
-
-
-def _bare(text: str) -> str:
-    stripped = _NUMBERING.sub("", text)
-    return stripped or text
-
-
-def title_found(title: str, page_text: str) -> bool:
-    """Whether `title` is printed on the page: see the module's selection rule."""
-    wanted = {normalize(title), _bare(normalize(title))} - {""}
-    if not wanted:
-        return False
-    lines = [line for line in (normalize(raw) for raw in page_text.splitlines()) if line]
-    for i in range(len(lines)):
-        for span in (1, 2, 3):
-            if i + span > len(lines):
-                break
-            joined = " ".join(lines[i : i + span])
-            for have in {joined, _bare(joined)}:
-                if any(_same(want, have) for want in wanted):
-                    return True
-    return False
-
-
-def _same(want: str, have: str) -> bool:
-    if want == have:
-        return True
-    if len(want) < 8:  # a short title must be the whole line (or the line less its numbering)
-        return False
-    if have.startswith(want):
-        return True
-    piece = have[: len(want) + 3]
-    if len(piece) < 0.8 * len(want):
-        return False
-    return SequenceMatcher(None, want, piece, autojunk=False).ratio() >= RATIO
-
-
-def read_outline(reader: PdfReader) -> list[tuple[str, int, int]]:
-    """(title, 1-based page, level) of every outline entry that points at a page of the file."""
-    out: list[tuple[str, int, int]] = []
-
-    def walk(items: list[Any], level: int) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item, level + 1)
-                continue
-            try:
-                page = reader.get_destination_page_number(item)
-            except Exception:  # a broken destination does not resolve: it is not counted
-                continue
-            title = " ".join(str(item.title or "").split())
-            if page is not None and 0 <= page < len(reader.pages) and title:
-                out.append((title, page + 1, level))
-
-    try:
-        walk(reader.outline, 0)
-    except Exception:  # an unreadable outline counts as none
-        return []
-    return out
-
-
-def vet(data: bytes) -> Vetting:
-    """Pages, resolving outline entries, and which titles are printed on their page."""
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    reader = PdfReader(io.BytesIO(data))
-    outline = read_outline(reader)
-    pages = len(reader.pages)
-    if not outline:
-        return Vetting(pages, [], 0, [], 0)
-    doc = pdfium.PdfDocument(data)
-    texts: dict[int, str] = {}
-
-    def text(page: int) -> str:
-        if page not in texts:
-            texts[page] = doc[page - 1].get_textpage().get_text_range() if 1 <= page <= pages else ""
-        return texts[page]
-
-    try:
-        missed = [(title, page) for title, page, _level in outline if not title_found(title, text(page))]
-        shifted = sum(1 for title, page in missed if any(title_found(title, text(page + d)) for d in (-1, 1)))
-    finally:
-        doc.close()
-    return Vetting(pages, outline, len(outline) - len(missed), missed, shifted)
 
 
 # -- splitting -------------------------------------------------------------------------------------

@@ -48,6 +48,11 @@ class TextLine:
     bottom: float
     bold_prefix: str = ""  # a run-in heading: the leading bold words of a line that is not all bold
     upright: bool = True  # False for rotated or vertical text
+    italic: bool = False  # the line's first character is set in an italic or oblique font
+    mono: bool = False  # the line's first character is set in a fixed-pitch font
+    underlined: bool = False  # a thin ruled line is drawn just under the text, across most of its width
+    color: int = -1  # fill colour of the line's first character as 0xRRGGBB; -1 when unknown
+    size_trusted: bool = True  # False when the font size is nominal and no glyph box gave a better one
 
 
 @dataclass
@@ -57,7 +62,8 @@ class PageLines:
     height: float
     rotation: int
     lines: list[TextLine] = field(default_factory=list)
-    fonts_known: bool = True  # False when no character on the page has a usable font size
+    fonts_known: bool = True  # False when no line on the page has a usable size (reported or from glyphs)
+    sizes_from_glyphs: bool = False  # some sizes were nominal (a Type-3 font) and were read off glyph boxes
 
     @property
     def text(self) -> str:

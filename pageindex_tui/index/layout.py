@@ -13,14 +13,14 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..document.lines import PageLines, TextLine
+from .heading import SURE, Candidate
 from .layout_levels import assign_levels, numbering
 
-__all__ = ["Candidate", "LayoutResult", "choose", "find_headings", "unsure"]
+__all__ = ["SURE", "Candidate", "LayoutResult", "choose", "find_headings", "unsure"]
 
 MAX_TITLE_CHARS = 120
 MAX_TITLE_WORDS = 16
 MARGIN = 0.09  # fraction of the page height counted as header or footer band
-SURE = 0.7  # confidence from which a candidate is taken without asking the model
 KEEP = 0.45  # confidence from which an unsure candidate is kept when no model is asked
 ASK = 0.3  # unsure candidates from this confidence up are put to the model, when there is one
 
@@ -51,26 +51,6 @@ _CONTENTS = re.compile(r"^(table of )?contents$", re.IGNORECASE)
 _LETTERS = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _DIGITS = re.compile(r"\d")
 _SHAPE_DIGITS = re.compile(r"\d+")
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A heading the layout found; `level` 0 is the top."""
-
-    title: str
-    page: int
-    level: int
-    confidence: float  # 0..1: how sure the rules are that this is a heading
-    size: float
-    bold: bool
-    numbered: str  # the numbering prefix ("2.1", "IV", "A", "Chapter 3"), "" when none
-    context: str = ""  # the line after it, for the model when it is asked
-    decided_by: str = "layout"  # "model" where the model's answer made it a heading, "contents" where listed
-    listed_level: int | None = None  # its level in a printed contents page that lists it
-
-    @property
-    def sure(self) -> bool:
-        return self.confidence >= SURE
 
 
 @dataclass

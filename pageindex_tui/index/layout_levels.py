@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .layout import Candidate
+from .heading import Candidate
 
 MAX_LEVEL = 4
 SIZE_TOLERANCE = 0.8  # points: sizes closer than this are one rank

@@ -1,53 +1,102 @@
-"""Our structure without a model against PageIndex's Flash mode, on the same PDFs in one run.
+"""Our structure against PageIndex's Flash mode, on the same PDFs in one run, scored by one rule.
 
-    python benchmarks/structure_vs_flash.py                      # sample_docs/ and the generated set
+    python benchmarks/structure_vs_flash.py --corpus dev           # the corpus' development half
+    python benchmarks/structure_vs_flash.py --corpus all --json run.json
+    python benchmarks/structure_vs_flash.py --corpus check --local   # also through the embedded model
+    python benchmarks/structure_vs_flash.py --corpus check --endpoint http://gpu:8000/v1
+    python benchmarks/structure_vs_flash.py                        # sample_docs/ and the generated set
     python benchmarks/structure_vs_flash.py ~/pdfs --no-generated
-    python benchmarks/structure_vs_flash.py --flash-python /path/to/venv/bin/python
+    python benchmarks/structure_vs_flash.py --corpus all --keep-outline --save /tmp/trees-a
 
-Flash runs in its own virtual environment (`python -m venv benchmarks/.peer-venv &&
-benchmarks/.peer-venv/bin/pip install pageindex`); it is never our dependency. Without it the Flash
-columns read "-".
+Documents: `--corpus dev|check|all` takes the real PDFs of benchmarks/corpus.py (build them first:
+`python benchmarks/corpus.py build`); positional paths take PDFs or folders; the generated set
+(tests/layoutgen.py, truth known) is added unless `--no-generated`, and with `--corpus` only when
+`--generated` asks. `--only TEXT` keeps the documents whose name holds TEXT.
 
-Ground truth: the generated PDFs carry theirs; a PDF with an outline has it removed and both tools
-read the copy without it, scored against the outline that was removed. Others have no truth; the
-agreement column still compares the two trees.
+Truth: a PDF with an outline has it removed, both tools read the copy without it, and are scored
+against the outline that was removed; generated PDFs carry theirs; others have none (rows unscored).
 
-Prints per document: sections found, recall and precision of (title, start page), agreement
-(the share of the larger tree's sections the other also found), seconds. Our run has no model
-server and summaries off: the outline, contents and layout stages only.
+Tools, one after the other (never at once, so neither's seconds include the other's work):
+  ours        no model server (nothing listens at its endpoint), summaries off: outline, contents and
+              layout stages only; a model-less fallback where a stage would ask.
+  ours+model  with `--endpoint URL` (vLLM, llama-server...) or `--local` (the embedded llama-server,
+              started as `pageindex-tui --local` starts it, with its small-model settings): the unsure
+              layout headings are decided by the model; summaries off, other settings the defaults.
+  flash       PageIndex's `page_index_flash(summary=False, optimize=False)`, in its own virtual
+              environment (`python3 -m venv benchmarks/.peer-venv && benchmarks/.peer-venv/bin/pip
+              install pageindex`; never our dependency; without it the Flash columns read "-"). Its
+              results are cached by the PDF's sha256 and Flash's version in the user cache folder;
+              `--fresh-flash` runs it again. Cached seconds are marked "c" and the speed goal is only
+              judged when every Flash run of the split is fresh.
+
+Scoring: see benchmarks/structure_report.py (one rule for all tools: coverage nodes such as a
+"Preface", page groups and "(intro)" children are left out of every tree; recall and precision of
+(title, start page) at tolerance 0 and 1; level accuracy). Printed: the machine's load and the commit,
+one row per document (the ten with our lowest R0 first), totals per split, and the goals of issue 18
+for the check half (and the dev half, for tuning). `--json FILE` writes every row with the headings
+found, so two runs can be diffed.
+
+Outline trees unchanged: `--keep-outline --save DIR` runs ours on the PDFs WITH their outline (Flash is
+not run) and writes each tree file as the indexer wrote it to DIR/<document>.json; run it on two
+branches and compare with `diff -r DIR_A DIR_B`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import datetime
+import hashlib
 import io
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import scoring  # noqa: E402  (the tests' scorer)
+import structure_report as report  # noqa: E402
+from platformdirs import user_cache_dir  # noqa: E402
 from pypdf import PdfReader, PdfWriter  # noqa: E402
 
 from pageindex_tui.index.pipeline import Indexer, find_documents  # noqa: E402
 from pageindex_tui.library import ResponseCache  # noqa: E402
 from pageindex_tui.local_server import free_port  # noqa: E402
-from pageindex_tui.settings import Settings  # noqa: E402
+from pageindex_tui.settings import Settings, load_settings  # noqa: E402
 
 PEER = ROOT / "benchmarks" / ".peer-venv" / "bin" / "python"
+FLASH_CACHE = Path(user_cache_dir("pageindex-tui")) / "flash-results"
+FLASH_TIMEOUT = 1800
 FLASH_RUNNER = """
 import json, sys, time
 from pageindex.flash import page_index_flash
 started = time.perf_counter()
 result = page_index_flash(sys.argv[1], summary=False, optimize=False)
-print(json.dumps({"seconds": time.perf_counter() - started, "structure": result.get("structure", [])}))
+print(json.dumps({"seconds": time.perf_counter() - started, "structure": result.get("structure", []),
+                  "toc_source": result.get("toc_source", "")}))
 """
+FLASH_VERSION = "from importlib.metadata import version; print(version('pageindex'))"
+NO_SUMMARIES = {"if_add_node_summary": False, "if_add_doc_description": False}
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    kind: str
+    split: str
+    original: Path
+    path: Path  # what the tools read: the original, or its copy without the outline
+    truth: list[scoring.Heading] | None
 
 
 def outline_truth(path: Path) -> list[scoring.Heading]:
@@ -70,23 +119,60 @@ def outline_truth(path: Path) -> list[scoring.Heading]:
     return out
 
 
-def without_outline(path: Path, folder: Path) -> Path:
+def without_outline(path: Path, folder: Path, name: str) -> Path:
     writer = PdfWriter(clone_from=path)
     writer._root_object.pop("/Outlines", None)
-    target = folder / f"{path.stem}.no-outline.pdf"
+    target = folder / "stripped" / f"{safe(name)}.pdf"
+    target.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     writer.write(buffer)
     target.write_bytes(buffer.getvalue())
     return target
 
 
-def ours(path: Path, out: Path) -> tuple[list[scoring.Heading], float, str]:
-    settings = Settings(
-        endpoint=f"http://127.0.0.1:{free_port()}/v1",
-        if_add_node_summary=False,
-        if_add_doc_description=False,
-        max_retries=0,
-    )
+def safe(name: str) -> str:
+    return name.replace("/", "__")
+
+
+def corpus_documents(split: str) -> list:
+    """benchmarks/corpus.py's documents of `split`; a clear message where they cannot be had."""
+    try:
+        import corpus
+    except ImportError as err:
+        raise SystemExit(f"--corpus needs benchmarks/corpus.py, which does not import here: {err}") from None
+    try:
+        return corpus.documents(split)
+    except Exception as err:  # its own message names the build command
+        raise SystemExit(f"the corpus is not ready: {err}") from None
+
+
+def collect(args: argparse.Namespace, folder: Path) -> list[Job]:
+    """The documents of this run; with the outline removed where it is the truth."""
+    found: list[tuple[str, str, str, Path]] = []  # name, kind, split, path
+    if args.corpus:
+        for doc in corpus_documents(args.corpus):
+            found.append((doc.name, doc.kind, doc.split, Path(doc.path)))
+    paths = args.paths if args.paths or args.corpus else [ROOT / "sample_docs"]
+    for doc in (d for p in paths for d in find_documents(p) if d.suffix.lower() == ".pdf"):
+        found.append((doc.name, "pdf", "paths", doc))
+    jobs: list[Job] = []
+    for name, kind, split, path in found:
+        truth = outline_truth(path) or None
+        read = path if truth is None or args.keep_outline else without_outline(path, folder, name)
+        jobs.append(Job(name, kind, split, path, read, truth))
+    if args.generated if args.corpus else not args.no_generated:
+        import layoutgen
+
+        # the styles, and an excerpt whose printed contents cannot place its sections
+        makers = {**layoutgen.MAKERS, "excerpt_contents": layoutgen.make_excerpt_contents}
+        for name, make in makers.items():
+            path, truth = make(folder / "generated")
+            jobs.append(Job(f"generated/{name}", "generated", "generated", path, path, truth))
+    return [j for j in jobs if not args.only or any(text in j.name for text in args.only)]
+
+
+def ours(settings: Settings, path: Path, out: Path) -> tuple[report.Run, Path | None]:
+    """Our tree of `path`, timed around the indexer's run; the tree file it wrote, when it did."""
 
     async def go():
         async with Indexer(settings, out, cache=ResponseCache(enabled=False)) as indexer:
@@ -96,83 +182,194 @@ def ours(path: Path, out: Path) -> tuple[list[scoring.Heading], float, str]:
     result = asyncio.run(go())
     seconds = time.perf_counter() - started
     if not result.ok:
-        return [], seconds, f"failed: {result.error[:60]}"
-    return scoring.flatten(result.result["structure"]), seconds, result.run.structure_source
+        return report.Run(seconds=seconds, error=result.error[:80]), None
+    headings = scoring.sections(result.result["structure"])
+    return report.Run(headings, seconds, result.run.structure_source), result.structure_path
 
 
-def flash(path: Path, python: Path | None) -> tuple[list[scoring.Heading] | None, float | None]:
-    if python is None:
-        return None, None
-    proc = subprocess.run(
-        [str(python), "-c", FLASH_RUNNER, str(path)], capture_output=True, text=True, timeout=1800
-    )
-    if proc.returncode != 0:
-        print(f"  flash failed on {path.name}: {proc.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-        return None, None
-    reply = json.loads(proc.stdout.strip().splitlines()[-1])
-    return scoring.flatten(reply["structure"]), reply["seconds"]
+def no_model_settings() -> Settings:
+    """Defaults with summaries off, pointed at a port nothing listens on: the stages without a model."""
+    return Settings(endpoint=f"http://127.0.0.1:{free_port()}/v1", max_retries=0, **NO_SUMMARIES)
 
 
-def synthetic_nodes(headings: list[scoring.Heading]) -> list[scoring.Heading]:
-    """Our tree minus the nodes we add for coverage (a preface, page groups): not sections found."""
-    return [h for h in headings if h[0] != "Preface" and not h[0].startswith("Pages ")]
+@contextlib.contextmanager
+def model_settings(args: argparse.Namespace) -> Iterator[Settings | None]:
+    """Settings for the ours+model columns: the defaults (no settings file, no environment, so runs
+    compare across machines) with summaries off, at `--endpoint`, or at the embedded server that
+    `--local` starts the way the CLI does (with the small model's settings)."""
+    if not args.endpoint and not args.local:
+        yield None
+        return
+    flags = {**NO_SUMMARIES, **({"endpoint": args.endpoint} if args.endpoint else {})}
+    settings = load_settings(flags, env={}, path=Path(os.devnull))
+    if not args.local:
+        yield settings
+        return
+    from pageindex_tui.cli import maybe_local_server
+
+    local_args = argparse.Namespace(local=True, local_model=args.local_model)
+    with maybe_local_server(local_args, settings) as (local, _server):
+        yield local
 
 
-def cell(value: float | None, fmt: str = "{:.2f}") -> str:
-    return "-" if value is None else fmt.format(value)
+def flash_version(python: Path) -> str | None:
+    proc = subprocess.run([str(python), "-c", FLASH_VERSION], capture_output=True, text=True)
+    return proc.stdout.strip() if proc.returncode == 0 else None
 
 
-def main() -> None:
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def flash(job: Job, python: Path, version: str, fresh: bool) -> report.Run:
+    """Flash's sections of the job's PDF; from the cache (keyed by the original's sha256, whether the
+    outline was removed, and Flash's version) unless `fresh`."""
+    variant = "as-is" if job.path == job.original else "no-outline"
+    cached = FLASH_CACHE / version / f"{sha256(job.original)}-{variant}.json"
+    reply: dict | None = None
+    if cached.exists() and not fresh:
+        reply = json.loads(cached.read_text(encoding="utf-8"))
+    was_fresh = reply is None
+    if reply is None:
+        try:
+            proc = subprocess.run(
+                [str(python), "-c", FLASH_RUNNER, str(job.path)],
+                capture_output=True,
+                text=True,
+                timeout=FLASH_TIMEOUT,
+            )
+        except subprocess.TimeoutExpired:
+            return report.Run(seconds=FLASH_TIMEOUT, error=f"timed out after {FLASH_TIMEOUT}s")
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or ["exit status " + str(proc.returncode)])[-1]
+            return report.Run(error=last[:80])
+        reply = json.loads(proc.stdout.strip().splitlines()[-1])
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp")
+        tmp.write_text(json.dumps(reply), encoding="utf-8")
+        tmp.replace(cached)
+    headings = scoring.sections(reply["structure"])
+    return report.Run(headings, float(reply["seconds"]), str(reply.get("toc_source", "")), fresh=was_fresh)
+
+
+def commit() -> str:
+    def git(*cmd: str) -> str:
+        proc = subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True)
+        return proc.stdout.strip()
+
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    return f"{git('rev-parse', '--short=10', 'HEAD')}{' +uncommitted changes' if dirty else ''}"
+
+
+def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("paths", nargs="*", type=Path, default=[ROOT / "sample_docs"])
+    parser.add_argument("paths", nargs="*", type=Path, help="PDFs or folders (default sample_docs/)")
+    parser.add_argument("--corpus", choices=["dev", "check", "all"], help="the real PDFs of corpus.py")
     parser.add_argument("--no-generated", action="store_true", help="leave out the generated PDFs")
+    parser.add_argument("--generated", action="store_true", help="with --corpus: add the generated PDFs")
+    parser.add_argument("--only", action="append", help="documents whose name holds this (repeatable)")
     parser.add_argument("--flash-python", type=Path, default=PEER if PEER.exists() else None)
+    parser.add_argument("--no-flash", action="store_true", help="leave Flash out")
+    parser.add_argument("--fresh-flash", action="store_true", help="run Flash again, not from its cache")
+    parser.add_argument("--endpoint", help="also run ours with this model server (OpenAI-compatible URL)")
+    parser.add_argument("--local", action="store_true", help="also run ours with the embedded llama-server")
+    parser.add_argument("--local-model", type=Path, help="GGUF model for --local (default: SmolLM2 135M)")
+    parser.add_argument("--json", type=Path, help="write every row and the totals to this file")
+    parser.add_argument("--keep-outline", action="store_true", help="read the PDFs with their outline")
+    parser.add_argument("--save", type=Path, help="write each of our tree files to this folder")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        jobs: list[tuple[str, Path, list[scoring.Heading] | None]] = []
-        for doc in (d for p in args.paths for d in find_documents(p) if d.suffix.lower() == ".pdf"):
-            truth = outline_truth(doc)
-            jobs.append((doc.name, without_outline(doc, folder), truth) if truth else (doc.name, doc, None))
-        if not args.no_generated:
-            import layoutgen
+    if args.endpoint and args.local:
+        parser.error("--endpoint and --local both name the model server: give one")
+    return args
 
-            # the styles, and an excerpt whose printed contents cannot place its sections
-            makers = {**layoutgen.MAKERS, "excerpt_contents": layoutgen.make_excerpt_contents}
-            for name, make in makers.items():
-                path, truth = make(folder / "generated")
-                jobs.append((f"generated/{name}", path, truth))
-        header = (
-            f"{'document':38s} {'pages':>5s} {'truth':>5s} | {'ours':>4s} {'R':>5s} {'P':>5s} {'sec':>6s}"
-            f" | {'flash':>5s} {'R':>5s} {'P':>5s} {'sec':>6s} | {'agree':>5s} {'speed':>6s}  our source"
-        )
-        print(header)
-        print("-" * len(header))
-        for name, path, truth in jobs:
-            pages = len(PdfReader(path).pages)
-            mine, my_seconds, source = ours(path, folder / "out")
-            mine = synthetic_nodes(mine)
-            theirs, their_seconds = flash(path, args.flash_python)
-            my_score = scoring.score(mine, truth, page_slack=0) if truth is not None else None
-            their_score = scoring.score(theirs, truth) if truth is not None and theirs is not None else None
-            agree = None
-            if theirs is not None and (mine or theirs):
-                both = scoring.score(mine, theirs)
-                agree = both.matched / max(len(mine), len(theirs))
-            speed = their_seconds / my_seconds if their_seconds else None
-            n_truth = len(truth) if truth is not None else "-"
-            n_theirs = len(theirs) if theirs is not None else "-"
-            print(
-                f"{name[:38]:38s} {pages:5d} {n_truth:>5} |"
-                f" {len(mine):4d} {cell(my_score and my_score.recall):>5s}"
-                f" {cell(my_score and my_score.precision):>5s} {my_seconds:6.2f} |"
-                f" {n_theirs:>5} {cell(their_score and their_score.recall):>5s}"
-                f" {cell(their_score and their_score.precision):>5s} {cell(their_seconds):>6s} |"
-                f" {cell(agree):>5s} {cell(speed, '{:.1f}x'):>6s}  {source}",
-                flush=True,
+
+def main() -> None:
+    args = parse()
+    python = None if args.no_flash or args.keep_outline else args.flash_python
+    version = flash_version(python) if python is not None else None
+    if python is not None and version is None:
+        print(f"Flash is not installed in {python}: its columns read '-'", file=sys.stderr)
+        python = None
+    meta: dict[str, object] = {
+        "commit": commit(),
+        "load": [round(x, 2) for x in os.getloadavg()],
+        "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "flash": version,
+        "corpus": args.corpus,
+        "keep_outline": args.keep_outline,
+    }
+    load = "/".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"commit {meta['commit']}; load {load} (1/5/15 min) on {meta['cpus']} CPUs; {meta['date']}")
+    print(f"flash: {f'pageindex {version}' if version else 'not run'}", flush=True)
+    rows: list[report.Row] = []
+    with tempfile.TemporaryDirectory() as tmp, model_settings(args) as with_model:
+        folder = Path(tmp)
+        jobs = collect(args, folder)
+        if with_model is not None:
+            meta["model_endpoint"] = with_model.endpoint
+        for number, job in enumerate(jobs, 1):
+            print(f"[{number}/{len(jobs)}] {job.name}", end="", file=sys.stderr, flush=True)
+            mine, tree = ours(no_model_settings(), job.path, folder / "out")
+            if args.save is not None and tree is not None:
+                args.save.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(tree, args.save / f"{safe(job.name)}.json")
+            print(f" ours {mine.seconds:.1f}s", end="", file=sys.stderr, flush=True)
+            model = ours(with_model, job.path, folder / "out-model")[0] if with_model is not None else None
+            if model is not None:
+                print(f", +model {model.seconds:.1f}s", end="", file=sys.stderr, flush=True)
+            theirs = flash(job, python, version, args.fresh_flash) if python and version else None
+            if theirs is not None:
+                state = "failed" if theirs.failed else ("fresh" if theirs.fresh else "cached")
+                print(f", flash {theirs.seconds:.1f}s {state}", end="", file=sys.stderr)
+            print(file=sys.stderr, flush=True)
+            pages = len(PdfReader(job.path).pages)
+            rows.append(
+                report.Row(
+                    job.name,
+                    job.kind,
+                    job.split,
+                    pages,
+                    job.truth,
+                    mine.scored(job.truth),
+                    model.scored(job.truth) if model is not None else None,
+                    theirs.scored(job.truth) if theirs is not None else None,
+                )
             )
+    show(rows, meta, args)
+
+
+def show(rows: list[report.Row], meta: dict[str, object], args: argparse.Namespace) -> None:
+    with_model = any(r.model is not None for r in rows)
+    head = report.header(with_model)
+    print(head)
+    print("-" * len(head))
+    ordered = report.ordered(rows)
+    worst = min(report.WORST, sum(r.truth is not None for r in rows))
+    for i, row in enumerate(ordered):
+        if i == worst and worst < len(ordered):
+            print("-" * len(head))
+        print(report.row_line(row, with_model))
+    print("(R0/P0: recall/precision at the exact start page, R1/P1: within 1 page; lv%: matched at the")
+    print(" true level; c: Flash's seconds from its cache; rows above the rule: our lowest R0)")
+    splits = [s for s in ("dev", "check", "generated", "paths") if any(r.split == s for r in rows)]
+    all_totals = [report.totals(s, [r for r in rows if r.split == s]) for s in splits]
+    all_totals.append(report.totals("all", [r for r in rows if r.truth is not None]))
+    print()
+    print("totals (means over documents with truth)")
+    for t in all_totals:
+        print("\n".join(report.totals_lines(t)))
+    for t in all_totals:
+        if t.split in ("check", "dev"):
+            print()
+            print("\n".join(report.goals_lines(t)))
+    load = "/".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nload at the end {load}")
+    if args.json is not None:
+        report.write_json(args.json, meta, ordered, all_totals)
+        print(f"wrote {args.json}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ often the matched ones sit at the true level. Used by the tests and by benchmark
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
@@ -65,4 +66,30 @@ def flatten(structure: list[dict[str, Any]], level: int = 0) -> list[Heading]:
     for node in structure:
         out.append((str(node.get("title", "")), int(node.get("start_index") or 0), level))
         out.extend(flatten(node.get("nodes") or [], level + 1))
+    return out
+
+
+PAGE_GROUP = re.compile(r"pages? \d+(\s*[-–]\s*\d+)?", re.IGNORECASE)
+
+
+def is_coverage(title: str, page: int, parent: str | None) -> bool:
+    """A node a tool adds so that every page sits in the tree, not a section it found: a "Preface"
+    opening on page 1, a page group ("Pages 11-20", "Page 7"), a parent's "<parent> (intro)" child.
+    One rule for every tool scored (ours adds the first two, PageIndex's Flash all three)."""
+    title = title.strip()
+    if title == "Preface" and page == 1:
+        return True
+    if PAGE_GROUP.fullmatch(title):
+        return True
+    return parent is not None and title == f"{parent.strip()} (intro)"
+
+
+def sections(structure: list[dict[str, Any]], level: int = 0, parent: str | None = None) -> list[Heading]:
+    """`flatten` less the coverage nodes (`is_coverage`); a coverage node's children keep their depth."""
+    out: list[Heading] = []
+    for node in structure:
+        title, page = str(node.get("title", "")), int(node.get("start_index") or 0)
+        if not is_coverage(title, page, parent):
+            out.append((title, page, level))
+        out.extend(sections(node.get("nodes") or [], level + 1, title))
     return out

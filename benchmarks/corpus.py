@@ -133,11 +133,20 @@ def default_cache() -> Path:
 
 def load(path: Path = LIST) -> list[Entry]:
     entries = [Entry(**row) for row in json.loads(path.read_text(encoding="utf-8"))]
-    names = Counter(Path(e.path).name for e in entries)
-    twice = [name for name, n in names.items() if n > 1]
+    twice = [f"{r}:{p}" for (r, p), n in Counter((e.repo, e.path) for e in entries).items() if n > 1]
     if twice:
-        raise CorpusError(f"{path.name} names a file twice: {', '.join(twice)}")
+        raise CorpusError(f"{path.name} lists a file twice: {', '.join(twice)}")
     return entries
+
+
+def names(entries: list[Entry]) -> dict[Entry, str]:
+    """Each document's name: its file's stem, or `<repository>.<stem>` where two files share a stem."""
+    stems = Counter(Path(e.path).stem for e in entries)
+    out: dict[Entry, str] = {}
+    for e in entries:
+        stem = Path(e.path).stem
+        out[e] = stem if stems[stem] == 1 else f"{e.repo.split('/')[1]}.{stem}"
+    return out
 
 
 def save(entries: list[Entry], path: Path = LIST) -> None:
@@ -152,15 +161,16 @@ def documents(split: str = "all", cache: Path | None = None) -> list[CorpusDoc]:
     if split not in (*SPLITS, "all"):
         raise CorpusError(f"unknown split {split!r}: dev, check or all")
     folder = cache or default_cache()
-    chosen = [e for e in load() if split in ("all", e.split)]
+    entries = load()
+    named = names(entries)
+    chosen = [e for e in entries if split in ("all", e.split)]
     missing = [e.file_name for e in chosen if not (folder / e.file_name).is_file()]
     if missing:
         raise CorpusError(
             f"{len(missing)} corpus PDFs are not in {folder} (first: {missing[0]}); run {BUILD_HINT}"
         )
     return [
-        CorpusDoc(Path(e.path).stem, e.kind, e.split, folder / e.file_name, e.pages, e.outline_entries)
-        for e in chosen
+        CorpusDoc(named[e], e.kind, e.split, folder / e.file_name, e.pages, e.outline_entries) for e in chosen
     ]
 
 

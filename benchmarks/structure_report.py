@@ -194,8 +194,8 @@ def _means_text(means: tuple[float, float, float, float, float] | None) -> str:
 
 
 def totals_lines(t: Totals) -> list[str]:
-    lines = [f"{t.split} ({t.documents} documents)"]
-    lines.append(f"  ours      {_means_text(t.ours)}  {t.our_seconds:.1f}s  failures {t.failures}")
+    lines = [f"{t.split} ({t.documents} document{'' if t.documents == 1 else 's'})"]
+    lines.append(f"  ours       {_means_text(t.ours)}  {t.our_seconds:.1f}s  failures {t.failures}")
     if t.model is not None or t.model_seconds is not None:
         seconds = f"{t.model_seconds:.1f}s" if t.model_seconds is not None else "-"
         lines.append(f"  ours+model {_means_text(t.model)}  {seconds}  failures {t.model_failures}")
@@ -203,7 +203,7 @@ def totals_lines(t: Totals) -> list[str]:
         flash_s = t.flash_seconds or 0.0
         ratio = f"{t.our_seconds / flash_s:.2f}x" if flash_s else "-"
         lines.append(
-            f"  flash     {_means_text(t.flash)}  {flash_s:.1f}s ({t.flash_fresh}/{t.flash_runs} fresh)"
+            f"  flash      {_means_text(t.flash)}  {flash_s:.1f}s ({t.flash_fresh}/{t.flash_runs} fresh)"
             f"  failures {t.flash_failures}"
         )
         lines.append(

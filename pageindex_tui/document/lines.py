@@ -1,9 +1,18 @@
 """A PDF's text lines with their typography, read through pdfium (pypdfium2).
 
-Each line carries its font size (in points, after the text matrix), weight, font name and box.
-pdfium reads a page's text in one call; font and position are asked only at line and word starts,
+Each line carries its font size (in points, after the text matrix), weight, slant, pitch, colour,
+font name, box, and whether a rule underlines it. pdfium reads a page's text in one call; font,
+colour and position are asked only at line and word starts (a line's first and last characters),
 so a 400-page document is read in a second or two rather than the tens of seconds that asking
-every character would take.
+every character would take. The page's drawn rules are listed once per page (`rules.py`).
+
+Sizes: pdfium reports the font size of the text state, which for a Type-3 font (whose glyphs are
+drawn by procedures scaled by the font's own matrix) can be nominal, 0.12 pt for 10 pt glyphs. A
+size below MIN_SIZE, or one its character box contradicts, is replaced by one read off the line's
+glyph boxes (capitals, digits and ascenders are about CAP_EM of a size tall, x-height letters
+X_EM); a line without such glyphs takes the scale another line of the same font on the page
+needed. A size nothing recovers is kept but marked untrusted, and never splits a line into
+columns. Only such lines ask glyph boxes, a few characters each.
 
 pdfium is not thread-safe: every call holds one module-wide lock.
 """
@@ -14,17 +23,29 @@ import ctypes
 import functools
 import math
 import re
+import statistics
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
+
+from .rules import Rule, page_rules, underlines
 
 __all__ = ["PageLines", "TextLine", "read_lines"]
 
 _LOCK = threading.RLock()
 FORCE_BOLD = 1 << 18  # FontDescriptor flag 19
+FIXED_PITCH = 1  # FontDescriptor flag 1
+ITALIC = 1 << 6  # FontDescriptor flag 7
+MIN_SIZE = 2.0  # points: a smaller effective size is nominal, not what is drawn
+BOX_RATIO = (0.3, 3.0)  # a character's loose box height over its size, outside which the size is doubted
+BOX_AGREES = 1.5  # a doubted size within this factor of its glyphs' size stands
+CAP_EM = 0.70  # height of capitals, digits and ascenders, in font sizes
+X_EM = 0.48  # height of x-height letters, in font sizes
+GLYPHS_ASKED = 12  # glyph boxes read to recover one line's size
 COLUMN_GAP_EM = 2.2  # a gap wider than this many font sizes splits a line into two segments
 COLUMN_GAP_MIN = 14.0  # points
 PLAIN_CHAR_EM = 0.62  # a generous average character width, in font sizes
@@ -32,6 +53,10 @@ _LABEL = re.compile(r"^\s*(\(?[\dIVXLivxl]{1,5}(\.\d{1,2}){0,4}[.)]?|\(?[A-Za-z]
 _MARKER = re.compile("[\x02\ufffe](?=[^ ])")  # a line-end hyphen marker with text after it
 _SPACES = re.compile(" +")
 _BOLD_WORDS = ("bold", "black", "heavy", "semibold", "demibold", "demi", "extrabold")
+_ITALIC_NAMES = re.compile("italic|oblique|slanted|kursiv")
+_MONO_NAMES = re.compile("mono(?!type)|courier|consolas|menlo|monaco|lucidaconsole|inconsolata|cmtt|sftt")
+_TALL = frozenset("ABDEFHIKLMNPRTUVWXZbdhkl0123456789")  # flat on the baseline, top at cap or ascender
+_SHORT = frozenset("acemnorsuvwxz")  # flat on the baseline, top at the x-height
 
 
 @dataclass(frozen=True)
@@ -48,11 +73,12 @@ class TextLine:
     bottom: float
     bold_prefix: str = ""  # a run-in heading: the leading bold words of a line that is not all bold
     upright: bool = True  # False for rotated or vertical text
-    italic: bool = False  # the line's first character is set in an italic or oblique font
-    mono: bool = False  # the line's first character is set in a fixed-pitch font
+    italic: bool = False  # set in an italic or oblique font (its first and last characters)
+    mono: bool = False  # set in a fixed-pitch font (its first and last characters)
     underlined: bool = False  # a thin ruled line is drawn just under the text, across most of its width
     color: int = -1  # fill colour of the line's first character as 0xRRGGBB; -1 when unknown
     size_trusted: bool = True  # False when the font size is nominal and no glyph box gave a better one
+    italic_prefix: str = ""  # a run-in heading: the leading italic words of a line that is not all italic
 
 
 @dataclass
@@ -93,19 +119,37 @@ def _font_name(name: str) -> str:
     return name
 
 
+class Face(NamedTuple):
+    """What one font says about its glyphs."""
+
+    name: str
+    bold: bool
+    italic: bool
+    mono: bool
+
+
 @functools.lru_cache(maxsize=256)
-def _font(raw_name: bytes, weight: int, flags: int) -> tuple[str, bool]:
-    """(font name, bold) from pdfium's font facts; a page asks the same few fonts thousands of times."""
+def _font(raw_name: bytes, weight: int, flags: int) -> Face:
+    """A font's face from pdfium's facts; a page asks the same few fonts thousands of times."""
     name = _font_name(raw_name.decode("utf-8", "replace"))
-    lowered = name.lower().replace("-", "").replace(",", "")
-    bold = (
-        weight >= 600 or bool(flags & FORCE_BOLD) or any(w in lowered.rsplit("+", 1)[-1] for w in _BOLD_WORDS)
-    )
-    return name, bold
+    lowered = name.lower().replace("-", "").replace(",", "").replace(" ", "")
+    style = lowered.rsplit("+", 1)[-1]
+    bold = weight >= 600 or bool(flags & FORCE_BOLD) or any(w in style for w in _BOLD_WORDS)
+    italic = bool(flags & ITALIC) or _ITALIC_NAMES.search(style) is not None
+    mono = bool(flags & FIXED_PITCH) or _MONO_NAMES.search(style) is not None
+    return Face(name, bold, italic, mono)
+
+
+def _doubted(size: float, box_height: float) -> bool:
+    """True when a reported size cannot be what is drawn: tiny, or far from its character's box."""
+    if size < MIN_SIZE:
+        return True
+    ratio = box_height / size
+    return box_height > 0 and not BOX_RATIO[0] <= ratio <= BOX_RATIO[1]
 
 
 class _Page:
-    """Font and box look-ups on one text page, each a single pdfium call."""
+    """Font, colour and box look-ups on one text page, each a single pdfium call."""
 
     def __init__(self, textpage: pdfium.PdfTextPage, height: float) -> None:
         self.tp = textpage.raw
@@ -115,10 +159,16 @@ class _Page:
         self._flags_ref = ctypes.byref(self._flags)
         self._matrix = raw.FS_MATRIX()
         self._rect = raw.FS_RECTF()
+        self._rgba = [ctypes.c_uint() for _ in range(4)]
+        self._rgba_refs = [ctypes.byref(v) for v in self._rgba]
+        self._tight = [ctypes.c_double() for _ in range(4)]
+        self._tight_refs = [ctypes.byref(v) for v in self._tight]
         self._boxes: dict[int, tuple[float, float, float, float]] = {}  # a line's ends are asked twice
+        self.scales: dict[str, list[float]] = {}  # font -> drawn size / reported size, per line
+        self.recovered = False  # some size on the page was read off glyph boxes
 
     def size(self, i: int) -> tuple[float, bool]:
-        """(effective font size, upright) of character i."""
+        """(font size after the text matrix, upright) of character i, as the PDF states it."""
         size = raw.FPDFText_GetFontSize(self.tp, i)
         m = self._matrix
         if not raw.FPDFText_GetMatrix(self.tp, i, m):
@@ -127,12 +177,51 @@ class _Page:
         upright = abs(m.b) <= abs(m.a) * 0.1 and m.a > 0
         return float(size) * scale, upright
 
-    def font(self, i: int) -> tuple[str, bool]:
-        """(font name, bold) of character i."""
+    def sized(self, text: str, i: int, font: str) -> tuple[float, bool, bool]:
+        """(size, upright, trusted) of a piece of a line, `text`, starting at character i."""
+        size, upright = self.size(i)
+        _l, _r, top, bottom = self.box(i)
+        if size <= 0 or not _doubted(size, bottom - top):
+            return size, upright, size > 0
+        drawn = self.glyph_size(text, i) if upright else None  # a turned glyph's box measures its width
+        if drawn is None:
+            return size, upright, size >= MIN_SIZE
+        if 1 / BOX_AGREES <= drawn / size <= BOX_AGREES:
+            return size, upright, True  # tiny text, or odd font metrics (a maths font's tall box)
+        self.scales.setdefault(font, []).append(drawn / size)
+        self.recovered = True
+        return drawn, upright, True
+
+    def glyph_size(self, text: str, start: int) -> float | None:
+        """The size the glyphs of `text` (from character `start`) are drawn at, from their tight boxes."""
+        tall: list[float] = []
+        short: list[float] = []
+        v = self._tight
+        for k, ch in enumerate(text):
+            if len(tall) + len(short) >= GLYPHS_ASKED:
+                break
+            if ch in _TALL or ch in _SHORT:
+                raw.FPDFText_GetCharBox(self.tp, start + k, *self._tight_refs)
+                height = v[3].value - v[2].value  # top - bottom
+                if height > 0:
+                    (tall if ch in _TALL else short).append(height)
+        if tall:
+            return statistics.median(tall) / CAP_EM
+        return statistics.median(short) / X_EM if short else None
+
+    def font(self, i: int) -> Face:
+        """The face of character i."""
         got = raw.FPDFText_GetFontInfo(self.tp, i, self._name, 128, self._flags_ref)
         return _font(
             self._name.value if got else b"", raw.FPDFText_GetFontWeight(self.tp, i), self._flags.value
         )
+
+    def color(self, i: int) -> int:
+        """Fill colour of character i as 0xRRGGBB; -1 when pdfium has none."""
+        if not raw.FPDFText_GetFillColor(self.tp, i, *self._rgba_refs):
+            return -1
+        r, g, b, _a = (c.value for c in self._rgba)
+        return (r << 16) | (g << 8) | b
 
     def box(self, i: int) -> tuple[float, float, float, float]:
         """(left, right, top, bottom) of character i, top-down y.
@@ -154,7 +243,7 @@ def _segments(text: str, start: int, page: _Page, size: float) -> Iterator[tuple
     pdfium joins what it reads as one line: two columns at the same height, and sometimes the next
     line (after a hyphen, or after a colon). A line-end hyphen marker, a wide gap, a step down or
     back splits it. The pieces between hyphen markers are first tested whole (two look-ups); only
-    those that fail are scanned gap by gap.
+    those that fail are scanned gap by gap. A size of 0 is one not believed: no gap is then wide.
     """
     first = 0
     for marker in _MARKER.finditer(text):
@@ -171,7 +260,7 @@ def _gaps(
     if (first, last) != (0, len(text) - 1) and _plain(text[first : last + 1], start + first, page, size):
         yield first, last
         return
-    gap_limit = max(COLUMN_GAP_MIN, COLUMN_GAP_EM * size)
+    gap_limit = max(COLUMN_GAP_MIN, COLUMN_GAP_EM * size) if size > 0 else math.inf
     step = max(2.0, 0.6 * size)
     end = last + 1
     for spaces in _SPACES.finditer(text, first, end):  # each run of spaces, whole
@@ -187,13 +276,14 @@ def _gaps(
     yield first, last
 
 
-def _bold_prefix(text: str, start: int, page: _Page) -> str:
-    """The leading words of a segment that are set bold (the segment's first word is)."""
+def _prefix(text: str, start: int, page: _Page, italic: bool) -> str:
+    """The leading words of a segment that are set bold (or italic); its first word is."""
     end = 0
     pos = 0
     for word in text.split(" "):
         if word:
-            if not page.font(start + pos)[1]:
+            face = page.font(start + pos)
+            if not (face.italic if italic else face.bold):
                 break
             end = pos + len(word)
         pos += len(word) + 1
@@ -202,54 +292,96 @@ def _bold_prefix(text: str, start: int, page: _Page) -> str:
 
 def _plain(text: str, start: int, page: _Page, size: float) -> bool:
     """True when one pdfium line is surely one piece: as wide as its characters, level, no hyphen
-    marker inside. Two look-ups instead of two per word."""
+    marker inside. Two look-ups instead of two per word. Without a believed size (0), only level."""
     if "\x02" in text[:-1] or "\ufffe" in text[:-1]:
         return False
     lead = len(text) - len(text.lstrip())
     last = len(text.rstrip()) - 1
     x0, _r, top, _b = page.box(start + lead)
     _l, x1, top_last, _b = page.box(start + last)
-    expected = (last - lead + 1) * PLAIN_CHAR_EM * size
+    expected = (last - lead + 1) * PLAIN_CHAR_EM * size if size > 0 else math.inf
     return abs(top_last - top) <= max(2.0, 0.6 * size) and x0 <= x1 <= x0 + expected + COLUMN_GAP_EM * size
 
 
 def _line(text: str, start: int, page: _Page) -> list[TextLine]:
     lead = len(text) - len(text.lstrip())
     first = start + lead
-    size, upright = page.size(first)
+    face = page.font(first)
+    size, upright, trusted = page.sized(text[lead:], first, face.name)
+    split_size = size if trusted else 0.0
     out = []
-    if not upright or _plain(text, start, page, size):
+    if not upright or _plain(text, start, page, split_size):
         pieces: Iterator[tuple[int, int]] | list[tuple[int, int]] = [(lead, len(text) - 1)]
     else:
-        pieces = _segments(text, start, page, size)
+        pieces = _segments(text, start, page, split_size)
     for a, b in pieces:
         part = text[a : b + 1].strip()
         if not part:
             continue
         a += len(text[a : b + 1]) - len(text[a : b + 1].lstrip())
         i, j = start + a, start + a + len(part) - 1
-        seg_size, seg_upright = page.size(i) if i != first else (size, upright)
-        name, bold = page.font(i)
-        prefix = ""
-        if bold and " " in part and not page.font(j)[1]:
-            prefix, bold = _bold_prefix(part, i, page), False
+        if i != first:
+            face = page.font(i)
+            size, upright, trusted = page.sized(part, i, face.name)
+        bold, italic, mono = face.bold, face.italic, face.mono
+        bold_prefix = italic_prefix = ""
+        if (bold or italic or mono) and " " in part:
+            end = page.font(j)
+            mono = mono and end.mono
+            if bold and not end.bold:
+                bold_prefix, bold = _prefix(part, i, page, italic=False), False
+            if italic and not end.italic:
+                italic_prefix, italic = _prefix(part, i, page, italic=True), False
         x0, _r, top, bottom = page.box(i)
         _l, x1, top_j, bottom_j = page.box(j)
         out.append(
             TextLine(
                 text=_clean(part),
-                size=round(seg_size, 2),
+                size=round(size, 2),
                 bold=bold,
-                font=name,
+                font=face.name,
                 x0=round(x0, 1),
                 x1=round(max(x1, x0), 1),
                 top=round(min(top, top_j), 1),
                 bottom=round(max(bottom, bottom_j), 1),
-                bold_prefix=_clean(prefix),
-                upright=seg_upright,
+                bold_prefix=_clean(bold_prefix),
+                upright=upright,
+                italic=italic,
+                mono=mono,
+                color=page.color(i),
+                size_trusted=trusted,
+                italic_prefix=_clean(italic_prefix),
             )
         )
     return out
+
+
+def _rescaled(lines: list[TextLine], page: _Page) -> list[TextLine]:
+    """Lines whose size nothing recovered, scaled as the other lines of their font needed.
+
+    A nominal size comes from the font's own matrix, so one font needs one scale at every size.
+    """
+    if not page.scales:
+        return lines
+    scale = {font: statistics.median(found) for font, found in page.scales.items()}
+    return [
+        replace(line, size=round(line.size * scale[line.font], 2), size_trusted=True)
+        if not line.size_trusted and line.size > 0 and line.font in scale
+        else line
+        for line in lines
+    ]
+
+
+def _underlined(lines: list[TextLine], rules: list[Rule]) -> list[TextLine]:
+    if not rules:
+        return lines
+    ys = [rule.y for rule in rules]
+    return [
+        replace(line, underlined=True)
+        if line.upright and underlines(rules, ys, line.x0, line.x1, line.top, line.bottom, line.size)
+        else line
+        for line in lines
+    ]
 
 
 def _page_text(textpage: pdfium.PdfTextPage, count: int) -> str:
@@ -271,6 +403,7 @@ def read_page(doc: pdfium.PdfDocument, number: int) -> PageLines:
                 count = textpage.count_chars()
                 text = _page_text(textpage, count)
                 look = _Page(textpage, height)
+                rules = page_rules(page.raw, height)
                 start = 0
                 for raw_line in text.replace("\r\n", "\n\x00").split("\n"):
                     line = raw_line.lstrip("\x00")
@@ -278,11 +411,13 @@ def read_page(doc: pdfium.PdfDocument, number: int) -> PageLines:
                     if line.strip():
                         result.lines.extend(_line(line, start, look))
                     start += len(line) + 1
+                result.lines = _underlined(_rescaled(result.lines, look), rules)
+                result.sizes_from_glyphs = look.recovered
             finally:
                 textpage.close()
         finally:
             page.close()
-    sized = [line for line in result.lines if line.size > 0.5]
+    sized = [line for line in result.lines if line.size > 0.5 and line.size_trusted]
     result.fonts_known = bool(sized) or not result.lines
     return result
 

@@ -62,6 +62,17 @@ class LayoutResult:
     rejected: Counter[str]  # why lines that looked like headings were not taken
 
 
+@dataclass(frozen=True)
+class _Body:
+    """What a document's body text looks like, and the lines that repeat across its pages."""
+
+    size: float
+    bold: bool
+    gap: float  # the usual distance between two body lines, top to top
+    running: frozenset[str]  # shapes of running headers and footers
+    repeated: frozenset[str]  # texts of lines set apart from the body that stand on three pages or more
+
+
 def _shape(text: str) -> str:
     return _SHAPE_DIGITS.sub("#", " ".join(text.lower().split()))
 
@@ -118,7 +129,7 @@ def _line_gap(pages: list[PageLines], body: float) -> float:
     return float(gaps.most_common(1)[0][0]) if gaps else nominal * 1.3
 
 
-def _reject(line: TextLine, text: str, page: PageLines, running: set[str]) -> str:
+def _reject(line: TextLine, text: str, page: PageLines, running: frozenset[str]) -> str:
     """Why `line` cannot be a heading, or "" when it can."""
     if _shape(text) in running:
         return "running header or footer"
@@ -151,12 +162,11 @@ def _same_row(line: TextLine, others: list[TextLine]) -> int:
     return sum(1 for o in others if o is not line and abs(o.top - line.top) < 2 and o.x0 != line.x0)
 
 
-def _score(
-    line: TextLine, text: str, body: float, body_bold: bool, gap_above: float, gap_below: float, usual: float
-) -> float:
+def _score(line: TextLine, text: str, body: _Body, gap_above: float, gap_below: float) -> float:
     """How much a line looks like a heading, 0..1."""
+    usual = body.gap
     numbered = numbering(text)
-    size_ratio = line.size / body if body else 1.0
+    size_ratio = line.size / body.size if body.size else 1.0
     letters = _LETTERS.findall(text)
     caps = len(letters) >= 3 and all(ch.isupper() for ch in letters)
     final_stop = text.rstrip().endswith((".", ",", ";")) and not re.fullmatch(r"[\dIVXLCivxlc.]+\.?", text)
@@ -170,7 +180,7 @@ def _score(
         score += 0.55
     elif size_ratio < 0.92:
         score -= 0.5
-    if line.bold and not body_bold:
+    if line.bold and not body.bold:
         score += 0.4
     if caps:
         score += 0.25
@@ -222,26 +232,91 @@ def _above(lines: list[TextLine], i: int) -> TextLine | None:
     return best
 
 
-def _merged(lines: list[TextLine], i: int, usual: float) -> tuple[str, list[int]]:
-    """A heading wrapped over following lines of the same style: (title, indexes of the lines used)."""
-    first = lines[i]
-    text = first.text
+_ABBREVIATION = re.compile(r"(^|\s)([A-Z][a-z]{0,3}|[A-Z]{2,4})\.$")  # "Inc.", "Co.", "LTD." end no sentence
+_LABEL_ONLY = re.compile(
+    r"^((part|chapter|section|appendix|annex|article|book|lecture|unit)\s+([\dIVXLC]{1,6}|[A-Z])|"
+    r"[\dIVXL]{1,4}(\.\d{1,2}){0,3})[.:]?$",
+    re.IGNORECASE,
+)
+
+
+def _caps(text: str) -> bool:
+    letters = _LETTERS.findall(text)
+    return len(letters) >= 3 and all(ch.isupper() for ch in letters)
+
+
+def _distinct(line: TextLine, body: _Body) -> bool:
+    """Set apart from the body text by size, weight or capitals."""
+    return line.size >= body.size * 1.1 or (line.bold and not body.bold) or _caps(line.text)
+
+
+def _joins(prev: TextLine, nxt: TextLine, text: str, body: _Body) -> bool:
+    """Whether `nxt` goes on the heading whose lines so far read `text` and end with `prev`."""
+    label = _LABEL_ONLY.match(text.strip())
+    if nxt.bold_prefix or (numbering(nxt.text) and not label):
+        return False
+    if text.endswith(".") and not (label or _ABBREVIATION.search(text)):
+        return False  # a sentence ended
+    same = abs(nxt.size - prev.size) < 0.3 and nxt.bold == prev.bold and nxt.font == prev.font
+    if not _distinct(nxt, body) or not _distinct(prev, body):
+        # in the body's own style only a wrapped line of the same style and case, no longer
+        return (
+            same
+            and not text.endswith(":")
+            and prev.text.isupper() == nxt.text.isupper()
+            and len(nxt.text) <= len(prev.text) + 10
+        )
+    if label:
+        return True  # "Chapter 2" over its title, in whatever size
+    # both set apart, about one size (a name over a statement's title, a title over two lines),
+    # and closely set; a smaller line under a title is a subtitle, a larger one a new heading
+    close = nxt.top - prev.bottom <= 0.5 * max(prev.size, nxt.size, 1.0)
+    return close and abs(nxt.size - prev.size) <= 0.15 * max(prev.size, nxt.size)
+
+
+def _merged(lines: list[TextLine], i: int, body: _Body) -> tuple[str, list[int]]:
+    """A heading set over up to three lines (a wrapped title; a name over a title; a label over
+    its title): (title, indexes of the lines used). The title is all the lines, in order, less a
+    first line that stands on many pages (a company's name over each of its statements)."""
+    text = lines[i].text
     used = [i]
     while len(used) < 3:
-        j = _below(lines, used[-1], max(usual, first.size) * 1.6)
-        if j is None:
+        prev = lines[used[-1]]
+        j = _below(lines, used[-1], max(body.gap, prev.size) * 1.6)
+        if j is None or not _joins(prev, lines[j], text, body):
             break
         nxt = lines[j]
-        same = abs(nxt.size - first.size) < 0.3 and nxt.bold == first.bold and nxt.font == first.font
-        if not same or numbering(nxt.text) or text.endswith((".", ":")) or nxt.bold_prefix:
-            break
-        if first.text.isupper() != nxt.text.isupper() or len(nxt.text) > len(lines[used[-1]].text) + 10:
-            break  # a wrapped title's later lines are no longer than its first
         if len(text) + len(nxt.text) > MAX_TITLE_CHARS:
             break
         text = f"{text[:-1]}{nxt.text}" if text.endswith("-") else f"{text} {nxt.text}"
         used.append(j)
+    if len(used) > 1 and _norm(lines[i].text) in body.repeated:
+        text = " ".join(lines[k].text for k in used[1:])
     return text, used
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _repeated(pages: list[PageLines], body: float, body_bold: bool) -> frozenset[str]:
+    """Texts of lines set apart from the body (larger, bold, capitals) found on three pages or more."""
+    seen: Counter[str] = Counter()
+    for page in pages:
+        seen.update(
+            {
+                _norm(line.text)
+                for line in page.lines
+                if len(line.text) < 60
+                and (line.size >= body * 1.1 or (line.bold and not body_bold) or line.text.isupper())
+            }
+        )
+    return frozenset(text for text, n in seen.items() if n >= 3)
+
+
+def _lead(lines: list[TextLine], used: list[int]) -> TextLine:
+    """The most prominent line of a heading (largest, then bold): its style is the heading's."""
+    return max((lines[k] for k in used), key=lambda line: (round(line.size, 1), line.bold))
 
 
 def _is_cover(page: PageLines, body: float) -> bool:
@@ -251,7 +326,7 @@ def _is_cover(page: PageLines, body: float) -> bool:
 
 
 def _page_candidates(
-    page: PageLines, body: float, body_bold: bool, usual: float, running: set[str], rejected: Counter[str]
+    page: PageLines, body: _Body, rejected: Counter[str]
 ) -> list[tuple[float, TextLine, str, str]]:
     lines = page.lines
     out = []
@@ -259,18 +334,23 @@ def _page_candidates(
     for i, line in enumerate(lines):
         if i in taken:
             continue
-        if line.bold_prefix and len(_LETTERS.findall(line.bold_prefix)) >= 3 and not body_bold:
+        if line.bold_prefix and len(_LETTERS.findall(line.bold_prefix)) >= 3 and not body.bold:
             run_in = line.bold_prefix.rstrip(".:\u2014\u2013- ")
-            if not _reject(line, run_in, page, running) and len(run_in.split()) <= 8:
+            if not _reject(line, run_in, page, body.running) and len(run_in.split()) <= 8:
                 score = 0.35 + (0.2 if numbering(run_in) else 0.0)
                 out.append((score, line, run_in, line.text[len(line.bold_prefix) :].strip()[:120]))
             continue
-        if line.size < body * 1.1 and not line.bold and not numbering(line.text) and not line.text.isupper():
+        if (
+            line.size < body.size * 1.1
+            and not line.bold
+            and not numbering(line.text)
+            and not line.text.isupper()
+        ):
             continue  # body text: not worth the look-ups below
-        text, used = _merged(lines, i, usual)
-        why = _reject(line, text, page, running)
+        text, used = _merged(lines, i, body)
+        why = _reject(line, text, page, body.running)
         if why:
-            if line.size > body * 1.1 or line.bold:
+            if line.size > body.size * 1.1 or line.bold:
                 rejected[why] += 1
             continue
         if _same_row(line, lines) >= 2:
@@ -278,12 +358,13 @@ def _page_candidates(
             continue
         taken.update(used)
         prev = _above(lines, i)
-        nxt = _below(lines, used[-1], usual * 6)
-        gap_above = line.top - prev.top if prev else usual * 3
-        gap_below = lines[nxt].top - lines[used[-1]].top if nxt is not None else usual * 3
-        score = _score(line, text, body, body_bold, gap_above, gap_below, usual)
+        nxt = _below(lines, used[-1], body.gap * 6)
+        gap_above = line.top - prev.top if prev else body.gap * 3
+        gap_below = lines[nxt].top - lines[used[-1]].top if nxt is not None else body.gap * 3
+        lead = _lead(lines, used)
+        score = _score(lead, text, body, gap_above, gap_below)
         if score >= 0.2:
-            out.append((score, line, text, lines[nxt].text[:120] if nxt is not None else ""))
+            out.append((score, lead, text, lines[nxt].text[:120] if nxt is not None else ""))
     return out
 
 
@@ -333,19 +414,24 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
             f"{len(no_fonts)} pages carry no font information (first: page {no_fonts[0]}); "
             "their headings were judged by numbering and spacing only"
         )
-    body, body_bold = _body_size(pages)
-    usual = _line_gap(pages, body)
-    running = _running_shapes(pages, body)
+    size, bold = _body_size(pages)
+    body = _Body(
+        size,
+        bold,
+        _line_gap(pages, size),
+        frozenset(_running_shapes(pages, size)),
+        _repeated(pages, size, bold),
+    )
     rejected: Counter[str] = Counter()
     found: list[tuple[float, int, TextLine, str, str]] = []
     in_references = False
     for page in pages:
-        if page.page in skip or _is_cover(page, body):
+        if page.page in skip or _is_cover(page, body.size):
             continue
-        for score, line, text, context in _page_candidates(page, body, body_bold, usual, running, rejected):
+        for score, line, text, context in _page_candidates(page, body, rejected):
             if _REFERENCE_HEADS.match(text.strip(" .:")):
                 in_references = True
-            elif in_references and line.size <= body * 1.05 and not numbering(text):
+            elif in_references and line.size <= body.size * 1.05 and not numbering(text):
                 rejected["reference entry"] += 1
                 continue
             elif score >= SURE:
@@ -367,7 +453,7 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
         )
         for score, page, line, text, context in _calibrate(found)
     ]
-    return LayoutResult(candidates, body, len(pages), warnings, rejected)
+    return LayoutResult(candidates, body.size, len(pages), warnings, rejected)
 
 
 def choose(candidates: list[Candidate], accepted: set[int] | None = None) -> list[Candidate]:

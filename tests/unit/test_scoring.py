@@ -1,0 +1,40 @@
+"""The benchmark's scorer (tests/scoring.py): coverage nodes are left out of every tool's tree by one rule,
+and the scores count what matched at the exact page, within a page, and at the true level."""
+
+from __future__ import annotations
+
+import scoring
+
+
+def test_coverage_nodes_of_either_tool_are_not_sections():
+    tree = [
+        {"title": "Preface", "start_index": 1},  # both tools add one before a late first section
+        {
+            "title": "Methods",
+            "start_index": 2,
+            "nodes": [
+                {"title": "Methods (intro)", "start_index": 2},  # Flash: the pages before the first child
+                {"title": "Sampling", "start_index": 3},
+            ],
+        },
+        {"title": "Pages 11-20", "start_index": 11},  # ours: page groups where nothing was found
+        {"title": "Page 21", "start_index": 21},  # Flash: one node per page
+    ]
+    assert scoring.sections(tree) == [("Methods", 2, 0), ("Sampling", 3, 1)]
+
+
+def test_titles_that_only_look_like_coverage_are_kept():
+    tree = [
+        {"title": "Preface", "start_index": 4},  # a real preface, not the page-1 filler
+        {"title": "Pages of history", "start_index": 5},
+        {"title": "Results (intro)", "start_index": 6},  # no parent of that name
+    ]
+    assert [t for t, _p, _l in scoring.sections(tree)] == ["Preface", "Pages of history", "Results (intro)"]
+
+
+def test_score_counts_exact_pages_near_pages_and_levels():
+    truth = [("1 Introduction", 1, 0), ("1.1 Scope", 2, 1), ("2 Methods", 5, 0)]
+    found = [("1 Introduction", 1, 0), ("1.1 Scope", 3, 0), ("2 Methods", 5, 0), ("Figure 3", 6, 0)]
+    exact, near = scoring.score(found, truth, page_slack=0), scoring.score(found, truth, page_slack=1)
+    assert (exact.matched, exact.recall, exact.precision) == (2, 2 / 3, 2 / 4)
+    assert (near.matched, near.levels_right) == (3, 2)  # "1.1 Scope" a page off and a level too high

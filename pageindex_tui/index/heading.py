@@ -23,6 +23,11 @@ class Candidate:
     context: str = ""  # the line after it, for the model when it is asked
     decided_by: str = "layout"  # "model" where the model's answer made it a heading, "contents" where listed
     listed_level: int | None = None  # its level in a printed contents page that lists it
+    italic: bool = False  # typography the model is told about when it is asked (layout_guard.py)
+    underlined: bool = False
+    mono: bool = False  # fixed-pitch, as code listings are set
+    lines: int = 1  # printed lines joined into the title
+    grid: bool = False  # set among table cells (figures in columns next to it, above or below)
 
     @property
     def sure(self) -> bool:

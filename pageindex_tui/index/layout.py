@@ -443,7 +443,19 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
                 in_references = False
             found.append((score, page.page, line, text, context))
     candidates = [
-        Candidate(" ".join(text.split()), page, 0, round(score, 2), line.size, line.bold, "", context)
+        Candidate(
+            " ".join(text.split()),
+            page,
+            0,
+            round(score, 2),
+            line.size,
+            line.bold,
+            "",
+            context,
+            italic=line.italic,
+            underlined=line.underlined,
+            mono=line.mono,
+        )
         for score, page, line, text, context in _calibrate(found)
     ]
     return LayoutResult(candidates, body.size, len(pages), warnings, rejected)

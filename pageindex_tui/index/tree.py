@@ -20,7 +20,7 @@ class Entry:
     title: str
     level: int  # 0 = top
     start: int  # 1-based physical page (PDF) or line number (Markdown)
-    source: str = ""  # where it came from: "outline", "contents", "layout", "model", "markdown"
+    source: str = ""  # where it came from: "outline", "contents", "layout", "model", "markdown", "split/..."
     confidence: float = 1.0  # how sure that source is, 0..1
 
 

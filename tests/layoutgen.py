@@ -281,6 +281,34 @@ def make_long_sections(directory: Path | str, outline: bool = False) -> tuple[Pa
     return writer.save(directory, "long_outline.pdf" if outline else "long_sections.pdf")
 
 
+def make_book(directory: Path | str) -> tuple[Path, Truth]:
+    """Parts, chapters, decimal sections and an appendix with lettered sections, every heading bold in
+    one size: only the numbering tells the levels (Part > Chapter > 1.1; Appendix A beside the
+    chapters, A.1 below it)."""
+    writer = _Writer(Style(((12, True, False),)))
+    book = [
+        (0, "Part I Foundations"),
+        (1, "Chapter 1 Origins"),
+        (2, "1.1 Early Work"),
+        (2, "1.2 Later Work"),
+        (1, "Chapter 2 Growth"),
+        (2, "2.1 Markets"),
+        (0, "Part II Practice"),
+        (1, "Chapter 3 Methods"),
+        (2, "3.1 Sampling"),
+        (2, "3.2 Measuring"),
+        (1, "Appendix A Tables"),
+        (2, "A.1 Rates"),
+        (2, "A.2 Totals"),
+    ]
+    for k, (level, title) in enumerate(book):
+        writer.heading(title, 0)
+        writer.truth[-1] = (title, writer.page, level)
+        for p in range(2):
+            writer.paragraph(k * 10 + p, 6)
+    return writer.save(directory, "book.pdf")
+
+
 MAKERS: dict[str, Callable[[Path | str], tuple[Path, Truth]]] = {
     "numbered": make_numbered,
     "larger": make_larger,

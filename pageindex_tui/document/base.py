@@ -24,7 +24,8 @@ class Entry:
     title: str
     level: int  # 0 = top
     start: int  # 1-based physical page (PDF) or line number (Markdown)
-    source: str = ""  # where it came from: "outline", "contents", "layout", "model", "markdown"
+    source: str = ""  # where it came from: "outline", "contents", "layout", "model", "markdown",
+    # "split/..." (a large node split at its own headings)
     confidence: float = 1.0  # how sure that source is, 0..1
 
 

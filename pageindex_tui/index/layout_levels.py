@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .layout import Candidate
+from .heading import Candidate
 
 MAX_LEVEL = 4
 SIZE_TOLERANCE = 0.8  # points: sizes closer than this are one rank
 
 _DECIMAL = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,4})(?:\.|\)|\s)\s*(?=[A-Z\u00c0-\u00de\"'(\u201c])")
+_LETTERED = re.compile(  # an appendix's sections: "A.1", "B.2.3"
+    r"^(?P<num>[A-Z](?:\.\d{1,2}){1,3})(?:\.|\)|\s)\s*(?=[A-Z\u00c0-\u00de\"'(\u201c])"
+)
 _ROMAN = re.compile(r"^(?P<num>[IVXL]{1,6})[.)]\s+(?=[A-Z])")
 _LETTER = re.compile(r"^(?P<num>[A-Z])[.)]\s+(?=[A-Z])")
 _PAREN = re.compile(r"^\((?P<num>[a-z]|\d{1,2}|[ivx]{1,4})\)\s+(?=\S)")
@@ -21,7 +22,10 @@ _KEYWORD = re.compile(
     r"(?P<num>\d{1,3}|[IVXLC]{1,6}|[A-Z])\b",
     re.IGNORECASE,
 )
-_TOP_WORDS = {"part", "book"}
+_TOP_WORDS = {"part", "book"}  # above every other scheme
+_CHAPTER_WORDS = {"chapter", "lecture", "unit"}  # above numbered sections, below parts
+_APPENDIX_WORDS = {"appendix", "annex"}  # beside chapters, or beside top-level numbered sections
+_SEQUENCED = {"letter", "paren"}  # schemes that are a level only where two or more labels of it appear
 _FIRST = {"1", "i", "a"}
 
 
@@ -48,6 +52,10 @@ def numbering(text: str) -> Numbering | None:
         num = match.group("num")
         if len(num) <= 2 and int(num.split(".")[0]) == 0:
             return None
+        return Numbering("decimal", num, num.count(".") + 1)
+    match = _LETTERED.match(text)
+    if match:
+        num = match.group("num")
         return Numbering("decimal", num, num.count(".") + 1)
     match = _ROMAN.match(text)
     if match:
@@ -78,8 +86,25 @@ def _kind(n: Numbering) -> str:
     return f"keyword:{n.word}" if n.kind == "keyword" else n.kind
 
 
+def _word(kind: str) -> str:
+    return kind.split(":")[-1]
+
+
+def section_numbers(numbers: list[Numbering | None]) -> list[Numbering | None]:
+    """The numberings that say a level: a letter or "(a)" scheme of which only one label appears
+    ("A. Smith", a lone "(a)") is a list's or a name's, not a section level."""
+    labels: dict[str, set[str]] = {}
+    for n in numbers:
+        if n:
+            labels.setdefault(n.kind, set()).add(n.label)
+    return [n if n and (n.kind not in _SEQUENCED or len(labels[n.kind]) >= 2) else None for n in numbers]
+
+
 def kind_order(numbers: list[Numbering | None]) -> dict[str, int]:
-    """Numbering schemes by rank: Part and Book first, then in order of first appearance.
+    """Numbering schemes by rank: Part and Book first, then Chapter, Lecture and Unit (each where it
+    is a series: its first item appears, or two of its items), then the others in order of first
+    appearance; an appendix ranks with the chapters, or with the top numbered
+    sections where there are no chapters ("Appendix A" beside "3 Results", "A.1" beside "3.1").
 
     "II." then "A." then "1." nests letters under numerals and digits under letters, as legal and
     government documents do; "1" then "1.1" then "(a)" nests the other way round.
@@ -94,20 +119,37 @@ def kind_order(numbers: list[Numbering | None]) -> dict[str, int]:
             seen.append(kind)
         if kind not in started and n.label.split()[-1].strip("()").lower() in _FIRST:
             started.append(kind)
-    order = started + [k for k in seen if k not in started]
-    order.sort(key=lambda k: 0 if k.split(":")[-1] in _TOP_WORDS and k in started else 1)  # stable
-    deepest = max((n.depth for n in numbers if n and n.kind == "decimal"), default=1)
+    order = [k for k in started + [k for k in seen if k not in started] if _word(k) not in _APPENDIX_WORDS]
+    labels: dict[str, set[str]] = {}
+    for n in numbers:
+        if n:
+            labels.setdefault(_kind(n), set()).add(n.label)
+
+    def tier(kind: str) -> int:  # a keyword leads only as a series: its first item, or two of them
+        if not (kind in started or len(labels[kind]) >= 2):
+            return 2
+        return 0 if _word(kind) in _TOP_WORDS else 1 if _word(kind) in _CHAPTER_WORDS else 2
+
+    order.sort(key=tier)  # stable
+    depths = [n.depth for n in numbers if n and n.kind == "decimal"]
+    span = max(depths, default=1) - min(depths, default=1) + 1
     ranks: dict[str, int] = {}
     level = 0
     for kind in order:
         ranks[kind] = level
-        level += deepest if kind == "decimal" else 1
+        level += span if kind == "decimal" else 1
+    chapters = [ranks[k] for k in order if _word(k) in _CHAPTER_WORDS]
+    beside = chapters[0] if chapters else ranks.get("decimal", level)
+    for kind in seen:
+        if _word(kind) in _APPENDIX_WORDS:
+            ranks[kind] = beside
     return ranks
 
 
-def _numbered_depth(n: Numbering, ranks: dict[str, int]) -> int:
-    """A 0-based level from numbering alone."""
-    return ranks.get(_kind(n), 0) + (n.depth - 1 if n.kind == "decimal" else 0)
+def _numbered_depth(n: Numbering, ranks: dict[str, int], top_depth: int) -> int:
+    """A 0-based level from numbering alone; decimals from the shallowest depth the document uses
+    ("3.1" is a top section in a book whose chapters are "Chapter 3")."""
+    return ranks.get(_kind(n), 0) + (max(0, n.depth - top_depth) if n.kind == "decimal" else 0)
 
 
 def assign_levels(headings: list[Candidate]) -> list[Candidate]:
@@ -121,15 +163,17 @@ def assign_levels(headings: list[Candidate]) -> list[Candidate]:
     """
     if not headings:
         return []
-    numbers = [numbering(h.title) for h in headings]
+    numbers = section_numbers([numbering(h.title) for h in headings])
     order = kind_order(numbers)
+    top_depth = min((n.depth for n in numbers if n and n.kind == "decimal"), default=1)
     ranks = _size_ranks([round(h.size, 1) for h in headings])
     out: list[Candidate] = []
     stack: list[tuple[tuple[int, int], int]] = []  # (prominence, level) of the open headings
     for h, n in zip(headings, numbers, strict=True):
         caps = h.title.isupper() and sum(ch.isalpha() for ch in h.title) >= 3
         mine = (ranks[round(h.size, 1)], -(2 * caps + h.bold))  # smaller is more prominent
-        said = h.listed_level if h.listed_level is not None else _numbered_depth(n, order) if n else None
+        said = _numbered_depth(n, order, top_depth) if n else None
+        said = h.listed_level if h.listed_level is not None else said
         if said is not None:  # a printed contents page, then numbering, say the level
             level = said
             while stack and stack[-1][1] >= level:

@@ -14,7 +14,9 @@ from ..errors import ContextOverflow, LLMError
 from ..llm.replies import ask_json
 from . import prompts
 from .context import RunContext
-from .layout import KEEP, Candidate, LayoutResult, choose, find_headings, unsure
+from .heading import Candidate
+from .layout import LayoutResult, choose, find_headings, unsure
+from .layout_guard import Verdicts, judge, line_for_model
 from .layout_levels import numbering
 from .locate import normalize
 from .shapes import HeadingsCheck
@@ -47,18 +49,11 @@ async def read_layout(ctx: RunContext, doc: PdfDocument, skip: Pages = frozenset
     return result
 
 
-def _line_for_model(number: int, c: Candidate, body: float) -> str:
-    ratio = c.size / body if body else 1.0
-    style = "bold" if c.bold else "regular"
-    return f"{number}. page {c.page}, {ratio:.2f}x body size, {style}: {c.title!r}; next line: {c.context!r}"
-
-
 async def _ask_batch(
     ctx: RunContext, llm: LLMClient, result: LayoutResult, batch: list[int]
-) -> set[int] | None:
+) -> Verdicts | None:
     candidates = result.candidates
-    text = "\n".join(_line_for_model(k, candidates[i], result.body_size) for k, i in enumerate(batch, 1))
-
+    text = "\n".join(line_for_model(k, candidates[i], result.body_size) for k, i in enumerate(batch, 1))
     first, last = candidates[batch[0]].page, candidates[batch[-1]].page
     try:
         reply = await ask_json(
@@ -71,11 +66,12 @@ async def _ask_batch(
         )
     except (ContextOverflow, LLMError):
         return None
-    return {batch[number - 1] for number in reply.headings} if reply is not None else None
+    return Verdicts.from_reply(reply, batch) if reply is not None else None
 
 
 async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool = True) -> list[Candidate]:
-    """The layout's headings, levelled; unsure ones decided by the model where one answers.
+    """The layout's headings, levelled; unsure ones decided by the model where one answers, within
+    the bounds `layout_guard` sets (the tree is never worse than the rules' own).
 
     Without a model (none reachable, or `use_model` False) the rules decide and a warning says so;
     a batch whose reply is unusable is decided by the rules too.
@@ -98,23 +94,31 @@ async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool 
         return choose(result.candidates)
     batches = [asked[i : i + BATCH] for i in range(0, len(asked), BATCH)]
     replies = await asyncio.gather(*(_ask_batch(ctx, llm, result, b) for b in batches))
-    accepted: set[int] = set()
-    failed = 0
-    for batch, reply in zip(batches, replies, strict=True):
-        if reply is None:
-            failed += 1
-            accepted.update(i for i in batch if result.candidates[i].confidence >= KEEP)
-        else:
-            accepted |= reply
+    failed = sum(reply is None for reply in replies)
     if failed:
         message = f"{failed} of {len(batches)} heading checks got no usable reply; the rules decided those"
         ctx.warn(message, "fallback")
+    verdict = judge(result.candidates, asked, replies)
+    if verdict.distrusted:
+        reasons = ", ".join(f"{n} {reason}" for reason, n in verdict.reasons.most_common())
+        ctx.warn(
+            f"the model rejected more of the {len(asked)} unsure headings than the rules would ({reasons}); "
+            "the rules decided them all",
+            "fallback",
+        )
+    elif verdict.refused:
+        ctx.warn(
+            f"the model rejected {verdict.refused} headings the rules keep without a reason the rules "
+            "could see in them; they were kept",
+            "structure",
+        )
     ctx.facts.layout_model_batches = len(batches)
-    ctx.facts.layout_model_accepted = len(accepted)
+    ctx.facts.layout_model_accepted = len(verdict.accepted)
     candidates = [
-        replace(c, decided_by="model") if i in accepted else c for i, c in enumerate(result.candidates)
+        replace(c, decided_by="model") if i in verdict.confirmed else c
+        for i, c in enumerate(result.candidates)
     ]
-    return choose(candidates, accepted)
+    return choose(candidates, verdict.accepted)
 
 
 def _listed_key(title: str) -> str:

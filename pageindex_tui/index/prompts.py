@@ -82,12 +82,17 @@ def describe_document(outline: str) -> list[dict[str, str]]:
 
 def check_headings(candidates_text: str) -> list[dict[str, str]]:
     instruction = (
-        "Above are numbered lines from a document that look a little like section headings: "
-        "each shows its page, its font size against the body text, whether it is bold, the "
-        "line itself and the line printed after it. Which of them are real section headings "
-        "that open a part of the document? Not headings: running headers or footers, captions, "
-        "table cells, list items, sentences that happen to be short, names and addresses.\n"
-        'Reply as JSON with the numbers of the real headings: {"headings": [2, 5]}; '
-        'reply {"headings": []} when none is.'
+        "Above, numbered, are lines of a document that might be section headings. For each you see "
+        "its page, how it is set (size against the body text, bold, italic, underlined, capitals, "
+        "fixed-pitch, numbering, whether it was joined from several printed lines or stands among "
+        "table cells), the line and the line printed after it.\n"
+        "Say which lines open a part of the document (a chapter, section or sub-section title), and "
+        "which are not headings, each with one reason: table (a table cell, row or column head), "
+        "caption (of a figure or table), running (a header or footer repeated on many pages), "
+        "sentence (ordinary text that happens to be short), code (a program listing), list (an item "
+        "of a list), contact (a name, address, phone number or web address), other. Leave out a "
+        "line you are unsure of.\n"
+        'Reply as JSON: {"headings": [1, 4], "not_headings": [{"line": 2, "reason": "table"}]}; '
+        "either list may be empty."
     )
     return _messages(candidates_text, instruction)

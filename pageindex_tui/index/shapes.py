@@ -10,7 +10,7 @@ lines numbered) come in through the validation context: {"first": 3, "last": 7} 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -118,16 +118,45 @@ class Located(Shape):
     _on_shown_pages = field_validator("page")(_shown_pages)
 
 
+Reason = Literal["table", "caption", "running", "sentence", "code", "list", "contact", "other"]
+REASONS: tuple[Reason, ...] = get_args(Reason)
+
+
+def _reason(value: object) -> str:
+    """A reason code as the model spells it ("Table", " caption "); an unknown one is "other"."""
+    text = str(value or "").strip().lower()
+    return text if text in REASONS else "other"
+
+
+class Rejection(Shape):
+    line: StrictInt
+    reason: Annotated[Reason, BeforeValidator(_reason)] = "other"
+
+
+def _line_numbers(value: int, info: ValidationInfo) -> int:
+    lines = (info.context or {}).get("lines")
+    if lines is not None and not 1 <= value <= lines:
+        raise ValueError(f"{value!r} is not one of the line numbers 1 to {lines}")
+    return value
+
+
 class HeadingsCheck(Shape):
-    """The numbers of the candidate lines that are real headings (prompts.check_headings)."""
+    """The candidate lines that are real headings, and those that are not with the reason why
+    (prompts.check_headings); a line in neither list is left to the rules."""
 
     headings: list[StrictInt]
+    not_headings: list[Rejection] = []
 
     @field_validator("headings")
     @classmethod
     def _numbered(cls, headings: list[int], info: ValidationInfo) -> list[int]:
-        lines = (info.context or {}).get("lines")
         for value in headings:
-            if lines is not None and not 1 <= value <= lines:
-                raise ValueError(f"{value!r} is not one of the line numbers 1 to {lines}")
+            _line_numbers(value, info)
         return headings
+
+    @field_validator("not_headings")
+    @classmethod
+    def _rejected(cls, rejected: list[Rejection], info: ValidationInfo) -> list[Rejection]:
+        for r in rejected:
+            _line_numbers(r.line, info)
+        return rejected

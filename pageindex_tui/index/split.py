@@ -37,6 +37,12 @@ def too_large(node: Node, page_text: PageText, max_pages: int, max_tokens: int) 
     return False
 
 
+def split_entry(entry: Entry, top: int) -> Entry:
+    """A subsection found inside a large node: levels from 0 under it, its provenance kept and marked
+    as a split's ("split/layout", "split/model"), so that the run record says where every node came from."""
+    return Entry(entry.title, entry.level - top, entry.start, f"split/{entry.source}", entry.confidence)
+
+
 async def split_node(
     ctx: RunContext,
     node: Node,
@@ -64,7 +70,7 @@ async def split_node(
     if not entries:
         return False
     top = min(e.level for e in entries)
-    entries = [Entry(e.title, e.level - top, e.start) for e in entries]
+    entries = [split_entry(e, top) for e in entries]
     node.nodes = build_tree(entries, node.end, starts_at_top)
     return True
 

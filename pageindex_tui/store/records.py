@@ -105,7 +105,8 @@ class ServerFacts:
 
 @dataclass(frozen=True)
 class NodeOrigin:
-    """Where one node came from: "outline", "contents", "layout", "model", "markdown" or "pages"."""
+    """Where one node came from: "outline", "contents", "layout", "model", "markdown" or "pages"; a
+    subsection a large node was split into says so: "split/layout", "split/model"."""
 
     node_id: str
     title: str

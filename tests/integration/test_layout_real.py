@@ -6,9 +6,11 @@ import asyncio
 
 import layoutgen
 import pytest
+import scoring
 
 from pageindex_tui import events
 from pageindex_tui.index.pipeline import Indexer
+from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings
 from pageindex_tui.store.cache import ResponseCache
 
@@ -50,3 +52,33 @@ def test_unsure_headings_are_checked_by_the_real_model(llama_server, tmp_path):
     titles = {n["title"] for n in run["provenance"]["nodes"]}
     assert {f"Chapter {k}" for k in range(1, 6)} <= {t[:9] for t in titles}
     assert {n["source"] for n in run["provenance"]["nodes"]} <= {"layout", "model", "pages"}
+
+
+def test_the_real_model_never_leaves_the_layout_tree_worse_than_the_rules_alone(llama_server, tmp_path):
+    # capitals and bold at the body size: every heading is one the rules are unsure of, so every one is
+    # put to the tiny model, which answers poorly; the guard keeps its answers from costing recall
+    path, truth = layoutgen.make_caps(tmp_path)
+
+    def recall(endpoint: str, out: str) -> float:
+        settings = Settings(
+            endpoint=endpoint,
+            thinking=False,
+            max_output_tokens=400,
+            max_retries=1,
+            if_add_node_summary=False,
+            request_timeout=120,
+        )
+
+        async def go():
+            async with Indexer(settings, tmp_path / out, cache=ResponseCache(enabled=False)) as indexer:
+                return await indexer.index(path)
+
+        result = asyncio.run(go())
+        assert result.ok, result.error
+        assert result.run.structure_source == "layout"
+        return scoring.score(scoring.flatten(result.result["structure"]), truth).recall
+
+    alone = recall(f"http://127.0.0.1:{free_port()}/v1", "alone")  # nothing listens there
+    with_model = recall(llama_server.endpoint, "model")
+    print(f"\nrecall on {path.name}: {alone:.2f} without a model, {with_model:.2f} with SmolLM2-135M")
+    assert alone >= 0.9 and with_model >= alone

@@ -122,9 +122,10 @@ def _cand(title: str, size: float = 12, bold: bool = True, confidence: float = 0
 
 def test_levels_come_from_numbering_before_font_size():
     levelled = assign_levels(
-        [_cand("I. Scope", 12), _cand("A. Part", 16), _cand("1. Detail", 20), _cand("II. More", 12)]
-    )
-    assert [h.level for h in levelled] == [0, 1, 2, 0]
+        [_cand("I. Scope", 12), _cand("A. Part", 16), _cand("1. Detail", 20), _cand("B. Next", 16),
+         _cand("II. More", 12)]
+    )  # fmt: skip
+    assert [h.level for h in levelled] == [0, 1, 2, 1, 0]
 
 
 def test_unnumbered_levels_come_from_font_rank_with_a_tolerance():

@@ -48,25 +48,27 @@ def test_sure_headings_need_no_server_and_no_warning(tmp_path):
     assert score.recall == 1.0 and score.level_accuracy == 1.0
 
 
-def _judge(reject: str):
-    """A model that calls every numbered line a heading except the one whose title contains `reject`."""
+def _judge(reject: str, reason: str):
+    """A model that calls every candidate line a heading except the one whose title contains `reject`,
+    which it says is not one, for `reason`."""
     asked: list[str] = []
 
     def answer(body: dict) -> Script:
         prompt = body["messages"][-1]["content"]
-        if "real section headings" not in prompt:
+        if "might be section headings" not in prompt:
             return Script(answer="{}")
         asked.append(prompt)
-        lines = re.findall(r"^(\d+)\. page \d+, .*?: '(.*?)'; next line", prompt, re.M)
+        lines = re.findall(r"^(\d+)\. page \d+; .*?; line: '(.*?)'; next line", prompt, re.M)
         keep = [int(n) for n, title in lines if reject not in title]
-        return Script(answer=json.dumps({"headings": keep}))
+        no = [{"line": int(n), "reason": reason} for n, title in lines if reject in title]
+        return Script(answer=json.dumps({"headings": keep, "not_headings": no}))
 
     return answer, asked
 
 
 def test_the_model_decides_only_the_unsure_headings_in_batches(tmp_path):
     path, _truth = layoutgen.make_caps(tmp_path)
-    answer, asked = _judge("Seasonal")
+    answer, asked = _judge("Seasonal", "sentence")  # a reason the rules cannot see in that line
     with FakeVLLM(default=answer) as fake:
         settings = Settings(endpoint=fake.base_url, if_add_node_summary=False)
         result, seen = run_index(settings, path, tmp_path / "out")
@@ -75,30 +77,31 @@ def test_the_model_decides_only_the_unsure_headings_in_batches(tmp_path):
     purposes = [e.purpose for e in seen if isinstance(e, events.CallStarted)]
     assert purposes and all(p.startswith("check headings") for p in purposes)
     titles = [t for t, _p, _l in scoring.flatten(result.result.to_json()["structure"])]
-    assert "Seasonal Patterns" not in titles and "Growth Rates" in titles
+    assert "Seasonal Patterns" in titles and "Growth Rates" in titles  # the rejection was refused
     by_title = {n["title"]: n["source"] for n in result.run.to_dict()["provenance"]["nodes"]}
-    assert by_title["Growth Rates"] == "model"
+    assert by_title["Growth Rates"] == "model" and by_title["Seasonal Patterns"] == "layout"
     assert result.run.structure_source == "layout" and result.run.facts.layout_unsure >= 1
+    assert any("without a reason the rules" in w.message for w in result.run.warnings)
 
 
-def test_a_model_that_rejects_every_unsure_heading_is_asked_for_the_sections(tmp_path):
+def test_a_model_that_rejects_every_unsure_heading_leaves_the_no_model_tree(tmp_path):
     path, _truth = layoutgen.make_caps(tmp_path)  # every candidate unsure: the check decides them all
+    alone, _ = run_index(offline(), path, tmp_path / "alone")
 
     def answer(body: dict) -> Script:
         prompt = body["messages"][-1]["content"]
-        if "real section headings" in prompt:
-            return Script(answer='{"headings": []}')
-        return Script(answer='{"sections": [{"title": "Whole text", "level": 1, "page": 1}]}')
+        lines = re.findall(r"^(\d+)\. page", prompt, re.M)
+        no = [{"line": int(n), "reason": ("other", "sentence")[int(n) % 2]} for n in lines]
+        return Script(answer=json.dumps({"headings": [], "not_headings": no}))
 
     with FakeVLLM(default=answer) as fake:
         settings = Settings(endpoint=fake.base_url, if_add_node_summary=False)
         result, seen = run_index(settings, path, tmp_path / "out")
-    assert result.ok, result.error
+    assert result.ok and alone.ok, (result.error, alone.error)
     purposes = [e.purpose for e in seen if isinstance(e, events.CallStarted)]
-    assert purposes[0].startswith("check headings")
-    assert any(p.startswith("find sections") for p in purposes)
-    assert result.run.structure_source == "model"
-    assert any("accepted 0 of the layout's 11 unsure headings" in w.message for w in result.run.warnings)
+    assert purposes and all(p.startswith("check headings") for p in purposes)  # never the whole text
+    assert result.run.structure_source == "layout"
+    assert result.result["structure"] == alone.result["structure"]
 
 
 def test_garbage_from_the_model_leaves_the_rules_in_charge(tmp_path):

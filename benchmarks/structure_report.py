@@ -254,7 +254,7 @@ def goals_lines(t: Totals) -> list[str]:
         lines.append(f"  recall with the model >= without: {_verdict(ok, why)}")
     else:
         lines.append("  recall with the model >= without: not judged (no --endpoint or --local)")
-    lines.append("  outline trees unchanged: judge with --keep-outline --save DIR on both branches, diff -r")
+    lines.append("  outline trees unchanged: judged by --keep-outline --save DIR --against OLD_DIR")
     return lines
 
 
@@ -265,3 +265,23 @@ def write_json(path: Path, meta: dict[str, object], rows: list[Row], all_totals:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(path)
+
+
+def detail_lines(row: Row) -> list[str]:
+    """A document's truth, each heading marked by the tools that found it at its exact page (o: ours,
+    m: ours+model, f: Flash), then what each tool found that is not in the truth."""
+    if row.truth is None:
+        return [f"{row.name}: no truth"]
+    runs = [("o", row.ours), ("m", row.model), ("f", row.flash)]
+    present = [(mark, run) for mark, run in runs if run is not None and not run.failed]
+    hits = {mark: scoring.matches(run.headings, row.truth) for mark, run in present}
+    lines = [f"{row.name}: truth, marked where found at its page ({' '.join(m for m, _ in present)})"]
+    for k, (title, page, level) in enumerate(row.truth):
+        marks = "".join(mark if hits[mark][k] is not None else "-" for mark, _ in present)
+        lines.append(f"  [{marks}] p{page:<4d} {'  ' * level}{title}")
+    for mark, run in present:
+        used = {i for i in hits[mark] if i is not None}
+        extra = [h for i, h in enumerate(run.headings) if i not in used]
+        lines.append(f"  not in the truth ({mark}): {len(extra)}")
+        lines.extend(f"    p{page:<4d} {'  ' * level}{title}" for title, page, level in extra)
+    return lines

@@ -34,11 +34,13 @@ Scoring: see benchmarks/structure_report.py (one rule for all tools: coverage no
 (title, start page) at tolerance 0 and 1; level accuracy). Printed: the machine's load and the commit,
 one row per document (the ten with our lowest R0 first), totals per split, and the goals of issue 18
 for the check half (and the dev half, for tuning). `--json FILE` writes every row with the headings
-found, so two runs can be diffed.
+found, so two runs can be diffed; `--show TEXT` prints, for the documents whose name holds TEXT, each
+true heading marked by the tools that found it, and what each found beyond the truth.
 
 Outline trees unchanged: `--keep-outline --save DIR` runs ours on the PDFs WITH their outline (Flash is
 not run) and writes each tree file as the indexer wrote it to DIR/<document>.json; run it on two
-branches and compare with `diff -r DIR_A DIR_B`.
+branches and compare with `diff -r DIR_A DIR_B`, or give `--against DIR_A` to the second run, which then
+prints how many trees are unchanged byte for byte and names the others.
 """
 
 from __future__ import annotations
@@ -189,21 +191,25 @@ def ours(settings: Settings, path: Path, out: Path) -> tuple[report.Run, Path | 
     return report.Run(headings, seconds, result.run.structure_source), result.structure_path
 
 
+def bench_settings(**flags: object) -> Settings:
+    """The defaults with summaries off and these flags; no settings file and no environment, so that
+    runs compare across machines."""
+    return load_settings({**NO_SUMMARIES, **flags}, env={}, path=Path(os.devnull))
+
+
 def no_model_settings() -> Settings:
-    """Defaults with summaries off, pointed at a port nothing listens on: the stages without a model."""
-    return Settings(endpoint=f"http://127.0.0.1:{free_port()}/v1", max_retries=0, **NO_SUMMARIES)
+    """Pointed at a port nothing listens on: the stages without a model, no retries."""
+    return bench_settings(endpoint=f"http://127.0.0.1:{free_port()}/v1", max_retries=0)
 
 
 @contextlib.contextmanager
 def model_settings(args: argparse.Namespace) -> Iterator[Settings | None]:
-    """Settings for the ours+model columns: the defaults (no settings file, no environment, so runs
-    compare across machines) with summaries off, at `--endpoint`, or at the embedded server that
-    `--local` starts the way the CLI does (with the small model's settings)."""
+    """Settings for the ours+model columns: at `--endpoint`, or at the embedded server that `--local`
+    starts the way the CLI does (with the small model's settings)."""
     if not args.endpoint and not args.local:
         yield None
         return
-    flags = {**NO_SUMMARIES, **({"endpoint": args.endpoint} if args.endpoint else {})}
-    settings = load_settings(flags, env={}, path=Path(os.devnull))
+    settings = bench_settings(**({"endpoint": args.endpoint} if args.endpoint else {}))
     if not args.local:
         yield settings
         return
@@ -254,6 +260,21 @@ def flash(job: Job, python: Path, version: str, fresh: bool) -> report.Run:
     return report.Run(headings, float(reply["seconds"]), str(reply.get("toc_source", "")), fresh=was_fresh)
 
 
+def compare_trees(new: Path, old: Path, names: list[str]) -> list[str]:
+    """Which of this run's tree files equal, byte for byte, those of an earlier run in `old`."""
+    same = [
+        n
+        for n in names
+        if (new / n).is_file() and (old / n).is_file() and (new / n).read_bytes() == (old / n).read_bytes()
+    ]
+    missing = [n for n in names if not (old / n).is_file() or not (new / n).is_file()]
+    changed = [n for n in names if n not in same and n not in missing]
+    verdict = "met" if not changed and not missing else "NOT MET"
+    lines = [f"outline trees unchanged against {old}: {verdict} ({len(same)}/{len(names)} byte for byte)"]
+    lines += [f"  changed: {n}" for n in changed] + [f"  not in both: {n}" for n in missing]
+    return lines
+
+
 def commit() -> str:
     def git(*cmd: str) -> str:
         proc = subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True)
@@ -278,12 +299,18 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--endpoint", help="also run ours with this model server (OpenAI-compatible URL)")
     parser.add_argument("--local", action="store_true", help="also run ours with the embedded llama-server")
     parser.add_argument("--local-model", type=Path, help="GGUF model for --local (default: SmolLM2 135M)")
+    parser.add_argument("--show", action="append", help="print the truth and findings of these (repeatable)")
     parser.add_argument("--json", type=Path, help="write every row and the totals to this file")
     parser.add_argument("--keep-outline", action="store_true", help="read the PDFs with their outline")
     parser.add_argument("--save", type=Path, help="write each of our tree files to this folder")
+    parser.add_argument("--against", type=Path, help="with --keep-outline --save: compare with this folder")
     args = parser.parse_args()
     if args.endpoint and args.local:
         parser.error("--endpoint and --local both name the model server: give one")
+    if args.against and not (args.keep_outline and args.save):
+        parser.error("--against compares the trees of --keep-outline --save DIR: give both")
+    if args.against and not args.against.is_dir():
+        parser.error(f"--against {args.against}: no such folder")
     return args
 
 
@@ -364,8 +391,14 @@ def show(rows: list[report.Row], meta: dict[str, object], args: argparse.Namespa
     print("totals (means over documents with truth)")
     for t in all_totals:
         print("\n".join(report.totals_lines(t)))
+    for row in rows:
+        if args.show and any(text in row.name for text in args.show):
+            print()
+            print("\n".join(report.detail_lines(row)))
     if args.keep_outline:
         print("\n(outline kept: the truth is the outline the tools read; no goals judged)")
+    if args.against:
+        print("\n".join(compare_trees(args.save, args.against, [f"{safe(r.name)}.json" for r in rows])))
     for t in all_totals:
         if t.split in ("check", "dev") and not args.keep_outline:
             print()

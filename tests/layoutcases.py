@@ -42,6 +42,17 @@ class _Page:
         self.pdf.cell(170, size * 0.45, text, align=align, new_x="LEFT", new_y="NEXT")
         self.pdf.set_y(self.pdf.get_y() + after)
 
+    def row(
+        self, cells: list[tuple[float, str]], style: str = "", size: float = BODY, family: str = "Helvetica"
+    ) -> None:
+        """Pieces of text on one baseline at the given distances (mm) from the left edge."""
+        self.pdf.set_font(family, style=style, size=size)
+        y = self.pdf.get_y()
+        for x, text in cells:
+            self.pdf.set_xy(x, y)
+            self.pdf.cell(0, size * 0.45, text)
+        self.pdf.set_xy(20, y + size * 0.45 + 1.2)
+
     def space(self, mm: float) -> None:
         self.pdf.set_y(self.pdf.get_y() + mm)
 
@@ -94,5 +105,99 @@ def make_multiline(directory: Path | str) -> tuple[Path, Truth]:
     page.heading(["Sources of the Records Kept", "by the Harbour Office"], 13, level=1)
     page.body(6, 12)
     path = _target(directory, "multiline.pdf")
+    pdf.output(str(path))
+    return path, truth
+
+
+CODE = [
+    "#define MAX_BUFFER_SIZE 4096",
+    "SELECT NAME, TOTAL",
+    "FROM ORDERS",
+    "WHERE TOTAL > 100",
+    "ORDER BY TOTAL DESC",
+    "RETURN VALUES",
+    "int read_block(FILE *source);",
+    "EXPORT PATH",
+]
+
+
+def make_code_listing(directory: Path | str) -> tuple[Path, Truth]:
+    """Numbered bold sections holding code listings in Courier: a bold identifier standing alone (an
+    API entry), lines in capitals (SQL keywords, a macro) set apart by space like headings in capitals."""
+    pdf, truth = _pdf(), []
+    for k, title in enumerate(["1 Reading the Orders", "2 Writing the Report"]):
+        page = _Page(pdf, truth)
+        page.heading([title], 14)
+        page.body(10 + k, 5)
+        for identifier in ["ORDER_TOTALS", "read_block"]:
+            page.space(4)
+            page.line(identifier, style="B", family="Courier", after=3)
+            page.body(15 + k, 3)
+        page.space(3)
+        for code in CODE:
+            page.line(code, family="Courier", after=1.2)
+        page.space(4)
+        page.body(20 + k, 6)
+        for caps in ["EXPORT PATH", "WHERE TOTAL IS NULL"]:
+            page.line(caps, family="Courier", after=4)
+            page.body(25 + k, 3)
+    path = _target(directory, "code_listing.pdf")
+    pdf.output(str(path))
+    return path, truth
+
+
+def make_table(directory: Path | str) -> tuple[Path, Truth]:
+    """A statement page under a letterhead, then a results section with a table of figures: column
+    heads in bold capitals over the figures, bold row-group labels between rows of figures."""
+    pdf, truth = _pdf(), []
+    for k, statement in enumerate(["Consolidated Balance Sheets", "Consolidated Statements of Income"]):
+        page = _Page(pdf, truth)
+        page.line("NORTHWIND TRADERS INC.", size=12, style="B", align="C", after=0.6)
+        page.line(statement.upper(), size=12, style="B", align="C", after=0.6)
+        page.line("(In millions, except per share data)", align="C", after=4)
+        truth.append((statement.upper(), page.number, 0))
+        _figures_table(page, k)
+        page.body(40 + k, 6)
+    page = _Page(pdf, truth)
+    page.heading(["Results of Operations"], 14)
+    page.body(50, 5)
+    _figures_table(page, 3)
+    page.heading(["Liquidity and Capital Resources"], 14)
+    page.body(51, 8)
+    path = _target(directory, "table.pdf")
+    pdf.output(str(path))
+    return path, truth
+
+
+def _figures_table(page: _Page, seed: int) -> None:
+    page.row([(120, "YEAR ENDED MAY 31,")], style="B")
+    page.row([(125, "2023"), (160, "2022")], style="B")
+    for group in ["Operating Revenues", "Operating Expenses"]:
+        page.row([(20, group)], style="B")
+        for r, label in enumerate(["Service revenues", "Equipment", "Other income"]):
+            a, b = (seed + 3) * (r + 7) * 131, (seed + 5) * (r + 3) * 97
+            page.row([(24, label), (118, "$"), (125, f"{a:,}"), (160, f"{b:,}")])
+    page.space(4)
+
+
+def make_exercises(directory: Path | str) -> tuple[Path, Truth]:
+    """Chapters with numbered sections, each closing with exercises: bold "Exercise 1.3" over its
+    task, and a word "Exercise" set apart from a numbered task on the same row."""
+    pdf, truth = _pdf(), []
+    for chapter in (1, 2):
+        page = _Page(pdf, truth)
+        page.heading([f"Chapter {chapter} Lists and Loops"], 18)
+        page.body(60 + chapter, 6)
+        page.heading([f"{chapter}.1 Walking Through a List"], 13, level=1)
+        page.body(70 + chapter, 6)
+        for n in range(1, 4):
+            page.line(f"Exercise {chapter}.{n}", style="B", after=1.0)
+            page.line("Declare a list of the first ten squares and print its sum.", after=2)
+        for n in range(11, 14):
+            page.row([(20, "Exercise"), (48, f"{n} Declare a Loop Counting Down to Zero")], style="B")
+            page.line(f"Start from {n} and print every number on its own line.", after=2)
+        page.space(3)
+        page.body(80 + chapter, 4)
+    path = _target(directory, "exercises.pdf")
     pdf.output(str(path))
     return path, truth

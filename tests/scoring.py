@@ -34,8 +34,23 @@ class Score:
         return self.levels_right / self.matched if self.matched else 0.0
 
 
-def same_title(a: str, b: str) -> bool:
-    x, y = normalize(a), normalize(b)
+# A section label printed before a heading and often left out of the outline ("3.1", "IV.", "B.2",
+# "Chapter 3", "Appendix A:"); a lone letter counts only with a dot or bracket after it.
+_LABEL = re.compile(
+    r"(?:(?:chapter|section|part|appendix|annex)\s+(?:\d+(?:\.\d+)*|[ivxlc]+|[a-z])\b"
+    r"|\d+(?:\.\d+)*|[ivxlc]+[.)]|[a-z](?:\.\d+)+|[a-z][.)])[.:)]?\s+",
+    re.IGNORECASE,
+)
+
+
+def unlabelled(title: str) -> str:
+    """The title without its leading section label, where it has one and something follows it."""
+    match = _LABEL.match(title.strip())
+    rest = title.strip()[match.end() :] if match else ""
+    return rest if normalize(rest) else title
+
+
+def _same(x: str, y: str) -> bool:
     if not x or not y:
         return False
     if x == y or (min(len(x), len(y)) >= 8 and (x.startswith(y) or y.startswith(x))):
@@ -43,21 +58,41 @@ def same_title(a: str, b: str) -> bool:
     return SequenceMatcher(None, x, y, autojunk=False).ratio() >= 0.85
 
 
+def same_title(a: str, b: str) -> bool:
+    """The same heading, tolerant of case, punctuation, small differences, and of a section label one
+    of the two prints and the other leaves out (an outline's "Tasks" is the page's "3.1 TASKS")."""
+    return _same(normalize(a), normalize(b)) or _same(normalize(unlabelled(a)), normalize(unlabelled(b)))
+
+
+def matches(found: list[Heading], truth: list[Heading], page_slack: int = 0) -> list[int | None]:
+    """For each true heading, the index of the found heading it matches, or None: each true heading
+    matches at most one found heading with the same title on (about) its page, the first free one."""
+    used: set[int] = set()
+    out: list[int | None] = []
+    for title, page, _level in truth:
+        hit = next(
+            (
+                i
+                for i, (f_title, f_page, _f_level) in enumerate(found)
+                if i not in used and abs(f_page - page) <= page_slack and same_title(title, f_title)
+            ),
+            None,
+        )
+        if hit is not None:
+            used.add(hit)
+        out.append(hit)
+    return out
+
+
 def score(found: list[Heading], truth: list[Heading], page_slack: int = 0) -> Score:
-    """Each true heading matches at most one found heading with the same title on (about) its page."""
+    """Recall and precision of `matches`; levels compared from each list's top level."""
     top_found = min((h[2] for h in found), default=0)
     top_truth = min((h[2] for h in truth), default=0)
-    used: set[int] = set()
-    matched = levels = 0
-    for title, page, level in truth:
-        for i, (f_title, f_page, f_level) in enumerate(found):
-            if i in used or abs(f_page - page) > page_slack or not same_title(title, f_title):
-                continue
-            used.add(i)
-            matched += 1
-            levels += f_level - top_found == level - top_truth
-            break
-    return Score(len(found), len(truth), matched, levels)
+    pairs = [
+        (t, found[i]) for t, i in zip(truth, matches(found, truth, page_slack), strict=True) if i is not None
+    ]
+    levels = sum(f[2] - top_found == t[2] - top_truth for t, f in pairs)
+    return Score(len(found), len(truth), len(pairs), levels)
 
 
 def flatten(structure: list[dict[str, Any]], level: int = 0) -> list[Heading]:

@@ -53,8 +53,13 @@ _LABEL = re.compile(r"^\s*(\(?[\dIVXLivxl]{1,5}(\.\d{1,2}){0,4}[.)]?|\(?[A-Za-z]
 _MARKER = re.compile("[\x02\ufffe](?=[^ ])")  # a line-end hyphen marker with text after it
 _SPACES = re.compile(" +")
 _BOLD_WORDS = ("bold", "black", "heavy", "semibold", "demibold", "demi", "extrabold")
+# TeX's Computer Modern and EC fonts say bold in their names only: CMBX10, SFBX1440, CMSSBX10, SFSX1200
+_TEX_BOLD = re.compile(r"(cm|sf|ec)(bx|b\d|ssbx|sx)")
 _ITALIC_NAMES = re.compile("italic|oblique|slanted|kursiv")
-_MONO_NAMES = re.compile("mono(?!type)|courier|consolas|menlo|monaco|lucidaconsole|inconsolata|cmtt|sftt")
+_MONO_NAMES = re.compile(
+    "mono(?!type)|courier|nimbusmon|consolas|menlo|monaco|lucidaconsole|inconsolata|typewriter|cursor"
+    "|lettergothic|sourcecode|firacode|cascadia|jetbrains|tt\\d*$"
+)
 _TALL = frozenset("ABDEFHIKLMNPRTUVWXZbdhkl0123456789")  # flat on the baseline, top at cap or ascender
 _SHORT = frozenset("acemnorsuvwxz")  # flat on the baseline, top at the x-height
 
@@ -134,7 +139,12 @@ def _font(raw_name: bytes, weight: int, flags: int) -> Face:
     name = _font_name(raw_name.decode("utf-8", "replace"))
     lowered = name.lower().replace("-", "").replace(",", "").replace(" ", "")
     style = lowered.rsplit("+", 1)[-1]
-    bold = weight >= 600 or bool(flags & FORCE_BOLD) or any(w in style for w in _BOLD_WORDS)
+    bold = (
+        weight >= 600
+        or bool(flags & FORCE_BOLD)
+        or any(w in style for w in _BOLD_WORDS)
+        or _TEX_BOLD.match(style) is not None
+    )
     italic = bool(flags & ITALIC) or _ITALIC_NAMES.search(style) is not None
     mono = bool(flags & FIXED_PITCH) or _MONO_NAMES.search(style) is not None
     return Face(name, bold, italic, mono)
@@ -375,12 +385,10 @@ def _rescaled(lines: list[TextLine], page: _Page) -> list[TextLine]:
 def _underlined(lines: list[TextLine], rules: list[Rule]) -> list[TextLine]:
     if not rules:
         return lines
-    ys = [rule.y for rule in rules]
+    marks = underlines([(line.x0, line.x1, line.top, line.bottom, line.size) for line in lines], rules)
     return [
-        replace(line, underlined=True)
-        if line.upright and underlines(rules, ys, line.x0, line.x1, line.top, line.bottom, line.size)
-        else line
-        for line in lines
+        replace(line, underlined=True) if mark and line.upright else line
+        for line, mark in zip(lines, marks, strict=True)
     ]
 
 
@@ -403,7 +411,6 @@ def read_page(doc: pdfium.PdfDocument, number: int) -> PageLines:
                 count = textpage.count_chars()
                 text = _page_text(textpage, count)
                 look = _Page(textpage, height)
-                rules = page_rules(page.raw, height)
                 start = 0
                 for raw_line in text.replace("\r\n", "\n\x00").split("\n"):
                     line = raw_line.lstrip("\x00")
@@ -411,7 +418,8 @@ def read_page(doc: pdfium.PdfDocument, number: int) -> PageLines:
                     if line.strip():
                         result.lines.extend(_line(line, start, look))
                     start += len(line) + 1
-                result.lines = _underlined(_rescaled(result.lines, look), rules)
+                if result.lines:  # a page without text (a scan, a figure) is not searched for rules
+                    result.lines = _underlined(_rescaled(result.lines, look), page_rules(page.raw, height))
                 result.sizes_from_glyphs = look.recovered
             finally:
                 textpage.close()

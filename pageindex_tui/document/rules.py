@@ -70,30 +70,35 @@ class _Reader:
         self._matrix = raw.FS_MATRIX()
 
     def walk(self, parent: raw.FPDF_PAGEOBJECT | None, count: int, m: Matrix, depth: int) -> None:
-        """Look through `count` objects of the page (parent None) or of a form XObject."""
-        get_type, path, form = raw.FPDFPageObj_GetType, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM
-        for k in range(count):
-            self.seen += 1
-            if self.seen > MAX_OBJECTS:
-                return
-            obj = (
-                raw.FPDFPage_GetObject(self.page, k)
-                if parent is None
-                else raw.FPDFFormObj_GetObject(parent, k)
-            )
+        """Look through `count` objects of the page (parent None) or of a form XObject.
+
+        Called for every object of every page: pdfium's functions are bound to locals, and a
+        path's bounds are tested before anything else is asked of it.
+        """
+        get_type, get_bounds = raw.FPDFPageObj_GetType, raw.FPDFPageObj_GetBounds
+        get = raw.FPDFPage_GetObject if parent is None else raw.FPDFFormObj_GetObject
+        owner = self.page if parent is None else parent
+        path, form = raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM
+        left, bottom, right, top = self._box
+        refs = self._refs
+        for k in range(min(count, MAX_OBJECTS - self.seen)):
+            obj = get(owner, k)
             kind = get_type(obj)
             if kind == path:
-                self._path(obj, m)
+                if get_bounds(obj, *refs):
+                    self._path(obj, m, left.value, bottom.value, right.value, top.value)
             elif kind == form and depth < MAX_DEPTH and raw.FPDFPageObj_GetMatrix(obj, self._matrix):
                 fm = self._matrix
                 inner = _times((fm.a, fm.b, fm.c, fm.d, fm.e, fm.f), m)
                 self.walk(obj, max(raw.FPDFFormObj_CountObjects(obj), 0), inner, depth + 1)
+        self.seen += count
 
-    def _path(self, obj: raw.FPDF_PAGEOBJECT, m: Matrix) -> None:
-        if not raw.FPDFPageObj_GetBounds(obj, *self._refs):
-            return
-        left, bottom, right, top = (v.value for v in self._box)
-        if m != _IDENTITY:  # inside a form: its bounds are in the form's space
+    def _path(
+        self, obj: raw.FPDF_PAGEOBJECT, m: Matrix, left: float, bottom: float, right: float, top: float
+    ) -> None:
+        if top - bottom > RULE_THICKNESS and m is _IDENTITY:
+            return  # the common case: a shape, not a rule
+        if m is not _IDENTITY:  # inside a form: its bounds are in the form's space
             xs, ys = [], []
             for x, y in ((left, bottom), (right, top), (left, top), (right, bottom)):
                 xs.append(m[0] * x + m[2] * y + m[4])
@@ -114,7 +119,7 @@ def page_rules(page: raw.FPDF_PAGE, height: float) -> list[Rule]:
     count = raw.FPDFPage_CountObjects(page)
     if count > MAX_OBJECTS:
         return []
-    reader.walk(None, count, _IDENTITY, 0)
+    reader.walk(None, max(count, 0), _IDENTITY, 0)
     joined: list[Rule] = []
     for rule in sorted(reader.found):
         last = joined[-1] if joined else None
@@ -130,22 +135,52 @@ def page_rules(page: raw.FPDF_PAGE, height: float) -> list[Rule]:
     return joined
 
 
-def underlines(
-    rules: list[Rule], ys: list[float], x0: float, x1: float, top: float, bottom: float, size: float
-) -> bool:
-    """True when `rules` (sorted, `ys` their heights) underline the text box (x0..x1, top..bottom)."""
+Box = tuple[float, float, float, float, float]  # a text line's x0, x1, top, bottom (top-down) and font size
+
+
+def _under(rules: list[Rule], ys: list[float], box: Box) -> Rule | None:
+    """The span of the rules that underline `box`, or None when they do not."""
+    x0, x1, top, bottom, size = box
     width = x1 - x0
-    if width <= 0 or not rules:
-        return False
+    if width <= 0:
+        return None
     high = top + 0.6 * (bottom - top)  # below a strike-through, which crosses the letters' middle
     low = bottom + max(1.5, 0.25 * size)
     overhang = max(OVERHANG_EM * size, 3.0)
     covered = 0.0
+    span: Rule | None = None
     for k in range(bisect.bisect_left(ys, high), bisect.bisect_right(ys, low)):
         rule = rules[k]
         if rule.x1 <= x0 or rule.x0 >= x1:
             continue
         if rule.x0 < x0 - overhang or rule.x1 > x1 + overhang:
-            return False  # a rule under more than this text: a table's or a separator
+            return None  # a rule under more than this text: a table's or a separator
         covered += min(rule.x1, x1) - max(rule.x0, x0)
-    return covered >= COVER * width
+        span = rule if span is None else Rule(span.y, min(span.x0, rule.x0), max(span.x1, rule.x1))
+    return span if covered >= COVER * width else None
+
+
+def underlines(boxes: list[Box], rules: list[Rule]) -> list[bool]:
+    """Which of a page's text boxes `rules` (page_rules) underline.
+
+    A rule with other text set close under it and no wider than it is a fraction's bar (or a
+    stacked label's), not an underline: an underlined heading's next line, if that close, is body
+    text running past the heading's end.
+    """
+    ys = [rule.y for rule in rules]
+    out = []
+    for box in boxes:
+        span = _under(rules, ys, box) if rules else None
+        if span is not None:
+            reach = box[4] * 0.8
+            middle = (box[2] + box[3]) / 2  # a denominator's box may reach above the bar
+            stacked = any(
+                middle < other[2] < span.y + reach
+                and span.x0 - reach <= other[0]
+                and other[1] <= span.x1 + reach
+                for other in boxes
+                if other is not box
+            )
+            span = None if stacked else span
+        out.append(span is not None)
+    return out

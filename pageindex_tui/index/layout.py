@@ -8,6 +8,7 @@ Levels come from numbering depth, then from font rank (`layout_levels.py`).
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -15,28 +16,14 @@ from dataclasses import dataclass
 from ..document.lines import PageLines, TextLine
 from .heading import SURE, Candidate
 from .layout_levels import assign_levels, numbering
+from .layout_rejects import LETTERS, MAX_TITLE_CHARS, PARENTHESIS, Grid, item_number, reject, shape
 
 __all__ = ["SURE", "Candidate", "LayoutResult", "choose", "find_headings", "unsure"]
 
-MAX_TITLE_CHARS = 120
-MAX_TITLE_WORDS = 16
 MARGIN = 0.09  # fraction of the page height counted as header or footer band
 KEEP = 0.45  # confidence from which an unsure candidate is kept when no model is asked
 ASK = 0.3  # unsure candidates from this confidence up are put to the model, when there is one
 
-_CAPTION = re.compile(
-    r"^(fig(ure)?|table|tab|chart|exhibit|graph|plate|map|box|source|sources|note|notes|photo)\.?\s*"
-    r"([\dIVX]+[A-Za-z]?([.\-:]\d+)*|[A-Z])?\s*[:.\-\u2013\u2014]",
-    re.IGNORECASE,
-)
-_CAPTION_BARE = re.compile(r"^(figure|fig\.|table|chart|exhibit)\s+\d+([.\-]\d+)*\b", re.IGNORECASE)
-_FOLIO = re.compile(
-    r"^(page\s+)?([\dA-Z]{0,3}[-\u2013.])?(\d{1,4}|[ivxlcdm]{1,7})(\s*(of|/)\s*\d{1,4})?$|^[-\u2013\u2014]\s*\d{1,4}\s*[-\u2013\u2014]$",
-    re.IGNORECASE,
-)
-_REFERENCE = re.compile(
-    r"^(\[\d{1,3}\]|\d{1,3}\.\s+[A-Z][A-Za-z'\-]+,\s+([A-Z]\.|[A-Z][a-z]+)|[A-Z][A-Za-z'\-]+,\s+[A-Z]\.(\s?[A-Z]\.)*[,;])"
-)
 _REFERENCE_HEADS = re.compile(
     r"^(references|bibliography|works cited|literature cited|sources)$", re.IGNORECASE
 )
@@ -46,11 +33,6 @@ _KNOWN = re.compile(
     r"methods?|results|notes|epilogue|prologue|afterword)$",
     re.IGNORECASE,
 )
-_BULLETS = "\u2022\u25e6\u25aa\u25cf\u25a0\u2013\u2014-*\u00b7\u2023\u2043\u2219\uf0b7"
-_CONTENTS = re.compile(r"^(table of )?contents$", re.IGNORECASE)
-_LETTERS = re.compile(r"[A-Za-z\u00c0-\u024f]")
-_DIGITS = re.compile(r"\d")
-_SHAPE_DIGITS = re.compile(r"\d+")
 
 
 @dataclass
@@ -64,17 +46,14 @@ class LayoutResult:
 
 @dataclass(frozen=True)
 class _Body:
-    """What a document's body text looks like, and the lines that repeat across its pages."""
+    """What a document's body text looks like, and its running headers and footers."""
 
     size: float
     bold: bool
+    mono: bool  # the body itself is set in a fixed-pitch font
     gap: float  # the usual distance between two body lines, top to top
     running: frozenset[str]  # shapes of running headers and footers
-    repeated: frozenset[str]  # texts of lines set apart from the body that stand on three pages or more
-
-
-def _shape(text: str) -> str:
-    return _SHAPE_DIGITS.sub("#", " ".join(text.lower().split()))
+    letterhead: frozenset[tuple[str, int]]  # (text, size) opening three pages or more
 
 
 def _running_shapes(pages: list[PageLines], body: float) -> set[str]:
@@ -92,26 +71,43 @@ def _running_shapes(pages: list[PageLines], body: float) -> set[str]:
             for line in page.lines
             if line.top < page.height * MARGIN or line.bottom > page.height * (1 - MARGIN)
         ]
-        shapes.update({_shape(line.text) for line in band})
+        shapes.update({shape(line.text) for line in band})
         texts.update({" ".join(line.text.lower().split()) for line in band})
-        small.update(_shape(line.text) for line in band if line.size <= body * 1.05)
+        small.update(shape(line.text) for line in band if line.size <= body * 1.05)
     need = max(2, min(len(pages) // 5, 8)) if len(pages) >= 3 else len(pages) + 1
-    repeated = {_shape(text) for text, n in texts.items() if n >= need}
+    repeated = {shape(text) for text, n in texts.items() if n >= need}
     return {shape for shape, n in shapes.items() if n >= need and (shape in small or shape in repeated)}
 
 
-def _body_size(pages: list[PageLines]) -> tuple[float, bool]:
-    """The font size (and boldness) that carries most characters."""
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _letterheads(pages: list[PageLines], running: frozenset[str]) -> frozenset[tuple[str, int]]:
+    """(text, size) of lines among the two topmost of three pages or more, running heads aside: a
+    company's name over each of its statements, a form's letterhead."""
+    seen: Counter[tuple[str, int]] = Counter()
+    for page in pages:
+        highest = heapq.nsmallest(4, page.lines, key=lambda line: line.top)
+        tops = [line for line in highest if shape(line.text) not in running][:2]
+        seen.update({(_norm(line.text), round(line.size)) for line in tops})
+    return frozenset(text for text, n in seen.items() if n >= 3)
+
+
+def _body_style(pages: list[PageLines]) -> tuple[float, bool, bool]:
+    """The font size, boldness and fixed pitch that carry most characters."""
     sizes: Counter[float] = Counter()
     bold: Counter[bool] = Counter()
+    mono: Counter[bool] = Counter()
     for page in pages:
         for line in page.lines:
             if line.size > 0.5:
                 sizes[round(line.size * 2) / 2] += len(line.text)
                 bold[line.bold] += len(line.text)
+                mono[line.mono] += len(line.text)
     if not sizes:
-        return 0.0, False
-    return sizes.most_common(1)[0][0], bold.most_common(1)[0][0]
+        return 0.0, False, False
+    return sizes.most_common(1)[0][0], bold.most_common(1)[0][0], mono.most_common(1)[0][0]
 
 
 def _line_gap(pages: list[PageLines], body: float) -> float:
@@ -129,34 +125,6 @@ def _line_gap(pages: list[PageLines], body: float) -> float:
     return float(gaps.most_common(1)[0][0]) if gaps else nominal * 1.3
 
 
-def _reject(line: TextLine, text: str, page: PageLines, running: frozenset[str]) -> str:
-    """Why `line` cannot be a heading, or "" when it can."""
-    if _shape(text) in running:
-        return "running header or footer"
-    if _FOLIO.match(text.strip()):
-        return "page number"
-    if not line.upright:
-        return "rotated text"
-    if text[:1] in _BULLETS:
-        return "list item"
-    letters = len(_LETTERS.findall(text))
-    if letters < 2:
-        return "no words"
-    if len(_DIGITS.findall(text)) > letters:
-        return "table cell or figures"
-    if sum(text.count(ch) for ch in "=+<>\u2211\u222b\u00b1\u00d7^") >= 2:
-        return "equation"
-    if _CAPTION.match(text) or _CAPTION_BARE.match(text):
-        return "caption"
-    if _CONTENTS.match(text.strip(" .:")):
-        return "contents heading"
-    if _REFERENCE.match(text):
-        return "reference entry"
-    if len(text) > MAX_TITLE_CHARS or len(text.split()) > MAX_TITLE_WORDS:
-        return "too long"
-    return ""
-
-
 def _same_row(line: TextLine, others: list[TextLine]) -> int:
     """How many other segments share this line's row (a table row has several)."""
     return sum(1 for o in others if o is not line and abs(o.top - line.top) < 2 and o.x0 != line.x0)
@@ -167,7 +135,7 @@ def _score(line: TextLine, text: str, body: _Body, gap_above: float, gap_below: 
     usual = body.gap
     numbered = numbering(text)
     size_ratio = line.size / body.size if body.size else 1.0
-    letters = _LETTERS.findall(text)
+    letters = LETTERS.findall(text)
     caps = len(letters) >= 3 and all(ch.isupper() for ch in letters)
     final_stop = text.rstrip().endswith((".", ",", ";")) and not re.fullmatch(r"[\dIVXLCivxlc.]+\.?", text)
     words = len(text.split())
@@ -241,7 +209,7 @@ _LABEL_ONLY = re.compile(
 
 
 def _caps(text: str) -> bool:
-    letters = _LETTERS.findall(text)
+    letters = LETTERS.findall(text)
     return len(letters) >= 3 and all(ch.isupper() for ch in letters)
 
 
@@ -253,8 +221,10 @@ def _distinct(line: TextLine, body: _Body) -> bool:
 def _joins(prev: TextLine, nxt: TextLine, text: str, body: _Body) -> bool:
     """Whether `nxt` goes on the heading whose lines so far read `text` and end with `prev`."""
     label = _LABEL_ONLY.match(text.strip())
-    if nxt.bold_prefix or (numbering(nxt.text) and not label):
+    if nxt.bold_prefix or (numbering(nxt.text) and not label) or shape(nxt.text) in body.running:
         return False
+    if PARENTHESIS.match(nxt.text):
+        return False  # "(In millions)" under a table's title: a note on its figures
     if text.endswith(".") and not (label or _ABBREVIATION.search(text)):
         return False  # a sentence ended
     same = abs(nxt.size - prev.size) < 0.3 and nxt.bold == prev.bold and nxt.font == prev.font
@@ -266,18 +236,17 @@ def _joins(prev: TextLine, nxt: TextLine, text: str, body: _Body) -> bool:
             and prev.text.isupper() == nxt.text.isupper()
             and len(nxt.text) <= len(prev.text) + 10
         )
-    if label:
-        return True  # "Chapter 2" over its title, in whatever size
+    if label or same:
+        return True  # a title wrapped in one style; "Chapter 2" over its title, in whatever size
     # both set apart, about one size (a name over a statement's title, a title over two lines),
     # and closely set; a smaller line under a title is a subtitle, a larger one a new heading
     close = nxt.top - prev.bottom <= 0.5 * max(prev.size, nxt.size, 1.0)
-    return close and abs(nxt.size - prev.size) <= 0.15 * max(prev.size, nxt.size)
+    return close and prev.size - 0.3 <= nxt.size <= prev.size * 1.15
 
 
 def _merged(lines: list[TextLine], i: int, body: _Body) -> tuple[str, list[int]]:
     """A heading set over up to three lines (a wrapped title; a name over a title; a label over
-    its title): (title, indexes of the lines used). The title is all the lines, in order, less a
-    first line that stands on many pages (a company's name over each of its statements)."""
+    its title): (title, indexes of the lines used). The title is all the lines, in order."""
     text = lines[i].text
     used = [i]
     while len(used) < 3:
@@ -288,30 +257,15 @@ def _merged(lines: list[TextLine], i: int, body: _Body) -> tuple[str, list[int]]
         nxt = lines[j]
         if len(text) + len(nxt.text) > MAX_TITLE_CHARS:
             break
-        text = f"{text[:-1]}{nxt.text}" if text.endswith("-") else f"{text} {nxt.text}"
+        if len(used) == 1 and (_norm(text), round(prev.size)) in body.letterhead:
+            text, used = nxt.text, [j]  # the letterhead over a title is no part of it
+            continue
+        if _LABEL_ONLY.match(text.strip()) and nxt.text.startswith(text.strip()):
+            text = nxt.text  # a large chapter number over a title that repeats it
+        else:
+            text = f"{text[:-1]}{nxt.text}" if text.endswith("-") else f"{text} {nxt.text}"
         used.append(j)
-    if len(used) > 1 and _norm(lines[i].text) in body.repeated:
-        text = " ".join(lines[k].text for k in used[1:])
     return text, used
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def _repeated(pages: list[PageLines], body: float, body_bold: bool) -> frozenset[str]:
-    """Texts of lines set apart from the body (larger, bold, capitals) found on three pages or more."""
-    seen: Counter[str] = Counter()
-    for page in pages:
-        seen.update(
-            {
-                _norm(line.text)
-                for line in page.lines
-                if len(line.text) < 60
-                and (line.size >= body * 1.1 or (line.bold and not body_bold) or line.text.isupper())
-            }
-        )
-    return frozenset(text for text, n in seen.items() if n >= 3)
 
 
 def _lead(lines: list[TextLine], used: list[int]) -> TextLine:
@@ -325,20 +279,67 @@ def _is_cover(page: PageLines, body: float) -> bool:
     return page.page <= 2 and body_lines < 3
 
 
-def _page_candidates(
-    page: PageLines, body: _Body, rejected: Counter[str]
-) -> list[tuple[float, TextLine, str, str]]:
+@dataclass
+class _Found:
+    """A heading candidate while the document is read."""
+
+    score: float
+    page: int
+    line: TextLine  # its most prominent line: the heading's style
+    text: str
+    context: str  # the line after it
+    lines: int = 1  # printed lines joined into the title
+    grid: bool = False  # set among a table's figures
+
+
+def _run_in(line: TextLine, page: PageLines, body: _Body) -> _Found | None:
+    """A bold run-in heading: the bold words that open a line of body text."""
+    run_in = line.bold_prefix.rstrip(".:\u2014\u2013- ")
+    if reject(line, run_in, body.running, body.mono) or len(run_in.split()) > 8:
+        return None
+    score = 0.35 + (0.2 if numbering(run_in) else 0.0)
+    return _Found(score, page.page, line, run_in, line.text[len(line.bold_prefix) :].strip()[:120])
+
+
+def _row_pieces(line: TextLine, lines: list[TextLine]) -> list[TextLine]:
+    """The line with the pieces of its row that touch it (within three font sizes), left to right:
+    the reader may split "Exercise" from "11 Declare ..." at a wide space."""
+    near = 3 * max(line.size, 1.0)
+    row = sorted((o for o in lines if abs(o.top - line.top) < 2), key=lambda o: o.x0)
+    k = next(i for i, o in enumerate(row) if o is line)
+    start = end = k
+    while start > 0 and row[start].x0 - row[start - 1].x1 < near:
+        start -= 1
+    while end + 1 < len(row) and row[end + 1].x0 - row[end].x1 < near:
+        end += 1
+    return row[start : end + 1]
+
+
+def _in_row(line: TextLine, text: str, lines: list[TextLine]) -> str:
+    """Why a heading that shares its row with touching pieces is none, or ""."""
+    pieces = _row_pieces(line, lines)
+    if len(pieces) == 1:
+        return ""
+    if item_number(" ".join(p.text for p in pieces)):
+        return "exercise, example or figure number"
+    before = pieces[: pieces.index(line)]
+    if numbering(text) and before and len(before[-1].text.split()) <= 2:
+        return "number within a line"
+    return ""
+
+
+def _page_candidates(page: PageLines, body: _Body, rejected: Counter[str]) -> list[_Found]:
     lines = page.lines
-    out = []
+    out: list[_Found] = []
     taken: set[int] = set()
+    grid: Grid | None = None
     for i, line in enumerate(lines):
         if i in taken:
             continue
-        if line.bold_prefix and len(_LETTERS.findall(line.bold_prefix)) >= 3 and not body.bold:
-            run_in = line.bold_prefix.rstrip(".:\u2014\u2013- ")
-            if not _reject(line, run_in, page, body.running) and len(run_in.split()) <= 8:
-                score = 0.35 + (0.2 if numbering(run_in) else 0.0)
-                out.append((score, line, run_in, line.text[len(line.bold_prefix) :].strip()[:120]))
+        if line.bold_prefix and len(LETTERS.findall(line.bold_prefix)) >= 3 and not body.bold:
+            found = _run_in(line, page, body)
+            if found is not None:
+                out.append(found)
             continue
         if (
             line.size < body.size * 1.1
@@ -347,34 +348,47 @@ def _page_candidates(
             and not line.text.isupper()
         ):
             continue  # body text: not worth the look-ups below
-        text, used = _merged(lines, i, body)
-        why = _reject(line, text, page, body.running)
-        if why:
+        if shape(line.text) in body.running:
             if line.size > body.size * 1.1 or line.bold:
+                rejected["running header or footer"] += 1
+            continue
+        text, used = _merged(lines, i, body)
+        first, last = lines[used[0]], lines[used[-1]]
+        why = reject(first, text, body.running, body.mono)
+        if why:
+            if first.size > body.size * 1.1 or first.bold:
                 rejected[why] += 1
             continue
-        if _same_row(line, lines) >= 2:
-            rejected["table row"] += 1
+        why = "table row" if _same_row(first, lines) >= 2 else _in_row(first, text, lines)
+        if why:
+            rejected[why] += 1
             continue
         taken.update(used)
-        prev = _above(lines, i)
+        prev = _above(lines, used[0])
         nxt = _below(lines, used[-1], body.gap * 6)
-        gap_above = line.top - prev.top if prev else body.gap * 3
-        gap_below = lines[nxt].top - lines[used[-1]].top if nxt is not None else body.gap * 3
+        gap_above = first.top - prev.top if prev else body.gap * 3
+        gap_below = lines[nxt].top - last.top if nxt is not None else body.gap * 3
         lead = _lead(lines, used)
         score = _score(lead, text, body, gap_above, gap_below)
-        if score >= 0.2:
-            out.append((score, lead, text, lines[nxt].text[:120] if nxt is not None else ""))
+        if score < 0.2:
+            continue
+        grid = grid or Grid(lines, body.gap)
+        cells = grid.cells(first, last)
+        if cells:
+            rejected["table cell"] += 1
+            score = min(score, ASK)  # only the model may still take it
+        context = lines[nxt].text[:120] if nxt is not None else ""
+        out.append(_Found(score, page.page, lead, text, context, len(used), cells))
     return out
 
 
-def _out_of_sequence(found: list[tuple[float, int, TextLine, str, str]]) -> set[int]:
+def _out_of_sequence(found: list[_Found]) -> set[int]:
     """Indexes of top-level decimal headings whose number does not follow the one before ("17 CFR")."""
     out: set[int] = set()
     last = 0
-    for i, (score, _p, _l, text, _c) in enumerate(found):
-        n = numbering(text)
-        if not n or n.kind != "decimal" or n.depth != 1 or score < ASK:
+    for i, f in enumerate(found):
+        n = numbering(f.text)
+        if not n or n.kind != "decimal" or n.depth != 1 or f.score < ASK:
             continue
         value = int(n.label)
         if value in (1, last, last + 1):
@@ -384,25 +398,21 @@ def _out_of_sequence(found: list[tuple[float, int, TextLine, str, str]]) -> set[
     return out
 
 
-def _calibrate(
-    found: list[tuple[float, int, TextLine, str, str]],
-) -> list[tuple[float, int, TextLine, str, str]]:
+def _calibrate(found: list[_Found]) -> list[_Found]:
     """Where sections are numbered, an unnumbered line in a numbered heading's style is less likely
     one, and so is a number out of sequence."""
-    numbered = [line for score, _p, line, text, _c in found if score >= SURE and numbering(text)]
+    numbered = [f.line for f in found if f.score >= SURE and numbering(f.text)]
     if len(numbered) < 3:
         return found
     styles = {(round(line.size), line.bold) for line in numbered}
     stray = _out_of_sequence(found)
-    out = []
-    for i, (score, page, line, text, context) in enumerate(found):
-        plain = not numbering(text) and not _KNOWN.match(text.strip(" .:"))
-        if plain and (round(line.size), line.bold) in styles:
-            score = round(score * 0.6, 2)
+    for i, f in enumerate(found):
+        plain = not numbering(f.text) and not _KNOWN.match(f.text.strip(" .:"))
+        if plain and (round(f.line.size), f.line.bold) in styles:
+            f.score = round(f.score * 0.6, 2)
         if i in stray:
-            score = round(score - 0.3, 2)
-        out.append((score, page, line, text, context))
-    return out
+            f.score = round(f.score - 0.3, 2)
+    return found
 
 
 def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = frozenset()) -> LayoutResult:
@@ -414,44 +424,41 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
             f"{len(no_fonts)} pages carry no font information (first: page {no_fonts[0]}); "
             "their headings were judged by numbering and spacing only"
         )
-    size, bold = _body_size(pages)
-    body = _Body(
-        size,
-        bold,
-        _line_gap(pages, size),
-        frozenset(_running_shapes(pages, size)),
-        _repeated(pages, size, bold),
-    )
+    size, bold, mono = _body_style(pages)
+    running = frozenset(_running_shapes(pages, size))
+    body = _Body(size, bold, mono, _line_gap(pages, size), running, _letterheads(pages, running))
     rejected: Counter[str] = Counter()
-    found: list[tuple[float, int, TextLine, str, str]] = []
+    found: list[_Found] = []
     in_references = False
     for page in pages:
         if page.page in skip or _is_cover(page, body.size):
             continue
-        for score, line, text, context in _page_candidates(page, body, rejected):
-            if _REFERENCE_HEADS.match(text.strip(" .:")):
+        for f in _page_candidates(page, body, rejected):
+            if _REFERENCE_HEADS.match(f.text.strip(" .:")):
                 in_references = True
-            elif in_references and line.size <= body.size * 1.05 and not numbering(text):
+            elif in_references and f.line.size <= body.size * 1.05 and not numbering(f.text):
                 rejected["reference entry"] += 1
                 continue
-            elif score >= SURE:
+            elif f.score >= SURE:
                 in_references = False
-            found.append((score, page.page, line, text, context))
+            found.append(f)
     candidates = [
         Candidate(
-            " ".join(text.split()),
-            page,
+            " ".join(f.text.split()),
+            f.page,
             0,
-            round(score, 2),
-            line.size,
-            line.bold,
+            round(f.score, 2),
+            f.line.size,
+            f.line.bold,
             "",
-            context,
-            italic=line.italic,
-            underlined=line.underlined,
-            mono=line.mono,
+            f.context,
+            italic=f.line.italic,
+            underlined=f.line.underlined,
+            mono=f.line.mono,
+            lines=f.lines,
+            grid=f.grid,
         )
-        for score, page, line, text, context in _calibrate(found)
+        for f in _calibrate(found)
     ]
     return LayoutResult(candidates, body.size, len(pages), warnings, rejected)
 

@@ -6,6 +6,7 @@ import layoutcases
 import scoring
 
 from pageindex_tui.document import open_pdf
+from pageindex_tui.document.lines import PageLines, TextLine
 from pageindex_tui.index.layout import choose, find_headings
 
 
@@ -17,3 +18,47 @@ def test_a_heading_over_two_or_three_lines_is_one_candidate_with_all_its_lines(t
     path, truth = layoutcases.make_multiline(tmp_path)
     found = chosen(path)
     assert [(title, page) for title, page, _level in found] == [(title, page) for title, page, _l in truth]
+
+
+def titles(path) -> list[str]:
+    return [title for title, _page, _level in chosen(path)]
+
+
+def test_code_listings_are_not_headings(tmp_path):
+    """A bold identifier standing alone, SQL and macro lines in capitals: all set in Courier."""
+    path, truth = layoutcases.make_code_listing(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+    assert find_headings(open_pdf(path).layout()).rejected["code"] >= 4
+
+
+def test_a_tables_column_heads_and_row_labels_are_not_headings(tmp_path):
+    """Bold capitals over columns of figures, bold group labels between rows of figures; the
+    statement's title under a letterhead and the sections around the table stay."""
+    path, truth = layoutcases.make_table(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+    result = find_headings(open_pdf(path).layout())
+    grid = [c for c in result.candidates if c.grid]
+    assert {c.title for c in grid} >= {"Operating Revenues", "Operating Expenses"}
+    assert all(not c.sure for c in grid)  # only a model may still take one
+
+
+def test_exercise_numbers_are_not_section_numbers(tmp_path):
+    path, truth = layoutcases.make_exercises(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+
+
+def test_a_number_after_a_word_on_its_row_is_no_section_number():
+    """'Exercise' and '11 Declare ...' read as two pieces of one row: the piece is no section 11."""
+
+    def line(text: str, x0: float, top: float, bold: bool = False) -> TextLine:
+        return TextLine(text, 10.0, bold, "Helvetica", x0, x0 + 5.5 * len(text), top, top + 11)
+
+    body = [
+        line(f"Body sentence number {k} of the page, long enough to be text.", 50, 130 + 14 * k)
+        for k in range(9)
+    ]
+    rows = [line("Exercise", 50, 300, True), line("11 Declare a Loop Counting Down", 110, 300, True)]
+    page = PageLines(1, 600, 800, 0, [line("1 Lists and Loops", 50, 90, True), *body, *rows])
+    result = find_headings([page])
+    assert [c.title for c in result.candidates] == ["1 Lists and Loops"]
+    assert result.rejected["exercise, example or figure number"] == 2  # both pieces of the row

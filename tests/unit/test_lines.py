@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from fpdf import FPDF
-from type3pdf import write_type3_pdf
+from type3pdf import raw_pdf, stream, write_type3_pdf
 
 from pageindex_tui.document import parallel
 from pageindex_tui.document.lines import PageLines, TextLine, read_lines
@@ -174,3 +174,65 @@ def test_worker_processes_carry_every_field(tmp_path):
     ((_page, lines, why),) = parallel.read_pages(path.read_bytes(), None, [1], workers=1)
     assert why == "" and lines is not None
     assert lines == read(path)[0]
+
+
+def test_a_fraction_bar_is_not_an_underline(tmp_path):
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    width = pdf.get_string_width("x + 1")
+    pdf.text(40, 40, "1")  # numerator, centred over the bar
+    pdf.line(36, 41.2, 36 + width, 41.2)
+    pdf.text(36, 45.5, "x + 1")  # denominator, just under the bar
+    pdf.output(str(tmp_path / "fraction.pdf"))
+    (page,) = read(tmp_path / "fraction.pdf")
+    assert not any(line.underlined for line in page.lines), [
+        (line.text, line.underlined) for line in page.lines
+    ]
+
+
+def test_a_rule_drawn_inside_a_form_xobject_underlines_the_text_above_it(tmp_path):
+    # the rule is drawn in the form's own space, the form placed under the first line by a matrix
+    content = (
+        b"BT /F1 12 Tf 100 700 Td (Underlined by a form) Tj ET\n"
+        b"BT /F1 12 Tf 100 600 Td (A line with no rule under it) Tj ET\n"
+        b"q 1 0 0 1 100 697.5 cm /Fm0 Do Q\n"
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> /XObject << /Fm0 6 0 R >> >> >>",
+        stream(content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        stream(b"0.5 w 0 0 m 110 0 l S", b"/Type /XObject /Subtype /Form /BBox [0 -5 200 5] "),
+    ]
+    (tmp_path / "form.pdf").write_bytes(raw_pdf(objects))
+    (page,) = read(tmp_path / "form.pdf")
+    assert only(page, "Underlined by a form").underlined
+    assert not only(page, "A line with no rule under it").underlined
+
+
+def test_tex_fonts_say_bold_and_fixed_pitch_by_their_names(tmp_path):
+    # Computer Modern / EC fonts carry no weight and no fixed-pitch flag a reader can use
+    fonts = {"F1": "CMBX12", "F2": "CMR10", "F3": "SFTT1000", "F4": "NimbusMonL-Regu", "F5": "SFBX1440"}
+    lines = [("F1", "1 Introduction"), ("F2", "Body text set in roman."), ("F3", "print(x)")]
+    lines += [("F4", "int main(void);"), ("F5", "2 Methods")]
+    content = b"".join(
+        f"BT /{font} 11 Tf 72 {700 - 20 * k} Td ({text}) Tj ET\n".encode()
+        for k, (font, text) in enumerate(lines)
+    )
+    names = " ".join(f"/{key} {6 + k} 0 R" for k, key in enumerate(fonts))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        f" /Resources << /Font << {names} >> >> >>".encode(),
+        stream(content),
+        b"<< >>",
+    ]
+    objects += [f"<< /Type /Font /Subtype /Type1 /BaseFont /{name} >>".encode() for name in fonts.values()]
+    (tmp_path / "tex.pdf").write_bytes(raw_pdf(objects))
+    (page,) = read(tmp_path / "tex.pdf")
+    assert [line.text for line in page.lines if line.bold] == ["1 Introduction", "2 Methods"]
+    assert [line.text for line in page.lines if line.mono] == ["print(x)", "int main(void);"]

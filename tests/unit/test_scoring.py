@@ -38,3 +38,18 @@ def test_score_counts_exact_pages_near_pages_and_levels():
     exact, near = scoring.score(found, truth, page_slack=0), scoring.score(found, truth, page_slack=1)
     assert (exact.matched, exact.recall, exact.precision) == (2, 2 / 3, 2 / 4)
     assert (near.matched, near.levels_right) == (3, 2)  # "1.1 Scope" a page off and a level too high
+
+
+def test_a_section_label_one_side_leaves_out_does_not_hide_a_match():
+    # outlines often drop the label the page prints before the heading
+    for outline, printed in [
+        ("Tasks", "3.1 TASKS"),
+        ("Introduction", "I. Introduction"),
+        ("Few-shot Examples", "B.1 Few-shot Examples"),
+        ("Results", "Chapter 3 Results"),
+        ("Proofs", "Appendix A: Proofs"),
+    ]:
+        assert scoring.same_title(outline, printed), (outline, printed)
+    # a number alone is no label, and different words stay different
+    assert not scoring.same_title("2020", "2021")
+    assert not scoring.same_title("Methods", "3.1 Results")

@@ -1,0 +1,161 @@
+"""Lines that look like headings and are not: running heads, page numbers, captions, list items,
+references, equations, code, labels, and cells of a table.
+
+`reject` judges one line (or the lines of one heading joined) by its own text and type; `Grid`
+looks at the lines around it on its page, where a table's column heads and row labels show
+themselves: figures in columns beside, under or over them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..document.lines import TextLine
+
+__all__ = ["LETTERS", "MAX_TITLE_CHARS", "PARENTHESIS", "Grid", "item_number", "reject", "shape"]
+
+MAX_TITLE_CHARS = 120
+MAX_TITLE_WORDS = 16
+ROW_TOLERANCE = 2.0  # points: segments whose tops differ less sit on one row
+
+_CAPTION = re.compile(
+    r"^(fig(ure)?|table|tab|chart|exhibit|graph|plate|map|box|source|sources|note|notes|photo)\.?\s*"
+    r"([\dIVX]+[A-Za-z]?([.\-:]\d+)*|[A-Z])?\s*[:.\-\u2013\u2014]",
+    re.IGNORECASE,
+)
+_CAPTION_BARE = re.compile(r"^(figure|fig\.|table|chart|exhibit)\s+\d+([.\-]\d+)*\b", re.IGNORECASE)
+# numbered items of a text that are not its sections: "Exercise 11", "Example 2.3", "Theorem 4"
+_ITEM = re.compile(
+    r"^(exercises?|problems?|examples?|questions?|solutions?|answers?|listings?|algorithms?|theorems?|"
+    r"lemmas?|definitions?|propositions?|corollary|corollaries|remarks?|proofs?|equations?|"
+    r"figures?|fig\.|tables?|charts?|exhibits?|plates?|illustrations?)"
+    r"\s*\(?[\dIVX]+[a-z]?([.\-]\d+)*\)?\b",
+    re.IGNORECASE,
+)
+_FOLIO = re.compile(
+    r"^(page\s+)?([\dA-Z]{0,3}[-\u2013.])?(\d{1,4}|[ivxlcdm]{1,7})(\s*(of|/)\s*\d{1,4})?$|^[-\u2013\u2014]\s*\d{1,4}\s*[-\u2013\u2014]$",
+    re.IGNORECASE,
+)
+_REFERENCE = re.compile(
+    r"^(\[\d{1,3}\]|\d{1,3}\.\s+[A-Z][A-Za-z'\-]+,\s+([A-Z]\.|[A-Z][a-z]+)|[A-Z][A-Za-z'\-]+,\s+[A-Z]\.(\s?[A-Z]\.)*[,;])"
+)
+_BULLETS = "\u2022\u25e6\u25aa\u25cf\u25a0\u2013\u2014-*\u00b7\u2023\u2043\u2219\uf0b7"
+PARENTHESIS = re.compile(r"^\([^()]*\)$")
+_CONTENTS = re.compile(r"^(table of )?contents$", re.IGNORECASE)
+# source code: identifiers joined by underscores, braces, statement ends, operators, directives
+_CODE = re.compile(
+    r"\w_\w|[{};]|->|::|==|!=|:=|^#\s?(include|define|import)\b|^(def|class|import|return)\s|\w\(\)"
+)
+# a short label that introduces what follows it: "CONTACTS:", "Media contact:", "Note:"
+_LABEL = re.compile(r"^[^\s:]+(\s+[^\s:]+){0,2}\s*:$")
+LETTERS = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_DIGITS = re.compile(r"\d")
+_SHAPE_DIGITS = re.compile(r"\d+")
+_NUMBERS = re.compile(r"\d[\d,.]*")
+# a cell of figures: amounts, percentages, years, dashes for nil ("$ 5,070", "(6)", "12.1 %", "2023 2022")
+_FIGURES = re.compile(
+    r"^[\s$\u20ac\u00a3\u00a5(+\-\u2013\u2014]*(\d[\d,.]*[)%]?[\s$\u20ac\u00a3\u00a5%()\-\u2013\u2014]*)+$|^[\-\u2013\u2014]+$"
+)
+
+
+def shape(text: str) -> str:
+    """A line's text with its digits left out, for lines that repeat page after page."""
+    return _SHAPE_DIGITS.sub("#", " ".join(text.lower().split()))
+
+
+def item_number(text: str) -> bool:
+    """Numbered items of a text that are not its sections: "Exercise 11", "Example 2.3", "Figure 4"."""
+    return bool(_ITEM.match(text))
+
+
+def reject(line: TextLine, text: str, running: frozenset[str], body_mono: bool = False) -> str:
+    """Why `line` (whose heading would read `text`) cannot be a heading, or "" when it can."""
+    if shape(text) in running:
+        return "running header or footer"
+    if _FOLIO.match(text.strip()):
+        return "page number"
+    if not line.upright:
+        return "rotated text"
+    if text[:1] in _BULLETS:
+        return "list item"
+    letters = len(LETTERS.findall(text))
+    if letters < 2:
+        return "no words"
+    if len(_DIGITS.findall(text)) > letters:
+        return "table cell or figures"
+    if sum(text.count(ch) for ch in "=+<>\u2211\u222b\u00b1\u00d7^") >= 2:
+        return "equation"
+    if _CAPTION.match(text) or _CAPTION_BARE.match(text):
+        return "caption"
+    if item_number(text):
+        return "exercise, example or figure number"
+    if PARENTHESIS.match(text):
+        return "note in parentheses"
+    if _CONTENTS.match(text.strip(" .:")):
+        return "contents heading"
+    if _REFERENCE.match(text):
+        return "reference entry"
+    if (line.mono and not body_mono) or _CODE.search(text):
+        return "code"
+    if _LABEL.match(text.strip()):
+        return "label"
+    if len(text) > MAX_TITLE_CHARS or len(text.split()) > MAX_TITLE_WORDS:
+        return "too long"
+    return ""
+
+
+def _figures(text: str) -> bool:
+    return bool(_DIGITS.search(text)) and bool(_FIGURES.match(text))
+
+
+@dataclass
+class _Row:
+    top: float
+    bottom: float
+    segments: list[TextLine] = field(default_factory=list)
+
+    @property
+    def figures(self) -> list[TextLine]:
+        return [s for s in self.segments if _figures(s.text)]
+
+    @property
+    def tabular(self) -> bool:
+        """A table's row: figures beside a label or other figures ("Equipment  $ 3,144  1,940",
+        "2023  2022")."""
+        figures = self.figures
+        return bool(figures) and (len(self.segments) >= 2 or len(_NUMBERS.findall(figures[0].text)) >= 2)
+
+
+class Grid:
+    """The rows of one page, to tell a table's heads and row labels from headings."""
+
+    def __init__(self, lines: list[TextLine], gap: float) -> None:
+        self.gap = gap
+        self.rows: list[_Row] = []
+        for line in sorted(lines, key=lambda line: line.top):
+            row = self.rows[-1] if self.rows else None
+            if row is not None and abs(line.top - row.top) < ROW_TOLERANCE:
+                row.segments.append(line)
+                row.bottom = max(row.bottom, line.bottom)
+            else:
+                self.rows.append(_Row(line.top, line.bottom, [line]))
+
+    def _near(self, first: TextLine, last: TextLine, reach: float) -> tuple[list[_Row], list[_Row]]:
+        """Rows ending within `reach` points above the heading, and starting within it below."""
+        above = [r for r in self.rows if first.top - reach <= r.bottom and r.top < first.top - ROW_TOLERANCE]
+        below = [r for r in self.rows if last.top + ROW_TOLERANCE < r.top <= last.bottom + reach]
+        return above, below
+
+    def cells(self, first: TextLine, last: TextLine) -> bool:
+        """Whether the heading set from line `first` to line `last` sits in a table: over a column of
+        figures within two lines (a column head), or between rows of figures (a row label)."""
+        above, below = self._near(first, last, self.gap * 2)
+        x0, x1 = min(first.x0, last.x0), max(first.x1, last.x1)
+        labels = min((seg.x0 for row in below for seg in row.segments), default=x0)
+        if x0 > labels + first.size and any(f.x0 < x1 and x0 < f.x1 for row in below for f in row.figures):
+            return True  # indented past the row labels, over a column of figures: a column head
+        reach = self.gap * 1.6
+        return any(r.tabular for r in above if r.bottom >= first.top - reach) and any(
+            r.tabular for r in below if r.top <= last.bottom + reach
+        )

@@ -18,8 +18,8 @@ _ROMAN = re.compile(r"^(?P<num>[IVXL]{1,6})[.)]\s+(?=[A-Z])")
 _LETTER = re.compile(r"^(?P<num>[A-Z])[.)]\s+(?=[A-Z])")
 _PAREN = re.compile(r"^\((?P<num>[a-z]|\d{1,2}|[ivx]{1,4})\)\s+(?=\S)")
 _KEYWORD = re.compile(
-    r"^(?P<word>part|chapter|section|appendix|annex|article|book|lecture|unit)\s+"
-    r"(?P<num>\d{1,3}|[IVXLC]{1,6}|[A-Z])\b",
+    r"^(?P<word>part|chapter|section|appendix|annex|article|book|lecture|unit|item)\s+"
+    r"(?P<num>\d{1,3}[A-Z]?|[IVXLC]{1,6}|[A-Z])\b",
     re.IGNORECASE,
 )
 _TOP_WORDS = {"part", "book"}  # above every other scheme

@@ -18,7 +18,12 @@ CallOutcome = Literal["ok", "cached", "retry", "invalid", "error", "cancelled"]
 # else ("other").
 WarningKind = Literal["fallback", "overflow", "structure", "settings", "document", "other"]
 Counter = Literal[
-    "model_titles_dropped", "split_by_layout", "split_skipped", "summaries_short_text", "summaries_fallback"
+    "model_titles_dropped",
+    "split_by_layout",
+    "split_skipped",
+    "split_refused",
+    "summaries_short_text",
+    "summaries_fallback",
 ]
 
 
@@ -46,6 +51,7 @@ class Provenance:
     model_titles_dropped: int | None = None
     split_by_layout: int | None = None
     split_skipped: int | None = None
+    split_refused: int | None = None  # large sections left whole: the headings in them are tables'
     summaries_short_text: int | None = None
     summaries_fallback: int | None = None
     titles_verified: int | None = None

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.dom import DOMNode
@@ -69,7 +69,7 @@ class Notice:
     severity: str
 
 
-class PageIndexApp(AppTools, App[int]):
+class PageIndexApp(AppTools):
     """Composes the panes over one `Workbench`; engine events reach it through `EngineHandler`."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -113,7 +113,9 @@ class PageIndexApp(AppTools, App[int]):
         self.notices: deque[Notice] = deque(maxlen=200)  # every notification shown, newest last
         self.keymap, self._keymap_problems = load_keymap(self.config_file)
         self.set_keymap(self.keymap)
-        self.COMMAND_PALETTE_BINDING = self.keymap.get("app.palette", "ctrl+p").split(",")[0]  # footer
+        # The footer finds the palette's key by this name on the app; Textual declares it a ClassVar, but
+        # the key is this user's, so it is set on the instance.
+        self.COMMAND_PALETTE_BINDING = self.keymap.get("app.palette", "ctrl+p").split(",")[0]  # type: ignore[misc]
         self._clashes: set[frozenset[str]] = set()
 
     # -- layout ----------------------------------------------------------------------------------------------
@@ -122,7 +124,7 @@ class PageIndexApp(AppTools, App[int]):
         detail = NodeDetail(id="detail")
         with Horizontal(id="top"):
             yield DocumentsPane(self.root_path, self.model, self.start_file, id="documents-pane")
-            yield TreePane(self.model, detail, id="tree-pane")
+            yield TreePane(self.model, detail, self.root_path, id="tree-pane")
             yield detail
         with Horizontal(id="bottom"):
             yield StreamPane(self.model, id="stream-pane")
@@ -177,7 +179,7 @@ class PageIndexApp(AppTools, App[int]):
                 self.notify(message, severity="warning", markup=False)
 
     # -- command palette -------------------------------------------------------------------------------------
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         config = isinstance(screen, ConfigScreen)
         for key in KEYS:
@@ -318,7 +320,7 @@ class PageIndexApp(AppTools, App[int]):
             self.push_screen(HelpScreen())
 
     def action_ask(self) -> None:
-        open_ask(self)
+        open_ask(self, self.model)
 
     def action_toggle_gauges(self) -> None:
         self.query_one(GaugesBox).toggle_hidden()
@@ -425,7 +427,10 @@ class PageIndexApp(AppTools, App[int]):
     def show_banner(self, message: str, hint: str) -> None:
         settings, again = (key_label(KEY_IDS[i], self.keymap) for i in ("app.settings", "app.check_server"))
         keys = f"{settings}: settings · {again}: check again{self.reconnect.banner_keys()}"
-        self.query_one(ServerBanner).show(message, hint, keys)
+        self.banner().show(message, hint, keys)
 
     def hide_banner(self) -> None:
-        self.query_one(ServerBanner).hide()
+        self.banner().hide()
+
+    def banner(self) -> ServerBanner:
+        return self.query_one(ServerBanner)

@@ -17,7 +17,7 @@ import threading
 from collections import deque
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import PageIndexError, ServerRefused, ServerUnavailable
 from ..jobs import JobService
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 class EngineRunner:
     def __init__(
-        self, app: App, library: Library, cache: ResponseCache | None = None, interval: float = 0.05
+        self, app: App[Any], library: Library, cache: ResponseCache | None = None, interval: float = 0.05
     ) -> None:
         self.app = app
         self.library = library
@@ -148,8 +148,8 @@ class EngineRunner:
             self.sink(AskFailed(run, "stopped", cancelled=True))
             raise
         except PageIndexError as err:
-            kind = "server" if isinstance(err, (ServerUnavailable, ServerRefused)) else "other"
-            self.sink(AskFailed(run, err.message, err.hint, kind))
+            down = isinstance(err, (ServerUnavailable, ServerRefused))
+            self.sink(AskFailed(run, err.message, err.hint, "server" if down else "other"))
         except Exception as err:  # never a traceback: the question fails with what went wrong
             self.sink(AskFailed(run, redact_text(f"{type(err).__name__}: {err}")))
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from .keys_reading import READING_KEYS
-from .keyspec import Key
+from .keyspec import Key as Key  # the table's type, re-exported for its readers
 
 SCOPES = {
     "app": "Anywhere",
@@ -377,7 +377,7 @@ KEYS += READING_KEYS
 KEY_IDS = {key.id: key for key in KEYS}
 
 
-def bindings(scope: str, widget: bool | None = None) -> list[Binding]:
+def bindings(scope: str, widget: bool | None = None) -> list[BindingType]:
     """The bindings of a scope; `widget` picks the pane's own keys (False) or its list widget's (True)."""
     return [
         Binding(

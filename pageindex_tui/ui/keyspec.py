@@ -23,6 +23,16 @@ class Key:
         return self.id.partition(".")[0]
 
 
-def here(*args: str, show: bool = False, widget: bool = False, display: str | None = None) -> Key:
+def here(
+    id: str,
+    keys: str,
+    action: str,
+    description: str,
+    help: str,
+    *,
+    show: bool = False,
+    widget: bool = False,
+    display: str | None = None,
+) -> Key:
     """A key that acts on what has focus (a reader, a screen's list): kept out of the palette."""
-    return Key(*args, show=show, palette=False, widget=widget, display=display)
+    return Key(id, keys, action, description, help, show=show, palette=False, widget=widget, display=display)

@@ -167,7 +167,7 @@ async def test_ask_a_question_from_the_ask_screen_against_llama_server(llama_ser
         if question.phase == "answered":
             assert question.reads, "something is always read: the model's pick or the closest titles"
             marked = {r.node_id for r in question.reads}
-            assert marked <= set(screen.tree.marks) and marked <= set(tree.marks)  # both trees
+            assert marked <= set(screen.index_tree.marks) and marked <= set(tree.marks)  # both trees
             assert status.startswith("Answered: read ")
             for citation in question.citations:  # verified or marked, never dropped
                 assert citation.verified or citation.problem

@@ -24,7 +24,7 @@ from ...safe_text import redact_text
 from ...settings import Settings
 from ..keys import bindings, shown_key
 from ..literal import literal
-from ..widgets.gauges import without_background
+from ..widgets.gauge_parts import without_background
 from .help import scroll
 
 MARK_CLASSES = {

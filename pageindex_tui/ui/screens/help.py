@@ -11,6 +11,7 @@ from textual.containers import ScrollableContainer, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ..host import host_of
 from ..keys import KEYS, SCOPES, Key, bindings, key_label, shown_key
 
 NOTES = (
@@ -71,7 +72,7 @@ class HelpScreen(ModalScreen[None]):
     """
 
     def compose(self) -> ComposeResult:
-        keymap = getattr(self.app, "keymap", None)
+        keymap = host.keymap if (host := host_of(self.app)) is not None else None
         with VerticalScroll(id="help-body") as body:
             body.border_title = "Keys"
             top, end = shown_key("help.top", keymap), shown_key("help.bottom", keymap)

@@ -106,8 +106,16 @@ class GaugesPane(Widget, can_focus=True):
             self.start_polling()
 
     def _monitors(self) -> list[ServerMonitor]:
-        options = {"interval": self.interval, "timeout": self.timeout, "max_backoff": self.max_backoff}
-        return [ServerMonitor(e, api_key=self.settings.api_key, **options) for e in self.endpoints]
+        return [
+            ServerMonitor(
+                e,
+                api_key=self.settings.api_key,
+                interval=self.interval,
+                timeout=self.timeout,
+                max_backoff=self.max_backoff,
+            )
+            for e in self.endpoints
+        ]
 
     def start_polling(self) -> None:
         self.run_worker(self._gpu_loop(), group="gauges-gpu", exclusive=True, exit_on_error=False)

@@ -18,9 +18,9 @@ import tempfile
 from pathlib import Path
 
 from pageindex_tui.index.pipeline import Indexer, find_documents
-from pageindex_tui.library import ResponseCache
-from pageindex_tui.local_server import LocalServer
+from pageindex_tui.local.server import LocalServer
 from pageindex_tui.settings import load_settings
+from pageindex_tui.store.library import ResponseCache
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,8 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pageindex_tui.local_install import installed_server
-from pageindex_tui.local_server import default_model
+from pageindex_tui.local.install import installed_server
+from pageindex_tui.local.server import default_model
 
 
 def bench(

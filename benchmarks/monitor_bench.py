@@ -160,7 +160,7 @@ def polling(seconds: float) -> None:
                 f"({per_poll:.1f} ms CPU per poll, {polls} polls, server {state}, GPU {gpu})"
             )
     try:
-        from pageindex_tui.local_server import LocalServer
+        from pageindex_tui.local.server import LocalServer
 
         server = LocalServer(context=4096, parallel=2)
     except Exception as err:  # not installed: say so and go on

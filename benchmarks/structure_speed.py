@@ -31,8 +31,8 @@ import asyncio, json, sys, time
 from pathlib import Path
 from pageindex_tui.document import parallel
 from pageindex_tui.index.pipeline import Indexer
-from pageindex_tui.library import ResponseCache
-from pageindex_tui.local_server import free_port
+from pageindex_tui.store.library import ResponseCache
+from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings
 if sys.argv[2] == "1":
     parallel.workers_for = lambda pages: 1

@@ -36,9 +36,9 @@ import scoring  # noqa: E402  (the tests' scorer)
 from pypdf import PdfReader, PdfWriter  # noqa: E402
 
 from pageindex_tui.index.pipeline import Indexer, find_documents  # noqa: E402
-from pageindex_tui.library import ResponseCache  # noqa: E402
-from pageindex_tui.local_server import free_port  # noqa: E402
+from pageindex_tui.local.server import free_port  # noqa: E402
 from pageindex_tui.settings import Settings  # noqa: E402
+from pageindex_tui.store.library import ResponseCache  # noqa: E402
 
 PEER = ROOT / "benchmarks" / ".peer-venv" / "bin" / "python"
 FLASH_RUNNER = """

@@ -49,10 +49,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import simvllm  # noqa: E402
 
 from pageindex_tui import events  # noqa: E402
-from pageindex_tui.jobs import JobService  # noqa: E402
-from pageindex_tui.library import Library, ResponseCache  # noqa: E402
+from pageindex_tui.jobs.service import JobService  # noqa: E402
 from pageindex_tui.monitor.prometheus import parse_metrics  # noqa: E402
 from pageindex_tui.settings import Settings  # noqa: E402
+from pageindex_tui.store.library import Library, ResponseCache  # noqa: E402
 
 TOPICS = ("growth", "rainfall", "soil", "pests", "yield", "markets", "labour", "water", "storage", "seed")
 ADAPTIVE = 0  # Settings.concurrency 0: the adaptive bound
@@ -282,7 +282,7 @@ class MetricsWatch:
 
 
 def run_llama(policy: Policy, paths: list[Path], args: argparse.Namespace, work: Path) -> Row:
-    from pageindex_tui.local_server import LocalServer
+    from pageindex_tui.local.server import LocalServer
 
     with LocalServer(context=args.llama_context, parallel=4) as server:
         settings = policy.settings(server.endpoint, "", max_output_tokens=args.llama_max_tokens)

@@ -40,8 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pageindex_tui import events  # noqa: E402
-from pageindex_tui.library import Library  # noqa: E402
 from pageindex_tui.settings import Settings  # noqa: E402
+from pageindex_tui.store.library import Library  # noqa: E402
 
 DEAD_ENDPOINT = "http://127.0.0.1:9/v1"  # refused at once: the banner shows, nothing waits
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from .ask.types import NodeRead
-    from .records import RunRecord
+    from .store.records import RunRecord
 
 Stage = Literal[
     "read",  # open the document, count pages

@@ -22,9 +22,9 @@ from . import __version__
 from .ask import Asker, AskInputError, load_entry, parse_ranges
 from .ask.types import AskDocument, TreeNode
 from .errors import PageIndexError
-from .library import ENTRY_FILE, Library, LibraryEntry
 from .safe_text import literal, redact_text
 from .settings import Settings
+from .store.library import ENTRY_FILE, Library, LibraryEntry
 
 log = logging.getLogger(__name__)
 

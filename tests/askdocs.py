@@ -82,8 +82,8 @@ def make_harbor(folder: Path, with_source: bool = True) -> Path:
 def file_harbor(folder: Path, library) -> Path:
     """harbor.pdf and its tree in `folder`, the tree filed in `library` (a pageindex_tui Library) as `index`
     files one, made with the default settings; returns the PDF."""
-    from pageindex_tui.records import RunRecord
     from pageindex_tui.settings import Settings
+    from pageindex_tui.store.records import RunRecord
 
     structure = make_harbor(folder)
     run = folder / "harbor_run.json"

@@ -34,7 +34,7 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 def _llama_server_available() -> str:
     """Empty when the real server can run here, else why not."""
     try:
-        from pageindex_tui.local_server import default_model, find_llama_server
+        from pageindex_tui.local.server import default_model, find_llama_server
 
         find_llama_server()
         default_model()
@@ -56,7 +56,7 @@ def _need_llama_server() -> None:
 def llama_server() -> Iterator[object]:
     """A real llama-server with SmolLM2 on a free loopback port, `--metrics --parallel 4`."""
     _need_llama_server()
-    from pageindex_tui.local_server import LocalServer
+    from pageindex_tui.local.server import LocalServer
 
     server = LocalServer(context=16384, parallel=4)
     server.start()
@@ -71,7 +71,7 @@ def own_llama_server() -> Iterator[object]:
     """A real llama-server of this test's own (SmolLM2, `--parallel 2`), which the test may stop and start
     again on the same port (`server.kill()`, `server.start()`); stopped at the end."""
     _need_llama_server()
-    from pageindex_tui.local_server import LocalServer
+    from pageindex_tui.local.server import LocalServer
 
     server = LocalServer(context=8192, parallel=2)
     server.start()

@@ -16,7 +16,7 @@ from typing import Any
 from ..document import MarkdownDocument, PdfDocument, open_document
 from ..errors import DocumentError, PageIndexError
 from ..formats import STRUCTURE_SUFFIX, SUPPORTED_SUFFIXES
-from ..library import LibraryEntry
+from ..store.library import LibraryEntry
 from .types import AskDocument, TreeNode, Unit
 
 SOURCE_SUFFIXES = SUPPORTED_SUFFIXES

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 from .. import events
 from ..errors import ContextOverflow
-from ..library import ResponseCache
 from ..llm.client import LLMClient, open_client
 from ..llm.replies import ask_json
 from ..llm.tokens import estimate_tokens
 from ..settings import Settings
+from ..store.library import ResponseCache
 from . import prompts
 from .outline import Handles, Reading, Ref, outline_lines, page_outline, read_nodes, remaining_list
 from .shapes import Assessed, Picked

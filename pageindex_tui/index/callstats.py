@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 
 from .. import events
-from ..records import MAX_PROBLEMS, CallFigures, CallProblem, RunWarning
+from ..store.records import MAX_PROBLEMS, CallFigures, CallProblem, RunWarning
 
 
 class CallStats:

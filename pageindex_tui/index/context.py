@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from .. import events
 from ..errors import ContextOverflow, LLMError, ServerRefused, ServerUnavailable
 from ..llm.errors import HINT_OVERFLOW
-from ..records import Provenance
 from ..settings import Settings
+from ..store.records import Provenance
 
 if TYPE_CHECKING:
     from ..llm.client import LLMClient

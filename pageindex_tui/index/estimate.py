@@ -15,7 +15,7 @@ from ..document import Document, PdfDocument
 from ..document.pdf import sample_pages
 from ..llm.tokens import estimate_tokens
 from ..settings import Settings
-from ..settings_rules import PROMPT_OVERHEAD, description_budget, summary_budget
+from ..settings.rules import PROMPT_OVERHEAD, description_budget, summary_budget
 from .generate import group_budget
 from .structure import outline_covers
 from .summarize import SHORT_TEXT_TOKENS

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..records import PartialState, RunRecord, StopReason
+from ..store.records import PartialState, RunRecord, StopReason
 from .tree import Node, assign_ids, from_pageindex, walk
 
 PARTIAL_SUFFIX = ".partial.json"

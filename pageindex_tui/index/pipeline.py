@@ -24,10 +24,12 @@ from ..aio import documents_at_once, gather_or_cancel
 from ..document import Document, PdfDocument, open_document
 from ..errors import PageIndexError, ServerRefused, ServerUnavailable, failure_kind
 from ..formats import RUN_SUFFIX, STRUCTURE_SUFFIX, is_document
-from ..library import ResponseCache, atomic_write_json, check_writable
 from ..llm.client import LLMClient, open_client
 from ..llm.types import ServerInfo
-from ..records import (
+from ..settings import FALLBACK_CONTEXT_LENGTH, Settings
+from ..settings.rules import conflicts
+from ..store.library import ResponseCache, atomic_write_json, check_writable
+from ..store.records import (
     CancelledKeeping,
     DocumentResult,
     NodeOrigin,
@@ -37,8 +39,6 @@ from ..records import (
     RunWarning,
     ServerFacts,
 )
-from ..settings import FALLBACK_CONTEXT_LENGTH, Settings
-from ..settings_rules import conflicts
 from .callstats import CallStats
 from .context import RunContext
 from .estimate import first_estimate, tree_estimate

@@ -11,7 +11,7 @@ from ..errors import BadReply, ContextOverflow
 from ..events import WarningKind
 from ..llm.replies import strip_reasoning
 from ..llm.tokens import estimate_tokens
-from ..settings_rules import description_budget, summary_budget
+from ..settings.rules import description_budget, summary_budget
 from . import prompts
 from .context import RunContext
 from .locate import normalize

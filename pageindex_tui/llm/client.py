@@ -54,7 +54,7 @@ from .tokens import MIN_REPLY_TOKENS, TOKENS_PER_MESSAGE, estimate_tokens, fit_m
 from .types import Reply, ServerInfo, dropped_field, sample
 
 if TYPE_CHECKING:
-    from ..library import ResponseCache
+    from ..store.library import ResponseCache
 
 PROBE_TIMEOUT = 10.0  # seconds for /models, /props and the tokenize probe
 BACKOFF_BASE = 0.5

@@ -26,10 +26,10 @@ from textual.widgets import Footer
 
 from ..errors import PageIndexError
 from ..formats import is_document
-from ..library import Library, ResponseCache
 from ..monitor.probe import connect_once
 from ..safe_text import redact_text, redact_url
 from ..settings import Settings, config_path
+from ..store.library import Library, ResponseCache
 from .engine import EngineRunner, probe_summary
 from .handler import EngineHandler
 from .keymap import load_keymap

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PageIndexError, ServerRefused, ServerUnavailable
-from ..jobs import JobService
-from ..library import Library, LibraryEntry, ResponseCache
+from ..jobs.service import JobService
 from ..safe_text import redact_text
 from ..settings import Settings
+from ..store.library import Library, LibraryEntry, ResponseCache
 from .asking import AskFailed
 from .messages import EngineBatch, Item
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import events
-from ..batch import BATCH_EVENTS
 from ..index.tree import count, from_pageindex, from_snapshot
-from ..jobs import JobUpdate
-from ..records import CallProblem, RunWarning
+from ..jobs.batch import BATCH_EVENTS
+from ..jobs.service import JobUpdate
 from ..safe_text import one_line
+from ..store.records import CallProblem, RunWarning
 from .ask_handler import AskHandler
 from .asking import AskFailed
 from .state import Changes, LiveDoc, Workbench

@@ -9,7 +9,7 @@ from typing import Any
 from textual.message import Message
 
 from .. import events
-from ..jobs import JobUpdate
+from ..jobs.service import JobUpdate
 
 Item = events.Event  # engine events and the job service's JobUpdate (an Event too)
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import platformdirs
 
-from ..library import atomic_write_text
 from ..settings import APP_NAME
+from ..store.library import atomic_write_text
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ..batch import BatchMeter
 from ..index.tree import Node, walk
-from ..library import LibraryEntry
-from ..records import MAX_PROBLEMS, CallProblem, PartialState, RunRecord, RunWarning
+from ..jobs.batch import BatchMeter
 from ..safe_text import one_line
+from ..store.library import LibraryEntry
+from ..store.records import MAX_PROBLEMS, CallProblem, PartialState, RunRecord, RunWarning
 from .asking import AskBook, AskChanges
 
 DocPhase = Literal["unknown", "none", "queued", "indexing", "indexed", "partial", "failed", "cancelled"]

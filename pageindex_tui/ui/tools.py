@@ -14,10 +14,10 @@ from textual._files import generate_datetime_filename
 from textual.app import App
 
 from ..errors import PageIndexError
-from ..library import atomic_write_text
-from ..outputs import screenshot_folder
-from ..records import RunRecord
-from ..runlog import RunLog, from_events, from_record
+from ..store.library import atomic_write_text
+from ..store.outputs import screenshot_folder
+from ..store.records import RunRecord
+from ..store.runlog import RunLog, from_events, from_record
 from .screens.runlog import LogScreen
 from .state import DocState, Workbench
 

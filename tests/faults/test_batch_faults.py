@@ -14,12 +14,12 @@ from fakes import FakeVLLM, Script, llamacpp_overflow, smart_model
 from pdfgen import make_dead_outline_pdf, make_outline_pdf, make_plain_pdf
 
 from pageindex_tui import events
-from pageindex_tui.cli import main
+from pageindex_tui.cli.main import main
 from pageindex_tui.index.pipeline import Indexer, output_plan
-from pageindex_tui.library import ResponseCache
 from pageindex_tui.llm import LLMClient
-from pageindex_tui.local_server import free_port
+from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings
+from pageindex_tui.store.library import ResponseCache
 
 SECTION = "word " * 400  # long enough to need a model summary
 

@@ -17,8 +17,8 @@ from fakes import FakeVLLM, Script, error, smart_model
 from pdfgen import make_outline_pdf
 from ptyrun import PtyRun, cursor_shown_at_end
 
-from pageindex_tui.cli import main
-from pageindex_tui.library import ResponseCache, cache_dir
+from pageindex_tui.cli.main import main
+from pageindex_tui.store.library import ResponseCache, cache_dir
 
 SECTION = "word " * 400
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from pageindex_tui import events
-from pageindex_tui.jobs import JobService, JobUpdate
-from pageindex_tui.library import Library, ResponseCache
-from pageindex_tui.records import RunRecord
+from pageindex_tui.jobs.service import JobService, JobUpdate
 from pageindex_tui.settings import Settings
+from pageindex_tui.store.library import Library, ResponseCache
+from pageindex_tui.store.records import RunRecord
 
 from .schema import check_pageindex_json
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pageindex_tui.cli import main
+from pageindex_tui.cli.main import main
 from pageindex_tui.errors import LocalServerError
-from pageindex_tui.local_install import build_key, installed_server
-from pageindex_tui.local_server import LocalServer, default_model
+from pageindex_tui.local.install import build_key, installed_server
+from pageindex_tui.local.server import LocalServer, default_model
 
 pytestmark = pytest.mark.integration
 WIDE_REGISTERS = re.compile(rb"%zmm\d|%ymm\d|%k[0-7]\b|%tmm\d")  # AVX-512, AVX, AVX-512 masks, AMX tiles

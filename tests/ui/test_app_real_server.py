@@ -11,8 +11,8 @@ import pytest
 from askdocs import file_harbor
 from uikit import filed_partial, highlight, make_app, wait_for
 
-from pageindex_tui.library import Library
 from pageindex_tui.settings import Settings
+from pageindex_tui.store.library import Library
 from pageindex_tui.ui.screens.ask import AskScreen
 from pageindex_tui.ui.widgets.index_tree import IndexTree
 

@@ -11,8 +11,8 @@ from askdocs import GOOD_ANSWER, file_harbor, kind, scripted
 from fakes import FakeVLLM
 from uikit import highlight, make_app, wait_for
 
-from pageindex_tui.library import Library
 from pageindex_tui.settings import Settings
+from pageindex_tui.store.library import Library
 from pageindex_tui.ui.screens.ask import AskScreen
 from pageindex_tui.ui.screens.reader import ReaderScreen
 from pageindex_tui.ui.widgets.index_tree import IndexTree

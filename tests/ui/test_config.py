@@ -11,7 +11,7 @@ from fakes import FakeVLLM
 from textual.color import Color
 from uikit import SIZE, make_app, wait_for
 
-from pageindex_tui.local_server import free_port
+from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings, load_settings
 from pageindex_tui.ui.screens.config import ConfigScreen
 

@@ -25,7 +25,7 @@ INTERVAL = 0.25
 
 def local_server():
     try:
-        from pageindex_tui.local_server import LocalServer, free_port
+        from pageindex_tui.local.server import LocalServer, free_port
 
         return LocalServer(context=2048, parallel=1, port=free_port(), threads=2)
     except LocalServerError as err:

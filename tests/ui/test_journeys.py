@@ -127,7 +127,7 @@ async def test_quitting_mid_run_asks_first(tmp_path):
 
 
 async def test_server_down_shows_a_banner_and_the_reason_in_the_row(tmp_path):
-    from pageindex_tui.local_server import free_port
+    from pageindex_tui.local.server import free_port
 
     docs = tmp_path / "docs"
     pdf = make_plain_pdf(docs)

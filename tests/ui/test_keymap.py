@@ -11,7 +11,7 @@ from rich.console import Console
 from uikit import SIZE, highlight, make_app, wait_for
 
 from pageindex_tui.settings import Settings, load_settings
-from pageindex_tui.settings_file import save_settings
+from pageindex_tui.settings.file import save_settings
 from pageindex_tui.ui.keymap import load_keymap, normalize_keys, read_keymap
 from pageindex_tui.ui.keys import KEY_IDS, KEYS, key_label
 from pageindex_tui.ui.screens.help import HelpScreen, help_table

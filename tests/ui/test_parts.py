@@ -10,10 +10,10 @@ import pytest
 
 from pageindex_tui.export import markdown_outline, node_json
 from pageindex_tui.index.tree import Node
-from pageindex_tui.library import Library, file_digest, tree_settings_key
-from pageindex_tui.records import RunRecord
 from pageindex_tui.settings import Settings, load_settings
-from pageindex_tui.settings_file import save_settings
+from pageindex_tui.settings.file import save_settings
+from pageindex_tui.store.library import Library, file_digest, tree_settings_key
+from pageindex_tui.store.records import RunRecord
 from pageindex_tui.ui.literal import literal, one_line
 from pageindex_tui.ui.state import MAX_CALL_TEXT, CallBook
 from pageindex_tui.ui.widgets.detail import describe

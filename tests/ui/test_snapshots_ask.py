@@ -10,8 +10,8 @@ from fakes import FakeVLLM
 from pdfgen import make_long_pdf
 from uikit import highlight, make_app, wait_for
 
-from pageindex_tui.library import Library
 from pageindex_tui.settings import Settings
+from pageindex_tui.store.library import Library
 from pageindex_tui.ui.screens.ask import AskScreen
 from pageindex_tui.ui.screens.reader import ReaderScreen
 from pageindex_tui.ui.widgets.index_tree import IndexTree

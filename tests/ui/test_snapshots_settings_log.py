@@ -12,9 +12,16 @@ from pathlib import Path
 import pytest
 from uikit import make_app, wait_for
 
-from pageindex_tui.records import CallFigures, CallProblem, Provenance, RunRecord, RunWarning, ServerFacts
-from pageindex_tui.runlog import from_record
 from pageindex_tui.settings import Settings
+from pageindex_tui.store.records import (
+    CallFigures,
+    CallProblem,
+    Provenance,
+    RunRecord,
+    RunWarning,
+    ServerFacts,
+)
+from pageindex_tui.store.runlog import from_record
 from pageindex_tui.ui.screens.config import ConfigScreen
 from pageindex_tui.ui.screens.runlog import LogScreen
 

@@ -13,7 +13,7 @@ from pageindex_tui import events
 from pageindex_tui.ask import Asker, AskOptions, load_structure_file
 from pageindex_tui.ask.documents import build_document
 from pageindex_tui.errors import ServerUnavailable
-from pageindex_tui.local_server import free_port
+from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings
 
 QUESTION = "How much did dredging the outer channel cost?"

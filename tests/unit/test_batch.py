@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pageindex_tui import events
-from pageindex_tui.batch import MIN_RATE_SPAN, RATE_WINDOW, BatchMeter, count_text, eta_text
-from pageindex_tui.jobs import JobUpdate
+from pageindex_tui.jobs.batch import MIN_RATE_SPAN, RATE_WINDOW, BatchMeter, count_text, eta_text
+from pageindex_tui.jobs.service import JobUpdate
 
 
 class Clock:
@@ -184,7 +184,7 @@ def test_the_cli_progress_has_a_batch_row_with_tokens_and_the_calls_bound():
 
     from rich.console import Console
 
-    from pageindex_tui.progress import CliProgress
+    from pageindex_tui.cli.progress import CliProgress
 
     progress = CliProgress(console=Console(file=io.StringIO(), force_terminal=True, width=160))
     progress.handle(events.LimitChanged("", 8, "a safe start", True))

@@ -1,7 +1,7 @@
 from fakes import FakeVLLM
 
-from pageindex_tui.cli import main
-from pageindex_tui.local_server import free_port
+from pageindex_tui.cli.main import main
+from pageindex_tui.local.server import free_port
 
 
 def test_doctor_fails_when_the_server_is_down(capsys):

@@ -12,9 +12,9 @@ from pdfgen import make_outline_pdf, make_plain_pdf
 from pageindex_tui import events
 from pageindex_tui.index.estimate import first_estimate, text_tokens
 from pageindex_tui.index.pipeline import Indexer
-from pageindex_tui.library import ResponseCache
 from pageindex_tui.settings import Settings
-from pageindex_tui.settings_rules import summary_budget
+from pageindex_tui.settings.rules import summary_budget
+from pageindex_tui.store.library import ResponseCache
 
 
 def markdown(sections: int, words: int) -> str:

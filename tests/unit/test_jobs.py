@@ -13,11 +13,11 @@ from fakes import FakeVLLM, Script, smart_model
 from pdfgen import make_outline_pdf, make_plain_pdf
 
 from pageindex_tui import events
-from pageindex_tui.cli import main
-from pageindex_tui.jobs import JobService, JobUpdate
-from pageindex_tui.library import Library, ResponseCache
-from pageindex_tui.local_server import free_port
+from pageindex_tui.cli.main import main
+from pageindex_tui.jobs.service import JobService, JobUpdate
+from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings
+from pageindex_tui.store.library import Library, ResponseCache
 
 GUIDE = "# Guide\n\nIntro.\n\n## Part One\n\n" + "one " * 300 + "\n\n## Part Two\n\n" + "two " * 300 + "\n"
 

@@ -4,7 +4,7 @@ import os
 import pytest
 
 from pageindex_tui.errors import OutputError
-from pageindex_tui.library import ResponseCache, atomic_write_json, atomic_write_text, check_writable
+from pageindex_tui.store.library import ResponseCache, atomic_write_json, atomic_write_text, check_writable
 
 
 def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path):
@@ -66,8 +66,8 @@ def test_corrupt_cache_entry_is_a_miss(tmp_path):
 def test_the_library_root_is_private_and_an_old_open_one_is_closed(tmp_path):
     import stat
 
-    from pageindex_tui.library import Library
     from pageindex_tui.settings import Settings
+    from pageindex_tui.store.library import Library
 
     root = tmp_path / "library"
     root.mkdir(mode=0o755)  # as an older version left it
@@ -80,9 +80,9 @@ def test_the_library_root_is_private_and_an_old_open_one_is_closed(tmp_path):
 
 
 def test_partial_indexes_sit_beside_finished_ones_and_best_prefers_the_finished_one(tmp_path):
-    from pageindex_tui.library import Library
-    from pageindex_tui.records import PartialState, RunRecord
     from pageindex_tui.settings import Settings
+    from pageindex_tui.store.library import Library
+    from pageindex_tui.store.records import PartialState, RunRecord
 
     library = Library(tmp_path / "lib")
     doc = tmp_path / "a.md"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pageindex_tui import local_install
 from pageindex_tui.errors import BuiltForAnotherCPU, LocalServerError
-from pageindex_tui.local_install import BuildMarker, InstalledServer, WheelEntry, build_key
+from pageindex_tui.local import install as local_install
+from pageindex_tui.local.install import BuildMarker, InstalledServer, WheelEntry, build_key
 
 
 def entry(folder: Path, built_on: str = "Some CPU") -> WheelEntry:

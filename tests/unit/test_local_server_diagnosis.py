@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pageindex_tui.errors import LocalServerError
-from pageindex_tui.local_server import CHECK_SERVER, LocalServer, check_gguf, diagnose_exit
+from pageindex_tui.local.server import CHECK_SERVER, LocalServer, check_gguf, diagnose_exit
 
 
 def fake_server(tmp_path: Path, body: str) -> Path:

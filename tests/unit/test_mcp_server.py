@@ -14,7 +14,7 @@ from fakes import FakeVLLM
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from pageindex_tui.library import Library
+from pageindex_tui.store.library import Library
 
 ROOT = Path(__file__).resolve().parents[2]
 CALL_TIMEOUT = 60.0
@@ -96,7 +96,7 @@ def test_errors_come_back_as_tool_results(tmp_path, filed):
             await call(session, "list_documents"),  # and the session still works
         ]
 
-    from pageindex_tui.local_server import free_port
+    from pageindex_tui.local.server import free_port
 
     results = asyncio.run(with_session(tmp_path, f"http://127.0.0.1:{free_port()}/v1", work))
     *errors, listing = results

@@ -6,7 +6,7 @@ import pytest
 from fakes import FakeVLLM
 from fakes.monitor import GIB, FakeGpu, FakeNVML, h100
 
-from pageindex_tui.local_server import free_port
+from pageindex_tui.local.server import free_port
 from pageindex_tui.monitor.doctor import render_report, run_doctor
 from pageindex_tui.monitor.gpu import GpuSampler
 from pageindex_tui.monitor.recommend import recommend, recommend_for_gpus

@@ -10,7 +10,7 @@ from fakes import FakeVLLM
 from fakes.monitor import VllmLoad, vllm_metrics
 
 from pageindex_tui.discovery import root_url
-from pageindex_tui.local_server import free_port
+from pageindex_tui.local.server import free_port
 from pageindex_tui.monitor.server import ServerMonitor, short_name
 
 pytestmark = pytest.mark.asyncio

@@ -14,12 +14,12 @@ from fakes import FakeVLLM as Fake
 from fakes import Outage
 
 from pageindex_tui import events
-from pageindex_tui.cli import main
+from pageindex_tui.cli.main import main
 from pageindex_tui.index.partial import partial_paths, read_resume
-from pageindex_tui.jobs import JobService, JobUpdate
-from pageindex_tui.library import Library, ResponseCache
-from pageindex_tui.records import PartialState, RunRecord
+from pageindex_tui.jobs.service import JobService, JobUpdate
 from pageindex_tui.settings import Settings
+from pageindex_tui.store.library import Library, ResponseCache
+from pageindex_tui.store.records import PartialState, RunRecord
 
 SECTION = "word " * 300  # long enough to need a model summary
 PARTS = 5
@@ -195,7 +195,7 @@ def test_cli_index_says_what_was_kept_and_where_and_resumes(tmp_path, capsys):
 
 def test_a_server_down_from_the_start_keeps_the_declared_tree(tmp_path):
     """The structure needs no model (the document's own headings): with the server gone it is kept."""
-    from pageindex_tui.local_server import free_port
+    from pageindex_tui.local.server import free_port
 
     path, library = document(tmp_path), Library(tmp_path / "library")
     settings = Settings(endpoint=f"http://127.0.0.1:{free_port()}/v1", max_retries=0)

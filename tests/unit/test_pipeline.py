@@ -11,11 +11,11 @@ from fakes import FakeVLLM, Script, error, smart_model
 from pdfgen import make_corrupt_pdf, make_outline_pdf, make_plain_pdf, make_toc_pdf
 
 from pageindex_tui import events
-from pageindex_tui.cli import main
+from pageindex_tui.cli.main import main
 from pageindex_tui.index.pipeline import Indexer
-from pageindex_tui.library import ResponseCache
-from pageindex_tui.local_server import free_port
+from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings
+from pageindex_tui.store.library import ResponseCache
 
 MARKDOWN = """# Guide
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from pageindex_tui.records import (
+from pageindex_tui.store.records import (
     CallFigures,
     CallProblem,
     NodeOrigin,
@@ -77,7 +77,7 @@ def test_the_written_file_reads_back_unchanged(tmp_path):
     """A run.json as the engine writes it: record -> file -> record -> the same file."""
     from pdfgen import make_outline_pdf
 
-    from pageindex_tui.cli import main
+    from pageindex_tui.cli.main import main
 
     pdf = make_outline_pdf(tmp_path)
     out = tmp_path / "out"

@@ -5,10 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pageindex_tui import formats, outputs
+from pageindex_tui import formats
 from pageindex_tui.index.pipeline import find_documents
-from pageindex_tui.records import CallFigures, CallProblem, Provenance, RunRecord, RunWarning, ServerFacts
-from pageindex_tui.runlog import from_events, from_record
+from pageindex_tui.store import outputs
+from pageindex_tui.store.records import (
+    CallFigures,
+    CallProblem,
+    Provenance,
+    RunRecord,
+    RunWarning,
+    ServerFacts,
+)
+from pageindex_tui.store.runlog import from_events, from_record
 
 
 def test_a_record_reads_as_sections_with_whole_texts():

@@ -2,7 +2,7 @@ import pytest
 
 from pageindex_tui.errors import SettingsError
 from pageindex_tui.settings import FIELDS, USES, Settings, load_settings, sampling_for
-from pageindex_tui.settings_rules import conflicts, summary_budget
+from pageindex_tui.settings.rules import conflicts, summary_budget
 
 
 def test_defaults_match_pageindex(tmp_path):

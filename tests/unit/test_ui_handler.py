@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from pageindex_tui import events
-from pageindex_tui.jobs import JobUpdate
-from pageindex_tui.library import LibraryEntry
-from pageindex_tui.records import PartialState, RunRecord
+from pageindex_tui.jobs.service import JobUpdate
+from pageindex_tui.store.library import LibraryEntry
+from pageindex_tui.store.records import PartialState, RunRecord
 from pageindex_tui.ui.handler import EngineHandler
 from pageindex_tui.ui.state import LiveDoc, Workbench
 
@@ -213,7 +213,7 @@ def test_the_stream_meter_counts_deltas_per_second_over_its_window():
 
 
 def test_warnings_and_call_problems_of_a_run_are_kept_with_their_kinds():
-    from pageindex_tui.records import CallProblem, RunWarning
+    from pageindex_tui.store.records import CallProblem, RunWarning
 
     model, handler = fresh()
     handler.apply(

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from ...batch import BatchReading
+from ...jobs.batch import BatchReading
 from ..keys import bindings, shown_key
 from ..literal import one_line
 from ..state import Changes, Workbench

@@ -13,8 +13,8 @@ from textual.message import Message
 from textual.widgets import Static
 from textual.widgets.directory_tree import DirEntry
 
-from ...batch import BatchReading
 from ...formats import is_document
+from ...jobs.batch import BatchReading
 from ..keys import bindings, shown_key
 from ..state import Workbench
 from ..widgets.documents import DocumentsTree

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Container
 from textual.widgets import Static
 
-from ...batch import BatchReading
+from ...jobs.batch import BatchReading
 from ...settings import Settings
 from ..literal import one_line
 from ..state import Workbench

@@ -20,8 +20,8 @@ from ... import export
 from ...errors import PageIndexError
 from ...export import NodeText
 from ...index.tree import count, from_pageindex
-from ...library import LibraryEntry, atomic_write_text
-from ...outputs import export_folder
+from ...store.library import LibraryEntry, atomic_write_text
+from ...store.outputs import export_folder
 from ..keys import bindings, shown_key
 from ..layout import toggle_detail
 from ..literal import one_line

@@ -23,7 +23,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...index.tree import Node
-from ...library import LibraryEntry
+from ...store.library import LibraryEntry
 from ..asking import Question
 from ..host import host_of
 from ..keys import bindings, shown_key

@@ -36,8 +36,8 @@ from ...settings import (
     FieldInfo,
     Settings,
 )
-from ...settings_file import is_override, save_settings
-from ...settings_rules import conflicts
+from ...settings.file import is_override, save_settings
+from ...settings.rules import conflicts
 from ..engine import probe_summary
 from ..keys import bindings, shown_key
 from .confirm import ConfirmScreen

@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...runlog import RunLog
+from ...store.runlog import RunLog
 from ..keys import bindings
 from ..literal import literal
 

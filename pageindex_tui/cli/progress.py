@@ -16,13 +16,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from . import events
-from .batch import BATCH_EVENTS, BatchMeter
-from .jobs import JobUpdate
-from .safe_text import shown
+from .. import events
+from ..jobs.batch import BATCH_EVENTS, BatchMeter
+from ..jobs.service import JobUpdate
+from ..safe_text import shown
 
 if TYPE_CHECKING:
-    from .records import DocumentResult
+    from ..store.records import DocumentResult
 
 STAGE_LABEL = {
     "read": "reading",

@@ -8,12 +8,12 @@ import json
 import sys
 from pathlib import Path
 
-from .cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _error
-from .errors import OutputError
-from .export import NAMES, SUFFIXES, Format, render
-from .library import Library, atomic_write_text
-from .safe_text import shown
-from .settings import Settings
+from ..errors import OutputError
+from ..export import NAMES, SUFFIXES, Format, render
+from ..safe_text import shown
+from ..settings import Settings
+from ..store.library import Library, atomic_write_text
+from .main import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _error
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:

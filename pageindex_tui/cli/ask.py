@@ -12,17 +12,17 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from . import events
-from .ask import Asker, AskInputError, AskOptions, AskResult, load_entry, load_structure_file
-from .ask.types import AskDocument
-from .cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _error, maybe_local_server
-from .errors import DocumentError
-from .filing import ensure_indexed
-from .formats import STRUCTURE_SUFFIX
-from .formats import SUPPORTED_SUFFIXES as SOURCE_SUFFIXES
-from .library import Library, ResponseCache
-from .safe_text import literal, shown
-from .settings import Settings
+from .. import events
+from ..ask import Asker, AskInputError, AskOptions, AskResult, load_entry, load_structure_file
+from ..ask.types import AskDocument
+from ..errors import DocumentError
+from ..formats import STRUCTURE_SUFFIX
+from ..formats import SUPPORTED_SUFFIXES as SOURCE_SUFFIXES
+from ..jobs.filing import ensure_indexed
+from ..safe_text import literal, shown
+from ..settings import Settings
+from ..store.library import Library, ResponseCache
+from .main import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _error, maybe_local_server
 
 
 def usage_problem(paths: list[Path]) -> str:

@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from . import events
-from .jobs import JobUpdate
+from .. import events
+from .service import JobUpdate
 
 DocProgress = Literal["waiting", "running", "done", "partial", "failed", "cancelled"]
 ENDED: tuple[DocProgress, ...] = ("done", "partial", "failed", "cancelled")

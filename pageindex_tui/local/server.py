@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from .errors import BuiltForAnotherCPU, LocalServerError
+from ..errors import BuiltForAnotherCPU, LocalServerError
 
 SMOLLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_SERVER = "pageindex-tui install-local   (builds llama.cpp's llama-server for any x86-64 CPU: minutes)"

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
-from .errors import OutputError
+from ..errors import OutputError
+from ..settings import TREE_SETTINGS
 from .records import PartialState
-from .settings import TREE_SETTINGS
 
 if TYPE_CHECKING:
     from .records import RunRecord

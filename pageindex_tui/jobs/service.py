@@ -26,16 +26,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import events
-from .aio import documents_at_once, gather_or_cancel
-from .errors import OutputError, PageIndexError, failure_kind
-from .library import Library, LibraryEntry, ResponseCache, atomic_write_text
-from .records import CancelledKeeping, DocumentResult, RunRecord
-from .settings import Settings
+from .. import events
+from ..aio import documents_at_once, gather_or_cancel
+from ..errors import OutputError, PageIndexError, failure_kind
+from ..settings import Settings
+from ..store.library import Library, LibraryEntry, ResponseCache, atomic_write_text
+from ..store.records import CancelledKeeping, DocumentResult, RunRecord
 
 if TYPE_CHECKING:
-    from .index.partial import Resume
-    from .index.pipeline import Indexer
+    from ..index.partial import Resume
+    from ..index.pipeline import Indexer
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ class JobService:
         self, paths: list[Path], settings: Settings, out_dir: Path, force: bool = False
     ) -> list[DocumentResult]:
         """Several documents at once, each one's files written apart under `out_dir` (see output_plan)."""
-        from .index.pipeline import output_plan
+        from ..index.pipeline import output_plan
 
         plan = output_plan(paths, out_dir)
         return await gather_or_cancel(*(self.run(p, settings, force, plan[p]) for p in plan))
@@ -152,7 +152,7 @@ class JobService:
         entry = self.library.find_partial(digest, settings)
         if entry is None:
             return None
-        from .index.partial import read_resume
+        from ..index.partial import read_resume
 
         return read_resume(entry.structure_path, entry.run_path)
 
@@ -234,14 +234,14 @@ class JobService:
             return None
 
     def _staged(self, path: Path) -> tuple[Path, Path]:
-        from .index.pipeline import output_paths
+        from ..index.pipeline import output_paths
 
         return output_paths(path, self.staging)
 
     def _indexer_for(self, settings: Settings) -> Indexer:
         indexer = self._indexers.get(settings)
         if indexer is None:
-            from .index.pipeline import Indexer  # the engine (and the openai SDK) load on first use
+            from ..index.pipeline import Indexer  # the engine (and the openai SDK) load on first use
 
             cache = self.cache if self.cache is not None else ResponseCache(enabled=settings.cache)
             indexer = Indexer(settings, self.staging, sink=self.sink, cache=cache, password=self.password)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .settings import USES, Settings
+from . import USES, Settings
 
 PROMPT_OVERHEAD = 300  # tokens of instructions around a node's text in a summary prompt
 SUMMARY_REPLY_TOKENS = 512  # a summary without thinking needs no more

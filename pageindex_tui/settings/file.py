@@ -12,8 +12,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from .errors import SettingsError
-from .settings import FIELD_NAMES, SECTIONS, Settings, config_path
+from ..errors import SettingsError
+from . import FIELD_NAMES, SECTIONS, Settings, config_path
 
 FRONT_END_TABLES = ("keys",)  # tables of the settings file that are not settings (keys: the app's keymap)
 
@@ -64,7 +64,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """
     import tomli_w
 
-    from .library import atomic_write_text
+    from ..store.library import atomic_write_text
 
     path = config_path() if path is None else Path(path)
     try:

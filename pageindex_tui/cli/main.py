@@ -11,14 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .errors import OutputError, PageIndexError, SettingsError
-from .safe_text import literal, redact_text, shown
-from .settings import FIELD_NAMES, FLAG_FIELDS, Settings, load_settings
+from .. import __version__
+from ..errors import OutputError, PageIndexError, SettingsError
+from ..safe_text import literal, redact_text, shown
+from ..settings import FIELD_NAMES, FLAG_FIELDS, Settings, load_settings
 
 if TYPE_CHECKING:
-    from .local_server import LocalServer
-    from .records import DocumentResult
+    from ..local.server import LocalServer
+    from ..store.records import DocumentResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -257,7 +257,7 @@ def maybe_local_server(
     if not args.local:
         yield settings, None
         return
-    from .local_server import LocalServer
+    from ..local.server import LocalServer
 
     # SIGTERM/SIGHUP raise Terminated (see ending_cleanly), which unwinds through the `with`: the server stops
     print("Starting local llama-server ...", file=sys.stderr)
@@ -280,9 +280,9 @@ def maybe_local_server(
 
 
 def run_index(args: argparse.Namespace, settings: Settings) -> int:
-    from .index.pipeline import find_documents
-    from .jobs import JobService
-    from .library import Library, check_writable
+    from ..index.pipeline import find_documents
+    from ..jobs.service import JobService
+    from ..store.library import Library, check_writable
     from .progress import CliProgress
 
     paths: dict[Path, Path] = {}  # resolved -> as given: a file named twice is indexed once
@@ -315,8 +315,8 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_doctor_command(args: argparse.Namespace, settings: Settings) -> int:
-    from .errors import LocalServerError
-    from .monitor.doctor import FAIL, Check, render_report, run_doctor, terminal_width, wrap_report
+    from ..errors import LocalServerError
+    from ..monitor.doctor import FAIL, Check, render_report, run_doctor, terminal_width, wrap_report
 
     def failed(err: LocalServerError) -> Check:
         return Check(
@@ -337,7 +337,7 @@ def run_doctor_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_install_local(args: argparse.Namespace) -> int:
-    from .local_install import install_local
+    from ..local.install import install_local
 
     def say(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
@@ -347,7 +347,7 @@ def run_install_local(args: argparse.Namespace) -> int:
 
 
 def run_app(args: argparse.Namespace, settings: Settings) -> int:
-    from .ui.launch import run as run_ui  # textual is a dependency: a failing import is a bug to see whole
+    from ..ui.launch import run as run_ui  # textual is a dependency: a failing import is a bug to see whole
 
     with maybe_local_server(args, settings) as (settings, _server):
         code = run_ui(settings, args.path or Path.cwd(), mouse=not args.no_mouse, also=args.also)
@@ -370,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "index":
                 return run_index(args, settings)
             if args.command == "export":
-                from .export_cli import run_export
+                from .export import run_export
 
                 return run_export(args, settings)
             if args.command == "doctor":
@@ -378,11 +378,11 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "install-local":
                 return run_install_local(args)
             if args.command == "ask":
-                from .ask_cli import run_ask
+                from .ask import run_ask
 
                 return run_ask(args, settings)
             if args.command == "mcp":
-                from .mcp_server import serve
+                from ..mcp_server import serve
 
                 with maybe_local_server(args, settings) as (local, _server):
                     serve(local)

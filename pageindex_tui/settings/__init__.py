@@ -15,8 +15,8 @@ from urllib.parse import urlparse
 
 import platformdirs
 
-from .errors import SettingsError
-from .safe_text import redact_url
+from ..errors import SettingsError
+from ..safe_text import redact_url
 
 APP_NAME = "pageindex-tui"
 DEFAULT_ENDPOINT = "http://localhost:8000/v1"
@@ -384,7 +384,7 @@ def load_settings(
     """Settings from defaults, the TOML file, the environment and flags, in rising priority."""
     env = os.environ if env is None else env
     path = config_path() if path is None else path
-    from .settings_file import read_file  # here: that module reads Settings' own field lists
+    from .file import read_file  # here: that module reads Settings' own field lists
 
     settings = Settings()
     settings = _apply(settings, read_file(path), f"settings file {path}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
-from .events import CallOutcome, DocumentFailed, FailureKind, WarningKind
+from ..events import CallOutcome, DocumentFailed, FailureKind, WarningKind
 
 Counter = Literal[
     "model_titles_dropped", "split_by_layout", "split_skipped", "summaries_short_text", "summaries_fallback"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import platformdirs
 
-from .settings import APP_NAME
+from ..settings import APP_NAME
 
 
 def inside(path: Path, folder: Path) -> bool:

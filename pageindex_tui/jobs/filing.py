@@ -11,10 +11,10 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import events
-from .errors import DocumentError, PageIndexError
-from .library import Library, LibraryEntry, ResponseCache
-from .settings import Settings
+from .. import events
+from ..errors import DocumentError, PageIndexError
+from ..settings import Settings
+from ..store.library import Library, LibraryEntry, ResponseCache
 
 
 class IndexingFailed(PageIndexError):
@@ -42,7 +42,7 @@ async def ensure_indexed(
 ) -> Filed:
     """The library's index of `path`, made first (events go to `sink`) when there is none: the one made with
     these settings, else the newest of this content with any settings."""
-    from .jobs import JobService  # the engine loads only when something must be indexed
+    from .service import JobService  # the engine loads only when something must be indexed
 
     path = Path(path)
     try:

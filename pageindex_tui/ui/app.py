@@ -1,9 +1,9 @@
 """The Textual workbench: documents, the live stream of LLM calls, the tree browser and settings.
 
-The app composes the panes (`panes/`) over one plain `Workbench` (`state.py`). Engine work runs on the
-engine's own thread (see `engine.py`); its events come back as `EngineBatch` messages, which
-`handler.py` turns into model changes; `show` then brings the panes up to date. Panes ask the app for
-what only it holds (the job queue, other panes) with typed messages.
+The app composes the panes (`panes/`) over one plain `Workbench` (`workbench/state.py`). Engine work
+runs on the engine's own thread (see `engine.py`); its events come back as `EngineBatch` messages,
+which `workbench/handler.py` turns into model changes; `show` then brings the panes up to date. Panes
+ask the app for what only it holds (the job queue, other panes) with typed messages.
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ from ..monitor.probe import connect_once
 from ..safe_text import redact_text, redact_url
 from ..settings import Settings, config_path
 from ..store.library import Library, ResponseCache
+from ..workbench.handler import EngineHandler
+from ..workbench.state import Changes, Workbench
 from .engine import EngineRunner, probe_summary
-from .handler import EngineHandler
 from .keymap import load_keymap
 from .keys import KEY_IDS, KEYS, SCOPES, Key, bindings, key_label, shown_key
 from .layout import BREAKPOINTS, show_documents, zoom
@@ -47,7 +48,6 @@ from .screens.ask import AskScreen, main_screen_only, open_ask
 from .screens.config import ConfigScreen
 from .screens.confirm import ConfirmScreen
 from .screens.help import HelpScreen
-from .state import Changes, Workbench
 from .themes import SHIPPED_DIR, load_themes
 from .tools import AppTools
 from .widgets.banner import ServerBanner

@@ -24,7 +24,7 @@ from ..jobs.service import JobService
 from ..safe_text import redact_text
 from ..settings import Settings
 from ..store.library import Library, LibraryEntry, ResponseCache
-from .asking import AskFailed
+from ..workbench.asking import AskFailed
 from .messages import EngineBatch, Item
 
 if TYPE_CHECKING:

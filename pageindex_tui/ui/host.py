@@ -12,9 +12,9 @@ from textual.app import App
 from textual.notifications import SeverityLevel
 
 from ..settings import Settings
+from ..workbench.state import Changes, Workbench
 from .engine import EngineRunner
 from .keymap import Keymap
-from .state import Changes, Workbench
 from .widgets.banner import ServerBanner
 
 

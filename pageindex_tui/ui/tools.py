@@ -18,8 +18,8 @@ from ..store.library import atomic_write_text
 from ..store.outputs import screenshot_folder
 from ..store.records import RunRecord
 from ..store.runlog import RunLog, from_events, from_record
+from ..workbench.state import DocState, Workbench
 from .screens.runlog import LogScreen
-from .state import DocState, Workbench
 
 
 def session_log(state: DocState, record: RunRecord | None) -> RunLog:

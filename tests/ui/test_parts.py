@@ -15,9 +15,9 @@ from pageindex_tui.settings.file import save_settings
 from pageindex_tui.store.library import Library, file_digest, tree_settings_key
 from pageindex_tui.store.records import RunRecord
 from pageindex_tui.ui.literal import literal, one_line
-from pageindex_tui.ui.state import MAX_CALL_TEXT, CallBook
 from pageindex_tui.ui.widgets.detail import describe
 from pageindex_tui.ui.widgets.stream import wrap_offsets
+from pageindex_tui.workbench.state import MAX_CALL_TEXT, CallBook
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -11,8 +11,8 @@ from uikit import SIZE, highlight, make_app, wait_for
 from pageindex_tui.index.tree import Node
 from pageindex_tui.settings import Settings
 from pageindex_tui.ui.screens.export import ExportScreen
-from pageindex_tui.ui.state import Changes, LiveDoc
 from pageindex_tui.ui.widgets.index_tree import IndexTree
+from pageindex_tui.workbench.state import Changes, LiveDoc
 
 pytestmark = pytest.mark.asyncio
 

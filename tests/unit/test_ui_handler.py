@@ -10,8 +10,8 @@ from pageindex_tui import events
 from pageindex_tui.jobs.service import JobUpdate
 from pageindex_tui.store.library import LibraryEntry
 from pageindex_tui.store.records import PartialState, RunRecord
-from pageindex_tui.ui.handler import EngineHandler
-from pageindex_tui.ui.state import LiveDoc, Workbench
+from pageindex_tui.workbench.handler import EngineHandler
+from pageindex_tui.workbench.state import LiveDoc, Workbench
 
 DOC = "/docs/a.pdf"
 STRUCTURE = (events.NodeSnapshot("One", "0000", 1, 2), events.NodeSnapshot("Two", "0001", 3, 4))
@@ -31,7 +31,9 @@ def fresh(current: str | None = DOC) -> tuple[Workbench, EngineHandler]:
 
 
 def test_the_model_and_handler_load_without_textual_or_rich():
-    code = "import sys, pageindex_tui.ui.handler; print(sorted({'textual', 'rich'} & set(sys.modules)))"
+    code = (
+        "import sys, pageindex_tui.workbench.handler; print(sorted({'textual', 'rich'} & set(sys.modules)))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -12,9 +12,9 @@ from textual.message import Message
 from textual.widgets import Static
 
 from ...jobs.batch import BatchReading
+from ...workbench.state import Changes, Workbench
 from ..keys import bindings, shown_key
 from ..literal import one_line
-from ..state import Changes, Workbench
 from ..widgets.calls import CallsTable
 from ..widgets.stream import StreamView
 

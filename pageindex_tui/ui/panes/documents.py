@@ -15,8 +15,8 @@ from textual.widgets.directory_tree import DirEntry
 
 from ...formats import is_document
 from ...jobs.batch import BatchReading
+from ...workbench.state import Workbench
 from ..keys import bindings, shown_key
-from ..state import Workbench
 from ..widgets.documents import DocumentsTree
 
 

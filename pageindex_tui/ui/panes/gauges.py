@@ -16,8 +16,8 @@ from textual.widgets import Static
 
 from ...jobs.batch import BatchReading
 from ...settings import Settings
+from ...workbench.state import Workbench
 from ..literal import one_line
-from ..state import Workbench
 
 MEASURE_EVERY = 1.0  # seconds between our stream rate's updates
 

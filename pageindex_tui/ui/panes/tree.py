@@ -22,11 +22,11 @@ from ...export import NodeText
 from ...index.tree import count, from_pageindex
 from ...store.library import LibraryEntry, atomic_write_text
 from ...store.outputs import export_folder
+from ...workbench.state import Changes, LiveDoc, Workbench
 from ..keys import bindings, shown_key
 from ..layout import toggle_detail
 from ..literal import one_line
 from ..screens.export import ExportScreen
-from ..state import Changes, LiveDoc, Workbench
 from ..widgets.detail import NodeDetail, same_node
 from ..widgets.index_tree import IndexTree, NodeRef, pages_of
 

@@ -4,8 +4,8 @@ on its node's cited pages with the quote highlighted. The questions of the sessi
 document (`asking.AskBook`).
 
 Questions run through the app's engine (`EngineRunner.ask`: the `Asker` that `pageindex-tui ask` uses);
-their events come back as any engine event does and `ask_handler.py` turns them into the book's changes,
-which the app hands to `apply`.
+their events come back as any engine event does and `workbench/ask_handler.py` turns them into the
+book's changes, which the app hands to `apply`.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from textual.widgets.option_list import Option
 
 from ...index.tree import Node
 from ...store.library import LibraryEntry
-from ..asking import Question
+from ...workbench.asking import Question
+from ...workbench.state import Changes, LiveDoc, Workbench
 from ..host import host_of
 from ..keys import bindings, shown_key
 from ..literal import one_line
-from ..state import Changes, LiveDoc, Workbench
 from ..widgets.index_tree import IndexTree, walk_paths
 from ..widgets.stream import StreamView
 from .reader import ReaderScreen

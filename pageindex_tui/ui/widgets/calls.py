@@ -10,9 +10,9 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
+from ...workbench.state import CallRecord
 from ..keys import bindings
 from ..literal import one_line
-from ..state import CallRecord
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("#", "n"),

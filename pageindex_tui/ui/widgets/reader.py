@@ -23,9 +23,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, Static
 
+from ...workbench.reading import ReaderText, Span
 from ..keys import bindings, shown_key
 from ..literal import one_line
-from ..reading import ReaderText, Span
 from .stream import wrap_offsets
 
 LEAD = 3  # lines shown above a match or a quote brought into view

@@ -34,7 +34,7 @@ from ..workbench.handler import EngineHandler
 from ..workbench.state import Changes, Workbench
 from .engine import EngineRunner, probe_summary
 from .keymap import load_keymap
-from .keys import KEY_IDS, KEYS, SCOPES, Key, bindings, key_label, shown_key
+from .keys import KEY_IDS, KEYS, SCOPES, Key, bindings, help_text, key_label, shown_key
 from .layout import BREAKPOINTS, show_documents, zoom
 from .literal import one_line
 from .messages import DocStatesLoaded, EngineBatch, ServerStateChanged
@@ -57,7 +57,8 @@ from .widgets.documents import DocumentsTree
 
 DEFAULT_THEME = "pageindex-dark"
 PANES = {name: f"#{name}-pane" for name in ("documents", "tree", "calls", "stream")}  # pane keys' target
-FOCUS = {name: f"#{name}" for name in PANES}  # what 1-4 focus, and widget keys' target
+FOCUS = {name: f"#{name}" for name in PANES}  # what the focus keys focus, and widget keys' target
+FOCUS_KEYS = ("documents", "tree", "stream", "calls", "gauges")  # app.focus_<name>, in their keys' order
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class PageIndexApp(AppTools):
         self.gauges_live = gauges  # tests turn the live GPU/server pane off for deterministic screens
         self.also = list(also)  # more endpoints the gauges watch (`--also`: replicas behind a router)
         self.model = Workbench()
-        self.handler = EngineHandler(self.model)
+        self.handler = EngineHandler(self.model, partial(shown_key, source=self))
         self.server_info: Any = None
         self.engine = EngineRunner(self, self.library, cache, interval=flush_interval)
         self.reconnect = Reconnect(self)  # the banner goes, and outages' partial indexes resume
@@ -186,7 +187,7 @@ class PageIndexApp(AppTools):
             if not key.palette or (key.scope == "config") != config:
                 continue
             where = f"{SCOPES[key.scope]} · key {key_label(key, self.keymap)}"
-            yield SystemCommand(key.help, where, partial(self.run_key, key))
+            yield SystemCommand(help_text(key, self.keymap), where, partial(self.run_key, key))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not main_screen_only(self, action)  # hidden from the footer where it would do nothing
@@ -352,7 +353,9 @@ class PageIndexApp(AppTools):
 
     def action_zoom(self) -> None:
         if not zoom(self.screen):
-            self.notify("Focus a pane first (1-5 or tab), then zoom it.", markup=False)
+            panes = "/".join(shown_key(f"app.focus_{name}", self) for name in FOCUS_KEYS)
+            tab = shown_key("app.next_pane", self)
+            self.notify(f"Focus a pane first ({panes} or {tab}), then zoom it.", markup=False)
 
     def action_focus_pane(self, name: str) -> None:
         if name == "documents":
@@ -374,10 +377,10 @@ class PageIndexApp(AppTools):
         question = (
             f"Indexing is still running ({len(busy)}: {names}).\n\n"
             "Quit anyway? Running documents are cancelled (those past their structure are kept as "
-            "partial indexes: i resumes them); nothing half-written is left, finished indexes are kept."
+            f"partial indexes: {shown_key('documents.index', self)} resumes them); nothing half-written "
+            "is left, finished indexes are kept."
         )
-        yes, no = shown_key("confirm.yes", self), shown_key("confirm.no", self)
-        confirm = ConfirmScreen(question, yes=f"Quit ({yes})", no=f"Keep going ({no})")
+        confirm = ConfirmScreen(question, yes="Quit", no="Keep going")
         self.push_screen(confirm, self._quit_answer)
 
     async def _quit_answer(self, answer: bool | None) -> None:

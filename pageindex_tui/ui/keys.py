@@ -6,10 +6,14 @@ Each key has an id (`scope.name`); the `[keys]` table of the settings file maps 
     [keys]
     "documents.index" = "n"          # or, as a nested table: documents.index = "n"
     "app.help" = "f1,question_mark"
+
+A key's help line names another key by its id in braces ("{reader.close}: back"); `help_text` writes
+it as the user's keymap binds it, as every other hint does (`shown_key`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from textual.binding import Binding, BindingType
@@ -188,7 +192,13 @@ KEYS: tuple[Key, ...] = (
     ),
     # tree
     Key("tree.filter", "slash", "filter", "Filter", "Filter the tree by title", display="/"),
-    Key("tree.page_text", "t", "page_text", "Page text", "Read the highlighted node's page text (esc: back)"),
+    Key(
+        "tree.page_text",
+        "t",
+        "page_text",
+        "Page text",
+        "Read the highlighted node's page text ({reader.close}: back)",
+    ),
     Key("tree.copy_json", "y", "copy_json", "Copy JSON", "Copy the highlighted node as JSON (OSC 52)"),
     Key("tree.copy_text", "Y", "copy_text", "Copy text", "Copy the highlighted node's page text (OSC 52)"),
     Key("tree.export_json", "e", "export_json", "Export JSON", "Export the tree as PageIndex JSON"),
@@ -387,7 +397,7 @@ def bindings(scope: str, widget: bool | None = None) -> list[BindingType]:
             show=k.show,
             priority=k.priority,
             key_display=k.display,
-            tooltip=k.help,
+            tooltip=help_text(k),
             id=k.id,
         )
         for k in KEYS
@@ -418,3 +428,11 @@ def shown_key(key_id: str, source: object = None) -> str:
     `source` is a keymap, or the app that holds one (`app.keymap`); without it, the default key."""
     keymap = source if isinstance(source, Mapping) else getattr(source, "keymap", None)
     return key_label(KEY_IDS[key_id], keymap).split(" / ")[0]
+
+
+NAMED_KEY = re.compile(r"\{([a-z_]+\.[a-z_]+)\}")  # "{reader.close}" in a help line
+
+
+def help_text(key: Key, keymap: Mapping[str, str] | None = None) -> str:
+    """The key's help line, with the keys it names written as the user's keymap binds them."""
+    return NAMED_KEY.sub(lambda named: shown_key(named[1], keymap), key.help)

@@ -19,17 +19,18 @@ from ..store.outputs import screenshot_folder
 from ..store.records import RunRecord
 from ..store.runlog import RunLog, from_events, from_record
 from ..workbench.state import DocState, Workbench
+from .keys import shown_key
 from .screens.runlog import LogScreen
 
 
-def session_log(state: DocState, record: RunRecord | None) -> RunLog:
+def session_log(state: DocState, record: RunRecord | None, index_key: str) -> RunLog:
     """The log of a document as this session knows it: its record when a finished run left one, else
-    what the events of its run said (running, failed, cancelled)."""
+    what the events of its run said (running, failed, cancelled); `index_key` is the key that indexes."""
     name = state.path.name
     if record is not None and not state.busy and state.phase != "failed":
         return from_record(name, record)
     failure = (state.error, state.hint) if state.phase == "failed" else None
-    summary = f"{name}: failed" if failure is not None else state.describe()  # the error comes below
+    summary = f"{name}: failed" if failure is not None else state.describe(index_key)  # the error below
     return from_events(name, state.warnings, state.problems, failure, summary)
 
 
@@ -52,7 +53,7 @@ class AppTools(App[int]):
         if record is None and state.entry is not None and not state.ran:
             self._read_record(state, state.entry.run_path)  # a saved index: its run record on disk
             return
-        self.push_screen(LogScreen(session_log(state, record)))
+        self.push_screen(LogScreen(session_log(state, record, shown_key("documents.index", self))))
 
     @work(thread=True, group="run-record", exit_on_error=False)
     def _read_record(self, state: DocState, path: Path) -> None:

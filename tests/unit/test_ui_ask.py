@@ -9,6 +9,7 @@ import sys
 from pageindex_tui import events
 from pageindex_tui.ask.types import AskResult, Citation, NodeRead
 from pageindex_tui.export import NodeText
+from pageindex_tui.ui.keys import shown_key
 from pageindex_tui.workbench.asking import AskFailed
 from pageindex_tui.workbench.handler import EngineHandler
 from pageindex_tui.workbench.reading import ReaderText
@@ -21,7 +22,7 @@ def asked(text: str = "How much did dredging cost?"):
     model = Workbench()
     model.select(DOC)
     question = model.asks.start(DOC, text)
-    return model, EngineHandler(model), question
+    return model, EngineHandler(model, shown_key), question
 
 
 def result(question: str, citations: list[Citation], reads: list[NodeRead]) -> AskResult:

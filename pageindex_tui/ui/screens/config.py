@@ -339,7 +339,7 @@ class ConfigScreen(Screen[Settings | None]):
         names = ", ".join(FIELDS_BY_NAME[name].label for name in edited)
         save = shown_key("config.save", self.app)
         question = f"Leave the settings without saving?\n\nEdited: {names}.\n({save} saves them.)"
-        confirm = ConfirmScreen(question, yes="Discard edits (y)", no="Keep editing (n)")
+        confirm = ConfirmScreen(question, yes="Discard edits", no="Keep editing")
         self.app.push_screen(confirm, self._leave)
 
     def _leave(self, leave: bool | None) -> None:

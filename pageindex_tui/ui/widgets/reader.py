@@ -310,7 +310,8 @@ class Reader(Vertical):
 
     def compose(self) -> ComposeResult:
         yield ReaderView()
-        yield SearchBox(placeholder="search the text · enter: find · esc: cancel")
+        cancel = shown_key("search.cancel", self.app)
+        yield SearchBox(placeholder=f"search the text · enter: find · {cancel}: cancel")
         yield Static(Text(""), classes="reader-status")
 
     @property

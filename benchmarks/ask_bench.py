@@ -25,8 +25,10 @@ from pageindex_tui.ask import Asker, AskOptions, AskResult, load_entry
 from pageindex_tui.cli.main import add_server_flags, flag_values, maybe_local_server
 from pageindex_tui.jobs.filing import ensure_indexed
 from pageindex_tui.safe_text import one_line
-from pageindex_tui.settings import Settings, load_settings
-from pageindex_tui.store.library import Library, ResponseCache
+from pageindex_tui.settings import Settings
+from pageindex_tui.settings.file import load_settings
+from pageindex_tui.store.cache import ResponseCache
+from pageindex_tui.store.library import Library
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from pageindex_tui.index.pipeline import Indexer, find_documents
 from pageindex_tui.local.server import LocalServer
-from pageindex_tui.settings import load_settings
-from pageindex_tui.store.library import ResponseCache
+from pageindex_tui.settings.file import load_settings
+from pageindex_tui.store.cache import ResponseCache
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -31,7 +31,7 @@ import asyncio, json, sys, time
 from pathlib import Path
 from pageindex_tui.document import parallel
 from pageindex_tui.index.pipeline import Indexer
-from pageindex_tui.store.library import ResponseCache
+from pageindex_tui.store.cache import ResponseCache
 from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings
 if sys.argv[2] == "1":

@@ -38,7 +38,7 @@ from pypdf import PdfReader, PdfWriter  # noqa: E402
 from pageindex_tui.index.pipeline import Indexer, find_documents  # noqa: E402
 from pageindex_tui.local.server import free_port  # noqa: E402
 from pageindex_tui.settings import Settings  # noqa: E402
-from pageindex_tui.store.library import ResponseCache  # noqa: E402
+from pageindex_tui.store.cache import ResponseCache  # noqa: E402
 
 PEER = ROOT / "benchmarks" / ".peer-venv" / "bin" / "python"
 FLASH_RUNNER = """

@@ -52,7 +52,8 @@ from pageindex_tui import events  # noqa: E402
 from pageindex_tui.jobs.service import JobService  # noqa: E402
 from pageindex_tui.monitor.prometheus import parse_metrics  # noqa: E402
 from pageindex_tui.settings import Settings  # noqa: E402
-from pageindex_tui.store.library import Library, ResponseCache  # noqa: E402
+from pageindex_tui.store.cache import ResponseCache  # noqa: E402
+from pageindex_tui.store.library import Library  # noqa: E402
 
 TOPICS = ("growth", "rainfall", "soil", "pests", "yield", "markets", "labour", "water", "storage", "seed")
 ADAPTIVE = 0  # Settings.concurrency 0: the adaptive bound

@@ -5,10 +5,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Literal
 
-if TYPE_CHECKING:
-    from .events import FailureKind
+# What a failed document's error is about (events.DocumentFailed): "server" (the model server is down or
+# refuses; the app shows a banner), "document", "output" or "other".
+FailureKind = Literal["server", "document", "output", "other"]
 
 
 class PageIndexError(Exception):

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from .errors import FailureKind
+from .store.records import CallOutcome, WarningKind
+
 if TYPE_CHECKING:
-    from .ask.types import NodeRead
     from .store.records import RunRecord
 
 Stage = Literal[
@@ -90,9 +92,6 @@ class AnswerDelta(Event):
     text: str
 
 
-CallOutcome = Literal["ok", "cached", "retry", "invalid", "error", "cancelled"]
-
-
 @dataclass(frozen=True)
 class CallFinished(Event):
     call_id: int
@@ -150,12 +149,6 @@ class StructureFound(Event):
     source: StructureSource
 
 
-# What a warning is about, for the run record's log: a model answer replaced by a rule's ("fallback"), a
-# prompt that did not fit the context ("overflow"), the structure ("structure"), settings that do not
-# work together ("settings"), the document's own problems ("document"), anything else ("other").
-WarningKind = Literal["fallback", "overflow", "structure", "settings", "document", "other"]
-
-
 @dataclass(frozen=True)
 class NodeSummarized(Event):
     """One node's summary, as soon as its call ended or its fallback was taken: front ends show it at once."""
@@ -190,9 +183,6 @@ class DocumentPartial(Event):
     run: RunRecord  # its `partial` is set
 
 
-FailureKind = Literal["server", "document", "output", "other"]
-
-
 @dataclass(frozen=True)
 class DocumentFailed(Event):
     """The one report of a document's failure: front ends show it, results keep it (DocumentResult)."""
@@ -214,6 +204,18 @@ def ignore(_event: Event) -> None:
 # CallFinished (doc = the run's id), plus these. `AskAnswerDelta` is the answer's prose only, without
 # the `Sources:` lines, which arrive checked in `AskFinished`.
 AskStep = Literal["pick", "read", "assess", "answer", "verify"]
+
+
+@dataclass(frozen=True)
+class NodeRead:
+    """A node whose text the model was shown: `pages` are the units actually included."""
+
+    doc: str  # the document's name
+    node_id: str
+    title: str
+    pages: tuple[int, ...]
+    round: int
+    truncated: bool = False  # part of the node was left out to stay within the token budget
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ from ..errors import ContextOverflow
 from ..llm.client import LLMClient, open_client
 from ..llm.replies import ask_json
 from ..llm.tokens import estimate_tokens
+from ..serverload import watched_client
 from ..settings import Settings
-from ..store.library import ResponseCache
+from ..store.cache import ResponseCache
 from . import prompts
 from .outline import Handles, Reading, Ref, outline_lines, page_outline, read_nodes, remaining_list
 from .shapes import Assessed, Picked
@@ -61,7 +62,7 @@ class Asker:
         sink: events.EventSink = events.ignore,
         cache: ResponseCache | None = None,
         options: AskOptions | None = None,
-        client_factory: Callable[..., LLMClient] = LLMClient,
+        client_factory: Callable[..., LLMClient] = watched_client,
     ) -> None:
         self.settings = settings
         self.sink = sink

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..events import NodeRead
 from ..llm.tokens import estimate_tokens
-from .types import AskDocument, NodeRead, TreeNode
+from .types import AskDocument, TreeNode
 
 SUMMARY_CHARS = 400  # of each node's summary in the outline
 

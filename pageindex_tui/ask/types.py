@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ..events import NodeRead
+
 Unit = Literal["page", "line"]  # what a document's ranges count: PDF pages, Markdown lines
 
 
@@ -50,18 +52,6 @@ class AskDocument:
 
     def node(self, node_id: str) -> TreeNode | None:
         return next((n for n in self.nodes() if n.node_id == node_id), None)
-
-
-@dataclass(frozen=True)
-class NodeRead:
-    """A node whose text the model was shown: `pages` are the units actually included."""
-
-    doc: str  # the document's name
-    node_id: str
-    title: str
-    pages: tuple[int, ...]
-    round: int
-    truncated: bool = False  # part of the node was left out to stay within the token budget
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ from ..formats import SUPPORTED_SUFFIXES as SOURCE_SUFFIXES
 from ..jobs.filing import ensure_indexed
 from ..safe_text import literal, shown
 from ..settings import Settings
-from ..store.library import Library, ResponseCache
-from .main import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _error, maybe_local_server
+from ..store.cache import ResponseCache
+from ..store.library import Library
+from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error, maybe_local_server
 
 
 def usage_problem(paths: list[Path]) -> str:
@@ -133,7 +134,7 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     problem = usage_problem(args.paths)
     if problem:
-        _error(problem)
+        error(problem)
         return EXIT_USAGE
     out = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
@@ -155,7 +156,7 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
         try:
             result = asyncio.run(main())
         except (AskInputError, DocumentError) as problem_:
-            _error(problem_.message, problem_.hint)
+            error(problem_.message, problem_.hint)
             return EXIT_USAGE if isinstance(problem_, AskInputError) else EXIT_FAILED
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

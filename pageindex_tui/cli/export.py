@@ -12,14 +12,15 @@ from ..errors import OutputError
 from ..export import NAMES, SUFFIXES, Format, render
 from ..safe_text import shown
 from ..settings import Settings
-from ..store.library import Library, atomic_write_text
-from .main import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _error
+from ..store.files import atomic_write_text
+from ..store.library import Library
+from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
     source: Path = args.source
     if not source.is_file():
-        _error(f"{source} {'is a folder, not a file' if source.is_dir() else 'does not exist'}")
+        error(f"{source} {'is a folder, not a file' if source.is_dir() else 'does not exist'}")
         return EXIT_USAGE
     fmt: Format = args.format or (
         "markdown" if args.output and args.output.suffix.lower() == ".md" else "json"
@@ -30,7 +31,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
         library = Library()
         entry = library.lookup(source, settings) or library.lookup(source)
         if entry is None:
-            _error(
+            error(
                 f"{source} has no saved index in the library ({library.root})",
                 f"index it first: pageindex-tui index {source}",
             )
@@ -42,22 +43,22 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
             raise ValueError("it holds no PageIndex tree (not a JSON object)")
         text = render(data, fmt)
     except OSError as err:
-        _error(f"cannot read {where}: {err.strerror or err}")
+        error(f"cannot read {where}: {err.strerror or err}")
         return EXIT_FAILED
     except ValueError as err:  # json.JSONDecodeError is one
-        _error(f"{where} is not PageIndex JSON: {err}", "give a _structure.json written by an indexer")
+        error(f"{where} is not PageIndex JSON: {err}", "give a _structure.json written by an indexer")
         return EXIT_USAGE
     if args.output is not None and str(args.output) == "-":
         sys.stdout.write(text)
         return EXIT_OK
     output = args.output or Path("results") / f"{name}{SUFFIXES[fmt]}"
     if output.is_dir():
-        _error(f"{output} is a folder; give a file name")
+        error(f"{output} is a folder; give a file name")
         return EXIT_USAGE
     try:
         atomic_write_text(output, text)
     except OutputError as err:
-        _error(err.message, "choose another --output file")
+        error(err.message, "choose another --output file")
         return EXIT_FAILED
     print(f"Exported {NAMES[fmt]} to {shown(str(output))}")
     return EXIT_OK

@@ -1,54 +1,30 @@
-"""`pageindex-tui`: no subcommand opens the app; `index` runs the engine headless with a progress bar."""
+"""`pageindex-tui`: the parsers of the app and every subcommand, and the dispatch. No subcommand opens the
+app; each subcommand runs from its module here (index, ask, export) or below."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import signal
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import __version__
-from ..errors import OutputError, PageIndexError, SettingsError
-from ..safe_text import literal, redact_text, shown
-from ..settings import FIELD_NAMES, FLAG_FIELDS, Settings, load_settings
-
-if TYPE_CHECKING:
-    from ..local.server import LocalServer
-    from ..store.records import DocumentResult
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM or SIGHUP: unwinds like Ctrl-C (progress bar closed, cursor shown, local server stopped)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-    @property
-    def name(self) -> str:
-        return signal.Signals(self.signum).name
-
-
-def _terminate(signum: int, _frame: object) -> None:
-    raise Terminated(signum)
-
-
-@contextlib.contextmanager
-def ending_cleanly() -> Iterator[None]:
-    """While inside, SIGTERM and SIGHUP raise Terminated instead of killing the process outright."""
-    previous = {sig: signal.signal(sig, _terminate) for sig in ENDING_SIGNALS}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+from ..errors import PageIndexError, SettingsError
+from ..safe_text import literal, redact_text
+from ..settings import FIELD_NAMES, FLAG_FIELDS, Settings
+from ..settings.file import load_settings
+from .common import (
+    ENDING_SIGNALS,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Terminated,
+    ending_cleanly,
+    error,
+    maybe_local_server,
+)
 
 
 def _yes_no(text: str) -> str:
@@ -182,18 +158,26 @@ def build_install_local_parser() -> argparse.ArgumentParser:
 def build_ask_parser() -> argparse.ArgumentParser:
     ask = argparse.ArgumentParser(
         prog="pageindex-tui ask",
+        usage="pageindex-tui ask [options] PATH [PATH ...] QUESTION\n"
+        "       pageindex-tui ask [options] --question QUESTION PATH [PATH ...]",
         description="Ask indexed documents a question: the model picks nodes from the tree, reads "
         "their pages and answers with page citations, each checked against the pages it read. A document "
         "is reused from the library (or indexed and filed there first); a _structure.json is used as it "
         "is, with its PDF or Markdown beside it to check citations.",
     )
-    ask.add_argument("paths", nargs="+", type=Path, help="PDF or Markdown files, or _structure.json files")
-    ask.add_argument("-q", "--question", required=True, help="the question")
+    ask.add_argument(
+        "items",
+        nargs="+",
+        metavar="PATH",
+        help="PDF or Markdown files, or _structure.json files; the last one is the question unless "
+        "--question gives it",
+    )
+    ask.add_argument("--question", help="the question (default: the last positional argument)")
     ask.add_argument("--json", action="store_true", help="print the result as JSON, nothing streamed")
     ask.add_argument("--rounds", type=int, default=2, help="reading rounds at most (default 2)")
     ask.add_argument("--password", help="password of encrypted PDFs")
     ask.add_argument("--no-cache", action="store_true", help="ignore cached model replies")
-    ask.add_argument("--quiet", action="store_true", help="no progress bar while indexing")
+    ask.add_argument("-q", "--quiet", action="store_true", help="no progress bar while indexing")
     add_server_flags(ask)
     return ask
 
@@ -219,9 +203,25 @@ COMMANDS = {
 }
 
 
+def question_and_paths(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """`ask`'s positionals as `args.paths` and `args.question`: the question is `--question`, else the last
+    positional (so `ask report.pdf "What ...?"`, and `ask report.pdf -q "What ...?"` reads the same)."""
+    items: list[str] = args.items
+    if args.question is None:
+        if len(items) < 2:
+            parser.error("give the documents and the question: ask PATH [PATH ...] QUESTION")
+        *items, args.question = items
+    args.paths = [Path(item) for item in items]
+
+
 def parse(argv: list[str]) -> argparse.Namespace:
     if argv and argv[0] in COMMANDS:
-        args = COMMANDS[argv[0]]().parse_args(argv[1:])
+        parser = COMMANDS[argv[0]]()
+        if argv[0] == "ask":  # flags may come between the paths and the question
+            args = parser.parse_intermixed_args(argv[1:])
+            question_and_paths(parser, args)
+        else:
+            args = parser.parse_args(argv[1:])
         args.command = argv[0]
     else:
         args = build_parser().parse_args(argv)
@@ -240,78 +240,6 @@ def flag_values(args: argparse.Namespace) -> dict[str, Any]:
     if getattr(args, "no_cache", False):
         values["cache"] = False
     return values
-
-
-def _error(message: str, hint: str = "") -> None:
-    print(f"pageindex-tui: error: {shown(message)}", file=sys.stderr)
-    if hint:
-        print(f"  {shown(hint)}", file=sys.stderr)
-
-
-@contextlib.contextmanager
-def maybe_local_server(
-    args: argparse.Namespace, settings: Settings
-) -> Iterator[tuple[Settings, LocalServer | None]]:
-    """Start the embedded llama-server for --local and point the settings at it: yields (settings, server),
-    the server None without --local. A server that died on its own during the run is diagnosed at the end."""
-    if not args.local:
-        yield settings, None
-        return
-    from ..local.server import LocalServer
-
-    # SIGTERM/SIGHUP raise Terminated (see ending_cleanly), which unwinds through the `with`: the server stops
-    print("Starting local llama-server ...", file=sys.stderr)
-    with LocalServer(args.local_model) as server:
-        print(f"Local llama-server at {server.endpoint} (model {server.model.name})", file=sys.stderr)
-        local = settings.with_values("--local", endpoint=server.endpoint, model="")
-        if args.local_model is None:
-            # The bundled SmolLM2-135M cannot think and rambles: thinking off, short replies, unless a
-            # settings file, the environment or a flag set them.
-            tiny = {"thinking": False, "max_output_tokens": 384}
-            local = local.with_values(
-                "--local default model", **{k: v for k, v in tiny.items() if local.source(k) == "default"}
-            )
-        try:
-            yield local, server
-        finally:
-            died = server.exit_error()
-            if died is not None:
-                _error(died.message, died.hint)
-
-
-def run_index(args: argparse.Namespace, settings: Settings) -> int:
-    from ..index.pipeline import find_documents
-    from ..jobs.service import JobService
-    from ..store.library import Library, check_writable
-    from .progress import CliProgress
-
-    paths: dict[Path, Path] = {}  # resolved -> as given: a file named twice is indexed once
-    for path in args.paths:
-        if not path.exists():
-            _error(f"{path} does not exist")
-            return EXIT_USAGE
-        found = find_documents(path)
-        if path.is_dir() and not found:
-            _error(f"no PDF or Markdown files in {path}")
-            return EXIT_USAGE
-        for doc in found:
-            paths.setdefault(doc.resolve(), doc)
-    try:
-        check_writable(args.out)
-    except OutputError as err:
-        _error(f"--out: {err.message}", err.hint)
-        return EXIT_USAGE
-    with maybe_local_server(args, settings) as (settings, _server):
-        progress = CliProgress(quiet=args.quiet)
-
-        async def main() -> list[DocumentResult]:
-            async with JobService(Library(), sink=progress.handle, password=args.password) as jobs:
-                return await jobs.run_many(list(paths.values()), settings, args.out, force=args.force)
-
-        with progress:
-            results = asyncio.run(main())
-    progress.print_summary(results, args.out)
-    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
 
 
 def run_doctor_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -352,7 +280,7 @@ def run_app(args: argparse.Namespace, settings: Settings) -> int:
     with maybe_local_server(args, settings) as (settings, _server):
         code = run_ui(settings, args.path or Path.cwd(), mouse=not args.no_mouse, also=args.also)
     if code > 128 and code - 128 in ENDING_SIGNALS:
-        _error(f"stopped by {signal.Signals(code - 128).name}")
+        error(f"stopped by {signal.Signals(code - 128).name}")
     return code
 
 
@@ -361,13 +289,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(flag_values(args))
     except SettingsError as err:
-        _error(err.message, err.hint)
+        error(err.message, err.hint)
         return EXIT_USAGE
     kept = "; finished documents are written, stopped ones kept as partial indexes, nothing is half-written"
     after = kept if args.command == "index" else ""
     try:
         with ending_cleanly():
             if args.command == "index":
+                from .index import run_index
+
                 return run_index(args, settings)
             if args.command == "export":
                 from .export import run_export
@@ -389,13 +319,13 @@ def main(argv: list[str] | None = None) -> int:
                 return EXIT_OK
             return run_app(args, settings)
     except Terminated as ended:
-        _error(f"stopped by {ended.name}{after}")
+        error(f"stopped by {ended.name}{after}")
         return 128 + ended.signum
     except KeyboardInterrupt:
-        _error(f"interrupted{after}")
+        error(f"interrupted{after}")
         return 130
     except PageIndexError as err:
-        _error(err.message, err.hint)
+        error(err.message, err.hint)
         return EXIT_FAILED
 
 

@@ -22,7 +22,7 @@ from ..jobs.service import JobUpdate
 from ..safe_text import shown
 
 if TYPE_CHECKING:
-    from ..store.records import DocumentResult
+    from ..index.result import DocumentResult
 
 STAGE_LABEL = {
     "read": "reading",

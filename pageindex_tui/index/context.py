@@ -10,7 +10,7 @@ from .. import events
 from ..errors import ContextOverflow, LLMError, ServerRefused, ServerUnavailable
 from ..llm.errors import HINT_OVERFLOW
 from ..settings import Settings
-from ..store.records import Provenance
+from ..store.records import Provenance, WarningKind
 
 if TYPE_CHECKING:
     from ..llm.client import LLMClient
@@ -41,7 +41,7 @@ class RunContext:
         except (ServerUnavailable, ServerRefused) as err:
             raise type(err)(f"{why}, but {err.message}", err.hint) from None
 
-    def warn(self, message: str, kind: events.WarningKind = "other") -> None:
+    def warn(self, message: str, kind: WarningKind = "other") -> None:
         """Recorded in the run record by the indexer, which sees every event."""
         self.sink(events.WarningEvent(self.doc_id, message, kind))
 

@@ -22,16 +22,16 @@ from typing import Any, cast
 from .. import __version__, events
 from ..aio import documents_at_once, gather_or_cancel
 from ..document import Document, PdfDocument, open_document
-from ..errors import PageIndexError, ServerRefused, ServerUnavailable, failure_kind
+from ..errors import FailureKind, PageIndexError, ServerRefused, ServerUnavailable, failure_kind
 from ..formats import RUN_SUFFIX, STRUCTURE_SUFFIX, is_document
 from ..llm.client import LLMClient, open_client
 from ..llm.types import ServerInfo
+from ..serverload import watched_client
 from ..settings import FALLBACK_CONTEXT_LENGTH, Settings
 from ..settings.rules import conflicts
-from ..store.library import ResponseCache, atomic_write_json, check_writable
+from ..store.cache import ResponseCache
+from ..store.files import atomic_write_json, check_writable
 from ..store.records import (
-    CancelledKeeping,
-    DocumentResult,
     NodeOrigin,
     NodeOrigins,
     PartialState,
@@ -45,6 +45,7 @@ from .estimate import first_estimate, tree_estimate
 from .layout_stage import subheadings
 from .locate import title_opens_page
 from .partial import Resume, partial_paths, partial_state
+from .result import CancelledKeeping, DocumentResult
 from .split import split_large
 from .structure import count_verified, pdf_structure
 from .summarize import describe, summarize_tree
@@ -124,7 +125,7 @@ class Indexer:
         sink: events.EventSink = events.ignore,
         cache: ResponseCache | None = None,
         password: str | None = None,
-        client_factory: Callable[..., LLMClient] = LLMClient,
+        client_factory: Callable[..., LLMClient] = watched_client,
     ) -> None:
         self.settings = settings
         self.out_dir = Path(out_dir)
@@ -204,7 +205,7 @@ class Indexer:
             error = f"internal error: {type(err).__name__}: {err}"
             return self._failed(path, error, "this is a bug in pageindex-tui; please report it", "other")
 
-    def _failed(self, path: Path, error: str, hint: str, kind: events.FailureKind) -> DocumentResult:
+    def _failed(self, path: Path, error: str, hint: str, kind: FailureKind) -> DocumentResult:
         failure = events.DocumentFailed(str(path), error, hint, kind)
         self.sink(failure)
         return DocumentResult(Path(path), failure=failure)

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from .. import events
 from ..aio import gather_or_cancel
 from ..errors import BadReply, ContextOverflow
-from ..events import WarningKind
 from ..llm.replies import strip_reasoning
 from ..llm.tokens import estimate_tokens
 from ..settings.rules import description_budget, summary_budget
+from ..store.records import WarningKind
 from . import prompts
 from .context import RunContext
 from .locate import normalize

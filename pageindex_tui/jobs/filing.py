@@ -14,11 +14,12 @@ from pathlib import Path
 from .. import events
 from ..errors import DocumentError, PageIndexError
 from ..settings import Settings
-from ..store.library import Library, LibraryEntry, ResponseCache
+from ..store.cache import ResponseCache
+from ..store.library import Library, LibraryEntry
 
 
 class IndexingFailed(PageIndexError):
-    """The document could not be indexed; `kind` as events.FailureKind."""
+    """The document could not be indexed; `kind` as errors.FailureKind."""
 
     def __init__(self, message: str, hint: str = "", kind: str = "other") -> None:
         super().__init__(message, hint)

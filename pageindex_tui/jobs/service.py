@@ -28,10 +28,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .. import events
 from ..aio import documents_at_once, gather_or_cancel
-from ..errors import OutputError, PageIndexError, failure_kind
+from ..errors import FailureKind, OutputError, PageIndexError, failure_kind
+from ..index.result import CancelledKeeping, DocumentResult
 from ..settings import Settings
-from ..store.library import Library, LibraryEntry, ResponseCache, atomic_write_text
-from ..store.records import CancelledKeeping, DocumentResult, RunRecord
+from ..store.cache import ResponseCache
+from ..store.files import atomic_write_text
+from ..store.library import Library, LibraryEntry
+from ..store.records import RunRecord
 
 if TYPE_CHECKING:
     from ..index.partial import Resume
@@ -170,7 +173,7 @@ class JobService:
             return None
 
     def _failed(
-        self, path: Path, error: str, hint: str = "", kind: events.FailureKind = "document"
+        self, path: Path, error: str, hint: str = "", kind: FailureKind = "document"
     ) -> DocumentResult:
         failure = events.DocumentFailed(str(path), error, hint, kind)
         self.sink(failure)

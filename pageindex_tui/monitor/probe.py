@@ -1,7 +1,7 @@
-"""Probes of a model server: what it serves (`connect_once`), and does it answer at all (`probe_completion`)?
+"""A probe of a model server: does it answer at all (`probe_completion`)? (What it serves, asked the way
+the LLM client asks, is `llm/connect.py`'s `connect_once`.)
 
-`connect_once` is the app's and the settings screen's "test connection": the LLM client's own `connect`, tried
-once. `probe_completion` is a one-token chat completion with a deadline, for `doctor`: a server can report
+`probe_completion` is a one-token chat completion with a deadline, for `doctor`: a server can report
 healthy while its completions hang (a stuck engine, a queue that never drains, a binary that dies on its first
 matrix product). It is streamed, so the time to the first token is measured apart from the whole reply.
 """
@@ -9,34 +9,13 @@ matrix product). It is streamed, so the time to the first token is measured apar
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import httpx
 
-if TYPE_CHECKING:
-    from ..llm.types import ServerInfo
-    from ..settings import Settings
-
 PROBE_PROMPT = "Reply with the single word: ready"
-
-
-async def connect_once(settings: Settings, source: str) -> ServerInfo:
-    """What the server at `settings.endpoint` serves, asked once, without retries (`source` names the asker
-    in the settings). Raises the client's PageIndexError saying why it cannot be used.
-
-    The client pulls in the openai SDK, which takes a while to import: that happens off the event loop.
-    """
-    client_module = await asyncio.to_thread(importlib.import_module, "pageindex_tui.llm.client")
-    client = client_module.LLMClient(settings.with_values(source, max_retries=0))
-    try:
-        info: ServerInfo = await client.connect()
-        return info
-    finally:
-        await client.aclose()
 
 
 @dataclass(frozen=True)

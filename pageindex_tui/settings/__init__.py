@@ -6,7 +6,6 @@ Every value remembers where it came from, so a bad one can be reported as
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -361,37 +360,6 @@ def _apply(base: Settings, values: Mapping[str, Any], source: str) -> Settings:
         changes[name] = _convert(name, value, source)
         sources[name] = source
     return replace(base, **changes, sources=sources)
-
-
-def from_environment(env: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """Values found in the environment, and the variable each came from."""
-    values: dict[str, str] = {}
-    origin: dict[str, str] = {}
-    for name, variables in ENV_VARS.items():
-        for var in variables:
-            if env.get(var):
-                values[name] = env[var]
-                origin[name] = var
-                break
-    return values, origin
-
-
-def load_settings(
-    flags: Mapping[str, Any] | None = None,
-    env: Mapping[str, str] | None = None,
-    path: Path | None = None,
-) -> Settings:
-    """Settings from defaults, the TOML file, the environment and flags, in rising priority."""
-    env = os.environ if env is None else env
-    path = config_path() if path is None else path
-    from .file import read_file  # here: that module reads Settings' own field lists
-
-    settings = Settings()
-    settings = _apply(settings, read_file(path), f"settings file {path}")
-    env_values, origin = from_environment(env)
-    for name, value in env_values.items():
-        settings = _apply(settings, {name: value}, f"environment {origin[name]}")
-    return _apply(settings, dict(flags or {}), "command line")
 
 
 def sampling_for(settings: Settings, thinking: bool) -> dict[str, float]:

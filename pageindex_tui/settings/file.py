@@ -1,9 +1,12 @@
 """The settings file: reading its TOML (flat, or in [server] and [index] tables, with the front ends'
-own tables such as [keys] kept apart) and writing it back without the values that only override it."""
+own tables such as [keys] kept apart) and writing it back without the values that only override it; and
+`load_settings`, which layers defaults < that file < environment < command-line flags."""
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +16,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from ..errors import SettingsError
-from . import FIELD_NAMES, SECTIONS, Settings, config_path
+from . import ENV_VARS, FIELD_NAMES, SECTIONS, Settings, config_path
 
 FRONT_END_TABLES = ("keys",)  # tables of the settings file that are not settings (keys: the app's keymap)
 
@@ -64,7 +67,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """
     import tomli_w
 
-    from ..store.library import atomic_write_text
+    from ..store.files import atomic_write_text
 
     path = config_path() if path is None else Path(path)
     try:
@@ -94,3 +97,31 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     text += tomli_w.dumps(document)
     atomic_write_text(path, text, mode=0o600)
     return path
+
+
+def from_environment(env: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Values found in the environment, and the variable each came from."""
+    values: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    for name, variables in ENV_VARS.items():
+        for var in variables:
+            if env.get(var):
+                values[name] = env[var]
+                origin[name] = var
+                break
+    return values, origin
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    path: Path | None = None,
+) -> Settings:
+    """Settings from defaults, the TOML file, the environment and flags, in rising priority."""
+    env = os.environ if env is None else env
+    path = config_path() if path is None else path
+    settings = Settings().with_values(f"settings file {path}", **read_file(path))
+    env_values, origin = from_environment(env)
+    for name, value in env_values.items():
+        settings = settings.with_values(f"environment {origin[name]}", **{name: value})
+    return settings.with_values("command line", **dict(flags or {}))

@@ -1,4 +1,4 @@
-"""Files we keep: atomic writes, the on-disk LLM response cache, platformdirs paths."""
+"""The library of saved indexes: finished (and partial) indexes keyed by file content and tree settings."""
 
 from __future__ import annotations
 
@@ -6,154 +6,18 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import platformdirs
-
 from ..errors import OutputError
 from ..settings import TREE_SETTINGS
+from .files import PRIVATE_FOLDER, atomic_write_json, data_dir, make_folders
 from .records import PartialState
 
 if TYPE_CHECKING:
     from .records import RunRecord
 
-APP_NAME = "pageindex-tui"
-
-
-def data_dir() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME))
-
-
-def cache_dir() -> Path:
-    return Path(platformdirs.user_cache_dir(APP_NAME))
-
-
-PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700  # the response cache: summaries of the user's documents
-
-
-def make_folders(folder: Path, mode: int = 0o777) -> None:
-    """`folder` and its missing parents, each new one made with `mode` (less the umask)."""
-    missing = [p for p in (folder, *folder.parents) if not p.exists()]
-    for part in reversed(missing):
-        try:
-            os.mkdir(part, mode)
-        except FileExistsError:
-            pass  # made meanwhile by another writer
-
-
-def atomic_write_text(path: Path, text: str, mode: int = 0o644, folder_mode: int = 0o777) -> None:
-    """Write `text` to `path` so that readers see the old file or the new one, never half of it.
-
-    Missing folders are made with `folder_mode`; the file gets `mode`."""
-    path = Path(path)
-    try:
-        make_folders(path.parent, folder_mode)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as err:
-        raise OutputError(
-            f"cannot write to {path.parent}: {err.strerror}", hint="choose another --out folder"
-        ) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except OSError as err:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise OutputError(
-            f"cannot write {path}: {err.strerror}", hint="check free space and permissions"
-        ) from None
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def atomic_write_json(path: Path, data: Any, mode: int = 0o644, folder_mode: int = 0o777) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", mode, folder_mode)
-
-
-def check_writable(folder: Path) -> None:
-    """Fail early, before any model call, when results could not be written to `folder`."""
-    folder = Path(folder)
-    hint = "choose another --out folder"
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"output folder {folder} is a file, not a folder", hint=hint)
-    blocking = next((p for p in folder.parents if p.exists() and not p.is_dir()), None)
-    if blocking is not None:
-        raise OutputError(f"output folder {folder} cannot be made: {blocking} is a file", hint=hint)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise OutputError(f"output folder {folder} cannot be made: {err.strerror}", hint=hint) from None
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as err:
-        raise OutputError(f"output folder {folder} is not writable: {err.strerror}", hint=hint) from None
-
-
-class ResponseCache:
-    """Finished LLM replies on disk, keyed by model and the exact request.
-
-    One small JSON file per reply, written atomically, so an interrupted run loses nothing it
-    already paid for and concurrent runs never see a torn entry. Replies summarize the user's
-    documents: files are 0600 and folders 0700, like the settings file.
-    """
-
-    def __init__(self, folder: Path | None = None, enabled: bool = True) -> None:
-        self.folder = Path(folder) if folder else cache_dir() / "responses"
-        self.enabled = enabled
-        self.hits = 0
-        self._lock = threading.Lock()
-        self._private = False  # the folder is known to be 0700
-
-    @staticmethod
-    def key(model: str, request: dict[str, Any]) -> str:
-        blob = json.dumps({"model": model, "request": request}, sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-    def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.json"
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        if not self.enabled:
-            return None
-        try:
-            data = json.loads(self._path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not isinstance(data, dict):
-            return None
-        with self._lock:
-            self.hits += 1
-        return data
-
-    def put(self, key: str, value: dict[str, Any]) -> None:
-        if not self.enabled:
-            return
-        try:
-            if not self._private:  # also closes a folder an older version left open (0755)
-                make_folders(self.folder, PRIVATE_FOLDER)
-                os.chmod(self.folder, PRIVATE_FOLDER)
-                self._private = True
-            atomic_write_json(self._path(key), value, PRIVATE_FILE, PRIVATE_FOLDER)
-        except (OutputError, OSError):
-            pass  # a cache that cannot be written is only slower, never wrong
-
-
-# --- saved indexes ------------------------------------------------------------------------------
 ENTRY_FILE = "entry.json"
 PATHS_FILE = "paths.json"
 PARTIAL_FOLDER = ".partial"  # suffix of the folder that holds a partial index beside the finished one

@@ -1,4 +1,4 @@
-"""What a run leaves behind, typed: the run record (`<stem>_run.json`), its provenance, a document's result.
+"""What a run leaves behind, typed: the run record (`<stem>_run.json`) and its provenance.
 
 Each record turns into the JSON written to disk, and back, in one place (`to_dict` / `from_dict`), so
 the files keep the shape they always had and saved libraries written by older versions still load:
@@ -7,13 +7,16 @@ the files keep the shape they always had and saved libraries written by older ve
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any, Literal
 
-from ..events import CallOutcome, DocumentFailed, FailureKind, WarningKind
-
+# How a model call ended, as events.CallFinished reports it and a record's CallProblem keeps it.
+CallOutcome = Literal["ok", "cached", "retry", "invalid", "error", "cancelled"]
+# What a warning is about (events.WarningEvent, and the run record's log): a model answer replaced by a
+# rule's ("fallback"), a prompt that did not fit the context ("overflow"), the structure ("structure"),
+# settings that do not work together ("settings"), the document's own problems ("document"), anything
+# else ("other").
+WarningKind = Literal["fallback", "overflow", "structure", "settings", "document", "other"]
 Counter = Literal[
     "model_titles_dropped", "split_by_layout", "split_skipped", "summaries_short_text", "summaries_fallback"
 ]
@@ -158,7 +161,7 @@ MAX_PROBLEMS = 200  # failed or retried calls kept in a record, with their full 
 
 @dataclass(frozen=True)
 class RunWarning:
-    """One warning of a run, and what it is about (see `events.WarningKind`)."""
+    """One warning of a run, and what it is about (see `WarningKind`)."""
 
     message: str
     kind: WarningKind = "other"
@@ -319,57 +322,6 @@ class RunRecord:
             partial=PartialState.from_dict(data.get("partial")),
             resumed=str(data.get("resumed") or ""),
         )
-
-
-@dataclass
-class DocumentResult:
-    """One document's outcome. A failure is the `DocumentFailed` event the engine reported, kept as is; a
-    partial index (the run stopped after its structure was known) has files and a run record whose
-    `partial` says how far it got, and is not `ok` either."""
-
-    path: Path
-    structure_path: Path | None = None
-    run_path: Path | None = None
-    result: dict[str, Any] = field(default_factory=dict)  # the PageIndex JSON
-    run: RunRecord | None = None
-    failure: DocumentFailed | None = None
-    reused: bool = False  # a saved index of the same content and tree-shaping settings was taken
-
-    @property
-    def partial(self) -> PartialState | None:
-        return self.run.partial if self.run is not None else None
-
-    @property
-    def ok(self) -> bool:
-        return self.failure is None and self.partial is None
-
-    @property
-    def error(self) -> str:
-        if self.failure is not None:
-            return self.failure.error
-        partial = self.partial
-        return f"{partial.describe()}, {partial.why()}" if partial is not None else ""
-
-    @property
-    def hint(self) -> str:
-        if self.failure is not None:
-            return self.failure.hint
-        return self.partial.hint if self.partial is not None else ""
-
-    @property
-    def kind(self) -> FailureKind | None:
-        if self.failure is not None:
-            return self.failure.kind
-        return "server" if self.partial is not None and self.partial.reason == "server" else None
-
-
-class CancelledKeeping(asyncio.CancelledError):
-    """A run was cancelled after its structure was known: `result` is the partial index it wrote. It is a
-    cancellation like any other to asyncio; the job service files `result` into the library on the way."""
-
-    def __init__(self, result: DocumentResult) -> None:
-        super().__init__()
-        self.result = result
 
 
 def _list(value: Any) -> list[Any]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .records import CallProblem, RunRecord, RunWarning
 
-# The log's sections, in the order shown; a warning's kind (events.WarningKind) is its section.
+# The log's sections, in the order shown; a warning's kind (records.WarningKind) is its section.
 SECTIONS: dict[str, str] = {
     "error": "Failed",
     "overflow": "Context overflows",

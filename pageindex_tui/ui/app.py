@@ -26,10 +26,11 @@ from textual.widgets import Footer
 
 from ..errors import PageIndexError
 from ..formats import is_document
-from ..monitor.probe import connect_once
+from ..llm.connect import connect_once
 from ..safe_text import redact_text, redact_url
 from ..settings import Settings, config_path
-from ..store.library import Library, ResponseCache
+from ..store.cache import ResponseCache
+from ..store.library import Library
 from ..workbench.handler import EngineHandler
 from ..workbench.state import Changes, Workbench
 from .engine import EngineRunner, probe_summary

@@ -23,7 +23,8 @@ from ..errors import PageIndexError, ServerRefused, ServerUnavailable
 from ..jobs.service import JobService
 from ..safe_text import redact_text
 from ..settings import Settings
-from ..store.library import Library, LibraryEntry, ResponseCache
+from ..store.cache import ResponseCache
+from ..store.library import Library, LibraryEntry
 from ..workbench.asking import AskFailed
 from .messages import EngineBatch, Item
 

@@ -9,7 +9,7 @@ from typing import Any
 import platformdirs
 
 from ..settings import APP_NAME
-from ..store.library import atomic_write_text
+from ..store.files import atomic_write_text
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -14,7 +14,7 @@ from textual._files import generate_datetime_filename
 from textual.app import App
 
 from ..errors import PageIndexError
-from ..store.library import atomic_write_text
+from ..store.files import atomic_write_text
 from ..store.outputs import screenshot_folder
 from ..store.records import RunRecord
 from ..store.runlog import RunLog, from_events, from_record

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from .. import events
-from ..events import FailureKind
+from ..errors import FailureKind
 
 if TYPE_CHECKING:  # the ask engine loads when the first question is asked, not with the app
-    from ..ask.types import AskResult, Citation, NodeRead
+    from ..ask.types import AskResult, Citation
+    from ..events import NodeRead
 
 AskPhase = Literal["asking", "answered", "failed", "cancelled"]
 STEP_WORDS = {

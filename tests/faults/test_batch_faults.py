@@ -19,7 +19,7 @@ from pageindex_tui.index.pipeline import Indexer, output_plan
 from pageindex_tui.llm import LLMClient
 from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings
-from pageindex_tui.store.library import ResponseCache
+from pageindex_tui.store.cache import ResponseCache
 
 SECTION = "word " * 400  # long enough to need a model summary
 

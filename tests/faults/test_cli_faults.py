@@ -18,7 +18,8 @@ from pdfgen import make_outline_pdf
 from ptyrun import PtyRun, cursor_shown_at_end
 
 from pageindex_tui.cli.main import main
-from pageindex_tui.store.library import ResponseCache, cache_dir
+from pageindex_tui.store.cache import ResponseCache
+from pageindex_tui.store.files import cache_dir
 
 SECTION = "word " * 400
 

@@ -20,7 +20,7 @@ from fakes import FakeVLLM, Script, error, smart_model
 from pageindex_tui import events
 from pageindex_tui.index.pipeline import Indexer
 from pageindex_tui.settings import Settings
-from pageindex_tui.store.library import ResponseCache
+from pageindex_tui.store.cache import ResponseCache
 
 DOCS = 200
 FAILURE_RATE = 0.2

@@ -55,7 +55,7 @@ def test_cli_indexes_files_and_asks_a_markdown_document(llama_server, tmp_path):
         "PATH": "/usr/bin:/bin",
     }
     args = [sys.executable, "-m", "pageindex_tui", "ask", str(SAMPLE_DOCS / "serving-handbook.md")]
-    args += ["-q", "What context length does the team start with?", "--json"]
+    args += ["What context length does the team start with?", "--json"]
     args += ["--endpoint", llama_server.endpoint, "--context-length", "2048", "--rounds", "1", *FAST]
     proc = subprocess.run(args, capture_output=True, text=True, timeout=1500, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]

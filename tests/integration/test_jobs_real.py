@@ -11,7 +11,8 @@ import pytest
 from pageindex_tui import events
 from pageindex_tui.jobs.service import JobService, JobUpdate
 from pageindex_tui.settings import Settings
-from pageindex_tui.store.library import Library, ResponseCache
+from pageindex_tui.store.cache import ResponseCache
+from pageindex_tui.store.library import Library
 from pageindex_tui.store.records import RunRecord
 
 from .schema import check_pageindex_json

@@ -10,7 +10,7 @@ import pytest
 from pageindex_tui import events
 from pageindex_tui.index.pipeline import Indexer
 from pageindex_tui.settings import Settings
-from pageindex_tui.store.library import ResponseCache
+from pageindex_tui.store.cache import ResponseCache
 
 from .schema import check_pageindex_json
 

@@ -16,7 +16,7 @@ from pageindex_tui.index.pipeline import Indexer
 from pageindex_tui.llm.client import LLMClient
 from pageindex_tui.local.server import LocalServer, free_port
 from pageindex_tui.settings import Settings
-from pageindex_tui.store.library import ResponseCache
+from pageindex_tui.store.cache import ResponseCache
 
 from .schema import check_pageindex_json
 

@@ -111,10 +111,9 @@ async def test_an_outage_mid_summaries_keeps_the_partial_index_and_it_resumes_on
 
         kept = summarized()
         assert 2 <= kept < sections and state.partial is not None and state.partial.reason == "server"
-        assert (
-            state.badge()[0].startswith("◑ partial")
-            and f"partial: {kept + 1}/{sections + 1}" in state.describe("i")
-        )
+        assert state.badge()[0].startswith(
+            "◑ partial"
+        ) and f"partial: {kept + 1}/{sections + 1}" in state.describe("i")
         assert len(app.query_one("#tree", IndexTree).nodes) == 1  # the tree stays on show
         assert banner.has_class("-visible")
         entry = app.library.find_partial(app.library.digest(path), settings)

@@ -12,7 +12,8 @@ from textual.color import Color
 from uikit import SIZE, make_app, wait_for
 
 from pageindex_tui.local.server import free_port
-from pageindex_tui.settings import Settings, load_settings
+from pageindex_tui.settings import Settings
+from pageindex_tui.settings.file import load_settings
 from pageindex_tui.ui.screens.config import ConfigScreen
 
 if sys.version_info >= (3, 11):

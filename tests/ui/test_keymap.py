@@ -10,8 +10,8 @@ from pdfgen import make_outline_pdf
 from rich.console import Console
 from uikit import SIZE, highlight, make_app, wait_for
 
-from pageindex_tui.settings import Settings, load_settings
-from pageindex_tui.settings.file import save_settings
+from pageindex_tui.settings import Settings
+from pageindex_tui.settings.file import load_settings, save_settings
 from pageindex_tui.ui.keymap import load_keymap, normalize_keys, read_keymap
 from pageindex_tui.ui.keys import KEY_IDS, KEYS, NAMED_KEY, help_text, key_label
 from pageindex_tui.ui.screens.confirm import ConfirmScreen

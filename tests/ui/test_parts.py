@@ -10,8 +10,8 @@ import pytest
 
 from pageindex_tui.export import markdown_outline, node_json
 from pageindex_tui.index.tree import Node
-from pageindex_tui.settings import Settings, load_settings
-from pageindex_tui.settings.file import save_settings
+from pageindex_tui.settings import Settings
+from pageindex_tui.settings.file import load_settings, save_settings
 from pageindex_tui.store.library import Library, file_digest, tree_settings_key
 from pageindex_tui.store.records import RunRecord
 from pageindex_tui.ui.literal import literal, one_line

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pageindex_tui.settings import Settings
-from pageindex_tui.store.library import Library, ResponseCache
+from pageindex_tui.store.cache import ResponseCache
+from pageindex_tui.store.library import Library
 from pageindex_tui.ui.app import PageIndexApp
 from pageindex_tui.ui.themes import SHIPPED_DIR
 

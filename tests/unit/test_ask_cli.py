@@ -9,7 +9,7 @@ from askdocs import GOOD_ANSWER, kind, make_harbor, scripted
 from fakes import FakeVLLM, smart_model
 from pdfgen import make_outline_pdf
 
-from pageindex_tui.cli.main import main
+from pageindex_tui.cli.main import main, parse
 from pageindex_tui.local.server import free_port
 
 QUESTION = "How much did dredging the outer channel cost?"
@@ -22,7 +22,23 @@ def _own_library(tmp_path, monkeypatch):
 
 
 def ask(fake_url: str, *paths, extra=()):
-    return main(["ask", *map(str, paths), "-q", QUESTION, "--endpoint", fake_url, "--retries", "0", *extra])
+    return main(["ask", *map(str, paths), QUESTION, "--endpoint", fake_url, "--retries", "0", *extra])
+
+
+def test_the_question_is_the_last_positional_or_question_and_q_is_quiet_as_in_index(capsys):
+    def read(args):
+        return [str(path) for path in args.paths], args.question, args.quiet
+
+    question = "What did it cost?"
+    assert read(parse(["ask", "a.pdf", "b.md", question])) == (["a.pdf", "b.md"], question, False)
+    # the old `-q QUESTION` reads the same: quiet, and the question last
+    assert read(parse(["ask", "a.pdf", "-q", question])) == (["a.pdf"], question, True)
+    args = parse(["ask", "--question", "What did it cost?", "a.pdf", "b.md"])
+    assert ([str(p) for p in args.paths], args.question) == (["a.pdf", "b.md"], "What did it cost?")
+    assert parse(["index", "a.pdf", "-q"]).quiet and parse(["ask", "a.pdf", "Why?", "--quiet"]).quiet
+    with pytest.raises(SystemExit) as ended:
+        parse(["ask", "a.pdf"])
+    assert ended.value.code == 2 and "give the documents and the question" in capsys.readouterr().err
 
 
 def test_ask_streams_the_answer_and_prints_checked_citations(tmp_path, capsys):

@@ -14,7 +14,7 @@ from pageindex_tui.index.estimate import first_estimate, text_tokens
 from pageindex_tui.index.pipeline import Indexer
 from pageindex_tui.settings import Settings
 from pageindex_tui.settings.rules import summary_budget
-from pageindex_tui.store.library import ResponseCache
+from pageindex_tui.store.cache import ResponseCache
 
 
 def markdown(sections: int, words: int) -> str:

@@ -17,7 +17,8 @@ from pageindex_tui.cli.main import main
 from pageindex_tui.jobs.service import JobService, JobUpdate
 from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings
-from pageindex_tui.store.library import Library, ResponseCache
+from pageindex_tui.store.cache import ResponseCache
+from pageindex_tui.store.library import Library
 
 GUIDE = "# Guide\n\nIntro.\n\n## Part One\n\n" + "one " * 300 + "\n\n## Part Two\n\n" + "two " * 300 + "\n"
 

@@ -39,7 +39,7 @@ def test_two_thousand_pages_stay_under_500_mb(tmp_path):
         import asyncio, json, resource
         from pathlib import Path
         from pageindex_tui.index.pipeline import Indexer
-        from pageindex_tui.store.library import ResponseCache
+        from pageindex_tui.store.cache import ResponseCache
         from pageindex_tui.local.server import free_port
         from pageindex_tui.settings import Settings
         settings = Settings(endpoint=f"http://127.0.0.1:{{free_port()}}/v1", if_add_node_summary=False,

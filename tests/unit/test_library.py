@@ -4,7 +4,8 @@ import os
 import pytest
 
 from pageindex_tui.errors import OutputError
-from pageindex_tui.store.library import ResponseCache, atomic_write_json, atomic_write_text, check_writable
+from pageindex_tui.store.cache import ResponseCache
+from pageindex_tui.store.files import atomic_write_json, atomic_write_text, check_writable
 
 
 def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path):

@@ -10,7 +10,7 @@ import time
 from fakes import FakeVLLM, Script, error
 
 from pageindex_tui import events
-from pageindex_tui.llm.client import LLMClient
+from pageindex_tui.serverload import watched_client
 from pageindex_tui.settings import Settings
 
 HELLO = [{"role": "user", "content": "hello world"}]
@@ -18,7 +18,7 @@ HELLO = [{"role": "user", "content": "hello world"}]
 
 def run(settings, body, sink=None):
     async def go():
-        async with LLMClient(settings, sink=sink or (lambda e: None)) as client:
+        async with watched_client(settings, sink=sink or (lambda e: None)) as client:
             return await body(client)
 
     return asyncio.run(go())

@@ -11,7 +11,7 @@ from pageindex_tui import events
 from pageindex_tui.errors import ContextOverflow, ServerRefused, ServerUnavailable
 from pageindex_tui.llm import LLMClient
 from pageindex_tui.settings import Settings
-from pageindex_tui.store.library import ResponseCache
+from pageindex_tui.store.cache import ResponseCache
 
 HELLO = [{"role": "user", "content": "Say hello"}]
 

@@ -15,7 +15,7 @@ from pageindex_tui.cli.main import main
 from pageindex_tui.index.pipeline import Indexer
 from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings
-from pageindex_tui.store.library import ResponseCache
+from pageindex_tui.store.cache import ResponseCache
 
 MARKDOWN = """# Guide
 

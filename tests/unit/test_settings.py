@@ -1,7 +1,8 @@
 import pytest
 
 from pageindex_tui.errors import SettingsError
-from pageindex_tui.settings import FIELDS, USES, Settings, load_settings, sampling_for
+from pageindex_tui.settings import FIELDS, USES, Settings, sampling_for
+from pageindex_tui.settings.file import load_settings
 from pageindex_tui.settings.rules import conflicts, summary_budget
 
 

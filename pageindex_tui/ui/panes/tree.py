@@ -20,7 +20,8 @@ from ... import export
 from ...errors import PageIndexError
 from ...export import NodeText
 from ...index.tree import count, from_pageindex
-from ...store.library import LibraryEntry, atomic_write_text
+from ...store.files import atomic_write_text
+from ...store.library import LibraryEntry
 from ...store.outputs import export_folder
 from ...workbench.state import Changes, LiveDoc, Workbench
 from ..keys import bindings, shown_key

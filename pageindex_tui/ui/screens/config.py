@@ -27,7 +27,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 
 from ...errors import PageIndexError, SettingsError
-from ...monitor.probe import connect_once
+from ...llm.connect import connect_once
 from ...safe_text import redact_url
 from ...settings import FIELDS as FIELDS_BY_NAME
 from ...settings import (

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from rich.style import Style
 from rich.text import Text
@@ -45,17 +45,27 @@ from .gauge_parts import (
     temperature_level,
 )
 
-if TYPE_CHECKING:
-    from .gauges import GaugesPane
+
+class Readings(Protocol):
+    """What the cards read from the gauges pane (`gauges.GaugesPane`): each server's view, the last GPU
+    sample, and a GPU's utilization history."""
+
+    @property
+    def servers(self) -> Sequence[ServerView]: ...
+
+    @property
+    def gpus(self) -> GpuSnapshot | None: ...
+
+    def gpu_history(self, index: int) -> Sequence[float]: ...
 
 
-def build_cards(pane: GaugesPane, styles: Styles, width: int, dense: bool = False) -> list[list[Text]]:
+def build_cards(pane: Readings, styles: Styles, width: int, dense: bool = False) -> list[list[Text]]:
     """A card per server and per GPU; `dense` leaves out the secondary rows (history, clocks, rates)."""
     cards = [server_card(view, styles, width, dense) for view in pane.servers]
     return cards + gpu_cards(pane.gpus, pane, styles, width, dense)
 
 
-def render_lines(pane: GaugesPane, styles: Styles, width: int, height: int, fill: bool = False) -> list[Text]:
+def render_lines(pane: Readings, styles: Styles, width: int, height: int, fill: bool = False) -> list[Text]:
     """The pane's lines for a width x height area: full cards, else dense cards, else one line per item,
     else everything on one line. `fill` (the maximized pane): rows the cards leave go to history charts."""
     items = len(pane.servers) + max(1, len(pane.gpus.gpus) if pane.gpus else 1)
@@ -86,7 +96,7 @@ def render_lines(pane: GaugesPane, styles: Styles, width: int, height: int, fill
     return [fit(joined, width)]
 
 
-def history(pane: GaugesPane, styles: Styles, columns: int, width: int, room: int) -> list[Text]:
+def history(pane: Readings, styles: Styles, columns: int, width: int, room: int) -> list[Text]:
     """Under the cards of a maximized pane: each server's tokens/s and each GPU's utilization over the
     last samples, as charts as tall as `room` lines allow (none under MIN_CHART rows)."""
     items: list[tuple[str, Sequence[float], float | None, bool]] = []
@@ -112,7 +122,7 @@ def history(pane: GaugesPane, styles: Styles, columns: int, width: int, room: in
     return [Text(""), *grid(cards, columns, width)]
 
 
-def _wraps(pane: GaugesPane) -> bool:
+def _wraps(pane: Readings) -> bool:
     """Whether a card's height depends on its width (only the no-GPU card wraps its reason)."""
     return pane.gpus is not None and pane.gpus.state != "ok"
 
@@ -306,7 +316,7 @@ def _no_gpu(snapshot: GpuSnapshot, styles: Styles) -> tuple[str, Style]:
 
 
 def gpu_cards(
-    snapshot: GpuSnapshot | None, pane: GaugesPane, styles: Styles, width: int, dense: bool = False
+    snapshot: GpuSnapshot | None, pane: Readings, styles: Styles, width: int, dense: bool = False
 ) -> list[list[Text]]:
     if snapshot is None:
         return [[Text.assemble(("GPU   ", styles.title), ("sampling…", styles.muted))]]
@@ -361,7 +371,7 @@ def _gib_one(value: int | None) -> str:
     return "" if value is None else f"{value / GIB:.1f}G"
 
 
-def gpu_lines(snapshot: GpuSnapshot | None, pane: GaugesPane, styles: Styles) -> list[Text]:
+def gpu_lines(snapshot: GpuSnapshot | None, pane: Readings, styles: Styles) -> list[Text]:
     if snapshot is None:
         return [Text.assemble(("GPU ", styles.title), ("sampling…", styles.muted))]
     if snapshot.state != "ok" or not snapshot.gpus:

@@ -1,0 +1,96 @@
+"""Where our files go (platformdirs) and how they are written: atomically, so a reader sees the old file or
+the new one, never half of it."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from ..errors import OutputError
+from ..settings import APP_NAME
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir(APP_NAME))
+
+
+PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700  # the response cache and the library: the user's documents
+
+
+def make_folders(folder: Path, mode: int = 0o777) -> None:
+    """`folder` and its missing parents, each new one made with `mode` (less the umask)."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for part in reversed(missing):
+        try:
+            os.mkdir(part, mode)
+        except FileExistsError:
+            pass  # made meanwhile by another writer
+
+
+def atomic_write_text(path: Path, text: str, mode: int = 0o644, folder_mode: int = 0o777) -> None:
+    """Write `text` to `path` so that readers see the old file or the new one, never half of it.
+
+    Missing folders are made with `folder_mode`; the file gets `mode`."""
+    path = Path(path)
+    try:
+        make_folders(path.parent, folder_mode)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise OutputError(
+            f"cannot write to {path.parent}: {err.strerror}", hint="choose another --out folder"
+        ) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as err:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise OutputError(
+            f"cannot write {path}: {err.strerror}", hint="check free space and permissions"
+        ) from None
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def atomic_write_json(path: Path, data: Any, mode: int = 0o644, folder_mode: int = 0o777) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", mode, folder_mode)
+
+
+def check_writable(folder: Path) -> None:
+    """Fail early, before any model call, when results could not be written to `folder`."""
+    folder = Path(folder)
+    hint = "choose another --out folder"
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"output folder {folder} is a file, not a folder", hint=hint)
+    blocking = next((p for p in folder.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise OutputError(f"output folder {folder} cannot be made: {blocking} is a file", hint=hint)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"output folder {folder} cannot be made: {err.strerror}", hint=hint) from None
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise OutputError(f"output folder {folder} is not writable: {err.strerror}", hint=hint) from None

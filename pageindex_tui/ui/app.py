@@ -21,12 +21,15 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import Footer
 
 from ..errors import PageIndexError
 from ..formats import is_document
 from ..llm.connect import connect_once
+from ..llm.types import ServerInfo
 from ..safe_text import redact_text, redact_url
 from ..settings import Settings, config_path
 from ..store.cache import ResponseCache
@@ -108,7 +111,7 @@ class PageIndexApp(AppTools):
         self.also = list(also)  # more endpoints the gauges watch (`--also`: replicas behind a router)
         self.model = Workbench()
         self.handler = EngineHandler(self.model, partial(shown_key, source=self))
-        self.server_info: Any = None
+        self.server_info: ServerInfo | None = None  # what the server answered the last probe
         self.engine = EngineRunner(self, self.library, cache, interval=flush_interval)
         self.reconnect = Reconnect(self)  # the banner goes, and outages' partial indexes resume
         self._prefs: dict[str, Any] = {}
@@ -134,7 +137,9 @@ class PageIndexApp(AppTools):
             yield GaugesBox(self.settings, self.gauges_live, self.model, also=self.also, id="gauges")
         yield Footer(compact=True)
 
-    def notify(self, message: str, *, title: str = "", severity: Any = "information", **kwargs: Any) -> None:
+    def notify(
+        self, message: str, *, title: str = "", severity: SeverityLevel = "information", **kwargs: Any
+    ) -> None:
         """Show a toast, and keep it in `notices` (thread-safe, as Textual's notify is)."""
         self.notices.append(Notice(title, message, str(severity)))
         super().notify(message, title=title, severity=severity, **kwargs)
@@ -170,8 +175,8 @@ class PageIndexApp(AppTools):
             self.notify(message, title="Themes", severity="warning", markup=False, timeout=10)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
 
-    def _theme_changed(self, theme: Any) -> None:
-        name = getattr(theme, "name", str(theme))
+    def _theme_changed(self, theme: Theme) -> None:
+        name = theme.name
         if self._prefs.get("theme") != name:
             self._prefs["theme"] = name
             try:
@@ -195,7 +200,7 @@ class PageIndexApp(AppTools):
 
     def run_key(self, key: Key) -> None:
         if key.scope == "config":
-            target: Any = self.screen
+            target: DOMNode = self.screen
         elif key.scope == "app":
             target = self
         else:

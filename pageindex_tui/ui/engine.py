@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import PageIndexError, ServerRefused, ServerUnavailable
 from ..jobs.service import JobService
+from ..llm.types import ServerInfo
 from ..safe_text import redact_text
 from ..settings import Settings
 from ..store.cache import ResponseCache
@@ -155,11 +156,9 @@ class EngineRunner:
             self.sink(AskFailed(run, redact_text(f"{type(err).__name__}: {err}")))
 
 
-def probe_summary(info: object) -> str:
-    """What a server answered, in one line (ServerInfo from LLMClient.connect)."""
-    models = ", ".join(getattr(info, "models", []) or [])
+def probe_summary(info: ServerInfo) -> str:
+    """What a server answered, in one line."""
     return (
-        f"{getattr(info, 'kind', '?')} at {getattr(info, 'base_url', '?')} serves {models}; "
-        f"using {getattr(info, 'model', '?')} with context {getattr(info, 'context_length', 0)} "
-        f"({getattr(info, 'context_source', '?')})"
+        f"{info.kind} at {info.base_url} serves {', '.join(info.models)}; "
+        f"using {info.model} with context {info.context_length} ({info.context_source})"
     )

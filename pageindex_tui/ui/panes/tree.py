@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.css.query import NoMatches
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from ... import export
@@ -56,7 +57,7 @@ class TreePane(Vertical):
         """`root`: the documents folder, whose export folder the export screen offers."""
         super().__init__(id=id, classes="pane")
         self.model, self.detail, self.root = model, detail, root
-        self._filter_timer: Any = None
+        self._filter_timer: Timer | None = None
         self._opened: dict[str, Any] = {}  # the last opened document, for page text
 
     def compose(self) -> ComposeResult:

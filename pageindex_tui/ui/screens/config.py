@@ -28,6 +28,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 
 from ...errors import PageIndexError, SettingsError
 from ...llm.connect import connect_once
+from ...llm.types import ServerInfo
 from ...safe_text import redact_url
 from ...settings import FIELDS as FIELDS_BY_NAME
 from ...settings import (
@@ -403,7 +404,7 @@ class ConfigScreen(Screen[Settings | None]):
             select.set_options([(m, m) for m in models])
             select.prompt = "served models" if models else (why or "served models")
 
-    def show_served(self, info: Any) -> None:
+    def show_served(self, info: ServerInfo) -> None:
         self.show_models(list(info.models), "")
         context = self.query_one("#field-context_length", Input)
         if info.context_source != "settings":

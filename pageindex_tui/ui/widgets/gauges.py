@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.console import Group
 from rich.segment import Segment
@@ -70,7 +70,7 @@ class GaugesPane(Widget, can_focus=True):
     def __init__(
         self,
         settings: Settings,
-        gpu_sampler: Any = None,
+        gpu_sampler: GpuSampler | None = None,
         endpoints: Sequence[str] | None = None,
         *,
         interval: float = 1.0,

@@ -3,7 +3,8 @@
 The app composes the panes (`panes/`) over one plain `Workbench` (`workbench/state.py`). Engine work
 runs on the engine's own thread (see `engine.py`); its events come back as `EngineBatch` messages,
 which `workbench/handler.py` turns into model changes; `show` then brings the panes up to date. Panes
-ask the app for what only it holds (the job queue, other panes) with typed messages.
+ask the app for what only it holds (the job queue, other panes) with typed messages; what panes and
+screens read of it (keymap, settings, engine) is the `Host` protocol (`host.py`).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from typing import Any
 from .. import __version__
 from ..errors import PageIndexError, SettingsError
 from ..safe_text import literal, redact_text
-from ..settings import FIELD_NAMES, FLAG_FIELDS, Settings
+from ..settings import FIELD_NAMES, FIELDS, FLAG_FIELDS, Settings
 from ..settings.file import load_settings
 from .common import (
     ENDING_SIGNALS,
@@ -26,32 +26,30 @@ from .common import (
     maybe_local_server,
 )
 
+DEFAULTS = Settings()  # the defaults a flag's help names
 
-def _yes_no(text: str) -> str:
-    if text.lower() not in ("yes", "no", "true", "false", "on", "off"):
-        raise argparse.ArgumentTypeError(f"expected yes or no, not {text!r}")
-    return text
+
+def setting_flags(parser: argparse.ArgumentParser, group: str, title: str) -> None:
+    """One flag per Settings field of `group` (FieldInfo.flag_group), in the fields' order: `--<flag or name>`
+    with dashes, its help from the field (with the default where the help does not say it). Values stay text:
+    load_settings converts and checks them like the settings file's and the environment's."""
+    flags = parser.add_argument_group(title)
+    for name, info in FIELDS.items():
+        if info.flag_group != group:
+            continue
+        dest, default = info.flag or name, getattr(DEFAULTS, name)
+        help_text = info.flag_help or info.help
+        if isinstance(default, bool):
+            metavar, help_text = "yes|no", f"{help_text} (default {'yes' if default else 'no'})"
+        else:
+            metavar = dest.upper()
+            if isinstance(default, (int, float)) and "default" not in help_text:
+                help_text = f"{help_text} (default {default:g})"
+        flags.add_argument(f"--{dest.replace('_', '-')}", dest=dest, metavar=metavar, help=help_text)
 
 
 def add_server_flags(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("server")
-    group.add_argument("--endpoint", help="OpenAI-compatible base URL (default http://localhost:8000/v1)")
-    group.add_argument("--api-key", help="API key, if the server wants one")
-    group.add_argument("--model", help="model id (default: the first one the server serves)")
-    group.add_argument("--context-length", type=int, help="context length (default: the server's)")
-    group.add_argument("--max-output-tokens", type=int, help="cap on tokens per reply (default 4096)")
-    group.add_argument(
-        "--temperature", type=float, help="sampling temperature (default: Qwen3's for the mode)"
-    )
-    group.add_argument("--thinking", type=_yes_no, help="Qwen3 thinking for every purpose, yes/no")
-    group.add_argument("--concurrency", help="LLM calls at once, or auto (default: adaptive)")
-    group.add_argument(
-        "--timeout", type=float, help="seconds the server may stay silent within a request (default 300)"
-    )
-    group.add_argument(
-        "--deadline", type=float, help="seconds one whole request may take (default 3 x --timeout)"
-    )
-    group.add_argument("--retries", type=int, help="retries on connection errors, 429 and 5xx (default 4)")
+    setting_flags(parser, "server", "server")
     local = parser.add_argument_group("embedded server")
     local.add_argument("--local", action="store_true", help="start a local llama-server for this run")
     local.add_argument("--local-model", type=Path, help="GGUF model for --local (default: SmolLM2 135M)")
@@ -88,16 +86,6 @@ def build_index_parser() -> argparse.ArgumentParser:
     index.add_argument("paths", nargs="+", type=Path, help="files or folders (every PDF and .md inside)")
     index.add_argument("--out", type=Path, default=Path("results"), help="output folder (default ./results)")
     index.add_argument("--password", help="password of encrypted PDFs")
-    index.add_argument("--toc-check-pages", type=int, help="pages searched for a printed contents (20)")
-    index.add_argument("--max-pages-per-node", type=int, help="split nodes longer than this (10)")
-    index.add_argument("--max-tokens-per-node", type=int, help="...and larger than this (20000)")
-    for knob, default in (
-        ("node-id", "yes"),
-        ("node-summary", "yes"),
-        ("doc-description", "no"),
-        ("node-text", "no"),
-    ):
-        index.add_argument(f"--if-add-{knob}", type=_yes_no, metavar="yes|no", help=f"default {default}")
     index.add_argument("--no-cache", action="store_true", help="ignore cached model replies")
     index.add_argument(
         "--force",
@@ -105,6 +93,7 @@ def build_index_parser() -> argparse.ArgumentParser:
         help="index again even when the library holds an index of the same content and tree settings",
     )
     index.add_argument("-q", "--quiet", action="store_true", help="no progress bar, summary lines only")
+    setting_flags(index, "index", "tree")
     add_server_flags(index)
     return index
 

@@ -56,7 +56,9 @@ class FieldInfo:
     section: str = "server"  # the settings file's table: server | index
     shapes_tree: bool = False  # changes the tree a document gets: a saved index is reused only when equal
     secret: bool = False  # never shown, logged or written into a run record
+    flag_group: str = ""  # the command line's flag group (server | index); "" = no flag
     flag: str = ""  # the command-line flag's dest, where it differs from the name
+    flag_help: str = ""  # the flag's help line
     low: float | None = None  # numbers: the least value (exclusive when low_open)
     high: float | None = None
     low_open: bool = False
@@ -80,12 +82,26 @@ class Settings:
         "Endpoint",
         "OpenAI-compatible base URL, e.g. http://localhost:8000/v1",
         screen="text",
+        flag_group="server",
+        flag_help=f"OpenAI-compatible base URL (default {DEFAULT_ENDPOINT})",
     )
     api_key: str = _setting(
-        "EMPTY", "API key", "sent as a bearer token; never shown or logged", screen="password", secret=True
+        "EMPTY",
+        "API key",
+        "sent as a bearer token; never shown or logged",
+        screen="password",
+        secret=True,
+        flag_group="server",
+        flag_help="API key, if the server wants one",
     )
     model: str = _setting(  # "" = the first id /v1/models serves
-        "", "Model", "empty: the first model the server serves", screen="model", shapes_tree=True
+        "",
+        "Model",
+        "empty: the first model the server serves",
+        screen="model",
+        shapes_tree=True,
+        flag_group="server",
+        flag_help="model id (default: the first one the server serves)",
     )
     context_length: int = _setting(  # 0 = the served model's max_model_len, else 32768
         0,
@@ -99,6 +115,8 @@ class Settings:
         high=10_000_000,
         zero=True,
         out_of_range=f"must be 0 (the served model's length) or between {MIN_CONTEXT_LENGTH} and 10000000",
+        flag_group="server",
+        flag_help="context length (default: the server's)",
     )
     thinking: bool = _setting(
         True,
@@ -106,6 +124,8 @@ class Settings:
         "Qwen3 thinking mode at all (off: never; on: per purpose below)",
         screen="switch",
         shapes_tree=True,
+        flag_group="server",
+        flag_help="Qwen3 thinking for every purpose",
     )
     thinking_structure: bool = _setting(
         True, "Think: structure", "reason before structure decisions", screen="switch", shapes_tree=True
@@ -149,6 +169,8 @@ class Settings:
         shapes_tree=True,
         low=0.0,
         high=2.0,
+        flag_group="server",
+        flag_help="sampling temperature (default: Qwen3's for the mode)",
     )
     concurrency: int = _setting(  # 0 = adaptive (llm/adaptive.py): grows while the server has room
         0,
@@ -161,9 +183,18 @@ class Settings:
         high=MAX_CONCURRENCY,
         zero=True,
         out_of_range=f"must be 0 (adaptive) or between 1 and {MAX_CONCURRENCY}",
+        flag_group="server",
+        flag_help="LLM calls at once, or auto (default: adaptive)",
     )
     max_output_tokens: int = _setting(
-        4096, "Max output tokens", "cap on tokens per reply", screen="int", shapes_tree=True, low=16, high=1e7
+        4096,
+        "Max output tokens",
+        "cap on tokens per reply",
+        screen="int",
+        shapes_tree=True,
+        low=16,
+        high=1e7,
+        flag_group="server",
     )
     request_timeout: float = _setting(  # seconds the server may stay silent (connect, first byte, chunks)
         300.0,
@@ -175,6 +206,8 @@ class Settings:
         low_open=True,
         high=86_400.0,
         out_of_range="must be positive, and at most 86400 (a day)",
+        flag_group="server",
+        flag_help="seconds the server may stay silent within a request",
     )
     request_deadline: float = _setting(  # 0 = DEADLINE_FACTOR x request_timeout
         0.0,
@@ -184,6 +217,8 @@ class Settings:
         low=0.0,
         high=7 * 86_400.0,
         out_of_range="must be positive (at most a week), or 0 for three times request_timeout",
+        flag_group="server",
+        flag_help="seconds one whole request may take (default 3 x --timeout)",
     )
     max_retries: int = _setting(
         4,
@@ -193,6 +228,8 @@ class Settings:
         flag="retries",
         low=0,
         high=20,
+        flag_group="server",
+        flag_help="retries on connection errors, 429 and 5xx",
     )
     # PageIndex knobs, with PageIndex's defaults
     toc_check_pages: int = _setting(
@@ -203,24 +240,59 @@ class Settings:
         low=1,
         high=1000,
         **_INDEX,
+        flag_group="index",
     )
     max_pages_per_node: int = _setting(
-        10, "Max pages per node", "split nodes longer than this ...", screen="int", low=1, high=1e4, **_INDEX
+        10,
+        "Max pages per node",
+        "split nodes longer than this ...",
+        screen="int",
+        low=1,
+        high=1e4,
+        **_INDEX,
+        flag_group="index",
     )
     max_tokens_per_node: int = _setting(
-        20000, "Max tokens per node", "... and larger than this", screen="int", low=100, high=1e7, **_INDEX
+        20000,
+        "Max tokens per node",
+        "... and larger than this",
+        screen="int",
+        low=100,
+        high=1e7,
+        **_INDEX,
+        flag_group="index",
     )
     if_add_node_id: bool = _setting(
-        True, "Node ids", "add node ids (0000, 0001, ...)", screen="switch", **_INDEX
+        True,
+        "Node ids",
+        "add node ids (0000, 0001, ...)",
+        screen="switch",
+        **_INDEX,
+        flag_group="index",
     )
     if_add_node_summary: bool = _setting(
-        True, "Node summaries", "ask the model for a summary of each node", screen="switch", **_INDEX
+        True,
+        "Node summaries",
+        "ask the model for a summary of each node",
+        screen="switch",
+        **_INDEX,
+        flag_group="index",
     )
     if_add_doc_description: bool = _setting(
-        False, "Document description", "one sentence describing the document", screen="switch", **_INDEX
+        False,
+        "Document description",
+        "one sentence describing the document",
+        screen="switch",
+        **_INDEX,
+        flag_group="index",
     )
     if_add_node_text: bool = _setting(
-        False, "Node text", "store each node's text in the JSON", screen="switch", **_INDEX
+        False,
+        "Node text",
+        "store each node's text in the JSON",
+        screen="switch",
+        **_INDEX,
+        flag_group="index",
     )
     # behaviour
     cache: bool = _setting(
@@ -298,7 +370,9 @@ def _convert(name: str, value: Any, source: str) -> Any:
     kind, info = _TYPES[name], FIELDS[name]
 
     def bad(why: str) -> SettingsError:
-        return SettingsError(f"{name} = {value!r} (from {source}) {why}", hint=f"fix {name} in {source}")
+        flag = f"--{(info.flag or name).replace('_', '-')}"
+        hint = f"fix {flag}" if source == "command line" else f"fix {name} in {source}"
+        return SettingsError(f"{name} = {value!r} (from {source}) {why}", hint=hint)
 
     if kind == "bool":
         if isinstance(value, bool):

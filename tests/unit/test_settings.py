@@ -145,3 +145,30 @@ def test_conflicts_name_what_cannot_work_together():
     assert [c.fields for c in thinking] == [("max_output_tokens", "thinking")]
     deadline = conflicts(Settings(request_timeout=300, request_deadline=60))
     assert [c.fields for c in deadline] == [("request_deadline", "request_timeout")]
+
+
+def test_the_command_line_flags_are_the_fields_with_a_flag_group(tmp_path, capsys):
+    from pageindex_tui.cli.main import build_index_parser, flag_values, parse
+
+    flagged = {name: info for name, info in FIELDS.items() if info.flag_group}
+    assert {info.flag_group for info in flagged.values()} == {"server", "index"}
+    options = {o for action in build_index_parser()._actions for o in action.option_strings}
+    for name, info in flagged.items():
+        flag = f"--{(info.flag or name).replace('_', '-')}"
+        assert flag in options, flag
+    # every value arrives as text and is converted and checked where the file's and environment's are
+    argv = ["index", "a.pdf", "--timeout", "20", "--retries", "0", "--thinking", "no", "--concurrency=auto"]
+    argv += ["--if-add-node-summary", "no", "--max-pages-per-node", "7", "--no-cache"]
+    settings = load_settings(flag_values(parse(argv)), env={}, path=tmp_path / "none.toml")
+    assert (settings.request_timeout, settings.max_retries, settings.thinking, settings.concurrency) == (
+        20.0,
+        0,
+        False,
+        0,
+    )
+    assert (settings.if_add_node_summary, settings.max_pages_per_node, settings.cache) == (False, 7, False)
+    assert settings.source("request_timeout") == "command line"
+    with pytest.raises(SettingsError) as bad:
+        load_settings(flag_values(parse(["index", "a.pdf", "--timeout", "-3"])), env={}, path=tmp_path / "n")
+    assert "request_timeout = '-3' (from command line)" in bad.value.message
+    assert bad.value.hint == "fix --timeout"

@@ -1,7 +1,7 @@
 """What the panes, screens and the reconnect rule use of the app beyond Textual's `App`: its keymap,
 settings, folder, model and engine, and the few app methods they call. `PageIndexApp` is the host;
-`host_of` finds it from a widget, or None under another app (a test's bare `App`), so that panes and
-screens need not import the app (which imports them)."""
+`host_of(widget.app)` gives it typed, or None under another app (a test's bare `App`), so that panes
+and screens need not import the app (which imports them)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """The Textual workbench: documents, the live stream of LLM calls, the tree browser and settings.
 
-The app composes the panes (`panes/`) over one plain `Workbench` (`state.py`). Engine work runs on the
-engine's own thread (see `engine.py`); its events come back as `EngineBatch` messages, which
-`handler.py` turns into model changes; `show` then brings the panes up to date. Panes ask the app for
-what only it holds (the job queue, other panes) with typed messages.
+The app composes the panes (`panes/`) over one plain `Workbench` (`workbench/state.py`). Engine work
+runs on the engine's own thread (see `engine.py`); its events come back as `EngineBatch` messages,
+which `workbench/handler.py` turns into model changes; `show` then brings the panes up to date. Panes
+ask the app for what only it holds (the job queue, other panes) with typed messages; what panes and
+screens read of it (keymap, settings, engine) is the `Host` protocol (`host.py`).
 """
 
 from __future__ import annotations
@@ -17,24 +18,28 @@ from pathlib import Path
 from typing import Any
 
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import Footer
 
 from ..errors import PageIndexError
 from ..formats import is_document
 from ..llm.connect import connect_once
+from ..llm.types import ServerInfo
 from ..safe_text import redact_text, redact_url
 from ..settings import Settings, config_path
 from ..store.cache import ResponseCache
 from ..store.library import Library
+from ..workbench.handler import EngineHandler
+from ..workbench.state import Changes, Workbench
 from .engine import EngineRunner, probe_summary
-from .handler import EngineHandler
 from .keymap import load_keymap
-from .keys import KEY_IDS, KEYS, SCOPES, Key, bindings, key_label, shown_key
+from .keys import KEY_IDS, KEYS, SCOPES, Key, bindings, help_text, key_label, shown_key
 from .layout import BREAKPOINTS, show_documents, zoom
 from .literal import one_line
 from .messages import DocStatesLoaded, EngineBatch, ServerStateChanged
@@ -48,7 +53,6 @@ from .screens.ask import AskScreen, main_screen_only, open_ask
 from .screens.config import ConfigScreen
 from .screens.confirm import ConfirmScreen
 from .screens.help import HelpScreen
-from .state import Changes, Workbench
 from .themes import SHIPPED_DIR, load_themes
 from .tools import AppTools
 from .widgets.banner import ServerBanner
@@ -58,7 +62,8 @@ from .widgets.documents import DocumentsTree
 
 DEFAULT_THEME = "pageindex-dark"
 PANES = {name: f"#{name}-pane" for name in ("documents", "tree", "calls", "stream")}  # pane keys' target
-FOCUS = {name: f"#{name}" for name in PANES}  # what 1-4 focus, and widget keys' target
+FOCUS = {name: f"#{name}" for name in PANES}  # what the focus keys focus, and widget keys' target
+FOCUS_KEYS = ("documents", "tree", "stream", "calls", "gauges")  # app.focus_<name>, in their keys' order
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ class Notice:
     severity: str
 
 
-class PageIndexApp(AppTools, App[int]):
+class PageIndexApp(AppTools):
     """Composes the panes over one `Workbench`; engine events reach it through `EngineHandler`."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -106,15 +111,17 @@ class PageIndexApp(AppTools, App[int]):
         self.gauges_live = gauges  # tests turn the live GPU/server pane off for deterministic screens
         self.also = list(also)  # more endpoints the gauges watch (`--also`: replicas behind a router)
         self.model = Workbench()
-        self.handler = EngineHandler(self.model)
-        self.server_info: Any = None
+        self.handler = EngineHandler(self.model, partial(shown_key, source=self))
+        self.server_info: ServerInfo | None = None  # what the server answered the last probe
         self.engine = EngineRunner(self, self.library, cache, interval=flush_interval)
         self.reconnect = Reconnect(self)  # the banner goes, and outages' partial indexes resume
         self._prefs: dict[str, Any] = {}
         self.notices: deque[Notice] = deque(maxlen=200)  # every notification shown, newest last
         self.keymap, self._keymap_problems = load_keymap(self.config_file)
         self.set_keymap(self.keymap)
-        self.COMMAND_PALETTE_BINDING = self.keymap.get("app.palette", "ctrl+p").split(",")[0]  # footer
+        # The footer finds the palette's key by this name on the app; Textual declares it a ClassVar, but
+        # the key is this user's, so it is set on the instance.
+        self.COMMAND_PALETTE_BINDING = self.keymap.get("app.palette", "ctrl+p").split(",")[0]  # type: ignore[misc]
         self._clashes: set[frozenset[str]] = set()
 
     # -- layout ----------------------------------------------------------------------------------------------
@@ -123,7 +130,7 @@ class PageIndexApp(AppTools, App[int]):
         detail = NodeDetail(id="detail")
         with Horizontal(id="top"):
             yield DocumentsPane(self.root_path, self.model, self.start_file, id="documents-pane")
-            yield TreePane(self.model, detail, id="tree-pane")
+            yield TreePane(self.model, detail, self.root_path, id="tree-pane")
             yield detail
         with Horizontal(id="bottom"):
             yield StreamPane(self.model, id="stream-pane")
@@ -131,7 +138,9 @@ class PageIndexApp(AppTools, App[int]):
             yield GaugesBox(self.settings, self.gauges_live, self.model, also=self.also, id="gauges")
         yield Footer(compact=True)
 
-    def notify(self, message: str, *, title: str = "", severity: Any = "information", **kwargs: Any) -> None:
+    def notify(
+        self, message: str, *, title: str = "", severity: SeverityLevel = "information", **kwargs: Any
+    ) -> None:
         """Show a toast, and keep it in `notices` (thread-safe, as Textual's notify is)."""
         self.notices.append(Notice(title, message, str(severity)))
         super().notify(message, title=title, severity=severity, **kwargs)
@@ -167,8 +176,8 @@ class PageIndexApp(AppTools, App[int]):
             self.notify(message, title="Themes", severity="warning", markup=False, timeout=10)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
 
-    def _theme_changed(self, theme: Any) -> None:
-        name = getattr(theme, "name", str(theme))
+    def _theme_changed(self, theme: Theme) -> None:
+        name = theme.name
         if self._prefs.get("theme") != name:
             self._prefs["theme"] = name
             try:
@@ -178,21 +187,21 @@ class PageIndexApp(AppTools, App[int]):
                 self.notify(message, severity="warning", markup=False)
 
     # -- command palette -------------------------------------------------------------------------------------
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         config = isinstance(screen, ConfigScreen)
         for key in KEYS:
             if not key.palette or (key.scope == "config") != config:
                 continue
             where = f"{SCOPES[key.scope]} · key {key_label(key, self.keymap)}"
-            yield SystemCommand(key.help, where, partial(self.run_key, key))
+            yield SystemCommand(help_text(key, self.keymap), where, partial(self.run_key, key))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not main_screen_only(self, action)  # hidden from the footer where it would do nothing
 
     def run_key(self, key: Key) -> None:
         if key.scope == "config":
-            target: Any = self.screen
+            target: DOMNode = self.screen
         elif key.scope == "app":
             target = self
         else:
@@ -319,7 +328,7 @@ class PageIndexApp(AppTools, App[int]):
             self.push_screen(HelpScreen())
 
     def action_ask(self) -> None:
-        open_ask(self)
+        open_ask(self, self.model)
 
     def action_toggle_gauges(self) -> None:
         self.query_one(GaugesBox).toggle_hidden()
@@ -351,7 +360,9 @@ class PageIndexApp(AppTools, App[int]):
 
     def action_zoom(self) -> None:
         if not zoom(self.screen):
-            self.notify("Focus a pane first (1-5 or tab), then zoom it.", markup=False)
+            panes = "/".join(shown_key(f"app.focus_{name}", self) for name in FOCUS_KEYS)
+            tab = shown_key("app.next_pane", self)
+            self.notify(f"Focus a pane first ({panes} or {tab}), then zoom it.", markup=False)
 
     def action_focus_pane(self, name: str) -> None:
         if name == "documents":
@@ -373,10 +384,10 @@ class PageIndexApp(AppTools, App[int]):
         question = (
             f"Indexing is still running ({len(busy)}: {names}).\n\n"
             "Quit anyway? Running documents are cancelled (those past their structure are kept as "
-            "partial indexes: i resumes them); nothing half-written is left, finished indexes are kept."
+            f"partial indexes: {shown_key('documents.index', self)} resumes them); nothing half-written "
+            "is left, finished indexes are kept."
         )
-        yes, no = shown_key("confirm.yes", self), shown_key("confirm.no", self)
-        confirm = ConfirmScreen(question, yes=f"Quit ({yes})", no=f"Keep going ({no})")
+        confirm = ConfirmScreen(question, yes="Quit", no="Keep going")
         self.push_screen(confirm, self._quit_answer)
 
     async def _quit_answer(self, answer: bool | None) -> None:
@@ -426,7 +437,10 @@ class PageIndexApp(AppTools, App[int]):
     def show_banner(self, message: str, hint: str) -> None:
         settings, again = (key_label(KEY_IDS[i], self.keymap) for i in ("app.settings", "app.check_server"))
         keys = f"{settings}: settings · {again}: check again{self.reconnect.banner_keys()}"
-        self.query_one(ServerBanner).show(message, hint, keys)
+        self.banner().show(message, hint, keys)
 
     def hide_banner(self) -> None:
-        self.query_one(ServerBanner).hide()
+        self.banner().hide()
+
+    def banner(self) -> ServerBanner:
+        return self.query_one(ServerBanner)

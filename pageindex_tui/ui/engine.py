@@ -17,15 +17,16 @@ import threading
 from collections import deque
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import PageIndexError, ServerRefused, ServerUnavailable
 from ..jobs.service import JobService
+from ..llm.types import ServerInfo
 from ..safe_text import redact_text
 from ..settings import Settings
 from ..store.cache import ResponseCache
 from ..store.library import Library, LibraryEntry
-from .asking import AskFailed
+from ..workbench.asking import AskFailed
 from .jobqueue import JobQueue
 from .messages import EngineBatch, Item
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
 class EngineRunner:
     def __init__(
-        self, app: App, library: Library, cache: ResponseCache | None = None, interval: float = 0.05
+        self, app: App[Any], library: Library, cache: ResponseCache | None = None, interval: float = 0.05
     ) -> None:
         self.app = app
         self.library = library
@@ -152,17 +153,15 @@ class EngineRunner:
             self.sink(AskFailed(run, "stopped", cancelled=True))
             raise
         except PageIndexError as err:
-            kind = "server" if isinstance(err, (ServerUnavailable, ServerRefused)) else "other"
-            self.sink(AskFailed(run, err.message, err.hint, kind))
+            down = isinstance(err, (ServerUnavailable, ServerRefused))
+            self.sink(AskFailed(run, err.message, err.hint, "server" if down else "other"))
         except Exception as err:  # never a traceback: the question fails with what went wrong
             self.sink(AskFailed(run, redact_text(f"{type(err).__name__}: {err}")))
 
 
-def probe_summary(info: object) -> str:
-    """What a server answered, in one line (ServerInfo from LLMClient.connect)."""
-    models = ", ".join(getattr(info, "models", []) or [])
+def probe_summary(info: ServerInfo) -> str:
+    """What a server answered, in one line."""
     return (
-        f"{getattr(info, 'kind', '?')} at {getattr(info, 'base_url', '?')} serves {models}; "
-        f"using {getattr(info, 'model', '?')} with context {getattr(info, 'context_length', 0)} "
-        f"({getattr(info, 'context_source', '?')})"
+        f"{info.kind} at {info.base_url} serves {', '.join(info.models)}; "
+        f"using {info.model} with context {info.context_length} ({info.context_source})"
     )

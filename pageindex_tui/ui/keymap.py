@@ -11,7 +11,7 @@ from typing import Any
 
 from textual.keys import Keys, _character_to_key
 
-from .keys import KEY_IDS
+from .keys import KEY_IDS, shown_key
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -52,23 +52,28 @@ def read_keymap(table: Mapping[str, Any]) -> tuple[Keymap, list[str]]:
         else:
             flat[name] = value
     keymap: Keymap = {}
-    problems: list[str] = []
+    why: dict[str, str] = {}  # id -> what is wrong with its entry
     for name, value in flat.items():
         if name not in KEY_IDS:
-            close = difflib.get_close_matches(name, KEY_IDS, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else " (the help screen, ?, lists what there is)"
-            problems.append(f"{name}: there is no key with this id{hint}")
-            continue
+            continue  # said below, once the help screen's key is known
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             value = ",".join(value)
         if not isinstance(value, str) or not value.strip():
-            problems.append(f'{name}: give the key as a string, such as "ctrl+o" or "j,down"')
+            why[name] = 'give the key as a string, such as "ctrl+o" or "j,down"'
             continue
         try:
             keymap[name] = normalize_keys(value)
         except ValueError as err:
-            problems.append(f"{name}: {err}")
-    return keymap, problems
+            why[name] = str(err)
+    for name in flat.keys() - KEY_IDS.keys():
+        close = difflib.get_close_matches(name, KEY_IDS, n=1)
+        hint = (
+            f"did you mean {close[0]}?"
+            if close
+            else f"the help screen, {shown_key('app.help', keymap)}, lists what there is"
+        )
+        why[name] = f"there is no key with this id ({hint})"
+    return keymap, [f"{name}: {why[name]}" for name in flat if name in why]
 
 
 def load_keymap(path: Path) -> tuple[Keymap, list[str]]:

@@ -6,16 +6,20 @@ Each key has an id (`scope.name`); the `[keys]` table of the settings file maps 
     [keys]
     "documents.index" = "n"          # or, as a nested table: documents.index = "n"
     "app.help" = "f1,question_mark"
+
+A key's help line names another key by its id in braces ("{reader.close}: back"); `help_text` writes
+it as the user's keymap binds it, as every other hint does (`shown_key`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
-from .keys_reading import READING_KEYS
-from .keyspec import Key
+from .keyspec import Key as Key  # the table's type, re-exported for its readers
+from .keyspec import here
 
 SCOPES = {
     "app": "Anywhere",
@@ -43,7 +47,7 @@ KEYS: tuple[Key, ...] = (
     Key("app.help", "question_mark", "help", "Help", "Show every key", display="?"),
     Key("app.settings", "o", "settings", "Settings", "Open the settings screen (server, model, indexing)"),
     Key("app.quit", "q", "request_quit", "Quit", "Quit (asks first while indexing)"),
-    Key("app.quit_ctrl", "ctrl+q", "request_quit", "Quit", "Quit (asks first)", show=False, palette=False),
+    here("app.quit_ctrl", "ctrl+q", "request_quit", "Quit", "Quit (asks first)"),
     Key(
         "app.palette",
         "ctrl+p",
@@ -54,16 +58,8 @@ KEYS: tuple[Key, ...] = (
         palette=False,
         priority=True,
     ),
-    Key("app.next_pane", "tab", "focus_next", "Next", "Next pane", show=False, palette=False),
-    Key(
-        "app.previous_pane",
-        "shift+tab",
-        "focus_previous",
-        "Previous",
-        "Previous pane",
-        show=False,
-        palette=False,
-    ),
+    here("app.next_pane", "tab", "focus_next", "Next", "Next pane"),
+    here("app.previous_pane", "shift+tab", "focus_previous", "Previous", "Previous pane"),
     Key(
         "app.focus_documents", "1", "focus_pane('documents')", "Docs", "Focus the documents pane", show=False
     ),
@@ -135,8 +131,8 @@ KEYS: tuple[Key, ...] = (
     Key("documents.cancel", "x", "cancel", "Cancel", "Cancel indexing of the highlighted file"),
     Key("documents.cancel_all", "X", "cancel_all", "Cancel all", "Cancel every queued and running document"),
     Key("documents.reload", "r", "reload", "Reload", "Re-read the folder from disk"),
-    Key("documents.down", "j", "cursor_down", "Down", "Move down", show=False, palette=False, widget=True),
-    Key("documents.up", "k", "cursor_up", "Up", "Move up", show=False, palette=False, widget=True),
+    here("documents.down", "j", "cursor_down", "Down", "Move down", widget=True),
+    here("documents.up", "k", "cursor_up", "Up", "Move up", widget=True),
     Key(
         "documents.collapse",
         "h,left",
@@ -146,56 +142,40 @@ KEYS: tuple[Key, ...] = (
         show=False,
         widget=True,
     ),
-    Key(
+    here(
         "documents.open",
         "enter",
         "open",
         "Open",
         "Open the file's tree (a folder: expand or collapse it)",
-        show=False,
-        palette=False,
         widget=True,
     ),
-    Key(
+    here(
         "documents.expand",
         "l,right",
         "expand",
         "Expand",
         "Expand the folder, or open the file's tree",
-        show=False,
-        palette=False,
         widget=True,
     ),
-    Key(
-        "documents.top",
-        "g",
-        "scroll_home",
-        "Top",
-        "Go to the first row",
-        show=False,
-        palette=False,
-        widget=True,
-    ),
-    Key(
-        "documents.bottom",
-        "G",
-        "scroll_end",
-        "Bottom",
-        "Go to the last row",
-        show=False,
-        palette=False,
-        widget=True,
-    ),
+    here("documents.top", "g", "scroll_home", "Top", "Go to the first row", widget=True),
+    here("documents.bottom", "G", "scroll_end", "Bottom", "Go to the last row", widget=True),
     # tree
     Key("tree.filter", "slash", "filter", "Filter", "Filter the tree by title", display="/"),
-    Key("tree.page_text", "t", "page_text", "Page text", "Read the highlighted node's page text (esc: back)"),
+    Key(
+        "tree.page_text",
+        "t",
+        "page_text",
+        "Page text",
+        "Read the highlighted node's page text ({reader.close}: back)",
+    ),
     Key("tree.copy_json", "y", "copy_json", "Copy JSON", "Copy the highlighted node as JSON (OSC 52)"),
     Key("tree.copy_text", "Y", "copy_text", "Copy text", "Copy the highlighted node's page text (OSC 52)"),
     Key("tree.export_json", "e", "export_json", "Export JSON", "Export the tree as PageIndex JSON"),
     Key("tree.export_markdown", "E", "export_markdown", "Export MD", "Export the tree as a Markdown outline"),
     Key("tree.toggle_detail", "d", "toggle_detail", "Detail", "Show or hide the node detail panel"),
-    Key("tree.down", "j", "cursor_down", "Down", "Move down", show=False, palette=False, widget=True),
-    Key("tree.up", "k", "cursor_up", "Up", "Move up", show=False, palette=False, widget=True),
+    here("tree.down", "j", "cursor_down", "Down", "Move down", widget=True),
+    here("tree.up", "k", "cursor_up", "Up", "Move up", widget=True),
     Key(
         "tree.collapse",
         "h,left",
@@ -214,19 +194,8 @@ KEYS: tuple[Key, ...] = (
         show=False,
         widget=True,
     ),
-    Key(
-        "tree.top", "g", "scroll_home", "Top", "Go to the first node", show=False, palette=False, widget=True
-    ),
-    Key(
-        "tree.bottom",
-        "G",
-        "scroll_end",
-        "Bottom",
-        "Go to the last node",
-        show=False,
-        palette=False,
-        widget=True,
-    ),
+    here("tree.top", "g", "scroll_home", "Top", "Go to the first node", widget=True),
+    here("tree.bottom", "G", "scroll_end", "Bottom", "Go to the last node", widget=True),
     Key(
         "tree.collapse_all",
         "z",
@@ -248,63 +217,35 @@ KEYS: tuple[Key, ...] = (
         widget=True,
     ),
     Key("calls.follow", "f", "follow", "Follow", "Follow the newest call again"),
-    Key("calls.down", "j", "cursor_down", "Down", "Move down", show=False, palette=False, widget=True),
-    Key("calls.up", "k", "cursor_up", "Up", "Move up", show=False, palette=False, widget=True),
-    Key(
-        "calls.top", "g", "scroll_top", "Top", "Go to the first call", show=False, palette=False, widget=True
-    ),
-    Key(
-        "calls.bottom",
-        "G",
-        "scroll_bottom",
-        "Bottom",
-        "Go to the last call",
-        show=False,
-        palette=False,
-        widget=True,
-    ),
+    here("calls.down", "j", "cursor_down", "Down", "Move down", widget=True),
+    here("calls.up", "k", "cursor_up", "Up", "Move up", widget=True),
+    here("calls.top", "g", "scroll_top", "Top", "Go to the first call", widget=True),
+    here("calls.bottom", "G", "scroll_bottom", "Bottom", "Go to the last call", widget=True),
     # stream
     Key("stream.follow", "f", "follow", "Follow", "Follow the newest call again"),
-    Key("stream.down", "j", "scroll_down", "Down", "Scroll down", show=False, palette=False, widget=True),
-    Key("stream.up", "k", "scroll_up", "Up", "Scroll up", show=False, palette=False, widget=True),
-    Key("stream.top", "g", "scroll_home", "Top", "Scroll to the top", show=False, palette=False, widget=True),
-    Key(
-        "stream.bottom",
-        "G",
-        "scroll_end",
-        "Bottom",
-        "Scroll to the end",
-        show=False,
-        palette=False,
-        widget=True,
-    ),
+    here("stream.down", "j", "scroll_down", "Down", "Scroll down", widget=True),
+    here("stream.up", "k", "scroll_up", "Up", "Scroll up", widget=True),
+    here("stream.top", "g", "scroll_home", "Top", "Scroll to the top", widget=True),
+    here("stream.bottom", "G", "scroll_end", "Bottom", "Scroll to the end", widget=True),
     # gauges pane (when focused: 5)
-    Key(
+    here(
         "gauges.expand",
         "enter,z",
         "toggle_expanded",
         "Expand",
         "Maximize the gauges or restore them",
-        palette=False,
+        show=True,
     ),
-    Key(
+    here(
         "gauges.hide",
         "h",
         "toggle_hidden",
         "Hide",
         "Hide the gauges (show them again from the app)",
-        palette=False,
+        show=True,
     ),
     # the title filter's input box
-    Key(
-        "filter.clear",
-        "escape",
-        "clear",
-        "Clear filter",
-        "Clear the filter and close it",
-        show=False,
-        palette=False,
-    ),
+    here("filter.clear", "escape", "clear", "Clear filter", "Clear the filter and close it"),
     # settings screen
     Key("config.save", "ctrl+s", "save", "Save", "Save the settings to the settings file"),
     Key("config.test", "ctrl+t", "test", "Test connection", "Ask the server at the endpoint what it serves"),
@@ -317,67 +258,134 @@ KEYS: tuple[Key, ...] = (
         display="esc",
     ),
     # other screens
-    Key(
+    here(
         "help.close",
         "escape,q,question_mark",
         "dismiss",
         "Close",
         "Close the help screen",
-        palette=False,
+        show=True,
         display="esc",
     ),
-    Key("help.down", "j,down", "scroll('down')", "Down", "Scroll down", show=False, palette=False),
-    Key("help.up", "k,up", "scroll('up')", "Up", "Scroll up", show=False, palette=False),
-    Key(
-        "help.page_down",
-        "pagedown,space",
-        "scroll('page_down')",
-        "Page down",
-        "Page down",
-        show=False,
-        palette=False,
-    ),
-    Key("help.page_up", "pageup,b", "scroll('page_up')", "Page up", "Page up", show=False, palette=False),
-    Key("help.top", "g,home", "scroll('top')", "Top", "Go to the top", show=False, palette=False),
-    Key("help.bottom", "G,end", "scroll('bottom')", "Bottom", "Go to the end", show=False, palette=False),
-    Key(
-        "doctor.close",
-        "escape,q",
-        "dismiss",
-        "Close",
-        "Close the doctor screen",
-        palette=False,
-        display="esc",
-    ),
-    Key("doctor.rerun", "r", "rerun", "Check again", "Run the checks again", palette=False),
-    Key(
+    here("help.down", "j,down", "scroll('down')", "Down", "Scroll down"),
+    here("help.up", "k,up", "scroll('up')", "Up", "Scroll up"),
+    here("help.page_down", "pagedown,space", "scroll('page_down')", "Page down", "Page down"),
+    here("help.page_up", "pageup,b", "scroll('page_up')", "Page up", "Page up"),
+    here("help.top", "g,home", "scroll('top')", "Top", "Go to the top"),
+    here("help.bottom", "G,end", "scroll('bottom')", "Bottom", "Go to the end"),
+    here("doctor.close", "escape,q", "dismiss", "Close", "Close the doctor screen", show=True, display="esc"),
+    here("doctor.rerun", "r", "rerun", "Check again", "Run the checks again", show=True),
+    here(
         "doctor.copy",
         "c",
         "copy_command",
         "Copy vllm command",
         "Copy the recommended vLLM command",
-        palette=False,
+        show=True,
     ),
-    Key("doctor.down", "j,down", "scroll('down')", "Down", "Scroll down", show=False, palette=False),
-    Key("doctor.up", "k,up", "scroll('up')", "Up", "Scroll up", show=False, palette=False),
-    Key("doctor.top", "g,home", "scroll('top')", "Top", "Go to the top", show=False, palette=False),
-    Key("doctor.bottom", "G,end", "scroll('bottom')", "Bottom", "Go to the end", show=False, palette=False),
-    Key("export.cancel", "escape", "cancel", "Cancel", "Leave without exporting", palette=False),
-    Key("log.close", "escape,q", "dismiss", "Close", "Close the log", palette=False, display="esc"),
-    Key("log.down", "j,down", "scroll('down')", "Down", "Scroll down", show=False, palette=False),
-    Key("log.up", "k,up", "scroll('up')", "Up", "Scroll up", show=False, palette=False),
-    Key("log.top", "g,home", "top", "Top", "Go to the top", show=False, palette=False),
-    Key("log.bottom", "G,end", "bottom", "Bottom", "Go to the end", show=False, palette=False),
-    Key("confirm.yes", "y", "answer(True)", "Yes", "Answer yes", palette=False),
-    Key("confirm.no", "n,escape", "answer(False)", "No", "Answer no", palette=False),
+    here("doctor.down", "j,down", "scroll('down')", "Down", "Scroll down"),
+    here("doctor.up", "k,up", "scroll('up')", "Up", "Scroll up"),
+    here("doctor.top", "g,home", "scroll('top')", "Top", "Go to the top"),
+    here("doctor.bottom", "G,end", "scroll('bottom')", "Bottom", "Go to the end"),
+    here("export.cancel", "escape", "cancel", "Cancel", "Leave without exporting", show=True),
+    here("log.close", "escape,q", "dismiss", "Close", "Close the log", show=True, display="esc"),
+    here("log.down", "j,down", "scroll('down')", "Down", "Scroll down"),
+    here("log.up", "k,up", "scroll('up')", "Up", "Scroll up"),
+    here("log.top", "g,home", "top", "Top", "Go to the top"),
+    here("log.bottom", "G,end", "bottom", "Bottom", "Go to the end"),
+    here("confirm.yes", "y", "answer(True)", "Yes", "Answer yes", show=True),
+    here("confirm.no", "n,escape", "answer(False)", "No", "Answer no", show=True),
+    # the page text reader (in the node panel, and over the Ask screen); the view binds the widget keys
+    here("reader.down", "j,down", "scroll_down", "Down", "Scroll down a line", widget=True),
+    here("reader.up", "k,up", "scroll_up", "Up", "Scroll up a line", widget=True),
+    here(
+        "reader.page_down",
+        "space,pagedown",
+        "page_down",
+        "Page down",
+        "Scroll down a screen",
+        widget=True,
+        display="space / pgdn",
+    ),
+    here(
+        "reader.page_up",
+        "b,pageup",
+        "page_up",
+        "Page up",
+        "Scroll up a screen",
+        widget=True,
+        display="b / pgup",
+    ),
+    here("reader.top", "g,home", "top", "Top", "Go to the start of the text", widget=True),
+    here("reader.bottom", "G,end", "bottom", "End", "Go to the end of the text", widget=True),
+    here(
+        "reader.next_page",
+        "right_square_bracket",
+        "next_unit",
+        "Next page",
+        "Go to the next page",
+        widget=True,
+        show=True,
+        display="]",
+    ),
+    here(
+        "reader.previous_page",
+        "left_square_bracket",
+        "previous_unit",
+        "Prev page",
+        "Go to the previous page",
+        widget=True,
+        display="[",
+    ),
+    here(
+        "reader.search", "slash", "search", "Search", "Search the text (enter: find)", show=True, display="/"
+    ),
+    here("reader.next_match", "n", "next_match", "Next", "Go to the next match of the search", show=True),
+    here("reader.previous_match", "N", "previous_match", "Prev", "Go to the previous match"),
+    here("reader.close", "escape", "close", "Back", "Close the text and go back", show=True, display="esc"),
+    here("search.cancel", "escape", "cancel", "Cancel", "Close the search box and clear the matches"),
+    # the Ask screen, its citations and its questions
+    here(
+        "ask.back",
+        "escape",
+        "back",
+        "Back",
+        "Back to the tree (a running question goes on)",
+        show=True,
+        display="esc",
+    ),
+    here("ask.cancel", "ctrl+g", "cancel", "Stop", "Stop the running question", show=True),
+    here("ask.question", "a", "focus_question", "Question", "Type a new question", show=True),
+    here(
+        "ask.page_text",
+        "t",
+        "page_text",
+        "Page text",
+        "Read the page text of the node highlighted here",
+        show=True,
+    ),
+    here(
+        "citations.open",
+        "enter",
+        "open",
+        "Open",
+        "Jump to the cited node and read the cited pages, the quote highlighted",
+        widget=True,
+        show=True,
+    ),
+    here("citations.down", "j", "cursor_down", "Down", "Move down", widget=True),
+    here("citations.up", "k", "cursor_up", "Up", "Move up", widget=True),
+    here(
+        "questions.show", "enter", "show", "Show", "Show that question's answer again", widget=True, show=True
+    ),
+    here("questions.down", "j", "cursor_down", "Down", "Move down", widget=True),
+    here("questions.up", "k", "cursor_up", "Up", "Move up", widget=True),
 )
 
-
-KEYS += READING_KEYS
 KEY_IDS = {key.id: key for key in KEYS}
 
 
-def bindings(scope: str, widget: bool | None = None) -> list[Binding]:
+def bindings(scope: str, widget: bool | None = None) -> list[BindingType]:
     """The bindings of a scope; `widget` picks the pane's own keys (False) or its list widget's (True)."""
     return [
         Binding(
@@ -387,7 +395,7 @@ def bindings(scope: str, widget: bool | None = None) -> list[Binding]:
             show=k.show,
             priority=k.priority,
             key_display=k.display,
-            tooltip=k.help,
+            tooltip=help_text(k),
             id=k.id,
         )
         for k in KEYS
@@ -418,3 +426,11 @@ def shown_key(key_id: str, source: object = None) -> str:
     `source` is a keymap, or the app that holds one (`app.keymap`); without it, the default key."""
     keymap = source if isinstance(source, Mapping) else getattr(source, "keymap", None)
     return key_label(KEY_IDS[key_id], keymap).split(" / ")[0]
+
+
+NAMED_KEY = re.compile(r"\{([a-z_]+\.[a-z_]+)\}")  # "{reader.close}" in a help line
+
+
+def help_text(key: Key, keymap: Mapping[str, str] | None = None) -> str:
+    """The key's help line, with the keys it names written as the user's keymap binds them."""
+    return NAMED_KEY.sub(lambda named: shown_key(named[1], keymap), key.help)

@@ -1,4 +1,5 @@
-"""What one key of the app is: the type of the table in `keys.py` (and `keys_reading.py`)."""
+"""What one key of the app is: the type of the table in `keys.py`, and `here` for its keys kept out of
+the palette."""
 
 from __future__ import annotations
 
@@ -23,6 +24,17 @@ class Key:
         return self.id.partition(".")[0]
 
 
-def here(*args: str, show: bool = False, widget: bool = False, display: str | None = None) -> Key:
-    """A key that acts on what has focus (a reader, a screen's list): kept out of the palette."""
-    return Key(*args, show=show, palette=False, widget=widget, display=display)
+def here(
+    id: str,
+    keys: str,
+    action: str,
+    description: str,
+    help: str,
+    *,
+    show: bool = False,
+    widget: bool = False,
+    display: str | None = None,
+) -> Key:
+    """A key kept out of the command palette: it acts on what has focus (a list, a reader, a screen), or
+    another entry offers its action there. Not in the footer unless `show`."""
+    return Key(id, keys, action, description, help, show=show, palette=False, widget=widget, display=display)

@@ -13,6 +13,8 @@ Zoom (`app.zoom`) maximizes the focused pane, whichever it is, or restores it; `
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -28,7 +30,7 @@ def size_class(width: int) -> str:
     return next(name for least, name in reversed(BREAKPOINTS) if width >= least)
 
 
-def zoom(screen: Screen) -> bool:
+def zoom(screen: Screen[Any]) -> bool:
     """Maximize the focused pane, or restore the maximized one; False when nothing has focus. The pane
     is the focused widget's nearest container that allows it (the panes and the detail do; the gauges,
     in a container that does not, maximize alone, as `W` does)."""

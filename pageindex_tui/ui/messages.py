@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.message import Message
 
 from .. import events
 from ..jobs.service import JobUpdate
+from ..store.library import LibraryEntry
 
 Item = events.Event  # engine events and the job service's JobUpdate (an Event too)
 
@@ -27,9 +26,9 @@ class EngineBatch(Message):
 class DocStatesLoaded(Message):
     """What the library knows about the files of a folder (from a thread worker)."""
 
-    def __init__(self, states: dict[str, tuple[Any, bool]]) -> None:
+    def __init__(self, states: dict[str, tuple[LibraryEntry | None, bool]]) -> None:
         super().__init__()
-        self.states = states  # path -> (LibraryEntry | None, exact)
+        self.states = states  # path -> (its best saved index, made with the settings in force)
 
 
 class ServerStateChanged(Message):

@@ -10,27 +10,19 @@ says which key resumes them (`app.resume`, which resumes every partial index, wh
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..monitor.server import UP
-from .keys import KEY_IDS, key_label
+from .host import Host
+from .keys import shown_key
 from .messages import ServerStateChanged
-from .widgets.banner import ServerBanner
-
-if TYPE_CHECKING:
-    from .app import PageIndexApp
 
 
 class Reconnect:
-    def __init__(self, app: PageIndexApp) -> None:
+    def __init__(self, app: Host) -> None:
         self.app = app
 
-    @property
-    def banner(self) -> ServerBanner:
-        return self.app.query_one(ServerBanner)
-
     def resume_key(self) -> str:
-        return key_label(KEY_IDS["app.resume"], self.app.keymap)
+        return shown_key("app.resume", self.app.keymap)
 
     def banner_keys(self) -> str:
         """What the banner adds to its line of keys: the resume key, when something waits for it."""
@@ -39,12 +31,12 @@ class Reconnect:
 
     def server_state(self, message: ServerStateChanged) -> None:
         """The gauges saw a server change state: one that answers again is asked at once."""
-        if message.new == UP and message.endpoint == self.app.settings.endpoint and self.banner.problem:
+        if message.new == UP and message.endpoint == self.app.settings.endpoint and self.app.banner().problem:
             self.app.check_server()
 
     def answered(self) -> None:
         """The app's probe got an answer: no banner, and what an outage stopped goes on (or may)."""
-        was_down = bool(self.banner.problem)
+        was_down = bool(self.app.banner().problem)
         self.app.hide_banner()
         waiting = self.app.model.resumable(outage_only=True)
         if not was_down or not waiting:

@@ -1,70 +1,69 @@
 """The app's tools beside the panes, kept out of `app.py`: the log screen of the highlighted document (`L`)
 and screenshots that land in a folder that exists (the palette's "Screenshot").
 
-`AppTools` is a mixin of `PageIndexApp`; it uses the app's `model`, `root_path` and `notify`.
+`AppTools` is the base of `PageIndexApp`, which sets the `model` and `root_path` it uses.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from textual import work
 from textual._files import generate_datetime_filename
+from textual.app import App
 
 from ..errors import PageIndexError
 from ..store.files import atomic_write_text
 from ..store.outputs import screenshot_folder
 from ..store.records import RunRecord
 from ..store.runlog import RunLog, from_events, from_record
+from ..workbench.state import DocState, Workbench
+from .keys import shown_key
 from .screens.runlog import LogScreen
-from .state import DocState
 
 
-def session_log(state: DocState, record: RunRecord | None) -> RunLog:
+def session_log(state: DocState, record: RunRecord | None, index_key: str) -> RunLog:
     """The log of a document as this session knows it: its record when a finished run left one, else
-    what the events of its run said (running, failed, cancelled)."""
+    what the events of its run said (running, failed, cancelled); `index_key` is the key that indexes."""
     name = state.path.name
     if record is not None and not state.busy and state.phase != "failed":
         return from_record(name, record)
     failure = (state.error, state.hint) if state.phase == "failed" else None
-    summary = f"{name}: failed" if failure is not None else state.describe()  # the error comes below
+    summary = f"{name}: failed" if failure is not None else state.describe(index_key)  # the error below
     return from_events(name, state.warnings, state.problems, failure, summary)
 
 
-class AppTools:
-    """Mixin: `action_show_log` and `deliver_screenshot` for `PageIndexApp`."""
+class AppTools(App[int]):
+    """`action_show_log` and `deliver_screenshot` for `PageIndexApp`."""
 
-    model: Any
+    model: Workbench
     root_path: Path
 
     # -- the log screen ----------------------------------------------------------------------------------
     def action_show_log(self) -> None:
-        app: Any = self
-        if isinstance(app.screen, LogScreen):
+        if isinstance(self.screen, LogScreen):
             return
-        state = self.model.current
-        if state is None:
-            app.notify("Highlight a document first.", severity="warning")
+        doc, state = self.model.current_doc, self.model.current
+        if doc is None or state is None:
+            self.notify("Highlight a document first.", severity="warning")
             return
-        live = self.model.live.get(self.model.current_doc)
+        live = self.model.live.get(doc)
         record = live.run if live is not None else None
         if record is None and state.entry is not None and not state.ran:
             self._read_record(state, state.entry.run_path)  # a saved index: its run record on disk
             return
-        app.push_screen(LogScreen(session_log(state, record)))
+        self.push_screen(LogScreen(session_log(state, record, shown_key("documents.index", self))))
 
     @work(thread=True, group="run-record", exit_on_error=False)
     def _read_record(self, state: DocState, path: Path) -> None:
-        app: Any = self
         try:
             record = RunRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError) as err:
             message = f"The run record of {state.path.name} cannot be read ({path}: {err})."
-            app.call_from_thread(app.notify, message, severity="error", markup=False)
+            self.call_from_thread(self.notify, message, severity="error", markup=False)
             return
-        app.call_from_thread(app.push_screen, LogScreen(from_record(state.path.name, record)))
+        self.call_from_thread(self.push_screen, LogScreen(from_record(state.path.name, record)))
 
     # -- screenshots -----------------------------------------------------------------------------------------
     def deliver_screenshot(
@@ -72,13 +71,12 @@ class AppTools:
     ) -> str | None:
         """Save an SVG of the screen into `path`, else Downloads where it exists, else the export folder
         (never inside the documents folder); say where, or why not."""
-        app: Any = self
         folder = Path(path).expanduser() if path else screenshot_folder(self.root_path)
-        target = folder / (filename or generate_datetime_filename(app.title, ".svg", time_format))
+        target = folder / (filename or generate_datetime_filename(self.title, ".svg", time_format))
         try:
-            atomic_write_text(target, app.export_screenshot())
+            atomic_write_text(target, self.export_screenshot())
         except PageIndexError as err:
-            app.notify(err.describe(), title="Screenshot not saved", severity="error", markup=False)
+            self.notify(err.describe(), title="Screenshot not saved", severity="error", markup=False)
             return None
-        app.notify(f"Saved to {target}", title="Screenshot", markup=False)
+        self.notify(f"Saved to {target}", title="Screenshot", markup=False)
         return str(target)

@@ -105,16 +105,15 @@ async def test_an_outage_mid_summaries_keeps_the_partial_index_and_it_resumes_on
             return sum(1 for n in walk(shown.nodes) if n.summary and n.node_id != "0000") if shown else 0
 
         await wait_for(pilot, lambda: summarized() >= 2 or not state.busy, timeout=600, what="2 summaries")
-        assert state.busy, state.describe()  # mid-summaries
+        assert state.busy, state.describe("i")  # mid-summaries
         await asyncio.to_thread(server.kill)  # as a crash would
         await wait_for(pilot, lambda: filed_partial(state), timeout=300, what="partial kept")
 
         kept = summarized()
         assert 2 <= kept < sections and state.partial is not None and state.partial.reason == "server"
-        assert (
-            state.badge()[0].startswith("◑ partial")
-            and f"partial: {kept + 1}/{sections + 1}" in state.describe()
-        )
+        assert state.badge()[0].startswith(
+            "◑ partial"
+        ) and f"partial: {kept + 1}/{sections + 1}" in state.describe("i")
         assert len(app.query_one("#tree", IndexTree).nodes) == 1  # the tree stays on show
         assert banner.has_class("-visible")
         entry = app.library.find_partial(app.library.digest(path), settings)
@@ -167,7 +166,7 @@ async def test_ask_a_question_from_the_ask_screen_against_llama_server(llama_ser
         if question.phase == "answered":
             assert question.reads, "something is always read: the model's pick or the closest titles"
             marked = {r.node_id for r in question.reads}
-            assert marked <= set(screen.tree.marks) and marked <= set(tree.marks)  # both trees
+            assert marked <= set(screen.index_tree.marks) and marked <= set(tree.marks)  # both trees
             assert status.startswith("Answered: read ")
             for citation in question.citations:  # verified or marked, never dropped
                 assert citation.verified or citation.problem

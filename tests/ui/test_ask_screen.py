@@ -71,8 +71,8 @@ async def test_ask_journey_marks_reads_streams_and_opens_a_citation(tmp_path):
                 # half way: the answer call waits; the node read is marked in both trees already
                 await wait_for(pilot, lambda: question.reads, what="a node read")
                 assert question.busy and [r.node_id for r in question.reads] == ["0004"]
-                assert screen.tree.marks == {"0004": "read"}
-                shown = screen.tree.label_of("0004") or ""  # its branch was opened to show it
+                assert screen.index_tree.marks == {"0004": "read"}
+                shown = screen.index_tree.label_of("0004") or ""  # its branch was opened to show it
                 assert shown.startswith("  ◆ 2.1 Dredging") and shown.endswith("p. 5  read")
                 assert app.query_one("#tree", IndexTree).marks == {"0004": "read"}
                 assert "Thinking about the pick." in screen.stream.text
@@ -88,7 +88,7 @@ async def test_ask_journey_marks_reads_streams_and_opens_a_citation(tmp_path):
                 status = str(screen.query_one("#ask-status").render())
                 assert status.startswith("Answered: read 1 node") and "1/1 citations verified" in status
                 assert "✓" in str(screen.citations.get_option_at_index(0).prompt)
-                assert screen.tree.marks == {"0004": "read · [1]✓"}
+                assert screen.index_tree.marks == {"0004": "read · [1]✓"}
                 # the calls are calls like any other: in the calls table, named after the document
                 assert {r.doc for r in app.model.calls.records.values()} == {question.run}
 
@@ -105,7 +105,7 @@ async def test_ask_journey_marks_reads_streams_and_opens_a_citation(tmp_path):
                 assert app.focused is view
                 await pilot.press("escape")
                 await wait_for(pilot, lambda: app.screen is screen, what="back on the Ask screen")
-                assert screen.tree.cursor_node.data.node.node_id == "0004"
+                assert screen.index_tree.cursor_node.data.node.node_id == "0004"
 
                 # a second question: the session keeps both, per document
                 screen.question_box.focus()
@@ -131,7 +131,7 @@ async def test_ask_journey_marks_reads_streams_and_opens_a_citation(tmp_path):
                 await wait_for(pilot, lambda: isinstance(app.screen, AskScreen), what="the Ask screen again")
                 again = app.screen
                 assert again.query_one("#ask-questions").option_count == 2
-                assert again.tree.label_of("0004") is not None  # what was read is in view again
+                assert again.index_tree.label_of("0004") is not None  # what was read is in view again
         finally:
             gate.set()
 

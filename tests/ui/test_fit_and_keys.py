@@ -13,8 +13,8 @@ from pageindex_tui.tree import Tree
 from pageindex_tui.ui.layout import NARROW, WIDE, size_class
 from pageindex_tui.ui.panes.tree import TreePane
 from pageindex_tui.ui.screens.help import HelpScreen, help_rows
-from pageindex_tui.ui.state import Changes, LiveDoc
 from pageindex_tui.ui.widgets.index_tree import IndexTree
+from pageindex_tui.workbench.state import Changes, LiveDoc
 
 pytestmark = pytest.mark.asyncio
 

@@ -37,7 +37,7 @@ async def test_index_a_pdf_from_the_documents_pane(tmp_path):
             assert [n.title for n in tree.nodes] == ["Overview", "Details", "Summary"]
             assert state.nodes == 3 and state.entry is not None
             assert state.entry.structure_path.is_file()
-            assert "3 nodes" in state.describe()
+            assert "3 nodes" in state.describe("i")
             badge, kind = state.badge()
             assert kind == "indexed" and "3 nodes" in badge
             assert fake.requests

@@ -13,8 +13,10 @@ from uikit import SIZE, highlight, make_app, wait_for
 from pageindex_tui.settings import Settings
 from pageindex_tui.settings.file import load_settings, save_settings
 from pageindex_tui.ui.keymap import load_keymap, normalize_keys, read_keymap
-from pageindex_tui.ui.keys import KEY_IDS, KEYS, key_label
+from pageindex_tui.ui.keys import KEY_IDS, KEYS, NAMED_KEY, help_text, key_label
+from pageindex_tui.ui.screens.confirm import ConfirmScreen
 from pageindex_tui.ui.screens.help import HelpScreen, help_table
+from pageindex_tui.ui.screens.runlog import LogScreen
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -105,3 +107,44 @@ async def test_a_remap_takes_effect_and_a_bad_one_warns(tmp_path):
         assert "f1 / ?" in shown and "Show every key" in shown
         palette = {c.title: c.help for c in app.get_system_commands(app.screen)}
         assert palette["Index the highlighted file (or every file in a folder)"].endswith("key n")
+
+
+def test_help_lines_name_other_keys_as_the_user_binds_them():
+    named = {key_id for key in KEYS for key_id in NAMED_KEY.findall(key.help)}
+    assert named and named <= KEY_IDS.keys()  # every key a help line names is in the table
+    page_text = KEY_IDS["tree.page_text"]
+    assert help_text(page_text).endswith("(esc: back)")
+    assert help_text(page_text, {"reader.close": "backspace"}).endswith("(backspace: back)")
+    _keymap, problems = read_keymap({"app.help": "f1", "zzz.qqq": "x"})
+    assert problems == ["zzz.qqq: there is no key with this id (the help screen, f1, lists what there is)"]
+
+
+HINTS_TOML = """
+[keys]
+"documents.index" = "n"
+"confirm.yes" = "ctrl+y"
+"log.close" = "c"
+"""
+
+
+@pytest.mark.asyncio
+async def test_the_hints_name_the_remapped_keys(tmp_path):
+    """Empty states, subtitles and buttons name the key as the user remapped it, not the table's default."""
+    make_outline_pdf(tmp_path / "docs")
+    (tmp_path / "config.toml").write_text(HINTS_TOML)
+    app = make_app(tmp_path, tmp_path / "docs", NO_SERVER)
+    async with app.run_test(size=SIZE) as pilot:
+        await highlight(pilot, "outline.pdf")
+        note = lambda: str(app.query_one("#tree-note").render())  # noqa: E731
+        await wait_for(pilot, lambda: "press n in the documents pane" in note(), what="the tree's note")
+        app.action_show_log()
+        shown = lambda: isinstance(app.screen, LogScreen) and bool(app.screen.query("#log-body"))  # noqa: E731
+        await wait_for(pilot, shown, what="the log")
+        assert str(app.screen.query_one("#log-body").border_subtitle) == "j/k: scroll · c: close"
+        await pilot.press("c")
+        await wait_for(pilot, lambda: not isinstance(app.screen, LogScreen), what="the log closed on c")
+        app.push_screen(ConfirmScreen("Go on?", yes="Go on", no="Stop"))
+        asked = lambda: isinstance(app.screen, ConfirmScreen) and bool(app.screen.query("Button"))  # noqa: E731
+        await wait_for(pilot, asked, what="the question")
+        labels = sorted(str(button.label) for button in app.screen.query("Button"))
+        assert labels == ["Go on (ctrl+y)", "Stop (n)"]

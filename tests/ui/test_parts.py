@@ -7,6 +7,8 @@ import stat
 import sys
 
 import pytest
+from textual.app import App
+from uikit import make_app
 
 from pageindex_tui.export import markdown_outline, node_json
 from pageindex_tui.index.tree import Node, frozen
@@ -15,10 +17,11 @@ from pageindex_tui.settings.file import load_settings, save_settings
 from pageindex_tui.store.library import Library, file_digest, tree_settings_key
 from pageindex_tui.store.records import RunRecord
 from pageindex_tui.tree import Tree
+from pageindex_tui.ui.host import host_of
 from pageindex_tui.ui.literal import literal, one_line
-from pageindex_tui.ui.state import MAX_CALL_TEXT, CallBook
 from pageindex_tui.ui.widgets.detail import describe
 from pageindex_tui.ui.widgets.stream import wrap_offsets
+from pageindex_tui.workbench.state import MAX_CALL_TEXT, CallBook
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -156,3 +159,11 @@ async def test_stream_view_appends_incrementally():
         view.append("answer", "more\n" * 20)
         await pilot.pause()
         assert view.scroll_y == 0  # the user scrolled up: no jumping to the end
+
+
+def test_the_app_is_the_host_its_panes_and_screens_read(tmp_path):
+    """Panes and screens reach the app's keymap, settings and engine through `host_of`; were the app to
+    lack one of the Host's members, they would find no host (and a question would not be asked)."""
+    app = make_app(tmp_path, tmp_path)
+    assert host_of(app) is app
+    assert host_of(App()) is None

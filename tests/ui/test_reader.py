@@ -126,7 +126,7 @@ async def test_search_highlights_matches_and_n_and_N_move_between_them(tmp_path)
         await pilot.press("slash", *"no such words", "enter")
         assert view.matches == [] and "no match" in str(reader.query_one(".reader-status").render())
         await pilot.press("slash", *"x", "escape")  # esc in the box: the search is closed and cleared
-        assert app.focused is view and view.query == "" and not reader.query_one("SearchBox").display
+        assert app.focused is view and view.searched == "" and not reader.query_one("SearchBox").display
 
 
 async def test_a_small_terminal_reads_on_the_whole_screen(tmp_path):

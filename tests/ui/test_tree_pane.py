@@ -12,8 +12,8 @@ from pageindex_tui.index.tree import Node, frozen
 from pageindex_tui.settings import Settings
 from pageindex_tui.tree import Tree
 from pageindex_tui.ui.screens.export import ExportScreen
-from pageindex_tui.ui.state import Changes, LiveDoc
 from pageindex_tui.ui.widgets.index_tree import IndexTree
+from pageindex_tui.workbench.state import Changes, LiveDoc
 
 pytestmark = pytest.mark.asyncio
 

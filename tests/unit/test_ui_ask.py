@@ -9,10 +9,11 @@ import sys
 from pageindex_tui import events
 from pageindex_tui.ask.types import AskResult, Citation, NodeRead
 from pageindex_tui.export import NodeText
-from pageindex_tui.ui.asking import AskFailed
-from pageindex_tui.ui.handler import EngineHandler
-from pageindex_tui.ui.reading import ReaderText
-from pageindex_tui.ui.state import Workbench
+from pageindex_tui.ui.keys import shown_key
+from pageindex_tui.workbench.asking import AskFailed
+from pageindex_tui.workbench.handler import EngineHandler
+from pageindex_tui.workbench.reading import ReaderText
+from pageindex_tui.workbench.state import Workbench
 
 DOC = "/docs/harbor.pdf"
 
@@ -21,7 +22,7 @@ def asked(text: str = "How much did dredging cost?"):
     model = Workbench()
     model.select(DOC)
     question = model.asks.start(DOC, text)
-    return model, EngineHandler(model), question
+    return model, EngineHandler(model, shown_key), question
 
 
 def result(question: str, citations: list[Citation], reads: list[NodeRead]) -> AskResult:
@@ -30,7 +31,8 @@ def result(question: str, citations: list[Citation], reads: list[NodeRead]) -> A
 
 def test_the_ask_model_loads_without_textual_rich_or_the_ask_engine():
     code = (
-        "import sys, pageindex_tui.ui.asking, pageindex_tui.ui.ask_handler, pageindex_tui.ui.reading; "
+        "import sys, pageindex_tui.workbench.asking, pageindex_tui.workbench.ask_handler, "
+        "pageindex_tui.workbench.reading; "
         "print(sorted({'textual', 'rich', 'pageindex_tui.ask', 'pageindex_tui.llm'} & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

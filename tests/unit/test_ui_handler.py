@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 from pageindex_tui import events
@@ -11,8 +12,9 @@ from pageindex_tui.jobs.service import JobUpdate
 from pageindex_tui.store.library import LibraryEntry
 from pageindex_tui.store.records import PartialState, RunRecord
 from pageindex_tui.tree import Tree, TreeNode
-from pageindex_tui.ui.handler import EngineHandler
-from pageindex_tui.ui.state import LiveDoc, Workbench
+from pageindex_tui.ui.keys import shown_key
+from pageindex_tui.workbench.handler import EngineHandler
+from pageindex_tui.workbench.state import LiveDoc, Workbench
 
 DOC = "/docs/a.pdf"
 ONE_TWO = (TreeNode("One", 1, 2, "0000"), TreeNode("Two", 3, 4, "0001"))
@@ -26,15 +28,18 @@ def saved(nodes: int, **meta) -> LibraryEntry:
     return LibraryEntry.from_json(Path("/library/abc/key"), {"nodes": nodes, **meta})
 
 
-def fresh(current: str | None = DOC) -> tuple[Workbench, EngineHandler]:
+def fresh(current: str | None = DOC, keymap: dict[str, str] | None = None) -> tuple[Workbench, EngineHandler]:
+    """A workbench and its handler, whose notes name keys as the app's do (`keymap`: the user's)."""
     model = Workbench()
     if current is not None:
         model.select(current)
-    return model, EngineHandler(model)
+    return model, EngineHandler(model, partial(shown_key, source=keymap or {}))
 
 
 def test_the_model_and_handler_load_without_textual_or_rich():
-    code = "import sys, pageindex_tui.ui.handler; print(sorted({'textual', 'rich'} & set(sys.modules)))"
+    code = (
+        "import sys, pageindex_tui.workbench.handler; print(sorted({'textual', 'rich'} & set(sys.modules)))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -135,7 +140,7 @@ def test_an_outage_keeps_the_tree_says_partial_and_raises_the_banner():
     )
     state = model.states[DOC]
     assert state.phase == "partial" and state.badge() == ("◑ partial 1/2", "partial")
-    assert state.describe() == "a.pdf: 2 nodes, partial: 1/2 summaries (server failed); i resumes"
+    assert state.describe("i") == "a.pdf: 2 nodes, partial: 1/2 summaries (server failed); i resumes"
     assert changes.banner == ("cannot reach the model server", "is it running?") and not changes.empty
     assert (
         changes.tree
@@ -248,3 +253,16 @@ def test_the_batch_and_the_calls_bound_are_kept_apart_from_the_documents():
     assert (reading.documents, reading.done, reading.estimated) == (1, 1000, 5000)
     assert reading.limit_text() == "limit 8 · a safe start"
     assert "" not in model.states and model.states[DOC].phase == "indexing"
+
+
+def test_the_notes_name_the_keys_as_the_user_remapped_them():
+    _model, handler = fresh(keymap={"documents.index": "n", "documents.index_force": "ctrl+n"})
+    cancelled = PartialState("summarize", 1, 2, "cancelled")
+    handler.apply([JobUpdate(DOC, "started"), events.StructureFound(DOC, STRUCTURE, "toc")])
+    entry = saved(2, partial=cancelled.to_dict())
+    changes = handler.apply([partial_event(partial=cancelled), JobUpdate(DOC, "cancelled", entry=entry)])
+    assert changes.notes == [
+        "Cancelled a.pdf; kept what was done as a partial index (partial: 1/2 summaries): n resumes."
+    ]
+    changes = handler.apply([JobUpdate(DOC, "reused", entry=saved(2))])
+    assert changes.notes == ["a.pdf is unchanged: its saved index is shown (ctrl+n re-indexes)."]

@@ -12,9 +12,9 @@ from textual.message import Message
 from textual.widgets import Static
 
 from ...jobs.batch import BatchReading
-from ..keys import KEY_IDS, bindings, key_label, shown_key
+from ...workbench.state import Changes, Workbench
+from ..keys import bindings, shown_key
 from ..literal import one_line
-from ..state import Changes, Workbench
 from ..widgets.calls import CallsTable
 from ..widgets.stream import StreamView
 
@@ -97,8 +97,7 @@ class StreamPane(Vertical):
         text.append(" · following" if self.model.following else pinned, style="italic")
         if record.error:
             text.append(f"\n✗ {record.phase}: the whole message ends the text below", style="bold")
-            key = key_label(KEY_IDS["app.log"], getattr(self.app, "keymap", None))
-            text.append(f" ({key}: the document's log)", style="italic")
+            text.append(f" ({shown_key('app.log', self.app)}: the document's log)", style="italic")
         head.update(text)
 
     def action_follow(self) -> None:

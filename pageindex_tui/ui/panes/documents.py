@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
+from textual.widgets.directory_tree import DirEntry
 
 from ...formats import is_document
 from ...jobs.batch import BatchReading
+from ...workbench.state import Workbench
 from ..keys import bindings, shown_key
-from ..state import Workbench
 from ..widgets.documents import DocumentsTree
 
 
@@ -59,7 +60,7 @@ class DocumentsPane(Vertical):
         self.border_title = "Documents"
 
     @property
-    def tree(self) -> DocumentsTree:
+    def files(self) -> DocumentsTree:
         return self.query_one("#documents", DocumentsTree)
 
     # -- showing ---------------------------------------------------------------------------------------
@@ -70,7 +71,7 @@ class DocumentsPane(Vertical):
 
     def refresh_docs(self, docs: set[str]) -> None:
         """Repaint these documents' rows, and the info line if the current one is among them."""
-        self.tree.refresh_paths(docs)
+        self.files.refresh_paths(docs)
         state = self.model.current
         if state is not None and self.model.current_doc in docs:
             index = shown_key("documents.index", self.app)
@@ -87,11 +88,11 @@ class DocumentsPane(Vertical):
             self.call_after_refresh(self._highlight, target)
 
     def _highlight(self, path: Path) -> None:
-        node = self.tree.find(path)
+        node = self.files.find(path)
         if node is not None:
-            self.tree.move_cursor(node)
+            self.files.move_cursor(node)
 
-    def on_tree_node_highlighted(self, event: DocumentsTree.NodeHighlighted) -> None:
+    def on_tree_node_highlighted(self, event: DocumentsTree.NodeHighlighted[DirEntry]) -> None:
         event.stop()
         data = event.node.data
         if data is None:
@@ -105,7 +106,7 @@ class DocumentsPane(Vertical):
 
     # -- actions -----------------------------------------------------------------------------------------
     def _highlighted(self) -> Path | None:
-        path = self.tree.highlighted_path
+        path = self.files.highlighted_path
         if path is None:
             self.notify("Highlight a file or a folder first.", severity="warning")
         return path
@@ -140,4 +141,4 @@ class DocumentsPane(Vertical):
         self.post_message(self.CancelAllRequested())
 
     async def action_reload(self) -> None:
-        await self.tree.reload()
+        await self.files.reload()

@@ -7,7 +7,7 @@ settings' one (`pageindex-tui --also URL`, replicas behind a router), one server
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,8 +16,12 @@ from textual.widgets import Static
 
 from ...jobs.batch import BatchReading
 from ...settings import Settings
+from ...workbench.state import Workbench
 from ..literal import one_line
-from ..state import Workbench
+
+if TYPE_CHECKING:
+    from ...monitor.gpu import GpuSampler
+    from ..widgets.gauges import GaugesPane  # loaded when the gauges are first shown (NVML, httpx)
 
 MEASURE_EVERY = 1.0  # seconds between our stream rate's updates
 
@@ -62,7 +66,7 @@ class GaugesBox(Container):
         self.border_subtitle = Text(one_line(reading.limit_text(), 120))
 
     @property
-    def pane(self) -> Any:
+    def pane(self) -> GaugesPane | None:
         """The gauges widget, or None when the gauges are off."""
         from ..widgets.gauges import GaugesPane
 
@@ -70,7 +74,7 @@ class GaugesBox(Container):
         return panes.first() if panes else None
 
     @property
-    def gpu_sampler(self) -> Any:
+    def gpu_sampler(self) -> GpuSampler | None:
         pane = self.pane
         return pane.gpu_sampler if pane is not None else None
 

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.css.query import NoMatches
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from ... import export
@@ -23,11 +24,11 @@ from ...index.tree import count, frozen
 from ...store.files import atomic_write_text
 from ...store.library import LibraryEntry
 from ...store.outputs import export_folder
+from ...workbench.state import Changes, LiveDoc, Workbench
 from ..keys import bindings, shown_key
 from ..layout import toggle_detail
 from ..literal import one_line
 from ..screens.export import ExportScreen
-from ..state import Changes, LiveDoc, Workbench
 from ..widgets.detail import NodeDetail, same_node
 from ..widgets.index_tree import IndexTree, NodeRef, pages_of
 
@@ -52,10 +53,11 @@ class TreePane(Vertical):
     ALLOW_MAXIMIZE = True  # zoom (m) and the palette's Maximize take the whole pane
     BINDINGS = bindings("tree", widget=False)
 
-    def __init__(self, model: Workbench, detail: NodeDetail, *, id: str) -> None:
+    def __init__(self, model: Workbench, detail: NodeDetail, root: Path, *, id: str) -> None:
+        """`root`: the documents folder, whose export folder the export screen offers."""
         super().__init__(id=id, classes="pane")
-        self.model, self.detail = model, detail
-        self._filter_timer: Any = None
+        self.model, self.detail, self.root = model, detail, root
+        self._filter_timer: Timer | None = None
         self._opened: dict[str, Any] = {}  # the last opened document, for page text
 
     def compose(self) -> ComposeResult:
@@ -69,7 +71,7 @@ class TreePane(Vertical):
         self._note("Highlight a document to see its index.")
 
     @property
-    def tree(self) -> IndexTree:
+    def index_tree(self) -> IndexTree:
         return self.query_one("#tree", IndexTree)
 
     # -- showing -----------------------------------------------------------------------------------------
@@ -89,19 +91,19 @@ class TreePane(Vertical):
         if changes.docs and self.model.current_doc in changes.docs:
             self._update_subtitle()
         if self.model.current_doc in changes.ask.marks:
-            self.tree.set_marks(self.model.asks.marks(self.model.current_doc))
+            self.index_tree.set_marks(self.model.asks.marks(self.model.current_doc))
 
     def _show(self, live: LiveDoc, keep: bool) -> None:
         doc = self.model.current_doc
-        self.tree.marks = self.model.asks.marks(doc) if doc is not None else {}  # what questions read
-        self.tree.show_nodes(live.nodes, live.markdown, keep=keep)
+        self.index_tree.marks = self.model.asks.marks(doc) if doc is not None else {}  # what questions read
+        self.index_tree.show_nodes(live.nodes, live.markdown, keep=keep)
         if not keep:
             self._close_box()  # another document: the tree dropped its filter, so does the box
         self._update_subtitle()
 
     def _show_empty(self) -> None:
         state = self.model.current
-        self.tree.show_nodes([], keep=False)
+        self.index_tree.show_nodes([], keep=False)
         self._close_box()
         if state is not None and state.phase == "failed":
             note = f"Indexing failed: {state.error}" + (f"\nCheck: {state.hint}" if state.hint else "")
@@ -120,7 +122,7 @@ class TreePane(Vertical):
 
     def _update_subtitle(self) -> None:
         """The subtitle (nodes, source, filter) and the note under the filter, as the tree is now."""
-        live, tree = self.model.shown, self.tree
+        live, tree = self.model.shown, self.index_tree
         if live is None:
             return
         parts = [f"{count(live.nodes)} nodes"]
@@ -172,13 +174,13 @@ class TreePane(Vertical):
         box = self.query_one("#tree-filter", FilterInput)
         if message.clear or not box.value:
             self.action_clear_filter()
-        self.tree.focus()
+        self.index_tree.focus()
 
     def action_clear_filter(self) -> None:
         """esc in the tree or the box: no filter, no box, and the subtitle and note say so."""
         self._close_box()
-        if self.tree.query_text:
-            self.tree.set_filter("")
+        if self.index_tree.query_text:
+            self.index_tree.set_filter("")
         self._update_subtitle()
 
     def _close_box(self) -> None:
@@ -197,8 +199,8 @@ class TreePane(Vertical):
         self._filter_timer = self.set_timer(FILTER_DELAY, partial(self._apply_filter, event.value))
 
     def _apply_filter(self, text: str) -> None:
-        if text.strip() != self.tree.query_text:
-            self.tree.set_filter(text)
+        if text.strip() != self.index_tree.query_text:
+            self.index_tree.set_filter(text)
         self._update_subtitle()
 
     @on(Input.Submitted, "#tree-filter")
@@ -223,7 +225,7 @@ class TreePane(Vertical):
         live = self._shown()
         if live is None:
             return None
-        node = self.tree.cursor_node
+        node = self.index_tree.cursor_node
         if node is None or node.data is None:
             self.notify("Highlight a node first.", severity="warning")
             return None
@@ -302,7 +304,7 @@ class TreePane(Vertical):
         live, doc = self._shown(), self.model.current_doc
         if live is None or doc is None:
             return
-        default = export_folder(self.app.root_path) / f"{Path(doc).stem}{suffix}"
+        default = export_folder(self.root) / f"{Path(doc).stem}{suffix}"
         state = self.model.state(doc)
         note = state.export_note()
         title = f"partial {what} — {note}" if note else what

@@ -4,19 +4,18 @@ on its node's cited pages with the quote highlighted. The questions of the sessi
 document (`asking.AskBook`).
 
 Questions run through the app's engine (`EngineRunner.ask`: the `Asker` that `pageindex-tui ask` uses);
-their events come back as any engine event does and `ask_handler.py` turns them into the book's changes,
-which the app hands to `apply`.
+their events come back as any engine event does and `workbench/ask_handler.py` turns them into the
+book's changes, which the app hands to `apply`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
@@ -25,10 +24,11 @@ from textual.widgets.option_list import Option
 
 from ...index.tree import Node
 from ...store.library import LibraryEntry
-from ..asking import Question
-from ..keys import KEY_IDS, bindings, key_label
+from ...workbench.asking import Question
+from ...workbench.state import Changes, LiveDoc, Workbench
+from ..host import host_of
+from ..keys import bindings, shown_key
 from ..literal import one_line
-from ..state import Changes, LiveDoc, Workbench
 from ..widgets.index_tree import IndexTree, walk_paths
 from ..widgets.stream import StreamView
 from .reader import ReaderScreen
@@ -37,7 +37,7 @@ from .reader import ReaderScreen
 MAIN_SCREEN_ACTIONS = frozenset({"ask", "focus_pane", "toggle_gauges", "expand_gauges"})
 
 
-def main_screen_only(app: Any, action: str) -> bool:
+def main_screen_only(app: App[Any], action: str) -> bool:
     """Whether `action` is an app key that does nothing useful on the screen shown now."""
     return action in MAIN_SCREEN_ACTIONS and isinstance(app.screen, (AskScreen, ReaderScreen))
 
@@ -121,7 +121,7 @@ class AskScreen(Screen[str | None]):
 
     # -- parts -------------------------------------------------------------------------------------
     @property
-    def tree(self) -> IndexTree:
+    def index_tree(self) -> IndexTree:
         return self.query_one("#ask-tree", IndexTree)
 
     @property
@@ -141,12 +141,12 @@ class AskScreen(Screen[str | None]):
         return self.model.asks.on_show(self.doc)
 
     def on_mount(self) -> None:
-        self.tree.border_title = f"Tree · {self.name_shown}"
+        self.index_tree.border_title = f"Tree · {self.name_shown}"
         self.query_one("#ask-questions").border_title = "Questions"
         self.query_one("#ask-answer").border_title = "Answer"
         self.citations.border_title = "Citations"
-        self.tree.marks = self.model.asks.marks(self.doc)
-        self.tree.show_nodes(self.live.nodes, self.live.markdown, keep=False)
+        self.index_tree.marks = self.model.asks.marks(self.doc)
+        self.index_tree.show_nodes(self.live.nodes, self.live.markdown, keep=False)
         self.draw()
         self.question_box.focus()
 
@@ -165,7 +165,7 @@ class AskScreen(Screen[str | None]):
                 stream.append(kind, text)
         self._update_list()
         self._update(question)
-        self.tree.set_marks(self.model.asks.marks(self.doc))
+        self.index_tree.set_marks(self.model.asks.marks(self.doc))
         self._revealed.clear()
         self._reveal_reads(question)
 
@@ -174,7 +174,7 @@ class AskScreen(Screen[str | None]):
         for read in question.reads if question is not None else ():
             if read.node_id not in self._revealed:
                 self._revealed.add(read.node_id)
-                self.tree.reveal(read.node_id)
+                self.index_tree.reveal(read.node_id)
 
     def _update(self, question: Question | None) -> None:
         status = self.query_one("#ask-status", Static)
@@ -232,7 +232,7 @@ class AskScreen(Screen[str | None]):
             if run == question.run:
                 self.stream.append(kind, text)
         if self.doc in ask.marks:
-            self.tree.set_marks(self.model.asks.marks(self.doc))
+            self.index_tree.set_marks(self.model.asks.marks(self.doc))
             self._reveal_reads(question)
         if any(q.run in ask.runs for q in self.model.asks.questions(self.doc)):
             self._update_list()
@@ -251,21 +251,20 @@ class AskScreen(Screen[str | None]):
         asks = self.model.asks
         running = asks.running(self.doc)
         if running is not None:
-            stop = key_label(KEY_IDS["ask.cancel"], getattr(self.app, "keymap", None))
+            stop = shown_key("ask.cancel", self.app)
             self.notify(f"Still answering question {running.number} ({stop}: stop it).", markup=False)
             return
         question = asks.start(self.doc, text)
-        engine = getattr(self.app, "engine", None)
-        app_settings = getattr(self.app, "settings", None)
-        if engine is None or not engine.ask(question.run, self.entry, text, app_settings):
+        host = host_of(self.app)
+        if host is None or not host.engine.ask(question.run, self.entry, text, host.settings):
             question.phase, question.error = "failed", "the engine is not running"
         self.question_box.value = ""
         self.draw()
 
     def action_cancel(self) -> None:
         question = self.model.asks.running(self.doc)
-        engine = getattr(self.app, "engine", None)
-        if question is None or engine is None or not engine.cancel_ask(question.run):
+        host = host_of(self.app)
+        if question is None or host is None or not host.engine.cancel_ask(question.run):
             self.notify("No question is running.", timeout=3)
             return
         self.notify(f"Stopping question {question.number} ...", timeout=3)
@@ -278,11 +277,11 @@ class AskScreen(Screen[str | None]):
 
     def _tell_tree_pane(self) -> None:
         """The main tree marks what the question on show read."""
-        shower: Callable[[Changes], None] | None = getattr(self.app, "show", None)
-        if shower is not None:
+        host = host_of(self.app)
+        if host is not None:
             changes = Changes()
             changes.ask.marks.add(self.doc)
-            shower(changes)
+            host.show(changes)
 
     def action_focus_question(self) -> None:
         self.question_box.focus()
@@ -301,7 +300,7 @@ class AskScreen(Screen[str | None]):
         if node is None:
             self.notify(f"The answer cites {one_line(citation.node_id)!r}, which is not in this tree.")
             return
-        self.tree.go_to(node.node_id)
+        self.index_tree.go_to(node.node_id)
         self.last_node = node.node_id
         title = Text()
         title.append(f"{self.name_shown} · ")
@@ -317,7 +316,7 @@ class AskScreen(Screen[str | None]):
         self.app.push_screen(reader)
 
     def action_page_text(self) -> None:
-        cursor = self.tree.cursor_node
+        cursor = self.index_tree.cursor_node
         if cursor is None or cursor.data is None:
             self.notify("Highlight a node of the tree first.", timeout=3)
             return
@@ -329,18 +328,17 @@ class AskScreen(Screen[str | None]):
         self.app.push_screen(ReaderScreen(Path(self.doc), node, title, at=node.start, opened=self.opened))
 
 
-def open_ask(app: Any) -> None:
+def open_ask(app: App[Any], model: Workbench) -> None:
     """`A`: the Ask screen for the document highlighted in the documents pane, when it has an index."""
     if any(isinstance(screen, AskScreen) for screen in app.screen_stack):
         return
-    model: Workbench = app.model
     doc = model.current_doc
     if doc is None:
         app.notify("Highlight an indexed document in the documents pane first.", markup=False)
         return
     state, name = model.state(doc), one_line(Path(doc).name, 60)
     if state.entry is None:
-        key = key_label(KEY_IDS["documents.index"], app.keymap)
+        key = shown_key("documents.index", app)
         app.notify(f"{name} has no index yet: press {key} to index it, then ask.", markup=False)
         return
     live = model.shown

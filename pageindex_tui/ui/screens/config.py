@@ -28,6 +28,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 
 from ...errors import PageIndexError, SettingsError
 from ...llm.connect import connect_once
+from ...llm.types import ServerInfo
 from ...safe_text import redact_url
 from ...settings import FIELDS as FIELDS_BY_NAME
 from ...settings import (
@@ -173,16 +174,18 @@ class ConfigScreen(Screen[Settings | None]):
         self.refresh_models()
 
     def _field(self, name: str) -> Input | Switch:
-        return self.query_one(f"#field-{name}", Input if FIELDS_BY_NAME[name].screen != "switch" else Switch)
+        if FIELDS_BY_NAME[name].screen == "switch":
+            return self.query_one(f"#field-{name}", Switch)
+        return self.query_one(f"#field-{name}", Input)
 
     def _widget(self, field: FieldInfo) -> ComposeResult:
         name, s = field.name, self.settings
         locked = is_override(s.source(name))
         if field.screen == "switch":
-            value = bool(getattr(s, name))
+            on = bool(getattr(s, name))
             with Horizontal(classes="switch-row"):
-                yield Switch(value, id=f"field-{name}", disabled=locked)
-                yield Label(Text("on" if value else "off"), id=f"state-{name}", classes="switch-state")
+                yield Switch(on, id=f"field-{name}", disabled=locked)
+                yield Label(Text("on" if on else "off"), id=f"state-{name}", classes="switch-state")
             return
         value = shown_value(s, name)
         options: dict[str, Any] = {
@@ -337,8 +340,12 @@ class ConfigScreen(Screen[Settings | None]):
         names = ", ".join(FIELDS_BY_NAME[name].label for name in edited)
         save = shown_key("config.save", self.app)
         question = f"Leave the settings without saving?\n\nEdited: {names}.\n({save} saves them.)"
-        confirm = ConfirmScreen(question, yes="Discard edits (y)", no="Keep editing (n)")
-        self.app.push_screen(confirm, lambda leave: self.dismiss(None) if leave else None)
+        confirm = ConfirmScreen(question, yes="Discard edits", no="Keep editing")
+        self.app.push_screen(confirm, self._leave)
+
+    def _leave(self, leave: bool | None) -> None:
+        if leave:
+            self.dismiss(None)
 
     def action_test(self) -> None:
         settings = self.new_settings()
@@ -397,7 +404,7 @@ class ConfigScreen(Screen[Settings | None]):
             select.set_options([(m, m) for m in models])
             select.prompt = "served models" if models else (why or "served models")
 
-    def show_served(self, info: Any) -> None:
+    def show_served(self, info: ServerInfo) -> None:
         self.show_models(list(info.models), "")
         context = self.query_one("#field-context_length", Input)
         if info.context_source != "settings":

@@ -1,4 +1,4 @@
-"""A yes/no question (quitting while indexing)."""
+"""A yes/no question (quitting while indexing, leaving unsaved settings, overwriting an export)."""
 
 from __future__ import annotations
 
@@ -22,19 +22,19 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen Button { margin-left: 2; min-width: 10; }
     """
 
-    def __init__(self, question: str, yes: str = "", no: str = "") -> None:
-        """`yes`, `no`: the buttons' words (default: "Yes (y)", "No (n)", with the user's keys)."""
+    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+        """`yes`, `no`: the buttons' words; each is followed by its key, as the user's keymap binds it
+        ("Quit (y)")."""
         super().__init__()
         self.question, self.yes, self.no = question, yes, no
 
     def compose(self) -> ComposeResult:
-        self.yes = self.yes or f"Yes ({shown_key('confirm.yes', self.app)})"
-        self.no = self.no or f"No ({shown_key('confirm.no', self.app)})"
+        yes, no = shown_key("confirm.yes", self.app), shown_key("confirm.no", self.app)
         with Vertical():
             yield Static(Text(self.question), id="question")
             with Horizontal():
-                yield Button(self.no, id="no")
-                yield Button(self.yes, id="yes", variant="warning")
+                yield Button(f"{self.no} ({no})", id="no")
+                yield Button(f"{self.yes} ({yes})", id="yes", variant="warning")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

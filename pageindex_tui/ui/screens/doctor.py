@@ -9,7 +9,7 @@ It runs the checks in a worker when it opens (`r` runs them again), `c` copies t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -20,11 +20,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ...monitor.doctor import DoctorReport, render_report, run_doctor, wrap_rows
+from ...monitor.gpu import GpuSampler
 from ...safe_text import redact_text
 from ...settings import Settings
 from ..keys import bindings, shown_key
 from ..literal import literal
-from ..widgets.gauges import without_background
+from ..widgets.gauge_parts import without_background
 from .help import scroll
 
 MARK_CLASSES = {
@@ -64,7 +65,7 @@ class DoctorScreen(ModalScreen[None]):
         settings: Settings,
         *,
         endpoints: Sequence[str] | None = None,
-        gpu_sampler: Any = None,
+        gpu_sampler: GpuSampler | None = None,
         report: DoctorReport | None = None,
     ) -> None:
         super().__init__()

@@ -48,7 +48,7 @@ class ExportScreen(ModalScreen[Path | None]):
             return
         if path.exists():
             question = f"{path} exists.\n\nOverwrite it with this export?"
-            confirm = ConfirmScreen(question, yes="Overwrite (y)", no="Keep it (n)")
+            confirm = ConfirmScreen(question, yes="Overwrite", no="Keep it")
             self.app.push_screen(confirm, lambda yes: self._overwrite(path, yes))
             return
         self.dismiss(path)

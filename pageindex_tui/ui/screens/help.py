@@ -11,7 +11,8 @@ from textual.containers import ScrollableContainer, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ..keys import KEYS, SCOPES, Key, bindings, key_label, shown_key
+from ..host import host_of
+from ..keys import KEYS, SCOPES, Key, bindings, help_text, key_label, shown_key
 
 NOTES = (
     "Every action is also in the command palette ({palette}). The mouse works too; start with "
@@ -29,7 +30,9 @@ def help_rows(keymap: Mapping[str, str] | None = None) -> list[tuple[str, list[t
         for key in KEYS:
             if key.scope == scope:
                 rows.setdefault(key.action, ([], key))[0].append(key_label(key, keymap))
-        out.append((title, [(" / ".join(labels), first.help) for labels, first in rows.values()]))
+        out.append(
+            (title, [(" / ".join(labels), help_text(first, keymap)) for labels, first in rows.values()])
+        )
     return out
 
 
@@ -71,7 +74,7 @@ class HelpScreen(ModalScreen[None]):
     """
 
     def compose(self) -> ComposeResult:
-        keymap = getattr(self.app, "keymap", None)
+        keymap = host.keymap if (host := host_of(self.app)) is not None else None
         with VerticalScroll(id="help-body") as body:
             body.border_title = "Keys"
             top, end = shown_key("help.top", keymap), shown_key("help.bottom", keymap)

@@ -15,8 +15,8 @@ from textual.widgets import Footer, Static
 from ... import export
 from ...errors import PageIndexError
 from ...index.tree import Node
+from ...workbench.reading import ReaderText
 from ..literal import one_line
-from ..reading import ReaderText
 from ..widgets.reader import Reader
 
 

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ...store.runlog import RunLog
-from ..keys import bindings
+from ..keys import bindings, shown_key
 from ..literal import literal
 
 SECTION_CLASS = {"error": "-error", "overflow": "-warning", "fallback": "-warning", "retry": "-retry"}
@@ -46,7 +46,8 @@ class LogScreen(ModalScreen[None]):
         log = self.run_log
         with VerticalScroll(id="log-body") as body:
             body.border_title = Text(f"Log · {literal(log.name)}")
-            body.border_subtitle = "j/k: scroll · esc: close"
+            down, up, close = (shown_key(f"log.{name}", self.app) for name in ("down", "up", "close"))
+            body.border_subtitle = f"{down}/{up}: scroll · {close}: close"
             if log.facts:
                 yield Static(Text("\n".join(literal(fact) for fact in log.facts)), classes="log-facts")
             sections = log.sections()

@@ -10,12 +10,19 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
+from ...workbench.state import CallRecord
 from ..keys import bindings
 from ..literal import one_line
-from ..state import CallRecord
 
-COLUMNS = (("#", "n"), ("state", "state"), ("in", "prompt"), ("out", "completion"), ("ttft", "ttft"))
-COLUMNS += (("secs", "secs"), ("purpose", "purpose"))
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("#", "n"),
+    ("state", "state"),
+    ("in", "prompt"),
+    ("out", "completion"),
+    ("ttft", "ttft"),
+    ("secs", "secs"),
+    ("purpose", "purpose"),
+)
 SHORT = {"queued": "queue", "sent": "wait", "running": "run", "cached": "cache", "invalid": "bad"}
 SHORT["cancelled"] = "stop"
 STATE_STYLE = {

@@ -13,9 +13,9 @@ from textual.widgets import Static
 from ...document.base import span_label
 from ...export import NodeText
 from ...index.tree import Node, count
+from ...workbench.reading import ReaderText
 from ..keys import shown_key
 from ..literal import literal, one_line
-from ..reading import ReaderText
 from .index_tree import NodeRef, pages_of
 from .reader import Reader
 

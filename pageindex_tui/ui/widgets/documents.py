@@ -14,9 +14,9 @@ from textual.widgets._directory_tree import DirEntry
 from textual.widgets.tree import TreeNode
 
 from ...formats import is_document
+from ...workbench.state import DocState
 from ..keys import bindings
 from ..literal import one_line
-from ..state import DocState
 
 
 def squeeze(label: Text, width: int) -> Text:

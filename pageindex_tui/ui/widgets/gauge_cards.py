@@ -72,7 +72,8 @@ def render_lines(pane: Readings, styles: Styles, width: int, height: int, fill: 
     if width >= CARD_MIN and height >= MIN_CARD_HEIGHT:
         most = max(1, min(items, (width + GAP) // (CARD_MIN + GAP)))
         for dense in (False, True):
-            cards, built_for = [], 0
+            cards: list[list[Text]] = []
+            built_for = 0
             for columns in range(most, 0, -1):
                 card_width = min(CARD_MAX, (width - GAP * (columns - 1)) // columns)
                 if not cards or (_wraps(pane) and built_for != card_width):

@@ -167,7 +167,9 @@ class Styles:
     title: Style
 
     def of(self, name: str) -> Style:
-        return getattr(self, name)
+        """The style of a level by its name ("ok", "warn", "bad", "muted", ...)."""
+        style: Style = getattr(self, name)
+        return style
 
 
 # --- per-item state ---------------------------------------------------------------------------------------

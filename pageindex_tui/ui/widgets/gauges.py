@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.console import Group
 from rich.segment import Segment
@@ -70,7 +70,7 @@ class GaugesPane(Widget, can_focus=True):
     def __init__(
         self,
         settings: Settings,
-        gpu_sampler: Any = None,
+        gpu_sampler: GpuSampler | None = None,
         endpoints: Sequence[str] | None = None,
         *,
         interval: float = 1.0,
@@ -106,11 +106,17 @@ class GaugesPane(Widget, can_focus=True):
             self.start_polling()
 
     def _monitors(self) -> list[ServerMonitor]:
-        options = {"interval": self.interval, "timeout": self.timeout, "max_backoff": self.max_backoff}
         s = self.settings  # the client's endpoint shows the context the client resolves for its model
-        ours = {"model": s.model, "context_length": s.context_length}
         return [
-            ServerMonitor(e, api_key=s.api_key, **options, **(ours if e == s.endpoint else {}))
+            ServerMonitor(
+                e,
+                api_key=s.api_key,
+                model=s.model if e == s.endpoint else "",
+                context_length=s.context_length if e == s.endpoint else 0,
+                interval=self.interval,
+                timeout=self.timeout,
+                max_backoff=self.max_backoff,
+            )
             for e in self.endpoints
         ]
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.message import Message
@@ -110,7 +111,9 @@ class IndexTree(Tree[NodeRef]):
         """The whole label's width (the icon and the title before any cut), without rendering it: this
         runs for every shown node whenever the tree's lines change."""
         icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
-        return node.label.cell_len + (len(icon) if node.allow_expand else 0)
+        label = node.label  # a Text (process_label), though Textual types it str | Text
+        width = label.cell_len if isinstance(label, Text) else cell_len(label)
+        return width + (len(icon) if node.allow_expand else 0)
 
     def set_marks(self, marks: dict[str, str]) -> None:
         """Marks after node titles (node id -> text); the nodes shown are labelled again."""

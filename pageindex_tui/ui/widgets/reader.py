@@ -23,9 +23,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, Static
 
-from ..keys import KEY_IDS, bindings, key_label
+from ...workbench.reading import ReaderText, Span
+from ..keys import bindings, shown_key
 from ..literal import one_line
-from ..reading import ReaderText, Span
 from .stream import wrap_offsets
 
 LEAD = 3  # lines shown above a match or a quote brought into view
@@ -63,7 +63,7 @@ class ReaderView(ScrollView, can_focus=True):
         self.content = ReaderText()
         self.matches: list[Span] = []
         self.current = -1  # index in `matches` of the match on show
-        self.query = ""
+        self.searched = ""  # the text searched for ("" when none)
         self.quote: Span | None = None
         self._visual: list[tuple[int, int, int]] = []  # (line index, start, end) of each screen line
         self._first: list[int] = []  # index in _visual of each line's first screen line
@@ -75,7 +75,7 @@ class ReaderView(ScrollView, can_focus=True):
     def show(self, content: ReaderText, at: int | None = None, quote: str = "") -> None:
         """Show `content` at page (or line) `at`, the quote (found on the cited units) highlighted."""
         self.content = content
-        self.matches, self.current, self.query, self._ends = [], -1, "", []
+        self.matches, self.current, self.searched, self._ends = [], -1, "", []
         self.quote = content.locate(quote, tuple(sorted(content.cited))) if quote else None
         last = max(content.units, default=0)
         self._gutter = len(str(last)) + 3 if content.unit == "line" else 0
@@ -151,7 +151,7 @@ class ReaderView(ScrollView, can_focus=True):
     # -- search --------------------------------------------------------------------------------------
     def search(self, query: str) -> int:
         """Find `query` (literally, ignoring case); show the first match from the top of the view on."""
-        self.query = query
+        self.searched = query
         self.matches = self.content.find(query)
         self._ends = [end for _start, end in self.matches]
         self.current = -1
@@ -175,7 +175,7 @@ class ReaderView(ScrollView, can_focus=True):
         return True
 
     def clear_search(self) -> None:
-        self.matches, self.current, self.query, self._ends = [], -1, "", []
+        self.matches, self.current, self.searched, self._ends = [], -1, "", []
         self.refresh()
         self.post_message(self.Moved())
 
@@ -310,7 +310,8 @@ class Reader(Vertical):
 
     def compose(self) -> ComposeResult:
         yield ReaderView()
-        yield SearchBox(placeholder="search the text · enter: find · esc: cancel")
+        cancel = shown_key("search.cancel", self.app)
+        yield SearchBox(placeholder=f"search the text · enter: find · {cancel}: cancel")
         yield Static(Text(""), classes="reader-status")
 
     @property
@@ -338,10 +339,10 @@ class Reader(Vertical):
             text.append(f" of {content.units[0]}–{content.units[-1]}", style="dim")
             total = max(1, view.max_scroll_y)
             text.append(f" · {round(100 * min(view.scroll_y, total) / total)}%", style="dim")
-        if view.query:
+        if view.searched:
             found = len(view.matches)
             where = f"{view.current + 1}/{found}" if found else "no match"
-            text.append(f" · “{one_line(view.query, 40)}” {where}")
+            text.append(f" · “{one_line(view.searched, 40)}” {where}")
         elif self.note:
             text.append(f" · {self.note}", style="italic")
         self.query_one(".reader-status", Static).update(text)
@@ -373,7 +374,7 @@ class Reader(Vertical):
         self.view.focus()
 
     def _no_search(self) -> None:
-        key = key_label(KEY_IDS["reader.search"], getattr(self.app, "keymap", None))
+        key = shown_key("reader.search", self.app)
         self.notify(f"No search yet: press {key} to search the text.", markup=False, timeout=3)
 
     def action_next_match(self) -> None:

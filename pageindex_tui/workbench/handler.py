@@ -1,11 +1,13 @@
 """Engine events and job updates become changes to the workbench state: the one place the app reads them.
 
-Plain Python (no Textual): `EngineHandler(workbench).apply(items)` changes the `Workbench` and returns
-the `Changes` for the app to show. What the library knows about listed files comes here too.
+Plain Python (no Textual): `EngineHandler(workbench, key).apply(items)` changes the `Workbench` and
+returns the `Changes` for the app to show. What the library knows about listed files comes here too.
+`key` names the key that a note's hint names ("i resumes it"), as the user's keymap binds it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +20,15 @@ from .ask_handler import AskHandler
 from .asking import AskFailed
 from .state import Changes, LiveDoc, Workbench
 
+KeyName = Callable[[str], str]  # a key id ("documents.index") -> the key a hint names ("i")
+
 CALL_EVENTS = (events.CallStarted, events.ReasoningDelta, events.AnswerDelta, events.CallFinished)
 
 
 class EngineHandler:
-    def __init__(self, workbench: Workbench) -> None:
+    def __init__(self, workbench: Workbench, key: KeyName) -> None:
         self.model = workbench
+        self.key = key
         self.asks = AskHandler(workbench.asks)
 
     # -- what the library knows --------------------------------------------------------------------------
@@ -195,13 +200,15 @@ class EngineHandler:
             state.phase, state.entry, state.exact = "partial", item.entry, True
             state.partial = item.entry.partial
             how = state.partial.describe() if state.partial else "partial"
-            changes.notes.append(f"Kept {name} as a partial index ({how}): i resumes it.")
+            index = self.key("documents.index")
+            changes.notes.append(f"Kept {name} as a partial index ({how}): {index} resumes it.")
         elif item.state in ("reused", "finished") and item.entry is not None:
             state.phase, state.entry, state.exact, state.nodes = "indexed", item.entry, True, item.entry.nodes
             state.partial = None
             if item.state == "reused":
                 state.ran = False  # the saved index's own record tells its warnings
-                changes.notes.append(f"{name} is unchanged: its saved index is shown (I re-indexes).")
+                again = self.key("documents.index_force")
+                changes.notes.append(f"{name} is unchanged: its saved index is shown ({again} re-indexes).")
                 if current:
                     model.live.pop(item.doc, None)
                     changes.load = (item.doc, item.entry)
@@ -212,8 +219,9 @@ class EngineHandler:
             state.phase, state.entry, state.exact = "partial", item.entry, True  # its tree stays on show
             state.partial, state.nodes = item.entry.partial, item.entry.nodes
             how = state.partial.describe()
+            index = self.key("documents.index")
             changes.notes.append(
-                f"Cancelled {name}; kept what was done as a partial index ({how}): i resumes."
+                f"Cancelled {name}; kept what was done as a partial index ({how}): {index} resumes."
             )
         elif item.state == "cancelled":
             model.live.pop(item.doc, None)

@@ -1,7 +1,7 @@
 """What the page-text reader shows, without Textual: a node's text as display lines (always literal),
 where each page or line starts, matches of a search, and where a cited quote lies.
 
-`widgets/reader.py` draws a `ReaderText`; the ask screen and the node panel build one from an
+`ui/widgets/reader.py` draws a `ReaderText`; the ask screen and the node panel build one from an
 `export.NodeText` (a node's text by page or line).
 """
 

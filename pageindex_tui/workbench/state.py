@@ -96,7 +96,7 @@ class DocState:
             return f"{self.partial.describe()}, {self.partial.why()}"
         return ""
 
-    def describe(self, index_key: str = "i") -> str:
+    def describe(self, index_key: str) -> str:
         """One or two lines for the info line under the documents tree (plain text); `index_key` is
         the key that indexes, as the user's keymap binds it."""
         name = self.path.name

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 
 from ..errors import OutputError
 from ..monitor.doctor import terminal_width, wrap_report
 from ..monitor.gpu import GpuSampler
+from ..monitor.server import UP, ServerMonitor, ServerStatus
+from ..plan.compare import Served
 from ..plan.deploy import write_deployment
 from ..plan.gpus import GpuSpec, UnknownGpu, find_gpu, from_nvml, known_names
 from ..plan.models import KV_DTYPES
@@ -80,6 +83,15 @@ def build_plan_parser() -> argparse.ArgumentParser:
     month.add_argument(
         "--idle-watts", type=float, metavar="W", help="a GPU's draw while idle with the model loaded"
     )
+    plan.add_argument(
+        "--server",
+        nargs="?",
+        const="",
+        dest="server_url",
+        metavar="URL",
+        help="compare a running server (default: the endpoint setting) with the plan: its flags, and its "
+        "KV cache by vLLM's count against the plan's",
+    )
     plan.add_argument("--write", type=Path, metavar="DIR", help="write compose.yaml and vllm.service there")
     return plan
 
@@ -144,6 +156,24 @@ def _box(args: argparse.Namespace) -> Box:
     return Box(gpu, count, args.gpu_memory_utilization, args.kv_cache_dtype)
 
 
+async def _poll(endpoint: str, api_key: str) -> ServerStatus:
+    async with ServerMonitor(endpoint, api_key=api_key, timeout=5.0) as monitor:
+        return await monitor.poll()
+
+
+def served(status: ServerStatus) -> Served:
+    cache = status.metrics.cache if status.metrics is not None else None
+    return Served(
+        status.endpoint,
+        status.kind,
+        status.model,
+        status.context_length,
+        cache.tokens if cache else None,
+        cache.memory_utilization if cache else None,
+        cache.dtype if cache else "auto",
+    )
+
+
 def run_plan(args: argparse.Namespace, settings: Settings) -> int:
     try:
         _check(args)
@@ -165,7 +195,16 @@ def run_plan(args: argparse.Namespace, settings: Settings) -> int:
             args.hardware_price,
             args.idle_watts,
         )
-    plan = make_plan(box, context, parallel, from_library(Library()), largest_request, costs)
+    server = None
+    if args.server_url is not None:
+        endpoint = args.server_url or settings.endpoint
+        status = asyncio.run(_poll(endpoint, settings.api_key))
+        if status.state != UP or not status.model:
+            why = status.reason or status.info_problem or "it lists no model"
+            error(f"cannot compare with the server at {endpoint}: {why}", "start it, or leave out --server")
+            return EXIT_FAILED
+        server = served(status)
+    plan = make_plan(box, context, parallel, from_library(Library()), largest_request, costs, server)
     print(wrap_report(render_plan(plan, args.docs_per_month), terminal_width()), end="")
     if args.write is not None:
         if plan.choice is None:

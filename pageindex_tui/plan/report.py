@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .compare import Served, served_lines
 from .costs import MonthlyCost, Prices, Throughput, default_prices, estimate_throughput, monthly
 from .models import NATIVE_CONTEXT
 from .sizing import OVERHEAD_GIB, Box, Choice, Fit, fit_table, recommend
@@ -40,6 +41,7 @@ class Plan:
     rates: Throughput | None = None
     prices: Prices | None = None
     cost: MonthlyCost | None = None
+    served: Served | None = None  # the running server to compare with, when asked
 
 
 def make_plan(
@@ -49,6 +51,7 @@ def make_plan(
     workload: Workload | None,
     fallback_request: int,
     costs: CostInputs | None = None,
+    served: Served | None = None,
 ) -> Plan:
     """The fit table and recommendation for `box`; with `costs`, the month's hours, energy and money.
 
@@ -60,7 +63,7 @@ def make_plan(
         request, basis = fallback_request, "no run records: the largest request your settings allow"
     table = tuple(fit_table(box, min(context, NATIVE_CONTEXT), request))
     choice = recommend(box, context, request, parallel)
-    plan = Plan(box, context, parallel, request, basis, workload, table, choice)
+    plan = Plan(box, context, parallel, request, basis, workload, table, choice, served=served)
     if costs is None or choice is None or workload is None:
         return plan
     rates = estimate_throughput(choice, workload, costs.measured_output)
@@ -73,7 +76,7 @@ def make_plan(
         costs.idle_watts,
     )
     cost = monthly(choice, workload, rates, prices, costs.documents_per_month) if rates else None
-    return Plan(box, context, parallel, request, basis, workload, table, choice, rates, prices, cost)
+    return Plan(box, context, parallel, request, basis, workload, table, choice, rates, prices, cost, served)
 
 
 def _tokens(value: float) -> str:
@@ -232,6 +235,8 @@ def render_plan(plan: Plan, documents: int | None = None) -> str:
     out += [*workload_lines(plan.workload), ""]
     out += [*table_lines(plan), ""]
     out += choice_lines(plan)
+    if plan.served is not None:
+        out += ["", *served_lines(plan.served, box, plan.choice, plan.request_tokens)]
     costs = cost_lines(plan, documents)
     if costs:
         out += ["", *costs]

@@ -121,3 +121,26 @@ def test_write_into_a_file_fails_cleanly(tmp_path, capsys):
     assert main(["plan", "--gpu", "L4", "--write", str(blocker / "sub")]) == 1
     err = capsys.readouterr().err
     assert "cannot write" in err and "--write" in err and "Traceback" not in err
+
+
+def test_a_running_server_is_compared_with_the_plan(capsys):
+    from fakes import FakeVLLM
+
+    with FakeVLLM(model="Qwen/Qwen3-8B-FP8", max_model_len=40960) as fake:
+        fake.cache_blocks = 5_000  # 80,000 tokens of KV cache by the server's count
+        code = main(["plan", "--gpu", "RTX 4090", "--parallel", "1", "--server", fake.base_url])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"Your server ({fake.base_url}): vllm, Qwen/Qwen3-8B-FP8, --max-model-len 40960" in out
+    # The plan for Qwen3-8B-FP8 on a 4090 at 0.90: 82,236 tokens (test_plan_sizing); 80,000 / 82,236 = -3%.
+    assert "80,000 tokens by the server's own count; the plan computes 82,236" in out and "(-3%" in out
+    assert "--max-model-len 40960 (plan: 32768)" in out
+
+
+def test_a_server_that_is_down_cannot_be_compared(capsys):
+    from pageindex_tui.local.server import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    assert main(["plan", "--gpu", "L4", "--server", url]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot compare with the server at {url}" in err and "Traceback" not in err

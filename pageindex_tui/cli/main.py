@@ -25,6 +25,7 @@ from .common import (
     error,
     maybe_local_server,
 )
+from .plan import build_plan_parser, run_plan
 
 DEFAULTS = Settings()  # the defaults a flag's help names
 
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         "`pageindex-tui ask --help` (ask indexed documents), "
         "`pageindex-tui mcp --help` (the library over MCP), "
         "`pageindex-tui doctor --help` (check GPU, server and settings), "
+        "`pageindex-tui plan --help` (size a GPU box from your runs), "
         "`pageindex-tui install-local --help` (the embedded server for --local)",
     )
     parser.add_argument("--version", action="version", version=f"pageindex-tui {__version__}")
@@ -189,6 +191,7 @@ COMMANDS = {
     "mcp": build_mcp_parser,
     "doctor": build_doctor_parser,
     "install-local": build_install_local_parser,
+    "plan": build_plan_parser,
 }
 
 
@@ -294,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
                 return run_export(args, settings)
             if args.command == "doctor":
                 return run_doctor_command(args, settings)
+            if args.command == "plan":
+                return run_plan(args, settings)
             if args.command == "install-local":
                 return run_install_local(args)
             if args.command == "ask":

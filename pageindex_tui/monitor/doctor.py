@@ -11,6 +11,7 @@ a check failed (something needs fixing), else 0. The same report is the app's do
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
 from collections.abc import Mapping, Sequence
@@ -74,7 +75,16 @@ def _source(settings: Settings, name: str) -> str:
 
 
 # --- checks -----------------------------------------------------------------------------------------------
-def gpu_checks(snapshot: GpuSnapshot) -> list[Check]:
+CONTAINER_MARKS = ("/.dockerenv", "/run/.containerenv")  # Docker's and Podman's
+
+
+def in_container() -> bool:
+    return any(os.path.exists(mark) for mark in CONTAINER_MARKS)
+
+
+def gpu_checks(snapshot: GpuSnapshot, container: bool | None = None) -> list[Check]:
+    """The GPU lines; `container` (default: looked up) says whether this runs inside a container, where a
+    missing GPU is most often one the container was not given."""
     if snapshot.state == "ok":
         checks = []
         for gpu in snapshot.gpus:
@@ -93,6 +103,12 @@ def gpu_checks(snapshot: GpuSnapshot) -> list[Check]:
         return checks
     if snapshot.state in ("no-driver", "no-gpu"):
         fix = "fine if the model server runs on another machine; else install the NVIDIA driver"
+        if container if container is not None else in_container():
+            fix = (
+                "fine if the model server runs on another machine; this runs inside a container, which sees "
+                "a GPU only when given one: `docker run --gpus all` (the NVIDIA Container Toolkit on the "
+                "host), or the GPU reservation in the compose file `pageindex-tui plan --write` writes"
+            )
         return [Check(INFO, "gpu", f"no NVIDIA GPU found: {snapshot.reason}", fix)]
     return [Check(FAIL, "gpu", f"GPU telemetry failed: {snapshot.reason}", "check `nvidia-smi`")]
 

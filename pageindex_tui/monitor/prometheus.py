@@ -128,6 +128,34 @@ def _histogram(samples: Samples, *names: str) -> Histogram | None:
 
 # --- one scrape -------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class CacheConfig:
+    """The labels of vLLM's `vllm:cache_config_info`: what the running server's KV cache holds."""
+
+    blocks: int  # num_gpu_blocks
+    block_size: int  # tokens a block
+    memory_utilization: float | None  # its --gpu-memory-utilization
+    dtype: str  # its --kv-cache-dtype ("auto", "fp8", ...)
+
+    @property
+    def tokens(self) -> int:
+        return self.blocks * self.block_size
+
+
+def _cache_config(samples: Samples) -> CacheConfig | None:
+    for labels, _ in samples.get("vllm:cache_config_info", []):
+        try:
+            blocks, size = int(labels["num_gpu_blocks"]), int(labels["block_size"])
+        except (KeyError, ValueError):
+            continue
+        try:
+            utilization: float | None = float(labels.get("gpu_memory_utilization", ""))
+        except ValueError:
+            utilization = None
+        return CacheConfig(blocks, size, utilization, labels.get("cache_dtype", "auto"))
+    return None
+
+
+@dataclass(frozen=True)
 class MetricsSnapshot:
     """What one scrape of /metrics says. Counters are cumulative; None = the server does not report it."""
 
@@ -147,6 +175,7 @@ class MetricsSnapshot:
     models: tuple[str, ...] = ()  # vLLM's model_name labels
     engines: int = 0  # vLLM engine labels seen
     old_names: bool = False  # vLLM answered with names deprecated since 0.10/0.11
+    cache: CacheConfig | None = None  # vLLM's vllm:cache_config_info: how its KV cache was sized
 
 
 VLLM_KV = ("vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc")
@@ -193,6 +222,7 @@ def snapshot_from_samples(samples: Samples, taken_at: float = 0.0) -> MetricsSna
             models=_labels_of(samples, "vllm:", "model_name"),
             engines=len(_labels_of(samples, "vllm:", "engine")),
             old_names=bool(OLD_VLLM_NAMES & set(names)) and "vllm:kv_cache_usage_perc" not in names,
+            cache=_cache_config(samples),
         )
     if any(name.startswith("llamacpp:") for name in names):
         prompt = _sum(samples, "llamacpp:prompt_tokens_total")
@@ -225,6 +255,7 @@ WANTED = (
     "vllm:time_to_first_token_seconds",
     "vllm:inter_token_latency_seconds",
     "vllm:time_per_output_token_seconds",
+    "vllm:cache_config_info",
     "llamacpp:",
 )
 

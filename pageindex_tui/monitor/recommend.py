@@ -3,7 +3,7 @@
 Weights come from the compatibility matrix this project started from (../shared/compatibility-matrix.md,
 "Qwen3 Model Family": VRAM at FP16 / FP8 / 4-bit); FP8 needs compute capability >= 8.9 (same matrix,
 "Quantization Impact"). The KV-cache cost per token is 2 (K and V) x layers x KV heads x head_dim x 2 bytes,
-from each model's config.json (Qwen3-0.6B 28x8x128, 4B and 8B 36x8x128, 32B 64x8x128, 30B-A3B 48x4x128).
+from the Qwen3 configs in plan/models.py (`pageindex-tui plan` computes the weights from them too).
 
 The choice: the largest model, at the best precision, whose weights plus the KV cache for two full-length
 requests (or at least one) plus a margin fit in `memory x gpu_memory_utilization`; if nothing fits at the
@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..discovery import FALLBACK_CONTEXT_LENGTH
+from ..plan.models import find_model
 
 GIB = 1024**3
 NATIVE_CONTEXT = 40960  # Qwen3's max_position_embeddings: vLLM's default max_model_len
@@ -48,8 +49,10 @@ class ModelSpec:
         return {"FP16": self.fp16_gib, "FP8": self.fp8_gib, "4-bit": self.int4_gib}[quantization]
 
 
-def _kv(layers: int, kv_heads: int, head_dim: int = 128) -> int:
-    return 2 * layers * kv_heads * head_dim * 2
+def _kv(name: str) -> int:
+    model = find_model(name)
+    assert model is not None, name
+    return int(model.kv_bytes_per_token())
 
 
 # Largest first: the order of preference.
@@ -60,7 +63,7 @@ MODELS: tuple[ModelSpec, ...] = (
         65,
         32,
         20,
-        _kv(64, 8),
+        _kv("Qwen3-32B"),
         (("FP16", "Qwen/Qwen3-32B"), ("FP8", "Qwen/Qwen3-32B-FP8"), ("4-bit", "Qwen/Qwen3-32B-AWQ")),
     ),
     ModelSpec(
@@ -69,7 +72,7 @@ MODELS: tuple[ModelSpec, ...] = (
         60,
         30,
         18,
-        _kv(48, 4),
+        _kv("Qwen3-30B-A3B"),
         (
             ("FP16", "Qwen/Qwen3-30B-A3B"),
             ("FP8", "Qwen/Qwen3-30B-A3B-FP8"),
@@ -82,7 +85,7 @@ MODELS: tuple[ModelSpec, ...] = (
         16,
         8,
         5,
-        _kv(36, 8),
+        _kv("Qwen3-8B"),
         (("FP16", "Qwen/Qwen3-8B"), ("FP8", "Qwen/Qwen3-8B-FP8"), ("4-bit", "Qwen/Qwen3-8B-AWQ")),
     ),
     ModelSpec(
@@ -91,7 +94,7 @@ MODELS: tuple[ModelSpec, ...] = (
         8,
         4,
         3,
-        _kv(36, 8),
+        _kv("Qwen3-4B"),
         (("FP16", "Qwen/Qwen3-4B"), ("FP8", "Qwen/Qwen3-4B-FP8"), ("4-bit", "Qwen/Qwen3-4B-AWQ")),
     ),
     ModelSpec(
@@ -100,7 +103,7 @@ MODELS: tuple[ModelSpec, ...] = (
         4,
         2,
         2,
-        _kv(28, 8),
+        _kv("Qwen3-0.6B"),
         (("FP16", "Qwen/Qwen3-0.6B"), ("FP8", "Qwen/Qwen3-0.6B-FP8")),
         testing_only=True,
     ),

@@ -233,6 +233,15 @@ class Library:
         entries = [e for e in (self._read_entry(f) for f in folders) if e is not None]
         return sorted(entries, key=lambda e: e.finished_at, reverse=True)
 
+    def entries(self) -> list[LibraryEntry]:
+        """Every finished index in the library (any content, any settings), newest first."""
+        try:
+            digests = [p for p in self.root.iterdir() if p.is_dir()]
+        except OSError:
+            return []
+        entries = [entry for digest in digests for entry in self.entries_for(digest.name)]
+        return sorted(entries, key=lambda e: e.finished_at, reverse=True)
+
     def find(self, digest: str, settings: Any | None = None) -> LibraryEntry | None:
         """The index made with exactly these settings; without settings, the newest of any."""
         if settings is not None:

@@ -122,6 +122,9 @@ class FakeVLLM:
         self.health_status, self.health_body, self.health_delay = 200, b"", 0.0
         self.metrics_status: int = 200
         self.metrics_body: str | None = None
+        self.cache_blocks: int | None = (
+            None  # set: /metrics carries vllm:cache_config_info with 16-token blocks
+        )
         self.models_body: str | None = None
         self.models_type = "application/json"
         self.requests: list[dict[str, Any]] = []  # chat completion bodies
@@ -203,6 +206,11 @@ class FakeVLLM:
                 hits = n if le == "+Inf" or float(le) >= seen else 0
                 lines.append(f'vllm:{name}_bucket{{{labels},le="{le}"}} {hits:.1f}')
             lines += [f"vllm:{name}_sum{{{labels}}} {n * seen}", f"vllm:{name}_count{{{labels}}} {n:.1f}"]
+        if self.cache_blocks is not None:
+            info = 'block_size="16",cache_dtype="auto",gpu_memory_utilization="0.9",'
+            info += f'num_gpu_blocks="{self.cache_blocks}"'
+            lines += ["# HELP vllm:cache_config_info cache config", "# TYPE vllm:cache_config_info gauge"]
+            lines.append(f"vllm:cache_config_info{{{info}}} 1.0")
         return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,219 @@
+"""`pageindex-tui plan`: size a GPU box for vLLM + Qwen3 from the user's own runs; write its deployment."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from ..errors import OutputError
+from ..monitor.doctor import terminal_width, wrap_report
+from ..monitor.gpu import GpuSampler
+from ..monitor.server import UP, ServerMonitor, ServerStatus
+from ..plan.compare import Served
+from ..plan.deploy import write_deployment
+from ..plan.gpus import GpuSpec, UnknownGpu, find_gpu, from_nvml, known_names
+from ..plan.models import KV_DTYPES
+from ..plan.report import CostInputs, make_plan, render_plan
+from ..plan.sizing import DEFAULT_CONTEXT, DEFAULT_UTILIZATION, TENSOR_PARALLEL, Box
+from ..plan.workload import from_library
+from ..settings import Settings
+from ..store.library import Library
+from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
+
+PROMPT_ROOM = 2048  # tokens around a node's text in a prompt (instructions, the reply's JSON)
+DEFAULT_PARALLEL = 4  # requests the box must hold at once when concurrency is adaptive
+
+
+def build_plan_parser() -> argparse.ArgumentParser:
+    plan = argparse.ArgumentParser(
+        prog="pageindex-tui plan",
+        description="Plan a GPU box for vLLM + Qwen3: for each model and quantization, whether it fits, its "
+        "KV cache and how many of your typical requests run at once; the recommended `vllm serve` command; "
+        "with --docs-per-month, GPU-hours, energy and cost against a hosted API, from your own run records.",
+    )
+    box = plan.add_argument_group("the box")
+    box.add_argument(
+        "--gpu", metavar="NAME", help=f"GPU to plan for (default: the one NVML sees); known: {known_names()}"
+    )
+    box.add_argument(
+        "--gpus", type=int, metavar="N", help="how many of them, with tensor parallel: 1, 2, 4 or 8"
+    )
+    box.add_argument(
+        "--gpu-memory-utilization",
+        type=float,
+        default=DEFAULT_UTILIZATION,
+        metavar="F",
+        help=f"vLLM's share of each GPU's memory (default {DEFAULT_UTILIZATION})",
+    )
+    box.add_argument(
+        "--kv-cache-dtype", choices=tuple(KV_DTYPES), default="auto", help="vLLM's KV cache type"
+    )
+    box.add_argument(
+        "--context",
+        type=int,
+        metavar="TOKENS",
+        help=f"--max-model-len to plan for (default: the context_length setting, else {DEFAULT_CONTEXT})",
+    )
+    box.add_argument(
+        "--parallel",
+        type=int,
+        metavar="N",
+        help="typical requests the KV cache must hold at once "
+        f"(default: the concurrency setting, else {DEFAULT_PARALLEL})",
+    )
+    month = plan.add_argument_group("a month's cost (from the library's run records)")
+    month.add_argument("--docs-per-month", type=int, metavar="N", help="documents a month to cost")
+    month.add_argument(
+        "--tokens-per-second",
+        type=float,
+        metavar="X",
+        help="completion tokens a second measured on your server (default: an estimate from the GPU)",
+    )
+    month.add_argument("--kwh-price", type=float, metavar="$", help="electricity, $ per kWh")
+    month.add_argument(
+        "--api-input-price", type=float, metavar="$", help="hosted API, $ per million prompt tokens"
+    )
+    month.add_argument(
+        "--api-output-price", type=float, metavar="$", help="hosted API, $ per million completion tokens"
+    )
+    month.add_argument(
+        "--hardware-price", type=float, metavar="$", help="the box's price, for the break-even"
+    )
+    month.add_argument(
+        "--idle-watts", type=float, metavar="W", help="a GPU's draw while idle with the model loaded"
+    )
+    plan.add_argument(
+        "--server",
+        nargs="?",
+        const="",
+        dest="server_url",
+        metavar="URL",
+        help="compare a running server (default: the endpoint setting) with the plan: its flags, and its "
+        "KV cache by vLLM's count against the plan's",
+    )
+    plan.add_argument("--write", type=Path, metavar="DIR", help="write compose.yaml and vllm.service there")
+    return plan
+
+
+class UsageError(ValueError):
+    pass
+
+
+def _check(args: argparse.Namespace) -> None:
+    if args.gpus is not None and args.gpus not in TENSOR_PARALLEL:
+        raise UsageError(f"--gpus {args.gpus}: tensor parallel takes 1, 2, 4 or 8 GPUs")
+    if not 0.1 <= args.gpu_memory_utilization <= 0.99:
+        raise UsageError(f"--gpu-memory-utilization {args.gpu_memory_utilization:g} is outside 0.1-0.99")
+    for flag in ("context", "parallel", "docs_per_month"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            raise UsageError(f"--{flag.replace('_', '-')} must be 1 or more, not {value}")
+    for flag in (
+        "tokens_per_second",
+        "kwh_price",
+        "api_input_price",
+        "api_output_price",
+        "hardware_price",
+        "idle_watts",
+    ):
+        value = getattr(args, flag)
+        if value is not None and value < 0:
+            raise UsageError(f"--{flag.replace('_', '-')} cannot be negative ({value:g})")
+    if args.tokens_per_second == 0:
+        raise UsageError("--tokens-per-second must be above 0")
+
+
+def _seen_gpus() -> tuple[GpuSpec, int] | None:
+    """The largest GPU NVML sees, and how many of the same it sees."""
+    sampler = GpuSampler()
+    try:
+        snapshot = sampler.sample()
+    finally:
+        sampler.close()
+    usable = [g for g in snapshot.gpus if g.memory_total and not g.error]
+    if snapshot.state != "ok" or not usable:
+        return None
+    largest = max(usable, key=lambda g: g.memory_total or 0)
+    same = [g for g in usable if g.name == largest.name]
+    spec = from_nvml(largest.name, largest.memory_total or 0, largest.compute_capability, largest.power_limit)
+    return spec, len(same)
+
+
+def _box(args: argparse.Namespace) -> Box:
+    if args.gpu is not None:
+        try:
+            gpu = find_gpu(args.gpu)
+        except UnknownGpu as err:
+            raise UsageError(str(err)) from None
+        count = args.gpus or 1
+    else:
+        seen = _seen_gpus()
+        if seen is None:
+            raise UsageError(f"no GPU visible here: name one with --gpu (known: {known_names()})")
+        gpu, visible = seen
+        count = args.gpus or max(n for n in TENSOR_PARALLEL if n <= visible)
+    return Box(gpu, count, args.gpu_memory_utilization, args.kv_cache_dtype)
+
+
+async def _poll(endpoint: str, api_key: str) -> ServerStatus:
+    async with ServerMonitor(endpoint, api_key=api_key, timeout=5.0) as monitor:
+        return await monitor.poll()
+
+
+def served(status: ServerStatus) -> Served:
+    cache = status.metrics.cache if status.metrics is not None else None
+    return Served(
+        status.endpoint,
+        status.kind,
+        status.model,
+        status.context_length,
+        cache.tokens if cache else None,
+        cache.memory_utilization if cache else None,
+        cache.dtype if cache else "auto",
+    )
+
+
+def run_plan(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        _check(args)
+        box = _box(args)
+    except UsageError as err:
+        error(str(err), "see `pageindex-tui plan --help`")
+        return EXIT_USAGE
+    context = args.context or settings.context_length or DEFAULT_CONTEXT
+    parallel = args.parallel or settings.concurrency or DEFAULT_PARALLEL
+    largest_request = settings.max_tokens_per_node + settings.max_output_tokens + PROMPT_ROOM
+    costs = None
+    if args.docs_per_month is not None:
+        costs = CostInputs(
+            args.docs_per_month,
+            args.tokens_per_second,
+            args.kwh_price,
+            args.api_input_price,
+            args.api_output_price,
+            args.hardware_price,
+            args.idle_watts,
+        )
+    server = None
+    if args.server_url is not None:
+        endpoint = args.server_url or settings.endpoint
+        status = asyncio.run(_poll(endpoint, settings.api_key))
+        if status.state != UP or not status.model:
+            why = status.reason or status.info_problem or "it lists no model"
+            error(f"cannot compare with the server at {endpoint}: {why}", "start it, or leave out --server")
+            return EXIT_FAILED
+        server = served(status)
+    plan = make_plan(box, context, parallel, from_library(Library()), largest_request, costs, server)
+    print(wrap_report(render_plan(plan, args.docs_per_month), terminal_width()), end="")
+    if args.write is not None:
+        if plan.choice is None:
+            error("nothing to write: no model fits this box", "try more GPUs (--gpus) or a lower --parallel")
+            return EXIT_FAILED
+        try:
+            written = write_deployment(plan.choice, args.write)
+        except OutputError as err:
+            error(err.message, "choose another --write folder")
+            return EXIT_FAILED
+        print("\nWrote " + " and ".join(str(p) for p in written))
+    return EXIT_OK

@@ -1,0 +1,72 @@
+"""A running server against the plan: where its flags differ from the recommendation, and how its KV cache
+(vLLM's own count, from `vllm:cache_config_info`) compares with what the plan computes for the model it
+serves on the planned GPU. The second is a check of the plan's arithmetic and its overhead assumption,
+meaningful when the server runs on that GPU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .models import MODELS, QUANTIZATIONS, Quantization, Qwen3Model
+from .sizing import Box, Choice, fit
+
+
+@dataclass(frozen=True)
+class Served:
+    """What a running server says about itself."""
+
+    endpoint: str
+    kind: str  # "vllm", "llamacpp", ...
+    model: str  # the served model id
+    max_model_len: int | None
+    kv_tokens: int | None  # vLLM: num_gpu_blocks x block_size
+    utilization: float | None  # vLLM: its --gpu-memory-utilization
+    kv_cache_dtype: str = "auto"
+
+
+def from_repo(repo: str) -> tuple[Qwen3Model, Quantization] | None:
+    """The table's model and quantization of a Qwen repository id ("Qwen/Qwen3-8B-FP8")."""
+    for model in MODELS:
+        for quant in QUANTIZATIONS:
+            if model.repo(quant) and model.repo(quant).lower() == repo.lower():
+                return model, quant
+    return None
+
+
+def differences(served: Served, choice: Choice) -> list[str]:
+    """The served flags that are not the recommendation's, each with the plan's value."""
+    out = []
+    if served.model != choice.fit.repo:
+        out.append(f"model {served.model} (plan: {choice.fit.repo})")
+    if served.max_model_len and served.max_model_len != choice.fit.max_model_len:
+        out.append(f"--max-model-len {served.max_model_len} (plan: {choice.fit.max_model_len})")
+    planned = choice.fit.box.utilization
+    if served.utilization is not None and abs(served.utilization - planned) > 0.005:
+        out.append(f"--gpu-memory-utilization {served.utilization:.2f} (plan: {planned:.2f})")
+    return out
+
+
+def served_lines(served: Served, box: Box, choice: Choice | None, request_tokens: int) -> list[str]:
+    length = f", --max-model-len {served.max_model_len}" if served.max_model_len else ""
+    out = [f"Your server ({served.endpoint}): {served.kind or 'server'}, {served.model}{length}"]
+    known = from_repo(served.model)
+    if served.kv_tokens is not None:
+        text = f"  KV cache         {served.kv_tokens:,} tokens by the server's own count"
+        if known is not None:
+            dtype = served.kv_cache_dtype if served.kv_cache_dtype in ("auto", "fp8") else box.kv_cache_dtype
+            used = replace(box, utilization=served.utilization or box.utilization, kv_cache_dtype=dtype)
+            planned = fit(*known, used, served.max_model_len or 0, request_tokens)
+            if planned.kv_tokens:
+                change = served.kv_tokens / planned.kv_tokens - 1
+                text += (
+                    f"; the plan computes {planned.kv_tokens:,} for it on {box.describe()} "
+                    f"({change:+.0%}: the overhead a GPU is vLLM's measurement there, an assumption here)"
+                )
+        out.append(text)
+    if known is None:
+        out.append(f"  {served.model} is not one of the Qwen3 checkpoints the plan knows")
+    if choice is not None:
+        diff = differences(served, choice)
+        out.append("  differs from the plan: " + "; ".join(diff) if diff else "  runs as the plan says")
+    return out

@@ -1,0 +1,92 @@
+"""The user's own workload, from the run records the library keeps: tokens per document and per page
+(prompt, completion, and the reasoning part of the completion), calls, and the seconds each document took.
+
+A run that used no model (every reply cached, or a saved index reused) says nothing about cost and is left
+out, as is a partial one. Reasoning tokens are counted inside the completion tokens (the server's
+`completion_tokens` includes them), so they are shown as a share, never added again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..store.library import Library
+from ..store.records import RunRecord
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Means per document over `documents` run records (or the figures the user gave)."""
+
+    documents: int
+    calls: float
+    prompt_tokens: float
+    completion_tokens: float
+    reasoning_tokens: float
+    pages: float  # of the PDFs among them (Markdown has lines, not pages)
+    wall_seconds: float
+    source: str  # where the figures come from, shown next to them
+    servers: tuple[str, ...] = ()  # "model (kind)" of the servers that answered
+
+    @property
+    def request_tokens(self) -> int:
+        """The typical request: prompt plus reply of the mean call."""
+        return round((self.prompt_tokens + self.completion_tokens) / max(1.0, self.calls))
+
+    @property
+    def tokens(self) -> float:
+        return self.prompt_tokens + self.completion_tokens
+
+    def per_page(self, tokens: float) -> float | None:
+        return tokens / self.pages if self.pages else None
+
+    @property
+    def recorded_output_rate(self) -> float | None:
+        """Completion tokens a second over the recorded runs, one document at a time (prefill included)."""
+        return self.completion_tokens / self.wall_seconds if self.wall_seconds else None
+
+
+def from_records(records: Sequence[RunRecord], source: str) -> Workload | None:
+    """The mean document of `records` that called a model; None when there is none."""
+    used = [r for r in records if r.partial is None and r.llm.calls > 0]
+    if not used:
+        return None
+    count = len(used)
+    pdfs = [r for r in used if r.unit == "pages" and r.size > 0]
+    pages = sum(r.size for r in pdfs) / len(pdfs) if pdfs else 0.0
+    servers = sorted(
+        {f"{r.server.model} ({r.server.kind or '?'})" for r in used if r.server and r.server.model}
+    )
+    return Workload(
+        documents=count,
+        calls=sum(r.llm.calls for r in used) / count,
+        prompt_tokens=sum(r.llm.prompt_tokens for r in used) / count,
+        completion_tokens=sum(r.llm.completion_tokens for r in used) / count,
+        reasoning_tokens=sum(r.llm.reasoning_tokens for r in used) / count,
+        pages=pages,
+        wall_seconds=sum(r.wall_seconds for r in used) / count,
+        source=source,
+        servers=tuple(servers),
+    )
+
+
+def read_records(paths: Iterable[Path]) -> list[RunRecord]:
+    """The run records at `paths`; a file that is gone or damaged is skipped."""
+    out = []
+    for path in paths:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict):
+            out.append(RunRecord.from_dict(data))
+    return out
+
+
+def from_library(library: Library) -> Workload | None:
+    """The mean document over every finished index in the library."""
+    records = read_records(entry.run_path for entry in library.entries())
+    return from_records(records, f"run records in {library.root}")

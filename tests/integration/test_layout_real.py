@@ -76,7 +76,7 @@ def test_the_real_model_never_leaves_the_layout_tree_worse_than_the_rules_alone(
         result = asyncio.run(go())
         assert result.ok, result.error
         assert result.run.structure_source == "layout"
-        return scoring.score(scoring.flatten(result.result["structure"]), truth).recall
+        return scoring.score(scoring.flatten(result.result.to_json()["structure"]), truth).recall
 
     alone = recall(f"http://127.0.0.1:{free_port()}/v1", "alone")  # nothing listens there
     with_model = recall(llama_server.endpoint, "model")

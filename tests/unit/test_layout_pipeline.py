@@ -101,7 +101,7 @@ def test_a_model_that_rejects_every_unsure_heading_leaves_the_no_model_tree(tmp_
     purposes = [e.purpose for e in seen if isinstance(e, events.CallStarted)]
     assert purposes and all(p.startswith("check headings") for p in purposes)  # never the whole text
     assert result.run.structure_source == "layout"
-    assert result.result["structure"] == alone.result["structure"]
+    assert result.result == alone.result
 
 
 def test_garbage_from_the_model_leaves_the_rules_in_charge(tmp_path):

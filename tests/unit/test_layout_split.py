@@ -101,7 +101,7 @@ def test_a_large_section_of_tables_is_left_whole_not_split_at_its_table_titles(t
     settings = offline(max_pages_per_node=3, max_tokens_per_node=200)
     result, seen = run_index(settings, path, tmp_path / "out")
     assert result.ok, result.error
-    chapters = {c["title"]: c for c in result.result["structure"]}
+    chapters = {c["title"]: c for c in result.result.to_json()["structure"]}
     appendix = chapters["Statistical Appendix"]
     assert appendix["end_index"] - appendix["start_index"] >= 15 and not appendix.get("nodes")
     assert len(chapters["1 Chapter One"].get("nodes", [])) == 0
@@ -121,7 +121,7 @@ def test_no_table_title_is_grafted_under_a_coarse_outlines_section_of_tables(tmp
     result, _seen = run_index(offline(), path, tmp_path / "out")
     assert result.ok, result.error
     assert result.run.structure_source == "hybrid"
-    chapters = {c["title"]: c for c in result.result["structure"]}
+    chapters = {c["title"]: c for c in result.result.to_json()["structure"]}
     assert [n["title"] for n in chapters["2 Chapter Two"]["nodes"]] == [
         f"Topic {x} Observed" for x in "ABCDEF"
     ]

@@ -248,3 +248,19 @@ def test_the_batch_and_the_calls_bound_are_kept_apart_from_the_documents():
     assert (reading.documents, reading.done, reading.estimated) == (1, 1000, 5000)
     assert reading.limit_text() == "limit 8 · a safe start"
     assert "" not in model.states and model.states[DOC].phase == "indexing"
+
+
+def test_a_finished_run_keeps_the_nodes_it_showed_and_takes_what_the_run_added():
+    model, handler = fresh()
+    handler.apply([JobUpdate(DOC, "started"), events.StructureFound(DOC, STRUCTURE, "toc")])
+    shown = model.live[DOC]
+    nodes = list(shown.nodes)  # built once, from the structure the run reported
+    finished = Tree("a.pdf", "page", (TreeNode("One", 1, 2, "0000", "About one."), ONE_TWO[1]), "A report.")
+    run = RunRecord("a.pdf", DOC, nodes=2, structure_source="toc")
+    changes = handler.apply([events.DocumentFinished(DOC, "/s.json", "/r.json", finished, run)])
+    assert changes.tree and model.live[DOC] is shown and shown.nodes == nodes  # not built again
+    assert shown.nodes[0] is nodes[0] and shown.nodes[0].summary == "About one."
+    assert shown.tree.description == "A report." and shown.run is run
+    without_ids = Tree("a.pdf", "page", (TreeNode("One", 1, 2), TreeNode("Two", 3, 4)))  # if_add_node_id no
+    handler.apply([events.DocumentFinished(DOC, "/s.json", "/r.json", without_ids, run)])
+    assert model.live[DOC] is not shown and model.live[DOC].nodes[0].node_id == ""  # as written

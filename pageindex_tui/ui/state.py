@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ..index.tree import Node, frozen, thawed, walk
+from ..index.tree import Node, frozen, refill, thawed, walk
 from ..jobs.batch import BatchMeter
 from ..safe_text import one_line
 from ..store.library import LibraryEntry
 from ..store.records import MAX_PROBLEMS, CallProblem, PartialState, RunRecord, RunWarning
-from ..tree import Tree, TreeNode
+from ..tree import Tree
 from .asking import AskBook, AskChanges
 
 DocPhase = Literal["unknown", "none", "queued", "indexing", "indexed", "partial", "failed", "cancelled"]
@@ -309,27 +309,10 @@ class LiveDoc:
         """Take a later report of the same tree (the same nodes, ids and ranges: a run that finished or
         stopped after its structure was shown) without building the nodes again: its summaries, texts
         and description come over. False, and nothing changes, when the nodes differ."""
-        if not _same(self.nodes, tree.nodes):
+        if not refill(self.nodes, tree.nodes):
             return False
-        for node, reported in _pairs(self.nodes, tree.nodes):
-            node.summary, node.text = reported.summary, reported.text
         self.tree = tree
         return True
-
-
-def _same(nodes: list[Node], reported: tuple[TreeNode, ...]) -> bool:
-    """The same nodes in the same places: titles, ranges and ids."""
-    return len(nodes) == len(reported) and all(
-        (n.title, n.start, n.end, n.node_id) == (r.title, r.start, r.end, r.node_id)
-        and _same(n.nodes, r.nodes)
-        for n, r in zip(nodes, reported, strict=True)
-    )
-
-
-def _pairs(nodes: list[Node], reported: tuple[TreeNode, ...]) -> Iterator[tuple[Node, TreeNode]]:
-    for node, twin in zip(nodes, reported, strict=True):
-        yield node, twin
-        yield from _pairs(node.nodes, twin.nodes)
 
 
 @dataclass

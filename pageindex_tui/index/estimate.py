@@ -3,7 +3,7 @@
 Twice per document: a first guess from its size when it is read (its text, its declared sections),
 then a count from its tree once the structure is known (each node still to summarize, with its text
 and the reply budget, and the description). Both take the same budgets the calls themselves will use
-(`settings_rules`), and the reply budget in full: an estimate on the high side, as a reply may use it.
+(`settings/rules.py`), and the reply budget in full: an estimate on the high side, as a reply may use it.
 """
 
 from __future__ import annotations

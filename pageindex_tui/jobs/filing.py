@@ -1,6 +1,6 @@
 """The tree `ask` and the MCP server need for a document: its saved index, or one made now.
 
-A thin layer over the job service (jobs.py), which indexes and files into the library for every front
+A thin layer over the job service (service.py), which indexes and files into the library for every front
 end; this adds only the rule that asking takes a tree made with any settings when none was made with
 these, since a question needs a tree, not a rebuild.
 """

@@ -1,4 +1,4 @@
-"""The engine's own thread: an asyncio loop that runs the job service (`jobs.py`), never the UI's loop.
+"""The engine's own thread: an asyncio loop that runs the job service (`jobs/service.py`): not the UI's loop.
 
 The engine is asyncio but does some blocking work (PDF text extraction) on its loop, so it gets a loop
 of its own inside a Textual thread worker. Its events go into a thread-safe buffer that a flusher task

@@ -1,6 +1,6 @@
 """Messages that carry engine work back to the app (posted from the engine thread, thread-safe).
 
-`JobUpdate` is the job service's (`jobs.py`); it is named here too for the engine runner."""
+`JobUpdate` is the job service's (`jobs/service.py`); it is named here too for the engine runner."""
 
 from __future__ import annotations
 

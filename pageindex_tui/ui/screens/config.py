@@ -1,7 +1,7 @@
 """The settings screen: server, model, sampling and indexing options, saved to the TOML file (0600).
 
 Each field is checked as it is typed, with the same rules the engine applies, and a bad value is
-marked at the field; values that pass alone but cannot work together (`settings_rules.conflicts`) are
+marked at the field; values that pass alone but cannot work together (`settings/rules.py`'s `conflicts`) are
 flagged at the field to change. An edited field says so until it is saved, and leaving with edits
 asks first. Values set by the environment or the command line are shown as such and cannot be edited
 here (they would override the file anyway). The API key is never shown in clear.
@@ -46,7 +46,7 @@ from .confirm import ConfirmScreen
 SOURCE = "the settings screen"
 
 
-FIELDS = SCREEN_FIELDS  # each setting's label, help and widget are declared with it, in settings.py
+FIELDS = SCREEN_FIELDS  # each setting's label, help and widget are declared with it, in settings/__init__.py
 
 
 class SettingValidator(Validator):

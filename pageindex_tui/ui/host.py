@@ -10,6 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from textual.app import App
 from textual.notifications import SeverityLevel
+from textual.worker import Worker
 
 from ..settings import Settings
 from ..workbench.state import Changes, Workbench
@@ -32,7 +33,7 @@ class Host(Protocol):
 
     def index_paths(self, paths: list[Path], force: bool = False, folder: Path | None = None) -> None: ...
 
-    def check_server(self) -> object: ...
+    def check_server(self) -> Worker[None]: ...
 
     def hide_banner(self) -> None: ...
 

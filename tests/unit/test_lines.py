@@ -40,6 +40,17 @@ def test_a_type3_heading_stays_one_line_with_the_size_its_glyphs_are_drawn_at(tm
     assert page.fonts_known and page.sizes_from_glyphs
 
 
+def test_lines_of_one_type3_font_at_one_stated_size_read_one_size(tmp_path):
+    # capitals, ascenders and x-height letters each measure the size a little differently
+    lines = [
+        (72, 700, "1 ML at a Glance"),
+        (72, 680, "Body text of the section runs on here."),
+        (72, 660, "n"),
+    ]
+    (page,) = read(write_type3_pdf(tmp_path / "one.pdf", lines))
+    assert len({line.size for line in page.lines}) == 1 and 11.0 <= page.lines[0].size <= 13.0
+
+
 def test_a_type3_line_still_splits_at_a_column_gap_measured_in_its_recovered_size(tmp_path):
     # two columns of 12 pt text, 60 pt apart: wider than the column gap of a 12 pt font
     path = write_type3_pdf(

@@ -247,3 +247,16 @@ def test_tex_fonts_say_bold_and_fixed_pitch_by_their_names(tmp_path):
     (page,) = read(tmp_path / "tex.pdf")
     assert [line.text for line in page.lines if line.bold] == ["1 Introduction", "2 Methods"]
     assert [line.text for line in page.lines if line.mono] == ["print(x)", "int main(void);"]
+
+
+def test_every_line_of_an_underlined_list_is_underlined(tmp_path):
+    # set solid, each entry's rule close over the next entry: not fraction bars, each has its own
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "U", 12)
+    entries = ["The Veil", "Culture and History", "The Dales", "The Long Walk"]
+    for entry in entries:
+        pdf.cell(0, 4.6, entry, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(tmp_path / "links.pdf"))
+    (page,) = read(tmp_path / "links.pdf")
+    assert [line.text for line in page.lines if line.underlined] == entries

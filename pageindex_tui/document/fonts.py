@@ -2,7 +2,8 @@
 
 pdfium gives a character's font name, weight and FontDescriptor flags. Many fonts say what they are
 only in their names: the base 14 fonts carry no descriptor, TeX's Computer Modern and EC fonts no
-usable weight (CMBX10, SFBX1440 are bold) nor the fixed-pitch flag (CMTT10, SFTT1000).
+usable weight (CMBX10, SFBX1440 are bold) nor, when their descriptor is missing, the italic and
+fixed-pitch flags (CMTI10, SFSL1000; CMTT10, SFTT1000).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ ITALIC = 1 << 6  # FontDescriptor flag 7
 _BOLD_WORDS = ("bold", "black", "heavy", "semibold", "demibold", "demi", "extrabold")
 # TeX's Computer Modern and EC fonts say bold in their names only: CMBX10, SFBX1440, CMSSBX10, SFSX1200
 _TEX_BOLD = re.compile(r"(cm|sf|ec)(bx|b\d|ssbx|sx)")
-_ITALIC_NAMES = re.compile("italic|oblique|slanted|kursiv")
+_ITALIC_NAMES = re.compile(r"italic|oblique|slanted|kursiv|^(cm|sf|ec)(ti|sl|it|itt|bxti|bxsl|mi)\d")
 _MONO_NAMES = re.compile(
     "mono(?!type)|courier|nimbusmon|consolas|menlo|monaco|lucidaconsole|inconsolata|typewriter|cursor"
     "|lettergothic|sourcecode|firacode|cascadia|jetbrains|tt\\d*$"

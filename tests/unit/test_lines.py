@@ -224,11 +224,12 @@ def test_a_rule_drawn_inside_a_form_xobject_underlines_the_text_above_it(tmp_pat
     assert not only(page, "A line with no rule under it").underlined
 
 
-def test_tex_fonts_say_bold_and_fixed_pitch_by_their_names(tmp_path):
+def test_tex_fonts_say_bold_italic_and_fixed_pitch_by_their_names(tmp_path):
     # Computer Modern / EC fonts carry no weight and no fixed-pitch flag a reader can use
     fonts = {"F1": "CMBX12", "F2": "CMR10", "F3": "SFTT1000", "F4": "NimbusMonL-Regu", "F5": "SFBX1440"}
+    fonts |= {"F6": "CMTI10"}
     lines = [("F1", "1 Introduction"), ("F2", "Body text set in roman."), ("F3", "print(x)")]
-    lines += [("F4", "int main(void);"), ("F5", "2 Methods")]
+    lines += [("F4", "int main(void);"), ("F5", "2 Methods"), ("F6", "Proof sketch")]
     content = b"".join(
         f"BT /{font} 11 Tf 72 {700 - 20 * k} Td ({text}) Tj ET\n".encode()
         for k, (font, text) in enumerate(lines)
@@ -247,6 +248,7 @@ def test_tex_fonts_say_bold_and_fixed_pitch_by_their_names(tmp_path):
     (page,) = read(tmp_path / "tex.pdf")
     assert [line.text for line in page.lines if line.bold] == ["1 Introduction", "2 Methods"]
     assert [line.text for line in page.lines if line.mono] == ["print(x)", "int main(void);"]
+    assert [line.text for line in page.lines if line.italic] == ["Proof sketch"]
 
 
 def test_every_line_of_an_underlined_list_is_underlined(tmp_path):

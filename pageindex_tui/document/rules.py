@@ -163,24 +163,31 @@ def _under(rules: list[Rule], ys: list[float], box: Box) -> Rule | None:
 def underlines(boxes: list[Box], rules: list[Rule]) -> list[bool]:
     """Which of a page's text boxes `rules` (page_rules) underline.
 
-    A rule with other text set close under it and no wider than it is a fraction's bar (or a
-    stacked label's), not an underline: an underlined heading's next line, if that close, is body
-    text running past the heading's end.
+    A rule with text set close under it, no wider than it and not underlined itself, is a
+    fraction's bar (or a stacked label's), not an underline: an underlined heading's next line, if
+    that close, is body text running past the heading's end; the next entry of a list whose every
+    line is underlined (a contents page's links) has its own rule.
     """
+    if not rules:
+        return [False] * len(boxes)
     ys = [rule.y for rule in rules]
+    spans = [_under(rules, ys, box) for box in boxes]
     out = []
-    for box in boxes:
-        span = _under(rules, ys, box) if rules else None
+    for box, span in zip(boxes, spans, strict=True):
         if span is not None:
             reach = box[4] * 0.8
             middle = (box[2] + box[3]) / 2  # a denominator's box may reach above the bar
-            stacked = any(
-                middle < other[2] < span.y + reach
-                and span.x0 - reach <= other[0]
-                and other[1] <= span.x1 + reach
-                for other in boxes
-                if other is not box
+            span = (
+                None
+                if any(
+                    middle < other[2] < span.y + reach
+                    and span.x0 - reach <= other[0]
+                    and other[1] <= span.x1 + reach
+                    and below is None
+                    for other, below in zip(boxes, spans, strict=True)
+                    if other is not box
+                )
+                else span
             )
-            span = None if stacked else span
         out.append(span is not None)
     return out

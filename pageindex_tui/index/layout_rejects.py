@@ -53,6 +53,7 @@ LETTERS = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _DIGITS = re.compile(r"\d")
 _SHAPE_DIGITS = re.compile(r"\d+")
 _NUMBERS = re.compile(r"\d[\d,.]*")
+_NOT_FIGURES = re.compile(r"\d\.\d+\.\d|\d-\d{1,2}-\d")
 # a cell of figures: amounts, percentages, years, dashes for nil ("$ 5,070", "(6)", "12.1 %", "2023 2022")
 _FIGURES = re.compile(
     r"^[\s$\u20ac\u00a3\u00a5(+\-\u2013\u2014]*(\d[\d,.]*[)%]?[\s$\u20ac\u00a3\u00a5%()\-\u2013\u2014]*)+$|^[\-\u2013\u2014]+$"
@@ -106,7 +107,8 @@ def reject(line: TextLine, text: str, running: frozenset[str], body_mono: bool =
 
 
 def _figures(text: str) -> bool:
-    return bool(_DIGITS.search(text)) and bool(_FIGURES.match(text))
+    """A cell of figures; a section number ("2.3.1") or a date ("01-17-2023") is none."""
+    return bool(_DIGITS.search(text)) and bool(_FIGURES.match(text)) and not _NOT_FIGURES.search(text)
 
 
 @dataclass

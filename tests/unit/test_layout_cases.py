@@ -62,3 +62,9 @@ def test_a_number_after_a_word_on_its_row_is_no_section_number():
     result = find_headings([page])
     assert [c.title for c in result.candidates] == ["1 Lists and Loops"]
     assert result.rejected["exercise, example or figure number"] == 2  # both pieces of the row
+
+
+def test_a_section_number_set_apart_opens_the_title(tmp_path):
+    """On its own line over a date and a two-line title, or at a tab stop before the title."""
+    path, truth = layoutcases.make_numbers_apart(tmp_path)
+    assert [(t, p) for t, p, _l in chosen(path)] == [(t, p) for t, p, _l in truth]

@@ -84,7 +84,7 @@ def _tokens(value: float) -> str:
 
 
 def _money(value: float) -> str:
-    return f"${value:,.2f}"
+    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
 
 
 def _row(label: str, text: str) -> str:

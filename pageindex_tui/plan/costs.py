@@ -65,7 +65,7 @@ def estimate_throughput(
         basis = f"estimate: {box.count} x {tflops:g} TFLOPS x {PREFILL_MFU:.0%} / (2 x {active:g}B active)"
         prefill = Figure(rate, basis)
     if measured_output is not None:
-        decode: Figure | None = Figure(measured_output, "measured on your server (given)")
+        decode: Figure | None = Figure(measured_output, "measured on your server: --tokens-per-second")
     elif gpu.bandwidth_gbs is not None:
         batch = choice.max_num_seqs
         calls = max(1.0, workload.calls)

@@ -84,7 +84,7 @@ def _tokens(value: float) -> str:
 
 
 def _money(value: float) -> str:
-    return f"${value:,.2f}"
+    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
 
 
 def _row(label: str, text: str) -> str:
@@ -163,8 +163,13 @@ def choice_lines(plan: Plan) -> list[str]:
         f"{fit.requests_at_once} requests of {plan.request_tokens:,} tokens at once "
         f"(asked: {plan.parallel}; --max-num-seqs {choice.max_num_seqs})",
     ]
-    if fit.max_model_len < choice.wanted_context:
-        wanted, length = choice.wanted_context, fit.max_model_len
+    wanted, length = choice.wanted_context, fit.max_model_len
+    if wanted > NATIVE_CONTEXT:
+        out.append(
+            f"  note: {wanted} tokens is beyond Qwen3's native {NATIVE_CONTEXT}; more needs YaRN rope "
+            "scaling (vLLM's --hf-overrides), which this plan does not size"
+        )
+    if length < min(wanted, NATIVE_CONTEXT):
         out.append(f"  note: {wanted} tokens fit no model here; the context is cut to {length}")
     if fit.model.testing_only:
         out.append(

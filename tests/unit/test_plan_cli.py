@@ -144,3 +144,15 @@ def test_a_server_that_is_down_cannot_be_compared(capsys):
     assert main(["plan", "--gpu", "L4", "--server", url]) == 1
     err = capsys.readouterr().err
     assert f"cannot compare with the server at {url}" in err and "Traceback" not in err
+
+
+def test_a_context_beyond_qwen3_s_native_length_is_capped_and_said(capsys):
+    assert main(["plan", "--gpu", "H100", "--context", "65536", "--parallel", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "--max-model-len 40960" in out and "65536 tokens is beyond Qwen3's native 40960" in out
+    assert "fit no model here" not in out
+    # At 0.7 of an RTX 3060 (8.4 GiB) no model above 1.7B holds a 32K request: the context is cut.
+    assert main(["plan", "--gpu", "RTX 3060", "--gpu-memory-utilization", "0.7", "--parallel", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "32768 tokens fit no model here; the context is cut to 16384" in out
+    assert "vllm serve Qwen/Qwen3-4B-AWQ" in out and "--max-model-len 16384" in out

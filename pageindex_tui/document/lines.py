@@ -31,7 +31,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
 from .fonts import Face, face_of
-from .rules import Rule, page_rules, underlines
+from .rules import links, page_links, page_rules, underlines
 
 __all__ = ["PageLines", "TextLine", "read_lines"]
 
@@ -72,6 +72,7 @@ class TextLine:
     color: int = -1  # fill colour of the line's first character as 0xRRGGBB; -1 when unknown
     size_trusted: bool = True  # False when the font size is nominal and no glyph box gave a better one
     italic_prefix: str = ""  # a run-in heading: the leading italic words of a line that is not all italic
+    linked: bool = False  # a link annotation covers part of the line (a web address, a contents entry)
 
 
 @dataclass
@@ -353,13 +354,16 @@ def _rescaled(pieces: list[tuple[TextLine, Doubt | None]]) -> list[TextLine]:
     return out
 
 
-def _underlined(lines: list[TextLine], rules: list[Rule]) -> list[TextLine]:
-    if not rules:
+def _marked(lines: list[TextLine], page: pdfium.PdfPage, height: float) -> list[TextLine]:
+    """The lines with `underlined` and `linked` set from what the page draws and links."""
+    rules, areas = page_rules(page.raw, height), page_links(page.raw, height)
+    if not rules and not areas:
         return lines
-    marks = underlines([(line.x0, line.x1, line.top, line.bottom, line.size) for line in lines], rules)
+    boxes = [(line.x0, line.x1, line.top, line.bottom, line.size) for line in lines]
+    under, linked = underlines(boxes, rules), links(boxes, areas)
     return [
-        replace(line, underlined=True) if mark and line.upright else line
-        for line, mark in zip(lines, marks, strict=True)
+        replace(line, underlined=u and line.upright, linked=k) if u or k else line
+        for line, u, k in zip(lines, under, linked, strict=True)
     ]
 
 
@@ -391,7 +395,7 @@ def read_page(doc: pdfium.PdfDocument, number: int) -> PageLines:
                         pieces.extend(_line(line, start, look))
                     start += len(line) + 1
                 if pieces:  # a page without text (a scan, a figure) is not searched for rules
-                    result.lines = _underlined(_rescaled(pieces), page_rules(page.raw, height))
+                    result.lines = _marked(_rescaled(pieces), page, height)
                 result.sizes_from_glyphs = look.recovered
             finally:
                 textpage.close()

@@ -1,18 +1,20 @@
 """A PDF's text lines with their typography, read through pdfium (pypdfium2).
 
-Each line carries its font size (in points, after the text matrix), weight, slant, pitch, colour,
-font name, box, and whether a rule underlines it. pdfium reads a page's text in one call; font,
-colour and position are asked only at line and word starts (a line's first and last characters),
-so a 400-page document is read in a second or two rather than the tens of seconds that asking
-every character would take. The page's drawn rules are listed once per page (`rules.py`).
+Each line carries its font size (in points, after the text matrix), weight, slant, pitch
+(`fonts.py` reads them from the font's name and flags), colour, font name, box, whether a rule
+underlines it and whether a link covers it (`rules.py`). pdfium reads a page's text in one call;
+font, colour and position are asked only at line and word starts (a line's first and last
+characters), so a 400-page document is read in a second or two rather than the tens of seconds that
+asking every character would take. A page's rules and links are listed once per page.
 
 Sizes: pdfium reports the font size of the text state, which for a Type-3 font (whose glyphs are
 drawn by procedures scaled by the font's own matrix) can be nominal, 0.12 pt for 10 pt glyphs. A
-size below MIN_SIZE, or one its character box contradicts, is replaced by one read off the line's
-glyph boxes (capitals, digits and ascenders are about CAP_EM of a size tall, x-height letters
-X_EM); a line without such glyphs takes the scale another line of the same font on the page
-needed. A size nothing recovers is kept but marked untrusted, and never splits a line into
-columns. Only such lines ask glyph boxes, a few characters each.
+size below MIN_SIZE, or one its character's box contradicts, is checked against the line's glyph
+boxes (capitals, digits and ascenders are about CAP_EM of a size tall, x-height letters X_EM). A
+size its glyphs agree with stands; otherwise every such line of that font on the page takes the
+stated size times the font's median scale (one font, one matrix), and a font no glyph measured
+keeps its stated size, marked untrusted, which never splits a line into columns. Only doubted
+lines ask glyph boxes, a few characters each.
 
 pdfium is not thread-safe: every call holds one module-wide lock.
 """
@@ -31,7 +33,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
 from .fonts import Face, face_of
-from .rules import Rule, page_rules, underlines
+from .rules import links, page_links, page_rules, underlines
 
 __all__ = ["PageLines", "TextLine", "read_lines"]
 
@@ -72,6 +74,7 @@ class TextLine:
     color: int = -1  # fill colour of the line's first character as 0xRRGGBB; -1 when unknown
     size_trusted: bool = True  # False when the font size is nominal and no glyph box gave a better one
     italic_prefix: str = ""  # a run-in heading: the leading italic words of a line that is not all italic
+    linked: bool = False  # a link annotation covers part of the line (a web address, a contents entry)
 
 
 @dataclass
@@ -234,7 +237,7 @@ def _gaps(
         yield first, last
         return
     gap_limit = max(COLUMN_GAP_MIN, COLUMN_GAP_EM * size) if size > 0 else math.inf
-    step = max(2.0, 0.6 * size)
+    step = _step(page, start + first, size)
     end = last + 1
     for spaces in _SPACES.finditer(text, first, end):  # each run of spaces, whole
         left, right = spaces.start() - 1, spaces.end()
@@ -273,7 +276,17 @@ def _plain(text: str, start: int, page: _Page, size: float) -> bool:
     x0, _r, top, _b = page.box(start + lead)
     _l, x1, top_last, _b = page.box(start + last)
     expected = (last - lead + 1) * PLAIN_CHAR_EM * size if size > 0 else math.inf
-    return abs(top_last - top) <= max(2.0, 0.6 * size) and x0 <= x1 <= x0 + expected + COLUMN_GAP_EM * size
+    level = abs(top_last - top) <= _step(page, start + lead, size)
+    return level and x0 <= x1 <= x0 + expected + COLUMN_GAP_EM * size
+
+
+def _step(page: _Page, i: int, size: float) -> float:
+    """How far the next word's top may stand from this one's on one line: without a believed size
+    (0), measured by character i's box, which for such fonts is often the glyph's own."""
+    if size <= 0:
+        _l, _r, top, bottom = page.box(i)
+        size = bottom - top
+    return max(2.0, 0.6 * size)
 
 
 def _line(text: str, start: int, page: _Page) -> list[tuple[TextLine, Doubt | None]]:
@@ -353,13 +366,16 @@ def _rescaled(pieces: list[tuple[TextLine, Doubt | None]]) -> list[TextLine]:
     return out
 
 
-def _underlined(lines: list[TextLine], rules: list[Rule]) -> list[TextLine]:
-    if not rules:
+def _marked(lines: list[TextLine], page: pdfium.PdfPage, height: float) -> list[TextLine]:
+    """The lines with `underlined` and `linked` set from what the page draws and links."""
+    rules, areas = page_rules(page.raw, height), page_links(page.raw, height)
+    if not rules and not areas:
         return lines
-    marks = underlines([(line.x0, line.x1, line.top, line.bottom, line.size) for line in lines], rules)
+    boxes = [(line.x0, line.x1, line.top, line.bottom, line.size) for line in lines]
+    under, linked = underlines(boxes, rules), links(boxes, areas)
     return [
-        replace(line, underlined=True) if mark and line.upright else line
-        for line, mark in zip(lines, marks, strict=True)
+        replace(line, underlined=u and line.upright, linked=k) if u or k else line
+        for line, u, k in zip(lines, under, linked, strict=True)
     ]
 
 
@@ -391,7 +407,7 @@ def read_page(doc: pdfium.PdfDocument, number: int) -> PageLines:
                         pieces.extend(_line(line, start, look))
                     start += len(line) + 1
                 if pieces:  # a page without text (a scan, a figure) is not searched for rules
-                    result.lines = _underlined(_rescaled(pieces), page_rules(page.raw, height))
+                    result.lines = _marked(_rescaled(pieces), page, height)
                 result.sizes_from_glyphs = look.recovered
             finally:
                 textpage.close()

@@ -262,3 +262,26 @@ def test_every_line_of_an_underlined_list_is_underlined(tmp_path):
     pdf.output(str(tmp_path / "links.pdf"))
     (page,) = read(tmp_path / "links.pdf")
     assert [line.text for line in page.lines if line.underlined] == entries
+
+
+def test_a_line_with_a_link_annotation_is_linked_and_an_underlined_heading_is_not(tmp_path):
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    target = pdf.add_link()
+    pdf.set_font("Helvetica", "U", 11)
+    pdf.cell(0, 7, "2 Methods ..... 2", new_x="LMARGIN", new_y="NEXT", link=target)  # a contents entry
+    pdf.cell(0, 7, "An underlined heading", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    pdf.cell(
+        0, 7, "See https://example.org for more.", new_x="LMARGIN", new_y="NEXT", link="https://example.org"
+    )
+    pdf.cell(0, 7, BODY, new_x="LMARGIN", new_y="NEXT")
+    pdf.add_page()
+    pdf.set_link(target)
+    pdf.output(str(tmp_path / "links.pdf"))
+    page = read(tmp_path / "links.pdf")[0]
+    assert [line.text for line in page.lines if line.linked] == [
+        "2 Methods ..... 2",
+        "See https://example.org for more.",
+    ]
+    assert only(page, "An underlined heading").underlined and only(page, "2 Methods ..... 2").underlined

@@ -24,7 +24,9 @@ class Body:
 
     size: float
     bold: bool
+    italic: bool
     mono: bool  # the body itself is set in a fixed-pitch font
+    color: int  # 0xRRGGBB, -1 when unknown
     gap: float  # the usual distance between two body lines, top to top
     running: frozenset[str]  # shapes of running headers and footers
     letterhead: frozenset[tuple[str, int]]  # (text, size) opening three pages or more
@@ -79,8 +81,10 @@ def _caps(text: str) -> bool:
 
 
 def _distinct(line: TextLine, body: Body) -> bool:
-    """Set apart from the body text by size, weight or capitals."""
-    return line.size >= body.size * 1.1 or (line.bold and not body.bold) or _caps(line.text)
+    """Set apart from the body text by size, weight, an underline or capitals."""
+    return (
+        line.size >= body.size * 1.1 or (line.bold and not body.bold) or line.underlined or _caps(line.text)
+    )
 
 
 def _joins(prev: TextLine, nxt: TextLine, text: str, body: Body) -> bool:

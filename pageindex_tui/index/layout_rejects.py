@@ -42,6 +42,8 @@ _REFERENCE = re.compile(
 )
 _BULLETS = "\u2022\u25e6\u25aa\u25cf\u25a0\u2013\u2014-*\u00b7\u2023\u2043\u2219\uf0b7"
 PARENTHESIS = re.compile(r"^\([^()]*\)$")
+_WEB = re.compile(r"(https?://|\bwww\.)\S+|\b[\w.+-]+@[\w-]+\.\w", re.IGNORECASE)
+_LABELS = re.compile(r"^(\(\w\)\s*)+$")  # "(a) (b)" under a figure's panels
 _CONTENTS = re.compile(r"^(table of )?contents$", re.IGNORECASE)
 # source code: identifiers joined by underscores, braces, statement ends, operators, directives
 _CODE = re.compile(
@@ -85,8 +87,12 @@ def reject(line: TextLine, text: str, running: frozenset[str], body_mono: bool =
         return "no words"
     if len(_DIGITS.findall(text)) > letters:
         return "table cell or figures"
-    if sum(text.count(ch) for ch in "=+<>\u2211\u222b\u00b1\u00d7^") >= 2:
+    if sum(text.count(ch) for ch in "=+<>\u2211\u222b\u00b1\u00d7^") >= 2 or text.rstrip().endswith("="):
         return "equation"
+    if _WEB.search(text):
+        return "web or mail address"
+    if _LABELS.match(text):
+        return "figure panel labels"
     if _CAPTION.match(text) or _CAPTION_BARE.match(text):
         return "caption"
     if item_number(text):

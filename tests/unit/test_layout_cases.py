@@ -7,7 +7,7 @@ import scoring
 
 from pageindex_tui.document import open_pdf
 from pageindex_tui.document.lines import PageLines, TextLine
-from pageindex_tui.index.layout import choose, find_headings
+from pageindex_tui.index.layout import choose, find_headings, unsure
 
 
 def chosen(path) -> list[scoring.Heading]:
@@ -68,3 +68,18 @@ def test_a_section_number_set_apart_opens_the_title(tmp_path):
     """On its own line over a date and a two-line title, or at a tab stop before the title."""
     path, truth = layoutcases.make_numbers_apart(tmp_path)
     assert [(t, p) for t, p, _l in chosen(path)] == [(t, p) for t, p, _l in truth]
+
+
+def test_underlined_and_coloured_headings_at_the_body_size_are_found(tmp_path):
+    path, truth = layoutcases.make_emphasis(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+
+
+def test_an_italic_run_in_heading_is_a_candidate_for_the_model(tmp_path):
+    """'Scope of the work.' in italics opening a paragraph: put to the model, not taken by rule."""
+    path, _truth = layoutcases.make_emphasis(tmp_path)
+    result = find_headings(open_pdf(path).layout())
+    run_ins = [c for c in result.candidates if c.title in ("Scope of the work", "Notice periods")]
+    assert len(run_ins) == 2
+    assert all(i in unsure(result.candidates) for i, c in enumerate(result.candidates) if c in run_ins)
+    assert all(c.italic and c.context.startswith("The parties agree") for c in run_ins)

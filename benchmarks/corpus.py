@@ -113,18 +113,21 @@ def default_cache() -> Path:
 def load(path: Path = LIST) -> list[Entry]:
     entries = [Entry(**row) for row in json.loads(path.read_text(encoding="utf-8"))]
     twice = [f"{r}:{p}" for (r, p), n in Counter((e.repo, e.path) for e in entries).items() if n > 1]
+    twice += [f"sha256 {sha[:10]}" for sha, n in Counter(e.sha256 for e in entries).items() if n > 1]
     if twice:
         raise CorpusError(f"{path.name} lists a file twice: {', '.join(twice)}")
     return entries
 
 
 def names(entries: list[Entry]) -> dict[Entry, str]:
-    """Each document's name: its file's stem, or `<repository>.<stem>` where two files share a stem."""
+    """Each document's name: its file's stem, or `<repository>.<stem>` where two files share a stem
+    (`<owner>.<stem>` where the repository is named like the file)."""
     stems = Counter(Path(e.path).stem for e in entries)
     out: dict[Entry, str] = {}
     for e in entries:
         stem = Path(e.path).stem
-        out[e] = stem if stems[stem] == 1 else f"{e.repo.split('/')[1]}.{stem}"
+        owner, name = e.repo.split("/")
+        out[e] = stem if stems[stem] == 1 else f"{owner if name == stem else name}.{stem}"
     return out
 
 
@@ -260,6 +263,8 @@ def check(cache: Path, split: str) -> int:
     for doc in docs:
         vetting = vet(doc.path.read_bytes())
         mark = "" if vetting.passes else "  FAILS the rule"
+        if (vetting.pages, len(vetting.outline)) != (doc.pages, doc.outline_entries):
+            mark += f"  corpus.json says {doc.pages} pages, {doc.outline_entries} entries"
         failing += not vetting.passes
         shares.setdefault((doc.kind, doc.split), []).append(vetting.share)
         print(
@@ -271,7 +276,8 @@ def check(cache: Path, split: str) -> int:
         n = {s: len(shares.get((kind, s), [])) for s in SPLITS}
         both = shares.get((kind, "dev"), []) + shares.get((kind, "check"), [])
         print(f"{kind:13} {n['dev']:4d} {n['check']:5d} {sum(both) / len(both):10.0%}")
-    print(f"{len(docs)} documents, {failing} failing the rule")
+    total = sum(d.pages for d in docs)
+    print(f"{len(docs)} documents, {total} pages, {failing} failing the rule")
     return 1 if failing else 0
 
 
@@ -316,11 +322,15 @@ def add(repo: str, kind: str, paths: list[str], mirror_root: Path, force: bool) 
         if (repo, path) in known:
             continue
         data = blob(git, commit, path)
+        sha = _sha(data)
+        same = next((e for e in entries if e.sha256 == sha), None)
+        if same is not None:
+            print(f"skipped {path}: the corpus has it already ({same.repo}:{same.path})")
+            continue
         vetting = vet(data)
         if not vetting.passes and not force:
             print(f"skipped {path}: {len(vetting.outline)} entries, {vetting.share:.0%} found")
             continue
-        sha = _sha(data)
         entries.append(Entry(repo, commit, path, kind, "", sha, vetting.pages, len(vetting.outline)))
         print(f"added {path}: {vetting.pages} pages, {len(vetting.outline)} entries, {vetting.share:.0%}")
     save(assign_splits(entries))
@@ -328,21 +338,22 @@ def add(repo: str, kind: str, paths: list[str], mirror_root: Path, force: bool) 
 
 
 def main() -> int:
+    places = argparse.ArgumentParser(add_help=False)
+    places.add_argument("--mirror-root", type=Path, default=Path("/work/.mirror"), help="fetched git dirs")
+    places.add_argument("--cache", type=Path, default=None, help="default: the user cache's corpus/")
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--mirror-root", type=Path, default=Path("/work/.mirror"))
-    parser.add_argument("--cache", type=Path, default=None, help="default: the user cache's corpus/")
     commands = parser.add_subparsers(dest="command", required=True)
-    build_cmd = commands.add_parser("build", help="copy the corpus PDFs into the cache folder")
+    build_cmd = commands.add_parser("build", parents=[places], help="copy the corpus PDFs into the cache")
     build_cmd.add_argument("--clone", action="store_true", help="git clone repositories not mirrored")
-    check_cmd = commands.add_parser("check", help="pages, outline entries and titles found, per document")
+    check_cmd = commands.add_parser("check", parents=[places], help="pages, outline, titles found per PDF")
     check_cmd.add_argument("--split", default="all", choices=(*SPLITS, "all"))
-    vet_cmd = commands.add_parser("vet", help="apply the selection rule to a mirrored repository's PDFs")
+    vet_cmd = commands.add_parser("vet", parents=[places], help="apply the rule to a mirrored repository")
     vet_cmd.add_argument("repo")
     vet_cmd.add_argument("--under", default="")
     vet_cmd.add_argument("--commit", default="HEAD")
-    add_cmd = commands.add_parser("add", help="add PDFs of a mirrored repository (HEAD) that pass")
+    add_cmd = commands.add_parser("add", parents=[places], help="add a mirrored repository's PDFs that pass")
     add_cmd.add_argument("repo")
     add_cmd.add_argument("kind")
     add_cmd.add_argument("paths", nargs="+")

@@ -39,7 +39,8 @@ true heading marked by the tools that found it, and what each found beyond the t
 
 Outline trees unchanged: `--keep-outline --save DIR` runs ours on the PDFs WITH their outline (Flash is
 not run) and writes each tree file as the indexer wrote it to DIR/<document>.json; run it on two
-branches and compare with `diff -r DIR_A DIR_B`.
+branches and compare with `diff -r DIR_A DIR_B`, or give `--against DIR_A` to the second run, which then
+prints how many trees are unchanged byte for byte and names the others.
 """
 
 from __future__ import annotations
@@ -185,7 +186,7 @@ def ours(settings: Settings, path: Path, out: Path) -> tuple[report.Run, Path | 
     result = asyncio.run(go())
     seconds = time.perf_counter() - started
     if not result.ok:
-        return report.Run(seconds=seconds, error=result.error[:80]), None
+        return report.Run(seconds=seconds, error=result.error), None
     headings = scoring.sections(result.result["structure"])
     return report.Run(headings, seconds, result.run.structure_source), result.structure_path
 
@@ -249,7 +250,7 @@ def flash(job: Job, python: Path, version: str, fresh: bool) -> report.Run:
             return report.Run(seconds=FLASH_TIMEOUT, error=f"timed out after {FLASH_TIMEOUT}s")
         if proc.returncode != 0:
             last = (proc.stderr.strip().splitlines() or ["exit status " + str(proc.returncode)])[-1]
-            return report.Run(error=last[:80])
+            return report.Run(error=last)
         reply = json.loads(proc.stdout.strip().splitlines()[-1])
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(f".{os.getpid()}.tmp")  # other runs may write the same entry
@@ -257,6 +258,21 @@ def flash(job: Job, python: Path, version: str, fresh: bool) -> report.Run:
         tmp.replace(cached)
     headings = scoring.sections(reply["structure"])
     return report.Run(headings, float(reply["seconds"]), str(reply.get("toc_source", "")), fresh=was_fresh)
+
+
+def compare_trees(new: Path, old: Path, names: list[str]) -> list[str]:
+    """Which of this run's tree files equal, byte for byte, those of an earlier run in `old`."""
+    same = [
+        n
+        for n in names
+        if (new / n).is_file() and (old / n).is_file() and (new / n).read_bytes() == (old / n).read_bytes()
+    ]
+    missing = [n for n in names if not (old / n).is_file() or not (new / n).is_file()]
+    changed = [n for n in names if n not in same and n not in missing]
+    verdict = "met" if not changed and not missing else "NOT MET"
+    lines = [f"outline trees unchanged against {old}: {verdict} ({len(same)}/{len(names)} byte for byte)"]
+    lines += [f"  changed: {n}" for n in changed] + [f"  not in both: {n}" for n in missing]
+    return lines
 
 
 def commit() -> str:
@@ -287,9 +303,14 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="write every row and the totals to this file")
     parser.add_argument("--keep-outline", action="store_true", help="read the PDFs with their outline")
     parser.add_argument("--save", type=Path, help="write each of our tree files to this folder")
+    parser.add_argument("--against", type=Path, help="with --keep-outline --save: compare with this folder")
     args = parser.parse_args()
     if args.endpoint and args.local:
         parser.error("--endpoint and --local both name the model server: give one")
+    if args.against and not (args.keep_outline and args.save):
+        parser.error("--against compares the trees of --keep-outline --save DIR: give both")
+    if args.against and not args.against.is_dir():
+        parser.error(f"--against {args.against}: no such folder")
     return args
 
 
@@ -370,12 +391,15 @@ def show(rows: list[report.Row], meta: dict[str, object], args: argparse.Namespa
     print("totals (means over documents with truth)")
     for t in all_totals:
         print("\n".join(report.totals_lines(t)))
+    print("\n".join(report.kind_lines(rows)))
     for row in rows:
         if args.show and any(text in row.name for text in args.show):
             print()
             print("\n".join(report.detail_lines(row)))
     if args.keep_outline:
         print("\n(outline kept: the truth is the outline the tools read; no goals judged)")
+    if args.against:
+        print("\n".join(compare_trees(args.save, args.against, [f"{safe(r.name)}.json" for r in rows])))
     for t in all_totals:
         if t.split in ("check", "dev") and not args.keep_outline:
             print()

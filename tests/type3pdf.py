@@ -1,4 +1,5 @@
-"""A one-page PDF whose text is set in a Type-3 font, written object by object (fpdf2 cannot make one).
+"""A one-page PDF whose text is set in a Type-3 font, written object by object (fpdf2 cannot make one),
+and the object-by-object writer itself, for other PDFs fpdf2 cannot make.
 
 The glyphs are filled boxes of their letter's height (capitals and digits 700 units, ascenders 720,
 x-height letters 500, descenders from -200), 600 units wide, so a reader that knows text only
@@ -63,9 +64,6 @@ def write_type3_pdf(
         objects.append(body)
         return len(objects)
 
-    def stream(data: bytes) -> bytes:
-        return b"<< /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
-
     procs = {names[ch]: add(stream(_procedure(ch))) for ch in chars}
     codes = [ord(ch) for ch in chars]
     first, last = min(codes), max(codes)
@@ -98,6 +96,12 @@ def write_type3_pdf(
     )
     objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
     objects[1] = f"<< /Type /Pages /Kids [{page} 0 R] /Count 1 >>".encode()
+    path.write_bytes(raw_pdf(objects))
+    return path
+
+
+def raw_pdf(objects: list[bytes]) -> bytes:
+    """A PDF file of `objects` (numbered from 1; the first is the catalog) with its cross-reference table."""
     out = b"%PDF-1.4\n"
     offsets = []
     for number, body in enumerate(objects, 1):
@@ -107,5 +111,8 @@ def write_type3_pdf(
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    path.write_bytes(out)
-    return path
+    return out
+
+
+def stream(data: bytes, entries: bytes = b"") -> bytes:
+    return b"<< /Length %d " % len(data) + entries + b">>\nstream\n" + data + b"\nendstream"

@@ -97,8 +97,17 @@ def test_a_list_naming_a_file_twice_is_refused(tmp_path: Path) -> None:
         corpus.load(listing)
 
 
+def test_a_list_naming_one_pdf_at_two_places_is_refused(tmp_path: Path) -> None:
+    row = asdict(_entry("manual", 1))
+    listing = tmp_path / "corpus.json"
+    listing.write_text(json.dumps([row, {**row, "repo": "o/copy"}]), encoding="utf-8")
+    with pytest.raises(corpus.CorpusError, match="sha256"):
+        corpus.load(listing)
+
+
 def test_names_are_stems_unless_two_files_share_one() -> None:
     a = corpus.Entry("o/first", "0" * 40, "x/notes.pdf", "book", "dev", "a" * 64, 1, 5)
     b = corpus.Entry("o/second", "0" * 40, "notes.pdf", "book", "check", "b" * 64, 1, 5)
     c = corpus.Entry("o/second", "0" * 40, "guide.pdf", "book", "check", "c" * 64, 1, 5)
-    assert corpus.names([a, b, c]) == {a: "first.notes", b: "second.notes", c: "guide"}
+    d = corpus.Entry("me/notes", "0" * 40, "notes.pdf", "book", "check", "d" * 64, 1, 5)
+    assert corpus.names([a, b, c, d]) == {a: "first.notes", b: "second.notes", c: "guide", d: "me.notes"}

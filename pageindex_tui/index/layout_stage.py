@@ -123,7 +123,7 @@ async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool 
             "structure",
         )
     ctx.facts.layout_model_batches = len(batches)
-    ctx.facts.layout_model_accepted = len(verdict.accepted)
+    ctx.facts.layout_model_accepted = len(verdict.confirmed)  # its yes that stood
     candidates = [
         replace(c, decided_by="model") if i in verdict.confirmed else c
         for i, c in enumerate(result.candidates)

@@ -15,7 +15,12 @@ from typing import Any, Literal
 from .events import CallOutcome, DocumentFailed, FailureKind, WarningKind
 
 Counter = Literal[
-    "model_titles_dropped", "split_by_layout", "split_skipped", "summaries_short_text", "summaries_fallback"
+    "model_titles_dropped",
+    "split_by_layout",
+    "split_skipped",
+    "split_refused",
+    "summaries_short_text",
+    "summaries_fallback",
 ]
 
 
@@ -43,6 +48,7 @@ class Provenance:
     model_titles_dropped: int | None = None
     split_by_layout: int | None = None
     split_skipped: int | None = None
+    split_refused: int | None = None  # large sections left whole: the headings in them are tables'
     summaries_short_text: int | None = None
     summaries_fallback: int | None = None
     titles_verified: int | None = None

@@ -4,7 +4,9 @@ the tree worse than the rules alone.
 Only the candidates the rules left open (`layout.ASK` <= confidence < `heading.SURE`) are put to the
 model. What it may change:
 
-- a candidate the rules would drop (below `layout.KEEP`) becomes a heading when the model says yes;
+- a candidate the rules would drop (below `layout.KEEP`) becomes a heading when the model says yes,
+  unless it said yes to nearly every line it was shown (then its yes tells them apart no better
+  than the rules do);
 - a candidate the rules would keep is dropped only when the model names a reason from a fixed set
   (`Reason`) and the rules can see that reason in the candidate (a caption's wording, figures in a
   table, a running head repeated on other pages, a sentence's punctuation, code, a list marker, an
@@ -29,6 +31,8 @@ from .shapes import HeadingsCheck, Reason
 
 DISTRUST_SHARE = 0.5  # checked rejections above this share of the rules' keeps: the model is set aside
 DISTRUST_MIN = 3  # ... and at least this many
+YES_SHARE = 0.9  # a model that says yes to this share of the lines shown or more lifts none of them
+YES_MIN = 5  # ... of at least this many lines
 RUNNING_PAGES = 3  # a title repeated (digits aside) on this many pages is a running head
 
 _CAPTION = re.compile(  # "Figure 3", "Table A.2:", "Source:", "Note."
@@ -134,9 +138,11 @@ class Judgement:
     accepted: set[int]  # indexes of the unsure candidates that are headings
     confirmed: set[int]  # of those, the ones the model said yes to
     lifted: int = 0  # headings the rules would have dropped, kept on the model's yes
-    dropped: int = 0  # headings the rules would have kept, dropped on a checked reason
+    dropped: int = 0  # headings the rules would have kept, dropped on a checked reason (or, distrusted,
+    # that would have been)
     refused: int = 0  # rejections of headings the rules keep whose reason the rules could not see
     distrusted: bool = False  # the model dropped too many: the rules decided everything
+    undiscerning: bool = False  # the model said yes to nearly every line: its yes lifted none
     reasons: Counter[str] = field(default_factory=Counter)  # checked reasons of the drops
 
 
@@ -151,10 +157,12 @@ def judge(candidates: list[Candidate], asked: list[int], verdicts: list[Verdicts
             said_no.update(v.no)
     seen = repeats(candidates)
     rules_keep = {i for i in asked if candidates[i].confidence >= KEEP}
-    out = Judgement(set(rules_keep), set())
+    # a yes to (nearly) every line shown tells the lines apart no better than the rules: it lifts none
+    undiscerning = len(asked) >= YES_MIN and len(said_yes & set(asked)) >= YES_SHARE * len(asked)
+    out = Judgement(set(rules_keep), set(), undiscerning=undiscerning)
     for i in asked:
         c = candidates[i]
-        if i in said_yes:
+        if i in said_yes and (i in rules_keep or not undiscerning):
             out.accepted.add(i)
             out.confirmed.add(i)
             out.lifted += i not in rules_keep

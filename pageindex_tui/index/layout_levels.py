@@ -18,8 +18,8 @@ _ROMAN = re.compile(r"^(?P<num>[IVXL]{1,6})[.)]\s+(?=[A-Z])")
 _LETTER = re.compile(r"^(?P<num>[A-Z])[.)]\s+(?=[A-Z])")
 _PAREN = re.compile(r"^\((?P<num>[a-z]|\d{1,2}|[ivx]{1,4})\)\s+(?=\S)")
 _KEYWORD = re.compile(
-    r"^(?P<word>part|chapter|section|appendix|annex|article|book|lecture|unit)\s+"
-    r"(?P<num>\d{1,3}|[IVXLC]{1,6}|[A-Z])\b",
+    r"^(?P<word>part|chapter|section|appendix|annex|article|book|lecture|unit|item)\s+"
+    r"(?P<num>\d{1,3}[A-Z]?|[IVXLC]{1,6}|[A-Z])\b",
     re.IGNORECASE,
 )
 _TOP_WORDS = {"part", "book"}  # above every other scheme
@@ -152,11 +152,51 @@ def _numbered_depth(n: Numbering, ranks: dict[str, int], top_depth: int) -> int:
     return ranks.get(_kind(n), 0) + (max(0, n.depth - top_depth) if n.kind == "decimal" else 0)
 
 
+Style = tuple[int, int]  # (size rank, -(2 * capitals + bold)): smaller is more prominent
+
+
+def _styles(headings: list[Candidate]) -> list[Style]:
+    ranks = _size_ranks([round(h.size, 1) for h in headings])
+    out: list[Style] = []
+    for h in headings:
+        caps = h.title.isupper() and sum(ch.isalpha() for ch in h.title) >= 3
+        out.append((ranks[round(h.size, 1)], -(2 * caps + h.bold)))
+    return out
+
+
+def restart_styles(
+    numbers: list[Numbering | None], styles: list[Style], order: dict[str, int], top_depth: int
+) -> set[Style]:
+    """Styles of the unnumbered headings the top numbering restarts under: where "1." comes again
+    after "3.", and every such restart follows an unnumbered heading set larger than the numbered
+    one ("Part title", then "1.", "2.", "3.", "Next part title", "1."), those headings are the
+    numbered ones' parents. A title above sections numbered once through has no restart: none."""
+    top = min((order.get(_kind(n), 0) for n in numbers if n), default=None)
+    parents: set[Style] = set()
+    seen_first = False
+    last_plain: Style | None = None
+    for n, style in zip(numbers, styles, strict=True):
+        if not n:
+            last_plain = style if last_plain is None or style < last_plain else last_plain
+            continue
+        if order.get(_kind(n), 0) != top or (n.kind == "decimal" and n.depth != top_depth):
+            continue
+        first = n.label.split()[-1].split(".")[-1].strip("()").lower() in _FIRST
+        if first and seen_first:
+            if last_plain is None or last_plain[0] >= style[0]:
+                return set()  # a restart with no larger heading before it: no parents
+            parents.add(last_plain)
+        seen_first = seen_first or first
+        last_plain = None
+    return parents
+
+
 def assign_levels(headings: list[Candidate]) -> list[Candidate]:
     """The same headings with levels from numbering, then font rank, made consistent.
 
     A heading listed on a printed contents page takes the level the contents give it; a numbered
-    one takes its numbering's depth. An unnumbered one goes one below the nearest
+    one takes its numbering's depth, one deeper under the larger unnumbered headings its top
+    numbering restarts under (`restart_styles`). An unnumbered one goes one below the nearest
     open heading that is more prominent (larger; as large and in capitals; as large and bold),
     which keeps one level per style within a chapter even where a rare style sits between two
     common ones.
@@ -166,15 +206,18 @@ def assign_levels(headings: list[Candidate]) -> list[Candidate]:
     numbers = section_numbers([numbering(h.title) for h in headings])
     order = kind_order(numbers)
     top_depth = min((n.depth for n in numbers if n and n.kind == "decimal"), default=1)
-    ranks = _size_ranks([round(h.size, 1) for h in headings])
+    styles = _styles(headings)
+    parents = restart_styles(numbers, styles, order, top_depth)
     out: list[Candidate] = []
-    stack: list[tuple[tuple[int, int], int]] = []  # (prominence, level) of the open headings
-    for h, n in zip(headings, numbers, strict=True):
-        caps = h.title.isupper() and sum(ch.isalpha() for ch in h.title) >= 3
-        mine = (ranks[round(h.size, 1)], -(2 * caps + h.bold))  # smaller is more prominent
-        said = _numbered_depth(n, order, top_depth) if n else None
+    stack: list[tuple[Style, int]] = []  # (style, level) of the open headings
+    under = False  # a parent heading (see restart_styles) is open
+    for h, n, mine in zip(headings, numbers, styles, strict=True):
+        said = _numbered_depth(n, order, top_depth) + under if n else None
         said = h.listed_level if h.listed_level is not None else said
-        if said is not None:  # a printed contents page, then numbering, say the level
+        if n is None and mine in parents and h.listed_level is None:
+            stack.clear()
+            level, under = 0, True
+        elif said is not None:  # a printed contents page, then numbering, say the level
             level = said
             while stack and stack[-1][1] >= level:
                 stack.pop()

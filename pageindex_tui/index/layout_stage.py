@@ -7,6 +7,7 @@ sub-headings a large node is split at before the model is asked to find any.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -20,10 +21,13 @@ from .layout_guard import Verdicts, judge, line_for_model
 from .layout_levels import numbering
 from .locate import normalize
 from .shapes import HeadingsCheck
+from .split import Subheadings
+from .tables import sections_only
 from .toc import TocEntry
 from .tree import Entry, Node
 
 if TYPE_CHECKING:
+    from ..document.lines import PageLines
     from ..document.pdf import PdfDocument
     from ..llm.client import LLMClient
 
@@ -102,18 +106,24 @@ async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool 
     if verdict.distrusted:
         reasons = ", ".join(f"{n} {reason}" for reason, n in verdict.reasons.most_common())
         ctx.warn(
-            f"the model rejected more of the {len(asked)} unsure headings than the rules would ({reasons}); "
-            "the rules decided them all",
+            f"the model rejected {verdict.dropped} of the unsure headings the rules keep ({reasons}), too "
+            "many to trust: the rules decided them all",
             "fallback",
         )
-    elif verdict.refused:
+    if verdict.undiscerning:
+        ctx.warn(
+            f"the model called nearly all of the {len(asked)} unsure lines headings; only those the rules "
+            "keep were taken",
+            "fallback",
+        )
+    if verdict.refused and not verdict.distrusted:
         ctx.warn(
             f"the model rejected {verdict.refused} headings the rules keep without a reason the rules "
             "could see in them; they were kept",
             "structure",
         )
     ctx.facts.layout_model_batches = len(batches)
-    ctx.facts.layout_model_accepted = len(verdict.accepted)
+    ctx.facts.layout_model_accepted = len(verdict.confirmed)  # its yes that stood
     candidates = [
         replace(c, decided_by="model") if i in verdict.confirmed else c
         for i, c in enumerate(result.candidates)
@@ -161,8 +171,14 @@ def is_coarse(outline: list[Entry], page_count: int) -> bool:
     return bool(outline) and all(e.level == 0 for e in outline) and page_count >= COARSE_PAGES * len(outline)
 
 
-def graft(outline: list[Entry], headings: list[Candidate], page_count: int) -> tuple[list[Entry], int]:
-    """The outline with the layout's headings nested under the entry whose pages hold them."""
+def graft(
+    outline: list[Entry],
+    headings: list[Candidate],
+    page_count: int,
+    page_lines: Callable[[int], PageLines | None] | None = None,
+) -> tuple[list[Entry], int]:
+    """The outline with the layout's headings nested under the entry whose pages hold them; with
+    `page_lines`, no table title, stub or column head (`tables.sections_only`)."""
     known = {normalize(e.title) for e in outline}
     out: list[Entry] = []
     added = 0
@@ -170,6 +186,9 @@ def graft(outline: list[Entry], headings: list[Candidate], page_count: int) -> t
         out.append(entry)
         end = outline[k + 1].start if k + 1 < len(outline) else page_count + 1
         inside = [h for h in headings if entry.start <= h.page < end and normalize(h.title) not in known]
+        if inside and page_lines is not None:
+            pages = [lines for p in range(entry.start, end) if (lines := page_lines(p)) is not None]
+            inside = sections_only(inside, pages)[0]
         if not inside:
             continue
         top = min(h.level for h in inside)
@@ -181,22 +200,26 @@ def graft(outline: list[Entry], headings: list[Candidate], page_count: int) -> t
     return out, added
 
 
-def subheadings(doc: PdfDocument, node: Node) -> list[Entry]:
-    """Headings the layout finds in a node's pages, its own title left out; levels from 0."""
+def subheadings(doc: PdfDocument, node: Node) -> Subheadings:
+    """Headings the layout finds in a node's pages, levels from 0, less its own title (and its
+    parents' above it on its first page) and table titles. None, and why, where the node is a
+    section of tables (`tables.sections_only`)."""
     start, end, title = node.start, node.end, node.title
     if not hasattr(doc, "page_lines"):
-        return []
+        return Subheadings([])
     doc.prefetch(range(start, end + 1))
     pages = [lines for p in range(start, end + 1) if (lines := doc.page_lines(p)) is not None]
     if not pages:
-        return []
+        return Subheadings([])
     own = normalize(title)
-    found = [
-        h
-        for h in choose(find_headings(pages).candidates)
-        if not (h.page == start and normalize(h.title) == own)
-    ]
+    found = choose(find_headings(pages).candidates)
+    mine = next((i for i, h in enumerate(found) if h.page == start and normalize(h.title) == own), None)
+    if mine is not None:  # its own title, and what stands above it on its first page (its parents')
+        found = found[mine + 1 :]
+    found, refused = sections_only(found, pages)
+    if refused:
+        return Subheadings([], refused)
     if not found:
-        return []
+        return Subheadings([])
     top = min(h.level for h in found)
-    return [Entry(h.title, h.level - top, h.page, h.decided_by, h.confidence) for h in found]
+    return Subheadings([Entry(h.title, h.level - top, h.page, h.decided_by, h.confidence) for h in found])

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
 
 from ..aio import gather_or_cancel
 from ..document import span_label
@@ -15,9 +17,21 @@ from ..llm.tokens import estimate_tokens
 from .context import RunContext
 from .generate import structure_from_model
 from .locate import normalize
-from .tree import Entry, HeadingsIn, Node, PageText, StartsAtTop, build_tree, walk
+from .tree import Entry, Node, PageText, StartsAtTop, build_tree, walk
 
 MAX_SPLIT_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class Subheadings:
+    """The layout's headings inside a node (levels from 0), or why the node is to stay whole."""
+
+    entries: list[Entry]
+    refused: str = ""  # why the headings found are not the node's sections ("" when they may be)
+
+
+HeadingsIn = Callable[[Node], Subheadings]
+Outcome = Literal["split", "none", "whole"]  # a split's: subsections, none found, left whole on purpose
 
 
 def over_pages(node: Node, max_pages: int) -> bool:
@@ -49,9 +63,18 @@ async def split_node(
     page_text: PageText,
     starts_at_top: StartsAtTop,
     headings_in: HeadingsIn | None = None,
-) -> bool:
-    """Subsections for `node`: `headings_in(node)` (the layout's) when it finds any, else the model's."""
-    entries = await asyncio.to_thread(headings_in, node) if headings_in is not None else []
+) -> Outcome:
+    """Subsections for `node`: `headings_in(node)` (the layout's) when it finds any, else the model's;
+    none when the layout says the headings in it are a table section's titles and rows."""
+    found = await asyncio.to_thread(headings_in, node) if headings_in is not None else Subheadings([])
+    entries = found.entries
+    if found.refused:
+        ctx.facts.add("split_refused")
+        ctx.warn(
+            f"section {node.title[:60]!r} ({span_label(node.start, node.end)}) left whole: {found.refused}",
+            "structure",
+        )
+        return "whole"
     if entries:
         ctx.facts.add("split_by_layout")
     else:
@@ -64,15 +87,15 @@ async def split_node(
                 f"split of {node.title[:60]!r} ({span_label(node.start, node.end)}) skipped: {err.message}",
                 "overflow" if isinstance(err, ContextOverflow) else "fallback",
             )
-            return False
+            return "none"
     own = normalize(node.title)
     entries = [e for e in entries if not (e.start == node.start and normalize(e.title) == own)]
     if not entries:
-        return False
+        return "none"
     top = min(e.level for e in entries)
     entries = [split_entry(e, top) for e in entries]
     node.nodes = build_tree(entries, node.end, starts_at_top)
-    return True
+    return "split"
 
 
 def pages_to_read(nodes: list[Node], max_pages: int) -> list[int]:
@@ -94,28 +117,31 @@ async def split_large(
     `prefetch` (a document's) reads the pages each round will read, in one go, before it reads them."""
     settings = ctx.settings
     split = 0
+    whole: set[int] = set()  # ids of the nodes left whole on purpose (tables): not tried again
+
+    def large() -> list[Node]:
+        return [
+            n
+            for n in walk(nodes)
+            if id(n) not in whole
+            and too_large(n, page_text, settings.max_pages_per_node, settings.max_tokens_per_node)
+        ]
+
     for _round in range(MAX_SPLIT_DEPTH):
         wanted = pages_to_read(nodes, settings.max_pages_per_node)
         if prefetch is not None and wanted:
             await asyncio.to_thread(prefetch, wanted)
-        large = [
-            n
-            for n in walk(nodes)
-            if too_large(n, page_text, settings.max_pages_per_node, settings.max_tokens_per_node)
-        ]
-        if not large:
+        todo = large()
+        if not todo:
             break
         results = await gather_or_cancel(
-            *(split_node(ctx, n, page_text, starts_at_top, headings_in) for n in large)
+            *(split_node(ctx, n, page_text, starts_at_top, headings_in) for n in todo)
         )
-        split += sum(results)
-        if not any(results):
+        whole.update(id(n) for n, r in zip(todo, results, strict=True) if r == "whole")
+        split += results.count("split")
+        if "split" not in results:
             break
-    left = [
-        n
-        for n in walk(nodes)
-        if too_large(n, page_text, settings.max_pages_per_node, settings.max_tokens_per_node)
-    ]
+    left = large()
     if left:
         ctx.warn(
             f"{len(left)} large sections have no subsections the layout or the model could find", "structure"

@@ -177,7 +177,7 @@ async def _with_layout(
     result = await read_layout(ctx, doc, skip)
     if result is None:
         return entries, source
-    grafted, added = graft(entries, choose(result.candidates), doc.page_count)  # rules only: no model
+    grafted, added = graft(entries, choose(result.candidates), doc.page_count, doc.page_lines)  # no model
     ctx.facts.layout_grafted = added
     return (grafted, "hybrid") if added else (entries, source)
 

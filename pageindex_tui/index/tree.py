@@ -10,7 +10,6 @@ from ..events import NodeSnapshot
 
 PageText = Callable[[int], str]  # a document's text of a 1-based page
 StartsAtTop = Callable[["Entry"], bool]  # does an entry's title open its page?
-HeadingsIn = Callable[["Node"], list["Entry"]]  # the layout's headings inside a node
 
 
 @dataclass(frozen=True)

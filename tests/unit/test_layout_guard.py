@@ -25,6 +25,12 @@ def test_a_yes_keeps_a_heading_the_rules_would_drop_and_marks_it_confirmed():
     assert out.accepted == {0, 1} and out.confirmed == {0, 1} and out.lifted == 1 and out.dropped == 0
 
 
+def test_a_yes_to_every_line_lifts_none():
+    cands = [cand(f"Line {k}", OPEN[0] if k % 2 else KEPT[0]) for k in range(6)]
+    out = judge(cands, list(range(6)), [Verdicts(frozenset(range(6)))])
+    assert out.undiscerning and out.accepted == {0, 2, 4} and out.lifted == 0
+
+
 def test_silence_leaves_the_rules_decision():
     cands = [cand("Growth Rates", OPEN[0]), cand("Seasonal Patterns", KEPT[0])]
     assert judge(cands, [0, 1], [Verdicts(frozenset())]).accepted == {1}

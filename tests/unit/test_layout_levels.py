@@ -81,3 +81,14 @@ def test_a_generated_book_with_parts_chapters_sections_and_an_appendix(tmp_path)
     chosen = choose(find_headings(open_pdf(path).layout()).candidates)
     score = scoring.score([(h.title, h.page, h.level) for h in chosen], truth)
     assert score.recall == 1.0 and score.level_accuracy == 1.0, score
+
+
+def test_numbered_sections_that_restart_under_larger_unnumbered_titles_go_below_them():
+    got = levels(
+        ("Number Theory", 16), "1. Divisibility", "2. Congruences", ("Coding Theory", 16), "1. Sources"
+    )
+    assert got == [0, 1, 1, 0, 1]
+    # a title above sections numbered once through is not their parent: they stay at the top
+    assert levels(("A Study of Things", 18), "1 Introduction", "1.1 Aims", "2 Methods") == [0, 0, 1, 0]
+    # a restart with no larger heading before it (two lists of steps) makes no parents
+    assert levels(("Setup", 12), "1. Plug in", "2. Turn on", "1. Open") == [0, 0, 0, 0]

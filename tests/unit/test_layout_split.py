@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
+from pathlib import Path
 
 import layoutgen
 from fakes import FakeVLLM, Script
@@ -11,6 +13,10 @@ from pdfgen import make_outline_pdf
 from test_layout_pipeline import offline
 from test_pipeline import run_index
 
+from pageindex_tui import events
+from pageindex_tui.document.lines import PageLines, TextLine
+from pageindex_tui.index.heading import Candidate
+from pageindex_tui.index.tables import grid_page, sections_only, table_headings
 from pageindex_tui.settings import Settings
 
 
@@ -50,3 +56,102 @@ def test_every_node_of_a_tree_split_by_the_model_says_where_it_came_from(tmp_pat
     sources = _sources(result)
     assert all(sources.values()), sources
     assert "split/model" in sources.values() and sources["2 Methods"] == "outline"
+
+
+def _table_appendix(directory, coarse: bool = False) -> Path:
+    """An outline of two chapters and a statistical appendix: chapter 1 is text; chapter 2 has six
+    bold sub-headings over several pages of text, the first of them in the outline too; the appendix
+    is 16 pages of tables, each under a bold title, with a bold head row, rows of figures and a bold
+    total row. With `coarse`, the outline names the chapters only (the layout's headings are grafted
+    under them rather than split out)."""
+    writer = layoutgen._Writer(layoutgen.Style(((16, True, False), (12, True, False))))
+    writer.pdf.start_section("1 Chapter One", 0)
+    writer.heading("1 Chapter One", 0)
+    for p in range(6):
+        writer.paragraph(p, 8)
+    writer._new_page()
+    writer.pdf.start_section("2 Chapter Two", 0)
+    writer.heading("2 Chapter Two", 0)
+    for part in range(6):
+        if (
+            part == 0 and not coarse
+        ):  # an outline entry below the top: the outline is not coarse, nothing is grafted
+            writer.pdf.start_section("Topic A Observed", 1)
+        writer.heading(f"Topic {chr(65 + part)} Observed", 1)
+        for p in range(4):
+            writer.paragraph(100 + part * 10 + p, 8)
+    for k in range(16):
+        writer._new_page()
+        if k == 0:
+            writer.pdf.start_section("Statistical Appendix", 0)
+            writer.heading("Statistical Appendix", 0)
+        writer.heading(f"Households by region and tenure, {2001 + k}", 1)
+        writer.pdf.set_font("Helvetica", style="B", size=10.5)
+        writer.row(["Region", "Owned", "Rented", "Other", "Total"])
+        for r in range(28):
+            writer.row([f"Region {r + 1}", *(f"{(r + 3) * (c + 7) * (k + 2):,}" for c in range(4))])
+        writer.row(["All regions", "91,204", "40,118", "7,310", "138,632"])
+    path = Path(directory) / f"table_appendix{'_coarse' if coarse else ''}.pdf"
+    writer.pdf.output(str(path))
+    return path
+
+
+def test_a_large_section_of_tables_is_left_whole_not_split_at_its_table_titles(tmp_path):
+    path = _table_appendix(tmp_path)
+    settings = offline(max_pages_per_node=3, max_tokens_per_node=200)
+    result, seen = run_index(settings, path, tmp_path / "out")
+    assert result.ok, result.error
+    chapters = {c["title"]: c for c in result.result["structure"]}
+    appendix = chapters["Statistical Appendix"]
+    assert appendix["end_index"] - appendix["start_index"] >= 15 and not appendix.get("nodes")
+    assert len(chapters["1 Chapter One"].get("nodes", [])) == 0
+    topic = chapters["2 Chapter Two"]["nodes"][0]  # an outline entry, split at the headings after it
+    assert [n["title"] for n in topic["nodes"]] == [f"Topic {x} Observed" for x in "BCDEF"]
+    facts = result.run.facts
+    assert facts.split_refused == 1 and facts.split_by_layout >= 1
+    assert any(
+        "'Statistical Appendix'" in w.message and "left whole" in w.message for w in result.run.warnings
+    )
+    assert all(_sources(result).values())
+    assert not any(isinstance(e, events.CallStarted) for e in seen)  # the model was not asked instead
+
+
+def test_no_table_title_is_grafted_under_a_coarse_outlines_section_of_tables(tmp_path):
+    path = _table_appendix(tmp_path, coarse=True)
+    result, _seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    assert result.run.structure_source == "hybrid"
+    chapters = {c["title"]: c for c in result.result["structure"]}
+    assert [n["title"] for n in chapters["2 Chapter Two"]["nodes"]] == [
+        f"Topic {x} Observed" for x in "ABCDEF"
+    ]
+    assert not chapters["Statistical Appendix"].get("nodes")
+    assert result.run.facts.layout_grafted == 6
+
+
+def _page(number: int, rows: list[list[str]]) -> PageLines:
+    lines = [
+        TextLine(cell, 10, False, "Helvetica", 40 + 100 * k, 90 + 100 * k, 60 + 14 * r, 70 + 14 * r)
+        for r, row in enumerate(rows)
+        for k, cell in enumerate(row)
+    ]
+    return PageLines(number, 600, 800, 0, lines)
+
+
+def test_on_a_page_of_tables_a_heading_over_its_column_heads_is_the_tables_and_one_over_prose_is_kept():
+    table = _page(1, [["Households by region"], *[["North", "1,204", "3,118", "77"] for _ in range(12)]])
+    text = _page(2, [["A sentence of running text that goes on for quite a few words."] for _ in range(12)])
+    assert grid_page(table) and not grid_page(text)
+    head = Candidate("Households by region", 1, 0, 0.6, 12, True, "", context="Region Owned Rented Total")
+    note = Candidate("Notes on the method", 1, 0, 0.6, 12, True, "", context=text.lines[0].text)
+    plain = Candidate("Owned and rented", 2, 0, 0.6, 12, True, "", context="Region Owned")
+    label = Candidate("Table 4.2 Households", 2, 0, 0.6, 12, True, "", context=text.lines[0].text)
+    assert table_headings([head, note, plain, label], [table, text]) == [True, False, False, True]
+    kept, why = sections_only([head, label], [table, text])
+    assert (
+        kept == []
+        and why == "the 2 headings found in it are table titles or rows (1 of its 2 pages are tables)"
+    )
+    assert sections_only([head, note], [table, text]) == ([note], "")
+    numbered, sure = replace(head, title="4 Households by region"), replace(head, confidence=0.9)
+    assert table_headings([numbered, sure], [table]) == [False, False]  # a section's number, or sure

@@ -84,7 +84,8 @@ def ordered(rows: list[Row]) -> list[Row]:
     """The worst `WORST` documents with truth first (lowest R0 of ours), then the rest in run order."""
     scored = [r for r in rows if r.truth is not None]
     worst = sorted(scored, key=lambda r: (r0(r.ours) if r0(r.ours) is not None else -1.0, r.name))[:WORST]
-    return worst + [r for r in rows if r not in worst]
+    first = {id(r) for r in worst}
+    return worst + [r for r in rows if id(r) not in first]
 
 
 def _cell(value: float | None, fmt: str = "{:.2f}") -> str:

@@ -159,8 +159,9 @@ def collect(args: argparse.Namespace, folder: Path) -> list[Job]:
     paths = args.paths if args.paths or args.corpus else [ROOT / "sample_docs"]
     for doc in (d for p in paths for d in find_documents(p) if d.suffix.lower() == ".pdf"):
         found.append((doc.name, "pdf", "paths", doc))
+    wanted = lambda name: not args.only or any(text in name for text in args.only)  # noqa: E731
     jobs: list[Job] = []
-    for name, kind, split, path in found:
+    for name, kind, split, path in (f for f in found if wanted(f[0])):
         truth = outline_truth(path) or None
         read = path if truth is None or args.keep_outline else without_outline(path, folder, name)
         jobs.append(Job(name, kind, split, path, read, truth))
@@ -170,9 +171,10 @@ def collect(args: argparse.Namespace, folder: Path) -> list[Job]:
         # the styles, and an excerpt whose printed contents cannot place its sections
         makers = {**layoutgen.MAKERS, "excerpt_contents": layoutgen.make_excerpt_contents}
         for name, make in makers.items():
-            path, truth = make(folder / "generated")
-            jobs.append(Job(f"generated/{name}", "generated", "generated", path, path, truth))
-    return [j for j in jobs if not args.only or any(text in j.name for text in args.only)]
+            if wanted(f"generated/{name}"):
+                path, truth = make(folder / "generated")
+                jobs.append(Job(f"generated/{name}", "generated", "generated", path, path, truth))
+    return jobs
 
 
 def ours(settings: Settings, path: Path, out: Path) -> tuple[report.Run, Path | None]:

@@ -280,6 +280,17 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
     return out
 
 
+_UNIT_NOTE = re.compile(r"\s*\([a-z][^()]*\)$")  # "Revenue (dollars in millions)": a note on its figures
+
+
+def _title(text: str) -> str:
+    """A heading's title: its words, less a note in parentheses after it that starts in lower case
+    (an acronym in parentheses stays)."""
+    words = " ".join(text.split())
+    bare = _UNIT_NOTE.sub("", words)
+    return bare if len(LETTERS.findall(bare)) >= 2 else words
+
+
 def _out_of_sequence(found: list[_Found]) -> set[int]:
     """Indexes of top-level decimal headings whose number does not follow the one before ("17 CFR")."""
     out: set[int] = set()
@@ -349,7 +360,7 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
             found.append(f)
     candidates = [
         Candidate(
-            " ".join(f.text.split()),
+            _title(f.text),
             f.page,
             0,
             round(f.score, 2),

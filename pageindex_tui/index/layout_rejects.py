@@ -24,6 +24,8 @@ _CAPTION = re.compile(
     r"([\dIVX]+[A-Za-z]?([.\-:]\d+)*|[A-Z])?\s*[:.\-\u2013\u2014]",
     re.IGNORECASE,
 )
+# a financial statement's numbered note is a section: "NOTE 1. BASIS OF PRESENTATION", "Note 12 - Leases"
+_NOTE_SECTION = re.compile(r"^notes?\s+\d{1,2}[.:]?\s*[-\u2013\u2014]?\s*[A-Z][A-Za-z]", re.IGNORECASE)
 _CAPTION_BARE = re.compile(r"^(figure|fig\.|table|chart|exhibit)\s+\d+([.\-]\d+)*\b", re.IGNORECASE)
 # numbered items of a text that are not its sections: "Exercise 11", "Example 2.3", "Theorem 4"
 _ITEM = re.compile(
@@ -93,7 +95,7 @@ def reject(line: TextLine, text: str, running: frozenset[str], body_mono: bool =
         return "web or mail address"
     if _LABELS.match(text):
         return "figure panel labels"
-    if _CAPTION.match(text) or _CAPTION_BARE.match(text):
+    if (_CAPTION.match(text) or _CAPTION_BARE.match(text)) and not _NOTE_SECTION.match(text):
         return "caption"
     if item_number(text):
         return "exercise, example or figure number"

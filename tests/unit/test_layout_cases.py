@@ -83,3 +83,23 @@ def test_an_italic_run_in_heading_is_a_candidate_for_the_model(tmp_path):
     assert len(run_ins) == 2
     assert all(i in unsure(result.candidates) for i, c in enumerate(result.candidates) if c in run_ins)
     assert all(c.italic and c.context.startswith("The parties agree") for c in run_ins)
+
+
+def test_a_statements_numbered_note_is_a_section_and_a_unit_note_leaves_the_title():
+    """'NOTE 1. BASIS OF PRESENTATION' heads a section (a caption 'Note: ...' does not), and
+    '(dollars in millions)' after a title is a note on the figures, not part of the title."""
+
+    def line(text: str, top: float, bold: bool = False) -> TextLine:
+        return TextLine(text, 10.0, bold, "Times", 50, 50 + 5.0 * len(text), top, top + 11)
+
+    def body(top: float) -> list[TextLine]:
+        return [
+            line(f"Body sentence number {k} of the page, long enough to be text.", top + 14 * k)
+            for k in range(6)
+        ]
+
+    lines = [line("NOTE 1. BASIS OF PRESENTATION", 60, True), *body(90)]
+    lines += [line("Revenue (dollars in millions)", 200, True), *body(230)]
+    lines += [line("Note: amounts may not add up.", 330, True), *body(360)]
+    result = find_headings([PageLines(1, 600, 800, 0, lines)])
+    assert [c.title for c in result.candidates] == ["NOTE 1. BASIS OF PRESENTATION", "Revenue"]

@@ -280,12 +280,12 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
     return out
 
 
-_UNIT_NOTE = re.compile(r"\s*\([a-z][^()]*\)$")  # "Revenue (dollars in millions)": a note on its figures
+_UNIT_NOTE = re.compile(r"\s*\([a-z][^()\s]*(\s+[^()\s]+)+\)$")  # "Revenue (dollars in millions)"
 
 
 def _title(text: str) -> str:
-    """A heading's title: its words, less a note in parentheses after it that starts in lower case
-    (an acronym in parentheses stays)."""
+    """A heading's title: its words, less a note of two words or more in parentheses after it that
+    starts in lower case, on the figures under it (an acronym, or '(losses)', stays)."""
     words = " ".join(text.split())
     bare = _UNIT_NOTE.sub("", words)
     return bare if len(LETTERS.findall(bare)) >= 2 else words

@@ -270,7 +270,7 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
         score = _score(style, text, body, gap_above, gap_below)
         if score < 0.2:
             continue
-        grid = grid or Grid(lines, body.gap)
+        grid = grid or Grid(lines, body.gap, body.size)
         cells = grid.cells(first, last)
         if cells:
             rejected["table cell"] += 1

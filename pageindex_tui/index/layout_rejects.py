@@ -8,6 +8,7 @@ themselves: figures in columns beside, under or over them.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -137,11 +138,24 @@ class _Row:
         return bool(figures) and (len(self.segments) >= 2 or len(_NUMBERS.findall(figures[0].text)) >= 2)
 
 
+def _leads(rows: list[_Row], until: float, count: int) -> bool:
+    """Whether the first `count` rows start by `until` and are rows of a table, each close under
+    the one before."""
+    first = rows[:count]
+    return (
+        len(first) == count
+        and first[0].top <= until
+        and all(r.tabular for r in first)
+        and all(b.top - a.bottom <= (a.bottom - a.top) * 1.5 for a, b in itertools.pairwise(first))
+    )
+
+
 class Grid:
     """The rows of one page, to tell a table's heads and row labels from headings."""
 
-    def __init__(self, lines: list[TextLine], gap: float) -> None:
+    def __init__(self, lines: list[TextLine], gap: float, body: float) -> None:
         self.gap = gap
+        self.body = body
         self.rows: list[_Row] = []
         for line in sorted(lines, key=lambda line: line.top):
             row = self.rows[-1] if self.rows else None
@@ -166,6 +180,8 @@ class Grid:
         if x0 > labels + first.size and any(f.x0 < x1 and x0 < f.x1 for row in below for f in row.figures):
             return True  # indented past the row labels, over a column of figures: a column head
         reach = self.gap * 1.6
+        if first.size < self.body * 1.15 and _leads(below, last.bottom + reach, 2):
+            return True  # a table's head row: rows of figures follow at once
         return any(r.tabular for r in above if r.bottom >= first.top - reach) and any(
             r.tabular for r in below if r.top <= last.bottom + reach
         )

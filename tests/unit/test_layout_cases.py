@@ -103,3 +103,20 @@ def test_a_statements_numbered_note_is_a_section_and_a_unit_note_leaves_the_titl
     lines += [line("Note: amounts may not add up.", 330, True), *body(360)]
     result = find_headings([PageLines(1, 600, 800, 0, lines)])
     assert [c.title for c in result.candidates] == ["NOTE 1. BASIS OF PRESENTATION", "Revenue"]
+
+
+def test_a_tables_head_row_over_rows_of_figures_is_not_a_heading():
+    """'Layer NarrativeQA Quality' in bold over rows of figures, no larger than the body."""
+
+    def line(text: str, x0: float, top: float, bold: bool = False) -> TextLine:
+        return TextLine(text, 10.0, bold, "Times", x0, x0 + 5.0 * len(text), top, top + 11)
+
+    body = [
+        line(f"Body sentence number {k} of the page, long enough to be text.", 50, 60 + 14 * k)
+        for k in range(6)
+    ]
+    table = [line("Layer NarrativeQA Quality", 50, 160, True)]
+    for r in range(4):
+        table += [line(f"Layer {r}", 50, 175 + 13 * r), line(f"{40 + r}.5 {61 + r}.2", 200, 175 + 13 * r)]
+    result = find_headings([PageLines(1, 600, 800, 0, [*body, *table])])
+    assert not [c for c in choose(result.candidates) if c.title.startswith("Layer")]

@@ -86,7 +86,8 @@ def _pdf() -> FPDF:
 
 def make_multiline(directory: Path | str) -> tuple[Path, Truth]:
     """Headings over two or three lines: a company name over a statement title, a centred chapter
-    title whose second line is the longer, a chapter label over its title in a larger size."""
+    title whose second line is the longer, a chapter label over its title in a larger size, a
+    title in capitals whose second line starts with a smaller capital (small capitals)."""
     pdf, truth = _pdf(), []
     page = _Page(pdf, truth)
     page.heading(["NORTHWIND TRADERS INC.", "CONSOLIDATED STATEMENTS OF OPERATIONS"], 12)
@@ -104,6 +105,11 @@ def make_multiline(directory: Path | str) -> tuple[Path, Truth]:
     page.body(5, 12)
     page.heading(["Sources of the Records Kept", "by the Harbour Office"], 13, level=1)
     page.body(6, 12)
+    page = _Page(pdf, truth)  # small capitals: each line's size is its first letter's
+    page.heading(
+        ["TIDES AND TRADE: A RECORD OF SIX", "HARBOURS OVER TWO CENTURIES"], 17, style="", sizes=[17, 13.8]
+    )
+    page.body(7, 12)
     path = _target(directory, "multiline.pdf")
     pdf.output(str(path))
     return path, truth

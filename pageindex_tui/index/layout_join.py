@@ -112,6 +112,9 @@ def _joins(prev: TextLine, nxt: TextLine, text: str, body: Body) -> bool:
     # both set apart, about one size (a name over a statement's title, a title over two lines),
     # and closely set; a smaller line under a title is a subtitle, a larger one a new heading
     close = nxt.top - prev.bottom <= 0.5 * max(prev.size, nxt.size, 1.0)
+    if close and nxt.font == prev.font and _caps(prev.text) and _caps(nxt.text):
+        # a title in small capitals: a line's size is its first letter's, large or small
+        return prev.size * 0.75 <= nxt.size <= prev.size * 1.33
     return close and prev.size - 0.3 <= nxt.size <= prev.size * 1.15
 
 

@@ -5,7 +5,6 @@ outline through pypdf, and whether each outline title is printed on the page it 
 from __future__ import annotations
 
 import io
-import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -116,7 +115,6 @@ def read_outline(reader: PdfReader) -> list[tuple[str, int, int]]:
 
 def vet(data: bytes) -> Vetting:
     """Pages, resolving outline entries, and which titles are printed on their page."""
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     reader = PdfReader(io.BytesIO(data))
     outline = read_outline(reader)
     pages = len(reader.pages)

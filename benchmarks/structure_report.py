@@ -84,7 +84,8 @@ def ordered(rows: list[Row]) -> list[Row]:
     """The worst `WORST` documents with truth first (lowest R0 of ours), then the rest in run order."""
     scored = [r for r in rows if r.truth is not None]
     worst = sorted(scored, key=lambda r: (r0(r.ours) if r0(r.ours) is not None else -1.0, r.name))[:WORST]
-    return worst + [r for r in rows if r not in worst]
+    first = {id(r) for r in worst}
+    return worst + [r for r in rows if id(r) not in first]
 
 
 def _cell(value: float | None, fmt: str = "{:.2f}") -> str:
@@ -284,4 +285,16 @@ def detail_lines(row: Row) -> list[str]:
         extra = [h for i, h in enumerate(run.headings) if i not in used]
         lines.append(f"  not in the truth ({mark}): {len(extra)}")
         lines.extend(f"    p{page:<4d} {'  ' * level}{title}" for title, page, level in extra)
+    return lines
+
+
+def kind_lines(rows: list[Row]) -> list[str]:
+    """Mean R0 and P0 per kind of document, ours and Flash's (documents with truth)."""
+    lines = [f"by kind: {'kind':14s} {'docs':>4s} | ours R0 P0 | flash R0 P0"]
+    for kind in sorted({r.kind for r in rows if r.truth is not None}):
+        of_kind = [r for r in rows if r.kind == kind and r.truth is not None]
+        mine, theirs = _means([r.ours for r in of_kind]), _means([r.flash for r in of_kind])
+        pair = "-    -   " if theirs is None else f"{theirs[0]:.2f} {theirs[1]:.2f}"
+        ours_pair = "-    -   " if mine is None else f"{mine[0]:.2f} {mine[1]:.2f}"
+        lines.append(f"         {kind[:14]:14s} {len(of_kind):4d} |   {ours_pair} |    {pair}")
     return lines

@@ -159,8 +159,9 @@ def collect(args: argparse.Namespace, folder: Path) -> list[Job]:
     paths = args.paths if args.paths or args.corpus else [ROOT / "sample_docs"]
     for doc in (d for p in paths for d in find_documents(p) if d.suffix.lower() == ".pdf"):
         found.append((doc.name, "pdf", "paths", doc))
+    wanted = lambda name: not args.only or any(text in name for text in args.only)  # noqa: E731
     jobs: list[Job] = []
-    for name, kind, split, path in found:
+    for name, kind, split, path in (f for f in found if wanted(f[0])):
         truth = outline_truth(path) or None
         read = path if truth is None or args.keep_outline else without_outline(path, folder, name)
         jobs.append(Job(name, kind, split, path, read, truth))
@@ -170,9 +171,10 @@ def collect(args: argparse.Namespace, folder: Path) -> list[Job]:
         # the styles, and an excerpt whose printed contents cannot place its sections
         makers = {**layoutgen.MAKERS, "excerpt_contents": layoutgen.make_excerpt_contents}
         for name, make in makers.items():
-            path, truth = make(folder / "generated")
-            jobs.append(Job(f"generated/{name}", "generated", "generated", path, path, truth))
-    return [j for j in jobs if not args.only or any(text in j.name for text in args.only)]
+            if wanted(f"generated/{name}"):
+                path, truth = make(folder / "generated")
+                jobs.append(Job(f"generated/{name}", "generated", "generated", path, path, truth))
+    return jobs
 
 
 def ours(settings: Settings, path: Path, out: Path) -> tuple[report.Run, Path | None]:
@@ -186,7 +188,7 @@ def ours(settings: Settings, path: Path, out: Path) -> tuple[report.Run, Path | 
     result = asyncio.run(go())
     seconds = time.perf_counter() - started
     if not result.ok:
-        return report.Run(seconds=seconds, error=result.error[:80]), None
+        return report.Run(seconds=seconds, error=result.error), None
     headings = scoring.sections(result.result["structure"])
     return report.Run(headings, seconds, result.run.structure_source), result.structure_path
 
@@ -250,7 +252,7 @@ def flash(job: Job, python: Path, version: str, fresh: bool) -> report.Run:
             return report.Run(seconds=FLASH_TIMEOUT, error=f"timed out after {FLASH_TIMEOUT}s")
         if proc.returncode != 0:
             last = (proc.stderr.strip().splitlines() or ["exit status " + str(proc.returncode)])[-1]
-            return report.Run(error=last[:80])
+            return report.Run(error=last)
         reply = json.loads(proc.stdout.strip().splitlines()[-1])
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(f".{os.getpid()}.tmp")  # other runs may write the same entry
@@ -314,6 +316,40 @@ def parse() -> argparse.Namespace:
     return args
 
 
+def run_job(
+    job: Job,
+    args: argparse.Namespace,
+    folder: Path,
+    with_model: Settings | None,
+    python: Path | None,
+    version: str | None,
+) -> report.Row:
+    """One document through ours, ours with the model, and Flash, one after the other; scored."""
+    mine, tree = ours(no_model_settings(), job.path, folder / "out")
+    if args.save is not None and tree is not None:
+        args.save.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tree, args.save / f"{safe(job.name)}.json")
+    print(f" ours {mine.seconds:.1f}s", end="", file=sys.stderr, flush=True)
+    model = ours(with_model, job.path, folder / "out-model")[0] if with_model is not None else None
+    if model is not None:
+        print(f", +model {model.seconds:.1f}s", end="", file=sys.stderr, flush=True)
+    theirs = flash(job, python, version, args.fresh_flash) if python and version else None
+    if theirs is not None:
+        state = "failed" if theirs.failed else ("fresh" if theirs.fresh else "cached")
+        print(f", flash {theirs.seconds:.1f}s {state}", end="", file=sys.stderr)
+    print(file=sys.stderr, flush=True)
+    return report.Row(
+        job.name,
+        job.kind,
+        job.split,
+        len(PdfReader(job.path).pages),
+        job.truth,
+        mine.scored(job.truth),
+        model.scored(job.truth) if model is not None else None,
+        theirs.scored(job.truth) if theirs is not None else None,
+    )
+
+
 def main() -> None:
     args = parse()
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # broken xref notes of real PDFs, not findings
@@ -340,35 +376,16 @@ def main() -> None:
         jobs = collect(args, folder)
         if with_model is not None:
             meta["model_endpoint"] = with_model.endpoint
-        for number, job in enumerate(jobs, 1):
-            print(f"[{number}/{len(jobs)}] {job.name}", end="", file=sys.stderr, flush=True)
-            mine, tree = ours(no_model_settings(), job.path, folder / "out")
-            if args.save is not None and tree is not None:
-                args.save.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(tree, args.save / f"{safe(job.name)}.json")
-            print(f" ours {mine.seconds:.1f}s", end="", file=sys.stderr, flush=True)
-            model = ours(with_model, job.path, folder / "out-model")[0] if with_model is not None else None
-            if model is not None:
-                print(f", +model {model.seconds:.1f}s", end="", file=sys.stderr, flush=True)
-            theirs = flash(job, python, version, args.fresh_flash) if python and version else None
-            if theirs is not None:
-                state = "failed" if theirs.failed else ("fresh" if theirs.fresh else "cached")
-                print(f", flash {theirs.seconds:.1f}s {state}", end="", file=sys.stderr)
-            print(file=sys.stderr, flush=True)
-            pages = len(PdfReader(job.path).pages)
-            rows.append(
-                report.Row(
-                    job.name,
-                    job.kind,
-                    job.split,
-                    pages,
-                    job.truth,
-                    mine.scored(job.truth),
-                    model.scored(job.truth) if model is not None else None,
-                    theirs.scored(job.truth) if theirs is not None else None,
-                )
-            )
+        try:
+            for number, job in enumerate(jobs, 1):
+                print(f"[{number}/{len(jobs)}] {job.name}", end="", file=sys.stderr, flush=True)
+                rows.append(run_job(job, args, folder, with_model, python, version))
+        except KeyboardInterrupt:  # what was measured so far is still worth its table
+            print(f"\nstopped: {len(rows)} of {len(jobs)} documents measured", file=sys.stderr)
+            meta["stopped_after"] = len(rows)
     show(rows, meta, args)
+    if "stopped_after" in meta:
+        raise SystemExit(130)  # as a shell reports Ctrl-C: the figures are of part of the run
 
 
 def show(rows: list[report.Row], meta: dict[str, object], args: argparse.Namespace) -> None:
@@ -391,6 +408,7 @@ def show(rows: list[report.Row], meta: dict[str, object], args: argparse.Namespa
     print("totals (means over documents with truth)")
     for t in all_totals:
         print("\n".join(report.totals_lines(t)))
+    print("\n".join(report.kind_lines(rows)))
     for row in rows:
         if args.show and any(text in row.name for text in args.show):
             print()

@@ -201,3 +201,74 @@ def make_exercises(directory: Path | str) -> tuple[Path, Truth]:
     path = _target(directory, "exercises.pdf")
     pdf.output(str(path))
     return path, truth
+
+
+def make_numbers_apart(directory: Path | str) -> tuple[Path, Truth]:
+    """Section numbers set apart from their titles: on a line of their own over a date in
+    parentheses and a bold title over two lines (a manual with marginal headings), and at a tab
+    stop before the title on its row."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    for k, title in enumerate([("Program Scope and", "Objectives"), ("Roles and Duties of", "the Office")]):
+        page.space(4)
+        top = pdf.get_y()
+        page.line(f"4.2.{k + 1}", after=0.8)
+        page.line("(01-17-2023)", after=0.8)
+        page.line(title[0], style="B", after=0.8)
+        page.line(title[1], style="B", after=0.8)
+        truth.append((f"4.2.{k + 1} {title[0]} {title[1]}", page.number, 0))
+        pdf.set_y(top)
+        for text in _body_lines(90 + k, "margins", 6):
+            pdf.set_x(75)
+            pdf.set_font("Helvetica", size=BODY)
+            pdf.cell(0, BODY * 0.45, text[:70], new_x="LEFT", new_y="NEXT")
+            pdf.set_y(pdf.get_y() + 1.2)
+        page.space(6)
+    for k, title in enumerate(["Application Firewalls", "Proxy Gateways"]):
+        page.space(5)
+        page.row([(20, f"5.1.{k + 1}"), (45, title)], style="B")
+        truth.append((f"5.1.{k + 1} {title}", page.number, 0))
+        page.space(2)
+        page.body(95 + k, 5)
+    path = _target(directory, "numbers_apart.pdf")
+    pdf.output(str(path))
+    return path, truth
+
+
+def make_emphasis(directory: Path | str) -> tuple[Path, Truth]:
+    """Headings told from the body by emphasis other than size and weight, all at the body size:
+    underlined, in a colour, and italic run-in headings opening a paragraph ("Scope. The ...")."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    for k, title in enumerate(["Terms of the Agreement", "Payment and Delivery"]):
+        page.space(5)
+        page.line(title, style="U", after=2)
+        truth.append((title, page.number, 0))
+        page.body(110 + k, 5)
+    for k, title in enumerate(["Warranties Given", "Ending the Agreement"]):
+        page.space(5)
+        pdf.set_text_color(20, 80, 190)
+        page.line(title, after=3)
+        pdf.set_text_color(0, 0, 0)
+        truth.append((title, page.number, 0))
+        page.body(120 + k, 5)
+    page = _Page(pdf, truth)
+    for k, title in enumerate(["Scope of the work.", "Notice periods."]):
+        page.space(4)
+        pdf.set_font("Helvetica", style="I", size=BODY)
+        width = pdf.get_string_width(title + " ")
+        pdf.set_x(20)
+        pdf.cell(width, BODY * 0.45, title + " ")
+        pdf.set_font("Helvetica", size=BODY)
+        pdf.cell(
+            170 - width,
+            BODY * 0.45,
+            "The parties agree on what follows in this part.",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        pdf.set_y(pdf.get_y() + 1.2)
+        page.body(130 + k, 4)
+    path = _target(directory, "emphasis.pdf")
+    pdf.output(str(path))
+    return path, truth

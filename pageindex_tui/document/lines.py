@@ -1,18 +1,20 @@
 """A PDF's text lines with their typography, read through pdfium (pypdfium2).
 
-Each line carries its font size (in points, after the text matrix), weight, slant, pitch, colour,
-font name, box, and whether a rule underlines it. pdfium reads a page's text in one call; font,
-colour and position are asked only at line and word starts (a line's first and last characters),
-so a 400-page document is read in a second or two rather than the tens of seconds that asking
-every character would take. The page's drawn rules are listed once per page (`rules.py`).
+Each line carries its font size (in points, after the text matrix), weight, slant, pitch
+(`fonts.py` reads them from the font's name and flags), colour, font name, box, whether a rule
+underlines it and whether a link covers it (`rules.py`). pdfium reads a page's text in one call;
+font, colour and position are asked only at line and word starts (a line's first and last
+characters), so a 400-page document is read in a second or two rather than the tens of seconds that
+asking every character would take. A page's rules and links are listed once per page.
 
 Sizes: pdfium reports the font size of the text state, which for a Type-3 font (whose glyphs are
 drawn by procedures scaled by the font's own matrix) can be nominal, 0.12 pt for 10 pt glyphs. A
-size below MIN_SIZE, or one its character box contradicts, is replaced by one read off the line's
-glyph boxes (capitals, digits and ascenders are about CAP_EM of a size tall, x-height letters
-X_EM); a line without such glyphs takes the scale another line of the same font on the page
-needed. A size nothing recovers is kept but marked untrusted, and never splits a line into
-columns. Only such lines ask glyph boxes, a few characters each.
+size below MIN_SIZE, or one its character's box contradicts, is checked against the line's glyph
+boxes (capitals, digits and ascenders are about CAP_EM of a size tall, x-height letters X_EM). A
+size its glyphs agree with stands; otherwise every such line of that font on the page takes the
+stated size times the font's median scale (one font, one matrix), and a font no glyph measured
+keeps its stated size, marked untrusted, which never splits a line into columns. Only doubted
+lines ask glyph boxes, a few characters each.
 
 pdfium is not thread-safe: every call holds one module-wide lock.
 """
@@ -20,26 +22,22 @@ pdfium is not thread-safe: every call holds one module-wide lock.
 from __future__ import annotations
 
 import ctypes
-import functools
 import math
 import re
 import statistics
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
-from .rules import Rule, page_rules, underlines
+from .fonts import Face, face_of
+from .rules import links, page_links, page_rules, underlines
 
 __all__ = ["PageLines", "TextLine", "read_lines"]
 
 _LOCK = threading.RLock()
-FORCE_BOLD = 1 << 18  # FontDescriptor flag 19
-FIXED_PITCH = 1  # FontDescriptor flag 1
-ITALIC = 1 << 6  # FontDescriptor flag 7
 MIN_SIZE = 2.0  # points: a smaller effective size is nominal, not what is drawn
 BOX_RATIO = (0.3, 3.0)  # a character's loose box height over its size, outside which the size is doubted
 BOX_AGREES = 1.5  # a doubted size within this factor of its glyphs' size stands
@@ -52,14 +50,6 @@ PLAIN_CHAR_EM = 0.62  # a generous average character width, in font sizes
 _LABEL = re.compile(r"^\s*(\(?[\dIVXLivxl]{1,5}(\.\d{1,2}){0,4}[.)]?|\(?[A-Za-z][.)]|\u00a7+)\s*$")
 _MARKER = re.compile("[\x02\ufffe](?=[^ ])")  # a line-end hyphen marker with text after it
 _SPACES = re.compile(" +")
-_BOLD_WORDS = ("bold", "black", "heavy", "semibold", "demibold", "demi", "extrabold")
-# TeX's Computer Modern and EC fonts say bold in their names only: CMBX10, SFBX1440, CMSSBX10, SFSX1200
-_TEX_BOLD = re.compile(r"(cm|sf|ec)(bx|b\d|ssbx|sx)")
-_ITALIC_NAMES = re.compile("italic|oblique|slanted|kursiv")
-_MONO_NAMES = re.compile(
-    "mono(?!type)|courier|nimbusmon|consolas|menlo|monaco|lucidaconsole|inconsolata|typewriter|cursor"
-    "|lettergothic|sourcecode|firacode|cascadia|jetbrains|tt\\d*$"
-)
 _TALL = frozenset("ABDEFHIKLMNPRTUVWXZbdhkl0123456789")  # flat on the baseline, top at cap or ascender
 _SHORT = frozenset("acemnorsuvwxz")  # flat on the baseline, top at the x-height
 
@@ -84,6 +74,7 @@ class TextLine:
     color: int = -1  # fill colour of the line's first character as 0xRRGGBB; -1 when unknown
     size_trusted: bool = True  # False when the font size is nominal and no glyph box gave a better one
     italic_prefix: str = ""  # a run-in heading: the leading italic words of a line that is not all italic
+    linked: bool = False  # a link annotation covers part of the line (a web address, a contents entry)
 
 
 @dataclass
@@ -118,36 +109,7 @@ def _clean(text: str) -> str:
     return text.translate(_CLEAN).rstrip()
 
 
-def _font_name(name: str) -> str:
-    if len(name) > 7 and name[6] == "+" and name[:6].isupper():
-        return name[7:]  # "ABCDEF+Helvetica-Bold" -> "Helvetica-Bold"
-    return name
-
-
-class Face(NamedTuple):
-    """What one font says about its glyphs."""
-
-    name: str
-    bold: bool
-    italic: bool
-    mono: bool
-
-
-@functools.lru_cache(maxsize=256)
-def _font(raw_name: bytes, weight: int, flags: int) -> Face:
-    """A font's face from pdfium's facts; a page asks the same few fonts thousands of times."""
-    name = _font_name(raw_name.decode("utf-8", "replace"))
-    lowered = name.lower().replace("-", "").replace(",", "").replace(" ", "")
-    style = lowered.rsplit("+", 1)[-1]
-    bold = (
-        weight >= 600
-        or bool(flags & FORCE_BOLD)
-        or any(w in style for w in _BOLD_WORDS)
-        or _TEX_BOLD.match(style) is not None
-    )
-    italic = bool(flags & ITALIC) or _ITALIC_NAMES.search(style) is not None
-    mono = bool(flags & FIXED_PITCH) or _MONO_NAMES.search(style) is not None
-    return Face(name, bold, italic, mono)
+Doubt = tuple[int, float, float | None]  # (font, stated size, size the glyphs show) of a doubted size
 
 
 def _doubted(size: float, box_height: float) -> bool:
@@ -174,7 +136,6 @@ class _Page:
         self._tight = [ctypes.c_double() for _ in range(4)]
         self._tight_refs = [ctypes.byref(v) for v in self._tight]
         self._boxes: dict[int, tuple[float, float, float, float]] = {}  # a line's ends are asked twice
-        self.scales: dict[str, list[float]] = {}  # font -> drawn size / reported size, per line
         self.recovered = False  # some size on the page was read off glyph boxes
 
     def size(self, i: int) -> tuple[float, bool]:
@@ -187,20 +148,25 @@ class _Page:
         upright = abs(m.b) <= abs(m.a) * 0.1 and m.a > 0
         return float(size) * scale, upright
 
-    def sized(self, text: str, i: int, font: str) -> tuple[float, bool, bool]:
-        """(size, upright, trusted) of a piece of a line, `text`, starting at character i."""
+    def sized(self, text: str, i: int) -> tuple[float, bool, bool, Doubt | None]:
+        """(size, upright, trusted, doubt) of a piece of a line, `text`, starting at character i.
+
+        `doubt` is (font, stated size, size its glyphs show or None) when the stated size was not
+        believed; the page then sizes every such piece of one font alike (`_rescaled`).
+        """
         size, upright = self.size(i)
         _l, _r, top, bottom = self.box(i)
         if size <= 0 or not _doubted(size, bottom - top):
-            return size, upright, size > 0
+            return size, upright, size > 0, None
         drawn = self.glyph_size(text, i) if upright else None  # a turned glyph's box measures its width
+        if drawn is not None and 1 / BOX_AGREES <= drawn / size <= BOX_AGREES:
+            return size, upright, True, None  # tiny text, or odd font metrics (a maths font's tall box)
+        font = raw.FPDFTextObj_GetFont(raw.FPDFText_GetTextObject(self.tp, i))
+        key = ctypes.cast(font, ctypes.c_void_p).value or 0
         if drawn is None:
-            return size, upright, size >= MIN_SIZE
-        if 1 / BOX_AGREES <= drawn / size <= BOX_AGREES:
-            return size, upright, True  # tiny text, or odd font metrics (a maths font's tall box)
-        self.scales.setdefault(font, []).append(drawn / size)
+            return size, upright, size >= MIN_SIZE, (key, size, None)
         self.recovered = True
-        return drawn, upright, True
+        return drawn, upright, True, (key, size, drawn)
 
     def glyph_size(self, text: str, start: int) -> float | None:
         """The size the glyphs of `text` (from character `start`) are drawn at, from their tight boxes."""
@@ -222,7 +188,7 @@ class _Page:
     def font(self, i: int) -> Face:
         """The face of character i."""
         got = raw.FPDFText_GetFontInfo(self.tp, i, self._name, 128, self._flags_ref)
-        return _font(
+        return face_of(
             self._name.value if got else b"", raw.FPDFText_GetFontWeight(self.tp, i), self._flags.value
         )
 
@@ -271,7 +237,7 @@ def _gaps(
         yield first, last
         return
     gap_limit = max(COLUMN_GAP_MIN, COLUMN_GAP_EM * size) if size > 0 else math.inf
-    step = max(2.0, 0.6 * size)
+    step = _step(page, start + first, size)
     end = last + 1
     for spaces in _SPACES.finditer(text, first, end):  # each run of spaces, whole
         left, right = spaces.start() - 1, spaces.end()
@@ -310,14 +276,25 @@ def _plain(text: str, start: int, page: _Page, size: float) -> bool:
     x0, _r, top, _b = page.box(start + lead)
     _l, x1, top_last, _b = page.box(start + last)
     expected = (last - lead + 1) * PLAIN_CHAR_EM * size if size > 0 else math.inf
-    return abs(top_last - top) <= max(2.0, 0.6 * size) and x0 <= x1 <= x0 + expected + COLUMN_GAP_EM * size
+    level = abs(top_last - top) <= _step(page, start + lead, size)
+    return level and x0 <= x1 <= x0 + expected + COLUMN_GAP_EM * size
 
 
-def _line(text: str, start: int, page: _Page) -> list[TextLine]:
+def _step(page: _Page, i: int, size: float) -> float:
+    """How far the next word's top may stand from this one's on one line: without a believed size
+    (0), measured by character i's box, which for such fonts is often the glyph's own."""
+    if size <= 0:
+        _l, _r, top, bottom = page.box(i)
+        size = bottom - top
+    return max(2.0, 0.6 * size)
+
+
+def _line(text: str, start: int, page: _Page) -> list[tuple[TextLine, Doubt | None]]:
+    """The pieces of one pdfium line, each with its size's doubt (TextLine is frozen: `_rescaled`)."""
     lead = len(text) - len(text.lstrip())
     first = start + lead
     face = page.font(first)
-    size, upright, trusted = page.sized(text[lead:], first, face.name)
+    size, upright, trusted, doubt = page.sized(text[lead:], first)
     split_size = size if trusted else 0.0
     out = []
     if not upright or _plain(text, start, page, split_size):
@@ -332,7 +309,7 @@ def _line(text: str, start: int, page: _Page) -> list[TextLine]:
         i, j = start + a, start + a + len(part) - 1
         if i != first:
             face = page.font(i)
-            size, upright, trusted = page.sized(part, i, face.name)
+            size, upright, trusted, doubt = page.sized(part, i)
         bold, italic, mono = face.bold, face.italic, face.mono
         bold_prefix = italic_prefix = ""
         if (bold or italic or mono) and " " in part:
@@ -345,50 +322,60 @@ def _line(text: str, start: int, page: _Page) -> list[TextLine]:
         x0, _r, top, bottom = page.box(i)
         _l, x1, top_j, bottom_j = page.box(j)
         out.append(
-            TextLine(
-                text=_clean(part),
-                size=round(size, 2),
-                bold=bold,
-                font=face.name,
-                x0=round(x0, 1),
-                x1=round(max(x1, x0), 1),
-                top=round(min(top, top_j), 1),
-                bottom=round(max(bottom, bottom_j), 1),
-                bold_prefix=_clean(bold_prefix),
-                upright=upright,
-                italic=italic,
-                mono=mono,
-                color=page.color(i),
-                size_trusted=trusted,
-                italic_prefix=_clean(italic_prefix),
+            (
+                TextLine(
+                    text=_clean(part),
+                    size=round(size, 2),
+                    bold=bold,
+                    font=face.name,
+                    x0=round(x0, 1),
+                    x1=round(max(x1, x0), 1),
+                    top=round(min(top, top_j), 1),
+                    bottom=round(max(bottom, bottom_j), 1),
+                    bold_prefix=_clean(bold_prefix),
+                    upright=upright,
+                    italic=italic,
+                    mono=mono,
+                    color=page.color(i),
+                    size_trusted=trusted,
+                    italic_prefix=_clean(italic_prefix),
+                ),
+                doubt,
             )
         )
     return out
 
 
-def _rescaled(lines: list[TextLine], page: _Page) -> list[TextLine]:
-    """Lines whose size nothing recovered, scaled as the other lines of their font needed.
+def _rescaled(pieces: list[tuple[TextLine, Doubt | None]]) -> list[TextLine]:
+    """The page's lines, those whose stated size was doubted sized alike within their font.
 
-    A nominal size comes from the font's own matrix, so one font needs one scale at every size.
+    A nominal size comes from the font's own matrix, so one font needs one scale at every size:
+    the median of what its lines' glyphs showed. A line of a font no glyph measured keeps its
+    stated size, untrusted.
     """
-    if not page.scales:
-        return lines
-    scale = {font: statistics.median(found) for font, found in page.scales.items()}
-    return [
-        replace(line, size=round(line.size * scale[line.font], 2), size_trusted=True)
-        if not line.size_trusted and line.size > 0 and line.font in scale
-        else line
-        for line in lines
-    ]
+    found: dict[int, list[float]] = {}
+    for _line, doubt in pieces:
+        if doubt is not None and doubt[2] is not None:
+            found.setdefault(doubt[0], []).append(doubt[2] / doubt[1])
+    scale = {key: statistics.median(ratios) for key, ratios in found.items()}
+    out = []
+    for line, doubt in pieces:
+        if doubt is not None and doubt[0] in scale:
+            line = replace(line, size=round(doubt[1] * scale[doubt[0]], 2), size_trusted=True)
+        out.append(line)
+    return out
 
 
-def _underlined(lines: list[TextLine], rules: list[Rule]) -> list[TextLine]:
-    if not rules:
+def _marked(lines: list[TextLine], page: pdfium.PdfPage, height: float) -> list[TextLine]:
+    """The lines with `underlined` and `linked` set from what the page draws and links."""
+    rules, areas = page_rules(page.raw, height), page_links(page.raw, height)
+    if not rules and not areas:
         return lines
-    marks = underlines([(line.x0, line.x1, line.top, line.bottom, line.size) for line in lines], rules)
+    boxes = [(line.x0, line.x1, line.top, line.bottom, line.size) for line in lines]
+    under, linked = underlines(boxes, rules), links(boxes, areas)
     return [
-        replace(line, underlined=True) if mark and line.upright else line
-        for line, mark in zip(lines, marks, strict=True)
+        replace(line, underlined=u and line.upright, linked=k) if u or k else line
+        for line, u, k in zip(lines, under, linked, strict=True)
     ]
 
 
@@ -411,15 +398,16 @@ def read_page(doc: pdfium.PdfDocument, number: int) -> PageLines:
                 count = textpage.count_chars()
                 text = _page_text(textpage, count)
                 look = _Page(textpage, height)
+                pieces: list[tuple[TextLine, Doubt | None]] = []
                 start = 0
                 for raw_line in text.replace("\r\n", "\n\x00").split("\n"):
                     line = raw_line.lstrip("\x00")
                     start += len(raw_line) - len(line)
                     if line.strip():
-                        result.lines.extend(_line(line, start, look))
+                        pieces.extend(_line(line, start, look))
                     start += len(line) + 1
-                if result.lines:  # a page without text (a scan, a figure) is not searched for rules
-                    result.lines = _underlined(_rescaled(result.lines, look), page_rules(page.raw, height))
+                if pieces:  # a page without text (a scan, a figure) is not searched for rules
+                    result.lines = _marked(_rescaled(pieces), page, height)
                 result.sizes_from_glyphs = look.recovered
             finally:
                 textpage.close()

@@ -1,4 +1,5 @@
-"""Thin horizontal rules drawn on a PDF page, read through pdfium, and which text lines they underline.
+"""Thin horizontal rules drawn on a PDF page, and its link areas, read through pdfium; which text
+lines the rules underline and which lines hold a link.
 
 An underlined heading is plain text with a ruled line drawn just under it: a stroked line or a thin
 filled rectangle (word processors draw one per word or one per run). The rules come from the page's
@@ -9,6 +10,10 @@ underlined one by one read as one rule under the line.
 A line is underlined when the rules just under it (between the lower part of its box and a little
 below it) cover most of its width and none of them runs far beyond it: a table's row rules and a
 page-wide separator span more than the text above them, and are not an underline.
+
+A link annotation (a web address, or a jump within the document: a contents entry, a cross
+reference) is often drawn underlined; `links` says which lines hold one, so that the reader of an
+underline can tell a link from an underlined heading.
 
 The caller holds pdfium's lock.
 """
@@ -21,7 +26,7 @@ from dataclasses import dataclass
 
 import pypdfium2.raw as raw
 
-__all__ = ["Rule", "page_rules", "underlines"]
+__all__ = ["Rule", "links", "page_links", "page_rules", "underlines"]
 
 RULE_THICKNESS = 2.5  # points: thicker, and it is a bar or a box, not a rule
 RULE_MIN_WIDTH = 4.0  # points
@@ -163,24 +168,55 @@ def _under(rules: list[Rule], ys: list[float], box: Box) -> Rule | None:
 def underlines(boxes: list[Box], rules: list[Rule]) -> list[bool]:
     """Which of a page's text boxes `rules` (page_rules) underline.
 
-    A rule with other text set close under it and no wider than it is a fraction's bar (or a
-    stacked label's), not an underline: an underlined heading's next line, if that close, is body
-    text running past the heading's end.
+    A rule with text set close under it, no wider than it and not underlined itself, is a
+    fraction's bar (or a stacked label's), not an underline: an underlined heading's next line, if
+    that close, is body text running past the heading's end; the next entry of a list whose every
+    line is underlined (a contents page's links) has its own rule.
     """
+    if not rules:
+        return [False] * len(boxes)
     ys = [rule.y for rule in rules]
+    spans = [_under(rules, ys, box) for box in boxes]
     out = []
-    for box in boxes:
-        span = _under(rules, ys, box) if rules else None
+    for box, span in zip(boxes, spans, strict=True):
         if span is not None:
             reach = box[4] * 0.8
             middle = (box[2] + box[3]) / 2  # a denominator's box may reach above the bar
-            stacked = any(
-                middle < other[2] < span.y + reach
-                and span.x0 - reach <= other[0]
-                and other[1] <= span.x1 + reach
-                for other in boxes
-                if other is not box
+            span = (
+                None
+                if any(
+                    middle < other[2] < span.y + reach
+                    and span.x0 - reach <= other[0]
+                    and other[1] <= span.x1 + reach
+                    and below is None
+                    for other, below in zip(boxes, spans, strict=True)
+                    if other is not box
+                )
+                else span
             )
-            span = None if stacked else span
         out.append(span is not None)
+    return out
+
+
+def page_links(page: raw.FPDF_PAGE, height: float) -> list[tuple[float, float, float, float]]:
+    """The page's link annotations' areas as (x0, x1, top, bottom), top-down."""
+    out = []
+    pos = ctypes.c_int(0)
+    link = raw.FPDF_LINK()
+    rect = raw.FS_RECTF()
+    while raw.FPDFLink_Enumerate(page, ctypes.byref(pos), ctypes.byref(link)):
+        if raw.FPDFLink_GetAnnotRect(link, rect):
+            low, high = sorted((rect.bottom, rect.top))
+            out.append((min(rect.left, rect.right), max(rect.left, rect.right), height - high, height - low))
+    return out
+
+
+def links(boxes: list[Box], areas: list[tuple[float, float, float, float]]) -> list[bool]:
+    """Which text boxes have a link area over part of them (across their middle height)."""
+    out = []
+    for x0, x1, top, bottom, _size in boxes:
+        middle = (top + bottom) / 2
+        out.append(
+            any(a0 < x1 and a1 > x0 and a_top <= middle <= a_bottom for a0, a1, a_top, a_bottom in areas)
+        )
     return out

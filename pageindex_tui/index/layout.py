@@ -1,8 +1,9 @@
 """Headings from the page layout: typography, numbering and position, with no model.
 
 A line is a heading candidate when it stands apart from the body text (larger, bold, capitals,
-space above, short, no final full stop, numbered like a section). Running headers and footers,
-page numbers, captions, table cells, equations and reference-list entries are rejected first.
+space above, short, no final full stop, numbered like a section). The lines of one heading are
+joined first (`layout_join.py`); running headers and footers, page numbers, captions, code,
+table cells, equations and reference-list entries are rejected (`layout_rejects.py`).
 Levels come from numbering depth, then from font rank (`layout_levels.py`).
 """
 
@@ -11,12 +12,13 @@ from __future__ import annotations
 import heapq
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..document.lines import PageLines, TextLine
 from .heading import SURE, Candidate
+from .layout_join import LABEL_ONLY, Body, above, below, in_row, lead, merged, norm, row_label
 from .layout_levels import assign_levels, numbering
-from .layout_rejects import LETTERS, MAX_TITLE_CHARS, PARENTHESIS, Grid, item_number, reject, shape
+from .layout_rejects import LETTERS, Grid, reject, shape
 
 __all__ = ["SURE", "Candidate", "LayoutResult", "choose", "find_headings", "unsure"]
 
@@ -44,18 +46,6 @@ class LayoutResult:
     rejected: Counter[str]  # why lines that looked like headings were not taken
 
 
-@dataclass(frozen=True)
-class _Body:
-    """What a document's body text looks like, and its running headers and footers."""
-
-    size: float
-    bold: bool
-    mono: bool  # the body itself is set in a fixed-pitch font
-    gap: float  # the usual distance between two body lines, top to top
-    running: frozenset[str]  # shapes of running headers and footers
-    letterhead: frozenset[tuple[str, int]]  # (text, size) opening three pages or more
-
-
 def _running_shapes(pages: list[PageLines], body: float) -> set[str]:
     """Lines in the header or footer band that repeat (digits aside) on many pages.
 
@@ -79,10 +69,6 @@ def _running_shapes(pages: list[PageLines], body: float) -> set[str]:
     return {shape for shape, n in shapes.items() if n >= need and (shape in small or shape in repeated)}
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def _letterheads(pages: list[PageLines], running: frozenset[str]) -> frozenset[tuple[str, int]]:
     """(text, size) of lines among the two topmost of three pages or more, running heads aside: a
     company's name over each of its statements, a form's letterhead."""
@@ -90,24 +76,35 @@ def _letterheads(pages: list[PageLines], running: frozenset[str]) -> frozenset[t
     for page in pages:
         highest = heapq.nsmallest(4, page.lines, key=lambda line: line.top)
         tops = [line for line in highest if shape(line.text) not in running][:2]
-        seen.update({(_norm(line.text), round(line.size)) for line in tops})
+        seen.update({(norm(line.text), round(line.size)) for line in tops})
     return frozenset(text for text, n in seen.items() if n >= 3)
 
 
-def _body_style(pages: list[PageLines]) -> tuple[float, bool, bool]:
-    """The font size, boldness and fixed pitch that carry most characters."""
+@dataclass(frozen=True)
+class _Style:
+    """The typography that carries most of a document's characters."""
+
+    size: float
+    bold: bool
+    italic: bool
+    mono: bool
+    color: int
+
+
+def _body_style(pages: list[PageLines]) -> _Style:
     sizes: Counter[float] = Counter()
-    bold: Counter[bool] = Counter()
-    mono: Counter[bool] = Counter()
+    faces: Counter[tuple[bool, bool, bool]] = Counter()
+    colors: Counter[int] = Counter()
     for page in pages:
         for line in page.lines:
             if line.size > 0.5:
                 sizes[round(line.size * 2) / 2] += len(line.text)
-                bold[line.bold] += len(line.text)
-                mono[line.mono] += len(line.text)
+                faces[line.bold, line.italic, line.mono] += len(line.text)
+                colors[line.color] += len(line.text)
     if not sizes:
-        return 0.0, False, False
-    return sizes.most_common(1)[0][0], bold.most_common(1)[0][0], mono.most_common(1)[0][0]
+        return _Style(0.0, False, False, False, -1)
+    face = faces.most_common(1)[0][0]
+    return _Style(sizes.most_common(1)[0][0], *face, colors.most_common(1)[0][0])
 
 
 def _line_gap(pages: list[PageLines], body: float) -> float:
@@ -130,7 +127,7 @@ def _same_row(line: TextLine, others: list[TextLine]) -> int:
     return sum(1 for o in others if o is not line and abs(o.top - line.top) < 2 and o.x0 != line.x0)
 
 
-def _score(line: TextLine, text: str, body: _Body, gap_above: float, gap_below: float) -> float:
+def _score(line: TextLine, text: str, body: Body, gap_above: float, gap_below: float) -> float:
     """How much a line looks like a heading, 0..1."""
     usual = body.gap
     numbered = numbering(text)
@@ -150,6 +147,8 @@ def _score(line: TextLine, text: str, body: _Body, gap_above: float, gap_below: 
         score -= 0.5
     if line.bold and not body.bold:
         score += 0.4
+    emphasis = _emphasis(line, body, standalone and words <= 8)
+    score += emphasis
     if caps:
         score += 0.25
     if numbered:
@@ -164,113 +163,25 @@ def _score(line: TextLine, text: str, body: _Body, gap_above: float, gap_below: 
         score -= 0.2
     if not (text[:1].isupper() or text[:1].isdigit() or text[:1] in "(\u00a7"):
         score -= 0.4
-    if size_ratio < 1.15 and not line.bold and not caps and not (numbered and space_above):
+    if size_ratio < 1.15 and not line.bold and not caps and not emphasis and not (numbered and space_above):
         score = min(score, 0.3)  # body text that only happens to be short
     return max(0.0, min(1.0, score))
 
 
-def _overlaps(a: TextLine, b: TextLine) -> bool:
-    """Two lines in the same column: their horizontal extents overlap."""
-    return a.x0 < b.x1 and b.x0 < a.x1
+def _emphasis(line: TextLine, body: Body, alone: bool) -> float:
+    """What a line's emphasis other than size and weight adds: underlined as much as bold; a colour
+    not the body's only on a short line standing alone (in a sentence it marks a link). Italics
+    alone add nothing: on the dev half they took more sub-headings that the outlines leave out
+    (and captions, quotes) than headings they list; an italic run-in heading is a candidate
+    the model decides (see `_run_in`)."""
+    score = 0.4 if line.underlined else 0.0
+    if alone and line.color >= 0 and body.color >= 0 and line.color != body.color:
+        score += 0.3
+    return score
 
 
-def _below(lines: list[TextLine], i: int, limit: float) -> int | None:
-    """Index of the nearest line under line i in its column, within `limit` points."""
-    line = lines[i]
-    best: int | None = None
-    for j in range(i + 1, min(len(lines), i + 8)):
-        other = lines[j]
-        step = other.top - line.top
-        if (
-            0 < step <= limit
-            and _overlaps(line, other)
-            and (best is None or step < lines[best].top - line.top)
-        ):
-            best = j
-    return best
-
-
-def _above(lines: list[TextLine], i: int) -> TextLine | None:
-    line = lines[i]
-    best: TextLine | None = None
-    for j in range(max(0, i - 8), i):
-        other = lines[j]
-        if other.top < line.top and _overlaps(line, other) and (best is None or other.top > best.top):
-            best = other
-    return best
-
-
-_ABBREVIATION = re.compile(r"(^|\s)([A-Z][a-z]{0,3}|[A-Z]{2,4})\.$")  # "Inc.", "Co.", "LTD." end no sentence
-_LABEL_ONLY = re.compile(
-    r"^((part|chapter|section|appendix|annex|article|book|lecture|unit)\s+([\dIVXLC]{1,6}|[A-Z])|"
-    r"[\dIVXL]{1,4}(\.\d{1,2}){0,3})[.:]?$",
-    re.IGNORECASE,
-)
-
-
-def _caps(text: str) -> bool:
-    letters = LETTERS.findall(text)
-    return len(letters) >= 3 and all(ch.isupper() for ch in letters)
-
-
-def _distinct(line: TextLine, body: _Body) -> bool:
-    """Set apart from the body text by size, weight or capitals."""
-    return line.size >= body.size * 1.1 or (line.bold and not body.bold) or _caps(line.text)
-
-
-def _joins(prev: TextLine, nxt: TextLine, text: str, body: _Body) -> bool:
-    """Whether `nxt` goes on the heading whose lines so far read `text` and end with `prev`."""
-    label = _LABEL_ONLY.match(text.strip())
-    if nxt.bold_prefix or (numbering(nxt.text) and not label) or shape(nxt.text) in body.running:
-        return False
-    if PARENTHESIS.match(nxt.text):
-        return False  # "(In millions)" under a table's title: a note on its figures
-    if text.endswith(".") and not (label or _ABBREVIATION.search(text)):
-        return False  # a sentence ended
-    same = abs(nxt.size - prev.size) < 0.3 and nxt.bold == prev.bold and nxt.font == prev.font
-    if not _distinct(nxt, body) or not _distinct(prev, body):
-        # in the body's own style only a wrapped line of the same style and case, no longer
-        return (
-            same
-            and not text.endswith(":")
-            and prev.text.isupper() == nxt.text.isupper()
-            and len(nxt.text) <= len(prev.text) + 10
-        )
-    if label or same:
-        return True  # a title wrapped in one style; "Chapter 2" over its title, in whatever size
-    # both set apart, about one size (a name over a statement's title, a title over two lines),
-    # and closely set; a smaller line under a title is a subtitle, a larger one a new heading
-    close = nxt.top - prev.bottom <= 0.5 * max(prev.size, nxt.size, 1.0)
-    return close and prev.size - 0.3 <= nxt.size <= prev.size * 1.15
-
-
-def _merged(lines: list[TextLine], i: int, body: _Body) -> tuple[str, list[int]]:
-    """A heading set over up to three lines (a wrapped title; a name over a title; a label over
-    its title): (title, indexes of the lines used). The title is all the lines, in order."""
-    text = lines[i].text
-    used = [i]
-    while len(used) < 3:
-        prev = lines[used[-1]]
-        j = _below(lines, used[-1], max(body.gap, prev.size) * 1.6)
-        if j is None or not _joins(prev, lines[j], text, body):
-            break
-        nxt = lines[j]
-        if len(text) + len(nxt.text) > MAX_TITLE_CHARS:
-            break
-        if len(used) == 1 and (_norm(text), round(prev.size)) in body.letterhead:
-            text, used = nxt.text, [j]  # the letterhead over a title is no part of it
-            continue
-        if _LABEL_ONLY.match(text.strip()) and nxt.text.startswith(text.strip()):
-            text = nxt.text  # a large chapter number over a title that repeats it
-        else:
-            text = f"{text[:-1]}{nxt.text}" if text.endswith("-") else f"{text} {nxt.text}"
-        used.append(j)
-    return text, used
-
-
-def _lead(lines: list[TextLine], used: list[int]) -> TextLine:
-    """The most prominent line of a heading (largest, then bold): its style is the heading's."""
-    return max((lines[k] for k in used), key=lambda line: (round(line.size, 1), line.bold))
+_APPENDIX = re.compile(r"^([A-Z])\s+[A-Z]")
+_APPENDIX_CHILD = re.compile(r"^[A-Z]\.\d")
 
 
 def _is_cover(page: PageLines, body: float) -> bool:
@@ -292,43 +203,21 @@ class _Found:
     grid: bool = False  # set among a table's figures
 
 
-def _run_in(line: TextLine, page: PageLines, body: _Body) -> _Found | None:
-    """A bold run-in heading: the bold words that open a line of body text."""
-    run_in = line.bold_prefix.rstrip(".:\u2014\u2013- ")
+def _run_in(line: TextLine, page: PageLines, body: Body) -> _Found | None:
+    """A run-in heading: the bold (or italic) words that open a line of body text. Unsure: on the
+    dev half, taking the likeliest of them (short, title-like, ended by a full stop, opening a
+    paragraph) without a model found no listed heading and added 80 that are not, so the model
+    decides them (or, without one, they are left out)."""
+    prefix = line.bold_prefix if line.bold_prefix and not body.bold else line.italic_prefix
+    run_in = prefix.rstrip(".:\u2014\u2013- ")
     if reject(line, run_in, body.running, body.mono) or len(run_in.split()) > 8:
         return None
     score = 0.35 + (0.2 if numbering(run_in) else 0.0)
-    return _Found(score, page.page, line, run_in, line.text[len(line.bold_prefix) :].strip()[:120])
+    style = replace(line, bold=prefix == line.bold_prefix, italic=prefix != line.bold_prefix)  # the words'
+    return _Found(score, page.page, style, run_in, line.text[len(prefix) :].strip()[:120])
 
 
-def _row_pieces(line: TextLine, lines: list[TextLine]) -> list[TextLine]:
-    """The line with the pieces of its row that touch it (within three font sizes), left to right:
-    the reader may split "Exercise" from "11 Declare ..." at a wide space."""
-    near = 3 * max(line.size, 1.0)
-    row = sorted((o for o in lines if abs(o.top - line.top) < 2), key=lambda o: o.x0)
-    k = next(i for i, o in enumerate(row) if o is line)
-    start = end = k
-    while start > 0 and row[start].x0 - row[start - 1].x1 < near:
-        start -= 1
-    while end + 1 < len(row) and row[end + 1].x0 - row[end].x1 < near:
-        end += 1
-    return row[start : end + 1]
-
-
-def _in_row(line: TextLine, text: str, lines: list[TextLine]) -> str:
-    """Why a heading that shares its row with touching pieces is none, or ""."""
-    pieces = _row_pieces(line, lines)
-    if len(pieces) == 1:
-        return ""
-    if item_number(" ".join(p.text for p in pieces)):
-        return "exercise, example or figure number"
-    before = pieces[: pieces.index(line)]
-    if numbering(text) and before and len(before[-1].text.split()) <= 2:
-        return "number within a line"
-    return ""
-
-
-def _page_candidates(page: PageLines, body: _Body, rejected: Counter[str]) -> list[_Found]:
+def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> list[_Found]:
     lines = page.lines
     out: list[_Found] = []
     taken: set[int] = set()
@@ -336,7 +225,9 @@ def _page_candidates(page: PageLines, body: _Body, rejected: Counter[str]) -> li
     for i, line in enumerate(lines):
         if i in taken:
             continue
-        if line.bold_prefix and len(LETTERS.findall(line.bold_prefix)) >= 3 and not body.bold:
+        prefix = line.bold_prefix if not body.bold else ""
+        prefix = prefix or (line.italic_prefix if not body.italic else "")
+        if prefix and len(LETTERS.findall(prefix)) >= 3:
             found = _run_in(line, page, body)
             if found is not None:
                 out.append(found)
@@ -346,40 +237,58 @@ def _page_candidates(page: PageLines, body: _Body, rejected: Counter[str]) -> li
             and not line.bold
             and not numbering(line.text)
             and not line.text.isupper()
+            and not LABEL_ONLY.match(line.text)
+            and not line.underlined
+            and line.italic == body.italic
+            and line.color in (body.color, -1)
         ):
             continue  # body text: not worth the look-ups below
         if shape(line.text) in body.running:
             if line.size > body.size * 1.1 or line.bold:
                 rejected["running header or footer"] += 1
             continue
-        text, used = _merged(lines, i, body)
+        text, used = merged(lines, i, body)
         first, last = lines[used[0]], lines[used[-1]]
         why = reject(first, text, body.running, body.mono)
         if why:
             if first.size > body.size * 1.1 or first.bold:
                 rejected[why] += 1
             continue
-        why = "table row" if _same_row(first, lines) >= 2 else _in_row(first, text, lines)
+        why = "table row" if _same_row(first, lines) >= 2 else in_row(first, text, lines)
+        label = row_label(first, lines)
+        if label and not numbering(text):
+            text = f"{label} {text}"  # "2.1.3" at a tab stop before its title
         if why:
             rejected[why] += 1
             continue
         taken.update(used)
-        prev = _above(lines, used[0])
-        nxt = _below(lines, used[-1], body.gap * 6)
+        prev = above(lines, used[0])
+        nxt = below(lines, used[-1], body.gap * 6)
         gap_above = first.top - prev.top if prev else body.gap * 3
         gap_below = lines[nxt].top - last.top if nxt is not None else body.gap * 3
-        lead = _lead(lines, used)
-        score = _score(lead, text, body, gap_above, gap_below)
+        style = lead(lines, used)
+        score = _score(style, text, body, gap_above, gap_below)
         if score < 0.2:
             continue
-        grid = grid or Grid(lines, body.gap)
+        grid = grid or Grid(lines, body.gap, body.size)
         cells = grid.cells(first, last)
         if cells:
             rejected["table cell"] += 1
             score = min(score, ASK)  # only the model may still take it
         context = lines[nxt].text[:120] if nxt is not None else ""
-        out.append(_Found(score, page.page, lead, text, context, len(used), cells))
+        out.append(_Found(score, page.page, style, text, context, len(used), cells))
     return out
+
+
+_UNIT_NOTE = re.compile(r"\s*\([a-z][^()\s]*(\s+[^()\s]+)+\)$")  # "Revenue (dollars in millions)"
+
+
+def _title(text: str) -> str:
+    """A heading's title: its words, less a note of two words or more in parentheses after it that
+    starts in lower case, on the figures under it (an acronym, or '(losses)', stays)."""
+    words = " ".join(text.split())
+    bare = _UNIT_NOTE.sub("", words)
+    return bare if len(LETTERS.findall(bare)) >= 2 else words
 
 
 def _out_of_sequence(found: list[_Found]) -> set[int]:
@@ -406,8 +315,11 @@ def _calibrate(found: list[_Found]) -> list[_Found]:
         return found
     styles = {(round(line.size), line.bold) for line in numbered}
     stray = _out_of_sequence(found)
+    appendices = {f.text[0] for f in found if _APPENDIX_CHILD.match(f.text)}
     for i, f in enumerate(found):
+        parent = _APPENDIX.match(f.text)  # "A Dataset Construction" over "A.1 Person Selection"
         plain = not numbering(f.text) and not _KNOWN.match(f.text.strip(" .:"))
+        plain = plain and not (parent and parent.group(1) in appendices)
         if plain and (round(f.line.size), f.line.bold) in styles:
             f.score = round(f.score * 0.6, 2)
         if i in stray:
@@ -424,9 +336,13 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
             f"{len(no_fonts)} pages carry no font information (first: page {no_fonts[0]}); "
             "their headings were judged by numbering and spacing only"
         )
-    size, bold, mono = _body_style(pages)
+    style = _body_style(pages)
+    size = style.size
     running = frozenset(_running_shapes(pages, size))
-    body = _Body(size, bold, mono, _line_gap(pages, size), running, _letterheads(pages, running))
+    gap = _line_gap(pages, size)
+    body = Body(
+        size, style.bold, style.italic, style.mono, style.color, gap, running, _letterheads(pages, running)
+    )
     rejected: Counter[str] = Counter()
     found: list[_Found] = []
     in_references = False
@@ -444,7 +360,7 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
             found.append(f)
     candidates = [
         Candidate(
-            " ".join(f.text.split()),
+            _title(f.text),
             f.page,
             0,
             round(f.score, 2),

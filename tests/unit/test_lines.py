@@ -40,6 +40,17 @@ def test_a_type3_heading_stays_one_line_with_the_size_its_glyphs_are_drawn_at(tm
     assert page.fonts_known and page.sizes_from_glyphs
 
 
+def test_lines_of_one_type3_font_at_one_stated_size_read_one_size(tmp_path):
+    # capitals, ascenders and x-height letters each measure the size a little differently
+    lines = [
+        (72, 700, "1 ML at a Glance"),
+        (72, 680, "Body text of the section runs on here."),
+        (72, 660, "n"),
+    ]
+    (page,) = read(write_type3_pdf(tmp_path / "one.pdf", lines))
+    assert len({line.size for line in page.lines}) == 1 and 11.0 <= page.lines[0].size <= 13.0
+
+
 def test_a_type3_line_still_splits_at_a_column_gap_measured_in_its_recovered_size(tmp_path):
     # two columns of 12 pt text, 60 pt apart: wider than the column gap of a 12 pt font
     path = write_type3_pdf(
@@ -213,11 +224,12 @@ def test_a_rule_drawn_inside_a_form_xobject_underlines_the_text_above_it(tmp_pat
     assert not only(page, "A line with no rule under it").underlined
 
 
-def test_tex_fonts_say_bold_and_fixed_pitch_by_their_names(tmp_path):
+def test_tex_fonts_say_bold_italic_and_fixed_pitch_by_their_names(tmp_path):
     # Computer Modern / EC fonts carry no weight and no fixed-pitch flag a reader can use
     fonts = {"F1": "CMBX12", "F2": "CMR10", "F3": "SFTT1000", "F4": "NimbusMonL-Regu", "F5": "SFBX1440"}
+    fonts |= {"F6": "CMTI10"}
     lines = [("F1", "1 Introduction"), ("F2", "Body text set in roman."), ("F3", "print(x)")]
-    lines += [("F4", "int main(void);"), ("F5", "2 Methods")]
+    lines += [("F4", "int main(void);"), ("F5", "2 Methods"), ("F6", "Proof sketch")]
     content = b"".join(
         f"BT /{font} 11 Tf 72 {700 - 20 * k} Td ({text}) Tj ET\n".encode()
         for k, (font, text) in enumerate(lines)
@@ -236,3 +248,40 @@ def test_tex_fonts_say_bold_and_fixed_pitch_by_their_names(tmp_path):
     (page,) = read(tmp_path / "tex.pdf")
     assert [line.text for line in page.lines if line.bold] == ["1 Introduction", "2 Methods"]
     assert [line.text for line in page.lines if line.mono] == ["print(x)", "int main(void);"]
+    assert [line.text for line in page.lines if line.italic] == ["Proof sketch"]
+
+
+def test_every_line_of_an_underlined_list_is_underlined(tmp_path):
+    # set solid, each entry's rule close over the next entry: not fraction bars, each has its own
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "U", 12)
+    entries = ["The Veil", "Culture and History", "The Dales", "The Long Walk"]
+    for entry in entries:
+        pdf.cell(0, 4.6, entry, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(tmp_path / "links.pdf"))
+    (page,) = read(tmp_path / "links.pdf")
+    assert [line.text for line in page.lines if line.underlined] == entries
+
+
+def test_a_line_with_a_link_annotation_is_linked_and_an_underlined_heading_is_not(tmp_path):
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    target = pdf.add_link()
+    pdf.set_font("Helvetica", "U", 11)
+    pdf.cell(0, 7, "2 Methods ..... 2", new_x="LMARGIN", new_y="NEXT", link=target)  # a contents entry
+    pdf.cell(0, 7, "An underlined heading", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    pdf.cell(
+        0, 7, "See https://example.org for more.", new_x="LMARGIN", new_y="NEXT", link="https://example.org"
+    )
+    pdf.cell(0, 7, BODY, new_x="LMARGIN", new_y="NEXT")
+    pdf.add_page()
+    pdf.set_link(target)
+    pdf.output(str(tmp_path / "links.pdf"))
+    page = read(tmp_path / "links.pdf")[0]
+    assert [line.text for line in page.lines if line.linked] == [
+        "2 Methods ..... 2",
+        "See https://example.org for more.",
+    ]
+    assert only(page, "An underlined heading").underlined and only(page, "2 Methods ..... 2").underlined

@@ -316,6 +316,40 @@ def parse() -> argparse.Namespace:
     return args
 
 
+def run_job(
+    job: Job,
+    args: argparse.Namespace,
+    folder: Path,
+    with_model: Settings | None,
+    python: Path | None,
+    version: str | None,
+) -> report.Row:
+    """One document through ours, ours with the model, and Flash, one after the other; scored."""
+    mine, tree = ours(no_model_settings(), job.path, folder / "out")
+    if args.save is not None and tree is not None:
+        args.save.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tree, args.save / f"{safe(job.name)}.json")
+    print(f" ours {mine.seconds:.1f}s", end="", file=sys.stderr, flush=True)
+    model = ours(with_model, job.path, folder / "out-model")[0] if with_model is not None else None
+    if model is not None:
+        print(f", +model {model.seconds:.1f}s", end="", file=sys.stderr, flush=True)
+    theirs = flash(job, python, version, args.fresh_flash) if python and version else None
+    if theirs is not None:
+        state = "failed" if theirs.failed else ("fresh" if theirs.fresh else "cached")
+        print(f", flash {theirs.seconds:.1f}s {state}", end="", file=sys.stderr)
+    print(file=sys.stderr, flush=True)
+    return report.Row(
+        job.name,
+        job.kind,
+        job.split,
+        len(PdfReader(job.path).pages),
+        job.truth,
+        mine.scored(job.truth),
+        model.scored(job.truth) if model is not None else None,
+        theirs.scored(job.truth) if theirs is not None else None,
+    )
+
+
 def main() -> None:
     args = parse()
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # broken xref notes of real PDFs, not findings
@@ -342,35 +376,16 @@ def main() -> None:
         jobs = collect(args, folder)
         if with_model is not None:
             meta["model_endpoint"] = with_model.endpoint
-        for number, job in enumerate(jobs, 1):
-            print(f"[{number}/{len(jobs)}] {job.name}", end="", file=sys.stderr, flush=True)
-            mine, tree = ours(no_model_settings(), job.path, folder / "out")
-            if args.save is not None and tree is not None:
-                args.save.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(tree, args.save / f"{safe(job.name)}.json")
-            print(f" ours {mine.seconds:.1f}s", end="", file=sys.stderr, flush=True)
-            model = ours(with_model, job.path, folder / "out-model")[0] if with_model is not None else None
-            if model is not None:
-                print(f", +model {model.seconds:.1f}s", end="", file=sys.stderr, flush=True)
-            theirs = flash(job, python, version, args.fresh_flash) if python and version else None
-            if theirs is not None:
-                state = "failed" if theirs.failed else ("fresh" if theirs.fresh else "cached")
-                print(f", flash {theirs.seconds:.1f}s {state}", end="", file=sys.stderr)
-            print(file=sys.stderr, flush=True)
-            pages = len(PdfReader(job.path).pages)
-            rows.append(
-                report.Row(
-                    job.name,
-                    job.kind,
-                    job.split,
-                    pages,
-                    job.truth,
-                    mine.scored(job.truth),
-                    model.scored(job.truth) if model is not None else None,
-                    theirs.scored(job.truth) if theirs is not None else None,
-                )
-            )
+        try:
+            for number, job in enumerate(jobs, 1):
+                print(f"[{number}/{len(jobs)}] {job.name}", end="", file=sys.stderr, flush=True)
+                rows.append(run_job(job, args, folder, with_model, python, version))
+        except KeyboardInterrupt:  # what was measured so far is still worth its table
+            print(f"\nstopped: {len(rows)} of {len(jobs)} documents measured", file=sys.stderr)
+            meta["stopped_after"] = len(rows)
     show(rows, meta, args)
+    if "stopped_after" in meta:
+        raise SystemExit(130)  # as a shell reports Ctrl-C: the figures are of part of the run
 
 
 def show(rows: list[report.Row], meta: dict[str, object], args: argparse.Namespace) -> None:

@@ -86,7 +86,8 @@ def _pdf() -> FPDF:
 
 def make_multiline(directory: Path | str) -> tuple[Path, Truth]:
     """Headings over two or three lines: a company name over a statement title, a centred chapter
-    title whose second line is the longer, a chapter label over its title in a larger size."""
+    title whose second line is the longer, a chapter label over its title in a larger size, a
+    title in capitals whose second line starts with a smaller capital (small capitals)."""
     pdf, truth = _pdf(), []
     page = _Page(pdf, truth)
     page.heading(["NORTHWIND TRADERS INC.", "CONSOLIDATED STATEMENTS OF OPERATIONS"], 12)
@@ -104,6 +105,11 @@ def make_multiline(directory: Path | str) -> tuple[Path, Truth]:
     page.body(5, 12)
     page.heading(["Sources of the Records Kept", "by the Harbour Office"], 13, level=1)
     page.body(6, 12)
+    page = _Page(pdf, truth)  # small capitals: each line's size is its first letter's
+    page.heading(
+        ["TIDES AND TRADE: A RECORD OF SIX", "HARBOURS OVER TWO CENTURIES"], 17, style="", sizes=[17, 13.8]
+    )
+    page.body(7, 12)
     path = _target(directory, "multiline.pdf")
     pdf.output(str(path))
     return path, truth
@@ -231,5 +237,44 @@ def make_numbers_apart(directory: Path | str) -> tuple[Path, Truth]:
         page.space(2)
         page.body(95 + k, 5)
     path = _target(directory, "numbers_apart.pdf")
+    pdf.output(str(path))
+    return path, truth
+
+
+def make_emphasis(directory: Path | str) -> tuple[Path, Truth]:
+    """Headings told from the body by emphasis other than size and weight, all at the body size:
+    underlined, in a colour, and italic run-in headings opening a paragraph ("Scope. The ...")."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    for k, title in enumerate(["Terms of the Agreement", "Payment and Delivery"]):
+        page.space(5)
+        page.line(title, style="U", after=2)
+        truth.append((title, page.number, 0))
+        page.body(110 + k, 5)
+    for k, title in enumerate(["Warranties Given", "Ending the Agreement"]):
+        page.space(5)
+        pdf.set_text_color(20, 80, 190)
+        page.line(title, after=3)
+        pdf.set_text_color(0, 0, 0)
+        truth.append((title, page.number, 0))
+        page.body(120 + k, 5)
+    page = _Page(pdf, truth)
+    for k, title in enumerate(["Scope of the work.", "Notice periods."]):
+        page.space(4)
+        pdf.set_font("Helvetica", style="I", size=BODY)
+        width = pdf.get_string_width(title + " ")
+        pdf.set_x(20)
+        pdf.cell(width, BODY * 0.45, title + " ")
+        pdf.set_font("Helvetica", size=BODY)
+        pdf.cell(
+            170 - width,
+            BODY * 0.45,
+            "The parties agree on what follows in this part.",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        pdf.set_y(pdf.get_y() + 1.2)
+        page.body(130 + k, 4)
+    path = _target(directory, "emphasis.pdf")
     pdf.output(str(path))
     return path, truth

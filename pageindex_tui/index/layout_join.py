@@ -24,7 +24,9 @@ class Body:
 
     size: float
     bold: bool
+    italic: bool
     mono: bool  # the body itself is set in a fixed-pitch font
+    color: int  # 0xRRGGBB, -1 when unknown
     gap: float  # the usual distance between two body lines, top to top
     running: frozenset[str]  # shapes of running headers and footers
     letterhead: frozenset[tuple[str, int]]  # (text, size) opening three pages or more
@@ -79,8 +81,10 @@ def _caps(text: str) -> bool:
 
 
 def _distinct(line: TextLine, body: Body) -> bool:
-    """Set apart from the body text by size, weight or capitals."""
-    return line.size >= body.size * 1.1 or (line.bold and not body.bold) or _caps(line.text)
+    """Set apart from the body text by size, weight, an underline or capitals."""
+    return (
+        line.size >= body.size * 1.1 or (line.bold and not body.bold) or line.underlined or _caps(line.text)
+    )
 
 
 def _joins(prev: TextLine, nxt: TextLine, text: str, body: Body) -> bool:
@@ -108,6 +112,9 @@ def _joins(prev: TextLine, nxt: TextLine, text: str, body: Body) -> bool:
     # both set apart, about one size (a name over a statement's title, a title over two lines),
     # and closely set; a smaller line under a title is a subtitle, a larger one a new heading
     close = nxt.top - prev.bottom <= 0.5 * max(prev.size, nxt.size, 1.0)
+    if close and nxt.font == prev.font and _caps(prev.text) and _caps(nxt.text):
+        # a title in small capitals: a line's size is its first letter's, large or small
+        return prev.size * 0.75 <= nxt.size <= prev.size * 1.33
     return close and prev.size - 0.3 <= nxt.size <= prev.size * 1.15
 
 

@@ -8,6 +8,7 @@ themselves: figures in columns beside, under or over them.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -24,6 +25,8 @@ _CAPTION = re.compile(
     r"([\dIVX]+[A-Za-z]?([.\-:]\d+)*|[A-Z])?\s*[:.\-\u2013\u2014]",
     re.IGNORECASE,
 )
+# a financial statement's numbered note is a section: "NOTE 1. BASIS OF PRESENTATION", "Note 12 - Leases"
+_NOTE_SECTION = re.compile(r"^notes?\s+\d{1,2}[.:]?\s*[-\u2013\u2014]?\s*[A-Z][A-Za-z]", re.IGNORECASE)
 _CAPTION_BARE = re.compile(r"^(figure|fig\.|table|chart|exhibit)\s+\d+([.\-]\d+)*\b", re.IGNORECASE)
 # numbered items of a text that are not its sections: "Exercise 11", "Example 2.3", "Theorem 4"
 _ITEM = re.compile(
@@ -42,6 +45,8 @@ _REFERENCE = re.compile(
 )
 _BULLETS = "\u2022\u25e6\u25aa\u25cf\u25a0\u2013\u2014-*\u00b7\u2023\u2043\u2219\uf0b7"
 PARENTHESIS = re.compile(r"^\([^()]*\)$")
+_WEB = re.compile(r"(https?://|\bwww\.)\S+|\b[\w.+-]+@[\w-]+\.\w", re.IGNORECASE)
+_LABELS = re.compile(r"^(\(\w\)\s*)+$")  # "(a) (b)" under a figure's panels
 _CONTENTS = re.compile(r"^(table of )?contents$", re.IGNORECASE)
 # source code: identifiers joined by underscores, braces, statement ends, operators, directives
 _CODE = re.compile(
@@ -85,9 +90,13 @@ def reject(line: TextLine, text: str, running: frozenset[str], body_mono: bool =
         return "no words"
     if len(_DIGITS.findall(text)) > letters:
         return "table cell or figures"
-    if sum(text.count(ch) for ch in "=+<>\u2211\u222b\u00b1\u00d7^") >= 2:
+    if sum(text.count(ch) for ch in "=+<>\u2211\u222b\u00b1\u00d7^") >= 2 or text.rstrip().endswith("="):
         return "equation"
-    if _CAPTION.match(text) or _CAPTION_BARE.match(text):
+    if _WEB.search(text):
+        return "web or mail address"
+    if _LABELS.match(text):
+        return "figure panel labels"
+    if (_CAPTION.match(text) or _CAPTION_BARE.match(text)) and not _NOTE_SECTION.match(text):
         return "caption"
     if item_number(text):
         return "exercise, example or figure number"
@@ -129,11 +138,24 @@ class _Row:
         return bool(figures) and (len(self.segments) >= 2 or len(_NUMBERS.findall(figures[0].text)) >= 2)
 
 
+def _leads(rows: list[_Row], until: float, count: int) -> bool:
+    """Whether the first `count` rows start by `until` and are rows of a table, each close under
+    the one before."""
+    first = rows[:count]
+    return (
+        len(first) == count
+        and first[0].top <= until
+        and all(r.tabular for r in first)
+        and all(b.top - a.bottom <= (a.bottom - a.top) * 1.5 for a, b in itertools.pairwise(first))
+    )
+
+
 class Grid:
     """The rows of one page, to tell a table's heads and row labels from headings."""
 
-    def __init__(self, lines: list[TextLine], gap: float) -> None:
+    def __init__(self, lines: list[TextLine], gap: float, body: float) -> None:
         self.gap = gap
+        self.body = body
         self.rows: list[_Row] = []
         for line in sorted(lines, key=lambda line: line.top):
             row = self.rows[-1] if self.rows else None
@@ -158,6 +180,8 @@ class Grid:
         if x0 > labels + first.size and any(f.x0 < x1 and x0 < f.x1 for row in below for f in row.figures):
             return True  # indented past the row labels, over a column of figures: a column head
         reach = self.gap * 1.6
+        if first.size < self.body * 1.15 and _leads(below, last.bottom + reach, 2):
+            return True  # a table's head row: rows of figures follow at once
         return any(r.tabular for r in above if r.bottom >= first.top - reach) and any(
             r.tabular for r in below if r.top <= last.bottom + reach
         )

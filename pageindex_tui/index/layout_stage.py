@@ -20,7 +20,7 @@ from .layout import LayoutResult, choose, find_headings, unsure
 from .layout_guard import Verdicts, judge, line_for_model
 from .layout_levels import numbering
 from .locate import normalize
-from .shapes import HeadingsCheck
+from .shapes import CHECK_LINES, HeadingsCheck
 from .split import Subheadings
 from .tables import sections_only
 from .toc import TocEntry
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from ..llm.client import LLMClient
 
 Pages = set[int] | frozenset[int]
-BATCH = 30  # unsure candidates put to the model in one call
+BATCH = CHECK_LINES  # unsure candidates put to the model in one call
+REPLY_TOKENS_PER_LINE = 24  # a heading check's reply: a number, or a number and a reason, per line
 COARSE_PAGES = 2  # an outline of top-level entries only, this many pages per entry or more, is coarse
 
 
@@ -67,6 +68,7 @@ async def _ask_batch(
             purpose=f"check headings p{first}-{last}",
             shape=HeadingsCheck,
             context={"lines": len(batch)},
+            max_tokens=None if ctx.settings.thinks("structure") else REPLY_TOKENS_PER_LINE * len(batch) + 64,
         )
     except (ContextOverflow, LLMError):
         return None
@@ -123,7 +125,7 @@ async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool 
             "structure",
         )
     ctx.facts.layout_model_batches = len(batches)
-    ctx.facts.layout_model_accepted = len(verdict.accepted)
+    ctx.facts.layout_model_accepted = len(verdict.confirmed)  # its yes that stood
     candidates = [
         replace(c, decided_by="model") if i in verdict.confirmed else c
         for i, c in enumerate(result.candidates)

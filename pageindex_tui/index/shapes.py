@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     StrictBool,
     StrictInt,
     ValidationInfo,
@@ -140,12 +141,16 @@ def _line_numbers(value: int, info: ValidationInfo) -> int:
     return value
 
 
+CHECK_LINES = 30  # candidate lines put to the model in one heading check
+
+
 class HeadingsCheck(Shape):
     """The candidate lines that are real headings, and those that are not with the reason why
-    (prompts.check_headings); a line in neither list is left to the rules."""
+    (prompts.check_headings); a line in neither list is left to the rules. Neither list is longer
+    than the lines shown, which the schema says, so that a server's grammar ends a rambling reply."""
 
-    headings: list[StrictInt]
-    not_headings: list[Rejection] = []
+    headings: list[StrictInt] = Field(max_length=CHECK_LINES)
+    not_headings: list[Rejection] = Field(default=[], max_length=CHECK_LINES)
 
     @field_validator("headings")
     @classmethod

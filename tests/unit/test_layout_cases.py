@@ -7,7 +7,7 @@ import scoring
 
 from pageindex_tui.document import open_pdf
 from pageindex_tui.document.lines import PageLines, TextLine
-from pageindex_tui.index.layout import choose, find_headings
+from pageindex_tui.index.layout import choose, find_headings, unsure
 
 
 def chosen(path) -> list[scoring.Heading]:
@@ -68,3 +68,55 @@ def test_a_section_number_set_apart_opens_the_title(tmp_path):
     """On its own line over a date and a two-line title, or at a tab stop before the title."""
     path, truth = layoutcases.make_numbers_apart(tmp_path)
     assert [(t, p) for t, p, _l in chosen(path)] == [(t, p) for t, p, _l in truth]
+
+
+def test_underlined_and_coloured_headings_at_the_body_size_are_found(tmp_path):
+    path, truth = layoutcases.make_emphasis(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+
+
+def test_an_italic_run_in_heading_is_a_candidate_for_the_model(tmp_path):
+    """'Scope of the work.' in italics opening a paragraph: put to the model, not taken by rule."""
+    path, _truth = layoutcases.make_emphasis(tmp_path)
+    result = find_headings(open_pdf(path).layout())
+    run_ins = [c for c in result.candidates if c.title in ("Scope of the work", "Notice periods")]
+    assert len(run_ins) == 2
+    assert all(i in unsure(result.candidates) for i, c in enumerate(result.candidates) if c in run_ins)
+    assert all(c.italic and c.context.startswith("The parties agree") for c in run_ins)
+
+
+def test_a_statements_numbered_note_is_a_section_and_a_unit_note_leaves_the_title():
+    """'NOTE 1. BASIS OF PRESENTATION' heads a section (a caption 'Note: ...' does not), and
+    '(dollars in millions)' after a title is a note on the figures, not part of the title."""
+
+    def line(text: str, top: float, bold: bool = False) -> TextLine:
+        return TextLine(text, 10.0, bold, "Times", 50, 50 + 5.0 * len(text), top, top + 11)
+
+    def body(top: float) -> list[TextLine]:
+        return [
+            line(f"Body sentence number {k} of the page, long enough to be text.", top + 14 * k)
+            for k in range(6)
+        ]
+
+    lines = [line("NOTE 1. BASIS OF PRESENTATION", 60, True), *body(90)]
+    lines += [line("Revenue (dollars in millions)", 200, True), *body(230)]
+    lines += [line("Note: amounts may not add up.", 330, True), *body(360)]
+    result = find_headings([PageLines(1, 600, 800, 0, lines)])
+    assert [c.title for c in result.candidates] == ["NOTE 1. BASIS OF PRESENTATION", "Revenue"]
+
+
+def test_a_tables_head_row_over_rows_of_figures_is_not_a_heading():
+    """'Layer NarrativeQA Quality' in bold over rows of figures, no larger than the body."""
+
+    def line(text: str, x0: float, top: float, bold: bool = False) -> TextLine:
+        return TextLine(text, 10.0, bold, "Times", x0, x0 + 5.0 * len(text), top, top + 11)
+
+    body = [
+        line(f"Body sentence number {k} of the page, long enough to be text.", 50, 60 + 14 * k)
+        for k in range(6)
+    ]
+    table = [line("Layer NarrativeQA Quality", 50, 160, True)]
+    for r in range(4):
+        table += [line(f"Layer {r}", 50, 175 + 13 * r), line(f"{40 + r}.5 {61 + r}.2", 200, 175 + 13 * r)]
+    result = find_headings([PageLines(1, 600, 800, 0, [*body, *table])])
+    assert not [c for c in choose(result.candidates) if c.title.startswith("Layer")]

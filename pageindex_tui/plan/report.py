@@ -105,13 +105,10 @@ def workload_lines(workload: Workload | None) -> list[str]:
         f"  per document     {workload.calls:,.1f} calls, {_tokens(workload.prompt_tokens)} prompt + "
         f"{_tokens(workload.completion_tokens)} completion tokens ({share:.0%} of them reasoning)"
     )
-    prompt_page, completion_page = (
-        workload.per_page(workload.prompt_tokens),
-        workload.per_page(workload.completion_tokens),
-    )
+    prompt_page, completion_page = workload.prompt_per_page, workload.completion_per_page
     if prompt_page is not None and completion_page is not None:
         text = f"{_tokens(prompt_page)} prompt + {_tokens(completion_page)} completion tokens"
-        out.append(_row("per page", f"{text} ({workload.pages:,.1f} pages a PDF)"))
+        out.append(_row("per PDF page", f"{text} ({workload.pages:,.1f} pages a PDF)"))
     rate = workload.recorded_output_rate
     if rate is not None and workload.servers:
         out.append(

@@ -157,7 +157,8 @@ def choice_lines(plan: Plan) -> list[str]:
         "Recommendation",
         f"  {fit.model.name} at {fit.model.quant_label(fit.quant)} ({fit.repo}): "
         f"weights {fit.weights_gib:.1f} GiB, {fit.kv_tokens:,} tokens of KV cache, "
-        f"{fit.requests_at_once} requests of {plan.request_tokens:,} tokens at once "
+        f"{fit.requests_at_once} request{'s' * (fit.requests_at_once != 1)} of {plan.request_tokens:,} "
+        "tokens at once "
         f"(asked: {plan.parallel}; --max-num-seqs {choice.max_num_seqs})",
     ]
     wanted, length = choice.wanted_context, fit.max_model_len

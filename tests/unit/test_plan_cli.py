@@ -95,6 +95,7 @@ def test_plan_writes_compose_and_unit(tmp_path, capsys):
     code = main(["plan", "--gpu", "L40S", "--write", str(tmp_path / "deploy")])
     out = capsys.readouterr().out
     assert code == 0, out
+    assert "(asked: 1;" in out  # no run records: one request of the settings' largest must fit
     compose = parse_compose((tmp_path / "deploy" / "compose.yaml").read_text(encoding="utf-8"))
     assert compose["services"]["vllm"]["command"][1].startswith("Qwen/Qwen3-")
     assert (tmp_path / "deploy" / "vllm.service").read_text(encoding="utf-8").count("ExecStart=") == 1

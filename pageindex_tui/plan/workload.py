@@ -19,7 +19,7 @@ from ..store.records import RunRecord
 
 @dataclass(frozen=True)
 class Workload:
-    """Means per document over `documents` run records (or the figures the user gave)."""
+    """Means per document over `documents` run records."""
 
     documents: int
     calls: float

@@ -52,4 +52,8 @@ def test_a_real_run_is_the_plan_s_workload(llama_server, tmp_path):
     plan = make_plan(Box(find_gpu("L4")), 32768, 4, work, 26_144, CostInputs(1000))
     assert plan.cost is not None and plan.cost.prompt_tokens == run.llm.prompt_tokens * 1000
     text = render_plan(plan, 1000)
-    assert "recorded speed" in text and "(llamacpp)" in text and "A month of 1,000 documents" in text
+    assert (
+        "completion tokens/s a document on" in text
+        and "(llamacpp)" in text
+        and "A month of 1,000 documents" in text
+    )

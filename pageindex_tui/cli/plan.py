@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 from ..errors import OutputError
-from ..monitor.doctor import terminal_width, wrap_report
+from ..monitor.doctor import PROMPT_ROOM, terminal_width, wrap_report
 from ..monitor.gpu import GpuSampler
 from ..monitor.server import UP, ServerMonitor, ServerStatus
 from ..plan.compare import Served
@@ -21,7 +21,6 @@ from ..settings import Settings
 from ..store.library import Library
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
 
-PROMPT_ROOM = 2048  # tokens around a node's text in a prompt (instructions, the reply's JSON)
 DEFAULT_PARALLEL = 4  # requests the box must hold at once when concurrency is adaptive
 
 

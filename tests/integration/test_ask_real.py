@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,7 @@ def test_cli_indexes_files_and_asks_a_markdown_document(llama_server, tmp_path):
         "XDG_CACHE_HOME": str(env_home / "cache"),
         "XDG_CONFIG_HOME": str(env_home / "config"),
         "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),  # the package under test, also from a worktree
     }
     args = [sys.executable, "-m", "pageindex_tui", "ask", str(SAMPLE_DOCS / "serving-handbook.md")]
     args += ["What context length does the team start with?", "--json"]

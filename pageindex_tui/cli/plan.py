@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 from ..errors import OutputError
-from ..monitor.doctor import terminal_width, wrap_report
+from ..monitor.doctor import PROMPT_ROOM, terminal_width, wrap_report
 from ..monitor.gpu import GpuSampler
 from ..monitor.server import UP, ServerMonitor, ServerStatus
 from ..plan.compare import Served
@@ -21,7 +21,6 @@ from ..settings import Settings
 from ..store.library import Library
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
 
-PROMPT_ROOM = 2048  # tokens around a node's text in a prompt (instructions, the reply's JSON)
 DEFAULT_PARALLEL = 4  # requests the box must hold at once when concurrency is adaptive
 
 
@@ -59,8 +58,8 @@ def build_plan_parser() -> argparse.ArgumentParser:
         "--parallel",
         type=int,
         metavar="N",
-        help="typical requests the KV cache must hold at once "
-        f"(default: the concurrency setting, else {DEFAULT_PARALLEL})",
+        help="typical requests the KV cache must hold at once (default: the concurrency setting, else "
+        f"{DEFAULT_PARALLEL}; 1 without run records, when the request is the largest the settings allow)",
     )
     month = plan.add_argument_group("a month's cost (from the library's run records)")
     month.add_argument("--docs-per-month", type=int, metavar="N", help="documents a month to cost")
@@ -182,7 +181,9 @@ def run_plan(args: argparse.Namespace, settings: Settings) -> int:
         error(str(err), "see `pageindex-tui plan --help`")
         return EXIT_USAGE
     context = args.context or settings.context_length or DEFAULT_CONTEXT
-    parallel = args.parallel or settings.concurrency or DEFAULT_PARALLEL
+    workload = from_library(Library())
+    # Without run records the request size is the settings' largest: one of them is what must fit.
+    parallel = args.parallel or settings.concurrency or (DEFAULT_PARALLEL if workload else 1)
     largest_request = settings.max_tokens_per_node + settings.max_output_tokens + PROMPT_ROOM
     costs = None
     if args.docs_per_month is not None:
@@ -204,7 +205,7 @@ def run_plan(args: argparse.Namespace, settings: Settings) -> int:
             error(f"cannot compare with the server at {endpoint}: {why}", "start it, or leave out --server")
             return EXIT_FAILED
         server = served(status)
-    plan = make_plan(box, context, parallel, from_library(Library()), largest_request, costs, server)
+    plan = make_plan(box, context, parallel, workload, largest_request, costs, server)
     print(wrap_report(render_plan(plan, args.docs_per_month), terminal_width()), end="")
     if args.write is not None:
         if plan.choice is None:

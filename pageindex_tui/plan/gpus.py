@@ -12,7 +12,7 @@ NVIDIA publishes no datasheet: the A10's bandwidth and tensor speed are used (th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .models import GIB
 
@@ -94,12 +94,14 @@ def find_gpu(name: str) -> GpuSpec:
 def from_nvml(
     name: str, memory_bytes: int, capability: tuple[int, int] | None, power_limit: float | None
 ) -> GpuSpec:
-    """A GPU NVML sees: the table's entry of that name and memory, else its own figures (no speeds known)."""
+    """A GPU NVML sees: its own memory and compute capability, with the speeds and board power of the
+    table's entry of that name (the one nearest in memory); a GPU the table does not know has no speeds."""
     key = _key(name)
     named = [gpu for gpu in GPUS if key in gpu.aliases or key == _key(gpu.name)]
     named = named or [gpu for gpu in GPUS if any(key.startswith(alias) for alias in gpu.aliases)]
     if named:
-        return min(named, key=lambda gpu: abs(gpu.memory_bytes - memory_bytes))
+        entry = min(named, key=lambda gpu: abs(gpu.memory_bytes - memory_bytes))
+        return replace(entry, memory_mib=int(memory_bytes // MIB), capability=capability or entry.capability)
     return GpuSpec(
         name.removeprefix("NVIDIA ").strip() or "GPU",
         int(memory_bytes // MIB),

@@ -88,6 +88,7 @@ def _money(value: float) -> str:
 
 
 def _row(label: str, text: str) -> str:
+    """A labelled line; the label is one word, so a wrapped line continues under the text."""
     return f"  {label:<17}{text}"
 
 
@@ -102,21 +103,24 @@ def workload_lines(workload: Workload | None) -> list[str]:
     out = [f"Your workload ({workload.documents} document{plural}, {workload.source})"]
     share = workload.reasoning_tokens / workload.completion_tokens if workload.completion_tokens else 0.0
     out.append(
-        f"  per document     {workload.calls:,.1f} calls, {_tokens(workload.prompt_tokens)} prompt + "
-        f"{_tokens(workload.completion_tokens)} completion tokens ({share:.0%} of them reasoning)"
+        _row(
+            "document",
+            f"{workload.calls:,.1f} calls, {_tokens(workload.prompt_tokens)} prompt + "
+            f"{_tokens(workload.completion_tokens)} completion tokens ({share:.0%} of them reasoning)",
+        )
     )
-    prompt_page, completion_page = (
-        workload.per_page(workload.prompt_tokens),
-        workload.per_page(workload.completion_tokens),
-    )
+    prompt_page, completion_page = workload.prompt_per_page, workload.completion_per_page
     if prompt_page is not None and completion_page is not None:
-        text = f"{_tokens(prompt_page)} prompt + {_tokens(completion_page)} completion tokens"
-        out.append(_row("per page", f"{text} ({workload.pages:,.1f} pages a PDF)"))
+        text = f"{_tokens(prompt_page)} prompt + {_tokens(completion_page)} completion tokens a PDF page"
+        out.append(_row("page", f"{text} ({workload.pages:,.1f} pages a PDF)"))
     rate = workload.recorded_output_rate
     if rate is not None and workload.servers:
         out.append(
-            f"  recorded speed   {rate:,.1f} completion tokens/s a document on {', '.join(workload.servers)} "
-            f"({workload.wall_seconds:,.1f} s a document)"
+            _row(
+                "recorded",
+                f"{rate:,.1f} completion tokens/s a document on {', '.join(workload.servers)} "
+                f"({workload.wall_seconds:,.1f} s a document)",
+            )
         )
     return out
 
@@ -160,7 +164,8 @@ def choice_lines(plan: Plan) -> list[str]:
         "Recommendation",
         f"  {fit.model.name} at {fit.model.quant_label(fit.quant)} ({fit.repo}): "
         f"weights {fit.weights_gib:.1f} GiB, {fit.kv_tokens:,} tokens of KV cache, "
-        f"{fit.requests_at_once} requests of {plan.request_tokens:,} tokens at once "
+        f"{fit.requests_at_once} request{'s' * (fit.requests_at_once != 1)} of {plan.request_tokens:,} "
+        "tokens at once "
         f"(asked: {plan.parallel}; --max-num-seqs {choice.max_num_seqs})",
     ]
     wanted, length = choice.wanted_context, fit.max_model_len
@@ -203,6 +208,8 @@ def cost_lines(plan: Plan, documents: int | None) -> list[str]:
     if cost.over_capacity:
         out.append("  note: more work than one box does in a month: add GPUs or boxes")
     watts = box.gpu.board_power_w * box.count
+    api_in = f"{_money(prices.api_input.value)}/M prompt ({prices.api_input.basis})"
+    api_out = f"{_money(prices.api_output.value)}/M completion ({prices.api_output.basis})"
     out += [
         _row(
             "energy",
@@ -214,10 +221,8 @@ def cost_lines(plan: Plan, documents: int | None) -> list[str]:
             f"{_money(cost.electricity)} at {_money(prices.kwh.value)}/kWh ({prices.kwh.basis})",
         ),
         _row(
-            "hosted API",
-            f"{_money(cost.api)} for the same tokens at {_money(prices.api_input.value)}/M prompt "
-            f"({prices.api_input.basis}), {_money(prices.api_output.value)}/M completion "
-            f"({prices.api_output.basis})",
+            "API",
+            f"{_money(cost.api)} for the same tokens at a hosted API's {api_in}, {api_out}",
         ),
         _row("saving", f"{_money(cost.saving)} a month"),
     ]

@@ -21,6 +21,7 @@ DEFAULT_UTILIZATION = 0.90  # vLLM's default --gpu-memory-utilization
 DEFAULT_CONTEXT = 32768
 FALLBACK_CONTEXTS = (16384, 8192)
 MAX_NUM_SEQS_CAP = 64  # PageIndex sends long prompts a few at a time; more sequences only preempt each other
+MIN_NUM_SEQS = 4  # requests smaller than the typical one still run beside it
 # The preference among quantizations that fit: FP8 loses under 1% quality (the compatibility matrix) for half
 # the weights and twice the tensor speed; BF16 next; 4-bit (1-5% loss) last.
 PREFERENCE: tuple[Quantization, ...] = (FP8, BF16, AWQ)
@@ -143,7 +144,8 @@ class Choice:
 
     @property
     def max_num_seqs(self) -> int:
-        return max(1, min(self.fit.requests_at_once, MAX_NUM_SEQS_CAP))
+        """The typical requests that fit at once, within MIN_NUM_SEQS..MAX_NUM_SEQS_CAP."""
+        return max(MIN_NUM_SEQS, min(self.fit.requests_at_once, MAX_NUM_SEQS_CAP))
 
     @property
     def argv(self) -> list[str]:

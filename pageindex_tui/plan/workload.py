@@ -19,17 +19,19 @@ from ..store.records import RunRecord
 
 @dataclass(frozen=True)
 class Workload:
-    """Means per document over `documents` run records (or the figures the user gave)."""
+    """Means per document over `documents` run records."""
 
     documents: int
     calls: float
     prompt_tokens: float
     completion_tokens: float
     reasoning_tokens: float
-    pages: float  # of the PDFs among them (Markdown has lines, not pages)
+    pages: float  # a PDF among them (Markdown has lines, not pages); 0 when there is none
     wall_seconds: float
     source: str  # where the figures come from, shown next to them
     servers: tuple[str, ...] = ()  # "model (kind)" of the servers that answered
+    prompt_per_page: float | None = None  # over the PDFs among them
+    completion_per_page: float | None = None
 
     @property
     def request_tokens(self) -> int:
@@ -39,9 +41,6 @@ class Workload:
     @property
     def tokens(self) -> float:
         return self.prompt_tokens + self.completion_tokens
-
-    def per_page(self, tokens: float) -> float | None:
-        return tokens / self.pages if self.pages else None
 
     @property
     def recorded_output_rate(self) -> float | None:
@@ -56,7 +55,9 @@ def from_records(records: Sequence[RunRecord], source: str) -> Workload | None:
         return None
     count = len(used)
     pdfs = [r for r in used if r.unit == "pages" and r.size > 0]
-    pages = sum(r.size for r in pdfs) / len(pdfs) if pdfs else 0.0
+    pages = sum(r.size for r in pdfs)
+    prompt_per_page = sum(r.llm.prompt_tokens for r in pdfs) / pages if pages else None
+    completion_per_page = sum(r.llm.completion_tokens for r in pdfs) / pages if pages else None
     servers = sorted(
         {f"{r.server.model} ({r.server.kind or '?'})" for r in used if r.server and r.server.model}
     )
@@ -66,10 +67,12 @@ def from_records(records: Sequence[RunRecord], source: str) -> Workload | None:
         prompt_tokens=sum(r.llm.prompt_tokens for r in used) / count,
         completion_tokens=sum(r.llm.completion_tokens for r in used) / count,
         reasoning_tokens=sum(r.llm.reasoning_tokens for r in used) / count,
-        pages=pages,
+        pages=pages / len(pdfs) if pdfs else 0.0,
         wall_seconds=sum(r.wall_seconds for r in used) / count,
         source=source,
         servers=tuple(servers),
+        prompt_per_page=prompt_per_page,
+        completion_per_page=completion_per_page,
     )
 
 

@@ -95,6 +95,7 @@ def test_plan_writes_compose_and_unit(tmp_path, capsys):
     code = main(["plan", "--gpu", "L40S", "--write", str(tmp_path / "deploy")])
     out = capsys.readouterr().out
     assert code == 0, out
+    assert "(asked: 1;" in out  # no run records: one request of the settings' largest must fit
     compose = parse_compose((tmp_path / "deploy" / "compose.yaml").read_text(encoding="utf-8"))
     assert compose["services"]["vllm"]["command"][1].startswith("Qwen/Qwen3-")
     assert (tmp_path / "deploy" / "vllm.service").read_text(encoding="utf-8").count("ExecStart=") == 1
@@ -156,3 +157,20 @@ def test_a_context_beyond_qwen3_s_native_length_is_capped_and_said(capsys):
     out = capsys.readouterr().out
     assert "32768 tokens fit no model here; the context is cut to 16384" in out
     assert "vllm serve Qwen/Qwen3-4B-AWQ" in out and "--max-model-len 16384" in out
+
+
+def test_without_gpu_the_plan_is_for_the_gpus_nvml_sees(capsys, monkeypatch):
+    from fakes.monitor import FakeNVML, h100
+
+    from pageindex_tui.cli import plan as plan_cli
+    from pageindex_tui.monitor.gpu import GpuSampler
+
+    seen = [h100(), h100(), h100()]  # three alike: tensor parallel takes two
+    monkeypatch.setattr(plan_cli, "GpuSampler", lambda: GpuSampler(FakeNVML(seen), proc_dir=None))
+    assert main(["plan"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("pageindex-tui plan: 2 x H100 80GB (80.0 GiB, compute 9.0)")  # NVML's 80 GiB
+    assert "--tensor-parallel-size 2" in out
+    monkeypatch.setattr(plan_cli, "GpuSampler", lambda: GpuSampler(FakeNVML([]), proc_dir=None))
+    assert main(["plan"]) == 2
+    assert "no GPU visible here: name one with --gpu" in capsys.readouterr().err

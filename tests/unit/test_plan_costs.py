@@ -32,21 +32,24 @@ def record(name: str, pages: int, calls: int, prompt: int, completion: int, reas
 def test_the_mean_document_leaves_out_runs_without_model_calls_and_partial_ones():
     stopped = record("c.pdf", 50, 9, 99_000, 9_000, 0, 60.0)
     stopped.partial = PartialState("summarize", 3, 9, "server")
+    markdown = record("c.md", 500, 30, 60_000, 8_000, 3_000, 60.0)
+    markdown.unit = "lines"  # 500 lines, no pages: in the mean document, not in the tokens a page
     records = [
         record("a.pdf", 10, 20, 40_000, 6_000, 2_000, 30.0),
         record("b.pdf", 30, 40, 80_000, 10_000, 4_000, 90.0),
+        markdown,
         record("cached.pdf", 99, 0, 0, 0, 0, 1.0),  # every reply from the cache
         stopped,
     ]
     work = from_records(records, "test")
-    assert work is not None and work.documents == 2
+    assert work is not None and work.documents == 3
     assert (work.calls, work.prompt_tokens, work.completion_tokens) == (30, 60_000, 8_000)
     assert work.reasoning_tokens == 3_000 and work.pages == 20 and work.wall_seconds == 60
-    assert work.per_page(work.prompt_tokens) == 3_000
+    assert work.prompt_per_page == 120_000 / 40 and work.completion_per_page == 16_000 / 40
     assert work.request_tokens == round(68_000 / 30) == 2_267
     assert work.recorded_output_rate == pytest.approx(8_000 / 60)
     assert work.servers == ("Qwen/Qwen3-8B-FP8 (vllm)",)
-    assert from_records([records[2]], "test") is None
+    assert from_records([records[3]], "test") is None  # the cached run alone
 
 
 def test_the_library_s_run_records_are_read(tmp_path):

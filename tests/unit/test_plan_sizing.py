@@ -127,7 +127,7 @@ def test_the_command_carries_the_numbers_it_came_from():
     assert argv[2] == "Qwen/Qwen3-32B-FP8"
     assert argv[argv.index("--gpu-memory-utilization") + 1] == "0.85"
     assert argv[argv.index("--kv-cache-dtype") + 1] == "fp8"
-    assert argv[argv.index("--max-num-seqs") + 1] == str(min(choice.fit.requests_at_once, 64))
+    assert argv[argv.index("--max-num-seqs") + 1] == str(max(4, min(choice.fit.requests_at_once, 64)))
     assert choice.command().count("\\\n") == (len(argv) - 3) // 2
 
 

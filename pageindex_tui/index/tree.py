@@ -18,6 +18,10 @@ StartsAtTop = Callable[["Entry"], bool]  # does an entry's title open its page?
 
 @dataclass
 class Node:
+    """A node of a tree being built or filled in: kept apart from the frozen `tree.TreeNode` because its
+    meaning differs: stages change it in place (split, ids, summaries, text), and it carries how it was
+    found (`verified`, `source`, `confidence`), which the run record keeps and PageIndex's JSON does not."""
+
     title: str
     start: int
     end: int

@@ -60,7 +60,8 @@ class ServerStatus:
     kind: str = ""  # vllm | llamacpp | openai-compatible
     version: str = ""  # vLLM's version, llama.cpp's build_info
     models: tuple[str, ...] = ()
-    context_length: int | None = None  # vLLM max_model_len; llama.cpp per-slot n_ctx
+    chosen: str = ""  # the model the client would use: the configured one when served, else the first
+    context_length: int | None = None  # as the client resolves it for `chosen` (discovery.choose_model)
     slots: int | None = None  # llama.cpp total_slots
     info_problem: str = ""  # up, but /v1/models could not be read (API key refused, ...)
     metrics_state: str = ""  # ok | off | absent | unreadable | error | "" (not asked)
@@ -72,7 +73,8 @@ class ServerStatus:
 
     @property
     def model(self) -> str:
-        return self.models[0] if self.models else ""
+        """The model the client would use (see `chosen`), else the first served."""
+        return self.chosen or (self.models[0] if self.models else "")
 
     @property
     def root(self) -> str:
@@ -290,6 +292,7 @@ class ServerMonitor:
         return replace(
             status,
             models=models,
+            chosen=choice.model if cards else "",
             kind=kind,
             version=version,
             context_length=context or None,

@@ -191,6 +191,8 @@ async def test_the_gauge_shows_the_context_the_client_resolves_for_the_configure
         async with monitor(fake.base_url) as mon:
             assert (await mon.poll()).context_length == 8192  # no model configured: the first served
         async with monitor(fake.base_url, model="large") as mon:
-            assert (await mon.poll()).context_length == 40960  # the configured model's, not the first's
+            status = await mon.poll()
+            assert status.context_length == 40960  # the configured model's, not the first's
+            assert status.model == "large"  # and the gauge names that model
         async with monitor(fake.base_url, model="large", context_length=16384) as mon:
             assert (await mon.poll()).context_length == 16384  # the setting wins, as in the client

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .. import checked
 from ..document import MarkdownDocument, PdfDocument, open_document
-from ..errors import DocumentError, PageIndexError
+from ..errors import DamagedFile, DocumentError, PageIndexError
 from ..formats import STRUCTURE_SUFFIX, SUPPORTED_SUFFIXES, kind_of
 from ..store.library import LibraryEntry
 from ..tree import Tree, TreeFormatError
@@ -48,10 +49,9 @@ def build_document(
     if not isinstance(data, Tree):
         try:
             data = Tree.from_json(data, Path(where).name.removesuffix(STRUCTURE_SUFFIX))
-        except TreeFormatError:
-            raise AskInputError(
-                f"{where} is not a PageIndex tree (no `structure` list)", "pass a _structure.json"
-            ) from None
+        except TreeFormatError as err:
+            message = f"{where} is not a sound PageIndex tree: {err}"
+            raise AskInputError(message, "pass a _structure.json") from None
     tree = data.numbered()
     if not tree.nodes:
         raise AskInputError(f"{where} holds an empty tree", "index the document again")
@@ -89,17 +89,18 @@ def source_beside(structure: Path) -> Path | None:
 
 def load_structure_file(path: Path, password: str | None = None) -> AskDocument:
     """An AskDocument from a `_structure.json` (its source found beside it when there)."""
+    name = Path(path).name.removesuffix(STRUCTURE_SUFFIX)
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        tree = checked.read_json(Path(path), lambda data: Tree.from_json(data, name))
     except FileNotFoundError:
         raise AskInputError(f"{path}: no such file", "check the path") from None
     except OSError as err:
         raise AskInputError(f"{path} cannot be read: {err.strerror}", "check its permissions") from None
-    except ValueError as err:
+    except DamagedFile as err:
         raise AskInputError(
-            f"{path} is not JSON: {err}", "pass a _structure.json the indexer wrote"
+            f"not a sound PageIndex tree: {err}", "pass a _structure.json the indexer wrote"
         ) from None
-    return build_document(data, str(path), source_beside(Path(path)), password)
+    return build_document(tree, str(path), source_beside(Path(path)), password)
 
 
 def load_entry(

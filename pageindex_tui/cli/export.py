@@ -4,16 +4,17 @@ Markdown outline, to a file or standard output."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from ..errors import OutputError
-from ..export import NAMES, SUFFIXES, Format, render
+from .. import checked
+from ..errors import DamagedFile, OutputError
+from ..export import NAMES, SUFFIXES, Format, markdown_outline, result_json
 from ..safe_text import shown
 from ..settings import Settings
 from ..store.files import atomic_write_text
 from ..store.library import Library
+from ..tree import Tree
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
 
 
@@ -38,16 +39,14 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
             return EXIT_FAILED
         where, name = entry.structure_path, source.stem
     try:
-        data = json.loads(where.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("it holds no PageIndex tree (not a JSON object)")
-        text = render(data, fmt)
+        tree = checked.read_json(where, lambda data: Tree.from_json(data, name))
     except OSError as err:
         error(f"cannot read {where}: {err.strerror or err}")
         return EXIT_FAILED
-    except ValueError as err:  # json.JSONDecodeError is one
-        error(f"{where} is not PageIndex JSON: {err}", "give a _structure.json written by an indexer")
+    except DamagedFile as err:
+        error(f"not a sound PageIndex tree: {err}", "give a _structure.json written by an indexer")
         return EXIT_USAGE
+    text = result_json(tree) if fmt == "json" else markdown_outline(tree)
     if args.output is not None and str(args.output) == "-":
         sys.stdout.write(text)
         return EXIT_OK

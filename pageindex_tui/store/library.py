@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import OutputError
+from .. import checked
+from ..errors import DamagedFile, OutputError
 from ..settings import TREE_SETTINGS
 from ..tree import Tree
 from .files import PRIVATE_FOLDER, atomic_write_json, data_dir, make_folders
@@ -92,38 +93,47 @@ class LibraryEntry:
         return data
 
     @classmethod
-    def from_json(cls, folder: Path, data: dict[str, Any]) -> LibraryEntry:
-        """An entry back from its JSON; missing or damaged fields get their defaults."""
-        settings = data.get("settings")
+    def from_json(cls, folder: Path, data: Any) -> LibraryEntry:
+        """An entry back from its JSON; missing or null fields get their defaults, a field of the wrong
+        type raises DamagedFile naming it (file names must name a file in the entry's folder)."""
+        data = checked.obj(data, "the entry")
         return cls(
             folder=Path(folder),
-            digest=str(data.get("digest", "")),
-            settings_key=str(data.get("settings_key", "")),
-            settings=dict(settings) if isinstance(settings, dict) else {},
-            source=str(data.get("source", "")),
-            doc_name=str(data.get("doc_name", "")),
-            structure_file=str(data.get("structure_file", "")),
-            run_file=str(data.get("run_file", "")),
-            nodes=_count(data.get("nodes")),
-            structure_source=str(data.get("structure_source", "")),
-            finished_at=str(data.get("finished_at", "")),
-            warnings=_count(data.get("warnings")),
+            digest=checked.text(data.get("digest"), "digest"),
+            settings_key=checked.text(data.get("settings_key"), "settings_key"),
+            settings=checked.obj(data.get("settings") or {}, "settings"),
+            source=checked.text(data.get("source"), "source"),
+            doc_name=checked.text(data.get("doc_name"), "doc_name"),
+            structure_file=checked.file_name(data.get("structure_file"), "structure_file"),
+            run_file=checked.file_name(data.get("run_file"), "run_file"),
+            nodes=checked.whole(data.get("nodes"), "nodes"),
+            structure_source=checked.text(data.get("structure_source"), "structure_source"),
+            finished_at=checked.text(data.get("finished_at"), "finished_at"),
+            warnings=checked.whole(data.get("warnings"), "warnings"),
             partial=PartialState.from_dict(data.get("partial")),
         )
 
     def load(self) -> Tree:
-        """The saved tree; raises OSError or ValueError (a TreeFormatError when the file holds no tree)."""
-        return Tree.from_json(json.loads(self.structure_path.read_text(encoding="utf-8")))
+        """The saved tree; raises OSError, or DamagedFile (a TreeFormatError, naming the file) when the
+        file holds no sound tree."""
+        return checked.read_json(self.structure_path, Tree.from_json)
 
     def __repr__(self) -> str:
         return f"LibraryEntry({self.doc_name!r}, {self.digest[:12]}, {self.settings_key})"
 
 
-def _count(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
+def read_paths(data: Any) -> dict[str, list[Any]]:
+    """`paths.json`: each resolved path's [size, mtime in ns, content digest]; raises DamagedFile."""
+    out: dict[str, list[Any]] = {}
+    for path, memo in checked.obj(data, "the paths").items():
+        where = checked.field("", path)
+        items = checked.seq(memo, where)
+        if len(items) != 3:
+            raise checked.damaged(where, f"should be [size, mtime, digest], not {len(items)} values")
+        size = checked.whole(items[0], checked.field(where, 0), maximum=1 << 62)
+        mtime = checked.whole(items[1], checked.field(where, 1), minimum=-(1 << 62), maximum=1 << 62)
+        out[path] = [size, mtime, checked.text(items[2], checked.field(where, 2))]
+    return out
 
 
 class Library:
@@ -160,10 +170,9 @@ class Library:
     def _load_paths(self) -> dict[str, list[Any]]:
         if self._paths is None:
             try:
-                data = json.loads((self.root / PATHS_FILE).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                data = {}
-            self._paths = data if isinstance(data, dict) else {}
+                self._paths = checked.read_json(self.root / PATHS_FILE, read_paths)
+            except (OSError, DamagedFile):
+                self._paths = {}
         return self._paths
 
     def known_digest(self, path: Path) -> str | None:
@@ -175,7 +184,7 @@ class Library:
             return None
         with self._lock:
             memo = self._load_paths().get(str(path))
-        if memo and len(memo) == 3 and memo[0] == stat.st_size and memo[1] == stat.st_mtime_ns:
+        if memo and memo[0] == stat.st_size and memo[1] == stat.st_mtime_ns:
             return str(memo[2])
         return None
 
@@ -212,12 +221,9 @@ class Library:
 
     def _read_entry(self, folder: Path) -> LibraryEntry | None:
         try:
-            meta = json.loads((folder / ENTRY_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            entry = checked.read_json(folder / ENTRY_FILE, lambda data: LibraryEntry.from_json(folder, data))
+        except (OSError, DamagedFile):
             return None
-        if not isinstance(meta, dict):
-            return None
-        entry = LibraryEntry.from_json(folder, meta)
         return entry if entry.structure_path.is_file() else None
 
     def entries_for(self, digest: str) -> list[LibraryEntry]:

@@ -96,7 +96,9 @@ def number(value: Any, where: str, default: float = 0.0, minimum: float = 0.0) -
 
 
 def file_name(value: Any, where: str) -> str:
-    """The name of a file in the same folder: no separators, not "." or ".."."""
+    """The name of a file in the same folder: no separators, not "." or ".."; None gives ""."""
+    if value is None:
+        return ""
     name = text(value, where)
     if name in ("", ".", "..") or "/" in name or "\\" in name or "\0" in name:
         raise damaged(where, f"should be a file name, not {_shown(value)}")

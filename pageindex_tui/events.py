@@ -3,6 +3,8 @@
 The engine reports through one callback, `EventSink`, taking these dataclasses. The CLI builds its
 progress bar from them, the app its widgets, and tests assert on them. Nothing else crosses from the
 engine to a front end. Events are plain data: no UI types, frozen so a consumer can keep them.
+`CallTally` is what one document's events add up to (its calls, tokens, problems and warnings), counted
+by the model session (`llm/session.py`) for the run record, the CLI and an answer alike.
 """
 
 from __future__ import annotations

@@ -111,3 +111,27 @@ def frozen(nodes: list[Node], ids: bool = True) -> tuple[TreeNode, ...]:
 def thawed(nodes: tuple[TreeNode, ...]) -> list[Node]:
     """A reported tree as nodes to fill in again (new objects: a front end or a resumed run changes them)."""
     return [Node(n.title, n.start, n.end, thawed(n.nodes), n.node_id, n.summary, n.text) for n in nodes]
+
+
+def refill(nodes: list[Node], reported: tuple[TreeNode, ...]) -> bool:
+    """Bring `nodes` up to a later report of the same tree in place (its summaries and texts), when it has
+    the same nodes in the same places (titles, ranges, ids); False, and nothing changed, when it has not."""
+    if not _same(nodes, reported):
+        return False
+    for node, twin in _pairs(nodes, reported):
+        node.summary, node.text = twin.summary, twin.text
+    return True
+
+
+def _same(nodes: list[Node], reported: tuple[TreeNode, ...]) -> bool:
+    return len(nodes) == len(reported) and all(
+        (n.title, n.start, n.end, n.node_id) == (r.title, r.start, r.end, r.node_id)
+        and _same(n.nodes, r.nodes)
+        for n, r in zip(nodes, reported, strict=True)
+    )
+
+
+def _pairs(nodes: list[Node], reported: tuple[TreeNode, ...]) -> Iterator[tuple[Node, TreeNode]]:
+    for node, twin in zip(nodes, reported, strict=True):
+        yield node, twin
+        yield from _pairs(node.nodes, twin.nodes)

@@ -15,7 +15,8 @@ from .. import events
 from ..jobs.batch import BATCH_EVENTS
 from ..jobs.service import JobUpdate
 from ..safe_text import one_line
-from ..store.records import CallProblem, RunWarning
+from ..store.records import CallProblem, RunRecord, RunWarning
+from ..tree import Tree
 from .ask_handler import AskHandler
 from .asking import AskFailed
 from .state import Changes, LiveDoc, Workbench
@@ -161,12 +162,12 @@ class EngineHandler:
             return True
         elif isinstance(item, events.DocumentFinished):
             run = item.run
-            self.model.live[item.doc] = LiveDoc(item.result, run.structure_source, run)
+            self._finished(item.doc, item.result, run)
             state.nodes = run.nodes or item.result.count()
             return True
         elif isinstance(item, events.DocumentPartial):  # the run stopped; what it had is kept
             run = item.run
-            self.model.live[item.doc] = LiveDoc(item.result, run.structure_source, run)
+            self._finished(item.doc, item.result, run)
             state.phase, state.partial, state.nodes = "partial", run.partial, run.nodes or item.result.count()
             if run.partial is not None and run.partial.reason == "server":
                 changes.banner = (run.partial.error, run.partial.hint)
@@ -180,6 +181,15 @@ class EngineHandler:
             if item.doc == self.model.current_doc:
                 self.model.clear_shown(changes)
         return False
+
+    def _finished(self, doc: str, tree: Tree, run: RunRecord) -> None:
+        """The tree a run ended with: the one on show taken up to date when its nodes are the same (they
+        are built once per run), else a new one (a saved index of other settings, ids left out)."""
+        live = self.model.live.get(doc)
+        if live is not None and live.take(tree):
+            live.source, live.run = run.structure_source, run
+        else:
+            self.model.live[doc] = LiveDoc(tree, run.structure_source, run)
 
     def _job_update(self, item: JobUpdate, changes: Changes) -> bool:
         model = self.model

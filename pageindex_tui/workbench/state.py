@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ..index.tree import Node, frozen, thawed, walk
+from ..index.tree import Node, frozen, refill, thawed, walk
 from ..jobs.batch import BatchMeter
 from ..safe_text import one_line
 from ..store.library import LibraryEntry
@@ -279,7 +279,8 @@ class LiveDoc:
     """The tree of a document as the engine reports it (while and after indexing), or as saved.
 
     `tree` is the tree as reported (with its name, unit and description); `nodes` its working copy,
-    made from it once, which the summaries arriving during the run fill in."""
+    made from it once, which the summaries arriving during the run fill in (and `take` brings up to date
+    when the run ends with the same nodes)."""
 
     tree: Tree
     source: str
@@ -303,6 +304,15 @@ class LiveDoc:
         if self._by_id is None:
             self._by_id = {n.node_id: n for n in walk(self.nodes) if n.node_id}
         return self._by_id.get(node_id)
+
+    def take(self, tree: Tree) -> bool:
+        """Take a later report of the same tree (the same nodes, ids and ranges: a run that finished or
+        stopped after its structure was shown) without building the nodes again: its summaries, texts
+        and description come over. False, and nothing changes, when the nodes differ."""
+        if not refill(self.nodes, tree.nodes):
+            return False
+        self.tree = tree
+        return True
 
 
 @dataclass

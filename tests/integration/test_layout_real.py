@@ -40,7 +40,7 @@ def test_unsure_headings_are_checked_by_the_real_model(llama_server, tmp_path):
 
     result = asyncio.run(go())
     assert result.ok, result.error
-    check_pageindex_json(result.result)
+    check_pageindex_json(result.result.to_json())
     purposes = [e.purpose for e in seen if isinstance(e, events.CallStarted)]
     assert purposes and all(p.startswith("check headings") for p in purposes)  # never the whole text
     finished = [e for e in seen if isinstance(e, events.CallFinished)]

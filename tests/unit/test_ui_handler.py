@@ -266,3 +266,19 @@ def test_the_notes_name_the_keys_as_the_user_remapped_them():
     ]
     changes = handler.apply([JobUpdate(DOC, "reused", entry=saved(2))])
     assert changes.notes == ["a.pdf is unchanged: its saved index is shown (ctrl+n re-indexes)."]
+
+
+def test_a_finished_run_keeps_the_nodes_it_showed_and_takes_what_the_run_added():
+    model, handler = fresh()
+    handler.apply([JobUpdate(DOC, "started"), events.StructureFound(DOC, STRUCTURE, "toc")])
+    shown = model.live[DOC]
+    nodes = list(shown.nodes)  # built once, from the structure the run reported
+    finished = Tree("a.pdf", "page", (TreeNode("One", 1, 2, "0000", "About one."), ONE_TWO[1]), "A report.")
+    run = RunRecord("a.pdf", DOC, nodes=2, structure_source="toc")
+    changes = handler.apply([events.DocumentFinished(DOC, "/s.json", "/r.json", finished, run)])
+    assert changes.tree and model.live[DOC] is shown and shown.nodes == nodes  # not built again
+    assert shown.nodes[0] is nodes[0] and shown.nodes[0].summary == "About one."
+    assert shown.tree.description == "A report." and shown.run is run
+    without_ids = Tree("a.pdf", "page", (TreeNode("One", 1, 2), TreeNode("Two", 3, 4)))  # if_add_node_id no
+    handler.apply([events.DocumentFinished(DOC, "/s.json", "/r.json", without_ids, run)])
+    assert model.live[DOC] is not shown and model.live[DOC].nodes[0].node_id == ""  # as written

@@ -25,16 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .. import events
+from .. import checked, events
 from ..aio import documents_at_once, gather_or_cancel
-from ..errors import FailureKind, OutputError, PageIndexError, failure_kind
+from ..errors import DamagedFile, FailureKind, OutputError, PageIndexError, failure_kind
 from ..index.result import CancelledKeeping, DocumentResult
 from ..settings import Settings
 from ..store.cache import ResponseCache
 from ..store.files import atomic_write_text
 from ..store.library import Library, LibraryEntry
 from ..store.records import RunRecord
-from ..tree import Tree
 
 if TYPE_CHECKING:
     from ..document import Document
@@ -203,15 +202,16 @@ class JobService:
         entry = self.library.find(digest, settings)
         if entry is None:
             return None
-        try:
+        try:  # the tree is checked before it is copied; a damaged one is set aside (entry.load)
+            result = entry.load()
             structure_text = entry.structure_path.read_text(encoding="utf-8")
-            result = Tree.from_json(json.loads(structure_text))
-        except (OSError, ValueError):  # a TreeFormatError too
+        except (OSError, DamagedFile) as err:
+            log.warning("the saved index of %s is not reused: %s", path, err)
             return None
         try:
+            run = checked.read_json(entry.run_path, RunRecord.from_dict)
             run_text = entry.run_path.read_text(encoding="utf-8")
-            run = RunRecord.from_dict(json.loads(run_text))
-        except (OSError, ValueError):  # the tree is what counts; the record is rebuilt from the entry
+        except (OSError, DamagedFile):  # the tree is what counts; the record is rebuilt from the entry
             run = RunRecord(entry.doc_name, str(path), nodes=entry.nodes, finished_at=entry.finished_at)
             run.structure_source = entry.structure_source
             run_text = json.dumps(run.to_dict(), indent=2, ensure_ascii=False) + "\n"

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import checked
 from ..errors import DamagedFile, OutputError
 from ..settings import TREE_SETTINGS
 from ..tree import Tree
+from .damage import DAMAGED_MARK, SetAside, healed_hint, set_aside, stamp
 from .files import PRIVATE_FOLDER, atomic_write_json, data_dir, make_folders
-from .records import PartialState
+from .records import PartialState, RunRecord
 
-if TYPE_CHECKING:
-    from .records import RunRecord
-
+log = logging.getLogger(__name__)
 ENTRY_FILE = "entry.json"
 PATHS_FILE = "paths.json"
 PARTIAL_FOLDER = ".partial"  # suffix of the folder that holds a partial index beside the finished one
@@ -115,11 +115,21 @@ class LibraryEntry:
 
     def load(self) -> Tree:
         """The saved tree; raises OSError, or DamagedFile (a TreeFormatError, naming the file) when the
-        file holds no sound tree."""
-        return checked.read_json(self.structure_path, Tree.from_json)
+        file holds no sound tree: then the entry's folder is set aside (see `set_aside`) and the error's
+        hint says so."""
+        try:
+            return checked.read_json(self.structure_path, Tree.from_json)
+        except DamagedFile as err:
+            moved = set_aside(self.folder, err, self.doc_name)
+            raise DamagedFile(err.problem, healed_hint(moved), err.path, err.field) from None
 
     def __repr__(self) -> str:
         return f"LibraryEntry({self.doc_name!r}, {self.digest[:12]}, {self.settings_key})"
+
+
+def read_entry_file(folder: Path) -> LibraryEntry:
+    """The entry in `folder`; raises OSError, or DamagedFile naming the file and field."""
+    return checked.read_json(folder / ENTRY_FILE, lambda data: LibraryEntry.from_json(folder, data))
 
 
 def read_paths(data: Any) -> dict[str, list[Any]]:
@@ -171,8 +181,16 @@ class Library:
         if self._paths is None:
             try:
                 self._paths = checked.read_json(self.root / PATHS_FILE, read_paths)
-            except (OSError, DamagedFile):
+            except OSError:
                 self._paths = {}
+            except DamagedFile as err:  # only a memo: moved aside, and digests are read again
+                self._paths = {}
+                moved = self.root / f"{PATHS_FILE}{DAMAGED_MARK}{stamp()}"
+                try:
+                    os.replace(self.root / PATHS_FILE, moved)
+                    log.warning("damaged %s set aside as %s: %s", PATHS_FILE, moved, err)
+                except OSError:
+                    pass
         return self._paths
 
     def known_digest(self, path: Path) -> str | None:
@@ -221,10 +239,70 @@ class Library:
 
     def _read_entry(self, folder: Path) -> LibraryEntry | None:
         try:
-            entry = checked.read_json(folder / ENTRY_FILE, lambda data: LibraryEntry.from_json(folder, data))
-        except (OSError, DamagedFile):
+            entry = read_entry_file(folder)
+        except OSError:
+            return None
+        except DamagedFile as err:
+            set_aside(folder, err)
             return None
         return entry if entry.structure_path.is_file() else None
+
+    def check(self, repair: bool = False) -> tuple[int, list[DamagedFile]]:
+        """Read every saved index whole (entry, tree, run record): how many there are, and the damage found;
+        `repair` sets each damaged one aside. Nothing is moved without `repair`."""
+        try:
+            folders = sorted(
+                key
+                for digest in self.root.iterdir()
+                if digest.is_dir()
+                for key in digest.iterdir()
+                if key.is_dir() and DAMAGED_MARK not in key.name and (key / ENTRY_FILE).exists()
+            )
+        except OSError:
+            return 0, []
+        found = []
+        for folder in folders:
+            try:
+                entry = read_entry_file(folder)
+                for name, reader in (
+                    (entry.structure_file, Tree.from_json),
+                    (entry.run_file, RunRecord.from_dict),
+                ):
+                    if name and (folder / name).is_file():
+                        checked.read_json(folder / name, reader)
+            except OSError:
+                continue
+            except DamagedFile as err:
+                found.append(err)
+                if repair:
+                    set_aside(folder, err)
+        return len(folders), found
+
+    def set_aside_all(self) -> list[SetAside]:
+        """Every damaged index set aside so far, any content."""
+        try:
+            digests = sorted(p.name for p in self.root.iterdir() if p.is_dir())
+        except OSError:
+            return []
+        return [item for digest in digests for item in self.damaged(digest)]
+
+    def damaged(self, digest: str) -> list[SetAside]:
+        """The damaged indexes of this content that were set aside, newest first."""
+        try:
+            folders = [p for p in (self.root / digest).iterdir() if DAMAGED_MARK in p.name and p.is_dir()]
+        except OSError:
+            return []
+        return [SetAside.read(f) for f in sorted(folders, key=lambda p: p.name, reverse=True)]
+
+    def damaged_for(self, path: Path) -> SetAside | None:
+        """For a file with no index: its newest damaged index that was set aside, if any (no reading
+        when its digest is remembered)."""
+        try:
+            digest = self.digest(path)
+        except OSError:
+            return None
+        found = self.damaged(digest)
+        return found[0] if found else None
 
     def entries_for(self, digest: str) -> list[LibraryEntry]:
         """Every saved index of this content, newest first."""
@@ -232,7 +310,7 @@ class Library:
             folders = [
                 p
                 for p in (self.root / digest).iterdir()
-                if p.is_dir() and not p.name.endswith(PARTIAL_FOLDER)
+                if p.is_dir() and not p.name.endswith(PARTIAL_FOLDER) and DAMAGED_MARK not in p.name
             ]
         except OSError:
             return []

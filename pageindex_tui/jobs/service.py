@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .. import checked, events
 from ..aio import documents_at_once, gather_or_cancel
 from ..errors import DamagedFile, FailureKind, OutputError, PageIndexError, failure_kind
+from ..formats import kind_of
 from ..index.result import CancelledKeeping, DocumentResult
 from ..settings import Settings
 from ..store.cache import ResponseCache
@@ -60,6 +61,15 @@ class JobUpdate(events.Event):
 
 
 Sink = Callable[[events.Event], None]
+
+
+def unlocks(path: Path, password: str | None) -> None:
+    """Raises EncryptedPDF when `path` is an encrypted PDF that `password` does not open (a saved index
+    of it is then not handed out: the same error as indexing it afresh)."""
+    if kind_of(path) == "pdf":
+        from ..document.pdf import check_password
+
+        check_password(path, password)
 
 
 class JobService:
@@ -148,6 +158,8 @@ class JobService:
             return self._failed(path, f"cannot read {path.name}: {why}", "is it still there, and readable?")
         resume = None
         if not force:
+            if document is None:  # what is reused is handed out only to whom the PDF opens for
+                await asyncio.to_thread(unlocks, path, self.password)
             reused = await asyncio.to_thread(self._reuse, path, digest, settings, outputs)
             if reused is not None:
                 return reused

@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 
 from fakes import FakeVLLM, smart_model
+from pdfgen import make_encrypted_pdf
 from test_jobs import GUIDE
 from test_mcp_server import call, file_harbor, with_session
 
@@ -143,3 +144,20 @@ def test_the_documents_pane_shows_a_damaged_index_and_the_key_that_indexes_again
         {doc: (None, False)}
     )  # set aside, then indexed again elsewhere: no longer shown so
     assert model.state(doc).phase == "none"
+
+
+def test_an_encrypted_pdf_in_the_library_is_reused_only_when_the_password_opens_it(tmp_path, capsys):
+    pdf = make_encrypted_pdf(tmp_path)
+    with FakeVLLM(default=smart_model) as fake:
+        assert _index(pdf, fake.base_url, "--password", "secret", "--if-add-node-summary", "no") == 0
+        calls = len(fake.requests)
+        capsys.readouterr()
+        assert _index(pdf, fake.base_url, "--password", "wrong") == 1
+        assert "wrong password" in capsys.readouterr().out  # as on a fresh library: the FAIL line
+        assert _index(pdf, fake.base_url) == 1
+        assert "password-protected" in capsys.readouterr().out
+        assert _index(pdf, fake.base_url, "--password", "secret", "--if-add-node-summary", "no") == 0
+        assert len(fake.requests) == calls  # the right password: reused, no call
+        assert main(["ask", str(pdf), "what is it?", "--endpoint", fake.base_url, "--no-cache"]) == 1
+        assert "password-protected" in capsys.readouterr().err
+        assert len(fake.requests) == calls

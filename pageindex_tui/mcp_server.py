@@ -123,7 +123,7 @@ class LibraryService:
         raise AskInputError(f"no such document {ref!r}", f"documents in the library: {known}")
 
     def document(self, ref: str) -> AskDocument:
-        return load_entry(self.find(ref))
+        return load_entry(self.find(ref), digest=self.library.digest)
 
     def structure(self, ref: str, offset: int = 0, limit: int = 100) -> dict[str, Any]:
         """The tree's nodes in reading order, `limit` from `offset`, each with its depth and summary."""
@@ -148,7 +148,7 @@ class LibraryService:
         """The text of pages (lines of a Markdown document) such as "1-3,7"."""
         doc = self.document(ref)
         if doc.read is None:
-            raise AskInputError(f"{doc.name}: {doc.note}", "put the document back where it was indexed")
+            raise AskInputError(f"{doc.name}: {doc.note}", "put it back as it was indexed, or index it again")
         limit = MAX_LINES_PER_CALL if doc.unit == "line" else MAX_PAGES_PER_CALL
         units = parse_ranges(ranges, doc.size, limit)
         texts = [doc.read(u, u)[0] for u in units]
@@ -164,7 +164,7 @@ class LibraryService:
         entries = [self.find(r) for r in refs] if refs else self.entries()
         if not entries:
             raise AskInputError("the library holds no documents", "index some with `pageindex-tui index`")
-        docs = [load_entry(e) for e in entries]
+        docs = [load_entry(e, digest=self.library.digest) for e in entries]
         async with Asker(self.settings) as asker:
             result = await asker.ask(docs, question, run="mcp ask")
         data = result.to_dict()

@@ -220,6 +220,8 @@ def question_and_paths(parser: argparse.ArgumentParser, args: argparse.Namespace
         if len(items) < 2:
             parser.error("give the documents and the question: ask PATH [PATH ...] QUESTION")
         *items, args.question = items
+    if not args.question.strip():
+        parser.error("the question is empty: ask PATH [PATH ...] QUESTION")
     args.paths = [Path(item) for item in items]
 
 

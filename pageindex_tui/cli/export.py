@@ -4,6 +4,8 @@ Markdown outline, to a file or standard output."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -48,16 +50,32 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     text = result_json(tree) if fmt == "json" else markdown_outline(tree)
     if args.output is not None and str(args.output) == "-":
-        sys.stdout.write(text)
-        return EXIT_OK
+        return _to_stdout(text)
     output = args.output or Path("results") / f"{name}{SUFFIXES[fmt]}"
     if output.is_dir():
         error(f"{output} is a folder; give a file name")
         return EXIT_USAGE
+    if output.is_file() and (not os.access(output, os.W_OK) or not output.stat().st_mode & 0o222):
+        error(f"{output} is read-only: not overwritten (choose another --output file)")
+        return EXIT_FAILED
     try:
         atomic_write_text(output, text)
     except OutputError as err:
-        error(err.message, "choose another --output file")
+        error(f"{err.message} (choose another --output file)")
         return EXIT_FAILED
     print(f"Exported {NAMES[fmt]} to {shown(str(output))}")
+    return EXIT_OK
+
+
+def _to_stdout(text: str) -> int:
+    """Write to standard output; a write error (a full disk, a closed pipe) is one error line, exit 1, and
+    standard output is pointed at /dev/null so that the exit does not try to flush it again."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        error(f"cannot write to standard output: {err.strerror or err}")
+        return EXIT_FAILED
     return EXIT_OK

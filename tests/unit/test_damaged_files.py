@@ -4,11 +4,17 @@ traceback: `_structure.json` files given to `export` and `ask`, through the real
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from fakes import FakeVLLM, smart_model
 
 from pageindex_tui.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _deep(levels: int) -> str:
@@ -63,3 +69,40 @@ def test_ask_about_an_odd_structure_file_fails_cleanly_before_any_call(tmp_path,
         assert fake.requests == []  # no chat call was made
     err = capsys.readouterr().err
     assert code != 0 and "Traceback" not in err and named in err
+
+
+SOUND = '{"doc_name": "x", "structure": [{"title": "a", "start_index": 1}]}'
+
+
+def test_export_to_a_full_standard_output_is_one_line_and_exit_1(tmp_path):
+    path = tmp_path / "x_structure.json"
+    path.write_text(SOUND)
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "pageindex_tui", "export", str(path), "-o", "-"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            timeout=120,
+        )
+    assert done.returncode == 1
+    assert done.stderr == "pageindex-tui: error: cannot write to standard output: No space left on device\n"
+
+
+def test_export_leaves_a_read_only_file_alone_and_names_an_unwritable_folder(tmp_path, capsys):
+    path = tmp_path / "x_structure.json"
+    path.write_text(SOUND)
+    target = tmp_path / "kept.json"
+    target.write_text("mine")
+    target.chmod(0o444)
+    assert main(["export", str(path), "-o", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert "read-only: not overwritten" in err and err.count("\n") == 1
+    assert target.read_text() == "mine"
+    if os.geteuid() != 0:  # root writes anywhere
+        folder = tmp_path / "locked"
+        folder.mkdir(mode=0o555)
+        assert main(["export", str(path), "-o", str(folder / "x.json")]) == 1
+        err = capsys.readouterr().err
+        assert "cannot write to" in err and err.count("\n") == 1

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pageindex_tui import checked
-from pageindex_tui.errors import DamagedFile
+from pageindex_tui.errors import DamagedFile, SettingsError
+from pageindex_tui.settings import FIELD_NAMES, Settings
 from pageindex_tui.store.library import LibraryEntry, read_paths
 from pageindex_tui.store.records import RunRecord
 from pageindex_tui.tree import Tree
@@ -82,7 +83,7 @@ def test_the_library_entry_reader_gives_a_typed_entry_or_a_clean_error(data):
     entry = _clean(lambda d: LibraryEntry.from_json(Path("/lib/x"), d), data)
     if entry is not None:
         assert isinstance(entry.nodes, int) and entry.nodes >= 0
-        assert entry.structure_path.parent == Path("/lib/x")
+        assert not entry.structure_file or entry.structure_path.parent == Path("/lib/x")
 
 
 @FAST
@@ -116,3 +117,18 @@ def test_a_file_that_is_not_strict_json_is_named_with_its_problem(tmp_path, cont
     with pytest.raises(DamagedFile, match=problem) as caught:
         checked.read_json(path, Tree.from_json)
     assert caught.value.path == str(path) and str(path) in str(caught.value)
+
+
+SETTING_NAMES = st.sampled_from(sorted(FIELD_NAMES))
+
+
+@FAST
+@given(st.dictionaries(SETTING_NAMES, VALUES, max_size=4))
+def test_settings_take_any_values_as_valid_settings_or_a_settings_error(values):
+    try:
+        settings = Settings().with_values("settings file /x/config.toml", **values)
+    except SettingsError as err:
+        assert "Traceback" not in str(err) and "/x/config.toml" in str(err)
+        return
+    for name in values:
+        assert getattr(settings, name) is None or isinstance(getattr(settings, name), (str, int, float, bool))

@@ -29,7 +29,15 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
         "markdown" if args.output and args.output.suffix.lower() == ".md" else "json"
     )
     if source.name.lower().endswith(".json"):
-        where, name = source, source.name[: -len(".json")].removesuffix("_structure")
+        name = source.name[: -len(".json")].removesuffix("_structure")
+        try:
+            tree = checked.read_json(source, lambda data: Tree.from_json(data, name))
+        except OSError as err:
+            error(f"cannot read {source}: {err.strerror or err}")
+            return EXIT_FAILED
+        except DamagedFile as err:
+            error(f"not a sound PageIndex tree: {err}", "give a _structure.json written by an indexer")
+            return EXIT_USAGE
     else:
         library = Library()
         entry = library.lookup(source, settings) or library.lookup(source)
@@ -39,15 +47,15 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
                 f"index it first: pageindex-tui index {source}",
             )
             return EXIT_FAILED
-        where, name = entry.structure_path, source.stem
-    try:
-        tree = checked.read_json(where, lambda data: Tree.from_json(data, name))
-    except OSError as err:
-        error(f"cannot read {where}: {err.strerror or err}")
-        return EXIT_FAILED
-    except DamagedFile as err:
-        error(f"not a sound PageIndex tree: {err}", "give a _structure.json written by an indexer")
-        return EXIT_USAGE
+        name = source.stem
+        try:
+            tree = entry.load()  # a damaged one is set aside, and the hint says where
+        except OSError as err:
+            error(f"cannot read {entry.structure_path}: {err.strerror or err}")
+            return EXIT_FAILED
+        except DamagedFile as err:
+            error(f"the saved index of {source} is damaged: {err}", err.hint)
+            return EXIT_FAILED
     text = result_json(tree) if fmt == "json" else markdown_outline(tree)
     if args.output is not None and str(args.output) == "-":
         return _to_stdout(text)

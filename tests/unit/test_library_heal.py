@@ -161,3 +161,19 @@ def test_an_encrypted_pdf_in_the_library_is_reused_only_when_the_password_opens_
         assert main(["ask", str(pdf), "what is it?", "--endpoint", fake.base_url, "--no-cache"]) == 1
         assert "password-protected" in capsys.readouterr().err
         assert len(fake.requests) == calls
+
+
+def test_export_of_a_document_whose_saved_tree_is_odd_sets_it_aside_and_says_so(tmp_path, capsys):
+    doc = tmp_path / "guide.md"
+    doc.write_text(GUIDE, encoding="utf-8")
+    with FakeVLLM(default=smart_model) as fake:
+        assert _index(doc, fake.base_url) == 0
+    folder = _entry_folder(doc)
+    structure = next(folder.glob("*_structure.json"))
+    structure.write_text('{"structure": [{"title": "a", "line_num": 1, "summary": 3}]}')
+    capsys.readouterr()
+    assert main(["export", str(doc), "-o", "-"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "is damaged" in err and "structure[0].summary" in err
+    assert "moved aside to" in err and "index the document again" in err
+    assert not folder.exists() and any(DAMAGED_MARK in p.name for p in folder.parent.iterdir())

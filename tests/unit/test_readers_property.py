@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pageindex_tui import checked
 from pageindex_tui.errors import DamagedFile, SettingsError
 from pageindex_tui.settings import FIELD_NAMES, Settings
+from pageindex_tui.store.cache import ResponseCache
 from pageindex_tui.store.library import LibraryEntry, read_paths
 from pageindex_tui.store.records import RunRecord
 from pageindex_tui.tree import Tree
@@ -132,3 +133,13 @@ def test_settings_take_any_values_as_valid_settings_or_a_settings_error(values):
         return
     for name in values:
         assert getattr(settings, name) is None or isinstance(getattr(settings, name), (str, int, float, bool))
+
+
+@pytest.mark.parametrize("content", [b"[1]", b"{", b"[" * 100_000, b"\xff", b'{"text": NaN}'])
+def test_a_damaged_cached_reply_is_a_miss(tmp_path, content):
+    cache = ResponseCache(tmp_path / "cache")
+    key = cache.key("m", {"messages": []})
+    cache.put(key, {"text": "kept"})
+    assert cache.get(key) == {"text": "kept"}
+    cache._path(key).write_bytes(content)
+    assert cache.get(key) is None

@@ -177,3 +177,17 @@ def test_export_of_a_document_whose_saved_tree_is_odd_sets_it_aside_and_says_so(
     assert "Traceback" not in err and "is damaged" in err and "structure[0].summary" in err
     assert "moved aside to" in err and "index the document again" in err
     assert not folder.exists() and any(DAMAGED_MARK in p.name for p in folder.parent.iterdir())
+
+
+def test_a_damaged_paths_memo_is_set_aside_and_digests_are_read_again(tmp_path, caplog):
+    doc = tmp_path / "guide.md"
+    doc.write_text(GUIDE, encoding="utf-8")
+    library = Library(tmp_path / "library")
+    digest = library.digest(doc)
+    (library.root / "paths.json").write_text(json.dumps({str(doc.resolve()): 5}))
+    again = Library(library.root)
+    with caplog.at_level(logging.WARNING):
+        assert again.known_digest(doc) is None and again.digest(doc) == digest
+    aside = [p for p in library.root.iterdir() if p.name.startswith("paths.json" + DAMAGED_MARK)]
+    assert len(aside) == 1 and "should be a list" in caplog.text and str(aside[0]) in caplog.text
+    assert Library(library.root).known_digest(doc) == digest  # written afresh

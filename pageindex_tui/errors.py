@@ -33,6 +33,23 @@ class SettingsError(PageIndexError):
     """A setting has a bad value; the message names field, value and where it came from."""
 
 
+# --- files we read back --------------------------------------------------------------------
+class DamagedFile(PageIndexError, ValueError):
+    """A file we read back (a saved tree, a library entry, paths.json, a run record) holds something we
+    never write: the message names the file, the field and what was wrong."""
+
+    def __init__(self, problem: str, hint: str = "", path: str = "", field: str = "") -> None:
+        where = ": ".join(part for part in (path, field) if part)
+        super().__init__(f"{where}: {problem}" if where else problem, hint)
+        self.problem = problem
+        self.path = path
+        self.field = field
+
+    def of(self, path: object) -> DamagedFile:
+        """The same damage, in the file at `path`."""
+        return type(self)(self.problem, self.hint, str(path), self.field)
+
+
 # --- documents ------------------------------------------------------------------------------
 class DocumentError(PageIndexError):
     """A document cannot be read."""

@@ -24,6 +24,7 @@ from .ask.types import AskDocument
 from .errors import PageIndexError
 from .safe_text import literal, redact_text
 from .settings import Settings
+from .store.damage import DAMAGED_MARK, SetAside
 from .store.library import ENTRY_FILE, Library, LibraryEntry
 from .tree import TreeNode
 
@@ -43,6 +44,10 @@ class DocumentInfo:
     nodes: int
     structure_source: str
     indexed_at: str
+    status: str = "indexed"  # or DAMAGED: its saved index was damaged and set aside
+
+
+DAMAGED = "index damaged: `pageindex-tui index` on its source re-indexes it"
 
 
 class LibraryService:
@@ -60,15 +65,26 @@ class LibraryService:
         except OSError:
             return []
         for folder in folders:
-            if not any((sub / ENTRY_FILE).is_file() for sub in folder.iterdir() if sub.is_dir()):
+            if not any(_holds_entry(sub) for sub in folder.iterdir()):
                 continue
             found = self.library.entries_for(folder.name)
             if found:
                 out.append(found[0])
         return out
 
+    def damaged(self, known: set[str]) -> list[tuple[str, SetAside]]:
+        """Documents with no sound index whose damaged one was set aside: (digest, what was set aside)."""
+        try:
+            digests = sorted(
+                p.name for p in self.library.root.iterdir() if p.is_dir() and p.name not in known
+            )
+        except OSError:
+            return []
+        return [(d, found[0]) for d in digests if (found := self.library.damaged(d))]
+
     def list_documents(self) -> list[DocumentInfo]:
-        return [
+        entries = self.entries()
+        infos = [
             DocumentInfo(
                 e.digest[:12],
                 literal(e.doc_name),
@@ -78,8 +94,11 @@ class LibraryService:
                 e.structure_source,
                 e.finished_at,
             )
-            for e in self.entries()
+            for e in entries
         ]
+        for digest, item in self.damaged({e.digest for e in entries}):
+            infos.append(DocumentInfo(digest[:12], literal(item.doc_name), "", False, 0, "", "", DAMAGED))
+        return infos
 
     def find(self, ref: str) -> LibraryEntry:
         """A document by id (or a prefix of it), name or source path; AskInputError when none or several."""
@@ -97,11 +116,14 @@ class LibraryService:
                 return found[0]
             if len(found) > 1:
                 raise AskInputError(f"{ref!r} names {len(found)} documents", "use the id from list_documents")
+        for digest, item in self.damaged({e.digest for e in entries}):
+            if ref in (digest[:12], digest, item.doc_name):
+                raise AskInputError(f"{ref!r}: {DAMAGED}", f"it was set aside as {item.folder}")
         known = ", ".join(f"{e.digest[:12]} ({e.doc_name})" for e in entries[:20]) or "none: index some first"
         raise AskInputError(f"no such document {ref!r}", f"documents in the library: {known}")
 
     def document(self, ref: str) -> AskDocument:
-        return load_entry(self.find(ref))
+        return load_entry(self.find(ref), digest=self.library.digest)
 
     def structure(self, ref: str, offset: int = 0, limit: int = 100) -> dict[str, Any]:
         """The tree's nodes in reading order, `limit` from `offset`, each with its depth and summary."""
@@ -126,7 +148,7 @@ class LibraryService:
         """The text of pages (lines of a Markdown document) such as "1-3,7"."""
         doc = self.document(ref)
         if doc.read is None:
-            raise AskInputError(f"{doc.name}: {doc.note}", "put the document back where it was indexed")
+            raise AskInputError(f"{doc.name}: {doc.note}", "put it back as it was indexed, or index it again")
         limit = MAX_LINES_PER_CALL if doc.unit == "line" else MAX_PAGES_PER_CALL
         units = parse_ranges(ranges, doc.size, limit)
         texts = [doc.read(u, u)[0] for u in units]
@@ -142,12 +164,17 @@ class LibraryService:
         entries = [self.find(r) for r in refs] if refs else self.entries()
         if not entries:
             raise AskInputError("the library holds no documents", "index some with `pageindex-tui index`")
-        docs = [load_entry(e) for e in entries]
+        docs = [load_entry(e, digest=self.library.digest) for e in entries]
         async with Asker(self.settings) as asker:
             result = await asker.ask(docs, question, run="mcp ask")
         data = result.to_dict()
         data["answer"] = literal(data["answer"])
         return data
+
+
+def _holds_entry(folder: Path) -> bool:
+    """A settings folder with an entry, not one set aside as damaged."""
+    return DAMAGED_MARK not in folder.name and (folder / ENTRY_FILE).is_file()
 
 
 def _node(doc: AskDocument, node: TreeNode) -> dict[str, Any]:
@@ -188,7 +215,8 @@ def build_server(service: LibraryService) -> MCPServer:
 
     @server.tool()
     def list_documents() -> CallToolResult:
-        """The documents in the library: id, name, source file, node count, when indexed."""
+        """The documents in the library: id, name, source file, node count, when indexed, and status
+        ("indexed", or "index damaged: ..." for one whose saved index was damaged and set aside)."""
         try:
             return _result([asdict(d) for d in service.list_documents()])
         except Exception as err:

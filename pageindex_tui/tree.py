@@ -13,11 +13,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from . import checked
+from .errors import DamagedFile
+
 Unit = Literal["page", "line"]  # what a tree's ranges count: PDF pages, Markdown lines
 
 
-class TreeFormatError(ValueError):
-    """The JSON holds no PageIndex tree (no `structure` list)."""
+MAX_DEPTH = 64  # levels of nodes a tree may nest (PageIndex's go a handful deep)
+MAX_NODES = 500_000
+
+
+class TreeFormatError(DamagedFile):
+    """The JSON holds no PageIndex tree, or a value no tree holds (a DamagedFile, and so a ValueError)."""
 
 
 @dataclass(frozen=True)
@@ -102,24 +109,35 @@ class Tree:
 
     @classmethod
     def from_json(cls, data: Any, name: str = "document") -> Tree:
-        """A tree from parsed PageIndex JSON; `name` when it names no document. Items that are not nodes
-        are skipped, numbers that are not numbers read as the node's start; raises TreeFormatError when
-        there is no `structure` list."""
+        """A tree from parsed PageIndex JSON; `name` when it names no document. Raises TreeFormatError
+        (a DamagedFile) naming the field when the JSON holds no tree or a value no PageIndex tree holds:
+        a wrong type, a page or line number that is not a whole number from 1, nesting deeper than
+        MAX_DEPTH or more than MAX_NODES nodes. Keys it does not know are ignored; an end before its
+        start is read as the start (the original tool writes such ends)."""
         if not isinstance(data, dict) or not isinstance(data.get("structure"), list):
             raise TreeFormatError('it holds no PageIndex tree (no "structure" list)')
         items = data["structure"]
-        unit: Unit = "line" if "line_count" in data or _has_line_numbers(items) else "page"
-        size = _int(data.get("line_count"), 0) if unit == "line" else 0
-        nodes = _nodes(items, unit)
+        unit: Unit = "line" if "line_count" in data or _has_line_numbers(items, 0) else "page"
+        try:
+            size = checked.whole(data.get("line_count"), "line_count") if unit == "line" else 0
+            name = checked.text(data.get("doc_name"), "doc_name") or name
+            description = checked.opt_text(data.get("doc_description"), "doc_description") or None
+        except DamagedFile as err:
+            raise TreeFormatError(err.problem, field=err.field) from None
+        try:
+            nodes = _Reader(unit).nodes(items, "structure", 0)
+        except TreeFormatError:
+            raise
+        except DamagedFile as err:
+            raise TreeFormatError(err.problem, field=err.field) from None
         if unit == "line":
             last = size or max((n.start for n in _walk(nodes)), default=0)
             nodes = _line_ends(nodes, last)
-        description = data.get("doc_description")
         return cls(
-            name=str(data.get("doc_name") or name),
+            name=name,
             unit=unit,
             nodes=nodes,
-            description=description if isinstance(description, str) and description else None,
+            description=description,
             size=size,
         )
 
@@ -149,27 +167,48 @@ def nodes_json(nodes: tuple[TreeNode, ...], unit: Unit, *, node_ids: bool = True
     return out
 
 
-def _nodes(items: Any, unit: Unit) -> tuple[TreeNode, ...]:
-    out = []
-    for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict):
-            continue
-        start = _int(item.get("start_index", item.get("line_num")), 1)
-        end = max(start, _int(item.get("end_index"), start)) if unit == "page" else start
-        summary = item.get("summary", item.get("prefix_summary"))
-        text = item.get("text")
-        out.append(
-            TreeNode(
-                title=str(item.get("title", "")),
-                start=start,
-                end=end,
-                node_id=str(item.get("node_id") or ""),
-                summary=summary if isinstance(summary, str) else None,
-                text=text if isinstance(text, str) else None,
-                nodes=_nodes(item.get("nodes"), unit),
+class _Reader:
+    """Reads the nodes of one tree, counting them against MAX_NODES."""
+
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+        self.count = 0
+
+    def nodes(self, items: Any, where: str, depth: int) -> tuple[TreeNode, ...]:
+        if items is None:
+            return ()
+        if depth >= MAX_DEPTH:
+            raise TreeFormatError(f"nested deeper than {MAX_DEPTH} levels", field=where)
+        items = checked.seq(items, where)
+        return tuple(self.node(item, checked.field(where, n), depth) for n, item in enumerate(items))
+
+    def node(self, item: Any, where: str, depth: int) -> TreeNode:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise TreeFormatError(f"more than {MAX_NODES} nodes", field=where)
+        item = checked.obj(item, where)
+        key = "line_num" if self.unit == "line" and "start_index" not in item else "start_index"
+        if item.get(key) is None:
+            raise TreeFormatError(f'has no "{key}"', field=where)
+        start = checked.whole(item[key], checked.field(where, key), minimum=1)
+        end = start
+        if self.unit == "page":
+            end = max(
+                start, checked.whole(item.get("end_index"), checked.field(where, "end_index"), start, 1)
             )
+        summary_key = "summary" if item.get("summary") is not None else "prefix_summary"
+        node_id = item.get("node_id")
+        if isinstance(node_id, int) and not isinstance(node_id, bool):
+            node_id = str(node_id)
+        return TreeNode(
+            title=checked.text(item.get("title"), checked.field(where, "title")),
+            start=start,
+            end=end,
+            node_id=checked.text(node_id, checked.field(where, "node_id")),
+            summary=checked.opt_text(item.get(summary_key), checked.field(where, summary_key)),
+            text=checked.opt_text(item.get("text"), checked.field(where, "text")),
+            nodes=self.nodes(item.get("nodes"), checked.field(where, "nodes"), depth + 1),
         )
-    return tuple(out)
 
 
 def _line_ends(nodes: tuple[TreeNode, ...], last: int) -> tuple[TreeNode, ...]:
@@ -182,28 +221,19 @@ def _line_ends(nodes: tuple[TreeNode, ...], last: int) -> tuple[TreeNode, ...]:
     return tuple(out)
 
 
-def _has_line_numbers(items: Any) -> bool:
-    """Markdown's nodes carry `line_num` and no `start_index`."""
+def _has_line_numbers(items: Any, depth: int) -> bool:
+    """Markdown's nodes carry `line_num` and no `start_index` (looked for no deeper than MAX_DEPTH)."""
     return (
-        any(
+        depth < MAX_DEPTH
+        and isinstance(items, list)
+        and any(
             isinstance(i, dict)
-            and (("line_num" in i and "start_index" not in i) or _has_line_numbers(i.get("nodes")))
+            and (("line_num" in i and "start_index" not in i) or _has_line_numbers(i.get("nodes"), depth + 1))
             for i in items
         )
-        if isinstance(items, list)
-        else False
     )
 
 
 def _walk(nodes: tuple[TreeNode, ...]) -> Iterator[TreeNode]:
     for node in nodes:
         yield from node.walk()
-
-
-def _int(value: Any, default: int) -> int:
-    if isinstance(value, bool):
-        return default
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .. import checked
 from ..document import MarkdownDocument, PdfDocument, open_document
-from ..errors import DocumentError, PageIndexError
+from ..errors import DamagedFile, DocumentError, PageIndexError
 from ..formats import STRUCTURE_SUFFIX, SUPPORTED_SUFFIXES, kind_of
-from ..store.library import LibraryEntry
+from ..store.library import LibraryEntry, file_digest
 from ..tree import Tree, TreeFormatError
 from .types import AskDocument
 
@@ -48,10 +49,9 @@ def build_document(
     if not isinstance(data, Tree):
         try:
             data = Tree.from_json(data, Path(where).name.removesuffix(STRUCTURE_SUFFIX))
-        except TreeFormatError:
-            raise AskInputError(
-                f"{where} is not a PageIndex tree (no `structure` list)", "pass a _structure.json"
-            ) from None
+        except TreeFormatError as err:
+            message = f"{where} is not a sound PageIndex tree: {err}"
+            raise AskInputError(message, "pass a _structure.json") from None
     tree = data.numbered()
     if not tree.nodes:
         raise AskInputError(f"{where} holds an empty tree", "index the document again")
@@ -89,62 +89,93 @@ def source_beside(structure: Path) -> Path | None:
 
 def load_structure_file(path: Path, password: str | None = None) -> AskDocument:
     """An AskDocument from a `_structure.json` (its source found beside it when there)."""
+    name = Path(path).name.removesuffix(STRUCTURE_SUFFIX)
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        tree = checked.read_json(Path(path), lambda data: Tree.from_json(data, name))
     except FileNotFoundError:
         raise AskInputError(f"{path}: no such file", "check the path") from None
     except OSError as err:
         raise AskInputError(f"{path} cannot be read: {err.strerror}", "check its permissions") from None
-    except ValueError as err:
+    except DamagedFile as err:
         raise AskInputError(
-            f"{path} is not JSON: {err}", "pass a _structure.json the indexer wrote"
+            f"not a sound PageIndex tree: {err}", "pass a _structure.json the indexer wrote"
         ) from None
-    return build_document(data, str(path), source_beside(Path(path)), password)
+    return build_document(tree, str(path), source_beside(Path(path)), password)
 
 
 def load_entry(
-    entry: LibraryEntry, password: str | None = None, opened: PdfDocument | MarkdownDocument | None = None
+    entry: LibraryEntry,
+    password: str | None = None,
+    opened: PdfDocument | MarkdownDocument | None = None,
+    digest: Callable[[Path], str] = file_digest,
 ) -> AskDocument:
-    """An AskDocument from a saved index; its source is the file it was made from, if still unchanged, or
-    `opened`: that content, already opened by the caller."""
+    """An AskDocument from a saved index; its source is the file it was made from, if still unchanged
+    (`digest` gives a file's content digest: the library's remembers it by size and mtime), or `opened`:
+    that content, already opened by the caller. A source whose content changed since it was indexed is
+    not read against the old tree: the document says so, and has no pages to read."""
     try:
         tree = entry.load()
     except (OSError, ValueError) as err:
-        raise AskInputError(
-            f"the saved index of {entry.doc_name} cannot be read: {err}", "index it again"
-        ) from None
+        hint = err.hint if isinstance(err, PageIndexError) and err.hint else "index it again"
+        raise AskInputError(f"the saved index of {entry.doc_name} cannot be read: {err}", hint) from None
     source = opened.path if opened is not None else Path(entry.source) if entry.source else None
     if source is not None and not source.is_file():
         source = None
-    doc = build_document(tree, str(entry.structure_path), source, password, opened)
+    changed = False
+    if opened is None and source is not None and entry.digest:
+        try:
+            changed = digest(source) != entry.digest
+        except OSError:
+            source = None
+    doc = build_document(tree, str(entry.structure_path), None if changed else source, password, opened)
     doc.name = entry.doc_name or doc.name
-    if source is None and entry.source:
+    if changed:
+        doc.note = f"its source {source} changed since it was indexed; index it again to read its pages"
+    elif source is None and entry.source:
         doc.note = f"its source {entry.source} is gone, so citations cannot be checked against pages"
     return doc
 
 
-_RANGE = re.compile(r"^\s*(\d+)\s*(?:[-–]\s*(\d+))?\s*$")
+_RANGE = re.compile(r"^\s*(\d{1,12})\s*(?:[-–]\s*(\d{1,12}))?\s*$")  # 12 digits: past any document
 
 
 def parse_ranges(text: str, last: int, limit: int = 0) -> list[int]:
-    """ "1-3,7" as [1, 2, 3, 7]; raises AskInputError naming the bad part, a unit past `last`, or more than
-    `limit` units (0: no limit)."""
-    units: list[int] = []
+    """ "1-3,7" as [1, 2, 3, 7] (each unit once, in the order given); raises AskInputError naming the bad
+    part, a unit past `last`, or more than `limit` units (0: no limit). The count is taken from the ranges
+    before any is expanded, so a huge range costs no more than a small one."""
+    spans: list[tuple[int, int]] = []
     for part in str(text).split(","):
         if not part.strip():
             continue
         match = _RANGE.match(part)
         if match is None:
-            raise AskInputError(f"{part.strip()!r} is not a page or a range such as 3-5", 'use "1-3,7"')
+            raise AskInputError(f"{part.strip()[:40]!r} is not a page or a range such as 3-5", 'use "1-3,7"')
         first = int(match.group(1))
         end = int(match.group(2) or first)
         if first < 1 or end < first:
             raise AskInputError(f"{part.strip()!r} is not a range of pages from 1 up", 'use "1-3,7"')
         if end > last:
             raise AskInputError(f"{part.strip()!r} goes past the document's last page, {last}", "")
-        units.extend(u for u in range(first, end + 1) if u not in units)
-        if limit and len(units) > limit:
-            raise AskInputError(f"more than {limit} pages asked for at once", "ask for fewer pages")
-    if not units:
+        spans.append((first, end))
+    if not spans:
         raise AskInputError("no pages given", 'use "1-3,7"')
+    if limit and _covered(spans) > limit:
+        raise AskInputError(f"more than {limit} pages asked for at once", "ask for fewer pages")
+    seen: set[int] = set()
+    units = []
+    for first, end in spans:
+        for unit in range(first, end + 1):
+            if unit not in seen:
+                seen.add(unit)
+                units.append(unit)
     return units
+
+
+def _covered(spans: list[tuple[int, int]]) -> int:
+    """How many distinct units the inclusive spans cover (merged, not expanded)."""
+    total, reach = 0, 0
+    for first, end in sorted(spans):
+        if end > reach:
+            total += end - max(first, reach + 1) + 1
+            reach = end
+    return total

@@ -22,12 +22,14 @@ from ..serverload import watched_client
 from ..settings import Settings
 from ..store.cache import ResponseCache
 from . import prompts
+from .documents import AskInputError
 from .outline import Handles, Reading, Ref, outline_lines, page_outline, read_nodes, remaining_list
 from .shapes import Assessed, Picked
 from .types import AskDocument, AskResult, Citation
 from .verify import ProseFilter, parse_answer, verify
 
 OVERHEAD_TOKENS = 600  # system prompt, instruction and chat template around the material
+MIN_PAGE_SHARE = 0.5  # a question that leaves the pages less than this share of their room is refused
 MIN_MATERIAL = 256  # tokens: less room than this for the outline or pages is not worth a call
 _STOP = frozenset(
     "the a an of in on at to for and or is are was were be by with what which who how does do did".split()  # noqa: SIM905
@@ -48,6 +50,20 @@ class _Stats:
     answer_call: int | None = None
     prose: ProseFilter | None = None
     shown: bool = False
+
+
+def refuse_long_question(question: str, context: int, room: int, shared: int) -> None:
+    """Raises AskInputError, naming the question's length, when it leaves the outline and pages less than
+    MIN_PAGE_SHARE of what they and the question share (`shared`: the context less the reply and the
+    prompt's own text; `room`: what is left of it once the question is in)."""
+    if room >= MIN_PAGE_SHARE * shared:
+        return
+    raise AskInputError(
+        f"the question is too long: {len(question)} characters (about {estimate_tokens(question)} tokens) "
+        f"leave the pages {max(0, room)} tokens of the model's {context}-token context, less than "
+        f"{MIN_PAGE_SHARE:.0%} of the {max(0, shared)} that the question and pages share",
+        "ask a shorter question",
+    )
 
 
 class Asker:
@@ -143,6 +159,7 @@ class Asker:
         context = client.context_length
         reply = max(64, min(self.settings.max_output_tokens, context // 3))
         room = context - reply - OVERHEAD_TOKENS - estimate_tokens(question)
+        refuse_long_question(question, context, room, context - reply - OVERHEAD_TOKENS)
         handles = Handles(docs)
         refs = await self._pick(client, handles, question, run, room, reply)
         reading, read_refs, rounds = Reading(), list(refs), 0

@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         "`pageindex-tui ask --help` (ask indexed documents), "
         "`pageindex-tui mcp --help` (the library over MCP), "
         "`pageindex-tui doctor --help` (check GPU, server and settings), "
+        "`pageindex-tui library check` (find and set aside damaged saved indexes), "
         "`pageindex-tui plan --help` (size a GPU box from your runs), "
         "`pageindex-tui install-local --help` (the embedded server for --local)",
     )
@@ -120,6 +121,21 @@ def build_export_parser() -> argparse.ArgumentParser:
         "(default ./results/<name>_structure.json or <name>_outline.md)",
     )
     return export
+
+
+def build_library_parser() -> argparse.ArgumentParser:
+    library = argparse.ArgumentParser(
+        prog="pageindex-tui library",
+        description="Check the library of saved indexes: read every entry, tree and run record whole, list "
+        "the damaged ones. Exit status 1 when damage is found and not repaired.",
+    )
+    library.add_argument("action", choices=("check",), help="check: list damaged saved indexes")
+    library.add_argument(
+        "--repair",
+        action="store_true",
+        help="set each damaged index aside (moved to <folder>.damaged-<time>, never deleted)",
+    )
+    return library
 
 
 def build_doctor_parser() -> argparse.ArgumentParser:
@@ -190,6 +206,7 @@ COMMANDS = {
     "ask": build_ask_parser,
     "mcp": build_mcp_parser,
     "doctor": build_doctor_parser,
+    "library": build_library_parser,
     "install-local": build_install_local_parser,
     "plan": build_plan_parser,
 }
@@ -203,6 +220,8 @@ def question_and_paths(parser: argparse.ArgumentParser, args: argparse.Namespace
         if len(items) < 2:
             parser.error("give the documents and the question: ask PATH [PATH ...] QUESTION")
         *items, args.question = items
+    if not args.question.strip():
+        parser.error("the question is empty: ask PATH [PATH ...] QUESTION")
     args.paths = [Path(item) for item in items]
 
 
@@ -297,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
                 return run_export(args, settings)
             if args.command == "doctor":
                 return run_doctor_command(args, settings)
+            if args.command == "library":
+                from .library import run_library
+
+                return run_library(args)
             if args.command == "plan":
                 return run_plan(args, settings)
             if args.command == "install-local":

@@ -182,12 +182,7 @@ class PdfDocument:
         self._note("layout")(f"pdfium could not read the file ({why}); text from pypdf, no layout")
 
     def _decrypt(self, reader: PdfReader, password: str | None) -> None:
-        for candidate in ([password] if password else []) + [""]:
-            if reader.decrypt(candidate) != PasswordType.NOT_DECRYPTED:
-                return
-        if password:
-            raise EncryptedPDF(f"wrong password for {self.path}", "check the password given with --password")
-        raise EncryptedPDF(f"{self.path} is password-protected", "pass its password with --password")
+        decrypt(reader, self.path, password)
 
     def _check_text_layer(self) -> None:
         sampled = sample_pages(self.page_count)
@@ -359,6 +354,38 @@ class PdfDocument:
 
     def __repr__(self) -> str:
         return f"PdfDocument({str(self.path)!r}, pages={self.page_count}, outline={len(self.outline)})"
+
+
+def decrypt(reader: PdfReader, path: Path, password: str | None) -> None:
+    """Open an encrypted PDF with `password` (or the empty one); raises EncryptedPDF saying which is wrong."""
+    for candidate in ([password] if password else []) + [""]:
+        if reader.decrypt(candidate) != PasswordType.NOT_DECRYPTED:
+            return
+    if password:
+        raise EncryptedPDF(f"wrong password for {path}", "check the password given with --password")
+    raise EncryptedPDF(f"{path} is password-protected", "pass its password with --password")
+
+
+def check_password(path: Path | str, password: str | None = None) -> None:
+    """For a saved index about to be handed out without opening its PDF: raises EncryptedPDF, as opening
+    it would, when the PDF is encrypted and `password` does not open it. Only the file's trailer and
+    encryption dictionary are read; a file pypdf cannot parse is left to the full open (no error here)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            reader = PdfReader(handle, strict=False)
+            encrypted = reader.is_encrypted
+            if encrypted:
+                decrypt(reader, path, password)
+    except EncryptedPDF:
+        raise
+    except DependencyError as err:
+        raise EncryptedPDF(
+            f"{path} is encrypted with a method that needs an extra package: {err}",
+            "install it with `pip install cryptography`, or pass a decrypted copy",
+        ) from err
+    except Exception:
+        return
 
 
 def open_pdf(path: Path | str, password: str | None = None) -> PdfDocument:

@@ -10,10 +10,11 @@ is missing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import checked
+from ..errors import DamagedFile
 from ..store.records import PartialState, RunRecord, StopReason
 from ..tree import Tree
 from .tree import Node, assign_ids, thawed, walk
@@ -57,9 +58,9 @@ class Resume:
 def read_resume(structure_path: Path, run_path: Path) -> Resume | None:
     """The partial index in these files, or None when they cannot be read or hold no tree."""
     try:
-        tree = Tree.from_json(json.loads(Path(structure_path).read_text(encoding="utf-8")))
-        run = RunRecord.from_dict(json.loads(Path(run_path).read_text(encoding="utf-8")))
-    except (OSError, ValueError):  # a TreeFormatError too
+        tree = checked.read_json(Path(structure_path), Tree.from_json)
+        run = checked.read_json(Path(run_path), RunRecord.from_dict)
+    except (OSError, DamagedFile):
         return None
     if run.partial is None:
         return None

@@ -52,7 +52,7 @@ async def ensure_indexed(
     these settings, else the newest of this content with any settings. Indexing runs on `session` when
     given (its owner closes it), so a question asked next needs no second connection; `document` is the
     file already opened by the caller, who reads it next."""
-    from .service import JobService  # the engine loads only when something must be indexed
+    from .service import JobService, unlocks  # the engine loads only when something must be indexed
 
     path = Path(path)
     try:
@@ -62,6 +62,8 @@ async def ensure_indexed(
             f"cannot read {path}: {err.strerror or err}", "is it there, and readable?"
         ) from None
     entry = await asyncio.to_thread(lambda: library.find(digest, settings) or library.find(digest))
+    if entry is not None and document is None:
+        await asyncio.to_thread(unlocks, path, password)  # raises EncryptedPDF as opening it would
     if entry is not None:
         return Filed(entry, True)
     sessions = [session] if session is not None else []  # indexing connects it for what comes next

@@ -25,16 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .. import events
+from .. import checked, events
 from ..aio import documents_at_once, gather_or_cancel
-from ..errors import FailureKind, OutputError, PageIndexError, failure_kind
+from ..errors import DamagedFile, FailureKind, OutputError, PageIndexError, failure_kind
+from ..formats import kind_of
 from ..index.result import CancelledKeeping, DocumentResult
 from ..settings import Settings
 from ..store.cache import ResponseCache
 from ..store.files import atomic_write_text
 from ..store.library import Library, LibraryEntry
 from ..store.records import RunRecord
-from ..tree import Tree
 
 if TYPE_CHECKING:
     from ..document import Document
@@ -61,6 +61,15 @@ class JobUpdate(events.Event):
 
 
 Sink = Callable[[events.Event], None]
+
+
+def unlocks(path: Path, password: str | None) -> None:
+    """Raises EncryptedPDF when `path` is an encrypted PDF that `password` does not open (a saved index
+    of it is then not handed out: the same error as indexing it afresh)."""
+    if kind_of(path) == "pdf":
+        from ..document.pdf import check_password
+
+        check_password(path, password)
 
 
 class JobService:
@@ -149,6 +158,8 @@ class JobService:
             return self._failed(path, f"cannot read {path.name}: {why}", "is it still there, and readable?")
         resume = None
         if not force:
+            if document is None:  # what is reused is handed out only to whom the PDF opens for
+                await asyncio.to_thread(unlocks, path, self.password)
             reused = await asyncio.to_thread(self._reuse, path, digest, settings, outputs)
             if reused is not None:
                 return reused
@@ -203,15 +214,16 @@ class JobService:
         entry = self.library.find(digest, settings)
         if entry is None:
             return None
-        try:
+        try:  # the tree is checked before it is copied; a damaged one is set aside (entry.load)
+            result = entry.load()
             structure_text = entry.structure_path.read_text(encoding="utf-8")
-            result = Tree.from_json(json.loads(structure_text))
-        except (OSError, ValueError):  # a TreeFormatError too
+        except (OSError, DamagedFile) as err:
+            log.warning("the saved index of %s is not reused: %s", path, err)
             return None
         try:
+            run = checked.read_json(entry.run_path, RunRecord.from_dict)
             run_text = entry.run_path.read_text(encoding="utf-8")
-            run = RunRecord.from_dict(json.loads(run_text))
-        except (OSError, ValueError):  # the tree is what counts; the record is rebuilt from the entry
+        except (OSError, DamagedFile):  # the tree is what counts; the record is rebuilt from the entry
             run = RunRecord(entry.doc_name, str(path), nodes=entry.nodes, finished_at=entry.finished_at)
             run.structure_source = entry.structure_source
             run_text = json.dumps(run.to_dict(), indent=2, ensure_ascii=False) + "\n"

@@ -8,11 +8,12 @@ out, as is a partial one. Reasoning tokens are counted inside the completion tok
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import checked
+from ..errors import DamagedFile
 from ..store.library import Library
 from ..store.records import RunRecord
 
@@ -81,11 +82,9 @@ def read_records(paths: Iterable[Path]) -> list[RunRecord]:
     out = []
     for path in paths:
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            out.append(checked.read_json(Path(path), RunRecord.from_dict))
+        except (OSError, DamagedFile):
             continue
-        if isinstance(data, dict):
-            out.append(RunRecord.from_dict(data))
     return out
 
 

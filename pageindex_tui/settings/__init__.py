@@ -6,6 +6,7 @@ Every value remembers where it came from, so a bad one can be reported as
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -404,10 +405,14 @@ def _convert(name: str, value: Any, source: str) -> Any:
             real = float(str(value).strip())
         except ValueError:
             raise bad("is not a number") from None
+        if not math.isfinite(real):
+            raise bad("is not a finite number")
         if not _in_range(info, real):
             raise bad(info.out_of_range or _range_text(info))
         return real
-    text = str(value).strip()
+    if not isinstance(value, str):  # a list, table, date, number or true/false from the settings file
+        raise bad("is not text: give it in quotes")
+    text = value.strip()
     if name == "reasoning_effort" and text.lower() not in REASONING_EFFORTS:
         raise bad("is not one of " + ", ".join(e for e in REASONING_EFFORTS if e) + " (or empty)")
     if name == "reasoning_effort":

@@ -39,16 +39,33 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         message = f"settings file {path} is not valid TOML: {err}"
         raise SettingsError(message, hint="fix or delete it") from None
-    # Accept a flat file or one with [server]/[index] tables.
+    # Accept a flat file or one with [server]/[index] tables; each setting once.
     flat: dict[str, Any] = {}
+    where: dict[str, str] = {}
     for key, value in data.items():
         if key in FRONT_END_TABLES:
             flat[key] = value
             continue
-        if isinstance(value, dict):
-            flat.update(value)
+        if isinstance(value, dict) and key in SECTIONS:
+            items = list(value.items())
+        elif isinstance(value, dict):
+            what = (
+                f"setting {key!r} is a table, not a value" if key in FIELD_NAMES else f"unknown table {key!r}"
+            )
+            tables = ", ".join(f"[{name}]" for name in (*SECTIONS, *FRONT_END_TABLES))
+            raise SettingsError(
+                f"settings file {path}: {what}", hint=f"settings go at the top level or in {tables}"
+            )
         else:
-            flat[key] = value
+            items = [(key, value)]
+        place = f"[{key}]" if isinstance(value, dict) else "the top level"
+        for name, item in items:
+            if name in flat:
+                raise SettingsError(
+                    f"settings file {path}: {name!r} is set twice, at {where[name]} and in {place}",
+                    hint="keep one of them",
+                )
+            flat[name], where[name] = item, place
     return flat
 
 
@@ -70,6 +87,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     from ..store.files import atomic_write_text
 
     path = config_path() if path is None else Path(path)
+    path = Path(os.path.realpath(path))  # through a symlinked config.toml: the link stays a link
     try:
         raw = _read_toml(path)
     except SettingsError:

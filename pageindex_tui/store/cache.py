@@ -9,7 +9,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ..errors import OutputError
+from .. import checked
+from ..errors import DamagedFile, OutputError
 from .files import PRIVATE_FILE, PRIVATE_FOLDER, atomic_write_json, cache_dir, make_folders
 
 
@@ -39,11 +40,9 @@ class ResponseCache:
     def get(self, key: str) -> dict[str, Any] | None:
         if not self.enabled:
             return None
-        try:
-            data = json.loads(self._path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not isinstance(data, dict):
+        try:  # a damaged reply (any JSON, nested however deep) is a miss: the call is made again
+            data = checked.read_json(self._path(key), lambda value: checked.obj(value, "the reply"))
+        except (OSError, DamagedFile):
             return None
         with self._lock:
             self.hits += 1

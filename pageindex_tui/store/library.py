@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..errors import OutputError
+from .. import checked
+from ..errors import DamagedFile, OutputError
 from ..settings import TREE_SETTINGS
 from ..tree import Tree
+from .damage import DAMAGED_MARK, SetAside, healed_hint, set_aside, stamp
 from .files import PRIVATE_FOLDER, atomic_write_json, data_dir, make_folders
-from .records import PartialState
+from .records import PartialState, RunRecord
 
-if TYPE_CHECKING:
-    from .records import RunRecord
-
+log = logging.getLogger(__name__)
 ENTRY_FILE = "entry.json"
 PATHS_FILE = "paths.json"
 PARTIAL_FOLDER = ".partial"  # suffix of the folder that holds a partial index beside the finished one
@@ -92,38 +93,57 @@ class LibraryEntry:
         return data
 
     @classmethod
-    def from_json(cls, folder: Path, data: dict[str, Any]) -> LibraryEntry:
-        """An entry back from its JSON; missing or damaged fields get their defaults."""
-        settings = data.get("settings")
+    def from_json(cls, folder: Path, data: Any) -> LibraryEntry:
+        """An entry back from its JSON; missing or null fields get their defaults, a field of the wrong
+        type raises DamagedFile naming it (file names must name a file in the entry's folder)."""
+        data = checked.obj(data, "the entry")
         return cls(
             folder=Path(folder),
-            digest=str(data.get("digest", "")),
-            settings_key=str(data.get("settings_key", "")),
-            settings=dict(settings) if isinstance(settings, dict) else {},
-            source=str(data.get("source", "")),
-            doc_name=str(data.get("doc_name", "")),
-            structure_file=str(data.get("structure_file", "")),
-            run_file=str(data.get("run_file", "")),
-            nodes=_count(data.get("nodes")),
-            structure_source=str(data.get("structure_source", "")),
-            finished_at=str(data.get("finished_at", "")),
-            warnings=_count(data.get("warnings")),
+            digest=checked.text(data.get("digest"), "digest"),
+            settings_key=checked.text(data.get("settings_key"), "settings_key"),
+            settings=checked.obj(data.get("settings") or {}, "settings"),
+            source=checked.text(data.get("source"), "source"),
+            doc_name=checked.text(data.get("doc_name"), "doc_name"),
+            structure_file=checked.file_name(data.get("structure_file"), "structure_file"),
+            run_file=checked.file_name(data.get("run_file"), "run_file"),
+            nodes=checked.whole(data.get("nodes"), "nodes"),
+            structure_source=checked.text(data.get("structure_source"), "structure_source"),
+            finished_at=checked.text(data.get("finished_at"), "finished_at"),
+            warnings=checked.whole(data.get("warnings"), "warnings"),
             partial=PartialState.from_dict(data.get("partial")),
         )
 
     def load(self) -> Tree:
-        """The saved tree; raises OSError or ValueError (a TreeFormatError when the file holds no tree)."""
-        return Tree.from_json(json.loads(self.structure_path.read_text(encoding="utf-8")))
+        """The saved tree; raises OSError, or DamagedFile (a TreeFormatError, naming the file) when the
+        file holds no sound tree: then the entry's folder is set aside (see `set_aside`) and the error's
+        hint says so."""
+        try:
+            return checked.read_json(self.structure_path, Tree.from_json)
+        except DamagedFile as err:
+            moved = set_aside(self.folder, err, self.doc_name)
+            raise DamagedFile(err.problem, healed_hint(moved), err.path, err.field) from None
 
     def __repr__(self) -> str:
         return f"LibraryEntry({self.doc_name!r}, {self.digest[:12]}, {self.settings_key})"
 
 
-def _count(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
+def read_entry_file(folder: Path) -> LibraryEntry:
+    """The entry in `folder`; raises OSError, or DamagedFile naming the file and field."""
+    return checked.read_json(folder / ENTRY_FILE, lambda data: LibraryEntry.from_json(folder, data))
+
+
+def read_paths(data: Any) -> dict[str, list[Any]]:
+    """`paths.json`: each resolved path's [size, mtime in ns, content digest]; raises DamagedFile."""
+    out: dict[str, list[Any]] = {}
+    for path, memo in checked.obj(data, "the paths").items():
+        where = checked.field("", path)
+        items = checked.seq(memo, where)
+        if len(items) != 3:
+            raise checked.damaged(where, f"should be [size, mtime, digest], not {len(items)} values")
+        size = checked.whole(items[0], checked.field(where, 0), maximum=1 << 62)
+        mtime = checked.whole(items[1], checked.field(where, 1), minimum=-(1 << 62), maximum=1 << 62)
+        out[path] = [size, mtime, checked.text(items[2], checked.field(where, 2))]
+    return out
 
 
 class Library:
@@ -160,10 +180,17 @@ class Library:
     def _load_paths(self) -> dict[str, list[Any]]:
         if self._paths is None:
             try:
-                data = json.loads((self.root / PATHS_FILE).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                data = {}
-            self._paths = data if isinstance(data, dict) else {}
+                self._paths = checked.read_json(self.root / PATHS_FILE, read_paths)
+            except OSError:
+                self._paths = {}
+            except DamagedFile as err:  # only a memo: moved aside, and digests are read again
+                self._paths = {}
+                moved = self.root / f"{PATHS_FILE}{DAMAGED_MARK}{stamp()}"
+                try:
+                    os.replace(self.root / PATHS_FILE, moved)
+                    log.warning("damaged %s set aside as %s: %s", PATHS_FILE, moved, err)
+                except OSError:
+                    pass
         return self._paths
 
     def known_digest(self, path: Path) -> str | None:
@@ -175,7 +202,7 @@ class Library:
             return None
         with self._lock:
             memo = self._load_paths().get(str(path))
-        if memo and len(memo) == 3 and memo[0] == stat.st_size and memo[1] == stat.st_mtime_ns:
+        if memo and memo[0] == stat.st_size and memo[1] == stat.st_mtime_ns:
             return str(memo[2])
         return None
 
@@ -212,13 +239,70 @@ class Library:
 
     def _read_entry(self, folder: Path) -> LibraryEntry | None:
         try:
-            meta = json.loads((folder / ENTRY_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            entry = read_entry_file(folder)
+        except OSError:
             return None
-        if not isinstance(meta, dict):
+        except DamagedFile as err:
+            set_aside(folder, err)
             return None
-        entry = LibraryEntry.from_json(folder, meta)
         return entry if entry.structure_path.is_file() else None
+
+    def check(self, repair: bool = False) -> tuple[int, list[DamagedFile]]:
+        """Read every saved index whole (entry, tree, run record): how many there are, and the damage found;
+        `repair` sets each damaged one aside. Nothing is moved without `repair`."""
+        try:
+            folders = sorted(
+                key
+                for digest in self.root.iterdir()
+                if digest.is_dir()
+                for key in digest.iterdir()
+                if key.is_dir() and DAMAGED_MARK not in key.name and (key / ENTRY_FILE).exists()
+            )
+        except OSError:
+            return 0, []
+        found = []
+        for folder in folders:
+            try:
+                entry = read_entry_file(folder)
+                for name, reader in (
+                    (entry.structure_file, Tree.from_json),
+                    (entry.run_file, RunRecord.from_dict),
+                ):
+                    if name and (folder / name).is_file():
+                        checked.read_json(folder / name, reader)
+            except OSError:
+                continue
+            except DamagedFile as err:
+                found.append(err)
+                if repair:
+                    set_aside(folder, err)
+        return len(folders), found
+
+    def set_aside_all(self) -> list[SetAside]:
+        """Every damaged index set aside so far, any content."""
+        try:
+            digests = sorted(p.name for p in self.root.iterdir() if p.is_dir())
+        except OSError:
+            return []
+        return [item for digest in digests for item in self.damaged(digest)]
+
+    def damaged(self, digest: str) -> list[SetAside]:
+        """The damaged indexes of this content that were set aside, newest first."""
+        try:
+            folders = [p for p in (self.root / digest).iterdir() if DAMAGED_MARK in p.name and p.is_dir()]
+        except OSError:
+            return []
+        return [SetAside.read(f) for f in sorted(folders, key=lambda p: p.name, reverse=True)]
+
+    def damaged_for(self, path: Path) -> SetAside | None:
+        """For a file with no index: its newest damaged index that was set aside, if any (no reading
+        when its digest is remembered)."""
+        try:
+            digest = self.digest(path)
+        except OSError:
+            return None
+        found = self.damaged(digest)
+        return found[0] if found else None
 
     def entries_for(self, digest: str) -> list[LibraryEntry]:
         """Every saved index of this content, newest first."""
@@ -226,7 +310,7 @@ class Library:
             folders = [
                 p
                 for p in (self.root / digest).iterdir()
-                if p.is_dir() and not p.name.endswith(PARTIAL_FOLDER)
+                if p.is_dir() and not p.name.endswith(PARTIAL_FOLDER) and DAMAGED_MARK not in p.name
             ]
         except OSError:
             return []

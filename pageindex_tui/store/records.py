@@ -7,8 +7,12 @@ the files keep the shape they always had and saved libraries written by older ve
 
 from __future__ import annotations
 
+import types
+import typing
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
+
+from .. import checked
 
 # How a model call ended, as events.CallFinished reports it and a record's CallProblem keeps it.
 CallOutcome = Literal["ok", "cached", "retry", "invalid", "error", "cancelled"]
@@ -66,8 +70,8 @@ class Provenance:
         return out
 
     @classmethod
-    def from_dict(cls, data: Any) -> Provenance:
-        return cls(**_known(cls, data))
+    def from_dict(cls, data: Any, where: str = "facts") -> Provenance:
+        return cls(**_known(cls, data, where))
 
 
 @dataclass
@@ -87,8 +91,8 @@ class CallFigures:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
-    def from_dict(cls, data: Any) -> CallFigures:
-        return cls(**_known(cls, data))
+    def from_dict(cls, data: Any, where: str = "llm") -> CallFigures:
+        return cls(**_known(cls, data, where))
 
 
 @dataclass
@@ -105,8 +109,8 @@ class ServerFacts:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
-    def from_dict(cls, data: Any) -> ServerFacts | None:
-        return cls(**_known(cls, data)) if isinstance(data, dict) else None
+    def from_dict(cls, data: Any, where: str = "server") -> ServerFacts | None:
+        return None if data is None else cls(**_known(cls, data, where))
 
 
 @dataclass(frozen=True)
@@ -145,18 +149,21 @@ class NodeOrigins:
         return {"by_source": self.by_source, "nodes": [n.to_dict() for n in self.nodes]}
 
     @classmethod
-    def from_dict(cls, data: Any) -> NodeOrigins:
-        items = data.get("nodes") if isinstance(data, dict) else None
-        nodes = [
-            NodeOrigin(
-                str(i.get("node_id", "")),
-                str(i.get("title", "")),
-                str(i.get("source", "")),
-                float(i.get("confidence", 1.0) or 0.0),
+    def from_dict(cls, data: Any, where: str = "provenance") -> NodeOrigins:
+        data = {} if data is None else checked.obj(data, where)
+        nodes = []
+        where = checked.field(where, "nodes")
+        for number, item in enumerate(checked.seq(data.get("nodes") or [], where)):
+            at = checked.field(where, number)
+            item = checked.obj(item, at)
+            nodes.append(
+                NodeOrigin(
+                    checked.text(item.get("node_id"), checked.field(at, "node_id")),
+                    checked.text(item.get("title"), checked.field(at, "title")),
+                    checked.text(item.get("source"), checked.field(at, "source")),
+                    checked.number(item.get("confidence"), checked.field(at, "confidence"), 1.0),
+                )
             )
-            for i in items or []
-            if isinstance(i, dict)
-        ]
         return cls(nodes)
 
 
@@ -187,12 +194,19 @@ class CallProblem:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
-    def from_dict(cls, data: Any) -> CallProblem | None:
-        if not isinstance(data, dict) or data.get("outcome") not in PROBLEM_OUTCOMES:
-            return None
-        seconds = data.get("seconds")
-        seconds = float(seconds) if isinstance(seconds, (int, float)) else 0.0
-        return cls(str(data.get("purpose", "")), data["outcome"], str(data.get("error", "")), seconds)
+    def from_dict(cls, data: Any, where: str = "call_problems[0]") -> CallProblem:
+        data = checked.obj(data, where)
+        outcome = data.get("outcome")
+        if outcome not in PROBLEM_OUTCOMES:
+            raise checked.damaged(
+                checked.field(where, "outcome"), f"should be one of {', '.join(PROBLEM_OUTCOMES)}"
+            )
+        return cls(
+            checked.text(data.get("purpose"), checked.field(where, "purpose")),
+            outcome,
+            checked.text(data.get("error"), checked.field(where, "error")),
+            checked.number(data.get("seconds"), checked.field(where, "seconds")),
+        )
 
 
 Unit = Literal["pages", "lines"]
@@ -224,17 +238,18 @@ class PartialState:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
-    def from_dict(cls, data: Any) -> PartialState | None:
-        if not isinstance(data, dict):
+    def from_dict(cls, data: Any, where: str = "partial") -> PartialState | None:
+        if data is None:
             return None
+        data = checked.obj(data, where)
         reason: StopReason = "cancelled" if data.get("reason") == "cancelled" else "server"
         return cls(
-            stage=str(data.get("stage", "")),
-            done=_int(data.get("done")),
-            total=_int(data.get("total")),
+            stage=checked.text(data.get("stage"), checked.field(where, "stage")),
+            done=checked.whole(data.get("done"), checked.field(where, "done")),
+            total=checked.whole(data.get("total"), checked.field(where, "total")),
             reason=reason,
-            error=str(data.get("error", "")),
-            hint=str(data.get("hint", "")),
+            error=checked.text(data.get("error"), checked.field(where, "error")),
+            hint=checked.text(data.get("hint"), checked.field(where, "hint")),
         )
 
 
@@ -301,59 +316,75 @@ class RunRecord:
 
     @classmethod
     def from_dict(cls, data: Any) -> RunRecord:
-        """A record back from its JSON; missing or damaged fields get their defaults."""
-        data = data if isinstance(data, dict) else {}
+        """A record back from its JSON; missing or null fields get their defaults, a field of the wrong
+        type or out of range raises DamagedFile naming it (see `checked`)."""
+        data = checked.obj(data, "the record")
         unit: Unit = "lines" if "lines" in data and "pages" not in data else "pages"
+        counts = {
+            name: checked.whole(data.get(name), name)
+            for name in ("titles_verified", "titles_total", "nodes", "depth", "structure_calls")
+        }
+        problems = checked.seq(data.get("call_problems") or [], "call_problems")
         return cls(
-            doc_name=str(data.get("doc_name", "")),
-            path=str(data.get("path", "")),
+            doc_name=checked.text(data.get("doc_name"), "doc_name"),
+            path=checked.text(data.get("path"), "path"),
             unit=unit,
-            size=_int(data.get(unit)),
-            tool=str(data.get("tool", "")),
-            finished_at=str(data.get("finished_at", "")),
-            structure_source=str(data.get("structure_source", "")),
-            titles_verified=_int(data.get("titles_verified")),
-            titles_total=_int(data.get("titles_total")),
-            nodes=_int(data.get("nodes")),
-            depth=_int(data.get("depth")),
-            structure_calls=_int(data.get("structure_calls")),
+            size=checked.whole(data.get(unit), unit),
+            tool=checked.text(data.get("tool"), "tool"),
+            finished_at=checked.text(data.get("finished_at"), "finished_at"),
+            structure_source=checked.text(data.get("structure_source"), "structure_source"),
+            **counts,
             origins=NodeOrigins.from_dict(data.get("provenance")),
             llm=CallFigures.from_dict(data.get("llm")),
             server=ServerFacts.from_dict(data.get("server")),
-            settings=dict(data.get("settings") or {}) if isinstance(data.get("settings"), dict) else {},
+            settings=checked.obj(data.get("settings") or {}, "settings"),
             facts=Provenance.from_dict(data.get("facts")),
             warnings=_warnings(data.get("warnings"), data.get("warning_kinds")),
-            problems=[p for p in map(CallProblem.from_dict, _list(data.get("call_problems"))) if p],
-            problems_dropped=_int(data.get("call_problems_dropped")),
-            wall_seconds=float(data.get("wall_seconds") or 0.0),
+            problems=[CallProblem.from_dict(p, f"call_problems[{n}]") for n, p in enumerate(problems)],
+            problems_dropped=checked.whole(data.get("call_problems_dropped"), "call_problems_dropped"),
+            wall_seconds=checked.number(data.get("wall_seconds"), "wall_seconds"),
             partial=PartialState.from_dict(data.get("partial")),
-            resumed=str(data.get("resumed") or ""),
+            resumed=checked.text(data.get("resumed"), "resumed"),
         )
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _warnings(messages: Any, kinds: Any) -> list[RunWarning]:
-    """The record's warnings; a record older than `warning_kinds` gets "other" for each."""
-    kinds = _list(kinds)
+    """The record's warnings; a record older than `warning_kinds` gets "other" for each, and a kind this
+    version does not know reads as "other"."""
+    messages = checked.seq(messages or [], "warnings")
+    kinds = checked.seq(kinds or [], "warning_kinds")
     out = []
-    for number, message in enumerate(_list(messages)):
+    for number, message in enumerate(messages):
         kind = kinds[number] if number < len(kinds) else "other"
-        out.append(RunWarning(str(message), kind if kind in WARNING_KINDS else "other"))
+        text = checked.text(message, f"warnings[{number}]")
+        out.append(RunWarning(text, kind if kind in WARNING_KINDS else "other"))
     return out
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
+def _check(value: Any, kind: Any, where: str) -> Any:
+    """`value` checked against a field's type: int, float, str, list[int], dict[str, int], or X | None."""
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        options = [k for k in typing.get_args(kind) if k is not type(None)]
+        return None if value is None else _check(value, options[0], where)
+    if kind is int:
+        return checked.whole(value, where)
+    if kind is float:
+        return checked.number(value, where)
+    if kind is str:
+        return checked.text(value, where)
+    if typing.get_origin(kind) is list:
+        return [checked.whole(v, checked.field(where, n)) for n, v in enumerate(checked.seq(value, where))]
+    if typing.get_origin(kind) is dict:
+        items = checked.obj(value, where).items()
+        return {k: checked.whole(v, checked.field(where, k)) for k, v in items}
+    raise TypeError(f"no check for {kind}")  # pragma: no cover - a field type this module does not use
 
 
-def _known(cls: type, data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict):
+def _known(cls: type, data: Any, where: str) -> dict[str, Any]:
+    """The fields of `cls` that `data` holds, each checked against its type; unknown keys are left out."""
+    if data is None:
         return {}
+    data = checked.obj(data, where)
+    hints = typing.get_type_hints(cls)
     names = {f.name for f in fields(cls)}
-    return {k: v for k, v in data.items() if k in names}
+    return {k: _check(v, hints[k], checked.field(where, k)) for k, v in data.items() if k in names}

@@ -242,7 +242,7 @@ class PageIndexApp(AppTools):
         self.show(self.handler.apply(message.items))
 
     def on_doc_states_loaded(self, message: DocStatesLoaded) -> None:
-        self.show(self.handler.library_states(message.states))
+        self.show(self.handler.library_states(message.states, message.damaged))
 
     @on(DocumentsTree.Populated)
     def _files_listed(self, message: DocumentsTree.Populated) -> None:
@@ -256,7 +256,12 @@ class PageIndexApp(AppTools):
     @work(thread=True, group="library-scan", exit_on_error=False)
     def scan_library(self, docs: list[str], settings: Settings) -> None:
         found = {doc: self.library.best(Path(doc), settings) for doc in docs}
-        self.post_message(DocStatesLoaded(found))
+        damaged = [
+            doc
+            for doc, (entry, _exact) in found.items()
+            if entry is None and self.library.damaged_for(Path(doc))
+        ]
+        self.post_message(DocStatesLoaded(found, damaged))
 
     @on(DocumentsTree.Opened)
     def _open_tree(self, message: DocumentsTree.Opened) -> None:

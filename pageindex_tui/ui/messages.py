@@ -26,9 +26,10 @@ class EngineBatch(Message):
 class DocStatesLoaded(Message):
     """What the library knows about the files of a folder (from a thread worker)."""
 
-    def __init__(self, states: dict[str, tuple[LibraryEntry | None, bool]]) -> None:
+    def __init__(self, states: dict[str, tuple[LibraryEntry | None, bool]], damaged: list[str]) -> None:
         super().__init__()
         self.states = states  # path -> (its best saved index, made with the settings in force)
+        self.damaged = damaged  # paths without one whose damaged index was set aside
 
 
 class ServerStateChanged(Message):

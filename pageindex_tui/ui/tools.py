@@ -6,13 +6,13 @@ and screenshots that land in a folder that exists (the palette's "Screenshot").
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from textual import work
 from textual._files import generate_datetime_filename
 from textual.app import App
 
+from .. import checked
 from ..errors import PageIndexError
 from ..store.files import atomic_write_text
 from ..store.outputs import screenshot_folder
@@ -58,7 +58,7 @@ class AppTools(App[int]):
     @work(thread=True, group="run-record", exit_on_error=False)
     def _read_record(self, state: DocState, path: Path) -> None:
         try:
-            record = RunRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            record = checked.read_json(path, RunRecord.from_dict)
         except (OSError, ValueError) as err:
             message = f"The run record of {state.path.name} cannot be read ({path}: {err})."
             self.call_from_thread(self.notify, message, severity="error", markup=False)

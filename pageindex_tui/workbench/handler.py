@@ -7,7 +7,7 @@ returns the `Changes` for the app to show. What the library knows about listed f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +33,10 @@ class EngineHandler:
         self.asks = AskHandler(workbench.asks)
 
     # -- what the library knows --------------------------------------------------------------------------
-    def library_states(self, found: dict[str, tuple[Any, bool]]) -> Changes:
-        """Saved indexes found for listed files: path -> (LibraryEntry | None, made with these settings)."""
+    def library_states(self, found: dict[str, tuple[Any, bool]], damaged: Iterable[str] = ()) -> Changes:
+        """Saved indexes found for listed files: path -> (LibraryEntry | None, made with these settings);
+        `damaged`: those of them without one whose damaged index was set aside."""
+        damaged = set(damaged)
         for doc, (entry, exact) in found.items():
             state = self.model.state(doc)
             if state.busy:
@@ -43,7 +45,9 @@ class EngineHandler:
             if entry is not None:
                 state.phase, state.nodes = "partial" if entry.partial else "indexed", entry.nodes
                 state.partial = entry.partial
-            elif state.phase in ("unknown", "indexed", "partial"):
+            elif doc in damaged:
+                state.phase, state.partial = "damaged", None
+            elif state.phase in ("unknown", "indexed", "partial", "damaged"):
                 state.phase, state.partial = "none", None
         return self.model.touch(set(found), Changes())
 

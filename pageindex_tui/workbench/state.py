@@ -19,7 +19,10 @@ from ..store.records import MAX_PROBLEMS, CallProblem, PartialState, RunRecord, 
 from ..tree import Tree
 from .asking import AskBook, AskChanges
 
-DocPhase = Literal["unknown", "none", "queued", "indexing", "indexed", "partial", "failed", "cancelled"]
+# "damaged": its saved index held what we never write and was set aside (store/damage.py)
+DocPhase = Literal[
+    "unknown", "none", "queued", "indexing", "indexed", "partial", "failed", "cancelled", "damaged"
+]
 
 STAGE_WORDS = {
     "read": "reading",
@@ -82,6 +85,8 @@ class DocState:
             return f"✗ {one_line(self.error, 60)}", "failed"
         if self.phase == "cancelled":
             return "⊘ cancelled", "cancelled"
+        if self.phase == "damaged":
+            return "✗ index damaged", "failed"
         if self.phase == "none":
             return "○", "none"
         return "", "none"
@@ -126,6 +131,8 @@ class DocState:
             return f"{name}: failed: {self.error}{hint}"
         if self.phase == "cancelled":
             return f"{name}: cancelled (nothing was written; {index_key} starts again)"
+        if self.phase == "damaged":
+            return f"{name}: index damaged: {index_key} re-indexes (the damaged one was set aside)"
         if self.phase == "none":
             return f"{name}: not indexed ({index_key} to index)"
         return name

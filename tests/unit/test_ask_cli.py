@@ -95,7 +95,7 @@ def test_a_damaged_structure_file_is_a_usage_error(tmp_path, capsys):
     bad = tmp_path / "x_structure.json"
     bad.write_text("{not json")
     assert ask(f"http://127.0.0.1:{free_port()}/v1", bad) == 2
-    assert "is not JSON" in capsys.readouterr().err
+    assert "not valid JSON" in capsys.readouterr().err
 
 
 def test_server_down_fails_like_index(tmp_path, capsys):

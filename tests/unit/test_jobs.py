@@ -147,7 +147,7 @@ def test_export_errors_are_clear(tmp_path, capsys):
     bad = tmp_path / "bad_structure.json"
     bad.write_text("[1, 2]")
     assert main(["export", str(bad)]) == 2
-    assert "is not PageIndex JSON" in capsys.readouterr().err
+    assert "not a sound PageIndex tree" in capsys.readouterr().err
     bad.write_text('{"doc_name": "x"}')
     assert main(["export", str(bad)]) == 2
     assert "no PageIndex tree" in capsys.readouterr().err

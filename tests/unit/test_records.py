@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from pageindex_tui.errors import DamagedFile
 from pageindex_tui.store.records import (
     CallFigures,
     CallProblem,
@@ -86,18 +89,39 @@ def test_the_written_file_reads_back_unchanged(tmp_path):
     assert RunRecord.from_dict(data).to_dict() == data
 
 
-def test_old_and_damaged_files_still_load():
-    old = {"doc_name": "a.pdf", "pages": 3, "nodes": "4", "llm": {"calls": 2, "unknown": 1}, "facts": None}
+def test_old_files_missing_fields_still_load():
+    old = {"doc_name": "a.pdf", "pages": 3, "nodes": 4, "llm": {"calls": 2, "unknown": 1}, "facts": None}
     record = RunRecord.from_dict(old)
     assert (record.doc_name, record.size, record.nodes, record.llm.calls) == ("a.pdf", 3, 4, 2)
     assert record.facts == Provenance() and record.server is None and record.warnings == []
     assert record.problems == [] and record.problems_dropped == 0
 
 
-def test_warnings_without_kinds_and_damaged_problems_load():
-    data = {"warnings": ["a", "b"], "warning_kinds": ["overflow", "nonsense"], "call_problems": [1, {}]}
+def test_warnings_without_kinds_load_and_unknown_kinds_read_as_other():
+    data = {"warnings": ["a", "b"], "warning_kinds": ["overflow", "nonsense"]}
     record = RunRecord.from_dict(data)
     assert record.warnings == [RunWarning("a", "overflow"), RunWarning("b", "other")]
-    assert record.problems == []
     assert RunRecord.from_dict({"warnings": ["old"]}).warnings == [RunWarning("old", "other")]
-    assert RunRecord.from_dict("not a record").doc_name == ""
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ("not a record", "the record"),
+        ({"nodes": "4"}, "nodes"),
+        ({"wall_seconds": [1]}, "wall_seconds"),
+        ({"pages": float("inf")}, "pages"),
+        ({"call_problems": [1]}, "call_problems[0]"),
+        ({"call_problems": [{"outcome": "ok"}]}, "call_problems[0].outcome"),
+        ({"llm": {"calls": "x"}}, "llm.calls"),
+        ({"facts": {"toc_pages": [1, "b"]}}, "facts.toc_pages[1]"),
+        ({"facts": {"layout_rejected": {"a": "x"}}}, "facts.layout_rejected.a"),
+        ({"provenance": {"nodes": [{"confidence": "high"}]}}, "provenance.nodes[0].confidence"),
+        ({"partial": {"done": -1}}, "partial.done"),
+        ({"warnings": "many"}, "warnings"),
+    ],
+)
+def test_a_damaged_field_is_refused_naming_it(data, field):
+    with pytest.raises(DamagedFile) as caught:
+        RunRecord.from_dict(data)
+    assert caught.value.field == field

@@ -159,6 +159,7 @@ class LLMClient:
         self.info = ServerInfo(
             endpoint, ids, choice.model, choice.context_length, choice.context_source, kind, probe is not None
         )
+        self.bound.fit_server(llama.slots if llama is not None else 0)
         self.bound.announce()
         return self.info
 

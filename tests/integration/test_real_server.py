@@ -150,6 +150,7 @@ def test_server_killed_mid_run_then_rerun_reuses_cache(tmp_path):
         concurrency=1,
         if_add_node_summary=True,
         request_timeout=60,
+        server_wait=0,  # fail at once, as before calls waited for a server that went away
     )
     doc = tmp_path / "long.md"
     doc.write_text(long_markdown(sections=5))

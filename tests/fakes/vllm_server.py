@@ -148,8 +148,8 @@ class FakeVLLM:
     def __exit__(self, *exc: object) -> None:
         if self._server is not None:
             self._server.shutdown()
+            self._server.server_close()  # new connections are refused before the open ones are cut
             self._server.drop_connections()
-            self._server.server_close()
 
     @property
     def root_url(self) -> str:

@@ -126,6 +126,23 @@ class LimitChanged(Event):
 
 
 @dataclass(frozen=True)
+class ServerPaused(Event):
+    """The model server stopped answering (refused connections, 503, its health failing): the client's
+    calls wait for it instead of spending their retries. `doc` is "": the pause spans the batch. `since`
+    is the wall-clock time (`time.time()`) it was first missed; `reason` says what failed, plainly."""
+
+    since: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class ServerResumed(Event):
+    """The server answers again after a `ServerPaused`; the waiting calls go on. `seconds`: the pause."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
 class WorkEstimate(Event):
     """A document's LLM work as estimated so far, in tokens (prompt plus reply, over every call still to
     come and done), for a batch ETA. Sent again when the estimate changes (the structure is known)."""

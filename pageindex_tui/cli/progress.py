@@ -17,7 +17,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.text import Text
 
 from .. import events
-from ..jobs.batch import BATCH_EVENTS, BatchMeter
+from ..jobs.batch import BATCH_EVENTS, BatchMeter, wait_text
 from ..jobs.service import JobUpdate
 from ..safe_text import shown
 
@@ -79,7 +79,7 @@ class CliProgress:
     def _batch_row(self) -> None:
         reading = self.meter.reading()
         if self.batch is None:
-            if reading.documents < 2 and reading.limit is None:
+            if reading.documents < 2 and reading.limit is None and reading.paused_since is None:
                 return
             self.batch = self.progress.add_task("", total=None, name="batch", stage="", calls="")
         figures = " · ".join(reading.parts())
@@ -91,6 +91,8 @@ class CliProgress:
         self.meter.see(event)
         if isinstance(event, BATCH_EVENTS):
             self._batch_row()
+        if isinstance(event, (events.ServerPaused, events.ServerResumed)):
+            self._outage(event)
         if not event.doc:  # the batch's own events (the calls' bound)
             return
         task = self._task(event.doc)
@@ -118,6 +120,17 @@ class CliProgress:
             self.progress.update(task, stage="[red]failed", total=1, completed=1)
         elif isinstance(event, events.DocumentPartial):
             self.progress.update(task, stage="[yellow]partial")
+
+    def _outage(self, event: events.ServerPaused | events.ServerResumed) -> None:
+        """A line when the calls pause for the server and when they go on (quiet: none)."""
+        if self.quiet:
+            return
+        if isinstance(event, events.ServerPaused):
+            line = Text(self.meter.reading().paused_text(), style="yellow")
+            line.append(f": {shown(event.reason)}; the calls wait for it", style="default")
+        else:
+            line = Text(f"the server answers again after {wait_text(event.seconds)}: the calls go on")
+        self.progress.console.print(line)
 
     def _tally(self, event: events.CallFinished) -> events.CallTally:
         """The document's calls as its model session counts them (the figures its run record gets); a

@@ -9,8 +9,9 @@ so a failed one drops out of what remains. Documents not yet estimated (still wa
 counted at the mean estimate of those that are. The engine's estimates are on the high side (a reply
 may use its whole budget); once documents are done, what they took against their estimates scales the
 estimates of the rest (`calibration`), so the ETA comes into line as the batch goes. The meter also
-keeps the client's bound on calls in flight (`LimitChanged`), the one place both front ends read it
-from. Plain Python: no UI imports.
+keeps the client's bound on calls in flight (`LimitChanged`) and whether its calls are paused waiting for
+the server (`ServerPaused` until `ServerResumed`), the one place both front ends read them from. Plain
+Python: no UI imports.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .service import JobUpdate
 DocProgress = Literal["waiting", "running", "done", "partial", "failed", "cancelled"]
 ENDED: tuple[DocProgress, ...] = ("done", "partial", "failed", "cancelled")
 
+PAUSED = "paused: waiting for the server"  # how a reading of paused calls begins
 RATE_WINDOW = 60.0  # seconds of finished calls the rate is taken over
 MIN_RATE_CALLS = 2  # finished (not cached) calls before there is a rate to speak of
 MIN_RATE_SPAN = 2.0  # seconds of work before there is a rate to speak of
@@ -35,6 +37,8 @@ CALIBRATION_BOUNDS = (0.2, 2.0)  # how far the documents done may scale the esti
 
 BATCH_EVENTS = (
     events.LimitChanged,
+    events.ServerPaused,
+    events.ServerResumed,
     events.WorkEstimate,
     events.CallFinished,
     JobUpdate,
@@ -66,6 +70,9 @@ class BatchReading:
     limit_reason: str
     adaptive: bool
     docs: tuple[DocReading, ...]
+    paused_since: float | None = None  # wall clock: the calls wait for the server since then
+    paused_for: float = 0.0  # seconds of that wait so far
+    paused_reason: str = ""
 
     @property
     def active(self) -> bool:
@@ -74,7 +81,8 @@ class BatchReading:
     def parts(self, limit: bool = True) -> list[str]:
         """The batch's figures as short plain texts, the most wanted first: '3/10 docs', 'ETA 3m 20s',
         '12.3k/40.0k tok', 'limit 24' (the ETA and the limit only when known; the limit when asked for)."""
-        out = [f"{self.ended}/{self.documents} docs"]
+        out = [self.paused_text()] if self.paused_since is not None else []
+        out.append(f"{self.ended}/{self.documents} docs")
         if self.failed:
             out[0] += f" ({self.failed} failed)"
         if self.eta is not None and self.active:
@@ -86,6 +94,13 @@ class BatchReading:
         if limit and self.limit is not None:
             out.append(f"limit {self.limit}")
         return out
+
+    def paused_text(self) -> str:
+        """'paused: waiting for the server since 14:02 (3 min)'; '' while the calls are not paused."""
+        if self.paused_since is None:
+            return ""
+        clock = time.strftime("%H:%M", time.localtime(self.paused_since))
+        return f"{PAUSED} since {clock} ({wait_text(self.paused_for)})"
 
     def limit_text(self) -> str:
         """'limit 24 · grew: KV 12%, 0 waiting' (adaptive: the bound and why it last moved), 'limit 8
@@ -107,6 +122,17 @@ def eta_text(seconds: float) -> str:
         return f"{minutes}m {secs:02d}s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h {minutes:02d}m"
+
+
+def wait_text(seconds: float) -> str:
+    """'40 s', '3 min', '2 h 05 min'."""
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    minutes = whole // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def count_text(tokens: int) -> str:
@@ -149,6 +175,7 @@ class BatchMeter:
         self.limit: int | None = None
         self.limit_reason = ""
         self.adaptive = False
+        self.paused: tuple[float, float, str] | None = None  # (wall clock, own clock, reason) while paused
 
     # -- what comes in ------------------------------------------------------------------------------
     def expect(self, docs: Iterable[str]) -> None:
@@ -171,6 +198,12 @@ class BatchMeter:
     def see(self, event: events.Event) -> None:
         if isinstance(event, events.LimitChanged):
             self.limit, self.limit_reason, self.adaptive = event.limit, event.reason, event.adaptive
+            return
+        if isinstance(event, events.ServerPaused):
+            self.paused = (event.since, self.clock(), event.reason)
+            return
+        if isinstance(event, events.ServerResumed):
+            self.paused = None
             return
         if isinstance(event, JobUpdate):
             self._job(event)
@@ -281,4 +314,7 @@ class BatchMeter:
             limit_reason=self.limit_reason,
             adaptive=self.adaptive,
             docs=docs,
+            paused_since=self.paused[0] if self.paused else None,
+            paused_for=self.clock() - self.paused[1] if self.paused else 0.0,
+            paused_reason=self.paused[2] if self.paused else "",
         )

@@ -5,6 +5,9 @@ polls the server through a `LoadReader` it is given (`serverload.py` wires in th
 the one the gauges use: vLLM's waiting/running/KV figures, llama.cpp's deferred requests and slots) and
 hands what it reads, with our recent time to first token, to `scheduler.Controller`, whose decision sets
 the bound. Without a reader the adaptive bound keeps its start; only refusals move it.
+A server that says how many calls it runs at once (llama.cpp's `total_slots`, read on connecting:
+`fit_server`) caps the bound: an adaptive bound starts at that count, a fixed one is cut to it, and
+neither grows past it; calls beyond it would only wait inside the server and hit the timeout.
 A refusal (429/503) halves it at once. Each change is a `LimitChanged` event with its reason, so the
 CLI, the calls table and the gauges say what the bound is and why it moved.
 """
@@ -71,6 +74,20 @@ class CallBound:
     @property
     def limit(self) -> int:
         return self.scheduler.limit
+
+    def fit_server(self, slots: int) -> None:
+        """The server runs at most `slots` calls at once (0: it did not say): start there, never above."""
+        if slots <= 0:
+            return
+        self.controller.high = slots
+        if self.adaptive and self.limit != slots:
+            self.reason = f"the server's {slots} slots"
+        elif not self.adaptive and self.limit > slots:
+            self.reason = f"the concurrency setting, cut to the server's {slots} slots"
+        else:
+            return
+        self.controller.limit = slots
+        self.scheduler.set_limit(slots)
 
     def announce(self) -> None:
         """Say what the bound is now (on connecting)."""

@@ -16,6 +16,7 @@ import random
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 import openai
@@ -32,7 +33,7 @@ from ..discovery import (
     positive_int,
     root_url,
 )
-from ..errors import ContextOverflow, ServerRefused
+from ..errors import ContextOverflow, ServerRefused, ServerUnavailable
 from ..safe_text import redact_url
 from ..settings import Settings, Use
 from ..store.records import CallOutcome
@@ -49,6 +50,7 @@ from .errors import (
     refuses_structured,
     reply_room,
 )
+from .outage import AWAY_STATUSES, PROBE_SECONDS, ServerGate, may_be_away
 from .reasoning import START_WINDOW, Piece, StreamReader
 from .request import CallShape, OptionalFields, request_kwargs
 from .tokens import MIN_REPLY_TOKENS, TOKENS_PER_MESSAGE, estimate_tokens, fit_max_tokens, message_text
@@ -84,6 +86,9 @@ class LLMClient:
         )  # places for calls: one queue for every document served
         self.ranks: dict[str, float] = {}  # doc -> its size: smaller documents' calls go first
         self.fields = OptionalFields()  # optional request fields this server refused
+        self.gate = ServerGate(  # calls wait here while the server is away
+            self._away, sink, endpoint=redact_url(settings.endpoint), wait=settings.server_wait
+        )
         self._connect_lock = asyncio.Lock()
         self._last_call_id = 0
         self._no_response_format = False  # the server refused structured output once
@@ -103,11 +108,33 @@ class LLMClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        await self.gate.aclose()
         await self.bound.aclose()
         await self._client.close()
 
     async def _get_json(self, url: str, timeout: float = PROBE_TIMEOUT) -> Any:
         return await self._client.get(url, cast_to=object, options={"timeout": timeout})
+
+    async def _away(self) -> str:
+        """Why the server is away ("" when /models answers), for the gate."""
+        try:
+            await self._get_json("/models", min(PROBE_SECONDS, self.settings.request_timeout))
+        except openai.APIStatusError as err:
+            return f"it answered {err.status_code}" if err.status_code in AWAY_STATUSES else ""
+        except openai.OpenAIError as err:
+            return self._failure(err, "probe").error.message
+        return ""
+
+    async def _place(self, doc: str) -> AbstractAsyncContextManager[None]:
+        """A place under the bound, taken while the server answers: it waits at the gate first, and
+        again when the server went away while it waited for the place."""
+        while True:
+            await self.gate.passage()
+            place = self.bound.slot(self.ranks.get(doc, 0.0))
+            await place.__aenter__()
+            if not self.gate.paused:
+                return place
+            await place.__aexit__(None, None, None)
 
     async def _tokenize(self, model: str, text: str, timeout: float = PROBE_TIMEOUT) -> int | None:
         """Token count from the server's /tokenize (vLLM reads model+prompt, llama.cpp reads content)."""
@@ -159,6 +186,7 @@ class LLMClient:
         self.info = ServerInfo(
             endpoint, ids, choice.model, choice.context_length, choice.context_source, kind, probe is not None
         )
+        self.bound.fit_server(llama.slots if llama is not None else 0)
         self.bound.announce()
         return self.info
 
@@ -290,11 +318,13 @@ class LLMClient:
             )
             delay, call_id = 0.0, self._next_call_id()
             self.sink(events.CallQueued(doc, call_id, purpose, prompt_tokens))
-            place = self.bound.slot(self.ranks.get(doc, 0.0))
             try:
-                await place.__aenter__()  # the concurrency bound: queued until a place is free
+                place = await self._place(doc)  # queued until the server answers and a place is free
             except asyncio.CancelledError:
                 self.sink(events.CallFinished(doc, call_id, "cancelled", prompt_tokens))
+                raise
+            except ServerUnavailable as gone:  # away longer than the settings' server_wait
+                self.sink(events.CallFinished(doc, call_id, "error", prompt_tokens, error=gone.describe()))
                 raise
             try:
                 self.sink(events.CallStarted(doc, call_id, purpose, prompt_tokens))
@@ -313,10 +343,19 @@ class LLMClient:
                     error = failure.error
                     room = reply_room(error)
                     outcome: CallOutcome = "retry"
-                    if isinstance(err, openai.APIStatusError) and err.status_code in (429, 503):
+                    try:
+                        away = may_be_away(err) and await self.gate.check()
+                    except asyncio.CancelledError:
+                        self._finished(doc, call_id, "cancelled", prompt_tokens, started)
+                        raise
+                    if away:  # sent again once the server answers, spending no retry
+                        error = ServerUnavailable(f"{error.message}; the calls wait for the server")
+                    elif isinstance(err, openai.APIStatusError) and err.status_code in (429, 503):
                         self.bound.refused(f"the server answered {err.status_code}")
-                    refused = self.fields.refused(err, kwargs["extra_body"])
-                    if refused is not None:  # sent again without it, and never again to this server
+                    refused = None if away else self.fields.refused(err, kwargs["extra_body"])
+                    if away:
+                        pass
+                    elif refused is not None:  # sent again without it, and never again to this server
                         self.sink(
                             events.WarningEvent(doc, dropped_field(refused, error.describe()), "settings")
                         )

@@ -232,6 +232,17 @@ class Settings:
         flag_group="server",
         flag_help="retries on connection errors, 429 and 5xx",
     )
+    server_wait: float = _setting(  # a server that stops answering pauses the calls, not fails them
+        900.0,
+        "Wait for the server (s)",
+        "seconds calls wait for a server that went away before they fail; 0: fail at once",
+        screen="float",
+        flag="server-wait",
+        low=0.0,
+        high=7 * 86_400.0,
+        flag_group="server",
+        flag_help="seconds calls wait for a server that went away (default 900; 0: fail at once)",
+    )
     # PageIndex knobs, with PageIndex's defaults
     toc_check_pages: int = _setting(
         20,
@@ -300,7 +311,7 @@ class Settings:
         True, "Reply cache", "reuse cached model replies", screen="switch", section="index"
     )
     resume_on_reconnect: bool = _setting(
-        False,
+        True,
         "Resume on reconnect",
         "when the model server answers again, go on with the indexes an outage stopped (else: R)",
         screen="switch",

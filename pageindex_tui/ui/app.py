@@ -64,6 +64,7 @@ DEFAULT_THEME = "pageindex-dark"
 PANES = {name: f"#{name}-pane" for name in ("documents", "tree", "calls", "stream")}  # pane keys' target
 FOCUS = {name: f"#{name}" for name in PANES}  # what the focus keys focus, and widget keys' target
 FOCUS_KEYS = ("documents", "tree", "stream", "calls", "gauges")  # app.focus_<name>, in their keys' order
+PAUSE_TICK = 15.0  # seconds between updates of a paused banner's "(3 min)"
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ class PageIndexApp(AppTools):
             message = f"Some keys in [keys] of {self.config_file} were skipped:\n{lines}"
             self.notify(message, title="Keys", severity="warning", markup=False, timeout=15)
         self.engine.start()
+        self.set_interval(PAUSE_TICK, self.reconnect.tick)
         self.query_one("#documents", DocumentsTree).focus()
         if self.probe_on_start:
             self.check_server()
@@ -222,6 +224,8 @@ class PageIndexApp(AppTools):
         """Bring the panes up to date with what changed in the model."""
         if changes.banner is not None:
             self.show_banner(*changes.banner)
+        if changes.banner_gone:
+            self.reconnect.resumed()
         for note in changes.notes:
             self.notify(note, markup=False)
         self.query_one(TreePane).apply(changes)

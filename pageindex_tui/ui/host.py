@@ -37,6 +37,8 @@ class Host(Protocol):
 
     def hide_banner(self) -> None: ...
 
+    def show_banner(self, message: str, hint: str) -> None: ...
+
     def notify(
         self,
         message: str,

@@ -49,6 +49,18 @@ class Reconnect:
             message = f"The model server answers again: {self.resume_key()} resumes {count}."
             self.app.notify(message, markup=False, timeout=15)
 
+    def tick(self) -> None:
+        """While the calls wait for the server, the banner's 'since 14:02 (3 min)' keeps time."""
+        banner = self.app.banner()
+        reading = self.app.model.batch.reading()
+        if banner.paused and reading.paused_since is not None:
+            self.app.show_banner(reading.paused_text(), banner.hint)
+
+    def resumed(self) -> None:
+        """The calls go on: the pause's banner goes (a failure's banner stays until the server answers)."""
+        if self.app.banner().paused:
+            self.app.hide_banner()
+
     def resume(self, docs: list[str] | None = None) -> None:
         """Index these documents (default: every one with a partial index): only what is missing is done."""
         docs = self.app.model.resumable() if docs is None else docs

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import events
-from ..jobs.batch import BATCH_EVENTS
+from ..jobs.batch import BATCH_EVENTS, wait_text
 from ..jobs.service import JobUpdate
 from ..safe_text import one_line
 from ..store.records import CallProblem, RunRecord, RunWarning
@@ -67,6 +67,9 @@ class EngineHandler:
             else:
                 model.batch.see(item)
                 changes.batch |= isinstance(item, BATCH_EVENTS)
+            if isinstance(item, (events.ServerPaused, events.ServerResumed)):
+                self._outage(item, changes)
+                continue
             if isinstance(item, (events.LimitChanged, events.WorkEstimate)):
                 continue  # the batch's figures only: the meter has them
             if isinstance(item, (events.ReasoningDelta, events.AnswerDelta)):
@@ -95,6 +98,15 @@ class EngineHandler:
         if tree_dirty and model.current_doc in model.live:
             model.show(model.live[model.current_doc], changes)
         return changes
+
+    def _outage(self, item: events.ServerPaused | events.ServerResumed, changes: Changes) -> None:
+        """The calls pause for the server (the banner says since when), or go on (the banner goes)."""
+        if isinstance(item, events.ServerPaused):
+            hint = f"{item.reason}; the calls wait for it and go on when it answers"
+            changes.banner = (self.model.batch.reading().paused_text(), hint)
+        else:
+            changes.banner_gone = True
+            changes.notes.append(f"The model server answers again after {wait_text(item.seconds)}.")
 
     def _call_started(self, item: events.CallStarted, changes: Changes) -> None:
         model = self.model

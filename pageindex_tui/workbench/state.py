@@ -339,6 +339,7 @@ class Changes:
     load: tuple[str, LibraryEntry] | None = None  # read this saved index for the current document
     notes: list[str] = field(default_factory=list)  # toasts
     banner: tuple[str, str] | None = None  # a server problem: (message, hint)
+    banner_gone: bool = False  # the calls no longer wait for the server: the pause's banner goes
     batch: bool = False  # the batch's figures (documents, tokens, ETA) or the calls' bound changed
     ask: AskChanges = field(default_factory=AskChanges)  # what the questions' events changed
 

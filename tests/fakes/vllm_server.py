@@ -15,7 +15,9 @@ asked for, then `data: [DONE]`, all over chunked transfer encoding.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -146,7 +148,8 @@ class FakeVLLM:
     def __exit__(self, *exc: object) -> None:
         if self._server is not None:
             self._server.shutdown()
-            self._server.server_close()
+            self._server.server_close()  # new connections are refused before the open ones are cut
+            self._server.drop_connections()
 
     @property
     def root_url(self) -> str:
@@ -217,6 +220,29 @@ class FakeVLLM:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.connections: set[Any] = set()  # open client sockets, dropped when the server stops
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        """Cut every open connection, as a server process that ends does (kept-alive ones included)."""
+        with self._connections_lock:
+            open_now = list(self.connections)
+        for sock in open_now:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that hangs up (timeouts, cancelled calls) is part of the test, not a failure

@@ -150,6 +150,7 @@ def test_server_killed_mid_run_then_rerun_reuses_cache(tmp_path):
         concurrency=1,
         if_add_node_summary=True,
         request_timeout=60,
+        server_wait=0,  # fail at once, as before calls waited for a server that went away
     )
     doc = tmp_path / "long.md"
     doc.write_text(long_markdown(sections=5))
@@ -220,3 +221,31 @@ def _walk(nodes):
     for node in nodes:
         yield node
         yield from _walk(node.get("nodes", []))
+
+
+def test_the_bound_starts_at_the_real_servers_slots(own_llama_server):
+    """Issue 22, build 3: `--parallel 2` is what llama-server runs at once; the adaptive bound starts
+    there (not at 8) and six calls never have more than two in flight."""
+    limits: list[events.LimitChanged] = []
+    in_flight = [0, 0]  # now, most
+    settings = Settings(
+        endpoint=own_llama_server.endpoint, thinking=False, max_output_tokens=16, cache=False, concurrency=0
+    )
+
+    def sink(event: events.Event) -> None:
+        if isinstance(event, events.LimitChanged):
+            limits.append(event)
+        elif isinstance(event, events.CallStarted):
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight)
+        elif isinstance(event, events.CallFinished):
+            in_flight[0] -= 1
+
+    async def go() -> None:
+        async with LLMClient(settings, sink=sink) as client:
+            hello = [{"role": "user", "content": "Say hello"}]
+            await asyncio.gather(*(client.chat(hello, doc="d", purpose=f"n{i}") for i in range(6)))
+
+    asyncio.run(go())
+    assert (limits[0].limit, limits[0].reason) == (2, "the server's 2 slots")
+    assert in_flight == [0, 2]

@@ -102,7 +102,7 @@ async def test_without_the_setting_one_key_resumes_after_the_server_is_back(tmp_
     with FakeVLLM() as fake:
         model = Outage(budget=2)
         fake.default = model
-        app = make_app(tmp_path, docs, settings_for(fake))
+        app = make_app(tmp_path, docs, settings_for(fake, resume_on_reconnect=False))
         async with app.run_test(size=SIZE) as pilot:
             await highlight(pilot, "guide.md")
             await pilot.press("i")

@@ -218,3 +218,42 @@ def test_documents_done_bring_the_estimates_of_the_rest_into_line(meter_and_cloc
     meter.see(JobUpdate("b.pdf", "finished"))
     reading = meter.reading()
     assert reading.estimated == reading.done == 8000 and reading.eta == 0.0
+
+
+def test_a_pause_for_the_server_leads_the_batchs_figures_until_it_answers(meter_and_clock):
+    """Issue 22, build 2: `ServerPaused` puts "paused: waiting for the server since HH:MM (N min)" first
+    among the batch's figures, counting on with the clock; `ServerResumed` takes it away."""
+    import time
+
+    meter, clock = meter_and_clock
+    meter.expect(["a.pdf"])
+    since = time.mktime((2026, 12, 7, 14, 2, 0, 0, 0, -1))
+    meter.see(events.ServerPaused("", since, "cannot reach the model server (connection refused)"))
+    clock.now += 185
+    reading = meter.reading()
+    assert reading.paused_text() == "paused: waiting for the server since 14:02 (3 min)"
+    assert reading.parts()[0] == reading.paused_text() and reading.parts()[1] == "0/1 docs"
+    assert reading.paused_reason.endswith("(connection refused)")
+    meter.see(events.ServerResumed("", 185.0))
+    assert meter.reading().paused_since is None and meter.reading().paused_text() == ""
+    assert meter.reading().parts()[0] == "0/1 docs"
+
+
+def test_the_cli_says_when_the_calls_pause_and_when_they_go_on():
+    import io
+
+    from rich.console import Console
+
+    from pageindex_tui.cli.progress import CliProgress
+
+    out = io.StringIO()
+    progress = CliProgress(console=Console(file=out, force_terminal=True, width=160))
+    with progress:
+        progress.handle(events.WorkEstimate("a.pdf", 4000))
+        progress.handle(events.ServerPaused("", 0.0, "cannot reach the model server (connection refused)"))
+        row = progress.progress.tasks[progress.batch].fields["stage"]
+        assert row.startswith("paused: waiting for the server since ")
+        progress.handle(events.ServerResumed("", 75.0))
+    text = out.getvalue()
+    assert "(connection refused); the calls wait for it" in text
+    assert "the server answers again after 1 min: the calls go on" in text

@@ -464,3 +464,49 @@ def test_one_rule_decides_the_model_and_its_context():
     assert choose_model(llama, LlamaProps("b1", 4096, 4)).context_length == 4096  # the per-slot context
     assert choose_model(llama, None).context_length == 2048
     assert choose_model([], None) == ModelChoice("", FALLBACK_CONTEXT_LENGTH, "fallback")
+
+
+# --- the bound fits the server (issue 22, build 3) --------------------------------------------
+LLAMA_PROPS = {"default_generation_settings": {"n_ctx": 4096}, "build_info": "b1", "total_slots": 4}
+
+
+@pytest.mark.parametrize(
+    ("concurrency", "limit", "reason"),
+    [
+        (0, 4, "the server's 4 slots"),  # adaptive: starts at the slots, not at 8
+        (8, 4, "the concurrency setting, cut to the server's 4 slots"),  # fixed: never above them
+        (2, 2, "the concurrency setting"),  # fixed below the slots: kept
+    ],
+)
+def test_a_llamacpp_servers_slot_count_caps_the_bound(concurrency, limit, reason):
+    limits: list[events.LimitChanged] = []
+    slow = lambda body: Script(answer="x", delay=0.1)  # noqa: E731
+    with FakeVLLM(owned_by="llamacpp", props=LLAMA_PROPS, default=slow) as fake:
+
+        async def many(client):
+            return await asyncio.gather(*(client.chat(HELLO, doc="d", purpose=f"n{i}") for i in range(10)))
+
+        replies = run(fake, many, limits=limits, concurrency=concurrency)
+    assert [r.text for r in replies] == ["x"] * 10
+    assert (limits[0].limit, limits[0].reason) == (limit, reason)
+    assert fake.max_active <= limit
+
+
+def test_a_server_that_does_not_say_its_slots_keeps_the_safe_start():
+    limits: list[events.LimitChanged] = []
+    props = {"default_generation_settings": {"n_ctx": 4096}, "build_info": "b1"}  # no total_slots
+    with FakeVLLM(owned_by="llamacpp", props=props) as fake:
+        run(fake, lambda c: c.connect(), limits=limits, concurrency=0)
+    assert (limits[0].limit, limits[0].reason) == (8, "a safe start")
+
+
+def test_the_adaptive_bound_never_grows_past_the_servers_slots():
+    from pageindex_tui.llm.adaptive import CallBound
+    from pageindex_tui.llm.scheduler import Load
+
+    bound = CallBound(Settings(concurrency=0), events.ignore)
+    bound.fit_server(4)
+    bound.scheduler.in_flight = 4  # the whole bound in use, the server idle: it would grow
+    assert bound.observe(Load(waiting=0.0, kv_usage=0.1)).limit == 4
+    assert bound.observe(Load(waiting=0.0, slots=4)).limit == 4
+    bound.scheduler.in_flight = 0

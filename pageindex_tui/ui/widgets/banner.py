@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from ...jobs.batch import PAUSED
 from ...safe_text import redact_text
 from ..literal import one_line
 
@@ -13,11 +14,13 @@ class ServerBanner(Static):
     def __init__(self, *, id: str) -> None:
         super().__init__(Text(""), id=id)
         self.problem = ""  # what is wrong now ("" when nothing is)
+        self.hint = ""
 
     def show(self, message: str, hint: str, keys: str) -> None:
         """`keys`: the line of keys that help (settings, check again), as the user's keymap binds them."""
-        self.problem = message
-        text = Text("⚠ Model server problem: ", style="bold")
+        self.problem, self.hint = message, hint
+        paused = message.startswith(PAUSED)  # calls wait, nothing failed: no warning sign
+        text = Text("⏸ " if paused else "⚠ Model server problem: ", style="bold")
         text.append(one_line(redact_text(message)))
         checks = hint or "is the endpoint right, is the server running?"
         text.append(f"\n  Check: {one_line(redact_text(checks))}")
@@ -25,6 +28,11 @@ class ServerBanner(Static):
         self.update(text)
         self.add_class("-visible")
 
+    @property
+    def paused(self) -> bool:
+        """It shows calls waiting for the server (`ServerPaused`), not a failure."""
+        return self.problem.startswith(PAUSED)
+
     def hide(self) -> None:
-        self.problem = ""
+        self.problem = self.hint = ""
         self.remove_class("-visible")

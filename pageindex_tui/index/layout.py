@@ -97,7 +97,7 @@ def _body_style(pages: list[PageLines]) -> _Style:
     colors: Counter[int] = Counter()
     for page in pages:
         for line in page.lines:
-            if line.size > 0.5:
+            if line.size > 0.5 and line.size_trusted:
                 sizes[round(line.size * 2) / 2] += len(line.text)
                 faces[line.bold, line.italic, line.mono] += len(line.text)
                 colors[line.color] += len(line.text)
@@ -131,7 +131,7 @@ def _score(line: TextLine, text: str, body: Body, gap_above: float, gap_below: f
     """How much a line looks like a heading, 0..1."""
     usual = body.gap
     numbered = numbering(text)
-    size_ratio = line.size / body.size if body.size else 1.0
+    size_ratio = line.size / body.size if body.size and line.size_trusted else 1.0  # nominal: no say
     letters = LETTERS.findall(text)
     caps = len(letters) >= 3 and all(ch.isupper() for ch in letters)
     final_stop = text.rstrip().endswith((".", ",", ";")) and not re.fullmatch(r"[\dIVXLCivxlc.]+\.?", text)

@@ -82,9 +82,8 @@ def _caps(text: str) -> bool:
 
 def _distinct(line: TextLine, body: Body) -> bool:
     """Set apart from the body text by size, weight, an underline or capitals."""
-    return (
-        line.size >= body.size * 1.1 or (line.bold and not body.bold) or line.underlined or _caps(line.text)
-    )
+    larger = line.size_trusted and line.size >= body.size * 1.1  # a nominal size has no say
+    return larger or (line.bold and not body.bold) or line.underlined or _caps(line.text)
 
 
 def _joins(prev: TextLine, nxt: TextLine, text: str, body: Body) -> bool:

@@ -120,3 +120,19 @@ def test_a_tables_head_row_over_rows_of_figures_is_not_a_heading():
         table += [line(f"Layer {r}", 50, 175 + 13 * r), line(f"{40 + r}.5 {61 + r}.2", 200, 175 + 13 * r)]
     result = find_headings([PageLines(1, 600, 800, 0, [*body, *table])])
     assert not [c for c in choose(result.candidates) if c.title.startswith("Layer")]
+
+
+def test_a_heading_whose_size_is_not_believed_is_judged_without_it():
+    """A Type-3 heading whose stated size (0.12 pt) no glyph box corrected: its numbering and the
+    space around it still make it a heading, and the body's size comes from believed sizes."""
+
+    def line(text: str, top: float, size: float = 10.0, trusted: bool = True) -> TextLine:
+        return TextLine(text, size, False, "F", 50, 50 + 5.0 * len(text), top, top + 11, size_trusted=trusted)
+
+    body = [
+        line(f"Body sentence number {k} of the page, long enough to be text.", 100 + 14 * k) for k in range(8)
+    ]
+    page = PageLines(1, 600, 800, 0, [line("2 Results of the Survey", 60, 0.12, False), *body])
+    result = find_headings([page])
+    assert result.body_size == 10.0
+    assert [c.title for c in choose(result.candidates)] == ["2 Results of the Survey"]

@@ -87,6 +87,10 @@ def _money(value: float) -> str:
     return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
 
 
+def _hours(hours: float) -> str:
+    return f"{hours:,.1f} h" if hours >= 1 else f"{hours * 60:,.1f} min"
+
+
 def _row(label: str, text: str) -> str:
     """A labelled line; the label is one word, so a wrapped line continues under the text."""
     return f"  {label:<17}{text}"
@@ -203,7 +207,7 @@ def cost_lines(plan: Plan, documents: int | None) -> list[str]:
         ),
         _row("prefill", f"{rates.prefill.value:,.0f} tokens/s ({rates.prefill.basis})"),
         _row("decode", f"{rates.decode.value:,.0f} tokens/s ({rates.decode.basis})"),
-        _row("GPU-hours", f"{cost.gpu_hours:,.1f} h of the month's 730 (prefill and decode times added)"),
+        _row("GPU-hours", f"{_hours(cost.gpu_hours)} of the month's 730 h (prefill and decode times added)"),
     ]
     if cost.over_capacity:
         out.append("  note: more work than one box does in a month: add GPUs or boxes")

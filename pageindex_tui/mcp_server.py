@@ -44,10 +44,11 @@ class DocumentInfo:
     nodes: int
     structure_source: str
     indexed_at: str
-    status: str = "indexed"  # or DAMAGED: its saved index was damaged and set aside
+    status: str = "indexed"  # or CHANGED (its source changed since), or DAMAGED (set aside)
 
 
 DAMAGED = "index damaged: `pageindex-tui index` on its source re-indexes it"
+CHANGED = "source changed since it was indexed: `pageindex-tui index` on it indexes it again"
 
 
 class LibraryService:
@@ -93,12 +94,22 @@ class LibraryService:
                 e.nodes,
                 e.structure_source,
                 e.finished_at,
+                self._status(e),
             )
             for e in entries
         ]
         for digest, item in self.damaged({e.digest for e in entries}):
             infos.append(DocumentInfo(digest[:12], literal(item.doc_name), "", False, 0, "", "", DAMAGED))
         return infos
+
+    def _status(self, entry: LibraryEntry) -> str:
+        """ "indexed", or CHANGED when its source file's content is no longer what was indexed (the
+        library's digest: read again only when the file's size or mtime changed)."""
+        try:
+            changed = bool(entry.source) and self.library.digest(Path(entry.source)) != entry.digest
+        except OSError:  # gone or unreadable: source_available says so
+            return "indexed"
+        return CHANGED if changed else "indexed"
 
     def find(self, ref: str) -> LibraryEntry:
         """A document by id (or a prefix of it), name or source path; AskInputError when none or several."""
@@ -216,7 +227,8 @@ def build_server(service: LibraryService) -> MCPServer:
     @server.tool()
     def list_documents() -> CallToolResult:
         """The documents in the library: id, name, source file, node count, when indexed, and status
-        ("indexed", or "index damaged: ..." for one whose saved index was damaged and set aside)."""
+        ("indexed"; "source changed ..." when its file no longer holds what was indexed; "index
+        damaged: ..." for one whose saved index was damaged and set aside)."""
         try:
             return _result([asdict(d) for d in service.list_documents()])
         except Exception as err:

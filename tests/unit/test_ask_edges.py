@@ -13,6 +13,7 @@ from test_mcp_server import call, file_harbor, with_session
 
 from pageindex_tui.ask import AskInputError, parse_ranges
 from pageindex_tui.cli.main import main
+from pageindex_tui.mcp_server import CHANGED
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\n\t"])
@@ -53,8 +54,10 @@ def test_mcp_reports_a_source_changed_since_indexing_instead_of_reading_it(tmp_p
         handle.write(b"\n% changed\n")
 
     async def work(session):
-        return await call(session, "get_pages", document="harbor.pdf", pages="1")
+        listed = await call(session, "list_documents")
+        return listed, await call(session, "get_pages", document="harbor.pdf", pages="1")
 
     with FakeVLLM(default=smart_model) as fake:
-        failed, text = asyncio.run(with_session(tmp_path, fake.base_url, work))
+        listed, (failed, text) = asyncio.run(with_session(tmp_path, fake.base_url, work))
     assert failed is True and "changed since it was indexed" in text
+    assert listed[1][0]["status"] == CHANGED

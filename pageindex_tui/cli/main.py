@@ -244,8 +244,9 @@ def run_doctor_command(args: argparse.Namespace, settings: Settings) -> int:
         )
 
     try:
-        with maybe_local_server(args, settings) as (local, server):
+        with maybe_local_server(args, settings, supervise=False) as (local, supervisor):
             report = asyncio.run(run_doctor(local, endpoints=[local.endpoint, *args.also]))
+            server = supervisor.server if supervisor is not None else None
             died = server.exit_error() if server is not None else None
             if server is not None and died is not None:  # it started, then died answering the probe
                 report = asyncio.run(run_doctor(settings, endpoints=args.also, extra=[failed(died)]))

@@ -270,8 +270,9 @@ def run_install_local(args: argparse.Namespace) -> int:
 def run_app(args: argparse.Namespace, settings: Settings) -> int:
     from ..ui.launch import run as run_ui  # textual is a dependency: a failing import is a bug to see whole
 
-    with maybe_local_server(args, settings) as (settings, _server):
-        code = run_ui(settings, args.path or Path.cwd(), mouse=not args.no_mouse, also=args.also)
+    with maybe_local_server(args, settings) as (settings, supervisor):
+        path = args.path or Path.cwd()
+        code = run_ui(settings, path, mouse=not args.no_mouse, also=args.also, supervisor=supervisor)
     if code > 128 and code - 128 in ENDING_SIGNALS:
         error(f"stopped by {signal.Signals(code - 128).name}")
     return code

@@ -31,6 +31,7 @@ from ..errors import PageIndexError
 from ..formats import is_document
 from ..llm.connect import connect_once
 from ..llm.types import ServerInfo
+from ..local.supervise import Supervisor
 from ..safe_text import redact_text, redact_url
 from ..settings import Settings, config_path
 from ..store.cache import ResponseCache
@@ -98,8 +99,10 @@ class PageIndexApp(AppTools):
         flush_interval: float = 0.05,
         gauges: bool = True,
         also: Sequence[str] = (),
+        supervisor: Supervisor | None = None,
     ) -> None:
         super().__init__()
+        self.supervisor = supervisor  # the embedded llama-server's (--local), else None
         path = Path(path).expanduser().resolve()
         self.start_file = path if path.is_file() else None
         self.root_path = path.parent if path.is_file() else path
@@ -155,6 +158,8 @@ class PageIndexApp(AppTools):
             self.notify(message, title="Keys", severity="warning", markup=False, timeout=15)
         self.engine.start()
         self.set_interval(PAUSE_TICK, self.reconnect.tick)
+        if self.supervisor is not None:  # its reports come from its own thread
+            self.supervisor.report = partial(self.call_from_thread, self.reconnect.server_life)
         self.query_one("#documents", DocumentsTree).focus()
         if self.probe_on_start:
             self.check_server()
@@ -434,11 +439,15 @@ class PageIndexApp(AppTools):
     def action_resume(self) -> None:
         self.reconnect.resume()
 
+    def action_restart_server(self) -> None:
+        self.reconnect.restart_server()
+
     def action_check_server(self) -> None:
         self.notify(f"Asking {redact_url(self.settings.endpoint)} ...", markup=False, timeout=2)
         self.check_server()
 
     def show_banner(self, message: str, hint: str) -> None:
+        hint = self.reconnect.advice(hint)
         settings, again = (key_label(KEY_IDS[i], self.keymap) for i in ("app.settings", "app.check_server"))
         keys = f"{settings}: settings · {again}: check again{self.reconnect.banner_keys()}"
         self.banner().show(message, hint, keys)

@@ -8,41 +8,19 @@ from __future__ import annotations
 import os
 import queue
 import signal
-import stat
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
+from fakes.standin import stand_in_server
 
 from pageindex_tui.local.server import LocalServer
 from pageindex_tui.local.supervise import ServerLife, Supervisor
 
-STAND_IN = f"""#!{sys.executable}
-import http.server, sys
-port = int(sys.argv[sys.argv.index("--port") + 1])
-print("main: stand-in llama-server listening on", port, flush=True)
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"{{}}")
-
-    def log_message(self, *args):
-        pass
-
-http.server.HTTPServer(("127.0.0.1", port), Handler).serve_forever()
-"""
-
 
 @pytest.fixture
 def server(tmp_path: Path):
-    binary = tmp_path / "llama-server"
-    binary.write_text(STAND_IN)
-    binary.chmod(binary.stat().st_mode | stat.S_IXUSR)
-    model = tmp_path / "tiny.gguf"
-    model.write_bytes(b"GGUF" + bytes(60))
+    binary, model = stand_in_server(tmp_path)
     local = LocalServer(model, binary=binary, startup_timeout=30).start()
     yield local
     local.stop()

@@ -32,7 +32,7 @@ from ..formats import is_document
 from ..llm.connect import connect_once
 from ..llm.types import ServerInfo
 from ..local.supervise import Supervisor
-from ..safe_text import redact_text, redact_url
+from ..safe_text import counted, redact_text, redact_url
 from ..settings import Settings, config_path
 from ..store.cache import ResponseCache
 from ..store.library import Library
@@ -314,8 +314,23 @@ class PageIndexApp(AppTools):
 
     @on(DocumentsPane.CancelAllRequested)
     def _cancel_all_requested(self) -> None:
-        cancelled = self.engine.cancel_all()
-        self.notify(f"Cancelling {cancelled} document(s)." if cancelled else "Nothing is running.")
+        """X asks first: it stops every queued and running document at once."""
+        busy = self.engine.busy()
+        if not busy:
+            self.notify("Nothing is running.")
+            return
+        question = (
+            f"Cancel all {counted(len(busy), 'document')} queued and running?\n\n"
+            "Those past their structure are kept as partial indexes; finished indexes are kept."
+        )
+        self.push_screen(ConfirmScreen(question, yes="Cancel all", no="Keep going"), self._cancel_all_answer)
+
+    def _cancel_all_answer(self, answer: bool | None) -> None:
+        if answer:
+            cancelled = self.engine.cancel_all()
+            self.notify(
+                f"Cancelling {counted(cancelled, 'document')}." if cancelled else "Nothing is running."
+            )
 
     @on(CallsTable.Picked)
     def _call_picked(self, message: CallsTable.Picked) -> None:

@@ -61,14 +61,6 @@ def test_calls_wait_out_a_killed_and_restarted_llama_server(own_llama_server):
     assert kinds[:3] == ["died", "restarting", "restarted"]
     outcomes = [e.outcome for e in seen if isinstance(e, events.CallFinished)]
     assert outcomes.count("error") == 0 and outcomes.count("ok") == CALLS
-    print(
-        "RETRIES",
-        [
-            (e.error, round(e.seconds, 2))
-            for e in seen
-            if isinstance(e, events.CallFinished) and e.outcome == "retry"
-        ],
-    )
     assert outcomes.count("retry") <= 2  # at most the calls in flight when it was killed (2 slots)
     assert [type(e) for e in seen if isinstance(e, (events.ServerPaused, events.ServerResumed))] == [
         events.ServerPaused,

@@ -73,3 +73,8 @@ def shown(text: str) -> str:
     """Text from outside (file names, server replies) made fit for one terminal line: no credentials,
     no live control characters."""
     return one_line(redact_text(text))
+
+
+def counted(count: int, word: str, words: str = "") -> str:
+    """'1 call', '2 calls', '1 child', '3 children' (`words`: the plural when it is not `word` + s)."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"

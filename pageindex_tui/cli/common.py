@@ -14,7 +14,7 @@ from ..safe_text import shown
 from ..settings import Settings
 
 if TYPE_CHECKING:
-    from ..local.server import LocalServer
+    from ..local.supervise import ServerLife, Supervisor
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -53,16 +53,29 @@ def error(message: str, hint: str = "") -> None:
         print(f"  {shown(hint)}", file=sys.stderr)
 
 
+def say_life(life: ServerLife) -> None:
+    """What happened to the embedded server, on stderr as it happens."""
+    if life.kind in ("died", "restart failed"):
+        error(life.message, life.hint)
+    else:
+        print(f"pageindex-tui: {shown(life.message)}", file=sys.stderr)
+
+
 @contextlib.contextmanager
 def maybe_local_server(
-    args: argparse.Namespace, settings: Settings
-) -> Iterator[tuple[Settings, LocalServer | None]]:
-    """Start the embedded llama-server for --local and point the settings at it: yields (settings, server),
-    the server None without --local. A server that died on its own during the run is diagnosed at the end."""
+    args: argparse.Namespace, settings: Settings, supervise: bool = True
+) -> Iterator[tuple[Settings, Supervisor | None]]:
+    """Start the embedded llama-server for --local and point the settings at it: yields (settings, its
+    supervisor), None without --local. Supervised (`local/supervise.py`), its end is said at once on
+    stderr (until a front end takes the reports: `Supervisor.report`) and it is started again by itself
+    once; a session that ends while it is down raises why, so the exit status is not 0. Unsupervised
+    (the doctor, which diagnoses it itself), an end is only said when the session ends."""
     if not args.local:
         yield settings, None
         return
+    from ..errors import LocalServerError
     from ..local.server import LocalServer
+    from ..local.supervise import Supervisor
 
     # SIGTERM/SIGHUP raise Terminated (see ending_cleanly), which unwinds through the `with`: the server stops
     print("Starting local llama-server ...", file=sys.stderr)
@@ -76,9 +89,15 @@ def maybe_local_server(
             local = local.with_values(
                 "--local default model", **{k: v for k, v in tiny.items() if local.source(k) == "default"}
             )
+        supervisor = Supervisor(server, say_life)
+        if supervise:
+            supervisor.start()
         try:
-            yield local, server
-        finally:
-            died = server.exit_error()
-            if died is not None:
-                error(died.message, died.hint)
+            yield local, supervisor
+        except BaseException:
+            supervisor.stop()
+            raise
+        death = supervisor.death if supervise else server.exit_error()
+        supervisor.stop()
+        if death is not None:
+            raise LocalServerError(f"the session ended with llama-server down: {death.message}", death.hint)

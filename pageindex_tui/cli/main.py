@@ -263,8 +263,9 @@ def run_doctor_command(args: argparse.Namespace, settings: Settings) -> int:
         )
 
     try:
-        with maybe_local_server(args, settings) as (local, server):
+        with maybe_local_server(args, settings, supervise=False) as (local, supervisor):
             report = asyncio.run(run_doctor(local, endpoints=[local.endpoint, *args.also]))
+            server = supervisor.server if supervisor is not None else None
             died = server.exit_error() if server is not None else None
             if server is not None and died is not None:  # it started, then died answering the probe
                 report = asyncio.run(run_doctor(settings, endpoints=args.also, extra=[failed(died)]))
@@ -288,8 +289,9 @@ def run_install_local(args: argparse.Namespace) -> int:
 def run_app(args: argparse.Namespace, settings: Settings) -> int:
     from ..ui.launch import run as run_ui  # textual is a dependency: a failing import is a bug to see whole
 
-    with maybe_local_server(args, settings) as (settings, _server):
-        code = run_ui(settings, args.path or Path.cwd(), mouse=not args.no_mouse, also=args.also)
+    with maybe_local_server(args, settings) as (settings, supervisor):
+        path = args.path or Path.cwd()
+        code = run_ui(settings, path, mouse=not args.no_mouse, also=args.also, supervisor=supervisor)
     if code > 128 and code - 128 in ENDING_SIGNALS:
         error(f"stopped by {signal.Signals(code - 128).name}")
     return code

@@ -19,7 +19,7 @@ from rich.text import Text
 from .. import events
 from ..jobs.batch import BATCH_EVENTS, BatchMeter, wait_text
 from ..jobs.service import JobUpdate
-from ..safe_text import shown
+from ..safe_text import counted, shown
 
 if TYPE_CHECKING:
     from ..index.result import DocumentResult
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 def calls_text(calls: int, cached: int) -> str:
     """ "12 calls", "12 calls, 3 cached": as a run record counts them (llm.calls, llm.cached_calls)."""
-    return f"{calls} calls" + (f", {cached} cached" if cached else "")
+    return counted(calls, "call") + (f", {cached} cached" if cached else "")
 
 
 STAGE_LABEL = {

@@ -19,6 +19,7 @@ from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import openai
 
 from .. import events
@@ -87,19 +88,32 @@ class LLMClient:
         self.ranks: dict[str, float] = {}  # doc -> its size: smaller documents' calls go first
         self.fields = OptionalFields()  # optional request fields this server refused
         self.gate = ServerGate(  # calls wait here while the server is away
-            self._away, sink, endpoint=redact_url(settings.endpoint), wait=settings.server_wait
+            self._away,
+            sink,
+            endpoint=redact_url(settings.endpoint),
+            wait=settings.server_wait,
+            on_resume=self._fresh_connections,
         )
         self._connect_lock = asyncio.Lock()
         self._last_call_id = 0
         self._no_response_format = False  # the server refused structured output once
         self._memo: OrderedDict[bytes, int] = OrderedDict()
-        timeout = settings.request_timeout
-        self._client = openai.AsyncOpenAI(
-            base_url=settings.endpoint,
-            api_key=settings.api_key or "EMPTY",
+        self._client = self._connections()
+
+    def _connections(self) -> openai.AsyncOpenAI:
+        timeout = self.settings.request_timeout
+        return openai.AsyncOpenAI(
+            base_url=self.settings.endpoint,
+            api_key=self.settings.api_key or "EMPTY",
             max_retries=0,
             timeout=openai.Timeout(timeout, connect=min(PROBE_TIMEOUT, timeout)),
         )
+
+    async def _fresh_connections(self) -> None:
+        """The server is back after an outage: the pooled connections were to the process that went away
+        (a restarted one has none of them), so the calls start on new ones."""
+        old, self._client = self._client, self._connections()
+        await old.close()
 
     async def __aenter__(self) -> LLMClient:
         return self
@@ -116,13 +130,18 @@ class LLMClient:
         return await self._client.get(url, cast_to=object, options={"timeout": timeout})
 
     async def _away(self) -> str:
-        """Why the server is away ("" when /models answers), for the gate."""
-        try:
-            await self._get_json("/models", min(PROBE_SECONDS, self.settings.request_timeout))
-        except openai.APIStatusError as err:
-            return f"it answered {err.status_code}" if err.status_code in AWAY_STATUSES else ""
-        except openai.OpenAIError as err:
-            return self._failure(err, "probe").error.message
+        """Why the server is away ("" when /models answers and its /health, where it has one, does not
+        fail: llama.cpp serves /models while it still loads the model), for the gate."""
+        wait = min(PROBE_SECONDS, self.settings.request_timeout)
+        health = root_url(self.settings.endpoint) + "/health"
+        for url, name in (("/models", "/models"), (health, "/health")):
+            try:
+                await self._client.get(url, cast_to=httpx.Response, options={"timeout": wait})
+            except openai.APIStatusError as err:
+                if err.status_code in AWAY_STATUSES:
+                    return f"its {name} answered {err.status_code}"
+            except openai.OpenAIError as err:
+                return self._failure(err, "probe").error.message
         return ""
 
     async def _place(self, doc: str) -> AbstractAsyncContextManager[None]:

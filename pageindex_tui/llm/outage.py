@@ -5,7 +5,8 @@ stream cut short, 502/503/504) asks the `ServerGate` to look: one short probe of
 answers, the fault was the call's own and it is retried as before. When it does not, the gate closes
 (`ServerPaused`): the failed attempt is sent again once the server is back, without spending a retry,
 and every call waits at the gate instead of being sent. A watcher probes every `interval` seconds and
-opens the gate when the server answers (`ServerResumed`). Calls that wait longer than the settings'
+opens the gate when the server answers (`ServerResumed`), after `on_resume` (the client drops its pooled
+connections: they were to the process that went away). Calls that wait longer than the settings'
 `server_wait` fail with `ServerUnavailable`, as they did before there was a gate; 0 turns the gate off.
 """
 
@@ -47,8 +48,10 @@ class ServerGate:
         endpoint: str,
         wait: float,
         interval: float = INTERVAL,
+        on_resume: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.probe, self.sink, self.endpoint, self.wait, self.interval = probe, sink, endpoint, wait, interval
+        self.on_resume = on_resume  # before the calls go on (the client: fresh connections)
         self.paused_at: float | None = None  # monotonic, while closed
         self.reason = ""
         self._open: asyncio.Event | None = None
@@ -106,6 +109,8 @@ class ServerGate:
                 self.reason = why
                 continue
             assert self.paused_at is not None
+            if self.on_resume is not None:
+                await self.on_resume()
             seconds, self.paused_at = time.monotonic() - self.paused_at, None
             self._event().set()
             self.sink(events.ServerResumed("", seconds))

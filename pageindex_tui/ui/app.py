@@ -31,7 +31,8 @@ from ..errors import PageIndexError
 from ..formats import is_document
 from ..llm.connect import connect_once
 from ..llm.types import ServerInfo
-from ..safe_text import redact_text, redact_url
+from ..local.supervise import Supervisor
+from ..safe_text import counted, redact_text, redact_url
 from ..settings import Settings, config_path
 from ..store.cache import ResponseCache
 from ..store.library import Library
@@ -98,8 +99,10 @@ class PageIndexApp(AppTools):
         flush_interval: float = 0.05,
         gauges: bool = True,
         also: Sequence[str] = (),
+        supervisor: Supervisor | None = None,
     ) -> None:
         super().__init__()
+        self.supervisor = supervisor  # the embedded llama-server's (--local), else None
         path = Path(path).expanduser().resolve()
         self.start_file = path if path.is_file() else None
         self.root_path = path.parent if path.is_file() else path
@@ -155,6 +158,8 @@ class PageIndexApp(AppTools):
             self.notify(message, title="Keys", severity="warning", markup=False, timeout=15)
         self.engine.start()
         self.set_interval(PAUSE_TICK, self.reconnect.tick)
+        if self.supervisor is not None:  # its reports come from its own thread
+            self.supervisor.report = partial(self.call_from_thread, self.reconnect.server_life)
         self.query_one("#documents", DocumentsTree).focus()
         if self.probe_on_start:
             self.check_server()
@@ -314,8 +319,23 @@ class PageIndexApp(AppTools):
 
     @on(DocumentsPane.CancelAllRequested)
     def _cancel_all_requested(self) -> None:
-        cancelled = self.engine.cancel_all()
-        self.notify(f"Cancelling {cancelled} document(s)." if cancelled else "Nothing is running.")
+        """X asks first: it stops every queued and running document at once."""
+        busy = self.engine.busy()
+        if not busy:
+            self.notify("Nothing is running.")
+            return
+        question = (
+            f"Cancel all {counted(len(busy), 'document')} queued and running?\n\n"
+            "Those past their structure are kept as partial indexes; finished indexes are kept."
+        )
+        self.push_screen(ConfirmScreen(question, yes="Cancel all", no="Keep going"), self._cancel_all_answer)
+
+    def _cancel_all_answer(self, answer: bool | None) -> None:
+        if answer:
+            cancelled = self.engine.cancel_all()
+            self.notify(
+                f"Cancelling {counted(cancelled, 'document')}." if cancelled else "Nothing is running."
+            )
 
     @on(CallsTable.Picked)
     def _call_picked(self, message: CallsTable.Picked) -> None:
@@ -439,11 +459,15 @@ class PageIndexApp(AppTools):
     def action_resume(self) -> None:
         self.reconnect.resume()
 
+    def action_restart_server(self) -> None:
+        self.reconnect.restart_server()
+
     def action_check_server(self) -> None:
         self.notify(f"Asking {redact_url(self.settings.endpoint)} ...", markup=False, timeout=2)
         self.check_server()
 
     def show_banner(self, message: str, hint: str) -> None:
+        hint = self.reconnect.advice(hint)
         settings, again = (key_label(KEY_IDS[i], self.keymap) for i in ("app.settings", "app.check_server"))
         keys = f"{settings}: settings · {again}: check again{self.reconnect.banner_keys()}"
         self.banner().show(message, hint, keys)

@@ -12,6 +12,7 @@ from textual.app import App
 from textual.notifications import SeverityLevel
 from textual.worker import Worker
 
+from ..local.supervise import Supervisor
 from ..settings import Settings
 from ..workbench.state import Changes, Workbench
 from .engine import EngineRunner
@@ -26,6 +27,7 @@ class Host(Protocol):
     root_path: Path  # the documents folder the app was started on
     model: Workbench
     engine: EngineRunner
+    supervisor: Supervisor | None  # the embedded llama-server's (--local), else None
 
     def banner(self) -> ServerBanner: ...
 

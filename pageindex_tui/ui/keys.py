@@ -100,6 +100,14 @@ KEYS: tuple[Key, ...] = (
         "Ask the model server what it serves",
         show=False,
     ),
+    Key(
+        "app.restart_server",
+        "S",
+        "restart_server",
+        "Restart server",
+        "Start the embedded llama-server (--local) again after it died",
+        show=False,
+    ),
     Key("app.theme", "T", "change_theme", "Theme", "Choose a theme (remembered)"),
     Key(
         "app.resume",

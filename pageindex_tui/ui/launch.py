@@ -8,18 +8,27 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..local.supervise import Supervisor
 from ..settings import Settings
 from .app import PageIndexApp
 
 
-def run(settings: Settings, path: Path, mouse: bool = True, also: Sequence[str] = ()) -> int:
+def run(
+    settings: Settings,
+    path: Path,
+    mouse: bool = True,
+    also: Sequence[str] = (),
+    supervisor: Supervisor | None = None,
+) -> int:
     """Run the app on `path` (a folder, or a file whose folder is shown); the exit status. `also`: more
-    endpoints (replicas behind a router) whose gauges are shown beside the endpoint's."""
+    endpoints (replicas behind a router) whose gauges are shown beside the endpoint's. `supervisor`: the
+    embedded llama-server's (--local); its reports go to the app while it runs, to stderr after."""
     path = Path(path).expanduser()
     if not path.exists():
         print(f"pageindex-tui: error: {path} does not exist", file=sys.stderr)
         return 2
-    app = PageIndexApp(settings, path, also=also)
+    app = PageIndexApp(settings, path, also=also, supervisor=supervisor)
+    said = supervisor.report if supervisor is not None else None  # where its reports go after the app
 
     def end(signum: int, _frame: object) -> None:
         # Runs in the main thread, which is running the app's loop: hand the work to the loop.
@@ -35,4 +44,6 @@ def run(settings: Settings, path: Path, mouse: bool = True, also: Sequence[str] 
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if supervisor is not None and said is not None:
+            supervisor.report = said
     return app.return_code or 0

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..llm.errors import HINT_START
+from ..local.supervise import ServerLife
 from ..monitor.server import UP
 from .host import Host
 from .keys import shown_key
@@ -60,6 +62,33 @@ class Reconnect:
         """The calls go on: the pause's banner goes (a failure's banner stays until the server answers)."""
         if self.app.banner().paused:
             self.app.hide_banner()
+
+    def server_life(self, life: ServerLife) -> None:
+        """What happened to the embedded server (--local), shown as it happens."""
+        key = shown_key("app.restart_server", self.app.keymap)
+        if life.kind in ("died", "restart failed"):
+            self.app.show_banner(life.message, f"{key} restarts it\n{life.hint}")
+            self.app.notify(f"{life.message} ({key} restarts it)", severity="error", markup=False)
+        elif life.kind == "restarting":
+            self.app.notify(f"The embedded llama-server died: {life.message}.", markup=False)
+        else:
+            if self.app.banner().problem and not self.app.banner().paused:
+                self.app.hide_banner()
+            self.app.notify(life.message, markup=False)
+
+    def advice(self, hint: str) -> str:
+        """The check a server banner gives, fitted to the session: a --local one's server is ours."""
+        if self.app.supervisor is None or hint != HINT_START:
+            return hint
+        key = shown_key("app.restart_server", self.app.keymap)
+        return f"this session's embedded llama-server (--local) does not answer: {key} starts it again"
+
+    def restart_server(self) -> None:
+        supervisor = self.app.supervisor
+        if supervisor is None:
+            self.app.notify("No embedded server to restart: this session is not --local.", markup=False)
+        elif not supervisor.restart():
+            self.app.notify("The embedded llama-server is running.", markup=False)
 
     def resume(self, docs: list[str] | None = None) -> None:
         """Index these documents (default: every one with a partial index): only what is missing is done."""

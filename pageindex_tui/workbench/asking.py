@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from .. import events
 from ..errors import FailureKind
+from ..safe_text import counted
 
 if TYPE_CHECKING:  # the ask engine loads when the first question is asked, not with the app
     from ..ask.types import AskResult, Citation
@@ -110,7 +111,9 @@ class Question:
             cited = f"{result.verified}/{len(result.citations)} citations verified"
         tokens = result.prompt_tokens + result.completion_tokens
         read = f"read {len(result.nodes_read)} node{'s' * (len(result.nodes_read) != 1)}"
-        calls = f"{result.calls} calls" + (f" ({result.cached_calls} cached)" if result.cached_calls else "")
+        calls = counted(result.calls, "call") + (
+            f" ({result.cached_calls} cached)" if result.cached_calls else ""
+        )
         return f"Answered: {read} in {result.rounds} round(s) · {cited} · {calls}, {tokens:,} tokens"
 
     def summary(self) -> str:

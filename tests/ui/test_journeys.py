@@ -100,6 +100,34 @@ async def test_cancel_stops_the_run_and_writes_nothing(tmp_path):
     assert not no_temp_files(tmp_path)
 
 
+async def test_cancel_all_asks_first_and_cancels_only_on_yes(tmp_path):
+    """Issue 22, build 7: X stops every document at once, so it asks; 'n' keeps the run going, 'y' cancels
+    it, and the note counts in words ("1 document")."""
+    from pageindex_tui.ui.screens.confirm import ConfirmScreen
+
+    docs = tmp_path / "docs"
+    pdf = make_plain_pdf(docs)
+    slow = lambda body: Script(reasoning="thinking", answer="{}", delay=30)  # noqa: E731
+    with FakeVLLM(default=slow, chunk=1) as fake:
+        app = make_app(tmp_path, docs, Settings(endpoint=fake.base_url))
+        async with app.run_test(size=SIZE) as pilot:
+            await highlight(pilot, "plain.pdf")
+            await pilot.press("i")
+            state = app.model.states[str(pdf)]
+            await wait_for(pilot, lambda: len(app.model.calls) > 0, what="a call")
+            await pilot.press("X")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+            assert "Cancel all 1 document queued and running?" in str(app.screen.question)
+            await pilot.press("n")
+            await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen), what="no")
+            assert state.phase == "indexing" and app.engine.busy()
+            await pilot.press("X")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question again")
+            await pilot.press("y")
+            await wait_for(pilot, lambda: state.phase == "cancelled", what="cancelled")
+            assert any(n.message == "Cancelling 1 document." for n in app.notices)
+
+
 async def test_quitting_mid_run_asks_first(tmp_path):
     from pageindex_tui.ui.screens.confirm import ConfirmScreen
 

@@ -59,7 +59,8 @@ async def test_an_outage_keeps_the_tree_and_it_resumes_when_the_server_answers_a
     with FakeVLLM() as fake:
         model = Outage(budget=3, on_outage=lambda: setattr(fake, "health_status", 503))  # down as a whole
         fake.default = model
-        settings = settings_for(fake, resume_on_reconnect=True)
+        # server_wait=0: the calls fail at once instead of waiting (tests/ui/test_outage_pause.py)
+        settings = settings_for(fake, resume_on_reconnect=True, server_wait=0)
         app = make_app(tmp_path, docs, settings, probe=True, gauges=True)  # the gauges watch /health
         async with app.run_test(size=SIZE) as pilot:
             banner = app.query_one("#banner")

@@ -175,3 +175,27 @@ async def test_five_thousand_nodes_stay_responsive(tmp_path):
         await pilot.press("slash", *"section 3.4")
         await wait_for(pilot, lambda: tree.query_text == "section 3.4", what="filter")
         assert tree.matches == 10  # 3.4 and 3.40 .. 3.48
+
+
+async def test_open_branches_are_kept_per_document_when_switching(tmp_path):
+    """Issue 22, build 7: a branch opened in one document's tree is open again when that document is
+    shown again after another; the other document's tree opens as it was left (here: closed)."""
+    first = make_outline_pdf(tmp_path / "docs")
+    second = first.with_name("second.pdf")
+    second.write_bytes(first.read_bytes())
+    app = make_app(tmp_path, tmp_path / "docs", NO_SERVER)
+    async with app.run_test(size=SIZE) as pilot:
+        tree = await indexed_outline(pilot, tmp_path)
+        await pilot.press("j", "l")  # open 2 Methods
+        await wait_for(pilot, lambda: tree.cursor_node.is_expanded, what="opened")
+        await pilot.press("1")
+        await highlight(pilot, "second.pdf")
+        await pilot.press("i")
+        await wait_for(pilot, lambda: app.model.states[str(second)].phase == "indexed", what="second")
+        await wait_for(pilot, lambda: app.model.current_doc == str(second), what="second shown")
+        await wait_for(pilot, lambda: len(tree.root.children) == 3, what="second's tree")
+        assert not any(child.is_expanded for child in tree.root.children)
+        await highlight(pilot, "outline.pdf")
+        await wait_for(pilot, lambda: app.model.current_doc == str(first), what="first shown again")
+        methods = lambda: next(c for c in tree.root.children if c.data.node.title == "2 Methods")  # noqa: E731
+        await wait_for(pilot, lambda: len(tree.root.children) == 3 and methods().is_expanded, what="kept")

@@ -282,3 +282,12 @@ def test_a_finished_run_keeps_the_nodes_it_showed_and_takes_what_the_run_added()
     without_ids = Tree("a.pdf", "page", (TreeNode("One", 1, 2), TreeNode("Two", 3, 4)))  # if_add_node_id no
     handler.apply([events.DocumentFinished(DOC, "/s.json", "/r.json", without_ids, run)])
     assert model.live[DOC] is not shown and model.live[DOC].nodes[0].node_id == ""  # as written
+
+
+def test_counts_are_said_in_words_one_or_many():
+    """Issue 22, build 7: '1 call', '1 child', not '1 calls', '1 children'."""
+    from pageindex_tui.cli.progress import calls_text
+    from pageindex_tui.safe_text import counted
+
+    assert [counted(n, "child", "children") for n in (0, 1, 2)] == ["0 children", "1 child", "2 children"]
+    assert calls_text(1, 0) == "1 call" and calls_text(2, 1) == "2 calls, 1 cached"

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from ...jobs.batch import BatchReading
+from ...safe_text import counted
 from ...workbench.state import Changes, Workbench
 from ..keys import bindings, shown_key
 from ..literal import one_line
@@ -151,7 +152,7 @@ class CallsPane(Vertical):
         """'12 calls · 4 run · 4 wait · 2 queued': where the live calls are."""
         counts = self.model.calls.counts()
         live = [f"{counts[phase]} {word}" for phase, word in LIVE_WORDS if counts[phase]]
-        return " · ".join([f"{len(self.model.calls)} calls", *live])
+        return " · ".join([counted(len(self.model.calls), "call"), *live])
 
     def tick(self) -> None:
         """Count up the seconds of the calls still live."""

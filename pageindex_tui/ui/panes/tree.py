@@ -59,6 +59,8 @@ class TreePane(Vertical):
         self.model, self.detail, self.root = model, detail, root
         self._filter_timer: Timer | None = None
         self._opened: dict[str, Any] = {}  # the last opened document, for page text
+        self._tree_doc: str | None = None  # whose tree the tree widget shows
+        self._branches: dict[str, frozenset[tuple[int, ...]]] = {}  # doc -> its open branches, when left
 
     def compose(self) -> ComposeResult:
         clear = shown_key("filter.clear", self.app)
@@ -96,13 +98,25 @@ class TreePane(Vertical):
     def _show(self, live: LiveDoc, keep: bool) -> None:
         doc = self.model.current_doc
         self.index_tree.marks = self.model.asks.marks(doc) if doc is not None else {}  # what questions read
-        self.index_tree.show_nodes(live.nodes, live.markdown, keep=keep)
+        opened = frozenset[tuple[int, ...]]()
+        if not keep:  # another document: keep what was open in this one, open what was in that one
+            self._leave_tree()
+            opened = self._branches.get(doc, opened) if doc is not None else opened
+        self.index_tree.show_nodes(live.nodes, live.markdown, keep=keep, opened=opened)
+        self._tree_doc = doc
         if not keep:
             self._close_box()  # another document: the tree dropped its filter, so does the box
         self._update_subtitle()
 
+    def _leave_tree(self) -> None:
+        """Remember which branches of the shown document's tree are open, for when it is shown again."""
+        if self._tree_doc is not None:
+            self._branches[self._tree_doc] = self.index_tree.opened()
+
     def _show_empty(self) -> None:
         state = self.model.current
+        self._leave_tree()
+        self._tree_doc = None
         self.index_tree.show_nodes([], keep=False)
         self._close_box()
         if state is not None and state.phase == "failed":

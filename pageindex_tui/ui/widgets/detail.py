@@ -13,6 +13,7 @@ from textual.widgets import Static
 from ...document.base import span_label
 from ...export import NodeText
 from ...index.tree import Node, count
+from ...safe_text import counted
 from ...workbench.reading import ReaderText
 from ..keys import shown_key
 from ..literal import literal, one_line
@@ -139,7 +140,7 @@ def describe(node: Node, source: str, markdown: bool, hints: str = "") -> Text:
     text.append("\n")
     facts = [f"node {node.node_id}" if node.node_id else "no node id", pages_of(node, markdown)]
     if node.nodes:
-        facts.append(f"{len(node.nodes)} children, {count(node.nodes)} below")
+        facts.append(f"{counted(len(node.nodes), 'child', 'children')}, {count(node.nodes)} below")
     text.append(" · ".join(facts), style="dim")
     if source:
         text.append("\nstructure from ", style="dim")

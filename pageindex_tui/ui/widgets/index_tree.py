@@ -161,16 +161,27 @@ class IndexTree(Tree[NodeRef]):
         return True
 
     # -- content ------------------------------------------------------------------------------
-    def show_nodes(self, nodes: list[Node], markdown: bool = False, keep: bool = True) -> None:
-        """Show a (new version of a) tree, keeping expanded branches and the cursor where possible."""
+    def show_nodes(
+        self,
+        nodes: list[Node],
+        markdown: bool = False,
+        keep: bool = True,
+        opened: frozenset[tuple[int, ...]] = frozenset(),
+    ) -> None:
+        """Show a (new version of a) tree, keeping expanded branches and the cursor where possible; another
+        document's tree (`keep` False) opens the branches `opened` (what was open when it was last shown)."""
         cursor = self.cursor_node.data.path if keep and self.cursor_node and self.cursor_node.data else None
         if not keep:
-            self._open.clear()
+            self._open = set(opened)
             self.query_text, self._visible = "", None
         self.nodes, self.markdown = nodes, markdown
         if self.query_text:
             self._visible = self._matching(self.query_text)
         self._rebuild(cursor)
+
+    def opened(self) -> frozenset[tuple[int, ...]]:
+        """The branches open now (by path), to open again when this tree is shown again."""
+        return frozenset(self._open)
 
     def set_filter(self, text: str) -> None:
         self.query_text = text.strip()

@@ -5,8 +5,8 @@ Only the candidates the rules left open (`layout.ASK` <= confidence < `heading.S
 model. What it may change:
 
 - a candidate the rules would drop (below `layout.KEEP`) becomes a heading when the model says yes,
-  unless it said yes to nearly every line it was shown (then its yes tells them apart no better
-  than the rules do);
+  unless the rules see one of the reasons below in it, or the model said yes to nearly every line
+  it was shown (then its yes tells them apart no better than the rules do);
 - a candidate the rules would keep is dropped only when the model names a reason from a fixed set
   (`Reason`) and the rules can see that reason in the candidate (a caption's wording, figures in a
   table, a running head repeated on other pages, a sentence's punctuation, code, a list marker, an
@@ -162,7 +162,8 @@ def judge(candidates: list[Candidate], asked: list[int], verdicts: list[Verdicts
     out = Judgement(set(rules_keep), set(), undiscerning=undiscerning)
     for i in asked:
         c = candidates[i]
-        if i in said_yes and (i in rules_keep or not undiscerning):
+        vetoed = i not in rules_keep and any(check(c, seen) for check in CHECKS.values())
+        if i in said_yes and (i in rules_keep or not (undiscerning or vetoed)):
             out.accepted.add(i)
             out.confirmed.add(i)
             out.lifted += i not in rules_keep

@@ -31,6 +31,12 @@ def test_a_yes_to_every_line_lifts_none():
     assert out.undiscerning and out.accepted == {0, 2, 4} and out.lifted == 0
 
 
+def test_a_yes_does_not_lift_a_line_the_rules_see_is_a_table_row_or_a_sentence():
+    cands = [cand("Total 1,204 3,118", OPEN[0]), cand("we dried them", OPEN[0]), cand("Outlook", OPEN[0])]
+    out = judge(cands, [0, 1, 2], [Verdicts(frozenset({0, 1, 2}))])
+    assert out.accepted == {2} and out.lifted == 1
+
+
 def test_silence_leaves_the_rules_decision():
     cands = [cand("Growth Rates", OPEN[0]), cand("Seasonal Patterns", KEPT[0])]
     assert judge(cands, [0, 1], [Verdicts(frozenset())]).accepted == {1}

@@ -84,7 +84,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """
     import tomli_w
 
-    from ..store.files import atomic_write_text
+    from ..store.files import PRIVATE_FILE, PRIVATE_FOLDER, atomic_write_text
 
     path = config_path() if path is None else Path(path)
     path = Path(os.path.realpath(path))  # through a symlinked config.toml: the link stays a link
@@ -113,7 +113,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     document.update({name: raw[name] for name in FRONT_END_TABLES if isinstance(raw.get(name), dict)})
     text = "# pageindex-tui settings (written by the app; environment variables and flags override these)\n"
     text += tomli_w.dumps(document)
-    atomic_write_text(path, text, mode=0o600)
+    atomic_write_text(path, text, mode=PRIVATE_FILE, folder_mode=PRIVATE_FOLDER)  # a key may be in it
     return path
 
 

@@ -172,3 +172,15 @@ def test_the_command_line_flags_are_the_fields_with_a_flag_group(tmp_path, capsy
         load_settings(flag_values(parse(["index", "a.pdf", "--timeout", "-3"])), env={}, path=tmp_path / "n")
     assert "request_timeout = '-3' (from command line)" in bad.value.message
     assert bad.value.hint == "fix --timeout"
+
+
+def test_a_new_settings_folder_is_private(tmp_path):
+    """Issue 22, build 7: the settings file may hold an API key; a folder made for it is 0700 (the file
+    0600), like the cache's and the library's."""
+    import stat
+
+    from pageindex_tui.settings.file import save_settings
+
+    path = save_settings(Settings(api_key="secret"), tmp_path / "made" / "config.toml")
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -50,6 +50,7 @@ PLAIN_CHAR_EM = 0.62  # a generous average character width, in font sizes
 _LABEL = re.compile(r"^\s*(\(?[\dIVXLivxl]{1,5}(\.\d{1,2}){0,4}[.)]?|\(?[A-Za-z][.)]|\u00a7+)\s*$")
 _MARKER = re.compile("[\x02\ufffe](?=[^ ])")  # a line-end hyphen marker with text after it
 _SPACES = re.compile(" +")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TALL = frozenset("ABDEFHIKLMNPRTUVWXZbdhkl0123456789")  # flat on the baseline, top at cap or ascender
 _SHORT = frozenset("acemnorsuvwxz")  # flat on the baseline, top at the x-height
 
@@ -383,7 +384,9 @@ def _page_text(textpage: pdfium.PdfTextPage, count: int) -> str:
     text = textpage.get_text_range(0, count) if count else ""
     if len(text) != count:  # characters outside the BMP: rebuild one index per character
         text = "".join(chr(raw.FPDFText_GetUnicode(textpage.raw, i) or 32) for i in range(count))
-    return text
+    # a lone UTF-16 half (a broken ToUnicode map) cannot be written as UTF-8: one U+FFFD per half keeps
+    # one character per pdfium index
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def read_page(doc: pdfium.PdfDocument, number: int) -> PageLines:

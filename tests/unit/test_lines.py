@@ -285,3 +285,17 @@ def test_a_line_with_a_link_annotation_is_linked_and_an_underlined_heading_is_no
         "See https://example.org for more.",
     ]
     assert only(page, "An underlined heading").underlined and only(page, "2 Methods ..... 2").underlined
+
+
+def test_a_lone_utf16_half_in_a_pages_text_becomes_a_replacement_character():
+    """A broken ToUnicode map can give pdfium a lone surrogate; written as UTF-8 it crashed the run
+    (a real two-column paper). One U+FFFD per half keeps one character per pdfium index."""
+    from pageindex_tui.document.lines import _page_text
+
+    class TextPage:
+        def get_text_range(self, start: int, count: int) -> str:
+            return "Se\ud835ction 1"[start : start + count]
+
+    text = _page_text(TextPage(), 10)  # type: ignore[arg-type]
+    assert text == "Se\ufffdction 1" and len(text) == 10
+    text.encode("utf-8")  # writable

@@ -174,6 +174,9 @@ async def _with_layout(
     """Coarse entries (chapters only) with the layout's sections grafted under them: "hybrid"."""
     if not is_coarse(entries, doc.page_count):
         return entries, source
+    if source == "outline":  # a printed contents page lists other pages' headings, as in the layout path
+        found = toc.find_toc_pages(doc.page_text, doc.page_count, ctx.settings.toc_check_pages)
+        skip = skip | set(found.pages) if found else skip
     result = await read_layout(ctx, doc, skip)
     if result is None:
         return entries, source

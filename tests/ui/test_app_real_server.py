@@ -91,6 +91,7 @@ async def test_an_outage_mid_summaries_keeps_the_partial_index_and_it_resumes_on
         concurrency=1,
         request_timeout=120,
         resume_on_reconnect=True,
+        server_wait=0,  # calls fail at once rather than wait (issue 22's default): the partial path
     )
     app = make_app(tmp_path, docs, settings, probe=True, gauges=True)  # the gauges watch /health
     async with app.run_test(size=(120, 40)) as pilot:

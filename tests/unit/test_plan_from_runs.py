@@ -15,7 +15,21 @@ from pageindex_tui.store.library import Library
 def test_an_indexed_document_is_the_plan_s_workload(tmp_path, capsys):
     pdf = make_outline_pdf(tmp_path)
     with FakeVLLM() as fake:
-        assert main(["index", str(pdf), "-q", "--endpoint", fake.base_url, "--out", str(tmp_path / "o")]) == 0
+        assert (
+            main(
+                [
+                    "index",
+                    str(pdf),
+                    "-q",
+                    "--no-cache",
+                    "--endpoint",
+                    fake.base_url,
+                    "--out",
+                    str(tmp_path / "o"),
+                ]
+            )
+            == 0
+        )
     entries = Library().entries()
     assert len(entries) == 1
     run = json.loads(entries[0].run_path.read_text(encoding="utf-8"))

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import openai
 
 from .. import events
-from ..aio import gather_or_cancel
+from ..aio import cancel_and_wait, gather_or_cancel
 from ..discovery import choose_model, positive_int
 from ..errors import ContextOverflow, ServerUnavailable
 from ..safe_text import redact_url
@@ -331,15 +331,11 @@ class LLMClient:
         try:
             done, _pending = await asyncio.wait({task}, timeout=deadline)
         except asyncio.CancelledError:
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
+            await cancel_and_wait(task)
             raise
         if task in done:
             return task.result()
-        task.cancel()
-        with contextlib.suppress(BaseException):
-            await task
+        await cancel_and_wait(task)
         raise PastDeadline(deadline)
 
     async def _stream(

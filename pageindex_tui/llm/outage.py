@@ -13,13 +13,13 @@ connections: they were to the process that went away). Calls that wait longer th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
 
 import openai
 
 from .. import events
+from ..aio import cancel_and_wait
 from ..errors import ServerUnavailable
 from .errors import HINT_START, Incomplete
 
@@ -117,8 +117,5 @@ class ServerGate:
             return
 
     async def aclose(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(BaseException):
-                await self._watcher
-            self._watcher = None
+        await cancel_and_wait(self._watcher)
+        self._watcher = None

@@ -347,27 +347,7 @@ class LLMClient:
         started: float,
         shape: CallShape,
     ) -> Reply:
-        stream = await self.link.api.chat.completions.create(**kwargs)
-        kind = stream.response.headers.get("content-type", "").lower()
-        reader, ttft = StreamReader(START_WINDOW if shape.thinking else 0), None
-        try:
-            if not kind.startswith("text/event-stream"):
-                raise NotStreamed(kind.split(";")[0].strip())
-            async for chunk in stream:
-                pieces = reader.feed(chunk)
-                if ttft is None and reader.got_text:
-                    ttft = time.monotonic() - started
-                self._emit(doc, call_id, pieces)
-            self._emit(doc, call_id, reader.close())
-        except UnicodeDecodeError as err:
-            raise Malformed(f"bytes that are not UTF-8 at position {err.start}") from None
-        except json.JSONDecodeError as err:  # from the SDK's parse of a data line
-            raise Malformed(f"a data line that is not JSON: {err}") from None
-        finally:
-            with contextlib.suppress(Exception):
-                await stream.close()
-        if reader.finish_reason is None:
-            raise Incomplete()
+        reader, ttft, finish = await self._read(kwargs, doc, call_id, started, shape)
         text, reasoning, usage = reader.answer, reader.reasoning, reader.usage
         prompt = positive_int(getattr(usage, "prompt_tokens", None)) or prompt_tokens
         completion = positive_int(getattr(usage, "completion_tokens", None))
@@ -383,7 +363,36 @@ class LLMClient:
         if ttft is not None:
             self.ttfts.append(ttft)
         self.sink(events.CallFinished(doc, call_id, "ok", prompt, completion, thinking, ttft, seconds))
-        return Reply(text, reasoning, prompt, completion, thinking, ttft, seconds, reader.finish_reason)
+        return Reply(text, reasoning, prompt, completion, thinking, ttft, seconds, finish)
+
+    async def _read(
+        self, kwargs: dict[str, Any], doc: str, call_id: int, started: float, shape: CallShape
+    ) -> tuple[StreamReader, float | None, str]:
+        """Send the call and read its reply stream to the end (events as it arrives): the reader, the
+        time to first token and the finish reason."""
+        async with self.link.calling() as api:
+            stream = await api.chat.completions.create(**kwargs)
+            kind = stream.response.headers.get("content-type", "").lower()
+            reader, ttft = StreamReader(START_WINDOW if shape.thinking else 0), None
+            try:
+                if not kind.startswith("text/event-stream"):
+                    raise NotStreamed(kind.split(";")[0].strip())
+                async for chunk in stream:
+                    pieces = reader.feed(chunk)
+                    if ttft is None and reader.got_text:
+                        ttft = time.monotonic() - started
+                    self._emit(doc, call_id, pieces)
+                self._emit(doc, call_id, reader.close())
+            except UnicodeDecodeError as err:
+                raise Malformed(f"bytes that are not UTF-8 at position {err.start}") from None
+            except json.JSONDecodeError as err:  # from the SDK's parse of a data line
+                raise Malformed(f"a data line that is not JSON: {err}") from None
+            finally:
+                with contextlib.suppress(Exception):
+                    await stream.close()
+            if reader.finish_reason is None:
+                raise Incomplete()
+        return reader, ttft, reader.finish_reason
 
     def _emit(self, doc: str, call_id: int, pieces: list[Piece]) -> None:
         for kind, text in pieces:

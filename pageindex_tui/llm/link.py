@@ -5,6 +5,8 @@ beside the calls: what the server serves (`discover`: /models, /props, a /tokeni
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -14,7 +16,7 @@ from ..discovery import LLAMACPP, VLLM, choose_model, kind_of, llamacpp_props, m
 from ..errors import ServerRefused
 from ..safe_text import redact_url
 from ..settings import Settings
-from .errors import HINT_MODEL, classify
+from .errors import HINT_MODEL, Incomplete, classify
 from .outage import AWAY_STATUSES, PROBE_SECONDS
 from .types import ServerInfo, sample
 
@@ -27,7 +29,8 @@ class ServerLink:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.endpoint = redact_url(settings.endpoint)  # the URL that messages show
-        self.api = self._open()
+        self.api = self._open()  # the pool new requests take their connections from
+        self._in_use: dict[openai.AsyncOpenAI, int] = {}  # pool -> its requests in flight
 
     def _open(self) -> openai.AsyncOpenAI:
         timeout = self.settings.request_timeout
@@ -38,17 +41,50 @@ class ServerLink:
             timeout=openai.Timeout(timeout, connect=min(PROBE_TIMEOUT, timeout)),
         )
 
+    @asynccontextmanager
+    async def _held(self) -> AsyncIterator[openai.AsyncOpenAI]:
+        """The pool for one request, until its reply has been read: a pool set aside meanwhile (`renew`,
+        `calling`) is closed when its last request ends, never under one."""
+        api = self.api
+        self._in_use[api] = self._in_use.get(api, 0) + 1
+        try:
+            yield api
+        finally:
+            self._in_use[api] -= 1
+            if not self._in_use[api]:
+                del self._in_use[api]
+                if api is not self.api:
+                    await api.close()
+
+    @asynccontextmanager
+    async def calling(self) -> AsyncIterator[openai.AsyncOpenAI]:
+        """The pool for one call. When the call's connection broke (refused, reset, closed without a reply
+        or before the stream's end; a timeout is not that), the pool it came from may hold more
+        connections to a server process that went away, even when a new one answers by the time the gate
+        looks (a restart quicker than its probe): the pool is set aside and the requests after start on
+        new connections, the retry of this call included."""
+        async with self._held() as api:
+            try:
+                yield api
+            except (openai.APIConnectionError, Incomplete) as err:
+                if api is self.api and not isinstance(err, openai.APITimeoutError):
+                    self.api = self._open()
+                raise
+
     async def renew(self) -> None:
         """The server is back after an outage: the pooled connections were to the process that went away
-        (a restarted one has none of them), so the calls start on new ones."""
+        (a restarted one has none of them), so the requests start on new ones."""
         old, self.api = self.api, self._open()
-        await old.close()
+        if old not in self._in_use:
+            await old.close()
 
     async def aclose(self) -> None:
-        await self.api.close()
+        for api in {self.api, *self._in_use}:
+            await api.close()
 
     async def get_json(self, url: str, timeout: float = PROBE_TIMEOUT) -> Any:
-        return await self.api.get(url, cast_to=object, options={"timeout": timeout})
+        async with self._held() as api:
+            return await api.get(url, cast_to=object, options={"timeout": timeout})
 
     async def away(self) -> str:
         """Why the server is away ("" when /models answers and its /health, where it has one, does not
@@ -58,7 +94,8 @@ class ServerLink:
         health = root_url(s.endpoint) + "/health"
         for url, name in (("/models", "/models"), (health, "/health")):
             try:
-                await self.api.get(url, cast_to=httpx.Response, options={"timeout": wait})
+                async with self._held() as api:
+                    await api.get(url, cast_to=httpx.Response, options={"timeout": wait})
             except openai.APIStatusError as err:
                 if err.status_code in AWAY_STATUSES:
                     return f"its {name} answered {err.status_code}"
@@ -74,7 +111,8 @@ class ServerLink:
         url = root_url(self.settings.endpoint) + "/tokenize"  # the real URL, never shown
         body = {"model": model, "prompt": text, "content": text}
         try:
-            data = await self.api.post(url, cast_to=object, body=body, options={"timeout": timeout})
+            async with self._held() as api:
+                data = await api.post(url, cast_to=object, body=body, options={"timeout": timeout})
         except openai.OpenAIError:
             return None
         count = data.get("count") if isinstance(data, dict) else None

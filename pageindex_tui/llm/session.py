@@ -36,15 +36,13 @@ class ModelSession:
         self.sink = sink  # events of documents nobody opened
         self.ranks: dict[str, float] = {}  # doc -> its size: the client serves smaller documents first
         self._client: LLMClient | None = None
-        self._lock: asyncio.Lock | None = None
+        self._lock = asyncio.Lock()  # one connect at a time
         self._tallies: dict[str, events.CallTally] = {}
         self._routes: dict[str, events.EventSink] = {}
 
     # -- the connection ------------------------------------------------------------------------------
     async def client(self) -> LLMClient:
         """The connected client, connecting on first need (and again after a failed connect)."""
-        if self._lock is None:
-            self._lock = asyncio.Lock()
         async with self._lock:
             if self._client is None or self._client.info is None:
                 factory, settings = self.client_factory, self.settings

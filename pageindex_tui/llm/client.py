@@ -277,14 +277,12 @@ class LLMClient:
                     except asyncio.CancelledError:
                         self._finished(doc, call_id, "cancelled", prompt_tokens, started)
                         raise
+                    if not away and isinstance(err, openai.APIStatusError) and err.status_code in (429, 503):
+                        self.bound.refused(f"the server answered {err.status_code}")
                     if away:  # sent again once the server answers, spending no retry
                         error = ServerUnavailable(f"{error.message}; the calls wait for the server")
-                    elif isinstance(err, openai.APIStatusError) and err.status_code in (429, 503):
-                        self.bound.refused(f"the server answered {err.status_code}")
-                    refused = None if away else self.fields.refused(err, kwargs["extra_body"])
-                    if away:
-                        pass
-                    elif refused is not None:  # sent again without it, and never again to this server
+                    elif (refused := self.fields.refused(err, kwargs["extra_body"])) is not None:
+                        # sent again without it, and never again to this server
                         self.sink(
                             events.WarningEvent(doc, dropped_field(refused, error.describe()), "settings")
                         )

@@ -396,19 +396,3 @@ class LLMClient:
         for kind, text in pieces:
             event = events.ReasoningDelta if kind == "reasoning" else events.AnswerDelta
             self.sink(event(doc, call_id, text))
-
-
-async def open_client(
-    factory: Callable[..., LLMClient],
-    settings: Settings,
-    sink: events.EventSink,
-    cache: ResponseCache | None,
-) -> LLMClient:
-    """A connected client from `factory`, closed again when connecting fails (indexer and asker)."""
-    client = factory(settings, sink=sink, cache=cache)
-    try:
-        await client.connect()
-    except BaseException:
-        await client.aclose()
-        raise
-    return client

@@ -21,10 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..discovery import FALLBACK_CONTEXT_LENGTH
-from ..plan.models import find_model
+from ..plan.models import GIB, NATIVE_CONTEXT, find_model
 
-GIB = 1024**3
-NATIVE_CONTEXT = 40960  # Qwen3's max_position_embeddings: vLLM's default max_model_len
 FALLBACK_CONTEXTS = (16384, 8192)
 UTILIZATION = 0.90
 MARGIN_GIB = 1.0  # activations, CUDA graphs, the CUDA context

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from ..discovery import FALLBACK_CONTEXT_LENGTH
 from ..errors import OutputError
 from ..monitor.doctor import PROMPT_ROOM, terminal_width, wrap_report
 from ..monitor.gpu import GpuSampler
@@ -15,7 +16,7 @@ from ..plan.deploy import write_deployment
 from ..plan.gpus import GpuSpec, UnknownGpu, find_gpu, from_nvml, known_names
 from ..plan.models import KV_DTYPES
 from ..plan.report import CostInputs, make_plan, render_plan
-from ..plan.sizing import DEFAULT_CONTEXT, DEFAULT_UTILIZATION, TENSOR_PARALLEL, Box
+from ..plan.sizing import DEFAULT_UTILIZATION, TENSOR_PARALLEL, Box
 from ..plan.workload import from_library
 from ..settings import Settings
 from ..store.library import Library
@@ -52,7 +53,8 @@ def build_plan_parser() -> argparse.ArgumentParser:
         "--context",
         type=int,
         metavar="TOKENS",
-        help=f"--max-model-len to plan for (default: the context_length setting, else {DEFAULT_CONTEXT})",
+        help="--max-model-len to plan for (default: the context_length setting, else "
+        f"{FALLBACK_CONTEXT_LENGTH})",
     )
     box.add_argument(
         "--parallel",
@@ -180,7 +182,7 @@ def run_plan(args: argparse.Namespace, settings: Settings) -> int:
     except UsageError as err:
         error(str(err), "see `pageindex-tui plan --help`")
         return EXIT_USAGE
-    context = args.context or settings.context_length or DEFAULT_CONTEXT
+    context = args.context or settings.context_length or FALLBACK_CONTEXT_LENGTH
     workload = from_library(Library())
     # Without run records the request size is the settings' largest: one of them is what must fit.
     parallel = args.parallel or settings.concurrency or (DEFAULT_PARALLEL if workload else 1)

@@ -22,9 +22,8 @@ from dataclasses import dataclass
 
 from ..discovery import FALLBACK_CONTEXT_LENGTH
 from ..plan.models import GIB, NATIVE_CONTEXT, find_model
+from ..plan.sizing import DEFAULT_UTILIZATION, FALLBACK_CONTEXTS
 
-FALLBACK_CONTEXTS = (16384, 8192)
-UTILIZATION = 0.90
 MARGIN_GIB = 1.0  # activations, CUDA graphs, the CUDA context
 FP8_MIN_CAPABILITY = (8, 9)
 
@@ -172,7 +171,7 @@ def recommend(
     gpus: int = 1,
     context_length: int = 0,
     concurrency: int = 8,
-    utilization: float = UTILIZATION,
+    utilization: float = DEFAULT_UTILIZATION,
 ) -> Recommendation | None:
     """The best fit for `gpus` GPUs of `memory_gib` each (tensor parallel when more than one).
 

@@ -25,6 +25,7 @@ MIN_NUM_SEQS = 4  # requests smaller than the typical one still run beside it
 # the weights and twice the tensor speed; BF16 next; 4-bit (1-5% loss) last.
 PREFERENCE: tuple[Quantization, ...] = (FP8, BF16, AWQ)
 TENSOR_PARALLEL = (1, 2, 4, 8)
+DEFAULT_PARALLEL = 4  # requests the box must hold at once when concurrency is adaptive
 
 
 @dataclass(frozen=True)

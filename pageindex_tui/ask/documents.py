@@ -11,14 +11,13 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from .. import checked
 from ..document import MarkdownDocument, PdfDocument, open_document
 from ..errors import DamagedFile, DocumentError, PageIndexError
 from ..formats import STRUCTURE_SUFFIX, SUPPORTED_SUFFIXES, kind_of
 from ..store.library import LibraryEntry, file_digest
-from ..tree import Tree, TreeFormatError
+from ..tree import Tree
 from .types import AskDocument
 
 SOURCE_SUFFIXES = SUPPORTED_SUFFIXES
@@ -38,21 +37,15 @@ def _reader(doc: PdfDocument | MarkdownDocument) -> Callable[[int, int], list[st
 
 
 def build_document(
-    data: Tree | dict[str, Any],
+    tree: Tree,
     where: str,
     source: Path | None,
     password: str | None = None,
     opened: PdfDocument | MarkdownDocument | None = None,
 ) -> AskDocument:
-    """An AskDocument from a tree (or parsed PageIndex JSON) and, when given and readable, its source
-    (`opened`: already opened by the caller)."""
-    if not isinstance(data, Tree):
-        try:
-            data = Tree.from_json(data, Path(where).name.removesuffix(STRUCTURE_SUFFIX))
-        except TreeFormatError as err:
-            message = f"{where} is not a sound PageIndex tree: {err}"
-            raise AskInputError(message, "pass a _structure.json") from None
-    tree = data.numbered()
+    """An AskDocument from a tree and, when given and readable, its source (`opened`: already opened by
+    the caller)."""
+    tree = tree.numbered()
     if not tree.nodes:
         raise AskInputError(f"{where} holds an empty tree", "index the document again")
     size = tree.size or max((n.end for n in tree.walk()), default=0)

@@ -20,7 +20,6 @@ from ..store.library import LibraryEntry, file_digest
 from ..tree import Tree
 from .types import AskDocument
 
-SOURCE_SUFFIXES = SUPPORTED_SUFFIXES
 NO_SOURCE = "its source document is not beside it, so citations cannot be checked against pages"
 
 
@@ -68,7 +67,7 @@ def source_beside(structure: Path) -> Path | None:
     stem = structure.name.removesuffix(STRUCTURE_SUFFIX)
     folder = structure.parent
     candidates = [folder / stem] if kind_of(stem) is not None else []
-    candidates += [folder / f"{stem}{suffix}" for suffix in SOURCE_SUFFIXES]
+    candidates += [folder / f"{stem}{suffix}" for suffix in SUPPORTED_SUFFIXES]
     run = folder / f"{stem}_run.json"
     try:
         recorded = json.loads(run.read_text(encoding="utf-8")).get("path")

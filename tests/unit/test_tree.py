@@ -1,3 +1,5 @@
+from treejson import PDF_STRUCTURE
+
 from pageindex_tui.index.tree import (
     Entry,
     Node,
@@ -54,17 +56,7 @@ def test_ids_are_preorder_and_pageindex_json_round_trips():
     assign_ids(nodes)
     nodes[0].summary = "about A"
     data = nodes_json(frozen(nodes), "page")
-    assert data == [
-        {
-            "title": "A",
-            "node_id": "0000",
-            "start_index": 1,
-            "end_index": 2,
-            "summary": "about A",
-            "nodes": [{"title": "A.1", "node_id": "0001", "start_index": 2, "end_index": 2}],
-        },
-        {"title": "B", "node_id": "0002", "start_index": 3, "end_index": 4},
-    ]
+    assert data == PDF_STRUCTURE
     assert list(data[0]) == ["title", "node_id", "start_index", "end_index", "summary", "nodes"]
     assert nodes_json(frozen(thawed(frozen(nodes))), "page") == data
 

@@ -3,30 +3,15 @@
 import json
 
 import pytest
+from treejson import PDF, PDF_STRUCTURE
 
 from pageindex_tui.tree import MAX_DEPTH, Tree, TreeFormatError, TreeNode
-
-PDF = Tree(
-    "report.pdf",
-    "page",
-    (
-        TreeNode("A", 1, 2, "0000", "about A", nodes=(TreeNode("A.1", 2, 2, "0001"),)),
-        TreeNode("B", 3, 4, "0002"),
-    ),
-)
 
 
 def test_a_pdf_tree_is_written_in_pageindex_order_and_read_back_the_same():
     data = PDF.to_json()
     assert list(data) == ["doc_name", "structure"]
-    assert data["structure"][0] == {
-        "title": "A",
-        "node_id": "0000",
-        "start_index": 1,
-        "end_index": 2,
-        "summary": "about A",
-        "nodes": [{"title": "A.1", "node_id": "0001", "start_index": 2, "end_index": 2}],
-    }
+    assert data["structure"][0] == PDF_STRUCTURE[0]
     assert list(data["structure"][0]) == ["title", "node_id", "start_index", "end_index", "summary", "nodes"]
     assert Tree.from_json(json.loads(json.dumps(data))) == PDF
 

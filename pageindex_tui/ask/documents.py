@@ -55,11 +55,10 @@ def build_document(
     except DocumentError as err:
         note = f"its source {source} cannot be read ({err.message}), so citations cannot be checked"
         return AskDocument(tree.name, where, tree, size, note=note)
-    if isinstance(opened, MarkdownDocument) != (tree.unit == "line"):
+    if opened.unit != tree.unit:
         note = f"{source} is not the kind of document the tree was made from; citations cannot be checked"
         return AskDocument(tree.name, where, tree, size, note=note)
-    size = opened.line_count if isinstance(opened, MarkdownDocument) else opened.page_count
-    return AskDocument(tree.name, where, tree.sized(size), size, source, _reader(opened))
+    return AskDocument(tree.name, where, tree.sized(opened.size), opened.size, source, _reader(opened))
 
 
 def source_beside(structure: Path) -> Path | None:

@@ -24,11 +24,7 @@ if TYPE_CHECKING:
 
 
 class IndexingFailed(PageIndexError):
-    """The document could not be indexed; `kind` as errors.FailureKind."""
-
-    def __init__(self, message: str, hint: str = "", kind: str = "other") -> None:
-        super().__init__(message, hint)
-        self.kind = kind
+    """The document could not be indexed (the message says why, a partial index how far it got)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +68,6 @@ async def ensure_indexed(
     entry = await asyncio.to_thread(library.find, digest, settings)
     if not result.ok or entry is None:  # a partial index says how far it got, and why it stopped
         if result.error:
-            raise IndexingFailed(result.error, result.hint, result.kind or "other")
+            raise IndexingFailed(result.error, result.hint)
         raise IndexingFailed(f"{path} could not be indexed", "")
     return Filed(entry, False)

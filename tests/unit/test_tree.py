@@ -1,4 +1,4 @@
-from treejson import PDF_STRUCTURE
+from treejson import MARKDOWN_STRUCTURE, PDF_STRUCTURE
 
 from pageindex_tui.index.tree import (
     Entry,
@@ -65,15 +65,7 @@ def test_markdown_json_uses_line_num_and_prefix_summary():
     parent = Node("Top", 1, 10, nodes=[Node("Leaf", 3, 10, summary="leaf")], summary="top")
     assign_ids([parent])
     data = nodes_json(frozen([parent]), "line")
-    assert data == [
-        {
-            "title": "Top",
-            "node_id": "0000",
-            "line_num": 1,
-            "prefix_summary": "top",
-            "nodes": [{"title": "Leaf", "node_id": "0001", "line_num": 3, "summary": "leaf"}],
-        }
-    ]
+    assert data == MARKDOWN_STRUCTURE[:1]
 
 
 def test_node_ids_can_be_left_out():

@@ -1,4 +1,5 @@
-"""The tree `ask` and the MCP server need for a document: its saved index, or one made now.
+"""The tree the CLI's `ask` needs for a document: its saved index, or one made now (the MCP server
+only reads what the library holds).
 
 A thin layer over the job service (service.py), which indexes and files into the library for every front
 end; this adds only the rule that asking takes a tree made with any settings when none was made with

@@ -67,14 +67,17 @@ class DocState:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(problem)
 
+    def stage_words(self) -> str:
+        """Where a run stands: its stage in words, and its progress through it ("summarizing 3/12")."""
+        word = STAGE_WORDS.get(self.stage, self.stage or "starting")
+        return f"{word} {self.done}/{self.total}" if self.total else word
+
     def badge(self) -> tuple[str, str]:
         """The short mark after the file name in the documents pane, and its kind (for styling)."""
         if self.phase == "queued":
             return "… queued", "queued"
         if self.phase == "indexing":
-            word = STAGE_WORDS.get(self.stage, self.stage or "starting")
-            progress = f" {self.done}/{self.total}" if self.total else ""
-            return f"◔ {word}{progress}", "indexing"
+            return f"◔ {self.stage_words()}", "indexing"
         if self.phase == "indexed":
             return f"{'●' if self.exact else '◐'} {self.nodes} nodes", "indexed"
         if self.phase == "partial":
@@ -94,9 +97,7 @@ class DocState:
     def export_note(self) -> str:
         """What an export made now lacks ("" for a finished index): the run still going, or stopped."""
         if self.busy:
-            word = STAGE_WORDS.get(self.stage, self.stage or "starting")
-            progress = f" {self.done}/{self.total}" if self.total else ""
-            return f"indexing is still running ({word}{progress})"
+            return f"indexing is still running ({self.stage_words()})"
         if self.phase == "partial" and self.partial is not None:
             return f"{self.partial.describe()}, {self.partial.why()}"
         return ""
@@ -108,9 +109,7 @@ class DocState:
         if self.phase == "queued":
             return f"{name}: queued"
         if self.phase == "indexing":
-            word = STAGE_WORDS.get(self.stage, self.stage or "starting")
-            progress = f" {self.done}/{self.total}" if self.total else ""
-            return f"{name}: indexing, {word}{progress}"
+            return f"{name}: indexing, {self.stage_words()}"
         if self.phase == "indexed":
             made = (
                 ""

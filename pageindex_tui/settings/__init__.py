@@ -72,7 +72,10 @@ def _setting(default: Any, label: str, help: str = "", **info: Any) -> Any:
     return field(default=default, metadata={"info": FieldInfo(label, help, **info)})
 
 
-_INDEX = {"section": "index", "shapes_tree": True}
+def _tree_setting(default: Any, label: str, help: str, **info: Any) -> Any:
+    """A PageIndex knob: in the settings file's [index] table, a flag of the index command, and part of
+    what shapes a tree."""
+    return _setting(default, label, help, section="index", shapes_tree=True, flag_group="index", **info)
 
 
 @dataclass(frozen=True)
@@ -244,67 +247,29 @@ class Settings:
         flag_help="seconds calls wait for a server that went away (default 900; 0: fail at once)",
     )
     # PageIndex knobs, with PageIndex's defaults
-    toc_check_pages: int = _setting(
+    toc_check_pages: int = _tree_setting(
         20,
         "TOC check pages",
         "pages searched for a printed table of contents",
         screen="int",
         low=1,
         high=1000,
-        **_INDEX,
-        flag_group="index",
     )
-    max_pages_per_node: int = _setting(
-        10,
-        "Max pages per node",
-        "split nodes longer than this ...",
-        screen="int",
-        low=1,
-        high=1e4,
-        **_INDEX,
-        flag_group="index",
+    max_pages_per_node: int = _tree_setting(
+        10, "Max pages per node", "split nodes longer than this ...", screen="int", low=1, high=1e4
     )
-    max_tokens_per_node: int = _setting(
-        20000,
-        "Max tokens per node",
-        "... and larger than this",
-        screen="int",
-        low=100,
-        high=1e7,
-        **_INDEX,
-        flag_group="index",
+    max_tokens_per_node: int = _tree_setting(
+        20000, "Max tokens per node", "... and larger than this", screen="int", low=100, high=1e7
     )
-    if_add_node_id: bool = _setting(
-        True,
-        "Node ids",
-        "add node ids (0000, 0001, ...)",
-        screen="switch",
-        **_INDEX,
-        flag_group="index",
+    if_add_node_id: bool = _tree_setting(True, "Node ids", "add node ids (0000, 0001, ...)", screen="switch")
+    if_add_node_summary: bool = _tree_setting(
+        True, "Node summaries", "ask the model for a summary of each node", screen="switch"
     )
-    if_add_node_summary: bool = _setting(
-        True,
-        "Node summaries",
-        "ask the model for a summary of each node",
-        screen="switch",
-        **_INDEX,
-        flag_group="index",
+    if_add_doc_description: bool = _tree_setting(
+        False, "Document description", "one sentence describing the document", screen="switch"
     )
-    if_add_doc_description: bool = _setting(
-        False,
-        "Document description",
-        "one sentence describing the document",
-        screen="switch",
-        **_INDEX,
-        flag_group="index",
-    )
-    if_add_node_text: bool = _setting(
-        False,
-        "Node text",
-        "store each node's text in the JSON",
-        screen="switch",
-        **_INDEX,
-        flag_group="index",
+    if_add_node_text: bool = _tree_setting(
+        False, "Node text", "store each node's text in the JSON", screen="switch"
     )
     # behaviour
     cache: bool = _setting(

@@ -15,6 +15,7 @@ from .. import events
 from ..jobs.batch import BATCH_EVENTS, wait_text
 from ..jobs.service import JobUpdate
 from ..safe_text import one_line
+from ..store.library import LibraryEntry
 from ..store.records import CallProblem, RunRecord, RunWarning
 from ..tree import Tree
 from .ask_handler import AskHandler
@@ -33,8 +34,10 @@ class EngineHandler:
         self.asks = AskHandler(workbench.asks)
 
     # -- what the library knows --------------------------------------------------------------------------
-    def library_states(self, found: dict[str, tuple[Any, bool]], damaged: Iterable[str] = ()) -> Changes:
-        """Saved indexes found for listed files: path -> (LibraryEntry | None, made with these settings);
+    def library_states(
+        self, found: dict[str, tuple[LibraryEntry | None, bool]], damaged: Iterable[str] = ()
+    ) -> Changes:
+        """Saved indexes found for listed files: path -> (the saved index or None, made with these settings);
         `damaged`: those of them without one whose damaged index was set aside."""
         damaged = set(damaged)
         for doc, (entry, exact) in found.items():

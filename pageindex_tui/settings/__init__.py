@@ -65,6 +65,9 @@ class FieldInfo:
     low_open: bool = False
     zero: bool = False  # numbers: 0 is accepted too, with its own meaning (see help), whatever low is
     out_of_range: str = ""  # the message for a number outside low..high
+    auto: Any = REQUIRED  # the value the word "auto" gives it; REQUIRED: "auto" is not a value
+    choices: tuple[str, ...] = ()  # text: the values it takes (any case), "" among them where it may be empty
+    url: bool = False  # text: an http(s) URL, kept without a trailing /
     name: str = ""  # filled in from the field
 
 
@@ -86,6 +89,7 @@ class Settings:
         "Endpoint",
         "OpenAI-compatible base URL, e.g. http://localhost:8000/v1",
         screen="text",
+        url=True,
         flag_group="server",
         flag_help=f"OpenAI-compatible base URL (default {DEFAULT_ENDPOINT})",
     )
@@ -162,6 +166,7 @@ class Settings:
         "Reasoning effort",
         "for models that take it: low, medium, high ...; empty: not sent",
         shapes_tree=True,
+        choices=REASONING_EFFORTS,
     )
     temperature: float | None = _setting(  # None = the model's guidance for the thinking mode
         None,
@@ -170,6 +175,7 @@ class Settings:
         screen="temperature",
         placeholder="auto",
         blank=None,
+        auto=None,
         shapes_tree=True,
         low=0.0,
         high=2.0,
@@ -183,6 +189,7 @@ class Settings:
         screen="int",
         placeholder="0 = adaptive",
         blank=0,
+        auto=0,
         low=1,
         high=MAX_CONCURRENCY,
         zero=True,
@@ -360,8 +367,8 @@ def _convert(name: str, value: Any, source: str) -> Any:
         if text in NO:
             return False
         raise bad("is not yes or no")
-    if name == "concurrency" and str(value).strip().lower() == "auto":
-        return 0  # adaptive
+    if info.auto is not REQUIRED and str(value).strip().lower() == "auto":
+        return info.auto
     if kind == "int":
         if isinstance(value, bool):
             raise bad("is not a whole number")
@@ -373,7 +380,7 @@ def _convert(name: str, value: Any, source: str) -> Any:
             raise bad(info.out_of_range or _range_text(info))
         return number
     if kind in ("float", "float | None"):
-        if value is None or (kind == "float | None" and str(value).strip().lower() in ("", "auto")):
+        if value is None or (kind == "float | None" and not str(value).strip()):
             if kind == "float | None":
                 return None
             raise bad("is required")
@@ -389,11 +396,12 @@ def _convert(name: str, value: Any, source: str) -> Any:
     if not isinstance(value, str):  # a list, table, date, number or true/false from the settings file
         raise bad("is not text: give it in quotes")
     text = value.strip()
-    if name == "reasoning_effort" and text.lower() not in REASONING_EFFORTS:
-        raise bad("is not one of " + ", ".join(e for e in REASONING_EFFORTS if e) + " (or empty)")
-    if name == "reasoning_effort":
+    if info.choices:
         text = text.lower()
-    if name == "endpoint":
+        if text not in info.choices:
+            empty = " (or empty)" if "" in info.choices else ""
+            raise bad("is not one of " + ", ".join(c for c in info.choices if c) + empty)
+    if info.url:
         parsed = urlparse(text)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise bad("is not an http(s) URL such as http://localhost:8000/v1")

@@ -6,18 +6,19 @@ Every value remembers where it came from, so a bad one can be reported as
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlparse
 
 import platformdirs
 
 from ..discovery import FALLBACK_CONTEXT_LENGTH as FALLBACK_CONTEXT_LENGTH
 from ..errors import SettingsError
 from ..safe_text import redact_url
+from .metadata import REQUIRED as REQUIRED
+from .metadata import FieldInfo as FieldInfo
+from .metadata import convert
 
 APP_NAME = "pageindex-tui"
 DEFAULT_ENDPOINT = "http://localhost:8000/v1"
@@ -36,39 +37,6 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
 Use = Literal["structure", "summary", "answer"]
 USES: tuple[Use, ...] = ("structure", "summary", "answer")
 REASONING_EFFORTS = ("", "none", "minimal", "low", "medium", "high", "xhigh", "max")
-
-YES = {"yes", "y", "true", "on", "1"}
-NO = {"no", "n", "false", "off", "0"}
-
-
-REQUIRED = object()  # FieldInfo.blank: an empty entry is an error
-
-
-@dataclass(frozen=True)
-class FieldInfo:
-    """What the front ends and the library need to know about one setting, kept next to its default."""
-
-    label: str  # as the settings screen shows it
-    help: str = ""  # one line under it
-    screen: str = ""  # the settings screen's widget (text, password, model, int, float, temperature,
-    # switch); "" = not on the screen
-    placeholder: str = ""  # shown in an empty entry on the screen
-    blank: Any = REQUIRED  # what an empty entry on the screen means
-    section: str = "server"  # the settings file's table: server | index
-    shapes_tree: bool = False  # changes the tree a document gets: a saved index is reused only when equal
-    secret: bool = False  # never shown, logged or written into a run record
-    flag_group: str = ""  # the command line's flag group (server | index); "" = no flag
-    flag: str = ""  # the command-line flag's dest, where it differs from the name
-    flag_help: str = ""  # the flag's help line
-    low: float | None = None  # numbers: the least value (exclusive when low_open)
-    high: float | None = None
-    low_open: bool = False
-    zero: bool = False  # numbers: 0 is accepted too, with its own meaning (see help), whatever low is
-    out_of_range: str = ""  # the message for a number outside low..high
-    auto: Any = REQUIRED  # the value the word "auto" gives it; REQUIRED: "auto" is not a value
-    choices: tuple[str, ...] = ()  # text: the values it takes (any case), "" among them where it may be empty
-    url: bool = False  # text: an http(s) URL, kept without a trailing /
-    name: str = ""  # filled in from the field
 
 
 def _setting(default: Any, label: str, help: str = "", **info: Any) -> Any:
@@ -326,87 +294,11 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     section: tuple(name for name, info in FIELDS.items() if info.section == section)
     for section in ("server", "index")
 }
-_TYPES = {f.name: f.type for f in fields(Settings)}
+_TYPES = {f.name: str(f.type) for f in fields(Settings)}  # annotations, as text
 
 
 def config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
-
-
-def _range_text(info: FieldInfo) -> str:
-    def shown(number: float | None) -> str:
-        return str(int(number)) if number is not None and number == int(number) else f"{number}"
-
-    if info.high is None:
-        return f"must be at least {shown(info.low)}"
-    return f"must be between {shown(info.low)} and {shown(info.high)}"
-
-
-def _in_range(info: FieldInfo, number: float) -> bool:
-    if info.zero and number == 0:
-        return True
-    if info.low is not None and (number <= info.low if info.low_open else number < info.low):
-        return False
-    return info.high is None or number <= info.high
-
-
-def _convert(name: str, value: Any, source: str) -> Any:
-    kind, info = _TYPES[name], FIELDS[name]
-
-    def bad(why: str) -> SettingsError:
-        flag = f"--{(info.flag or name).replace('_', '-')}"
-        hint = f"fix {flag}" if source == "command line" else f"fix {name} in {source}"
-        return SettingsError(f"{name} = {value!r} (from {source}) {why}", hint=hint)
-
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in YES:
-            return True
-        if text in NO:
-            return False
-        raise bad("is not yes or no")
-    if info.auto is not REQUIRED and str(value).strip().lower() == "auto":
-        return info.auto
-    if kind == "int":
-        if isinstance(value, bool):
-            raise bad("is not a whole number")
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            raise bad("is not a whole number") from None
-        if not _in_range(info, number):
-            raise bad(info.out_of_range or _range_text(info))
-        return number
-    if kind in ("float", "float | None"):
-        if value is None or (kind == "float | None" and not str(value).strip()):
-            if kind == "float | None":
-                return None
-            raise bad("is required")
-        try:
-            real = float(str(value).strip())
-        except ValueError:
-            raise bad("is not a number") from None
-        if not math.isfinite(real):
-            raise bad("is not a finite number")
-        if not _in_range(info, real):
-            raise bad(info.out_of_range or _range_text(info))
-        return real
-    if not isinstance(value, str):  # a list, table, date, number or true/false from the settings file
-        raise bad("is not text: give it in quotes")
-    text = value.strip()
-    if info.choices:
-        text = text.lower()
-        if text not in info.choices:
-            empty = " (or empty)" if "" in info.choices else ""
-            raise bad("is not one of " + ", ".join(c for c in info.choices if c) + empty)
-    if info.url:
-        parsed = urlparse(text)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise bad("is not an http(s) URL such as http://localhost:8000/v1")
-        text = text.rstrip("/")
-    return text
 
 
 def _apply(base: Settings, values: Mapping[str, Any], source: str) -> Settings:
@@ -420,7 +312,7 @@ def _apply(base: Settings, values: Mapping[str, Any], source: str) -> Settings:
         if name not in FIELD_NAMES:
             valid = "valid: " + ", ".join(FIELD_NAMES)
             raise SettingsError(f"unknown setting {name!r} (from {source})", hint=valid)
-        changes[name] = _convert(name, value, source)
+        changes[name] = convert(FIELDS[name], _TYPES[name], value, source)
         sources[name] = source
     return replace(base, **changes, sources=sources)
 

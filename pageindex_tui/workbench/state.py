@@ -12,7 +12,7 @@ from typing import Literal
 
 from ..index.tree import Node, frozen, refill, thawed, walk
 from ..jobs.batch import BatchMeter
-from ..safe_text import one_line
+from ..safe_text import counted, one_line
 from ..store.library import LibraryEntry
 from ..store.records import MAX_PROBLEMS, CallProblem, PartialState, RunRecord, RunWarning
 from ..tree import Tree
@@ -118,7 +118,7 @@ class DocState:
             )
             source = f", structure from {self.entry.structure_source}" if self.entry else ""
             warned = self.warned
-            extra = f", {warned} warning{'s' * (warned != 1)}" if warned else ""
+            extra = f", {counted(warned, 'warning')}" if warned else ""
             return f"{name}: indexed, {self.nodes} nodes{source}{extra}{made}"
         if self.phase == "partial":
             partial = self.partial  # the server's own words are in the banner and the run record

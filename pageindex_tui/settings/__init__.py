@@ -290,9 +290,9 @@ FIELD_NAMES = tuple(FIELDS)
 SCREEN_FIELDS = tuple(info for info in FIELDS.values() if info.screen)  # the settings screen, in order
 TREE_SETTINGS = tuple(name for name, info in FIELDS.items() if info.shapes_tree)
 FLAG_FIELDS = {info.flag: name for name, info in FIELDS.items() if info.flag}  # flag dest -> field
-SECTIONS: dict[str, tuple[str, ...]] = {
+SECTIONS: dict[str, tuple[str, ...]] = {  # the settings file's tables, each field in its own
     section: tuple(name for name, info in FIELDS.items() if info.section == section)
-    for section in ("server", "index")
+    for section in dict.fromkeys(info.section for info in FIELDS.values())
 }
 _TYPES = {f.name: str(f.type) for f in fields(Settings)}  # annotations, as text
 

@@ -46,7 +46,7 @@ def setting_flags(parser: argparse.ArgumentParser, group: str, title: str) -> No
             metavar = dest.upper()
             if isinstance(default, (int, float)) and "default" not in help_text:
                 help_text = f"{help_text} (default {default:g})"
-        flags.add_argument(f"--{dest.replace('_', '-')}", dest=dest, metavar=metavar, help=help_text)
+        flags.add_argument(info.option, dest=dest, metavar=metavar, help=help_text)
 
 
 def add_server_flags(parser: argparse.ArgumentParser) -> None:

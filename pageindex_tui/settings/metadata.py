@@ -43,6 +43,11 @@ class FieldInfo:
     url: bool = False  # text: an http(s) URL, kept without a trailing /
     name: str = ""  # filled in from the field
 
+    @property
+    def option(self) -> str:
+        """The command-line flag as it is typed: `--server-wait` (from `flag`, else the name)."""
+        return f"--{(self.flag or self.name).replace('_', '-')}"
+
 
 def _range_text(info: FieldInfo) -> str:
     def shown(number: float | None) -> str:
@@ -67,8 +72,7 @@ def convert(info: FieldInfo, kind: str, value: Any, source: str) -> Any:
     name = info.name
 
     def bad(why: str) -> SettingsError:
-        flag = f"--{(info.flag or name).replace('_', '-')}"
-        hint = f"fix {flag}" if source == "command line" else f"fix {name} in {source}"
+        hint = f"fix {info.option}" if source == "command line" else f"fix {name} in {source}"
         return SettingsError(f"{name} = {value!r} (from {source}) {why}", hint=hint)
 
     if kind == "bool":

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -161,7 +161,7 @@ class LiveDoc:
 
     def current(self) -> Tree:
         """The tree as it stands now, summaries that came during the run included."""
-        return Tree(self.tree.name, self.tree.unit, frozen(self.nodes), self.tree.description, self.tree.size)
+        return replace(self.tree, nodes=frozen(self.nodes))
 
     def node(self, node_id: str) -> Node | None:
         """The node with this id (the ids are the engine's, fixed once the structure is reported)."""

@@ -180,14 +180,12 @@ class EngineHandler:
             self.model.live[item.doc] = LiveDoc(item.tree, item.source)
             return True
         elif isinstance(item, events.DocumentFinished):
-            run = item.run
-            self._finished(item.doc, item.result, run)
-            state.nodes = run.nodes or item.result.count()
+            self._finished(item.doc, item.result, item.run)
             return True
         elif isinstance(item, events.DocumentPartial):  # the run stopped; what it had is kept
             run = item.run
             self._finished(item.doc, item.result, run)
-            state.phase, state.partial, state.nodes = "partial", run.partial, run.nodes or item.result.count()
+            state.phase, state.partial = "partial", run.partial
             if run.partial is not None and run.partial.reason == "server":
                 changes.banner = (run.partial.error, run.partial.hint)
                 self.model.interrupted.add(item.doc)
@@ -202,8 +200,10 @@ class EngineHandler:
         return False
 
     def _finished(self, doc: str, tree: Tree, run: RunRecord) -> None:
-        """The tree a run ended with: the one on show taken up to date when its nodes are the same (they
-        are built once per run), else a new one (a saved index of other settings, ids left out)."""
+        """The tree a run ended with, and its node count: the one on show taken up to date when its nodes
+        are the same (they are built once per run), else a new one (a saved index of other settings, ids
+        left out)."""
+        self.model.state(doc).nodes = run.nodes or tree.count()
         live = self.model.live.get(doc)
         if live is not None and live.take(tree):
             live.source, live.run = run.structure_source, run

@@ -262,8 +262,9 @@ class Settings:
     def source(self, name: str) -> str:
         return self.sources.get(name, "default")
 
-    def with_values(self, source: str, **values: Any) -> Settings:
-        """A copy with some fields set (and validated) from `source`."""
+    def with_values(self, source: str, /, **values: Any) -> Settings:
+        """A copy with some fields set (and validated) from `source`; any name is a setting's, even
+        `source` or `self` (an unknown setting, then, named as such)."""
         return _apply(self, values, source)
 
     def thinks(self, use: Use) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 from .. import __version__
 from ..errors import PageIndexError, SettingsError
 from ..safe_text import literal, redact_text
-from ..settings import FIELD_NAMES, FIELDS, FLAG_FIELDS, Settings
+from ..settings import FIELDS, FLAG_FIELDS, Settings
 from ..settings.file import load_settings
 from .common import (
     ENDING_SIGNALS,
@@ -245,9 +245,8 @@ def flag_values(args: argparse.Namespace) -> dict[str, Any]:
     for key, value in vars(args).items():
         if value is None:
             continue
-        name = FLAG_FIELDS.get(key, key)
-        if name in FIELD_NAMES:
-            values[name] = value
+        if key in FLAG_FIELDS:
+            values[FLAG_FIELDS[key]] = value
     if getattr(args, "no_cache", False):
         values["cache"] = False
     return values

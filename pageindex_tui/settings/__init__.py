@@ -290,7 +290,9 @@ FIELDS: dict[str, FieldInfo] = {
 FIELD_NAMES = tuple(FIELDS)
 SCREEN_FIELDS = tuple(info for info in FIELDS.values() if info.screen)  # the settings screen, in order
 TREE_SETTINGS = tuple(name for name, info in FIELDS.items() if info.shapes_tree)
-FLAG_FIELDS = {info.flag: name for name, info in FIELDS.items() if info.flag}  # flag dest -> field
+FLAG_FIELDS = {  # a setting flag's dest (cli/main.py's setting_flags) -> its field
+    info.flag or name: name for name, info in FIELDS.items() if info.flag_group
+}
 SECTIONS: dict[str, tuple[str, ...]] = {  # the settings file's tables, each field in its own
     section: tuple(name for name, info in FIELDS.items() if info.section == section)
     for section in dict.fromkeys(info.section for info in FIELDS.values())

@@ -14,7 +14,7 @@ from ..errors import SettingsError
 YES = {"yes", "y", "true", "on", "1"}
 NO = {"no", "n", "false", "off", "0"}
 
-REQUIRED = object()  # FieldInfo.blank: an empty entry is an error
+REQUIRED = object()  # FieldInfo.blank, .auto: an empty entry, the word "auto", is no value (an error)
 
 
 @dataclass(frozen=True)

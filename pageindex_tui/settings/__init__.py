@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 import platformdirs
 
-from ..discovery import FALLBACK_CONTEXT_LENGTH as FALLBACK_CONTEXT_LENGTH
 from ..errors import SettingsError
 from ..safe_text import redact_url
 from .metadata import REQUIRED as REQUIRED

@@ -13,7 +13,7 @@ from typing import Any
 from .. import __version__
 from ..errors import PageIndexError, SettingsError
 from ..safe_text import literal, redact_text
-from ..settings import FIELD_NAMES, FIELDS, FLAG_FIELDS, Settings
+from ..settings import FIELDS, FLAG_FIELDS, Settings
 from ..settings.file import load_settings
 from .common import (
     ENDING_SIGNALS,
@@ -45,7 +45,7 @@ def setting_flags(parser: argparse.ArgumentParser, group: str, title: str) -> No
             metavar = dest.upper()
             if isinstance(default, (int, float)) and "default" not in help_text:
                 help_text = f"{help_text} (default {default:g})"
-        flags.add_argument(f"--{dest.replace('_', '-')}", dest=dest, metavar=metavar, help=help_text)
+        flags.add_argument(info.option, dest=dest, metavar=metavar, help=help_text)
 
 
 def add_server_flags(parser: argparse.ArgumentParser) -> None:
@@ -321,9 +321,8 @@ def flag_values(args: argparse.Namespace) -> dict[str, Any]:
     for key, value in vars(args).items():
         if value is None:
             continue
-        name = FLAG_FIELDS.get(key, key)
-        if name in FIELD_NAMES:
-            values[name] = value
+        if key in FLAG_FIELDS:
+            values[FLAG_FIELDS[key]] = value
     if getattr(args, "no_cache", False):
         values["cache"] = False
     return values

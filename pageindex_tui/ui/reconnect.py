@@ -55,8 +55,10 @@ class Reconnect:
     def tick(self) -> None:
         """While the calls wait for the server, the banner's 'since 14:02 (3 min)' keeps time."""
         banner = self.app.banner()
-        reading = self.app.model.batch.reading()
-        if banner.paused and reading.paused_since is not None:
+        if not banner.paused:
+            return
+        reading = self.app.model.batch.reading()  # the whole batch's: read only while paused
+        if reading.paused_since is not None:
             self.app.show_banner(reading.paused_text(), banner.hint)
 
     def resumed(self) -> None:

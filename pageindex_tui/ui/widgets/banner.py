@@ -19,8 +19,7 @@ class ServerBanner(Static):
     def show(self, message: str, hint: str, keys: str) -> None:
         """`keys`: the line of keys that help (settings, check again), as the user's keymap binds them."""
         self.problem, self.hint = message, hint
-        paused = message.startswith(PAUSED)  # calls wait, nothing failed: no warning sign
-        text = Text("⏸ " if paused else "⚠ Model server problem: ", style="bold")
+        text = Text("⏸ " if self.paused else "⚠ Model server problem: ", style="bold")
         text.append(one_line(redact_text(message)))
         checks = hint or "is the endpoint right, is the server running?"
         text.append(f"\n  Check: {one_line(redact_text(checks))}")
@@ -30,7 +29,7 @@ class ServerBanner(Static):
 
     @property
     def paused(self) -> bool:
-        """It shows calls waiting for the server (`ServerPaused`), not a failure."""
+        """It shows calls waiting for the server (`ServerPaused`), not a failure: no warning sign."""
         return self.problem.startswith(PAUSED)
 
     def hide(self) -> None:

@@ -65,7 +65,7 @@ from .widgets.documents import DocumentsTree
 DEFAULT_THEME = "pageindex-dark"
 PANES = {name: f"#{name}-pane" for name in ("documents", "tree", "calls", "stream")}  # pane keys' target
 FOCUS = {name: f"#{name}" for name in PANES}  # what the focus keys focus, and widget keys' target
-FOCUS_KEYS = ("documents", "tree", "stream", "calls", "gauges")  # app.focus_<name>, in their keys' order
+FOCUS_KEYS = [key.id for key in KEYS if key.action.startswith("focus_pane(")]  # in the table's order
 PAUSE_TICK = 15.0  # seconds between updates of a paused banner's "(3 min)"
 
 
@@ -390,7 +390,7 @@ class PageIndexApp(ServerTools, AppTools):
 
     def action_zoom(self) -> None:
         if not zoom(self.screen):
-            panes = "/".join(shown_key(f"app.focus_{name}", self) for name in FOCUS_KEYS)
+            panes = "/".join(shown_key(key_id, self) for key_id in FOCUS_KEYS)
             tab = shown_key("app.next_pane", self)
             self.notify(f"Focus a pane first ({panes} or {tab}), then zoom it.", markup=False)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -31,7 +31,7 @@ from textual.widgets import Footer
 from ..errors import PageIndexError
 from ..formats import is_document
 from ..llm.types import ServerInfo
-from ..local.supervise import Supervisor
+from ..local.supervise import ServerLife, Supervisor
 from ..safe_text import counted
 from ..settings import Settings, config_path
 from ..store.cache import ResponseCache
@@ -104,6 +104,7 @@ class PageIndexApp(ServerTools, AppTools):
     ) -> None:
         super().__init__()
         self.supervisor = supervisor  # the embedded llama-server's (--local), else None
+        self._report_after: Callable[[ServerLife], None] | None = None  # its reports' sink after the app
         path = Path(path).expanduser().resolve()
         self.start_file = path if path.is_file() else None
         self.root_path = path.parent if path.is_file() else path
@@ -160,12 +161,15 @@ class PageIndexApp(ServerTools, AppTools):
         self.engine.start()
         self.set_interval(PAUSE_TICK, self.reconnect.tick)
         if self.supervisor is not None:  # its reports come from its own thread
+            self._report_after = self.supervisor.report
             self.supervisor.report = partial(self.call_from_thread, self.reconnect.server_life)
         self.query_one("#documents", DocumentsTree).focus()
         if self.probe_on_start:
             self.check_server()
 
     def on_unmount(self) -> None:
+        if self.supervisor is not None and self._report_after is not None:  # while the loop still runs
+            self.supervisor.report = self._report_after
         self.engine.stop()
 
     # -- themes ----------------------------------------------------------------------------------------------

@@ -111,9 +111,6 @@ class EngineRunner:
     def busy(self) -> list[str]:
         return self.queue.busy()
 
-    def is_busy(self, doc: str) -> bool:
-        return self.queue.is_busy(doc)
-
     def submit(self, path: Path, settings: Settings, force: bool = False) -> bool:
         """Queue a document; False when it is already queued or running."""
         return self.queue.submit(path, settings, force)

@@ -31,8 +31,7 @@ class ServerBanner(Static):
     def show(self, message: str, hint: str, keys: str) -> None:
         """`keys`: the line of keys that help (settings, check again), as the user's keymap binds them."""
         self.problem, self.hint = message, hint
-        paused = message.startswith(PAUSED)  # calls wait, nothing failed: no warning sign
-        text = Text("⏸ " if paused else "⚠ Model server problem: ", style="bold")
+        text = Text("⏸ " if self.paused else "⚠ Model server problem: ", style="bold")
         text.append(one_line(redact_text(message)))
         text.append(f"\n  Check: {_checks(redact_text(hint))}")
         text.append(f"\n  {keys} · outline PDFs and Markdown index without a server", style="italic")
@@ -41,7 +40,7 @@ class ServerBanner(Static):
 
     @property
     def paused(self) -> bool:
-        """It shows calls waiting for the server (`ServerPaused`), not a failure."""
+        """It shows calls waiting for the server (`ServerPaused`), not a failure: no warning sign."""
         return self.problem.startswith(PAUSED)
 
     def hide(self) -> None:

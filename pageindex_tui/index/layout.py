@@ -18,7 +18,7 @@ from ..document.lines import PageLines, TextLine
 from .heading import SURE, Candidate
 from .layout_join import LABEL_ONLY, Body, above, below, in_row, lead, merged, norm, row_label
 from .layout_levels import assign_levels, numbering
-from .layout_rejects import LETTERS, Grid, reject, shape
+from .layout_rejects import LETTERS, Grid, caps, reject, shape
 
 __all__ = ["SURE", "Candidate", "LayoutResult", "choose", "find_headings", "unsure"]
 
@@ -132,8 +132,7 @@ def _score(line: TextLine, text: str, body: Body, gap_above: float, gap_below: f
     usual = body.gap
     numbered = numbering(text)
     size_ratio = line.size / body.size if body.size and line.size_trusted else 1.0  # nominal: no say
-    letters = LETTERS.findall(text)
-    caps = len(letters) >= 3 and all(ch.isupper() for ch in letters)
+    cap = caps(text)  # set in capitals
     final_stop = text.rstrip().endswith((".", ",", ";")) and not re.fullmatch(r"[\dIVXLCivxlc.]+\.?", text)
     words = len(text.split())
     space_above = gap_above > usual * 1.35
@@ -149,7 +148,7 @@ def _score(line: TextLine, text: str, body: Body, gap_above: float, gap_below: f
         score += 0.4
     emphasis = _emphasis(line, body, standalone and words <= 8)
     score += emphasis
-    if caps:
+    if cap:
         score += 0.25
     if numbered:
         score += 0.3 if numbered.kind in ("decimal", "keyword") else 0.2
@@ -163,7 +162,7 @@ def _score(line: TextLine, text: str, body: Body, gap_above: float, gap_below: f
         score -= 0.2
     if not (text[:1].isupper() or text[:1].isdigit() or text[:1] in "(\u00a7"):
         score -= 0.4
-    if size_ratio < 1.15 and not line.bold and not caps and not emphasis and not (numbered and space_above):
+    if size_ratio < 1.15 and not line.bold and not cap and not emphasis and not (numbered and space_above):
         score = min(score, 0.3)  # body text that only happens to be short
     return max(0.0, min(1.0, score))
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ..document.lines import TextLine
 
-__all__ = ["LETTERS", "MAX_TITLE_CHARS", "PARENTHESIS", "Grid", "item_number", "reject", "shape"]
+__all__ = ["LETTERS", "MAX_TITLE_CHARS", "PARENTHESIS", "Grid", "caps", "item_number", "reject", "shape"]
 
 MAX_TITLE_CHARS = 120
 MAX_TITLE_WORDS = 16
@@ -68,6 +68,12 @@ _FIGURES = re.compile(
 def shape(text: str) -> str:
     """A line's text with its digits left out, for lines that repeat page after page."""
     return _SHAPE_DIGITS.sub("#", " ".join(text.lower().split()))
+
+
+def caps(text: str) -> bool:
+    """Set in capitals: three letters or more, all upper case."""
+    letters = LETTERS.findall(text)
+    return len(letters) >= 3 and all(ch.isupper() for ch in letters)
 
 
 def item_number(text: str) -> bool:

@@ -18,7 +18,7 @@ from ..document.lines import PageLines, TextLine
 from .heading import SURE, Candidate
 from .layout_join import LABEL_ONLY, Body, above, below, in_row, lead, merged, norm, row_label
 from .layout_levels import assign_levels, numbering
-from .layout_rejects import LETTERS, Grid, caps, reject, shape
+from .layout_rejects import LETTERS, Grid, caps, reject, same_row, shape
 
 __all__ = ["SURE", "Candidate", "LayoutResult", "choose", "find_headings", "unsure"]
 
@@ -124,7 +124,7 @@ def _line_gap(pages: list[PageLines], body: float) -> float:
 
 def _same_row(line: TextLine, others: list[TextLine]) -> int:
     """How many other segments share this line's row (a table row has several)."""
-    return sum(1 for o in others if o is not line and abs(o.top - line.top) < 2 and o.x0 != line.x0)
+    return sum(1 for o in others if o is not line and same_row(o, line) and o.x0 != line.x0)
 
 
 def _score(line: TextLine, text: str, body: Body, gap_above: float, gap_below: float) -> float:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..document.lines import TextLine
 from .layout_levels import numbering
-from .layout_rejects import MAX_TITLE_CHARS, PARENTHESIS, caps, item_number, shape
+from .layout_rejects import MAX_TITLE_CHARS, PARENTHESIS, caps, item_number, same_row, shape
 
 __all__ = ["LABEL_ONLY", "Body", "above", "below", "in_row", "lead", "merged", "norm", "row_label"]
 
@@ -148,7 +148,7 @@ def _row_pieces(line: TextLine, lines: list[TextLine]) -> list[TextLine]:
     """The line with the pieces of its row that touch it (within three font sizes), left to right:
     the reader may split "Exercise" from "11 Declare ..." at a wide space."""
     near = 3 * max(line.size, 1.0)
-    row = sorted((o for o in lines if abs(o.top - line.top) < 2), key=lambda o: o.x0)
+    row = sorted((o for o in lines if same_row(o, line)), key=lambda o: o.x0)
     k = next(i for i, o in enumerate(row) if o is line)
     start = end = k
     while start > 0 and row[start].x0 - row[start - 1].x1 < near:

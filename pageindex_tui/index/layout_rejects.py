@@ -14,7 +14,18 @@ from dataclasses import dataclass, field
 
 from ..document.lines import TextLine
 
-__all__ = ["LETTERS", "MAX_TITLE_CHARS", "PARENTHESIS", "Grid", "caps", "item_number", "reject", "shape"]
+__all__ = [
+    "LETTERS",
+    "MAX_TITLE_CHARS",
+    "PARENTHESIS",
+    "ROW_TOLERANCE",
+    "Grid",
+    "caps",
+    "item_number",
+    "reject",
+    "same_row",
+    "shape",
+]
 
 MAX_TITLE_CHARS = 120
 MAX_TITLE_WORDS = 16
@@ -68,6 +79,11 @@ _FIGURES = re.compile(
 def shape(text: str) -> str:
     """A line's text with its digits left out, for lines that repeat page after page."""
     return _SHAPE_DIGITS.sub("#", " ".join(text.lower().split()))
+
+
+def same_row(a: TextLine, b: TextLine) -> bool:
+    """Two segments on one row: their tops less than ROW_TOLERANCE apart."""
+    return abs(a.top - b.top) < ROW_TOLERANCE
 
 
 def caps(text: str) -> bool:

@@ -202,12 +202,11 @@ class _Found:
     grid: bool = False  # set among a table's figures
 
 
-def _run_in(line: TextLine, page: PageLines, body: Body) -> _Found | None:
-    """A run-in heading: the bold (or italic) words that open a line of body text. Unsure: on the
+def _run_in(line: TextLine, prefix: str, page: PageLines, body: Body) -> _Found | None:
+    """A run-in heading: the bold (or italic) words `prefix` that open a line of body text. Unsure: on the
     dev half, taking the likeliest of them (short, title-like, ended by a full stop, opening a
     paragraph) without a model found no listed heading and added 80 that are not, so the model
     decides them (or, without one, they are left out)."""
-    prefix = line.bold_prefix if line.bold_prefix and not body.bold else line.italic_prefix
     run_in = prefix.rstrip(".:\u2014\u2013- ")
     if reject(line, run_in, body.running, body.mono) or len(run_in.split()) > 8:
         return None
@@ -224,10 +223,10 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
     for i, line in enumerate(lines):
         if i in taken:
             continue
-        prefix = line.bold_prefix if not body.bold else ""
-        prefix = prefix or (line.italic_prefix if not body.italic else "")
+        prefix = line.bold_prefix if not body.bold else ""  # bold words where the body is not bold,
+        prefix = prefix or (line.italic_prefix if not body.italic else "")  # else italic ones
         if prefix and len(LETTERS.findall(prefix)) >= 3:
-            found = _run_in(line, page, body)
+            found = _run_in(line, prefix, page, body)
             if found is not None:
                 out.append(found)
             continue

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from .heading import Candidate
 from .layout import KEEP
 from .layout_levels import numbering
-from .layout_rejects import shape
+from .layout_rejects import BULLETS, shape
 from .shapes import HeadingsCheck, Reason
 
 DISTRUST_SHARE = 0.5  # checked rejections above this share of the rules' keeps: the model is set aside
@@ -42,8 +42,7 @@ _CAPTION = re.compile(  # "Figure 3", "Table A.2:", "Source:", "Note."
 )
 _FIGURE = re.compile(r"[-+]?[$\u20ac\u00a3(]?\d[\d,.]*%?\)?")
 _CODE = re.compile(r"[{}();=<>\[\]]|\b[a-z]+[A-Z]\w*\b|\b\w+_\w+\b|::|->")
-_BULLETS = "\u2022\u25e6\u25aa\u25cf\u25a0\u2013\u2014*\u00b7\u2023\u2043\u2219\uf0b7-"
-_LIST = re.compile(rf"^([{_BULLETS}]\s|\(?[a-z]\)\s)")
+_LIST = re.compile(rf"^([{re.escape(BULLETS)}]\s|\(?[a-z]\)\s)")
 _CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ()-]{7,}\d|\b(tel|phone|fax|e-?mail)\b", re.IGNORECASE)
 _LETTERS = re.compile(r"[^\W\d_]")
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ..document.lines import TextLine
 
 __all__ = [
+    "BULLETS",
     "LETTERS",
     "MAX_TITLE_CHARS",
     "PARENTHESIS",
@@ -54,7 +55,7 @@ _FOLIO = re.compile(
 _REFERENCE = re.compile(
     r"^(\[\d{1,3}\]|\d{1,3}\.\s+[A-Z][A-Za-z'\-]+,\s+([A-Z]\.|[A-Z][a-z]+)|[A-Z][A-Za-z'\-]+,\s+[A-Z]\.(\s?[A-Z]\.)*[,;])"
 )
-_BULLETS = "\u2022\u25e6\u25aa\u25cf\u25a0\u2013\u2014-*\u00b7\u2023\u2043\u2219\uf0b7"
+BULLETS = "\u2022\u25e6\u25aa\u25cf\u25a0\u2013\u2014-*\u00b7\u2023\u2043\u2219\uf0b7"
 PARENTHESIS = re.compile(r"^\([^()]*\)$")
 _WEB = re.compile(r"(https?://|\bwww\.)\S+|\b[\w.+-]+@[\w-]+\.\w", re.IGNORECASE)
 _LABELS = re.compile(r"^(\(\w\)\s*)+$")  # "(a) (b)" under a figure's panels
@@ -105,7 +106,7 @@ def reject(line: TextLine, text: str, running: frozenset[str], body_mono: bool =
         return "page number"
     if not line.upright:
         return "rotated text"
-    if text[:1] in _BULLETS:
+    if text[:1] in BULLETS:
         return "list item"
     letters = len(LETTERS.findall(text))
     if letters < 2:

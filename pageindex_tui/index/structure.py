@@ -196,8 +196,7 @@ async def pdf_structure(ctx: RunContext, doc: PdfDocument) -> tuple[list[Entry],
     """Entries and their source: "outline", "toc", "hybrid" (either of them, coarse, plus the layout),
     "layout" or "model"."""
     if outline_covers(doc.outline, doc.page_count):
-        outline = [Entry(e.title, e.level, e.page, "outline") for e in doc.outline]
-        return await _with_layout(ctx, doc, outline, "outline", set())
+        return await _with_layout(ctx, doc, doc.entries(), "outline", set())
     # every way on from here reads every page (the contents' offset vote, else the layout): at once,
     # in parallel, rather than the contents search's first pages one by one before the rest
     await asyncio.to_thread(doc.prefetch, range(1, doc.page_count + 1))

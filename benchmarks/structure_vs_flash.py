@@ -70,6 +70,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import scoring  # noqa: E402  (the tests' scorer)
 import structure_report as report  # noqa: E402
+from corpus_rule import read_outline  # noqa: E402
 from platformdirs import user_cache_dir  # noqa: E402
 from pypdf import PdfReader, PdfWriter  # noqa: E402
 
@@ -104,26 +105,6 @@ class Job:
     original: Path
     path: Path  # what the tools read: the original, or its copy without the outline
     truth: list[scoring.Heading] | None
-
-
-def outline_truth(path: Path) -> list[scoring.Heading]:
-    reader = PdfReader(path)
-    out: list[scoring.Heading] = []
-
-    def walk(items, level):
-        for item in items:
-            if isinstance(item, list):
-                walk(item, level + 1)
-                continue
-            try:
-                page = reader.get_destination_page_number(item)
-            except Exception:
-                continue
-            if page is not None:
-                out.append((str(item.title), page + 1, level))
-
-    walk(reader.outline, 0)
-    return out
 
 
 def without_outline(path: Path, folder: Path, name: str) -> Path:
@@ -165,7 +146,7 @@ def collect(args: argparse.Namespace, folder: Path) -> list[Job]:
     wanted = lambda name: not args.only or any(text in name for text in args.only)  # noqa: E731
     jobs: list[Job] = []
     for name, kind, split, path in (f for f in found if wanted(f[0])):
-        truth = outline_truth(path) or None
+        truth = read_outline(PdfReader(path)) or None
         read = path if truth is None or args.keep_outline else without_outline(path, folder, name)
         jobs.append(Job(name, kind, split, path, read, truth))
     if args.generated if args.corpus else not args.no_generated:

@@ -101,10 +101,6 @@ class BadReply(LLMError):
     """The model's reply could not be turned into the data we asked for."""
 
 
-class Cancelled(PageIndexError):
-    """The user stopped the run."""
-
-
 # --- output ---------------------------------------------------------------------------------
 class OutputError(PageIndexError):
     """A result could not be written."""

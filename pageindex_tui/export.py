@@ -53,14 +53,6 @@ def markdown_outline(tree: Tree, partial: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(data: Any, fmt: Format) -> str:
-    """A PageIndex JSON document (ours or the original tool's) as PageIndex JSON or a Markdown outline.
-
-    Raises ValueError (`TreeFormatError`) when `data` holds no tree."""
-    tree = Tree.from_json(data)
-    return result_json(tree) if fmt == "json" else markdown_outline(tree)
-
-
 PAGE_RULE = "── page {} ──"  # the line before each page of a PDF node's text
 
 
@@ -105,9 +97,3 @@ def node_text(path: Path, node: Node, opened: dict[str, Any]) -> NodeText:
     parts = tuple((n, doc.page_text(n)) for n in range(first, last + 1))
     more = f" (first {MAX_PAGES})" if node.end - node.start + 1 > MAX_PAGES else ""
     return NodeText("page", parts, span_label(first, last) + more)
-
-
-def page_text(path: Path, node: Node, opened: dict[str, Any]) -> tuple[str, str]:
-    """The node's text as one string (see `node_text`), and its heading."""
-    text = node_text(path, node, opened)
-    return text.joined(), text.heading

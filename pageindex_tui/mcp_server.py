@@ -24,8 +24,8 @@ from .ask.types import AskDocument
 from .errors import PageIndexError
 from .safe_text import literal, redact_text
 from .settings import Settings
-from .store.damage import DAMAGED_MARK, SetAside
-from .store.library import ENTRY_FILE, Library, LibraryEntry
+from .store.damage import SetAside
+from .store.library import Library, LibraryEntry
 from .tree import TreeNode
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,7 @@ class LibraryService:
         except OSError:
             return []
         for folder in folders:
-            if not any(_holds_entry(sub) for sub in folder.iterdir()):
-                continue
-            found = self.library.entries_for(folder.name)
+            found = self.library.entries_for(folder.name)  # [] for a folder without a sound entry
             if found:
                 out.append(found[0])
         return out
@@ -111,10 +109,11 @@ class LibraryService:
             return "indexed"
         return CHANGED if changed else "indexed"
 
-    def find(self, ref: str) -> LibraryEntry:
-        """A document by id (or a prefix of it), name or source path; AskInputError when none or several."""
+    def find(self, ref: str, entries: list[LibraryEntry] | None = None) -> LibraryEntry:
+        """A document by id (or a prefix of it), name or source path, among `entries` (default: read
+        `entries()`); AskInputError when none or several."""
         ref = str(ref).strip()
-        entries = self.entries()
+        entries = self.entries() if entries is None else entries
         tests: tuple[Callable[[LibraryEntry], bool], ...] = (
             lambda e: e.digest[:12] == ref or e.digest == ref,
             lambda e: e.doc_name == ref or e.source == ref,
@@ -172,7 +171,8 @@ class LibraryService:
     async def ask(self, question: str, refs: list[str] | None = None) -> dict[str, Any]:
         if not question.strip():
             raise AskInputError("the question is empty", "")
-        entries = [self.find(r) for r in refs] if refs else self.entries()
+        known = self.entries()  # read once, not once per document named
+        entries = [self.find(r, known) for r in refs] if refs else known
         if not entries:
             raise AskInputError("the library holds no documents", "index some with `pageindex-tui index`")
         docs = [load_entry(e, digest=self.library.digest) for e in entries]
@@ -181,11 +181,6 @@ class LibraryService:
         data = result.to_dict()
         data["answer"] = literal(data["answer"])
         return data
-
-
-def _holds_entry(folder: Path) -> bool:
-    """A settings folder with an entry, not one set aside as damaged."""
-    return DAMAGED_MARK not in folder.name and (folder / ENTRY_FILE).is_file()
 
 
 def _node(doc: AskDocument, node: TreeNode) -> dict[str, Any]:

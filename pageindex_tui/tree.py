@@ -122,16 +122,13 @@ class Tree:
             size = checked.whole(data.get("line_count"), "line_count") if unit == "line" else 0
             name = checked.text(data.get("doc_name"), "doc_name") or name
             description = checked.opt_text(data.get("doc_description"), "doc_description") or None
-        except DamagedFile as err:
-            raise TreeFormatError(err.problem, field=err.field) from None
-        try:
             nodes = _Reader(unit).nodes(items, "structure", 0)
         except TreeFormatError:
             raise
         except DamagedFile as err:
             raise TreeFormatError(err.problem, field=err.field) from None
         if unit == "line":
-            last = size or max((n.start for n in _walk(nodes)), default=0)
+            last = size or max((n.start for top in nodes for n in top.walk()), default=0)
             nodes = _line_ends(nodes, last)
         return cls(
             name=name,
@@ -232,8 +229,3 @@ def _has_line_numbers(items: Any, depth: int) -> bool:
             for i in items
         )
     )
-
-
-def _walk(nodes: tuple[TreeNode, ...]) -> Iterator[TreeNode]:
-    for node in nodes:
-        yield from node.walk()

@@ -84,6 +84,13 @@ def _pdf() -> FPDF:
     return pdf
 
 
+def _written(pdf: FPDF, directory: Path | str, name: str, truth: Truth) -> tuple[Path, Truth]:
+    """Write `pdf` as `name` in `directory`: a maker's (path, truth)."""
+    path = _target(directory, name)
+    pdf.output(str(path))
+    return path, truth
+
+
 def make_multiline(directory: Path | str) -> tuple[Path, Truth]:
     """Headings over two or three lines: a company name over a statement title, a centred chapter
     title whose second line is the longer, a chapter label over its title in a larger size, a
@@ -110,9 +117,7 @@ def make_multiline(directory: Path | str) -> tuple[Path, Truth]:
         ["TIDES AND TRADE: A RECORD OF SIX", "HARBOURS OVER TWO CENTURIES"], 17, style="", sizes=[17, 13.8]
     )
     page.body(7, 12)
-    path = _target(directory, "multiline.pdf")
-    pdf.output(str(path))
-    return path, truth
+    return _written(pdf, directory, "multiline.pdf", truth)
 
 
 CODE = [
@@ -147,9 +152,7 @@ def make_code_listing(directory: Path | str) -> tuple[Path, Truth]:
         for caps in ["EXPORT PATH", "WHERE TOTAL IS NULL"]:
             page.line(caps, family="Courier", after=4)
             page.body(25 + k, 3)
-    path = _target(directory, "code_listing.pdf")
-    pdf.output(str(path))
-    return path, truth
+    return _written(pdf, directory, "code_listing.pdf", truth)
 
 
 def make_table(directory: Path | str) -> tuple[Path, Truth]:
@@ -170,9 +173,7 @@ def make_table(directory: Path | str) -> tuple[Path, Truth]:
     _figures_table(page, 3)
     page.heading(["Liquidity and Capital Resources"], 14)
     page.body(51, 8)
-    path = _target(directory, "table.pdf")
-    pdf.output(str(path))
-    return path, truth
+    return _written(pdf, directory, "table.pdf", truth)
 
 
 def _figures_table(page: _Page, seed: int) -> None:
@@ -204,9 +205,7 @@ def make_exercises(directory: Path | str) -> tuple[Path, Truth]:
             page.line(f"Start from {n} and print every number on its own line.", after=2)
         page.space(3)
         page.body(80 + chapter, 4)
-    path = _target(directory, "exercises.pdf")
-    pdf.output(str(path))
-    return path, truth
+    return _written(pdf, directory, "exercises.pdf", truth)
 
 
 def make_numbers_apart(directory: Path | str) -> tuple[Path, Truth]:
@@ -236,9 +235,7 @@ def make_numbers_apart(directory: Path | str) -> tuple[Path, Truth]:
         truth.append((f"5.1.{k + 1} {title}", page.number, 0))
         page.space(2)
         page.body(95 + k, 5)
-    path = _target(directory, "numbers_apart.pdf")
-    pdf.output(str(path))
-    return path, truth
+    return _written(pdf, directory, "numbers_apart.pdf", truth)
 
 
 def make_emphasis(directory: Path | str) -> tuple[Path, Truth]:
@@ -275,6 +272,4 @@ def make_emphasis(directory: Path | str) -> tuple[Path, Truth]:
         )
         pdf.set_y(pdf.get_y() + 1.2)
         page.body(130 + k, 4)
-    path = _target(directory, "emphasis.pdf")
-    pdf.output(str(path))
-    return path, truth
+    return _written(pdf, directory, "emphasis.pdf", truth)

@@ -5,6 +5,7 @@ often the matched ones sit at the true level. Used by the tests and by benchmark
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
@@ -95,13 +96,19 @@ def score(found: list[Heading], truth: list[Heading], page_slack: int = 0) -> Sc
     return Score(len(found), len(truth), len(pairs), levels)
 
 
-def flatten(structure: list[dict[str, Any]], level: int = 0) -> list[Heading]:
-    """(title, start page, level) of every node of a PageIndex tree, in order."""
-    out: list[Heading] = []
+def _walk(
+    structure: list[dict[str, Any]], level: int = 0, parent: str | None = None
+) -> Iterator[tuple[str, int, int, str | None]]:
+    """(title, start page, level, parent's title) of every node of a PageIndex tree, in order."""
     for node in structure:
-        out.append((str(node.get("title", "")), int(node.get("start_index") or 0), level))
-        out.extend(flatten(node.get("nodes") or [], level + 1))
-    return out
+        title = str(node.get("title", ""))
+        yield title, int(node.get("start_index") or 0), level, parent
+        yield from _walk(node.get("nodes") or [], level + 1, title)
+
+
+def flatten(structure: list[dict[str, Any]]) -> list[Heading]:
+    """(title, start page, level) of every node of a PageIndex tree, in order."""
+    return [(title, page, level) for title, page, level, _parent in _walk(structure)]
 
 
 PAGE_GROUP = re.compile(r"pages? \d+(\s*[-–]\s*\d+)?", re.IGNORECASE)
@@ -119,12 +126,8 @@ def is_coverage(title: str, page: int, parent: str | None) -> bool:
     return parent is not None and title == f"{parent.strip()} (intro)"
 
 
-def sections(structure: list[dict[str, Any]], level: int = 0, parent: str | None = None) -> list[Heading]:
+def sections(structure: list[dict[str, Any]]) -> list[Heading]:
     """`flatten` less the coverage nodes (`is_coverage`); a coverage node's children keep their depth."""
-    out: list[Heading] = []
-    for node in structure:
-        title, page = str(node.get("title", "")), int(node.get("start_index") or 0)
-        if not is_coverage(title, page, parent):
-            out.append((title, page, level))
-        out.extend(sections(node.get("nodes") or [], level + 1, title))
-    return out
+    return [
+        (t, page, level) for t, page, level, parent in _walk(structure) if not is_coverage(t, page, parent)
+    ]

@@ -11,17 +11,15 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from .. import checked
 from ..document import MarkdownDocument, PdfDocument, open_document
 from ..errors import DamagedFile, DocumentError, PageIndexError
 from ..formats import STRUCTURE_SUFFIX, SUPPORTED_SUFFIXES, kind_of
 from ..store.library import LibraryEntry, file_digest
-from ..tree import Tree, TreeFormatError
+from ..tree import Tree
 from .types import AskDocument
 
-SOURCE_SUFFIXES = SUPPORTED_SUFFIXES
 NO_SOURCE = "its source document is not beside it, so citations cannot be checked against pages"
 
 
@@ -38,21 +36,15 @@ def _reader(doc: PdfDocument | MarkdownDocument) -> Callable[[int, int], list[st
 
 
 def build_document(
-    data: Tree | dict[str, Any],
+    tree: Tree,
     where: str,
     source: Path | None,
     password: str | None = None,
     opened: PdfDocument | MarkdownDocument | None = None,
 ) -> AskDocument:
-    """An AskDocument from a tree (or parsed PageIndex JSON) and, when given and readable, its source
-    (`opened`: already opened by the caller)."""
-    if not isinstance(data, Tree):
-        try:
-            data = Tree.from_json(data, Path(where).name.removesuffix(STRUCTURE_SUFFIX))
-        except TreeFormatError as err:
-            message = f"{where} is not a sound PageIndex tree: {err}"
-            raise AskInputError(message, "pass a _structure.json") from None
-    tree = data.numbered()
+    """An AskDocument from a tree and, when given and readable, its source (`opened`: already opened by
+    the caller)."""
+    tree = tree.numbered()
     if not tree.nodes:
         raise AskInputError(f"{where} holds an empty tree", "index the document again")
     size = tree.size or max((n.end for n in tree.walk()), default=0)
@@ -63,11 +55,10 @@ def build_document(
     except DocumentError as err:
         note = f"its source {source} cannot be read ({err.message}), so citations cannot be checked"
         return AskDocument(tree.name, where, tree, size, note=note)
-    if isinstance(opened, MarkdownDocument) != (tree.unit == "line"):
+    if opened.unit != tree.unit:
         note = f"{source} is not the kind of document the tree was made from; citations cannot be checked"
         return AskDocument(tree.name, where, tree, size, note=note)
-    size = opened.line_count if isinstance(opened, MarkdownDocument) else opened.page_count
-    return AskDocument(tree.name, where, tree.sized(size), size, source, _reader(opened))
+    return AskDocument(tree.name, where, tree.sized(opened.size), opened.size, source, _reader(opened))
 
 
 def source_beside(structure: Path) -> Path | None:
@@ -75,7 +66,7 @@ def source_beside(structure: Path) -> Path | None:
     stem = structure.name.removesuffix(STRUCTURE_SUFFIX)
     folder = structure.parent
     candidates = [folder / stem] if kind_of(stem) is not None else []
-    candidates += [folder / f"{stem}{suffix}" for suffix in SOURCE_SUFFIXES]
+    candidates += [folder / f"{stem}{suffix}" for suffix in SUPPORTED_SUFFIXES]
     run = folder / f"{stem}_run.json"
     try:
         recorded = json.loads(run.read_text(encoding="utf-8")).get("path")

@@ -83,7 +83,6 @@ class Asker:
         self.options = options or AskOptions()
         self._owns_session = session is None
         self.session = session or ModelSession(settings, cache, client_factory, sink)
-        self.cache = self.session.cache
         self._runs: dict[str, _Stats] = {}
 
     async def __aenter__(self) -> Asker:

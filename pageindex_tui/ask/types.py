@@ -35,10 +35,6 @@ class AskDocument:
     def unit(self) -> Unit:
         return self.tree.unit
 
-    @property
-    def roots(self) -> tuple[TreeNode, ...]:
-        return self.tree.nodes
-
     def nodes(self) -> Iterator[TreeNode]:
         return self.tree.walk()
 

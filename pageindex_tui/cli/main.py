@@ -13,7 +13,7 @@ from typing import Any
 from .. import __version__
 from ..errors import PageIndexError, SettingsError
 from ..safe_text import literal, redact_text
-from ..settings import FIELD_NAMES, FIELDS, FLAG_FIELDS, Settings
+from ..settings import FIELDS, FLAG_FIELDS, Settings
 from ..settings.file import load_settings
 from .common import (
     ENDING_SIGNALS,
@@ -25,7 +25,6 @@ from .common import (
     error,
     maybe_local_server,
 )
-from .plan import build_plan_parser, run_plan
 
 DEFAULTS = Settings()  # the defaults a flag's help names
 
@@ -46,7 +45,7 @@ def setting_flags(parser: argparse.ArgumentParser, group: str, title: str) -> No
             metavar = dest.upper()
             if isinstance(default, (int, float)) and "default" not in help_text:
                 help_text = f"{help_text} (default {default:g})"
-        flags.add_argument(f"--{dest.replace('_', '-')}", dest=dest, metavar=metavar, help=help_text)
+        flags.add_argument(info.option, dest=dest, metavar=metavar, help=help_text)
 
 
 def add_server_flags(parser: argparse.ArgumentParser) -> None:
@@ -200,6 +199,83 @@ def build_mcp_parser() -> argparse.ArgumentParser:
     return mcp
 
 
+def build_plan_parser() -> argparse.ArgumentParser:
+    from ..discovery import FALLBACK_CONTEXT_LENGTH
+    from ..plan.gpus import known_names
+    from ..plan.models import KV_DTYPES
+    from ..plan.sizing import DEFAULT_PARALLEL, DEFAULT_UTILIZATION
+
+    plan = argparse.ArgumentParser(
+        prog="pageindex-tui plan",
+        description="Plan a GPU box for vLLM + Qwen3: for each model and quantization, whether it fits, its "
+        "KV cache and how many of your typical requests run at once; the recommended `vllm serve` command; "
+        "with --docs-per-month, GPU-hours, energy and cost against a hosted API, from your own run records.",
+    )
+    box = plan.add_argument_group("the box")
+    box.add_argument(
+        "--gpu", metavar="NAME", help=f"GPU to plan for (default: the one NVML sees); known: {known_names()}"
+    )
+    box.add_argument(
+        "--gpus", type=int, metavar="N", help="how many of them, with tensor parallel: 1, 2, 4 or 8"
+    )
+    box.add_argument(
+        "--gpu-memory-utilization",
+        type=float,
+        default=DEFAULT_UTILIZATION,
+        metavar="F",
+        help=f"vLLM's share of each GPU's memory (default {DEFAULT_UTILIZATION})",
+    )
+    box.add_argument(
+        "--kv-cache-dtype", choices=tuple(KV_DTYPES), default="auto", help="vLLM's KV cache type"
+    )
+    box.add_argument(
+        "--context",
+        type=int,
+        metavar="TOKENS",
+        help="--max-model-len to plan for (default: the context_length setting, else "
+        f"{FALLBACK_CONTEXT_LENGTH})",
+    )
+    box.add_argument(
+        "--parallel",
+        type=int,
+        metavar="N",
+        help="typical requests the KV cache must hold at once (default: the concurrency setting, else "
+        f"{DEFAULT_PARALLEL}; 1 without run records, when the request is the largest the settings allow)",
+    )
+    month = plan.add_argument_group("a month's cost (from the library's run records)")
+    month.add_argument("--docs-per-month", type=int, metavar="N", help="documents a month to cost")
+    month.add_argument(
+        "--tokens-per-second",
+        type=float,
+        metavar="X",
+        help="completion tokens a second measured on your server (default: an estimate from the GPU)",
+    )
+    month.add_argument("--kwh-price", type=float, metavar="$", help="electricity, $ per kWh")
+    month.add_argument(
+        "--api-input-price", type=float, metavar="$", help="hosted API, $ per million prompt tokens"
+    )
+    month.add_argument(
+        "--api-output-price", type=float, metavar="$", help="hosted API, $ per million completion tokens"
+    )
+    month.add_argument(
+        "--hardware-price", type=float, metavar="$", help="the box's price, for the break-even"
+    )
+    month.add_argument(
+        "--idle-watts", type=float, metavar="W", help="a GPU's draw while idle with the model loaded"
+    )
+    plan.add_argument(
+        "--server",
+        nargs="?",
+        const="",
+        dest="server_url",
+        metavar="URL",
+        help="compare a running server (default: the endpoint setting) with the plan: its flags, and its "
+        "KV cache by vLLM's count against the plan's",
+    )
+    plan.add_argument("--write", type=Path, metavar="DIR", help="write compose.yaml and vllm.service there")
+    return plan
+
+
 COMMANDS = {
     "index": build_index_parser,
     "export": build_export_parser,
@@ -245,9 +321,8 @@ def flag_values(args: argparse.Namespace) -> dict[str, Any]:
     for key, value in vars(args).items():
         if value is None:
             continue
-        name = FLAG_FIELDS.get(key, key)
-        if name in FIELD_NAMES:
-            values[name] = value
+        if key in FLAG_FIELDS:
+            values[FLAG_FIELDS[key]] = value
     if getattr(args, "no_cache", False):
         values["cache"] = False
     return values
@@ -323,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
 
                 return run_library(args)
             if args.command == "plan":
+                from .plan import run_plan
+
                 return run_plan(args, settings)
             if args.command == "install-local":
                 return run_install_local(args)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from pathlib import Path
 
+from ..discovery import FALLBACK_CONTEXT_LENGTH
 from ..errors import OutputError
 from ..monitor.doctor import PROMPT_ROOM, terminal_width, wrap_report
 from ..monitor.gpu import GpuSampler
@@ -13,86 +13,12 @@ from ..monitor.server import UP, ServerMonitor, ServerStatus
 from ..plan.compare import Served
 from ..plan.deploy import write_deployment
 from ..plan.gpus import GpuSpec, UnknownGpu, find_gpu, from_nvml, known_names
-from ..plan.models import KV_DTYPES
 from ..plan.report import CostInputs, make_plan, render_plan
-from ..plan.sizing import DEFAULT_CONTEXT, DEFAULT_UTILIZATION, TENSOR_PARALLEL, Box
+from ..plan.sizing import DEFAULT_PARALLEL, TENSOR_PARALLEL, Box
 from ..plan.workload import from_library
 from ..settings import Settings
 from ..store.library import Library
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
-
-DEFAULT_PARALLEL = 4  # requests the box must hold at once when concurrency is adaptive
-
-
-def build_plan_parser() -> argparse.ArgumentParser:
-    plan = argparse.ArgumentParser(
-        prog="pageindex-tui plan",
-        description="Plan a GPU box for vLLM + Qwen3: for each model and quantization, whether it fits, its "
-        "KV cache and how many of your typical requests run at once; the recommended `vllm serve` command; "
-        "with --docs-per-month, GPU-hours, energy and cost against a hosted API, from your own run records.",
-    )
-    box = plan.add_argument_group("the box")
-    box.add_argument(
-        "--gpu", metavar="NAME", help=f"GPU to plan for (default: the one NVML sees); known: {known_names()}"
-    )
-    box.add_argument(
-        "--gpus", type=int, metavar="N", help="how many of them, with tensor parallel: 1, 2, 4 or 8"
-    )
-    box.add_argument(
-        "--gpu-memory-utilization",
-        type=float,
-        default=DEFAULT_UTILIZATION,
-        metavar="F",
-        help=f"vLLM's share of each GPU's memory (default {DEFAULT_UTILIZATION})",
-    )
-    box.add_argument(
-        "--kv-cache-dtype", choices=tuple(KV_DTYPES), default="auto", help="vLLM's KV cache type"
-    )
-    box.add_argument(
-        "--context",
-        type=int,
-        metavar="TOKENS",
-        help=f"--max-model-len to plan for (default: the context_length setting, else {DEFAULT_CONTEXT})",
-    )
-    box.add_argument(
-        "--parallel",
-        type=int,
-        metavar="N",
-        help="typical requests the KV cache must hold at once (default: the concurrency setting, else "
-        f"{DEFAULT_PARALLEL}; 1 without run records, when the request is the largest the settings allow)",
-    )
-    month = plan.add_argument_group("a month's cost (from the library's run records)")
-    month.add_argument("--docs-per-month", type=int, metavar="N", help="documents a month to cost")
-    month.add_argument(
-        "--tokens-per-second",
-        type=float,
-        metavar="X",
-        help="completion tokens a second measured on your server (default: an estimate from the GPU)",
-    )
-    month.add_argument("--kwh-price", type=float, metavar="$", help="electricity, $ per kWh")
-    month.add_argument(
-        "--api-input-price", type=float, metavar="$", help="hosted API, $ per million prompt tokens"
-    )
-    month.add_argument(
-        "--api-output-price", type=float, metavar="$", help="hosted API, $ per million completion tokens"
-    )
-    month.add_argument(
-        "--hardware-price", type=float, metavar="$", help="the box's price, for the break-even"
-    )
-    month.add_argument(
-        "--idle-watts", type=float, metavar="W", help="a GPU's draw while idle with the model loaded"
-    )
-    plan.add_argument(
-        "--server",
-        nargs="?",
-        const="",
-        dest="server_url",
-        metavar="URL",
-        help="compare a running server (default: the endpoint setting) with the plan: its flags, and its "
-        "KV cache by vLLM's count against the plan's",
-    )
-    plan.add_argument("--write", type=Path, metavar="DIR", help="write compose.yaml and vllm.service there")
-    return plan
 
 
 class UsageError(ValueError):
@@ -180,7 +106,7 @@ def run_plan(args: argparse.Namespace, settings: Settings) -> int:
     except UsageError as err:
         error(str(err), "see `pageindex-tui plan --help`")
         return EXIT_USAGE
-    context = args.context or settings.context_length or DEFAULT_CONTEXT
+    context = args.context or settings.context_length or FALLBACK_CONTEXT_LENGTH
     workload = from_library(Library())
     # Without run records the request size is the settings' largest: one of them is what must fit.
     parallel = args.parallel or settings.concurrency or (DEFAULT_PARALLEL if workload else 1)

@@ -35,7 +35,7 @@ import pypdfium2.raw as raw
 from .fonts import Face, face_of
 from .rules import links, page_links, page_rules, underlines
 
-__all__ = ["PageLines", "TextLine", "read_lines"]
+__all__ = ["PageLines", "TextLine", "read_lines", "writable"]
 
 _LOCK = threading.RLock()
 MIN_SIZE = 2.0  # points: a smaller effective size is nominal, not what is drawn
@@ -380,13 +380,17 @@ def _marked(lines: list[TextLine], page: pdfium.PdfPage, height: float) -> list[
     ]
 
 
+def writable(text: str) -> str:
+    """`text` with each lone UTF-16 half (a broken ToUnicode map) as U+FFFD: it cannot be written as
+    UTF-8, and one character for one keeps pdfium's character indexes."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _page_text(textpage: pdfium.PdfTextPage, count: int) -> str:
     text = textpage.get_text_range(0, count) if count else ""
     if len(text) != count:  # characters outside the BMP: rebuild one index per character
         text = "".join(chr(raw.FPDFText_GetUnicode(textpage.raw, i) or 32) for i in range(count))
-    # a lone UTF-16 half (a broken ToUnicode map) cannot be written as UTF-8: one U+FFFD per half keeps
-    # one character per pdfium index
-    return _SURROGATE.sub("\ufffd", text)
+    return writable(text)
 
 
 def read_page(doc: pdfium.PdfDocument, number: int) -> PageLines:

@@ -33,14 +33,12 @@ from ..errors import CorruptPDF, EmptyDocument, EncryptedPDF, NoTextLayer, PageI
 from . import parallel
 from .base import Entry, Unit, tag_pages
 from .files import read_document_bytes
-from .lines import PageLines, open_pdfium, read_page
+from .lines import PageLines, open_pdfium, read_page, writable
 
 if TYPE_CHECKING:
     import pypdfium2 as pdfium
 
 __all__ = ["OutlineEntry", "PdfDocument", "open_pdf"]
-
-_UNWRITABLE = re.compile("[\ud800-\udfff]")  # a lone UTF-16 half, from a broken text map
 
 SAMPLE_PAGES = 12  # pages looked at to decide whether a PDF has a text layer
 MIN_TEXT_CHARS = 20  # non-space characters a page needs to count as "has text"
@@ -234,7 +232,7 @@ class PdfDocument:
                     text = self._reader.pages[page - 1].extract_text() or ""
             except Exception as err:  # a damaged page must not stop the document
                 self._note(f"page {page}")(f"text could not be extracted ({type(err).__name__}: {err})")
-            text = _UNWRITABLE.sub("\ufffd", text.replace("\x00", ""))  # lone UTF-16 halves: not UTF-8
+            text = writable(text.replace("\x00", ""))
             self._text[page] = text
             return text
 

@@ -115,8 +115,7 @@ async def structure_from_model(
     `why` says, in failure messages, why this document needed the model."""
     why = why or f"pages {first}-{last} are read by the model"
     llm = await ctx.llm(why)
-    info = llm.info
-    budget = group_budget(info.context_length if info else 32768, ctx.settings.max_output_tokens)
+    budget = group_budget(llm.context_length, ctx.settings.max_output_tokens)
     counts = [estimate_tokens(page_text(p)) + 8 for p in range(first, last + 1)]
     groups = page_groups(counts, budget, first)
     ctx.stage(stage, len(groups))

@@ -18,7 +18,7 @@ from ..document.lines import PageLines, TextLine
 from .heading import SURE, Candidate
 from .layout_join import LABEL_ONLY, Body, above, below, in_row, lead, merged, norm, row_label
 from .layout_levels import assign_levels, numbering
-from .layout_rejects import LETTERS, Grid, reject, shape
+from .layout_rejects import LETTERS, Grid, caps, reject, same_row, shape
 
 __all__ = ["SURE", "Candidate", "LayoutResult", "choose", "find_headings", "unsure"]
 
@@ -124,7 +124,7 @@ def _line_gap(pages: list[PageLines], body: float) -> float:
 
 def _same_row(line: TextLine, others: list[TextLine]) -> int:
     """How many other segments share this line's row (a table row has several)."""
-    return sum(1 for o in others if o is not line and abs(o.top - line.top) < 2 and o.x0 != line.x0)
+    return sum(1 for o in others if o is not line and same_row(o, line) and o.x0 != line.x0)
 
 
 def _score(line: TextLine, text: str, body: Body, gap_above: float, gap_below: float) -> float:
@@ -132,8 +132,7 @@ def _score(line: TextLine, text: str, body: Body, gap_above: float, gap_below: f
     usual = body.gap
     numbered = numbering(text)
     size_ratio = line.size / body.size if body.size and line.size_trusted else 1.0  # nominal: no say
-    letters = LETTERS.findall(text)
-    caps = len(letters) >= 3 and all(ch.isupper() for ch in letters)
+    cap = caps(text)  # set in capitals
     final_stop = text.rstrip().endswith((".", ",", ";")) and not re.fullmatch(r"[\dIVXLCivxlc.]+\.?", text)
     words = len(text.split())
     space_above = gap_above > usual * 1.35
@@ -149,7 +148,7 @@ def _score(line: TextLine, text: str, body: Body, gap_above: float, gap_below: f
         score += 0.4
     emphasis = _emphasis(line, body, standalone and words <= 8)
     score += emphasis
-    if caps:
+    if cap:
         score += 0.25
     if numbered:
         score += 0.3 if numbered.kind in ("decimal", "keyword") else 0.2
@@ -163,7 +162,7 @@ def _score(line: TextLine, text: str, body: Body, gap_above: float, gap_below: f
         score -= 0.2
     if not (text[:1].isupper() or text[:1].isdigit() or text[:1] in "(\u00a7"):
         score -= 0.4
-    if size_ratio < 1.15 and not line.bold and not caps and not emphasis and not (numbered and space_above):
+    if size_ratio < 1.15 and not line.bold and not cap and not emphasis and not (numbered and space_above):
         score = min(score, 0.3)  # body text that only happens to be short
     return max(0.0, min(1.0, score))
 
@@ -203,12 +202,11 @@ class _Found:
     grid: bool = False  # set among a table's figures
 
 
-def _run_in(line: TextLine, page: PageLines, body: Body) -> _Found | None:
-    """A run-in heading: the bold (or italic) words that open a line of body text. Unsure: on the
+def _run_in(line: TextLine, prefix: str, page: PageLines, body: Body) -> _Found | None:
+    """A run-in heading: the bold (or italic) words `prefix` that open a line of body text. Unsure: on the
     dev half, taking the likeliest of them (short, title-like, ended by a full stop, opening a
     paragraph) without a model found no listed heading and added 80 that are not, so the model
     decides them (or, without one, they are left out)."""
-    prefix = line.bold_prefix if line.bold_prefix and not body.bold else line.italic_prefix
     run_in = prefix.rstrip(".:\u2014\u2013- ")
     if reject(line, run_in, body.running, body.mono) or len(run_in.split()) > 8:
         return None
@@ -225,10 +223,10 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
     for i, line in enumerate(lines):
         if i in taken:
             continue
-        prefix = line.bold_prefix if not body.bold else ""
-        prefix = prefix or (line.italic_prefix if not body.italic else "")
+        prefix = line.bold_prefix if not body.bold else ""  # bold words where the body is not bold,
+        prefix = prefix or (line.italic_prefix if not body.italic else "")  # else italic ones
         if prefix and len(LETTERS.findall(prefix)) >= 3:
-            found = _run_in(line, page, body)
+            found = _run_in(line, prefix, page, body)
             if found is not None:
                 out.append(found)
             continue

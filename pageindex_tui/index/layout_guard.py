@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from .heading import Candidate
 from .layout import KEEP
 from .layout_levels import numbering
+from .layout_rejects import BULLETS, shape
 from .shapes import HeadingsCheck, Reason
 
 DISTRUST_SHARE = 0.5  # checked rejections above this share of the rules' keeps: the model is set aside
@@ -41,19 +42,13 @@ _CAPTION = re.compile(  # "Figure 3", "Table A.2:", "Source:", "Note."
 )
 _FIGURE = re.compile(r"[-+]?[$\u20ac\u00a3(]?\d[\d,.]*%?\)?")
 _CODE = re.compile(r"[{}();=<>\[\]]|\b[a-z]+[A-Z]\w*\b|\b\w+_\w+\b|::|->")
-_BULLETS = "\u2022\u25e6\u25aa\u25cf\u25a0\u2013\u2014*\u00b7\u2023\u2043\u2219\uf0b7-"
-_LIST = re.compile(rf"^([{_BULLETS}]\s|\(?[a-z]\)\s)")
+_LIST = re.compile(rf"^([{re.escape(BULLETS)}]\s|\(?[a-z]\)\s)")
 _CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ()-]{7,}\d|\b(tel|phone|fax|e-?mail)\b", re.IGNORECASE)
-_DIGITS = re.compile(r"\d+")
 _LETTERS = re.compile(r"[^\W\d_]")
 
 
 def _figures(text: str) -> int:
     return sum(1 for token in text.split() if _FIGURE.fullmatch(token))
-
-
-def _shape(text: str) -> str:
-    return _DIGITS.sub("#", " ".join(text.lower().split()))
 
 
 def _is_table(c: Candidate, _repeats: Counter[str]) -> bool:
@@ -67,7 +62,7 @@ def _is_caption(c: Candidate, _repeats: Counter[str]) -> bool:
 
 
 def _is_running(c: Candidate, repeats: Counter[str]) -> bool:
-    return repeats[_shape(c.title)] >= RUNNING_PAGES
+    return repeats[shape(c.title)] >= RUNNING_PAGES
 
 
 def _is_sentence(c: Candidate, _repeats: Counter[str]) -> bool:
@@ -106,7 +101,7 @@ def repeats(candidates: list[Candidate]) -> Counter[str]:
     """On how many pages each candidate title's shape (digits aside) stands."""
     pages: dict[str, set[int]] = {}
     for c in candidates:
-        pages.setdefault(_shape(c.title), set()).add(c.page)
+        pages.setdefault(shape(c.title), set()).add(c.page)
     return Counter({shape: len(found) for shape, found in pages.items()})
 
 

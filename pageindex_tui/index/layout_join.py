@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..document.lines import TextLine
 from .layout_levels import numbering
-from .layout_rejects import LETTERS, MAX_TITLE_CHARS, PARENTHESIS, item_number, shape
+from .layout_rejects import MAX_TITLE_CHARS, PARENTHESIS, caps, item_number, same_row, shape
 
 __all__ = ["LABEL_ONLY", "Body", "above", "below", "in_row", "lead", "merged", "norm", "row_label"]
 
@@ -75,15 +75,10 @@ LABEL_ONLY = re.compile(
 )
 
 
-def _caps(text: str) -> bool:
-    letters = LETTERS.findall(text)
-    return len(letters) >= 3 and all(ch.isupper() for ch in letters)
-
-
 def _distinct(line: TextLine, body: Body) -> bool:
     """Set apart from the body text by size, weight, an underline or capitals."""
     larger = line.size_trusted and line.size >= body.size * 1.1  # a nominal size has no say
-    return larger or (line.bold and not body.bold) or line.underlined or _caps(line.text)
+    return larger or (line.bold and not body.bold) or line.underlined or caps(line.text)
 
 
 def _joins(prev: TextLine, nxt: TextLine, text: str, body: Body) -> bool:
@@ -111,7 +106,7 @@ def _joins(prev: TextLine, nxt: TextLine, text: str, body: Body) -> bool:
     # both set apart, about one size (a name over a statement's title, a title over two lines),
     # and closely set; a smaller line under a title is a subtitle, a larger one a new heading
     close = nxt.top - prev.bottom <= 0.5 * max(prev.size, nxt.size, 1.0)
-    if close and nxt.font == prev.font and _caps(prev.text) and _caps(nxt.text):
+    if close and nxt.font == prev.font and caps(prev.text) and caps(nxt.text):
         # a title in small capitals: a line's size is its first letter's, large or small
         return prev.size * 0.75 <= nxt.size <= prev.size * 1.33
     return close and prev.size - 0.3 <= nxt.size <= prev.size * 1.15
@@ -153,7 +148,7 @@ def _row_pieces(line: TextLine, lines: list[TextLine]) -> list[TextLine]:
     """The line with the pieces of its row that touch it (within three font sizes), left to right:
     the reader may split "Exercise" from "11 Declare ..." at a wide space."""
     near = 3 * max(line.size, 1.0)
-    row = sorted((o for o in lines if abs(o.top - line.top) < 2), key=lambda o: o.x0)
+    row = sorted((o for o in lines if same_row(o, line)), key=lambda o: o.x0)
     k = next(i for i, o in enumerate(row) if o is line)
     start = end = k
     while start > 0 and row[start].x0 - row[start - 1].x1 < near:

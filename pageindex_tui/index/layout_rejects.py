@@ -14,7 +14,19 @@ from dataclasses import dataclass, field
 
 from ..document.lines import TextLine
 
-__all__ = ["LETTERS", "MAX_TITLE_CHARS", "PARENTHESIS", "Grid", "item_number", "reject", "shape"]
+__all__ = [
+    "BULLETS",
+    "LETTERS",
+    "MAX_TITLE_CHARS",
+    "PARENTHESIS",
+    "ROW_TOLERANCE",
+    "Grid",
+    "caps",
+    "item_number",
+    "reject",
+    "same_row",
+    "shape",
+]
 
 MAX_TITLE_CHARS = 120
 MAX_TITLE_WORDS = 16
@@ -43,7 +55,7 @@ _FOLIO = re.compile(
 _REFERENCE = re.compile(
     r"^(\[\d{1,3}\]|\d{1,3}\.\s+[A-Z][A-Za-z'\-]+,\s+([A-Z]\.|[A-Z][a-z]+)|[A-Z][A-Za-z'\-]+,\s+[A-Z]\.(\s?[A-Z]\.)*[,;])"
 )
-_BULLETS = "\u2022\u25e6\u25aa\u25cf\u25a0\u2013\u2014-*\u00b7\u2023\u2043\u2219\uf0b7"
+BULLETS = "\u2022\u25e6\u25aa\u25cf\u25a0\u2013\u2014-*\u00b7\u2023\u2043\u2219\uf0b7"
 PARENTHESIS = re.compile(r"^\([^()]*\)$")
 _WEB = re.compile(r"(https?://|\bwww\.)\S+|\b[\w.+-]+@[\w-]+\.\w", re.IGNORECASE)
 _LABELS = re.compile(r"^(\(\w\)\s*)+$")  # "(a) (b)" under a figure's panels
@@ -70,6 +82,17 @@ def shape(text: str) -> str:
     return _SHAPE_DIGITS.sub("#", " ".join(text.lower().split()))
 
 
+def same_row(a: TextLine, b: TextLine) -> bool:
+    """Two segments on one row: their tops less than ROW_TOLERANCE apart."""
+    return abs(a.top - b.top) < ROW_TOLERANCE
+
+
+def caps(text: str) -> bool:
+    """Set in capitals: three letters or more, all upper case."""
+    letters = LETTERS.findall(text)
+    return len(letters) >= 3 and all(ch.isupper() for ch in letters)
+
+
 def item_number(text: str) -> bool:
     """Numbered items of a text that are not its sections: "Exercise 11", "Example 2.3", "Figure 4"."""
     return bool(_ITEM.match(text))
@@ -83,7 +106,7 @@ def reject(line: TextLine, text: str, running: frozenset[str], body_mono: bool =
         return "page number"
     if not line.upright:
         return "rotated text"
-    if text[:1] in _BULLETS:
+    if text[:1] in BULLETS:
         return "list item"
     letters = len(LETTERS.findall(text))
     if letters < 2:

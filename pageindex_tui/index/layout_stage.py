@@ -207,8 +207,6 @@ def subheadings(doc: PdfDocument, node: Node) -> Subheadings:
     parents' above it on its first page) and table titles. None, and why, where the node is a
     section of tables (`tables.sections_only`)."""
     start, end, title = node.start, node.end, node.title
-    if not hasattr(doc, "page_lines"):
-        return Subheadings([])
     doc.prefetch(range(start, end + 1))
     pages = [lines for p in range(start, end + 1) if (lines := doc.page_lines(p)) is not None]
     if not pages:

@@ -59,10 +59,17 @@ def _contents_text(doc: PdfDocument, found: toc.TocPages) -> str:
     return "\n".join(toc.strip_running(doc.page_text(p), running) for p in found.pages)
 
 
-async def structure_from_toc(ctx: RunContext, doc: PdfDocument) -> list[Entry] | None:
-    """Entries from a printed table of contents, placed on physical pages; None when there is none."""
-    page_text, count = doc.page_text, doc.page_count
-    found = toc.find_toc_pages(page_text, count, ctx.settings.toc_check_pages)
+def _contents_pages(ctx: RunContext, doc: PdfDocument) -> toc.TocPages | None:
+    """The printed contents pages among the document's first pages (the settings say how many)."""
+    return toc.find_toc_pages(doc.page_text, doc.page_count, ctx.settings.toc_check_pages)
+
+
+async def structure_from_toc(
+    ctx: RunContext, doc: PdfDocument, found: toc.TocPages | None
+) -> list[Entry] | None:
+    """Entries from the printed table of contents `found` (`_contents_pages`), placed on physical pages;
+    None when there is none."""
+    page_text = doc.page_text
     if found is None:
         return None
     if not found.sure:
@@ -175,7 +182,7 @@ async def _with_layout(
     if not is_coarse(entries, doc.page_count):
         return entries, source
     if source == "outline":  # a printed contents page lists other pages' headings, as in the layout path
-        found = toc.find_toc_pages(doc.page_text, doc.page_count, ctx.settings.toc_check_pages)
+        found = _contents_pages(ctx, doc)
         skip = skip | set(found.pages) if found else skip
     result = await read_layout(ctx, doc, skip)
     if result is None:
@@ -189,20 +196,19 @@ async def pdf_structure(ctx: RunContext, doc: PdfDocument) -> tuple[list[Entry],
     """Entries and their source: "outline", "toc", "hybrid" (either of them, coarse, plus the layout),
     "layout" or "model"."""
     if outline_covers(doc.outline, doc.page_count):
-        outline = [Entry(e.title, e.level, e.page, "outline") for e in doc.outline]
-        return await _with_layout(ctx, doc, outline, "outline", set())
+        return await _with_layout(ctx, doc, doc.entries(), "outline", set())
     # every way on from here reads every page (the contents' offset vote, else the layout): at once,
     # in parallel, rather than the contents search's first pages one by one before the rest
     await asyncio.to_thread(doc.prefetch, range(1, doc.page_count + 1))
+    found = _contents_pages(ctx, doc)  # the contents path's, and the layout path's pages to skip
     try:
-        entries = await structure_from_toc(ctx, doc)
+        entries = await structure_from_toc(ctx, doc, found)
     except LLMError as err:  # the contents stage wanted the model; the layout may do without it
         ctx.warn(f"the printed contents could not be read without the model ({err.message})", "fallback")
         entries = None
     if entries and len(entries) >= 2:
         contents = [replace(e, source="contents") for e in entries]
         return await _with_layout(ctx, doc, contents, "toc", set(ctx.facts.toc_pages or []))
-    found = toc.find_toc_pages(doc.page_text, doc.page_count, ctx.settings.toc_check_pages)
     # contents whose page numbers could not be used (an excerpt) still say which headings are real
     listed = toc.parse_toc(_contents_text(doc, found)) if found and found.sure else []
     entries = await structure_from_layout(ctx, doc, set(found.pages) if found else set(), listed)

@@ -16,6 +16,7 @@ from bisect import bisect_left, bisect_right
 from ..document.lines import PageLines, TextLine
 from .heading import Candidate
 from .layout_levels import numbering
+from .layout_rejects import ROW_TOLERANCE
 
 GRID_SHARE = 0.4  # a page whose lines are this share table cells or more is a grid page
 ROW_CELLS = 3  # pieces of one row that make it a table row
@@ -32,10 +33,13 @@ def _figures_share(text: str) -> float:
 
 
 def _row_sizes(lines: list[TextLine]) -> list[int]:
-    """For each line, how many pieces its row has (itself included): lines less than 2 points apart
-    in height."""
+    """For each line, how many pieces its row has (itself included): lines whose tops are less than
+    ROW_TOLERANCE apart."""
     tops = sorted(line.top for line in lines)
-    return [bisect_left(tops, line.top + 2) - bisect_right(tops, line.top - 2) for line in lines]
+    return [
+        bisect_left(tops, line.top + ROW_TOLERANCE) - bisect_right(tops, line.top - ROW_TOLERANCE)
+        for line in lines
+    ]
 
 
 def grid_page(page: PageLines) -> bool:

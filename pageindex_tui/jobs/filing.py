@@ -1,4 +1,5 @@
-"""The tree `ask` and the MCP server need for a document: its saved index, or one made now.
+"""The tree the CLI's `ask` needs for a document: its saved index, or one made now (the MCP server
+only reads what the library holds).
 
 A thin layer over the job service (service.py), which indexes and files into the library for every front
 end; this adds only the rule that asking takes a tree made with any settings when none was made with
@@ -24,11 +25,7 @@ if TYPE_CHECKING:
 
 
 class IndexingFailed(PageIndexError):
-    """The document could not be indexed; `kind` as errors.FailureKind."""
-
-    def __init__(self, message: str, hint: str = "", kind: str = "other") -> None:
-        super().__init__(message, hint)
-        self.kind = kind
+    """The document could not be indexed (the message says why, a partial index how far it got)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +69,6 @@ async def ensure_indexed(
     entry = await asyncio.to_thread(library.find, digest, settings)
     if not result.ok or entry is None:  # a partial index says how far it got, and why it stopped
         if result.error:
-            raise IndexingFailed(result.error, result.hint, result.kind or "other")
+            raise IndexingFailed(result.error, result.hint)
         raise IndexingFailed(f"{path} could not be indexed", "")
     return Filed(entry, False)

@@ -158,9 +158,7 @@ class JobService:
             return self._failed(path, f"cannot read {path.name}: {why}", "is it still there, and readable?")
         resume = None
         if not force:
-            if document is None:  # what is reused is handed out only to whom the PDF opens for
-                await asyncio.to_thread(unlocks, path, self.password)
-            reused = await asyncio.to_thread(self._reuse, path, digest, settings, outputs)
+            reused = await asyncio.to_thread(self._reuse, path, digest, settings, outputs, document is None)
             if reused is not None:
                 return reused
             resume = await asyncio.to_thread(self._partial, digest, settings)
@@ -207,13 +205,17 @@ class JobService:
         return DocumentResult(Path(path), failure=failure)
 
     def _reuse(
-        self, path: Path, digest: str, settings: Settings, outputs: tuple[Path, Path] | None
+        self, path: Path, digest: str, settings: Settings, outputs: tuple[Path, Path] | None, unopened: bool
     ) -> DocumentResult | None:
         """The saved index of this content with these settings, copied to `outputs`; None when there is
-        none, or its files cannot be read (then the document is indexed afresh)."""
+        none, or its files cannot be read (then the document is indexed afresh). `unopened`: the caller
+        has not opened the document, so an encrypted PDF's password is checked first (`unlocks`); a
+        partial index or a fresh run needs no such check, since the engine opens the document."""
         entry = self.library.find(digest, settings)
         if entry is None:
             return None
+        if unopened:  # what is reused is handed out only to whom the PDF opens for
+            unlocks(path, self.password)
         try:  # the tree is checked before it is copied; a damaged one is set aside (entry.load)
             result = entry.load()
             structure_text = entry.structure_path.read_text(encoding="utf-8")

@@ -21,12 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..discovery import FALLBACK_CONTEXT_LENGTH
-from ..plan.models import find_model
+from ..plan.models import GIB, NATIVE_CONTEXT, find_model
+from ..plan.sizing import DEFAULT_UTILIZATION, FALLBACK_CONTEXTS
 
-GIB = 1024**3
-NATIVE_CONTEXT = 40960  # Qwen3's max_position_embeddings: vLLM's default max_model_len
-FALLBACK_CONTEXTS = (16384, 8192)
-UTILIZATION = 0.90
 MARGIN_GIB = 1.0  # activations, CUDA graphs, the CUDA context
 FP8_MIN_CAPABILITY = (8, 9)
 
@@ -174,7 +171,7 @@ def recommend(
     gpus: int = 1,
     context_length: int = 0,
     concurrency: int = 8,
-    utilization: float = UTILIZATION,
+    utilization: float = DEFAULT_UTILIZATION,
 ) -> Recommendation | None:
     """The best fit for `gpus` GPUs of `memory_gib` each (tensor parallel when more than one).
 

@@ -66,6 +66,11 @@ def _key(name: str) -> str:
     return key
 
 
+def _named(key: str) -> list[GpuSpec]:
+    """The table's GPUs whose name or an alias is `key` (see `_key`)."""
+    return [gpu for gpu in GPUS if key in gpu.aliases or key == _key(gpu.name)]
+
+
 class UnknownGpu(ValueError):
     """A GPU name the table does not hold, or holds more than once; the message lists what it knows."""
 
@@ -80,7 +85,7 @@ def find_gpu(name: str) -> GpuSpec:
     key = _key(name)
     if not key:
         raise UnknownGpu(f"no GPU name given; known: {known_names()}")
-    exact = [gpu for gpu in GPUS if key in gpu.aliases or key == _key(gpu.name)]
+    exact = _named(key)
     if len(exact) == 1:
         return exact[0]
     partial = [gpu for gpu in GPUS if any(key in alias for alias in gpu.aliases)]
@@ -97,8 +102,7 @@ def from_nvml(
     """A GPU NVML sees: its own memory and compute capability, with the speeds and board power of the
     table's entry of that name (the one nearest in memory); a GPU the table does not know has no speeds."""
     key = _key(name)
-    named = [gpu for gpu in GPUS if key in gpu.aliases or key == _key(gpu.name)]
-    named = named or [gpu for gpu in GPUS if any(key.startswith(alias) for alias in gpu.aliases)]
+    named = _named(key) or [gpu for gpu in GPUS if any(key.startswith(alias) for alias in gpu.aliases)]
     if named:
         entry = min(named, key=lambda gpu: abs(gpu.memory_bytes - memory_bytes))
         return replace(entry, memory_mib=int(memory_bytes // MIB), capability=capability or entry.capability)

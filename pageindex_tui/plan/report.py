@@ -231,14 +231,17 @@ def cost_lines(plan: Plan, documents: int | None) -> list[str]:
         _row("saving", f"{_money(cost.saving)} a month"),
     ]
     if prices.hardware is None:
-        out.append("  break-even       give --hardware-price for the months until the box pays for itself")
+        out.append(_row("break-even", "give --hardware-price for the months until the box pays for itself"))
     else:
         months = cost.break_even_months(prices.hardware.value)
         price = _money(prices.hardware.value)
         out.append(
-            f"  break-even       {months:,.1f} months for {price} of hardware"
-            if months is not None
-            else f"  break-even       never at this volume: the electricity costs more than the API ({price})"
+            _row(
+                "break-even",
+                f"{months:,.1f} months for {price} of hardware"
+                if months is not None
+                else f"never at this volume: the electricity costs more than the API ({price})",
+            )
         )
     return out
 

@@ -18,7 +18,6 @@ from .models import AWQ, BF16, FP8, GIB, KV_DTYPES, MODELS, NATIVE_CONTEXT, Quan
 
 OVERHEAD_GIB = 1.5  # per GPU: activations at vLLM's default batch, CUDA graphs, the CUDA context (assumed)
 DEFAULT_UTILIZATION = 0.90  # vLLM's default --gpu-memory-utilization
-DEFAULT_CONTEXT = 32768
 FALLBACK_CONTEXTS = (16384, 8192)
 MAX_NUM_SEQS_CAP = 64  # PageIndex sends long prompts a few at a time; more sequences only preempt each other
 MIN_NUM_SEQS = 4  # requests smaller than the typical one still run beside it
@@ -26,6 +25,7 @@ MIN_NUM_SEQS = 4  # requests smaller than the typical one still run beside it
 # the weights and twice the tensor speed; BF16 next; 4-bit (1-5% loss) last.
 PREFERENCE: tuple[Quantization, ...] = (FP8, BF16, AWQ)
 TENSOR_PARALLEL = (1, 2, 4, 8)
+DEFAULT_PARALLEL = 4  # requests the box must hold at once when concurrency is adaptive
 
 
 @dataclass(frozen=True)

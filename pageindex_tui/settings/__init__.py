@@ -6,18 +6,18 @@ Every value remembers where it came from, so a bad one can be reported as
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlparse
 
 import platformdirs
 
-from ..discovery import FALLBACK_CONTEXT_LENGTH as FALLBACK_CONTEXT_LENGTH
 from ..errors import SettingsError
 from ..safe_text import redact_url
+from .metadata import REQUIRED as REQUIRED
+from .metadata import FieldInfo as FieldInfo
+from .metadata import convert
 
 APP_NAME = "pageindex-tui"
 DEFAULT_ENDPOINT = "http://localhost:8000/v1"
@@ -37,42 +37,15 @@ Use = Literal["structure", "summary", "answer"]
 USES: tuple[Use, ...] = ("structure", "summary", "answer")
 REASONING_EFFORTS = ("", "none", "minimal", "low", "medium", "high", "xhigh", "max")
 
-YES = {"yes", "y", "true", "on", "1"}
-NO = {"no", "n", "false", "off", "0"}
-
-
-REQUIRED = object()  # FieldInfo.blank: an empty entry is an error
-
-
-@dataclass(frozen=True)
-class FieldInfo:
-    """What the front ends and the library need to know about one setting, kept next to its default."""
-
-    label: str  # as the settings screen shows it
-    help: str = ""  # one line under it
-    screen: str = ""  # the settings screen's widget (text, password, model, int, float, temperature,
-    # switch); "" = not on the screen
-    placeholder: str = ""  # shown in an empty entry on the screen
-    blank: Any = REQUIRED  # what an empty entry on the screen means
-    section: str = "server"  # the settings file's table: server | index
-    shapes_tree: bool = False  # changes the tree a document gets: a saved index is reused only when equal
-    secret: bool = False  # never shown, logged or written into a run record
-    flag_group: str = ""  # the command line's flag group (server | index); "" = no flag
-    flag: str = ""  # the command-line flag's dest, where it differs from the name
-    flag_help: str = ""  # the flag's help line
-    low: float | None = None  # numbers: the least value (exclusive when low_open)
-    high: float | None = None
-    low_open: bool = False
-    zero: bool = False  # numbers: 0 is accepted too, with its own meaning (see help), whatever low is
-    out_of_range: str = ""  # the message for a number outside low..high
-    name: str = ""  # filled in from the field
-
 
 def _setting(default: Any, label: str, help: str = "", **info: Any) -> Any:
     return field(default=default, metadata={"info": FieldInfo(label, help, **info)})
 
 
-_INDEX = {"section": "index", "shapes_tree": True}
+def _tree_setting(default: Any, label: str, help: str, **info: Any) -> Any:
+    """A PageIndex knob: in the settings file's [index] table, a flag of the index command, and part of
+    what shapes a tree."""
+    return _setting(default, label, help, section="index", shapes_tree=True, flag_group="index", **info)
 
 
 @dataclass(frozen=True)
@@ -83,6 +56,7 @@ class Settings:
         "Endpoint",
         "OpenAI-compatible base URL, e.g. http://localhost:8000/v1",
         screen="text",
+        url=True,
         flag_group="server",
         flag_help=f"OpenAI-compatible base URL (default {DEFAULT_ENDPOINT})",
     )
@@ -159,6 +133,7 @@ class Settings:
         "Reasoning effort",
         "for models that take it: low, medium, high ...; empty: not sent",
         shapes_tree=True,
+        choices=REASONING_EFFORTS,
     )
     temperature: float | None = _setting(  # None = the model's guidance for the thinking mode
         None,
@@ -167,6 +142,7 @@ class Settings:
         screen="temperature",
         placeholder="auto",
         blank=None,
+        auto=None,
         shapes_tree=True,
         low=0.0,
         high=2.0,
@@ -180,6 +156,7 @@ class Settings:
         screen="int",
         placeholder="0 = adaptive",
         blank=0,
+        auto=0,
         low=1,
         high=MAX_CONCURRENCY,
         zero=True,
@@ -244,67 +221,29 @@ class Settings:
         flag_help="seconds calls wait for a server that went away (default 900; 0: fail at once)",
     )
     # PageIndex knobs, with PageIndex's defaults
-    toc_check_pages: int = _setting(
+    toc_check_pages: int = _tree_setting(
         20,
         "TOC check pages",
         "pages searched for a printed table of contents",
         screen="int",
         low=1,
         high=1000,
-        **_INDEX,
-        flag_group="index",
     )
-    max_pages_per_node: int = _setting(
-        10,
-        "Max pages per node",
-        "split nodes longer than this ...",
-        screen="int",
-        low=1,
-        high=1e4,
-        **_INDEX,
-        flag_group="index",
+    max_pages_per_node: int = _tree_setting(
+        10, "Max pages per node", "split nodes longer than this ...", screen="int", low=1, high=1e4
     )
-    max_tokens_per_node: int = _setting(
-        20000,
-        "Max tokens per node",
-        "... and larger than this",
-        screen="int",
-        low=100,
-        high=1e7,
-        **_INDEX,
-        flag_group="index",
+    max_tokens_per_node: int = _tree_setting(
+        20000, "Max tokens per node", "... and larger than this", screen="int", low=100, high=1e7
     )
-    if_add_node_id: bool = _setting(
-        True,
-        "Node ids",
-        "add node ids (0000, 0001, ...)",
-        screen="switch",
-        **_INDEX,
-        flag_group="index",
+    if_add_node_id: bool = _tree_setting(True, "Node ids", "add node ids (0000, 0001, ...)", screen="switch")
+    if_add_node_summary: bool = _tree_setting(
+        True, "Node summaries", "ask the model for a summary of each node", screen="switch"
     )
-    if_add_node_summary: bool = _setting(
-        True,
-        "Node summaries",
-        "ask the model for a summary of each node",
-        screen="switch",
-        **_INDEX,
-        flag_group="index",
+    if_add_doc_description: bool = _tree_setting(
+        False, "Document description", "one sentence describing the document", screen="switch"
     )
-    if_add_doc_description: bool = _setting(
-        False,
-        "Document description",
-        "one sentence describing the document",
-        screen="switch",
-        **_INDEX,
-        flag_group="index",
-    )
-    if_add_node_text: bool = _setting(
-        False,
-        "Node text",
-        "store each node's text in the JSON",
-        screen="switch",
-        **_INDEX,
-        flag_group="index",
+    if_add_node_text: bool = _tree_setting(
+        False, "Node text", "store each node's text in the JSON", screen="switch"
     )
     # behaviour
     cache: bool = _setting(
@@ -322,8 +261,9 @@ class Settings:
     def source(self, name: str) -> str:
         return self.sources.get(name, "default")
 
-    def with_values(self, source: str, **values: Any) -> Settings:
-        """A copy with some fields set (and validated) from `source`."""
+    def with_values(self, source: str, /, **values: Any) -> Settings:
+        """A copy with some fields set (and validated) from `source`; any name is a setting's, even
+        `source` or `self` (an unknown setting, then, named as such)."""
         return _apply(self, values, source)
 
     def thinks(self, use: Use) -> bool:
@@ -349,91 +289,18 @@ FIELDS: dict[str, FieldInfo] = {
 FIELD_NAMES = tuple(FIELDS)
 SCREEN_FIELDS = tuple(info for info in FIELDS.values() if info.screen)  # the settings screen, in order
 TREE_SETTINGS = tuple(name for name, info in FIELDS.items() if info.shapes_tree)
-FLAG_FIELDS = {info.flag: name for name, info in FIELDS.items() if info.flag}  # flag dest -> field
-SECTIONS: dict[str, tuple[str, ...]] = {
-    section: tuple(name for name, info in FIELDS.items() if info.section == section)
-    for section in ("server", "index")
+FLAG_FIELDS = {  # a setting flag's dest (cli/main.py's setting_flags) -> its field
+    info.flag or name: name for name, info in FIELDS.items() if info.flag_group
 }
-_TYPES = {f.name: f.type for f in fields(Settings)}
+SECTIONS: dict[str, tuple[str, ...]] = {  # the settings file's tables, each field in its own
+    section: tuple(name for name, info in FIELDS.items() if info.section == section)
+    for section in dict.fromkeys(info.section for info in FIELDS.values())
+}
+_TYPES = {f.name: str(f.type) for f in fields(Settings)}  # annotations, as text
 
 
 def config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
-
-
-def _range_text(info: FieldInfo) -> str:
-    def shown(number: float | None) -> str:
-        return str(int(number)) if number is not None and number == int(number) else f"{number}"
-
-    if info.high is None:
-        return f"must be at least {shown(info.low)}"
-    return f"must be between {shown(info.low)} and {shown(info.high)}"
-
-
-def _in_range(info: FieldInfo, number: float) -> bool:
-    if info.zero and number == 0:
-        return True
-    if info.low is not None and (number <= info.low if info.low_open else number < info.low):
-        return False
-    return info.high is None or number <= info.high
-
-
-def _convert(name: str, value: Any, source: str) -> Any:
-    kind, info = _TYPES[name], FIELDS[name]
-
-    def bad(why: str) -> SettingsError:
-        flag = f"--{(info.flag or name).replace('_', '-')}"
-        hint = f"fix {flag}" if source == "command line" else f"fix {name} in {source}"
-        return SettingsError(f"{name} = {value!r} (from {source}) {why}", hint=hint)
-
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in YES:
-            return True
-        if text in NO:
-            return False
-        raise bad("is not yes or no")
-    if name == "concurrency" and str(value).strip().lower() == "auto":
-        return 0  # adaptive
-    if kind == "int":
-        if isinstance(value, bool):
-            raise bad("is not a whole number")
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            raise bad("is not a whole number") from None
-        if not _in_range(info, number):
-            raise bad(info.out_of_range or _range_text(info))
-        return number
-    if kind in ("float", "float | None"):
-        if value is None or (kind == "float | None" and str(value).strip().lower() in ("", "auto")):
-            if kind == "float | None":
-                return None
-            raise bad("is required")
-        try:
-            real = float(str(value).strip())
-        except ValueError:
-            raise bad("is not a number") from None
-        if not math.isfinite(real):
-            raise bad("is not a finite number")
-        if not _in_range(info, real):
-            raise bad(info.out_of_range or _range_text(info))
-        return real
-    if not isinstance(value, str):  # a list, table, date, number or true/false from the settings file
-        raise bad("is not text: give it in quotes")
-    text = value.strip()
-    if name == "reasoning_effort" and text.lower() not in REASONING_EFFORTS:
-        raise bad("is not one of " + ", ".join(e for e in REASONING_EFFORTS if e) + " (or empty)")
-    if name == "reasoning_effort":
-        text = text.lower()
-    if name == "endpoint":
-        parsed = urlparse(text)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise bad("is not an http(s) URL such as http://localhost:8000/v1")
-        text = text.rstrip("/")
-    return text
 
 
 def _apply(base: Settings, values: Mapping[str, Any], source: str) -> Settings:
@@ -447,7 +314,7 @@ def _apply(base: Settings, values: Mapping[str, Any], source: str) -> Settings:
         if name not in FIELD_NAMES:
             valid = "valid: " + ", ".join(FIELD_NAMES)
             raise SettingsError(f"unknown setting {name!r} (from {source})", hint=valid)
-        changes[name] = _convert(name, value, source)
+        changes[name] = convert(FIELDS[name], _TYPES[name], value, source)
         sources[name] = source
     return replace(base, **changes, sources=sources)
 

@@ -104,8 +104,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
         if value is None or (source == "default" and name not in existing):
             continue
         values[name] = value
-    grouped = {name for names in SECTIONS.values() for name in names}
-    document: dict[str, Any] = {name: value for name, value in values.items() if name not in grouped}
+    document: dict[str, Any] = {}  # every field is in a section's table
     for section, names in SECTIONS.items():
         table = {name: values[name] for name in names if name in values}
         if table:

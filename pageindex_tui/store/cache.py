@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from pathlib import Path
 from typing import Any
 
 from .. import checked
 from ..errors import DamagedFile, OutputError
-from .files import PRIVATE_FILE, PRIVATE_FOLDER, atomic_write_json, cache_dir, make_folders
+from .files import PRIVATE_FILE, PRIVATE_FOLDER, atomic_write_json, cache_dir, make_private
 
 
 class ResponseCache:
@@ -53,8 +52,7 @@ class ResponseCache:
             return
         try:
             if not self._private:  # also closes a folder an older version left open (0755)
-                make_folders(self.folder, PRIVATE_FOLDER)
-                os.chmod(self.folder, PRIVATE_FOLDER)
+                make_private(self.folder)
                 self._private = True
             atomic_write_json(self._path(key), value, PRIVATE_FILE, PRIVATE_FOLDER)
         except (OutputError, OSError):

@@ -36,6 +36,13 @@ def make_folders(folder: Path, mode: int = 0o777) -> None:
             pass  # made meanwhile by another writer
 
 
+def make_private(folder: Path) -> None:
+    """`folder` made 0700, with its missing parents (new ones 0700 less the umask), and an existing one
+    closed to 0700 (older versions left 0755); raises OSError."""
+    make_folders(folder, PRIVATE_FOLDER)
+    os.chmod(folder, PRIVATE_FOLDER)
+
+
 def atomic_write_text(path: Path, text: str, mode: int = 0o644, folder_mode: int = 0o777) -> None:
     """Write `text` to `path` so that readers see the old file or the new one, never half of it.
 

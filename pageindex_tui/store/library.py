@@ -17,7 +17,7 @@ from ..errors import DamagedFile, OutputError
 from ..settings import TREE_SETTINGS
 from ..tree import Tree
 from .damage import DAMAGED_MARK, SetAside, healed_hint, set_aside, stamp
-from .files import PRIVATE_FOLDER, atomic_write_json, data_dir, make_folders
+from .files import atomic_write_json, data_dir, make_private
 from .records import PartialState, RunRecord
 
 log = logging.getLogger(__name__)
@@ -170,8 +170,7 @@ class Library:
         if self._private:
             return
         try:
-            make_folders(self.root, PRIVATE_FOLDER)
-            os.chmod(self.root, PRIVATE_FOLDER)
+            make_private(self.root)
             self._private = True
         except OSError:
             pass  # the write that follows reports the folder's problem

@@ -4,14 +4,15 @@ The app composes the panes (`panes/`) over one plain `Workbench` (`workbench/sta
 runs on the engine's own thread (see `engine.py`); its events come back as `EngineBatch` messages,
 which `workbench/handler.py` turns into model changes; `show` then brings the panes up to date. Panes
 ask the app for what only it holds (the job queue, other panes) with typed messages; what panes and
-screens read of it (keymap, settings, engine) is the `Host` protocol (`host.py`).
+screens read of it (keymap, settings, engine) is the `Host` protocol (`host.py`). The server's probe
+and banner are `ServerTools`' (`server.py`); the log screen and screenshots are `AppTools`' (`tools.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -29,21 +30,20 @@ from textual.widgets import Footer
 
 from ..errors import PageIndexError
 from ..formats import is_document
-from ..llm.connect import connect_once
 from ..llm.types import ServerInfo
-from ..local.supervise import Supervisor
-from ..safe_text import counted, redact_text, redact_url
+from ..local.supervise import ServerLife, Supervisor
+from ..safe_text import counted
 from ..settings import Settings, config_path
 from ..store.cache import ResponseCache
 from ..store.library import Library
 from ..workbench.handler import EngineHandler
 from ..workbench.state import Changes, Workbench
-from .engine import EngineRunner, probe_summary
+from .engine import EngineRunner
 from .keymap import load_keymap
-from .keys import KEY_IDS, KEYS, SCOPES, Key, bindings, help_text, key_label, shown_key
+from .keys import KEYS, SCOPES, Key, bindings, help_text, key_label, shown_key
 from .layout import BREAKPOINTS, show_documents, zoom
 from .literal import one_line
-from .messages import DocStatesLoaded, EngineBatch, ServerStateChanged
+from .messages import DocStatesLoaded, EngineBatch
 from .panes.calls import CallsPane, FollowRequested, StreamPane
 from .panes.documents import DocumentsPane
 from .panes.gauges import GaugesBox
@@ -54,6 +54,7 @@ from .screens.ask import AskScreen, main_screen_only, open_ask
 from .screens.config import ConfigScreen
 from .screens.confirm import ConfirmScreen
 from .screens.help import HelpScreen
+from .server import ServerTools
 from .themes import SHIPPED_DIR, load_themes
 from .tools import AppTools
 from .widgets.banner import ServerBanner
@@ -64,7 +65,7 @@ from .widgets.documents import DocumentsTree
 DEFAULT_THEME = "pageindex-dark"
 PANES = {name: f"#{name}-pane" for name in ("documents", "tree", "calls", "stream")}  # pane keys' target
 FOCUS = {name: f"#{name}" for name in PANES}  # what the focus keys focus, and widget keys' target
-FOCUS_KEYS = ("documents", "tree", "stream", "calls", "gauges")  # app.focus_<name>, in their keys' order
+FOCUS_KEYS = [key.id for key in KEYS if key.action.startswith("focus_pane(")]  # in the table's order
 PAUSE_TICK = 15.0  # seconds between updates of a paused banner's "(3 min)"
 
 
@@ -77,7 +78,7 @@ class Notice:
     severity: str
 
 
-class PageIndexApp(AppTools):
+class PageIndexApp(ServerTools, AppTools):
     """Composes the panes over one `Workbench`; engine events reach it through `EngineHandler`."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")
@@ -103,6 +104,7 @@ class PageIndexApp(AppTools):
     ) -> None:
         super().__init__()
         self.supervisor = supervisor  # the embedded llama-server's (--local), else None
+        self._report_after: Callable[[ServerLife], None] | None = None  # its reports' sink after the app
         path = Path(path).expanduser().resolve()
         self.start_file = path if path.is_file() else None
         self.root_path = path.parent if path.is_file() else path
@@ -116,7 +118,7 @@ class PageIndexApp(AppTools):
         self.also = list(also)  # more endpoints the gauges watch (`--also`: replicas behind a router)
         self.model = Workbench()
         self.handler = EngineHandler(self.model, partial(shown_key, source=self))
-        self.server_info: ServerInfo | None = None  # what the server answered the last probe
+        self.server_info: ServerInfo | None = None
         self.engine = EngineRunner(self, self.library, cache, interval=flush_interval)
         self.reconnect = Reconnect(self)  # the banner goes, and outages' partial indexes resume
         self._prefs: dict[str, Any] = {}
@@ -159,12 +161,15 @@ class PageIndexApp(AppTools):
         self.engine.start()
         self.set_interval(PAUSE_TICK, self.reconnect.tick)
         if self.supervisor is not None:  # its reports come from its own thread
+            self._report_after = self.supervisor.report
             self.supervisor.report = partial(self.call_from_thread, self.reconnect.server_life)
         self.query_one("#documents", DocumentsTree).focus()
         if self.probe_on_start:
             self.check_server()
 
     def on_unmount(self) -> None:
+        if self.supervisor is not None and self._report_after is not None:  # while the loop still runs
+            self.supervisor.report = self._report_after
         self.engine.stop()
 
     # -- themes ----------------------------------------------------------------------------------------------
@@ -389,7 +394,7 @@ class PageIndexApp(AppTools):
 
     def action_zoom(self) -> None:
         if not zoom(self.screen):
-            panes = "/".join(shown_key(f"app.focus_{name}", self) for name in FOCUS_KEYS)
+            panes = "/".join(shown_key(key_id, self) for key_id in FOCUS_KEYS)
             tab = shown_key("app.next_pane", self)
             self.notify(f"Focus a pane first ({panes} or {tab}), then zoom it.", markup=False)
 
@@ -437,43 +442,3 @@ class PageIndexApp(AppTools):
         while self.engine.busy() and loop.time() < deadline:
             await asyncio.sleep(0.05)
         self.engine.stop()
-
-    @work(exclusive=True, group="probe", exit_on_error=False)
-    async def check_server(self) -> None:
-        try:
-            info = await connect_once(self.settings, "probe")
-        except PageIndexError as err:
-            self.show_banner(err.message, err.hint)
-            return
-        except Exception as err:  # never a traceback on screen
-            endpoint = redact_url(self.settings.endpoint)
-            self.show_banner(redact_text(f"the model server at {endpoint} failed: {err}"), "")
-            return
-        self.server_info = info
-        self.sub_title = probe_summary(info)
-        self.reconnect.answered()
-
-    def on_server_state_changed(self, message: ServerStateChanged) -> None:
-        self.reconnect.server_state(message)
-
-    def action_resume(self) -> None:
-        self.reconnect.resume()
-
-    def action_restart_server(self) -> None:
-        self.reconnect.restart_server()
-
-    def action_check_server(self) -> None:
-        self.notify(f"Asking {redact_url(self.settings.endpoint)} ...", markup=False, timeout=2)
-        self.check_server()
-
-    def show_banner(self, message: str, hint: str) -> None:
-        hint = self.reconnect.advice(hint)
-        settings, again = (key_label(KEY_IDS[i], self.keymap) for i in ("app.settings", "app.check_server"))
-        keys = f"{settings}: settings · {again}: check again{self.reconnect.banner_keys()}"
-        self.banner().show(message, hint, keys)
-
-    def hide_banner(self) -> None:
-        self.banner().hide()
-
-    def banner(self) -> ServerBanner:
-        return self.query_one(ServerBanner)

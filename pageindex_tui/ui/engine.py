@@ -111,9 +111,6 @@ class EngineRunner:
     def busy(self) -> list[str]:
         return self.queue.busy()
 
-    def is_busy(self, doc: str) -> bool:
-        return self.queue.is_busy(doc)
-
     def submit(self, path: Path, settings: Settings, force: bool = False) -> bool:
         """Queue a document; False when it is already queued or running."""
         return self.queue.submit(path, settings, force)
@@ -145,7 +142,8 @@ class EngineRunner:
         from ..ask import Asker, load_entry  # the ask engine loads with the first question
 
         try:
-            doc = await asyncio.to_thread(load_entry, entry)
+            # the library's digest memo: an unchanged source is not hashed again for every question
+            doc = await asyncio.to_thread(load_entry, entry, digest=self.jobs.library.digest)
             session = self.jobs.session(settings)  # the connection indexing opened, if it did
             async with Asker(settings, sink=self.sink, session=session) as asker:
                 await asker.ask([doc], question, run=run)

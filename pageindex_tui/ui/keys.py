@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from textual.binding import Binding, BindingType
 
 from .keyspec import Key as Key  # the table's type, re-exported for its readers
-from .keyspec import here
+from .keyspec import end_scrolls, here, line_scrolls, list_moves
 
 SCOPES = {
     "app": "Anywhere",
@@ -139,8 +139,7 @@ KEYS: tuple[Key, ...] = (
     Key("documents.cancel", "x", "cancel", "Cancel", "Cancel indexing of the highlighted file"),
     Key("documents.cancel_all", "X", "cancel_all", "Cancel all", "Cancel every queued and running document"),
     Key("documents.reload", "r", "reload", "Reload", "Re-read the folder from disk"),
-    here("documents.down", "j", "cursor_down", "Down", "Move down", widget=True),
-    here("documents.up", "k", "cursor_up", "Up", "Move up", widget=True),
+    *list_moves("documents"),
     Key(
         "documents.collapse",
         "h,left",
@@ -182,8 +181,7 @@ KEYS: tuple[Key, ...] = (
     Key("tree.export_json", "e", "export_json", "Export JSON", "Export the tree as PageIndex JSON"),
     Key("tree.export_markdown", "E", "export_markdown", "Export MD", "Export the tree as a Markdown outline"),
     Key("tree.toggle_detail", "d", "toggle_detail", "Detail", "Show or hide the node detail panel"),
-    here("tree.down", "j", "cursor_down", "Down", "Move down", widget=True),
-    here("tree.up", "k", "cursor_up", "Up", "Move up", widget=True),
+    *list_moves("tree"),
     Key(
         "tree.collapse",
         "h,left",
@@ -225,8 +223,7 @@ KEYS: tuple[Key, ...] = (
         widget=True,
     ),
     Key("calls.follow", "f", "follow", "Follow", "Follow the newest call again"),
-    here("calls.down", "j", "cursor_down", "Down", "Move down", widget=True),
-    here("calls.up", "k", "cursor_up", "Up", "Move up", widget=True),
+    *list_moves("calls"),
     here("calls.top", "g", "scroll_top", "Top", "Go to the first call", widget=True),
     here("calls.bottom", "G", "scroll_bottom", "Bottom", "Go to the last call", widget=True),
     # stream
@@ -275,12 +272,10 @@ KEYS: tuple[Key, ...] = (
         show=True,
         display="esc",
     ),
-    here("help.down", "j,down", "scroll('down')", "Down", "Scroll down"),
-    here("help.up", "k,up", "scroll('up')", "Up", "Scroll up"),
+    *line_scrolls("help"),
     here("help.page_down", "pagedown,space", "scroll('page_down')", "Page down", "Page down"),
     here("help.page_up", "pageup,b", "scroll('page_up')", "Page up", "Page up"),
-    here("help.top", "g,home", "scroll('top')", "Top", "Go to the top"),
-    here("help.bottom", "G,end", "scroll('bottom')", "Bottom", "Go to the end"),
+    *end_scrolls("help"),
     here("doctor.close", "escape,q", "dismiss", "Close", "Close the doctor screen", show=True, display="esc"),
     here("doctor.rerun", "r", "rerun", "Check again", "Run the checks again", show=True),
     here(
@@ -291,16 +286,12 @@ KEYS: tuple[Key, ...] = (
         "Copy the recommended vLLM command",
         show=True,
     ),
-    here("doctor.down", "j,down", "scroll('down')", "Down", "Scroll down"),
-    here("doctor.up", "k,up", "scroll('up')", "Up", "Scroll up"),
-    here("doctor.top", "g,home", "scroll('top')", "Top", "Go to the top"),
-    here("doctor.bottom", "G,end", "scroll('bottom')", "Bottom", "Go to the end"),
+    *line_scrolls("doctor"),
+    *end_scrolls("doctor"),
     here("export.cancel", "escape", "cancel", "Cancel", "Leave without exporting", show=True),
     here("log.close", "escape,q", "dismiss", "Close", "Close the log", show=True, display="esc"),
-    here("log.down", "j,down", "scroll('down')", "Down", "Scroll down"),
-    here("log.up", "k,up", "scroll('up')", "Up", "Scroll up"),
-    here("log.top", "g,home", "top", "Top", "Go to the top"),
-    here("log.bottom", "G,end", "bottom", "Bottom", "Go to the end"),
+    *line_scrolls("log"),
+    *end_scrolls("log", "top", "bottom"),
     here("confirm.yes", "y", "answer(True)", "Yes", "Answer yes", show=True),
     here("confirm.no", "n,escape", "answer(False)", "No", "Answer no", show=True),
     # the page text reader (in the node panel, and over the Ask screen); the view binds the widget keys
@@ -381,13 +372,11 @@ KEYS: tuple[Key, ...] = (
         widget=True,
         show=True,
     ),
-    here("citations.down", "j", "cursor_down", "Down", "Move down", widget=True),
-    here("citations.up", "k", "cursor_up", "Up", "Move up", widget=True),
+    *list_moves("citations"),
     here(
         "questions.show", "enter", "show", "Show", "Show that question's answer again", widget=True, show=True
     ),
-    here("questions.down", "j", "cursor_down", "Down", "Move down", widget=True),
-    here("questions.up", "k", "cursor_up", "Up", "Move up", widget=True),
+    *list_moves("questions"),
 )
 
 KEY_IDS = {key.id: key for key in KEYS}

@@ -28,7 +28,6 @@ def run(
         print(f"pageindex-tui: error: {path} does not exist", file=sys.stderr)
         return 2
     app = PageIndexApp(settings, path, also=also, supervisor=supervisor)
-    said = supervisor.report if supervisor is not None else None  # where its reports go after the app
 
     def end(signum: int, _frame: object) -> None:
         # Runs in the main thread, which is running the app's loop: hand the work to the loop.
@@ -44,6 +43,4 @@ def run(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if supervisor is not None and said is not None:
-            supervisor.report = said
     return app.return_code or 0

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..llm.errors import HINT_START
 from ..local.supervise import ServerLife
 from ..monitor.server import UP
+from ..safe_text import counted
 from .host import Host
 from .keys import shown_key
 from .messages import ServerStateChanged
@@ -43,7 +44,7 @@ class Reconnect:
         waiting = self.app.model.resumable(outage_only=True)
         if not was_down or not waiting:
             return
-        count = f"{len(waiting)} partial index{'es' * (len(waiting) != 1)}"
+        count = counted(len(waiting), "partial index", "partial indexes")
         if self.app.settings.resume_on_reconnect:
             self.app.notify(f"The model server answers again: resuming {count}.", markup=False)
             self.resume(waiting)
@@ -54,8 +55,10 @@ class Reconnect:
     def tick(self) -> None:
         """While the calls wait for the server, the banner's 'since 14:02 (3 min)' keeps time."""
         banner = self.app.banner()
-        reading = self.app.model.batch.reading()
-        if banner.paused and reading.paused_since is not None:
+        if not banner.paused:
+            return
+        reading = self.app.model.batch.reading()  # the whole batch's: read only while paused
+        if reading.paused_since is not None:
             self.app.show_banner(reading.paused_text(), banner.hint)
 
     def resumed(self) -> None:

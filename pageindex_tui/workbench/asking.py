@@ -110,7 +110,7 @@ class Question:
         if result.citations:
             cited = f"{result.verified}/{len(result.citations)} citations verified"
         tokens = result.prompt_tokens + result.completion_tokens
-        read = f"read {len(result.nodes_read)} node{'s' * (len(result.nodes_read) != 1)}"
+        read = f"read {counted(len(result.nodes_read), 'node')}"
         calls = counted(result.calls, "call") + (
             f" ({result.cached_calls} cached)" if result.cached_calls else ""
         )

@@ -15,6 +15,7 @@ from .. import events
 from ..jobs.batch import BATCH_EVENTS, wait_text
 from ..jobs.service import JobUpdate
 from ..safe_text import one_line
+from ..store.library import LibraryEntry
 from ..store.records import CallProblem, RunRecord, RunWarning
 from ..tree import Tree
 from .ask_handler import AskHandler
@@ -33,8 +34,10 @@ class EngineHandler:
         self.asks = AskHandler(workbench.asks)
 
     # -- what the library knows --------------------------------------------------------------------------
-    def library_states(self, found: dict[str, tuple[Any, bool]], damaged: Iterable[str] = ()) -> Changes:
-        """Saved indexes found for listed files: path -> (LibraryEntry | None, made with these settings);
+    def library_states(
+        self, found: dict[str, tuple[LibraryEntry | None, bool]], damaged: Iterable[str] = ()
+    ) -> Changes:
+        """Saved indexes found for listed files: path -> (the saved index or None, made with these settings);
         `damaged`: those of them without one whose damaged index was set aside."""
         damaged = set(damaged)
         for doc, (entry, exact) in found.items():
@@ -177,14 +180,12 @@ class EngineHandler:
             self.model.live[item.doc] = LiveDoc(item.tree, item.source)
             return True
         elif isinstance(item, events.DocumentFinished):
-            run = item.run
-            self._finished(item.doc, item.result, run)
-            state.nodes = run.nodes or item.result.count()
+            self._finished(item.doc, item.result, item.run)
             return True
         elif isinstance(item, events.DocumentPartial):  # the run stopped; what it had is kept
             run = item.run
             self._finished(item.doc, item.result, run)
-            state.phase, state.partial, state.nodes = "partial", run.partial, run.nodes or item.result.count()
+            state.phase, state.partial = "partial", run.partial
             if run.partial is not None and run.partial.reason == "server":
                 changes.banner = (run.partial.error, run.partial.hint)
                 self.model.interrupted.add(item.doc)
@@ -199,8 +200,10 @@ class EngineHandler:
         return False
 
     def _finished(self, doc: str, tree: Tree, run: RunRecord) -> None:
-        """The tree a run ended with: the one on show taken up to date when its nodes are the same (they
-        are built once per run), else a new one (a saved index of other settings, ids left out)."""
+        """The tree a run ended with, and its node count: the one on show taken up to date when its nodes
+        are the same (they are built once per run), else a new one (a saved index of other settings, ids
+        left out)."""
+        self.model.state(doc).nodes = run.nodes or tree.count()
         live = self.model.live.get(doc)
         if live is not None and live.take(tree):
             live.source, live.run = run.structure_source, run

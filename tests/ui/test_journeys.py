@@ -2,20 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
 import pytest
 from fakes import FakeVLLM, Script, smart_model
 from pdfgen import make_corrupt_pdf, make_plain_pdf
+from textual.pilot import Pilot
 from uikit import SIZE, highlight, make_app, no_temp_files, wait_for
 
 from pageindex_tui.settings import Settings
+from pageindex_tui.ui.app import PageIndexApp
 from pageindex_tui.ui.panes.calls import CallsPane
 from pageindex_tui.ui.panes.documents import DocumentsPane
 from pageindex_tui.ui.panes.gauges import GaugesBox
 from pageindex_tui.ui.widgets.calls import CallsTable
 from pageindex_tui.ui.widgets.index_tree import IndexTree
 from pageindex_tui.ui.widgets.stream import StreamView
+from pageindex_tui.workbench.state import DocState
 
 pytestmark = pytest.mark.asyncio
+
+
+@asynccontextmanager
+async def mid_run(tmp_path: Path) -> AsyncIterator[tuple[PageIndexApp, Pilot[int], DocState]]:
+    """The app, its pilot and plain.pdf's state, once `i` has started indexing it through a fake server
+    whose calls take 30 s and its first call is under way."""
+    docs = tmp_path / "docs"
+    pdf = make_plain_pdf(docs)
+    slow = lambda body: Script(reasoning="thinking", answer="{}", delay=30)  # noqa: E731
+    with FakeVLLM(default=slow, chunk=1) as fake:
+        app = make_app(tmp_path, docs, Settings(endpoint=fake.base_url))
+        async with app.run_test(size=SIZE) as pilot:
+            await highlight(pilot, "plain.pdf")
+            await pilot.press("i")
+            state = app.model.states[str(pdf)]
+            await wait_for(pilot, lambda: len(app.model.calls) > 0, what="a call")
+            yield app, pilot, state
 
 
 async def test_index_a_pdf_from_the_documents_pane(tmp_path):
@@ -80,21 +104,12 @@ async def test_saved_indexes_show_at_once_and_unchanged_files_are_not_indexed_ag
 
 
 async def test_cancel_stops_the_run_and_writes_nothing(tmp_path):
-    docs = tmp_path / "docs"
-    pdf = make_plain_pdf(docs)
-    slow = lambda body: Script(reasoning="thinking", answer="{}", delay=30)  # noqa: E731
-    with FakeVLLM(default=slow, chunk=1) as fake:
-        app = make_app(tmp_path, docs, Settings(endpoint=fake.base_url))
-        async with app.run_test(size=SIZE) as pilot:
-            await highlight(pilot, "plain.pdf")
-            await pilot.press("i")
-            state = app.model.states[str(pdf)]
-            await wait_for(pilot, lambda: len(app.model.calls) > 0, what="a call")
-            assert state.phase == "indexing"
-            await pilot.press("x")
-            await wait_for(pilot, lambda: state.phase == "cancelled", what="cancelled")
-            assert not app.engine.busy()
-            assert "cancelled" in state.badge()[0]
+    async with mid_run(tmp_path) as (app, pilot, state):
+        assert state.phase == "indexing"
+        await pilot.press("x")
+        await wait_for(pilot, lambda: state.phase == "cancelled", what="cancelled")
+        assert not app.engine.busy()
+        assert "cancelled" in state.badge()[0]
     library = tmp_path / "library"
     assert not list(library.rglob("*_structure.json")) and not list(library.rglob("entry.json"))
     assert not no_temp_files(tmp_path)
@@ -105,51 +120,34 @@ async def test_cancel_all_asks_first_and_cancels_only_on_yes(tmp_path):
     it, and the note counts in words ("1 document")."""
     from pageindex_tui.ui.screens.confirm import ConfirmScreen
 
-    docs = tmp_path / "docs"
-    pdf = make_plain_pdf(docs)
-    slow = lambda body: Script(reasoning="thinking", answer="{}", delay=30)  # noqa: E731
-    with FakeVLLM(default=slow, chunk=1) as fake:
-        app = make_app(tmp_path, docs, Settings(endpoint=fake.base_url))
-        async with app.run_test(size=SIZE) as pilot:
-            await highlight(pilot, "plain.pdf")
-            await pilot.press("i")
-            state = app.model.states[str(pdf)]
-            await wait_for(pilot, lambda: len(app.model.calls) > 0, what="a call")
-            await pilot.press("X")
-            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
-            assert "Cancel all 1 document queued and running?" in str(app.screen.question)
-            await pilot.press("n")
-            await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen), what="no")
-            assert state.phase == "indexing" and app.engine.busy()
-            await pilot.press("X")
-            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question again")
-            await pilot.press("y")
-            await wait_for(pilot, lambda: state.phase == "cancelled", what="cancelled")
-            assert any(n.message == "Cancelling 1 document." for n in app.notices)
+    async with mid_run(tmp_path) as (app, pilot, state):
+        await pilot.press("X")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        assert "Cancel all 1 document queued and running?" in str(app.screen.question)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen), what="no")
+        assert state.phase == "indexing" and app.engine.busy()
+        await pilot.press("X")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question again")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: state.phase == "cancelled", what="cancelled")
+        assert any(n.message == "Cancelling 1 document." for n in app.notices)
 
 
 async def test_quitting_mid_run_asks_first(tmp_path):
     from pageindex_tui.ui.screens.confirm import ConfirmScreen
 
-    docs = tmp_path / "docs"
-    make_plain_pdf(docs)
-    slow = lambda body: Script(reasoning="thinking", answer="{}", delay=30)  # noqa: E731
-    with FakeVLLM(default=slow, chunk=1) as fake:
-        app = make_app(tmp_path, docs, Settings(endpoint=fake.base_url))
-        async with app.run_test(size=SIZE) as pilot:
-            await highlight(pilot, "plain.pdf")
-            await pilot.press("i")
-            await wait_for(pilot, lambda: len(app.model.calls) > 0, what="a call")
-            await pilot.press("q")
-            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="question")
-            await pilot.press("n")
-            await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen), what="back")
-            assert app.is_running and app.engine.busy()
-            await pilot.press("q")
-            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="question again")
-            await pilot.press("y")
-            await wait_for(pilot, lambda: not app.is_running, what="exit")
-        assert app.return_code == 0
+    async with mid_run(tmp_path) as (app, pilot, _state):
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="question")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen), what="back")
+        assert app.is_running and app.engine.busy()
+        await pilot.press("q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="question again")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.is_running, what="exit")
+    assert app.return_code == 0
     assert not list((tmp_path / "library").rglob("entry.json"))
     assert not no_temp_files(tmp_path)
 

@@ -4,6 +4,7 @@ The banner says why at once (the signal) with the restart key, the app starts it
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 from pathlib import Path
@@ -13,7 +14,7 @@ from fakes.standin import stand_in_server
 from uikit import SIZE, make_app, wait_for
 
 from pageindex_tui.local.server import LocalServer
-from pageindex_tui.local.supervise import Supervisor
+from pageindex_tui.local.supervise import ServerLife, Supervisor
 from pageindex_tui.settings import Settings
 
 pytestmark = pytest.mark.asyncio
@@ -55,3 +56,20 @@ async def test_a_killed_embedded_server_is_shown_restarted_by_itself_once_then_b
             await wait_for(pilot, lambda: not banner.has_class("-visible"), what="the banner goes")
     finally:
         supervisor.stop()
+
+
+async def test_the_servers_reports_go_to_the_app_while_it_runs_and_back_after(tmp_path):
+    """The app takes the supervisor's reports while it runs and hands them back as it ends (to the CLI's
+    stderr in `pageindex-tui --local`), before its loop stops: none goes to an app that no longer runs."""
+    after: list[ServerLife] = []
+    supervisor = Supervisor(None, after.append)  # type: ignore[arg-type]  # not started: only its reports
+    app = make_app(tmp_path, tmp_path, probe=False, supervisor=supervisor)
+    async with app.run_test(size=SIZE) as pilot:
+        life = ServerLife("restarted", "llama-server answers again at port 1")
+        await asyncio.to_thread(supervisor.report, life)  # from its own thread, as the supervisor's are
+        shown = lambda: any("answers again at port 1" in n.message for n in app.notices)  # noqa: E731
+        await wait_for(pilot, shown, what="the report shown")
+        assert after == []
+    died = ServerLife("died", "killed by SIGKILL")
+    supervisor.report(died)
+    assert after == [died]

@@ -21,7 +21,7 @@ from pageindex_tui.ui.host import host_of
 from pageindex_tui.ui.literal import literal, one_line
 from pageindex_tui.ui.widgets.detail import describe
 from pageindex_tui.ui.widgets.stream import wrap_offsets
-from pageindex_tui.workbench.state import MAX_CALL_TEXT, CallBook
+from pageindex_tui.workbench.calls import MAX_CALL_TEXT, CallBook
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -15,6 +15,7 @@ from pageindex_tui.ask.documents import build_document
 from pageindex_tui.errors import ServerUnavailable
 from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings
+from pageindex_tui.tree import Tree
 
 QUESTION = "How much did dredging the outer channel cost?"
 
@@ -199,7 +200,9 @@ def test_a_large_tree_is_paged_to_fit_the_context(tmp_path):
         | {"summary": "words " * 40}
         for n in range(300)
     ]
-    doc = build_document({"doc_name": "big.pdf", "structure": items}, "big_structure.json", None)
+    doc = build_document(
+        Tree.from_json({"doc_name": "big.pdf", "structure": items}), "big_structure.json", None
+    )
     model = scripted(picks=['{"nodes": []}', '{"nodes": ["0250"]}'], answers=["Not in the text."])
     with FakeVLLM(default=model, max_model_len=6000, tokenize=False) as fake:
         result, _ = run_ask(fake, [doc], question="What does section 250 say?", max_output_tokens=512)

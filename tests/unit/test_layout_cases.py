@@ -10,6 +10,33 @@ from pageindex_tui.document.lines import PageLines, TextLine
 from pageindex_tui.index.layout import choose, find_headings, unsure
 
 
+def _line(
+    text: str,
+    top: float,
+    x0: float = 50,
+    bold: bool = False,
+    font: str = "Times",
+    width: float = 5.0,
+    size: float = 10.0,
+    trusted: bool = True,
+) -> TextLine:
+    """A line `width` points a character wide, 11 points tall."""
+    return TextLine(text, size, bold, font, x0, x0 + width * len(text), top, top + 11, size_trusted=trusted)
+
+
+def _body(top: float, count: int, font: str = "Times", width: float = 5.0) -> list[TextLine]:
+    """`count` lines of body text 14 points apart from `top`, at x 50."""
+    return [
+        _line(
+            f"Body sentence number {k} of the page, long enough to be text.",
+            top + 14 * k,
+            font=font,
+            width=width,
+        )
+        for k in range(count)
+    ]
+
+
 def chosen(path) -> list[scoring.Heading]:
     return [(h.title, h.page, h.level) for h in choose(find_headings(open_pdf(path).layout()).candidates)]
 
@@ -50,15 +77,12 @@ def test_exercise_numbers_are_not_section_numbers(tmp_path):
 def test_a_number_after_a_word_on_its_row_is_no_section_number():
     """'Exercise' and '11 Declare ...' read as two pieces of one row: the piece is no section 11."""
 
-    def line(text: str, x0: float, top: float, bold: bool = False) -> TextLine:
-        return TextLine(text, 10.0, bold, "Helvetica", x0, x0 + 5.5 * len(text), top, top + 11)
+    def line(text: str, x0: float, top: float) -> TextLine:
+        return _line(text, top, x0, bold=True, font="Helvetica", width=5.5)
 
-    body = [
-        line(f"Body sentence number {k} of the page, long enough to be text.", 50, 130 + 14 * k)
-        for k in range(9)
-    ]
-    rows = [line("Exercise", 50, 300, True), line("11 Declare a Loop Counting Down", 110, 300, True)]
-    page = PageLines(1, 600, 800, 0, [line("1 Lists and Loops", 50, 90, True), *body, *rows])
+    body = _body(130, 9, font="Helvetica", width=5.5)
+    rows = [line("Exercise", 50, 300), line("11 Declare a Loop Counting Down", 110, 300)]
+    page = PageLines(1, 600, 800, 0, [line("1 Lists and Loops", 50, 90), *body, *rows])
     result = find_headings([page])
     assert [c.title for c in result.candidates] == ["1 Lists and Loops"]
     assert result.rejected["exercise, example or figure number"] == 2  # both pieces of the row
@@ -89,18 +113,9 @@ def test_a_statements_numbered_note_is_a_section_and_a_unit_note_leaves_the_titl
     """'NOTE 1. BASIS OF PRESENTATION' heads a section (a caption 'Note: ...' does not), and
     '(dollars in millions)' after a title is a note on the figures, not part of the title."""
 
-    def line(text: str, top: float, bold: bool = False) -> TextLine:
-        return TextLine(text, 10.0, bold, "Times", 50, 50 + 5.0 * len(text), top, top + 11)
-
-    def body(top: float) -> list[TextLine]:
-        return [
-            line(f"Body sentence number {k} of the page, long enough to be text.", top + 14 * k)
-            for k in range(6)
-        ]
-
-    lines = [line("NOTE 1. BASIS OF PRESENTATION", 60, True), *body(90)]
-    lines += [line("Revenue (dollars in millions)", 200, True), *body(230)]
-    lines += [line("Note: amounts may not add up.", 330, True), *body(360)]
+    lines = [_line("NOTE 1. BASIS OF PRESENTATION", 60, bold=True), *_body(90, 6)]
+    lines += [_line("Revenue (dollars in millions)", 200, bold=True), *_body(230, 6)]
+    lines += [_line("Note: amounts may not add up.", 330, bold=True), *_body(360, 6)]
     result = find_headings([PageLines(1, 600, 800, 0, lines)])
     assert [c.title for c in result.candidates] == ["NOTE 1. BASIS OF PRESENTATION", "Revenue"]
 
@@ -108,16 +123,10 @@ def test_a_statements_numbered_note_is_a_section_and_a_unit_note_leaves_the_titl
 def test_a_tables_head_row_over_rows_of_figures_is_not_a_heading():
     """'Layer NarrativeQA Quality' in bold over rows of figures, no larger than the body."""
 
-    def line(text: str, x0: float, top: float, bold: bool = False) -> TextLine:
-        return TextLine(text, 10.0, bold, "Times", x0, x0 + 5.0 * len(text), top, top + 11)
-
-    body = [
-        line(f"Body sentence number {k} of the page, long enough to be text.", 50, 60 + 14 * k)
-        for k in range(6)
-    ]
-    table = [line("Layer NarrativeQA Quality", 50, 160, True)]
+    body = _body(60, 6)
+    table = [_line("Layer NarrativeQA Quality", 160, bold=True)]
     for r in range(4):
-        table += [line(f"Layer {r}", 50, 175 + 13 * r), line(f"{40 + r}.5 {61 + r}.2", 200, 175 + 13 * r)]
+        table += [_line(f"Layer {r}", 175 + 13 * r), _line(f"{40 + r}.5 {61 + r}.2", 175 + 13 * r, 200)]
     result = find_headings([PageLines(1, 600, 800, 0, [*body, *table])])
     assert not [c for c in choose(result.candidates) if c.title.startswith("Layer")]
 
@@ -126,13 +135,10 @@ def test_a_heading_whose_size_is_not_believed_is_judged_without_it():
     """A Type-3 heading whose stated size (0.12 pt) no glyph box corrected: its numbering and the
     space around it still make it a heading, and the body's size comes from believed sizes."""
 
-    def line(text: str, top: float, size: float = 10.0, trusted: bool = True) -> TextLine:
-        return TextLine(text, size, False, "F", 50, 50 + 5.0 * len(text), top, top + 11, size_trusted=trusted)
-
-    body = [
-        line(f"Body sentence number {k} of the page, long enough to be text.", 100 + 14 * k) for k in range(8)
-    ]
-    page = PageLines(1, 600, 800, 0, [line("2 Results of the Survey", 60, 0.12, False), *body])
+    body = _body(100, 8, font="F")
+    page = PageLines(
+        1, 600, 800, 0, [_line("2 Results of the Survey", 60, font="F", size=0.12, trusted=False), *body]
+    )
     result = find_headings([page])
     assert result.body_size == 10.0
     assert [c.title for c in choose(result.candidates)] == ["2 Results of the Survey"]

@@ -44,9 +44,15 @@ def _entry_folder(doc: Path) -> Path:
     return library.folder_for(library.digest(doc), Settings())
 
 
-def test_a_wrong_typed_entry_is_set_aside_and_index_makes_it_again(tmp_path, capsys, caplog):
+def _guide(tmp_path: Path) -> Path:
+    """The test guide as a Markdown document in `tmp_path`."""
     doc = tmp_path / "guide.md"
     doc.write_text(GUIDE, encoding="utf-8")
+    return doc
+
+
+def test_a_wrong_typed_entry_is_set_aside_and_index_makes_it_again(tmp_path, capsys, caplog):
+    doc = _guide(tmp_path)
     with FakeVLLM(default=smart_model) as fake:
         assert _index(doc, fake.base_url) == 0
         folder = _entry_folder(doc)
@@ -69,8 +75,7 @@ def test_a_wrong_typed_entry_is_set_aside_and_index_makes_it_again(tmp_path, cap
 
 
 def test_an_odd_saved_tree_is_checked_before_reuse_and_indexed_again(tmp_path, capsys):
-    doc = tmp_path / "guide.md"
-    doc.write_text(GUIDE, encoding="utf-8")
+    doc = _guide(tmp_path)
     with FakeVLLM(default=smart_model) as fake:
         assert _index(doc, fake.base_url) == 0
         folder = _entry_folder(doc)
@@ -164,8 +169,7 @@ def test_an_encrypted_pdf_in_the_library_is_reused_only_when_the_password_opens_
 
 
 def test_export_of_a_document_whose_saved_tree_is_odd_sets_it_aside_and_says_so(tmp_path, capsys):
-    doc = tmp_path / "guide.md"
-    doc.write_text(GUIDE, encoding="utf-8")
+    doc = _guide(tmp_path)
     with FakeVLLM(default=smart_model) as fake:
         assert _index(doc, fake.base_url) == 0
     folder = _entry_folder(doc)
@@ -180,8 +184,7 @@ def test_export_of_a_document_whose_saved_tree_is_odd_sets_it_aside_and_says_so(
 
 
 def test_a_damaged_paths_memo_is_set_aside_and_digests_are_read_again(tmp_path, caplog):
-    doc = tmp_path / "guide.md"
-    doc.write_text(GUIDE, encoding="utf-8")
+    doc = _guide(tmp_path)
     library = Library(tmp_path / "library")
     digest = library.digest(doc)
     (library.root / "paths.json").write_text(json.dumps({str(doc.resolve()): 5}))

@@ -49,3 +49,11 @@ def test_saving_writes_through_a_symlinked_config_and_the_link_stays(config, tmp
     assert 'model = "new"' in real.read_text()
     assert load_settings({}, env={}, path=config).model == "new"
     assert Settings().model != "new"
+
+
+@pytest.mark.parametrize("name", ["source", "self"])
+def test_a_setting_named_like_a_parameter_is_an_unknown_setting(config, capsys, name):
+    config.write_text(f'[server]\n{name} = "x"\n')
+    assert main(["export", "missing.pdf"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and f"unknown setting {name!r}" in err, err

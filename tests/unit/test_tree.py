@@ -1,3 +1,5 @@
+from treejson import MARKDOWN_STRUCTURE, PDF_STRUCTURE
+
 from pageindex_tui.index.tree import (
     Entry,
     Node,
@@ -54,17 +56,7 @@ def test_ids_are_preorder_and_pageindex_json_round_trips():
     assign_ids(nodes)
     nodes[0].summary = "about A"
     data = nodes_json(frozen(nodes), "page")
-    assert data == [
-        {
-            "title": "A",
-            "node_id": "0000",
-            "start_index": 1,
-            "end_index": 2,
-            "summary": "about A",
-            "nodes": [{"title": "A.1", "node_id": "0001", "start_index": 2, "end_index": 2}],
-        },
-        {"title": "B", "node_id": "0002", "start_index": 3, "end_index": 4},
-    ]
+    assert data == PDF_STRUCTURE
     assert list(data[0]) == ["title", "node_id", "start_index", "end_index", "summary", "nodes"]
     assert nodes_json(frozen(thawed(frozen(nodes))), "page") == data
 
@@ -73,15 +65,7 @@ def test_markdown_json_uses_line_num_and_prefix_summary():
     parent = Node("Top", 1, 10, nodes=[Node("Leaf", 3, 10, summary="leaf")], summary="top")
     assign_ids([parent])
     data = nodes_json(frozen([parent]), "line")
-    assert data == [
-        {
-            "title": "Top",
-            "node_id": "0000",
-            "line_num": 1,
-            "prefix_summary": "top",
-            "nodes": [{"title": "Leaf", "node_id": "0001", "line_num": 3, "summary": "leaf"}],
-        }
-    ]
+    assert data == MARKDOWN_STRUCTURE[:1]
 
 
 def test_node_ids_can_be_left_out():

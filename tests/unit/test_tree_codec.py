@@ -3,54 +3,24 @@
 import json
 
 import pytest
+from treejson import MARKDOWN, MARKDOWN_STRUCTURE, PDF, PDF_STRUCTURE
 
-from pageindex_tui.tree import MAX_DEPTH, Tree, TreeFormatError, TreeNode
-
-PDF = Tree(
-    "report.pdf",
-    "page",
-    (
-        TreeNode("A", 1, 2, "0000", "about A", nodes=(TreeNode("A.1", 2, 2, "0001"),)),
-        TreeNode("B", 3, 4, "0002"),
-    ),
-)
+from pageindex_tui.tree import MAX_DEPTH, Tree, TreeFormatError
 
 
 def test_a_pdf_tree_is_written_in_pageindex_order_and_read_back_the_same():
     data = PDF.to_json()
     assert list(data) == ["doc_name", "structure"]
-    assert data["structure"][0] == {
-        "title": "A",
-        "node_id": "0000",
-        "start_index": 1,
-        "end_index": 2,
-        "summary": "about A",
-        "nodes": [{"title": "A.1", "node_id": "0001", "start_index": 2, "end_index": 2}],
-    }
+    assert data["structure"][0] == PDF_STRUCTURE[0]
     assert list(data["structure"][0]) == ["title", "node_id", "start_index", "end_index", "summary", "nodes"]
     assert Tree.from_json(json.loads(json.dumps(data))) == PDF
 
 
 def test_a_markdown_tree_writes_line_numbers_and_its_ends_come_back_from_the_next_node():
-    tree = Tree(
-        "notes",
-        "line",
-        (
-            TreeNode("Top", 1, 9, "0000", "top", nodes=(TreeNode("Leaf", 3, 9, "0001", "leaf"),)),
-            TreeNode("Next", 10, 12, "0002"),
-        ),
-        description="a note",
-        size=12,
-    )
+    tree = MARKDOWN
     data = tree.to_json()
     assert list(data) == ["doc_name", "doc_description", "line_count", "structure"]
-    assert data["structure"][0] == {
-        "title": "Top",
-        "node_id": "0000",
-        "line_num": 1,
-        "prefix_summary": "top",
-        "nodes": [{"title": "Leaf", "node_id": "0001", "line_num": 3, "summary": "leaf"}],
-    }
+    assert data["structure"][0] == MARKDOWN_STRUCTURE[0]
     assert Tree.from_json(data) == tree
 
 

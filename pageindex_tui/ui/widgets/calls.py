@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
-from ...workbench.state import CallRecord
+from ...workbench.calls import CallRecord
 from ..keys import bindings
 from ..literal import one_line
 

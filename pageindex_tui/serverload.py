@@ -7,7 +7,6 @@ Here, above both, because the LLM client and the monitor do not import each othe
 from __future__ import annotations
 
 from . import events
-from .llm.adaptive import LoadReader
 from .llm.client import LLMClient
 from .llm.scheduler import Load
 from .monitor.server import ServerMonitor, ServerStatus
@@ -27,7 +26,8 @@ def load_of(status: ServerStatus) -> Load:
 
 
 class MonitorLoad:
-    """A `LoadReader` over a ServerMonitor of the configured endpoint."""
+    """A `LoadReader` over a ServerMonitor of the configured endpoint; the class is the bound's
+    `ReaderFactory` (settings, seconds between polls)."""
 
     def __init__(self, settings: Settings, interval: float) -> None:
         self.monitor = ServerMonitor(
@@ -44,12 +44,8 @@ class MonitorLoad:
         await self.monitor.aclose()
 
 
-def monitor_load(settings: Settings, interval: float) -> LoadReader:
-    return MonitorLoad(settings, interval)
-
-
 def watched_client(
     settings: Settings, sink: events.EventSink = events.ignore, cache: ResponseCache | None = None
 ) -> LLMClient:
     """An LLM client whose adaptive bound reads the server's load through the monitor."""
-    return LLMClient(settings, sink, cache, load_reader=monitor_load)
+    return LLMClient(settings, sink, cache, load_reader=MonitorLoad)

@@ -15,7 +15,6 @@ CLI, the calls table and the gauges say what the bound is and why it moved.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import statistics
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -24,6 +23,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from .. import events
+from ..aio import cancel_and_wait
 from ..settings import Settings
 from .scheduler import START, Controller, Decision, Load, Scheduler
 
@@ -143,8 +143,5 @@ class CallBound:
             await reader.aclose()
 
     async def aclose(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(BaseException):
-                await self._watcher
-            self._watcher = None
+        await cancel_and_wait(self._watcher)
+        self._watcher = None

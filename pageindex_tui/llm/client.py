@@ -3,7 +3,8 @@
 Streams every reply so front ends can show reasoning and answer as they arrive, keeps the prompt inside the
 served context, bounds concurrency (llm/adaptive.py: fixed or adaptive, one queue for every document
 it serves, smallest documents first), thinks per purpose (llm/request.py), retries what is worth
-retrying, and replays cached replies.
+retrying, waits while the server is away (llm/outage.py), and replays cached replies. The connections
+and the requests beside the calls (what the server serves, token counts) are its `ServerLink` (llm/link.py).
 """
 
 from __future__ import annotations
@@ -19,28 +20,17 @@ from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import openai
 
 from .. import events
-from ..aio import gather_or_cancel
-from ..discovery import (
-    LLAMACPP,
-    VLLM,
-    choose_model,
-    kind_of,
-    llamacpp_props,
-    model_cards,
-    positive_int,
-    root_url,
-)
-from ..errors import ContextOverflow, ServerRefused, ServerUnavailable
+from ..aio import cancel_and_wait, gather_or_cancel
+from ..discovery import choose_model, positive_int
+from ..errors import ContextOverflow, ServerUnavailable
 from ..safe_text import redact_url
 from ..settings import Settings, Use
 from ..store.records import CallOutcome
 from .adaptive import CallBound, ReaderFactory
 from .errors import (
-    HINT_MODEL,
     HINT_OVERFLOW,
     Failure,
     Incomplete,
@@ -51,16 +41,16 @@ from .errors import (
     refuses_structured,
     reply_room,
 )
-from .outage import AWAY_STATUSES, PROBE_SECONDS, ServerGate, may_be_away
+from .link import ServerLink
+from .outage import ServerGate, may_be_away
 from .reasoning import START_WINDOW, Piece, StreamReader
 from .request import CallShape, OptionalFields, request_kwargs
 from .tokens import MIN_REPLY_TOKENS, TOKENS_PER_MESSAGE, estimate_tokens, fit_max_tokens, message_text
-from .types import Reply, ServerInfo, dropped_field, sample
+from .types import Reply, ServerInfo, dropped_field
 
 if TYPE_CHECKING:
     from ..store.cache import ResponseCache
 
-PROBE_TIMEOUT = 10.0  # seconds for /models, /props and the tokenize probe
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 RETRY_AFTER_CAP = 30.0
@@ -87,33 +77,18 @@ class LLMClient:
         )  # places for calls: one queue for every document served
         self.ranks: dict[str, float] = {}  # doc -> its size: smaller documents' calls go first
         self.fields = OptionalFields()  # optional request fields this server refused
+        self.link = ServerLink(settings)  # the connections, and the requests beside the calls
         self.gate = ServerGate(  # calls wait here while the server is away
-            self._away,
+            self.link.away,
             sink,
-            endpoint=redact_url(settings.endpoint),
+            endpoint=self.link.endpoint,
             wait=settings.server_wait,
-            on_resume=self._fresh_connections,
+            on_resume=self.link.renew,
         )
         self._connect_lock = asyncio.Lock()
         self._last_call_id = 0
         self._no_response_format = False  # the server refused structured output once
         self._memo: OrderedDict[bytes, int] = OrderedDict()
-        self._client = self._connections()
-
-    def _connections(self) -> openai.AsyncOpenAI:
-        timeout = self.settings.request_timeout
-        return openai.AsyncOpenAI(
-            base_url=self.settings.endpoint,
-            api_key=self.settings.api_key or "EMPTY",
-            max_retries=0,
-            timeout=openai.Timeout(timeout, connect=min(PROBE_TIMEOUT, timeout)),
-        )
-
-    async def _fresh_connections(self) -> None:
-        """The server is back after an outage: the pooled connections were to the process that went away
-        (a restarted one has none of them), so the calls start on new ones."""
-        old, self._client = self._client, self._connections()
-        await old.close()
 
     async def __aenter__(self) -> LLMClient:
         return self
@@ -124,25 +99,14 @@ class LLMClient:
     async def aclose(self) -> None:
         await self.gate.aclose()
         await self.bound.aclose()
-        await self._client.close()
+        await self.link.aclose()
 
-    async def _get_json(self, url: str, timeout: float = PROBE_TIMEOUT) -> Any:
-        return await self._client.get(url, cast_to=object, options={"timeout": timeout})
-
-    async def _away(self) -> str:
-        """Why the server is away ("" when /models answers and its /health, where it has one, does not
-        fail: llama.cpp serves /models while it still loads the model), for the gate."""
-        wait = min(PROBE_SECONDS, self.settings.request_timeout)
-        health = root_url(self.settings.endpoint) + "/health"
-        for url, name in (("/models", "/models"), (health, "/health")):
-            try:
-                await self._client.get(url, cast_to=httpx.Response, options={"timeout": wait})
-            except openai.APIStatusError as err:
-                if err.status_code in AWAY_STATUSES:
-                    return f"its {name} answered {err.status_code}"
-            except openai.OpenAIError as err:
-                return self._failure(err, "probe").error.message
-        return ""
+    async def connect(self) -> ServerInfo:
+        """Ask the server what it serves and how long its context is; raise when it cannot be used."""
+        self.info, slots = await self.link.discover()
+        self.bound.fit_server(slots)
+        self.bound.announce()
+        return self.info
 
     async def _place(self, doc: str) -> AbstractAsyncContextManager[None]:
         """A place under the bound, taken while the server answers: it waits at the gate first, and
@@ -154,60 +118,6 @@ class LLMClient:
             if not self.gate.paused:
                 return place
             await place.__aexit__(None, None, None)
-
-    async def _tokenize(self, model: str, text: str, timeout: float = PROBE_TIMEOUT) -> int | None:
-        """Token count from the server's /tokenize (vLLM reads model+prompt, llama.cpp reads content)."""
-        url = root_url(self.settings.endpoint) + "/tokenize"  # the real URL, never shown
-        body = {"model": model, "prompt": text, "content": text}
-        try:
-            data = await self._client.post(url, cast_to=object, body=body, options={"timeout": timeout})
-        except openai.OpenAIError:
-            return None
-        count = data.get("count") if isinstance(data, dict) else None
-        if isinstance(count, int):
-            return count
-        if isinstance(data, dict) and isinstance(data.get("tokens"), list):
-            return len(data["tokens"])
-        return None
-
-    async def connect(self) -> ServerInfo:
-        """Ask the server what it serves and how long its context is; raise when it cannot be used."""
-        s, endpoint = self.settings, redact_url(self.settings.endpoint)
-        try:
-            listing = await self._get_json("/models", min(PROBE_TIMEOUT, s.request_timeout))
-        except openai.OpenAIError as err:
-            wait = min(PROBE_TIMEOUT, s.request_timeout)
-            failure = classify(err, endpoint=endpoint, model=s.model, timeout=wait, purpose="connect")
-            raise failure.error from None
-        cards = model_cards(listing)
-        if cards is None:
-            raise ServerRefused(
-                f"{endpoint}/models did not answer JSON with a model list; it sent {sample(listing)}",
-                hint="is the endpoint an OpenAI-compatible server's /v1 URL (and not a web page or proxy)?",
-            )
-        ids = list(dict.fromkeys(card.id for card in cards))
-        if not ids:
-            raise ServerRefused(f"the server at {endpoint} serves no models", hint="check the server's log")
-        if s.model and s.model not in ids:
-            raise ServerRefused(
-                f"model {s.model!r} is not served at {endpoint}; it serves {', '.join(ids)}", HINT_MODEL
-            )
-        kind, llama = kind_of(cards), None
-        if kind != VLLM:
-            try:
-                llama = llamacpp_props(await self._get_json(root_url(s.endpoint) + "/props"))
-            except openai.OpenAIError:
-                llama = None
-            if llama is not None:
-                kind = LLAMACPP
-        choice = choose_model(cards, llama, s.model, s.context_length)
-        probe = await self._tokenize(choice.model, "hello world")
-        self.info = ServerInfo(
-            endpoint, ids, choice.model, choice.context_length, choice.context_source, kind, probe is not None
-        )
-        self.bound.fit_server(llama.slots if llama is not None else 0)
-        self.bound.announce()
-        return self.info
 
     @property
     def context_length(self) -> int:
@@ -238,7 +148,7 @@ class LLMClient:
         if key in self._memo:
             self._memo.move_to_end(key)
             return self._memo[key]
-        count = await self._tokenize(info.model, text, self.settings.request_timeout)
+        count = await self.link.tokenize(info.model, text, self.settings.request_timeout)
         if count is None:
             return estimate_tokens(text)
         self._memo[key] = count
@@ -367,14 +277,12 @@ class LLMClient:
                     except asyncio.CancelledError:
                         self._finished(doc, call_id, "cancelled", prompt_tokens, started)
                         raise
+                    if not away and isinstance(err, openai.APIStatusError) and err.status_code in (429, 503):
+                        self.bound.refused(f"the server answered {err.status_code}")
                     if away:  # sent again once the server answers, spending no retry
                         error = ServerUnavailable(f"{error.message}; the calls wait for the server")
-                    elif isinstance(err, openai.APIStatusError) and err.status_code in (429, 503):
-                        self.bound.refused(f"the server answered {err.status_code}")
-                    refused = None if away else self.fields.refused(err, kwargs["extra_body"])
-                    if away:
-                        pass
-                    elif refused is not None:  # sent again without it, and never again to this server
+                    elif (refused := self.fields.refused(err, kwargs["extra_body"])) is not None:
+                        # sent again without it, and never again to this server
                         self.sink(
                             events.WarningEvent(doc, dropped_field(refused, error.describe()), "settings")
                         )
@@ -421,15 +329,11 @@ class LLMClient:
         try:
             done, _pending = await asyncio.wait({task}, timeout=deadline)
         except asyncio.CancelledError:
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
+            await cancel_and_wait(task)
             raise
         if task in done:
             return task.result()
-        task.cancel()
-        with contextlib.suppress(BaseException):
-            await task
+        await cancel_and_wait(task)
         raise PastDeadline(deadline)
 
     async def _stream(
@@ -441,27 +345,7 @@ class LLMClient:
         started: float,
         shape: CallShape,
     ) -> Reply:
-        stream = await self._client.chat.completions.create(**kwargs)
-        kind = stream.response.headers.get("content-type", "").lower()
-        reader, ttft = StreamReader(START_WINDOW if shape.thinking else 0), None
-        try:
-            if not kind.startswith("text/event-stream"):
-                raise NotStreamed(kind.split(";")[0].strip())
-            async for chunk in stream:
-                pieces = reader.feed(chunk)
-                if ttft is None and reader.got_text:
-                    ttft = time.monotonic() - started
-                self._emit(doc, call_id, pieces)
-            self._emit(doc, call_id, reader.close())
-        except UnicodeDecodeError as err:
-            raise Malformed(f"bytes that are not UTF-8 at position {err.start}") from None
-        except json.JSONDecodeError as err:  # from the SDK's parse of a data line
-            raise Malformed(f"a data line that is not JSON: {err}") from None
-        finally:
-            with contextlib.suppress(Exception):
-                await stream.close()
-        if reader.finish_reason is None:
-            raise Incomplete()
+        reader, ttft, finish = await self._read(kwargs, doc, call_id, started, shape)
         text, reasoning, usage = reader.answer, reader.reasoning, reader.usage
         prompt = positive_int(getattr(usage, "prompt_tokens", None)) or prompt_tokens
         completion = positive_int(getattr(usage, "completion_tokens", None))
@@ -477,25 +361,38 @@ class LLMClient:
         if ttft is not None:
             self.ttfts.append(ttft)
         self.sink(events.CallFinished(doc, call_id, "ok", prompt, completion, thinking, ttft, seconds))
-        return Reply(text, reasoning, prompt, completion, thinking, ttft, seconds, reader.finish_reason)
+        return Reply(text, reasoning, prompt, completion, thinking, ttft, seconds, finish)
+
+    async def _read(
+        self, kwargs: dict[str, Any], doc: str, call_id: int, started: float, shape: CallShape
+    ) -> tuple[StreamReader, float | None, str]:
+        """Send the call and read its reply stream to the end (events as it arrives): the reader, the
+        time to first token and the finish reason."""
+        async with self.link.calling() as api:
+            stream = await api.chat.completions.create(**kwargs)
+            kind = stream.response.headers.get("content-type", "").lower()
+            reader, ttft = StreamReader(START_WINDOW if shape.thinking else 0), None
+            try:
+                if not kind.startswith("text/event-stream"):
+                    raise NotStreamed(kind.split(";")[0].strip())
+                async for chunk in stream:
+                    pieces = reader.feed(chunk)
+                    if ttft is None and reader.got_text:
+                        ttft = time.monotonic() - started
+                    self._emit(doc, call_id, pieces)
+                self._emit(doc, call_id, reader.close())
+            except UnicodeDecodeError as err:
+                raise Malformed(f"bytes that are not UTF-8 at position {err.start}") from None
+            except json.JSONDecodeError as err:  # from the SDK's parse of a data line
+                raise Malformed(f"a data line that is not JSON: {err}") from None
+            finally:
+                with contextlib.suppress(Exception):
+                    await stream.close()
+            if reader.finish_reason is None:
+                raise Incomplete()
+        return reader, ttft, reader.finish_reason
 
     def _emit(self, doc: str, call_id: int, pieces: list[Piece]) -> None:
         for kind, text in pieces:
             event = events.ReasoningDelta if kind == "reasoning" else events.AnswerDelta
             self.sink(event(doc, call_id, text))
-
-
-async def open_client(
-    factory: Callable[..., LLMClient],
-    settings: Settings,
-    sink: events.EventSink,
-    cache: ResponseCache | None,
-) -> LLMClient:
-    """A connected client from `factory`, closed again when connecting fails (indexer and asker)."""
-    client = factory(settings, sink=sink, cache=cache)
-    try:
-        await client.connect()
-    except BaseException:
-        await client.aclose()
-        raise
-    return client

@@ -13,13 +13,13 @@ connections: they were to the process that went away). Calls that wait longer th
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
 
 import openai
 
 from .. import events
+from ..aio import cancel_and_wait
 from ..errors import ServerUnavailable
 from .errors import HINT_START, Incomplete
 
@@ -54,35 +54,28 @@ class ServerGate:
         self.on_resume = on_resume  # before the calls go on (the client: fresh connections)
         self.paused_at: float | None = None  # monotonic, while closed
         self.reason = ""
-        self._open: asyncio.Event | None = None
-        self._lock: asyncio.Lock | None = None
+        self._open = asyncio.Event()  # set while the server answers
+        self._open.set()
+        self._lock = asyncio.Lock()  # calls failing together share one look
         self._watcher: asyncio.Task[None] | None = None
 
     @property
     def paused(self) -> bool:
         return self.paused_at is not None
 
-    def _event(self) -> asyncio.Event:
-        if self._open is None:
-            self._open = asyncio.Event()
-            self._open.set()
-        return self._open
-
     async def check(self) -> bool:
         """A call failed as if the server were away: look, and close the gate when it is. True: it is
         away (the call waits and goes again without spending a retry); False: a fault of this call."""
         if self.wait <= 0:
             return False
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:  # calls failing together share one look
+        async with self._lock:
             if self.paused:
                 return True
             why = await self.probe()
             if not why:
                 return False
             self.paused_at, self.reason = time.monotonic(), why
-            self._event().clear()
+            self._open.clear()
             self.sink(events.ServerPaused("", time.time(), why))
             self._watcher = asyncio.ensure_future(self._watch())
             return True
@@ -94,7 +87,7 @@ class ServerGate:
             return
         left = self.wait - (time.monotonic() - self.paused_at)
         try:
-            await asyncio.wait_for(self._event().wait(), max(0.0, left))
+            await asyncio.wait_for(self._open.wait(), max(0.0, left))
         except TimeoutError:
             raise ServerUnavailable(
                 f"the model server at {self.endpoint} has not answered for {self.wait:g} s ({self.reason})",
@@ -112,13 +105,10 @@ class ServerGate:
             if self.on_resume is not None:
                 await self.on_resume()
             seconds, self.paused_at = time.monotonic() - self.paused_at, None
-            self._event().set()
+            self._open.set()
             self.sink(events.ServerResumed("", seconds))
             return
 
     async def aclose(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(BaseException):
-                await self._watcher
-            self._watcher = None
+        await cancel_and_wait(self._watcher)
+        self._watcher = None

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from .. import events
 from ..settings import Settings
 from ..store.cache import ResponseCache
-from .client import LLMClient, open_client
+from .client import LLMClient
 
 
 class ModelSession:
@@ -36,20 +36,23 @@ class ModelSession:
         self.sink = sink  # events of documents nobody opened
         self.ranks: dict[str, float] = {}  # doc -> its size: the client serves smaller documents first
         self._client: LLMClient | None = None
-        self._lock: asyncio.Lock | None = None
+        self._lock = asyncio.Lock()  # one connect at a time
         self._tallies: dict[str, events.CallTally] = {}
         self._routes: dict[str, events.EventSink] = {}
 
     # -- the connection ------------------------------------------------------------------------------
     async def client(self) -> LLMClient:
         """The connected client, connecting on first need (and again after a failed connect)."""
-        if self._lock is None:
-            self._lock = asyncio.Lock()
         async with self._lock:
             if self._client is None or self._client.info is None:
-                factory, settings = self.client_factory, self.settings
-                self._client = await open_client(factory, settings, self.dispatch, self.cache)
-                self._client.ranks = self.ranks
+                client = self.client_factory(self.settings, sink=self.dispatch, cache=self.cache)
+                try:
+                    await client.connect()
+                except BaseException:  # closed again: nothing of a failed connect stays open
+                    await client.aclose()
+                    raise
+                client.ranks = self.ranks
+                self._client = client
             return self._client
 
     @property

@@ -27,7 +27,7 @@ def test_calls_wait_out_a_killed_and_restarted_llama_server(own_llama_server):
     seen: list[events.Event] = []
     supervisor = Supervisor(server, lives.put).start()
     settings = Settings(
-        endpoint=server.endpoint, thinking=False, max_output_tokens=16, cache=False, max_retries=2
+        endpoint=server.endpoint, thinking=False, max_output_tokens=16, cache=False, max_retries=1
     )  # 2, not 1: a restart quicker than the gate's look leaves pooled connections to the dead process,
     # and a call may meet one of them once more (seen 1 run in 6 with 1): a known gap, not waited out
     hello = [{"role": "user", "content": "Say hello"}]

@@ -211,13 +211,14 @@ def cost_lines(plan: Plan, documents: int | None) -> list[str]:
     ]
     if cost.over_capacity:
         out.append("  note: more work than one box does in a month: add GPUs or boxes")
-    watts = box.gpu.board_power_w * box.count
+    watts = cost.busy_watts
     api_in = f"{_money(prices.api_input.value)}/M prompt ({prices.api_input.basis})"
     api_out = f"{_money(prices.api_output.value)}/M completion ({prices.api_output.basis})"
     out += [
         _row(
             "energy",
-            f"{cost.busy_kwh:,.1f} kWh working at {watts:g} W (board power) + {cost.idle_kwh:,.1f} kWh idle "
+            f"{cost.busy_kwh:,.1f} kWh working at {watts.value:,.0f} W ({watts.basis}) + "
+            f"{cost.idle_kwh:,.1f} kWh idle "
             f"at {prices.idle_watts.value * box.count:g} W ({prices.idle_watts.basis})",
         ),
         _row(

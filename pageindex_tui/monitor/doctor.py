@@ -24,6 +24,7 @@ from .gpu import GIB, GpuSampler, GpuSnapshot
 from .probe import CompletionProbe, probe_completion
 from .recommend import QUANT_LABEL, Recommendation, recommend_for_gpus
 from .server import DOWN, LOADING, SLOW, UP, ServerMonitor, ServerStatus
+from .throughput import throughput_check
 
 OK, INFO, WARN, FAIL = "ok", "info", "warn", "fail"
 MARKS = {OK: "[ok]  ", INFO: "[info]", WARN: "[warn]", FAIL: "[FAIL]"}
@@ -228,6 +229,14 @@ def settings_checks(status: ServerStatus, settings: Settings) -> list[Check]:
     return checks
 
 
+def speed_check(status: ServerStatus, gpus: GpuSnapshot, settings: Settings) -> Check:
+    """Throughput far below what the GPU should give (see throughput.py); skipped, with why, as info."""
+    held = settings.max_tokens_per_node + settings.max_output_tokens + PROMPT_ROOM
+    found = throughput_check(status, gpus, _is_local(status.endpoint), held)
+    level = INFO if found.slow is None else WARN if found.slow else OK
+    return Check(level, "server", found.message, found.fix)
+
+
 def recommendation_for(snapshot: GpuSnapshot, settings: Settings) -> Recommendation | None:
     usable = [
         (gpu.memory_total / GIB, gpu.compute_capability)
@@ -288,6 +297,8 @@ def build_report(
     for status in servers:
         checks += server_checks(status, settings, rec, (probes or {}).get(status.endpoint))
         checks += settings_checks(status, settings)
+        if status.state == UP and status.models:
+            checks.append(speed_check(status, gpus, settings))
     summary = tuple(
         (name, f"{getattr(settings, name) or '(auto)'} (from {settings.source(name)})")
         for name in ("endpoint", "model", "context_length", "concurrency")

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .gpus import UnknownGpu, find_gpu
-from .sizing import Choice
+from .sizing import Choice, Fit
 from .workload import Workload
 
 PREFILL_MFU = 0.40  # share of peak tensor speed a long prefill reaches (assumed)
@@ -71,14 +71,12 @@ def estimate_throughput(
         batch = choice.max_num_seqs
         calls = max(1.0, workload.calls)
         held = (workload.prompt_tokens + workload.completion_tokens / 2) / calls  # tokens a sequence holds
-        weights = min(model.weight_bytes(fit.quant), model.active_weight_bytes(fit.quant) * batch) / box.count
-        kv = batch * held * fit.kv_bytes_per_token
-        step = (weights + kv) / (gpu.bandwidth_gbs * 1e9 * DECODE_BANDWIDTH)
+        step = decode_step(fit, batch, held)
         basis = (
             f"estimate: {batch} sequences a step, {gpu.bandwidth_gbs:g} GB/s x {DECODE_BANDWIDTH:.0%}, "
             f"weights + KV cache read each step"
         )
-        decode = Figure(batch / step, basis)
+        decode = Figure(batch / step, basis) if step else None
     else:
         decode = None
     if prefill is None or decode is None:
@@ -104,6 +102,19 @@ def busy_draw(choice: Choice, workload: Workload) -> Figure:
     per_gpu = workload.measured_watts / count
     basis = f"measured: the mean draw of your {runs} run{'s' * (runs != 1)} (NVML), {per_gpu:,.0f} W a GPU"
     return Figure(per_gpu * box.count, basis)
+
+
+def decode_step(fit: Fit, batch: int, held: float) -> float | None:
+    """Seconds a decode step of `batch` sequences, each holding `held` tokens, takes on the fit's box:
+    the weights the batch touches and every sequence's KV cache read once, at DECODE_BANDWIDTH of the
+    memory bandwidth. None when the GPU's bandwidth is unknown."""
+    bandwidth = fit.box.gpu.bandwidth_gbs
+    if bandwidth is None:
+        return None
+    model = fit.model
+    weights = min(model.weight_bytes(fit.quant), model.active_weight_bytes(fit.quant) * batch) / fit.box.count
+    kv = batch * held * fit.kv_bytes_per_token
+    return (weights + kv) / (bandwidth * 1e9 * DECODE_BANDWIDTH)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ import pytest
 from fakes import FakeVLLM
 from fakes.monitor import FakeGpu, FakeNVML, h100
 
-from pageindex_tui.monitor.doctor import PROMPT_ROOM, WARN, render_report, run_doctor
+from pageindex_tui.monitor.doctor import WARN, render_report, run_doctor
 from pageindex_tui.monitor.gpu import GpuSampler
 from pageindex_tui.monitor.server import ServerMonitor
 from pageindex_tui.monitor.throughput import FAR_BELOW, throughput_check
+from pageindex_tui.plan.build import PROMPT_ROOM
 from pageindex_tui.plan.costs import DECODE_BANDWIDTH
 from pageindex_tui.plan.models import BF16, find_model
 from pageindex_tui.settings import Settings

@@ -129,6 +129,15 @@ def workload_lines(workload: Workload | None) -> list[str]:
     if prompt_page is not None and completion_page is not None:
         text = f"{_tokens(prompt_page)} prompt + {_tokens(completion_page)} completion tokens a PDF page"
         out.append(_row("page", f"{text} ({workload.pages:,.1f} pages a PDF)"))
+    if workload.energy_joules is not None and workload.measured_watts is not None:
+        runs = workload.energy_documents
+        out.append(
+            _row(
+                "energy",
+                f"{workload.energy_joules:,.0f} J a document on {', '.join(workload.energy_gpus)} (NVML, "
+                f"{runs} of the {workload.documents}), a mean draw of {workload.measured_watts:,.0f} W",
+            )
+        )
     rate = workload.recorded_output_rate
     if rate is not None and workload.servers:
         out.append(

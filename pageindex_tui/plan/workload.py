@@ -37,6 +37,7 @@ class Workload:
     completion_per_page: float | None = None
     measured_watts: float | None = None  # the GPUs' mean draw while indexing, from the records' energy
     energy_documents: int = 0  # the records that measured it
+    energy_joules: float | None = None  # their mean energy a document
     energy_gpus: tuple[str, ...] = ()  # the GPUs it was measured on, by name (one per GPU)
 
     @property
@@ -84,6 +85,7 @@ def from_records(records: Sequence[RunRecord], source: str) -> Workload | None:
         completion_per_page=completion_per_page,
         measured_watts=joules / seconds if seconds else None,
         energy_documents=len(measured),
+        energy_joules=joules / len(measured) if measured else None,
         energy_gpus=measured[-1].energy.gpus if measured and measured[-1].energy else (),
     )
 

@@ -9,6 +9,7 @@ import pytest
 from pageindex_tui.plan.costs import HOURS_A_MONTH, default_prices, estimate_throughput, monthly
 from pageindex_tui.plan.gpus import find_gpu, from_nvml
 from pageindex_tui.plan.models import FP8, find_model
+from pageindex_tui.plan.report import make_plan, render_plan
 from pageindex_tui.plan.sizing import Box, Choice, fit
 from pageindex_tui.plan.workload import Workload, from_library, from_records
 from pageindex_tui.settings import Settings
@@ -141,6 +142,10 @@ def test_measured_energy_is_a_mean_draw_and_replaces_board_power_on_the_same_gpu
     work = from_records([a, b, record("c.pdf", 10, 20, 40_000, 6_000, 0, 45.0)], "test")
     assert work is not None and work.documents == 3 and work.energy_documents == 2
     assert work.measured_watts == pytest.approx(27_000 / 90)  # joules over seconds: 300 W, not 600
+    assert work.energy_joules == pytest.approx(13_500)
+    text = render_plan(make_plan(Box(find_gpu("RTX 4090")), 32768, 4, work, 26_144), None)
+    assert "energy           13,500 J a document on NVIDIA GeForce RTX 4090 (NVML, 2 of the 3)" in text
+    assert "a mean draw of 300 W" in text
     choice = choice_on_4090()
     rates = estimate_throughput(choice, work, measured_output=1000.0)
     assert rates is not None

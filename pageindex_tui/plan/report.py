@@ -112,8 +112,8 @@ def workload_lines(workload: Workload | None) -> list[str]:
     if workload is None:
         return [
             "Your workload",
-            "  no run records in the library yet: index a few documents (`pageindex-tui index FILES`)",
-            "  and run `plan` again for hours and costs from your own runs.",
+            "  no run records in the library yet: index a few documents (`pageindex-tui index FILES`, or",
+            "  `i` in the app) and the plan gives hours and costs from your own runs.",
         ]
     plural = "s" if workload.documents != 1 else ""
     out = [f"Your workload ({workload.documents} document{plural}, {workload.source})"]

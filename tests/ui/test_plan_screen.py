@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from fakes.monitor import FakeNVML, h100
 from textual.app import App
+from textual.screen import Screen
 from textual.widgets import Input, Select
 from uikit import make_app, wait_for
 
@@ -133,3 +134,7 @@ async def test_p_opens_the_plan_view_in_the_app(tmp_path: Path) -> None:
         assert "no run records in the library yet" in str(screen.query_one("#plan-report").render())
         await pilot.press("escape")
         assert not isinstance(app.screen, PlanScreen)
+        # Over another full screen (as the Ask screen is) too: it reads the main screen's GPU sampler.
+        await app.push_screen(Screen())
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen), what="the plan over a screen")

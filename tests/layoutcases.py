@@ -273,3 +273,21 @@ def make_emphasis(directory: Path | str) -> tuple[Path, Truth]:
         pdf.set_y(pdf.get_y() + 1.2)
         page.body(130 + k, 4)
     return _written(pdf, directory, "emphasis.pdf", truth)
+
+
+def make_running_chapters(directory: Path | str) -> tuple[Path, Truth]:
+    """Five chapters of three pages each; the second and third page of a chapter carry its number
+    and title at the top in the body's size and weight ("2 Methods"), as a running head."""
+    pdf, truth = _pdf(), []
+    titles = ["Introduction", "Methods", "Results", "Discussion", "Outlook"]
+    for n, title in enumerate(titles, 1):
+        for k in range(3):
+            page = _Page(pdf, truth)
+            if k:
+                page.line(f"{n} {title}", after=6)
+            else:  # below the top margin band: the heading is no running head by its place
+                page.space(20)
+                page.heading([f"{n} {title}"], 16)
+            page.body(n * 10 + k, 12)
+            page.body(n * 10 + k + 5, 12)
+    return _written(pdf, directory, "running_chapters.pdf", truth)

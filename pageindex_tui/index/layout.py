@@ -18,7 +18,7 @@ from ..document.lines import PageLines, TextLine
 from .heading import SURE, Candidate
 from .layout_join import LABEL_ONLY, Body, above, below, in_row, lead, merged, norm, row_label
 from .layout_levels import assign_levels, numbering
-from .layout_rejects import LETTERS, Grid, caps, reject, same_row, shape
+from .layout_rejects import LETTERS, ROW_TOLERANCE, Grid, caps, reject, same_row, shape
 
 __all__ = ["SURE", "Candidate", "LayoutResult", "choose", "find_headings", "unsure"]
 
@@ -67,6 +67,42 @@ def _running_shapes(pages: list[PageLines], body: float) -> set[str]:
     need = max(2, min(len(pages) // 5, 8)) if len(pages) >= 3 else len(pages) + 1
     repeated = {shape(text) for text, n in texts.items() if n >= need}
     return {shape for shape, n in shapes.items() if n >= need and (shape in small or shape in repeated)}
+
+
+Styled = tuple[str, int]  # (words, size in whole points) of a line at a page's edge
+_FOLIO_ENDS = re.compile(r"^(\d{1,4})\s+|\s+(\d{1,4})$")
+
+
+def _styled(line: TextLine, pages: int) -> Styled:
+    """A line's words less a page number at either end ("12 Dos au mur"; a number past the last
+    page, a year, stays), and its size."""
+    words = " ".join(line.text.lower().split())
+    folio = lambda m: "" if int(m.group(1) or m.group(2)) <= pages else m.group(0)  # noqa: E731
+    return _FOLIO_ENDS.sub(folio, words), round(line.size)
+
+
+def _edge_lines(page: PageLines, pages: int) -> set[Styled]:
+    """The topmost and the lowest row of a page, less bare labels ("Chapter 3", "2.1")."""
+    if not page.lines:
+        return set()
+    top = min(line.top for line in page.lines)
+    bottom = max(line.top for line in page.lines)
+    edge = [line for line in page.lines if min(line.top - top, bottom - line.top) < ROW_TOLERANCE]
+    return {_styled(line, pages) for line in edge if not LABEL_ONLY.match(line.text.strip())}
+
+
+def _near_repeats(pages: list[PageLines]) -> frozenset[Styled]:
+    """Lines that open (or close) a page and again a page one or two pages on, in the same words
+    (a page number aside) and size: a running head whose words change with the chapter ("CHAPTER 2.
+    BACKGROUND", "12 Dos au mur" on even pages), too seldom in the whole document to be seen by its
+    count, and maybe below the margin band. A heading does not open two pages that close together;
+    the heading a running head repeats is set in another size, and stays."""
+    last = max((page.page for page in pages), default=0)
+    edges = {page.page: _edge_lines(page, last) for page in pages}
+    out: set[Styled] = set()
+    for number, lines in edges.items():
+        out |= lines & (edges.get(number + 1, set()) | edges.get(number + 2, set()))
+    return frozenset(out)
 
 
 def _letterheads(pages: list[PageLines], running: frozenset[str]) -> frozenset[tuple[str, int]]:
@@ -241,7 +277,7 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
             and line.color in (body.color, -1)
         ):
             continue  # body text: not worth the look-ups below
-        if shape(line.text) in body.running:
+        if shape(line.text) in body.running or _styled(line, body.pages) in body.edge_running:
             if line.size > body.size * 1.1 or line.bold:
                 rejected["running header or footer"] += 1
             continue
@@ -338,9 +374,9 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
     size = style.size
     running = frozenset(_running_shapes(pages, size))
     gap = _line_gap(pages, size)
-    body = Body(
-        size, style.bold, style.italic, style.mono, style.color, gap, running, _letterheads(pages, running)
-    )
+    heads, near = _letterheads(pages, running), _near_repeats(pages)
+    last = max((p.page for p in pages), default=0)
+    body = Body(size, style.bold, style.italic, style.mono, style.color, gap, running, heads, near, last)
     rejected: Counter[str] = Counter()
     found: list[_Found] = []
     in_references = False

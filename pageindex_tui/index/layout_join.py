@@ -30,6 +30,8 @@ class Body:
     gap: float  # the usual distance between two body lines, top to top
     running: frozenset[str]  # shapes of running headers and footers
     letterhead: frozenset[tuple[str, int]]  # (text, size) opening three pages or more
+    edge_running: frozenset[tuple[str, int]] = frozenset()  # (words, size): running heads seen near
+    pages: int = 0  # the document's last page
 
 
 def norm(text: str) -> str:

@@ -142,3 +142,10 @@ def test_a_heading_whose_size_is_not_believed_is_judged_without_it():
     result = find_headings([page])
     assert result.body_size == 10.0
     assert [c.title for c in choose(result.candidates)] == ["2 Results of the Survey"]
+
+
+def test_a_running_head_that_changes_with_the_chapter_is_no_heading(tmp_path):
+    # "2 Methods" atop the chapter's later pages: twice per chapter, too seldom for the count of
+    # repeated lines, but atop pages close together in one size
+    path, truth = layoutcases.make_running_chapters(tmp_path)
+    assert chosen(path) == truth

@@ -193,6 +193,8 @@ class PageIndexApp(ServerTools, AppTools):
             yield SystemCommand(help_text(key, self.keymap), where, partial(self.run_key, key))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "zoom":  # the panes' zoom: in the footer of the main screen only
+            return self.screen is self.screen_stack[0]
         return not main_screen_only(self, action)  # hidden from the footer where it would do nothing
 
     def run_key(self, key: Key) -> None:

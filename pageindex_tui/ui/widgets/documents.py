@@ -18,6 +18,9 @@ from ...workbench.state import DocState
 from ..keys import bindings
 from ..literal import one_line
 
+NAME_CELLS = 20  # cells a file name keeps beside its badge ("fed-annua…xcerpt.pdf"), which gives way
+MIN_TAIL = 7  # cells under which the badge's words ("summarizing 3/12") are left out rather than cut to "…"
+
 
 def squeeze(label: Text, width: int) -> Text:
     """`label` cut in the middle with "…" to `width` cells, keeping its end (the suffix tells PDF from
@@ -106,8 +109,13 @@ class DocumentsTree(DirectoryTree):
         warned = state.warned if state is not None else 0
         if warned:
             tail.append(f" ⚠{warned}", style=self.get_component_rich_style("documents--warned", partial=True))
-        room = self._label_room(node) - 2 - tail.cell_len  # the badge stays whole: the name gives way
-        return Text.assemble((f"{symbol or ' '} ", mark), squeeze(label, room), tail)
+        room = self._label_room(node) - 2
+        name = min(label.cell_len, room, max(NAME_CELLS, room - tail.cell_len))  # the badge's words give way
+        if room - name < MIN_TAIL:  # no room for words: the symbol says the state, the info line the rest
+            tail, name = Text(""), min(label.cell_len, room)
+        elif name + tail.cell_len > room:
+            tail.truncate(room - name, overflow="ellipsis")
+        return Text.assemble((f"{symbol or ' '} ", mark), squeeze(label, name), tail)
 
     def _label_room(self, node: TreeNode[DirEntry]) -> int:
         """Cells a row's label may take: the pane's width less the guides before it."""

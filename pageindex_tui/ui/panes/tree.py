@@ -31,11 +31,12 @@ from ..literal import one_line
 from ..screens.export import ExportScreen
 from ..widgets.detail import NodeDetail, same_node
 from ..widgets.index_tree import IndexTree, NodeRef, pages_of
+from ..widgets.inputs import TypedInput
 
 FILTER_DELAY = 0.15  # seconds of quiet typing before the filter applies
 
 
-class FilterInput(Input):
+class FilterInput(TypedInput):
     BINDINGS = bindings("filter")
 
     class Closed(Message):

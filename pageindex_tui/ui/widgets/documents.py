@@ -18,8 +18,7 @@ from ...workbench.state import DocState
 from ..keys import bindings
 from ..literal import one_line
 
-NAME_CELLS = 20  # cells a file name keeps beside its badge ("fed-annua…xcerpt.pdf"), which gives way
-MIN_TAIL = 7  # cells under which the badge's words ("summarizing 3/12") are left out rather than cut to "…"
+NAME_CELLS = 16  # cells a file name keeps beside its badge ("fed-ann…cerpt.pdf"): the badge gives way
 
 
 def squeeze(label: Text, width: int) -> Text:
@@ -105,16 +104,18 @@ class DocumentsTree(DirectoryTree):
         badge, kind = state.badge() if state is not None else ("", "none")
         symbol, _, detail = badge.partition(" ")
         mark = self.get_component_rich_style(f"documents--{kind}", partial=True)
-        tail = Text(f"  {detail}" if detail else "", style=mark)
         warned = state.warned if state is not None else 0
-        if warned:
-            tail.append(f" ⚠{warned}", style=self.get_component_rich_style("documents--warned", partial=True))
+        warn_style = self.get_component_rich_style("documents--warned", partial=True)
+        warn = Text(f" ⚠{warned}" if warned else "", style=warn_style)
         room = self._label_room(node) - 2
-        name = min(label.cell_len, room, max(NAME_CELLS, room - tail.cell_len))  # the badge's words give way
-        if room - name < MIN_TAIL:  # no room for words: the symbol says the state, the info line the rest
-            tail, name = Text(""), min(label.cell_len, room)
-        elif name + tail.cell_len > room:
-            tail.truncate(room - name, overflow="ellipsis")
+        wanted = min(label.cell_len, NAME_CELLS)  # the name keeps this much; the badge's words give way
+        counts = kind in ("indexing", "partial", "indexed")  # their figures say the most: "3/12", "15"
+        figures = " ".join(w for w in detail.split() if any(c.isdigit() for c in w)) if counts else ""
+        for words in (detail, figures, ""):  # "summarizing 3/12", then "3/12", then the symbol alone
+            tail = Text(f"  {words}" if words else "", style=mark).append_text(warn)
+            if room - tail.cell_len >= wanted:
+                break
+        name = max(1, min(label.cell_len, room - tail.cell_len))
         return Text.assemble((f"{symbol or ' '} ", mark), squeeze(label, name), tail)
 
     def _label_room(self, node: TreeNode[DirEntry]) -> int:

@@ -109,7 +109,7 @@ class DocumentsTree(DirectoryTree):
         warn = Text(f" ⚠{warned}" if warned else "", style=warn_style)
         room = self._label_room(node) - 2
         wanted = min(label.cell_len, NAME_CELLS)  # the name keeps this much; the badge's words give way
-        counts = kind in ("indexing", "partial", "indexed")  # their figures say the most: "3/12", "15"
+        counts = kind in ("indexing", "partial")  # their figures say the most: "3/12"
         figures = " ".join(w for w in detail.split() if any(c.isdigit() for c in w)) if counts else ""
         for words in (detail, figures, ""):  # "summarizing 3/12", then "3/12", then the symbol alone
             tail = Text(f"  {words}" if words else "", style=mark).append_text(warn)

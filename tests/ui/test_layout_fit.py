@@ -156,3 +156,30 @@ async def test_a_damaged_index_says_so_in_the_tree_pane_too(tmp_path):
         assert app.model.states[doc].badge()[0] == "✗ index damaged"
         note = str(app.query_one("#tree-note").render())
         assert note.startswith("Index damaged") and "Not indexed" not in note
+
+
+async def test_the_stream_head_of_a_failed_call_is_not_cut_at_80x24(tmp_path):
+    """The head of a failed call once ended "…ends the text below (L: the": it may take the rows it needs."""
+    from pageindex_tui import events
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    app = make_app(tmp_path, docs, NO_SERVER)
+    async with app.run_test(size=(80, 24)) as pilot:
+        doc = str(docs / "fed-annual-report-2023-excerpt.pdf")
+        purpose = "summarize 0003 Monetary Policy and Economic Developments"
+        app.show(
+            app.handler.apply(
+                [
+                    events.CallQueued(doc, 1, purpose, 100),
+                    events.CallStarted(doc, 1, purpose, 100),
+                    events.CallFinished(doc, 1, "error", 100, error="the model server answered 500"),
+                ]
+            )
+        )
+        await pilot.pause(0.1)
+        head = app.query_one("#stream-head")
+        text = head.render()
+        lines = text.wrap(head.content_region.width)
+        assert 3 <= len(lines) <= head.content_region.height
+        assert lines[-1].plain.rstrip().endswith(")")  # the error line ends whole

@@ -218,6 +218,14 @@ class CallTally:
         self.problems_dropped = 0
         self._purposes: dict[int, str] = {}  # calls not finished yet
 
+    def carry(self, stopped: RunRecord) -> None:
+        """A resumed run goes on from a stopped one: its warnings and call problems come first in this
+        run's (its log and record keep what happened before the resume)."""
+        self.warnings[:0] = stopped.warnings
+        room = MAX_PROBLEMS - len(self.problems)
+        self.problems[:0] = stopped.problems[:room]
+        self.problems_dropped += stopped.problems_dropped + max(0, len(stopped.problems) - room)
+
     def see(self, event: Event) -> None:
         if isinstance(event, WarningEvent):
             self.warnings.append(RunWarning(event.message, event.kind))

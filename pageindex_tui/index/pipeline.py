@@ -299,7 +299,7 @@ class Indexer:
         run.structure_calls = old.structure_calls
         run.ctx.facts = old.facts
         run.resumed = resume.partial.describe()
-        run.stats.warnings.extend(old.warnings)
+        run.stats.carry(old)
         assert run.doc is not None
         self._dispatch(events.StructureFound(run.doc_id, tree_of(run.doc, resume.nodes), run.source))
         run.ctx.done("structure", f"{run.source}, {count(resume.nodes)} nodes, resumed ({run.resumed})")

@@ -6,9 +6,10 @@ engine (`WorkEstimate`), the work done from its finished calls (`CallFinished.wo
 count as done work that cost no time, so they move the progress on but not the rate. A document that
 ends (finished, reused, partial, failed, cancelled) has no work left: its estimate becomes what it did,
 so a failed one drops out of what remains. Documents not yet estimated (still waiting their turn) are
-counted at the mean estimate of those that are. The engine's estimates are on the high side (a reply
-may use its whole budget); once documents are done, what they took against their estimates scales the
-estimates of the rest (`calibration`), so the ETA comes into line as the batch goes. The meter also
+counted at the mean estimate of those that are. The rate is taken over the last RATE_WINDOW seconds up to
+now, so it falls while nothing finishes and the ETA grows with it. The engine's estimates are on the high
+side (a reply may use its whole budget); once documents are done, what they took against their estimates
+scales the estimates of the rest (`calibration`), so the ETA comes into line as the batch goes. The meter also
 keeps the client's bound on calls in flight (`LimitChanged`) and whether its calls are paused waiting for
 the server (`ServerPaused` until `ServerResumed`), the one place both front ends read them from. Plain
 Python: no UI imports.
@@ -78,14 +79,20 @@ class BatchReading:
     def active(self) -> bool:
         return self.ended < self.documents
 
+    @property
+    def stopped(self) -> int:
+        """Documents that ended short of an index: partial (kept to resume) or cancelled."""
+        return sum(1 for d in self.docs if d.state in ("partial", "cancelled"))
+
     def parts(self, limit: bool = True) -> list[str]:
         """The batch's figures as short plain texts, the most wanted first: '3/10 docs', 'ETA 3m 20s',
-        '12.3k/40.0k tok', 'limit 24' (the ETA and the limit only when known; the limit when asked for)."""
+        '12.3k/40.0k tok', 'limit 24' (the ETA and the limit only when known; the limit when asked for).
+        Documents that ended without a whole index are said: '5/5 docs (5 partial)', '(1 failed)'; no
+        ETA while the calls wait for the server."""
         out = [self.paused_text()] if self.paused_since is not None else []
-        out.append(f"{self.ended}/{self.documents} docs")
-        if self.failed:
-            out[0] += f" ({self.failed} failed)"
-        if self.eta is not None and self.active:
+        short = [f"{n} {word}" for n, word in ((self.failed, "failed"), (self.stopped, "partial")) if n]
+        out.append(f"{self.ended}/{self.documents} docs" + (f" ({', '.join(short)})" if short else ""))
+        if self.eta is not None and self.active and self.paused_since is None:
             out.append(f"ETA {eta_text(self.eta)}")
         if any(d.estimated_known for d in self.docs):
             out.append(f"{count_text(self.done)}/{count_text(self.estimated)} tok")
@@ -171,7 +178,7 @@ class BatchMeter:
         self._finished: deque[tuple[float, int]] = deque()  # (clock, tokens) of calls that cost time
         self._began: float | None = None  # the batch's first call
         self._calls = 0  # finished calls that cost time, this batch
-        self._last_rate: float | None = None
+        self._tokens = 0  # ... and their tokens
         self.limit: int | None = None
         self.limit_reason = ""
         self.adaptive = False
@@ -190,10 +197,17 @@ class BatchMeter:
             self._docs[doc] = _Doc()
         return self._docs[doc]
 
+    def _queued(self, doc: str) -> _Doc:
+        """A document queued or started: once every document of the batch ended, it starts a new batch,
+        even one that was in the last (indexed again, or resumed after an outage)."""
+        if doc in self._docs and all(d.state in ENDED for d in self._docs.values()):
+            self._new_batch()
+        return self._doc(doc)
+
     def _new_batch(self) -> None:
         self._docs.clear()
         self._finished.clear()
-        self._began, self._calls, self._last_rate = None, 0, None
+        self._began, self._calls, self._tokens = None, 0, 0
 
     def see(self, event: events.Event) -> None:
         if isinstance(event, events.LimitChanged):
@@ -231,8 +245,8 @@ class BatchMeter:
 
     def _job(self, update: JobUpdate) -> None:
         if update.state in ("queued", "started"):
-            again = self._doc(update.doc)
-            if again.state in ENDED:  # indexed again in the same batch
+            again = self._queued(update.doc)
+            if again.state in ENDED:  # indexed again while others of its batch still run
                 again.state, again.estimate, again.done = "waiting", None, 0
             if update.state == "started":
                 again.state = "running"
@@ -261,11 +275,14 @@ class BatchMeter:
             self._began = now - event.seconds
         self._finished.append((now, work))
         self._calls += 1
+        self._tokens += work
 
     # -- what goes out ------------------------------------------------------------------------------
     def rate(self) -> float | None:
-        """Tokens per second over the last RATE_WINDOW seconds of finished calls (the last figure while
-        none finished in the window); None until MIN_RATE_CALLS calls over MIN_RATE_SPAN seconds."""
+        """Tokens per second over the last RATE_WINDOW seconds up to now (the batch's whole span while it
+        is shorter); when no call finished in that window (long calls), over the batch's whole span up to
+        now. Either way it falls while nothing finishes, and the ETA grows with it. None until
+        MIN_RATE_CALLS calls over MIN_RATE_SPAN seconds."""
         now = self.clock()
         while self._finished and self._finished[0][0] < now - RATE_WINDOW:
             self._finished.popleft()
@@ -275,8 +292,8 @@ class BatchMeter:
         if span < MIN_RATE_SPAN:
             return None
         if self._finished:
-            self._last_rate = sum(tokens for _t, tokens in self._finished) / span
-        return self._last_rate
+            return sum(tokens for _t, tokens in self._finished) / span
+        return self._tokens / (now - self._began)
 
     def calibration(self) -> float:
         """What the documents done so far took against their estimates (1.0 before any is done): the

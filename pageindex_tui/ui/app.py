@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,6 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.dom import DOMNode
-from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer
@@ -56,7 +54,7 @@ from .screens.confirm import ConfirmScreen
 from .screens.help import HelpScreen
 from .server import ServerTools
 from .themes import SHIPPED_DIR, load_themes
-from .tools import AppTools
+from .tools import AppTools, Notice
 from .widgets.banner import ServerBanner
 from .widgets.calls import CallsTable
 from .widgets.detail import NodeDetail
@@ -67,15 +65,7 @@ PANES = {name: f"#{name}-pane" for name in ("documents", "tree", "calls", "strea
 FOCUS = {name: f"#{name}" for name in PANES}  # what the focus keys focus, and widget keys' target
 FOCUS_KEYS = [key.id for key in KEYS if key.action.startswith("focus_pane(")]  # in the table's order
 PAUSE_TICK = 15.0  # seconds between updates of a paused banner's "(3 min)"
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A notification the app showed (`PageIndexApp.notices` keeps the latest, oldest first)."""
-
-    title: str
-    message: str
-    severity: str
+BATCH_TICK = 5.0  # seconds between redraws of a running batch's rate and ETA
 
 
 class PageIndexApp(ServerTools, AppTools):
@@ -144,13 +134,6 @@ class PageIndexApp(ServerTools, AppTools):
             yield GaugesBox(self.settings, self.gauges_live, self.model, also=self.also, id="gauges")
         yield Footer(compact=True)
 
-    def notify(
-        self, message: str, *, title: str = "", severity: SeverityLevel = "information", **kwargs: Any
-    ) -> None:
-        """Show a toast, and keep it in `notices` (thread-safe, as Textual's notify is)."""
-        self.notices.append(Notice(title, message, str(severity)))
-        super().notify(message, title=title, severity=severity, **kwargs)
-
     def on_mount(self) -> None:
         self._load_themes()
         self.query_one("#detail").border_title = "Node"
@@ -160,6 +143,7 @@ class PageIndexApp(ServerTools, AppTools):
             self.notify(message, title="Keys", severity="warning", markup=False, timeout=15)
         self.engine.start()
         self.set_interval(PAUSE_TICK, self.reconnect.tick)
+        self.set_interval(BATCH_TICK, partial(self.show_batch, tick=True))
         if self.supervisor is not None:  # its reports come from its own thread
             self._report_after = self.supervisor.report
             self.supervisor.report = partial(self.call_from_thread, self.reconnect.server_life)
@@ -209,6 +193,8 @@ class PageIndexApp(ServerTools, AppTools):
             yield SystemCommand(help_text(key, self.keymap), where, partial(self.run_key, key))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "zoom":  # the panes' zoom: in the footer of the main screen only
+            return self.screen is self.screen_stack[0]
         return not main_screen_only(self, action)  # hidden from the footer where it would do nothing
 
     def run_key(self, key: Key) -> None:
@@ -242,15 +228,22 @@ class PageIndexApp(ServerTools, AppTools):
         self.query_one(DocumentsPane).refresh_docs(changes.docs)
         self.query_one(StreamPane).apply(changes)
         self.query_one(CallsPane).apply(changes)
-        if changes.batch:  # one reading of the batch for the three panes that show it
-            reading = self.model.batch.reading()
-            self.query_one(CallsPane).show_limit(reading)
-            self.query_one(DocumentsPane).show_batch(reading)
-            self.query_one(GaugesBox).show_limit(reading)
+        if changes.batch:
+            self.show_batch()
         if changes.ask:
             for screen in self.screen_stack:
                 if isinstance(screen, AskScreen):
                     screen.apply(changes)
+
+    def show_batch(self, tick: bool = False) -> None:
+        """One reading of the batch for the three panes that show it; `tick`: the clock's redraw, for the
+        rate and ETA to move between events (only while the batch runs)."""
+        reading = self.model.batch.reading()
+        if tick and not reading.active:
+            return
+        self.query_one(CallsPane).show_limit(reading)
+        self.query_one(DocumentsPane).show_batch(reading)
+        self.query_one(GaugesBox).show_limit(reading)
 
     def on_engine_batch(self, message: EngineBatch) -> None:
         self.show(self.handler.apply(message.items))
@@ -305,7 +298,7 @@ class PageIndexApp(ServerTools, AppTools):
         queued: set[str] = set()
         for path in paths:
             if self.engine.submit(path, self.settings, force=force):
-                self.model.queued(str(path))
+                self.model.queued(str(path), force)
                 queued.add(str(path))
         if folder is not None:
             self.notify(f"Queued {len(queued)} document(s) from {folder.name}/.", markup=False)

@@ -81,7 +81,6 @@ KEYS: tuple[Key, ...] = (
         "zoom",
         "Zoom",
         "Zoom the focused pane to the whole screen, or restore it (esc restores too)",
-        show=False,
     ),
     Key("app.toggle_gauges", "w", "toggle_gauges", "Gauges", "Hide or show the GPU and server gauges"),
     Key(
@@ -107,6 +106,14 @@ KEYS: tuple[Key, ...] = (
         "check_server",
         "Check server",
         "Ask the model server what it serves",
+        show=False,
+    ),
+    Key(
+        "app.banner_details",
+        "b",
+        "banner_details",
+        "Server details",
+        "Show every detail of the server banner (checks, keys, a dead server's log), or one line again",
         show=False,
     ),
     Key(

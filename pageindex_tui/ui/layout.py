@@ -23,6 +23,7 @@ WIDE = 120  # under this many columns: the gauges become a one-line strip
 BREAKPOINTS = [(0, "-narrow"), (NARROW, "-medium"), (WIDE, "-wide")]
 
 DETAIL_ON, DETAIL_OFF = "-detail-on", "-detail-off"  # classes of the detail's row (`#top`)
+MIN_READER = (32, 10)  # columns and rows of the node panel below which `t` reads on the whole screen
 
 
 def size_class(width: int) -> str:
@@ -49,6 +50,14 @@ def toggle_detail(detail: Widget) -> None:
     showing = detail.display
     row.set_class(showing, DETAIL_OFF)
     row.set_class(not showing, DETAIL_ON)
+
+
+def fits_reader(detail: Widget) -> bool:
+    """Whether `t` reads in the node panel: only where it is shown and big enough. The page text never
+    changes the layout (it once forced the panel on, and at 80x24 left documents, tree and node side by
+    side with an 18-column tree that `d` and resizing could not take back)."""
+    width, height = MIN_READER
+    return detail.display and detail.size.width >= width and detail.size.height >= height
 
 
 def show_documents(detail: Widget) -> None:

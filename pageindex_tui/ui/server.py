@@ -7,7 +7,7 @@ What an answer, a pause or the embedded server's life then does is `Reconnect`'s
 
 from __future__ import annotations
 
-from textual import work
+from textual import events, work
 from textual.app import App
 
 from ..errors import PageIndexError
@@ -59,11 +59,19 @@ class ServerTools(App[int]):
         self.notify(f"Asking {redact_url(self.settings.endpoint)} ...", markup=False, timeout=2)
         self.check_server()
 
+    def action_banner_details(self) -> None:
+        if not self.banner().toggle_details():
+            self.notify("No server problem to detail.", markup=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.banner().refresh(layout=True)  # one line or three, by the terminal's height
+
     def show_banner(self, message: str, hint: str) -> None:
         hint = self.reconnect.advice(hint)
-        settings, again = (key_label(KEY_IDS[i], self.keymap) for i in ("app.settings", "app.check_server"))
+        ids = ("app.settings", "app.check_server", "app.banner_details")
+        settings, again, details = (key_label(KEY_IDS[i], self.keymap) for i in ids)
         keys = f"{settings}: settings · {again}: check again{self.reconnect.banner_keys()}"
-        self.banner().show(message, hint, keys)
+        self.banner().show(message, hint, keys, details)
 
     def hide_banner(self) -> None:
         self.banner().hide()

@@ -1,5 +1,6 @@
 """The app's tools beside the panes, kept out of `app.py`: the log screen of the highlighted document (`L`),
-the Plan view (`P`) and screenshots that land in a folder that exists (the palette's "Screenshot").
+the Plan view (`P`), screenshots that land in a folder that exists (the palette's "Screenshot"), and the
+notices kept.
 
 `AppTools` is the base of `PageIndexApp`, which sets the `model`, `root_path`, `settings` and `library` it
 uses.
@@ -7,11 +8,15 @@ uses.
 
 from __future__ import annotations
 
+from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from textual import work
 from textual._files import generate_datetime_filename
 from textual.app import App
+from textual.notifications import SeverityLevel
 
 from .. import checked
 from ..errors import PageIndexError
@@ -37,13 +42,30 @@ def session_log(state: DocState, record: RunRecord | None, index_key: str) -> Ru
     return from_events(name, state.warnings, state.problems, failure, summary)
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A notification the app showed (`PageIndexApp.notices` keeps the latest, oldest first)."""
+
+    title: str
+    message: str
+    severity: str
+
+
 class AppTools(App[int]):
-    """`action_show_log`, `action_plan` and `deliver_screenshot` for `PageIndexApp`."""
+    """`action_show_log`, `action_plan`, `deliver_screenshot` and the notices kept for `PageIndexApp`."""
 
     model: Workbench
     root_path: Path
     settings: Settings
     library: Library
+    notices: deque[Notice]  # every notification shown, newest last
+
+    def notify(
+        self, message: str, *, title: str = "", severity: SeverityLevel = "information", **kwargs: Any
+    ) -> None:
+        """Show a toast, and keep it in `notices` (thread-safe, as Textual's notify is)."""
+        self.notices.append(Notice(title, message, str(severity)))
+        super().notify(message, title=title, severity=severity, **kwargs)
 
     # -- the Plan view -------------------------------------------------------------------------------------
     def action_plan(self) -> None:

@@ -219,7 +219,9 @@ class EngineHandler:
             state.phase = "queued"
         elif item.state == "started":
             state.phase, state.stage, state.done, state.total = "indexing", "", 0, 0
-            state.warnings, state.problems, state.ran = [], [], True
+            if not state.resuming:  # a resumed run goes on from the stopped one: its log and ⚠ too
+                state.warnings, state.problems = [], []
+            state.ran = True
             model.interrupted.discard(item.doc)
             if state.partial is None or item.doc not in model.live:  # a resumed tree stays on show
                 model.live.pop(item.doc, None)

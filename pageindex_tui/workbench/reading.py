@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..export import PAGE_RULE, NodeText
@@ -16,6 +17,52 @@ from ..safe_text import literal
 
 Span = tuple[int, int]  # start and end offsets in `ReaderText.text`
 MAX_MATCHES = 10_000  # search matches kept (a one-letter search in a long node)
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")  # words, hyphenated ones whole ("well-known")
+_BREAK = re.compile(r"(^|[\s(\[“‘\"'-])([^\W\d_]+)-$")  # a line's last word, cut by a hyphen ("re-")
+_BROKEN = re.compile(r"[^\W\d_]+-[ \t]*\n\s*[^\W\d_]+")  # a word a line-end hyphen broke
+_REST = re.compile(r"^\s*([^\W\d_]\w*)([.,;:!?)\]’”'\"]*)\s*")  # the next line's first word
+
+
+class Words:
+    """The words of a node's pages, as its own vocabulary for telling a hyphenated line break of a word
+    ("re-" / "ceived") from a compound broken at its hyphen ("well-" / "known")."""
+
+    def __init__(self, pages: Iterable[str]) -> None:
+        self.seen: set[str] = set()
+        for page in pages:  # the broken words themselves left out: their halves are no words
+            self.seen.update(w.casefold() for w in _WORD.findall(_BROKEN.sub(" ", page)))
+
+    def keeps_hyphen(self, head: str, tail: str) -> bool:
+        """Whether `head`-`tail` is a compound: written so elsewhere, or both halves are words and the
+        whole is not. Otherwise the hyphen only broke the word."""
+        whole, compound = (head + tail).casefold(), f"{head}-{tail}".casefold()
+        if compound in self.seen:
+            return True
+        if whole in self.seen:
+            return False
+        return head.casefold() in self.seen and tail.casefold() in self.seen and len(head) > 2
+
+
+def join_breaks(lines: list[str], words: Words | None) -> list[str]:
+    """A page's lines with each word a line-end hyphen broke made whole on the first line ("has re-" /
+    "ceived it" -> "has received" / "it"); a compound keeps its hyphen ("well-known"). Only a hyphen
+    at the end of a line, after a word (not a web address's or a path's part), before a line that goes
+    on in lower case."""
+    if words is None:
+        return lines
+    out, emptied = list(lines), set()
+    for i in range(len(out) - 1):
+        cut, rest = _BREAK.search(out[i].rstrip()), _REST.match(out[i + 1])
+        if cut is None or rest is None or not rest.group(1)[0].islower():
+            continue
+        head, tail = cut.group(2), rest.group(1)
+        compound = cut.group(1) == "-" or words.keeps_hyphen(head, tail)  # "over-the-" / "counter"
+        hyphen = "-" if compound else ""
+        out[i] = out[i].rstrip()[:-1] + hyphen + tail + rest.group(2)
+        out[i + 1] = out[i + 1][rest.end() :]
+        if not out[i + 1]:
+            emptied.add(i + 1)  # its one word went up: no blank line where the text had none
+    return [line for n, line in enumerate(out) if n not in emptied]
 
 
 @dataclass(frozen=True)
@@ -36,6 +83,7 @@ class ReaderText:
         self.lines: list[Line] = []
         self.unit_first: dict[int, int] = {}  # unit number -> index of its first line
         offset = 0
+        words = Words(raw for _n, raw in source.parts) if source is not None and self.unit == "page" else None
 
         def add(kind: str, text: str, unit: int) -> None:
             nonlocal offset
@@ -52,7 +100,8 @@ class ReaderText:
                 if not raw.strip():
                     add("note", "(no text on this page)", number)
                     continue
-            for part in literal(raw).split("\n"):
+            lines = literal(raw).split("\n")
+            for part in join_breaks(lines, words) if self.unit == "page" else lines:
                 add("text", part, number)
         self.text = "\n".join(line.text for line in self.lines)
         self._starts = [line.start for line in self.lines]

@@ -51,6 +51,7 @@ class DocState:
     problems: list[CallProblem] = field(default_factory=list)  # ... its retried and failed calls
     ran: bool = False  # a run of this session reported (warnings and problems are its own)
     partial: PartialState | None = None  # phase "partial": how far the stopped run got, and why
+    resuming: bool = False  # queued to go on from its partial index: its run keeps the last one's log
 
     @property
     def busy(self) -> bool:
@@ -252,8 +253,10 @@ class Workbench:
             if state.phase == "partial" and (not outage_only or doc in self.interrupted)
         ]
 
-    def queued(self, doc: str) -> None:
+    def queued(self, doc: str, force: bool = False) -> None:
+        """The document waits its turn; unless `force`d, one with a partial index goes on from it."""
         state = self.state(doc)
+        state.resuming = state.phase == "partial" and not force
         state.phase, state.stage, state.done, state.total = "queued", "", 0, 0
         state.error = state.hint = ""
 

@@ -144,8 +144,8 @@ def test_a_question_calls_do_not_count_and_the_rate_forgets_old_calls(meter_and_
     meter.see(finished("a.pdf", 1, 1000, 0))
     meter.see(finished("a.pdf", 2, 1000, 0))
     assert meter.reading().rate == pytest.approx(200)
-    clock.now += RATE_WINDOW + 30  # nothing finished lately: the last figure stands
-    assert meter.reading().rate == pytest.approx(200)
+    clock.now += RATE_WINDOW + 30  # nothing finished lately: the batch's whole span up to now
+    assert meter.reading().rate == pytest.approx(2000 / (RATE_WINDOW + 40))
     meter.see(finished("a.pdf", 3, 600, 0))
     assert meter.reading().rate == pytest.approx(600 / RATE_WINDOW)
 
@@ -257,3 +257,84 @@ def test_the_cli_says_when_the_calls_pause_and_when_they_go_on():
     text = out.getvalue()
     assert "(connection refused); the calls wait for it" in text
     assert "the server answers again after 1 min: the calls go on" in text
+
+
+def test_the_eta_moves_with_the_rate_while_no_call_finishes(meter_and_clock):
+    """Issue 22, build 6: the ETA sat at 7m 49s for three minutes while the calls were slow; the rate is
+    taken up to now, so while nothing finishes it falls and the ETA grows, minute by minute."""
+    meter, clock = meter_and_clock
+    meter.expect(["a.pdf"])
+    meter.see(events.WorkEstimate("a.pdf", 100_000))
+    meter.see(started("a.pdf", 1))
+    clock.now += 10
+    meter.see(finished("a.pdf", 1, 4000, 1000))
+    meter.see(finished("a.pdf", 2, 4000, 1000))
+    etas = [meter.reading().eta]
+    for _minute in range(3):
+        clock.now += 20  # within the window: the same tokens over a longer span
+        etas.append(meter.reading().eta)
+    clock.now += RATE_WINDOW  # none finished in the window: the whole span's rate, lower still
+    etas.append(meter.reading().eta)
+    assert all(eta is not None for eta in etas)
+    assert etas == sorted(etas) and len(set(etas)) == len(etas)  # it grows at every reading
+    assert etas[0] == pytest.approx(90_000 / (10_000 / 10))
+    assert etas[-1] == pytest.approx(90_000 / (10_000 / (10 + 60 + RATE_WINDOW)))
+    meter.see(finished("a.pdf", 3, 30_000, 10_000))  # a big call ends: the rate rises, the ETA falls
+    assert meter.reading().eta < etas[-1]
+
+
+def test_a_document_indexed_again_starts_a_new_batch_of_one(meter_and_clock):
+    """Issue 22, build 6: "3/4 docs" for a one-document run: a document of the last batch indexed again,
+    once that batch ended, is a batch of its own; its figures start from nothing."""
+    meter, _clock = meter_and_clock
+    for doc in ("a.pdf", "b.pdf", "c.pdf", "d.pdf"):
+        meter.see(JobUpdate(doc, "queued"))
+    for doc in ("a.pdf", "b.pdf", "c.pdf", "d.pdf"):
+        meter.see(JobUpdate(doc, "started"))
+        meter.see(events.WorkEstimate(doc, 1000))
+        meter.see(finished(doc, 1, 700, 300))
+        meter.see(JobUpdate(doc, "finished"))
+    assert meter.reading().parts()[0] == "4/4 docs"
+    meter.see(JobUpdate("b.pdf", "queued"))
+    reading = meter.reading()
+    assert (reading.documents, reading.ended, reading.done) == (1, 0, 0)
+    assert reading.parts()[0] == "0/1 docs"
+    meter.see(JobUpdate("b.pdf", "started"))
+    meter.see(JobUpdate("c.pdf", "queued"))  # while b runs: the same batch
+    assert meter.reading().parts()[0] == "0/2 docs"
+
+
+def test_a_batch_an_outage_stopped_says_partial_and_its_resume_is_a_new_batch(meter_and_clock):
+    """Issue 22, build 6: after an outage the batch read "5/5 docs · 455.3k/455.3k tok", as if it were
+    done; it says the documents are partial, and resuming them counts them afresh."""
+    meter, _clock = meter_and_clock
+    docs = [f"{n}.pdf" for n in range(5)]
+    for doc in docs:
+        meter.see(JobUpdate(doc, "queued"))
+    for n, doc in enumerate(docs):
+        meter.see(JobUpdate(doc, "started"))
+        meter.see(events.WorkEstimate(doc, 90_000))
+        meter.see(finished(doc, 1, 30_000, 1000))
+        if n == 4:
+            meter.see(events.DocumentFailed(doc, "the server went away"))
+        else:
+            meter.see(JobUpdate(doc, "partial"))
+    assert meter.reading().parts()[0] == "5/5 docs (1 failed, 4 partial)"
+    for doc in docs[:4]:  # resumed
+        meter.see(JobUpdate(doc, "queued"))
+    reading = meter.reading()
+    assert (reading.documents, reading.ended, reading.done) == (4, 0, 0)
+    assert reading.parts()[0] == "0/4 docs"
+
+
+def test_no_eta_while_the_calls_wait_for_the_server(meter_and_clock):
+    meter, clock = meter_and_clock
+    meter.expect(["a.pdf"])
+    meter.see(events.WorkEstimate("a.pdf", 10_000))
+    meter.see(started("a.pdf", 1))
+    clock.now += 10
+    meter.see(finished("a.pdf", 1, 1000, 0))
+    meter.see(finished("a.pdf", 2, 1000, 0))
+    assert any(p.startswith("ETA") for p in meter.reading().parts())
+    meter.see(events.ServerPaused("", 0.0, "connection refused"))
+    assert not any(p.startswith("ETA") for p in meter.reading().parts())

@@ -291,3 +291,64 @@ def test_counts_are_said_in_words_one_or_many():
 
     assert [counted(n, "child", "children") for n in (0, 1, 2)] == ["0 children", "1 child", "2 children"]
     assert calls_text(1, 0) == "1 call" and calls_text(2, 1) == "2 calls, 1 cached"
+
+
+def _stopped_run(model, handler, warning: str, error: str) -> None:
+    handler.apply(
+        [
+            JobUpdate(DOC, "started"),
+            events.StructureFound(DOC, STRUCTURE, "toc"),
+            events.WarningEvent(DOC, warning, "overflow"),
+            events.CallQueued(DOC, 1, "summarize 0001 Two", 10),
+            events.CallStarted(DOC, 1, "summarize 0001 Two", 10),
+            events.CallFinished(DOC, 1, "error", 10, error=error),
+            partial_event(),
+            JobUpdate(DOC, "partial", entry=saved(2, partial=PARTIAL.to_dict())),
+        ]
+    )
+
+
+def test_a_resumed_run_keeps_the_stopped_runs_warnings_and_problems():
+    """Issue 22, build 6: `L` and the ⚠ badge forgot the runs before a resume."""
+    model, handler = fresh()
+    _stopped_run(model, handler, "an overflow before the outage", "connection refused")
+    state = model.states[DOC]
+    assert state.warned == 1 and len(state.problems) == 1
+    model.queued(DOC)  # i (or R) on the partial index: it resumes
+    handler.apply([JobUpdate(DOC, "queued"), JobUpdate(DOC, "started")])
+    handler.apply([events.WarningEvent(DOC, "an overflow after the resume", "overflow")])
+    assert [w.message for w in state.warnings] == [
+        "an overflow before the outage",
+        "an overflow after the resume",
+    ]
+    assert state.warned == 2 and [p.error for p in state.problems] == ["connection refused"]
+    assert state.badge()[1] == "indexing"
+
+
+def test_a_forced_run_starts_its_log_afresh():
+    model, handler = fresh()
+    _stopped_run(model, handler, "an overflow before", "connection refused")
+    model.queued(DOC, force=True)  # I: index again from the start
+    handler.apply([JobUpdate(DOC, "started")])
+    state = model.states[DOC]
+    assert state.warnings == [] and state.problems == [] and state.warned == 0
+
+
+def test_a_resumed_runs_tally_starts_with_the_stopped_runs_log():
+    from pageindex_tui.store.records import MAX_PROBLEMS, CallProblem, RunWarning
+
+    tally = events.CallTally()
+    old = RunRecord(
+        "a.pdf",
+        DOC,
+        warnings=[RunWarning("before", "overflow")],
+        problems=[CallProblem("summarize", "retry", f"503 #{n}") for n in range(MAX_PROBLEMS)],
+        problems_dropped=3,
+    )
+    tally.see(events.WarningEvent(DOC, "after", "other"))
+    tally.carry(old)
+    assert [w.message for w in tally.warnings] == ["before", "after"]
+    assert len(tally.problems) == MAX_PROBLEMS and tally.problems_dropped == 3
+    tally.see(events.CallQueued(DOC, 9, "summarize", 1))
+    tally.see(events.CallFinished(DOC, 9, "error", 1, error="refused"))
+    assert len(tally.problems) == MAX_PROBLEMS and tally.problems_dropped == 4

@@ -26,17 +26,17 @@ from ...store.library import LibraryEntry
 from ...store.outputs import export_folder
 from ...workbench.state import Changes, LiveDoc, Workbench
 from ..keys import bindings, shown_key
-from ..layout import toggle_detail
+from ..layout import fits_reader, toggle_detail
 from ..literal import one_line
 from ..screens.export import ExportScreen
 from ..widgets.detail import NodeDetail, same_node
 from ..widgets.index_tree import IndexTree, NodeRef, pages_of
+from ..widgets.inputs import TypedInput
 
 FILTER_DELAY = 0.15  # seconds of quiet typing before the filter applies
-MIN_READER = (32, 10)  # columns and rows of the node panel below which `t` reads on the whole screen
 
 
-class FilterInput(Input):
+class FilterInput(TypedInput):
     BINDINGS = bindings("filter")
 
     class Closed(Message):
@@ -123,6 +123,9 @@ class TreePane(Vertical):
             note = f"Indexing failed: {state.error}" + (f"\nCheck: {state.hint}" if state.hint else "")
         elif state is not None and state.busy:
             note = "Indexing: the tree appears as soon as the structure is found."
+        elif state is not None and state.phase == "damaged":  # as its badge says: "✗ index damaged"
+            key = shown_key("documents.index", self.app)
+            note = f"Index damaged: it was set aside; press {key} in the documents pane to index it again."
         else:
             note = f"Not indexed yet: press {shown_key('documents.index', self.app)} in the documents pane."
         self._note(note)
@@ -270,15 +273,15 @@ class TreePane(Vertical):
         live, ref = found
         doc = Path(self.model.current_doc)
         if not copy:
-            self.detail.display = True
-            if self.detail.size.width < MIN_READER[0] or self.detail.size.height < MIN_READER[1]:
+            if not fits_reader(self.detail):
                 self._read_full_screen(doc, ref, live)
                 return
             self.detail.show_text(None, "loading page text ...")
         self._read_page_text(doc, ref, live, copy)
 
     def _read_full_screen(self, doc: Path, ref: NodeRef, live: LiveDoc) -> None:
-        """The node panel is too small to read in: the reader takes the whole screen."""
+        """The node panel is hidden (narrow, or `d`) or too small to read in: the reader takes the whole
+        screen, and `esc` leaves the panes as they were."""
         from ..screens.reader import ReaderScreen
 
         title = Text()

@@ -41,6 +41,7 @@ from ...settings.file import is_override, save_settings
 from ...settings.rules import conflicts
 from ..engine import probe_summary
 from ..keys import bindings, shown_key
+from ..widgets.inputs import TypedInput
 from .confirm import ConfirmScreen
 
 SOURCE = "the settings screen"
@@ -195,15 +196,17 @@ class ConfigScreen(Screen[Settings | None]):
             "compact": True,
         }
         if field.screen == "password":
-            yield Input(value, password=True, placeholder="none", **options)
+            yield TypedInput(value, password=True, placeholder="none", **options)
             return
         validators = [SettingValidator(name)]
         if field.screen == "model":
             with Horizontal(id="model-row"):
-                yield Input(value, placeholder="the server's first model", validators=validators, **options)
+                yield TypedInput(
+                    value, placeholder="the server's first model", validators=validators, **options
+                )
                 yield Select[str]([], prompt="served models", id="model-list", disabled=locked, compact=True)
             return
-        yield Input(value, placeholder=field.placeholder, validators=validators, **options)
+        yield TypedInput(value, placeholder=field.placeholder, validators=validators, **options)
 
     def _note(self, field: FieldInfo, edited: bool = False) -> Text:
         note = source_note(self.settings, field.name, edited)

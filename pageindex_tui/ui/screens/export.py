@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from ..keys import bindings, shown_key
+from ..widgets.inputs import TypedInput
 from .confirm import ConfirmScreen
 
 
@@ -34,7 +35,7 @@ class ExportScreen(ModalScreen[Path | None]):
             box.border_title = f"Export {self.what}"
             cancel = shown_key("export.cancel", self.app)
             yield Static(Text(f"Write to (enter to export, {cancel} to cancel):"))
-            yield Input(str(self.default), id="export-path")
+            yield TypedInput(str(self.default), id="export-path")
             yield Static(Text(""), id="export-error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -18,6 +18,8 @@ from ...workbench.state import DocState
 from ..keys import bindings
 from ..literal import one_line
 
+NAME_CELLS = 16  # cells a file name keeps beside its badge ("fed-ann…cerpt.pdf"): the badge gives way
+
 
 def squeeze(label: Text, width: int) -> Text:
     """`label` cut in the middle with "…" to `width` cells, keeping its end (the suffix tells PDF from
@@ -102,12 +104,19 @@ class DocumentsTree(DirectoryTree):
         badge, kind = state.badge() if state is not None else ("", "none")
         symbol, _, detail = badge.partition(" ")
         mark = self.get_component_rich_style(f"documents--{kind}", partial=True)
-        tail = Text(f"  {detail}" if detail else "", style=mark)
         warned = state.warned if state is not None else 0
-        if warned:
-            tail.append(f" ⚠{warned}", style=self.get_component_rich_style("documents--warned", partial=True))
-        room = self._label_room(node) - 2 - tail.cell_len  # the badge stays whole: the name gives way
-        return Text.assemble((f"{symbol or ' '} ", mark), squeeze(label, room), tail)
+        warn_style = self.get_component_rich_style("documents--warned", partial=True)
+        warn = Text(f" ⚠{warned}" if warned else "", style=warn_style)
+        room = self._label_room(node) - 2
+        wanted = min(label.cell_len, NAME_CELLS)  # the name keeps this much; the badge's words give way
+        counts = kind in ("indexing", "partial")  # their figures say the most: "3/12"
+        figures = " ".join(w for w in detail.split() if any(c.isdigit() for c in w)) if counts else ""
+        for words in (detail, figures, ""):  # "summarizing 3/12", then "3/12", then the symbol alone
+            tail = Text(f"  {words}" if words else "", style=mark).append_text(warn)
+            if room - tail.cell_len >= wanted:
+                break
+        name = max(1, min(label.cell_len, room - tail.cell_len))
+        return Text.assemble((f"{symbol or ' '} ", mark), squeeze(label, name), tail)
 
     def _label_room(self, node: TreeNode[DirEntry]) -> int:
         """Cells a row's label may take: the pane's width less the guides before it."""

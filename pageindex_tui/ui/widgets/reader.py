@@ -26,6 +26,7 @@ from textual.widgets import Input, Static
 from ...workbench.reading import ReaderText, Span
 from ..keys import bindings, shown_key
 from ..literal import one_line
+from .inputs import TypedInput
 from .stream import wrap_offsets
 
 LEAD = 3  # lines shown above a match or a quote brought into view
@@ -278,7 +279,7 @@ class ReaderView(ScrollView, can_focus=True):
         self._go_unit(-1)
 
 
-class SearchBox(Input):
+class SearchBox(TypedInput):
     BINDINGS = bindings("search")
 
     class Cancelled(Message):

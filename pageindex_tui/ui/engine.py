@@ -50,6 +50,7 @@ class EngineRunner:
         self.queue = JobQueue(self.jobs)  # the UI thread's way to the jobs on the engine's loop
         self._flusher: asyncio.Task[None] | None = None
         self._asks: dict[str, Future[None]] = {}  # run id -> the question being answered
+        self.ended = threading.Event()  # set when the engine's thread has ended (or was never to start)
 
     # -- life cycle (UI thread) ------------------------------------------------------------------
     def start(self) -> None:
@@ -74,6 +75,7 @@ class EngineRunner:
                 self._flusher.cancel()
                 loop.run_until_complete(asyncio.gather(self._flusher, return_exceptions=True))
                 loop.close()
+                self.ended.set()
                 return
             self._loop = loop
             self.queue.attach(loop)
@@ -88,6 +90,7 @@ class EngineRunner:
             loop.run_until_complete(self.jobs.aclose())
             loop.close()
             self.flush()
+            self.ended.set()
 
     # -- events ------------------------------------------------------------------------------------
     def sink(self, item: Item) -> None:

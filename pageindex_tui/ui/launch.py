@@ -1,10 +1,13 @@
-"""Running the app from the command line (`pageindex-tui [PATH]`); SIGTERM and SIGHUP end it as `q` does."""
+"""Running the app from the command line (`pageindex-tui [PATH]`): SIGTERM and SIGHUP end it as `q` does;
+a SIGHUP whose terminal is gone (tmux's kill-session, a dropped SSH link) ends it without the terminal."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
+import termios
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,6 +34,9 @@ def run(
 
     def end(signum: int, _frame: object) -> None:
         # Runs in the main thread, which is running the app's loop: hand the work to the loop.
+        if signum == signal.SIGHUP and terminal_gone():
+            leave_terminal()
+            app.end_without_terminal(signum)  # does not return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # before the app's loop started or after it ended
@@ -44,3 +50,22 @@ def run(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return app.return_code or 0
+
+
+def terminal_gone() -> bool:
+    """Whether the terminal the app draws on (Textual writes to stderr) has hung up: a hung-up terminal
+    answers every request with EIO."""
+    try:
+        termios.tcgetattr(sys.__stderr__.fileno() if sys.__stderr__ is not None else 2)
+    except (termios.error, OSError, ValueError):
+        return True
+    return False
+
+
+def leave_terminal() -> None:
+    """Point standard input, output and error at /dev/null: what is still written goes nowhere instead of
+    failing on the closed terminal."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)

@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 
 class PtyRun:
-    def __init__(self, *args: str, cwd: str | None = None) -> None:
+    def __init__(self, *args: str, cwd: str | None = None, env: dict[str, str] | None = None) -> None:
         master, slave = pty.openpty()
-        env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="40")
+        env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="40", **(env or {}))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pageindex_tui", *args],
             stdin=slave,
@@ -25,15 +25,17 @@ class PtyRun:
             start_new_session=True,
         )
         os.close(slave)
-        self._master = master
+        self._master: int | None = master
         self._chunks: list[bytes] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
+        master = self._master
+        assert master is not None
         while True:
             try:
-                data = os.read(self._master, 65536)
+                data = os.read(master, 65536)
             except OSError:
                 return
             if not data:
@@ -55,6 +57,17 @@ class PtyRun:
                 raise AssertionError(f"timed out waiting for {what}: {self.output[-2000:]!r}")
             time.sleep(0.05)
 
+    def send(self, keys: bytes) -> None:
+        assert self._master is not None, "the terminal was hung up"
+        os.write(self._master, keys)
+
+    def hang_up(self) -> None:
+        """Close the terminal under the program, as tmux's kill-session or a dropped SSH link does."""
+        if self._master is not None:
+            os.close(self._master)
+            self._master = None
+        self._reader.join(5)
+
     def end(self, timeout: float = 60.0) -> int:
         try:
             code = self.process.wait(timeout)
@@ -62,7 +75,8 @@ class PtyRun:
             self.process.kill()
             raise AssertionError(f"did not end within {timeout} s: {self.output[-2000:]!r}") from None
         self._reader.join(5)
-        os.close(self._master)
+        if self._master is not None:
+            os.close(self._master)
         return code
 
 

@@ -120,6 +120,24 @@ def test_a_signal_ends_the_app_and_restores_the_terminal(tmp_path):
     assert cursor_shown_at_end(output) and b"stopped by SIGTERM" in output
 
 
+def test_a_hangup_with_the_terminal_gone_ends_the_app_while_it_indexes(tmp_path):
+    """tmux's kill-session closes the terminal, then sends SIGHUP: Textual's own shutdown would write to the
+    dead terminal and block for good (the app and its llama-server stayed). The app leaves without it, its
+    job cancelled (nothing half-written in the library), status 128 + SIGHUP."""
+    markdown(tmp_path / "doc.md")
+    home = tmp_path / "home"
+    with FakeVLLM(default=lambda body: Script(answer="slow summary", delay=30)) as fake:
+        run = PtyRun(str(tmp_path), "--endpoint", fake.base_url, env={"XDG_DATA_HOME": str(home)})
+        run.wait_for(lambda: b"vLLM 0.16.0" in run.output, "the app showing the server gauges")
+        run.send(b"ji")
+        run.wait_for(lambda: len(fake.requests) > 0, "a summary call at the server")
+        run.hang_up()
+        run.process.send_signal(signal.SIGHUP)
+        code = run.end(timeout=60)
+    assert code == 128 + signal.SIGHUP
+    assert not [p for p in home.rglob("*") if p.is_file() and ".tmp" in p.name]
+
+
 # --- 10: credentials in the endpoint ----------------------------------------------------------
 def with_password(url: str) -> str:
     return url.replace("http://", "http://alice:s3cretpw@")

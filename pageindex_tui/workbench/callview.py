@@ -147,18 +147,16 @@ def timings(record: CallRecord, now: float) -> list[tuple[str, str]]:
     return out
 
 
-def call_facts(record: CallRecord, now: float, model: str = "") -> list[tuple[str, str]]:
-    """The call's request and timings as (label, value) rows, literal and whole."""
+def call_facts(record: CallRecord, model: str = "") -> list[tuple[str, str]]:
+    """The call's request and state as (label, value) rows, literal and whole."""
     facts = [
         ("document", one_line(record.doc)),
         ("purpose", one_line(record.purpose)),
-        ("state", outcome_text(record)),
-        ("prompt", counted(record.prompt_tokens, "token")),
-        ("reply", counted(record.completion_tokens, "token")),
+        ("prompt", f"{record.prompt_tokens:,} tokens"),
     ]
     if model:
         facts.append(("model", one_line(model)))
-    return facts + timings(record, now)
+    return [*facts, ("state", outcome_text(record)), ("reply", f"{record.completion_tokens:,} tokens")]
 
 
 def call_line(record: CallRecord) -> str:

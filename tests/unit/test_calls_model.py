@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pageindex_tui import events
 from pageindex_tui.workbench.calls import CallBook
-from pageindex_tui.workbench.callview import SORTS, CallQuery, call_facts, call_line
+from pageindex_tui.workbench.callview import SORTS, CallQuery, call_facts, call_line, timings
 
 A, B = "/docs/annual-report.pdf", "/docs/notes.md"
 ERROR_500 = "the model server at http://gpu:8000/v1 answered 500: EngineCore encountered an issue"
@@ -172,9 +172,11 @@ def test_a_finished_call_in_one_line_and_in_facts():
         "annual-report.pdf · summarize 0003 Risk factors · ok after 1 retry · 910 in, 40 out · "
         f"queued 1.00 s, ttft 0.30 s, 2.00 s, 6.00 s in all · retry 1: {ERROR_500}"
     )
-    facts = dict(call_facts(record, 30.0, model="Qwen/Qwen3-8B"))
+    facts = dict(call_facts(record, model="Qwen/Qwen3-8B"))
     assert facts["document"] == A and facts["model"] == "Qwen/Qwen3-8B"
     assert facts["prompt"] == "910 tokens" and facts["reply"] == "40 tokens"
+    assert facts["state"] == "ok after 1 retry"
+    facts = dict(timings(record, 30.0))
     assert facts["sent"] == "+4.00 s (1.00 s waiting for a place)"
     assert facts["first token"] == "+4.30 s (ttft 0.30 s)"
     assert facts["finished"] == "+6.00 s (2.00 s at the server)"

@@ -168,7 +168,7 @@ def call_line(record: CallRecord) -> str:
         times.append(f"queued {seconds_text(max(0.0, record.sent_at - record.tried_at))}")
     if record.ttft is not None:
         times.append(f"ttft {seconds_text(record.ttft)}")
-    if record.seconds is not None and record.phase != "cached":
+    if record.seconds is not None and record.sent_at is not None and record.phase != "cached":
         times.append(seconds_text(record.seconds))
     if record.queued_at is not None and record.ended_at is not None and record.retries:
         times.append(f"{seconds_text(record.ended_at - record.queued_at)} in all")

@@ -197,3 +197,49 @@ def test_text_from_outside_is_literal_in_the_line():
     line = call_line(record)
     assert "^[[31mred" in line and "\x1b" not in line and "\n" not in line
     assert line.endswith("error: bad reply [bold]x[/bold]")
+
+
+def verbose_progress(verbose: bool = True):
+    import io
+
+    from rich.console import Console
+
+    from pageindex_tui.cli.progress import CliProgress
+
+    out = io.StringIO()
+    return CliProgress(console=Console(file=out, width=300), verbose=verbose), out
+
+
+def test_the_cli_verbose_prints_a_line_per_call_when_it_ends_for_good():
+    progress, out = verbose_progress()
+    for event in (
+        events.CallQueued(A, 1, "summarize 0003 Risk factors", 900),
+        events.CallStarted(A, 1, "summarize 0003 Risk factors", 900),
+        events.CallFinished(
+            A, 1, "retry", 900, seconds=2.0, error="http://user:secret@gpu:8000/v1 answered 500"
+        ),
+    ):
+        progress.handle(event)
+    assert out.getvalue() == ""  # a retried attempt waits for its call
+    answer = progress.tee(lambda event: None)  # a question's events reach the lines this way
+    for event in (
+        events.CallQueued(A, 2, "summarize 0003 Risk factors", 900, retry_of=1),
+        events.CallStarted(A, 2, "summarize 0003 Risk factors", 900),
+        events.CallFinished(A, 2, "ok", 910, 40, 0, 0.3, 2.0),
+    ):
+        answer(event)
+    progress.handle(events.CallQueued(B, 3, "describe the document", 100))
+    progress.handle(events.CallFinished(B, 3, "cancelled", 100))
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("call annual-report.pdf · summarize 0003 Risk factors · ok after 1 retry · ")
+    assert "910 in, 40 out" in lines[0] and "ttft 0.30 s" in lines[0]
+    assert "retry 1: http://user:***@gpu:8000/v1 answered 500" in lines[0] and "secret" not in lines[0]
+    assert lines[1] == "call notes.md · describe the document · cancelled · 100 in, 0 out"
+
+
+def test_without_verbose_no_call_lines():
+    progress, out = verbose_progress(verbose=False)
+    progress.handle(events.CallStarted(A, 1, "p", 10))
+    progress.handle(events.CallFinished(A, 1, "ok", 10, 1, 0, 0.1, 0.2))
+    assert out.getvalue() == ""

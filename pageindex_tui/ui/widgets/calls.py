@@ -217,6 +217,7 @@ class CallsTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.clock: Callable[[], float] | None = None  # a live call's seconds so far
         self._columns: list[tuple[Column, int]] = []
         self._width = 0
+        self._hovered: int | None = None  # the call whose tooltip is up
 
     # -- rows ----------------------------------------------------------------------------------------
     @property
@@ -341,7 +342,10 @@ class CallsTable(ScrollView, can_focus=True, inherit_bindings=False):
     def on_mouse_move(self, event: events.MouseMove) -> None:
         """The tooltip: the hovered call's document, purpose and error, whole."""
         row = self._row_at(event.y)
-        self.tooltip = row_tooltip(self.rows[row]) if row is not None else None
+        serial = self.rows[row].serial if row is not None else None
+        if serial != self._hovered:
+            self._hovered = serial
+            self.tooltip = row_tooltip(self.rows[row]) if row is not None else None
 
     # -- drawing -----------------------------------------------------------------------------------
     def header_text(self) -> str:

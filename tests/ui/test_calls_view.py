@@ -4,12 +4,9 @@ shows it in the stream, and a thousand calls stay quick to move through."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from rich.console import Console
 from test_snapshots_calls import ERROR_500, GUIDE, NOT_JSON, REPORT, SETTINGS, timeline
-from uikit import make_app, wait_for
+from uikit import make_app, plain, wait_for
 
 from pageindex_tui import events
 from pageindex_tui.ui.screens.call import CallScreen
@@ -37,13 +34,6 @@ async def calls_app(pilot):
     table = app.query_one("#calls", CallsTable)
     await wait_for(pilot, lambda: app.focused is table and table.row_count == 8, what="the calls")
     return app, table
-
-
-def plain(widget) -> str:
-    """What a Static shows, as plain text (a Rich table or text alike)."""
-    console = Console(width=200, file=io.StringIO(), record=True)
-    console.print(widget.content)
-    return console.export_text()
 
 
 def serials(table: CallsTable) -> list[int]:

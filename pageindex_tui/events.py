@@ -68,11 +68,14 @@ class StageFinished(Event):
 @dataclass(frozen=True)
 class CallQueued(Event):
     """A call waits for a place under the client's concurrency bound (nothing is sent yet). `CallStarted`
-    with the same id follows once it is sent, or `CallFinished("cancelled")` when it is cancelled first."""
+    with the same id follows once it is sent, or `CallFinished("cancelled")` when it is cancelled first.
+    Each attempt of a call has its own id; a retry names the attempt it tries again (`retry_of`), so a
+    front end can fold the attempts into one call."""
 
     call_id: int
     purpose: str
     prompt_tokens: int
+    retry_of: int | None = None  # the id of the attempt this one tries again (it ended "retry")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Synthetic test PDFs, generated with fpdf2 (core Helvetica font, latin-1 text) and pypdf.
+"""Synthetic test PDFs, generated with fpdf2 (core Helvetica font, latin-1 text) and pypdf, and a
+Markdown document whose sections need the model's summaries (`operations_notes`).
 
 Every helper writes into the given directory and returns the path it wrote.
 """
@@ -272,4 +273,19 @@ def make_long_pdf(directory: Path | str, lines_per_page: int = 44) -> Path:
             pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
     path = _target(directory, "long.pdf")
     pdf.output(str(path))
+    return path
+
+
+def operations_notes(directory: Path | str, sections: int = 4) -> Path:
+    """ops-notes.md: headings give the structure (no model call) and each section (about 300 tokens)
+    needs a summary from the model."""
+    topics = ["storage", "networking", "scheduling", "monitoring", "billing", "security"]
+    parts = ["# Operations Notes\n"]
+    for i in range(sections):
+        topic = topics[i % len(topics)]
+        rule = "Rule {j} of {topic}: the team reviews item {j} weekly, figure {figure}."
+        rules = " ".join(rule.format(j=j, topic=topic, figure=i * 100 + j) for j in range(20))
+        parts.append(f"## {i + 1} {topic.title()}\n\n{rules}\n")
+    path = _target(directory, "ops-notes.md")
+    path.write_text("\n".join(parts))
     return path

@@ -156,7 +156,7 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     out = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
     with maybe_local_server(args, settings) as (settings, _server):
-        progress = CliProgress(quiet=args.quiet or args.json)
+        progress = CliProgress(quiet=args.quiet or args.json, verbose=args.verbose)
         view = AskView(out, stream=not args.json)
 
         async def main() -> AskResult:
@@ -175,7 +175,8 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
                     err.print(Text(shown(line), style="dim"), soft_wrap=True)
                 session.sink = view.handle  # the bound's changes, while asking
                 options = AskOptions(max_rounds=max(1, args.rounds))
-                async with Asker(settings, sink=view.handle, options=options, session=session) as asker:
+                sink = progress.tee(view.handle)  # --verbose: the question's calls too
+                async with Asker(settings, sink=sink, options=options, session=session) as asker:
                     return await asker.ask(docs, args.question)
 
         try:

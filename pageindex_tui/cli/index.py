@@ -39,7 +39,7 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
         error(f"--out: {err.message}", err.hint)
         return EXIT_USAGE
     with maybe_local_server(args, settings) as (settings, _server):
-        progress = CliProgress(quiet=args.quiet)
+        progress = CliProgress(quiet=args.quiet, verbose=args.verbose)
 
         async def main() -> list[DocumentResult]:
             async with JobService(Library(), sink=progress.handle, password=args.password) as jobs:

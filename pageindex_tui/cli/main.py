@@ -81,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+VERBOSE_HELP = (
+    "a line per LLM call as it ends, on stderr: document, purpose, outcome (retries folded in), tokens, "
+    "timings (queued, ttft, seconds), each retry's error and the final one"
+)
+
+
 def build_index_parser() -> argparse.ArgumentParser:
     index = argparse.ArgumentParser(
         prog="pageindex-tui index", description="Index PDF and Markdown files headless."
@@ -95,6 +101,7 @@ def build_index_parser() -> argparse.ArgumentParser:
         help="index again even when the library holds an index of the same content and tree settings",
     )
     index.add_argument("-q", "--quiet", action="store_true", help="no progress bar, summary lines only")
+    index.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     setting_flags(index, "index", "tree")
     add_server_flags(index)
     return index
@@ -184,6 +191,7 @@ def build_ask_parser() -> argparse.ArgumentParser:
     ask.add_argument("--password", help="password of encrypted PDFs")
     ask.add_argument("--no-cache", action="store_true", help="ignore cached model replies")
     ask.add_argument("-q", "--quiet", action="store_true", help="no progress bar while indexing")
+    ask.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     add_server_flags(ask)
     return ask
 

@@ -1,4 +1,5 @@
-"""The CLI's view of a run: a Rich progress bar per document, built only from engine events.
+"""The CLI's view of a run: a Rich progress bar per document, built only from engine events; with
+`--verbose`, a line per LLM call as it ends (its retried attempts folded in, as the app's calls view does).
 
 Everything that comes from outside (file names, servers' error texts) is shown through `safe_text.shown`:
 control characters in caret notation, URLs without their passwords.
@@ -6,6 +7,7 @@ control characters in caret notation, URLs without their passwords.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -20,6 +22,8 @@ from .. import events
 from ..jobs.batch import BATCH_EVENTS, BatchMeter, wait_text
 from ..jobs.service import JobUpdate
 from ..safe_text import counted, shown
+from ..workbench.calls import ENDED, CallBook
+from ..workbench.callview import call_line
 
 if TYPE_CHECKING:
     from ..index.result import DocumentResult
@@ -41,9 +45,21 @@ STAGE_LABEL = {
 }
 
 
+CALL_EVENTS = (
+    events.CallQueued,
+    events.CallStarted,
+    events.ReasoningDelta,
+    events.AnswerDelta,
+    events.CallFinished,
+)
+LINE_STYLE = {"error": "red", "invalid": "yellow", "cancelled": "dim", "cached": "dim"}
+
+
 class CliProgress:
-    def __init__(self, quiet: bool = False, console: Console | None = None) -> None:
+    def __init__(self, quiet: bool = False, console: Console | None = None, verbose: bool = False) -> None:
         self.console = console or Console(stderr=True)
+        self.verbose = verbose  # a line per call as it ends
+        self.book = CallBook(max_texts=0)  # the calls, folded as the app folds them (no text kept)
         self.quiet = quiet or not self.console.is_terminal
         self.progress = Progress(
             TextColumn("{task.fields[name]}", markup=False),
@@ -88,6 +104,7 @@ class CliProgress:
         )
 
     def handle(self, event: events.Event) -> None:
+        self.see_call(event)
         self.meter.see(event)
         if isinstance(event, BATCH_EVENTS):
             self._batch_row()
@@ -120,6 +137,26 @@ class CliProgress:
             self.progress.update(task, stage="[red]failed", total=1, completed=1)
         elif isinstance(event, events.DocumentPartial):
             self.progress.update(task, stage="[yellow]partial")
+
+    def see_call(self, event: events.Event) -> None:
+        """--verbose: one line per call when it ended for good (a retried attempt waits for its call):
+        document, purpose, outcome, tokens, timings, retries, error."""
+        if not self.verbose or not isinstance(event, CALL_EVENTS):
+            return
+        record = self.book.see(event, time.monotonic())
+        if record is not None and isinstance(event, events.CallFinished) and event.outcome in ENDED:
+            line = Text("call ", style="bold")
+            line.append(shown(call_line(record)), style=LINE_STYLE.get(record.phase, ""))
+            self.console.print(line, soft_wrap=True)
+
+    def tee(self, sink: events.EventSink) -> events.EventSink:
+        """`sink`, with --verbose's call lines seen first (the events of a question go to its view)."""
+
+        def both(event: events.Event) -> None:
+            self.see_call(event)
+            sink(event)
+
+        return both
 
     def _outage(self, event: events.ServerPaused | events.ServerResumed) -> None:
         """A line when the calls pause for the server and when they go on (quiet: none)."""

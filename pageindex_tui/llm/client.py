@@ -240,13 +240,15 @@ class LLMClient:
     ) -> Reply:
         assert self.info is not None
         failures, shrunk = 0, False
+        previous: int | None = None  # the attempt that ended "retry", which this one tries again
         while True:
             use_format = schema is not None and not self._no_response_format
             kwargs = request_kwargs(
                 self.info.model, messages, budget, shape, self.fields, schema if use_format else None
             )
             delay, call_id = 0.0, self._next_call_id()
-            self.sink(events.CallQueued(doc, call_id, purpose, prompt_tokens))
+            self.sink(events.CallQueued(doc, call_id, purpose, prompt_tokens, previous))
+            previous = call_id
             try:
                 place = await self._place(doc)  # queued until the server answers and a place is free
             except asyncio.CancelledError:

@@ -1,6 +1,7 @@
 """The LLM calls the workbench has seen, without Textual: each call's row and the tail of its streamed
 text (`CallRecord`), the bounded book of them (`CallBook`), and our own count of streamed tokens per
-second (`StreamMeter`). `handler.py` fills them from the engine's call events; the calls pane draws them."""
+second (`StreamMeter`). `CallBook.see` folds the engine's call events into it, a retried attempt into
+its call (`Attempt`); `handler.py` feeds it, the calls pane and the CLI's `--verbose` show it."""
 
 from __future__ import annotations
 
@@ -8,29 +9,49 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .. import events
+
 # "queued": waiting for a place under the client's concurrency bound; "sent": at the server, no token yet
 # (in the server's own queue, or reading its prompt); "running": tokens are arriving.
 CallPhase = Literal["queued", "sent", "running", "ok", "cached", "retry", "invalid", "error", "cancelled"]
 LIVE_PHASES = ("queued", "sent", "running")
+ENDED = ("ok", "cached", "invalid", "error", "cancelled")  # a call's outcome for good (not "retry")
 
 MAX_CALL_TEXT = 64_000  # characters of reasoning+answer kept per call (the tail)
 MAX_CALL_TEXTS = 40  # calls whose text is kept at all
 MAX_CALLS = 1000  # rows kept in the calls table
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt of a call that ended "retry": when it was queued and sent, how long it took, why."""
+
+    call_id: int
+    queued: float | None  # clock times (Workbench.clock)
+    sent: float | None
+    seconds: float | None  # at the server
+    error: str
+
+
 @dataclass
 class CallRecord:
     serial: int  # our own number, unique in this session (row key)
     doc: str
-    call_id: int
+    call_id: int  # the id of its latest attempt
     purpose: str
     prompt_tokens: int
     phase: CallPhase = "sent"
     completion_tokens: int = 0  # deltas seen while running, the server's count when finished
-    ttft: float | None = None
+    ttft: float | None = None  # seconds from sent to the first token (counted while it streams)
     seconds: float | None = None  # the whole call, when finished
     since: float = 0.0  # clock time it was queued, then sent (Workbench.clock)
     error: str = ""
+    retries: list[Attempt] = field(default_factory=list)  # earlier attempts, oldest first
+    queued_at: float | None = None  # clock time its first attempt was queued
+    tried_at: float | None = None  # ... its latest attempt was queued
+    sent_at: float | None = None  # ... its latest attempt was sent
+    ended_at: float | None = None  # ... it ended for good (or its latest attempt ended "retry")
+    note: str = ""  # the line its text got when its latest attempt ended "retry"
     pieces: deque[tuple[str, str]] = field(default_factory=deque)  # ("reasoning"|"answer", text)
     chars: int = 0
     dropped: int = 0  # characters dropped from the head to stay under MAX_CALL_TEXT
@@ -48,6 +69,10 @@ class CallRecord:
             _kind, old = self.pieces.popleft()
             self.chars -= len(old)
             self.dropped += len(old)
+
+    @property
+    def attempts(self) -> int:
+        return len(self.retries) + 1
 
     def free_text(self) -> None:
         self.pieces.clear()
@@ -88,6 +113,72 @@ class CallBook:
 
     def get(self, doc: str, call_id: int) -> CallRecord | None:
         return self._by_call.get((doc, call_id))
+
+    # -- the engine's call events, folded: one record per call, its retried attempts inside ------------
+    def see(self, event: events.Event, now: float) -> CallRecord | None:
+        """Apply one call event at clock time `now`; the record it changed, if any."""
+        if isinstance(event, events.CallQueued):
+            return self.queued(event, now)
+        if isinstance(event, events.CallStarted):
+            return self.sent(event, now)
+        if isinstance(event, (events.ReasoningDelta, events.AnswerDelta)):
+            return self.streamed(event, now)
+        if isinstance(event, events.CallFinished):
+            return self.finished(event, now)
+        return None
+
+    def queued(self, event: events.CallQueued, now: float) -> CallRecord:
+        earlier = self.get(event.doc, event.retry_of) if event.retry_of is not None else None
+        if earlier is None:
+            record = self.start(event.doc, event.call_id, event.purpose, event.prompt_tokens, "queued")
+            record.queued_at = now
+        else:  # the call tries again: its row goes on under the new attempt's id
+            record = earlier
+            del self._by_call[(record.doc, record.call_id)]
+            self._by_call[(record.doc, event.call_id)] = record
+            record.call_id, record.phase = event.call_id, "queued"
+            record.completion_tokens, record.ttft, record.seconds, record.error = 0, None, None, ""
+            record.sent_at = record.ended_at = None
+        record.since = record.tried_at = now
+        return record
+
+    def sent(self, event: events.CallStarted, now: float) -> CallRecord:
+        record = self.get(event.doc, event.call_id)
+        if record is None or record.phase != "queued":  # a cached reply replayed: never queued
+            record = self.start(event.doc, event.call_id, event.purpose, event.prompt_tokens)
+            record.queued_at = record.tried_at = now
+        record.phase, record.since, record.sent_at = "sent", now, now
+        return record
+
+    def streamed(self, event: events.ReasoningDelta | events.AnswerDelta, now: float) -> CallRecord | None:
+        record = self.get(event.doc, event.call_id)
+        if record is None:
+            return None
+        record.add("reasoning" if isinstance(event, events.ReasoningDelta) else "answer", event.text)
+        record.completion_tokens += 1
+        if record.phase == "sent":
+            record.phase = "running"
+        if record.ttft is None and record.sent_at is not None:
+            record.ttft = max(0.0, now - record.sent_at)
+        return record
+
+    def finished(self, event: events.CallFinished, now: float) -> CallRecord | None:
+        record = self.get(event.doc, event.call_id)
+        if record is None:
+            return None
+        record.phase = event.outcome
+        record.prompt_tokens = event.prompt_tokens or record.prompt_tokens
+        record.completion_tokens = event.completion_tokens or record.completion_tokens
+        if event.ttft is not None or event.outcome == "cached":  # else the first token as it came, if any
+            record.ttft = event.ttft
+        record.seconds, record.error, record.ended_at = event.seconds, event.error, now
+        if event.outcome == "retry":
+            attempt = Attempt(event.call_id, record.tried_at, record.sent_at, event.seconds, event.error)
+            record.retries.append(attempt)
+            lead = "\n" if record.chars else ""
+            record.note = f"{lead}✗ retry {len(record.retries)}: {event.error or 'no reason given'}\n"
+            record.add("error", record.note)
+        return record
 
     def take_removed(self) -> list[int]:
         out, self.removed = self.removed, []

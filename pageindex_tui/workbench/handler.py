@@ -79,8 +79,7 @@ class EngineHandler:
                 self._delta(item, changes)
                 deltas += 1
             elif isinstance(item, events.CallQueued):
-                record = model.calls.start(item.doc, item.call_id, item.purpose, item.prompt_tokens, "queued")
-                record.since = model.clock()
+                record = model.calls.queued(item, model.clock())
                 changes.calls[record.serial] = record
             elif isinstance(item, events.CallStarted):
                 self._call_started(item, changes)
@@ -113,10 +112,7 @@ class EngineHandler:
 
     def _call_started(self, item: events.CallStarted, changes: Changes) -> None:
         model = self.model
-        record = model.calls.get(item.doc, item.call_id)
-        if record is None or record.phase != "queued":  # a cached reply replayed: never queued
-            record = model.calls.start(item.doc, item.call_id, item.purpose, item.prompt_tokens)
-        record.phase, record.since = "sent", model.clock()
+        record = model.calls.sent(item, model.clock())
         changes.calls[record.serial] = record
         if model.following and not model.shown_streaming():
             model.shown_call, changes.switched = record.serial, True
@@ -126,27 +122,22 @@ class EngineHandler:
         record = model.calls.get(item.doc, item.call_id)
         if record is None:
             return
-        kind = "reasoning" if isinstance(item, events.ReasoningDelta) else "answer"
         if record.serial != model.shown_call and model.following and not model.shown_streaming():
             model.shown_call, changes.switched = record.serial, True  # the shown call is done or silent
-        record.add(kind, item.text)
-        record.completion_tokens += 1
-        if record.phase == "sent":
-            record.phase = "running"
+        model.calls.streamed(item, model.clock())
         changes.calls[record.serial] = record
         if record.serial == model.shown_call and not changes.switched:
+            kind = "reasoning" if isinstance(item, events.ReasoningDelta) else "answer"
             changes.appends.append((kind, item.text))
 
     def _call_finished(self, item: events.CallFinished, changes: Changes) -> None:
         model = self.model
-        record = model.calls.get(item.doc, item.call_id)
+        record = model.calls.finished(item, model.clock())
         if record is None:
             return
-        record.phase = item.outcome
-        record.prompt_tokens = item.prompt_tokens or record.prompt_tokens
-        record.completion_tokens = item.completion_tokens or record.completion_tokens
-        record.ttft, record.seconds, record.error = item.ttft, item.seconds, item.error
         changes.calls[record.serial] = record
+        if item.outcome == "retry" and record.serial == model.shown_call and not changes.switched:
+            changes.appends.append(("error", record.note))
         if item.outcome in ("retry", "invalid", "error") and item.error and item.doc in model.states:
             problem = CallProblem(record.purpose, item.outcome, item.error, round(item.seconds, 3))
             model.states[item.doc].note_problem(problem)

@@ -256,7 +256,7 @@ async def test_picking_a_call_pins_it_and_f_follows_again(tmp_path):
             await pilot.press("i")
             await wait_for(pilot, lambda: app.model.states[str(pdf)].phase == "indexed", what="indexed")
             assert app.model.following and len(app.model.calls) >= 2
-            await pilot.press("4", "g", "enter")
+            await pilot.press("4", "g", "space")  # enter opens the call's detail; space pins it
             await wait_for(pilot, lambda: app.model.shown_call == 1, what="the first call pinned")
             assert not app.model.following
             assert "pinned" in str(app.query_one("#stream-head").render())

@@ -68,3 +68,14 @@ def no_temp_files(root: Path) -> list[Path]:
 def filed_partial(state) -> bool:
     """The document stopped partial and its partial index is filed in the library (the job's last step)."""
     return state.phase == "partial" and state.entry is not None and state.entry.partial is not None
+
+
+def plain(widget) -> str:
+    """What a Static shows (Rich text or a Rich table alike), as plain text."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=200, file=io.StringIO(), record=True)
+    console.print(widget.content)
+    return console.export_text()

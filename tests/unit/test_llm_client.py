@@ -255,6 +255,8 @@ def test_backoff_is_exponential_then_gives_up():
     assert sleeps == [0.5, 1.0, 2.0]
     assert [e.outcome for e in seen if isinstance(e, events.CallFinished)] == ["retry"] * 3 + ["error"]
     assert fake.base_url in str(caught.value) and "500" in str(caught.value)
+    queued = [e for e in seen if isinstance(e, events.CallQueued)]  # each attempt names the one it retries
+    assert [e.retry_of for e in queued] == [None, *(e.call_id for e in queued[:-1])]
 
 
 def test_backoff_is_capped_and_retry_after_is_honoured():

@@ -70,7 +70,8 @@ class Indexed:
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One node that matched (node_id "" for the document's own name and description)."""
+    """One node that matched (node_id "" for the document's own name and description); `snippet` is from
+    its text where saved, else its summary (the document's description)."""
 
     digest: str
     doc_name: str
@@ -212,7 +213,8 @@ class SearchIndex:
         """The nodes best matching the words of `text`, best first."""
         sql = f"""
             SELECT r.digest, d.doc_name, r.node_id, nodes.title, r.start, r.stop, d.unit,
-                   snippet(nodes, -1, '', '', '…', 14), bm25(nodes, {TITLE}, {SUMMARY}, {BODY}) AS s
+                   CASE WHEN nodes.body != '' THEN snippet(nodes, 2, '', '', '…', 16)
+                   ELSE snippet(nodes, 1, '', '', '…', 16) END, bm25(nodes, {TITLE}, {SUMMARY}, {BODY}) AS s
             FROM nodes JOIN node_rows r ON r.id = nodes.rowid JOIN documents d ON d.digest = r.digest
             WHERE nodes MATCH ? ORDER BY s LIMIT ?"""
         with self.connect() as db:

@@ -99,14 +99,21 @@ async def choose(
 
 
 async def candidates(scope: LibraryScope, question: str) -> list[DocumentHit]:
-    """The documents the search finds for the question, best first; AskInputError when none."""
+    """The documents the search finds for the question, best first; a library of no more documents than
+    the pick step reads gives them all when the search finds none (a question may share no word with its
+    answer); AskInputError when there are none."""
     hits = await asyncio.to_thread(scope.search.documents, question, scope.candidates)
-    if not hits:
+    if hits:
+        return hits
+    few = await asyncio.to_thread(scope.search.listed, prompts.MAX_DOCUMENTS + 1)
+    if not few:
+        raise AskInputError("the library holds no documents", "index some with `pageindex-tui index`")
+    if len(few) > prompts.MAX_DOCUMENTS:
         raise AskInputError(
             "no document in the library matches the question's words",
-            "index the documents first, or name the documents to ask",
+            "ask with other words, or name the documents to ask",
         )
-    return hits
+    return few
 
 
 def load_all(scope: LibraryScope, hits: list[DocumentHit], warn: Callable[[str], None]) -> list[AskDocument]:

@@ -72,6 +72,10 @@ class LibrarySearch:
         self.sync()
         return self.index.documents(text, limit)
 
+    def listed(self, limit: int) -> list[DocumentHit]:
+        self.sync()
+        return self.index.listed(limit)
+
     def _newest(self, digest: str) -> Indexed | None:
         for entry in self.library.entries_for(digest):
             item = _indexed(entry)

@@ -235,6 +235,13 @@ class SearchIndex:
             rows = db.execute(sql, (query, max(1, limit))).fetchall() if query else []
         return [DocumentHit(r[0], r[1], r[2], r[3], r[4], round(-r[5], 4), r[6]) for r in rows]
 
+    def listed(self, limit: int) -> list[DocumentHit]:
+        """Up to `limit` indexed documents, by name, unranked (score 0)."""
+        sql = "SELECT digest, doc_name, folder, description, outline FROM documents ORDER BY doc_name LIMIT ?"
+        with self.connect() as db:
+            rows = db.execute(sql, (max(1, limit),)).fetchall()
+        return [DocumentHit(r[0], r[1], r[2], r[3], r[4], 0.0, 0) for r in rows]
+
     def size(self) -> int:
         """Bytes on disk (the database and its write-ahead log)."""
         return sum(os.path.getsize(p) for p in (self.path, Path(f"{self.path}-wal")) if os.path.exists(p))

@@ -99,7 +99,7 @@ def test_a_bad_document_choice_falls_back_to_the_search(tmp_path):
 
 def test_nothing_found_says_so(tmp_path):
     library = Library(tmp_path / "lib")
-    many_documents(library, tmp_path / "docs", 3)
+    many_documents(library, tmp_path / "docs", 5)
     with FakeVLLM(default=model()) as fake:
         conf = Settings(endpoint=fake.base_url, cache=False, max_retries=0)
 
@@ -109,6 +109,21 @@ def test_nothing_found_says_so(tmp_path):
 
         with pytest.raises(AskInputError, match="no document in the library matches"):
             asyncio.run(go())
+        assert fake.requests == []
+
+
+def test_a_small_library_is_read_whole_when_no_word_matches(tmp_path):
+    library = Library(tmp_path / "lib")
+    many_documents(library, tmp_path / "docs", 2)
+    with FakeVLLM(default=scripted(picks=['{"nodes": ["1:0002"]}'], answers=["No."])) as fake:
+        conf = Settings(endpoint=fake.base_url, cache=False, max_retries=0)
+
+        async def go():
+            async with Asker(conf) as asker:
+                return await asker.ask([], "zeppelin", scope=LibraryScope.of(library))
+
+        result = asyncio.run(go())
+    assert result.documents == ["doc0000.md", "doc0001.md"]
 
 
 def test_cli_search_and_ask_library(tmp_path, capsys, monkeypatch):

@@ -2,7 +2,8 @@
 
 Tools: `list_documents`, `search` (the library's search index: ranked sections), `get_structure` (paged
 for big trees), `get_pages` (ranges such as "1-3,7"), `ask` (over named documents, or the whole library
-routed through the search). Every failure comes back as a tool result with `isError` and a message, never as an exception.
+routed through the search). Every failure comes back as a tool result with `isError` and a message,
+never as an exception.
 Text from documents and the model passes through safe_text.literal (no live control characters).
 `LibraryService` does the work and knows nothing of MCP, so it is tested and reused without a transport.
 """

@@ -19,12 +19,16 @@ def file_markdown(library: Library, folder: Path, name: str, sections: list[tupl
     lines = [f"# {name}", ""]
     nodes = []
     for title, body in sections:
-        nodes.append({"title": title, "line_num": len(lines) + 1} | ({"summary": body} if body else {}))
+        node_id = f"{len(nodes) + 1:04d}"  # as the engine numbers them: the document's node is 0000
+        nodes.append(
+            {"title": title, "node_id": node_id, "line_num": len(lines) + 1}
+            | ({"summary": body} if body else {})
+        )
         lines += [f"## {title}", "", body, ""]
     path = folder / f"{name}.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     tree = {"doc_name": name, "line_count": len(lines),
-            "structure": [{"title": name, "line_num": 1, "nodes": nodes}]}  # fmt: skip
+            "structure": [{"title": name, "node_id": "0000", "line_num": 1, "nodes": nodes}]}  # fmt: skip
     digest = library.digest(path)
     target = library.folder_for(digest, Settings())
     target.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,7 @@ SCOPES = {
     "help": "Help screen",
     "doctor": "Doctor screen",
     "export": "Export screen",
+    "library": "Library search",
     "log": "Log screen",
     "confirm": "Questions",
 }
@@ -139,6 +140,14 @@ KEYS: tuple[Key, ...] = (
     Key("documents.cancel", "x", "cancel", "Cancel", "Cancel indexing of the highlighted file"),
     Key("documents.cancel_all", "X", "cancel_all", "Cancel all", "Cancel every queued and running document"),
     Key("documents.reload", "r", "reload", "Reload", "Re-read the folder from disk"),
+    Key(
+        "documents.search_library",
+        "F",
+        "search_library",
+        "Find",
+        "Search every indexed document's sections by words; enter opens the one chosen at its node",
+        show=False,
+    ),
     *list_moves("documents"),
     Key(
         "documents.collapse",
@@ -289,6 +298,7 @@ KEYS: tuple[Key, ...] = (
     *line_scrolls("doctor"),
     *end_scrolls("doctor"),
     here("export.cancel", "escape", "cancel", "Cancel", "Leave without exporting", show=True),
+    here("library.close", "escape", "close", "Close", "Close the library search", show=True),
     here("log.close", "escape,q", "dismiss", "Close", "Close the log", show=True, display="esc"),
     *line_scrolls("log"),
     *end_scrolls("log", "top", "bottom"),

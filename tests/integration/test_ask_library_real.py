@@ -27,7 +27,9 @@ def test_ask_the_library_over_the_real_server(llama_server, tmp_path):
 
     async def go():
         async with Asker(settings, sink=seen.append, options=AskOptions(max_rounds=1)) as asker:
-            return await asker.ask([], "What is the lighthouse keeper salary?", scope=LibraryScope.of(library))
+            return await asker.ask(
+                [], "What is the lighthouse keeper salary?", scope=LibraryScope.of(library)
+            )
 
     result = asyncio.run(go())
     purposes = [e.purpose for e in seen if isinstance(e, events.CallStarted)]

@@ -17,6 +17,7 @@ from pageindex_tui.settings import Settings
 from pageindex_tui.store.library import Library
 
 QUESTION = "How much does the lighthouse keeper earn?"
+BROAD = "What budget pays the lighthouse keeper?"  # 'budget': in nearly every document
 ANSWER = (
     "The keeper earns 41,000 euros a year [1].\n\n"
     'Sources:\n[1] 0002, lines 7-10: "The lighthouse keeper earns 41,000 euros a year"'
@@ -33,13 +34,13 @@ def model():
     return scripted(picks=['{"nodes": ["0002"]}'], answers=[ANSWER], other=choose_first)
 
 
-def ask_library(fake: FakeVLLM, library: Library):
+def ask_library(fake: FakeVLLM, library: Library, question: str = QUESTION):
     seen: list[events.Event] = []
     conf = Settings(endpoint=fake.base_url, cache=False, max_retries=0)
 
     async def go():
         async with Asker(conf, sink=seen.append) as asker:
-            return await asker.ask([], QUESTION, scope=LibraryScope.of(library))
+            return await asker.ask([], question, scope=LibraryScope.of(library))
 
     return asyncio.run(go()), seen
 
@@ -55,9 +56,12 @@ def test_prompts_stay_flat_as_the_library_grows(tmp_path, sizes):
         library = Library(tmp_path / f"lib{size}")
         many_documents(library, tmp_path / f"docs{size}", size)
         with FakeVLLM(default=model()) as fake:
-            result, seen = ask_library(fake, library)
+            result, seen = ask_library(fake, library, BROAD)
             figures[size] = (result.prompt_tokens, result.calls, max(prompt_sizes(fake)))
             pick = [b["messages"][-1]["content"] for b in fake.requests if "Which sections" in str(b)]
+            chose = [b["messages"][-1]["content"] for b in fake.requests if "Which documents" in str(b)]
+        assert len(chose) == 1 and chose[0].startswith("[D1] doc0007.md")  # every document has a budget
+        assert chose[0].count("\n[D") == min(size, 12) - 1  # at most 12 candidates, whatever the library
         assert result.documents == ["doc0007.md"]  # the search ranked it first, the model chose it
         assert [r.node_id for r in result.nodes_read] == ["0002"]
         assert len(pick) == 1 and "Lighthouse keeper salary" in pick[0] and "doc0008" not in pick[0]

@@ -11,6 +11,7 @@ node's document in the top 3 and top 5.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import statistics
@@ -29,7 +30,7 @@ VOCABULARY = 20_000
 
 
 def words(rng: random.Random, count: int, weights: list[float], vocab: list[str]) -> str:
-    return " ".join(rng.choices(vocab, weights, k=count))
+    return " ".join(rng.choices(vocab, cum_weights=weights, k=count))  # cumulative: not summed per call
 
 
 def synthetic_tree(rng: random.Random, number: int, weights: list[float], vocab: list[str]) -> dict:
@@ -64,7 +65,7 @@ def synthetic_tree(rng: random.Random, number: int, weights: list[float], vocab:
 def make_library(root: Path, size: int, seed: int = 7) -> tuple[Library, list[dict]]:
     rng = random.Random(seed)
     vocab = [f"w{n}" + "".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=4)) for n in range(VOCABULARY)]
-    weights = [1.0 / (rank + 1) for rank in range(VOCABULARY)]
+    weights = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(VOCABULARY)))
     library = Library(root)
     trees = []
     for number in range(size):

@@ -282,7 +282,7 @@ def ignore(_event: Event) -> None:
 # An ask run reports through the same sink: its LLM calls as CallStarted/ReasoningDelta/AnswerDelta/
 # CallFinished (doc = the run's id), plus these. `AskAnswerDelta` is the answer's prose only, without
 # the `Sources:` lines, which arrive checked in `AskFinished`.
-AskStep = Literal["pick", "read", "assess", "answer", "verify"]
+AskStep = Literal["route", "pick", "read", "assess", "answer", "verify"]
 
 
 @dataclass(frozen=True)

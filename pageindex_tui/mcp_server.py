@@ -1,7 +1,9 @@
 """`pageindex-tui mcp`: the library's documents as MCP tools over stdio (the official `mcp` SDK).
 
-Tools: `list_documents`, `get_structure` (paged for big trees), `get_pages` (ranges such as "1-3,7"),
-`ask`. Every failure comes back as a tool result with `isError` and a message, never as an exception.
+Tools: `list_documents`, `search` (the library's search index: ranked sections), `get_structure` (paged
+for big trees), `get_pages` (ranges such as "1-3,7"), `ask` (over named documents, or the whole library
+routed through the search). Every failure comes back as a tool result with `isError` and a message,
+never as an exception.
 Text from documents and the model passes through safe_text.literal (no live control characters).
 `LibraryService` does the work and knows nothing of MCP, so it is tested and reused without a transport.
 
@@ -24,13 +26,14 @@ from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult, TextContent
 
 from . import __version__
-from .ask import Asker, AskInputError, load_entry, parse_ranges
+from .ask import Asker, AskInputError, LibraryScope, load_entry, parse_ranges
 from .ask.types import AskDocument
 from .errors import PageIndexError
 from .safe_text import literal, redact_text
 from .settings import Settings
 from .store.damage import SetAside
 from .store.library import Library, LibraryEntry
+from .store.library_search import LibrarySearch
 from .tree import TreeNode
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,7 @@ log = logging.getLogger(__name__)
 MAX_NODES_PER_CALL = 500
 MAX_PAGES_PER_CALL = 20
 MAX_LINES_PER_CALL = 400
+MAX_HITS_PER_CALL = 50
 
 
 @dataclass(frozen=True)
@@ -173,16 +177,42 @@ class LibraryService:
             "pages": [{doc.unit: u, "text": literal(t)} for u, t in zip(units, texts, strict=True)],
         }
 
+    def search(self, query: str, limit: int = 10) -> dict[str, Any]:
+        """The sections best matching the words of `query`, best first, each with its document's id."""
+        if not query.strip():
+            raise AskInputError("the query is empty", "give the words to look for")
+        if not 1 <= limit <= MAX_HITS_PER_CALL:
+            raise AskInputError(f"limit must be from 1 to {MAX_HITS_PER_CALL}, not {limit}", "")
+        hits = LibrarySearch(self.library).search(query, limit)
+        return {
+            "query": literal(query),
+            "results": [
+                {
+                    "document_id": h.digest[:12],
+                    "document": literal(h.doc_name),
+                    "node_id": h.node_id,
+                    "title": literal(h.title),
+                    "start": h.start,
+                    "end": h.end,
+                    "unit": h.unit,
+                    "snippet": literal(h.snippet),
+                    "score": h.score,
+                }
+                for h in hits
+            ],
+        }
+
     async def ask(self, question: str, refs: list[str] | None = None) -> dict[str, Any]:
         if not question.strip():
             raise AskInputError("the question is empty", "")
-        known = self.entries()  # read once, not once per document named
-        entries = [self.find(r, known) for r in refs] if refs else known
-        if not entries:
-            raise AskInputError("the library holds no documents", "index some with `pageindex-tui index`")
-        docs = [load_entry(e, digest=self.library.digest) for e in entries]
+        docs, scope = [], None
+        if refs:
+            known = self.entries()  # read once, not once per document named
+            docs = [load_entry(self.find(r, known), digest=self.library.digest) for r in refs]
+        else:  # the whole library: documents found by search first (ask/route.py)
+            scope = LibraryScope.of(self.library)
         async with Asker(self.settings) as asker:
-            result = await asker.ask(docs, question, run="mcp ask")
+            result = await asker.ask(docs, question, run="mcp ask", scope=scope)
         data = result.to_dict()
         data["answer"] = literal(data["answer"])
         return data
@@ -215,11 +245,12 @@ def _failure(err: BaseException) -> CallToolResult:
 
 
 def build_server(service: LibraryService) -> MCPServer:
-    """The MCPServer with the four tools over `service`."""
+    """The MCPServer with the five tools over `service`."""
     server = MCPServer(
         "pageindex-tui",
         version=__version__,
-        instructions="PageIndex trees of the user's documents. list_documents gives ids; "
+        instructions="PageIndex trees of the user's documents. list_documents gives ids; search finds "
+        "sections across the library by words; "
         "get_structure shows a tree's sections with page ranges and summaries; get_pages reads pages; "
         "ask answers a question with verified page citations.",
     )
@@ -231,6 +262,16 @@ def build_server(service: LibraryService) -> MCPServer:
         damaged: ..." for one whose saved index was damaged and set aside)."""
         try:
             return _result([asdict(d) for d in service.list_documents()])
+        except Exception as err:
+            return _failure(err)
+
+    @server.tool()
+    def search(query: str, limit: int = 10) -> CallToolResult:
+        """Search the whole library's sections by words (titles, summaries, saved text, document names and
+        descriptions), best first (BM25): each result names the document (id and name), the node id,
+        title, start and end (pages, or lines for Markdown) and a snippet. At most 50 results."""
+        try:
+            return _result(service.search(query, limit))
         except Exception as err:
             return _failure(err)
 
@@ -254,8 +295,9 @@ def build_server(service: LibraryService) -> MCPServer:
 
     @server.tool()
     async def ask(question: str, documents: list[str] | None = None) -> CallToolResult:
-        """Answer a question from the documents (ids or names; default all) by reading the sections the model
-        picks from their trees. Returns the answer, citations each marked verified or not, nodes read."""
+        """Answer a question from the documents (ids or names), or by default from the whole library: the
+        documents its search finds, then the sections the model picks from their trees. Returns the
+        answer, citations each marked verified or not, nodes read."""
         try:
             return _result(await service.ask(question, documents))
         except Exception as err:

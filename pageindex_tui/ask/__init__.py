@@ -4,6 +4,7 @@ and verify every citation against the pages read. No UI imports, no printing."""
 from ..events import NodeRead
 from .documents import AskInputError, build_document, load_entry, load_structure_file, parse_ranges
 from .engine import Asker, AskOptions
+from .route import LibraryScope
 from .types import AskDocument, AskResult, Citation
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "AskResult",
     "Asker",
     "Citation",
+    "LibraryScope",
     "NodeRead",
     "build_document",
     "load_entry",

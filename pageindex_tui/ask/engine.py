@@ -7,6 +7,7 @@ citing unread pages or unknown nodes is written again once, then kept with those
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Callable
@@ -21,9 +22,10 @@ from ..llm.tokens import estimate_tokens
 from ..serverload import watched_client
 from ..settings import Settings
 from ..store.cache import ResponseCache
-from . import prompts
+from . import prompts, route
 from .documents import AskInputError
 from .outline import Handles, Reading, Ref, outline_lines, page_outline, read_nodes, remaining_list
+from .route import LibraryScope
 from .shapes import Assessed, Picked
 from .types import AskDocument, AskResult, Citation
 from .verify import ProseFilter, parse_answer, verify
@@ -127,13 +129,18 @@ class Asker:
             self.sink(events.AskAnswerDelta(doc, text))
 
     # -- the run ---------------------------------------------------------------------------------
-    async def ask(self, docs: list[AskDocument], question: str, run: str = "ask") -> AskResult:
-        """Answer `question` from `docs`. Raises ServerUnavailable/ServerRefused when the server fails;
-        bad replies never raise. Events carry `run` as their doc."""
+    async def ask(
+        self, docs: list[AskDocument], question: str, run: str = "ask", scope: LibraryScope | None = None
+    ) -> AskResult:
+        """Answer `question` from `docs`, or from the documents of the library `scope` routes it to (`docs`
+        unused; see route.py). Raises ServerUnavailable/ServerRefused when the server fails; bad replies
+        never raise. Events carry `run` as their doc."""
         started = time.monotonic()
         self._runs[run] = _Stats()
         tally = self.session.open(run, self._route)
         try:
+            if scope is not None:
+                docs = await self._documents(scope, question, run)
             self.sink(events.AskStarted(run, question, tuple(d.name for d in docs)))
             for doc in docs:
                 if doc.note:
@@ -149,6 +156,19 @@ class Asker:
         result.seconds = round(time.monotonic() - started, 3)
         self.sink(events.AskFinished(run, result))
         return result
+
+    async def _documents(self, scope: LibraryScope, question: str, run: str) -> list[AskDocument]:
+        """The library's documents to read for `question`: found by search, chosen by the model."""
+        hits = await route.candidates(scope, question)
+        client = await self.llm()
+        reply = max(64, min(self.settings.max_output_tokens, client.context_length // 3))
+
+        def warn(message: str) -> None:
+            self._warn(run, message)
+
+        chosen = await route.choose(client, hits, question, run, reply, self.options.pick_attempts, warn)
+        self.sink(events.AskProgress(run, "route", 1, ", ".join(h.doc_name for h in chosen)))
+        return await asyncio.to_thread(route.load_all, scope, chosen, warn)
 
     def _warn(self, run: str, message: str) -> None:
         self.session.dispatch(events.WarningEvent(run, message))

@@ -71,3 +71,19 @@ def answer_feedback(problems: list[str]) -> str:
         "Write the whole answer again. Cite only section ids and pages shown in the text above, "
         "with passages copied word for word, in the same format ending with the `Sources:` lines."
     )
+
+
+MAX_DOCUMENTS = 3  # documents whose outlines the pick step reads, of a question over the library
+
+
+def pick_documents(listing: str, question: str, example: str) -> list[dict[str, str]]:
+    instruction = (
+        "Above are documents of a library that a search found for the question: each line is a document "
+        "with its id in square brackets, its name, a description where there is one, and the titles of "
+        "its top-level sections.\n"
+        f"Question: {question}\n"
+        f"Which documents most likely hold the answer? Choose at most {MAX_DOCUMENTS}, the likeliest first.\n"
+        f'Reply as JSON with their ids exactly as shown: {{"documents": ["{example}"]}}. '
+        'If none of them can hold the answer, reply {"documents": []}.'
+    )
+    return _messages(listing, instruction)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
-from .prompts import MAX_PICKS
+from .prompts import MAX_DOCUMENTS, MAX_PICKS
 
 
 def _resolve(items: Any, info: ValidationInfo) -> list[Any]:
@@ -62,3 +62,30 @@ class Assessed(BaseModel):
     @classmethod
     def _known(cls, value: list[Any], info: ValidationInfo) -> list[Any]:
         return _resolve(value, info)
+
+
+class ChosenDocuments(BaseModel):
+    """The documents to read the outlines of (prompts.pick_documents): {"documents": ["D2", "D5"]}; the
+    validation context's "keys" are the ids shown, and the ids that name one are kept in its "partial"."""
+
+    model_config = ConfigDict(extra="ignore")
+    documents: list[str] = Field(json_schema_extra={"maxItems": MAX_DOCUMENTS})
+
+    @field_validator("documents", mode="after")
+    @classmethod
+    def _known(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        context = info.context or {}
+        keys, partial = context.get("keys"), context.get("partial")
+        if keys is None:
+            return value
+        found: list[str] = []
+        for raw in value:
+            key = str(raw).strip().strip("[]").upper()
+            if key in keys and key not in found:
+                found.append(key)
+        if partial is not None:
+            partial[:] = found
+        unknown = [str(v)[:20] for v in value if str(v).strip().strip("[]").upper() not in keys]
+        if unknown:
+            raise ValueError(f"there is no document {', '.join(map(repr, unknown))}; use the ids shown")
+        return found[:MAX_DOCUMENTS]

@@ -14,7 +14,15 @@ from rich.console import Console
 from rich.text import Text
 
 from .. import events
-from ..ask import Asker, AskInputError, AskOptions, AskResult, load_entry, load_structure_file
+from ..ask import (
+    Asker,
+    AskInputError,
+    AskOptions,
+    AskResult,
+    LibraryScope,
+    load_entry,
+    load_structure_file,
+)
 from ..ask.types import AskDocument
 from ..document import open_document
 from ..errors import DocumentError
@@ -78,7 +86,7 @@ class AskView:
             self._switch("note", f"(answer written again: {shown(event.reason)[:300]})")
         elif (
             isinstance(event, events.AskProgress)
-            and event.step in ("pick", "read", "assess")
+            and event.step in ("route", "pick", "read", "assess")
             and event.detail
             and not event.detail.startswith("outline part")
         ):
@@ -167,17 +175,21 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
             cache = ResponseCache(enabled=settings.cache)
             async with ModelSession(settings, cache, watched_client, progress.handle) as session:
                 progress.counter = session.tally
+                docs: list[AskDocument] = []
+                lines: list[str] = []
+                scope = LibraryScope.of(Library(), args.password) if args.library else None
                 with progress:
-                    docs, lines = await gather_documents(
-                        args.paths, settings, Library(), progress.handle, args.password, session
-                    )
+                    if scope is None:  # else the library's documents are found by the question
+                        docs, lines = await gather_documents(
+                            args.paths, settings, Library(), progress.handle, args.password, session
+                        )
                 for line in lines:
                     err.print(Text(shown(line), style="dim"), soft_wrap=True)
                 session.sink = view.handle  # the bound's changes, while asking
                 options = AskOptions(max_rounds=max(1, args.rounds))
                 sink = progress.tee(view.handle)  # --verbose: the question's calls too
                 async with Asker(settings, sink=sink, options=options, session=session) as asker:
-                    return await asker.ask(docs, args.question)
+                    return await asker.ask(docs, args.question, scope=scope)
 
         try:
             result = asyncio.run(main())

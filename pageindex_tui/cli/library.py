@@ -1,6 +1,6 @@
 """`pageindex-tui library check [--repair]`: read every saved index whole and list the damaged ones (and
 those set aside before); `--repair` sets each damaged one aside (moved, never deleted) so that indexing
-the document again makes a fresh one."""
+the document again makes a fresh one. `pageindex-tui library reindex`: the search index built again."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ import argparse
 
 from ..safe_text import shown
 from ..store.library import Library
+from ..store.library_search import LibrarySearch
 from .common import EXIT_FAILED, EXIT_OK
 
 
 def run_library(args: argparse.Namespace) -> int:
     library = Library()
+    if args.action == "reindex":
+        count = LibrarySearch(library).rebuild()
+        print(f"search index of {count} document{'s' * (count != 1)} built in {shown(str(library.root))}")
+        return EXIT_OK
     count, damaged = library.check(repair=args.repair)
     for err in damaged:
         print(f"damaged: {shown(err.message)}")

@@ -25,6 +25,7 @@ from .common import (
     error,
     maybe_local_server,
 )
+from .search import build_search_parser, run_search
 
 DEFAULTS = Settings()  # the defaults a flag's help names
 
@@ -66,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build and browse PageIndex document trees with a self-hosted LLM.",
         epilog="commands: `pageindex-tui index --help` (index files headless), "
         "`pageindex-tui export --help` (a saved index as PageIndex JSON or a Markdown outline), "
-        "`pageindex-tui ask --help` (ask indexed documents), "
+        "`pageindex-tui ask --help` (ask indexed documents), `pageindex-tui search --help` (the library), "
         "`pageindex-tui mcp --help` (the library over MCP), "
         "`pageindex-tui doctor --help` (check GPU, server and settings), "
         "`pageindex-tui library check` (find and set aside damaged saved indexes), "
@@ -135,7 +136,11 @@ def build_library_parser() -> argparse.ArgumentParser:
         description="Check the library of saved indexes: read every entry, tree and run record whole, list "
         "the damaged ones. Exit status 1 when damage is found and not repaired.",
     )
-    library.add_argument("action", choices=("check",), help="check: list damaged saved indexes")
+    library.add_argument(
+        "action",
+        choices=("check", "reindex"),
+        help="check: list damaged saved indexes; reindex: build the search index again",
+    )
     library.add_argument(
         "--repair",
         action="store_true",
@@ -172,7 +177,8 @@ def build_ask_parser() -> argparse.ArgumentParser:
     ask = argparse.ArgumentParser(
         prog="pageindex-tui ask",
         usage="pageindex-tui ask [options] PATH [PATH ...] QUESTION\n"
-        "       pageindex-tui ask [options] --question QUESTION PATH [PATH ...]",
+        "       pageindex-tui ask [options] --question QUESTION PATH [PATH ...]\n"
+        "       pageindex-tui ask [options] --library QUESTION",
         description="Ask indexed documents a question: the model picks nodes from the tree, reads "
         "their pages and answers with page citations, each checked against the pages it read. A document "
         "is reused from the library (or indexed and filed there first); a _structure.json is used as it "
@@ -180,12 +186,15 @@ def build_ask_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument(
         "items",
-        nargs="+",
+        nargs="*",
         metavar="PATH",
         help="PDF or Markdown files, or _structure.json files; the last one is the question unless "
         "--question gives it",
     )
     ask.add_argument("--question", help="the question (default: the last positional argument)")
+    ask.add_argument(
+        "--library", action="store_true", help="ask the whole library: documents found by search first"
+    )
     ask.add_argument("--json", action="store_true", help="print the result as JSON, nothing streamed")
     ask.add_argument("--rounds", type=int, default=2, help="reading rounds at most (default 2)")
     ask.add_argument("--password", help="password of encrypted PDFs")
@@ -296,6 +305,7 @@ COMMANDS = {
     "mcp": build_mcp_parser,
     "doctor": build_doctor_parser,
     "library": build_library_parser,
+    "search": build_search_parser,
     "install-local": build_install_local_parser,
     "plan": build_plan_parser,
 }
@@ -306,9 +316,11 @@ def question_and_paths(parser: argparse.ArgumentParser, args: argparse.Namespace
     positional (so `ask report.pdf "What ...?"`, and `ask report.pdf -q "What ...?"` reads the same)."""
     items: list[str] = args.items
     if args.question is None:
-        if len(items) < 2:
+        if len(items) < 2 - args.library:
             parser.error("give the documents and the question: ask PATH [PATH ...] QUESTION")
         *items, args.question = items
+    if args.library and items:
+        parser.error("--library asks the whole library: name no documents with it")
     if not args.question.strip():
         parser.error("the question is empty: ask PATH [PATH ...] QUESTION")
     args.paths = [Path(item) for item in items]
@@ -410,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
                 from .library import run_library
 
                 return run_library(args)
+            if args.command == "search":
+                return run_search(args)
             if args.command == "plan":
                 from .plan import run_plan
 

@@ -34,6 +34,7 @@ from ..settings import Settings
 from ..store.cache import ResponseCache
 from ..store.files import atomic_write_text
 from ..store.library import Library, LibraryEntry
+from ..store.library_search import LibrarySearch
 from ..store.records import RunRecord
 
 if TYPE_CHECKING:
@@ -255,7 +256,9 @@ class JobService:
             else:
                 atomic_write_text(structure, result.structure_path.read_text(encoding="utf-8"))
                 atomic_write_text(run, result.run_path.read_text(encoding="utf-8"))
-            return self.library.save(path, digest, settings, structure, run, result.run)
+            entry = self.library.save(path, digest, settings, structure, run, result.run)
+            LibrarySearch(self.library).file(entry)  # searchable at once
+            return entry
         except (OSError, OutputError) as err:
             if move:
                 raise OutputError(

@@ -286,6 +286,11 @@ class PageIndexApp(ServerTools, AppTools):
     def _document_selected(self, message: DocumentsPane.Selected) -> None:
         self.show(self.model.select(message.doc))
 
+    @on(DocumentsPane.OpenAt)
+    def _open_at(self, message: DocumentsPane.OpenAt) -> None:
+        self.query_one(TreePane).open_at(message.doc, message.node_id)
+        self.query_one("#tree").focus()
+
     @on(DocumentsPane.IndexRequested)
     def _index_requested(self, message: DocumentsPane.IndexRequested) -> None:
         self.index_paths(message.paths, message.force, message.folder)

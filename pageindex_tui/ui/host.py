@@ -14,6 +14,7 @@ from textual.worker import Worker
 
 from ..local.supervise import Supervisor
 from ..settings import Settings
+from ..store.library import Library
 from ..workbench.state import Changes, Workbench
 from .engine import EngineRunner
 from .keymap import Keymap
@@ -28,6 +29,7 @@ class Host(Protocol):
     model: Workbench
     engine: EngineRunner
     supervisor: Supervisor | None  # the embedded llama-server's (--local), else None
+    library: Library
 
     def banner(self) -> ServerBanner: ...
 

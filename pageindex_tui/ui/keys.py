@@ -40,6 +40,7 @@ SCOPES = {
     "doctor": "Doctor screen",
     "plan": "Plan screen",
     "export": "Export screen",
+    "library": "Library search",
     "log": "Log screen",
     "confirm": "Questions",
 }
@@ -156,6 +157,14 @@ KEYS: tuple[Key, ...] = (
     Key("documents.cancel", "x", "cancel", "Cancel", "Cancel indexing of the highlighted file"),
     Key("documents.cancel_all", "X", "cancel_all", "Cancel all", "Cancel every queued and running document"),
     Key("documents.reload", "r", "reload", "Reload", "Re-read the folder from disk"),
+    Key(
+        "documents.search_library",
+        "F",
+        "search_library",
+        "Find",
+        "Search every indexed document's sections by words; enter opens the one chosen at its node",
+        show=False,
+    ),
     *list_moves("documents"),
     Key(
         "documents.collapse",
@@ -341,6 +350,7 @@ KEYS: tuple[Key, ...] = (
     *line_scrolls("plan"),
     *end_scrolls("plan"),
     here("export.cancel", "escape", "cancel", "Cancel", "Leave without exporting", show=True),
+    here("library.close", "escape", "close", "Close", "Close the library search", show=True),
     here("log.close", "escape,q", "dismiss", "Close", "Close the log", show=True, display="esc"),
     here("call.close", "escape,q", "dismiss", "Close", "Close the call's detail", show=True, display="esc"),
     *line_scrolls("call"),

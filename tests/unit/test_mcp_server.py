@@ -69,11 +69,14 @@ def test_tools_over_stdio(tmp_path, filed):
         page_two = await call(session, "get_structure", document="harbor.pdf", offset=4, limit=4)
         pages = await call(session, "get_pages", document=doc_id, pages="2,5-6")
         answer = await call(session, "ask", question="How much did dredging cost?")
-        return names, listed, page_one, page_two, pages, answer
+        found = await call(session, "search", query="dredging channel", limit=3)
+        return names, listed, page_one, page_two, pages, answer, found
 
     with FakeVLLM(default=model) as fake:
-        names, listed, one, two, pages, answer = asyncio.run(with_session(tmp_path, fake.base_url, work))
-    assert names == ["ask", "get_pages", "get_structure", "list_documents"]
+        names, listed, one, two, pages, answer, found = asyncio.run(
+            with_session(tmp_path, fake.base_url, work)
+        )
+    assert names == ["ask", "get_pages", "get_structure", "list_documents", "search"]
     assert listed[0] is False and listed[1][0]["name"] == "harbor.pdf" and listed[1][0]["source_available"]
     assert one[1]["total_nodes"] == 6 and one[1]["next_offset"] == 4
     assert [n["node_id"] for n in one[1]["nodes"]] == ["0000", "0001", "0002", "0003"]
@@ -83,6 +86,12 @@ def test_tools_over_stdio(tmp_path, filed):
     assert "9 million euros" in pages[1]["pages"][1]["text"]
     assert answer[0] is False and answer[1]["verified_citations"] == 1
     assert answer[1]["citations"][0]["pages"] == [5]
+    assert answer[1]["documents"] == ["harbor.pdf"]  # routed through the search: the one document
+    assert found[0] is False and found[1]["query"] == "dredging channel"
+    best = found[1]["results"][0]
+    assert (best["document_id"], best["document"]) == (listed[1][0]["id"], "harbor.pdf")
+    assert (best["node_id"], best["title"], best["start"], best["end"]) == ("0004", "2.1 Dredging", 5, 5)
+    assert len(found[1]["results"]) <= 3
 
 
 def test_errors_come_back_as_tool_results(tmp_path, filed):
@@ -92,6 +101,8 @@ def test_errors_come_back_as_tool_results(tmp_path, filed):
             await call(session, "get_pages", document="harbor.pdf", pages="3-x"),
             await call(session, "get_pages", document="harbor.pdf", pages="5-9"),
             await call(session, "get_structure", document="harbor.pdf", offset=-1),
+            await call(session, "search", query="  "),
+            await call(session, "search", query="dredging", limit=500),
             await call(session, "ask", question="Anything?"),  # the server is down
             await call(session, "list_documents"),  # and the session still works
         ]
@@ -106,7 +117,8 @@ def test_errors_come_back_as_tool_results(tmp_path, filed):
     assert "'3-x' is not a page" in messages[1]
     assert "past the document's last page, 6" in messages[2]
     assert "offset must be 0 or more" in messages[3]
-    assert messages[4].startswith("error:") and "127.0.0.1" in messages[4]
+    assert "the query is empty" in messages[4] and "limit must be from 1 to 50" in messages[5]
+    assert messages[6].startswith("error:") and "127.0.0.1" in messages[6]
     assert listing[0] is False and len(listing[1]) == 1
 
 

@@ -15,8 +15,11 @@ from textual.widgets.directory_tree import DirEntry
 
 from ...formats import is_document
 from ...jobs.batch import BatchReading
+from ...store.search import SearchHit
 from ...workbench.state import Workbench
+from ..host import host_of
 from ..keys import bindings, shown_key
+from ..screens.library_search import LibrarySearchScreen
 from ..widgets.documents import DocumentsTree
 
 
@@ -40,6 +43,13 @@ class DocumentsPane(Vertical):
 
     class CancelAllRequested(Message):
         pass
+
+    class OpenAt(Message):
+        """Show this document's tree at this node (the library search chose it)."""
+
+        def __init__(self, doc: str, node_id: str) -> None:
+            super().__init__()
+            self.doc, self.node_id = doc, node_id
 
     class Selected(Message):
         """A file was highlighted."""
@@ -142,3 +152,28 @@ class DocumentsPane(Vertical):
 
     async def action_reload(self) -> None:
         await self.files.reload()
+
+    def action_search_library(self) -> None:
+        host = host_of(self.app)
+        if host is not None:
+            self.app.push_screen(LibrarySearchScreen(host.library), self._library_chosen)
+
+    def _library_chosen(self, hit: SearchHit | None) -> None:
+        """Open the chosen section's document at its node: the document's row highlighted (its tree
+        shown), then the node; a document outside this folder is named, not opened."""
+        host = host_of(self.app)
+        if hit is None or host is None:
+            return
+        entries = host.library.entries_for(hit.digest)
+        source = Path(entries[0].source) if entries and entries[0].source else None
+        if source is None or not source.is_file() or not source.is_relative_to(self.root.resolve()):
+            where = f"{source}" if source is not None else "a file no longer known"
+            self.notify(f"{hit.doc_name} is not in this folder: {where}", severity="warning", markup=False)
+            return
+        path = self.root / source.relative_to(self.root.resolve())
+        self.post_message(self.OpenAt(str(path), hit.node_id))
+        row = self.files.find(path)
+        if row is not None:
+            self.files.move_cursor(row)
+        else:
+            self.post_message(self.Selected(str(path)))

@@ -61,6 +61,7 @@ class TreePane(Vertical):
         self._opened: dict[str, Any] = {}  # the last opened document, for page text
         self._tree_doc: str | None = None  # whose tree the tree widget shows
         self._branches: dict[str, frozenset[tuple[int, ...]]] = {}  # doc -> its open branches, when left
+        self._go_to: tuple[str, str] | None = None  # (doc, node id) to put the cursor on once shown
 
     def compose(self) -> ComposeResult:
         clear = shown_key("filter.clear", self.app)
@@ -104,6 +105,9 @@ class TreePane(Vertical):
             opened = self._branches.get(doc, opened) if doc is not None else opened
         self.index_tree.show_nodes(live.nodes, live.markdown, keep=keep, opened=opened)
         self._tree_doc = doc
+        if self._go_to is not None and self._go_to[0] == doc:
+            self.index_tree.go_to(self._go_to[1])
+            self._go_to = None
         if not keep:
             self._close_box()  # another document: the tree dropped its filter, so does the box
         self._update_subtitle()
@@ -179,6 +183,13 @@ class TreePane(Vertical):
 
     def _entry_loaded(self, doc: str, live: LiveDoc) -> None:
         self.apply(self.model.entry_loaded(doc, live))
+
+    def open_at(self, doc: str, node_id: str) -> None:
+        """Put the cursor on `node_id` of `doc`'s tree: now if it is shown, else once it is."""
+        if self._tree_doc == doc and self.model.current_doc == doc:
+            self.index_tree.go_to(node_id)
+        else:
+            self._go_to = (doc, node_id)
 
     # -- the title filter ------------------------------------------------------------------------------
     def action_filter(self) -> None:

@@ -1,0 +1,106 @@
+"""The library search: words typed are looked up in the search index of every indexed document (as
+`pageindex-tui search` does), the ranked sections listed with their document, node id, pages and a
+snippet (all shown literally); enter on one closes the screen with it, and the documents pane opens
+that document's tree at the node."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...safe_text import one_line
+from ...store.library import Library
+from ...store.library_search import LibrarySearch
+from ...store.search import SearchHit
+from ..keys import bindings, shown_key
+
+LIMIT = 30
+
+
+def hit_label(hit: SearchHit) -> Text:
+    word = "lines" if hit.unit == "line" else "pages"
+    span = f"{word} {hit.start}-{hit.end}" if hit.end > hit.start else f"{word[:-1]} {hit.start}"
+    label = Text(one_line(hit.doc_name, 40), style="bold")
+    label.append(f"  [{hit.node_id}] {one_line(hit.title, 60)}" if hit.node_id else "  (the document)")
+    label.append(f"  {span}", style="dim")
+    if hit.snippet.strip():
+        label.append("\n  " + one_line(hit.snippet, 110), style="italic")
+    return label
+
+
+class LibrarySearchScreen(ModalScreen[SearchHit | None]):
+    BINDINGS = bindings("library")
+    DEFAULT_CSS = """
+    LibrarySearchScreen { align: center middle; }
+    LibrarySearchScreen > Vertical {
+        width: 120; max-width: 98%; height: 90%; border: round $primary; background: $surface;
+        padding: 0 1;
+    }
+    LibrarySearchScreen OptionList { height: 1fr; }
+    LibrarySearchScreen #library-note { color: $text-muted; height: auto; }
+    """
+
+    def __init__(self, library: Library) -> None:
+        super().__init__()
+        self.search = LibrarySearch(library)
+        self.hits: list[SearchHit] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Search the library"
+            yield Input(placeholder="words to find in every indexed document", id="library-query")
+            yield Static(Text(""), id="library-note")
+            yield OptionList(id="library-hits")
+
+    def on_mount(self) -> None:
+        close = shown_key("library.close", self.app)
+        self._note(f"Type words; enter goes to the results, enter on one opens it; {close} closes.")
+        self.query_one("#library-query", Input).focus()
+
+    def _note(self, text: str) -> None:
+        self.query_one("#library-note", Static).update(Text(text))
+
+    @on(Input.Changed, "#library-query")
+    def _changed(self, event: Input.Changed) -> None:
+        self.look_up(event.value)
+
+    @on(Input.Submitted, "#library-query")
+    def _submitted(self, event: Input.Submitted) -> None:
+        if self.hits:
+            options = self.query_one("#library-hits", OptionList)
+            options.highlighted = options.highlighted or 0
+            options.focus()
+
+    @work(thread=True, exclusive=True, group="library-search", exit_on_error=False)
+    def look_up(self, text: str) -> None:
+        try:
+            hits = self.search.search(text, LIMIT) if text.strip() else []
+            problem = ""
+        except Exception as err:  # sqlite3 or the disk: said on the screen, never a crash
+            hits, problem = [], f"The search failed: {err}"
+        self.app.call_from_thread(self._show, text, hits, problem)
+
+    def _show(self, text: str, hits: list[SearchHit], problem: str) -> None:
+        if self.query_one("#library-query", Input).value != text:
+            return  # typed on since
+        self.hits = hits
+        options = self.query_one("#library-hits", OptionList)
+        options.clear_options()
+        options.add_options([Option(hit_label(hit)) for hit in hits])
+        if problem:
+            self._note(problem)
+        elif text.strip():
+            found = f"{len(hits)} section{'s' * (len(hits) != 1)}" if hits else "No section matches"
+            self._note(f"{found} for “{one_line(text, 40)}”, best first.")
+
+    @on(OptionList.OptionSelected, "#library-hits")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.hits[event.option_index])
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,56 @@
+"""Libraries of many small Markdown documents, filed as `index` files them, for search and routing tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pageindex_tui.settings import Settings
+from pageindex_tui.store.library import Library
+from pageindex_tui.store.records import RunRecord
+
+FILLER = ["harbour", "ledger", "quarry", "orchard", "turbine", "glacier", "lantern", "meadow", "furnace"]
+
+
+def file_markdown(library: Library, folder: Path, name: str, sections: list[tuple[str, str]]) -> Path:
+    """`<name>.md` in `folder` with one `##` section per (title, body), its tree filed in `library` with the
+    default settings, each body (when not empty) as its section's summary; returns the Markdown file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [f"# {name}", ""]
+    nodes = []
+    for title, body in sections:
+        node_id = f"{len(nodes) + 1:04d}"  # as the engine numbers them: the document's node is 0000
+        nodes.append(
+            {"title": title, "node_id": node_id, "line_num": len(lines) + 1}
+            | ({"summary": body} if body else {})
+        )
+        lines += [f"## {title}", "", body, ""]
+    path = folder / f"{name}.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    tree = {"doc_name": name, "line_count": len(lines),
+            "structure": [{"title": name, "node_id": "0000", "line_num": 1, "nodes": nodes}]}  # fmt: skip
+    digest = library.digest(path)
+    target = library.folder_for(digest, Settings())
+    target.mkdir(parents=True, exist_ok=True)
+    structure, run = target / f"{name}_structure.json", target / f"{name}_run.json"
+    structure.write_text(json.dumps(tree), encoding="utf-8")
+    record = RunRecord(f"{name}.md", str(path), unit="lines", size=len(lines), nodes=len(nodes) + 1)
+    record.finished_at = "2026-01-01T00:00:00"
+    run.write_text(json.dumps(record.to_dict()), encoding="utf-8")
+    library.save(path, digest, Settings(), structure, run, record)
+    return path
+
+
+def many_documents(library: Library, folder: Path, count: int) -> None:
+    """`count` documents `doc0000` ... each with three sections; document 7's second section alone names
+    the lighthouse keeper's salary (when there are at least 8)."""
+    for number in range(count):
+        word = FILLER[number % len(FILLER)]
+        sections = [
+            (f"Overview of the {word} works {number}", f"The {word} works {number} are described here."),
+            (f"Budget {number}", f"The {word} budget {number} was approved in spring."),
+            (f"Staff {number}", f"Staff of the {word} works {number}."),
+        ]
+        if number == 7:
+            sections[1] = ("Lighthouse keeper salary", "The lighthouse keeper earns 41,000 euros a year.")
+        file_markdown(library, folder, f"doc{number:04d}", sections)

@@ -90,10 +90,11 @@ async def test_the_service_s_ask_is_cancelled_with_its_call_and_writes_nothing(t
 
     library = Library(tmp_path / "library")
     file_harbor(tmp_path / "docs", library)
-    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     slow = Script(answer="x" * 4000, drip=0.2)
     with FakeVLLM(default=lambda body: slow) as fake:
         service = LibraryService(Settings(endpoint=fake.base_url, max_retries=0, cache=False), library)
+        service.search("dredging")  # the library's search index, which a question with no documents reads
+        before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
         task = asyncio.create_task(service.ask("How much did dredging cost?"))
         await until(lambda: fake.active >= 1, "the ask's model call")
         task.cancel()

@@ -250,7 +250,9 @@ def build_server(service: LibraryService) -> MCPServer:
     @server.tool()
     async def ask(question: str, documents: list[str] | None = None) -> CallToolResult:
         """Answer a question from the documents (ids or names; default all) by reading the sections the model
-        picks from their trees. Returns the answer, citations each marked verified or not, nodes read."""
+        picks from their trees. Returns the answer, every citation-like part of it marked verified (a quote
+        of 5 words or more found on a page read) or not with the problem, the nodes read, `cut` when the
+        answer hit its token limit, and warnings (such as no node read)."""
         try:
             return _result(await service.ask(question, documents))
         except Exception as err:

@@ -22,9 +22,10 @@ from .types import Citation
 
 FUZZY_RATIO = 0.85
 # Quotes of fewer words are found on another page of the same document too often to verify anything:
-# benchmarks/quote_rule.py (corpus dev half, 1,160 quotes per length) found 1-word quotes on another page
-# 50% of the time, 2 words 8.6%, 3 and 4 words 3.1%, 5 words 2.0%, and longer ones no less than 1.3%:
-# past 5 words what is left is running lines and near misses, which length does not remove.
+# benchmarks/quote_rule.py (1,160 quotes per length) found them there, tuned on the corpus's dev half:
+# 1 word 50%, 2 words 8.6%, 3 and 4 words 3.1%, 5 words 2.0%, longer ones 1.3-2.3%; on the check half
+# 51%, 10.3%, 4.1%, 4.3%, 4.3% and 2.1-3.4%: past a few words what is left is running lines (which
+# `_running_line` catches when several pages were read) and near misses, which length does not remove.
 MIN_QUOTE_WORDS = 5
 RUNNING_LINE_PAGES = 3  # a quote on every page read, when at least this many were read, is a running line
 _HEADER = re.compile(

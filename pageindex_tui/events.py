@@ -76,6 +76,22 @@ class CallQueued(Event):
     purpose: str
     prompt_tokens: int
     retry_of: int | None = None  # the id of the attempt this one tries again (it ended "retry")
+    ahead: int = 0  # calls already waiting that take a place before it (a question's go before indexing's)
+    busy: int = 0  # calls running when it queued
+    places: int = 0  # the bound then (0: not known)
+
+    @property
+    def all_busy(self) -> bool:
+        """Whether it must wait for a place (it does not start at once)."""
+        return self.places > 0 and (self.ahead > 0 or self.busy >= self.places)
+
+    def where(self) -> str:
+        """Where it waits, in words: "queued: next free place of 4, all busy"."""
+        if not self.all_busy:
+            return ""
+        if self.ahead == 0:
+            return f"queued: next free place of {self.places}, all busy"
+        return f"queued: {self.ahead} ahead of it for {self.places} places, all busy"
 
 
 @dataclass(frozen=True)

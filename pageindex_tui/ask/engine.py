@@ -17,6 +17,7 @@ from .. import events
 from ..errors import ContextOverflow
 from ..llm.client import LLMClient
 from ..llm.replies import ask_json
+from ..llm.scheduler import ASKING
 from ..llm.session import ModelSession
 from ..llm.tokens import estimate_tokens
 from ..serverload import watched_client
@@ -24,7 +25,16 @@ from ..settings import Settings
 from ..store.cache import ResponseCache
 from . import prompts, route
 from .documents import AskInputError
-from .outline import Handles, Reading, Ref, outline_lines, page_outline, read_nodes, remaining_list
+from .outline import (
+    Handles,
+    Reading,
+    Ref,
+    merge_ranked,
+    outline_lines,
+    page_outline,
+    read_nodes,
+    remaining_list,
+)
 from .route import LibraryScope
 from .shapes import Assessed, Picked
 from .types import AskDocument, AskResult, Citation
@@ -137,7 +147,7 @@ class Asker:
         never raise. Events carry `run` as their doc."""
         started = time.monotonic()
         self._runs[run] = _Stats()
-        tally = self.session.open(run, self._route)
+        tally = self.session.open(run, self._route, lane=ASKING)  # its calls go ahead of indexing's
         try:
             if scope is not None:
                 docs = await self._documents(scope, question, run)
@@ -202,10 +212,12 @@ class Asker:
             if not refs:
                 break
             read_refs += refs
-        answer, citations = await self._answer(
+        assert reading.reads is not None
+        if not reading.reads:
+            self._warn(run, "no node was read: the answer rests on nothing from the documents")
+        answer, citations, cut = await self._answer(
             client, handles, reading, read_refs, question, run, reply, room
         )
-        assert reading.reads is not None
         return AskResult(
             question=question,
             answer=answer,
@@ -214,6 +226,7 @@ class Asker:
             documents=[d.name for d in docs],
             rounds=rounds,
             verifiable=all(d.read is not None for d in docs),
+            cut=cut,
         )
 
     # -- pick --------------------------------------------------------------------------------------
@@ -225,18 +238,18 @@ class Asker:
         while True:
             parts = page_outline(lines, max(MIN_MATERIAL, budget))
             try:
-                picked: list[Ref] = []
+                ranked: list[list[Ref]] = []
                 for number, part in enumerate(parts, start=1):
                     got = await self._pick_part(
                         client, handles, question, run, part, number, len(parts), reply
                     )
-                    picked += [r for r in got if r not in picked]
+                    ranked.append(got)
                 break
             except ContextOverflow:
                 if budget <= MIN_MATERIAL:
                     raise
                 budget //= 2  # our count was low: smaller parts of the outline
-        picked = picked[: prompts.MAX_PICKS]
+        picked = merge_ranked(ranked, prompts.MAX_PICKS)
         if not picked:
             picked = closest(handles, question)
             self._warn(run, "the model chose no section; reading the titles closest to the question")
@@ -328,10 +341,11 @@ class Asker:
         run: str,
         reply: int,
         room: int,
-    ) -> tuple[str, list[Citation]]:
+    ) -> tuple[str, list[Citation], bool]:
+        """The answer's prose, its checked citations, and whether the reply was cut at its token limit."""
         unit = handles.docs[0].unit if len({d.unit for d in handles.docs}) == 1 else "page"
         messages = prompts.answer(reading.text or "(nothing was read)", question, handles.example(), unit)
-        prose, citations = "", list[Citation]()
+        prose, citations, cut = "", list[Citation](), False
         for attempt in range(1, self.options.answer_attempts + 1):
             self.sink(events.AskProgress(run, "answer", attempt))
             try:
@@ -348,6 +362,7 @@ class Asker:
                 self._warn(run, "the pages did not fit the context; read again within half the room")
                 continue
             prose, raws = parse_answer(got.text)
+            cut = got.finish_reason == "length"
             citations, problems = verify(raws, handles, reading)
             if not prose.strip():
                 problems = ["the answer is empty", *problems]
@@ -359,6 +374,8 @@ class Asker:
             if not problems or attempt == self.options.answer_attempts:
                 if problems:
                     self._warn(run, "answer kept with unverified citations: " + "; ".join(problems))
+                if cut:
+                    self._warn(run, f"the answer was cut at its limit of {reply} tokens: it may end mid-way")
                 break
             self._runs[run].shown = False  # this retry is announced here, not as a broken stream
             self.sink(events.AskAnswerRetry(run, "; ".join(problems)))
@@ -367,7 +384,7 @@ class Asker:
                 {"role": "assistant", "content": got.text},
                 {"role": "user", "content": prompts.answer_feedback(problems)},
             ]
-        return prose, citations
+        return prose, citations, cut
 
 
 def _words(text: str) -> set[str]:

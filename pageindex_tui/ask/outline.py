@@ -54,10 +54,27 @@ class Handles:
         return next(i for i, d in enumerate(self.docs, start=1) if d is doc)
 
     def example(self) -> str:
-        return next(iter(self.refs), "0000")
+        """An id shaped like the real ones for the prompts' examples, but of no node: a model that copies
+        the example names nothing, instead of always reading (and citing) the first node."""
+        prefix = "1:" if len(self.docs) > 1 else ""
+        number = 9999
+        while f"{prefix}{number:04d}" in self.refs:
+            number -= 1
+        return f"{prefix}{number:04d}"
 
     def of(self, doc: AskDocument, node: TreeNode) -> str:
         return next(h for h, r in self.refs.items() if r.doc is doc and r.node is node)
+
+
+def merge_ranked(lists: list[list[Ref]], limit: int) -> list[Ref]:
+    """The picks of several outline parts, merged by the model's own ranking: every part's first choice,
+    then every part's second, and so on, up to `limit` (no part wins by coming first)."""
+    merged: list[Ref] = []
+    for rank in range(max((len(got) for got in lists), default=0)):
+        for got in lists:
+            if rank < len(got) and got[rank] not in merged and len(merged) < limit:
+                merged.append(got[rank])
+    return merged
 
 
 def _span(doc: AskDocument, node: TreeNode) -> str:

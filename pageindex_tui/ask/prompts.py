@@ -6,6 +6,8 @@ assess and answer calls of one question share a prefix the server can cache.
 
 from __future__ import annotations
 
+from .verify import MIN_QUOTE_WORDS
+
 SYSTEM = (
     "You find answers in long documents by reading their outline and then the pages you choose. "
     "You rely only on the text you are shown and say so when it does not hold the answer. "
@@ -30,8 +32,9 @@ def pick_nodes(outline: str, question: str, part: int, parts: int, example: str)
         f"Question: {question}\n"
         f"Which sections most likely hold the answer? Choose at most {MAX_PICKS}, the most specific "
         "ones first (a subsection rather than its whole chapter when the subsection is enough).\n"
-        f'Reply as JSON with their ids exactly as shown: {{"nodes": ["{example}"]}}. '
-        'If none of them can hold the answer, reply {"nodes": []}.'
+        "Reply as JSON with the chosen ids exactly as the outline shows them in square brackets, in "
+        f'this shape: {{"nodes": ["{example}"]}}, where {example} stands for an id of the outline '
+        '(it is no section). If none of them can hold the answer, reply {"nodes": []}.'
     )
     return _messages(outline, instruction)
 
@@ -43,7 +46,8 @@ def assess_reading(pages: str, remaining: str, question: str, example: str) -> l
         f"Question: {question}\n"
         "Does the text above hold enough to answer the question? If it does, reply "
         '{"enough": true}. If it does not and some sections not read yet may hold the rest, reply '
-        f'{{"enough": false, "more": ["{example}"]}} with at most {MAX_PICKS} of their ids.'
+        f'{{"enough": false, "more": ["{example}"]}} with at most {MAX_PICKS} of their ids in place of '
+        f"{example}, which stands for an id and is no section."
     )
     return _messages(pages, instruction)
 
@@ -54,10 +58,11 @@ def answer(pages: str, question: str, example: str, unit: str) -> list[dict[str,
         f"Question: {question}\n"
         "Answer the question from the text above only, in plain prose. Mark each statement with a "
         "source number in square brackets such as [1]. After the answer write a line `Sources:` and "
-        "then one line per source number giving the section id, the pages and a short passage copied "
-        "word for word from that page, like this:\n"
+        "then one line per source number giving the section id, the pages and a passage of at least "
+        f"{MIN_QUOTE_WORDS} words copied word for word from that page, in this shape:\n"
         "Sources:\n"
-        f'[1] {example}, {where}: "exact words from the text"\n'
+        f'[1] {example}, {where}: "the words of the page that say it"\n'
+        f"where {example} stands for the id of a section shown above (it is no section). "
         "Cite only sections and pages shown above. If the text does not answer the question, say "
         "so plainly and give no sources."
     )
@@ -69,7 +74,8 @@ def answer_feedback(problems: list[str]) -> str:
     return (
         f"Some of that answer's sources cannot be used:\n{listed}\n"
         "Write the whole answer again. Cite only section ids and pages shown in the text above, "
-        "with passages copied word for word, in the same format ending with the `Sources:` lines."
+        f"each with a passage of at least {MIN_QUOTE_WORDS} words copied word for word, in the same "
+        "format ending with the `Sources:` lines."
     )
 
 

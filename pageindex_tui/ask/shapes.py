@@ -31,8 +31,8 @@ def _resolve(items: Any, info: ValidationInfo) -> list[Any]:
         partial[:] = found
     if unknown:
         raise ValueError(
-            f"there is no section {', '.join(map(repr, unknown))}; use ids exactly as shown in square "
-            f"brackets, such as {handles.example()!r}"
+            f"there is no section {', '.join(map(repr, unknown))}; use only ids that the outline shows "
+            "in square brackets, exactly as shown"
         )
     return found[:MAX_PICKS]
 

@@ -73,12 +73,19 @@ class AskResult:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     verifiable: bool = True  # False when some document had no source text to check citations against
+    cut: bool = False  # the answer ran into its token limit (finish_reason "length"): it may end mid-way
 
     @property
     def verified(self) -> int:
         return sum(1 for c in self.citations if c.verified)
 
+    @property
+    def unverified(self) -> int:
+        """Citation-like parts of the answer that are not verified citations."""
+        return len(self.citations) - self.verified
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["verified_citations"] = self.verified
+        out["unverified_citations"] = self.unverified
         return out

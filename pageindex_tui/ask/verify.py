@@ -1,8 +1,12 @@
-"""The answer's citations: parsed from its `Sources:` lines (or inline markers), then each one checked.
+"""The answer's citations: every citation-like part of it parsed (the lines of each `Sources:` block, a
+source line standing alone, inline markers), then each one checked.
 
-A citation is verified when its node exists, its pages exist and were shown to the model, and its quote,
-where it gives one, is found on those pages (fuzzy: case, punctuation, hyphenation and small slips aside).
-An unverified citation is kept, with the reason, never dropped.
+A citation is verified when its node exists, its pages exist and were shown to the model, and it quotes a
+passage of at least MIN_QUOTE_WORDS words that is on those pages (fuzzy: case, punctuation, hyphenation
+and small slips aside) and is not a running line printed on every page read. A citation without a quote,
+or with a shorter one, is not verified: a page read says nothing about the sentence that cites it. An
+unverified citation is kept, with the reason, never dropped; a marker such as [3] in the prose with no
+source [3] is kept too, as a citation that names nothing.
 """
 
 from __future__ import annotations
@@ -17,14 +21,40 @@ from .outline import Handles, Reading, Ref
 from .types import Citation
 
 FUZZY_RATIO = 0.85
+# Quotes of fewer words are found on another page of the same document too often to verify anything:
+# benchmarks/quote_rule.py (1,160 quotes per length) found them there, tuned on the corpus's dev half:
+# 1 word 50%, 2 words 8.6%, 3 and 4 words 3.1%, 5 words 2.0%, longer ones 1.3-2.3%; on the check half
+# 51%, 10.3%, 4.1%, 4.3%, 4.3% and 2.1-3.4%: past a few words what is left is running lines (which
+# `_running_line` catches when several pages were read) and near misses, which length does not remove.
+MIN_QUOTE_WORDS = 5
+RUNNING_LINE_PAGES = 3  # a quote on every page read, when at least this many were read, is a running line
 _HEADER = re.compile(
     r"^[ \t>*#_-]*(?:sources?|references?|citations?)[ \t*_]*(?::[ \t*_]*)?(?=\[|$)", re.I | re.M
 )
 _SOURCE_LINE = re.compile(r"^\s*[-*]?\s*\[?(\d{1,3})\]?[.:)]?\s+(.*\S)\s*$")
+# a source line outside a `Sources:` block: "[1] 0000, page 12", "[2] node 7 (p. 3)"
+_BARE_SOURCE = re.compile(
+    r"^\s*[-*]?\s*\[(\d{1,3})\][.:)]?\s+(?:(?:node|section|id)\s*)?(?:\d+:)?\d{1,4}\b\s*"
+    r"(?:[,;(:]|pp?\.|pages?\b|$)",
+    re.I,
+)
+_MAYBE_BARE = re.compile(r"^\s*[-*]?\s*\[\d{0,3}\]?[.:)]?\s*\S{0,12}$")  # a line too short to tell yet
 _QUOTE = re.compile(r"\"([^\"]{2,})\"|“([^”]{2,})”|«([^»]{2,})»")
 _PAGES = re.compile(r"\b(?:pages?|pp?)\.?\s*(\d[\d\s,–-]*(?:\s*(?:and|&)\s*\d+)*)", re.I)
-_INLINE = re.compile(r"\[([^\[\]\n]{3,80})\]")
+_INLINE = re.compile(r"\[([^\[\]\n]{1,80})\]")
+_MARKERS = re.compile(r"^\s*\d{1,3}(?:\s*(?:,|–|-|and)\s*\d{1,3})*\s*$")  # [1], [1, 2], [2-3]
+_CITED_LOOK = re.compile(r"\d{4}|\bp(?:p|ages?)?\.?\s*\d|\b(?:node|section)\s*\d", re.I)
 _WORD = re.compile(r"[a-z0-9]+")
+_MONTHS = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DATE = re.compile(
+    rf"\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s*\d{{4}})?|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}"
+    rf"(?:,?\s*\d{{4}})?|\b{_MONTHS}\s+\d{{4}}\b",
+    re.I,
+)
+_NODE_WORDS = ("section", "node", "id", "doc", "document", "page", "pages", "p", "pp")
 
 
 @dataclass(frozen=True)
@@ -33,6 +63,7 @@ class RawCitation:
     target: str  # the text that names the node ("0003", "2:0003", "section 0003")
     pages: tuple[int, ...]
     quote: str
+    unsourced: bool = False  # a marker of the prose that no source line explains
 
 
 def _pages(text: str) -> tuple[int, ...]:
@@ -58,25 +89,70 @@ def _one(marker: str, rest: str) -> RawCitation:
     return RawCitation(marker, head, _pages(head), quote.strip())
 
 
+class _Lines:
+    """Tells the answer's lines apart, one at a time: prose, or a source (a line of a `Sources:` block, or
+    a source line standing alone). The streamed prose (`ProseFilter`) and the parsed answer
+    (`parse_answer`) both go through it, so what is shown as prose is what the citations are not."""
+
+    def __init__(self) -> None:
+        self.in_block = False
+
+    def take(self, line: str) -> RawCitation | str | None:
+        """A citation, the line as prose, or None (a header or a blank line inside a block)."""
+        header = _HEADER.match(line)
+        if header is not None:
+            self.in_block = True
+            rest = line[header.end() :]
+            return self._source(rest) if rest.strip() else None
+        if self.in_block and not line.strip():
+            return None
+        if self.in_block or _BARE_SOURCE.match(line):
+            found = self._source(line)
+            if found is not None:
+                self.in_block = True
+                return found
+        self.in_block = False
+        return line
+
+    @staticmethod
+    def _source(line: str) -> RawCitation | None:
+        found = _SOURCE_LINE.match(line)
+        if found:
+            return _one(found.group(1), found.group(2))
+        if _CITED_LOOK.search(line) or _QUOTE.search(line):
+            return _one("", line.strip(" \t-*"))
+        return None
+
+
+def _inline(prose: str, sourced: set[str]) -> list[RawCitation]:
+    """Citation-like brackets of the prose: `[0003 p.12]` as a citation; a numeric marker such as `[3]`
+    with no source line [3] as a citation naming nothing."""
+    out: list[RawCitation] = []
+    for match in _INLINE.finditer(prose):
+        inside = match.group(1).strip()
+        if _MARKERS.match(inside):
+            for number in re.findall(r"\d+", inside):
+                if number not in sourced:
+                    out.append(RawCitation(number, "", (), "", unsourced=True))
+        elif len(inside) >= 3 and _CITED_LOOK.search(inside):
+            out.append(_one("", inside))
+    return out
+
+
 def parse_answer(text: str) -> tuple[str, list[RawCitation]]:
-    """The prose of an answer and its citations: the `Sources:` lines, else inline markers such as
-    `[0003 p.12]` in the prose."""
-    text = strip_reasoning(text or "")
-    header = None
-    for match in _HEADER.finditer(text):
-        header = match  # the last one: "sources" may be a word of the prose too
-    if header is not None:
-        prose, block = text[: header.start()].rstrip(), text[header.end() :]
-        cites = []
-        for line in block.splitlines():
-            found = _SOURCE_LINE.match(line)
-            if found:
-                cites.append(_one(found.group(1), found.group(2)))
-        if cites:
-            return prose, cites
-    prose = text.strip()
-    inline = [_one("", m.group(1)) for m in _INLINE.finditer(prose) if not m.group(1).strip().isdigit()]
-    return prose, inline
+    """The prose of an answer and every citation-like part of it: the lines of every `Sources:` block,
+    source lines standing alone, inline citations such as `[0003 p.12]`, and markers such as `[3]` that
+    no source line explains. The same citation given twice counts once."""
+    lines, prose, cites = _Lines(), [], []
+    for line in strip_reasoning(text or "").splitlines():
+        got = lines.take(line)
+        if isinstance(got, RawCitation):
+            cites.append(got)
+        elif got is not None:
+            prose.append(got)
+    answer = "\n".join(prose).strip()
+    cites += _inline(answer, {c.marker for c in cites if c.marker})
+    return answer, list(dict.fromkeys(cites))
 
 
 _HYPHEN = re.compile(r"(\w)-\s*\n\s*(\w)")  # "finan-\ncial" is "financial"
@@ -140,13 +216,23 @@ def quote_found(quote: str, page: str) -> bool:
 
 
 def _target(handles: Handles, target: str) -> Ref | None:
+    """The node a citation names. Page numbers and dates ("October 15", "15 Oct 2023") are never taken
+    for node ids, and neither is any other bare number: an unpadded one ("3" for "0003") counts only as
+    the whole target or after "node", "section" or "id"."""
     pages = _PAGES.search(target)
-    target = target[: pages.start()] if pages else target  # a page number is never taken for a node id
-    for token in [target.strip(), *re.split(r"[\s,;]+", target)]:
-        token = token.strip(" .:;,()[]")
+    target = target[: pages.start()] if pages else target
+    target = _DATE.sub(" ", target)
+    whole = target.strip().strip(" .:;,()[]")
+    if whole and handles.resolve(whole) is not None:
+        return handles.resolve(whole)
+    tokens = [t.strip(" .:;,()[]") for t in re.split(r"[\s,;]+", target)]
+    for before, token in zip(["", *tokens], tokens, strict=False):
         if len(token) < 2 and not token.isdigit():
             continue
-        if token.lower() in ("section", "node", "doc", "document", "page", "pages", "p", "pp"):
+        if token.lower() in _NODE_WORDS:
+            continue
+        bare = token.isdigit() and len(token) < 4  # unpadded: "3", "15"
+        if bare and before.lower() not in ("node", "section", "id"):
             continue
         ref = handles.resolve(token)
         if ref is not None:
@@ -158,6 +244,9 @@ def check(raw: RawCitation, handles: Handles, reading: Reading) -> tuple[Citatio
     """The citation as checked, and the problem the model must fix ("" when it is not the model's
     fault, such as a quote not found or a document without source)."""
     assert reading.reads is not None and reading.seen is not None
+    if raw.unsourced:
+        why = f"the answer marks [{raw.marker}] but lists no source [{raw.marker}]"
+        return Citation("", "", (), "", False, why, raw.marker), why
     ref = _target(handles, raw.target)
     if ref is None:
         problem = f"source [{raw.marker}] names no section shown ({raw.target.strip()[:40]!r})"
@@ -191,11 +280,18 @@ def check(raw: RawCitation, handles: Handles, reading: Reading) -> tuple[Citatio
             why = f"section {ref.handle} was not read"
             return cite((), False, why), f"source [{raw.marker}]: {why}; cite only sections shown above"
     if not raw.quote:
-        return cite(_compact(pages, doc.unit), True, ""), ""
+        why = "it quotes nothing, so nothing ties the statement to the page"
+        return cite(_compact(pages, doc.unit), False, why), f"source [{raw.marker}]: {why}; {_ASK_QUOTE}"
+    if len(words(raw.quote)) < MIN_QUOTE_WORDS:
+        why = f"the quote is too short to check ({len(words(raw.quote))} of {MIN_QUOTE_WORDS} words at least)"
+        return cite(_compact(pages, doc.unit), False, why), f"source [{raw.marker}]: {why}; {_ASK_QUOTE}"
     texts = {u: reading.seen.get((number, u), "") for u in pages}
     joined = "\n".join(texts[u] for u in sorted(texts))
     if any(quote_found(raw.quote, t) for t in texts.values()) or quote_found(raw.quote, joined):
         on = [u for u, t in texts.items() if quote_found(raw.quote, t)]
+        if _running_line(raw.quote, [reading.seen[(number, u)] for u in shown_units]):
+            why = f"the quoted words are on every {doc.unit} read (a running header or footer)"
+            return cite(tuple(on) or _compact(pages, doc.unit), False, why), ""
         return cite(tuple(on) or _compact(pages, doc.unit), True, ""), ""
     elsewhere = [u for u in shown_units if quote_found(raw.quote, reading.seen[(number, u)])]
     if elsewhere and doc.unit == "page":
@@ -203,6 +299,14 @@ def check(raw: RawCitation, handles: Handles, reading: Reading) -> tuple[Citatio
     return cite(
         _compact(pages, doc.unit), False, f"the quoted words are not found on the cited {doc.unit}s"
     ), ""
+
+
+_ASK_QUOTE = f"copy a passage of at least {MIN_QUOTE_WORDS} words word for word from the page"
+
+
+def _running_line(quote: str, shown: list[str]) -> bool:
+    """Whether `quote` is printed on every page shown, and enough were shown to tell."""
+    return len(shown) >= RUNNING_LINE_PAGES and all(quote_found(quote, text) for text in shown)
 
 
 def _compact(pages: tuple[int, ...], unit: str) -> tuple[int, ...]:
@@ -223,34 +327,36 @@ def verify(raws: list[RawCitation], handles: Handles, reading: Reading) -> tuple
 
 
 class ProseFilter:
-    """Passes streamed answer text through until the `Sources:` line, which it holds back: front ends show
-    the prose as it comes and the checked citations at the end."""
+    """Passes streamed answer text through as prose, holding back the source lines (`_Lines` tells them
+    apart, as `parse_answer` does): front ends show the prose as it comes and the checked citations at
+    the end."""
 
     def __init__(self) -> None:
         self.pending = ""
-        self.stopped = False
+        self.lines = _Lines()
 
     def feed(self, text: str) -> str:
-        if self.stopped:
-            return ""
         self.pending += text
         out = ""
         while "\n" in self.pending:
             line, self.pending = self.pending.split("\n", 1)
-            if _HEADER.match(line):
-                self.stopped = True
-                return out
-            out += line + "\n"
-        if self.pending and not _could_be_header(self.pending):
+            got = self.lines.take(line)
+            if isinstance(got, str):
+                out += got + "\n"
+        if self.pending and not self.lines.in_block and not _could_be_source(self.pending):
             out, self.pending = out + self.pending, ""
         return out
 
     def close(self) -> str:
-        rest, self.pending = ("" if self.stopped or _HEADER.match(self.pending) else self.pending), ""
-        return rest
+        rest, self.pending = self.pending, ""
+        got = self.lines.take(rest) if rest else None
+        return got if isinstance(got, str) else ""
 
 
-def _could_be_header(partial: str) -> bool:
+def _could_be_source(partial: str) -> bool:
+    """Whether a line not finished yet may still turn out to be a `Sources:` header or a source line."""
+    if _MAYBE_BARE.match(partial) or _BARE_SOURCE.match(partial):
+        return True
     stripped = partial.lstrip(" \t>*#_-").lower()
     return any(
         word.startswith(stripped) or stripped.startswith(word) for word in ("source", "reference", "citation")

@@ -72,7 +72,10 @@ class AskView:
     def handle(self, event: events.Event) -> None:
         if not self.stream:
             return
-        if isinstance(event, events.CallStarted):
+        if isinstance(event, events.CallQueued) and event.all_busy:
+            self._switch("note")
+            self._print(f"{shown(event.purpose)}: {event.where()}\n", "dim")
+        elif isinstance(event, events.CallStarted):
             self.purposes[event.call_id] = event.purpose
         elif isinstance(event, events.ReasoningDelta):
             purpose = self.purposes.pop(event.call_id, None)
@@ -104,11 +107,13 @@ def print_citations(console: Console, result: AskResult) -> None:
             "verified  " if citation.verified else "UNVERIFIED ", "green" if citation.verified else "bold red"
         )
         pages = ",".join(str(p) for p in citation.pages) or "-"
-        line.append(f"{shown(citation.doc) or '?'} node {shown(citation.node_id)} p. {pages}")
+        if citation.node_id:
+            line.append(f"{shown(citation.doc) or '?'} node {shown(citation.node_id)} p. {pages}")
         if citation.quote:
             line.append(f' "{shown(citation.quote)[:200]}"', "dim")
         if citation.problem:
-            line.append(f" ({shown(citation.problem)})", "red")
+            said = f" ({shown(citation.problem)})" if citation.node_id else shown(citation.problem)
+            line.append(said, "red")
         console.print(line, soft_wrap=True)
     read = ", ".join(f"{shown(r.node_id)} ({len(r.pages)})" for r in result.nodes_read) or "none"
     console.print(

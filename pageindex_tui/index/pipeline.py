@@ -211,7 +211,7 @@ class Indexer:
         if doc is None:
             doc = run.doc = await asyncio.to_thread(open_document, run.path, self.password)
         sink(events.DocumentStarted(run.doc_id, doc.name, doc.size))
-        self.session.ranks[run.doc_id] = doc.size if doc.unit == "page" else doc.size / LINES_PER_PAGE
+        self.session.rank(run.doc_id, doc.size if doc.unit == "page" else doc.size / LINES_PER_PAGE)
         first = await asyncio.to_thread(first_estimate, doc, self.settings, self._context())
         sink(events.WorkEstimate(run.doc_id, first))
         ctx.done("read", f"{doc.size} {'pages' if doc.unit == 'page' else 'lines'}")

@@ -25,7 +25,7 @@ from typing import Protocol
 from .. import events
 from ..aio import cancel_and_wait
 from ..settings import Settings
-from .scheduler import START, Controller, Decision, Load, Scheduler
+from .scheduler import START, Controller, Decision, Load, Priority, Scheduler
 
 POLL_SECONDS = 1.0
 TTFT_WINDOW = 16  # recent calls whose time to first token is the median the controller sees
@@ -94,8 +94,8 @@ class CallBound:
         self.sink(events.LimitChanged("", self.limit, self.reason, self.adaptive))
 
     @asynccontextmanager
-    async def slot(self, priority: float = 0.0) -> AsyncIterator[None]:
-        """A place for one call (lowest priority number first); it waits while the bound is full."""
+    async def slot(self, priority: Priority = Priority()) -> AsyncIterator[None]:
+        """A place for one call (lowest priority first); it waits while the bound is full."""
         if self.adaptive and self._reader_factory is not None:
             self._busy.set()
             if self._watcher is None:

@@ -18,6 +18,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
+from dataclasses import astuple
 from typing import TYPE_CHECKING, Any
 
 import openai
@@ -45,6 +46,7 @@ from .link import ServerLink
 from .outage import ServerGate, may_be_away
 from .reasoning import START_WINDOW, Piece, StreamReader
 from .request import CallShape, OptionalFields, request_kwargs
+from .scheduler import Priority
 from .tokens import MIN_REPLY_TOKENS, TOKENS_PER_MESSAGE, estimate_tokens, fit_max_tokens, message_text
 from .types import Reply, ServerInfo, dropped_field
 
@@ -75,7 +77,7 @@ class LLMClient:
         self.bound = CallBound(
             settings, sink, load_reader
         )  # places for calls: one queue for every document served
-        self.ranks: dict[str, float] = {}  # doc -> its size: smaller documents' calls go first
+        self.priorities: dict[str, Priority] = {}  # doc -> where its calls queue (scheduler.Priority)
         self.fields = OptionalFields()  # optional request fields this server refused
         self.link = ServerLink(settings)  # the connections, and the requests beside the calls
         self.gate = ServerGate(  # calls wait here while the server is away
@@ -113,7 +115,7 @@ class LLMClient:
         again when the server went away while it waited for the place."""
         while True:
             await self.gate.passage()
-            place = self.bound.slot(self.ranks.get(doc, 0.0))
+            place = self.bound.slot(self.priorities.get(doc, Priority()))
             await place.__aenter__()
             if not self.gate.paused:
                 return place
@@ -247,7 +249,8 @@ class LLMClient:
                 self.info.model, messages, budget, shape, self.fields, schema if use_format else None
             )
             delay, call_id = 0.0, self._next_call_id()
-            self.sink(events.CallQueued(doc, call_id, purpose, prompt_tokens, previous))
+            where = self.bound.scheduler.place(self.priorities.get(doc, Priority()))
+            self.sink(events.CallQueued(doc, call_id, purpose, prompt_tokens, previous, *astuple(where)))
             previous = call_id
             try:
                 place = await self._place(doc)  # queued until the server answers and a place is free

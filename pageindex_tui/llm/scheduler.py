@@ -1,8 +1,12 @@
 """One scheduler for every LLM call of a batch: a bound that can change, and an order.
 
-`Scheduler.slot(priority)` waits for a free place; the lowest priority number goes first, ties in
-arrival order. A batch gives each document a rank (smallest first) so that trees finish one after
-another instead of all at the end, and a big document still gets places no small one is waiting for.
+`Scheduler.slot(priority)` waits for a free place; the lowest `Priority` goes first, ties in arrival
+order. A priority is a lane, then a rank. Lanes: a question's calls (`ASKING`) go ahead of every
+indexing call (`INDEXING`), so an ask made while a hundred summaries wait takes the next free place.
+Within a lane a batch gives each document a rank (its size, smallest first) so that trees finish one
+after another instead of all at the end, and a big document still gets places no small one is waiting
+for. Who runs a document or question says its priority once, when it opens it on the session
+(`ModelSession.open`); the client reads it per call.
 
 The bound is fixed (`--concurrency N`) or adaptive: `Controller.decide` reads the server's own figures
 (vLLM's `num_requests_waiting` and `kv_cache_usage_perc`; llama.cpp's deferred requests and busy
@@ -26,6 +30,32 @@ KV_GROW_BELOW = 0.85  # grow only while the server's KV cache has this much room
 KV_SHRINK_ABOVE = 0.95  # past this the server starts preempting
 TTFT_CLIMB = 4.0  # our time to first token this many times its best, and ...
 TTFT_FLOOR = 2.0  # ... over this many seconds: the server is queueing us
+
+
+ASKING = 0  # lanes, lowest first: a question's calls ...
+INDEXING = 1  # ... then indexing's
+
+
+@dataclass(frozen=True, order=True)
+class Priority:
+    """Where a call queues: by lane first (ASKING before INDEXING), then by rank (smaller first)."""
+
+    lane: int = INDEXING
+    rank: float = 0.0
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a call stands when it queues: calls waiting that go before it, calls running, the bound."""
+
+    ahead: int
+    busy: int
+    places: int
+
+    @property
+    def free(self) -> bool:
+        """Whether it starts at once."""
+        return self.ahead == 0 and self.busy < self.places
 
 
 @dataclass(frozen=True)
@@ -102,12 +132,18 @@ class Scheduler:
     def __init__(self, limit: int) -> None:
         self.limit = max(1, limit)
         self.in_flight = 0
-        self._waiters: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._waiters: list[tuple[Priority, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
 
     @property
     def waiting(self) -> int:
         return sum(1 for *_rest, f in self._waiters if not f.done())
+
+    def place(self, priority: Priority) -> Place:
+        """Where a call of `priority` would stand if it asked for a place now (waiting calls of the same
+        priority came first and stay ahead of it)."""
+        ahead = sum(1 for p, _n, f in self._waiters if p <= priority and not f.done())
+        return Place(ahead, self.in_flight, self.limit)
 
     def set_limit(self, limit: int) -> None:
         self.limit = max(1, limit)
@@ -122,7 +158,7 @@ class Scheduler:
             future.set_result(None)
 
     @asynccontextmanager
-    async def slot(self, priority: float = 0.0) -> AsyncIterator[None]:
+    async def slot(self, priority: Priority = Priority()) -> AsyncIterator[None]:
         if self.in_flight < self.limit and not self.waiting:
             self.in_flight += 1
         else:

@@ -17,6 +17,7 @@ from .. import events
 from ..settings import Settings
 from ..store.cache import ResponseCache
 from .client import LLMClient
+from .scheduler import INDEXING, Priority
 
 
 class ModelSession:
@@ -34,7 +35,7 @@ class ModelSession:
         self.cache = cache if cache is not None else ResponseCache(enabled=settings.cache)
         self.client_factory = client_factory
         self.sink = sink  # events of documents nobody opened
-        self.ranks: dict[str, float] = {}  # doc -> its size: the client serves smaller documents first
+        self.priorities: dict[str, Priority] = {}  # doc -> where its calls queue in the client
         self._client: LLMClient | None = None
         self._lock = asyncio.Lock()  # one connect at a time
         self._tallies: dict[str, events.CallTally] = {}
@@ -51,7 +52,7 @@ class ModelSession:
                 except BaseException:  # closed again: nothing of a failed connect stays open
                     await client.aclose()
                     raise
-                client.ranks = self.ranks
+                client.priorities = self.priorities
                 self._client = client
             return self._client
 
@@ -79,8 +80,10 @@ class ModelSession:
         await self.aclose()
 
     # -- documents and their calls -------------------------------------------------------------------
-    def open(self, doc: str, sink: events.EventSink) -> events.CallTally:
-        """Start counting `doc`'s calls, its events going to `sink`; `close(doc)` when it is done."""
+    def open(self, doc: str, sink: events.EventSink, lane: int = INDEXING) -> events.CallTally:
+        """Start counting `doc`'s calls, its events going to `sink`, its calls queueing in `lane`
+        (`scheduler.ASKING` goes ahead of `INDEXING`); `close(doc)` when it is done."""
+        self.priorities[doc] = Priority(lane)
         tally = self._tallies[doc] = events.CallTally()
         self._routes[doc] = sink
         return tally
@@ -88,7 +91,11 @@ class ModelSession:
     def close(self, doc: str) -> None:
         self._tallies.pop(doc, None)
         self._routes.pop(doc, None)
-        self.ranks.pop(doc, None)
+        self.priorities.pop(doc, None)
+
+    def rank(self, doc: str, rank: float) -> None:
+        """Within its lane, `doc`'s calls go before those of higher rank (a batch: smaller ones first)."""
+        self.priorities[doc] = Priority(self.priorities.get(doc, Priority()).lane, rank)
 
     def tally(self, doc: str) -> events.CallTally | None:
         """The calls of a document or question that is running."""

@@ -25,9 +25,18 @@ class AskHandler:
         run = question.run
         if isinstance(item, events.ReasoningDelta):
             self._add(question, "reasoning", item.text, changes)
+        elif isinstance(item, events.CallQueued):
+            question.waiting = item.where()  # "" when a place is free: it starts at once
+            changes.runs.add(run)
         elif isinstance(item, events.CallStarted):
+            if question.waiting:
+                question.waiting = ""
+                changes.runs.add(run)
             self._note(question, f"[{item.purpose}]", changes)
         elif isinstance(item, events.CallFinished):
+            if question.waiting:  # cancelled while it waited
+                question.waiting = ""
+                changes.runs.add(run)
             if item.outcome in ("error", "invalid") and item.error:
                 self._note(question, f"(call {item.outcome}: {one_line(item.error, 200)})", changes)
         elif isinstance(item, events.AskProgress):

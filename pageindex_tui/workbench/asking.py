@@ -54,6 +54,7 @@ class Question:
     error: str = ""
     hint: str = ""
     chars: int = 0
+    waiting: str = ""  # where its call waits for a place ("queued: next free place of 4, all busy")
 
     @property
     def busy(self) -> bool:
@@ -99,7 +100,7 @@ class Question:
     def status(self) -> str:
         """One line: where the question stands."""
         if self.phase == "asking":
-            return f"Asking: {self.step} ..."
+            return f"Asking: {self.step}" + (f" · {self.waiting}" if self.waiting else "") + " ..."
         if self.phase == "cancelled":
             return "Stopped."
         if self.phase == "failed":
@@ -110,11 +111,12 @@ class Question:
         if result.citations:
             cited = f"{result.verified}/{len(result.citations)} citations verified"
         tokens = result.prompt_tokens + result.completion_tokens
-        read = f"read {counted(len(result.nodes_read), 'node')}"
+        read = f"read {counted(len(result.nodes_read), 'node')}" if result.nodes_read else "⚠ read no node"
         calls = counted(result.calls, "call") + (
             f" ({result.cached_calls} cached)" if result.cached_calls else ""
         )
-        return f"Answered: {read} in {result.rounds} round(s) · {cited} · {calls}, {tokens:,} tokens"
+        cut = " · ⚠ cut at the token limit" if result.cut else ""
+        return f"Answered: {read} in {result.rounds} round(s) · {cited}{cut} · {calls}, {tokens:,} tokens"
 
     def summary(self) -> str:
         """The question's row in the Ask screen's list."""

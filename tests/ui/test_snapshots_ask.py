@@ -16,7 +16,11 @@ from pageindex_tui.ui.screens.ask import AskScreen
 from pageindex_tui.ui.screens.reader import ReaderScreen
 from pageindex_tui.ui.widgets.index_tree import IndexTree
 
-SMALL, LARGE = (80, 24), (160, 48)
+SMALL, MIDDLE, LARGE = (80, 24), (100, 30), (160, 48)
+FLAGGED_ANSWER = (  # [2] names no source: the citations pane lists it, unverified, as the answer shows it
+    "Dredging the outer channel cost 9 million euros [1] and took eleven weeks [2].\n\n"
+    'Sources:\n[1] 0004, page 5: "Dredging the outer channel cost 9 million euros"'
+)
 NO_SERVER = Settings(endpoint="http://127.0.0.1:9/v1", if_add_node_summary=False)
 SHOWN_CONFIG = Path("/home/user/.config/pageindex-tui/config.toml")
 
@@ -51,7 +55,7 @@ def test_reader_on_the_whole_screen_80x24(snap_compare, tmp_path):
     assert snap_compare(app, terminal_size=SMALL, run_before=read_and_search)
 
 
-def answered(pdf: Path, open_citation: bool = False):
+def answered(pdf: Path, open_citation: bool = False, citations: int = 1):
     async def run_before(pilot) -> None:
         app = pilot.app
         await highlight(pilot, pdf.name)
@@ -63,7 +67,7 @@ def answered(pdf: Path, open_citation: bool = False):
         await pilot.press(*"How much did dredging the outer channel cost?", "enter")
         question = app.model.asks.questions(str(pdf))[0]
         await wait_for(pilot, lambda: question.phase == "answered", what="answer")
-        await wait_for(pilot, lambda: screen.citations.option_count == 1, what="citations")
+        await wait_for(pilot, lambda: screen.citations.option_count == citations, what="citations")
         screen.citations.focus()
         if open_citation:
             await pilot.press("enter")
@@ -98,3 +102,9 @@ def test_a_citation_in_the_reader_80x24(snap_compare, tmp_path):
     with FakeVLLM(default=scripted(picks=['{"nodes": ["0004"]}'], answers=[GOOD_ANSWER])) as fake:
         app, pdf = ask_app(tmp_path, fake.base_url)
         assert snap_compare(app, terminal_size=SMALL, run_before=answered(pdf, open_citation=True))
+
+
+def test_ask_screen_flags_a_marker_without_a_source_100x30(snap_compare, tmp_path):
+    with FakeVLLM(default=scripted(picks=['{"nodes": ["0004"]}'], answers=[FLAGGED_ANSWER])) as fake:
+        app, pdf = ask_app(tmp_path, fake.base_url)
+        assert snap_compare(app, terminal_size=MIDDLE, run_before=answered(pdf, citations=2))

@@ -134,7 +134,8 @@ def test_a_citation_of_an_unread_page_is_written_again(harbor):
 def test_citations_that_stay_bad_are_kept_and_marked(harbor):
     bad = (
         "Dredging cost 9 million euros [1], ferries come in 2026 [2] and [3].\n\nSources:\n"
-        '[1] 0004, page 5: "cost 9 million euros"\n[2] 0005, page 6: "ferries"\n[3] 0777, page 1: "x"'
+        '[1] 0004, page 5: "the outer channel cost 9 million euros"\n'
+        '[2] 0005, page 6: "ferries"\n[3] 0777, page 1: "x"'
     )
     model = scripted(picks=['{"nodes": ["0004"]}'], answers=[bad])
     with FakeVLLM(default=model) as fake:

@@ -24,10 +24,13 @@ def test_sources_lines_are_parsed():
     assert cites[1].target.strip().startswith("2:0007")
 
 
-def test_inline_markers_are_the_fallback():
+def test_inline_citations_are_parsed_and_a_marker_without_a_source_is_kept():
     prose, cites = parse_answer("<think>hmm</think>It rose [0003, page 12] and [1].")
     assert prose == "It rose [0003, page 12] and [1]."
-    assert [(c.target.strip(), c.pages) for c in cites] == [("0003, page 12", (12,))]
+    assert [(c.target.strip(), c.pages, c.unsourced) for c in cites] == [
+        ("0003, page 12", (12,), False),
+        ("", (), True),  # [1] names a source the answer never lists
+    ]
 
 
 def test_a_word_sources_inside_the_prose_is_not_the_header():

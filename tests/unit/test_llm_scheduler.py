@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from pageindex_tui.llm.scheduler import Controller, Load, Scheduler
+from pageindex_tui.llm.scheduler import ASKING, INDEXING, Controller, Load, Priority, Scheduler
 
 
 def run_sequence(controller: Controller, loads: list[Load], busy: bool = True) -> list[int]:
@@ -75,8 +75,8 @@ def test_scheduler_bounds_calls_and_serves_the_lowest_priority_first():
         order: list[str] = []
         gate = asyncio.Event()
 
-        async def call(name: str, priority: float):
-            async with scheduler.slot(priority):
+        async def call(name: str, rank: float):
+            async with scheduler.slot(Priority(INDEXING, rank)):
                 order.append(name)
                 assert scheduler.in_flight <= scheduler.limit
                 await gate.wait()
@@ -91,6 +91,36 @@ def test_scheduler_bounds_calls_and_serves_the_lowest_priority_first():
         return order
 
     assert asyncio.run(go()) == ["first", "small", "mid", "big"]
+
+
+def test_a_question_takes_the_next_free_place_ahead_of_every_waiting_indexing_call():
+    async def go():
+        scheduler = Scheduler(2)
+        order: list[str] = []
+        gate = asyncio.Event()
+
+        async def call(name: str, priority: Priority):
+            async with scheduler.slot(priority):
+                order.append(name)
+                await gate.wait()
+
+        tasks = [asyncio.create_task(call(f"index{n}", Priority(INDEXING, 1.0))) for n in range(6)]
+        await asyncio.sleep(0)
+        assert scheduler.waiting == 4
+        question = Priority(ASKING)
+        where = scheduler.place(question)
+        assert (where.ahead, where.busy, where.places, where.free) == (0, 2, 2, False)
+        assert scheduler.place(Priority(INDEXING, 1.0)).ahead == 4  # an indexing call waits behind all four
+        tasks.append(asyncio.create_task(call("ask", question)))
+        await asyncio.sleep(0)
+        scheduler.set_limit(3)  # one place frees: the question takes it
+        await asyncio.sleep(0)
+        assert order == ["index0", "index1", "ask"]
+        gate.set()
+        await asyncio.gather(*tasks)
+        return order
+
+    assert asyncio.run(go())[3:] == ["index2", "index3", "index4", "index5"]
 
 
 def test_a_raised_bound_lets_waiters_in_and_a_cancelled_waiter_frees_nothing():

@@ -14,6 +14,8 @@ from fakes import FakeVLLM
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
+from pageindex_tui.mcp_server import LibraryService
+from pageindex_tui.settings import Settings
 from pageindex_tui.store.library import Library
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,3 +131,21 @@ def test_an_empty_library_says_so(tmp_path):
     (listed, asked) = asyncio.run(with_session(tmp_path, "http://127.0.0.1:9/v1", work))
     assert listed == (False, [])
     assert asked[0] is True and "holds no documents" in asked[1]
+
+
+def test_ask_flags_citation_like_text_that_is_not_a_verified_citation(tmp_path):
+    library = Library(tmp_path / "library")
+    file_in_library(tmp_path / "docs", library)
+    flagged = (
+        "Dredging cost 9 million euros [1] and took eleven weeks [2].\n\n"
+        "Sources:\n[1] 0004, page 5\n[1] 0004, page 5\n"  # no quote, given twice
+    )
+    model = scripted(['{"nodes": ["0004"]}'], [flagged])
+    with FakeVLLM(default=model) as fake:
+        service = LibraryService(Settings(endpoint=fake.base_url, cache=False, max_retries=0), library)
+        got = asyncio.run(service.ask("How much did dredging cost?"))
+    assert (got["verified_citations"], got["unverified_citations"], got["cut"]) == (0, 2, False)
+    assert [(c["marker"], c["verified"]) for c in got["citations"]] == [("1", False), ("2", False)]
+    assert "quotes nothing" in got["citations"][0]["problem"]
+    assert got["citations"][1]["problem"] == "the answer marks [2] but lists no source [2]"
+    assert got["answer"] == "Dredging cost 9 million euros [1] and took eleven weeks [2]."

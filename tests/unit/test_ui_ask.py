@@ -139,3 +139,30 @@ def test_reader_text_is_literal_and_counts_markdown_lines():
     assert reader.lines[0].text == "# [bold]Title[/bold]"
     assert reader.lines[1].text == "bell ^G and ^[[31m red    end"
     assert ReaderText(None, "cannot read it").lines[0].kind == "note" and ReaderText().empty
+
+
+def test_the_status_says_where_a_call_of_the_question_waits_then_that_it_runs():
+    _model, handler, question = asked()
+    run = question.run
+    changes = handler.apply(
+        [events.AskProgress(run, "pick", 1), events.CallQueued(run, 7, "ask: pick nodes", 300, 0, 4, 4)]
+    )
+    assert run in changes.ask.runs
+    assert question.status() == (
+        "Asking: choosing the sections to read · queued: next free place of 4, all busy ..."
+    )
+    handler.apply([events.CallStarted(run, 7, "ask: pick nodes", 300)])
+    assert question.status() == "Asking: choosing the sections to read ..."
+    handler.apply([events.CallQueued(run, 8, "ask: answer", 300, 0, 1, 4)])  # a place is free: no wait
+    assert "queued" not in question.status()
+
+
+def test_an_answer_that_read_nothing_or_was_cut_says_so_and_a_marker_without_source_is_listed():
+    _model, handler, question = asked()
+    flagged = Citation("", "", (), "", False, "the answer marks [2] but lists no source [2]", "2")
+    done = result(question.text, [flagged], [])
+    done.cut = True
+    handler.apply([events.AskFinished(question.run, done)])
+    status = question.status()
+    assert "⚠ read no node" in status and "⚠ cut at the token limit" in status
+    assert "0/1 citations verified" in status and question.summary().endswith("✓0/1")

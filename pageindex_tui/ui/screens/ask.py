@@ -204,6 +204,10 @@ class AskScreen(Screen[str | None]):
             line = Text()
             line.append(f"[{one_line(citation.marker) or '-'}] ")
             line.append("✓ " if citation.verified else "✗ ", ok if citation.verified else bad)
+            if not citation.node_id:  # a marker of the answer that no source line explains
+                line.append(one_line(citation.problem, 160), bad)
+                box.add_option(Option(line))
+                continue
             node = self.node(citation.node_id)
             pages = ",".join(str(p) for p in citation.pages) or "-"
             word = "line" if self.live.markdown else "p."

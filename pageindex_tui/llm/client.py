@@ -18,7 +18,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
-from dataclasses import astuple
 from typing import TYPE_CHECKING, Any
 
 import openai
@@ -250,7 +249,11 @@ class LLMClient:
             )
             delay, call_id = 0.0, self._next_call_id()
             where = self.bound.scheduler.place(self.priorities.get(doc, Priority()))
-            self.sink(events.CallQueued(doc, call_id, purpose, prompt_tokens, previous, *astuple(where)))
+            self.sink(
+                events.CallQueued(
+                    doc, call_id, purpose, prompt_tokens, previous, where.ahead, where.busy, where.places
+                )
+            )
             previous = call_id
             try:
                 place = await self._place(doc)  # queued until the server answers and a place is free

@@ -145,7 +145,10 @@ def test_the_status_says_where_a_call_of_the_question_waits_then_that_it_runs():
     _model, handler, question = asked()
     run = question.run
     changes = handler.apply(
-        [events.AskProgress(run, "pick", 1), events.CallQueued(run, 7, "ask: pick nodes", 300, 0, 4, 4)]
+        [
+            events.AskProgress(run, "pick", 1),
+            events.CallQueued(run, 7, "ask: pick nodes", 300, ahead=0, busy=4, places=4),
+        ]
     )
     assert run in changes.ask.runs
     assert question.status() == (
@@ -153,7 +156,9 @@ def test_the_status_says_where_a_call_of_the_question_waits_then_that_it_runs():
     )
     handler.apply([events.CallStarted(run, 7, "ask: pick nodes", 300)])
     assert question.status() == "Asking: choosing the sections to read ..."
-    handler.apply([events.CallQueued(run, 8, "ask: answer", 300, 0, 1, 4)])  # a place is free: no wait
+    handler.apply(
+        [events.CallQueued(run, 8, "ask: answer", 300, ahead=0, busy=1, places=4)]
+    )  # a place is free: no wait
     assert "queued" not in question.status()
 
 

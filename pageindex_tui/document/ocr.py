@@ -88,24 +88,11 @@ def engine_installed() -> bool:
     return shutil.which("tesseract") is not None
 
 
-def _rows(lines: list[OcrLine]) -> list[OcrLine]:
-    """Reading order: rows top to bottom (a line whose middle lies within the row's first line joins
-    it), left to right within a row."""
-    out: list[OcrLine] = []
-    row: list[OcrLine] = []
-    for line in sorted(lines, key=lambda item: (item.top, item.x0)):
-        if row and not row[0].top <= (line.top + line.bottom) / 2 <= row[0].bottom:
-            out.extend(sorted(row, key=lambda item: item.x0))
-            row = []
-        row.append(line)
-    out.extend(sorted(row, key=lambda item: item.x0))
-    return out
-
-
 def page_lines(page: int, width: float, height: float, dpi: float, found: list[OcrLine]) -> PageLines:
-    """`found` (pixels at `dpi`) as the lines of a `width` x `height` point page; size from box height."""
+    """`found` (pixels at `dpi`) as the lines of a `width` x `height` point page; size from box height.
+    The engine's reading order is kept: Tesseract reads a column's lines before the next column's."""
     scale = 72.0 / dpi
-    kept = _rows([line for line in found if line.text.strip()])
+    kept = [line for line in found if line.text.strip()]
     body = median_height([line for line in kept if not line.size])
     lines = []
     for item in kept:

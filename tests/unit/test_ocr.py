@@ -44,19 +44,20 @@ def test_usable_text_refuses_junk(junk):
     assert not usable_text(junk)
 
 
-def test_page_lines_scale_boxes_and_read_in_rows():
+def test_page_lines_scale_boxes_and_keep_the_engines_reading_order():
     found = [
-        OcrLine("second column", 700, 400, 1100, 440),
-        OcrLine("first column", 100, 402, 500, 438),  # same row, further left
         OcrLine("A Large Heading", 100, 100, 900, 200),
-        OcrLine("body line one", 100, 300, 900, 340),
+        OcrLine("left column, first line", 100, 300, 500, 340),
+        OcrLine("left column, second line", 100, 350, 500, 388),
+        OcrLine("   ", 100, 390, 500, 420),  # nothing recognised: left out
+        OcrLine("right column, first line", 700, 300, 1100, 338),
     ]
     page = page_lines(3, 595, 842, 144, found)  # 144 dpi: two pixels to the point
     assert [line.text for line in page.lines] == [
         "A Large Heading",
-        "body line one",
-        "first column",
-        "second column",
+        "left column, first line",
+        "left column, second line",
+        "right column, first line",
     ]
     heading, body = page.lines[0], page.lines[1]
     assert heading.top == 50 and heading.bottom == 100 and heading.x1 == 450

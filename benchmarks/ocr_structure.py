@@ -101,7 +101,7 @@ def main() -> None:
         print(
             f"{'mean':42} {'':5}  {mean(0):11.2f}  {mean(1):11.2f}  {mean(2):.3f} {mean(3):6.1f}   "
             f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB (this process), "
-            f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024} MB (largest tesseract)"
+            f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024} MB (largest child process)"
         )
 
 

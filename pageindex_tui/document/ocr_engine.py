@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 from typing import TYPE_CHECKING
@@ -20,8 +21,12 @@ from .ocr import EMBEDDED_ENGINE, OcrLine
 if TYPE_CHECKING:
     from PIL import Image
 
+LOW_CONFIDENCE = 0.6  # mean word confidence under which a page's orientation is checked
 PAGE_TIMEOUT = 300.0  # seconds one page may take before it counts as unreadable
 LANGUAGES = os.environ.get("PAGEINDEX_OCR_LANGUAGES", "eng")  # Tesseract's -l: models installed, e.g. eng+deu
+
+
+_ROTATE = re.compile(r"^Rotate:\s*(\d+)", re.M)
 
 
 def command() -> str | None:
@@ -54,27 +59,55 @@ def parse_tsv(tsv: str) -> list[OcrLine]:
     return out
 
 
+def _confidence(lines: list[OcrLine]) -> float:
+    return sum(line.confidence for line in lines) / len(lines) if lines else 0.0
+
+
+def _run(image: Image.Image, *options: str) -> str:
+    program = command()
+    if program is None:
+        raise RuntimeError("the tesseract command is not installed")
+    png = io.BytesIO()
+    image.save(png, format="PNG")
+    dpi = image.info.get("dpi", (0, 0))[0]
+    extra = ["--dpi", str(round(dpi))] if dpi else []
+    done = subprocess.run(
+        [program, "stdin", "stdout", *extra, *options],
+        input=png.getvalue(),
+        capture_output=True,
+        timeout=PAGE_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+        raise RuntimeError(f"tesseract exited with status {done.returncode}: {''.join(tail)[:200]}")
+    return done.stdout.decode("utf-8", "replace")
+
+
+def turn_of(image: Image.Image) -> int:
+    """Degrees (0, 90, 180, 270) to turn the page clockwise so its text stands upright, by Tesseract's
+    orientation detection (`--psm 0`, its osd model); 0 when it cannot tell."""
+    try:
+        found = _ROTATE.search(_run(image, "--psm", "0"))
+    except (RuntimeError, subprocess.TimeoutExpired):
+        return 0
+    return int(found.group(1)) % 360 if found else 0
+
+
 class EmbeddedRecognizer:
-    """Tesseract on this machine's CPU, one page per process."""
+    """Tesseract on this machine's CPU, one page per process. A page read with low confidence is checked
+    for orientation, and read again turned upright where that reads better (a page scanned upside down)."""
 
     name = EMBEDDED_ENGINE
 
     def recognize(self, image: Image.Image) -> list[OcrLine]:
-        program = command()
-        if program is None:
-            raise RuntimeError("the tesseract command is not installed")
-        png = io.BytesIO()
-        image.save(png, format="PNG")
-        dpi = image.info.get("dpi", (0, 0))[0]
-        extra = ["--dpi", str(round(dpi))] if dpi else []
-        done = subprocess.run(
-            [program, "stdin", "stdout", "--psm", "3", "-l", LANGUAGES, *extra, "tsv"],
-            input=png.getvalue(),
-            capture_output=True,
-            timeout=PAGE_TIMEOUT,
-            check=False,
-        )
-        if done.returncode != 0:
-            tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-            raise RuntimeError(f"tesseract exited with status {done.returncode}: {''.join(tail)[:200]}")
-        return parse_tsv(done.stdout.decode("utf-8", "replace"))
+        found = parse_tsv(_run(image, "--psm", "3", "-l", LANGUAGES, "tsv"))
+        if _confidence(found) >= LOW_CONFIDENCE:
+            return found
+        turn = turn_of(image)
+        if not turn:
+            return found
+        upright = image.rotate(-turn, expand=True)
+        upright.info["dpi"] = image.info.get("dpi", (0, 0))
+        again = parse_tsv(_run(upright, "--psm", "3", "-l", LANGUAGES, "tsv"))
+        return again if _confidence(again) > _confidence(found) else found

@@ -140,3 +140,15 @@ def test_one_scanned_pdf_through_the_cli_with_a_vision_model(tmp_path, capsys):
     assert [node["title"] for node in tree["structure"]] == SECTIONS
     record = json.loads((tmp_path / "out" / "scanned_copy_run.json").read_text())
     assert record["facts"]["ocr_pages"] == [1, 2, 3]
+
+
+@pytest.mark.usefixtures("tesseract")
+def test_a_page_scanned_upside_down_is_read_upright(tmp_path):
+    from pageindex_tui.document.ocr_engine import EmbeddedRecognizer, turn_of
+
+    image = PdfDocument(make_scanned_copy(tmp_path), ocr=True).render(2)
+    upside_down = image.rotate(180)
+    upside_down.info["dpi"] = image.info["dpi"]
+    assert turn_of(upside_down) == 180
+    lines = EmbeddedRecognizer().recognize(upside_down)
+    assert lines[0].text == "2 Methods"

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 Stage = Literal[
     "read",  # open the document, count pages
+    "ocr",  # recognise the text of scanned pages
     "structure",  # find the sections (outline, printed contents, layout, or the model)
     "verify",  # check titles on their pages
     "split",  # break nodes that are too large

@@ -354,8 +354,15 @@ def flag_values(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_doctor_command(args: argparse.Namespace, settings: Settings) -> int:
+    from ..document.ocr import EMBEDDED_ENGINE, engine_installed
     from ..errors import LocalServerError
-    from ..monitor.doctor import FAIL, Check, render_report, run_doctor, terminal_width, wrap_report
+    from ..monitor.doctor import FAIL, Check, DoctorReport, render_report, terminal_width, wrap_report
+    from ..monitor.doctor import run_doctor as doctor
+
+    engine = EMBEDDED_ENGINE if engine_installed() else None
+
+    async def run_doctor(settings: Settings, **kwargs: Any) -> DoctorReport:
+        return await doctor(settings, ocr=True, ocr_engine=engine, **kwargs)
 
     def failed(err: LocalServerError) -> Check:
         return Check(

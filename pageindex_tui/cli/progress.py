@@ -36,6 +36,7 @@ def calls_text(calls: int, cached: int) -> str:
 
 STAGE_LABEL = {
     "read": "reading",
+    "ocr": "recognising scanned pages",
     "structure": "finding structure",
     "verify": "verifying titles",
     "split": "splitting large nodes",

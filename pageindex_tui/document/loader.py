@@ -12,8 +12,11 @@ from .pdf import PdfDocument, open_pdf
 __all__ = ["MARKDOWN_SUFFIXES", "PDF_SUFFIXES", "SUPPORTED_SUFFIXES", "open_document"]
 
 
-def open_document(path: Path | str, password: str | None = None) -> PdfDocument | MarkdownDocument:
-    """Open a PDF or Markdown file; every failure is a DocumentError subclass with a hint."""
+def open_document(
+    path: Path | str, password: str | None = None, ocr: bool | None = None
+) -> PdfDocument | MarkdownDocument:
+    """Open a PDF or Markdown file; every failure is a DocumentError subclass with a hint. `ocr`: whether
+    a PDF's scanned pages can be recognised (None: when the embedded OCR engine is installed)."""
     path = Path(path).expanduser()
     if not path.exists():
         raise DocumentError(f"{path}: no such file", "check the path")
@@ -23,7 +26,7 @@ def open_document(path: Path | str, password: str | None = None) -> PdfDocument 
         )
     kind = kind_of(path)
     if kind == "pdf":
-        return open_pdf(path, password)
+        return open_pdf(path, password, ocr)
     if kind == "markdown":
         return open_markdown(path)
     raise UnsupportedDocument(

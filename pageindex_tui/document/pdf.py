@@ -30,18 +30,20 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from ..errors import CorruptPDF, EmptyDocument, EncryptedPDF, NoTextLayer, PageIndexError
-from . import parallel
+from . import ocr, parallel
 from .base import Entry, Unit, tag_pages
 from .files import read_document_bytes
 from .lines import PageLines, open_pdfium, read_page, writable
+from .ocr import INSTALL_HINT, OCR_DPI, OcrCache, digest, engine_installed, usable_text
+from .scan import draws_image, render_page
 
 if TYPE_CHECKING:
     import pypdfium2 as pdfium
+    from PIL import Image
 
 __all__ = ["OutlineEntry", "PdfDocument", "open_pdf"]
 
 SAMPLE_PAGES = 12  # pages looked at to decide whether a PDF has a text layer
-MIN_TEXT_CHARS = 20  # non-space characters a page needs to count as "has text"
 
 _PYPDF_LOCK = threading.RLock()
 _PYPDF_DIR = str(Path(pypdf.__file__).parent) + os.sep
@@ -112,18 +114,20 @@ def sample_pages(page_count: int, samples: int = SAMPLE_PAGES) -> list[int]:
     return sorted({1 + round(i * (page_count - 1) / (samples - 1)) for i in range(samples)})
 
 
-def _has_text(text: str) -> bool:
-    return sum(1 for ch in text if not ch.isspace()) >= MIN_TEXT_CHARS
-
-
 class PdfDocument:
     """An opened PDF. Build it with `open_pdf`; page text is extracted on first use and cached."""
 
     kind = "pdf"
     unit: Unit = "page"
 
-    def __init__(self, path: Path | str, password: str | None = None) -> None:
+    def __init__(self, path: Path | str, password: str | None = None, ocr: bool | None = None) -> None:
+        """`ocr`: whether scanned pages can be recognised (None: when the embedded engine is installed);
+        without it a PDF with no text layer raises NoTextLayer."""
         self.path = Path(path)
+        self.ocr = engine_installed() if ocr is None else ocr
+        self.ocr_cache = OcrCache()  # recognised pages, read back where a page needs OCR
+        self.recognised: dict[int, str] = {}  # page -> the engine that read it
+        self._scanned: set[int] = set()  # pages without a usable text layer that draw an image
         self.name = self.path.name
         self.warnings: list[str] = []
         self.outline_dropped = 0  # outline entries whose destination does not exist
@@ -187,11 +191,14 @@ class PdfDocument:
     def _check_text_layer(self) -> None:
         sampled = sample_pages(self.page_count)
         for page in sampled:
-            if _has_text(self._extract(page)):
+            if usable_text(self._extract(page)):
                 return
+        if self.ocr and self._pdfium is not None and any(self._draws_image(p) for p in sampled):
+            return  # scanned: its pages are recognised (`scanned_pages`, `set_recognised`)
         raise NoTextLayer(
-            f"{self.path} has no text layer (none of the {len(sampled)} pages checked has text)",
-            f"it looks scanned; OCR it first, e.g. `ocrmypdf {self.name} {self.path.stem}_ocr.pdf`",
+            f"{self.path} has no text layer (none of the {len(sampled)} pages checked has usable text)",
+            f"it looks scanned: {INSTALL_HINT}, or set ocr_model to a vision model the server serves, "
+            f"or OCR it first (`ocrmypdf {self.name} out.pdf`)",
         )
 
     # --- pypdf access -------------------------------------------------------------------------
@@ -214,8 +221,27 @@ class PdfDocument:
                     lines = read_page(self._pdfium, page)
                 except Exception as err:  # a damaged page must not stop the document
                     self._note(f"page {page}")(f"layout could not be read ({type(err).__name__}: {err})")
-            self._lines[page] = lines
+            self._lines[page] = self._cached_ocr(page, lines)
         return self._lines[page]
+
+    def _cached_ocr(self, page: int, lines: PageLines | None) -> PageLines | None:
+        """A page that needs OCR and was recognised before (by any engine): its recognised lines."""
+        if not self.ocr or lines is None or usable_text(lines.text) or not self._draws_image(page):
+            return lines
+        self._scanned.add(page)
+        image = self.render(page)
+        found = self.ocr_cache.get(digest(image))
+        if found is None:
+            return lines
+        self.recognised[page] = found.engine
+        return ocr.page_lines(page, lines.width, lines.height, OCR_DPI, found.lines)
+
+    def _draws_image(self, page: int) -> bool:
+        assert self._pdfium is not None
+        try:
+            return draws_image(self._pdfium, page)
+        except Exception:  # a damaged page: nothing to recognise
+            return False
 
     def _extract(self, page: int) -> str:
         """Text of a 1-based page, extracted once; failures give "" and a warning."""
@@ -299,7 +325,7 @@ class PdfDocument:
         with _PYPDF_LOCK:
             for page, lines, why in read:
                 if page not in self._lines:
-                    self._lines[page] = lines
+                    self._lines[page] = self._cached_ocr(page, lines)
                     if lines is None:
                         failed.setdefault(why, []).append(page)
         for why, lost in failed.items():  # one warning per cause, not one per page
@@ -322,6 +348,28 @@ class PdfDocument:
             if lines is not None:
                 out.append(lines)
         return out
+
+    def scanned_pages(self) -> list[int]:
+        """The pages that need OCR: their text layer is missing or junk and they draw an image (those
+        read back from the OCR cache included: `recognised` says by which engine)."""
+        self.prefetch(range(1, self.page_count + 1))
+        with _PYPDF_LOCK:
+            for page in range(1, self.page_count + 1):
+                self._extract(page)
+            return sorted(self._scanned)
+
+    def render(self, page: int, dpi: float = OCR_DPI) -> Image.Image:
+        """1-based `page` as a greyscale image at `dpi` (for OCR)."""
+        if self._pdfium is None:
+            raise CorruptPDF(f"{self.path}: pdfium cannot read it, so its pages cannot be rendered")
+        return render_page(self._pdfium, page, dpi)
+
+    def set_recognised(self, page: int, lines: PageLines, engine: str) -> None:
+        """Recognised lines stand in for `page`'s text layer from now on."""
+        with _PYPDF_LOCK:
+            self._lines[page] = lines
+            self._text[page] = lines.text
+            self.recognised[page] = engine
 
     def page_text(self, page: int) -> str:
         """Text of 1-based physical `page`; "" (and a warning) for a page out of range or unreadable."""
@@ -388,6 +436,7 @@ def check_password(path: Path | str, password: str | None = None) -> None:
         return
 
 
-def open_pdf(path: Path | str, password: str | None = None) -> PdfDocument:
-    """Open a PDF; raises CorruptPDF, EncryptedPDF, EmptyDocument, NoTextLayer or DocumentError."""
-    return PdfDocument(path, password)
+def open_pdf(path: Path | str, password: str | None = None, ocr: bool | None = None) -> PdfDocument:
+    """Open a PDF; raises CorruptPDF, EncryptedPDF, EmptyDocument, NoTextLayer or DocumentError.
+    `ocr`: whether scanned pages can be recognised (None: when the embedded engine is installed)."""
+    return PdfDocument(path, password, ocr)

@@ -46,6 +46,7 @@ from .context import RunContext
 from .estimate import first_estimate, tree_estimate
 from .layout_stage import subheadings
 from .locate import title_opens_page
+from .ocr_stage import recognise_scanned
 from .partial import Resume, partial_paths, partial_state
 from .result import CancelledKeeping, DocumentResult
 from .split import split_large
@@ -209,12 +210,15 @@ class Indexer:
         ctx.stage("read")
         doc = run.doc  # opened by the caller, or here
         if doc is None:
-            doc = run.doc = await asyncio.to_thread(open_document, run.path, self.password)
+            ocr = True if self.settings.ocr_model else None  # a vision model reads scans: no engine needed
+            doc = run.doc = await asyncio.to_thread(open_document, run.path, self.password, ocr)
         sink(events.DocumentStarted(run.doc_id, doc.name, doc.size))
         self.session.rank(run.doc_id, doc.size if doc.unit == "page" else doc.size / LINES_PER_PAGE)
+        ctx.done("read", f"{doc.size} {'pages' if doc.unit == 'page' else 'lines'}")
+        if isinstance(doc, PdfDocument):
+            await recognise_scanned(ctx, doc, self._dispatch, self.cache)
         first = await asyncio.to_thread(first_estimate, doc, self.settings, self._context())
         sink(events.WorkEstimate(run.doc_id, first))
-        ctx.done("read", f"{doc.size} {'pages' if doc.unit == 'page' else 'lines'}")
 
         ctx.stage("structure")
         if resume is not None and resume.fits(doc.size):

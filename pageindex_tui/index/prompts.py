@@ -96,3 +96,17 @@ def check_headings(candidates_text: str) -> list[dict[str, str]]:
         "either list may be empty."
     )
     return _messages(candidates_text, instruction)
+
+
+# Reading a scanned page (index/ocr_vision.py): the page image follows the instruction.
+OCR_SYSTEM = (
+    "You transcribe images of document pages into plain text. You copy what is printed, exactly, "
+    "and add nothing of your own."
+)
+OCR_ASK = (
+    "Transcribe all the text printed on this page, in reading order: columns one after the other, "
+    "top to bottom. Keep each printed line on a line of its own. Mark every heading (a chapter, "
+    "section or sub-section title) with Markdown: '# ' for the largest, '## ' for the next level, "
+    "'### ' below that. Write tables as rows of cells separated by ' | '. Leave out nothing that is "
+    "printed, correct no spelling, and describe no pictures. Reply with the text only."
+)

@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 from ..plan.build import largest_request
 from ..settings import Settings
 from .gpu import GIB, GpuSampler, GpuSnapshot
+from .ocr_check import ocr_checks
 from .probe import CompletionProbe, probe_completion
 from .recommend import QUANT_LABEL, Recommendation, recommend_for_gpus
 from .server import DOWN, LOADING, SLOW, UP, ServerMonitor, ServerStatus
@@ -256,9 +257,13 @@ async def run_doctor(
     timeout: float = 5.0,
     probe_deadline: float = PROBE_DEADLINE,
     extra: Sequence[Check] = (),
+    ocr: bool = False,
+    ocr_engine: str | None = None,
 ) -> DoctorReport:
     """Look at the GPUs and every endpoint (default: the settings' endpoint) at once, then send each
-    server that is up a one-token completion. `endpoints=()` checks none (`extra` says why). Never raises."""
+    server that is up a one-token completion. `endpoints=()` checks none (`extra` says why). With `ocr`
+    it also says how scanned pages are read (`ocr_check.py`; `ocr_engine`: the embedded OCR engine's
+    name, None when it is not installed). Never raises."""
     targets = list(endpoints) if endpoints is not None else [settings.endpoint]
     sampler = gpu_sampler if gpu_sampler is not None else GpuSampler()
 
@@ -279,6 +284,9 @@ async def run_doctor(
         if gpu_sampler is None:
             await asyncio.to_thread(sampler.close)
     probes = {status.endpoint: probe for status, probe in found if probe is not None}
+    if ocr:
+        found_ocr = await ocr_checks(settings, ocr_engine, probe_deadline)
+        extra = [*extra, *(Check(level, "settings", message, fix) for level, message, fix in found_ocr)]
     return build_report(settings, gpus, [status for status, _ in found], probes=probes, extra=extra)
 
 

@@ -12,6 +12,7 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -27,12 +28,18 @@ class CompletionProbe:
 
 
 async def probe_completion(
-    endpoint: str, model: str, *, api_key: str = "", deadline: float = 20.0
+    endpoint: str,
+    model: str,
+    *,
+    api_key: str = "",
+    deadline: float = 20.0,
+    content: str | list[dict[str, Any]] = PROBE_PROMPT,
 ) -> CompletionProbe:
-    """POST one streamed, one-token chat completion to `endpoint` (an OpenAI-style base URL). Never raises."""
+    """POST one streamed, one-token chat completion to `endpoint` (an OpenAI-style base URL), its user
+    message `content` (text, or a list of parts such as an image). Never raises."""
     body = {
         "model": model,
-        "messages": [{"role": "user", "content": PROBE_PROMPT}],
+        "messages": [{"role": "user", "content": content}],
         "max_tokens": 1,
         "temperature": 0,
         "stream": True,

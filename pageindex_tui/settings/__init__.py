@@ -220,6 +220,29 @@ class Settings:
         flag_group="server",
         flag_help="seconds calls wait for a server that went away (default 900; 0: fail at once)",
     )
+    # scanned pages (document/ocr.py): the embedded engine, or a vision model on an OpenAI-compatible server
+    ocr_model: str = _setting(
+        "",
+        "OCR model",
+        "a vision model that reads scanned pages; empty: the embedded OCR engine, on this CPU",
+        screen="text",
+        placeholder="embedded engine",
+        blank="",
+        shapes_tree=True,
+        flag_group="server",
+        flag_help="vision model served at --ocr-endpoint that reads scanned pages (default: embedded OCR)",
+    )
+    ocr_endpoint: str = _setting(
+        "",
+        "OCR endpoint",
+        "where the OCR model is served; empty: the endpoint above",
+        screen="text",
+        placeholder="the endpoint above",
+        blank="",
+        url=True,
+        flag_group="server",
+        flag_help="OpenAI-compatible base URL serving --ocr-model (default: --endpoint)",
+    )
     # PageIndex knobs, with PageIndex's defaults
     toc_check_pages: int = _tree_setting(
         20,
@@ -280,6 +303,7 @@ class Settings:
         out = {name: getattr(self, name) for name in FIELD_NAMES if not FIELDS[name].secret}
         out["api_key"] = "(set)" if self.api_key not in ("", "EMPTY") else "(none)"
         out["endpoint"] = redact_url(self.endpoint)
+        out["ocr_endpoint"] = redact_url(self.ocr_endpoint) if self.ocr_endpoint else ""
         return out
 
 

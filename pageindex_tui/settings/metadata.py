@@ -118,7 +118,7 @@ def convert(info: FieldInfo, kind: str, value: Any, source: str) -> Any:
         if text not in info.choices:
             empty = " (or empty)" if "" in info.choices else ""
             raise bad("is not one of " + ", ".join(c for c in info.choices if c) + empty)
-    if info.url:
+    if info.url and (text or info.blank != ""):
         parsed = urlparse(text)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise bad("is not an http(s) URL such as http://localhost:8000/v1")

@@ -60,6 +60,11 @@ class Provenance:
     summaries_short_text: int | None = None
     summaries_fallback: int | None = None
     titles_verified: int | None = None
+    ocr_engine: str | None = None  # what read the scanned pages: "rapidocr" or "vision:<model>"
+    ocr_pages: list[int] | None = None  # pages without a usable text layer, read by OCR (or its cache)
+    ocr_cached: int | None = None  # of those, pages read back from the OCR cache
+    ocr_failed: list[int] | None = None  # pages the engine could not read (left without text)
+    ocr_seconds: float | None = None  # time spent rendering and recognising
 
     def add(self, name: Counter, count: int = 1) -> None:
         setattr(self, name, (getattr(self, name) or 0) + count)

@@ -26,6 +26,7 @@ DocPhase = Literal[
 
 STAGE_WORDS = {
     "read": "reading",
+    "ocr": "recognising text",
     "structure": "structure",
     "verify": "verifying",
     "split": "splitting",

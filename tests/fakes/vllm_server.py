@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .vision import images as _images
+from .vision import prompt_tokens as _prompt_tokens
+
 
 @dataclass
 class Script:
@@ -114,7 +117,10 @@ class FakeVLLM:
         props: dict[str, Any] | None = None,  # served at GET /props (llama.cpp), else 404
         version: str = "0.16.0",
         port: int = 0,  # 0: any free port; a fixed one starts a "restarted" server where the old one was
+        vision: bool = False,  # a vision-language model: image_url parts are accepted (and counted)
     ) -> None:
+        self.vision = vision
+        self.images: list[bytes] = []  # the decoded images of every accepted request, in arrival order
         self.replies: deque[Script | str] = deque(replies)
         self.default = default or (lambda body: Script(reasoning="Let me think about it.", answer="OK"))
         self.model, self.max_model_len, self.chunk = model, max_model_len, chunk
@@ -342,7 +348,12 @@ class _Handler(BaseHTTPRequestHandler):
             return _error_body(400, "response_format json_schema is not supported: no grammar backend", "")
         if form is not None and form.get("type") == "json_schema" and "json_schema" not in form:
             return _error_body(400, "json_schema must be given", "BadRequestError", "response_format")
-        prompt = sum(len(str(m.get("content") or "").split()) for m in body.get("messages", []))
+        images, problem = _images(body)
+        if problem:
+            return _error_body(400, problem, "BadRequestError")
+        if images and not fake.vision:  # vLLM's answer when a text-only model is sent an image
+            return _error_body(400, "At most 0 image(s) may be provided in one request.", "BadRequestError")
+        prompt = _prompt_tokens(body)
         limit = fake.max_model_len or 10**9
         wanted = body.get("max_completion_tokens") or body.get("max_tokens") or (limit - prompt)
         if prompt + wanted > limit:
@@ -357,6 +368,8 @@ class _Handler(BaseHTTPRequestHandler):
         if refusal is not None:
             self._send(refusal["error"]["code"], refusal)
             return
+        with fake._lock:
+            fake.images.extend(_images(body)[0])
         script = fake.next_script(body)
         time.sleep(script.delay)
         if script.close:
@@ -378,7 +391,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             items = [("reasoning", c) for c in _chunks(reasoning, fake.chunk)]
             items += [("content", c) for c in _chunks(script.answer, fake.chunk)]
-        prompt = sum(len(str(m.get("content") or "").split()) for m in body.get("messages", []))
+        prompt = _prompt_tokens(body)
         wanted = body.get("max_completion_tokens") or body.get("max_tokens") or len(items)
         finish = script.finish_reason
         if len(items) > wanted:

@@ -1,0 +1,178 @@
+"""Scanned pages: which pages have no usable text layer, their images, and the lines OCR reads on them.
+
+A page needs OCR when its text layer is missing or junk (`usable_text`) and it draws an image. Its
+image is rendered through pdfium at `OCR_DPI`, one page at a time; a recognizer (the embedded engine
+in `ocr_engine.py`, or a vision model on the server) returns `OcrLine`s with boxes in the image's
+pixels, and `page_lines` turns them into the same `PageLines` a born-digital page gives: the box
+height stands in for the font size, so the layout stage finds headings in scans as it does elsewhere.
+
+Recognised lines are cached on disk by the digest of the page image (`OcrCache`), so a second run, and
+`ask` or the reader opening the document later, read them back without recognising again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import statistics
+import unicodedata
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from .. import checked
+from ..errors import DamagedFile, OutputError
+from ..store.files import PRIVATE_FILE, PRIVATE_FOLDER, atomic_write_json, cache_dir
+from .lines import PageLines, TextLine
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+OCR_DPI = 150  # chosen by measurement (benchmarks/ocr_bench.py): 200 dpi is slower for no gain in CER
+MIN_TEXT_CHARS = 20  # non-space characters a page needs to count as "has text"
+LINE_EM = 0.95  # a recognised line's box height (capitals to descenders), in font sizes
+SIZE_STEP = 0.5  # recognised sizes are rounded to this many points, so equal sizes cluster
+BODY_BAND = 0.2  # a line within this share of the page's median line height is body text, its size
+EMBEDDED_ENGINE = "tesseract"
+EMBEDDED_PACKAGE = "tesseract-ocr"  # Debian's package (with its English model, tesseract-ocr-eng)
+INSTALL_HINT = "install Tesseract (`apt-get install tesseract-ocr`)"
+_WORD = re.compile(r"[^\W\d_]+")
+_VOWELS = frozenset("aeiouyAEIOUY")
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """One recognised line; its box in pixels of the page image, y downwards from the top."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    confidence: float = 1.0
+    size: float = 0.0  # a font size the engine states (a vision model's heading level); 0: from the box
+
+
+class Recognizer(Protocol):
+    name: str  # "tesseract", or "vision:<model>"
+
+    def recognize(self, image: Image.Image) -> list[OcrLine]: ...
+
+
+def usable_text(text: str) -> bool:
+    """Whether a page's text layer is worth reading: enough characters, few private-use or replacement
+    glyphs, mostly letters and digits, and words that read like words (an invisible OCR layer of
+    garbage is spaced-out single letters, or consonant runs)."""
+    chars = [ch for ch in text if not ch.isspace()]
+    if len(chars) < MIN_TEXT_CHARS:
+        return False
+    odd = sum(1 for ch in chars if unicodedata.category(ch) in ("Co", "Cn", "Cs") or ch == "\ufffd")
+    if odd > 0.1 * len(chars):
+        return False
+    if sum(1 for ch in chars if ch.isalnum()) < 0.5 * len(chars):
+        return False
+    words = _WORD.findall(text)
+    if not words:
+        return True  # figures and codes: digits only, read as they are
+    single = sum(1 for w in words if len(w) == 1)
+    if len(words) >= 10 and single > 0.5 * len(words):
+        return False
+    latin = [w for w in words if len(w) > 3 and w.isascii()]
+    voiceless = sum(1 for w in latin if not _VOWELS.intersection(w))
+    return not (len(latin) >= 10 and voiceless > 0.4 * len(latin))
+
+
+def engine_installed() -> bool:
+    """Whether the embedded engine (the `tesseract` command) is installed."""
+    return shutil.which("tesseract") is not None
+
+
+def page_lines(page: int, width: float, height: float, dpi: float, found: list[OcrLine]) -> PageLines:
+    """`found` (pixels at `dpi`) as the lines of a `width` x `height` point page; size from box height.
+    The engine's reading order is kept: Tesseract reads a column's lines before the next column's."""
+    scale = 72.0 / dpi
+    kept = [line for line in found if line.text.strip()]
+    body = median_height([line for line in kept if not line.size])
+    lines = []
+    for item in kept:
+        tall = item.bottom - item.top
+        if body and abs(tall / body - 1.0) <= BODY_BAND:
+            tall = body  # the page's body text: one size, whatever its ascenders and descenders
+        size = item.size or round(tall * scale / LINE_EM / SIZE_STEP) * SIZE_STEP
+        lines.append(
+            TextLine(
+                text=" ".join(item.text.split()),
+                size=max(size, SIZE_STEP),
+                bold=False,
+                font="",
+                x0=item.x0 * scale,
+                x1=item.x1 * scale,
+                top=item.top * scale,
+                bottom=item.bottom * scale,
+            )
+        )
+    return PageLines(page=page, width=width, height=height, rotation=0, lines=lines, fonts_known=bool(lines))
+
+
+def digest(image: Image.Image) -> str:
+    """The page image's digest: its mode, size and pixels."""
+    head = f"{image.mode} {image.width}x{image.height}\n".encode()
+    return hashlib.sha256(head + image.tobytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Recognised:
+    engine: str
+    lines: list[OcrLine]
+
+
+class OcrCache:
+    """Recognised lines on disk, one JSON file per page image digest (0600, as the reply cache)."""
+
+    def __init__(self, folder: Path | None = None, enabled: bool = True) -> None:
+        self.folder = Path(folder) if folder else cache_dir() / "ocr"
+        self.enabled = enabled
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Recognised | None:
+        if not self.enabled:
+            return None
+        try:
+            return checked.read_json(self._path(key), _recognised)
+        except (OSError, DamagedFile):
+            return None  # a damaged entry is a miss: the page is recognised again
+
+    def put(self, key: str, found: Recognised) -> None:
+        if not self.enabled:
+            return
+        data = {"engine": found.engine, "lines": [asdict(line) for line in found.lines]}
+        try:
+            atomic_write_json(self._path(key), data, PRIVATE_FILE, PRIVATE_FOLDER)
+        except (OutputError, OSError):
+            pass  # a cache that cannot be written is only slower, never wrong
+
+
+def _recognised(value: object) -> Recognised:
+    data = checked.obj(value, "the recognised page")
+    engine = checked.text(data.get("engine"), "engine")
+    lines = []
+    for i, item in enumerate(checked.seq(data.get("lines"), "lines")):
+        line = checked.obj(item, f"lines[{i}]")
+        lines.append(
+            OcrLine(
+                text=checked.text(line.get("text"), f"lines[{i}].text"),
+                **{
+                    name: checked.number(line.get(name), f"lines[{i}].{name}")
+                    for name in ("x0", "top", "x1", "bottom", "confidence", "size")
+                },
+            )
+        )
+    return Recognised(engine, lines)
+
+
+def median_height(lines: list[OcrLine]) -> float:
+    """The median box height of recognised lines, in pixels (0 with none)."""
+    return statistics.median(line.bottom - line.top for line in lines) if lines else 0.0

@@ -1,0 +1,154 @@
+"""Scanned PDFs indexed end to end: the embedded engine (Tesseract) and a vision model on a fake vLLM."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+
+import pytest
+from fakes import FakeVLLM, Script, error, smart_model
+from pdfgen import _body_lines
+from scangen import SECTIONS, make_half_scanned, make_scanned_copy
+from test_pipeline import no_server, run_index
+
+from pageindex_tui import events
+from pageindex_tui.cli.main import main
+from pageindex_tui.document.pdf import PdfDocument
+from pageindex_tui.index.ocr_vision import data_url
+from pageindex_tui.settings import Settings
+from pageindex_tui.tree import Tree
+
+
+@pytest.fixture
+def tesseract() -> None:
+    """The embedded engine: skipped where it is not installed, a failure in CI (.ci/run installs it)."""
+    if shutil.which("tesseract") is None:
+        if os.environ.get("CI"):
+            pytest.fail("tesseract-ocr is required in CI")
+        pytest.skip("tesseract-ocr not installed (apt-get install tesseract-ocr)")
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # recognised pages: this test's own
+
+
+def titles(tree: Tree | None) -> list[str]:
+    assert tree is not None
+    return [node.title for node in tree.walk()]
+
+
+@pytest.mark.usefixtures("tesseract")
+def test_a_scanned_pdf_gets_its_headings_from_the_embedded_engine(tmp_path):
+    path = make_scanned_copy(tmp_path)
+    settings = Settings(endpoint=no_server(), if_add_node_summary=False, max_retries=0)
+    result, seen = run_index(settings, path, tmp_path / "out")
+    assert titles(result.result) == SECTIONS
+    assert [n.start for n in result.result.nodes] == [1, 2, 3]
+    facts = result.run.facts
+    assert facts.ocr_engine == "tesseract" and facts.ocr_pages == [1, 2, 3] and facts.ocr_cached == 0
+    assert result.run.structure_source == "layout"
+    stages = [e.stage for e in seen if isinstance(e, events.StageProgress)]
+    assert "ocr" in stages
+    again, _seen = run_index(settings, path, tmp_path / "out2")  # the second run reads the OCR cache
+    assert again.run.facts.ocr_cached == 3 and titles(again.result) == SECTIONS
+
+
+@pytest.mark.usefixtures("tesseract")
+def test_a_half_scanned_pdf_is_recognised_only_where_it_needs_it(tmp_path):
+    settings = Settings(endpoint=no_server(), if_add_node_summary=False, max_retries=0)
+    result, _seen = run_index(settings, make_half_scanned(tmp_path), tmp_path / "out")
+    assert result.run.facts.ocr_pages == [2, 3]
+    assert titles(result.result) == SECTIONS
+
+
+def page_markdown(path) -> dict[str, str]:
+    """Each page image's digest -> the text the fake vision model answers for it."""
+    doc = PdfDocument(path, ocr=True)
+    out = {}
+    for number, title in enumerate(SECTIONS, 1):
+        png = base64.b64decode(data_url(doc.render(number)).split(",", 1)[1])
+        body = "\n".join(_body_lines(number, title.split(" ", 1)[1].lower(), 8))
+        out[hashlib.sha256(png).hexdigest()] = f"# {title}\n\n{body}\n"
+    return out
+
+
+def vision_model(answers: dict[str, str]):
+    def reply(body: dict) -> Script:
+        content = body["messages"][-1]["content"]
+        if isinstance(content, list):
+            url = content[1]["image_url"]["url"]
+            key = hashlib.sha256(base64.b64decode(url.split(",", 1)[1])).hexdigest()
+            return Script(answer=answers.get(key, "(unknown page)"))
+        return smart_model(body)
+
+    return reply
+
+
+def test_a_vision_model_reads_the_pages(tmp_path):
+    path = make_scanned_copy(tmp_path)
+    with FakeVLLM(default=vision_model(page_markdown(path)), vision=True, model="Qwen/Qwen2.5-VL-7B") as fake:
+        fake.add(error(500, "a transient failure"))  # retried like every call
+        settings = Settings(endpoint=fake.base_url, ocr_model="Qwen/Qwen2.5-VL-7B", if_add_node_summary=False)
+        result, _seen = run_index(settings, path, tmp_path / "out")
+        ocr_calls = [b for b in fake.requests if isinstance(b["messages"][-1]["content"], list)]
+    assert titles(result.result) == SECTIONS, (result.run.structure_source, result.run.warnings)
+    assert result.run.facts.ocr_engine == "vision:Qwen/Qwen2.5-VL-7B"
+    assert len(ocr_calls) == 4  # one failed and was sent again
+    assert len({hashlib.sha256(image).digest() for image in fake.images}) == 3  # three pages, one image each
+    body = ocr_calls[-1]
+    assert body["model"] == "Qwen/Qwen2.5-VL-7B"
+    system, user = body["messages"]
+    assert system["role"] == "system" and user["role"] == "user"
+    text, image = user["content"]
+    assert text["type"] == "text" and "heading" in text["text"]
+    assert image["type"] == "image_url" and image["image_url"]["url"].startswith("data:image/png;base64,")
+    assert result.run.llm.calls >= 3  # the OCR calls are counted with the document's
+
+
+def test_a_text_only_model_refuses_images_and_the_document_says_so(tmp_path):
+    path = make_scanned_copy(tmp_path)
+    with FakeVLLM(default=smart_model) as fake:  # not a vision model: vLLM answers 400
+        settings = Settings(endpoint=fake.base_url, ocr_model="Qwen/Qwen3-8B", max_retries=0)
+        with pytest.raises(Exception) as err:
+            run_index(settings, path, tmp_path / "out")
+    assert "image" in str(err.value)
+
+
+def test_one_scanned_pdf_through_the_cli_with_a_vision_model(tmp_path, capsys):
+    path = make_scanned_copy(tmp_path)
+    with FakeVLLM(default=vision_model(page_markdown(path)), vision=True) as fake:
+        code = main(
+            [
+                "index",
+                str(path),
+                "--endpoint",
+                fake.base_url,
+                "--ocr-model",
+                fake.model,
+                "--if-add-node-summary",
+                "no",
+                "--out",
+                str(tmp_path / "out"),
+            ]
+        )
+    assert code == 0, capsys.readouterr()
+    tree = json.loads((tmp_path / "out" / "scanned_copy_structure.json").read_text())
+    assert [node["title"] for node in tree["structure"]] == SECTIONS
+    record = json.loads((tmp_path / "out" / "scanned_copy_run.json").read_text())
+    assert record["facts"]["ocr_pages"] == [1, 2, 3]
+
+
+@pytest.mark.usefixtures("tesseract")
+def test_a_page_scanned_upside_down_is_read_upright(tmp_path):
+    from pageindex_tui.document.ocr_engine import EmbeddedRecognizer, turn_of
+
+    image = PdfDocument(make_scanned_copy(tmp_path), ocr=True).render(2)
+    upside_down = image.rotate(180)
+    upside_down.info["dpi"] = image.info["dpi"]
+    assert turn_of(upside_down) == 180
+    lines = EmbeddedRecognizer().recognize(upside_down)
+    assert lines[0].text == "2 Methods"

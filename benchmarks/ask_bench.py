@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pageindex_tui.ask import Asker, AskOptions, AskResult, load_entry
-from pageindex_tui.cli.main import add_server_flags, flag_values, maybe_local_server
+from pageindex_tui.cli.common import maybe_local_server
+from pageindex_tui.cli.parsers import add_server_flags, flag_values
 from pageindex_tui.jobs.filing import ensure_indexed
 from pageindex_tui.safe_text import one_line
 from pageindex_tui.settings import Settings

@@ -11,12 +11,11 @@ and banner are `ServerTools`' (`server.py`); the log screen and screenshots are 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
@@ -432,18 +431,6 @@ class PageIndexApp(ServerTools, AppTools):
         """SIGTERM or SIGHUP: stop the engine and leave as a confirmed quit does, status 128 + signal."""
         await self.stop_engine()
         self.exit(return_code=128 + signum)
-
-    def end_without_terminal(self, signum: int) -> NoReturn:
-        """SIGHUP with the terminal gone. Textual's shutdown writes to the terminal and blocks for good once
-        its output thread has died on it (after tmux's kill-session while indexing, the app and its
-        llama-server stayed, deaf to SIGTERM). So this ends without Textual, from the signal handler: jobs
-        cancelled and unwound on the engine's thread (partial indexes kept, temp files removed), the
-        embedded server stopped, status 128 + signal."""
-        self.engine.stop()
-        self.engine.ended.wait(timeout=10.0)
-        if self.supervisor is not None:
-            self.supervisor.stop()
-        os._exit(128 + signum)
 
     async def stop_engine(self, timeout: float = 10.0) -> None:
         """Cancel every job and wait for them to end (their temp files are removed as they unwind)."""

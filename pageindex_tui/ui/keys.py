@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from textual.binding import Binding, BindingType
 
 from .keyspec import Key as Key  # the table's type, re-exported for its readers
-from .keyspec import end_scrolls, here, line_scrolls, list_moves
+from .keyspec import here, list_moves
+from .screenkeys import SCREEN_KEYS
 
 SCOPES = {
     "app": "Anywhere",
@@ -45,7 +46,7 @@ SCOPES = {
     "confirm": "Questions",
 }
 
-KEYS: tuple[Key, ...] = (
+MAIN_KEYS: tuple[Key, ...] = (
     # anywhere
     Key("app.help", "question_mark", "help", "Help", "Show every key", display="?"),
     Key("app.settings", "o", "settings", "Settings", "Open the settings screen (server, model, indexing)"),
@@ -308,143 +309,8 @@ KEYS: tuple[Key, ...] = (
     ),
     # the title filter's input box
     here("filter.clear", "escape", "clear", "Clear filter", "Clear the filter and close it"),
-    # settings screen
-    Key("config.save", "ctrl+s", "save", "Save", "Save the settings to the settings file"),
-    Key("config.test", "ctrl+t", "test", "Test connection", "Ask the server at the endpoint what it serves"),
-    Key(
-        "config.close",
-        "escape,q",
-        "close",
-        "Back",
-        "Leave the settings screen (asks first when there are unsaved edits)",
-        display="esc",
-    ),
-    # other screens
-    here(
-        "help.close",
-        "escape,q,question_mark",
-        "dismiss",
-        "Close",
-        "Close the help screen",
-        show=True,
-        display="esc",
-    ),
-    *line_scrolls("help"),
-    here("help.page_down", "pagedown,space", "scroll('page_down')", "Page down", "Page down"),
-    here("help.page_up", "pageup,b", "scroll('page_up')", "Page up", "Page up"),
-    *end_scrolls("help"),
-    here("doctor.close", "escape,q", "dismiss", "Close", "Close the doctor screen", show=True, display="esc"),
-    here("doctor.rerun", "r", "rerun", "Check again", "Run the checks again", show=True),
-    here(
-        "doctor.copy",
-        "c",
-        "copy_command",
-        "Copy vllm command",
-        "Copy the recommended vLLM command",
-        show=True,
-    ),
-    *line_scrolls("doctor"),
-    *end_scrolls("doctor"),
-    here("plan.close", "escape", "dismiss", "Close", "Close the plan screen", show=True, display="esc"),
-    here("plan.copy", "c", "copy_command", "Copy vllm command", "Copy the plan's vLLM command", show=True),
-    *line_scrolls("plan"),
-    *end_scrolls("plan"),
-    here("export.cancel", "escape", "cancel", "Cancel", "Leave without exporting", show=True),
-    here("library.close", "escape", "close", "Close", "Close the library search", show=True),
-    here("log.close", "escape,q", "dismiss", "Close", "Close the log", show=True, display="esc"),
-    here("call.close", "escape,q", "dismiss", "Close", "Close the call's detail", show=True, display="esc"),
-    *line_scrolls("call"),
-    here("call.page_down", "pagedown,space", "scroll('page_down')", "Page down", "Page down"),
-    here("call.page_up", "pageup,b", "scroll('page_up')", "Page up", "Page up"),
-    *end_scrolls("call"),
-    *line_scrolls("log"),
-    *end_scrolls("log", "top", "bottom"),
-    here("confirm.yes", "y", "answer(True)", "Yes", "Answer yes", show=True),
-    here("confirm.no", "n,escape", "answer(False)", "No", "Answer no", show=True),
-    # the page text reader (in the node panel, and over the Ask screen); the view binds the widget keys
-    here("reader.down", "j,down", "scroll_down", "Down", "Scroll down a line", widget=True),
-    here("reader.up", "k,up", "scroll_up", "Up", "Scroll up a line", widget=True),
-    here(
-        "reader.page_down",
-        "space,pagedown",
-        "page_down",
-        "Page down",
-        "Scroll down a screen",
-        widget=True,
-        display="space / pgdn",
-    ),
-    here(
-        "reader.page_up",
-        "b,pageup",
-        "page_up",
-        "Page up",
-        "Scroll up a screen",
-        widget=True,
-        display="b / pgup",
-    ),
-    here("reader.top", "g,home", "top", "Top", "Go to the start of the text", widget=True),
-    here("reader.bottom", "G,end", "bottom", "End", "Go to the end of the text", widget=True),
-    here(
-        "reader.next_page",
-        "right_square_bracket",
-        "next_unit",
-        "Next page",
-        "Go to the next page",
-        widget=True,
-        show=True,
-        display="]",
-    ),
-    here(
-        "reader.previous_page",
-        "left_square_bracket",
-        "previous_unit",
-        "Prev page",
-        "Go to the previous page",
-        widget=True,
-        display="[",
-    ),
-    here(
-        "reader.search", "slash", "search", "Search", "Search the text (enter: find)", show=True, display="/"
-    ),
-    here("reader.next_match", "n", "next_match", "Next", "Go to the next match of the search", show=True),
-    here("reader.previous_match", "N", "previous_match", "Prev", "Go to the previous match"),
-    here("reader.close", "escape", "close", "Back", "Close the text and go back", show=True, display="esc"),
-    here("search.cancel", "escape", "cancel", "Cancel", "Close the search box and clear the matches"),
-    # the Ask screen, its citations and its questions
-    here(
-        "ask.back",
-        "escape",
-        "back",
-        "Back",
-        "Back to the tree (a running question goes on)",
-        show=True,
-        display="esc",
-    ),
-    here("ask.cancel", "ctrl+g", "cancel", "Stop", "Stop the running question", show=True),
-    here("ask.question", "a", "focus_question", "Question", "Type a new question", show=True),
-    here(
-        "ask.page_text",
-        "t",
-        "page_text",
-        "Page text",
-        "Read the page text of the node highlighted here",
-        show=True,
-    ),
-    here(
-        "citations.open",
-        "enter",
-        "open",
-        "Open",
-        "Jump to the cited node and read the cited pages, the quote highlighted",
-        widget=True,
-        show=True,
-    ),
-    *list_moves("citations"),
-    here(
-        "questions.show", "enter", "show", "Show", "Show that question's answer again", widget=True, show=True
-    ),
-    *list_moves("questions"),
 )
+KEYS: tuple[Key, ...] = MAIN_KEYS + SCREEN_KEYS  # the table: the main screen's, then the other screens'
 
 KEY_IDS = {key.id: key for key in KEYS}
 

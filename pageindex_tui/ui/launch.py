@@ -10,6 +10,7 @@ import sys
 import termios
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from ..local.supervise import Supervisor
 from ..settings import Settings
@@ -36,7 +37,7 @@ def run(
         # Runs in the main thread, which is running the app's loop: hand the work to the loop.
         if signum == signal.SIGHUP and terminal_gone():
             leave_terminal()
-            app.end_without_terminal(signum)  # does not return
+            end_without_terminal(app, signum)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # before the app's loop started or after it ended
@@ -69,3 +70,16 @@ def leave_terminal() -> None:
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     os.close(null)
+
+
+def end_without_terminal(app: PageIndexApp, signum: int) -> NoReturn:
+    """SIGHUP with the terminal gone. Textual's shutdown writes to the terminal and blocks for good once its
+    output thread has died on it (after tmux's kill-session while indexing, the app and its llama-server
+    stayed, deaf to SIGTERM). So this ends without Textual, from the signal handler: the jobs cancelled and
+    unwound on the engine's thread (partial indexes kept, temp files removed), the embedded server
+    stopped, status 128 + signal."""
+    app.engine.stop()
+    app.engine.ended.wait(timeout=10.0)
+    if app.supervisor is not None:
+        app.supervisor.stop()
+    os._exit(128 + signum)

@@ -12,7 +12,7 @@ import pytest
 from fakes import FakeVLLM
 from uikit import make_app, wait_for
 
-from pageindex_tui.cli.main import parse
+from pageindex_tui.cli.parsers import parse
 from pageindex_tui.monitor.server import UP, short_name
 from pageindex_tui.settings import Settings
 from pageindex_tui.ui.widgets.gauges import GaugesPane

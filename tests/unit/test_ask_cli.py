@@ -9,7 +9,8 @@ from askdocs import GOOD_ANSWER, kind, make_harbor, scripted
 from fakes import FakeVLLM, smart_model
 from pdfgen import make_outline_pdf
 
-from pageindex_tui.cli.main import main, parse
+from pageindex_tui.cli.main import main
+from pageindex_tui.cli.parsers import parse
 from pageindex_tui.local.server import free_port
 
 QUESTION = "How much did dredging the outer channel cost?"

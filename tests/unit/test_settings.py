@@ -148,7 +148,7 @@ def test_conflicts_name_what_cannot_work_together():
 
 
 def test_the_command_line_flags_are_the_fields_with_a_flag_group(tmp_path, capsys):
-    from pageindex_tui.cli.main import build_index_parser, flag_values, parse
+    from pageindex_tui.cli.parsers import build_index_parser, flag_values, parse
 
     flagged = {name: info for name, info in FIELDS.items() if info.flag_group}
     assert {info.flag_group for info in flagged.values()} == {"server", "index"}

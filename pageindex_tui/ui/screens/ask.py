@@ -30,6 +30,7 @@ from ..host import host_of
 from ..keys import bindings, shown_key
 from ..literal import one_line
 from ..widgets.index_tree import IndexTree, walk_paths
+from ..widgets.inputs import TypedInput
 from ..widgets.stream import StreamView
 from .reader import ReaderScreen
 
@@ -107,7 +108,7 @@ class AskScreen(Screen[str | None]):
         self._revealed: set[str] = set()
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=f"Ask {self.name_shown} a question · enter: ask", id="ask-question")
+        yield TypedInput(placeholder=f"Ask {self.name_shown} a question · enter: ask", id="ask-question")
         with Horizontal(id="ask-body"):
             with Vertical(id="ask-left"):
                 yield IndexTree(id="ask-tree")

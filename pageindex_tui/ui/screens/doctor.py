@@ -36,6 +36,16 @@ MARK_CLASSES = {
 }
 
 
+REPORT_CLASSES = {  # the component classes styled_report styles with; each screen's CSS colours them
+    "doctor--ok",
+    "doctor--info",
+    "doctor--warn",
+    "doctor--fail",
+    "doctor--heading",
+    "doctor--command",
+}
+
+
 def styled_report(plain: str, width: int, style_of: Callable[[str], Style]) -> Text:
     """A plain report (doctor's, the plan's) with its marks, headings and command coloured by the
     component classes `style_of` gives (`doctor--ok`, ..., `doctor--heading`, `doctor--command`); text
@@ -68,14 +78,7 @@ def styled_report(plain: str, width: int, style_of: Callable[[str], Style]) -> T
 
 class DoctorScreen(ModalScreen[None]):
     BINDINGS = bindings("doctor")
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "doctor--ok",
-        "doctor--info",
-        "doctor--warn",
-        "doctor--fail",
-        "doctor--heading",
-        "doctor--command",
-    }
+    COMPONENT_CLASSES: ClassVar[set[str]] = REPORT_CLASSES
     DEFAULT_CSS = """
     DoctorScreen { align: center middle; }
     DoctorScreen > VerticalScroll {

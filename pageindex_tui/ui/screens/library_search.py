@@ -18,6 +18,7 @@ from ...store.library import Library
 from ...store.library_search import LibrarySearch
 from ...store.search import SearchHit
 from ..keys import bindings, shown_key
+from ..widgets.inputs import TypedInput
 
 LIMIT = 30
 
@@ -53,7 +54,7 @@ class LibrarySearchScreen(ModalScreen[SearchHit | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Search the library"
-            yield Input(placeholder="words to find in every indexed document", id="library-query")
+            yield TypedInput(placeholder="words to find in every indexed document", id="library-query")
             yield Static(Text(""), id="library-note")
             yield OptionList(id="library-hits")
 

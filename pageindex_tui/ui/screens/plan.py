@@ -31,7 +31,8 @@ from ...plan.workload import Workload, from_library
 from ...settings import Settings
 from ...store.library import Library
 from ..keys import bindings, shown_key
-from .doctor import styled_report
+from ..widgets.inputs import TypedInput
+from .doctor import REPORT_CLASSES, styled_report
 from .help import scroll
 
 SEEN = "seen"  # the GPU option for what NVML sees
@@ -43,14 +44,7 @@ REPOS = tuple((m, q) for m in MODELS for q in QUANTIZATIONS if m.repo(q))
 
 class PlanScreen(ModalScreen[None]):
     BINDINGS = bindings("plan")
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "doctor--ok",
-        "doctor--info",
-        "doctor--warn",
-        "doctor--fail",
-        "doctor--heading",
-        "doctor--command",
-    }
+    COMPONENT_CLASSES: ClassVar[set[str]] = REPORT_CLASSES  # styled_report's
     DEFAULT_CSS = """
     PlanScreen { align: center middle; }
     PlanScreen > Vertical {
@@ -108,7 +102,9 @@ class PlanScreen(ModalScreen[None]):
                 yield Label("model")
                 yield Select(models, value=RECOMMENDED, allow_blank=False, compact=True, id="plan-model")
                 yield Label("documents a month", classes="plan-gap")
-                yield Input(str(DEFAULT_DOCUMENTS), restrict=r"\d{0,9}", compact=True, id="plan-documents")
+                yield TypedInput(
+                    str(DEFAULT_DOCUMENTS), restrict=r"\d{0,9}", compact=True, id="plan-documents"
+                )
             with VerticalScroll(id="plan-body"):
                 yield Static(Text("Reading the GPUs and your run records …"), id="plan-report")
 

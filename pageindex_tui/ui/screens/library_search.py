@@ -96,8 +96,11 @@ class LibrarySearchScreen(ModalScreen[SearchHit | None]):
         if problem:
             self._note(problem)
         elif text.strip():
-            found = f"{len(hits)} section{'s' * (len(hits) != 1)}" if hits else "No section matches"
-            self._note(f"{found} for “{one_line(text, 40)}”, best first.")
+            asked = f"“{one_line(text, 40)}”"
+            if hits:
+                self._note(f"{len(hits)} section{'s' * (len(hits) != 1)} for {asked}, best first.")
+            else:
+                self._note(f"No section matches {asked}.")
 
     @on(OptionList.OptionSelected, "#library-hits")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

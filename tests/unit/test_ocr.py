@@ -24,6 +24,13 @@ from pageindex_tui.errors import NoTextLayer
 SENTENCE = "The committee reviewed the annual budget and approved the plan for next year."
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path, monkeypatch):
+    """Recognised pages are cached by the page image's digest: another test's reading of the same generated
+    page would be read back here (CI saw page 1 of a fresh scan come with its text already)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
 def test_usable_text_takes_prose_and_figures():
     assert usable_text(SENTENCE)
     assert usable_text("2021 2022 2023\n14.5 16.2 18.9\n1,204 1,390 1,577")  # a table of figures

@@ -6,7 +6,7 @@ Update with `pytest tests/ui/test_snapshots_calls.py --snapshot-update`, then lo
 from __future__ import annotations
 
 import pytest
-from uikit import make_app, wait_for
+from uikit import make_app, replay, wait_for
 
 from pageindex_tui import events
 from pageindex_tui.settings import Settings
@@ -60,12 +60,7 @@ def timeline() -> list[tuple[float, list]]:
 async def fed(pilot) -> None:
     """The app after the timeline, at clock 140 s, the calls pane focused."""
     app = pilot.app
-    now = [0.0]
-    app.model.clock = lambda: now[0]
-    for at, batch in timeline():
-        now[0] = at
-        app.show(app.handler.apply(batch))
-    now[0] = 140.0
+    replay(app, timeline(), 140.0)
     app.clear_notifications()
     await pilot.press("4")
     table = app.query_one("#calls", CallsTable)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from uikit import make_app, wait_for
+from uikit import make_app, replay, wait_for
 
 from pageindex_tui import events
 from pageindex_tui.settings import Settings
@@ -48,12 +48,7 @@ def timeline() -> list[tuple[float, list]]:
 async def paused(pilot) -> None:
     """The app three minutes into the pause, the banner's clock updated as the app's tick does it."""
     app = pilot.app
-    now = [0.0]
-    app.model.clock = lambda: now[0]
-    for at, batch in timeline():
-        now[0] = at
-        app.show(app.handler.apply(batch))
-    now[0] = 104.0 + 180.0
+    replay(app, timeline(), 104.0 + 180.0)
     app.reconnect.tick()
     app.clear_notifications()
     banner = app.query_one("#banner")

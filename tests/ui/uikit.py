@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pageindex_tui.settings import Settings
@@ -34,6 +34,17 @@ async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 20.0, 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or predicate}")
         await pilot.pause(0.05)
+
+
+def replay(app: PageIndexApp, timeline: Sequence[tuple[float, list]], end: float) -> None:
+    """Feed the engine's events as the handler gets them, each batch at its time on the app's clock, then
+    leave the clock at `end`: a snapshot that does not depend on when the test runs."""
+    now = [0.0]
+    app.model.clock = lambda: now[0]
+    for at, batch in timeline:
+        now[0] = at
+        app.show(app.handler.apply(batch))
+    now[0] = end
 
 
 async def docs_loaded(pilot) -> None:

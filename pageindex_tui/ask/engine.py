@@ -111,6 +111,10 @@ class Asker:
     async def llm(self) -> LLMClient:
         return await self.session.client()
 
+    def _reply_tokens(self, client: LLMClient) -> int:
+        """The token budget of each reply of an ask run: a third of the context at most."""
+        return max(64, min(self.settings.max_output_tokens, client.context_length // 3))
+
     def _route(self, event: events.Event) -> None:
         """A question's events, after the session counted them: its answer's prose goes out as it comes."""
         stats = self._runs.get(event.doc)
@@ -171,7 +175,7 @@ class Asker:
         """The library's documents to read for `question`: found by search, chosen by the model."""
         hits = await route.candidates(scope, question)
         client = await self.llm()
-        reply = max(64, min(self.settings.max_output_tokens, client.context_length // 3))
+        reply = self._reply_tokens(client)
 
         def warn(message: str) -> None:
             self._warn(run, message)
@@ -185,8 +189,7 @@ class Asker:
 
     async def _ask(self, docs: list[AskDocument], question: str, run: str) -> AskResult:
         client = await self.llm()
-        context = client.context_length
-        reply = max(64, min(self.settings.max_output_tokens, context // 3))
+        context, reply = client.context_length, self._reply_tokens(client)
         room = context - reply - OVERHEAD_TOKENS - estimate_tokens(question)
         refuse_long_question(question, context, room, context - reply - OVERHEAD_TOKENS)
         handles = Handles(docs)

@@ -223,8 +223,8 @@ def _target(handles: Handles, target: str) -> Ref | None:
     target = target[: pages.start()] if pages else target
     target = _DATE.sub(" ", target)
     whole = target.strip().strip(" .:;,()[]")
-    if whole and handles.resolve(whole) is not None:
-        return handles.resolve(whole)
+    if whole and (ref := handles.resolve(whole)) is not None:
+        return ref
     tokens = [t.strip(" .:;,()[]") for t in re.split(r"[\s,;]+", target)]
     for before, token in zip(["", *tokens], tokens, strict=False):
         if len(token) < 2 and not token.isdigit():

@@ -257,7 +257,7 @@ class JobService:
                 atomic_write_text(structure, result.structure_path.read_text(encoding="utf-8"))
                 atomic_write_text(run, result.run_path.read_text(encoding="utf-8"))
             entry = self.library.save(path, digest, settings, structure, run, result.run)
-            LibrarySearch(self.library).file(entry)  # searchable at once
+            LibrarySearch(self.library).file(entry, result.result)  # searchable at once (the tree in hand)
             return entry
         except (OSError, OutputError) as err:
             if move:

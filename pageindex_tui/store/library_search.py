@@ -32,12 +32,13 @@ class LibrarySearch:
         self.library = library
         self.index = SearchIndex(library.root)
 
-    def file(self, entry: LibraryEntry) -> None:
-        """Put a just-filed entry in (it is its document's newest); a tree that cannot be read is left to
-        the library's own damage handling, and a search index that cannot be written only logs."""
+    def file(self, entry: LibraryEntry, tree: Tree | None = None) -> None:
+        """Put a just-filed entry in (it is its document's newest); `tree`: its tree when the caller holds
+        it (else read from the entry). A tree that cannot be read is left to the library's own damage
+        handling, and a search index that cannot be written only logs."""
         if entry.partial is not None:
             return
-        item = _indexed(entry)
+        item = _indexed(entry, tree)
         if item is None:
             return
         try:
@@ -84,10 +85,12 @@ class LibrarySearch:
         return None
 
 
-def _indexed(entry: LibraryEntry) -> Indexed | None:
-    try:
-        tree = checked.read_json(entry.structure_path, Tree.from_json)
-    except (OSError, DamagedFile) as err:
-        log.warning("%s is not searchable: %s", entry.doc_name, err)
-        return None
+def _indexed(entry: LibraryEntry, tree: Tree | None = None) -> Indexed | None:
+    """The entry's search item, from `tree` when given, else from its saved tree (None: unreadable)."""
+    if tree is None:
+        try:
+            tree = checked.read_json(entry.structure_path, Tree.from_json)
+        except (OSError, DamagedFile) as err:
+            log.warning("%s is not searchable: %s", entry.doc_name, err)
+            return None
     return Indexed(entry.digest, str(entry.folder), entry.doc_name, tree)

@@ -64,13 +64,13 @@ def usable_text(text: str) -> bool:
     """Whether a page's text layer is worth reading: enough characters, few private-use or replacement
     glyphs, mostly letters and digits, and words that read like words (an invisible OCR layer of
     garbage is spaced-out single letters, or consonant runs)."""
-    chars = [ch for ch in text if not ch.isspace()]
+    chars = "".join(text.split())  # str.split drops exactly the characters str.isspace names
     if len(chars) < MIN_TEXT_CHARS:
         return False
-    odd = sum(1 for ch in chars if unicodedata.category(ch) in ("Co", "Cn", "Cs") or ch == "\ufffd")
+    odd = sum(chars.count(ch) for ch in set(chars) if _odd(ch))  # each distinct character asked once
     if odd > 0.1 * len(chars):
         return False
-    if sum(1 for ch in chars if ch.isalnum()) < 0.5 * len(chars):
+    if sum(map(str.isalnum, chars)) < 0.5 * len(chars):
         return False
     words = _WORD.findall(text)
     if not words:
@@ -81,6 +81,10 @@ def usable_text(text: str) -> bool:
     latin = [w for w in words if len(w) > 3 and w.isascii()]
     voiceless = sum(1 for w in latin if not _VOWELS.intersection(w))
     return not (len(latin) >= 10 and voiceless > 0.4 * len(latin))
+
+
+def _odd(ch: str) -> bool:
+    return ch == "\ufffd" or unicodedata.category(ch) in ("Co", "Cn", "Cs")
 
 
 def engine_installed() -> bool:

@@ -91,13 +91,12 @@ def _edge_lines(page: PageLines, pages: int) -> set[Styled]:
     return {_styled(line, pages) for line in edge if not LABEL_ONLY.match(line.text.strip())}
 
 
-def _near_repeats(pages: list[PageLines]) -> frozenset[Styled]:
+def _near_repeats(pages: list[PageLines], last: int) -> frozenset[Styled]:
     """Lines that open (or close) a page and again a page one or two pages on, in the same words
     (a page number aside) and size: a running head whose words change with the chapter ("CHAPTER 2.
     BACKGROUND", "12 Dos au mur" on even pages), too seldom in the whole document to be seen by its
     count, and maybe below the margin band. A heading does not open two pages that close together;
     the heading a running head repeats is set in another size, and stays."""
-    last = max((page.page for page in pages), default=0)
     edges = {page.page: _edge_lines(page, last) for page in pages}
     out: set[Styled] = set()
     for number, lines in edges.items():
@@ -374,8 +373,8 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
     size = style.size
     running = frozenset(_running_shapes(pages, size))
     gap = _line_gap(pages, size)
-    heads, near = _letterheads(pages, running), _near_repeats(pages)
     last = max((p.page for p in pages), default=0)
+    heads, near = _letterheads(pages, running), _near_repeats(pages, last)
     body = Body(size, style.bold, style.italic, style.mono, style.color, gap, running, heads, near, last)
     rejected: Counter[str] = Counter()
     found: list[_Found] = []

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..plan.build import seen_gpu
 from ..plan.compare import from_repo
 from ..plan.costs import decode_step
-from ..plan.gpus import from_nvml
 from ..plan.sizing import Box, fit
 from .gpu import GpuSnapshot
 from .server import UP, ServerStatus
@@ -50,14 +50,13 @@ def throughput_check(status: ServerStatus, gpus: GpuSnapshot, local: bool, reque
         )
     if not local:
         return Throughput(None, f"{head} the server is on another machine, whose GPU is not seen here")
-    usable = [g for g in gpus.gpus if g.memory_total and not g.error] if gpus.state == "ok" else []
-    if not usable:
+    seen = seen_gpu(gpus)
+    if seen is None:
         return Throughput(None, f"{head} no GPU visible here")
     known = from_repo(status.model)
     if known is None:
         return Throughput(None, f"{head} the plan has no figures for {status.model}")
-    largest = max(usable, key=lambda g: g.memory_total or 0)
-    spec = from_nvml(largest.name, largest.memory_total or 0, largest.compute_capability, largest.power_limit)
+    spec = seen[0]
     planned = fit(*known, Box(spec), status.context_length or request_tokens, request_tokens)
     step = decode_step(planned, 1, request_tokens)
     if step is None:

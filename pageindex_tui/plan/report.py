@@ -6,7 +6,7 @@ or an assumption named as one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .compare import Served, served_lines
 from .costs import MonthlyCost, Prices, Throughput, default_prices, estimate_throughput, monthly
@@ -86,9 +86,7 @@ def make_plan(
         costs.idle_watts,
     )
     cost = monthly(choice, workload, rates, prices, costs.documents_per_month) if rates else None
-    return Plan(
-        box, context, parallel, request, basis, workload, table, choice, rates, prices, cost, served, picked
-    )
+    return replace(plan, rates=rates, prices=prices, cost=cost)
 
 
 def _tokens(value: float) -> str:

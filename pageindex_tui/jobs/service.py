@@ -219,19 +219,28 @@ class JobService:
             unlocks(path, self.password)
         try:  # the tree is checked before it is copied; a damaged one is set aside (entry.load)
             result = entry.load()
-            structure_text = entry.structure_path.read_text(encoding="utf-8")
         except (OSError, DamagedFile) as err:
             log.warning("the saved index of %s is not reused: %s", path, err)
             return None
         try:
             run = checked.read_json(entry.run_path, RunRecord.from_dict)
-            run_text = entry.run_path.read_text(encoding="utf-8")
+            rebuilt = False
         except (OSError, DamagedFile):  # the tree is what counts; the record is rebuilt from the entry
             run = RunRecord(entry.doc_name, str(path), nodes=entry.nodes, finished_at=entry.finished_at)
             run.structure_source = entry.structure_source
-            run_text = json.dumps(run.to_dict(), indent=2, ensure_ascii=False) + "\n"
+            rebuilt = True
         structure_path, run_path = entry.structure_path, entry.run_path
-        if outputs is not None:
+        if outputs is not None:  # the saved files are copied as they are, read only for that
+            try:
+                structure_text = entry.structure_path.read_text(encoding="utf-8")
+                run_text = (
+                    json.dumps(run.to_dict(), indent=2, ensure_ascii=False) + "\n"
+                    if rebuilt
+                    else entry.run_path.read_text(encoding="utf-8")
+                )
+            except OSError as err:
+                log.warning("the saved index of %s is not reused: %s", path, err)
+                return None
             structure_path, run_path = outputs
             atomic_write_text(structure_path, structure_text)
             atomic_write_text(run_path, run_text)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from ..safe_text import counted, one_line
-from .calls import CallRecord
+from .calls import LIVE_PHASES, CallRecord
 
 # the table's word for a phase, where it is not the phase itself
 STATE_WORDS = {"queued": "queue", "sent": "wait", "running": "run", "cached": "cache", "invalid": "bad"}
@@ -137,7 +137,7 @@ def timings(record: CallRecord, now: float) -> list[tuple[str, str]]:
             out.append(
                 ("first token", f"{at(record.sent_at + record.ttft)} (ttft {seconds_text(record.ttft)})")
             )
-    if record.phase in ("queued", "sent", "running"):
+    if record.phase in LIVE_PHASES:
         out.append(("so far", seconds_text(max(0.0, now - start))))
     elif record.ended_at is not None:
         server = (

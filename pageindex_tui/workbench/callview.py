@@ -30,9 +30,14 @@ def state_word(phase: str) -> str:
     return STATE_WORDS.get(phase, phase)
 
 
+def seconds_number(value: float) -> str:
+    """'0.42', '12.3', '245': fewer decimals as the seconds grow."""
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
 def seconds_text(value: float) -> str:
     """'0.42 s', '12.3 s', '245 s'."""
-    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s" if value < 100 else f"{value:.0f} s"
+    return f"{seconds_number(value)} s"
 
 
 def haystack(record: CallRecord) -> str:

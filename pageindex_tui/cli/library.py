@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..safe_text import shown
+from ..safe_text import counted, shown
 from ..store.library import Library
 from ..store.library_search import LibrarySearch
 from .common import EXIT_FAILED, EXIT_OK
@@ -16,7 +16,7 @@ def run_library(args: argparse.Namespace) -> int:
     library = Library()
     if args.action == "reindex":
         count = LibrarySearch(library).rebuild()
-        print(f"search index of {count} document{'s' * (count != 1)} built in {shown(str(library.root))}")
+        print(f"search index of {counted(count, 'document')} built in {shown(str(library.root))}")
         return EXIT_OK
     count, damaged = library.check(repair=args.repair)
     for err in damaged:
@@ -24,9 +24,8 @@ def run_library(args: argparse.Namespace) -> int:
     for item in library.set_aside_all():
         name = f" ({shown(item.doc_name)})" if item.doc_name else ""
         print(f"set aside: {shown(str(item.folder))}{name}: {shown(item.error)}")
-    verdict = (
-        f"{count} saved index{'es' * (count != 1)} in {shown(str(library.root))}, {len(damaged)} damaged"
-    )
+    saved = counted(count, "saved index", "saved indexes")
+    verdict = f"{saved} in {shown(str(library.root))}, {len(damaged)} damaged"
     if damaged and args.repair:
         print(f"{verdict}: set aside; index those documents again")
         return EXIT_OK

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from ..safe_text import counted, one_line
-from .calls import CallRecord
+from .calls import LIVE_PHASES, CallRecord
 
 # the table's word for a phase, where it is not the phase itself
 STATE_WORDS = {"queued": "queue", "sent": "wait", "running": "run", "cached": "cache", "invalid": "bad"}
@@ -30,9 +30,14 @@ def state_word(phase: str) -> str:
     return STATE_WORDS.get(phase, phase)
 
 
+def seconds_number(value: float) -> str:
+    """'0.42', '12.3', '245': fewer decimals as the seconds grow."""
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
 def seconds_text(value: float) -> str:
     """'0.42 s', '12.3 s', '245 s'."""
-    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s" if value < 100 else f"{value:.0f} s"
+    return f"{seconds_number(value)} s"
 
 
 def haystack(record: CallRecord) -> str:
@@ -137,7 +142,7 @@ def timings(record: CallRecord, now: float) -> list[tuple[str, str]]:
             out.append(
                 ("first token", f"{at(record.sent_at + record.ttft)} (ttft {seconds_text(record.ttft)})")
             )
-    if record.phase in ("queued", "sent", "running"):
+    if record.phase in LIVE_PHASES:
         out.append(("so far", seconds_text(max(0.0, now - start))))
     elif record.ended_at is not None:
         server = (

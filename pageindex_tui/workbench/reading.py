@@ -100,8 +100,7 @@ class ReaderText:
                 if not raw.strip():
                     add("note", "(no text on this page)", number)
                     continue
-            lines = literal(raw).split("\n")
-            for part in join_breaks(lines, words) if self.unit == "page" else lines:
+            for part in join_breaks(literal(raw).split("\n"), words):  # words: None but for pages
                 add("text", part, number)
         self.text = "\n".join(line.text for line in self.lines)
         self._starts = [line.start for line in self.lines]

@@ -15,7 +15,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...workbench.calls import MAX_CALL_TEXTS, CallRecord
+from ...workbench.calls import LIVE_PHASES, MAX_CALL_TEXTS, CallRecord
 from ...workbench.callview import call_facts, doc_name, seconds_text, timings
 from ...workbench.state import Workbench
 from ..host import host_of
@@ -89,7 +89,7 @@ class CallScreen(ModalScreen[None]):
             self.query_one("#call-text", Static).update(Text(""))
             return
         now = self.model.clock()
-        live = record.phase in ("queued", "sent", "running")
+        live = record.phase in LIVE_PHASES
         seen = (record.phase, record.chars + record.dropped, len(record.retries), record.error, live and now)
         if seen == self._seen:
             return

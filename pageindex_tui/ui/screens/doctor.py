@@ -36,7 +36,7 @@ MARK_CLASSES = {
 }
 
 
-REPORT_CLASSES = {  # the component classes styled_report styles with; each screen's CSS colours them
+REPORT_CLASSES = {  # the component classes styled_report styles with; report_css colours them
     "doctor--ok",
     "doctor--info",
     "doctor--warn",
@@ -44,6 +44,18 @@ REPORT_CLASSES = {  # the component classes styled_report styles with; each scre
     "doctor--heading",
     "doctor--command",
 }
+
+
+def report_css(screen: str) -> str:
+    """The colours of REPORT_CLASSES, as the CSS of the screen class named `screen` (its own selector)."""
+    return f"""
+    {screen} > .doctor--ok {{ color: $success; text-style: bold; }}
+    {screen} > .doctor--info {{ color: $text-muted; }}
+    {screen} > .doctor--warn {{ color: $warning; text-style: bold; }}
+    {screen} > .doctor--fail {{ color: $error; text-style: bold; }}
+    {screen} > .doctor--heading {{ color: $primary; text-style: bold; }}
+    {screen} > .doctor--command {{ color: $accent; }}
+    """
 
 
 def styled_report(plain: str, width: int, style_of: Callable[[str], Style]) -> Text:
@@ -85,13 +97,7 @@ class DoctorScreen(ModalScreen[None]):
         width: 110; max-width: 96%; height: 90%;
         border: round $primary; background: $surface; padding: 0 1; scrollbar-gutter: stable;
     }
-    DoctorScreen > .doctor--ok { color: $success; text-style: bold; }
-    DoctorScreen > .doctor--info { color: $text-muted; }
-    DoctorScreen > .doctor--warn { color: $warning; text-style: bold; }
-    DoctorScreen > .doctor--fail { color: $error; text-style: bold; }
-    DoctorScreen > .doctor--heading { color: $primary; text-style: bold; }
-    DoctorScreen > .doctor--command { color: $accent; }
-    """
+    """ + report_css("DoctorScreen")
 
     def __init__(
         self,

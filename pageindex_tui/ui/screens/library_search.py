@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...safe_text import one_line
+from ...safe_text import counted, one_line
 from ...store.library import Library
 from ...store.library_search import LibrarySearch
 from ...store.search import SearchHit
@@ -98,7 +98,7 @@ class LibrarySearchScreen(ModalScreen[SearchHit | None]):
         elif text.strip():
             asked = f"“{one_line(text, 40)}”"
             if hits:
-                self._note(f"{len(hits)} section{'s' * (len(hits) != 1)} for {asked}, best first.")
+                self._note(f"{counted(len(hits), 'section')} for {asked}, best first.")
             else:
                 self._note(f"No section matches {asked}.")
 

@@ -32,7 +32,7 @@ from ...settings import Settings
 from ...store.library import Library
 from ..keys import bindings, shown_key
 from ..widgets.inputs import TypedInput
-from .doctor import REPORT_CLASSES, styled_report
+from .doctor import REPORT_CLASSES, report_css, styled_report
 from .help import scroll
 
 SEEN = "seen"  # the GPU option for what NVML sees
@@ -58,13 +58,7 @@ class PlanScreen(ModalScreen[None]):
     PlanScreen #plan-count { width: 8; }
     PlanScreen #plan-documents { width: 10; }
     PlanScreen #plan-body { height: 1fr; margin-top: 1; scrollbar-gutter: stable; }
-    PlanScreen > .doctor--ok { color: $success; text-style: bold; }
-    PlanScreen > .doctor--info { color: $text-muted; }
-    PlanScreen > .doctor--warn { color: $warning; text-style: bold; }
-    PlanScreen > .doctor--fail { color: $error; text-style: bold; }
-    PlanScreen > .doctor--heading { color: $primary; text-style: bold; }
-    PlanScreen > .doctor--command { color: $accent; }
-    """
+    """ + report_css("PlanScreen")
 
     def __init__(
         self,

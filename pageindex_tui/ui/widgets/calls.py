@@ -28,7 +28,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...workbench.calls import LIVE_PHASES, CallRecord
-from ...workbench.callview import NUMERIC, doc_name, state_word
+from ...workbench.callview import NUMERIC, doc_name, seconds_number, state_word
 from ..keys import bindings
 from ..literal import one_line
 
@@ -77,7 +77,7 @@ OPTIONAL = ("error", "out", "in", "ttft")
 def seconds_cell(value: float | None) -> str:
     if value is None:
         return ""
-    return f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 100 else f"{value:.0f}"
+    return seconds_number(value)
 
 
 def cell_text(record: CallRecord, key: str, elapsed: float | None = None) -> str:

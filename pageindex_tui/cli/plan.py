@@ -13,7 +13,7 @@ from ..plan.build import plan_for, seen_gpu, tensor_parallel
 from ..plan.compare import Served, from_repo
 from ..plan.deploy import write_deployment
 from ..plan.gpus import GpuSpec, UnknownGpu, find_gpu, known_names
-from ..plan.models import MODELS, QUANTIZATIONS, Quantization, Qwen3Model
+from ..plan.models import CHECKPOINTS, Quantization, Qwen3Model
 from ..plan.report import CostInputs, render_plan
 from ..plan.sizing import TENSOR_PARALLEL, Box
 from ..plan.workload import from_library
@@ -64,7 +64,7 @@ def _pick(args: argparse.Namespace) -> tuple[Qwen3Model, Quantization] | None:
         return None
     known = from_repo(args.model)
     if known is None:
-        repos = ", ".join(m.repo(q) for m in MODELS for q in QUANTIZATIONS if m.repo(q))
+        repos = ", ".join(m.repo(q) for m, q in CHECKPOINTS)
         raise UsageError(f"--model {args.model}: not a Qwen3 checkpoint the plan knows ({repos})")
     return known
 

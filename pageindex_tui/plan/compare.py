@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .models import MODELS, QUANTIZATIONS, Quantization, Qwen3Model
+from .models import CHECKPOINTS, Quantization, Qwen3Model
 from .sizing import Box, Choice, fit
 
 
@@ -27,11 +27,7 @@ class Served:
 
 def from_repo(repo: str) -> tuple[Qwen3Model, Quantization] | None:
     """The table's model and quantization of a Qwen repository id ("Qwen/Qwen3-8B-FP8")."""
-    for model in MODELS:
-        for quant in QUANTIZATIONS:
-            if model.repo(quant) and model.repo(quant).lower() == repo.lower():
-                return model, quant
-    return None
+    return next(((m, q) for m, q in CHECKPOINTS if m.repo(q).lower() == repo.lower()), None)
 
 
 def differences(served: Served, choice: Choice) -> list[str]:

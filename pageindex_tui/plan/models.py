@@ -97,6 +97,10 @@ MODELS: tuple[Qwen3Model, ...] = (
     Qwen3Model("Qwen3-1.7B", 28, 16, 8, 128, 2048, True, 1.7e9, 1.7e9, four_bit="", testing_only=True),
     Qwen3Model("Qwen3-0.6B", 28, 16, 8, 128, 1024, True, 0.6e9, 0.6e9, four_bit="", testing_only=True),
 )
+# Every (model, quantization) published as a Qwen checkpoint (`repo` names it), in the tables' order.
+CHECKPOINTS: tuple[tuple[Qwen3Model, Quantization], ...] = tuple(
+    (m, q) for m in MODELS for q in QUANTIZATIONS if m.repo(q)
+)
 KV_DTYPES = {"auto": BF16_BYTES, "fp8": 1}  # vLLM's --kv-cache-dtype: auto keeps the model's BF16
 
 

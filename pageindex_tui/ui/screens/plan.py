@@ -24,7 +24,7 @@ from textual.widgets import Input, Label, Select, Static
 from ...monitor.gpu import GpuSampler
 from ...plan.build import plan_for, seen_gpu, tensor_parallel
 from ...plan.gpus import GPUS, GpuSpec
-from ...plan.models import MODELS, QUANTIZATIONS
+from ...plan.models import CHECKPOINTS
 from ...plan.report import CostInputs, Plan, render_plan
 from ...plan.sizing import TENSOR_PARALLEL, Box
 from ...plan.workload import Workload, from_library
@@ -39,7 +39,6 @@ SEEN = "seen"  # the GPU option for what NVML sees
 RECOMMENDED = "recommended"  # the model option for the plan's own choice
 DEFAULT_GPU = "RTX 4090 24GB"  # planned for when NVML sees none, until another is chosen
 DEFAULT_DOCUMENTS = 1000  # documents a month to cost, until another number is typed
-REPOS = tuple((m, q) for m in MODELS for q in QUANTIZATIONS if m.repo(q))
 
 
 class PlanScreen(ModalScreen[None]):
@@ -80,7 +79,7 @@ class PlanScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         gpus = [(gpu.name, gpu.name) for gpu in GPUS]
         counts = [(str(n), n) for n in TENSOR_PARALLEL]
-        models = [("recommended", RECOMMENDED)] + [(m.repo(q), m.repo(q)) for m, q in REPOS]
+        models = [("recommended", RECOMMENDED)] + [(m.repo(q), m.repo(q)) for m, q in CHECKPOINTS]
         with Vertical(id="plan-box") as box:
             box.border_title = "Plan a GPU box"
             keys = [shown_key(key_id, self.app) for key_id in ("plan.copy", "plan.close")]
@@ -148,7 +147,7 @@ class PlanScreen(ModalScreen[None]):
         if not self.ready:
             return
         model = self.query_one("#plan-model", Select).value
-        pick = next(((m, q) for m, q in REPOS if m.repo(q) == model), None)
+        pick = next(((m, q) for m, q in CHECKPOINTS if m.repo(q) == model), None)
         costs = CostInputs(self.documents) if self.documents else None
         self.plan = plan_for(self.settings, self.box(), self.workload, costs=costs, pick=pick)
         self.show()

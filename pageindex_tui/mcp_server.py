@@ -5,6 +5,7 @@ for big trees), `get_pages` (ranges such as "1-3,7"), `ask` (over named document
 routed through the search). Every failure comes back as a tool result with `isError` and a message,
 never as an exception.
 Text from documents and the model passes through safe_text.literal (no live control characters).
+A line that is not a JSON-RPC message gets the protocol's parse or invalid-request error (mcp_wire.py).
 `LibraryService` does the work and knows nothing of MCP, so it is tested and reused without a transport.
 
 A client that goes away (stdin closed) stops the work it started: the SDK cancels the tool calls in flight,
@@ -22,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
 from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult, TextContent
 
@@ -29,6 +31,7 @@ from . import __version__
 from .ask import Asker, AskInputError, LibraryScope, load_entry, parse_ranges
 from .ask.types import AskDocument
 from .errors import PageIndexError
+from .mcp_wire import serve_stdio
 from .safe_text import literal, redact_text
 from .settings import Settings
 from .store.damage import SetAside
@@ -311,4 +314,4 @@ def build_server(service: LibraryService) -> MCPServer:
 def serve(settings: Settings) -> None:
     """Serve the library over stdio until the client closes stdin."""
     logging.basicConfig(level=logging.WARNING)  # to stderr: stdout carries the protocol
-    build_server(LibraryService(settings)).run("stdio")
+    anyio.run(serve_stdio, build_server(LibraryService(settings)))

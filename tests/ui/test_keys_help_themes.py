@@ -58,15 +58,14 @@ async def test_footer_shows_the_focused_panes_keys(tmp_path):
     (tmp_path / "docs").mkdir()
     app = make_app(tmp_path, tmp_path / "docs")
     async with app.run_test(size=(200, 40)) as pilot:
-        await pilot.pause()
-        screen = app.export_screenshot()
-        for words in ("Index", "Cancel", "Help", "Settings", "Quit"):
-            assert words in screen
+
+        def shows(*words: str):
+            return lambda: all(word in app.export_screenshot() for word in words)
+
+        await wait_for(pilot, shows("Index", "Cancel", "Help", "Settings", "Quit"), what="the main keys")
         await pilot.press("2")
-        await pilot.pause()
-        screen = app.export_screenshot()
-        for words in ("Filter", "Copy&#160;JSON", "Export&#160;JSON", "Page&#160;text"):
-            assert words in screen
+        tree_keys = ("Filter", "Copy&#160;JSON", "Export&#160;JSON", "Page&#160;text")
+        await wait_for(pilot, shows(*tree_keys), what="the tree pane's keys")
 
 
 def test_shipped_themes_load():
@@ -108,8 +107,9 @@ async def test_user_themes_load_with_one_toast_and_the_choice_is_remembered(tmp_
         assert len(toasts) == 1 and "bad1.toml" in toasts[0].message and "bad2.toml" in toasts[0].message
         assert "mine" in app.available_themes
         app.theme = "mine"
-        await wait_for(pilot, lambda: (tmp_path / "ui.toml").is_file(), what="prefs saved")
-    assert load_prefs(tmp_path / "ui.toml")["theme"] == "mine"
+        prefs = tmp_path / "ui.toml"
+        saved = lambda: load_prefs(prefs).get("theme") == "mine"  # noqa: E731
+        await wait_for(pilot, saved, what="the theme saved in ui.toml")
     app = make_app(tmp_path, tmp_path / "docs", Settings(), theme_dirs=[SHIPPED_DIR, user])
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.theme == "mine", what="the remembered theme")

@@ -22,14 +22,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...index.tree import Node
+from ...index.tree import Node, walk_paths
 from ...store.library import LibraryEntry
 from ...workbench.asking import Question
 from ...workbench.state import Changes, LiveDoc, Workbench
 from ..host import host_of
 from ..keys import bindings, shown_key
 from ..literal import one_line
-from ..widgets.index_tree import IndexTree, walk_paths
+from ..widgets.index_tree import IndexTree
 from ..widgets.inputs import TypedInput
 from ..widgets.stream import StreamView
 from .reader import ReaderScreen

@@ -6,7 +6,6 @@ child lists are added in chunks between repaints, so trees of thousands of nodes
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -17,7 +16,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from ...index.tree import Node
+from ...index.tree import Node, walk_paths
 from ..keys import bindings
 from ..literal import one_line
 
@@ -36,13 +35,6 @@ def pages_of(node: Node, markdown: bool) -> str:
     if markdown:
         return f"line {node.start}"
     return f"p. {node.start}" if node.start == node.end else f"pp. {node.start}–{node.end}"
-
-
-def walk_paths(nodes: list[Node], prefix: tuple[int, ...] = ()) -> Iterator[tuple[tuple[int, ...], Node]]:
-    for number, node in enumerate(nodes):
-        path = (*prefix, number)
-        yield path, node
-        yield from walk_paths(node.nodes, path)
 
 
 class IndexTree(Tree[NodeRef]):

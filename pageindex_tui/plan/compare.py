@@ -25,6 +25,14 @@ class Served:
     kv_cache_dtype: str = "auto"
 
 
+@dataclass(frozen=True)
+class NoServer:
+    """A server asked for the comparison that did not answer as one: why, in a few words."""
+
+    endpoint: str
+    why: str
+
+
 def from_repo(repo: str) -> tuple[Qwen3Model, Quantization] | None:
     """The table's model and quantization of a Qwen repository id ("Qwen/Qwen3-8B-FP8")."""
     return next(((m, q) for m, q in CHECKPOINTS if m.repo(q).lower() == repo.lower()), None)
@@ -66,3 +74,9 @@ def served_lines(served: Served, box: Box, choice: Choice | None, request_tokens
         diff = differences(served, choice)
         out.append("  differs from the plan: " + "; ".join(diff) if diff else "  runs as the plan says")
     return out
+
+
+def no_server_lines(missing: NoServer) -> list[str]:
+    return [
+        f"Your server ({missing.endpoint}): no answer ({missing.why}); nothing to compare with the plan",
+    ]

@@ -20,9 +20,12 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ..plan.build import largest_request
+from ..plan.workload import Workload, from_library
 from ..settings import Settings
+from ..store.library import Library
 from .gpu import GIB, GpuSampler, GpuSnapshot
 from .ocr_check import ocr_checks
+from .plan_check import plan_check
 from .probe import CompletionProbe, probe_completion
 from .recommend import QUANT_LABEL, Recommendation, recommend_for_gpus
 from .server import DOWN, LOADING, SLOW, UP, ServerMonitor, ServerStatus
@@ -259,11 +262,14 @@ async def run_doctor(
     extra: Sequence[Check] = (),
     ocr: bool = False,
     ocr_engine: str | None = None,
+    library: Library | None = None,
 ) -> DoctorReport:
     """Look at the GPUs and every endpoint (default: the settings' endpoint) at once, then send each
     server that is up a one-token completion. `endpoints=()` checks none (`extra` says why). With `ocr`
     it also says how scanned pages are read (`ocr_check.py`; `ocr_engine`: the embedded OCR engine's
-    name, None when it is not installed). Never raises."""
+    name, None when it is not installed). A vLLM server on this machine is compared with the plan for its
+    GPUs, from the run records in `library` (default: the user's), as `pageindex-tui plan` reads them.
+    Never raises."""
     targets = list(endpoints) if endpoints is not None else [settings.endpoint]
     sampler = gpu_sampler if gpu_sampler is not None else GpuSampler()
 
@@ -284,10 +290,12 @@ async def run_doctor(
         if gpu_sampler is None:
             await asyncio.to_thread(sampler.close)
     probes = {status.endpoint: probe for status, probe in found if probe is not None}
+    workload = await asyncio.to_thread(from_library, library or Library())
     if ocr:
         found_ocr = await ocr_checks(settings, ocr_engine, probe_deadline)
         extra = [*extra, *(Check(level, "settings", message, fix) for level, message, fix in found_ocr)]
-    return build_report(settings, gpus, [status for status, _ in found], probes=probes, extra=extra)
+    servers = [status for status, _ in found]
+    return build_report(settings, gpus, servers, probes=probes, extra=extra, workload=workload)
 
 
 def build_report(
@@ -297,8 +305,10 @@ def build_report(
     *,
     probes: Mapping[str, CompletionProbe] | None = None,
     extra: Sequence[Check] = (),
+    workload: Workload | None = None,
 ) -> DoctorReport:
-    """The report from what was found (no I/O): checks, and the recommendation for these GPUs."""
+    """The report from what was found (no I/O): checks, and the recommendation for these GPUs;
+    `workload`: the run records' mean document, for the comparison with the plan."""
     rec = recommendation_for(gpus, settings)
     checks = gpu_checks(gpus) + list(extra)
     for status in servers:
@@ -306,6 +316,9 @@ def build_report(
         checks += settings_checks(status, settings)
         if status.state == UP and status.models:
             checks.append(speed_check(status, gpus, settings))
+            planned = plan_check(status, gpus, _is_local(status.endpoint), settings, workload)
+            if planned is not None:
+                checks.append(Check(planned[0], "server", planned[1], planned[2]))
     summary = tuple(
         (name, f"{getattr(settings, name) or '(auto)'} (from {settings.source(name)})")
         for name in ("endpoint", "model", "context_length", "concurrency")

@@ -9,22 +9,17 @@ without cache_config_info, a server on another machine (its GPU is not the one N
 
 from __future__ import annotations
 
-from ..plan.build import plan_for, seen_gpu, served, tensor_parallel
+from ..plan.build import served
 from ..plan.compare import differences, kv_text
-from ..plan.sizing import Box
-from ..plan.workload import Workload
-from ..settings import Settings
-from .gpu import GpuSnapshot
+from ..plan.report import Plan
 from .server import UP, ServerStatus
 
 INFO, OK = "info", "ok"
 
 
-def plan_check(
-    status: ServerStatus, gpus: GpuSnapshot, local: bool, settings: Settings, workload: Workload | None
-) -> tuple[str, str, str] | None:
-    """(level, message, fix) for a vLLM server that is up; None for any other server. `local`: the
-    server's endpoint is on this machine; `workload`: the library's runs, as `plan` reads them."""
+def plan_check(status: ServerStatus, plan: Plan | None, local: bool) -> tuple[str, str, str] | None:
+    """(level, message, fix) for a vLLM server that is up; None for any other server. `plan`: doctor's,
+    for the GPUs NVML sees (None without one); `local`: the server's endpoint is on this machine."""
     if status.state != UP or not status.model or status.kind != "vllm":
         return None
     head, elsewhere = "plan check skipped:", f"pageindex-tui plan --gpu NAME --server {status.endpoint}"
@@ -33,11 +28,9 @@ def plan_check(
         return INFO, f"{head} this vLLM reports no vllm:cache_config_info (its flags)", ""
     if not local:
         return INFO, f"{head} the server is on another machine, whose GPU is not seen here", elsewhere
-    seen = seen_gpu(gpus)
-    if seen is None:
+    if plan is None:
         return INFO, f"{head} no GPU visible here", elsewhere
-    box = Box(seen[0], tensor_parallel(seen[1]))
-    plan = plan_for(settings, box, workload, served=server)
+    box = plan.box
     known = server.kv_tokens is not None
     kv = [f"KV cache {kv_text(server, box, plan.request_tokens, name_box=False)}"] if known else []
     choice = plan.choice

@@ -10,7 +10,7 @@ import pytest
 from fakes import FakeVLLM
 from fakes.monitor import FakeNVML, VllmLoad, h100, vllm_metrics
 
-from pageindex_tui.monitor.doctor import render_report, run_doctor
+from pageindex_tui.monitor.doctor import plan_here, render_report, run_doctor
 from pageindex_tui.monitor.gpu import GpuSampler
 from pageindex_tui.monitor.plan_check import plan_check
 from pageindex_tui.monitor.prometheus import parse_metrics
@@ -64,22 +64,21 @@ def test_skipped_with_why_where_there_is_nothing_to_compare() -> None:
         models=("Qwen/Qwen3-8B",),
         metrics=parse_metrics(vllm_metrics([VllmLoad()])),
     )
-    gpus = one_h100().sample()
-    settings = Settings()
+    plan = plan_here(one_h100().sample(), Settings(), None)
     remote = replace(up, endpoint="http://gpu-box:8000/v1")
-    assert plan_check(remote, gpus, False, settings, None) == (
+    assert plan_check(remote, plan, False) == (
         "info",
         "plan check skipped: the server is on another machine, whose GPU is not seen here",
         "pageindex-tui plan --gpu NAME --server http://gpu-box:8000/v1",
     )
-    level, message, _ = plan_check(up, GpuSampler(FakeNVML([]), proc_dir=None).sample(), True, settings, None)
+    level, message, _ = plan_check(up, None, True)  # type: ignore[misc]
     assert (level, message) == ("info", "plan check skipped: no GPU visible here")
     bare = replace(up, metrics=parse_metrics("vllm:num_requests_running 1.0\n"))
-    assert plan_check(bare, gpus, True, settings, None) == (
+    assert plan_check(bare, plan, True) == (
         "info",
         "plan check skipped: this vLLM reports no vllm:cache_config_info (its flags)",
         "",
     )
-    assert plan_check(replace(up, kind="llamacpp"), gpus, True, settings, None) is None
-    level, message, _ = plan_check(up, gpus, True, settings, None)  # type: ignore[misc]
+    assert plan_check(replace(up, kind="llamacpp"), plan, True) is None
+    level, message, _ = plan_check(up, plan, True)  # type: ignore[misc]
     assert level == "info" and message.startswith("differs from the plan for H100 80GB")

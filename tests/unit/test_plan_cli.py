@@ -223,3 +223,14 @@ def test_a_chosen_model_replaces_the_recommendation_or_says_why_it_does_not_fit(
     assert main(["plan", "--gpu", "L4", "--model", "meta-llama/Llama-3.1-8B"]) == 2
     err = capsys.readouterr().err
     assert "not a Qwen3 checkpoint the plan knows" in err and "Qwen/Qwen3-8B-FP8" in err
+
+
+def test_a_terminal_under_100_columns_gets_the_narrow_table(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["plan", "--gpu", "RTX 3060", "--context", "16384", "--parallel", "1"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "  8B AWQ          5.7G   144K   3.6G    26,333" in out and "Qwen3-8B       AWQ" not in out
+    monkeypatch.setenv("COLUMNS", "120")
+    assert main(["plan", "--gpu", "RTX 3060", "--context", "16384", "--parallel", "1"]) == 0
+    assert "  Qwen3-8B       AWQ 4-bit 5.7G" in capsys.readouterr().out

@@ -260,3 +260,19 @@ async def test_the_server_at_the_settings_endpoint_is_compared_with_the_plan() -
             assert f"Your server ({fake.base_url}): vllm, Qwen/Qwen3-8B-FP8, --max-model-len 40960" in text
             assert "80,000 tokens by the server's own count; the plan computes 82,236" in text
             assert "differs from the plan: --max-model-len 40960 (plan: 32768)" in text
+
+
+@pytest.mark.asyncio
+async def test_w_with_nothing_that_fits_says_so_and_writes_nothing(tmp_path: Path) -> None:
+    screen = PlanScreen(CLOSED, gpu_sampler=no_gpu(), workload=WORK, deploy_folder=tmp_path / "deploy")
+    app = PlanApp(screen)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(app)(pilot)
+        screen.query_one("#plan-model", Select).value = "Qwen/Qwen3-32B"  # 61 GiB of weights on a 4090
+        await wait_for(pilot, lambda: screen.plan.picked is not None, what="the chosen model")
+        assert screen.plan.choice is None
+        screen.query_one("#plan-body").focus()
+        await pilot.press("w")
+        await wait_for(pilot, lambda: bool(app._notifications), what="the warning")
+        assert list(app._notifications)[-1].message == "There is nothing to write: nothing fits this box."
+        assert not isinstance(app.screen, DeployScreen) and not (tmp_path / "deploy").exists()

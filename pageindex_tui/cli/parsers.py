@@ -279,7 +279,12 @@ def build_plan_parser() -> argparse.ArgumentParser:
         help="compare a running server (default: the endpoint setting) with the plan: its flags, and its "
         "KV cache by vLLM's count against the plan's",
     )
-    plan.add_argument("--write", type=Path, metavar="DIR", help="write compose.yaml and vllm.service there")
+    plan.add_argument(
+        "--write",
+        type=Path,
+        metavar="DIR",
+        help="write compose.yaml and vllm.service there (replacing files of those names)",
+    )
     return plan
 
 

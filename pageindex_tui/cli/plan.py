@@ -8,9 +8,8 @@ import asyncio
 from ..errors import OutputError
 from ..monitor.doctor import terminal_width, wrap_report
 from ..monitor.gpu import GpuSampler
-from ..monitor.server import UP, ServerMonitor, ServerStatus
-from ..plan.build import plan_for, seen_gpu, tensor_parallel
-from ..plan.compare import Served, from_repo
+from ..plan.build import plan_for, read_server, seen_gpu, tensor_parallel
+from ..plan.compare import NoServer, from_repo
 from ..plan.deploy import write_deployment
 from ..plan.gpus import GpuSpec, UnknownGpu, find_gpu, known_names
 from ..plan.models import CHECKPOINTS, Quantization, Qwen3Model
@@ -85,24 +84,6 @@ def _box(args: argparse.Namespace) -> Box:
     return Box(gpu, count, args.gpu_memory_utilization, args.kv_cache_dtype)
 
 
-async def _poll(endpoint: str, api_key: str) -> ServerStatus:
-    async with ServerMonitor(endpoint, api_key=api_key, timeout=5.0) as monitor:
-        return await monitor.poll()
-
-
-def served(status: ServerStatus) -> Served:
-    cache = status.metrics.cache if status.metrics is not None else None
-    return Served(
-        status.endpoint,
-        status.kind,
-        status.model,
-        status.context_length,
-        cache.tokens if cache else None,
-        cache.memory_utilization if cache else None,
-        cache.dtype if cache else "auto",
-    )
-
-
 def run_plan(args: argparse.Namespace, settings: Settings) -> int:
     try:
         _check(args)
@@ -126,12 +107,13 @@ def run_plan(args: argparse.Namespace, settings: Settings) -> int:
     server = None
     if args.server_url is not None:
         endpoint = args.server_url or settings.endpoint
-        status = asyncio.run(_poll(endpoint, settings.api_key))
-        if status.state != UP or not status.model:
-            why = status.reason or status.info_problem or "it lists no model"
-            error(f"cannot compare with the server at {endpoint}: {why}", "start it, or leave out --server")
+        server = asyncio.run(read_server(endpoint, settings))
+        if isinstance(server, NoServer):
+            error(
+                f"cannot compare with the server at {endpoint}: {server.why}",
+                "start it, or leave out --server",
+            )
             return EXIT_FAILED
-        server = served(status)
     plan = plan_for(
         settings,
         box,
@@ -142,7 +124,8 @@ def run_plan(args: argparse.Namespace, settings: Settings) -> int:
         served=server,
         pick=pick,
     )
-    print(wrap_report(render_plan(plan, args.docs_per_month), terminal_width()), end="")
+    width = terminal_width()
+    print(wrap_report(render_plan(plan, args.docs_per_month, width), width), end="")
     if args.write is not None:
         if plan.choice is None:
             error("nothing to write: no model fits this box", "try more GPUs (--gpus) or a lower --parallel")
@@ -152,5 +135,5 @@ def run_plan(args: argparse.Namespace, settings: Settings) -> int:
         except OutputError as err:
             error(err.message, "choose another --write folder")
             return EXIT_FAILED
-        print("\nWrote " + " and ".join(str(p) for p in written))
+        print("\n" + written.describe())
     return EXIT_OK

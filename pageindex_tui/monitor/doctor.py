@@ -4,7 +4,8 @@
     print(render_report(report)); sys.exit(report.exit_code)
 
 It looks at the GPUs (NVML), asks each endpoint what it serves, compares that with the settings, and
-recommends a Qwen3 model and a `vllm serve` command for this GPU (see recommend.py). `exit_code` is 1 when
+recommends a Qwen3 model and a `vllm serve` command for these GPUs: the plan's (`pageindex-tui plan`,
+plan/), from the run records as `plan` reads them. `exit_code` is 1 when
 a check failed (something needs fixing), else 0. The same report is the app's doctor screen.
 """
 
@@ -19,12 +20,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-from ..plan.build import largest_request
+from ..plan.build import largest_request, plan_for, seen_gpu, tensor_parallel
+from ..plan.report import Plan, choice_lines
+from ..plan.sizing import Box, Choice
+from ..plan.workload import Workload, from_library
 from ..settings import Settings
+from ..store.library import Library
 from .gpu import GIB, GpuSampler, GpuSnapshot
 from .ocr_check import ocr_checks
+from .plan_check import plan_check
 from .probe import CompletionProbe, probe_completion
-from .recommend import QUANT_LABEL, Recommendation, recommend_for_gpus
 from .server import DOWN, LOADING, SLOW, UP, ServerMonitor, ServerStatus
 from .throughput import throughput_check
 
@@ -47,8 +52,12 @@ class DoctorReport:
     gpus: GpuSnapshot
     servers: tuple[ServerStatus, ...]
     checks: tuple[Check, ...]
-    recommendation: Recommendation | None
+    plan: Plan | None  # for the GPUs NVML sees; None without one
     settings_summary: tuple[tuple[str, str], ...] = ()  # (name, "value (from source)")
+
+    @property
+    def recommendation(self) -> Choice | None:
+        return self.plan.choice if self.plan is not None else None
 
     @property
     def problems(self) -> tuple[Check, ...]:
@@ -128,7 +137,7 @@ def probe_check(probe: CompletionProbe, model: str) -> Check:
 
 
 def server_checks(
-    status: ServerStatus, settings: Settings, rec: Recommendation | None, probe: CompletionProbe | None = None
+    status: ServerStatus, settings: Settings, rec: Choice | None, probe: CompletionProbe | None = None
 ) -> list[Check]:
     where = f"{status.endpoint} (endpoint from {_source(settings, 'endpoint')})"
     start = ""
@@ -237,15 +246,13 @@ def speed_check(status: ServerStatus, gpus: GpuSnapshot, settings: Settings) -> 
     return Check(level, "server", found.message, found.fix)
 
 
-def recommendation_for(snapshot: GpuSnapshot, settings: Settings) -> Recommendation | None:
-    usable = [
-        (gpu.memory_total / GIB, gpu.compute_capability)
-        for gpu in snapshot.gpus
-        if gpu.memory_total and not gpu.error
-    ]
-    return recommend_for_gpus(
-        usable, context_length=settings.context_length, concurrency=settings.concurrency
-    )
+def plan_here(snapshot: GpuSnapshot, settings: Settings, workload: Workload | None) -> Plan | None:
+    """The plan for the GPUs NVML sees (the largest, with tensor parallel over those alike); None
+    without a GPU."""
+    seen = seen_gpu(snapshot)
+    if seen is None:
+        return None
+    return plan_for(settings, Box(seen[0], tensor_parallel(seen[1])), workload)
 
 
 # --- running it -------------------------------------------------------------------------------------------
@@ -259,11 +266,14 @@ async def run_doctor(
     extra: Sequence[Check] = (),
     ocr: bool = False,
     ocr_engine: str | None = None,
+    library: Library | None = None,
 ) -> DoctorReport:
     """Look at the GPUs and every endpoint (default: the settings' endpoint) at once, then send each
     server that is up a one-token completion. `endpoints=()` checks none (`extra` says why). With `ocr`
     it also says how scanned pages are read (`ocr_check.py`; `ocr_engine`: the embedded OCR engine's
-    name, None when it is not installed). Never raises."""
+    name, None when it is not installed). A vLLM server on this machine is compared with the plan for its
+    GPUs, from the run records in `library` (default: the user's), as `pageindex-tui plan` reads them.
+    Never raises."""
     targets = list(endpoints) if endpoints is not None else [settings.endpoint]
     sampler = gpu_sampler if gpu_sampler is not None else GpuSampler()
 
@@ -284,10 +294,12 @@ async def run_doctor(
         if gpu_sampler is None:
             await asyncio.to_thread(sampler.close)
     probes = {status.endpoint: probe for status, probe in found if probe is not None}
+    workload = await asyncio.to_thread(from_library, library or Library())
     if ocr:
         found_ocr = await ocr_checks(settings, ocr_engine, probe_deadline)
         extra = [*extra, *(Check(level, "settings", message, fix) for level, message, fix in found_ocr)]
-    return build_report(settings, gpus, [status for status, _ in found], probes=probes, extra=extra)
+    servers = [status for status, _ in found]
+    return build_report(settings, gpus, servers, probes=probes, extra=extra, workload=workload)
 
 
 def build_report(
@@ -297,20 +309,26 @@ def build_report(
     *,
     probes: Mapping[str, CompletionProbe] | None = None,
     extra: Sequence[Check] = (),
+    workload: Workload | None = None,
 ) -> DoctorReport:
-    """The report from what was found (no I/O): checks, and the recommendation for these GPUs."""
-    rec = recommendation_for(gpus, settings)
+    """The report from what was found (no I/O): checks, and the recommendation for these GPUs;
+    `workload`: the run records' mean document, for the comparison with the plan."""
+    plan = plan_here(gpus, settings, workload)
+    rec = plan.choice if plan is not None else None
     checks = gpu_checks(gpus) + list(extra)
     for status in servers:
         checks += server_checks(status, settings, rec, (probes or {}).get(status.endpoint))
         checks += settings_checks(status, settings)
         if status.state == UP and status.models:
             checks.append(speed_check(status, gpus, settings))
+            planned = plan_check(status, plan, _is_local(status.endpoint))
+            if planned is not None:
+                checks.append(Check(planned[0], "server", planned[1], planned[2]))
     summary = tuple(
         (name, f"{getattr(settings, name) or '(auto)'} (from {settings.source(name)})")
         for name in ("endpoint", "model", "context_length", "concurrency")
     )
-    return DoctorReport(settings.endpoint, gpus, tuple(servers), tuple(checks), rec, summary)
+    return DoctorReport(settings.endpoint, gpus, tuple(servers), tuple(checks), plan, summary)
 
 
 # --- plain text -------------------------------------------------------------------------------------------
@@ -323,27 +341,17 @@ def _lines(checks: Sequence[Check]) -> list[str]:
     return out
 
 
-def render_recommendation(rec: Recommendation | None, gpus: GpuSnapshot) -> list[str]:
-    if rec is None:
-        if gpus.state == "ok" and gpus.gpus:
-            return ["  No Qwen3 model fits this GPU's memory; use a larger GPU or `pageindex-tui --local`."]
+def render_recommendation(plan: Plan | None) -> list[str]:
+    if plan is None:
         return ["  No local GPU: run vLLM on a GPU machine and point endpoint at it,",
                 "  or try `pageindex-tui --local` (a small llama.cpp model on the CPU)."]  # fmt: skip
-    cc = rec.compute_capability
-    where = f"{rec.tensor_parallel} GPUs, " if rec.tensor_parallel > 1 else ""
-    capability = f", compute {cc[0]}.{cc[1]}" if cc else ""
-    lines = [
-        f"  For {where}{rec.memory_gib:.1f} GiB{capability}: {rec.model.name} "
-        f"({rec.model.params} parameters) at {QUANT_LABEL[rec.quantization]}",
-        f"  weights about {rec.weights_gib:.0f} GiB; KV cache about {rec.kv_gib_per_request:.1f} GiB per "
-        f"{rec.max_model_len}-token request, room for about {rec.full_requests} at full length",
-        "",
-        *("    " + line for line in rec.command().splitlines()),
-        "",
-        f"  Then set endpoint = http://localhost:8000/v1 and model = {rec.repo!r} (or leave model empty).",
+    return [
+        f"  For {plan.box.describe()}, from your run records ({plan.request_basis}):"
+        if plan.workload is not None
+        else f"  For {plan.box.describe()}:",
+        *choice_lines(plan)[1:],
+        "  `pageindex-tui plan` shows the fit table of every model, and a month's hours and costs.",
     ]
-    lines += [f"  note: {note}" for note in rec.notes]
-    return lines
 
 
 def render_report(report: DoctorReport) -> str:
@@ -359,8 +367,8 @@ def render_report(report: DoctorReport) -> str:
     if settings:
         out += ["", "Settings vs server"]
         out += _lines(settings)
-    out += ["", "Recommendation (from the compatibility matrix)"]
-    out += render_recommendation(report.recommendation, report.gpus)
+    out += ["", "Recommendation (the plan for these GPUs)"]
+    out += render_recommendation(report.plan)
     out.append("")
     problems, warnings = len(report.problems), len(report.warnings)
     if problems:

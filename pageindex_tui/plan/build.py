@@ -1,14 +1,15 @@
 """A plan from the settings, the library and the GPUs, as `pageindex-tui plan` and the app's Plan view ask
 for it: the defaults both front ends share (the context, the requests at once, the largest request the
-settings allow) in one place.
+settings allow) in one place; and a running server read for the plan to compare with.
 """
 
 from __future__ import annotations
 
 from ..discovery import FALLBACK_CONTEXT_LENGTH
 from ..monitor.gpu import GpuSnapshot
+from ..monitor.server import UP, ServerMonitor, ServerStatus
 from ..settings import Settings
-from .compare import Served
+from .compare import NoServer, Served
 from .gpus import GpuSpec, from_nvml
 from .models import Quantization, Qwen3Model
 from .report import CostInputs, Plan, make_plan
@@ -29,6 +30,31 @@ def seen_gpu(snapshot: GpuSnapshot) -> tuple[GpuSpec, int] | None:
     return spec, len(same)
 
 
+def served(status: ServerStatus) -> Served:
+    """What a server that is up says about itself: its model, context and (vLLM) KV cache."""
+    cache = status.metrics.cache if status.metrics is not None else None
+    return Served(
+        status.endpoint,
+        status.kind,
+        status.model,
+        status.context_length,
+        cache.tokens if cache else None,
+        cache.memory_utilization if cache else None,
+        cache.dtype if cache else "auto",
+    )
+
+
+async def read_server(endpoint: str, settings: Settings, timeout: float = 5.0) -> Served | NoServer:
+    """The server at `endpoint`, polled once, to compare with the plan (the settings' API key and model);
+    NoServer, with why, when it is not up or serves nothing."""
+    monitor = ServerMonitor(endpoint, api_key=settings.api_key, model=settings.model, timeout=timeout)
+    async with monitor:
+        status = await monitor.poll()
+    if status.state != UP or not status.model:
+        return NoServer(endpoint, status.reason or status.info_problem or "it lists no model")
+    return served(status)
+
+
 def tensor_parallel(visible: int) -> int:
     """The most GPUs tensor parallel can use of `visible` ones: 1, 2, 4 or 8."""
     return max(n for n in TENSOR_PARALLEL if n <= max(1, visible))
@@ -47,7 +73,7 @@ def plan_for(
     context: int | None = None,
     parallel: int | None = None,
     costs: CostInputs | None = None,
-    served: Served | None = None,
+    served: Served | NoServer | None = None,
     pick: tuple[Qwen3Model, Quantization] | None = None,
 ) -> Plan:
     """`make_plan` with the settings' defaults: the context (the context_length setting, else the

@@ -3,16 +3,18 @@ running the recommended `vllm serve` command.
 
 The compose file is block-style YAML whose every value is written as JSON (a JSON string, number, list or
 object is a YAML flow scalar or collection), so no YAML library is needed to write it exactly. Both files
-are written atomically (store/files.py).
+are written atomically, both or neither (store/files.py); files of the same names are replaced, and
+the front ends say which were.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..store.files import atomic_write_text
+from ..store.files import atomic_write_texts
 from .sizing import Choice
 
 IMAGE = "vllm/vllm-openai:latest"
@@ -112,11 +114,30 @@ def systemd_unit(choice: Choice) -> str:
     )
 
 
-def write_deployment(choice: Choice, folder: Path) -> list[Path]:
-    """Write compose.yaml and vllm.service into `folder` (made if missing), each atomically; their paths."""
-    written = []
-    for name, text in ((COMPOSE_FILE, compose_yaml(choice)), (UNIT_FILE, systemd_unit(choice))):
-        path = Path(folder) / name
-        atomic_write_text(path, text)
-        written.append(path)
-    return written
+@dataclass(frozen=True)
+class Written:
+    """The files `write_deployment` left, and which of them replaced a file of that name."""
+
+    paths: tuple[Path, ...]
+    replaced: tuple[Path, ...]
+
+    def describe(self) -> str:
+        """'Wrote compose.yaml and vllm.service into DIR', with the ones that replaced a file said."""
+        text = f"Wrote {' and '.join(p.name for p in self.paths)} into {self.paths[0].parent}"
+        if self.replaced:
+            names = " and ".join(p.name for p in self.replaced)
+            text += f" ({names}: the file{'s' * (len(self.replaced) > 1)} there replaced)"
+        return text
+
+
+def deployment_files(folder: Path) -> tuple[Path, ...]:
+    return (Path(folder) / COMPOSE_FILE, Path(folder) / UNIT_FILE)
+
+
+def write_deployment(choice: Choice, folder: Path) -> Written:
+    """Write compose.yaml and vllm.service into `folder` (made if missing), both or neither
+    (store/files.py); files of those names there are replaced. Raises OutputError."""
+    compose, unit = deployment_files(folder)
+    replaced = tuple(p for p in (compose, unit) if p.exists())
+    atomic_write_texts({compose: compose_yaml(choice), unit: systemd_unit(choice)})
+    return Written((compose, unit), replaced)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .compare import Served, served_lines
+from .compare import NoServer, Served, no_server_lines, served_lines
 from .costs import MonthlyCost, Prices, Throughput, default_prices, estimate_throughput, monthly
 from .models import NATIVE_CONTEXT, Quantization, Qwen3Model
 from .sizing import OVERHEAD_GIB, Box, Choice, Fit, fit_table, recommend
@@ -42,7 +42,7 @@ class Plan:
     rates: Throughput | None = None
     prices: Prices | None = None
     cost: MonthlyCost | None = None
-    served: Served | None = None  # the running server to compare with, when asked
+    served: Served | NoServer | None = None  # the running server to compare with, when asked
     picked: Fit | None = None  # the model the user chose in place of the recommendation
 
 
@@ -53,7 +53,7 @@ def make_plan(
     workload: Workload | None,
     fallback_request: int,
     costs: CostInputs | None = None,
-    served: Served | None = None,
+    served: Served | NoServer | None = None,
     pick: tuple[Qwen3Model, Quantization] | None = None,
 ) -> Plan:
     """The fit table and recommendation for `box`; with `costs`, the month's hours, energy and money.
@@ -110,8 +110,8 @@ def workload_lines(workload: Workload | None) -> list[str]:
     if workload is None:
         return [
             "Your workload",
-            "  no run records in the library yet: index a few documents (`pageindex-tui index FILES`, or",
-            "  `i` in the app) and the plan gives hours and costs from your own runs.",
+            "  no run records in the library yet: index a few documents (`pageindex-tui index FILES`, or "
+            "`i` in the app) and the plan gives hours and costs from your own runs.",
         ]
     plural = "s" if workload.documents != 1 else ""
     out = [f"Your workload ({workload.documents} document{plural}, {workload.source})"]
@@ -148,7 +148,8 @@ def workload_lines(workload: Workload | None) -> list[str]:
     return out
 
 
-def table_lines(plan: Plan) -> list[str]:
+def table_lines(plan: Plan, narrow: bool = False) -> list[str]:
+    """The fit table; `narrow`: short model and quantization names, sizes and reasons, in 74 columns."""
     box = plan.box
     kv_dtype = "2 bytes (BF16)" if box.kv_cache_dtype == "auto" else "1 byte (FP8)"
     out = [
@@ -156,8 +157,12 @@ def table_lines(plan: Plan) -> list[str]:
         f"(typical request {plan.request_tokens:,} tokens: {plan.request_basis})",
         f"  KV cache a token = 2 x layers x KV heads x head_dim x {kv_dtype}; vLLM's share of each GPU "
         f"{box.budget_gib:.1f} GiB = weights + {OVERHEAD_GIB} GiB overhead (assumed) + KV cache",
-        f"  {'model':<15}{'weights':<18}{'KV/token':>10}{'KV cache':>12}{'tokens':>10}{'at once':>9}",
     ]
+    return out + (_narrow_rows(plan) if narrow else _wide_rows(plan))
+
+
+def _wide_rows(plan: Plan) -> list[str]:
+    out = [f"  {'model':<15}{'weights':<18}{'KV/token':>10}{'KV cache':>12}{'tokens':>10}{'at once':>9}"]
     for fit in plan.table:
         label = fit.model.quant_label(fit.quant)
         weights = f"{label} {fit.weights_gib:.1f}G"
@@ -170,6 +175,21 @@ def table_lines(plan: Plan) -> list[str]:
             f"  {fit.model.name:<15}{weights:<18}{kv:>10}{fit.kv_gib:>10.1f}G{fit.kv_tokens:>11,}"
             f"{fit.requests_at_once:>9}{mark}"
         )
+    return out
+
+
+def _narrow_rows(plan: Plan) -> list[str]:
+    """The same columns in 54 characters (Qwen3- left out of the names, sizes in GiB and KiB), the reason
+    a row does not fit in a few words after them."""
+    out = [f"  {'model':<13}{'weights':>7}{'KV/tok':>7}{'KV':>7}{'tokens':>10}{'at once':>8}"]
+    for fit in plan.table:
+        name = f"{fit.model.name.removeprefix('Qwen3-')} {fit.model.quant_label(fit.quant).split()[0]}"
+        head = f"  {name:<13}{fit.weights_gib:>6.1f}G{fit.kv_bytes_per_token / KIB:>6.0f}K"
+        if fit.refused or fit.kv_gib <= 0:
+            out.append(f"{head}  -- {fit.why_not_short}")
+            continue
+        mark = "" if fit.fits else f" -- {fit.why_not_short}"
+        out.append(f"{head}{fit.kv_gib:>6.1f}G{fit.kv_tokens:>10,}{fit.requests_at_once:>8}{mark}")
     return out
 
 
@@ -274,13 +294,20 @@ def cost_lines(plan: Plan, documents: int | None) -> list[str]:
     return out
 
 
-def render_plan(plan: Plan, documents: int | None = None) -> str:
+NARROW_BELOW = 100  # columns: below this the fit table is the narrow one
+
+
+def render_plan(plan: Plan, documents: int | None = None, width: int = 0) -> str:
+    """The plan as text; `width` (0: not known, a pipe or a file) below NARROW_BELOW gives the narrow
+    fit table, whose rows fit 74 columns."""
     box = plan.box
     out = [f"pageindex-tui plan: {box.describe()}, --gpu-memory-utilization {box.utilization:.2f}", ""]
     out += [*workload_lines(plan.workload), ""]
-    out += [*table_lines(plan), ""]
+    out += [*table_lines(plan, narrow=0 < width < NARROW_BELOW), ""]
     out += choice_lines(plan)
-    if plan.served is not None:
+    if isinstance(plan.served, NoServer):
+        out += ["", *no_server_lines(plan.served)]
+    elif plan.served is not None:
         out += ["", *served_lines(plan.served, box, plan.choice, plan.request_tokens)]
     costs = cost_lines(plan, documents)
     if costs:

@@ -62,6 +62,7 @@ class Fit:
     max_model_len: int
     request_tokens: int  # the typical request (prompt + reply) the box is sized for
     refused: str = ""  # why this pairing cannot run at all ("" when it can)
+    refused_short: str = ""  # the same in a few words, for a narrow table
 
     @property
     def repo(self) -> str:
@@ -109,20 +110,34 @@ class Fit:
             return f"KV cache {self.kv_tokens:,} tokens < --max-model-len {self.max_model_len}"
         return ""
 
+    @property
+    def why_not_short(self) -> str:
+        """`why_not` in a few words, for a narrow table."""
+        if self.refused:
+            return self.refused_short
+        if self.kv_gib <= 0:
+            return f"weights > {self.box.budget_gib:.1f} GiB"
+        if not self.fits:
+            return f"KV < {self.max_model_len}"
+        return ""
 
-def _refusal(model: Qwen3Model, quant: Quantization, box: Box) -> str:
+
+def _refusal(model: Qwen3Model, quant: Quantization, box: Box) -> tuple[str, str]:
+    """Why this pairing cannot run at all, in full and in a few words; ("", "") when it can."""
     if not model.repo(quant):
-        return "Qwen publishes no 4-bit checkpoint"
+        return "Qwen publishes no 4-bit checkpoint", "no Qwen checkpoint"
     if box.gpu.capability < quant.min_capability:
         cc, need = box.gpu.capability, quant.min_capability
-        return f"{quant.label} needs compute {need[0]}.{need[1]}, this GPU has {cc[0]}.{cc[1]}"
+        full = f"{quant.label} needs compute {need[0]}.{need[1]}, this GPU has {cc[0]}.{cc[1]}"
+        return full, f"needs compute {need[0]}.{need[1]}"
     if model.heads % box.count:
-        return f"tensor parallel {box.count} does not divide its attention heads"
-    return ""
+        full = f"tensor parallel {box.count} does not divide its attention heads"
+        return full, f"{model.heads} heads / {box.count} GPUs"
+    return "", ""
 
 
 def fit(model: Qwen3Model, quant: Quantization, box: Box, max_model_len: int, request_tokens: int) -> Fit:
-    return Fit(model, quant, box, max_model_len, request_tokens, _refusal(model, quant, box))
+    return Fit(model, quant, box, max_model_len, request_tokens, *_refusal(model, quant, box))
 
 
 def fit_table(box: Box, max_model_len: int, request_tokens: int) -> list[Fit]:

@@ -3,9 +3,11 @@ the new one, never half of it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +49,37 @@ def atomic_write_text(path: Path, text: str, mode: int = 0o644, folder_mode: int
     """Write `text` to `path` so that readers see the old file or the new one, never half of it.
 
     Missing folders are made with `folder_mode`; the file gets `mode`."""
-    path = Path(path)
+    atomic_write_texts({Path(path): text}, mode, folder_mode)
+
+
+def atomic_write_texts(files: Mapping[Path, str], mode: int = 0o644, folder_mode: int = 0o777) -> None:
+    """Write several files all or none: each goes to a temporary file beside it first, and only when every
+    one is written whole are they renamed into place (a rename in the same folder does not fail for want
+    of space). On a failure the temporary files are removed, and so are the folders made for them, when
+    they are empty; the files that were there stay as they were. Raises OutputError naming the file."""
+    staged: list[tuple[str, Path]] = []
+    made: list[Path] = []
+    try:
+        for path, text in files.items():
+            path = Path(path)
+            made += [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+            staged.append((_stage(path, text, mode, folder_mode), path))
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        for folder in made:  # innermost first; a folder that holds anything stays
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+        raise
+
+
+def _stage(path: Path, text: str, mode: int, folder_mode: int) -> str:
+    """`text` written whole to a temporary file beside `path` (its folders made first); its name."""
+    if path.is_dir():  # the rename would fail, after the files before it were renamed
+        raise OutputError(f"cannot write {path}: a folder of that name is there", hint="move it away")
     try:
         make_folders(path.parent, folder_mode)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -61,21 +93,17 @@ def atomic_write_text(path: Path, text: str, mode: int = 0o644, folder_mode: int
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
     except OSError as err:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise OutputError(
             f"cannot write {path}: {err.strerror}", hint="check free space and permissions"
         ) from None
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
+    return tmp
 
 
 def atomic_write_json(path: Path, data: Any, mode: int = 0o644, folder_mode: int = 0o777) -> None:

@@ -40,6 +40,7 @@ SCOPES = {
     "help": "Help screen",
     "doctor": "Doctor screen",
     "plan": "Plan screen",
+    "deploy": "Plan: deployment folder",
     "export": "Export screen",
     "library": "Library search",
     "log": "Log screen",

@@ -40,7 +40,16 @@ def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
                 for alias in node.names:
                     submodule = f"{source}.{alias.name}"
                     targets.add(submodule if submodule in modules else source)
-        graph[name] = {target for target in targets if target in modules and target != name}
+        # Importing a module of another package runs that package's `__init__` first (and its parents'):
+        # an edge too, for an `__init__` that imports its submodules closes a circle as any import does.
+        # The importer's own packages are already running, so they add none.
+        own = {".".join(here[:n]) for n in range(1, len(here) + 1)}
+        for target in list(targets):
+            parts = target.split(".")
+            targets.update(".".join(parts[:n]) for n in range(2, len(parts)))
+        graph[name] = {
+            target for target in targets if target in modules and target != name and target not in own
+        }
     return graph
 
 
@@ -89,6 +98,7 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_checker_sees_relative_function_level_and_type_checking_imports(tmp_path: Path) -> None:
     package = tmp_path / "pkg"
     (package / "sub").mkdir(parents=True)
+    (package / "e").mkdir()
     sources = {
         "__init__.py": "",
         "a.py": "from .sub import b\n",  # a module imported by name from its package
@@ -96,14 +106,19 @@ def test_the_checker_sees_relative_function_level_and_type_checking_imports(tmp_
         "sub/b.py": "def f():\n    from ..c import thing\n",  # inside a function, two dots
         "c.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import a\n",
         "d.py": "import pkg.c\nimport os\n",
+        "e/__init__.py": "from .f import g\n",  # a package that imports its submodule first
+        "e/f.py": "g = 1\n",
+        "h.py": "from .e.f import g\n",
     }
     for name, text in sources.items():
         (package / name).write_text(text)
     graph = import_graph(package)
-    assert graph["pkg.a"] == {"pkg.sub.b"}
+    assert graph["pkg.a"] == {"pkg.sub.b", "pkg.sub"}
     assert graph["pkg.sub.b"] == {"pkg.c"}
     assert graph["pkg.c"] == {"pkg.a"}
     assert graph["pkg.d"] == {"pkg.c"}
+    assert graph["pkg.e.f"] == set() and graph["pkg.e"] == {"pkg.e.f"}  # its own package: no edge
+    assert graph["pkg.h"] == {"pkg.e.f", "pkg.e"}  # pkg.e's __init__ runs before pkg.e.f
     assert circles(graph) == [["pkg.a", "pkg.c", "pkg.sub.b"]]
     assert circles({"a": {"b"}, "b": set()}) == []
 

@@ -1,4 +1,5 @@
-"""`doctor`: fake GPUs and FakeVLLM, the real no-driver path with no server, and the recommendations."""
+"""`doctor`: fake GPUs and FakeVLLM, the real no-driver path with no server, and the recommendation
+(the plan's)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from fakes import FakeVLLM
 from fakes.monitor import GIB, FakeGpu, FakeNVML, h100
 
 from pageindex_tui.local.server import free_port
-from pageindex_tui.monitor.doctor import render_report, run_doctor
+from pageindex_tui.monitor.doctor import build_report, render_report, run_doctor
 from pageindex_tui.monitor.gpu import GpuSampler
-from pageindex_tui.monitor.recommend import recommend, recommend_for_gpus
+from pageindex_tui.plan.build import plan_for, seen_gpu
+from pageindex_tui.plan.sizing import Box
 from pageindex_tui.settings import Settings
 
 
@@ -99,47 +101,64 @@ async def test_several_endpoints_and_a_lost_gpu() -> None:
     )
 
 
-# --- recommendations ----------------------------------------------------------------------------------------
+# --- the recommendation: the plan's for the GPUs NVML sees ----------------------------------------------
+def gpu(name: str, mib: int, capability: tuple[int, int]) -> FakeGpu:
+    return FakeGpu(name=name, memory_total=mib * 1024**2, memory_used=0, compute_capability=capability)
+
+
+RTX_3060 = gpu("NVIDIA GeForce RTX 3060", 12288, (8, 6))
+RTX_4090 = gpu("NVIDIA GeForce RTX 4090", 24564, (8, 9))
+
+
 @pytest.mark.parametrize(
-    ("memory", "capability", "repo", "context"),
+    ("gpus", "repo", "context"),
     [
-        (139.8, (9, 0), "Qwen/Qwen3-32B", 32768),  # H200: FP16 fits
-        (79.6, (9, 0), "Qwen/Qwen3-32B-FP8", 32768),  # H100: FP8 on compute 9.0
-        (39.4, (8, 0), "Qwen/Qwen3-32B-AWQ", 32768),  # A100 40GB: no FP8 below 8.9
-        (23.6, (8, 9), "Qwen/Qwen3-8B-FP8", 32768),  # RTX 4090 / L4: the matrix's production setup
-        (23.6, (8, 6), "Qwen/Qwen3-8B-AWQ", 32768),  # RTX 3090: no FP8
-        (12.0, (8, 6), "Qwen/Qwen3-8B-AWQ", 32768),  # RTX 3060 (12288 MiB): the matrix's starter setup
-        (7.6, (7, 5), "Qwen/Qwen3-4B-AWQ", 16384),  # small card: a shorter context
+        ([h100()], "Qwen/Qwen3-32B-FP8", 32768),  # FP8 on compute 9.0
+        ([gpu("NVIDIA A100-SXM4-40GB", 40960, (8, 0))], "Qwen/Qwen3-32B-AWQ", 32768),  # no FP8 below 8.9
+        # The RTX 3060: Qwen3-8B 4-bit (5.7 GiB) leaves 26,333 tokens of KV cache, short of one 32K request
+        # (test_plan_sizing); the matrix's static figures (5 GB, no KV cache) recommended it.
+        ([RTX_3060], "Qwen/Qwen3-4B-AWQ", 32768),
+        ([RTX_4090, RTX_4090], "Qwen/Qwen3-32B-FP8", 32768),  # tensor parallel over the two alike
     ],
 )
-def test_recommendations(memory: float, capability: tuple[int, int], repo: str, context: int) -> None:
-    rec = recommend(memory, capability)
-    assert rec is not None and rec.repo == repo and rec.max_model_len == context
-    assert rec.weights_gib + rec.kv_gib_per_request + 1.0 <= memory * rec.gpu_memory_utilization
-    fp8 = rec.quantization == "FP8"
-    assert not fp8 or capability >= (8, 9)
+def test_the_recommendation_is_the_plan_for_the_gpus_seen(gpus, repo: str, context: int) -> None:
+    settings = Settings()
+    report = build_report(settings, sampler(*gpus).sample(), [])
+    rec = report.recommendation
+    assert rec is not None and rec.fit.repo == repo and rec.fit.max_model_len == context
+    seen = seen_gpu(sampler(*gpus).sample())
+    assert seen is not None
+    box = Box(seen[0], len(gpus))
+    assert report.plan == plan_for(settings, box, None)  # the same call as `pageindex-tui plan`
+    text = render_report(report)
+    assert (
+        f"Recommendation (the plan for these GPUs)\n  For {box.describe()}:\n  {rec.fit.model.name}" in text
+    )
+    command = "\n".join("    " + line for line in rec.command().splitlines())  # as plan prints it
+    assert command in text and "`pageindex-tui plan` shows the fit table" in text
     argv = rec.argv
-    assert argv[:3] == ["vllm", "serve", repo]
-    assert argv[argv.index("--max-model-len") + 1] == str(context)
-    assert argv[argv.index("--gpu-memory-utilization") + 1] == "0.90"
-    assert argv[argv.index("--reasoning-parser") + 1] == "qwen3"
-    assert "--enable-reasoning" not in argv
-    assert 4 <= int(argv[argv.index("--max-num-seqs") + 1]) < 256  # lowered for long documents
+    assert argv[argv.index("--reasoning-parser") + 1] == "qwen3" and "--enable-reasoning" not in argv
 
 
-def test_too_small_and_tensor_parallel() -> None:
-    assert recommend(2.0, (7, 0)) is None
-    pair = recommend_for_gpus([(23.6, (8, 9)), (23.6, (8, 9))])
-    assert pair is not None and pair.tensor_parallel == 2 and pair.model.name == "Qwen3-32B"
-    assert "--tensor-parallel-size 2" in pair.command(multiline=False)
-    single = recommend_for_gpus([(79.6, (9, 0)), (23.6, (8, 9))])
-    assert single is not None and single.tensor_parallel == 1 and single.repo == "Qwen/Qwen3-32B-FP8"
+def test_no_gpu_and_a_gpu_too_small() -> None:
+    assert build_report(Settings(), sampler().sample(), []).recommendation is None
+    tiny = build_report(Settings(), sampler(gpu("NVIDIA T400", 2048, (7, 5))).sample(), [])
+    assert tiny.plan is not None and tiny.recommendation is None
+    assert "nothing fits T400" in render_report(tiny)
 
 
-def test_concurrency_sets_max_num_seqs_and_the_context_follows_settings() -> None:
-    rec = recommend(79.6, (9, 0), concurrency=2, context_length=16384)
-    assert rec is not None and rec.max_num_seqs == 4 and rec.max_model_len == 16384
-    assert recommend(79.6, (9, 0), concurrency=64).max_num_seqs == 32  # type: ignore[union-attr]
+@pytest.mark.asyncio
+async def test_the_recommendation_follows_the_run_records(tmp_path) -> None:
+    """The run records' mean call is the typical request, as `plan` reads it."""
+    from pageindex_tui.plan.workload import from_library
+    from pageindex_tui.store.library import Library
+
+    library = Library(tmp_path / "lib")
+    report = await run_doctor(
+        Settings(endpoint=f"http://127.0.0.1:{free_port()}/v1"), gpu_sampler=sampler(h100()), library=library
+    )
+    assert from_library(library) is None and report.plan is not None and report.plan.workload is None
+    assert "no run records: the largest request your settings allow" in report.plan.request_basis
 
 
 @pytest.mark.asyncio

@@ -6,8 +6,11 @@ import configparser
 import json
 from typing import Any
 
+import pytest
+
 from pageindex_tui.cli.main import main
-from pageindex_tui.plan.deploy import compose_yaml, serve_args, systemd_unit
+from pageindex_tui.errors import OutputError
+from pageindex_tui.plan.deploy import compose_yaml, serve_args, systemd_unit, write_deployment
 from pageindex_tui.plan.gpus import find_gpu
 from pageindex_tui.plan.sizing import Box, recommend
 
@@ -100,6 +103,38 @@ def test_plan_writes_compose_and_unit(tmp_path, capsys):
     assert compose["services"]["vllm"]["command"][1].startswith("Qwen/Qwen3-")
     assert (tmp_path / "deploy" / "vllm.service").read_text(encoding="utf-8").count("ExecStart=") == 1
     assert sorted(p.name for p in (tmp_path / "deploy").iterdir()) == ["compose.yaml", "vllm.service"]
+    assert f"Wrote compose.yaml and vllm.service into {tmp_path / 'deploy'}\n" in out
+    # Again: the files there are replaced, and the message says so.
+    assert main(["plan", "--gpu", "L40S", "--write", str(tmp_path / "deploy")]) == 0
+    assert "(compose.yaml and vllm.service: the files there replaced)" in capsys.readouterr().out
+
+
+def test_both_files_or_neither(tmp_path, monkeypatch):
+    """A folder where vllm.service cannot be written: compose.yaml keeps what it held, no temporary file
+    stays, and a folder made for the files is removed again."""
+    folder = tmp_path / "deploy"
+    folder.mkdir()
+    (folder / "compose.yaml").write_text("old", encoding="utf-8")
+    (folder / "vllm.service").mkdir()  # a folder of that name: its file cannot be renamed into place
+    with pytest.raises(OutputError, match=r"vllm\.service: a folder of that name is there"):
+        write_deployment(choice(), folder)
+    assert (folder / "compose.yaml").read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in folder.iterdir()) == ["compose.yaml", "vllm.service"]
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError, match="cannot write to"):
+        write_deployment(choice(), blocker / "new" / "deploy")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deploy", "file"]
+    # The second file fails as it is written (here a unit that is not text): the folders made are removed.
+    from pageindex_tui.plan import deploy
+
+    monkeypatch.setattr(deploy, "systemd_unit", lambda choice: 123)
+    with pytest.raises(TypeError):
+        write_deployment(choice(), tmp_path / "made" / "deploy")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deploy", "file"]
+    monkeypatch.undo()
+    written = write_deployment(choice(), tmp_path / "new" / "deploy")
+    assert written.replaced == () and [p.name for p in written.paths] == ["compose.yaml", "vllm.service"]
 
 
 def test_usage_errors_exit_2_with_a_clear_message(capsys):
@@ -188,3 +223,14 @@ def test_a_chosen_model_replaces_the_recommendation_or_says_why_it_does_not_fit(
     assert main(["plan", "--gpu", "L4", "--model", "meta-llama/Llama-3.1-8B"]) == 2
     err = capsys.readouterr().err
     assert "not a Qwen3 checkpoint the plan knows" in err and "Qwen/Qwen3-8B-FP8" in err
+
+
+def test_a_terminal_under_100_columns_gets_the_narrow_table(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["plan", "--gpu", "RTX 3060", "--context", "16384", "--parallel", "1"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "  8B AWQ          5.7G   144K   3.6G    26,333" in out and "Qwen3-8B       AWQ" not in out
+    monkeypatch.setenv("COLUMNS", "120")
+    assert main(["plan", "--gpu", "RTX 3060", "--context", "16384", "--parallel", "1"]) == 0
+    assert "  Qwen3-8B       AWQ 4-bit 5.7G" in capsys.readouterr().out

@@ -146,3 +146,25 @@ def test_gpu_names_as_users_and_nvml_write_them():
     assert from_nvml("NVIDIA H100 80GB HBM3", 81559 * 1024**2, (9, 0), 700.0).name == "H100 80GB"
     odd = from_nvml("NVIDIA RTX A6000", 48 * GIB, (8, 6), 300.0)
     assert odd.name == "RTX A6000" and odd.bandwidth_gbs is None and odd.memory_gib == pytest.approx(48)
+
+
+def test_below_100_columns_the_fit_table_is_narrow_and_fits_74():
+    from pageindex_tui.plan.build import plan_for
+    from pageindex_tui.plan.report import render_plan
+    from pageindex_tui.settings import Settings
+
+    for box in (Box(find_gpu("RTX 3060")), Box(find_gpu("RTX 4090"), 2), Box(find_gpu("H200"), 8)):
+        plan = plan_for(Settings(), box, None)
+        wide, narrow = render_plan(plan, None), render_plan(plan, None, 80)
+        rows = narrow[narrow.index("  model  ") : narrow.index("\n\n", narrow.index("  model  "))]
+        assert len(rows.splitlines()) == len(MODELS) * 3 + 1
+        assert max(len(row) for row in rows.splitlines()) <= 74, rows
+        assert "  model  " in wide and "KV/token" in wide and "KV/tok " not in wide
+    # The same facts, shorter: RTX 4090 with Qwen3-32B AWQ (test_plan_cli: 8,494 tokens).
+    plan = plan_for(Settings(), Box(find_gpu("RTX 4090")), None)
+    narrow = render_plan(plan, None, 99)
+    assert "  32B AWQ        18.0G   256K   2.1G     8,494       0 -- KV < 32768" in narrow
+    assert "  32B BF16       61.1G   256K  -- weights > 21.6 GiB" in narrow
+    assert "  1.7B AWQ        1.3G   112K  -- no Qwen checkpoint" in narrow
+    a100 = render_plan(plan_for(Settings(), Box(find_gpu("A100 40GB")), None), None, 80)
+    assert "  32B FP8        32.0G   256K  -- needs compute 8.9" in a100

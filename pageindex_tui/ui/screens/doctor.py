@@ -155,7 +155,9 @@ class DoctorScreen(ModalScreen[None]):
     def action_copy_command(self) -> None:
         rec = self.report.recommendation if self.report else None
         if rec is None:
-            self.notify("There is no command to copy: no GPU was found here.", severity="warning")
+            self.notify(
+                "There is no command to copy: no GPU was found here, or no model fits it.", severity="warning"
+            )
             return
         self.app.copy_to_clipboard(rec.command(multiline=False))
         self.notify("Copied the vllm serve command.")

@@ -4,14 +4,18 @@ with the keyboard.
     app.push_screen(PlanScreen(app.settings, library, gpu_sampler=sampler))
 
 It reads the GPUs NVML sees and the library's run records once, in a worker, then shows `render_plan`'s
-text (the CLI's, from the same `plan_for`) again on every change: the fit table (weights, KV cache a token,
-KV tokens, requests at once), the recommendation or the chosen model with its `vllm serve` command, and a
-month's hours, energy and costs. `c` copies the command, `esc` closes it.
+text (the CLI's, from the same `plan_for`, its fit table narrow below 100 columns) again on every change:
+the fit table (weights, KV cache a token, KV tokens, requests at once), the recommendation or the chosen
+model with its `vllm serve` command, and a month's hours, energy and costs. Another worker asks the server
+at the settings' endpoint what it runs (`plan --server`'s `read_server`): the report compares it with the
+plan, or says that nothing answers there. `c` copies the command, `w` writes its compose.yaml and systemd
+unit into a folder (screens/deploy.py), `esc` closes it.
 """
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -22,7 +26,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
 from ...monitor.gpu import GpuSampler
-from ...plan.build import plan_for, seen_gpu, tensor_parallel
+from ...plan.build import plan_for, read_server, seen_gpu, tensor_parallel
+from ...plan.compare import NoServer, Served
+from ...plan.deploy import Written
 from ...plan.gpus import GPUS, GpuSpec
 from ...plan.models import CHECKPOINTS
 from ...plan.report import CostInputs, Plan, render_plan
@@ -32,6 +38,7 @@ from ...settings import Settings
 from ...store.library import Library
 from ..keys import bindings, shown_key
 from ..widgets.inputs import TypedInput
+from .deploy import DeployScreen
 from .doctor import REPORT_CLASSES, report_css, styled_report
 from .help import scroll
 
@@ -39,6 +46,7 @@ SEEN = "seen"  # the GPU option for what NVML sees
 RECOMMENDED = "recommended"  # the model option for the plan's own choice
 DEFAULT_GPU = "RTX 4090 24GB"  # planned for when NVML sees none, until another is chosen
 DEFAULT_DOCUMENTS = 1000  # documents a month to cost, until another number is typed
+DEPLOY_FOLDER = "vllm-deploy"  # in the home folder: where `w` offers to write, until another is given
 
 
 class PlanScreen(ModalScreen[None]):
@@ -66,10 +74,16 @@ class PlanScreen(ModalScreen[None]):
         *,
         gpu_sampler: GpuSampler | None = None,
         workload: Workload | None = None,
+        server: Served | NoServer | None = None,
+        deploy_folder: Path | None = None,
     ) -> None:
-        """`workload`: the runs to plan from, in place of the library's run records (read when None)."""
+        """`workload`: the runs to plan from, in place of the library's run records (read when None);
+        `server`: the server to compare with, in place of asking the settings' endpoint (when None);
+        `deploy_folder`: the folder `w` offers first (default ~/vllm-deploy)."""
         super().__init__()
         self.settings, self.library, self.gpu_sampler = settings, library, gpu_sampler
+        self.deploy_folder = deploy_folder or Path.home() / DEPLOY_FOLDER
+        self.served = server  # the endpoint's server; None while it is asked
         self.seen: tuple[GpuSpec, int] | None = None
         self.workload = workload
         self.plan: Plan | None = None
@@ -82,9 +96,9 @@ class PlanScreen(ModalScreen[None]):
         models = [("recommended", RECOMMENDED)] + [(m.repo(q), m.repo(q)) for m, q in CHECKPOINTS]
         with Vertical(id="plan-box") as box:
             box.border_title = "Plan a GPU box"
-            keys = [shown_key(key_id, self.app) for key_id in ("plan.copy", "plan.close")]
-            box.border_subtitle = "tab: next field · enter: choose · {}: copy command · {}: close".format(
-                *keys
+            keys = [shown_key(key_id, self.app) for key_id in ("plan.copy", "plan.write", "plan.close")]
+            box.border_subtitle = (
+                "tab, enter: fields · {}: copy command · {}: write files · {}: close".format(*keys)
             )
             with Horizontal(classes="plan-row"):
                 yield Label("GPU")
@@ -103,6 +117,13 @@ class PlanScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self._load()
+        if self.served is None:
+            self._ask_server()
+
+    @work(exclusive=True, group="plan-server", exit_on_error=False)
+    async def _ask_server(self) -> None:
+        self.served = await read_server(self.settings.endpoint, self.settings)
+        self.refresh_plan()
 
     @work(exclusive=True, group="plan", exit_on_error=False)
     async def _load(self) -> None:
@@ -149,11 +170,19 @@ class PlanScreen(ModalScreen[None]):
         model = self.query_one("#plan-model", Select).value
         pick = next(((m, q) for m, q in CHECKPOINTS if m.repo(q) == model), None)
         costs = CostInputs(self.documents) if self.documents else None
-        self.plan = plan_for(self.settings, self.box(), self.workload, costs=costs, pick=pick)
+        self.plan = plan_for(
+            self.settings, self.box(), self.workload, costs=costs, served=self.served, pick=pick
+        )
         self.show()
 
-    def report_text(self) -> str:
-        return render_plan(self.plan, self.documents) if self.plan is not None else ""
+    def report_text(self, width: int = 0) -> str:
+        """The CLI's text for a terminal `width` wide; while the server is asked, a line says so."""
+        if self.plan is None:
+            return ""
+        text = render_plan(self.plan, self.documents, width)
+        if self.served is None:
+            text += f"\nYour server ({self.settings.endpoint}): asking what it runs …\n"
+        return text
 
     def show(self) -> None:
         body = self.query_one("#plan-body", VerticalScroll)
@@ -161,7 +190,7 @@ class PlanScreen(ModalScreen[None]):
         if not width:  # not laid out yet
             self.call_after_refresh(self.show)
             return
-        styled = styled_report(self.report_text(), width, self.get_component_rich_style)
+        styled = styled_report(self.report_text(width), width, self.get_component_rich_style)
         self.query_one("#plan-report", Static).update(styled)
 
     def on_resize(self) -> None:
@@ -178,3 +207,15 @@ class PlanScreen(ModalScreen[None]):
             return
         self.app.copy_to_clipboard(choice.command(multiline=False))
         self.notify("Copied the vllm serve command.")
+
+    def action_write_deployment(self) -> None:
+        choice = self.plan.choice if self.plan is not None else None
+        if choice is None:
+            self.notify("There is nothing to write: nothing fits this box.", severity="warning")
+            return
+        self.app.push_screen(DeployScreen(choice, self.deploy_folder), self._written)
+
+    def _written(self, written: Written | None) -> None:
+        if written is not None:
+            self.deploy_folder = written.paths[0].parent
+            self.notify(written.describe(), title="Deployment written", markup=False)

@@ -219,7 +219,8 @@ class PageIndexApp(ServerTools, AppTools):
     def show(self, changes: Changes) -> None:
         """Bring the panes up to date with what changed in the model."""
         if changes.banner is not None:
-            self.show_banner(*changes.banner)
+            notice = changes.banner
+            self.show_banner(notice.message, notice.hint, paused=notice.paused)
         if changes.banner_gone:
             self.reconnect.resumed()
         for note in changes.notes:

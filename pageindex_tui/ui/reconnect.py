@@ -59,7 +59,7 @@ class Reconnect:
             return
         reading = self.app.model.batch.reading()  # the whole batch's: read only while paused
         if reading.paused_since is not None:
-            self.app.show_banner(reading.paused_text(), banner.hint)
+            self.app.show_banner(reading.paused_text(), banner.hint, paused=True)
 
     def resumed(self) -> None:
         """The calls go on: the pause's banner goes (a failure's banner stays until the server answers)."""

@@ -66,12 +66,13 @@ class ServerTools(App[int]):
     def on_resize(self, event: events.Resize) -> None:
         self.banner().refresh(layout=True)  # one line or three, by the terminal's height
 
-    def show_banner(self, message: str, hint: str) -> None:
+    def show_banner(self, message: str, hint: str, *, paused: bool = False) -> None:
+        """`paused`: calls waiting for the server (no warning sign; it goes when they go on)."""
         hint = self.reconnect.advice(hint)
         ids = ("app.settings", "app.check_server", "app.banner_details")
         settings, again, details = (key_label(KEY_IDS[i], self.keymap) for i in ids)
         keys = f"{settings}: settings · {again}: check again{self.reconnect.banner_keys()}"
-        self.banner().show(message, hint, keys, details)
+        self.banner().show(message, hint, keys, details, paused=paused)
 
     def hide_banner(self) -> None:
         self.banner().hide()

@@ -20,7 +20,7 @@ from ..store.records import CallProblem, RunRecord, RunWarning
 from ..tree import Tree
 from .ask_handler import AskHandler
 from .asking import AskFailed
-from .state import Changes, LiveDoc, Workbench
+from .state import Changes, LiveDoc, ServerNotice, Workbench
 
 KeyName = Callable[[str], str]  # a key id ("documents.index") -> the key a hint names ("i")
 
@@ -64,7 +64,7 @@ class EngineHandler:
             if self.asks.owns(item):  # a question's event: its calls are calls like any other
                 self.asks.apply(item, changes.ask)
                 if isinstance(item, AskFailed) and item.kind == "server":
-                    changes.banner = (item.error, item.hint)
+                    changes.banner = ServerNotice(item.error, item.hint)
                 if not isinstance(item, CALL_EVENTS):
                     continue
             else:
@@ -105,7 +105,7 @@ class EngineHandler:
         """The calls pause for the server (the banner says since when), or go on (the banner goes)."""
         if isinstance(item, events.ServerPaused):
             hint = f"{item.reason}; the calls wait for it and go on when it answers"
-            changes.banner = (self.model.batch.reading().paused_text(), hint)
+            changes.banner = ServerNotice(self.model.batch.reading().paused_text(), hint, paused=True)
         else:
             changes.banner_gone = True
             changes.notes.append(f"The model server answers again after {wait_text(item.seconds)}.")
@@ -178,13 +178,13 @@ class EngineHandler:
             self._finished(item.doc, item.result, run)
             state.phase, state.partial = "partial", run.partial
             if run.partial is not None and run.partial.reason == "server":
-                changes.banner = (run.partial.error, run.partial.hint)
+                changes.banner = ServerNotice(run.partial.error, run.partial.hint)
                 self.model.interrupted.add(item.doc)
             return True
         elif isinstance(item, events.DocumentFailed):  # the one report of a failure, engine's or job's
             state.phase, state.error, state.hint = "failed", item.error, item.hint
             if item.kind == "server":
-                changes.banner = (item.error, item.hint)
+                changes.banner = ServerNotice(item.error, item.hint)
             self.model.live.pop(item.doc, None)
             if item.doc == self.model.current_doc:
                 self.model.clear_shown(changes)

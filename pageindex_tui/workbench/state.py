@@ -181,6 +181,16 @@ class LiveDoc:
         return True
 
 
+@dataclass(frozen=True)
+class ServerNotice:
+    """What the server banner says: the problem, the checks, and whether it is calls waiting for the
+    server (a pause, shown without a warning sign, gone when they go on) rather than a failure."""
+
+    message: str
+    hint: str
+    paused: bool = False
+
+
 @dataclass
 class Changes:
     """What one update changed, for the app to show: nothing here is drawn until the app applies it."""
@@ -197,7 +207,7 @@ class Changes:
     summaries: set[str] = field(default_factory=set)  # node ids of the shown tree whose summary came
     load: tuple[str, LibraryEntry] | None = None  # read this saved index for the current document
     notes: list[str] = field(default_factory=list)  # toasts
-    banner: tuple[str, str] | None = None  # a server problem: (message, hint)
+    banner: ServerNotice | None = None  # a server problem, or calls paused for the server
     banner_gone: bool = False  # the calls no longer wait for the server: the pause's banner goes
     batch: bool = False  # the batch's figures (documents, tokens, ETA) or the calls' bound changed
     ask: AskChanges = field(default_factory=AskChanges)  # what the questions' events changed

@@ -13,7 +13,7 @@ from pageindex_tui.ui.keys import shown_key
 from pageindex_tui.workbench.asking import AskFailed
 from pageindex_tui.workbench.handler import EngineHandler
 from pageindex_tui.workbench.reading import ReaderText
-from pageindex_tui.workbench.state import Workbench
+from pageindex_tui.workbench.state import ServerNotice, Workbench
 
 DOC = "/docs/harbor.pdf"
 
@@ -95,7 +95,8 @@ def test_a_rewritten_answer_drops_what_was_shown_and_the_result_marks_citations(
 def test_a_failed_question_says_why_and_a_server_failure_raises_the_banner():
     model, handler, question = asked()
     changes = handler.apply([AskFailed(question.run, "cannot reach the model server", "start it", "server")])
-    assert question.phase == "failed" and changes.banner == ("cannot reach the model server", "start it")
+    assert question.phase == "failed"
+    assert changes.banner == ServerNotice("cannot reach the model server", "start it")
     assert question.status() == "Failed: cannot reach the model server\nCheck: start it"
     second = model.asks.start(DOC, "And the cargo?")
     handler.apply([AskFailed(second.run, "stopped", cancelled=True)])

@@ -14,7 +14,7 @@ from pageindex_tui.store.records import PartialState, RunRecord
 from pageindex_tui.tree import Tree, TreeNode
 from pageindex_tui.ui.keys import shown_key
 from pageindex_tui.workbench.handler import EngineHandler
-from pageindex_tui.workbench.state import LiveDoc, Workbench
+from pageindex_tui.workbench.state import LiveDoc, ServerNotice, Workbench
 
 DOC = "/docs/a.pdf"
 ONE_TWO = (TreeNode("One", 1, 2, "0000"), TreeNode("Two", 3, 4, "0001"))
@@ -91,7 +91,7 @@ def test_job_updates_notify_and_a_failure_raises_the_banner():
     assert model.states[DOC].phase == "indexed" and changes.load == (DOC, entry)
     assert changes.notes == ["a.pdf is unchanged: its saved index is shown (I re-indexes)."]
     changes = handler.apply([events.DocumentFailed(DOC, "refused", hint="is it up?", kind="server")])
-    assert model.states[DOC].phase == "failed" and changes.banner == ("refused", "is it up?")
+    assert model.states[DOC].phase == "failed" and changes.banner == ServerNotice("refused", "is it up?")
     assert changes.empty and model.shown is None
 
 
@@ -141,7 +141,8 @@ def test_an_outage_keeps_the_tree_says_partial_and_raises_the_banner():
     state = model.states[DOC]
     assert state.phase == "partial" and state.badge() == ("◑ partial 1/2", "partial")
     assert state.describe("i") == "a.pdf: 2 nodes, partial: 1/2 summaries (server failed); i resumes"
-    assert changes.banner == ("cannot reach the model server", "is it running?") and not changes.empty
+    assert changes.banner == ServerNotice("cannot reach the model server", "is it running?")
+    assert not changes.empty
     assert (
         changes.tree
         and model.shown is not None
@@ -352,3 +353,15 @@ def test_a_resumed_runs_tally_starts_with_the_stopped_runs_log():
     tally.see(events.CallQueued(DOC, 9, "summarize", 1))
     tally.see(events.CallFinished(DOC, 9, "error", 1, error="refused"))
     assert len(tally.problems) == MAX_PROBLEMS and tally.problems_dropped == 4
+
+
+def test_calls_paused_for_the_server_make_a_paused_notice_and_their_return_takes_it_away():
+    _model, handler = fresh()
+    changes = handler.apply([events.ServerPaused("", 1_000.0, "connection refused")])
+    notice = changes.banner
+    assert notice is not None and notice.paused
+    assert notice.message.startswith("paused: waiting for the server") and "connection refused" in notice.hint
+    back = handler.apply([events.ServerResumed("", 30.0)])
+    assert back.banner is None and back.banner_gone
+    failed = handler.apply([events.DocumentFailed(DOC, "refused", "is it up?", "server")])
+    assert failed.banner == ServerNotice("refused", "is it up?") and not failed.banner.paused

@@ -10,7 +10,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from ...jobs.batch import PAUSED
 from ...safe_text import redact_text
 from ..literal import one_line
 from .documents import squeeze
@@ -39,11 +38,16 @@ class ServerBanner(Static):
         self.keys = ""  # the keys that help (settings, check again, ...)
         self.details_key = ""  # the key that shows the details
         self.details = False  # the user asked for every detail (the details key)
+        self.paused = False  # it shows calls waiting for the server (`ServerPaused`), not a failure
 
-    def show(self, message: str, hint: str, keys: str, details_key: str = "") -> None:
+    def show(
+        self, message: str, hint: str, keys: str, details_key: str = "", *, paused: bool = False
+    ) -> None:
         """`keys`: the line of keys that help (settings, check again), as the user's keymap binds them;
-        `details_key`: the one that shows or hides the details."""
+        `details_key`: the one that shows or hides the details; `paused`: calls wait for the server (no
+        warning sign)."""
         self.problem, self.hint, self.keys, self.details_key = message, hint, keys, details_key
+        self.paused = paused
         self.add_class("-visible")
         self.refresh(layout=True)
 
@@ -90,12 +94,7 @@ class ServerBanner(Static):
         text.append(f"\n  {keys} · outline PDFs and Markdown index without a server", style="italic")
         return text
 
-    @property
-    def paused(self) -> bool:
-        """It shows calls waiting for the server (`ServerPaused`), not a failure: no warning sign."""
-        return self.problem.startswith(PAUSED)
-
     def hide(self) -> None:
         self.problem = self.hint = ""
-        self.details = False
+        self.details = self.paused = False
         self.remove_class("-visible")

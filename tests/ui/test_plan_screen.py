@@ -206,7 +206,7 @@ async def test_w_writes_the_deployment_files_and_refuses_a_folder_it_cannot_writ
         assert choice is not None
         await pilot.press("tab", "tab", "tab", "tab", "w")  # from the GPU list to the report, then w
         await wait_for(pilot, lambda: isinstance(app.screen, DeployScreen), what="the folder box")
-        box = app.screen.query_one("#deploy-folder", Input)
+        box = app.screen.query_one("#deploy-path", Input)
         assert box.value == str(tmp_path / "offered")
         # A folder under a file cannot be made: the box stays, says why, and nothing is written.
         blocker = tmp_path / "file"
@@ -228,7 +228,7 @@ async def test_w_writes_the_deployment_files_and_refuses_a_folder_it_cannot_writ
         # Again, into the folder last written: the files there are replaced, and the message says so.
         await pilot.press("w")
         await wait_for(pilot, lambda: isinstance(app.screen, DeployScreen), what="the folder box again")
-        assert app.screen.query_one("#deploy-folder", Input).value == str(folder)
+        assert app.screen.query_one("#deploy-path", Input).value == str(folder)
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, DeployScreen), what="the box closed")
         assert list(app._notifications)[-1].message.endswith(

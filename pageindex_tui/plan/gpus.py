@@ -114,3 +114,11 @@ def from_nvml(
         None,
         None,
     )
+
+
+def same_gpu(names: tuple[str, ...], gpu: GpuSpec) -> bool:
+    """Every GPU named (as NVML writes them) is the table's `gpu`; False for none, or one it does not know."""
+    try:
+        return bool(names) and all(find_gpu(name).name == gpu.name for name in names)
+    except UnknownGpu:
+        return False

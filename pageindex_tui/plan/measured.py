@@ -74,8 +74,9 @@ class MeasuredRate:
         return f"{runs} over {_duration(self.busy_seconds)}, overlaps counted once"
 
     def describe(self) -> str:
-        """ "Qwen/Qwen3-8B-FP8 (vllm) on 1 x NVIDIA H100 80GB HBM3" """
-        return f"{self.model} ({self.kind or '?'}) on {self.where}"
+        """ "Qwen/Qwen3-8B-FP8 (vllm) on 1 x NVIDIA H100 80GB HBM3", "... (llamacpp), no GPU recorded" """
+        server = f"{self.model} ({self.kind or '?'})"
+        return f"{server} on {self.where}" if self.gpus else f"{server}, {self.where}"
 
 
 def _duration(seconds: float) -> str:

@@ -156,8 +156,8 @@ def rate_lines(rates: Throughput) -> list[str]:
         _row("decode", f"{rates.decode.value:,.0f} tokens/s ({rates.decode.basis})"),
     ]
     if measured is not None:
-        text = f"{_rates(measured)} measured on your server ({measured.summary()})"
-        out.append(_row("not used", f"{text}: {rates.why_not}"))
+        text = f"{_rates(measured)} on your server ({measured.summary()})"
+        out.append(_row("measured", f"{text}, not used: {rates.why_not}"))
     return out
 
 

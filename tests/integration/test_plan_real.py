@@ -76,7 +76,8 @@ def test_a_real_run_is_the_plan_s_workload(llama_server, tmp_path, monkeypatch):
     assert (
         f"measured         {figures} on {rate.model} (llamacpp) on 1 x NVIDIA H100 80GB HBM3: 1 run" in text
     )
-    assert f"not used         {figures} measured on your server (1 run over " in text
+    assert f"measured         {figures} on your server (1 run over " in text
+    assert f"counted once), not used: {rate.model} is not a Qwen3 checkpoint the plan knows" in text
     # The same figure given as --tokens-per-second: the month's decoding takes its hours from it.
     given = make_plan(Box(find_gpu("H100")), 32768, 4, work, 26_144, CostInputs(1000, rate.completion_rate))
     assert given.cost is not None and given.rates is not None

@@ -140,8 +140,8 @@ def test_another_gpu_model_or_count_keeps_the_estimate_and_says_why():
     assert l4.cost.gpu_hours == pytest.approx(hours)
     text = render_plan(l4, 1000)
     assert "(estimate: " in text and "prefill and decode times added" in text
-    measured = "4,000.0 prompt + 400.0 completion tokens/s measured on your server (3 runs over 2.5 busy"
-    assert f"not used         {measured} minutes, overlaps counted once): your runs had 1 x {H100}, " in text
+    measured = "4,000.0 prompt + 400.0 completion tokens/s on your server (3 runs over 2.5 busy minutes,"
+    assert f"measured         {measured} overlaps counted once), not used: your runs had 1 x {H100}, " in text
 
 
 def test_a_model_the_plan_does_not_know_or_no_gpu_recorded_keeps_the_estimate():

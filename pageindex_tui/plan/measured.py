@@ -105,7 +105,7 @@ def _gpus(record: RunRecord) -> tuple[str, ...]:
 
 def measured_rates(records: Sequence[RunRecord]) -> tuple[MeasuredRate, ...]:
     """One rate per server, model and GPUs among the records that called a model and know their span,
-    the busiest first."""
+    the busiest first; a group without busy time or token counts (usage not reported) gives none."""
     groups: dict[tuple[str, str, str, tuple[str, ...]], list[tuple[RunRecord, tuple[float, float]]]] = {}
     for record in records:
         span = _span(record)
@@ -117,10 +117,10 @@ def measured_rates(records: Sequence[RunRecord]) -> tuple[MeasuredRate, ...]:
     out = []
     for (endpoint, kind, model, gpus), members in groups.items():
         busy = busy_seconds(span for _record, span in members)
-        if busy <= 0:
-            continue
         prompt = sum(r.llm.prompt_tokens for r, _span in members)
         completion = sum(r.llm.completion_tokens for r, _span in members)
+        if busy <= 0 or not prompt or not completion:
+            continue  # no time, or a server that reported no token counts: nothing measured
         out.append(MeasuredRate(endpoint, kind, model, gpus, len(members), busy, prompt, completion))
     return tuple(sorted(out, key=lambda rate: rate.busy_seconds, reverse=True))
 

@@ -73,7 +73,9 @@ def test_tokens_over_the_busy_seconds_by_server_model_and_gpu():
     elsewhere = run("d.pdf", "2026-03-01T12:01:00+00:00", 60.0, 99_000, 9_000, endpoint="http://gpu:8000/v1")
     other_model = run("e.pdf", "2026-03-01T12:01:00+00:00", 60.0, 60_000, 6_000, model="Qwen/Qwen3-4B")
     no_time = run("f.pdf", "", 60.0, 1, 1)  # no finished_at: no span, left out of the rates
-    rates = measured_rates([*RUNS, elsewhere, other_model, no_time])
+    # A server that reported no token counts: nothing measured (and no rate of 0 to divide by).
+    no_usage = run("g.pdf", "2026-03-01T12:01:00+00:00", 60.0, 0, 0, model="Qwen/Qwen3-14B")
+    rates = measured_rates([*RUNS, elsewhere, other_model, no_time, no_usage])
     assert [(r.model, r.endpoint, r.gpus, r.runs, r.busy_seconds) for r in rates] == [
         ("Qwen/Qwen3-8B-FP8", LOCAL, (H100,), 3, 150.0),
         ("Qwen/Qwen3-8B-FP8", "http://gpu:8000/v1", (), 1, 60.0),  # another machine: its GPU is unknown

@@ -142,6 +142,11 @@ def workload_lines(workload: Workload | None) -> list[str]:
     return out
 
 
+def _speed(value: float) -> str:
+    """Tokens a second: whole above 100, else to a tenth (0.5 given is not "1")."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
+
+
 def _rates(rate: MeasuredRate) -> str:
     return f"{rate.prompt_rate:,.1f} prompt + {rate.completion_rate:,.1f} completion tokens/s"
 
@@ -152,8 +157,8 @@ def rate_lines(rates: Throughput) -> list[str]:
     if measured is not None and rates.together:
         return [_row("throughput", f"{_rates(measured)} at once ({rates.prefill.basis})")]
     out = [
-        _row("prefill", f"{rates.prefill.value:,.0f} tokens/s ({rates.prefill.basis})"),
-        _row("decode", f"{rates.decode.value:,.0f} tokens/s ({rates.decode.basis})"),
+        _row("prefill", f"{_speed(rates.prefill.value)} tokens/s ({rates.prefill.basis})"),
+        _row("decode", f"{_speed(rates.decode.value)} tokens/s ({rates.decode.basis})"),
     ]
     if measured is not None:
         text = f"{_rates(measured)} on your server ({measured.summary()})"

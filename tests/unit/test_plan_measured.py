@@ -159,3 +159,12 @@ def test_a_model_the_plan_does_not_know_or_no_gpu_recorded_keeps_the_estimate():
         rates = throughput(choice("H100"), work)
         assert rates is not None and rates.measured == work.rates[0] and rates.why_not.startswith(why)
         assert rates.decode.basis.startswith("estimate")
+
+
+def test_a_slow_given_rate_is_shown_to_a_tenth():
+    work = from_records(RUNS, "test")
+    assert work is not None
+    plan = make_plan(Box(find_gpu("H100")), 32768, 4, work, 26_144, CostInputs(1000, 0.5), pick=EIGHT_FP8)
+    text = render_plan(plan, 1000)
+    assert "decode           0.5 tokens/s (given: --tokens-per-second)" in text  # not "1 tokens/s"
+    assert "counted once), not used: --tokens-per-second given" in text

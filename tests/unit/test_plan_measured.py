@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from pageindex_tui.plan.costs import throughput
-from pageindex_tui.plan.gpus import find_gpu
+from pageindex_tui.plan.gpus import find_gpu, from_nvml
 from pageindex_tui.plan.measured import busy_seconds, measured_rates
 from pageindex_tui.plan.models import BF16, FP8, find_model
 from pageindex_tui.plan.report import CostInputs, make_plan, render_plan
@@ -168,3 +168,21 @@ def test_a_slow_given_rate_is_shown_to_a_tenth():
     text = render_plan(plan, 1000)
     assert "decode           0.5 tokens/s (given: --tokens-per-second)" in text  # not "1 tokens/s"
     assert "counted once), not used: --tokens-per-second given" in text
+
+
+def test_a_gpu_the_table_does_not_know_takes_the_rate_measured_on_it():
+    # NVML's "NVIDIA RTX A6000" is in no table: no estimate, but runs measured on it give the hours.
+    a6000 = from_nvml("NVIDIA RTX A6000", 48 * 1024**3, (8, 6), 300.0)
+    on_it = [
+        run("a.pdf", "2026-03-01T12:01:40+00:00", 100.0, 300_000, 30_000, gpus=("NVIDIA RTX A6000",)),
+        run("b.pdf", "2026-03-01T12:02:00+00:00", 70.0, 150_000, 15_000, gpus=("NVIDIA RTX A6000",)),
+    ]
+    work = from_records(on_it, "test")
+    assert work is not None
+    planned = Choice(fit(EIGHT, FP8, Box(a6000), 32768, 3000), 32768, 4)
+    rates = throughput(planned, work)
+    # a 12:00:00-12:01:40, b 12:00:50-12:02:00: busy 120 s; 450,000 / 120 and 45,000 / 120 tokens/s.
+    assert rates is not None and rates.together
+    assert (rates.prefill.value, rates.decode.value) == (3_750, 375)
+    elsewhere = from_records(RUNS, "test")  # measured on an H100: it does not apply, and nothing else does
+    assert elsewhere is not None and throughput(planned, elsewhere) is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 VLLM, LLAMACPP, OPENAI_COMPATIBLE = "vllm", "llamacpp", "openai-compatible"
 FALLBACK_CONTEXT_LENGTH = 32768  # the context calls get when neither the settings nor the server give one
@@ -20,6 +21,12 @@ KINDS = {"vllm": VLLM, "llamacpp": LLAMACPP, "llama.cpp": LLAMACPP}  # owned_by 
 def root_url(endpoint: str) -> str:
     """The server's root (where /health, /metrics, /tokenize and /props live): the endpoint without /v1."""
     return re.sub(r"/v1/?$", "", endpoint.strip().rstrip("/"))
+
+
+def is_local(endpoint: str) -> bool:
+    """The endpoint is on this machine (a loopback or wildcard address, or localhost)."""
+    host = urlparse(endpoint).hostname or ""
+    return host in ("localhost", "127.0.0.1", "::1", "0.0.0.0") or host.startswith("127.")
 
 
 def positive_int(value: object) -> int:

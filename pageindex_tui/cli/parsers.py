@@ -255,7 +255,8 @@ def build_plan_parser() -> argparse.ArgumentParser:
         "--tokens-per-second",
         type=float,
         metavar="X",
-        help="completion tokens a second measured on your server (default: an estimate from the GPU)",
+        help="completion tokens a second you measured on your server (default: what your run records "
+        "measured on the planned model and GPU, else an estimate from the GPU)",
     )
     month.add_argument("--kwh-price", type=float, metavar="$", help="electricity, $ per kWh")
     month.add_argument(

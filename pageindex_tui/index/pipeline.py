@@ -337,7 +337,7 @@ class Indexer:
             unit="pages" if doc.unit == "page" else "lines",
             size=doc.size,
             tool=f"pageindex-tui {__version__}",
-            finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            finished_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
             structure_source=run.source,
             titles_verified=run.verified,
             titles_total=run.total,

@@ -18,8 +18,8 @@ import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
+from ..discovery import is_local
 from ..plan.build import largest_request, plan_for, seen_gpu, tensor_parallel
 from ..plan.report import Plan, choice_lines
 from ..plan.sizing import Box, Choice
@@ -74,11 +74,6 @@ class DoctorReport:
 
 def _gib(value: int | float | None) -> str:
     return "?" if value is None else f"{value / GIB:.1f} GiB"
-
-
-def _is_local(endpoint: str) -> bool:
-    host = urlparse(endpoint).hostname or ""
-    return host in ("localhost", "127.0.0.1", "::1", "0.0.0.0") or host.startswith("127.")
 
 
 def _source(settings: Settings, name: str) -> str:
@@ -143,7 +138,7 @@ def server_checks(
     start = ""
     if rec is not None:
         start = f"start one: {rec.command(multiline=False)}"
-    elif _is_local(status.endpoint):
+    elif is_local(status.endpoint):
         start = "start a server there, or run `pageindex-tui --local` for the small built-in llama.cpp model"
     if status.state == LOADING:
         return [
@@ -241,7 +236,7 @@ def settings_checks(status: ServerStatus, settings: Settings) -> list[Check]:
 
 def speed_check(status: ServerStatus, gpus: GpuSnapshot, settings: Settings) -> Check:
     """Throughput far below what the GPU should give (see throughput.py); skipped, with why, as info."""
-    found = throughput_check(status, gpus, _is_local(status.endpoint), largest_request(settings))
+    found = throughput_check(status, gpus, is_local(status.endpoint), largest_request(settings))
     level = INFO if found.slow is None else WARN if found.slow else OK
     return Check(level, "server", found.message, found.fix)
 
@@ -321,7 +316,7 @@ def build_report(
         checks += settings_checks(status, settings)
         if status.state == UP and status.models:
             checks.append(speed_check(status, gpus, settings))
-            planned = plan_check(status, plan, _is_local(status.endpoint))
+            planned = plan_check(status, plan, is_local(status.endpoint))
             if planned is not None:
                 checks.append(Check(planned[0], "server", planned[1], planned[2]))
     summary = tuple(

@@ -3,22 +3,29 @@ energy, electricity, against a hosted API, and the months until the hardware has
 
 Every figure carries its assumption (`Figure.basis`), and the report prints it next to the number.
 
-Throughput, unless the user gives the server's measured output rate (`--tokens-per-second`), is an estimate:
-- prefill is compute-bound: 2 FLOPs per active parameter per prompt token, at PREFILL_MFU of the GPUs'
-  dense tensor speed (FP8 tensor speed for FP8 weights on compute 8.9+); attention FLOPs are left out;
-- decoding is memory-bound: each step reads the active weights once for the whole batch (for the MoE model,
-  the experts the batch touches, at most all of them) and each sequence's KV cache, at DECODE_BANDWIDTH of
-  the memory bandwidth; the batch is the requests of the typical size that fit at once (vLLM's
-  --max-num-seqs), each holding its prompt and half its reply on average.
-Prefill and decoding times are added, as if they never overlapped (vLLM overlaps them): an upper bound on
-the hours. Tensor parallel is counted as perfect splitting, with no communication cost.
+Throughput (`throughput`), in this order:
+- given: `--tokens-per-second`, the completion rate the user measured, with the prefill estimate below;
+- measured: what the user's server delivered over the busy time of their runs (`measured.py`), when those
+  runs served the planned checkpoint on the planned GPUs (same name, same number). Prompt and completion
+  tokens came at once in that time, so the hours are the longer of their two times, not their sum;
+- else an estimate, labelled so, with the measured figure of the busiest server beside it and why it was
+  not used:
+  - prefill is compute-bound: 2 FLOPs per active parameter per prompt token, at PREFILL_MFU of the GPUs'
+    dense tensor speed (FP8 tensor speed for FP8 weights on compute 8.9+); attention FLOPs are left out;
+  - decoding is memory-bound: each step reads the active weights once for the whole batch (for the MoE
+    model, the experts the batch touches, at most all of them) and each sequence's KV cache, at
+    DECODE_BANDWIDTH of the memory bandwidth; the batch is the requests of the typical size that fit at once
+    (vLLM's --max-num-seqs), each holding its prompt and half its reply on average.
+  Prefill and decoding times are added, as if they never overlapped (vLLM overlaps them): an upper bound on
+  the hours. Tensor parallel is counted as perfect splitting, with no communication cost.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .gpus import UnknownGpu, find_gpu
+from .gpus import same_gpu
+from .measured import MeasuredRate, matching, why_not
 from .sizing import Choice, Fit
 from .workload import Workload
 
@@ -50,6 +57,30 @@ class Prices:
 class Throughput:
     prefill: Figure  # prompt tokens a second, the box as a whole
     decode: Figure  # completion tokens a second, the box as a whole
+    measured: MeasuredRate | None = None  # what the user's server delivered: these rates, or set aside
+    why_not: str = ""  # why `measured` is not the rates ("" when it is)
+
+    @property
+    def together(self) -> bool:
+        """The rates were delivered at once (measured over the same seconds): hours are the longer time."""
+        return self.measured is not None and not self.why_not
+
+
+def throughput(choice: Choice, workload: Workload, given_output: float | None = None) -> Throughput | None:
+    """The box's rates for this workload: `given_output` (--tokens-per-second) with the prefill estimate;
+    else the rates measured on the same checkpoint and GPUs; else the estimate, with the busiest measured
+    rate beside it and why it was not used. None when nothing was measured or given for a GPU whose speeds
+    are unknown."""
+    same = matching(workload.rates, choice)
+    if same is not None and given_output is None:
+        basis = f"measured on your server: {same.summary()}"
+        return Throughput(Figure(same.prompt_rate, basis), Figure(same.completion_rate, basis), same)
+    rates = estimate_throughput(choice, workload, given_output)
+    aside = same or (workload.rates[0] if workload.rates else None)
+    if rates is None or aside is None:
+        return rates
+    why = "--tokens-per-second given" if given_output is not None else why_not(aside, choice)
+    return Throughput(rates.prefill, rates.decode, measured=aside, why_not=why)
 
 
 def estimate_throughput(
@@ -66,7 +97,7 @@ def estimate_throughput(
         basis = f"estimate: {box.count} x {tflops:g} TFLOPS x {PREFILL_MFU:.0%} / (2 x {active:g}B active)"
         prefill = Figure(rate, basis)
     if measured_output is not None:
-        decode: Figure | None = Figure(measured_output, "measured on your server: --tokens-per-second")
+        decode: Figure | None = Figure(measured_output, "given: --tokens-per-second")
     elif gpu.bandwidth_gbs is not None:
         batch = choice.max_num_seqs
         calls = max(1.0, workload.calls)
@@ -91,10 +122,7 @@ def busy_draw(choice: Choice, workload: Workload) -> Figure:
     board = Figure(box.gpu.board_power_w * box.count, "board power")
     if workload.measured_watts is None or not workload.energy_gpus:
         return board
-    try:
-        same = all(find_gpu(name).name == box.gpu.name for name in workload.energy_gpus)
-    except UnknownGpu:
-        same = False
+    same = same_gpu(workload.energy_gpus, box.gpu)
     count, runs = len(workload.energy_gpus), workload.energy_documents
     measured = f"{workload.measured_watts:,.0f} W measured on {', '.join(workload.energy_gpus)}"
     if not same:
@@ -145,7 +173,8 @@ def monthly(
     box = choice.fit.box
     prompt = workload.prompt_tokens * documents
     completion = workload.completion_tokens * documents
-    hours = (prompt / rates.prefill.value + completion / rates.decode.value) / 3600
+    prefill, decode = prompt / rates.prefill.value, completion / rates.decode.value
+    hours = (max(prefill, decode) if rates.together else prefill + decode) / 3600
     busy_hours = min(hours, HOURS_A_MONTH)
     watts = busy_draw(choice, workload)
     busy_kwh = busy_hours * watts.value / 1000

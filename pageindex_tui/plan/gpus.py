@@ -114,3 +114,16 @@ def from_nvml(
         None,
         None,
     )
+
+
+def same_gpu(names: tuple[str, ...], gpu: GpuSpec) -> bool:
+    """Every GPU named (as NVML writes them) is `gpu`: the table's entry of that name, or, for a GPU the
+    table does not know (planned from what NVML says of it), the same name; False for none."""
+
+    def same(name: str) -> bool:
+        try:
+            return find_gpu(name).name == gpu.name
+        except UnknownGpu:
+            return _key(name) == _key(gpu.name)
+
+    return bool(names) and all(same(name) for name in names)

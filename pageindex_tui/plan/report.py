@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .compare import NoServer, Served, no_server_lines, served_lines
-from .costs import MonthlyCost, Prices, Throughput, default_prices, estimate_throughput, monthly
+from .costs import MonthlyCost, Prices, Throughput, default_prices, monthly, throughput
+from .measured import MeasuredRate
 from .models import NATIVE_CONTEXT, Quantization, Qwen3Model
 from .sizing import OVERHEAD_GIB, Box, Choice, Fit, fit_table, recommend
 from .sizing import fit as fit_model
@@ -76,7 +77,7 @@ def make_plan(
     plan = Plan(box, context, parallel, request, basis, workload, table, choice, served=served, picked=picked)
     if costs is None or choice is None or workload is None:
         return plan
-    rates = estimate_throughput(choice, workload, costs.measured_output)
+    rates = throughput(choice, workload, costs.measured_output)
     prices = default_prices(
         choice,
         costs.kwh_price,
@@ -136,16 +137,39 @@ def workload_lines(workload: Workload | None) -> list[str]:
                 f"{runs} of the {workload.documents}), a mean draw of {workload.measured_watts:,.0f} W",
             )
         )
-    rate = workload.recorded_output_rate
-    if rate is not None and workload.servers:
-        out.append(
-            _row(
-                "recorded",
-                f"{rate:,.1f} completion tokens/s a document on {', '.join(workload.servers)} "
-                f"({workload.wall_seconds:,.1f} s a document)",
-            )
-        )
+    for rate in workload.rates:
+        out.append(_row("measured", f"{_rates(rate)} on {rate.describe()}: {rate.summary()}"))
     return out
+
+
+def _speed(value: float) -> str:
+    """Tokens a second: whole above 100, else to a tenth (0.5 given is not "1")."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
+
+
+def _rates(rate: MeasuredRate) -> str:
+    return f"{rate.prompt_rate:,.1f} prompt + {rate.completion_rate:,.1f} completion tokens/s"
+
+
+def rate_lines(rates: Throughput) -> list[str]:
+    """The rates the hours come from, each with its basis, and a measured rate that was not used."""
+    measured = rates.measured
+    if measured is not None and rates.together:
+        return [_row("throughput", f"{_rates(measured)} at once ({rates.prefill.basis})")]
+    out = [
+        _row("prefill", f"{_speed(rates.prefill.value)} tokens/s ({rates.prefill.basis})"),
+        _row("decode", f"{_speed(rates.decode.value)} tokens/s ({rates.decode.basis})"),
+    ]
+    if measured is not None:
+        text = f"{_rates(measured)} on your server ({measured.summary()})"
+        out.append(_row("measured", f"{text}, not used: {rates.why_not}"))
+    return out
+
+
+def _hours_basis(rates: Throughput) -> str:
+    if rates.together:
+        return "the longer of the prompt's and the completion's times: the runs delivered them together"
+    return "prefill and decode times added"
 
 
 def table_lines(plan: Plan, narrow: bool = False) -> list[str]:
@@ -252,9 +276,8 @@ def cost_lines(plan: Plan, documents: int | None) -> list[str]:
             f"{_tokens(cost.prompt_tokens)} prompt + {_tokens(cost.completion_tokens)} completion "
             "(your mean document x documents)",
         ),
-        _row("prefill", f"{rates.prefill.value:,.0f} tokens/s ({rates.prefill.basis})"),
-        _row("decode", f"{rates.decode.value:,.0f} tokens/s ({rates.decode.basis})"),
-        _row("GPU-hours", f"{_hours(cost.gpu_hours)} of the month's 730 h (prefill and decode times added)"),
+        *rate_lines(rates),
+        _row("GPU-hours", f"{_hours(cost.gpu_hours)} of the month's 730 h ({_hours_basis(rates)})"),
     ]
     if cost.over_capacity:
         out.append("  note: more work than one box does in a month: add GPUs or boxes")

@@ -5,7 +5,8 @@ A run that used no model (every reply cached, or a saved index reused) says noth
 out, as is a partial one. Reasoning tokens are counted inside the completion tokens (the server's
 `completion_tokens` includes them), so they are shown as a share, never added again. The energy the records
 measured (NVML, where a GPU was visible) becomes a mean draw: their joules over their seconds, so documents
-that ran at once, each measuring the whole GPU, are not counted twice.
+that ran at once, each measuring the whole GPU, are not counted twice. The throughput each server delivered
+comes from the same records over the union of their busy spans (`measured.py`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .. import checked
 from ..errors import DamagedFile
 from ..store.library import Library
 from ..store.records import RunRecord
+from .measured import MeasuredRate, measured_rates
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class Workload:
     energy_documents: int = 0  # the records that measured it
     energy_joules: float | None = None  # their mean energy a document
     energy_gpus: tuple[str, ...] = ()  # the GPUs it was measured on, by name (one per GPU)
+    rates: tuple[MeasuredRate, ...] = ()  # what each server delivered over its busy time, busiest first
 
     @property
     def request_tokens(self) -> int:
@@ -48,11 +51,6 @@ class Workload:
     @property
     def tokens(self) -> float:
         return self.prompt_tokens + self.completion_tokens
-
-    @property
-    def recorded_output_rate(self) -> float | None:
-        """Completion tokens a second over the recorded runs, one document at a time (prefill included)."""
-        return self.completion_tokens / self.wall_seconds if self.wall_seconds else None
 
 
 def from_records(records: Sequence[RunRecord], source: str) -> Workload | None:
@@ -87,6 +85,7 @@ def from_records(records: Sequence[RunRecord], source: str) -> Workload | None:
         energy_documents=len(measured),
         energy_joules=joules / len(measured) if measured else None,
         energy_gpus=measured[-1].energy.gpus if measured and measured[-1].energy else (),
+        rates=measured_rates(used),
     )
 
 

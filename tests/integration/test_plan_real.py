@@ -1,5 +1,7 @@
 """The plan from a run through a real llama-server (SmolLM2-135M): the record the job files is the
-workload the plan reads, with the server's measured seconds and tokens."""
+workload the plan reads, with the server's measured seconds and tokens, and the throughput it delivered
+over the run's busy span, which the plan prints beside its estimate: SmolLM2 is no Qwen3 checkpoint, so it
+says why the estimate is used, and the same figure given as --tokens-per-second sets the hours."""
 
 from __future__ import annotations
 
@@ -53,18 +55,42 @@ def test_a_real_run_is_the_plan_s_workload(llama_server, tmp_path, monkeypatch):
         run.llm.completion_tokens,
     )
     assert work.servers and work.servers[0].endswith("(llamacpp)")
-    assert work.recorded_output_rate == pytest.approx(run.llm.completion_tokens / run.wall_seconds)
+    # One run: its busy span is its wall time, and the rates its tokens over it.
+    assert len(work.rates) == 1
+    rate = work.rates[0]
+    assert (rate.kind, rate.runs, rate.gpus) == ("llamacpp", 1, ("NVIDIA H100 80GB HBM3",))
+    assert run.server is not None and rate.model == run.server.model
+    assert rate.busy_seconds == pytest.approx(run.wall_seconds)
+    assert rate.prompt_rate == pytest.approx(run.llm.prompt_tokens / run.wall_seconds)
+    assert rate.completion_rate == pytest.approx(run.llm.completion_tokens / run.wall_seconds)
     assert run.energy is not None and run.energy.joules == 4000.0 and run.energy.method == "energy counter"
     assert work.measured_watts == pytest.approx(4000.0 / run.wall_seconds)
     measured = make_plan(Box(find_gpu("H100")), 32768, 4, work, 26_144, CostInputs(1000))
     assert measured.cost is not None and measured.cost.busy_watts.value == pytest.approx(work.measured_watts)
-    assert "the mean draw of your 1 run (NVML)" in render_plan(measured, 1000)
+    text = render_plan(measured, 1000)
+    assert "the mean draw of your 1 run (NVML)" in text
+    assert measured.rates is not None and measured.rates.measured == rate
+    assert measured.rates.why_not == f"{rate.model} is not a Qwen3 checkpoint the plan knows"
+    assert measured.rates.decode.basis.startswith("estimate")
+    figures = f"{rate.prompt_rate:,.1f} prompt + {rate.completion_rate:,.1f} completion tokens/s"
+    assert (
+        f"measured         {figures} on {rate.model} (llamacpp) on 1 x NVIDIA H100 80GB HBM3: 1 run" in text
+    )
+    assert f"measured         {figures} on your server (1 run over " in text
+    assert f"counted once), not used: {rate.model} is not a Qwen3 checkpoint the plan knows" in text
+    # The same figure given as --tokens-per-second: the month's decoding takes its hours from it.
+    given = make_plan(Box(find_gpu("H100")), 32768, 4, work, 26_144, CostInputs(1000, rate.completion_rate))
+    assert given.cost is not None and given.rates is not None
+    assert given.rates.why_not == "--tokens-per-second given"
+    assert given.rates.decode.value == rate.completion_rate
+    decode_hours = run.llm.completion_tokens * 1000 / rate.completion_rate / 3600
+    prefill_hours = run.llm.prompt_tokens * 1000 / given.rates.prefill.value / 3600
+    assert given.cost.gpu_hours == pytest.approx(decode_hours + prefill_hours)
     meter.close()
     plan = make_plan(Box(find_gpu("L4")), 32768, 4, work, 26_144, CostInputs(1000))
     assert plan.cost is not None and plan.cost.prompt_tokens == run.llm.prompt_tokens * 1000
     text = render_plan(plan, 1000)
     assert (
-        "completion tokens/s a document on" in text
-        and "(llamacpp)" in text
-        and "A month of 1,000 documents" in text
+        "(llamacpp) on 1 x NVIDIA H100 80GB HBM3: 1 run over" in text and "A month of 1,000 documents" in text
     )
+    assert "your runs served" not in text and "is not a Qwen3 checkpoint the plan knows" in text

@@ -17,6 +17,7 @@ from pageindex_tui.plan.build import plan_for
 from pageindex_tui.plan.compare import NoServer, Served
 from pageindex_tui.plan.deploy import compose_yaml, systemd_unit
 from pageindex_tui.plan.gpus import find_gpu, from_nvml
+from pageindex_tui.plan.measured import MeasuredRate
 from pageindex_tui.plan.models import FP8, find_model
 from pageindex_tui.plan.report import CostInputs, render_plan
 from pageindex_tui.plan.sizing import Box
@@ -30,6 +31,12 @@ WORK = Workload(
     documents=12, calls=40, prompt_tokens=96_000, completion_tokens=14_000, reasoning_tokens=6_000,
     pages=30, wall_seconds=180, source="run records in ~/.local/share/pageindex-tui/library",
     servers=("Qwen/Qwen3-8B-FP8 (vllm)",), prompt_per_page=3_200, completion_per_page=466,
+    rates=(
+        MeasuredRate(
+            "http://127.0.0.1:8000/v1", "vllm", "Qwen/Qwen3-8B-FP8", ("NVIDIA H100 80GB HBM3",),
+            12, 1_800.0, 1_152_000, 168_000,
+        ),
+    ),  # the 12 documents' tokens over 30 busy minutes (their walls add up to 36)
 )  # fmt: skip
 NOTHING = "http://127.0.0.1:9/v1"  # the discard port: nothing answers there, the same text every run
 CLOSED = Settings(endpoint=NOTHING)

@@ -1,312 +1,237 @@
 """`pageindex-tui mcp`: the library's documents as MCP tools over stdio (the official `mcp` SDK).
 
-Tools: `list_documents`, `search` (the library's search index: ranked sections), `get_structure` (paged
-for big trees), `get_pages` (ranges such as "1-3,7"), `ask` (over named documents, or the whole library
-routed through the search). Every failure comes back as a tool result with `isError` and a message,
-never as an exception.
+Our tools: `list_documents` (paged), `search` (the library's search index: ranked sections),
+`get_structure` (a tree's nodes in reading order with their depth, from an offset), `get_pages` (ranges
+such as "1-3,7"), `ask` (over named documents, or the whole library routed through the search; it sends
+progress notifications). PageIndex's tools, under its names and argument names, so agents written for
+PageIndex's MCP server work here: `browse_documents`, `get_document`, `get_document_structure` (nested
+nodes, in parts: `part`), `get_page_content` (`pages`). Each tool is a thin call of one `LibraryService`
+method and one renderer of `mcp_tools/replies.py`; what does the work is in `mcp_tools/`.
+
+Every result is JSON with `next_steps`, and at most `RESULT_CHARS` characters: what does not fit is left
+for the next call and named (`next_offset`, the next `part`, the pages still to read), never dropped
+unsaid; a limit over its maximum is an error, not cut down. A document is named by its id, its file name,
+or its name without suffix. Every failure, bad arguments included (in plain words, not pydantic's), comes
+back as a tool result with `isError` and {"error", "hint", "next_steps"}, never as an exception.
 Text from documents and the model passes through safe_text.literal (no live control characters).
 A line that is not a JSON-RPC message gets the protocol's parse or invalid-request error (mcp_wire.py).
-`LibraryService` does the work and knows nothing of MCP, so it is tested and reused without a transport.
 
 A client that goes away (stdin closed) stops the work it started: the SDK cancels the tool calls in flight,
 and `ask`, a coroutine on the server's loop, is cancelled with its model call; keep it there (an ask moved
 onto a thread would run on after the client left, holding the process: tests/unit/test_mcp_disconnect.py).
-The reading tools run on the SDK's worker threads, each bounded per call (MAX_NODES_PER_CALL, ...).
+The reading tools run on the SDK's worker threads.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import anyio
-from mcp.server.mcpserver import MCPServer
-from mcp.types import CallToolResult, TextContent
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
+from pydantic import ValidationError
 
 from . import __version__
-from .ask import Asker, AskInputError, LibraryScope, load_entry, parse_ranges
-from .ask.types import AskDocument
+from .ask import AskInputError
 from .errors import PageIndexError
+from .mcp_tools import MAX_LISTED, RESULT_CHARS, LibraryService, replies
+from .mcp_tools.arguments import plain_words
+from .mcp_tools.paging import render
+from .mcp_tools.progress import AskProgress
 from .mcp_wire import serve_stdio
 from .safe_text import literal, redact_text
 from .settings import Settings
-from .store.damage import SetAside
-from .store.library import Library, LibraryEntry
-from .store.library_search import LibrarySearch
-from .tree import TreeNode
+
+__all__ = ["LibraryService", "build_server", "serve"]
 
 log = logging.getLogger(__name__)
 
-MAX_NODES_PER_CALL = 500
-MAX_PAGES_PER_CALL = 20
-MAX_LINES_PER_CALL = 400
-MAX_HITS_PER_CALL = 50
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+BROWSE_MOST = 50  # documents one browse_documents call lists at most (PageIndex's bound)
 
 
-@dataclass(frozen=True)
-class DocumentInfo:
-    id: str  # the first 12 hex digits of the document's content digest
-    name: str
-    source: str
-    source_available: bool
-    nodes: int
-    structure_source: str
-    indexed_at: str
-    status: str = "indexed"  # or CHANGED (its source changed since), or DAMAGED (set aside)
-
-
-DAMAGED = "index damaged: `pageindex-tui index` on its source re-indexes it"
-CHANGED = "source changed since it was indexed: `pageindex-tui index` on it indexes it again"
-
-
-class LibraryService:
-    """The library as the MCP tools see it: documents by id or name, their trees, pages, and asking."""
-
-    def __init__(self, settings: Settings, library: Library | None = None) -> None:
-        self.settings = settings
-        self.library = library or Library()
-
-    def entries(self) -> list[LibraryEntry]:
-        """The newest saved index of each document in the library."""
-        out = []
-        try:
-            folders = sorted(p for p in self.library.root.iterdir() if p.is_dir() and p.name != "staging")
-        except OSError:
-            return []
-        for folder in folders:
-            found = self.library.entries_for(folder.name)  # [] for a folder without a sound entry
-            if found:
-                out.append(found[0])
-        return out
-
-    def damaged(self, known: set[str]) -> list[tuple[str, SetAside]]:
-        """Documents with no sound index whose damaged one was set aside: (digest, what was set aside)."""
-        try:
-            digests = sorted(
-                p.name for p in self.library.root.iterdir() if p.is_dir() and p.name not in known
-            )
-        except OSError:
-            return []
-        return [(d, found[0]) for d in digests if (found := self.library.damaged(d))]
-
-    def list_documents(self) -> list[DocumentInfo]:
-        entries = self.entries()
-        infos = [
-            DocumentInfo(
-                e.digest[:12],
-                literal(e.doc_name),
-                literal(e.source),
-                Path(e.source).is_file() if e.source else False,
-                e.nodes,
-                e.structure_source,
-                e.finished_at,
-                self._status(e),
-            )
-            for e in entries
-        ]
-        for digest, item in self.damaged({e.digest for e in entries}):
-            infos.append(DocumentInfo(digest[:12], literal(item.doc_name), "", False, 0, "", "", DAMAGED))
-        return infos
-
-    def _status(self, entry: LibraryEntry) -> str:
-        """ "indexed", or CHANGED when its source file's content is no longer what was indexed (the
-        library's digest: read again only when the file's size or mtime changed)."""
-        try:
-            changed = bool(entry.source) and self.library.digest(Path(entry.source)) != entry.digest
-        except OSError:  # gone or unreadable: source_available says so
-            return "indexed"
-        return CHANGED if changed else "indexed"
-
-    def find(self, ref: str, entries: list[LibraryEntry] | None = None) -> LibraryEntry:
-        """A document by id (or a prefix of it), name or source path, among `entries` (default: read
-        `entries()`); AskInputError when none or several."""
-        ref = str(ref).strip()
-        entries = self.entries() if entries is None else entries
-        tests: tuple[Callable[[LibraryEntry], bool], ...] = (
-            lambda e: e.digest[:12] == ref or e.digest == ref,
-            lambda e: e.doc_name == ref or e.source == ref,
-            lambda e: len(ref) >= 4 and e.digest.startswith(ref.lower()),
-            lambda e: e.doc_name.casefold() == ref.casefold() or Path(e.source).name == ref,
-        )
-        for test in tests:
-            found = [e for e in entries if test(e)]
-            if len(found) == 1:
-                return found[0]
-            if len(found) > 1:
-                raise AskInputError(f"{ref!r} names {len(found)} documents", "use the id from list_documents")
-        for digest, item in self.damaged({e.digest for e in entries}):
-            if ref in (digest[:12], digest, item.doc_name):
-                raise AskInputError(f"{ref!r}: {DAMAGED}", f"it was set aside as {item.folder}")
-        known = ", ".join(f"{e.digest[:12]} ({e.doc_name})" for e in entries[:20]) or "none: index some first"
-        raise AskInputError(f"no such document {ref!r}", f"documents in the library: {known}")
-
-    def document(self, ref: str) -> AskDocument:
-        return load_entry(self.find(ref), digest=self.library.digest)
-
-    def structure(self, ref: str, offset: int = 0, limit: int = 100) -> dict[str, Any]:
-        """The tree's nodes in reading order, `limit` from `offset`, each with its depth and summary."""
-        if offset < 0 or limit < 1:
-            raise AskInputError("offset must be 0 or more and limit 1 or more", "")
-        limit = min(limit, MAX_NODES_PER_CALL)
-        doc = self.document(ref)
-        nodes = list(doc.nodes())
-        chosen = nodes[offset : offset + limit]
-        more = offset + limit < len(nodes)
-        return {
-            "document": literal(doc.name),
-            "unit": doc.unit,
-            "size": doc.size,
-            "total_nodes": len(nodes),
-            "offset": offset,
-            "next_offset": offset + limit if more else None,
-            "nodes": [_node(doc, n) for n in chosen],
-        }
-
-    def pages(self, ref: str, ranges: str) -> dict[str, Any]:
-        """The text of pages (lines of a Markdown document) such as "1-3,7"."""
-        doc = self.document(ref)
-        if doc.read is None:
-            raise AskInputError(f"{doc.name}: {doc.note}", "put it back as it was indexed, or index it again")
-        limit = MAX_LINES_PER_CALL if doc.unit == "line" else MAX_PAGES_PER_CALL
-        units = parse_ranges(ranges, doc.size, limit)
-        texts = [doc.read(u, u)[0] for u in units]
-        return {
-            "document": literal(doc.name),
-            "unit": doc.unit,
-            "pages": [{doc.unit: u, "text": literal(t)} for u, t in zip(units, texts, strict=True)],
-        }
-
-    def search(self, query: str, limit: int = 10) -> dict[str, Any]:
-        """The sections best matching the words of `query`, best first, each with its document's id."""
-        if not query.strip():
-            raise AskInputError("the query is empty", "give the words to look for")
-        if not 1 <= limit <= MAX_HITS_PER_CALL:
-            raise AskInputError(f"limit must be from 1 to {MAX_HITS_PER_CALL}, not {limit}", "")
-        hits = LibrarySearch(self.library).search(query, limit)
-        return {
-            "query": literal(query),
-            "results": [
-                {
-                    "document_id": h.digest[:12],
-                    "document": literal(h.doc_name),
-                    "node_id": h.node_id,
-                    "title": literal(h.title),
-                    "start": h.start,
-                    "end": h.end,
-                    "unit": h.unit,
-                    "snippet": literal(h.snippet),
-                    "score": h.score,
-                }
-                for h in hits
-            ],
-        }
-
-    async def ask(self, question: str, refs: list[str] | None = None) -> dict[str, Any]:
-        if not question.strip():
-            raise AskInputError("the question is empty", "")
-        docs, scope = [], None
-        if refs:
-            known = self.entries()  # read once, not once per document named
-            docs = [load_entry(self.find(r, known), digest=self.library.digest) for r in refs]
-        else:  # the whole library: documents found by search first (ask/route.py)
-            scope = LibraryScope.of(self.library)
-        async with Asker(self.settings) as asker:
-            result = await asker.ask(docs, question, run="mcp ask", scope=scope)
-        data = result.to_dict()
-        data["answer"] = literal(data["answer"])
-        return data
-
-
-def _node(doc: AskDocument, node: TreeNode) -> dict[str, Any]:
-    return {
-        "node_id": node.node_id,
-        "title": literal(node.title),
-        "start": node.start,
-        "end": node.end,
-        "depth": doc.depth(node),
-        "summary": literal(node.summary or ""),
-    }
-
-
-def _result(payload: Any) -> CallToolResult:
-    text = json.dumps(payload, ensure_ascii=False, indent=1)
+def _result(payload: dict[str, Any]) -> CallToolResult:
+    text = render(payload)
+    if len(text) > RESULT_CHARS:  # a renderer let too much through: a bug, but the cap holds
+        log.error("a %d-character result was held back", len(text))
+        return _error(f"internal error: the result came to {len(text)} characters, over {RESULT_CHARS}")
     return CallToolResult(content=[TextContent(type="text", text=text)])
+
+
+def _error(message: str, hint: str = "") -> CallToolResult:
+    payload = replies.failure(literal(redact_text(message)), literal(redact_text(hint)))
+    return CallToolResult(content=[TextContent(type="text", text=render(payload))], is_error=True)
 
 
 def _failure(err: BaseException) -> CallToolResult:
     if isinstance(err, PageIndexError):
-        message = err.describe()
-    else:  # a bug: the client still gets a result, and the log the traceback
-        log.exception("tool failed")
-        message = f"internal error: {type(err).__name__}: {err}"
-    text = "error: " + literal(redact_text(message))
-    return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
+        return _error(err.message, err.hint)
+    log.exception("tool failed")  # a bug: the client still gets a result, and the log the traceback
+    return _error(f"internal error: {type(err).__name__}: {err}")
+
+
+def _run(work: Callable[[], dict[str, Any]]) -> CallToolResult:
+    try:
+        return _result(work())
+    except Exception as err:
+        return _failure(err)
+
+
+def _no_folders(folder_id: str | None) -> None:
+    if folder_id not in (None, "", "root"):
+        raise AskInputError(
+            f"there are no folders here, so no folder {folder_id!r}", 'leave folder_id out or pass "root"'
+        )
+
+
+class _Server(MCPServer):
+    """MCPServer whose argument errors and unknown tools come back as our JSON errors in plain words."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as err:
+            if isinstance(err.__cause__, ValidationError):
+                return _error(plain_words(name, err.__cause__), "see the tool's input schema in tools/list")
+            names = sorted(t.name for t in await self.list_tools())
+            if name not in names:
+                return _error(f"there is no tool {name!r}", "the tools: " + ", ".join(names))
+            raise
 
 
 def build_server(service: LibraryService) -> MCPServer:
-    """The MCPServer with the five tools over `service`."""
-    server = MCPServer(
+    """The MCPServer with our tools and PageIndex's over `service`."""
+    server = _Server(
         "pageindex-tui",
         version=__version__,
-        instructions="PageIndex trees of the user's documents. list_documents gives ids; search finds "
-        "sections across the library by words; "
-        "get_structure shows a tree's sections with page ranges and summaries; get_pages reads pages; "
-        "ask answers a question with verified page citations.",
+        instructions="PageIndex trees of the user's documents. list_documents (or browse_documents) gives "
+        "names and ids; search finds sections across the library by words; get_structure (or "
+        "get_document_structure) shows a tree's sections with their page ranges (lines for Markdown) and "
+        "summaries; get_pages (or get_page_content) reads pages; ask answers a question with verified "
+        "page citations. Results are JSON with next_steps, and are paged rather than cut.",
     )
+    tool = server.tool
 
-    @server.tool()
-    def list_documents() -> CallToolResult:
-        """The documents in the library: id, name, source file, node count, when indexed, and status
-        ("indexed"; "source changed ..." when its file no longer holds what was indexed; "index
-        damaged: ..." for one whose saved index was damaged and set aside)."""
-        try:
-            return _result([asdict(d) for d in service.list_documents()])
-        except Exception as err:
-            return _failure(err)
+    # -- ours ------------------------------------------------------------------------------------
+    @tool(annotations=READ_ONLY)
+    def list_documents(offset: int = 0, limit: int = MAX_LISTED) -> CallToolResult:
+        """The documents in the library, by name, `limit` (1 to 100) from `offset`: id, name (the file's,
+        with its suffix), description, unit ("page" for a PDF, "line" for Markdown), source file, node
+        count, when indexed, and status ("indexed"; "changed" when its file no longer holds what was
+        indexed; "damaged" for one whose saved index was set aside), with `note` saying what to do."""
+        return _run(lambda: replies.document_list(service.list_documents(offset, limit)))
 
-    @server.tool()
+    @tool(annotations=READ_ONLY)
     def search(query: str, limit: int = 10) -> CallToolResult:
         """Search the whole library's sections by words (titles, summaries, saved text, document names and
         descriptions), best first (BM25): each result names the document (id and name), the node id,
-        title, start and end (pages, or lines for Markdown) and a snippet. At most 50 results."""
-        try:
-            return _result(service.search(query, limit))
-        except Exception as err:
-            return _failure(err)
+        title, start and end (pages, or lines for Markdown) and a snippet. `limit`: 1 to 50."""
+        return _run(lambda: replies.search_results(query, service.search(query, limit)))
 
-    @server.tool()
+    @tool(annotations=READ_ONLY)
     def get_structure(document: str, offset: int = 0, limit: int = 100) -> CallToolResult:
-        """A document's tree (sections with node ids, page ranges, summaries, depth), paged: pass the
-        returned next_offset to get the next part. `document` is an id or name from list_documents."""
-        try:
-            return _result(service.structure(document, offset, limit))
-        except Exception as err:
-            return _failure(err)
+        """A document's tree as a flat list in reading order: each node's id, title, start_index and
+        end_index (pages; lines for Markdown), summary and depth (0 = top). Up to `limit` (1 to 500) nodes
+        from `offset`, fewer when more would not fit one result: pass the returned next_offset for the
+        rest. `document`: an id, a file name, or a name without its suffix."""
+        return _run(lambda: replies.structure_run(service.structure_run(document, offset, limit)))
 
-    @server.tool()
+    @tool(annotations=READ_ONLY)
     def get_pages(document: str, pages: str) -> CallToolResult:
-        """The text of a document's pages, given as ranges such as "1-3,7" (1-based physical pages; lines for
-        a Markdown document), at most 20 pages per call."""
-        try:
-            return _result(service.pages(document, pages))
-        except Exception as err:
-            return _failure(err)
+        """The text of a document's pages (lines for a Markdown document) given as ranges such as "1-3,7"
+        (1-based), in the order given; as many as fit one result, the rest named in `remaining`."""
+        return _run(lambda: replies.pages_read(service.read(document, pages)))
 
-    @server.tool()
-    async def ask(question: str, documents: list[str] | None = None) -> CallToolResult:
+    @tool()
+    async def ask(question: str, ctx: Context, documents: list[str] | None = None) -> CallToolResult:
         """Answer a question from the documents (ids or names), or by default from the whole library: the
         documents its search finds, then the sections the model picks from their trees. Returns the
         answer, every citation-like part of it marked verified (a quote of 5 words or more found on a page
         read) or not with the problem, the nodes read, `cut` when the answer hit its token limit, and
-        warnings (such as no node read)."""
+        warnings (such as no node read). Sends progress notifications while it works."""
+        progress = AskProgress(
+            lambda n, message: ctx.report_progress(n, None, message), asyncio.get_running_loop()
+        )
         try:
-            return _result(await service.ask(question, documents))
+            async with progress.running():
+                result = await service.ask(question, documents, progress.sink)
+            return _result(replies.answer(result))
         except Exception as err:
             return _failure(err)
+
+    # -- PageIndex's contract ---------------------------------------------------------------------
+    @tool(annotations=READ_ONLY)
+    def browse_documents(
+        folder_id: str = "root",
+        recursive: bool = False,
+        sort: str = "time",
+        query: str | None = None,
+        offset: int = 0,
+        limit: int = 10,
+    ) -> CallToolResult:
+        """PageIndex's listing: the library's documents (name, description, status, created_at), `limit`
+        (1 to 50) from `offset`; has_more and next_offset page on. sort="relevance" with a `query` ranks
+        them by the library's search; "time" (the default) lists them by name. There are no folders:
+        folder_id is "root" and recursive changes nothing."""
+
+        def work() -> dict[str, Any]:
+            _no_folders(folder_id)
+            if sort not in ("time", "relevance"):
+                raise AskInputError(f'sort must be "time" or "relevance", not {sort!r}', "")
+            if sort == "relevance" and not (query or "").strip():
+                raise AskInputError('sort="relevance" needs a query', "give the words to rank by")
+            words = (query or "") if sort == "relevance" else ""
+            return replies.browse(service.list_documents(offset, limit, words, BROWSE_MOST), sort)
+
+        return _run(work)
+
+    @tool(annotations=READ_ONLY)
+    def get_document(
+        doc_name: str, folder_id: str | None = None, wait_for_completion: bool = False
+    ) -> CallToolResult:
+        """PageIndex's document details: name, description, status, created_at and page_count (line_count
+        for Markdown). `doc_name`: the name from browse_documents (an id or a name without its suffix
+        works too). Documents here are indexed already: wait_for_completion changes nothing."""
+
+        def work() -> dict[str, Any]:
+            _no_folders(folder_id)
+            return replies.document(service.describe(doc_name))
+
+        return _run(work)
+
+    @tool(annotations=READ_ONLY)
+    def get_document_structure(
+        doc_name: str, folder_id: str | None = None, part: int = 1, wait_for_completion: bool = False
+    ) -> CallToolResult:
+        """PageIndex's tree of a document: nested `nodes`, each with title, node_id, start_index and
+        end_index (pages; lines for Markdown) and summary. A tree too big for one result comes in parts:
+        ask for part 1, 2, ... until pagination.has_more is false; a part repeats the ancestors of its
+        first nodes as shells marked "continued"."""
+
+        def work() -> dict[str, Any]:
+            _no_folders(folder_id)
+            return replies.structure_part(service.structure_part(doc_name, part))
+
+        return _run(work)
+
+    @tool(annotations=READ_ONLY)
+    def get_page_content(
+        doc_name: str, pages: str, folder_id: str | None = None, wait_for_completion: bool = False
+    ) -> CallToolResult:
+        """PageIndex's page reader: the text of pages such as "5", "3-7" or "1-3,7,9" (lines for a Markdown
+        document), as many as fit one result; next_steps names the pages left for the next call."""
+
+        def work() -> dict[str, Any]:
+            _no_folders(folder_id)
+            return replies.page_content(service.read(doc_name, pages))
+
+        return _run(work)
 
     return server
 

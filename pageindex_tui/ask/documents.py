@@ -17,7 +17,7 @@ from ..document import MarkdownDocument, PdfDocument, open_document
 from ..errors import DamagedFile, DocumentError, PageIndexError
 from ..formats import STRUCTURE_SUFFIX, SUPPORTED_SUFFIXES, kind_of
 from ..store.library import LibraryEntry, file_digest
-from ..tree import Tree
+from ..tree import Tree, Unit
 from .types import AskDocument
 
 NO_SOURCE = "its source document is not beside it, so citations cannot be checked against pages"
@@ -130,35 +130,38 @@ def load_entry(
 _RANGE = re.compile(r"^\s*(\d{1,12})\s*(?:[-–]\s*(\d{1,12}))?\s*$")  # 12 digits: past any document
 
 
-def parse_ranges(text: str, last: int, limit: int = 0) -> list[int]:
+def parse_ranges(text: str, last: int, limit: int = 0, unit: Unit = "page") -> list[int]:
     """ "1-3,7" as [1, 2, 3, 7] (each unit once, in the order given); raises AskInputError naming the bad
-    part, a unit past `last`, or more than `limit` units (0: no limit). The count is taken from the ranges
-    before any is expanded, so a huge range costs no more than a small one."""
+    part, a unit past `last`, or more than `limit` units (0: no limit), in the words of `unit` (pages of a
+    PDF, lines of a Markdown document). The count is taken from the ranges before any is expanded, so a
+    huge range costs no more than a small one."""
     spans: list[tuple[int, int]] = []
     for part in str(text).split(","):
         if not part.strip():
             continue
         match = _RANGE.match(part)
         if match is None:
-            raise AskInputError(f"{part.strip()[:40]!r} is not a page or a range such as 3-5", 'use "1-3,7"')
+            raise AskInputError(
+                f"{part.strip()[:40]!r} is not a {unit} or a range such as 3-5", 'use "1-3,7"'
+            )
         first = int(match.group(1))
         end = int(match.group(2) or first)
         if first < 1 or end < first:
-            raise AskInputError(f"{part.strip()!r} is not a range of pages from 1 up", 'use "1-3,7"')
+            raise AskInputError(f"{part.strip()!r} is not a range of {unit}s from 1 up", 'use "1-3,7"')
         if end > last:
-            raise AskInputError(f"{part.strip()!r} goes past the document's last page, {last}", "")
+            raise AskInputError(f"{part.strip()!r} goes past the document's last {unit}, {last}", "")
         spans.append((first, end))
     if not spans:
-        raise AskInputError("no pages given", 'use "1-3,7"')
+        raise AskInputError(f"no {unit}s given", 'use "1-3,7"')
     if limit and _covered(spans) > limit:
-        raise AskInputError(f"more than {limit} pages asked for at once", "ask for fewer pages")
+        raise AskInputError(f"more than {limit} {unit}s asked for at once", f"ask for fewer {unit}s")
     seen: set[int] = set()
     units = []
     for first, end in spans:
-        for unit in range(first, end + 1):
-            if unit not in seen:
-                seen.add(unit)
-                units.append(unit)
+        for number in range(first, end + 1):
+            if number not in seen:
+                seen.add(number)
+                units.append(number)
     return units
 
 

@@ -13,7 +13,6 @@ from test_mcp_server import call, file_harbor, with_session
 
 from pageindex_tui.ask import AskInputError, parse_ranges
 from pageindex_tui.cli.main import main
-from pageindex_tui.mcp_server import CHANGED
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\n\t"])
@@ -60,4 +59,5 @@ def test_mcp_reports_a_source_changed_since_indexing_instead_of_reading_it(tmp_p
     with FakeVLLM(default=smart_model) as fake:
         listed, (failed, text) = asyncio.run(with_session(tmp_path, fake.base_url, work))
     assert failed is True and "changed since it was indexed" in text
-    assert listed[1][0]["status"] == CHANGED
+    listed_doc = listed[1]["documents"][0]
+    assert listed_doc["status"] == "changed" and "indexes it again" in listed_doc["note"]

@@ -15,7 +15,6 @@ from test_jobs import GUIDE
 from test_mcp_server import call, file_harbor, with_session
 
 from pageindex_tui.cli.main import main
-from pageindex_tui.mcp_server import DAMAGED
 from pageindex_tui.settings import Settings
 from pageindex_tui.store.damage import DAMAGED_MARK
 from pageindex_tui.store.library import ENTRY_FILE, Library
@@ -130,10 +129,10 @@ def test_mcp_lists_a_damaged_document_as_such_and_the_others_keep_working(tmp_pa
     with FakeVLLM(default=smart_model) as fake:
         listed, structure, asked = asyncio.run(with_session(tmp_path, fake.base_url, work))
     assert listed[0] is False
-    by_name = {d["name"]: d for d in listed[1]}
-    assert by_name["harbor.pdf"]["status"] == "indexed" and by_name["broken"]["status"] == DAMAGED
+    by_name = {d["name"]: d for d in listed[1]["documents"]}
+    assert by_name["harbor.pdf"]["status"] == "indexed" and by_name["broken"]["status"] == "damaged"
     assert structure[0] is False and structure[1]["total_nodes"] == 6
-    assert asked[0] is True and "index damaged" in asked[1]
+    assert asked[0] is True and "saved index was damaged" in asked[1]
     assert any(DAMAGED_MARK in p.name for p in broken.parent.iterdir()) and not broken.exists()
 
 

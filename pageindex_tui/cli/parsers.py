@@ -193,7 +193,8 @@ def build_ask_parser() -> argparse.ArgumentParser:
 def build_mcp_parser() -> argparse.ArgumentParser:
     mcp = argparse.ArgumentParser(
         prog="pageindex-tui mcp",
-        description="Serve the library over MCP (stdio): list documents, get a structure, get pages, ask. "
+        description="Serve the library over MCP (stdio): list documents, search, get a structure, get pages, "
+        "ask, and PageIndex's browse_documents, get_document, get_document_structure and get_page_content. "
         "The server flags are those the ask tool uses.",
     )
     mcp.add_argument("--no-cache", action="store_true", help="ignore cached model replies")

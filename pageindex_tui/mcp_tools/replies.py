@@ -102,13 +102,15 @@ def answer(result: AskResult) -> dict[str, Any]:
         else "",
         "the answer ran into its token limit and may end mid-way" if result.cut else "",
     )
+    reads = data["nodes_read"]
     if not paging.fits(data):  # the reads listed last go first: the answer and citations stay
         keep = paging.largest(
-            len(data["nodes_read"]),
-            lambda n: paging.size(data | {"nodes_read": data["nodes_read"][:n]}),
-            paging.RESULT_CHARS,
+            len(reads), lambda n: paging.size(data | {"nodes_read": reads[:n]}), paging.ITEMS_CHARS
         )
-        data["nodes_read"] = data["nodes_read"][:keep]
+        data["nodes_read"] = reads[:keep]
+        data["next_steps"]["options"].append(
+            f"{keep} of the {len(reads)} nodes read are listed: the rest did not fit one result"
+        )
     return data
 
 

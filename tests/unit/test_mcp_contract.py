@@ -308,3 +308,15 @@ def test_every_reading_tool_answers_json_with_next_steps(tmp_path, tool):
     arguments = {"get_structure": {"document": "harbor"}, "get_pages": {"document": "harbor", "pages": "1"}}
     failed, reply = call(library, tool, **arguments.get(tool, {"query": "dredging"}))
     assert not failed and reply["next_steps"]["summary"] and reply["next_steps"]["options"]
+
+
+def test_an_answer_with_more_reads_than_fit_lists_fewer_and_says_so():
+    from pageindex_tui.ask import AskResult, NodeRead
+    from pageindex_tui.mcp_tools import replies
+
+    reads = [NodeRead("a.pdf", f"{n:04d}", "A title " * 20, tuple(range(1, 40)), 1) for n in range(400)]
+    data = replies.answer(AskResult("q?", "The answer.", [], reads, ["a.pdf"]))
+    assert len(json.dumps(data, ensure_ascii=False)) <= RESULT_CHARS
+    shown = len(data["nodes_read"])
+    assert 0 < shown < 400 and data["answer"] == "The answer."
+    assert f"{shown} of the 400 nodes read are listed" in data["next_steps"]["options"][-1]

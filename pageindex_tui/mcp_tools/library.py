@@ -157,9 +157,8 @@ class LibraryService:
         window = entries[offset : offset + limit]
         infos = [self.info(e) for e in window]
         damaged = [] if query.strip() else self.damaged(known)
-        left = max(0, offset + limit - len(entries))  # room in this window after the sound entries
-        skip = max(0, offset - len(entries))
-        for digest, item in damaged[skip : skip + left]:
+        skip = max(0, offset - len(entries))  # the damaged ones come after the sound ones
+        for digest, item in damaged[skip : skip + limit - len(window)]:
             infos.append(DocumentInfo(digest[:12], literal(item.doc_name), "", False, 0, "", "", "damaged"))
         return Listing(infos, len(entries) + len(damaged), offset, limit)
 

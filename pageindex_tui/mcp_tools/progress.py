@@ -24,7 +24,7 @@ class AskProgress:
     def __init__(self, send: Send, loop: asyncio.AbstractEventLoop) -> None:
         self._send = send
         self._loop = loop
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
         self._count = 0
         self._calls: dict[int, str] = {}  # model calls under way: id -> purpose
         self._written = 0  # characters the calls under way have streamed
@@ -59,29 +59,31 @@ class AskProgress:
         return f"waiting on the model ({purpose}): {self._written} characters written so far"
 
     async def run(self) -> None:
-        """Send notifications until cancelled."""
+        """Send notifications until the queue's end mark (None), those queued before it included."""
         while True:
             try:
                 message = await asyncio.wait_for(self._queue.get(), TICK)
             except TimeoutError:
                 message = self._tick()
-            await self._notify(message)
-
-    async def _notify(self, message: str) -> None:
-        if message:
-            self._count += 1
-            await self._send(float(self._count), message)
+            if message is None:
+                return
+            if message:
+                self._count += 1
+                await self._send(float(self._count), message)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[AskProgress]:
-        """Notifications sent while the block runs; those still queued when it ends are sent then."""
+        """Notifications sent while the block runs. When it ends, those still queued are sent, one after
+        the other (a send is never cut off half-way, which would lose its number); when it fails or is
+        cancelled, the sender is cancelled."""
         task = asyncio.create_task(self.run())
         try:
             yield self
-        finally:
+        except BaseException:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await asyncio.sleep(0)  # (not when the ask failed or was cancelled) events from threads land
-        while not self._queue.empty():
-            await self._notify(self._queue.get_nowait())
+            raise
+        await asyncio.sleep(0)  # events handed over from threads land in the queue first
+        self._queue.put_nowait(None)
+        await task

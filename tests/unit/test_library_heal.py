@@ -124,15 +124,19 @@ def test_mcp_lists_a_damaged_document_as_such_and_the_others_keep_working(tmp_pa
         listed = await call(session, "list_documents")
         structure = await call(session, "get_structure", document="harbor.pdf", limit=2)
         asked = await call(session, "get_pages", document="broken", pages="1")
-        return listed, structure, asked
+        pages = [await call(session, "list_documents", offset=n, limit=1) for n in range(3)]
+        return listed, structure, asked, pages
 
     with FakeVLLM(default=smart_model) as fake:
-        listed, structure, asked = asyncio.run(with_session(tmp_path, fake.base_url, work))
+        listed, structure, asked, pages = asyncio.run(with_session(tmp_path, fake.base_url, work))
     assert listed[0] is False
     by_name = {d["name"]: d for d in listed[1]["documents"]}
     assert by_name["harbor.pdf"]["status"] == "indexed" and by_name["broken"]["status"] == "damaged"
     assert structure[0] is False and structure[1]["total_nodes"] == 6
     assert asked[0] is True and "saved index was damaged" in asked[1]
+    # paged one at a time: the sound one, then the damaged one, then none
+    assert [[d["name"] for d in page[1]["documents"]] for page in pages] == [["harbor.pdf"], ["broken"], []]
+    assert [page[1]["next_offset"] for page in pages] == [1, None, None] and pages[0][1]["total"] == 2
     assert any(DAMAGED_MARK in p.name for p in broken.parent.iterdir()) and not broken.exists()
 
 

@@ -177,8 +177,8 @@ def build_server(service: LibraryService) -> MCPServer:
     ) -> CallToolResult:
         """PageIndex's listing: the library's documents (name, description, status, created_at), `limit`
         (1 to 50) from `offset`; has_more and next_offset page on. sort="relevance" with a `query` ranks
-        them by the library's search; "time" (the default) lists them by name. There are no folders:
-        folder_id is "root" and recursive changes nothing."""
+        them by the library's search; "time" (the default) lists the newest indexed first. There are no
+        folders: folder_id is "root" and recursive changes nothing."""
 
         def work() -> dict[str, Any]:
             _no_folders(folder_id)
@@ -187,7 +187,8 @@ def build_server(service: LibraryService) -> MCPServer:
             if sort == "relevance" and not (query or "").strip():
                 raise AskInputError('sort="relevance" needs a query', "give the words to rank by")
             words = (query or "") if sort == "relevance" else ""
-            return replies.browse(service.list_documents(offset, limit, words, BROWSE_MOST), sort)
+            listing = service.list_documents(offset, limit, words, BROWSE_MOST, newest_first=sort == "time")
+            return replies.browse(listing, sort)
 
         return _run(work)
 

@@ -140,15 +140,22 @@ class LibraryService:
         return Path(entry.source).name if entry.source else entry.doc_name
 
     def list_documents(
-        self, offset: int = 0, limit: int = MAX_LISTED, query: str = "", most: int = MAX_LISTED
+        self,
+        offset: int = 0,
+        limit: int = MAX_LISTED,
+        query: str = "",
+        most: int = MAX_LISTED,
+        newest_first: bool = False,
     ) -> Listing:
-        """`limit` documents from `offset`: by name, or best first for `query` (the library's search).
-        A limit over `most` is an error, not cut down."""
+        """`limit` documents from `offset`: by name (or the newest indexed first), or best first for `query`
+        (the library's search). A limit over `most` is an error, not cut down."""
         if offset < 0:
             raise AskInputError(f"offset must be 0 or more, not {offset}", "start at 0")
         if not 1 <= limit <= most:
             raise AskInputError(f"limit must be from 1 to {most}, not {limit}", "page on with next_offset")
         entries = sorted(self.entries(), key=lambda e: (self.name_of(e).casefold(), e.digest))
+        if newest_first:
+            entries.sort(key=lambda e: e.finished_at, reverse=True)  # stable: same time, by name
         known = {e.digest for e in entries}
         if query.strip():
             by_digest = {e.digest: e for e in entries}

@@ -20,7 +20,7 @@ from pageindex_tui.ask import AskInputError, parse_ranges
 from pageindex_tui.mcp_server import LibraryService, build_server
 from pageindex_tui.mcp_tools import RESULT_CHARS, progress
 from pageindex_tui.settings import Settings
-from pageindex_tui.store.library import Library
+from pageindex_tui.store.library import ENTRY_FILE, Library
 
 DOWN = "http://127.0.0.1:9/v1"  # no server: the reading tools need none
 
@@ -210,14 +210,18 @@ def test_listings_are_paged_and_show_the_description(tmp_path):
     assert entry is not None
     tree = json.loads(entry.structure_path.read_text())
     entry.structure_path.write_text(json.dumps(tree | {"doc_description": "Notes on alpha."}))
-    one, two, too_many, browse_too_many, relevance = calls(
+    later = entry.to_json() | {"finished_at": "2026-02-01T00:00:00"}  # indexed after harbor.pdf
+    (entry.folder / ENTRY_FILE).write_text(json.dumps(later))
+    newest, one, two, too_many, browse_too_many, relevance = calls(
         library,
+        ("browse_documents", {}),
         ("list_documents", {"limit": 1}),
         ("list_documents", {"offset": 1, "limit": 1}),
         ("list_documents", {"limit": 101}),
         ("browse_documents", {"limit": 51}),
         ("browse_documents", {"sort": "relevance", "query": "alpha"}),
     )
+    assert [d["name"] for d in newest[1]["documents"]] == ["notes.md", "harbor.pdf"]  # sort="time"
     assert [d["name"] for d in one[1]["documents"]] == ["harbor.pdf"] and one[1]["next_offset"] == 1
     assert [d["name"] for d in two[1]["documents"]] == ["notes.md"] and two[1]["next_offset"] is None
     assert two[1]["documents"][0]["description"] == "Notes on alpha."

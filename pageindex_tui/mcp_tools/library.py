@@ -59,10 +59,6 @@ class Listing:
     offset: int
     limit: int
 
-    @property
-    def next_offset(self) -> int | None:
-        return self.offset + self.limit if self.offset + self.limit < self.total else None
-
 
 @dataclass(frozen=True)
 class StructureRun:
@@ -187,7 +183,7 @@ class LibraryService:
             entry.finished_at,
             self._status(entry),
             tree.unit if tree is not None else "page",
-            literal(tree.description or "") if tree is not None else "",
+            paging.cut_text(literal(tree.description or ""), paging.NODE_CHARS) if tree is not None else "",
             doc.size if doc is not None else (tree.size or None) if tree is not None else None,
         )
 

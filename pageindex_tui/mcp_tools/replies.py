@@ -6,6 +6,7 @@ lines of a Markdown document."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -26,20 +27,33 @@ def plural(count: int, unit: Unit) -> str:
 
 # -- ours ------------------------------------------------------------------------------------------
 def document_list(listing: Listing) -> dict[str, Any]:
-    more = listing.next_offset
+    items, more, capped = _fitted(listing, lambda d: asdict(d) | {"note": d.note})
     return {
-        "documents": [asdict(d) | {"note": d.note} for d in listing.documents],
+        "documents": items,
         "total": listing.total,
         "offset": listing.offset,
         "next_offset": more,
         "next_steps": steps(
-            f"{len(listing.documents)} of {listing.total} documents"
-            + (f" from offset {listing.offset}" if listing.offset else ""),
+            f"{len(items)} of {listing.total} documents"
+            + (f" from offset {listing.offset}" if listing.offset else "")
+            + (" (more would not fit one result)" if capped else ""),
             f"list_documents(offset={more}) lists the next ones" if more is not None else "",
             "get_structure(document=<id or name>) shows a document's sections; search(query=...) finds "
             "sections by words; ask(question=...) answers from the library",
         ),
     }
+
+
+def _fitted(
+    listing: Listing, item: Callable[[DocumentInfo], dict[str, Any]]
+) -> tuple[list[dict[str, Any]], int | None, bool]:
+    """The listing's documents as items, as many as fit one result (at least one); the offset that
+    follows them (None at the end); whether the cap left some of the window out."""
+    items = [item(d) for d in listing.documents]
+    shown = max(1, paging.largest(len(items), lambda n: paging.size(items[:n]), paging.ITEMS_CHARS))
+    shown = min(shown, len(items))
+    end = listing.offset + shown
+    return items[:shown], end if end < listing.total else None, shown < len(items)
 
 
 def structure_run(run: StructureRun) -> dict[str, Any]:
@@ -133,19 +147,20 @@ def _pageindex_entry(info: DocumentInfo) -> dict[str, Any]:
 
 
 def browse(listing: Listing, sort: str) -> dict[str, Any]:
-    more = listing.next_offset
+    items, more, capped = _fitted(listing, _pageindex_entry)
     return {
         "success": True,
-        "documents": [_pageindex_entry(d) for d in listing.documents],
+        "documents": items,
         "folders": [],
         "sort": sort,
         "total": listing.total,
         "next_offset": more,
         "has_more": more is not None,
         "next_steps": steps(
-            f"{len(listing.documents)} of {listing.total} documents" if listing.documents else "No documents",
+            (f"{len(items)} of {listing.total} documents" if items else "No documents")
+            + (" (more would not fit one result)" if capped else ""),
             "get_document(doc_name=<name>) shows one; get_document_structure(doc_name=<name>) its sections"
-            if listing.documents
+            if items
             else "index documents with `pageindex-tui index` first",
             f"browse_documents(offset={more}) lists the next ones" if more is not None else "",
         ),

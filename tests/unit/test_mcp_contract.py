@@ -324,3 +324,26 @@ def test_an_answer_with_more_reads_than_fit_lists_fewer_and_says_so():
     shown = len(data["nodes_read"])
     assert 0 < shown < 400 and data["answer"] == "The answer."
     assert f"{shown} of the 400 nodes read are listed" in data["next_steps"]["options"][-1]
+
+
+def test_a_listing_too_big_for_one_result_pages_on_where_the_cap_cut_it(tmp_path):
+    library = Library(tmp_path / "library")
+    for number in range(60):
+        path = file_markdown(library, tmp_path / "md", f"doc{number:02d}", [("Part", "text")])
+        entry = library.lookup(path)
+        assert entry is not None
+        tree = json.loads(entry.structure_path.read_text())
+        described = tree | {"doc_description": f"Document {number}: " + "about the harbour " * 60}
+        entry.structure_path.write_text(json.dumps(described))
+    names, offset, rounds = [], 0, 0
+    while offset is not None:
+        failed, reply = call(library, "list_documents", offset=offset, limit=100)
+        assert not failed and reply["total"] == 60
+        names += [d["name"] for d in reply["documents"]]
+        if reply["next_offset"] is not None:
+            assert "more would not fit one result" in reply["next_steps"]["summary"]
+        offset, rounds = reply["next_offset"], rounds + 1
+    assert names == [f"doc{n:02d}.md" for n in range(60)] and rounds >= 2
+    failed, browsed = call(library, "browse_documents", limit=50)
+    assert not failed and 1 <= len(browsed["documents"]) < 50 and browsed["has_more"] is True
+    assert browsed["next_offset"] == len(browsed["documents"])

@@ -23,6 +23,7 @@ from ..llm.tokens import estimate_tokens
 from ..serverload import watched_client
 from ..settings import Settings
 from ..store.cache import ResponseCache
+from ..store.library import settings_differences
 from . import prompts, route
 from .bounds import Bounds, Found
 from .documents import AskInputError
@@ -44,6 +45,7 @@ from .verify import ProseFilter, parse_answer, verify
 OVERHEAD_TOKENS = 600  # system prompt, instruction and chat template around the material
 MIN_PAGE_SHARE = 0.5  # a question that leaves the pages less than this share of their room is refused
 MIN_MATERIAL = 256  # tokens: less room than this for the outline or pages is not worth a call
+OTHER_SETTINGS = "no saved tree was made with the settings asked for; asking the newest, made with"
 _STOP = frozenset(
     "the a an of in on at to for and or is are was were be by with what which who how does do did".split()  # noqa: SIM905
 )
@@ -185,6 +187,8 @@ class Asker:
         for doc in docs:
             if doc.note:
                 self._warn(run, f"{doc.name}: {doc.note}")
+            if doc.made_with is not None and (other := settings_differences(doc.made_with, self.settings)):
+                self._warn(run, f"{doc.name}: {OTHER_SETTINGS}: " + "; ".join(other))
         return await self._ask(docs, question, run)
 
     async def _documents(self, scope: LibraryScope, question: str, run: str) -> list[AskDocument]:

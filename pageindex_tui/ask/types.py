@@ -26,6 +26,7 @@ class AskDocument:
     source: Path | None = None
     read: Callable[[int, int], list[str]] | None = None
     note: str = ""  # why there is no source, when there is none
+    made_with: dict[str, Any] | None = None  # the tree settings of the saved index it is (None: not known)
     _depths: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

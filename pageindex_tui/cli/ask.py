@@ -186,7 +186,7 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
                 progress.counter = session.tally
                 docs: list[AskDocument] = []
                 lines: list[str] = []
-                scope = LibraryScope.of(Library(), args.password) if args.library else None
+                scope = LibraryScope.of(Library(), args.password, settings) if args.library else None
                 with progress:
                     if scope is None:  # else the library's documents are found by the question
                         docs, lines = await gather_documents(

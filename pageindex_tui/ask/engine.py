@@ -165,7 +165,7 @@ class Asker:
             got = await stats.bounds.run(self._whole(docs, question, run, scope))
             if got is None:
                 self._warn(run, stats.bounds.message(stats.found))
-            result = got or stats.found.result(question, stats.bounds.stop)
+            result = got if got is not None else stats.found.result(question, stats.bounds.stop)
         finally:
             self._runs.pop(run, None)
             self.session.close(run)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import replace
 
 import pytest
 from askdocs import GOOD_ANSWER, file_harbor, kind, make_harbor, scripted
@@ -19,7 +20,8 @@ from pageindex_tui.cli.main import main
 from pageindex_tui.mcp_server import LibraryService
 from pageindex_tui.settings import Settings
 from pageindex_tui.store.library import Library
-from pageindex_tui.workbench.asking import AskBook
+from pageindex_tui.workbench.ask_handler import AskHandler
+from pageindex_tui.workbench.asking import AskBook, AskChanges
 
 QUESTION = "How much did dredging the outer channel cost?"
 GENEROUS = 120.0  # seconds: a bounded question ends long before this, even on a loaded machine
@@ -149,9 +151,16 @@ def test_the_mcp_ask_returns_what_was_found_with_stopped(tmp_path):
     assert any("stopped at its token budget" in w for w in data["warnings"])
 
 
-def test_the_apps_question_line_says_which_bound_stopped_it(harbor):
+def test_the_apps_question_says_which_bound_stopped_it(harbor):
     with FakeVLLM(default=scripted(picks=['{"nodes": ["0004"]}'], answers=[GOOD_ANSWER])) as fake:
-        result, _seen = ask(fake, [harbor], ask_tokens=1)
-    question = AskBook().start("harbor.pdf", QUESTION)
-    question.result, question.phase = result, "answered"
+        result, seen = ask(fake, [harbor], ask_tokens=1)
+    book = AskBook()
+    question = book.start("harbor.pdf", QUESTION)
+    handler = AskHandler(book)
+    for event in seen:
+        handler.apply(replace(event, doc=question.run), AskChanges())
+    assert question.result is result
     assert question.status().startswith("Stopped at its token budget: read 1 node in 1 round(s)")
+    stream = "".join(text for _kind, text in question.pieces)
+    assert "warning: the question was stopped at its token budget" in stream
+    assert "(the model gave no answer)" not in stream  # it was stopped, and its warning says so

@@ -153,8 +153,10 @@ def build_server(service: LibraryService) -> MCPServer:
         """Answer a question from the documents (ids or names), or by default from the whole library: the
         documents its search finds, then the sections the model picks from their trees. Returns the
         answer, every citation-like part of it marked verified (a quote of 5 words or more found on a page
-        read) or not with the problem, the nodes read, `cut` when the answer hit its token limit, and
-        warnings (such as no node read). Sends progress notifications while it works."""
+        read) or not with the problem, the nodes read, `cut` when the answer hit its token limit,
+        `stopped` when its deadline or token budget ended it first (with what it had found), and
+        warnings (such as no node read, or a tree made with other settings). Sends progress
+        notifications while it works."""
         progress = AskProgress(
             lambda n, message: ctx.report_progress(n, None, message), asyncio.get_running_loop()
         )

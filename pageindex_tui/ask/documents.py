@@ -120,6 +120,7 @@ def load_entry(
             source = None
     doc = build_document(tree, str(entry.structure_path), None if changed else source, password, opened)
     doc.name = entry.doc_name or doc.name
+    doc.made_with = dict(entry.settings) if entry.settings else None
     if changed:
         doc.note = f"its source {source} changed since it was indexed; index it again to read its pages"
     elif source is None and entry.source:

@@ -11,7 +11,7 @@ import asyncio
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import events
 from ..errors import ContextOverflow
@@ -23,7 +23,9 @@ from ..llm.tokens import estimate_tokens
 from ..serverload import watched_client
 from ..settings import Settings
 from ..store.cache import ResponseCache
+from ..store.library import settings_differences
 from . import prompts, route
+from .bounds import Bounds, Found
 from .documents import AskInputError
 from .outline import (
     Handles,
@@ -37,12 +39,13 @@ from .outline import (
 )
 from .route import LibraryScope
 from .shapes import Assessed, Picked
-from .types import AskDocument, AskResult, Citation
+from .types import AskDocument, AskResult
 from .verify import ProseFilter, parse_answer, verify
 
 OVERHEAD_TOKENS = 600  # system prompt, instruction and chat template around the material
 MIN_PAGE_SHARE = 0.5  # a question that leaves the pages less than this share of their room is refused
 MIN_MATERIAL = 256  # tokens: less room than this for the outline or pages is not worth a call
+OTHER_SETTINGS = "no saved tree was made with the settings asked for; asking the newest, made with"
 _STOP = frozenset(
     "the a an of in on at to for and or is are was were be by with what which who how does do did".split()  # noqa: SIM905
 )
@@ -62,6 +65,8 @@ class _Stats:
     answer_call: int | None = None
     prose: ProseFilter | None = None
     shown: bool = False
+    found: Found = field(default_factory=Found)
+    bounds: Bounds | None = None
 
 
 def refuse_long_question(question: str, context: int, room: int, shared: int) -> None:
@@ -119,6 +124,8 @@ class Asker:
         """A question's events, after the session counted them: its answer's prose goes out as it comes."""
         stats = self._runs.get(event.doc)
         if stats is not None:
+            if stats.bounds is not None:
+                stats.bounds.see(event)
             self._follow(stats, event)
         self.sink(event)
 
@@ -148,18 +155,17 @@ class Asker:
     ) -> AskResult:
         """Answer `question` from `docs`, or from the documents of the library `scope` routes it to (`docs`
         unused; see route.py). Raises ServerUnavailable/ServerRefused when the server fails; bad replies
-        never raise. Events carry `run` as their doc."""
+        never raise. A question that reaches its deadline or token budget (bounds.py) ends with what it
+        found so far, `stopped` saying which. Events carry `run` as their doc."""
         started = time.monotonic()
-        self._runs[run] = _Stats()
+        stats = self._runs[run] = _Stats()
         tally = self.session.open(run, self._route, lane=ASKING)  # its calls go ahead of indexing's
         try:
-            if scope is not None:
-                docs = await self._documents(scope, question, run)
-            self.sink(events.AskStarted(run, question, tuple(d.name for d in docs)))
-            for doc in docs:
-                if doc.note:
-                    self._warn(run, f"{doc.name}: {doc.note}")
-            result = await self._ask(docs, question, run)
+            stats.bounds = Bounds(self.settings.ask_deadline, self.settings.ask_tokens, tally)
+            got = await stats.bounds.run(self._whole(docs, question, run, scope))
+            if got is None:
+                self._warn(run, stats.bounds.message(stats.found))
+            result = got if got is not None else stats.found.result(question, stats.bounds.stop)
         finally:
             self._runs.pop(run, None)
             self.session.close(run)
@@ -170,6 +176,20 @@ class Asker:
         result.seconds = round(time.monotonic() - started, 3)
         self.sink(events.AskFinished(run, result))
         return result
+
+    async def _whole(
+        self, docs: list[AskDocument], question: str, run: str, scope: LibraryScope | None
+    ) -> AskResult:
+        if scope is not None:
+            docs = await self._documents(scope, question, run)
+        self._runs[run].found.docs = docs
+        self.sink(events.AskStarted(run, question, tuple(d.name for d in docs)))
+        for doc in docs:
+            if doc.note:
+                self._warn(run, f"{doc.name}: {doc.note}")
+            if doc.made_with is not None and (other := settings_differences(doc.made_with, self.settings)):
+                self._warn(run, f"{doc.name}: {OTHER_SETTINGS}: " + "; ".join(other))
+        return await self._ask(docs, question, run)
 
     async def _documents(self, scope: LibraryScope, question: str, run: str) -> list[AskDocument]:
         """The library's documents to read for `question`: found by search, chosen by the model."""
@@ -192,11 +212,12 @@ class Asker:
         context, reply = client.context_length, self._reply_tokens(client)
         room = context - reply - OVERHEAD_TOKENS - estimate_tokens(question)
         refuse_long_question(question, context, room, context - reply - OVERHEAD_TOKENS)
-        handles = Handles(docs)
+        handles, found = Handles(docs), self._runs[run].found
         refs = await self._pick(client, handles, question, run, room, reply)
-        reading, read_refs, rounds = Reading(), list(refs), 0
+        reading, read_refs = Reading(), list(refs)
+        found.picked, found.reading = list(refs), reading
         for round_ in range(1, self.options.max_rounds + 1):
-            rounds = round_
+            found.rounds = round_
             last = round_ == self.options.max_rounds
             share = room - reading.tokens if last else int((room - reading.tokens) * 0.6)
             read_nodes(handles, refs, reading, max(0, share), round_)
@@ -215,22 +236,12 @@ class Asker:
             if not refs:
                 break
             read_refs += refs
+            found.picked += refs
         assert reading.reads is not None
         if not reading.reads:
             self._warn(run, "no node was read: the answer rests on nothing from the documents")
-        answer, citations, cut = await self._answer(
-            client, handles, reading, read_refs, question, run, reply, room
-        )
-        return AskResult(
-            question=question,
-            answer=answer,
-            citations=citations,
-            nodes_read=list(reading.reads),
-            documents=[d.name for d in docs],
-            rounds=rounds,
-            verifiable=all(d.read is not None for d in docs),
-            cut=cut,
-        )
+        await self._answer(client, handles, reading, read_refs, question, run, reply, room)
+        return found.result(question)
 
     # -- pick --------------------------------------------------------------------------------------
     async def _pick(
@@ -344,11 +355,11 @@ class Asker:
         run: str,
         reply: int,
         room: int,
-    ) -> tuple[str, list[Citation], bool]:
-        """The answer's prose, its checked citations, and whether the reply was cut at its token limit."""
+    ) -> None:
+        """The answer's prose, its checked citations, and whether the reply was cut at its token limit, kept
+        in the question's `Found` as each attempt ends."""
         unit = handles.docs[0].unit if len({d.unit for d in handles.docs}) == 1 else "page"
         messages = prompts.answer(reading.text or "(nothing was read)", question, handles.example(), unit)
-        prose, citations, cut = "", list[Citation](), False
         for attempt in range(1, self.options.answer_attempts + 1):
             self.sink(events.AskProgress(run, "answer", attempt))
             try:
@@ -367,6 +378,7 @@ class Asker:
             prose, raws = parse_answer(got.text)
             cut = got.finish_reason == "length"
             citations, problems = verify(raws, handles, reading)
+            self._runs[run].found.answered = (prose, citations, cut)
             if not prose.strip():
                 problems = ["the answer is empty", *problems]
             self.sink(
@@ -387,7 +399,6 @@ class Asker:
                 {"role": "assistant", "content": got.text},
                 {"role": "user", "content": prompts.answer_feedback(problems)},
             ]
-        return prose, citations, cut
 
 
 def _words(text: str) -> set[str]:

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import DamagedFile
 from ..llm.client import LLMClient
@@ -41,12 +42,16 @@ class LibraryScope:
     candidates: int = MAX_CANDIDATES
 
     @classmethod
-    def of(cls, library: Library, password: str | None = None) -> LibraryScope:
+    def of(cls, library: Library, password: str | None = None, settings: Any = None) -> LibraryScope:
+        """`settings`: a found document is asked through its tree made with these, where one is saved
+        (the search holds each document's newest)."""
+
         def load(hit: DocumentHit) -> AskDocument:
             from pathlib import Path
 
             try:
-                entry = read_entry_file(Path(hit.folder))
+                made = library.find(hit.digest, settings) if settings is not None else None
+                entry = made or read_entry_file(Path(hit.folder))
             except (OSError, DamagedFile) as err:
                 raise AskInputError(f"the saved index of {hit.doc_name} cannot be read: {err}", "") from None
             return load_entry(entry, password, digest=library.digest)

@@ -26,6 +26,7 @@ class AskDocument:
     source: Path | None = None
     read: Callable[[int, int], list[str]] | None = None
     note: str = ""  # why there is no source, when there is none
+    made_with: dict[str, Any] | None = None  # the tree settings of the saved index it is (None: not known)
     _depths: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -57,6 +58,15 @@ class Citation:
     marker: str = ""  # the answer's own label for it, such as "1"
 
 
+@dataclass(frozen=True)
+class NodePick:
+    """A node the model chose to read (it may not have been read: a bound can stop the question first)."""
+
+    doc: str
+    node_id: str
+    title: str
+
+
 @dataclass
 class AskResult:
     question: str
@@ -74,6 +84,8 @@ class AskResult:
     warnings: list[str] = field(default_factory=list)
     verifiable: bool = True  # False when some document had no source text to check citations against
     cut: bool = False  # the answer ran into its token limit (finish_reason "length"): it may end mid-way
+    picked: list[NodePick] = field(default_factory=list)  # the nodes the model chose, before reading
+    stopped: str = ""  # "deadline" or "tokens": a bound ended the question early (ask/bounds.py)
 
     @property
     def verified(self) -> int:

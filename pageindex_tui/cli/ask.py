@@ -35,7 +35,7 @@ from ..store.library import Library
 
 if TYPE_CHECKING:
     from ..llm.session import ModelSession
-from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error, maybe_local_server
+from .common import EXIT_BOUND, EXIT_FAILED, EXIT_OK, EXIT_USAGE, error, maybe_local_server
 
 
 def usage_problem(paths: list[Path]) -> str:
@@ -116,6 +116,8 @@ def print_citations(console: Console, result: AskResult) -> None:
             line.append(said, "red")
         console.print(line, soft_wrap=True)
     read = ", ".join(f"{shown(r.node_id)} ({len(r.pages)})" for r in result.nodes_read) or "none"
+    if not result.nodes_read and result.picked:  # a bound stopped it before reading: what it chose
+        read += "; picked " + ", ".join(f"{shown(p.node_id)} {shown(p.title)[:60]}" for p in result.picked)
     console.print(
         Text(
             f"read {len(result.nodes_read)} nodes [{read}] in {result.rounds} round(s); "
@@ -145,6 +147,8 @@ async def gather_documents(
         if path.name.endswith(STRUCTURE_SUFFIX):
             docs.append(await asyncio.to_thread(load_structure_file, path, password))
             continue
+        if session is not None:  # the question needs the model: without it, nothing is indexed first
+            await session.client()
         try:  # opened once: for indexing it when it has no index, and for reading it
             opened = await asyncio.to_thread(open_document, path, password)
         except DocumentError:
@@ -182,7 +186,7 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
                 progress.counter = session.tally
                 docs: list[AskDocument] = []
                 lines: list[str] = []
-                scope = LibraryScope.of(Library(), args.password) if args.library else None
+                scope = LibraryScope.of(Library(), args.password, settings) if args.library else None
                 with progress:
                     if scope is None:  # else the library's documents are found by the question
                         docs, lines = await gather_documents(
@@ -201,10 +205,11 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
         except (AskInputError, DocumentError) as problem_:
             error(problem_.message, problem_.hint)
             return EXIT_USAGE if isinstance(problem_, AskInputError) else EXIT_FAILED
+    code = EXIT_BOUND if result.stopped else EXIT_OK
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-        return EXIT_OK
+        return code
     print_citations(out, result)
     for warning in result.warnings:
         err.print(Text(f"warning: {shown(warning)}", style="yellow"), soft_wrap=True)
-    return EXIT_OK
+    return code

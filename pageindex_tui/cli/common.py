@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..local.supervise import ServerLife, Supervisor
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_BOUND = 3  # `ask`: the question reached its deadline or token budget; what it found is printed
 ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 

@@ -41,6 +41,10 @@ def add_server_flags(parser: argparse.ArgumentParser) -> None:
     local.add_argument("--local-model", type=Path, help="GGUF model for --local (default: SmolLM2 135M)")
 
 
+def add_question_flags(parser: argparse.ArgumentParser) -> None:
+    setting_flags(parser, "ask", "a whole question's bounds (reached, it ends with what it found so far)")
+
+
 def add_also_flag(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--also", action="append", default=[], metavar="URL", help=f"{what} (repeatable)")
 
@@ -168,6 +172,8 @@ def build_ask_parser() -> argparse.ArgumentParser:
         "their pages and answers with page citations, each checked against the pages it read. A document "
         "is reused from the library (or indexed and filed there first); a _structure.json is used as it "
         "is, with its PDF or Markdown beside it to check citations.",
+        epilog="exit status: 0 answered; 1 failed (a server or document error); 2 bad usage or input; "
+        "3 the question reached --ask-deadline or --ask-tokens (what it found so far is printed).",
     )
     ask.add_argument(
         "items",
@@ -187,6 +193,8 @@ def build_ask_parser() -> argparse.ArgumentParser:
     ask.add_argument("-q", "--quiet", action="store_true", help="no progress bar while indexing")
     ask.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     add_server_flags(ask)
+    add_question_flags(ask)
+    setting_flags(ask, "index", "tree (the saved index made with these is used, else the newest, said)")
     return ask
 
 
@@ -199,6 +207,7 @@ def build_mcp_parser() -> argparse.ArgumentParser:
     )
     mcp.add_argument("--no-cache", action="store_true", help="ignore cached model replies")
     add_server_flags(mcp)
+    add_question_flags(mcp)
     return mcp
 
 

@@ -58,7 +58,7 @@ async def ensure_indexed(
         raise DocumentError(
             f"cannot read {path}: {err.strerror or err}", "is it there, and readable?"
         ) from None
-    entry = await asyncio.to_thread(lambda: library.find(digest, settings) or library.find(digest))
+    entry = await asyncio.to_thread(library.for_asking, digest, settings)
     if entry is not None and document is None:
         await asyncio.to_thread(unlocks, path, password)  # raises EncryptedPDF as opening it would
     if entry is not None:

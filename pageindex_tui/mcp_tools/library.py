@@ -15,7 +15,7 @@ from ..events import EventSink, ignore
 from ..safe_text import literal
 from ..settings import Settings
 from ..store.damage import SetAside
-from ..store.library import Library, LibraryEntry
+from ..store.library import Library, LibraryEntry, tree_settings_key
 from ..store.library_search import LibrarySearch
 from ..tree import Tree, Unit
 from . import paging
@@ -108,16 +108,16 @@ class LibraryService:
 
     # -- the documents ---------------------------------------------------------------------------
     def entries(self) -> list[LibraryEntry]:
-        """The newest saved index of each document in the library."""
-        out = []
+        """The saved index of each document in the library made with these settings, else its newest."""
+        out, key = [], tree_settings_key(self.settings)
         try:
             folders = sorted(p for p in self.library.root.iterdir() if p.is_dir() and p.name != "staging")
         except OSError:
             return []
         for folder in folders:
             found = self.library.entries_for(folder.name)  # [] for a folder without a sound entry
-            if found:
-                out.append(found[0])
+            if found:  # the tree made with these settings, else the newest (ask says how it differs)
+                out.append(next((e for e in found if e.settings_key == key), found[0]))
         return out
 
     def damaged(self, known: set[str]) -> list[tuple[str, SetAside]]:
@@ -308,6 +308,6 @@ class LibraryService:
             known = self.entries()  # read once, not once per document named
             docs = [load_entry(self.find(r, known), digest=self.library.digest) for r in refs]
         else:  # the whole library: documents found by search first (ask/route.py)
-            scope = LibraryScope.of(self.library)
+            scope = LibraryScope.of(self.library, settings=self.settings)
         async with Asker(self.settings, sink=sink) as asker:
             return await asker.ask(docs, question, run="mcp ask", scope=scope)

@@ -115,6 +115,10 @@ def answer(result: AskResult) -> dict[str, Any]:
         if result.citations
         else "",
         "the answer ran into its token limit and may end mid-way" if result.cut else "",
+        f"the question stopped at its {'deadline' if result.stopped == 'deadline' else 'token budget'} "
+        "(settings ask_deadline, ask_tokens): what it had found is here"
+        if result.stopped
+        else "",
     )
     reads = data["nodes_read"]
     if not paging.fits(data):  # the reads listed last go first: the answer and citations stay

@@ -220,6 +220,32 @@ class Settings:
         flag_group="server",
         flag_help="seconds calls wait for a server that went away (default 900; 0: fail at once)",
     )
+    # a whole question's bounds (ask/bounds.py): reached, it ends with what it found so far
+    ask_deadline: float = _setting(
+        600.0,
+        "Question deadline (s)",
+        "seconds one whole question may take; 0: no deadline",
+        section="ask",
+        low=0.0,
+        low_open=True,
+        high=7 * 86_400.0,
+        zero=True,
+        out_of_range="must be 0 (no deadline) or positive, at most 604800 (a week)",
+        flag_group="ask",
+        flag_help="seconds one whole question may take; 0: no deadline (default 600)",
+    )
+    ask_tokens: int = _setting(
+        0,
+        "Question token budget",
+        "prompt + completion tokens one whole question may spend; 0: no budget",
+        section="ask",
+        low=1,
+        high=1e9,
+        zero=True,
+        out_of_range="must be 0 (no budget) or between 1 and 1000000000",
+        flag_group="ask",
+        flag_help="prompt + completion tokens one whole question may spend; 0: no budget (default 0)",
+    )
     # scanned pages (document/ocr.py): the embedded engine, or a vision model on an OpenAI-compatible server
     ocr_model: str = _setting(
         "",

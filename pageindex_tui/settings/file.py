@@ -1,4 +1,4 @@
-"""The settings file: reading its TOML (flat, or in [server] and [index] tables, with the front ends'
+"""The settings file: reading its TOML (flat, or in [server], [index] and [ask] tables, with the front ends'
 own tables such as [keys] kept apart) and writing it back without the values that only override it; and
 `load_settings`, which layers defaults < that file < environment < command-line flags."""
 
@@ -77,7 +77,7 @@ def is_override(source: str) -> bool:
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
-    """Write the settings to the TOML file (mode 0600), in [server] and [index] tables.
+    """Write the settings to the TOML file (mode 0600), in [server], [index] and [ask] tables.
 
     Values that came from the environment or the command line are not written: the file keeps what it
     had for them. Defaults the file never held are left out; `temperature = None` (auto) is left out.

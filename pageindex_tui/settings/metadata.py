@@ -27,10 +27,10 @@ class FieldInfo:
     # switch); "" = not on the screen
     placeholder: str = ""  # shown in an empty entry on the screen
     blank: Any = REQUIRED  # what an empty entry on the screen means
-    section: str = "server"  # the settings file's table: server | index
+    section: str = "server"  # the settings file's table: server | index | ask
     shapes_tree: bool = False  # changes the tree a document gets: a saved index is reused only when equal
     secret: bool = False  # never shown, logged or written into a run record
-    flag_group: str = ""  # the command line's flag group (server | index); "" = no flag
+    flag_group: str = ""  # the command line's flag group (server | index | ask); "" = no flag
     flag: str = ""  # the command-line flag's dest, where it differs from the name
     flag_help: str = ""  # the flag's help line
     low: float | None = None  # numbers: the least value (exclusive when low_open)

@@ -47,6 +47,22 @@ def tree_settings_key(settings: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
+def settings_differences(recorded: dict[str, Any], settings: Any) -> list[str]:
+    """How the tree settings a saved index `recorded` differ from `settings`' ones, one phrase each, such as
+    "if_add_node_summary yes, not no" (what the tree was made with first); [] when they are the same."""
+
+    def said(value: Any) -> str:
+        return ("yes" if value else "no") if isinstance(value, bool) else repr(value)
+
+    out = []
+    for name, wanted in tree_settings(settings).items():
+        if name not in recorded:
+            out.append(f"{name} not recorded, not {said(wanted)}")
+        elif recorded[name] != wanted:
+            out.append(f"{name} {said(recorded[name])}, not {said(wanted)}")
+    return out
+
+
 @dataclass
 class LibraryEntry:
     """One saved index (its `entry.json`): a document's content, the settings that shaped its tree, the
@@ -331,6 +347,11 @@ class Library:
             return self._read_entry(self.folder_for(digest, settings))
         entries = self.entries_for(digest)
         return entries[0] if entries else None
+
+    def for_asking(self, digest: str, settings: Any) -> LibraryEntry | None:
+        """The index to ask: the one made with these settings, else the newest made with any (the question
+        says how its settings differ: ask/engine.py)."""
+        return self.find(digest, settings) or self.find(digest)
 
     def find_partial(self, digest: str, settings: Any) -> LibraryEntry | None:
         """The partial index of this content with these settings (a run that stopped), if one is kept."""

@@ -62,7 +62,7 @@ class AskHandler:
         elif isinstance(item, events.AskFinished):
             question.result, question.phase, question.step = item.result, "answered", "answered"
             question.reads = list(item.result.nodes_read)  # what was read in the end (a re-read may cut it)
-            if not question.result.answer.strip():
+            if not question.result.answer.strip() and not question.result.stopped:  # stopped: warned
                 self._note(question, "(the model gave no answer)", changes)
             changes.runs.add(run)
             changes.marks.add(question.doc)

@@ -116,7 +116,10 @@ class Question:
             f" ({result.cached_calls} cached)" if result.cached_calls else ""
         )
         cut = " · ⚠ cut at the token limit" if result.cut else ""
-        return f"Answered: {read} in {result.rounds} round(s) · {cited}{cut} · {calls}, {tokens:,} tokens"
+        head = "Answered"
+        if result.stopped:  # a bound ended it: what it found so far is shown
+            head = "Stopped at its " + ("deadline" if result.stopped == "deadline" else "token budget")
+        return f"{head}: {read} in {result.rounds} round(s) · {cited}{cut} · {calls}, {tokens:,} tokens"
 
     def summary(self) -> str:
         """The question's row in the Ask screen's list."""

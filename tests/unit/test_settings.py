@@ -148,14 +148,16 @@ def test_conflicts_name_what_cannot_work_together():
 
 
 def test_the_command_line_flags_are_the_fields_with_a_flag_group(tmp_path, capsys):
-    from pageindex_tui.cli.parsers import build_index_parser, flag_values, parse
+    from pageindex_tui.cli.parsers import build_ask_parser, build_index_parser, flag_values, parse
 
     flagged = {name: info for name, info in FIELDS.items() if info.flag_group}
-    assert {info.flag_group for info in flagged.values()} == {"server", "index"}
+    assert {info.flag_group for info in flagged.values()} == {"server", "index", "ask"}
     options = {o for action in build_index_parser()._actions for o in action.option_strings}
+    asking = {o for action in build_ask_parser()._actions for o in action.option_strings}
     for name, info in flagged.items():
         flag = f"--{(info.flag or name).replace('_', '-')}"
-        assert flag in options, flag
+        assert flag in (asking if info.flag_group == "ask" else options), flag
+        assert flag in asking  # ask takes every setting flag: the server's, the tree's and its bounds
     # every value arrives as text and is converted and checked where the file's and environment's are
     argv = ["index", "a.pdf", "--timeout", "20", "--retries", "0", "--thinking", "no", "--concurrency=auto"]
     argv += ["--if-add-node-summary", "no", "--max-pages-per-node", "7", "--no-cache"]

@@ -29,11 +29,11 @@ from . import __version__
 from .ask import Asker, AskInputError, LibraryScope, load_entry, parse_ranges
 from .ask.types import AskDocument
 from .errors import PageIndexError
+from .jobs.pagetext import library_search
 from .safe_text import literal, redact_text
 from .settings import Settings
 from .store.damage import SetAside
 from .store.library import Library, LibraryEntry
-from .store.library_search import LibrarySearch
 from .tree import TreeNode
 
 log = logging.getLogger(__name__)
@@ -183,7 +183,7 @@ class LibraryService:
             raise AskInputError("the query is empty", "give the words to look for")
         if not 1 <= limit <= MAX_HITS_PER_CALL:
             raise AskInputError(f"limit must be from 1 to {MAX_HITS_PER_CALL}, not {limit}", "")
-        hits = LibrarySearch(self.library).search(query, limit)
+        hits = library_search(self.library).search(query, limit)
         return {
             "query": literal(query),
             "results": [
@@ -194,6 +194,7 @@ class LibraryService:
                     "title": literal(h.title),
                     "start": h.start,
                     "end": h.end,
+                    "page": h.page,
                     "unit": h.unit,
                     "snippet": literal(h.snippet),
                     "score": h.score,
@@ -210,7 +211,7 @@ class LibraryService:
             known = self.entries()  # read once, not once per document named
             docs = [load_entry(self.find(r, known), digest=self.library.digest) for r in refs]
         else:  # the whole library: documents found by search first (ask/route.py)
-            scope = LibraryScope.of(self.library)
+            scope = LibraryScope.of(self.library, search=library_search(self.library))
         async with Asker(self.settings) as asker:
             result = await asker.ask(docs, question, run="mcp ask", scope=scope)
         data = result.to_dict()

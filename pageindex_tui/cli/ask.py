@@ -28,6 +28,7 @@ from ..document import open_document
 from ..errors import DocumentError
 from ..formats import STRUCTURE_SUFFIX, kind_of
 from ..jobs.filing import ensure_indexed
+from ..jobs.pagetext import library_search
 from ..safe_text import literal, shown
 from ..settings import Settings
 from ..store.cache import ResponseCache
@@ -158,6 +159,12 @@ async def gather_documents(
     return docs, lines
 
 
+def library_scope(args: argparse.Namespace) -> LibraryScope:
+    """The library (its documents from `--under`'s folder only, when given), searched with page text."""
+    library = Library()
+    return LibraryScope.of(library, args.password, under=args.under, search=library_search(library))
+
+
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     """`ask` after the flags are read."""
     from .progress import CliProgress
@@ -182,7 +189,7 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
                 progress.counter = session.tally
                 docs: list[AskDocument] = []
                 lines: list[str] = []
-                scope = LibraryScope.of(Library(), args.password) if args.library else None
+                scope = library_scope(args) if args.library else None
                 with progress:
                     if scope is None:  # else the library's documents are found by the question
                         docs, lines = await gather_documents(

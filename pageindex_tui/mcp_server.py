@@ -177,13 +177,15 @@ class LibraryService:
             "pages": [{doc.unit: u, "text": literal(t)} for u, t in zip(units, texts, strict=True)],
         }
 
-    def search(self, query: str, limit: int = 10) -> dict[str, Any]:
-        """The sections best matching the words of `query`, best first, each with its document's id."""
+    def search(self, query: str, limit: int = 10, folder: str = "") -> dict[str, Any]:
+        """The sections best matching the words of `query`, best first, each with its document's id;
+        `folder`: of documents whose source lies in it only."""
+        under = _folder(folder)
         if not query.strip():
             raise AskInputError("the query is empty", "give the words to look for")
         if not 1 <= limit <= MAX_HITS_PER_CALL:
             raise AskInputError(f"limit must be from 1 to {MAX_HITS_PER_CALL}, not {limit}", "")
-        hits = library_search(self.library).search(query, limit)
+        hits = library_search(self.library).search(query, limit, under)
         return {
             "query": literal(query),
             "results": [
@@ -203,15 +205,18 @@ class LibraryService:
             ],
         }
 
-    async def ask(self, question: str, refs: list[str] | None = None) -> dict[str, Any]:
+    async def ask(self, question: str, refs: list[str] | None = None, folder: str = "") -> dict[str, Any]:
+        under = _folder(folder)
         if not question.strip():
             raise AskInputError("the question is empty", "")
+        if refs and under is not None:
+            raise AskInputError("give documents or a folder, not both", "")
         docs, scope = [], None
         if refs:
             known = self.entries()  # read once, not once per document named
             docs = [load_entry(self.find(r, known), digest=self.library.digest) for r in refs]
         else:  # the whole library: documents found by search first (ask/route.py)
-            scope = LibraryScope.of(self.library, search=library_search(self.library))
+            scope = LibraryScope.of(self.library, under=under, search=library_search(self.library))
         async with Asker(self.settings) as asker:
             result = await asker.ask(docs, question, run="mcp ask", scope=scope)
         data = result.to_dict()
@@ -267,12 +272,13 @@ def build_server(service: LibraryService) -> MCPServer:
             return _failure(err)
 
     @server.tool()
-    def search(query: str, limit: int = 10) -> CallToolResult:
+    def search(query: str, limit: int = 10, folder: str = "") -> CallToolResult:
         """Search the whole library's sections by words (titles, summaries, saved text, document names and
         descriptions), best first (BM25): each result names the document (id and name), the node id,
-        title, start and end (pages, or lines for Markdown) and a snippet. At most 50 results."""
+        title, start and end (pages, or lines for Markdown), the page where the words were found and a
+        snippet. At most 50 results. `folder`: only documents whose source file lies in that folder."""
         try:
-            return _result(service.search(query, limit))
+            return _result(service.search(query, limit, folder))
         except Exception as err:
             return _failure(err)
 
@@ -295,18 +301,29 @@ def build_server(service: LibraryService) -> MCPServer:
             return _failure(err)
 
     @server.tool()
-    async def ask(question: str, documents: list[str] | None = None) -> CallToolResult:
+    async def ask(question: str, documents: list[str] | None = None, folder: str = "") -> CallToolResult:
         """Answer a question from the documents (ids or names), or by default from the whole library: the
         documents its search finds, then the sections the model picks from their trees. Returns the
         answer, every citation-like part of it marked verified (a quote of 5 words or more found on a page
         read) or not with the problem, the nodes read, `cut` when the answer hit its token limit, and
-        warnings (such as no node read)."""
+        warnings (such as no node read). `folder`: ask only the library's documents whose source file lies
+        in that folder."""
         try:
-            return _result(await service.ask(question, documents))
+            return _result(await service.ask(question, documents, folder))
         except Exception as err:
             return _failure(err)
 
     return server
+
+
+def _folder(folder: str) -> Path | None:
+    """A `folder` argument as the folder it names (None for ""); AskInputError when it is none."""
+    if not folder.strip():
+        return None
+    path = Path(folder).expanduser()
+    if not path.is_dir():
+        raise AskInputError(f"no such folder: {folder}", "give a folder the library's documents came from")
+    return path
 
 
 def serve(settings: Settings) -> None:

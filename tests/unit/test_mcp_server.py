@@ -72,8 +72,15 @@ def test_tools_over_stdio(tmp_path, filed):
         pages = await call(session, "get_pages", document=doc_id, pages="2,5-6")
         answer = await call(session, "ask", question="How much did dredging cost?")
         found = await call(session, "search", query="dredging channel", limit=3)
+        source = Path(listed[1][0]["source"]).parent
+        inside = await call(session, "search", query="dredging", folder=str(source))
+        outside = await call(session, "search", query="dredging", folder=str(tmp_path / "empty"))
+        nowhere = await call(session, "ask", question="Dredging?", folder=str(tmp_path / "nowhere"))
+        assert inside[1]["results"] and outside[1]["results"] == []
+        assert nowhere[0] is True and "no such folder" in str(nowhere[1])
         return names, listed, page_one, page_two, pages, answer, found
 
+    (tmp_path / "empty").mkdir()
     with FakeVLLM(default=model) as fake:
         names, listed, one, two, pages, answer, found = asyncio.run(
             with_session(tmp_path, fake.base_url, work)

@@ -186,3 +186,15 @@ def test_cli_search_names_the_line_a_passage_starts_at(tmp_path, capsys):
     assert main(["search", "sluice", "gate"]) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert "log.md  [0001] Spring (lines 3-" in first and ", found at line 43)" in first
+
+
+def test_the_previous_versions_index_beside_the_documents_is_removed(tmp_path):
+    library = Library(tmp_path / "library")
+    many_documents(library, tmp_path / "docs", 2)
+    old = library.root / "search.sqlite"
+    for extra in ("", "-wal"):
+        Path(f"{old}{extra}").write_bytes(b"schema 1")
+    search = LibrarySearch(library)
+    assert search.sync().added == 2
+    assert not old.exists() and not Path(f"{old}-wal").exists()
+    assert search.index.path == library.root / "search" / "search.sqlite" and search.index.path.exists()

@@ -1,11 +1,19 @@
-"""The library search index at scale: synthetic libraries of 1,000 and 10,000 documents (50 nodes each,
-titles and summaries drawn from a Zipf-distributed vocabulary, so common words are common), filed as the
-library files them. Prints per size: the time to build the index from the library, its size on disk, the
-latency of node search and of document routing (p50/p95, the per-search sync with the library included),
-the time to file one more document, and how often a query made of one node's title words puts that
-node's document in the top 3 and top 5.
+"""The library search index at scale: synthetic libraries (10 to 10,000 documents of 50 nodes, about 60
+pages each), titles, summaries and page text drawn from a Zipf-distributed vocabulary (so common words
+are common), filed as the library files them; page text goes in through the same `passages` hook the
+front ends use. Planted facts: one sentence each on a known page of a known document, made of words
+from the vocabulary's rarer part (found in other rows too) and "reached"; its question asks for it in
+other words ("What <attribute> did the <subject> of <name> reach?"), and the fact is in no title or
+summary, only in the page text.
 
-    python benchmarks/search_bench.py [--sizes 1000 10000] [--queries 200]
+Prints per size: the time to build the index from the library, its size on disk, search latency (wall
+and CPU time of this process, p50/p95, the per-search sync with the library included; the machine's
+load average beside it, since wall time on shared cores is mostly waiting), how often a question's
+answer document is among the top 5 documents the routing hands on (`documents`, as `ask --library`
+asks for 12), how often a search hit names its document and page, and how often a node's title finds
+its document (top 3, top 5).
+
+    python benchmarks/search_bench.py [--sizes 10 100 1000 10000] [--queries 200] [--page-words 30]
 """
 
 from __future__ import annotations
@@ -13,66 +21,87 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import random
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pageindex_tui.store.library import ENTRY_FILE, Library, LibraryEntry
 from pageindex_tui.store.library_search import LibrarySearch
+from pageindex_tui.store.search import Passage
 
 NODES = 50
 VOCABULARY = 20_000
+RARE_FROM = 2_000  # the rank from which a planted fact's words are drawn
+T = TypeVar("T")
 
 
-def words(rng: random.Random, count: int, weights: list[float], vocab: list[str]) -> str:
-    return " ".join(rng.choices(vocab, cum_weights=weights, k=count))  # cumulative: not summed per call
+@dataclass(frozen=True)
+class Fact:
+    number: int  # the document
+    page: int
+    sentence: str
+    question: str
 
 
-def synthetic_tree(rng: random.Random, number: int, weights: list[float], vocab: list[str]) -> dict:
+class Words:
+    def __init__(self, seed: int) -> None:
+        rng = random.Random(seed)
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        self.vocab = [f"w{n}" + "".join(rng.choices(letters, k=4)) for n in range(VOCABULARY)]
+        self.weights = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(VOCABULARY)))
+
+    def draw(self, rng: random.Random, count: int) -> str:
+        return " ".join(rng.choices(self.vocab, cum_weights=self.weights, k=count))  # cumulative: once
+
+    def rare(self, rng: random.Random) -> str:
+        return self.vocab[rng.randrange(RARE_FROM, VOCABULARY)]
+
+
+def synthetic_tree(rng: random.Random, number: int, words: Words) -> dict:
     nodes, page = [], 1
-    for top in range(NODES // 5):
+    for _top in range(NODES // 5):
         children = []
         for _ in range(4):
-            span = rng.randint(1, 4)
+            span = rng.randint(1, 2)
             children.append(
                 {
-                    "title": words(rng, rng.randint(3, 6), weights, vocab).title(),
+                    "title": words.draw(rng, rng.randint(3, 6)).title(),
                     "start_index": page,
                     "end_index": page + span - 1,
-                    "summary": words(rng, rng.randint(20, 40), weights, vocab),
+                    "summary": words.draw(rng, rng.randint(20, 40)),
                 }
             )
             page += span
         nodes.append(
             {
-                "title": words(rng, rng.randint(2, 4), weights, vocab).title(),
+                "title": words.draw(rng, rng.randint(2, 4)).title(),
                 "start_index": children[0]["start_index"],
                 "end_index": page - 1,
-                "summary": words(rng, 25, weights, vocab),
+                "summary": words.draw(rng, 25),
                 "nodes": children,
             }
         )
-        del top
-    return {"doc_name": f"doc{number:05d}.pdf", "doc_description": words(rng, 15, weights, vocab),
-            "structure": nodes}  # fmt: skip
+    return {"doc_name": f"doc{number:05d}.pdf", "doc_description": words.draw(rng, 15), "structure": nodes}
 
 
-def make_library(root: Path, size: int, seed: int = 7) -> tuple[Library, list[dict]]:
+def make_library(root: Path, size: int, words: Words, seed: int = 7) -> tuple[Library, list[dict]]:
     rng = random.Random(seed)
-    vocab = [f"w{n}" + "".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=4)) for n in range(VOCABULARY)]
-    weights = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(VOCABULARY)))
     library = Library(root)
     trees = []
     for number in range(size):
         digest = f"{number:064x}"
         folder = root / digest / "settings0000000"
         folder.mkdir(parents=True)
-        tree = synthetic_tree(rng, number, weights, vocab)
+        tree = synthetic_tree(rng, number, words)
         (folder / "doc_structure.json").write_text(json.dumps(tree))
         entry = LibraryEntry(folder, digest=digest, doc_name=tree["doc_name"],
                              structure_file="doc_structure.json", run_file="doc_run.json", nodes=NODES,
@@ -82,59 +111,120 @@ def make_library(root: Path, size: int, seed: int = 7) -> tuple[Library, list[di
     return library, trees
 
 
+def plant(trees: list[dict], words: Words, count: int, seed: int = 13) -> list[Fact]:
+    rng = random.Random(seed)
+    facts = []
+    for number in rng.sample(range(len(trees)), min(count, len(trees))):
+        last = trees[number]["structure"][-1]["end_index"]
+        subject, attribute, name = (words.rare(rng) for _ in range(3))
+        amount = rng.randrange(100, 100_000)
+        facts.append(Fact(
+            number, rng.randint(1, last),
+            f"In that year the {attribute} of the {subject} of {name} reached {amount} units.",
+            f"What {attribute} did the {subject} of {name} reach?",
+        ))  # fmt: skip
+    return facts
+
+
+def page_text(
+    words: Words, trees: list[dict], facts: list[Fact], per_page: int
+) -> Callable[[LibraryEntry], list[Passage]]:
+    """The `passages` hook: each document's pages drawn from its number, with its planted fact."""
+    planted = {(f.number, f.page): f.sentence for f in facts}
+
+    def passages(entry: LibraryEntry) -> list[Passage]:
+        number = int(entry.digest, 16)
+        rng = random.Random(number * 1_000_003 + 1)
+        last = trees[number]["structure"][-1]["end_index"]
+        out = []
+        for page in range(1, last + 1):
+            text = words.draw(rng, per_page)
+            fact = planted.get((number, page))
+            out.append(Passage(page, page, f"{text} {fact}" if fact else text))
+        return out
+
+    return passages
+
+
 def percentiles(samples: list[float]) -> str:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
     return f"p50 {statistics.median(ordered) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms"
 
 
-def run(size: int, queries: int) -> None:
+def timed(calls: list[Callable[[], T]]) -> tuple[list[T], list[float], list[float]]:
+    results: list[T] = []
+    wall: list[float] = []
+    cpu: list[float] = []
+    for call in calls:
+        began, used = time.perf_counter(), time.process_time()
+        results.append(call())
+        wall.append(time.perf_counter() - began)
+        cpu.append(time.process_time() - used)
+    return results, wall, cpu
+
+
+def run(size: int, queries: int, per_page: int) -> None:
+    words = Words(7)
     with tempfile.TemporaryDirectory() as scratch:
-        library, trees = make_library(Path(scratch) / "library", size)
-        search = LibrarySearch(library)
+        library, trees = make_library(Path(scratch) / "library", size, words)
+        facts = plant(trees, words, queries)
+        search = LibrarySearch(library, page_text(words, trees, facts, per_page))
         began = time.perf_counter()
         count = search.rebuild()
         build = time.perf_counter() - began
         rng = random.Random(11)
-        picks = []
+        titles = []
         for _ in range(queries):
             number = rng.randrange(size)
-            top = rng.choice(trees[number]["structure"])
-            node = rng.choice(top["nodes"])
-            picks.append((number, node["title"]))
-        node_times, doc_times, top3, top5 = [], [], 0, 0
-        for number, title in picks:
-            began = time.perf_counter()
-            search.search(title, 10)
-            node_times.append(time.perf_counter() - began)
-            began = time.perf_counter()
-            found = search.documents(title, 5)
-            doc_times.append(time.perf_counter() - began)
-            names = [hit.doc_name for hit in found]
-            wanted = f"doc{number:05d}.pdf"
-            top3 += wanted in names[:3]
-            top5 += wanted in names[:5]
+            node = rng.choice(rng.choice(trees[number]["structure"])["nodes"])
+            titles.append((number, node["title"]))
+        load = os.getloadavg()[0]
+        routed, route_wall, route_cpu = timed([lambda f=f: search.documents(f.question, 12) for f in facts])
+        found, node_wall, node_cpu = timed([lambda f=f: search.search(f.question, 10) for f in facts])
+        by_title, title_wall, title_cpu = timed([lambda t=t: search.documents(t, 12) for _, t in titles])
+        _, title_node_wall, title_node_cpu = timed([lambda t=t: search.search(t, 10) for _, t in titles])
+        load = max(load, os.getloadavg()[0])
+        pairs = zip(facts, routed, strict=True)
+        top5 = sum(f"doc{f.number:05d}.pdf" in [h.doc_name for h in got[:5]] for f, got in pairs)
+        paged = sum(
+            any(h.doc_name == f"doc{f.number:05d}.pdf" and h.page == f.page for h in hits)
+            for f, hits in zip(facts, found, strict=True)
+        )
+        names = [[h.doc_name for h in hits] for hits in by_title]
+        title3 = sum(f"doc{n:05d}.pdf" in got[:3] for (n, _), got in zip(titles, names, strict=True))
+        title5 = sum(f"doc{n:05d}.pdf" in got[:5] for (n, _), got in zip(titles, names, strict=True))
         entries = library.entries_for(f"{0:064x}")
         began = time.perf_counter()
         search.file(entries[0])
         filing = time.perf_counter() - began
+        pages = sum(t["structure"][-1]["end_index"] for t in trees)
         print(
-            f"{size:>6} documents ({count * (NODES + 1)} rows): build {build:.1f} s, "
-            f"index {search.index.size() / 1e6:.1f} MB, file one {filing * 1000:.0f} ms\n"
-            f"        node search {percentiles(node_times)}; document routing {percentiles(doc_times)}\n"
-            f"        a node's title finds its document: top 3 {top3 / queries:.1%}, "
-            f"top 5 {top5 / queries:.1%} ({queries} queries)",
+            f"{size:>6} documents ({count * (NODES + 1)} node rows, {pages} pages of {per_page} words): "
+            f"build {build:.1f} s, index {search.index.size() / 1e6:.1f} MB, file one {filing * 1000:.0f} ms "
+            f"(load average {load:.1f} on {os.cpu_count()} cores)\n"
+            f"        questions: routing (12 documents) wall {percentiles(route_wall)}, "
+            f"cpu {percentiles(route_cpu)}; search (10 sections) wall {percentiles(node_wall)}, "
+            f"cpu {percentiles(node_cpu)}\n"
+            f"        titles:    routing (12 documents) wall {percentiles(title_wall)}, "
+            f"cpu {percentiles(title_cpu)}; search (10 sections) wall {percentiles(title_node_wall)}, "
+            f"cpu {percentiles(title_node_cpu)}\n"
+            f"        planted facts ({len(facts)}): answer document in the top 5 {top5 / len(facts):.1%}, "
+            f"a hit names its document and page {paged / len(facts):.1%}\n"
+            f"        a node's title finds its document: top 3 {title3 / queries:.1%}, "
+            f"top 5 {title5 / queries:.1%} ({queries} titles)",
             flush=True,
         )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 10000])
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--page-words", type=int, default=30, help="words of page text per page")
     args = parser.parse_args()
     for size in args.sizes:
-        run(size, args.queries)
+        run(size, args.queries, args.page_words)
 
 
 if __name__ == "__main__":

@@ -128,11 +128,12 @@ def build_server(service: LibraryService) -> MCPServer:
         return _run(lambda: replies.document_list(service.list_documents(offset, limit)))
 
     @tool(annotations=READ_ONLY)
-    def search(query: str, limit: int = 10) -> CallToolResult:
-        """Search the whole library's sections by words (titles, summaries, saved text, document names and
+    def search(query: str, limit: int = 10, folder: str = "") -> CallToolResult:
+        """Search the whole library's sections by words (titles, summaries, page text, document names and
         descriptions), best first (BM25): each result names the document (id and name), the node id,
-        title, start and end (pages, or lines for Markdown) and a snippet. `limit`: 1 to 50."""
-        return _run(lambda: replies.search_results(query, service.search(query, limit)))
+        title, start_index and end_index (pages, or lines for Markdown), the page where the words were
+        found, and a snippet. `limit`: 1 to 50. `folder`: only documents whose source file lies in it."""
+        return _run(lambda: replies.search_results(query, service.search(query, limit, folder)))
 
     @tool(annotations=READ_ONLY)
     def get_structure(document: str, offset: int = 0, limit: int = 100) -> CallToolResult:
@@ -149,20 +150,22 @@ def build_server(service: LibraryService) -> MCPServer:
         return _run(lambda: replies.pages_read(service.read(document, pages)))
 
     @tool()
-    async def ask(question: str, ctx: Context, documents: list[str] | None = None) -> CallToolResult:
+    async def ask(
+        question: str, ctx: Context, documents: list[str] | None = None, folder: str = ""
+    ) -> CallToolResult:
         """Answer a question from the documents (ids or names), or by default from the whole library: the
         documents its search finds, then the sections the model picks from their trees. Returns the
         answer, every citation-like part of it marked verified (a quote of 5 words or more found on a page
         read) or not with the problem, the nodes read, `cut` when the answer hit its token limit,
         `stopped` when its deadline or token budget ended it first (with what it had found), and
-        warnings (such as no node read, or a tree made with other settings). Sends progress
-        notifications while it works."""
+        warnings (such as no node read, or a tree made with other settings). `folder`: ask only the
+        library's documents whose source file lies in it. Sends progress notifications while it works."""
         progress = AskProgress(
             lambda n, message: ctx.report_progress(n, None, message), asyncio.get_running_loop()
         )
         try:
             async with progress.running():
-                result = await service.ask(question, documents, progress.sink)
+                result = await service.ask(question, documents, progress.sink, folder)
             return _result(replies.answer(result))
         except Exception as err:
             return _failure(err)

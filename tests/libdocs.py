@@ -12,9 +12,12 @@ from pageindex_tui.store.records import RunRecord
 FILLER = ["harbour", "ledger", "quarry", "orchard", "turbine", "glacier", "lantern", "meadow", "furnace"]
 
 
-def file_markdown(library: Library, folder: Path, name: str, sections: list[tuple[str, str]]) -> Path:
+def file_markdown(
+    library: Library, folder: Path, name: str, sections: list[tuple[str, str]], summaries: bool = True
+) -> Path:
     """`<name>.md` in `folder` with one `##` section per (title, body), its tree filed in `library` with the
-    default settings, each body (when not empty) as its section's summary; returns the Markdown file."""
+    default settings, each body (when not empty) as its section's summary unless not `summaries` (then
+    the body is only in the file's text); returns the Markdown file."""
     folder.mkdir(parents=True, exist_ok=True)
     lines = [f"# {name}", ""]
     nodes = []
@@ -22,7 +25,7 @@ def file_markdown(library: Library, folder: Path, name: str, sections: list[tupl
         node_id = f"{len(nodes) + 1:04d}"  # as the engine numbers them: the document's node is 0000
         nodes.append(
             {"title": title, "node_id": node_id, "line_num": len(lines) + 1}
-            | ({"summary": body} if body else {})
+            | ({"summary": body} if body and summaries else {})
         )
         lines += [f"## {title}", "", body, ""]
     path = folder / f"{name}.md"

@@ -13,12 +13,13 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
 from ..errors import DamagedFile
 from ..llm.client import LLMClient
 from ..llm.replies import ask_json
 from ..safe_text import one_line
+from ..settings import Settings
 from ..store.library import Library, read_entry_file
 from ..store.library_search import LibrarySearch
 from ..store.search import DocumentHit
@@ -40,15 +41,23 @@ class LibraryScope:
     search: LibrarySearch
     load: Callable[[DocumentHit], AskDocument]
     candidates: int = MAX_CANDIDATES
+    under: Path | None = None  # only documents whose source lies in this folder
 
     @classmethod
-    def of(cls, library: Library, password: str | None = None, settings: Any = None) -> LibraryScope:
-        """`settings`: a found document is asked through its tree made with these, where one is saved
-        (the search holds each document's newest)."""
+    def of(
+        cls,
+        library: Library,
+        password: str | None = None,
+        under: Path | None = None,
+        search: LibrarySearch | None = None,
+        settings: Settings | None = None,
+    ) -> LibraryScope:
+        """The library's scope; `under`: a folder its documents' sources lie in; `search`: the library's
+        search as the caller makes it (with page text), else one over saved trees only; `settings`: a
+        found document is asked through its tree made with these, where one is saved (the search holds
+        each document's newest)."""
 
         def load(hit: DocumentHit) -> AskDocument:
-            from pathlib import Path
-
             try:
                 made = library.find(hit.digest, settings) if settings is not None else None
                 entry = made or read_entry_file(Path(hit.folder))
@@ -56,7 +65,7 @@ class LibraryScope:
                 raise AskInputError(f"the saved index of {hit.doc_name} cannot be read: {err}", "") from None
             return load_entry(entry, password, digest=library.digest)
 
-        return cls(LibrarySearch(library), load)
+        return cls(search or LibrarySearch(library), load, under=under)
 
 
 def listing(hits: list[DocumentHit]) -> tuple[str, dict[str, DocumentHit]]:
@@ -107,11 +116,15 @@ async def candidates(scope: LibraryScope, question: str) -> list[DocumentHit]:
     """The documents the search finds for the question, best first; a library of no more documents than
     the pick step reads gives them all when the search finds none (a question may share no word with its
     answer); AskInputError when there are none."""
-    hits = await asyncio.to_thread(scope.search.documents, question, scope.candidates)
+    hits = await asyncio.to_thread(scope.search.documents, question, scope.candidates, scope.under)
     if hits:
         return hits
-    few = await asyncio.to_thread(scope.search.listed, prompts.MAX_DOCUMENTS + 1)
+    few = await asyncio.to_thread(scope.search.listed, prompts.MAX_DOCUMENTS + 1, scope.under)
     if not few:
+        if scope.under is not None:
+            raise AskInputError(
+                f"the library holds no documents from {scope.under}", "index them with `pageindex-tui index`"
+            )
         raise AskInputError("the library holds no documents", "index some with `pageindex-tui index`")
     if len(few) > prompts.MAX_DOCUMENTS:
         raise AskInputError(

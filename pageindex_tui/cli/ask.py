@@ -28,6 +28,7 @@ from ..document import open_document
 from ..errors import DocumentError
 from ..formats import STRUCTURE_SUFFIX, kind_of
 from ..jobs.filing import ensure_indexed
+from ..jobs.pagetext import library_search
 from ..safe_text import literal, shown
 from ..settings import Settings
 from ..store.cache import ResponseCache
@@ -162,6 +163,14 @@ async def gather_documents(
     return docs, lines
 
 
+def library_scope(args: argparse.Namespace, settings: Settings) -> LibraryScope:
+    """The library (its documents from `--under`'s folder only, when given), searched with page text, each
+    document asked through its tree made with `settings` where one is saved."""
+    library = Library()
+    search = library_search(library)
+    return LibraryScope.of(library, args.password, under=args.under, search=search, settings=settings)
+
+
 def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     """`ask` after the flags are read."""
     from .progress import CliProgress
@@ -186,7 +195,7 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
                 progress.counter = session.tally
                 docs: list[AskDocument] = []
                 lines: list[str] = []
-                scope = LibraryScope.of(Library(), args.password, settings) if args.library else None
+                scope = library_scope(args, settings) if args.library else None
                 with progress:
                     if scope is None:  # else the library's documents are found by the question
                         docs, lines = await gather_documents(

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import argparse
 
+from ..jobs.pagetext import library_search
 from ..safe_text import counted, shown
 from ..store.library import Library
-from ..store.library_search import LibrarySearch
 from .common import EXIT_FAILED, EXIT_OK
 
 
 def run_library(args: argparse.Namespace) -> int:
     library = Library()
     if args.action == "reindex":
-        count = LibrarySearch(library).rebuild()
+        count = library_search(library).rebuild()
         print(f"search index of {counted(count, 'document')} built in {shown(str(library.root))}")
         return EXIT_OK
     count, damaged = library.check(repair=args.repair)

@@ -167,7 +167,7 @@ def build_ask_parser() -> argparse.ArgumentParser:
         prog="pageindex-tui ask",
         usage="pageindex-tui ask [options] PATH [PATH ...] QUESTION\n"
         "       pageindex-tui ask [options] --question QUESTION PATH [PATH ...]\n"
-        "       pageindex-tui ask [options] --library QUESTION",
+        "       pageindex-tui ask [options] --library [--under DIR] QUESTION",
         description="Ask indexed documents a question: the model picks nodes from the tree, reads "
         "their pages and answers with page citations, each checked against the pages it read. A document "
         "is reused from the library (or indexed and filed there first); a _structure.json is used as it "
@@ -185,6 +185,13 @@ def build_ask_parser() -> argparse.ArgumentParser:
     ask.add_argument("--question", help="the question (default: the last positional argument)")
     ask.add_argument(
         "--library", action="store_true", help="ask the whole library: documents found by search first"
+    )
+    ask.add_argument(
+        "--under",
+        type=Path,
+        metavar="DIR",
+        help="ask the library's documents whose source file lies in DIR (or a folder below it); implies "
+        "--library",
     )
     ask.add_argument("--json", action="store_true", help="print the result as JSON, nothing streamed")
     ask.add_argument("--rounds", type=int, default=2, help="reading rounds at most (default 2)")
@@ -316,12 +323,16 @@ def question_and_paths(parser: argparse.ArgumentParser, args: argparse.Namespace
     """`ask`'s positionals as `args.paths` and `args.question`: the question is `--question`, else the last
     positional (so `ask report.pdf "What ...?"`, and `ask report.pdf -q "What ...?"` reads the same)."""
     items: list[str] = args.items
+    if args.under is not None:
+        if not args.under.expanduser().is_dir():
+            parser.error(f"--under {args.under}: no such folder")
+        args.library = True
     if args.question is None:
         if len(items) < 2 - args.library:
             parser.error("give the documents and the question: ask PATH [PATH ...] QUESTION")
         *items, args.question = items
     if args.library and items:
-        parser.error("--library asks the whole library: name no documents with it")
+        parser.error("--library and --under ask the library: name no documents with them")
     if not args.question.strip():
         parser.error("the question is empty: ask PATH [PATH ...] QUESTION")
     args.paths = [Path(item) for item in items]

@@ -7,23 +7,28 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
+from pathlib import Path
 
+from ..jobs.pagetext import library_search
 from ..safe_text import shown
 from ..store.library import Library
-from ..store.library_search import LibrarySearch
 from .common import EXIT_OK, EXIT_USAGE, error
 
 
 def build_search_parser() -> argparse.ArgumentParser:
     search = argparse.ArgumentParser(
         prog="pageindex-tui search",
-        description="Search the library's saved trees (titles, summaries, node text where saved, document "
-        "names and descriptions) by their words, best first (BM25). Exit status 0 even when nothing matches.",
+        description="Search the library by words: its saved trees (titles, summaries, document names and "
+        "descriptions) and its documents' page text, best first (BM25). Exit status 0 even when nothing "
+        "matches.",
     )
     search.add_argument("phrase", nargs="+", help="words to look for (any of them; rarer words weigh more)")
     search.add_argument("-n", "--limit", type=int, default=10, help="how many results (default 10)")
     search.add_argument("--documents", action="store_true", help="rank documents rather than sections")
     search.add_argument("--json", action="store_true", help="print the results as JSON")
+    search.add_argument(
+        "--under", type=Path, metavar="DIR", help="only documents whose source file lies in DIR (or below)"
+    )
     return search
 
 
@@ -32,9 +37,12 @@ def run_search(args: argparse.Namespace) -> int:
     if not phrase.strip() or args.limit < 1:
         error("give the words to look for" if not phrase.strip() else "--limit must be 1 or more")
         return EXIT_USAGE
-    search = LibrarySearch(Library())
+    if args.under is not None and not args.under.expanduser().is_dir():
+        error(f"--under {args.under}: no such folder")
+        return EXIT_USAGE
+    search = library_search(Library())
     if args.documents:
-        docs = search.documents(phrase, args.limit)
+        docs = search.documents(phrase, args.limit, args.under)
         if args.json:
             print(json.dumps([asdict(d) for d in docs], ensure_ascii=False, indent=1))
         for doc in docs if not args.json else []:
@@ -44,14 +52,15 @@ def run_search(args: argparse.Namespace) -> int:
         if not docs and not args.json:
             print("no document matches")
         return EXIT_OK
-    hits = search.search(phrase, args.limit)
+    hits = search.search(phrase, args.limit, args.under)
     if args.json:
         print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=1))
         return EXIT_OK
     for hit in hits:
         word = "lines" if hit.unit == "line" else "pages"
         span = f"{word} {hit.start}-{hit.end}" if hit.end > hit.start else f"{word[:-1]} {hit.start}"
-        node = f"[{shown(hit.node_id)}] {shown(hit.title)} ({span})" if hit.node_id else "(the document)"
+        at = f", found at {word[:-1]} {hit.page}" if hit.page not in (0, hit.start) else ""
+        node = f"[{shown(hit.node_id)}] {shown(hit.title)} ({span}{at})" if hit.node_id else "(the document)"
         print(f"{hit.score:7.2f}  {shown(hit.doc_name)}  {node}")
         if hit.snippet.strip():
             print(f"         {shown(hit.snippet)}")

@@ -264,7 +264,7 @@ class Indexer:
                 stale.unlink()
         ctx.done("write", str(structure_path))
         sink(events.DocumentFinished(run.doc_id, str(structure_path), str(run_path), result, record))
-        return DocumentResult(run.path, structure_path, run_path, result, record)
+        return DocumentResult(run.path, structure_path, run_path, result, record, document=run.doc)
 
     async def _structure(self, run: _Run, doc: Document) -> list[Node]:
         """The tree from the document: outline, contents, layout or the model; large nodes split."""

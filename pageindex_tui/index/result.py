@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import FailureKind
 from ..events import DocumentFailed
 from ..store.records import PartialState, RunRecord
 from ..tree import Tree
+
+if TYPE_CHECKING:
+    from ..document import Document
 
 
 @dataclass
@@ -25,6 +29,9 @@ class DocumentResult:
     run: RunRecord | None = None
     failure: DocumentFailed | None = None
     reused: bool = False  # a saved index of the same content and tree-shaping settings was taken
+    # the document as the engine read it (its pages read already), for the library search's page text;
+    # the job service lets go of it once filed
+    document: Document | None = field(default=None, repr=False, compare=False)
 
     @property
     def partial(self) -> PartialState | None:

@@ -36,6 +36,7 @@ from ..store.files import atomic_write_text
 from ..store.library import Library, LibraryEntry
 from ..store.library_search import LibrarySearch
 from ..store.records import RunRecord
+from .pagetext import passages, source_passages
 
 if TYPE_CHECKING:
     from ..document import Document
@@ -266,7 +267,8 @@ class JobService:
                 atomic_write_text(structure, result.structure_path.read_text(encoding="utf-8"))
                 atomic_write_text(run, result.run_path.read_text(encoding="utf-8"))
             entry = self.library.save(path, digest, settings, structure, run, result.run)
-            LibrarySearch(self.library).file(entry, result.result)  # searchable at once (the tree in hand)
+            self._searchable(entry, result)
+
             return entry
         except (OSError, OutputError) as err:
             if move:
@@ -275,6 +277,18 @@ class JobService:
                 ) from err
             self.sink(events.WarningEvent(str(path), f"not kept in the library for reuse: {err}"))
             return None
+
+    def _searchable(self, entry: LibraryEntry, result: DocumentResult) -> None:
+        """Put a filed document in the search index at once, with the tree and pages in hand (the
+        document as the engine read it, let go of here), else its source's pages."""
+        document, result.document = result.document, None
+        try:
+            text = passages(document) if document is not None else None
+        except PageIndexError as err:
+            log.info("page text of %s not searchable: %s", entry.doc_name, err)
+            text = []
+        search = LibrarySearch(self.library, source_passages(self.library) if text is None else None)
+        search.file(entry, result.result, text or ())
 
     def _staged(self, path: Path) -> tuple[Path, Path]:
         from ..index.pipeline import output_paths

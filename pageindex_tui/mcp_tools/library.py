@@ -12,11 +12,11 @@ from typing import Any, Literal
 from ..ask import Asker, AskInputError, AskResult, LibraryScope, load_entry, parse_ranges
 from ..ask.types import AskDocument
 from ..events import EventSink, ignore
+from ..jobs.pagetext import library_search
 from ..safe_text import literal
 from ..settings import Settings
 from ..store.damage import SetAside
 from ..store.library import Library, LibraryEntry, tree_settings_key
-from ..store.library_search import LibrarySearch
 from ..tree import Tree, Unit
 from . import paging
 
@@ -155,7 +155,7 @@ class LibraryService:
         known = {e.digest for e in entries}
         if query.strip():
             by_digest = {e.digest: e for e in entries}
-            hits = LibrarySearch(self.library).documents(query, len(entries) or 1)
+            hits = library_search(self.library).documents(query, len(entries) or 1)
             entries = [by_digest[h.digest] for h in hits if h.digest in by_digest]
         window = entries[offset : offset + limit]
         infos = [self.info(e) for e in window]
@@ -275,22 +275,25 @@ class LibraryService:
         return PagesRead(self.info(entry, doc), units, texts, units[len(texts) :])
 
     # -- search and asking -----------------------------------------------------------------------
-    def search(self, query: str, limit: int = 10) -> list[dict[str, Any]]:
-        """The sections best matching the words of `query`, best first, each with its document's id."""
+    def search(self, query: str, limit: int = 10, folder: str = "") -> list[dict[str, Any]]:
+        """The sections best matching the words of `query`, best first, each with its document's id;
+        `folder`: of documents whose source lies in it only."""
+        under = _folder(folder)
         if not query.strip():
             raise AskInputError("the query is empty", "give the words to look for")
         if not 1 <= limit <= MAX_HITS_PER_CALL:
             raise AskInputError(f"limit must be from 1 to {MAX_HITS_PER_CALL}, not {limit}", "")
         names = {e.digest: self.name_of(e) for e in self.entries()}
-        hits = LibrarySearch(self.library).search(query, limit)
+        hits = library_search(self.library).search(query, limit, under)
         return [
             {
                 "document_id": h.digest[:12],
                 "document": literal(names.get(h.digest, h.doc_name)),
                 "node_id": h.node_id,
                 "title": literal(h.title),
-                "start": h.start,
-                "end": h.end,
+                "start_index": h.start,
+                "end_index": h.end,
+                "page": h.page,
                 "unit": h.unit,
                 "snippet": literal(h.snippet),
                 "score": h.score,
@@ -298,16 +301,32 @@ class LibraryService:
             for h in hits
         ]
 
-    async def ask(self, question: str, refs: list[str] | None = None, sink: EventSink = ignore) -> AskResult:
+    async def ask(
+        self, question: str, refs: list[str] | None = None, sink: EventSink = ignore, folder: str = ""
+    ) -> AskResult:
         """The checked answer from the documents named, or from the whole library routed through its search;
-        the engine's events go to `sink`."""
+        the engine's events go to `sink`; `folder`: of the library's documents whose source lies in it."""
+        under = _folder(folder)
         if not question.strip():
             raise AskInputError("the question is empty", "")
+        if refs and under is not None:
+            raise AskInputError("give documents or a folder, not both", "")
         docs, scope = [], None
         if refs:
             known = self.entries()  # read once, not once per document named
             docs = [load_entry(self.find(r, known), digest=self.library.digest) for r in refs]
         else:  # the whole library: documents found by search first (ask/route.py)
-            scope = LibraryScope.of(self.library, settings=self.settings)
+            search = library_search(self.library)
+            scope = LibraryScope.of(self.library, under=under, search=search, settings=self.settings)
         async with Asker(self.settings, sink=sink) as asker:
             return await asker.ask(docs, question, run="mcp ask", scope=scope)
+
+
+def _folder(folder: str) -> Path | None:
+    """A `folder` argument as the folder it names (None for ""); AskInputError when it is none."""
+    if not folder.strip():
+        return None
+    path = Path(folder).expanduser()
+    if not path.is_dir():
+        raise AskInputError(f"no such folder: {folder}", "give a folder the library's documents came from")
+    return path

@@ -1,77 +1,92 @@
-"""The library's search index: every saved tree's titles, summaries, node text (where saved), document
-names and descriptions in SQLite's FTS5 (in the standard library's sqlite3), ranked by BM25.
+"""The library's search index: every saved tree's titles, summaries and node text, its document's page
+text (PDF pages, Markdown lines in passages) where the caller gives it, document names and descriptions
+in SQLite's FTS5 (in the standard library's sqlite3), ranked by BM25.
 
-It lives beside the library as `search.sqlite`, one row per node plus one per document (its name and
-description), for the newest saved index of each content digest. Each document is put or dropped in one
-transaction, so a reader sees it whole or not at all, and two processes filing at once wait for each
-other (WAL, a busy timeout). A file that is not a sound index (damaged, or of another schema) is set aside
-as `search.sqlite.damaged-<UTC time>` (never deleted), and the index is built again from the library.
+It lives in the library as `search/search.sqlite` (a folder of its own, so that the database's journal
+files do not touch the library folder's time, which `library_search` reads to see whether documents came
+or went). One row per node, per page passage and per document (its name and description), for the newest
+saved index of each content digest. A row's id holds its document's number (`rowid >> SHIFT`), so
+documents are ranked without a join. Each document is put or dropped in one transaction, so a reader
+sees it whole or not at all, and two processes filing at once wait for each other (WAL, a busy timeout).
+A file that is not a sound index (damaged, or of another schema) is set aside as
+`search.sqlite.damaged-<UTC time>` (never deleted), and the index is built again from the library.
 
 Why FTS5 rather than our own BM25: it answers from disk without loading the index (a 10,000-document
 library's postings need not fit a CLI call's start-up), updates one document in a transaction, and is
 safe with several writers; `benchmarks/search_bench.py` prints its build and query times and size.
+The query (`searchquery.py`) keeps BM25's cost bounded: see there.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from ..tree import Tree, Unit
+from ..tree import Tree, TreeNode, Unit
 from .damage import DAMAGED_MARK, stamp
 from .files import make_private
+from .searchquery import BODY, SUMMARY, TITLE, WIDE, fts_queries, match_query, query_words
+
+__all__ = ["match_query", "query_words"]
 
 log = logging.getLogger(__name__)
 
+SEARCH_FOLDER = "search"  # in the library's folder
 SEARCH_FILE = "search.sqlite"
-SCHEMA = 1  # PRAGMA user_version: an index of another schema is built again
+OLD_FILE = "search.sqlite"  # schema 1 lived in the library's folder itself: removed (it is derived)
+SCHEMA = 2  # PRAGMA user_version: an index of another schema is built again
 BUSY_MS = 30_000  # a second writer waits this long for the first
-MAX_QUERY_WORDS = 32
 BATCH = 100  # documents per commit when many are put at once
-TITLE, SUMMARY, BODY = 6.0, 2.0, 1.0  # BM25 weights of the columns: a title's word counts most
-WIDE = 4000  # node matches ranked before documents are grouped
-COMMON = 0.05  # a query word found in more than this share of rows is left out when rarer ones remain:
-# it adds little to BM25 (low IDF) and costs a score for every row it is in; below FEW rows, none is
-FEW = 2000
-_STOP = frozenset(
-    "the a an of in on at to for and or is are was were be by with what which who how does do did "  # noqa: SIM905
-    "this that these those it its as from".split()
-)
+SHIFT = 24  # a row id is (document number << SHIFT) + its row within the document
 _TABLES = f"""
 CREATE TABLE IF NOT EXISTS documents(
-  digest TEXT PRIMARY KEY, folder TEXT NOT NULL, doc_name TEXT NOT NULL, description TEXT NOT NULL,
-  unit TEXT NOT NULL, outline TEXT NOT NULL, node_count INTEGER NOT NULL);
+  id INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE, folder TEXT NOT NULL, source TEXT NOT NULL,
+  doc_name TEXT NOT NULL, description TEXT NOT NULL, unit TEXT NOT NULL, outline TEXT NOT NULL,
+  node_count INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS node_rows(
-  id INTEGER PRIMARY KEY, digest TEXT NOT NULL, node_id TEXT NOT NULL, start INTEGER NOT NULL,
-  stop INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS node_rows_digest ON node_rows(digest);
+  id INTEGER PRIMARY KEY, node_id TEXT NOT NULL, title TEXT NOT NULL, start INTEGER NOT NULL,
+  stop INTEGER NOT NULL, page INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS nodes USING fts5(
   title, summary, body, tokenize = 'porter unicode61 remove_diacritics 2');
-PRAGMA user_version = {SCHEMA};
+PRAGMA user_version = {SCHEMA}
 """
 
 
 @dataclass(frozen=True)
+class Passage:
+    """A piece of a document's own text: a PDF page (start = end), or a run of a Markdown file's lines."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Indexed:
-    """A saved tree to index: its content digest, its library folder, its document's name and tree."""
+    """A saved tree to index: its content digest, its library folder, its document's name and tree, the
+    source file it was made from, and its page text where known (else node text saved in the tree)."""
 
     digest: str
     folder: str
     doc_name: str
     tree: Tree
+    source: str = ""
+    passages: tuple[Passage, ...] = ()
 
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One node that matched (node_id "" for the document's own name and description); `snippet` is from
-    its text where saved, else its summary (the document's description)."""
+    """One node that matched (node_id "" for the document's own name and description), or a passage of
+    its page text (`page`: where the words are; a node's own match gives its first page). `snippet` is
+    from the passage, the node's text where saved, else its summary (the document's description)."""
 
     digest: str
     doc_name: str
@@ -82,12 +97,14 @@ class SearchHit:
     unit: Unit
     snippet: str
     score: float  # BM25, higher is better
+    page: int = 0
+    folder: str = ""
 
 
 @dataclass(frozen=True)
 class DocumentHit:
-    """A document that matched: its best node's score, how many of its nodes matched, and its line for
-    routing (name, description, top-level titles)."""
+    """A document that matched: its best row's score, how many of its rows matched (among the best
+    WIDE), and its line for routing (name, description, top-level titles)."""
 
     digest: str
     doc_name: str
@@ -96,59 +113,90 @@ class DocumentHit:
     outline: str
     score: float
     matches: int
+    source: str = ""
 
 
-def query_words(text: str) -> list[str]:
-    """The words of `text` to look for: stop words dropped unless nothing else is left, each once."""
-    words = [w for w in re.findall(r"\w+", text.lower()) if w]
-    kept = [w for w in words if w not in _STOP] or words
-    return list(dict.fromkeys(kept))[:MAX_QUERY_WORDS]
+def _holder(nodes: list[TreeNode], place: int, unit: Unit) -> TreeNode | None:
+    """The node a passage at `place` belongs to: a PDF's narrowest node whose pages hold it (the deepest
+    of equals); a Markdown file's last node starting at or before that line (its saved nodes give only
+    their first line)."""
+    best: TreeNode | None = None
+    for node in nodes:
+        if unit == "line":
+            if node.start <= place and (best is None or node.start >= best.start):
+                best = node
+        elif node.start <= place <= node.end and (
+            best is None or node.end - node.start <= best.end - best.start
+        ):
+            best = node
+    return best
 
 
-def match_query(words: list[str]) -> str:
-    """Words as an FTS5 query: each quoted (no FTS5 syntax from the user is read), any of them (BM25 ranks
-    rows with more and rarer words first). "" for no words."""
-    return " OR ".join(f'"{w}"' for w in words)
-
-
-def _rows(item: Indexed) -> Iterator[tuple[str, int, int, str, str, str]]:
-    """(node_id, start, end, title, summary, body) for the document row and every node."""
+def _rows(item: Indexed) -> Iterator[tuple[str, str, int, int, int, str, str, str]]:
+    """(node_id, title, start, end, page, fts title, summary, body) for the document row, every node, and
+    every passage (under the node that holds it; its title is not searched again)."""
     tree = item.tree.numbered()
-    yield "", 1, 1, item.doc_name or tree.name, tree.description or "", ""
-    for node in tree.walk():
-        yield node.node_id, node.start, node.end, node.title, node.summary or "", node.text or ""
+    name = item.doc_name or tree.name
+    yield "", name, 1, 1, 1, name, tree.description or "", ""
+    nodes = list(tree.walk())
+    texts = not item.passages  # node text saved in the tree is the page text when no passage is given
+    for node in nodes:
+        body = (node.text or "") if texts else ""
+        yield node.node_id, node.title, node.start, node.end, node.start, node.title, node.summary or "", body
+    for passage in item.passages:
+        if not passage.text.strip():
+            continue
+        held = _holder(nodes, passage.start, tree.unit)
+        node_id, title = (held.node_id, held.title) if held else ("", name)
+        start, end = (held.start, held.end) if held else (passage.start, passage.end)
+        yield node_id, title, start, end, passage.start, "", "", passage.text
 
 
 class SearchIndex:
-    """`search.sqlite` in `root` (the library's folder). Every method opens its own connection (one
-    thread at a time per connection in sqlite3), so the app's threads and the CLI may all use one."""
+    """`search/search.sqlite` in `root` (the library's folder). Every method opens its own connection
+    (one thread at a time per connection in sqlite3), so the app's threads and the CLI may all use one."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.path = self.root / SEARCH_FILE
+        self.folder = self.root / SEARCH_FOLDER
+        self.path = self.folder / SEARCH_FILE
         self._lock = threading.Lock()
         self.rebuilt = False  # set when the file was set aside (damaged) or new: the caller fills it
 
     # -- the file ------------------------------------------------------------------------------
     def _open(self) -> sqlite3.Connection:
         make_private(self.root)
-        fresh = not self.path.exists()
+        make_private(self.folder)
+        if not self.path.exists():
+            _remove_old(self.root / OLD_FILE)
         db = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None)
         try:
             db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, SCHEMA) or (version == 0 and not fresh and _has_tables(db)):
-                raise sqlite3.DatabaseError(f"schema {version}, not {SCHEMA}")
             if version == 0:
-                db.execute("PRAGMA journal_mode = WAL")
-                db.executescript(_TABLES)
-                self.rebuilt = True
+                version = self._create(db)
+            if version != SCHEMA:
+                raise sqlite3.DatabaseError(f"schema {version}, not {SCHEMA}")
             db.execute("PRAGMA synchronous = NORMAL")  # WAL: a crash loses the last commits, never the file
-            db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, nodes, 'row')")
             return db
         except BaseException:
             db.close()
             raise
+
+    def _create(self, db: sqlite3.Connection) -> int:
+        """Make the tables in one transaction, unless another process did first; the schema found."""
+        db.execute("PRAGMA journal_mode = WAL")
+        with _transaction(db):  # a second process waits here, then finds them made
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if version == 0 and _has_tables(db):
+                raise sqlite3.DatabaseError("tables of no known schema")
+            if version == 0:
+                for statement in _TABLES.split(";\n"):
+                    if statement.strip():
+                        db.execute(statement)
+                self.rebuilt = True
+                version = SCHEMA
+        return version
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
@@ -180,12 +228,13 @@ class SearchIndex:
 
     # -- writing ---------------------------------------------------------------------------------
     def put(self, items: Iterable[Indexed]) -> int:
-        """Index these documents, each replacing what the index held of its digest, in one transaction."""
+        """Index these documents, each replacing what the index held of its digest, a few a transaction
+        (each one whole in one of them)."""
         count = 0
         batch = list(items)
         with self.connect() as db:
             for first in range(0, len(batch), BATCH):
-                with _transaction(db):  # a few documents a commit: each one is whole in one of them
+                with _transaction(db):
                     for item in batch[first : first + BATCH]:
                         _drop(db, item.digest)
                         _insert(db, item)
@@ -199,65 +248,109 @@ class SearchIndex:
 
     def clear(self) -> None:
         with self.connect() as db, _transaction(db):
-            db.execute("DELETE FROM documents")
-            db.execute("DELETE FROM node_rows")
-            db.execute("DELETE FROM nodes")
+            for table in ("documents", "node_rows", "nodes", "meta"):
+                db.execute(f"DELETE FROM {table}")
 
     def indexed(self) -> dict[str, str]:
         """Each indexed digest with the library folder its rows came from."""
         with self.connect() as db:
             return dict(db.execute("SELECT digest, folder FROM documents").fetchall())
 
+    def note(self, key: str) -> str:
+        with self.connect() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else ""
+
+    def set_note(self, key: str, value: str) -> None:
+        with self.connect() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     # -- reading ---------------------------------------------------------------------------------
-    def search(self, text: str, limit: int = 20) -> list[SearchHit]:
-        """The nodes best matching the words of `text`, best first."""
+    def search(self, text: str, limit: int = 20, under: str = "") -> list[SearchHit]:
+        """The rows best matching the words of `text`, best first; `under`: only documents whose source
+        lies in that folder."""
         sql = f"""
-            SELECT r.digest, d.doc_name, r.node_id, nodes.title, r.start, r.stop, d.unit,
-                   CASE WHEN nodes.body != '' THEN snippet(nodes, 2, '', '', '…', 16)
-                   ELSE snippet(nodes, 1, '', '', '…', 16) END, bm25(nodes, {TITLE}, {SUMMARY}, {BODY}) AS s
-            FROM nodes JOIN node_rows r ON r.id = nodes.rowid JOIN documents d ON d.digest = r.digest
-            WHERE nodes MATCH ? ORDER BY s LIMIT ?"""
-        with self.connect() as db:
-            query = _query(db, text)
-            rows = db.execute(sql, (query, max(1, limit))).fetchall() if query else []
-        return [SearchHit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], round(-r[8], 4)) for r in rows]
-
-    def documents(self, text: str, limit: int = 10) -> list[DocumentHit]:
-        """The documents whose nodes best match `text` (each by its best node), best first."""
-        sql = f"""
-            SELECT d.digest, d.doc_name, d.folder, d.description, d.outline, min(m.s), count(*)
+            SELECT m.id, d.digest, d.doc_name, r.node_id, r.title, r.start, r.stop, d.unit, m.s, r.page,
+                   d.folder
             FROM (SELECT rowid AS id, bm25(nodes, {TITLE}, {SUMMARY}, {BODY}) AS s FROM nodes
-                  WHERE nodes MATCH ? ORDER BY s LIMIT {WIDE}) m
-            JOIN node_rows r ON r.id = m.id JOIN documents d ON d.digest = r.digest
-            GROUP BY d.digest ORDER BY min(m.s), count(*) DESC LIMIT ?"""
+                  WHERE nodes MATCH ? {_scope(under)} ORDER BY s LIMIT ?) m
+            JOIN node_rows r ON r.id = m.id JOIN documents d ON d.id = m.id >> {SHIFT} ORDER BY m.s"""
+        snip = """SELECT CASE WHEN body != '' THEN snippet(nodes, 2, '', '', '…', 16)
+                  WHEN summary != '' THEN snippet(nodes, 1, '', '', '…', 16) ELSE '' END
+                  FROM nodes WHERE nodes MATCH ? AND rowid = ?"""
         with self.connect() as db:
-            query = _query(db, text)
-            rows = db.execute(sql, (query, max(1, limit))).fetchall() if query else []
-        return [DocumentHit(r[0], r[1], r[2], r[3], r[4], round(-r[5], 4), r[6]) for r in rows]
+            query, found = _first(db, fts_queries(db, text), sql, (*_under(under), 2 * max(1, limit)))
+            places = {(r[1], r[3], r[9]): r for r in reversed(found)}  # a node's own row and its passage
+            rows = [r for r in found if places[(r[1], r[3], r[9])] is r][: max(1, limit)]  # there: the best
+            snippets = [db.execute(snip, (query, r[0])).fetchone() for r in rows]  # the shown rows only
+        return [
+            SearchHit(
+                r[1], r[2], r[3], r[4], r[5], r[6], r[7], s[0] if s else "", round(-r[8], 4), r[9], r[10]
+            )
+            for r, s in zip(rows, snippets, strict=True)
+        ]
 
-    def listed(self, limit: int) -> list[DocumentHit]:
-        """Up to `limit` indexed documents, by name, unranked (score 0)."""
-        sql = "SELECT digest, doc_name, folder, description, outline FROM documents ORDER BY doc_name LIMIT ?"
+    def documents(self, text: str, limit: int = 10, under: str = "") -> list[DocumentHit]:
+        """The documents whose rows best match `text` (each by its best row), best first; `under`: only
+        documents whose source lies in that folder."""
+        sql = f"""
+            SELECT d.digest, d.doc_name, d.folder, d.description, d.outline, g.s, g.n, d.source
+            FROM (SELECT id >> {SHIFT} AS doc, min(s) AS s, count(*) AS n
+                  FROM (SELECT rowid AS id, bm25(nodes, {TITLE}, {SUMMARY}, {BODY}) AS s FROM nodes
+                        WHERE nodes MATCH ? {_scope(under)} ORDER BY s LIMIT {WIDE})
+                  GROUP BY doc ORDER BY s, n DESC LIMIT ?) g
+            JOIN documents d ON d.id = g.doc ORDER BY g.s, g.n DESC"""
         with self.connect() as db:
-            rows = db.execute(sql, (max(1, limit),)).fetchall()
-        return [DocumentHit(r[0], r[1], r[2], r[3], r[4], 0.0, 0) for r in rows]
+            _query, rows = _first(db, fts_queries(db, text), sql, (*_under(under), max(1, limit)))
+        return [DocumentHit(r[0], r[1], r[2], r[3], r[4], round(-r[5], 4), r[6], r[7]) for r in rows]
+
+    def listed(self, limit: int, under: str = "") -> list[DocumentHit]:
+        """Up to `limit` indexed documents, by name, unranked (score 0)."""
+        where = "WHERE substr(source, 1, ?) = ?" if under else ""
+        sql = f"""SELECT digest, doc_name, folder, description, outline, source FROM documents {where}
+                  ORDER BY doc_name LIMIT ?"""
+        with self.connect() as db:
+            rows = db.execute(sql, (*_under(under), max(1, limit))).fetchall()
+        return [DocumentHit(r[0], r[1], r[2], r[3], r[4], 0.0, 0, r[5]) for r in rows]
 
     def size(self) -> int:
         """Bytes on disk (the database and its write-ahead log)."""
         return sum(os.path.getsize(p) for p in (self.path, Path(f"{self.path}-wal")) if os.path.exists(p))
 
 
-def _query(db: sqlite3.Connection, text: str) -> str:
-    """The FTS5 query for `text`, its words found in more than COMMON of the rows (and more than FEW)
-    left out while rarer ones remain (the rarest is always kept)."""
-    words = query_words(text)
-    if len(words) < 2:
-        return match_query(words)
-    rows = db.execute("SELECT total(node_count) + count(*) FROM documents").fetchone()[0] or 1
-    found = {w: db.execute("SELECT doc FROM vocab WHERE term = ?", (w,)).fetchone() for w in words}
-    counts = {w: (row[0] if row else 0) for w, row in found.items()}
-    rare = [w for w in words if counts[w] <= max(FEW, COMMON * rows)]
-    return match_query(rare or [min(words, key=lambda w: counts[w])])
+def _first(
+    db: sqlite3.Connection, queries: list[str], sql: str, args: tuple[object, ...]
+) -> tuple[str, list[Any]]:
+    """The first of `queries` that finds rows, with its rows ("" and [] when none does)."""
+    for query in queries:
+        rows = db.execute(sql, (query, *args)).fetchall()
+        if rows:
+            return query, rows
+    return "", []
+
+
+def folder_prefix(folder: Path | str) -> str:
+    """A folder as the start of the sources under it: resolved, with a trailing separator."""
+    return os.path.join(str(Path(folder).expanduser().resolve()), "")
+
+
+def _scope(under: str) -> str:
+    if not under:
+        return ""
+    return f"AND rowid >> {SHIFT} IN (SELECT id FROM documents WHERE substr(source, 1, ?) = ?)"
+
+
+def _under(under: str) -> tuple[object, ...]:
+    return (len(under), under) if under else ()
+
+
+def _remove_old(path: Path) -> None:
+    """The schema-1 index in the library's own folder: derived data, built again in the new place."""
+    for extra in ("", "-wal", "-shm"):
+        try:
+            os.unlink(f"{path}{extra}")
+        except OSError:
+            pass
 
 
 def _has_tables(db: sqlite3.Connection) -> bool:
@@ -276,25 +369,31 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
 
 
 def _drop(db: sqlite3.Connection, digest: str) -> None:
-    db.execute("DELETE FROM nodes WHERE rowid IN (SELECT id FROM node_rows WHERE digest = ?)", (digest,))
-    db.execute("DELETE FROM node_rows WHERE digest = ?", (digest,))
-    db.execute("DELETE FROM documents WHERE digest = ?", (digest,))
+    row = db.execute("SELECT id FROM documents WHERE digest = ?", (digest,)).fetchone()
+    if row is None:
+        return
+    first, last = row[0] << SHIFT, ((row[0] + 1) << SHIFT) - 1
+    db.execute("DELETE FROM nodes WHERE rowid BETWEEN ? AND ?", (first, last))
+    db.execute("DELETE FROM node_rows WHERE id BETWEEN ? AND ?", (first, last))
+    db.execute("DELETE FROM documents WHERE id = ?", (row[0],))
 
 
 def _insert(db: sqlite3.Connection, item: Indexed) -> None:
     tree = item.tree
     outline = "; ".join(node.title.strip() for node in tree.nodes if node.title.strip())
-    db.execute(
-        "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (item.digest, item.folder, item.doc_name or tree.name, tree.description or "", tree.unit, outline,
-         tree.count()),
+    cursor = db.execute(
+        "INSERT INTO documents(digest, folder, source, doc_name, description, unit, outline, node_count)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (item.digest, item.folder, item.source, item.doc_name or tree.name, tree.description or "", tree.unit,
+         outline, tree.count()),
     )  # fmt: skip
-    for node_id, start, end, title, summary, body in _rows(item):
-        cursor = db.execute(
-            "INSERT INTO node_rows(digest, node_id, start, stop) VALUES (?, ?, ?, ?)",
-            (item.digest, node_id, start, end),
+    base = int(cursor.lastrowid or 0) << SHIFT
+    for number, (node_id, title, start, end, page, fts_title, summary, body) in enumerate(_rows(item)):
+        db.execute(
+            "INSERT INTO node_rows VALUES (?, ?, ?, ?, ?, ?)",
+            (base + number, node_id, title, start, end, page),
         )
         db.execute(
             "INSERT INTO nodes(rowid, title, summary, body) VALUES (?, ?, ?, ?)",
-            (cursor.lastrowid, title, summary, body),
+            (base + number, fts_title, summary, body),
         )

@@ -4,11 +4,12 @@ prompts a question sends do not grow with the library."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from askdocs import scripted
 from fakes import FakeVLLM, Script
-from libdocs import many_documents
+from libdocs import file_markdown, many_documents
 
 from pageindex_tui import events
 from pageindex_tui.ask import Asker, AskInputError, LibraryScope
@@ -154,3 +155,22 @@ def test_library_reindex(tmp_path, capsys):
     many_documents(Library(), tmp_path / "docs", 4)
     assert main(["library", "reindex"]) == 0
     assert "search index of 4 documents built" in capsys.readouterr().out
+
+
+def test_cli_under_a_folder(tmp_path, capsys):
+    library = Library()
+    many_documents(library, tmp_path / "docs", 12)  # doc0007 holds the lighthouse keeper
+    file_markdown(library, tmp_path / "other", "lights", [("Lighthouse keeper duties", "Lamps.")])
+    assert main(["search", "--documents", "--under", str(tmp_path / "other"), "lighthouse"]) == 0
+    assert capsys.readouterr().out.split()[1] == "lights.md"
+    with FakeVLLM(default=model()) as fake:
+        code = main(
+            ["ask", "--under", str(tmp_path / "docs"), QUESTION, "--endpoint", fake.base_url, "--json"]
+        )
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["documents"] == ["doc0007.md"]
+    with pytest.raises(SystemExit):
+        main(["ask", "--under", str(tmp_path / "nowhere"), QUESTION])
+    err = capsys.readouterr().err
+    assert "--under" in err and "no such folder" in err
+    assert main(["search", "--under", str(tmp_path / "nowhere"), "lighthouse"]) == 2

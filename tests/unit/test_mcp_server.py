@@ -82,8 +82,15 @@ def test_tools_over_stdio(tmp_path, filed):
         found = await call(session, "search", query="dredging channel", limit=3)
         tree = await call(session, "get_document_structure", doc_name="harbor")
         content = await call(session, "get_page_content", doc_name="harbor.pdf", pages="5")
+        source = Path(listed[1]["documents"][0]["source"]).parent
+        inside = await call(session, "search", query="dredging", folder=str(source))
+        outside = await call(session, "search", query="dredging", folder=str(tmp_path / "empty"))
+        nowhere = await call(session, "ask", question="Dredging?", folder=str(tmp_path / "nowhere"))
+        assert inside[1]["results"] and outside[1]["results"] == []
+        assert nowhere[0] is True and "no such folder" in str(nowhere[1])
         return names, listed, page_one, page_two, pages, answer, found, tree, content
 
+    (tmp_path / "empty").mkdir()
     with FakeVLLM(default=model) as fake:
         names, listed, one, two, pages, answer, found, tree, content = asyncio.run(
             with_session(tmp_path, fake.base_url, work)
@@ -122,7 +129,12 @@ def test_tools_over_stdio(tmp_path, filed):
     assert found[0] is False and found[1]["query"] == "dredging channel"
     best = found[1]["results"][0]
     assert (best["document_id"], best["document"]) == (first["id"], "harbor.pdf")
-    assert (best["node_id"], best["title"], best["start"], best["end"]) == ("0004", "2.1 Dredging", 5, 5)
+    assert (best["node_id"], best["title"], best["start_index"], best["end_index"]) == (
+        "0004",
+        "2.1 Dredging",
+        5,
+        5,
+    )
     assert len(found[1]["results"]) <= 3
     assert tree[0] is False and tree[1]["pagination"] == {"part": 1, "total_parts": 1, "has_more": False}
     assert [n["node_id"] for n in tree[1]["structure"][1]["nodes"]] == ["0002"]

@@ -98,7 +98,7 @@ def test_a_damaged_index_is_set_aside_and_built_again(tmp_path, caplog):
     search.index.path.write_bytes(b"this is not a database" * 100)
     hits = LibrarySearch(library).search("harbour")
     assert [h.doc_name for h in hits] == ["ports.md"]
-    aside = list(library.root.glob(f"{SEARCH_FILE}{DAMAGED_MARK}*"))
+    aside = list(search.index.folder.glob(f"{SEARCH_FILE}{DAMAGED_MARK}*"))
     assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not")
     assert "damaged search index set aside" in caplog.text
 
@@ -113,7 +113,7 @@ def test_an_index_of_another_schema_is_built_again(tmp_path):
     with sqlite3.connect(search.index.path) as db:
         db.execute("PRAGMA user_version = 99")
     assert [h.doc_name for h in LibrarySearch(library).search("harbour")] == ["ports.md"]
-    assert list(library.root.glob(f"{SEARCH_FILE}{DAMAGED_MARK}*"))
+    assert list(search.index.folder.glob(f"{SEARCH_FILE}{DAMAGED_MARK}*"))
 
 
 def test_rebuild_gives_the_same_answers(tmp_path):

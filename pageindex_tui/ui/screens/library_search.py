@@ -13,9 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...jobs.pagetext import library_search
 from ...safe_text import counted, one_line
 from ...store.library import Library
-from ...store.library_search import LibrarySearch
 from ...store.search import SearchHit
 from ..keys import bindings, shown_key
 from ..widgets.inputs import TypedInput
@@ -48,7 +48,7 @@ class LibrarySearchScreen(ModalScreen[SearchHit | None]):
 
     def __init__(self, library: Library) -> None:
         super().__init__()
-        self.search = LibrarySearch(library)
+        self.search = library_search(library)
         self.hits: list[SearchHit] = []
 
     def compose(self) -> ComposeResult:

@@ -1,0 +1,200 @@
+"""The library search over page text, a folder as its scope, the bounded query and the cheap sync."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import sqlite3
+from pathlib import Path
+
+from fakes import FakeVLLM, smart_model
+from libdocs import file_markdown, many_documents
+
+from pageindex_tui.cli.main import main
+from pageindex_tui.document import open_document
+from pageindex_tui.jobs.pagetext import library_search, passages
+from pageindex_tui.jobs.service import JobService
+from pageindex_tui.settings import Settings
+from pageindex_tui.store.library import Library
+from pageindex_tui.store.library_search import LibrarySearch
+from pageindex_tui.store.search import Indexed
+from pageindex_tui.store.searchquery import fts_queries
+from pageindex_tui.tree import Tree, TreeNode
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_docs"
+PHRASE = "the anemometer calibration drifted"  # on a page, in no title or summary
+
+
+def unsummarised(library: Library, folder: Path, name: str = "station") -> Path:
+    return file_markdown(
+        library,
+        folder,
+        name,
+        [("Instruments", "We note that the anemometer calibration drifted in May."), ("Staff", "Two.")],
+        summaries=False,
+    )
+
+
+def test_a_phrase_on_a_page_without_summary_is_found_with_document_node_and_page(tmp_path):
+    library = Library(tmp_path / "library")
+    unsummarised(library, tmp_path / "docs")
+    many_documents(library, tmp_path / "docs", 5)
+    assert LibrarySearch(library).search(PHRASE) == []  # the tree alone does not hold it
+    search = library_search(library)
+    search.rebuild()
+    hits = search.search(PHRASE)
+    assert hits and hits[0].doc_name == "station.md"
+    top = hits[0]
+    assert (top.node_id, top.title, top.page, top.unit) == ("0001", "Instruments", 3, "line")  # its lines
+    assert "anemometer calibration drifted" in top.snippet
+    assert search.documents(PHRASE)[0].doc_name == "station.md"
+
+
+def test_pdf_pages_are_passages_under_the_node_that_holds_them(tmp_path):
+    pdf = next(SAMPLE.glob("*.pdf"))
+    doc = open_document(pdf, ocr=False)
+    found = passages(doc)
+    assert found and all(p.start == p.end for p in found) and found[0].start >= 1
+    page = found[len(found) // 2]
+    words = " ".join(page.text.split()[5:12])
+    nodes = (
+        TreeNode("Front", 1, page.start - 1, "0001"),
+        TreeNode(
+            "Middle", page.start, doc.size, "0002", nodes=(TreeNode("Inner", page.start, page.start, "0003"),)
+        ),
+    )
+    tree = Tree(pdf.name, "page", nodes, size=doc.size)
+    search = LibrarySearch(Library(tmp_path / "library"))
+    search.index.put([Indexed("d" * 64, str(tmp_path), pdf.name, tree, str(pdf), tuple(found))])
+    hits = [h for h in search.index.search(words, 50) if h.page == page.start]
+    assert hits and (hits[0].node_id, hits[0].title, hits[0].start, hits[0].end) == (
+        "0003",
+        "Inner",
+        page.start,
+        page.start,
+    )
+
+
+def test_filing_through_the_job_service_indexes_the_page_text(tmp_path):
+    library = Library(tmp_path / "library")
+    doc = tmp_path / "logbook.md"
+    doc.write_text(
+        "# Logbook\n\nIntro.\n\n## Week one\n\nThe barometer needle stuck twice.\n\n## Week two\n\nCalm.\n"
+    )
+
+    async def go(settings: Settings) -> None:
+        async with JobService(library) as jobs:
+            assert (await jobs.run(doc, settings)).ok
+
+    with FakeVLLM(default=smart_model) as fake:
+        settings = Settings(endpoint=fake.base_url, cache=False, max_retries=0, if_add_node_summary=False)
+        asyncio.run(go(settings))
+    hits = LibrarySearch(library).index.search("barometer needle")  # put in on filing, no sync
+    assert hits and hits[0].doc_name == "logbook" and hits[0].title == "Week one" and hits[0].page == 5
+
+
+def test_page_text_follows_reindex_removal_and_damage(tmp_path):
+    library = Library(tmp_path / "library")
+    path = unsummarised(library, tmp_path / "docs")
+    search = library_search(library)
+    assert len(search.search(PHRASE, 50)) == 1
+    search.file(library.lookup(path))  # filed again: replaced, not added twice
+    assert len(search.search(PHRASE, 50)) == 1
+    assert search.rebuild() == 1 and len(search.search(PHRASE, 50)) == 1
+    entry = library.lookup(path)
+    entry.structure_path.write_text("{ not json", encoding="utf-8")
+    assert len(library.check(repair=True)[1]) == 1  # the damaged index is set aside
+    assert search.search(PHRASE) == [] and search.index.indexed() == {}
+    with sqlite3.connect(search.index.path) as db:
+        assert db.execute("SELECT count(*) FROM node_rows").fetchone()[0] == 0
+
+
+def test_a_folder_scopes_search_and_routing(tmp_path):
+    library = Library(tmp_path / "library")
+    unsummarised(library, tmp_path / "north", "north")
+    unsummarised(library, tmp_path / "south" / "deep", "south")
+    unsummarised(library, tmp_path / "southern", "southern")  # a name that starts the same is not inside
+    search = library_search(library)
+    assert {h.doc_name for h in search.documents(PHRASE)} == {"north.md", "south.md", "southern.md"}
+    assert [h.doc_name for h in search.documents(PHRASE, under=tmp_path / "south")] == ["south.md"]
+    assert {h.doc_name for h in search.search(PHRASE, under=tmp_path / "north")} == {"north.md"}
+    assert [h.doc_name for h in search.listed(10, under=tmp_path / "south")] == ["south.md"]
+    assert search.documents(PHRASE, under=tmp_path / "elsewhere") == []
+
+
+def test_the_query_keeps_the_rarest_words_within_its_budget(tmp_path):
+    library = Library(tmp_path / "library")
+    many_documents(library, tmp_path / "docs", 20)  # 'budget' in 20 rows, 'lighthouse' in one document
+    search = LibrarySearch(library)
+    search.sync()
+    with sqlite3.connect(search.index.path) as db:
+        assert fts_queries(db, "lighthouse budget zeppelin", budget=5) == ['"lighthouse"']
+        assert fts_queries(db, "lighthouse budget zeppelin", budget=1000) == ['"lighthouse" OR "budget"']
+        assert fts_queries(db, "zeppelin airship", budget=5) == []  # no row holds either
+        assert fts_queries(db, "budget", budget=1) == ['"budget"']  # one word is kept whatever it costs
+        both, rarest = fts_queries(db, "budget spring", budget=5)  # each in 19 or 20 rows: all words first
+        assert both == '"budget" AND "spring"' and rarest in ('"budget"', '"spring"')
+    assert search.documents("budget lighthouse keeper")[0].doc_name == "doc0007.md"
+
+
+def test_a_document_filed_by_hand_after_a_sync_is_found(tmp_path):
+    library = Library(tmp_path / "library")
+    many_documents(library, tmp_path / "docs", 3)
+    search = LibrarySearch(library)
+    assert search.search("lighthouse") == []
+    settled = library.root.stat().st_mtime_ns - 10_000_000_000
+    os.utime(library.root, ns=(settled, settled))
+    search.sync()
+    search.index.drop(list(search.index.indexed()))  # unseen by the sync: the folder has not changed
+    assert search.sync().added == 0
+    assert search.sync(force=True).added == 3
+    unsummarised(library, tmp_path / "docs")  # a new document folder: the library's time moves
+    assert search.documents("instruments")[0].doc_name == "station.md"
+
+
+def _writer(root: str, first: int) -> None:
+    library = Library(Path(root) / "library")
+    for number in range(first, first + 10):
+        path = file_markdown(
+            library,
+            Path(root) / "docs",
+            f"w{number:03d}",
+            [(f"Part {number}", f"Gasket torque {number}")],
+            False,
+        )
+        library_search(library).file(library.lookup(path))
+
+
+def test_two_processes_filing_page_text_at_once_lose_nothing(tmp_path):
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_writer, args=(str(tmp_path), first)) for first in (0, 100)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(120)
+        assert writer.exitcode == 0
+    index = LibrarySearch(Library(tmp_path / "library")).index
+    assert len(index.indexed()) == 20
+    assert len({h.digest for h in index.search("gasket torque", 50)}) == 20
+
+
+def test_cli_search_names_the_line_a_passage_starts_at(tmp_path, capsys):
+    filler = "\n".join(f"Routine entry {n}." for n in range(60))
+    body = f"{filler}\nThe sluice gate jammed."  # its passage: lines 43-64 of the Spring section
+    file_markdown(Library(), tmp_path / "docs", "log", [("Spring", body)], summaries=False)  # the tests' data
+    assert main(["search", "sluice", "gate"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert "log.md  [0001] Spring (lines 3-" in first and ", found at line 43)" in first
+
+
+def test_the_previous_versions_index_beside_the_documents_is_removed(tmp_path):
+    library = Library(tmp_path / "library")
+    many_documents(library, tmp_path / "docs", 2)
+    old = library.root / "search.sqlite"
+    for extra in ("", "-wal"):
+        Path(f"{old}{extra}").write_bytes(b"schema 1")
+    search = LibrarySearch(library)
+    assert search.sync().added == 2
+    assert not old.exists() and not Path(f"{old}-wal").exists()
+    assert search.index.path == library.root / "search" / "search.sqlite" and search.index.path.exists()

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import events
+from ..aio import gather_or_cancel
 from ..errors import ContextOverflow
 from ..llm.client import LLMClient
 from ..llm.replies import ask_json
@@ -251,15 +252,15 @@ class Asker:
         budget = room
         while True:
             parts = page_outline(lines, max(MIN_MATERIAL, budget))
-            try:
-                ranked: list[list[Ref]] = []
-                for number, part in enumerate(parts, start=1):
-                    got = await self._pick_part(
-                        client, handles, question, run, part, number, len(parts), reply
+            try:  # the parts go out at once: the client's one bound decides how many run together
+                ranked: list[list[Ref]] = await gather_or_cancel(
+                    *(
+                        self._pick_part(client, handles, question, run, part, number, len(parts), reply)
+                        for number, part in enumerate(parts, start=1)
                     )
-                    ranked.append(got)
+                )
                 break
-            except ContextOverflow:
+            except ContextOverflow:  # the other parts are cancelled: all go again, smaller
                 if budget <= MIN_MATERIAL:
                     raise
                 budget //= 2  # our count was low: smaller parts of the outline

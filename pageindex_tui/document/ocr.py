@@ -4,7 +4,9 @@ A page needs OCR when its text layer is missing or junk (`usable_text`) and it d
 image is rendered through pdfium at `OCR_DPI`, one page at a time; a recognizer (the embedded engine
 in `ocr_engine.py`, or a vision model on the server) returns `OcrLine`s with boxes in the image's
 pixels, and `page_lines` turns them into the same `PageLines` a born-digital page gives: the box
-height stands in for the font size, so the layout stage finds headings in scans as it does elsewhere.
+height stands in for the font size, and the embedded engine marks lines whose strokes are heavier than
+the page's usual ones as bold (`weight.py`), so the layout stage finds headings in scans as it does
+elsewhere.
 
 Recognised lines are cached on disk by the digest of the page image (`OcrCache`), so a second run, and
 `ask` or the reader opening the document later, read them back without recognising again.
@@ -34,6 +36,7 @@ MIN_TEXT_CHARS = 20  # non-space characters a page needs to count as "has text"
 LINE_EM = 0.95  # a recognised line's box height (capitals to descenders), in font sizes
 SIZE_STEP = 0.5  # recognised sizes are rounded to this many points, so equal sizes cluster
 BODY_BAND = 0.2  # a line within this share of the page's median line height is body text, its size
+CACHE_FORMAT = "lines+bold"  # changed when a recognised page's content changes meaning
 EMBEDDED_ENGINE = "tesseract"
 EMBEDDED_PACKAGE = "tesseract-ocr"  # Debian's package (with its English model, tesseract-ocr-eng)
 INSTALL_HINT = "install Tesseract (`apt-get install tesseract-ocr`)"
@@ -52,6 +55,7 @@ class OcrLine:
     bottom: float
     confidence: float = 1.0
     size: float = 0.0  # a font size the engine states (a vision model's heading level); 0: from the box
+    bold: bool = False  # strokes markedly heavier than the page's usual ones (`weight.mark_bold`)
 
 
 class Recognizer(Protocol):
@@ -108,7 +112,7 @@ def page_lines(page: int, width: float, height: float, dpi: float, found: list[O
             TextLine(
                 text=" ".join(item.text.split()),
                 size=max(size, SIZE_STEP),
-                bold=False,
+                bold=item.bold,
                 font="",
                 x0=item.x0 * scale,
                 x1=item.x1 * scale,
@@ -120,8 +124,9 @@ def page_lines(page: int, width: float, height: float, dpi: float, found: list[O
 
 
 def digest(image: Image.Image) -> str:
-    """The page image's digest: its mode, size and pixels."""
-    head = f"{image.mode} {image.width}x{image.height}\n".encode()
+    """The OCR cache's key for a page image: its mode, size and pixels, and what a cached page holds
+    (`CACHE_FORMAT`: entries written before lines carried `bold` are misses, read again)."""
+    head = f"{CACHE_FORMAT} {image.mode} {image.width}x{image.height}\n".encode()
     return hashlib.sha256(head + image.tobytes()).hexdigest()
 
 
@@ -172,6 +177,7 @@ def _recognised(value: object) -> Recognised:
                     name: checked.number(line.get(name), f"lines[{i}].{name}")
                     for name in ("x0", "top", "x1", "bottom", "confidence", "size")
                 },
+                bold=checked.flag(line.get("bold"), f"lines[{i}].bold", False),
             )
         )
     return Recognised(engine, lines)

@@ -17,6 +17,7 @@ import subprocess
 from typing import TYPE_CHECKING
 
 from .ocr import EMBEDDED_ENGINE, OcrLine
+from .weight import mark_bold
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -94,6 +95,11 @@ def turn_of(image: Image.Image) -> int:
     return int(found.group(1)) % 360 if found else 0
 
 
+def _read(image: Image.Image) -> list[OcrLine]:
+    """The page's lines, bold where their strokes are (`weight.mark_bold`), boxes in `image`'s pixels."""
+    return mark_bold(image, parse_tsv(_run(image, "--psm", "3", "-l", LANGUAGES, "tsv")))
+
+
 class EmbeddedRecognizer:
     """Tesseract on this machine's CPU, one page per process. A page read with low confidence is checked
     for orientation, and read again turned upright where that reads better (a page scanned upside down)."""
@@ -101,7 +107,7 @@ class EmbeddedRecognizer:
     name = EMBEDDED_ENGINE
 
     def recognize(self, image: Image.Image) -> list[OcrLine]:
-        found = parse_tsv(_run(image, "--psm", "3", "-l", LANGUAGES, "tsv"))
+        found = _read(image)
         if _confidence(found) >= LOW_CONFIDENCE:
             return found
         turn = turn_of(image)
@@ -109,5 +115,5 @@ class EmbeddedRecognizer:
             return found
         upright = image.rotate(-turn, expand=True)
         upright.info["dpi"] = image.info.get("dpi", (0, 0))
-        again = parse_tsv(_run(upright, "--psm", "3", "-l", LANGUAGES, "tsv"))
+        again = _read(upright)
         return again if _confidence(again) > _confidence(found) else found

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from ..document.pdf import PdfDocument
 
+OCR_READ = ("layout", "model")  # sources that read a page's text, OCR's where the page was recognised
 WINDOW = 8  # pages rendered and in flight at once (a vision model's calls); the embedded engine takes one
 
 
@@ -137,6 +138,16 @@ async def _one(ctx: RunContext, doc: PdfDocument, reader: PageReader, page: int)
     doc.ocr_cache.put(digest(image), Recognised(reader.name, found))
     doc.set_recognised(page, page_lines(page, layer.width, layer.height, OCR_DPI, found), reader.name)
     return True
+
+
+def ocr_source(source: str) -> str:
+    """A node's source where its heading was read off a recognised page: "layout" is "ocr+layout",
+    "model" "ocr+model", a split's "split/layout" "split/ocr+layout"; a source that did not read the
+    page's text (outline, contents, pages), or says so already, as it is."""
+    head, _, last = source.rpartition("/")
+    if last not in OCR_READ:
+        return source
+    return f"{head}/ocr+{last}" if head else f"ocr+{last}"
 
 
 def _without_engine(ctx: RunContext, doc: PdfDocument, pages: list[int]) -> None:

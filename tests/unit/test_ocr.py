@@ -75,12 +75,19 @@ def test_page_lines_scale_boxes_and_keep_the_engines_reading_order():
 
 def test_ocr_cache_round_trip_and_damage(tmp_path):
     cache = OcrCache(tmp_path)
-    found = Recognised("tesseract", [OcrLine("Hello world", 1, 2, 30, 12, 0.9)])
+    found = Recognised(
+        "tesseract", [OcrLine("Hello world", 1, 2, 30, 12, 0.9), OcrLine("Aims", 1, 20, 9, 30, bold=True)]
+    )
     cache.put("ab" * 32, found)
     assert cache.get("ab" * 32) == found
     assert cache.get("cd" * 32) is None
-    (tmp_path / "ab" / f"{'ab' * 32}.json").write_text('{"engine": "x", "lines": [{"text": 3}]}')
+    entry = tmp_path / "ab" / f"{'ab' * 32}.json"
+    entry.write_text('{"engine": "x", "lines": [{"text": "Aims", "x0": 1, "top": 2, "x1": 3, "bottom": 4}]}')
+    assert cache.get("ab" * 32) == Recognised("x", [OcrLine("Aims", 1, 2, 3, 4, 0.0)])  # older: no bold
+    entry.write_text('{"engine": "x", "lines": [{"text": "Aims", "bold": "yes"}]}')
     assert cache.get("ab" * 32) is None  # a damaged entry is a miss
+    entry.write_text('{"engine": "x", "lines": [{"text": 3}]}')
+    assert cache.get("ab" * 32) is None
     assert oct(os.stat(tmp_path / "ab").st_mode & 0o777) == "0o700"
 
 

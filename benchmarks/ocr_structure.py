@@ -1,6 +1,7 @@
 """Scanned copies of real PDFs indexed like their born-digital originals (issue 20): structure recall of each
 against the original's outline (tests/scoring.py, as the structure benchmark scores it), OCR character error
-rate against the original's text layer, seconds per scanned page, and peak RSS.
+rate against the original's text layer (ocr_bench.py's: both sides normalised alike, reading order not
+counted; the median over the document's pages), seconds per scanned page, and peak RSS.
 
 Each document of the corpus split is read twice without a model (the stages that need none): the original
 with its outline removed, and a scanned copy (every page rendered at 150 dpi to a greyscale image and
@@ -30,7 +31,7 @@ import corpus  # noqa: E402
 import scoring  # noqa: E402
 import structure_vs_flash as flash  # noqa: E402
 from corpus_rule import read_outline  # noqa: E402
-from ocr_bench import cer  # noqa: E402
+from ocr_bench import load, score_page  # noqa: E402
 from PIL import Image  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
@@ -73,6 +74,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ocr-structure-"))
     docs = [d for d in corpus.documents(args.split) if d.pages <= args.max_pages][: args.docs]
     os.environ["XDG_CACHE_HOME"] = str(work / "cache")  # a fresh OCR cache: every page recognised
+    print(f"start: {load()}")
     print(f"{'document':42} pages  recall born  recall scan  CER   s/page  source (scan)")
     rows = []
     for i, cdoc in enumerate(docs):
@@ -84,10 +86,11 @@ def main() -> None:
         r_scan, _s, source = recall(scan, truth, work / f"scan{i}")
         seconds = (time.perf_counter() - started) / cdoc.pages
         original, read = PdfDocument(cdoc.path, ocr=False), PdfDocument(scan, ocr=True)
-        rates = [cer(read.page_text(p), original.page_text(p)) for p in range(1, cdoc.pages + 1)]
-        rates = [
-            r for p, r in zip(range(1, cdoc.pages + 1), rates, strict=True) if original.page_text(p).strip()
-        ]
+        rates = []
+        for page in range(1, cdoc.pages + 1):
+            truth, found = original.page_lines(page), read.page_lines(page)
+            if truth is not None and found is not None and truth.text.strip():
+                rates.append(score_page(found, truth).cer)
         page_cer = statistics.median(rates) if rates else 0.0
         rows.append((r_born, r_scan, page_cer, seconds))
         noisy = " (turned, noisy)" if args.noisy and i % 2 == 1 else ""
@@ -101,7 +104,8 @@ def main() -> None:
         print(
             f"{'mean':42} {'':5}  {mean(0):11.2f}  {mean(1):11.2f}  {mean(2):.3f} {mean(3):6.1f}   "
             f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB (this process), "
-            f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024} MB (largest child process)"
+            f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024} MB (largest child process); "
+            f"end: {load()}"
         )
 
 

@@ -2,7 +2,7 @@
 
 Pages without a usable text layer that draw an image (`PdfDocument.scanned_pages`) are rendered one
 window at a time (memory stays flat), recognised by the embedded engine on this CPU (one page at a
-time, in a thread) or by the settings' `ocr_model` (a window of pages at once, bounded like every
+core, in threads) or by the settings' `ocr_model` (a window of pages at once, bounded like every
 call), and their lines stand in for the text layer from then on (`set_recognised`), so the layout
 stage, summaries, `ask` and the reader read them. Every result goes into the OCR cache by the page
 image's digest; a page read back from it with the engine this run uses is not recognised again.
@@ -28,6 +28,7 @@ from ..document.ocr import (
     engine_installed,
     page_lines,
 )
+from ..document.ocr_engine import PAGES_AT_ONCE
 from ..errors import LLMError, NoTextLayer, ServerRefused, ServerUnavailable
 from ..store.cache import ResponseCache
 from .context import RunContext
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from ..document.pdf import PdfDocument
 
 OCR_READ = ("layout", "model")  # sources that read a page's text, OCR's where the page was recognised
-WINDOW = 8  # pages rendered and in flight at once (a vision model's calls); the embedded engine takes one
+WINDOW = 8  # pages rendered and in flight at once (a vision model's calls); the embedded engine's: its own
 
 
 class PageReader(Protocol):
@@ -101,7 +102,7 @@ async def recognise_scanned(
     ctx.stage("ocr", len(pages))
     ctx.progress("ocr", outcome.cached, len(pages))
     try:
-        step = 1 if isinstance(reader, EmbeddedReader) else WINDOW
+        step = PAGES_AT_ONCE if isinstance(reader, EmbeddedReader) else WINDOW
         for at in range(0, len(todo), step):
             window = todo[at : at + step]
             done = await asyncio.gather(*(_one(ctx, doc, reader, page) for page in window))

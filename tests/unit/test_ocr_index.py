@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import os
 import shutil
+import subprocess
+import threading
 
 import pytest
 from fakes import FakeVLLM, Script, error, smart_model
@@ -191,3 +194,56 @@ def test_a_page_scanned_upside_down_is_read_upright(tmp_path):
     assert turn_of(upside_down) == 180
     lines = EmbeddedRecognizer().recognize(upside_down)
     assert lines[0].text == "2 Methods"
+
+
+def test_the_embedded_engine_reads_pages_side_by_side(tmp_path, monkeypatch):
+    """PAGES_AT_ONCE pages go to the engine together (one single-threaded process each): two pages of a
+    window meet at a barrier, which a one-page-at-a-time reader would leave waiting until it breaks."""
+    from pageindex_tui.document.ocr import OcrLine
+    from pageindex_tui.document.ocr_engine import EmbeddedRecognizer
+    from pageindex_tui.index import ocr_stage
+
+    sections = ["1 Scope", "2 Budget", "3 Staffing", "4 Travel"]
+    meet = threading.Barrier(2, timeout=60)
+
+    pages = itertools.count(1)
+
+    def recognize(self, image):
+        meet.wait()  # both pages of the window are being read at once
+        body = [
+            OcrLine(
+                f"Body line {k} of the page as the engine read it.", 100, 200 + 40 * k, 1100, 230 + 40 * k
+            )
+            for k in range(8)
+        ]
+        return [OcrLine(f"Part {next(pages)}", 100, 100, 500, 160), *body]
+
+    monkeypatch.setattr(ocr_stage, "engine_installed", lambda: True)
+    monkeypatch.setattr(ocr_stage, "PAGES_AT_ONCE", 2)
+    monkeypatch.setattr(EmbeddedRecognizer, "recognize", recognize)
+    settings = Settings(endpoint=no_server(), if_add_node_summary=False, max_retries=0)
+    result, _seen = run_index(settings, make_scanned_copy(tmp_path, sections), tmp_path / "out")
+    facts = result.run.facts
+    assert facts.ocr_pages == [1, 2, 3, 4] and facts.ocr_failed is None, result.run.warnings
+
+
+def test_each_tesseract_process_runs_one_thread_unless_told_otherwise(monkeypatch):
+    """OpenMP's threads wait busily on shared cores: 13.6 s a page against 4.6 for two one-thread
+    processes (benchmarks/ocr_bench.py --throughput); an OMP_THREAD_LIMIT the user set stands."""
+    from PIL import Image
+
+    from pageindex_tui.document import ocr_engine
+
+    seen = []
+
+    def run(command, **kwargs):
+        seen.append(kwargs["env"]["OMP_THREAD_LIMIT"])
+        return subprocess.CompletedProcess(command, 0, b"", b"")
+
+    monkeypatch.setattr(ocr_engine, "command", lambda: "/usr/bin/tesseract")
+    monkeypatch.setattr(ocr_engine.subprocess, "run", run)
+    monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    ocr_engine._run(Image.new("L", (40, 20), 255), "tsv")
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "4")
+    ocr_engine._run(Image.new("L", (40, 20), 255), "tsv")
+    assert seen == ["1", "4"]

@@ -33,7 +33,11 @@ if TYPE_CHECKING:
 
 OCR_DPI = 150  # chosen by measurement (benchmarks/ocr_bench.py): 200 dpi is slower for no gain in CER
 MIN_TEXT_CHARS = 20  # non-space characters a page needs to count as "has text"
-LINE_EM = 0.95  # a recognised line's box height (capitals to descenders), in font sizes
+CAP_EM = 0.70  # height of capitals, digits and ascenders, in font sizes (as document/lines.py reads glyphs)
+X_EM = 0.48  # height of lower-case letters without ascenders
+DESCENT_EM = 0.22  # depth of descenders below the baseline
+_ASCENDING = frozenset("bdfhijklt()[]{}/\\|!?'\"#%&@$")  # reach the capitals' height, or above
+_DESCENDING = frozenset("gjpqy()[]{}|")  # reach below the baseline
 SIZE_STEP = 0.5  # recognised sizes are rounded to this many points, so equal sizes cluster
 BODY_BAND = 0.2  # a line within this share of the page's median line height is body text, its size
 CACHE_FORMAT = "lines+bold"  # changed when a recognised page's content changes meaning
@@ -101,13 +105,14 @@ def page_lines(page: int, width: float, height: float, dpi: float, found: list[O
     The engine's reading order is kept: Tesseract reads a column's lines before the next column's."""
     scale = 72.0 / dpi
     kept = [line for line in found if line.text.strip()]
-    body = median_height([line for line in kept if not line.size])
+    measured = [box_size(line) * scale for line in kept]
+    unstated = [m for m, line in zip(measured, kept, strict=True) if not line.size]
+    body = statistics.median(unstated) if unstated else 0.0
     lines = []
-    for item in kept:
-        tall = item.bottom - item.top
-        if body and abs(tall / body - 1.0) <= BODY_BAND:
-            tall = body  # the page's body text: one size, whatever its ascenders and descenders
-        size = item.size or round(tall * scale / LINE_EM / SIZE_STEP) * SIZE_STEP
+    for item, estimate in zip(kept, measured, strict=True):
+        if body and abs(estimate / body - 1.0) <= BODY_BAND:
+            estimate = body  # the page's body text: one size
+        size = item.size or round(estimate / SIZE_STEP) * SIZE_STEP
         lines.append(
             TextLine(
                 text=" ".join(item.text.split()),
@@ -183,6 +188,12 @@ def _recognised(value: object) -> Recognised:
     return Recognised(engine, lines)
 
 
-def median_height(lines: list[OcrLine]) -> float:
-    """The median box height of recognised lines, in pixels (0 with none)."""
-    return statistics.median(line.bottom - line.top for line in lines) if lines else 0.0
+def box_size(line: OcrLine) -> float:
+    """The font size a recognised line's box shows, in its pixels: the box reaches from the tallest
+    character's top (a capital, digit or ascender; else the x-height) down to the baseline, or to the
+    descenders where the text has one, so a line in capitals (a heading in small capitals, "IV. TEXT
+    DATA") is not taken for smaller type than a line of body text with its descenders."""
+    text = line.text
+    top = CAP_EM if any(ch.isupper() or ch.isdigit() or ch in _ASCENDING for ch in text) else X_EM
+    reach = top + (DESCENT_EM if any(ch in _DESCENDING for ch in text) else 0.0)
+    return (line.bottom - line.top) / reach

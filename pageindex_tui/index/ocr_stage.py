@@ -1,11 +1,12 @@
 """The "ocr" stage: a PDF's scanned pages are recognised before its structure is looked for.
 
 Pages without a usable text layer that draw an image (`PdfDocument.scanned_pages`) are rendered one
-window at a time (memory stays flat), recognised by the embedded engine on this CPU (one page at a
-core, in threads) or by the settings' `ocr_model` (a window of pages at once, bounded like every
-call), and their lines stand in for the text layer from then on (`set_recognised`), so the layout
-stage, summaries, `ask` and the reader read them. Every result goes into the OCR cache by the page
-image's digest; a page read back from it with the engine this run uses is not recognised again.
+window at a time (memory stays flat), recognised by the embedded engine on this CPU (a page per core,
+each in a thread waiting on its own single-threaded process) or by the settings' `ocr_model` (a
+window of pages at once, bounded like every call), and their lines stand in for the text layer from
+then on (`set_recognised`), so the layout stage, summaries, `ask` and the reader read them. Every
+result goes into the OCR cache by the page image's digest; a page read back from it with the engine
+this run uses is not recognised again.
 
 A page the engine cannot read is a warning, not a failure; a scanned PDF with no engine at all fails
 with a message naming the package and the setting that add one.

@@ -31,7 +31,7 @@ def stroke(image: Image.Image, box: tuple[int, int, int, int]) -> float:
     the box holds too little ink to tell."""
     from PIL import ImageChops
 
-    ink = image.convert("L").crop(box).point(lambda v: 255 if v < DARK else 0)
+    ink = image.crop(box).convert("L").point(lambda v: 255 if v < DARK else 0)
     starts = ImageChops.subtract(ink, ImageChops.offset(ink, 1, 0))  # ink whose left neighbour is not
     starts.paste(ink.crop((0, 0, 1, ink.height)), (0, 0))  # offset wraps round: a run at the left edge
     dark, runs = ink.histogram()[255], starts.histogram()[255]

@@ -1,29 +1,41 @@
 """OCR engines measured on real pages (issue 20): character error rate, seconds per page, per resolution.
 
 Ground truth: born-digital pages of the structure benchmark's real corpus (benchmarks/corpus.py), whose
-text layer is what the page says. Each page is rendered with pdfium at each resolution, recognised, and
-its text compared with the text layer: both read in rows top to bottom, left to right, whitespace runs
-made one space; CER = edit distance / reference length ("CER" keeps the spaces, "CER-ns" drops them:
-an engine that runs words together loses on the first only). Real scanned PDFs (--scanned DIR) have no
-ground truth: for them it prints the pages found to need OCR and the seconds per page.
+text layer is what the page says. Each page is rendered with pdfium at each resolution and recognised.
 
-    python benchmarks/ocr_bench.py --split dev --docs 6 --pages 2 --dpi 100,150,200
+CER = edit distance / reference length, after both sides are normalised the same way (`normalize`):
+Unicode NFKC (ligatures such as U+FB01 become "fi"), curly quotes, dashes and bullets folded to ASCII,
+private-use glyphs dropped (symbol fonts' check marks and arrows: no text to read), a word hyphenated at
+a line end joined, dot and underscore leaders dropped, whitespace runs made one space. Reading order is
+not counted against the engine: each recognised line is put where the text-layer line its box overlaps
+most stands (`in_layer_order`), so a two-column page read column by column is compared line by line.
+Recognised lines over no text-layer line (words drawn as paths in a chart, text inside a picture) are
+left out of the CER and counted apart as "extra" (their characters over the reference's). "raw" is the
+old figure: whitespace made one space, each side in its own order.
+
+    python benchmarks/ocr_bench.py --split dev --docs 8 --pages 2 --dpi 150,200,300 --psm 3
+    python benchmarks/ocr_bench.py --throughput --docs 6 --pages 2   # one process vs two, 2 cores
     python benchmarks/ocr_bench.py --engines rapidocr,tesseract --split check
     python benchmarks/ocr_bench.py --scanned ~/.cache/pageindex-tui/scanned
     python benchmarks/ocr_bench.py --engines vision --endpoint http://gpu:8000/v1 \
         --model Qwen/Qwen2.5-VL-7B-Instruct
 
 Engines: "tesseract" (the embedded engine, pageindex_tui/document/ocr_engine.py), "rapidocr" (for comparison
-only: `pip install rapidocr-onnxruntime`), "vision" (the settings' OCR model path, at --endpoint).
+only: `pip install rapidocr-onnxruntime`), "vision" (the settings' OCR model path, at --endpoint). Every
+run prints the machine's load average (os.getloadavg) beside the seconds: on a shared machine they
+measure the load as much as the engine.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import time
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +50,9 @@ try:
 except ImportError:  # the edit distance in plain Python; RapidOCR (which brings numpy) not measured
     numpy = None
 
+from pageindex_tui.document.lines import PageLines, TextLine  # noqa: E402
 from pageindex_tui.document.ocr import OcrLine, page_lines, usable_text  # noqa: E402
-from pageindex_tui.document.ocr_engine import EmbeddedRecognizer  # noqa: E402
+from pageindex_tui.document.ocr_engine import PSM, EmbeddedRecognizer  # noqa: E402
 from pageindex_tui.document.pdf import PdfDocument  # noqa: E402
 
 
@@ -68,9 +81,75 @@ def distance(a: str, b: str) -> int:
 
 
 def cer(found: str, truth: str, spaces: bool = True) -> float:
+    """The raw rate: whitespace runs made one space (or dropped), nothing else normalised."""
     norm = (lambda s: " ".join(s.split())) if spaces else (lambda s: "".join(s.split()))
     ref = norm(truth)
     return distance(norm(found), ref) / max(1, len(ref))
+
+
+_FOLD = str.maketrans(
+    {
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032", "'"),
+        **dict.fromkeys("\u201c\u201d\u201e\u2033", '"'),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+        **dict.fromkeys("\u2022\u00b7\u25cf\u25aa\u2023\u2043\u25e6", "*"),
+        "\u00ad": "",
+    }
+)
+_HYPHENATED = re.compile(r"(\w)-[ \t]*\n\s*(\w)")
+_LEADERS = re.compile(r"(?:[._\u2026][ ]?){3,}")
+_PRIVATE = re.compile("[\ue000-\uf8ff]")
+
+
+def normalize(text: str) -> str:
+    """Both sides of the CER, the same way: what differs in code points but not in what a page shows."""
+    text = _PRIVATE.sub(" ", unicodedata.normalize("NFKC", text).translate(_FOLD))
+    text = _LEADERS.sub(" ", _HYPHENATED.sub(r"\1\2", text))
+    return " ".join(text.split())
+
+
+def _overlap(a: TextLine, b: TextLine) -> float:
+    high = min(a.bottom, b.bottom) - max(a.top, b.top)
+    wide = min(a.x1, b.x1) - max(a.x0, b.x0)
+    return high * wide if high > 0 and wide > 0 else 0.0
+
+
+def in_layer_order(found: list[TextLine], truth: list[TextLine]) -> tuple[list[TextLine], list[TextLine]]:
+    """Recognised lines in the text layer's order (each where the layer's line its box overlaps most
+    stands), and those over no line of the layer."""
+    placed: list[tuple[int, float, float, TextLine]] = []
+    extra = []
+    for line in found:
+        best, at = max(((_overlap(line, t), k) for k, t in enumerate(truth)), default=(0.0, -1))
+        if best > 0:
+            placed.append((at, line.top, line.x0, line))
+        else:
+            extra.append(line)
+    placed.sort(key=lambda item: item[:3])
+    return [item[3] for item in placed], extra
+
+
+@dataclass
+class PageScore:
+    cer: float  # normalised, in the text layer's order
+    raw: float  # whitespace only, each side in its own order
+    extra: float  # recognised characters over no line of the text layer, over the reference's
+
+
+def score_page(found: PageLines, truth: PageLines) -> PageScore:
+    """The recognised page against its text layer, both in points."""
+    ordered, extra = in_layer_order(found.lines, truth.lines)
+    ref = normalize(truth.text)
+    laid = PageLines(found.page, found.width, found.height, 0, ordered)
+    return PageScore(
+        distance(normalize(laid.text), ref) / max(1, len(ref)),
+        cer(found.text, truth.text),
+        sum(len(normalize(line.text)) for line in extra) / max(1, len(ref)),
+    )
+
+
+def load() -> str:
+    return "load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
 
 
 class RapidOcr:
@@ -95,8 +174,8 @@ class RapidOcr:
 def engine(name: str, args: argparse.Namespace) -> object:
     if name == "rapidocr":
         return RapidOcr()
-    if name == "tesseract":
-        return EmbeddedRecognizer()
+    if name.startswith("tesseract"):  # "tesseract:6": another page segmentation mode
+        return EmbeddedRecognizer(name.partition(":")[2] or PSM)
     if name == "vision":
         from pageindex_tui.index.ocr_vision import blocking_recognizer
 
@@ -108,8 +187,7 @@ def engine(name: str, args: argparse.Namespace) -> object:
 class Row:
     engine: str
     dpi: int
-    cer: float
-    cer_ns: float
+    score: PageScore
     seconds: float
 
 
@@ -137,6 +215,7 @@ def measure(args: argparse.Namespace) -> None:
     dpis = [int(d) for d in args.dpi.split(",")]
     rows: list[Row] = []
     docs = corpus.documents(args.split)[: args.docs]
+    print(f"start: {load()}")
     for cdoc in docs:
         doc = PdfDocument(cdoc.path)
         for page in pages_of(doc, args.pages):
@@ -149,27 +228,65 @@ def measure(args: argparse.Namespace) -> None:
                     started = time.perf_counter()
                     found = recognizer.recognize(image)  # type: ignore[attr-defined]
                     seconds = time.perf_counter() - started
-                    text = page_lines(page, truth.width, truth.height, dpi, found).text
-                    row = Row(name, dpi, cer(text, truth.text), cer(text, truth.text, False), seconds)
-                    rows.append(row)
+                    score = score_page(page_lines(page, truth.width, truth.height, dpi, found), truth)
+                    rows.append(Row(name, dpi, score, seconds))
                     print(
-                        f"{cdoc.path.name[:40]:40} p{page:<4} {name:10} {dpi:4} dpi  CER {row.cer:6.3f}  "
-                        f"CER-ns {row.cer_ns:6.3f}  {seconds:5.2f} s",
+                        f"{cdoc.path.name[:40]:40} p{page:<4} {name:12} {dpi:4} dpi  CER {score.cer:6.3f}  "
+                        f"raw {score.raw:6.3f}  extra {score.extra:6.3f}  {seconds:5.2f} s  "
+                        f"(load {os.getloadavg()[0]:.1f})",
                         flush=True,
                     )
-    print(f"\nsummary ({len(docs)} documents of the {args.split} split; median and mean over pages)")
+    print(
+        f"\nsummary ({len(docs)} documents of the {args.split} split; median and mean over pages; {load()})"
+    )
     for name, _r in engines:
         for dpi in dpis:
             mine = [r for r in rows if r.engine == name and r.dpi == dpi]
             if not mine:
                 continue
+            rates, raws = [r.score.cer for r in mine], [r.score.raw for r in mine]
+            seconds = [r.seconds for r in mine]
             print(
-                f"{name:10} {dpi:4} dpi  pages {len(mine):3}  "
-                f"CER median {statistics.median(r.cer for r in mine):.3f} "
-                f"mean {statistics.mean(r.cer for r in mine):.3f}  "
-                f"CER-ns median {statistics.median(r.cer_ns for r in mine):.3f}  "
-                f"s/page median {statistics.median(r.seconds for r in mine):.2f}"
+                f"{name:12} {dpi:4} dpi  pages {len(mine):3}  "
+                f"CER median {statistics.median(rates):.3f} mean {statistics.mean(rates):.3f}  "
+                f"raw median {statistics.median(raws):.3f} mean {statistics.mean(raws):.3f}  "
+                f"extra median {statistics.median(r.score.extra for r in mine):.3f}  "
+                f"s/page median {statistics.median(seconds):.2f} mean {statistics.mean(seconds):.2f}"
             )
+
+
+def throughput(args: argparse.Namespace) -> None:
+    """Seconds per page through the embedded engine: one page at a time with Tesseract's OpenMP threads,
+    one at a time with one thread each, and two at a time with one thread each; rounds interleaved so a
+    change in the machine's load falls on every way alike."""
+    dpi = int(args.dpi.split(",")[0])
+    images = []
+    for cdoc in corpus.documents(args.split)[: args.docs]:
+        doc = PdfDocument(cdoc.path)
+        images += [doc.render(page, dpi) for page in pages_of(doc, args.pages)]
+    recognizer = EmbeddedRecognizer()
+    warm_up([recognizer])
+    ways = {
+        "1 process, OpenMP threads": (1, "64"),  # as unset: Tesseract starts up to 4 threads
+        "1 process, 1 thread": (1, "1"),
+        "2 processes, 1 thread each": (2, "1"),
+    }
+    took: dict[str, list[float]] = {way: [] for way in ways}
+    for round_ in range(args.rounds):
+        for way, (workers, limit) in ways.items():
+            os.environ["OMP_THREAD_LIMIT"] = limit  # the engine's own default is 1
+            started = time.perf_counter()
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(recognizer.recognize, images))
+            per = (time.perf_counter() - started) / len(images)
+            took[way].append(per)
+            print(
+                f"round {round_ + 1}  {way:28} {per:6.2f} s/page over {len(images)} pages  ({load()})",
+                flush=True,
+            )
+    os.environ.pop("OMP_THREAD_LIMIT", None)
+    for way, seconds in took.items():
+        print(f"{way:28} mean {statistics.mean(seconds):6.2f} s/page")
 
 
 def scanned(args: argparse.Namespace) -> None:
@@ -198,7 +315,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--engines", default="tesseract", help="rapidocr, tesseract, vision (comma-separated)"
+        "--engines",
+        default="tesseract",
+        help="rapidocr, tesseract, tesseract:PSM (another --psm), vision (comma-separated)",
     )
     parser.add_argument("--dpi", default="150", help="render resolutions, comma-separated")
     parser.add_argument("--split", default="dev", choices=["dev", "check", "all"])
@@ -207,11 +326,15 @@ def main() -> None:
     parser.add_argument(
         "--scanned", help="a folder of real scanned PDFs: pages needing OCR, seconds per page"
     )
+    parser.add_argument("--throughput", action="store_true", help="one process vs two on the cores")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of --throughput")
     parser.add_argument("--endpoint", default=os.environ.get("VLLM_ENDPOINT", "http://localhost:8000/v1"))
     parser.add_argument("--model", default="", help="the vision model (engine 'vision')")
     args = parser.parse_args()
     if args.scanned:
         scanned(args)
+    elif args.throughput:
+        throughput(args)
     else:
         measure(args)
 

@@ -1,11 +1,13 @@
 """Scanned copies of real PDFs indexed like their born-digital originals (issue 20): structure recall of each
 against the original's outline (tests/scoring.py, as the structure benchmark scores it), OCR character error
-rate against the original's text layer, seconds per scanned page, and peak RSS.
+rate against the original's text layer (ocr_bench.py's: both sides normalised alike, reading order not
+counted; the median over the document's pages), seconds per scanned page, and peak RSS.
 
 Each document of the corpus split is read twice without a model (the stages that need none): the original
 with its outline removed, and a scanned copy (every page rendered at 150 dpi to a greyscale image and
 rebuilt as an image-only PDF; with --noisy every other document's pages are also turned 0.4 degrees and
-given light noise). The OCR cache is a fresh folder: every page is recognised.
+given light noise). The OCR cache is a fresh folder: every page is recognised (--work reuses an earlier
+run's folder: its scans and its cache).
 
     python benchmarks/ocr_structure.py --split check --max-pages 14 --docs 5 [--noisy]
 """
@@ -30,7 +32,7 @@ import corpus  # noqa: E402
 import scoring  # noqa: E402
 import structure_vs_flash as flash  # noqa: E402
 from corpus_rule import read_outline  # noqa: E402
-from ocr_bench import cer  # noqa: E402
+from ocr_bench import load, score_page  # noqa: E402
 from PIL import Image  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
@@ -68,26 +70,36 @@ def main() -> None:
     parser.add_argument("--split", default="check", choices=["dev", "check", "all"])
     parser.add_argument("--docs", type=int, default=5)
     parser.add_argument("--max-pages", type=int, default=14)
+    parser.add_argument(
+        "--work",
+        help="an earlier run's work folder: its scans and OCR cache reused (recall after a layout "
+        "change without recognising again; the seconds then measure the cache)",
+    )
     parser.add_argument("--noisy", action="store_true", help="turn and speckle every other document's scans")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="ocr-structure-"))
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="ocr-structure-"))
+    print(f"work folder: {work}")
     docs = [d for d in corpus.documents(args.split) if d.pages <= args.max_pages][: args.docs]
     os.environ["XDG_CACHE_HOME"] = str(work / "cache")  # a fresh OCR cache: every page recognised
+    print(f"start: {load()}")
     print(f"{'document':42} pages  recall born  recall scan  CER   s/page  source (scan)")
     rows = []
     for i, cdoc in enumerate(docs):
         truth = read_outline(PdfReader(cdoc.path))
         born = flash.without_outline(Path(cdoc.path), work, cdoc.name)
-        scan = scanned_copy(Path(cdoc.path), work / "scans" / f"{i}.pdf", args.noisy and i % 2 == 1)
+        scan = work / "scans" / f"{i}.pdf"
+        if not scan.exists():
+            scanned_copy(Path(cdoc.path), scan, args.noisy and i % 2 == 1)
         r_born, _s, _src = recall(born, truth, work / f"born{i}")
         started = time.perf_counter()
         r_scan, _s, source = recall(scan, truth, work / f"scan{i}")
         seconds = (time.perf_counter() - started) / cdoc.pages
         original, read = PdfDocument(cdoc.path, ocr=False), PdfDocument(scan, ocr=True)
-        rates = [cer(read.page_text(p), original.page_text(p)) for p in range(1, cdoc.pages + 1)]
-        rates = [
-            r for p, r in zip(range(1, cdoc.pages + 1), rates, strict=True) if original.page_text(p).strip()
-        ]
+        rates = []
+        for page in range(1, cdoc.pages + 1):
+            truth, found = original.page_lines(page), read.page_lines(page)
+            if truth is not None and found is not None and truth.text.strip():
+                rates.append(score_page(found, truth).cer)
         page_cer = statistics.median(rates) if rates else 0.0
         rows.append((r_born, r_scan, page_cer, seconds))
         noisy = " (turned, noisy)" if args.noisy and i % 2 == 1 else ""
@@ -101,7 +113,8 @@ def main() -> None:
         print(
             f"{'mean':42} {'':5}  {mean(0):11.2f}  {mean(1):11.2f}  {mean(2):.3f} {mean(3):6.1f}   "
             f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB (this process), "
-            f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024} MB (largest child process)"
+            f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024} MB (largest child process); "
+            f"end: {load()}"
         )
 
 

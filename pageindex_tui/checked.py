@@ -71,6 +71,15 @@ def opt_text(value: Any, where: str) -> str | None:
     return None if value is None else text(value, where)
 
 
+def flag(value: Any, where: str, default: bool = False) -> bool:
+    """true or false; None gives `default`."""
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise damaged(where, f"should be true or false, not {_shown(value)}")
+    return value
+
+
 def whole(value: Any, where: str, default: int = 0, minimum: int = 0, maximum: int = MAX_NUMBER) -> int:
     """A whole number in [minimum, maximum] (an integral float such as 3.0 counts); None gives `default`."""
     if value is None:

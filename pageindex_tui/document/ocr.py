@@ -1,10 +1,12 @@
 """Scanned pages: which pages have no usable text layer, their images, and the lines OCR reads on them.
 
 A page needs OCR when its text layer is missing or junk (`usable_text`) and it draws an image. Its
-image is rendered through pdfium at `OCR_DPI`, one page at a time; a recognizer (the embedded engine
+image is rendered through pdfium at `OCR_DPI`, a few pages at a time; a recognizer (the embedded engine
 in `ocr_engine.py`, or a vision model on the server) returns `OcrLine`s with boxes in the image's
 pixels, and `page_lines` turns them into the same `PageLines` a born-digital page gives: the box
-height stands in for the font size, so the layout stage finds headings in scans as it does elsewhere.
+height stands in for the font size, and the embedded engine marks lines whose strokes are heavier than
+the page's usual ones as bold (`weight.py`), so the layout stage finds headings in scans as it does
+elsewhere.
 
 Recognised lines are cached on disk by the digest of the page image (`OcrCache`), so a second run, and
 `ask` or the reader opening the document later, read them back without recognising again.
@@ -29,11 +31,16 @@ from .lines import PageLines, TextLine
 if TYPE_CHECKING:
     from PIL import Image
 
-OCR_DPI = 150  # chosen by measurement (benchmarks/ocr_bench.py): 200 dpi is slower for no gain in CER
+OCR_DPI = 150  # measured (benchmarks/ocr_bench.py): mean CER 1.4%; 300 dpi 0.9% and 25% slower
 MIN_TEXT_CHARS = 20  # non-space characters a page needs to count as "has text"
-LINE_EM = 0.95  # a recognised line's box height (capitals to descenders), in font sizes
+CAP_EM = 0.70  # height of capitals, digits and ascenders, in font sizes (as document/lines.py reads glyphs)
+X_EM = 0.48  # height of lower-case letters without ascenders
+DESCENT_EM = 0.22  # depth of descenders below the baseline
+_ASCENDING = frozenset("bdfhijklt()[]{}/\\|!?'\"#%&@$")  # reach the capitals' height, or above
+_DESCENDING = frozenset("gjpqy()[]{}|")  # reach below the baseline
 SIZE_STEP = 0.5  # recognised sizes are rounded to this many points, so equal sizes cluster
 BODY_BAND = 0.2  # a line within this share of the page's median line height is body text, its size
+CACHE_FORMAT = "lines+bold"  # changed when a recognised page's content changes meaning
 EMBEDDED_ENGINE = "tesseract"
 EMBEDDED_PACKAGE = "tesseract-ocr"  # Debian's package (with its English model, tesseract-ocr-eng)
 INSTALL_HINT = "install Tesseract (`apt-get install tesseract-ocr`)"
@@ -52,6 +59,7 @@ class OcrLine:
     bottom: float
     confidence: float = 1.0
     size: float = 0.0  # a font size the engine states (a vision model's heading level); 0: from the box
+    bold: bool = False  # strokes markedly heavier than the page's usual ones (`weight.mark_bold`)
 
 
 class Recognizer(Protocol):
@@ -97,18 +105,19 @@ def page_lines(page: int, width: float, height: float, dpi: float, found: list[O
     The engine's reading order is kept: Tesseract reads a column's lines before the next column's."""
     scale = 72.0 / dpi
     kept = [line for line in found if line.text.strip()]
-    body = median_height([line for line in kept if not line.size])
+    measured = [box_size(line) * scale for line in kept]
+    unstated = [m for m, line in zip(measured, kept, strict=True) if not line.size]
+    body = statistics.median(unstated) if unstated else 0.0
     lines = []
-    for item in kept:
-        tall = item.bottom - item.top
-        if body and abs(tall / body - 1.0) <= BODY_BAND:
-            tall = body  # the page's body text: one size, whatever its ascenders and descenders
-        size = item.size or round(tall * scale / LINE_EM / SIZE_STEP) * SIZE_STEP
+    for item, estimate in zip(kept, measured, strict=True):
+        if body and abs(estimate / body - 1.0) <= BODY_BAND:
+            estimate = body  # the page's body text: one size
+        size = item.size or round(estimate / SIZE_STEP) * SIZE_STEP
         lines.append(
             TextLine(
                 text=" ".join(item.text.split()),
                 size=max(size, SIZE_STEP),
-                bold=False,
+                bold=item.bold,
                 font="",
                 x0=item.x0 * scale,
                 x1=item.x1 * scale,
@@ -120,8 +129,9 @@ def page_lines(page: int, width: float, height: float, dpi: float, found: list[O
 
 
 def digest(image: Image.Image) -> str:
-    """The page image's digest: its mode, size and pixels."""
-    head = f"{image.mode} {image.width}x{image.height}\n".encode()
+    """The OCR cache's key for a page image: its mode, size and pixels, and what a cached page holds
+    (`CACHE_FORMAT`: entries written before lines carried `bold` are misses, read again)."""
+    head = f"{CACHE_FORMAT} {image.mode} {image.width}x{image.height}\n".encode()
     return hashlib.sha256(head + image.tobytes()).hexdigest()
 
 
@@ -172,11 +182,18 @@ def _recognised(value: object) -> Recognised:
                     name: checked.number(line.get(name), f"lines[{i}].{name}")
                     for name in ("x0", "top", "x1", "bottom", "confidence", "size")
                 },
+                bold=checked.flag(line.get("bold"), f"lines[{i}].bold", False),
             )
         )
     return Recognised(engine, lines)
 
 
-def median_height(lines: list[OcrLine]) -> float:
-    """The median box height of recognised lines, in pixels (0 with none)."""
-    return statistics.median(line.bottom - line.top for line in lines) if lines else 0.0
+def box_size(line: OcrLine) -> float:
+    """The font size a recognised line's box shows, in its pixels: the box reaches from the tallest
+    character's top (a capital, digit or ascender; else the x-height) down to the baseline, or to the
+    descenders where the text has one, so a line in capitals (a heading in small capitals, "IV. TEXT
+    DATA") is not taken for smaller type than a line of body text with its descenders."""
+    text = line.text
+    top = CAP_EM if any(ch.isupper() or ch.isdigit() or ch in _ASCENDING for ch in text) else X_EM
+    reach = top + (DESCENT_EM if any(ch in _DESCENDING for ch in text) else 0.0)
+    return (line.bottom - line.top) / reach

@@ -2,7 +2,11 @@
 
 Debian's `tesseract-ocr` installs it with the English model (`tesseract-ocr-eng`): nothing is downloaded
 at run time, and nothing is imported into this process (one subprocess per page), so starting the CLI
-or the app costs nothing. benchmarks/ocr_bench.py chose it over RapidOCR: same character error rate,
+or the app costs nothing. Each process runs one thread (OMP_THREAD_LIMIT=1 unless the environment sets
+it) and PAGES_AT_ONCE pages are read side by side: on two shared cores (load average 12-18),
+benchmarks/ocr_bench.py --throughput measured 13.6 s a page for one process with Tesseract's OpenMP
+threads, 5.7 for one single-threaded process, 4.6 for two (OpenMP's threads wait busily for each other
+when the cores are taken). benchmarks/ocr_bench.py chose it over RapidOCR: same character error rate,
 3-4 times faster on two cores, 30 MB instead of 500 MB, and it keeps the spaces between words.
 """
 
@@ -17,12 +21,15 @@ import subprocess
 from typing import TYPE_CHECKING
 
 from .ocr import EMBEDDED_ENGINE, OcrLine
+from .weight import mark_bold
 
 if TYPE_CHECKING:
     from PIL import Image
 
 LOW_CONFIDENCE = 0.6  # mean word confidence under which a page's orientation is checked
+PAGES_AT_ONCE = max(1, min(8, os.cpu_count() or 1))  # one process per core, each with one thread (below)
 PAGE_TIMEOUT = 300.0  # seconds one page may take before it counts as unreadable
+PSM = "3"  # Tesseract's automatic page segmentation: columns found (4 and 6 read worse: the README)
 LANGUAGES = os.environ.get("PAGEINDEX_OCR_LANGUAGES", "eng")  # Tesseract's -l: models installed, e.g. eng+deu
 
 
@@ -73,6 +80,7 @@ def _run(image: Image.Image, *options: str) -> str:
     extra = ["--dpi", str(round(dpi))] if dpi else []
     done = subprocess.run(
         [program, "stdin", "stdout", *extra, *options],
+        env={**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")},
         input=png.getvalue(),
         capture_output=True,
         timeout=PAGE_TIMEOUT,
@@ -94,14 +102,22 @@ def turn_of(image: Image.Image) -> int:
     return int(found.group(1)) % 360 if found else 0
 
 
+def _read(image: Image.Image, psm: str = PSM) -> list[OcrLine]:
+    """The page's lines, bold where their strokes are (`weight.mark_bold`), boxes in `image`'s pixels."""
+    return mark_bold(image, parse_tsv(_run(image, "--psm", psm, "-l", LANGUAGES, "tsv")))
+
+
 class EmbeddedRecognizer:
     """Tesseract on this machine's CPU, one page per process. A page read with low confidence is checked
     for orientation, and read again turned upright where that reads better (a page scanned upside down)."""
 
     name = EMBEDDED_ENGINE
 
+    def __init__(self, psm: str = PSM) -> None:
+        self.psm = psm  # another page segmentation mode: benchmarks/ocr_bench.py's comparison
+
     def recognize(self, image: Image.Image) -> list[OcrLine]:
-        found = parse_tsv(_run(image, "--psm", "3", "-l", LANGUAGES, "tsv"))
+        found = _read(image, self.psm)
         if _confidence(found) >= LOW_CONFIDENCE:
             return found
         turn = turn_of(image)
@@ -109,5 +125,5 @@ class EmbeddedRecognizer:
             return found
         upright = image.rotate(-turn, expand=True)
         upright.info["dpi"] = image.info.get("dpi", (0, 0))
-        again = parse_tsv(_run(upright, "--psm", "3", "-l", LANGUAGES, "tsv"))
+        again = _read(upright, self.psm)
         return again if _confidence(again) > _confidence(found) else found

@@ -1,11 +1,12 @@
 """The "ocr" stage: a PDF's scanned pages are recognised before its structure is looked for.
 
 Pages without a usable text layer that draw an image (`PdfDocument.scanned_pages`) are rendered one
-window at a time (memory stays flat), recognised by the embedded engine on this CPU (one page at a
-time, in a thread) or by the settings' `ocr_model` (a window of pages at once, bounded like every
-call), and their lines stand in for the text layer from then on (`set_recognised`), so the layout
-stage, summaries, `ask` and the reader read them. Every result goes into the OCR cache by the page
-image's digest; a page read back from it with the engine this run uses is not recognised again.
+window at a time (memory stays flat), recognised by the embedded engine on this CPU (a page per core,
+each in a thread waiting on its own single-threaded process) or by the settings' `ocr_model` (a
+window of pages at once, bounded like every call), and their lines stand in for the text layer from
+then on (`set_recognised`), so the layout stage, summaries, `ask` and the reader read them. Every
+result goes into the OCR cache by the page image's digest; a page read back from it with the engine
+this run uses is not recognised again.
 
 A page the engine cannot read is a warning, not a failure; a scanned PDF with no engine at all fails
 with a message naming the package and the setting that add one.
@@ -28,6 +29,7 @@ from ..document.ocr import (
     engine_installed,
     page_lines,
 )
+from ..document.ocr_engine import PAGES_AT_ONCE
 from ..errors import LLMError, NoTextLayer, ServerRefused, ServerUnavailable
 from ..store.cache import ResponseCache
 from .context import RunContext
@@ -37,7 +39,8 @@ if TYPE_CHECKING:
 
     from ..document.pdf import PdfDocument
 
-WINDOW = 8  # pages rendered and in flight at once (a vision model's calls); the embedded engine takes one
+OCR_READ = ("layout", "model")  # sources that read a page's text, OCR's where the page was recognised
+WINDOW = 8  # pages rendered and in flight at once (a vision model's calls); the embedded engine's: its own
 
 
 class PageReader(Protocol):
@@ -100,7 +103,7 @@ async def recognise_scanned(
     ctx.stage("ocr", len(pages))
     ctx.progress("ocr", outcome.cached, len(pages))
     try:
-        step = 1 if isinstance(reader, EmbeddedReader) else WINDOW
+        step = PAGES_AT_ONCE if isinstance(reader, EmbeddedReader) else WINDOW
         for at in range(0, len(todo), step):
             window = todo[at : at + step]
             done = await asyncio.gather(*(_one(ctx, doc, reader, page) for page in window))
@@ -137,6 +140,16 @@ async def _one(ctx: RunContext, doc: PdfDocument, reader: PageReader, page: int)
     doc.ocr_cache.put(digest(image), Recognised(reader.name, found))
     doc.set_recognised(page, page_lines(page, layer.width, layer.height, OCR_DPI, found), reader.name)
     return True
+
+
+def ocr_source(source: str) -> str:
+    """A node's source where its heading was read off a recognised page: "layout" is "ocr+layout",
+    "model" "ocr+model", a split's "split/layout" "split/ocr+layout"; a source that did not read the
+    page's text (outline, contents, pages), or says so already, as it is."""
+    head, _, last = source.rpartition("/")
+    if last not in OCR_READ:
+        return source
+    return f"{head}/ocr+{last}" if head else f"ocr+{last}"
 
 
 def _without_engine(ctx: RunContext, doc: PdfDocument, pages: list[int]) -> None:

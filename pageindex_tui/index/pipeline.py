@@ -13,7 +13,7 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -46,7 +46,7 @@ from .context import RunContext
 from .estimate import first_estimate, tree_estimate
 from .layout_stage import subheadings
 from .locate import title_opens_page
-from .ocr_stage import recognise_scanned
+from .ocr_stage import ocr_source, recognise_scanned
 from .partial import Resume, partial_paths, partial_state
 from .result import CancelledKeeping, DocumentResult
 from .split import split_large
@@ -344,7 +344,7 @@ class Indexer:
             nodes=count(nodes),
             depth=depth(nodes),
             structure_calls=run.structure_calls,
-            origins=origins(nodes),
+            origins=origins(nodes, doc.recognised if isinstance(doc, PdfDocument) else {}),
             llm=run.stats.record(),
             server=None if llm is None or llm.info is None else server_facts(llm.info),
             settings=self.settings.public_dict(),
@@ -401,11 +401,20 @@ def tree_of(doc: Document, nodes: list[Node], description: str | None = None, id
     return Tree(doc.doc_name, doc.unit, frozen(nodes, ids), description, size)
 
 
-def origins(nodes: list[Node]) -> NodeOrigins:
+def origins(nodes: list[Node], recognised: Container[int] = frozenset()) -> NodeOrigins:
     """Where each node came from ("outline", "contents", "layout", "model", "markdown", or "pages" for
-    page groups and the preface), with that source's confidence."""
+    page groups and the preface), with that source's confidence; a heading read on a page OCR
+    recognised (`recognised`) says so ("ocr+layout", `ocr_stage.ocr_source`)."""
     return NodeOrigins(
-        [NodeOrigin(n.node_id, n.title, n.source, round(n.confidence, 2)) for n in walk(nodes)]
+        [
+            NodeOrigin(
+                n.node_id,
+                n.title,
+                ocr_source(n.source) if n.start in recognised else n.source,
+                round(n.confidence, 2),
+            )
+            for n in walk(nodes)
+        ]
     )
 
 

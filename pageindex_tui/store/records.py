@@ -60,7 +60,7 @@ class Provenance:
     summaries_short_text: int | None = None
     summaries_fallback: int | None = None
     titles_verified: int | None = None
-    ocr_engine: str | None = None  # what read the scanned pages: "rapidocr" or "vision:<model>"
+    ocr_engine: str | None = None  # what read the scanned pages: "tesseract" or "vision:<model>"
     ocr_pages: list[int] | None = None  # pages without a usable text layer, read by OCR (or its cache)
     ocr_cached: int | None = None  # of those, pages read back from the OCR cache
     ocr_failed: list[int] | None = None  # pages the engine could not read (left without text)
@@ -157,7 +157,8 @@ class EnergyFigures:
 @dataclass(frozen=True)
 class NodeOrigin:
     """Where one node came from: "outline", "contents", "layout", "model", "markdown" or "pages"; a
-    subsection a large node was split into says so: "split/layout", "split/model"."""
+    subsection a large node was split into says so: "split/layout", "split/model"; a heading read on a
+    page OCR recognised too: "ocr+layout", "split/ocr+layout", "ocr+model"."""
 
     node_id: str
     title: str

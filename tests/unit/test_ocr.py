@@ -57,30 +57,49 @@ def test_page_lines_scale_boxes_and_keep_the_engines_reading_order():
         OcrLine("left column, first line", 100, 300, 500, 340),
         OcrLine("left column, second line", 100, 350, 500, 388),
         OcrLine("   ", 100, 390, 500, 420),  # nothing recognised: left out
-        OcrLine("right column, first line", 700, 300, 1100, 338),
+        OcrLine("other column, first line", 700, 300, 1100, 338),
     ]
     page = page_lines(3, 595, 842, 144, found)  # 144 dpi: two pixels to the point
     assert [line.text for line in page.lines] == [
         "A Large Heading",
         "left column, first line",
         "left column, second line",
-        "right column, first line",
+        "other column, first line",
     ]
     heading, body = page.lines[0], page.lines[1]
     assert heading.top == 50 and heading.bottom == 100 and heading.x1 == 450
-    assert heading.size > 2 * body.size  # line height stands in for font size
+    assert heading.size > 1.5 * body.size  # line height stands in for font size (its descender counted)
     assert len({line.size for line in page.lines[1:]}) == 1  # body lines of nearly equal height: one size
     assert page.fonts_known and page.page == 3
 
 
+def test_a_line_in_capitals_is_not_taken_for_smaller_type():
+    """Boxes of 10 pt type at 72 dpi: a line with descenders reaches 9.2 pixels (capitals' 7 and
+    descenders' 2.2), one in capitals only 7, one of short lower-case letters 4.8; all read as 10 pt.
+    (A scanned paper's small-capital headings were read as 7 pt, under the body's 9.5, and missed.)"""
+    body = [OcrLine(f"the quickly typed body line {k}", 10, 20 * k, 400, 20 * k + 9.2) for k in range(1, 6)]
+    heading = OcrLine("IV. TEXT DATA", 10, 0, 200, 7.0)
+    short = OcrLine("seven more acorns", 10, 130, 80, 134.8)
+    descending = OcrLine("gypsy", 10, 150, 80, 150 + 4.8 + 2.2)
+    sizes = [line.size for line in page_lines(1, 595, 842, 72, [heading, *body, short, descending]).lines]
+    assert sizes == [10.0] * 8
+
+
 def test_ocr_cache_round_trip_and_damage(tmp_path):
     cache = OcrCache(tmp_path)
-    found = Recognised("tesseract", [OcrLine("Hello world", 1, 2, 30, 12, 0.9)])
+    found = Recognised(
+        "tesseract", [OcrLine("Hello world", 1, 2, 30, 12, 0.9), OcrLine("Aims", 1, 20, 9, 30, bold=True)]
+    )
     cache.put("ab" * 32, found)
     assert cache.get("ab" * 32) == found
     assert cache.get("cd" * 32) is None
-    (tmp_path / "ab" / f"{'ab' * 32}.json").write_text('{"engine": "x", "lines": [{"text": 3}]}')
+    entry = tmp_path / "ab" / f"{'ab' * 32}.json"
+    entry.write_text('{"engine": "x", "lines": [{"text": "Aims", "x0": 1, "top": 2, "x1": 3, "bottom": 4}]}')
+    assert cache.get("ab" * 32) == Recognised("x", [OcrLine("Aims", 1, 2, 3, 4, 0.0)])  # older: no bold
+    entry.write_text('{"engine": "x", "lines": [{"text": "Aims", "bold": "yes"}]}')
     assert cache.get("ab" * 32) is None  # a damaged entry is a miss
+    entry.write_text('{"engine": "x", "lines": [{"text": 3}]}')
+    assert cache.get("ab" * 32) is None
     assert oct(os.stat(tmp_path / "ab").st_mode & 0o777) == "0o700"
 
 

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import os
 import shutil
+import subprocess
+import threading
 
 import pytest
 from fakes import FakeVLLM, Script, error, smart_model
 from pdfgen import _body_lines
-from scangen import SECTIONS, make_half_scanned, make_scanned_copy
+from scangen import (
+    SECTIONS,
+    images_to_pdf,
+    make_bold_headings_pdf,
+    make_half_scanned,
+    make_scanned_copy,
+    page_images,
+)
 from test_pipeline import no_server, run_index
 
 from pageindex_tui import events
 from pageindex_tui.cli.main import main
 from pageindex_tui.document.pdf import PdfDocument
+from pageindex_tui.index.ocr_stage import ocr_source
 from pageindex_tui.index.ocr_vision import data_url
 from pageindex_tui.settings import Settings
 from pageindex_tui.tree import Tree
@@ -51,10 +62,39 @@ def test_a_scanned_pdf_gets_its_headings_from_the_embedded_engine(tmp_path):
     facts = result.run.facts
     assert facts.ocr_engine == "tesseract" and facts.ocr_pages == [1, 2, 3] and facts.ocr_cached == 0
     assert result.run.structure_source == "layout"
+    assert result.run.origins.by_source == {"ocr+layout": 3}  # the headings were read off recognised pages
     stages = [e.stage for e in seen if isinstance(e, events.StageProgress)]
     assert "ocr" in stages
     again, _seen = run_index(settings, path, tmp_path / "out2")  # the second run reads the OCR cache
     assert again.run.facts.ocr_cached == 3 and titles(again.result) == SECTIONS
+
+
+@pytest.mark.usefixtures("tesseract")
+def test_headings_set_apart_only_by_bold_are_found_in_a_scan(tmp_path):
+    """Bold at the body's size: the stroke weight read off the page image makes them headings (with
+    bold measured off, only the four of six that stand out otherwise were found)."""
+    sections = ["1 Scope", "2 Budget", "3 Staffing", "4 Travel", "5 Training", "6 Reserves"]
+    born = make_bold_headings_pdf(tmp_path, sections)
+    scan = images_to_pdf(page_images(born), tmp_path / "scan.pdf")
+    settings = Settings(endpoint=no_server(), if_add_node_summary=False, max_retries=0)
+    result, _seen = run_index(settings, scan, tmp_path / "out")
+    assert result.result is not None
+    assert [(n.title, n.start) for n in result.result.walk()] == [
+        (t, 1 + i // 2) for i, t in enumerate(sections)
+    ]
+    assert result.run.origins.by_source == {"ocr+layout": 6}
+
+
+def test_a_node_says_when_its_heading_was_read_by_ocr():
+    assert [ocr_source(s) for s in ("layout", "model", "split/layout", "outline", "contents", "pages")] == [
+        "ocr+layout",
+        "ocr+model",
+        "split/ocr+layout",
+        "outline",
+        "contents",
+        "pages",
+    ]
+    assert ocr_source("ocr+layout") == "ocr+layout"  # a resumed index's node says so already
 
 
 @pytest.mark.usefixtures("tesseract")
@@ -63,6 +103,8 @@ def test_a_half_scanned_pdf_is_recognised_only_where_it_needs_it(tmp_path):
     result, _seen = run_index(settings, make_half_scanned(tmp_path), tmp_path / "out")
     assert result.run.facts.ocr_pages == [2, 3]
     assert titles(result.result) == SECTIONS
+    sources = [o.source for o in result.run.origins.nodes]
+    assert sources == ["layout", "ocr+layout", "ocr+layout"]  # page 1 kept its text layer
 
 
 def page_markdown(path) -> dict[str, str]:
@@ -152,3 +194,56 @@ def test_a_page_scanned_upside_down_is_read_upright(tmp_path):
     assert turn_of(upside_down) == 180
     lines = EmbeddedRecognizer().recognize(upside_down)
     assert lines[0].text == "2 Methods"
+
+
+def test_the_embedded_engine_reads_pages_side_by_side(tmp_path, monkeypatch):
+    """PAGES_AT_ONCE pages go to the engine together (one single-threaded process each): two pages of a
+    window meet at a barrier, which a one-page-at-a-time reader would leave waiting until it breaks."""
+    from pageindex_tui.document.ocr import OcrLine
+    from pageindex_tui.document.ocr_engine import EmbeddedRecognizer
+    from pageindex_tui.index import ocr_stage
+
+    sections = ["1 Scope", "2 Budget", "3 Staffing", "4 Travel"]
+    meet = threading.Barrier(2, timeout=60)
+
+    pages = itertools.count(1)
+
+    def recognize(self, image):
+        meet.wait()  # both pages of the window are being read at once
+        body = [
+            OcrLine(
+                f"Body line {k} of the page as the engine read it.", 100, 200 + 40 * k, 1100, 230 + 40 * k
+            )
+            for k in range(8)
+        ]
+        return [OcrLine(f"Part {next(pages)}", 100, 100, 500, 160), *body]
+
+    monkeypatch.setattr(ocr_stage, "engine_installed", lambda: True)
+    monkeypatch.setattr(ocr_stage, "PAGES_AT_ONCE", 2)
+    monkeypatch.setattr(EmbeddedRecognizer, "recognize", recognize)
+    settings = Settings(endpoint=no_server(), if_add_node_summary=False, max_retries=0)
+    result, _seen = run_index(settings, make_scanned_copy(tmp_path, sections), tmp_path / "out")
+    facts = result.run.facts
+    assert facts.ocr_pages == [1, 2, 3, 4] and facts.ocr_failed is None, result.run.warnings
+
+
+def test_each_tesseract_process_runs_one_thread_unless_told_otherwise(monkeypatch):
+    """OpenMP's threads wait busily on shared cores: 13.6 s a page against 4.6 for two one-thread
+    processes (benchmarks/ocr_bench.py --throughput); an OMP_THREAD_LIMIT the user set stands."""
+    from PIL import Image
+
+    from pageindex_tui.document import ocr_engine
+
+    seen = []
+
+    def run(command, **kwargs):
+        seen.append(kwargs["env"]["OMP_THREAD_LIMIT"])
+        return subprocess.CompletedProcess(command, 0, b"", b"")
+
+    monkeypatch.setattr(ocr_engine, "command", lambda: "/usr/bin/tesseract")
+    monkeypatch.setattr(ocr_engine.subprocess, "run", run)
+    monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    ocr_engine._run(Image.new("L", (40, 20), 255), "tsv")
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "4")
+    ocr_engine._run(Image.new("L", (40, 20), 255), "tsv")
+    assert seen == ["1", "4"]

@@ -374,15 +374,19 @@ def make_type3(directory: Path | str, pages: int = 3) -> tuple[Path, Truth]:
     return path, truth
 
 
-def make_chapter_contents(directory: Path | str) -> tuple[Path, Truth]:
-    """A printed contents page naming the chapters only; numbered sections inside each chapter."""
+def make_chapter_contents(directory: Path | str, back: str = "") -> tuple[Path, Truth]:
+    """A printed contents page naming the chapters only; numbered sections inside each chapter.
+    With `back`, a last contents line of that title ("6 Exhibits") points back to page 3 (inside the first
+    chapter), as a filing's list of exhibits after its last item does; it is not in the truth, and
+    the last chapter runs a page longer (the contents still names no more than a line per two pages)."""
     chapters = [(title, [t for lvl, t in group]) for title, group in _chapters()]
     writer = _Writer(NUMBERED)
     writer.pdf.set_font("Helvetica", style="B", size=16)
     writer.pdf.cell(0, 10, "Contents", new_x="LMARGIN", new_y="NEXT")
     writer.pdf.set_font("Helvetica", size=11)
-    for k, (title, _sections) in enumerate(chapters):
-        writer.pdf.cell(0, 8, f"{title} {'.' * (60 - len(title))} {2 + 2 * k}", new_x="LMARGIN", new_y="NEXT")
+    listed = [(title, 2 + 2 * k) for k, (title, _sections) in enumerate(chapters)]
+    for title, page in [*listed, (back, 3)] if back else listed:
+        writer.pdf.cell(0, 8, f"{title} {'.' * (60 - len(title))} {page}", new_x="LMARGIN", new_y="NEXT")
     for k, (title, sections) in enumerate(chapters):
         writer._new_page()
         writer.heading(title, 0)
@@ -390,7 +394,7 @@ def make_chapter_contents(directory: Path | str) -> tuple[Path, Truth]:
             writer.heading(section, 1)
             for p in range(2):
                 writer.paragraph(k * 100 + s * 10 + p, 7)
-        while writer.page < 3 + 2 * k:
+        while writer.page < 3 + 2 * k + (k + 1 == len(chapters) and bool(back)):
             writer.paragraph(k * 100 + 99, 7)
     writer.truth = [t for t in writer.truth if t[0] != "Contents"]
     return writer.save(directory, "chapter_contents.pdf")

@@ -7,6 +7,7 @@ sub-headings a large node is split at before the model is asked to find any.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -173,6 +174,17 @@ def is_coarse(outline: list[Entry], page_count: int) -> bool:
     return bool(outline) and all(e.level == 0 for e in outline) and page_count >= COARSE_PAGES * len(outline)
 
 
+def _ends(outline: list[Entry], page_count: int) -> list[int]:
+    """Where each entry's pages end (exclusive): at the next entry in page order, not in list order.
+    A contents whose last lines point back ("Exhibit ... 26" after "Item 16 ... 131") would else
+    give its last entry every page from there to the end, and each heading there a second parent."""
+    order = sorted(range(len(outline)), key=lambda k: (outline[k].start, k))
+    ends = [page_count + 1] * len(outline)
+    for k, nxt in itertools.pairwise(order):
+        ends[k] = outline[nxt].start
+    return ends
+
+
 def graft(
     outline: list[Entry],
     headings: list[Candidate],
@@ -182,11 +194,11 @@ def graft(
     """The outline with the layout's headings nested under the entry whose pages hold them; with
     `page_lines`, no table title, stub or column head (`tables.sections_only`)."""
     known = {normalize(e.title) for e in outline}
+    ends = _ends(outline, page_count)
     out: list[Entry] = []
     added = 0
-    for k, entry in enumerate(outline):
+    for entry, end in zip(outline, ends, strict=True):
         out.append(entry)
-        end = outline[k + 1].start if k + 1 < len(outline) else page_count + 1
         inside = [h for h in headings if entry.start <= h.page < end and normalize(h.title) not in known]
         if inside and page_lines is not None:
             pages = [lines for p in range(entry.start, end) if (lines := page_lines(p)) is not None]

@@ -188,6 +188,20 @@ def test_a_chapters_only_contents_page_gets_the_layout_sections_grafted_under_it
     assert not any(isinstance(e, events.CallStarted) for e in seen)
 
 
+def test_a_contents_line_that_points_back_gets_no_copy_of_the_later_sections(tmp_path):
+    # the last contents line points back into the first chapter: its pages end at the next entry in
+    # page order, not at the document's end, so the sections of later chapters are grafted once
+    path, truth = layoutgen.make_chapter_contents(tmp_path, back="6 Exhibits")
+    result, _seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    assert result.run.structure_source == "hybrid"
+    found = scoring.flatten(result.result.to_json()["structure"])
+    pairs = [(title, page) for title, page, _level in found]
+    assert len(pairs) == len(set(pairs)), sorted(pairs)
+    score = scoring.score(found, truth)
+    assert score.recall == 1.0 and result.run.facts.layout_grafted == 6, found
+
+
 def test_a_printed_contents_confirms_the_layouts_headings_and_gives_their_levels(tmp_path):
     # an excerpt: its contents' page numbers point past its end, so the contents cannot place the
     # sections, but they still say which lines are headings and at what level, where type cannot

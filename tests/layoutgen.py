@@ -374,22 +374,25 @@ def make_type3(directory: Path | str, pages: int = 3) -> tuple[Path, Truth]:
     return path, truth
 
 
-def make_chapter_contents(directory: Path | str, back: str = "") -> tuple[Path, Truth]:
+def make_chapter_contents(directory: Path | str, back: str = "", longer: str = "") -> tuple[Path, Truth]:
     """A printed contents page naming the chapters only; numbered sections inside each chapter.
     With `back`, a last contents line of that title ("6 Exhibits") points back to page 3 (inside the first
     chapter), as a filing's list of exhibits after its last item does; it is not in the truth, and
-    the last chapter runs a page longer (the contents still names no more than a line per two pages)."""
+    the last chapter runs a page longer (the contents still names no more than a line per two pages).
+    With `longer`, each chapter's heading on its page reads on with those words past what the
+    contents print ("2 Materials and Methods in Detail")."""
     chapters = [(title, [t for lvl, t in group]) for title, group in _chapters()]
     writer = _Writer(NUMBERED)
     writer.pdf.set_font("Helvetica", style="B", size=16)
     writer.pdf.cell(0, 10, "Contents", new_x="LMARGIN", new_y="NEXT")
     writer.pdf.set_font("Helvetica", size=11)
     listed = [(title, 2 + 2 * k) for k, (title, _sections) in enumerate(chapters)]
-    for title, page in [*listed, (back, 3)] if back else listed:
+    listed = [*listed, (back, 3)] if back else listed
+    for title, page in listed:
         writer.pdf.cell(0, 8, f"{title} {'.' * (60 - len(title))} {page}", new_x="LMARGIN", new_y="NEXT")
     for k, (title, sections) in enumerate(chapters):
         writer._new_page()
-        writer.heading(title, 0)
+        writer.heading(f"{title} {longer}".strip(), 0)
         for s, section in enumerate(sections):
             writer.heading(section, 1)
             for p in range(2):

@@ -185,6 +185,17 @@ def _ends(outline: list[Entry], page_count: int) -> list[int]:
     return ends
 
 
+def _restates(title: str, entries: list[str]) -> bool:
+    """Whether a heading (normalised) is an entry of its page, set over more lines or fewer than the
+    contents or outline print it ("Item 5. Market for ... Issuer" where the entry reads on to
+    "... Purchases of Equity Securities"): one title starts the other, two words or more."""
+    return any(
+        len(min(title, entry, key=len).split()) >= 2
+        and (entry.startswith(f"{title} ") or title.startswith(f"{entry} "))
+        for entry in entries
+    )
+
+
 def graft(
     outline: list[Entry],
     headings: list[Candidate],
@@ -194,12 +205,21 @@ def graft(
     """The outline with the layout's headings nested under the entry whose pages hold them; with
     `page_lines`, no table title, stub or column head (`tables.sections_only`)."""
     known = {normalize(e.title) for e in outline}
+    on_page: dict[int, list[str]] = {}
+    for e in outline:
+        on_page.setdefault(e.start, []).append(normalize(e.title))
     ends = _ends(outline, page_count)
     out: list[Entry] = []
     added = 0
     for entry, end in zip(outline, ends, strict=True):
         out.append(entry)
-        inside = [h for h in headings if entry.start <= h.page < end and normalize(h.title) not in known]
+        inside = [
+            h
+            for h in headings
+            if entry.start <= h.page < end
+            and normalize(h.title) not in known
+            and not _restates(normalize(h.title), on_page.get(h.page, []))
+        ]
         if inside and page_lines is not None:
             pages = [lines for p in range(entry.start, end) if (lines := page_lines(p)) is not None]
             inside = sections_only(inside, pages)[0]

@@ -202,6 +202,18 @@ def test_a_contents_line_that_points_back_gets_no_copy_of_the_later_sections(tmp
     assert score.recall == 1.0 and result.run.facts.layout_grafted == 6, found
 
 
+def test_a_heading_that_reads_on_past_its_contents_line_is_not_grafted_under_itself(tmp_path):
+    # "2 Materials and Methods in Detail" on the page, "2 Materials and Methods" in the contents: one
+    # section, not a chapter with itself as its first sub-section
+    path, _truth = layoutgen.make_chapter_contents(tmp_path, longer="in Detail")
+    result, _seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    assert result.run.structure_source == "hybrid"
+    found = scoring.flatten(result.result.to_json()["structure"])
+    assert not [title for title, _page, level in found if level > 0 and title.endswith("in Detail")], found
+    assert result.run.facts.layout_grafted == 6
+
+
 def test_a_printed_contents_confirms_the_layouts_headings_and_gives_their_levels(tmp_path):
     # an excerpt: its contents' page numbers point past its end, so the contents cannot place the
     # sections, but they still say which lines are headings and at what level, where type cannot

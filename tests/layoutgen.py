@@ -374,13 +374,16 @@ def make_type3(directory: Path | str, pages: int = 3) -> tuple[Path, Truth]:
     return path, truth
 
 
-def make_chapter_contents(directory: Path | str, back: str = "", longer: str = "") -> tuple[Path, Truth]:
+def make_chapter_contents(
+    directory: Path | str, back: str = "", longer: str = "", figures: bool = False
+) -> tuple[Path, Truth]:
     """A printed contents page naming the chapters only; numbered sections inside each chapter.
     With `back`, a last contents line of that title ("6 Exhibits") points back to page 3 (inside the first
     chapter), as a filing's list of exhibits after its last item does; it is not in the truth, and
     the last chapter runs a page longer (the contents still names no more than a line per two pages).
     With `longer`, each chapter's heading on its page reads on with those words past what the
-    contents print ("2 Materials and Methods in Detail")."""
+    contents print ("2 Materials and Methods in Detail"). With `figures`, a list of figures follows
+    the chapters on the contents page ("List of Figures", "Figure 1: ... 4"): captions, no sections."""
     chapters = [(title, [t for lvl, t in group]) for title, group in _chapters()]
     writer = _Writer(NUMBERED)
     writer.pdf.set_font("Helvetica", style="B", size=16)
@@ -388,8 +391,11 @@ def make_chapter_contents(directory: Path | str, back: str = "", longer: str = "
     writer.pdf.set_font("Helvetica", size=11)
     listed = [(title, 2 + 2 * k) for k, (title, _sections) in enumerate(chapters)]
     listed = [*listed, (back, 3)] if back else listed
+    if figures:
+        listed += [("List of Figures", 0), ("Figure 1: Sites Sampled", 4), ("Figure 2: Growth per Season", 6)]
     for title, page in listed:
-        writer.pdf.cell(0, 8, f"{title} {'.' * (60 - len(title))} {page}", new_x="LMARGIN", new_y="NEXT")
+        line = f"{title} {'.' * (60 - len(title))} {page}" if page else title
+        writer.pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
     for k, (title, sections) in enumerate(chapters):
         writer._new_page()
         writer.heading(f"{title} {longer}".strip(), 0)

@@ -214,6 +214,15 @@ def test_a_heading_that_reads_on_past_its_contents_line_is_not_grafted_under_its
     assert result.run.facts.layout_grafted == 6
 
 
+def test_a_list_of_figures_on_the_contents_page_gives_no_sections(tmp_path):
+    path, truth = layoutgen.make_chapter_contents(tmp_path, figures=True)
+    result, _seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    found = scoring.flatten(result.result.to_json()["structure"])
+    assert not [title for title, _page, _level in found if "Figure" in title], found
+    assert scoring.score(found, truth).recall == 1.0
+
+
 def test_a_printed_contents_confirms_the_layouts_headings_and_gives_their_levels(tmp_path):
     # an excerpt: its contents' page numbers point past its end, so the contents cannot place the
     # sections, but they still say which lines are headings and at what level, where type cannot

@@ -436,3 +436,27 @@ def make_excerpt_contents(directory: Path | str) -> tuple[Path, Truth]:
     _write(writer, SECTIONS)
     writer.truth = [t for t in writer.truth if t[0] != "Contents"]
     return writer.save(directory, "excerpt_contents.pdf")
+
+
+def make_section_contents(directory: Path | str) -> tuple[Path, Truth]:
+    """A printed contents that stops a level short: it lists the numbered chapters and sections
+    ("2", "2.1") with their pages; the text numbers sub-sections under them too ("2.1.1")."""
+    sections = _numbered(SECTIONS)
+
+    def write(pages: dict[str, int]) -> _Writer:
+        writer = _Writer(NUMBERED)
+        writer.pdf.set_font("Helvetica", style="B", size=16)
+        writer.pdf.cell(0, 10, "Contents", new_x="LMARGIN", new_y="NEXT")
+        writer.pdf.set_font("Helvetica", size=11)
+        for level, title in sections:
+            if level < 2:
+                line = f"{'    ' * level}{title} {'.' * (56 - len(title))} {pages.get(title, 0)}"
+                writer.pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+        writer._new_page()
+        _write(writer, sections, paragraphs=4)
+        return writer
+
+    first = write({})  # where each heading lands: the contents page has as many lines either way
+    writer = write({title: page for title, page, _level in first.truth})
+    writer.truth = [t for t in writer.truth if t[0] != "Contents"]
+    return writer.save(directory, "section_contents.pdf")

@@ -19,7 +19,7 @@ from .context import RunContext
 from .heading import Candidate
 from .layout import LayoutResult, choose, find_headings, unsure
 from .layout_guard import Verdicts, judge, line_for_model
-from .layout_levels import numbering
+from .layout_levels import Numbering, numbering
 from .locate import normalize
 from .shapes import CHECK_LINES, HeadingsCheck
 from .split import Subheadings
@@ -232,6 +232,58 @@ def graft(
         )
         added += len(inside)
     return out, added
+
+
+MIN_NUMBERED = 3  # decimal-numbered entries a contents needs before numbered sub-sections are looked for
+
+
+def _decimal(title: str) -> Numbering | None:
+    n = numbering(title)
+    return n if n and n.kind == "decimal" else None
+
+
+def numbered_entries(entries: list[Entry]) -> bool:
+    """Whether a contents numbers its sections in decimals ("3", "3.1"), enough to go by."""
+    return sum(1 for e in entries if _decimal(e.title)) >= MIN_NUMBERED
+
+
+def _listed_parent(label: str, listed: set[str]) -> str:
+    """The deepest listed label a section number falls under ("2.1" for "2.1.3" where "2.1" is
+    listed), "" where none is."""
+    parts = label.split(".")
+    return next((p for k in range(len(parts) - 1, 0, -1) if (p := ".".join(parts[:k])) in listed), "")
+
+
+def deepen(entries: list[Entry], headings: list[Candidate], page_count: int) -> tuple[list[Entry], int]:
+    """A printed contents that stops a level short: under each decimal-numbered entry, the layout's
+    headings numbered below it ("3.1.1.1" under "3.1.1", "4.4.2" under "4.4") that the contents do
+    not list, from its page to the next entry's (that page included: a sub-section may end a page
+    the next entry opens), one level deeper per step of numbering. Nothing else is taken: what is not
+    numbered under an entry, the authors may have chosen not to list."""
+    listed = {n.label for e in entries if (n := _decimal(e.title))}
+    ends = _ends(entries, page_count)
+    used: set[int] = set()
+    out: list[Entry] = []
+    for entry, end in zip(entries, ends, strict=True):
+        out.append(entry)
+        parent = _decimal(entry.title)
+        if parent is None:
+            continue
+        for i, h in enumerate(headings):
+            n = _decimal(h.title)
+            if (
+                n is None
+                or i in used
+                or not entry.start <= h.page <= end
+                or n.label in listed
+                or _listed_parent(n.label, listed) != parent.label
+            ):
+                continue
+            used.add(i)
+            out.append(
+                Entry(h.title, entry.level + n.depth - parent.depth, h.page, h.decided_by, h.confidence)
+            )
+    return out, len(used)
 
 
 def subheadings(doc: PdfDocument, node: Node) -> Subheadings:

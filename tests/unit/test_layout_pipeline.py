@@ -223,6 +223,18 @@ def test_a_list_of_figures_on_the_contents_page_gives_no_sections(tmp_path):
     assert scoring.score(found, truth).recall == 1.0
 
 
+def test_a_contents_that_stops_a_level_short_gets_the_sections_numbered_under_its_entries(tmp_path):
+    # the contents list "2" and "2.1"; the text numbers "2.1.1" and "2.1.2" under "2.1" as well
+    path, truth = layoutgen.make_section_contents(tmp_path)
+    result, seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    run = result.run.to_dict()
+    assert run["structure_source"] == "hybrid" and run["facts"]["layout_grafted"] == 2
+    score = scoring.score(scoring.flatten(result.result.to_json()["structure"]), truth)
+    assert score.recall == 1.0 and score.level_accuracy == 1.0, score
+    assert not any(isinstance(e, events.CallStarted) for e in seen)
+
+
 def test_a_printed_contents_confirms_the_layouts_headings_and_gives_their_levels(tmp_path):
     # an excerpt: its contents' page numbers point past its end, so the contents cannot place the
     # sections, but they still say which lines are headings and at what level, where type cannot

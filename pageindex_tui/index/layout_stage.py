@@ -201,12 +201,16 @@ def graft(
     headings: list[Candidate],
     page_count: int,
     page_lines: Callable[[int], PageLines | None] | None = None,
+    printed: bool = False,
 ) -> tuple[list[Entry], int]:
     """The outline with the layout's headings nested under the entry whose pages hold them; with
-    `page_lines`, no table title, stub or column head (`tables.sections_only`)."""
+    `page_lines`, no table title, stub or column head (`tables.sections_only`). With `printed` (the
+    entries are a printed contents' lines, wrapped and cut as the page allowed), a heading that
+    restates an entry of its page is that entry (`_restates`); an outline's titles are the author's
+    own, and its trees stay as they were."""
     known = {normalize(e.title) for e in outline}
     on_page: dict[int, list[str]] = {}
-    for e in outline:
+    for e in outline if printed else []:
         on_page.setdefault(e.start, []).append(normalize(e.title))
     ends = _ends(outline, page_count)
     out: list[Entry] = []

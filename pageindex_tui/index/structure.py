@@ -192,7 +192,7 @@ async def _with_layout(
         return entries, source
     chosen = choose(result.candidates)  # no model
     if coarse:
-        grafted, added = graft(entries, chosen, doc.page_count, doc.page_lines)
+        grafted, added = graft(entries, chosen, doc.page_count, doc.page_lines, printed=source == "toc")
     else:
         grafted, added = deepen(entries, chosen, doc.page_count)
     ctx.facts.layout_grafted = added

@@ -32,7 +32,8 @@ Stage = Literal[
     "write",  # write the JSON files
 ]
 
-# "hybrid": a coarse outline or printed contents with the layout's headings grafted under it
+# "hybrid": a coarse outline or printed contents with the layout's headings grafted under it, or a
+# numbered printed contents with the layout's sections numbered under its entries ("3.1.1.1")
 StructureSource = Literal["outline", "hybrid", "toc", "layout", "model", "markdown"]
 
 

@@ -374,23 +374,36 @@ def make_type3(directory: Path | str, pages: int = 3) -> tuple[Path, Truth]:
     return path, truth
 
 
-def make_chapter_contents(directory: Path | str) -> tuple[Path, Truth]:
-    """A printed contents page naming the chapters only; numbered sections inside each chapter."""
+def make_chapter_contents(
+    directory: Path | str, back: str = "", longer: str = "", figures: bool = False
+) -> tuple[Path, Truth]:
+    """A printed contents page naming the chapters only; numbered sections inside each chapter.
+    With `back`, a last contents line of that title ("6 Exhibits") points back to page 3 (inside the first
+    chapter), as a filing's list of exhibits after its last item does; it is not in the truth, and
+    the last chapter runs a page longer (the contents still names no more than a line per two pages).
+    With `longer`, each chapter's heading on its page reads on with those words past what the
+    contents print ("2 Materials and Methods in Detail"). With `figures`, a list of figures follows
+    the chapters on the contents page ("List of Figures", "Figure 1: ... 4"): captions, no sections."""
     chapters = [(title, [t for lvl, t in group]) for title, group in _chapters()]
     writer = _Writer(NUMBERED)
     writer.pdf.set_font("Helvetica", style="B", size=16)
     writer.pdf.cell(0, 10, "Contents", new_x="LMARGIN", new_y="NEXT")
     writer.pdf.set_font("Helvetica", size=11)
-    for k, (title, _sections) in enumerate(chapters):
-        writer.pdf.cell(0, 8, f"{title} {'.' * (60 - len(title))} {2 + 2 * k}", new_x="LMARGIN", new_y="NEXT")
+    listed = [(title, 2 + 2 * k) for k, (title, _sections) in enumerate(chapters)]
+    listed = [*listed, (back, 3)] if back else listed
+    if figures:
+        listed += [("List of Figures", 0), ("Figure 1: Sites Sampled", 4), ("Figure 2: Growth per Season", 6)]
+    for title, page in listed:
+        line = f"{title} {'.' * (60 - len(title))} {page}" if page else title
+        writer.pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
     for k, (title, sections) in enumerate(chapters):
         writer._new_page()
-        writer.heading(title, 0)
+        writer.heading(f"{title} {longer}".strip(), 0)
         for s, section in enumerate(sections):
             writer.heading(section, 1)
             for p in range(2):
                 writer.paragraph(k * 100 + s * 10 + p, 7)
-        while writer.page < 3 + 2 * k:
+        while writer.page < 3 + 2 * k + (k + 1 == len(chapters) and bool(back)):
             writer.paragraph(k * 100 + 99, 7)
     writer.truth = [t for t in writer.truth if t[0] != "Contents"]
     return writer.save(directory, "chapter_contents.pdf")
@@ -423,3 +436,27 @@ def make_excerpt_contents(directory: Path | str) -> tuple[Path, Truth]:
     _write(writer, SECTIONS)
     writer.truth = [t for t in writer.truth if t[0] != "Contents"]
     return writer.save(directory, "excerpt_contents.pdf")
+
+
+def make_section_contents(directory: Path | str) -> tuple[Path, Truth]:
+    """A printed contents that stops a level short: it lists the numbered chapters and sections
+    ("2", "2.1") with their pages; the text numbers sub-sections under them too ("2.1.1")."""
+    sections = _numbered(SECTIONS)
+
+    def write(pages: dict[str, int]) -> _Writer:
+        writer = _Writer(NUMBERED)
+        writer.pdf.set_font("Helvetica", style="B", size=16)
+        writer.pdf.cell(0, 10, "Contents", new_x="LMARGIN", new_y="NEXT")
+        writer.pdf.set_font("Helvetica", size=11)
+        for level, title in sections:
+            if level < 2:
+                line = f"{'    ' * level}{title} {'.' * (56 - len(title))} {pages.get(title, 0)}"
+                writer.pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+        writer._new_page()
+        _write(writer, sections, paragraphs=4)
+        return writer
+
+    first = write({})  # where each heading lands: the contents page has as many lines either way
+    writer = write({title: page for title, page, _level in first.truth})
+    writer.truth = [t for t in writer.truth if t[0] != "Contents"]
+    return writer.save(directory, "section_contents.pdf")

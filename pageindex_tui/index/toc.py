@@ -19,6 +19,15 @@ _ENTRY = re.compile(
 )
 _LEADER = re.compile(r"(?:[.\u2026\u00b7_]\s?){3,}")
 _CONTENTS_WORD = re.compile(r"^\s*(table of contents|contents)\s*$", re.IGNORECASE)
+_LIST_HEAD = re.compile(
+    r"^\s*list of (figures|tables|illustrations|exhibits|charts|maps|plates|boxes|appendices|abbreviations|"
+    r"acronyms|symbols)( and (figures|tables|illustrations))?\b",
+    re.IGNORECASE,
+)
+_CAPTION = re.compile(
+    r"^(figure|fig\.|table|chart|exhibit|map|plate|box|illustration)\s*[A-Z]?[-.]?\d+[a-z]?([.\-]\d+)*\b",
+    re.IGNORECASE,
+)
 _NUMBERED = re.compile(r"^(?P<num>\d+(?:\.\d+)*)\.?\s+\S")
 _ROMAN_HEAD = re.compile(r"^(?P<num>[IVXLC]+)\.\s+\S")
 _LETTER_HEAD = re.compile(r"^(?P<num>[A-Z])[.)]?\s+[A-Z]")
@@ -112,25 +121,37 @@ def _level(title: str, last_level: int | None, numbered_seen: bool) -> int:
 
 
 def parse_toc(text: str) -> list[TocEntry]:
-    """Entries of a contents text; titles wrapped over two lines are joined."""
+    """Entries of a contents text; titles wrapped over two lines are joined. A list of figures or
+    tables on the contents' pages ("List of Figures", then "Figure 1: ...") gives no entries: its
+    lines are captions, not sections; the list's own head is an entry only where it has a page."""
     entries: list[TocEntry] = []
     pending = ""
     last_numbered_level: int | None = None
     numbered_seen = False
+    in_list = False  # within a list of figures or tables: captions are skipped
     for raw in text.splitlines():
         line = raw.strip()
         if not line or _CONTENTS_WORD.match(line):
             continue
         match = _ENTRY.match(line)
         if not match or _NOT_TITLE.match(match.group("title")):
-            # a title without page number: the start of a wrapped title, unless it is a bare folio
-            if not _FOLIO.match(line):
+            # a title without page number: the start of a wrapped title, unless it is a bare folio,
+            # the head of a list of figures or tables, or a caption in one
+            if _LIST_HEAD.match(line) and not pending:
+                in_list = True
+            elif not _FOLIO.match(line) and not (in_list and _CAPTION.match(line)):
                 pending = f"{pending} {line}".strip() if len(pending) < 200 else line
             continue
         title = re.sub(r"[\s.\u2026\u00b7_-]+$", "", match.group("title")).strip()
         if pending and not (_NUMBERED.match(title) or _ROMAN_HEAD.match(title) or _LETTER_HEAD.match(title)):
             title = f"{pending} {title}"
         pending = ""
+        if _LIST_HEAD.match(title):
+            in_list = True
+        elif in_list and _CAPTION.match(title):
+            continue
+        else:
+            in_list = False
         title = re.sub(r"\s+", " ", title)
         if len(normalize(title)) < 2:
             continue

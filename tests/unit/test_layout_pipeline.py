@@ -188,6 +188,53 @@ def test_a_chapters_only_contents_page_gets_the_layout_sections_grafted_under_it
     assert not any(isinstance(e, events.CallStarted) for e in seen)
 
 
+def test_a_contents_line_that_points_back_gets_no_copy_of_the_later_sections(tmp_path):
+    # the last contents line points back into the first chapter: its pages end at the next entry in
+    # page order, not at the document's end, so the sections of later chapters are grafted once
+    path, truth = layoutgen.make_chapter_contents(tmp_path, back="6 Exhibits")
+    result, _seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    assert result.run.structure_source == "hybrid"
+    found = scoring.flatten(result.result.to_json()["structure"])
+    pairs = [(title, page) for title, page, _level in found]
+    assert len(pairs) == len(set(pairs)), sorted(pairs)
+    score = scoring.score(found, truth)
+    assert score.recall == 1.0 and result.run.facts.layout_grafted == 6, found
+
+
+def test_a_heading_that_reads_on_past_its_contents_line_is_not_grafted_under_itself(tmp_path):
+    # "2 Materials and Methods in Detail" on the page, "2 Materials and Methods" in the contents: one
+    # section, not a chapter with itself as its first sub-section
+    path, _truth = layoutgen.make_chapter_contents(tmp_path, longer="in Detail")
+    result, _seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    assert result.run.structure_source == "hybrid"
+    found = scoring.flatten(result.result.to_json()["structure"])
+    assert not [title for title, _page, level in found if level > 0 and title.endswith("in Detail")], found
+    assert result.run.facts.layout_grafted == 6
+
+
+def test_a_list_of_figures_on_the_contents_page_gives_no_sections(tmp_path):
+    path, truth = layoutgen.make_chapter_contents(tmp_path, figures=True)
+    result, _seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    found = scoring.flatten(result.result.to_json()["structure"])
+    assert not [title for title, _page, _level in found if "Figure" in title], found
+    assert scoring.score(found, truth).recall == 1.0
+
+
+def test_a_contents_that_stops_a_level_short_gets_the_sections_numbered_under_its_entries(tmp_path):
+    # the contents list "2" and "2.1"; the text numbers "2.1.1" and "2.1.2" under "2.1" as well
+    path, truth = layoutgen.make_section_contents(tmp_path)
+    result, seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    run = result.run.to_dict()
+    assert run["structure_source"] == "hybrid" and run["facts"]["layout_grafted"] == 2
+    score = scoring.score(scoring.flatten(result.result.to_json()["structure"]), truth)
+    assert score.recall == 1.0 and score.level_accuracy == 1.0, score
+    assert not any(isinstance(e, events.CallStarted) for e in seen)
+
+
 def test_a_printed_contents_confirms_the_layouts_headings_and_gives_their_levels(tmp_path):
     # an excerpt: its contents' page numbers point past its end, so the contents cannot place the
     # sections, but they still say which lines are headings and at what level, where type cannot

@@ -16,7 +16,9 @@ from test_pipeline import run_index
 from pageindex_tui import events
 from pageindex_tui.document.lines import PageLines, TextLine
 from pageindex_tui.index.heading import Candidate
+from pageindex_tui.index.layout_stage import graft
 from pageindex_tui.index.tables import grid_page, sections_only, table_headings
+from pageindex_tui.index.tree import Entry
 from pageindex_tui.settings import Settings
 
 
@@ -155,3 +157,20 @@ def test_on_a_page_of_tables_a_heading_over_its_column_heads_is_the_tables_and_o
     assert sections_only([head, note], [table, text]) == ([note], "")
     numbered, sure = replace(head, title="4 Households by region"), replace(head, confidence=0.9)
     assert table_headings([numbered, sure], [table]) == [False, False]  # a section's number, or sure
+
+
+def test_a_heading_that_starts_an_entrys_title_is_that_entry_only_in_a_printed_contents():
+    # a contents line may be cut or wrapped where the heading is not; an outline's title is exact,
+    # and "BOARD OF DIRECTORS" under "Board of Directors and Executive Officers" is its sub-section
+    entries = [Entry("Overview", 0, 1), Entry("FedEx Board of Directors and Executive Officers", 0, 5)]
+    found = [
+        Candidate("FEDEX BOARD OF DIRECTORS", 5, 0, 0.9, 12.0, True, ""),
+        Candidate("FEDEX EXECUTIVE OFFICERS", 5, 0, 0.9, 12.0, True, ""),
+    ]
+    from_outline, added = graft(entries, found, 8)
+    assert added == 2 and [e.title for e in from_outline][2:] == [
+        "FEDEX BOARD OF DIRECTORS",
+        "FEDEX EXECUTIVE OFFICERS",
+    ]
+    from_contents, added = graft(entries, found, 8, printed=True)
+    assert added == 1 and [e.title for e in from_contents][2:] == ["FEDEX EXECUTIVE OFFICERS"]

@@ -42,6 +42,24 @@ def test_unnumbered_entries_nest_under_numbered_chapters():
     assert [e.level for e in entries] == [0, 0, 1, 1]
 
 
+def test_a_list_of_figures_or_tables_after_the_contents_gives_no_entries():
+    text = (
+        "Contents\n1 Introduction .... 1\n2 Methods .... 4\nList of Figures\n"
+        "Figure 1: Sites Sampled .... 2\nFigure 2: Growth per Season .... 5\nList of Tables .... 9\n"
+        "Table 1: Counts .... 3\nList of Appendices\nAppendix A\u2014Acronyms .... 8\n"
+    )
+    assert [(e.title, e.printed) for e in parse_toc(text)] == [
+        ("1 Introduction", "1"),
+        ("2 Methods", "4"),
+        ("List of Tables", "9"),
+        ("Appendix A\u2014Acronyms", "8"),
+    ]
+    # outside such a list, a title that starts like a caption is an entry
+    assert [e.title for e in parse_toc("1 Scope .... 1\nTable 1 Rates by Region .... 3\n")][-1] == (
+        "Table 1 Rates by Region"
+    )
+
+
 def test_find_toc_pages_needs_leaders_or_heading():
     pages = {1: "A Title Page\nby someone", 2: CONTENTS, 3: "1 Introduction\nSome prose here."}
     found = find_toc_pages(pages.__getitem__, 3, 20)

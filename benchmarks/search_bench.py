@@ -13,16 +13,27 @@ answer document is among the top 5 documents the routing hands on (`documents`, 
 asks for 12), how often a search hit names its document and page, and how often a node's title finds
 its document (top 3, top 5).
 
+With `--asks N` (default 5), N planted-fact questions are also asked of the library as `ask --library`
+asks them (`LibraryScope` over this search, `Asker`), through the protocol-faithful fake vLLM server
+(tests/fakes) scripted to choose the first candidate document and the first node offered: printed per size
+are the prompt tokens (as the fake counts them) and calls a question costs, and the prompt tokens against
+the first size's (issue 23's goal: within 1.5x at 10,000 documents). The synthetic trees have no source
+file, so no page is read: the figures are the routing and picking a question costs, which is what grows
+with a library.
+
     python benchmarks/search_bench.py [--sizes 10 100 1000 10000] [--queries 200] [--page-words 30]
+                                      [--asks 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import json
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -32,11 +43,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the fake vLLM server
 
-from pageindex_tui.store.library import ENTRY_FILE, Library, LibraryEntry
-from pageindex_tui.store.library_search import LibrarySearch
-from pageindex_tui.store.search import Passage
+from fakes import FakeVLLM, Script  # noqa: E402
+
+from pageindex_tui.ask import Asker, LibraryScope  # noqa: E402
+from pageindex_tui.settings import Settings  # noqa: E402
+from pageindex_tui.store.library import ENTRY_FILE, Library, LibraryEntry  # noqa: E402
+from pageindex_tui.store.library_search import LibrarySearch  # noqa: E402
+from pageindex_tui.store.search import Passage  # noqa: E402
 
 NODES = 50
 VOCABULARY = 20_000
@@ -164,7 +181,37 @@ def timed(calls: list[Callable[[], T]]) -> tuple[list[T], list[float], list[floa
     return results, wall, cpu
 
 
-def run(size: int, queries: int, per_page: int) -> None:
+def first_offered(body: dict) -> Script:
+    """The scripted model: the first candidate document, the first node offered, a short answer."""
+    prompt = body["messages"][-1]["content"]
+    if "Which documents" in prompt:
+        return Script(answer='{"documents": ["D1"]}')
+    if "Which sections" in prompt:
+        first = re.search(r"\[?(\d{4})\]?", prompt.split("\n", 1)[-1])
+        return Script(answer=json.dumps({"nodes": [first.group(1) if first else "0000"]}))
+    return Script(answer="Not found in the pages read.")
+
+
+def asked(library: Library, search: LibrarySearch, facts: list[Fact]) -> tuple[float, float]:
+    """Mean prompt tokens and calls a question costs, asked of the whole library through the fake."""
+    tokens, calls = [], []
+    with FakeVLLM(default=first_offered) as fake:
+        conf = Settings(endpoint=fake.base_url, cache=False, max_retries=0)
+        scope = LibraryScope.of(library, search=search)
+
+        async def go(question: str) -> tuple[int, int]:
+            async with Asker(conf) as asker:
+                result = await asker.ask([], question, scope=scope)
+            return result.prompt_tokens, result.calls
+
+        for fact in facts:
+            spent, made = asyncio.run(go(fact.question))
+            tokens.append(spent)
+            calls.append(made)
+    return statistics.mean(tokens), statistics.mean(calls)
+
+
+def run(size: int, queries: int, per_page: int, asks: int, first: list[float]) -> None:
     words = Words(7)
     with tempfile.TemporaryDirectory() as scratch:
         library, trees = make_library(Path(scratch) / "library", size, words)
@@ -215,6 +262,15 @@ def run(size: int, queries: int, per_page: int) -> None:
             f"top 5 {title5 / queries:.1%} ({queries} titles)",
             flush=True,
         )
+        if asks:
+            tokens, calls = asked(library, search, facts[:asks])
+            if not first:
+                first.append(tokens)
+            print(
+                f"        asked ({min(asks, len(facts))} questions, scripted model): {tokens:,.0f} prompt "
+                f"tokens and {calls:.1f} calls a question; {tokens / first[0]:.2f}x the first size's tokens",
+                flush=True,
+            )
 
 
 def main() -> None:
@@ -222,9 +278,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 10000])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--page-words", type=int, default=30, help="words of page text per page")
+    parser.add_argument("--asks", type=int, default=5, help="questions asked through the fake server")
     args = parser.parse_args()
+    first: list[float] = []  # the first size's prompt tokens a question
     for size in args.sizes:
-        run(size, args.queries, args.page_words)
+        run(size, args.queries, args.page_words, args.asks, first)
 
 
 if __name__ == "__main__":

@@ -289,7 +289,8 @@ async def run_doctor(
         if gpu_sampler is None:
             await asyncio.to_thread(sampler.close)
     probes = {status.endpoint: probe for status, probe in found if probe is not None}
-    workload = await asyncio.to_thread(from_library, library or Library())
+    # the run records feed only the plan, which needs a GPU: no library read without one
+    workload = await asyncio.to_thread(from_library, library or Library()) if seen_gpu(gpus) else None
     if ocr:
         found_ocr = await ocr_checks(settings, ocr_engine, probe_deadline)
         extra = [*extra, *(Check(level, "settings", message, fix) for level, message, fix in found_ocr)]

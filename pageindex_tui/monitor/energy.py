@@ -23,8 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-COUNTER = "energy counter"
-SAMPLES = "power samples"
+from ..store.records import ENERGY_METHODS
+
+COUNTER, SAMPLES = ENERGY_METHODS  # the run record's names for the two ways of measuring
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,11 @@ def add_question_flags(parser: argparse.ArgumentParser) -> None:
     setting_flags(parser, "ask", "a whole question's bounds (reached, it ends with what it found so far)")
 
 
+def add_no_cache_flag(parser: argparse.ArgumentParser) -> None:
+    """`--no-cache`, which flag_values turns into the setting cache=False."""
+    parser.add_argument("--no-cache", action="store_true", help="ignore cached model replies")
+
+
 def add_also_flag(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--also", action="append", default=[], metavar="URL", help=f"{what} (repeatable)")
 
@@ -84,7 +89,7 @@ def build_index_parser() -> argparse.ArgumentParser:
     index.add_argument("paths", nargs="+", type=Path, help="files or folders (every PDF and .md inside)")
     index.add_argument("--out", type=Path, default=Path("results"), help="output folder (default ./results)")
     index.add_argument("--password", help="password of encrypted PDFs")
-    index.add_argument("--no-cache", action="store_true", help="ignore cached model replies")
+    add_no_cache_flag(index)
     index.add_argument(
         "--force",
         action="store_true",
@@ -196,7 +201,7 @@ def build_ask_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the result as JSON, nothing streamed")
     ask.add_argument("--rounds", type=int, default=2, help="reading rounds at most (default 2)")
     ask.add_argument("--password", help="password of encrypted PDFs")
-    ask.add_argument("--no-cache", action="store_true", help="ignore cached model replies")
+    add_no_cache_flag(ask)
     ask.add_argument("-q", "--quiet", action="store_true", help="no progress bar while indexing")
     ask.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     add_server_flags(ask)
@@ -212,7 +217,7 @@ def build_mcp_parser() -> argparse.ArgumentParser:
         "ask, and PageIndex's browse_documents, get_document, get_document_structure and get_page_content. "
         "The server flags are those the ask tool uses.",
     )
-    mcp.add_argument("--no-cache", action="store_true", help="ignore cached model replies")
+    add_no_cache_flag(mcp)
     add_server_flags(mcp)
     add_question_flags(mcp)
     return mcp

@@ -95,9 +95,14 @@ def _odd(ch: str) -> bool:
     return ch == "\ufffd" or unicodedata.category(ch) in ("Co", "Cn", "Cs")
 
 
+def engine_command() -> str | None:
+    """The embedded engine's command (`tesseract`): its path, or None when it is not installed."""
+    return shutil.which(EMBEDDED_ENGINE)
+
+
 def engine_installed() -> bool:
     """Whether the embedded engine (the `tesseract` command) is installed."""
-    return shutil.which("tesseract") is not None
+    return engine_command() is not None
 
 
 def page_lines(page: int, width: float, height: float, dpi: float, found: list[OcrLine]) -> PageLines:

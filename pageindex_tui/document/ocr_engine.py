@@ -16,11 +16,10 @@ import csv
 import io
 import os
 import re
-import shutil
 import subprocess
 from typing import TYPE_CHECKING
 
-from .ocr import EMBEDDED_ENGINE, OcrLine
+from .ocr import EMBEDDED_ENGINE, OcrLine, engine_command
 from .weight import mark_bold
 
 if TYPE_CHECKING:
@@ -34,11 +33,6 @@ LANGUAGES = os.environ.get("PAGEINDEX_OCR_LANGUAGES", "eng")  # Tesseract's -l: 
 
 
 _ROTATE = re.compile(r"^Rotate:\s*(\d+)", re.M)
-
-
-def command() -> str | None:
-    """The `tesseract` command's path, or None when it is not installed."""
-    return shutil.which("tesseract")
 
 
 def parse_tsv(tsv: str) -> list[OcrLine]:
@@ -71,7 +65,7 @@ def _confidence(lines: list[OcrLine]) -> float:
 
 
 def _run(image: Image.Image, *options: str) -> str:
-    program = command()
+    program = engine_command()
     if program is None:
         raise RuntimeError("the tesseract command is not installed")
     png = io.BytesIO()

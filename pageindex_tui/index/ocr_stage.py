@@ -29,7 +29,7 @@ from ..document.ocr import (
     engine_installed,
     page_lines,
 )
-from ..document.ocr_engine import PAGES_AT_ONCE
+from ..document.ocr_engine import PAGES_AT_ONCE, EmbeddedRecognizer
 from ..errors import LLMError, NoTextLayer, ServerRefused, ServerUnavailable
 from ..store.cache import ResponseCache
 from .context import RunContext
@@ -52,11 +52,9 @@ class PageReader(Protocol):
 
 
 class EmbeddedReader:
-    """The embedded engine (imported on first use), in a thread so the event loop goes on."""
+    """The embedded engine, in a thread so the event loop goes on."""
 
     def __init__(self) -> None:
-        from ..document.ocr_engine import EmbeddedRecognizer
-
         self.engine = EmbeddedRecognizer()
         self.name = self.engine.name
 

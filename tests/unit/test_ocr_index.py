@@ -240,7 +240,7 @@ def test_each_tesseract_process_runs_one_thread_unless_told_otherwise(monkeypatc
         seen.append(kwargs["env"]["OMP_THREAD_LIMIT"])
         return subprocess.CompletedProcess(command, 0, b"", b"")
 
-    monkeypatch.setattr(ocr_engine, "command", lambda: "/usr/bin/tesseract")
+    monkeypatch.setattr(ocr_engine, "engine_command", lambda: "/usr/bin/tesseract")
     monkeypatch.setattr(ocr_engine.subprocess, "run", run)
     monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
     ocr_engine._run(Image.new("L", (40, 20), 255), "tsv")

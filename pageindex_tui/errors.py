@@ -106,6 +106,11 @@ class OutputError(PageIndexError):
     """A result could not be written."""
 
 
+class SearchIndexError(PageIndexError):
+    """The library's search index could not be used now (held by another process past the wait, or the
+    disk refused): the file is left as it is."""
+
+
 class LocalServerError(PageIndexError):
     """The embedded llama-server could not be started."""
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import checked
-from ..errors import DamagedFile
+from ..errors import DamagedFile, SearchIndexError
 from ..tree import Tree
 from .library import ENTRY_FILE, Library, LibraryEntry
 from .search import SEARCH_FOLDER, DocumentHit, Indexed, Passage, SearchHit, SearchIndex, folder_prefix
@@ -61,7 +61,7 @@ class LibrarySearch:
             return
         try:
             self.index.put([item])
-        except (OSError, sqlite3.Error) as err:  # filing never fails on the index
+        except (OSError, sqlite3.Error, SearchIndexError) as err:  # filing never fails on the index
             log.warning("the search index was not updated for %s: %s", entry.doc_name, err)
 
     def sync(self, force: bool = False) -> Synced:

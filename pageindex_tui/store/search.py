@@ -23,12 +23,14 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import SearchIndexError
 from ..tree import Tree, TreeNode, Unit
 from .damage import DAMAGED_MARK, stamp
 from .files import make_private
@@ -165,53 +167,96 @@ class SearchIndex:
 
     # -- the file ------------------------------------------------------------------------------
     def _open(self) -> sqlite3.Connection:
+        """A connection to the index file, made first where there is none. Raises `_Unsound` for a file
+        that is not an index of this schema; waits up to the busy timeout while others hold it."""
         make_private(self.root)
         make_private(self.folder)
-        if not self.path.exists():
-            _remove_old(self.root / OLD_FILE)
-        db = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None)
+        deadline = time.monotonic() + BUSY_MS / 1000
+        while True:
+            if not self.path.exists():
+                _remove_old(self.root / OLD_FILE)
+                self._make()
+            try:
+                return self._open_made()
+            except sqlite3.OperationalError as err:
+                code = _code(err)
+                if code == _CANTOPEN and not self.path.exists():
+                    continue  # set aside by another process between our look and our open: make it
+                if code not in (_BUSY, _LOCKED):
+                    raise
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def _open_made(self) -> sqlite3.Connection:
+        uri = f"{self.path.as_uri()}?mode=rw"  # never makes an empty file: `_make` makes it whole
+        db = sqlite3.connect(uri, uri=True, timeout=BUSY_MS / 1000, isolation_level=None)
         try:
             db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                version = self._create(db)
             if version != SCHEMA:
-                raise sqlite3.DatabaseError(f"schema {version}, not {SCHEMA}")
+                raise _Unsound(f"schema {version}, not {SCHEMA}")
             db.execute("PRAGMA synchronous = NORMAL")  # WAL: a crash loses the last commits, never the file
             return db
         except BaseException:
             db.close()
             raise
 
-    def _create(self, db: sqlite3.Connection) -> int:
-        """Make the tables in one transaction, unless another process did first; the schema found."""
-        db.execute("PRAGMA journal_mode = WAL")
-        with _transaction(db):  # a second process waits here, then finds them made
-            version = int(db.execute("PRAGMA user_version").fetchone()[0])
-            if version == 0 and _has_tables(db):
-                raise sqlite3.DatabaseError("tables of no known schema")
-            if version == 0:
-                for statement in _TABLES.split(";\n"):
-                    if statement.strip():
-                        db.execute(statement)
-                self.rebuilt = True
-                version = SCHEMA
-        return version
+    def _make(self) -> None:
+        """Make the index whole in a file of its own, then link it into place: a process that finds
+        the file finds its tables, and of two making it at once one wins and the other's is removed.
+        (Setting WAL on a shared new file can fail at once with "database is locked", the busy timeout
+        unheeded, which is why nothing is set up in place.)"""
+        fresh = self.folder / f"{SEARCH_FILE}.new-{os.getpid()}-{threading.get_ident()}"
+        _remove_old(fresh)
+        db = sqlite3.connect(fresh, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode = WAL")  # kept in the file's header
+            db.executescript(_TABLES)
+        finally:
+            db.close()
+        try:
+            os.link(fresh, self.path)
+            self.rebuilt = True
+        except FileExistsError:
+            pass  # another process made it first: theirs is used
+        finally:
+            _remove_old(fresh)
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection to a sound index: a damaged file is set aside and a new one made (`rebuilt`)."""
-        with self._lock:
-            try:
-                db = self._open()
-                db.execute("SELECT count(*) FROM documents").fetchone()
-            except sqlite3.DatabaseError as err:
-                self._set_aside(err)
-                db = self._open()
+        """A connection to a sound index: a damaged file is set aside and a new one made (`rebuilt`).
+        Only a file SQLite calls corrupt or not a database, or one of another schema, is damaged; one
+        held past the busy timeout, or that the disk refuses, raises `SearchIndexError` and is left."""
         try:
-            yield db
-        finally:
-            db.close()
+            with self._lock:
+                try:
+                    db = self._open()
+                    db.execute("SELECT count(*) FROM documents").fetchone()
+                except sqlite3.DatabaseError as err:
+                    if not _damaged(err):
+                        raise
+                    self._set_aside(err)
+                    db = self._open()
+            try:
+                yield db
+            finally:
+                db.close()
+        except sqlite3.OperationalError as err:
+            raise self._unusable(err) from err
+
+    def _unusable(self, err: sqlite3.OperationalError) -> SearchIndexError:
+        if _code(err) in (_BUSY, _LOCKED):
+            waited = f"{BUSY_MS / 1000:g} s"
+            return SearchIndexError(
+                f"the search index {self.path} is held by another process (waited {waited})",
+                "another pageindex-tui is filing documents: try again when it is done",
+            )
+        return SearchIndexError(
+            f"the search index {self.path} could not be used: {err}",
+            f"check the disk and the permissions of {self.folder}; the index is derived from the library,"
+            " so the folder may be removed and is built again",
+        )
 
     def _set_aside(self, err: Exception) -> None:
         moved = self.path.with_name(f"{SEARCH_FILE}{DAMAGED_MARK}{stamp()}")
@@ -353,8 +398,34 @@ def _remove_old(path: Path) -> None:
             pass
 
 
-def _has_tables(db: sqlite3.Connection) -> bool:
-    return bool(db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
+class _Unsound(sqlite3.DatabaseError):
+    """A file that opens but is not an index of this schema."""
+
+
+def _damaged(err: sqlite3.DatabaseError) -> bool:
+    """Whether the file itself is bad (set aside and built again), not the moment (busy, disk full)."""
+    if isinstance(err, _Unsound):
+        return True
+    return _code(err) in (_CORRUPT, _NOTADB)
+
+
+# SQLite's primary result codes (sqlite3 names them from Python 3.11; 3.10 gives only the message)
+_BUSY, _LOCKED, _CORRUPT, _CANTOPEN, _NOTADB = 5, 6, 11, 14, 26
+_MESSAGES = {
+    "database is locked": _BUSY,
+    "database table is locked": _LOCKED,
+    "database disk image is malformed": _CORRUPT,
+    "unable to open database file": _CANTOPEN,
+    "file is not a database": _NOTADB,
+}
+
+
+def _code(err: sqlite3.Error) -> int:
+    """The primary result code of an error from sqlite3, 0 where it cannot be told."""
+    code = getattr(err, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF
+    return _MESSAGES.get(str(err), 0)
 
 
 @contextmanager

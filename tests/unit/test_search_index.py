@@ -5,17 +5,22 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import shutil
+import sqlite3
+import threading
 from pathlib import Path
 
+import pytest
 from fakes import FakeVLLM, smart_model
 from libdocs import file_markdown, many_documents
 
+from pageindex_tui.errors import SearchIndexError
 from pageindex_tui.jobs.service import JobService
 from pageindex_tui.settings import Settings
+from pageindex_tui.store import search as search_module
 from pageindex_tui.store.damage import DAMAGED_MARK
 from pageindex_tui.store.library import Library
 from pageindex_tui.store.library_search import LibrarySearch
-from pageindex_tui.store.search import SEARCH_FILE, match_query, query_words
+from pageindex_tui.store.search import SEARCH_FILE, SearchIndex, match_query, query_words
 
 
 def library_at(tmp_path: Path) -> Library:
@@ -101,6 +106,50 @@ def test_a_damaged_index_is_set_aside_and_built_again(tmp_path, caplog):
     aside = list(search.index.folder.glob(f"{SEARCH_FILE}{DAMAGED_MARK}*"))
     assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not")
     assert "damaged search index set aside" in caplog.text
+
+
+def test_an_index_held_by_another_process_is_waited_for_never_set_aside(tmp_path, monkeypatch):
+    index = SearchIndex(tmp_path)
+    index.set_note("kept", "yes")
+    holder = sqlite3.connect(index.path, isolation_level=None)  # as another process writing would
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("INSERT INTO meta VALUES ('held', 'now')")
+    monkeypatch.setattr(search_module, "BUSY_MS", 200)
+    with pytest.raises(SearchIndexError, match="held by another process"):
+        SearchIndex(tmp_path).note("kept")
+    assert not list(index.folder.glob(f"*{DAMAGED_MARK}*"))  # busy is not damage
+    holder.execute("COMMIT")
+    holder.close()
+    assert SearchIndex(tmp_path).note("kept") == "yes" and SearchIndex(tmp_path).note("held") == "now"
+
+
+def test_many_opening_a_new_index_at_once_make_one_and_set_none_aside(tmp_path):
+    """Setting WAL on a new file shared by several openers failed at once with "database is locked",
+    which was taken for damage: another opener's file was set aside with what it had written."""
+    for trial in range(50):
+        root = tmp_path / str(trial)
+        opened = threading.Barrier(6)
+        made: list[bool] = []
+
+        def open_and_note(
+            number: int, root: Path = root, opened: threading.Barrier = opened, made: list[bool] = made
+        ) -> None:
+            index = SearchIndex(root)
+            opened.wait(30)
+            index.set_note(f"opener {number}", "here")
+            made.append(index.rebuilt)
+
+        openers = [threading.Thread(target=open_and_note, args=(n,)) for n in range(6)]
+        for opener in openers:
+            opener.start()
+        for opener in openers:
+            opener.join(60)
+        assert len(made) == 6 and made.count(True) == 1
+        assert not list((root / "search").glob(f"*{DAMAGED_MARK}*"))
+        assert sorted(p.name for p in (root / "search").iterdir() if ".new-" in p.name) == []
+        index = SearchIndex(root)
+        assert [index.note(f"opener {n}") for n in range(6)] == ["here"] * 6
 
 
 def test_an_index_of_another_schema_is_built_again(tmp_path):

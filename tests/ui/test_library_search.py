@@ -5,7 +5,7 @@ text at that page (line)."""
 from __future__ import annotations
 
 import pytest
-from libdocs import file_pdf, many_documents
+from libdocs import file_markdown, file_pdf, many_documents
 from pdfgen import LONG_SECTIONS, make_long_pdf
 from uikit import docs_loaded, make_app, wait_for
 
@@ -96,6 +96,27 @@ async def test_a_phrase_in_page_text_opens_the_reader_at_its_page(tmp_path, size
         assert "page 4 of 2–6" in str(reader.query_one(".reader-status").render())
         assert app.model.current_doc == str(docs / "long.pdf")
         assert tree.cursor_node is not None and tree.cursor_node.data.node.node_id == "0001"
+
+
+@pytest.mark.asyncio
+async def test_a_markdown_passage_opens_the_reader_at_its_first_line(tmp_path):
+    """A section longer than a passage (40 lines): the words are in its second passage, lines 43-66."""
+    docs = tmp_path / "docs"
+    body = "\n".join(f"Line {n} of the tide tables for the northern quay." for n in range(60))
+    sections = [("Tide tables", body + "\nThe pilot boat schedule changed in March."), ("Notes", "Short.")]
+    file_markdown(Library(tmp_path / "library"), docs, "tides", sections, summaries=False)
+    app = make_app(tmp_path, docs, NO_SERVER)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await search_for(pilot, "pilot boat schedule")
+        top = screen.hits[0]
+        assert (top.doc_name, top.node_id, top.start, top.page) == ("tides.md", "0001", 3, 43)
+        label = str(screen.query_one("#library-hits").get_option_at_index(0).prompt)
+        assert "lines 3-66 · found at line 43" in label
+        await pilot.press("enter", "enter")
+        reader = app.query_one("#detail-text", Reader)
+        await wait_for(pilot, lambda: app.focused is reader.view, what="the reader in the node panel")
+        await wait_for(pilot, lambda: reader.view.content.units[:1] == [3], what="the section's lines")
+        assert reader.view.top_unit == 43
 
 
 @pytest.mark.asyncio

@@ -21,8 +21,12 @@ the first size's (issue 23's goal: within 1.5x at 10,000 documents). The synthet
 file, so no page is read: the figures are the routing and picking a question costs, which is what grows
 with a library.
 
+With `--keep DIR` each library is built in DIR (one folder per size, query count and page words) and
+kept; a later run with the same arguments reuses it (the same seeds give the same documents, facts and
+queries) and times the searches only: its build time is not printed.
+
     python benchmarks/search_bench.py [--sizes 10 100 1000 10000] [--queries 200] [--page-words 30]
-                                      [--asks 5]
+                                      [--asks 5] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -110,15 +115,22 @@ def synthetic_tree(rng: random.Random, number: int, words: Words) -> dict:
     return {"doc_name": f"doc{number:05d}.pdf", "doc_description": words.draw(rng, 15), "structure": nodes}
 
 
-def make_library(root: Path, size: int, words: Words, seed: int = 7) -> tuple[Library, list[dict]]:
+def make_library(
+    root: Path, size: int, words: Words, seed: int = 7, write: bool = True
+) -> tuple[Library, list[dict]]:
+    """The library's documents (written under `root` unless `write` is false: a kept library's trees
+    drawn again from the same seed)."""
     rng = random.Random(seed)
     library = Library(root)
     trees = []
     for number in range(size):
+        tree = synthetic_tree(rng, number, words)
+        if not write:
+            trees.append(tree)
+            continue
         digest = f"{number:064x}"
         folder = root / digest / "settings0000000"
-        folder.mkdir(parents=True)
-        tree = synthetic_tree(rng, number, words)
+        folder.mkdir(parents=True, exist_ok=True)  # a kept library whose build was cut short
         (folder / "doc_structure.json").write_text(json.dumps(tree))
         entry = LibraryEntry(folder, digest=digest, doc_name=tree["doc_name"],
                              structure_file="doc_structure.json", run_file="doc_run.json", nodes=NODES,
@@ -211,15 +223,29 @@ def asked(library: Library, search: LibrarySearch, facts: list[Fact]) -> tuple[f
     return statistics.mean(tokens), statistics.mean(calls)
 
 
-def run(size: int, queries: int, per_page: int, asks: int, first: list[float]) -> None:
-    words = Words(7)
+@contextmanager
+def place(keep: Path | None, name: str) -> Iterator[Path]:
+    """Where a library is built: a kept folder in `keep`, else a scratch one removed afterwards."""
+    if keep is not None:
+        yield keep / name
+        return
     with tempfile.TemporaryDirectory() as scratch:
-        library, trees = make_library(Path(scratch) / "library", size, words)
+        yield Path(scratch)
+
+
+def run(size: int, queries: int, per_page: int, asks: int, first: list[float], keep: Path | None) -> None:
+    words = Words(7)
+    with place(keep, f"{size}-documents-{queries}-queries-{per_page}-words") as scratch:
+        built = scratch / "built"  # written once the kept library's index is whole
+        reused = built.exists()
+        library, trees = make_library(scratch / "library", size, words, write=not reused)
         facts = plant(trees, words, queries)
         search = LibrarySearch(library, page_text(words, trees, facts, per_page))
         began = time.perf_counter()
-        count = search.rebuild()
+        count = size if reused else search.rebuild()
         build = time.perf_counter() - began
+        if keep is not None:
+            built.write_text(f"{build:.1f}\n")
         rng = random.Random(11)
         titles = []
         for _ in range(queries):
@@ -246,9 +272,10 @@ def run(size: int, queries: int, per_page: int, asks: int, first: list[float]) -
         search.file(entries[0])
         filing = time.perf_counter() - began
         pages = sum(t["structure"][-1]["end_index"] for t in trees)
+        made = "reused" if reused else f"build {build:.1f} s"
         print(
             f"{size:>6} documents ({count * (NODES + 1)} node rows, {pages} pages of {per_page} words): "
-            f"build {build:.1f} s, index {search.index.size() / 1e6:.1f} MB, file one {filing * 1000:.0f} ms "
+            f"{made}, index {search.index.size() / 1e6:.1f} MB, file one {filing * 1000:.0f} ms "
             f"(load average {load:.1f} on {os.cpu_count()} cores)\n"
             f"        questions: routing (12 documents) wall {percentiles(route_wall)}, "
             f"cpu {percentiles(route_cpu)}; search (10 sections) wall {percentiles(node_wall)}, "
@@ -279,10 +306,11 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--page-words", type=int, default=30, help="words of page text per page")
     parser.add_argument("--asks", type=int, default=5, help="questions asked through the fake server")
+    parser.add_argument("--keep", type=Path, help="build the libraries in this folder and reuse them")
     args = parser.parse_args()
     first: list[float] = []  # the first size's prompt tokens a question
     for size in args.sizes:
-        run(size, args.queries, args.page_words, args.asks, first)
+        run(size, args.queries, args.page_words, args.asks, first, args.keep)
 
 
 if __name__ == "__main__":

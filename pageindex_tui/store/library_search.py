@@ -24,7 +24,8 @@ from .. import checked
 from ..errors import DamagedFile, SearchIndexError
 from ..tree import Tree
 from .library import ENTRY_FILE, Library, LibraryEntry
-from .search import SEARCH_FOLDER, DocumentHit, Indexed, Passage, SearchHit, SearchIndex, folder_prefix
+from .search import DocumentHit, Indexed, Passage, SearchHit, SearchIndex, folder_prefix
+from .searchfile import SEARCH_FOLDER
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@ saved index of each content digest. A row's id holds its document's number (`row
 documents are ranked without a join. Each document is put or dropped in one transaction, so a reader
 sees it whole or not at all, and two processes filing at once wait for each other (WAL, a busy timeout).
 A file that is not a sound index (damaged, or of another schema) is set aside as
-`search.sqlite.damaged-<UTC time>` (never deleted), and the index is built again from the library.
+`search.sqlite.damaged-<UTC time>` (never deleted), and the index is built again from the library; the
+file, and the connection each thread keeps to it, are `searchfile.py`'s.
 
 Why FTS5 rather than our own BM25: it answers from disk without loading the index (a 10,000-document
 library's postings need not fit a CLI call's start-up), updates one document in a transaction, and is
@@ -19,47 +20,22 @@ The query (`searchquery.py`) keeps BM25's cost bounded: see there.
 
 from __future__ import annotations
 
-import logging
 import os
 import sqlite3
-import threading
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import SearchIndexError
 from ..tree import Tree, TreeNode, Unit
-from .damage import DAMAGED_MARK, stamp
-from .files import make_private
+from .searchfile import SEARCH_FILE, SEARCH_FOLDER, IndexFile
 from .searchquery import BODY, SUMMARY, TITLE, WIDE, fts_queries, match_query, query_words
 
-__all__ = ["match_query", "query_words"]
+__all__ = ["SEARCH_FILE", "SEARCH_FOLDER", "match_query", "query_words"]
 
-log = logging.getLogger(__name__)
-
-SEARCH_FOLDER = "search"  # in the library's folder
-SEARCH_FILE = "search.sqlite"
-OLD_FILE = "search.sqlite"  # schema 1 lived in the library's folder itself: removed (it is derived)
-SCHEMA = 2  # PRAGMA user_version: an index of another schema is built again
-BUSY_MS = 30_000  # a second writer waits this long for the first
 BATCH = 100  # documents per commit when many are put at once
 SHIFT = 24  # a row id is (document number << SHIFT) + its row within the document
-_TABLES = f"""
-CREATE TABLE IF NOT EXISTS documents(
-  id INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE, folder TEXT NOT NULL, source TEXT NOT NULL,
-  doc_name TEXT NOT NULL, description TEXT NOT NULL, unit TEXT NOT NULL, outline TEXT NOT NULL,
-  node_count INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS node_rows(
-  id INTEGER PRIMARY KEY, node_id TEXT NOT NULL, title TEXT NOT NULL, start INTEGER NOT NULL,
-  stop INTEGER NOT NULL, page INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE VIRTUAL TABLE IF NOT EXISTS nodes USING fts5(
-  title, summary, body, tokenize = 'porter unicode61 remove_diacritics 2');
-PRAGMA user_version = {SCHEMA}
-"""
 
 
 @dataclass(frozen=True)
@@ -154,122 +130,8 @@ def _rows(item: Indexed) -> Iterator[tuple[str, str, int, int, int, str, str, st
         yield node_id, title, start, end, passage.start, "", "", passage.text
 
 
-class SearchIndex:
-    """`search/search.sqlite` in `root` (the library's folder). Every method opens its own connection
-    (one thread at a time per connection in sqlite3), so the app's threads and the CLI may all use one."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-        self.folder = self.root / SEARCH_FOLDER
-        self.path = self.folder / SEARCH_FILE
-        self._lock = threading.Lock()
-        self.rebuilt = False  # set when the file was set aside (damaged) or new: the caller fills it
-
-    # -- the file ------------------------------------------------------------------------------
-    def _open(self) -> sqlite3.Connection:
-        """A connection to the index file, made first where there is none. Raises `_Unsound` for a file
-        that is not an index of this schema; waits up to the busy timeout while others hold it."""
-        make_private(self.root)
-        make_private(self.folder)
-        deadline = time.monotonic() + BUSY_MS / 1000
-        while True:
-            if not self.path.exists():
-                _remove_old(self.root / OLD_FILE)
-                self._make()
-            try:
-                return self._open_made()
-            except sqlite3.OperationalError as err:
-                code = _code(err)
-                if code == _CANTOPEN and not self.path.exists():
-                    continue  # set aside by another process between our look and our open: make it
-                if code not in (_BUSY, _LOCKED):
-                    raise
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def _open_made(self) -> sqlite3.Connection:
-        uri = f"{self.path.as_uri()}?mode=rw"  # never makes an empty file: `_make` makes it whole
-        db = sqlite3.connect(uri, uri=True, timeout=BUSY_MS / 1000, isolation_level=None)
-        try:
-            db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version != SCHEMA:
-                raise _Unsound(f"schema {version}, not {SCHEMA}")
-            db.execute("PRAGMA synchronous = NORMAL")  # WAL: a crash loses the last commits, never the file
-            return db
-        except BaseException:
-            db.close()
-            raise
-
-    def _make(self) -> None:
-        """Make the index whole in a file of its own, then link it into place: a process that finds
-        the file finds its tables, and of two making it at once one wins and the other's is removed.
-        (Setting WAL on a shared new file can fail at once with "database is locked", the busy timeout
-        unheeded, which is why nothing is set up in place.)"""
-        fresh = self.folder / f"{SEARCH_FILE}.new-{os.getpid()}-{threading.get_ident()}"
-        _remove_old(fresh)
-        db = sqlite3.connect(fresh, isolation_level=None)
-        try:
-            db.execute("PRAGMA journal_mode = WAL")  # kept in the file's header
-            db.executescript(_TABLES)
-        finally:
-            db.close()
-        try:
-            os.link(fresh, self.path)
-            self.rebuilt = True
-        except FileExistsError:
-            pass  # another process made it first: theirs is used
-        finally:
-            _remove_old(fresh)
-
-    @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection to a sound index: a damaged file is set aside and a new one made (`rebuilt`).
-        Only a file SQLite calls corrupt or not a database, or one of another schema, is damaged; one
-        held past the busy timeout, or that the disk refuses, raises `SearchIndexError` and is left."""
-        try:
-            with self._lock:
-                try:
-                    db = self._open()
-                    db.execute("SELECT count(*) FROM documents").fetchone()
-                except sqlite3.DatabaseError as err:
-                    if not _damaged(err):
-                        raise
-                    self._set_aside(err)
-                    db = self._open()
-            try:
-                yield db
-            finally:
-                db.close()
-        except sqlite3.OperationalError as err:
-            raise self._unusable(err) from err
-
-    def _unusable(self, err: sqlite3.OperationalError) -> SearchIndexError:
-        if _code(err) in (_BUSY, _LOCKED):
-            waited = f"{BUSY_MS / 1000:g} s"
-            return SearchIndexError(
-                f"the search index {self.path} is held by another process (waited {waited})",
-                "another pageindex-tui is filing documents: try again when it is done",
-            )
-        return SearchIndexError(
-            f"the search index {self.path} could not be used: {err}",
-            f"check the disk and the permissions of {self.folder}; the index is derived from the library,"
-            " so the folder may be removed and is built again",
-        )
-
-    def _set_aside(self, err: Exception) -> None:
-        moved = self.path.with_name(f"{SEARCH_FILE}{DAMAGED_MARK}{stamp()}")
-        try:
-            os.replace(self.path, moved)
-        except FileNotFoundError:
-            return  # another process set it aside first
-        for extra in ("-wal", "-shm"):
-            try:
-                os.unlink(f"{self.path}{extra}")
-            except OSError:
-                pass
-        log.warning("damaged search index set aside as %s (%s); building it again", moved, err)
+class SearchIndex(IndexFile):
+    """The index in `root` (the library's folder): its file and connections are `IndexFile`'s."""
 
     # -- writing ---------------------------------------------------------------------------------
     def put(self, items: Iterable[Indexed]) -> int:
@@ -387,45 +249,6 @@ def _scope(under: str) -> str:
 
 def _under(under: str) -> tuple[object, ...]:
     return (len(under), under) if under else ()
-
-
-def _remove_old(path: Path) -> None:
-    """The schema-1 index in the library's own folder: derived data, built again in the new place."""
-    for extra in ("", "-wal", "-shm"):
-        try:
-            os.unlink(f"{path}{extra}")
-        except OSError:
-            pass
-
-
-class _Unsound(sqlite3.DatabaseError):
-    """A file that opens but is not an index of this schema."""
-
-
-def _damaged(err: sqlite3.DatabaseError) -> bool:
-    """Whether the file itself is bad (set aside and built again), not the moment (busy, disk full)."""
-    if isinstance(err, _Unsound):
-        return True
-    return _code(err) in (_CORRUPT, _NOTADB)
-
-
-# SQLite's primary result codes (sqlite3 names them from Python 3.11; 3.10 gives only the message)
-_BUSY, _LOCKED, _CORRUPT, _CANTOPEN, _NOTADB = 5, 6, 11, 14, 26
-_MESSAGES = {
-    "database is locked": _BUSY,
-    "database table is locked": _LOCKED,
-    "database disk image is malformed": _CORRUPT,
-    "unable to open database file": _CANTOPEN,
-    "file is not a database": _NOTADB,
-}
-
-
-def _code(err: sqlite3.Error) -> int:
-    """The primary result code of an error from sqlite3, 0 where it cannot be told."""
-    code = getattr(err, "sqlite_errorcode", None)
-    if isinstance(code, int):
-        return code & 0xFF
-    return _MESSAGES.get(str(err), 0)
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from libdocs import file_markdown, many_documents
 from pageindex_tui.errors import SearchIndexError
 from pageindex_tui.jobs.service import JobService
 from pageindex_tui.settings import Settings
-from pageindex_tui.store import search as search_module
+from pageindex_tui.store import searchfile
 from pageindex_tui.store.damage import DAMAGED_MARK
 from pageindex_tui.store.library import Library
 from pageindex_tui.store.library_search import LibrarySearch
@@ -111,11 +111,12 @@ def test_a_damaged_index_is_set_aside_and_built_again(tmp_path, caplog):
 def test_an_index_held_by_another_process_is_waited_for_never_set_aside(tmp_path, monkeypatch):
     index = SearchIndex(tmp_path)
     index.set_note("kept", "yes")
+    index.close()  # its kept connection would stop the holder's exclusive lock itself
     holder = sqlite3.connect(index.path, isolation_level=None)  # as another process writing would
     holder.execute("PRAGMA locking_mode = EXCLUSIVE")
     holder.execute("BEGIN EXCLUSIVE")
     holder.execute("INSERT INTO meta VALUES ('held', 'now')")
-    monkeypatch.setattr(search_module, "BUSY_MS", 200)
+    monkeypatch.setattr(searchfile, "BUSY_MS", 200)
     with pytest.raises(SearchIndexError, match="held by another process"):
         SearchIndex(tmp_path).note("kept")
     assert not list(index.folder.glob(f"*{DAMAGED_MARK}*"))  # busy is not damage

@@ -30,12 +30,11 @@ from typing import Any
 
 from ..tree import Tree, TreeNode, Unit
 from .searchfile import SEARCH_FILE, SEARCH_FOLDER, IndexFile
-from .searchquery import BODY, SUMMARY, TITLE, WIDE, fts_queries, match_query, query_words
+from .searchquery import BODY, SHIFT, SUMMARY, TITLE, WIDE, fts_queries, match_query, query_words
 
 __all__ = ["SEARCH_FILE", "SEARCH_FOLDER", "match_query", "query_words"]
 
 BATCH = 100  # documents per commit when many are put at once
-SHIFT = 24  # a row id is (document number << SHIFT) + its row within the document
 
 
 @dataclass(frozen=True)

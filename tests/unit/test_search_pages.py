@@ -16,10 +16,11 @@ from pageindex_tui.document import open_document
 from pageindex_tui.jobs.pagetext import library_search, passages
 from pageindex_tui.jobs.service import JobService
 from pageindex_tui.settings import Settings
+from pageindex_tui.store import searchquery
 from pageindex_tui.store.library import Library
 from pageindex_tui.store.library_search import LibrarySearch
-from pageindex_tui.store.search import Indexed
-from pageindex_tui.store.searchquery import fts_queries
+from pageindex_tui.store.search import Indexed, Passage, SearchIndex
+from pageindex_tui.store.searchquery import SHIFT, fts_queries, sample, share
 from pageindex_tui.tree import Tree, TreeNode
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_docs"
@@ -136,6 +137,35 @@ def test_the_query_keeps_the_rarest_words_within_its_budget(tmp_path):
         both, rarest = fts_queries(db, "budget spring", budget=5)  # each in 19 or 20 rows: all words first
         assert both == '"budget" AND "spring"' and rarest in ('"budget"', '"spring"')
     assert search.documents("budget lighthouse keeper")[0].doc_name == "doc0007.md"
+
+
+def _spread(index: SearchIndex, count: int) -> None:
+    """`count` documents of 4 rows (its own, a section's, two pages'): "everywhere" in every row,
+    "anywhere" in 3 of 4, "often" in the pages of 2 documents in 3, "sometimes" in those of 1 in 4."""
+    for n in range(count):
+        pages = " ".join(w for w, on in (("often", n % 3), ("sometimes", n % 4 == 0)) if on)
+        tree = Tree(f"everywhere {n}", "page", (TreeNode("everywhere anywhere", 1, 2, "0001"),), "everywhere")
+        passages = tuple(Passage(p, p, f"everywhere anywhere {pages} page {p}") for p in (1, 2))
+        index.put([Indexed(f"{n:064x}", str(n), f"d{n}.pdf", tree, passages=passages)])
+
+
+def test_words_in_half_the_rows_or_more_are_left_out_when_every_word_is_common(tmp_path, monkeypatch):
+    index = SearchIndex(tmp_path)
+    _spread(index, 40)
+    with index.connect() as db:
+        assert fts_queries(db, "everywhere often", budget=5) == ['"often"']
+        both = ['"often" AND "sometimes"', '"sometimes"']  # rows with both, then the rarest
+        assert fts_queries(db, "everywhere often sometimes", budget=5) == both
+        assert fts_queries(db, "anywhere everywhere", budget=5) == ['"anywhere"']  # both that common
+        assert fts_queries(db, "everywhere", budget=5) == ['"everywhere"']  # one word, whatever it costs
+        assert fts_queries(db, "everywhere often", budget=1000) == ['"everywhere" OR "often"']  # not common
+        assert share(db, "everywhere", sample(db)) == 1.0 and share(db, "anywhere", sample(db)) == 0.75
+        monkeypatch.setattr(searchquery, "SAMPLE_DOCUMENTS", 8)  # fewer than the library's 40
+        taken = sample(db)
+        first, last = db.execute("SELECT min(id), max(id) FROM documents").fetchone()
+        assert len(taken.ranges) == 4 and taken.rows == 8 * 4  # 2 documents in each of 4 places
+        assert taken.ranges[0][0] == first << SHIFT and taken.ranges[-1][1] == ((last + 1) << SHIFT) - 1
+        assert fts_queries(db, "everywhere often sometimes", budget=5)[0] == '"often" AND "sometimes"'
 
 
 def test_a_document_filed_by_hand_after_a_sync_is_found(tmp_path):

@@ -105,6 +105,7 @@ class LibraryService:
     def __init__(self, settings: Settings, library: Library | None = None) -> None:
         self.settings = settings
         self.library = library or Library()
+        self.search_index = library_search(self.library)  # one for the server's life: its connections kept
 
     # -- the documents ---------------------------------------------------------------------------
     def entries(self) -> list[LibraryEntry]:
@@ -155,7 +156,7 @@ class LibraryService:
         known = {e.digest for e in entries}
         if query.strip():
             by_digest = {e.digest: e for e in entries}
-            hits = library_search(self.library).documents(query, len(entries) or 1)
+            hits = self.search_index.documents(query, len(entries) or 1)
             entries = [by_digest[h.digest] for h in hits if h.digest in by_digest]
         window = entries[offset : offset + limit]
         infos = [self.info(e) for e in window]
@@ -284,7 +285,7 @@ class LibraryService:
         if not 1 <= limit <= MAX_HITS_PER_CALL:
             raise AskInputError(f"limit must be from 1 to {MAX_HITS_PER_CALL}, not {limit}", "")
         names = {e.digest: self.name_of(e) for e in self.entries()}
-        hits = library_search(self.library).search(query, limit, under)
+        hits = self.search_index.search(query, limit, under)
         return [
             {
                 "document_id": h.digest[:12],
@@ -316,7 +317,7 @@ class LibraryService:
             known = self.entries()  # read once, not once per document named
             docs = [load_entry(self.find(r, known), digest=self.library.digest) for r in refs]
         else:  # the whole library: documents found by search first (ask/route.py)
-            search = library_search(self.library)
+            search = self.search_index
             scope = LibraryScope.of(self.library, under=under, search=search, settings=self.settings)
         async with Asker(self.settings, sink=sink) as asker:
             return await asker.ask(docs, question, run="mcp ask", scope=scope)

@@ -347,3 +347,21 @@ def test_a_listing_too_big_for_one_result_pages_on_where_the_cap_cut_it(tmp_path
     failed, browsed = call(library, "browse_documents", limit=50)
     assert not failed and 1 <= len(browsed["documents"]) < 50 and browsed["has_more"] is True
     assert browsed["next_offset"] == len(browsed["documents"])
+
+
+def test_one_server_searches_in_step_with_the_library_as_documents_are_filed(tmp_path):
+    """The server keeps one search (and its connections) for its life: what is filed meanwhile is found."""
+    library = library_of(tmp_path)
+
+    async def go() -> list[list[str]]:
+        titles = []
+        async with Client(build_server(LibraryService(Settings(endpoint=DOWN), library))) as client:
+            for round_ in range(2):
+                if round_:
+                    file_markdown(library, tmp_path / "docs", "keeper", [("Lighthouse keeper salary", "")])
+                result = await client.call_tool("search", {"query": "lighthouse keeper"})
+                titles.append([hit["title"] for hit in json.loads(result.content[0].text)["results"]])
+        return titles
+
+    before, after = asyncio.run(go())
+    assert before == [] and after[0] == "Lighthouse keeper salary"

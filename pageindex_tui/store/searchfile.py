@@ -34,6 +34,8 @@ SEARCH_FILE = "search.sqlite"
 OLD_FILE = "search.sqlite"  # schema 1 lived in the library's folder itself: removed (it is derived)
 SCHEMA = 2  # PRAGMA user_version: an index of another schema is built again
 BUSY_MS = 30_000  # a second writer waits this long for the first
+LOG_BYTES = 4 << 20  # the write-ahead log is cut back to this after a checkpoint (a kept connection
+# would otherwise leave it at its largest, a batch of documents, until the process ends)
 TABLES = f"""
 CREATE TABLE IF NOT EXISTS documents(
   id INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE, folder TEXT NOT NULL, source TEXT NOT NULL,
@@ -146,6 +148,7 @@ class IndexFile:
             if version != SCHEMA:
                 raise _Unsound(f"schema {version}, not {SCHEMA}")
             db.execute("PRAGMA synchronous = NORMAL")  # WAL: a crash loses the last commits, never the file
+            db.execute(f"PRAGMA journal_size_limit = {LOG_BYTES}")
             return db
         except BaseException:
             db.close()

@@ -13,6 +13,7 @@ import pytest
 from libdocs import many_documents
 
 from pageindex_tui.errors import SearchIndexError
+from pageindex_tui.store import searchfile
 from pageindex_tui.store.damage import DAMAGED_MARK
 from pageindex_tui.store.library import Library
 from pageindex_tui.store.library_search import LibrarySearch
@@ -102,3 +103,18 @@ def test_two_threads_searching_at_once_get_what_one_gets(tmp_path):
         thread.join(120)
     assert errors == []
     assert len(seen) == 2 * 10 * len(queries) and all(seen)
+
+
+def test_a_kept_connection_cuts_the_log_back_after_a_large_batch(tmp_path, monkeypatch):
+    monkeypatch.setattr(searchfile, "LOG_BYTES", 64 << 10)
+    library = Library(tmp_path / "library")
+    many_documents(library, tmp_path / "docs", 150)
+    search = LibrarySearch(library)
+    search.sync()  # one batch far larger than the limit, through this thread's kept connection
+    wal = Path(f"{search.index.path}-wal")
+    search.index.set_note("after", "a checkpoint")
+    with search.index.connect() as db:
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    search.index.set_note("and", "a commit")
+    assert wal.stat().st_size <= 64 << 10
+    assert search.documents("lighthouse keeper")[0].doc_name == "doc0007.md"

@@ -145,6 +145,8 @@ class SearchIndex(IndexFile):
                         _drop(db, item.digest)
                         _insert(db, item)
                         count += 1
+            if count > 1:
+                self.cut_log(db)
         return count
 
     def drop(self, digests: Iterable[str]) -> None:

@@ -87,6 +87,19 @@ class IndexFile:
         if held is not None:
             held[0].close()
 
+    def cut_log(self, db: sqlite3.Connection) -> None:
+        """After many documents were written: the write-ahead log copied into the file and emptied, if no
+        other connection is reading now (not waited for: the log is then cut back by a later write). A
+        connection closed after each call left no log behind; a kept one would leave a batch's worth."""
+        db.execute("PRAGMA busy_timeout = 0")
+        try:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()  # (1, ...) when others read
+        except sqlite3.OperationalError as err:
+            if _code(err) not in (_BUSY, _LOCKED):
+                raise
+        finally:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+
     def _connection(self) -> sqlite3.Connection:
         held: tuple[sqlite3.Connection, Identity | None] | None = getattr(self._held, "db", None)
         if held is not None:

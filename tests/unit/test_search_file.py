@@ -118,3 +118,20 @@ def test_a_kept_connection_cuts_the_log_back_after_a_large_batch(tmp_path, monke
     search.index.set_note("and", "a commit")
     assert wal.stat().st_size <= 64 << 10
     assert search.documents("lighthouse keeper")[0].doc_name == "doc0007.md"
+
+
+def test_many_documents_put_leave_no_log_unless_another_is_reading(tmp_path):
+    library = Library(tmp_path / "library")
+    many_documents(library, tmp_path / "docs", 30)
+    search = LibrarySearch(library)
+    wal = Path(f"{search.index.path}-wal")
+    search.sync()
+    assert wal.stat().st_size == 0  # copied into the file by the kept connection, as closing it would
+    reader = sqlite3.connect(search.index.path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM documents").fetchone()  # another process reading: not waited for
+    assert search.rebuild() == 30
+    assert wal.stat().st_size > 0
+    reader.execute("COMMIT")
+    reader.close()
+    assert search.documents("lighthouse keeper")[0].doc_name == "doc0007.md"

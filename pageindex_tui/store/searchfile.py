@@ -4,12 +4,13 @@ searched is `search.py`'s.
 
 A connection is kept for its thread's next call (sqlite3 lets a connection be used by one thread only)
 while the file at the path is still the one it opened (the file's device and inode, one `stat` a call):
-opening costs PRAGMAs, the schema check and a cold page cache, which on a 10,000-document library were
-a large part of a search. A file set aside and made again, or a search folder removed, is opened afresh;
-the old connection is closed then, which is safe: SQLite neither checkpoints nor deletes the write-ahead
-log by name for a database file that was renamed or unlinked while open (`tests/unit/test_search_file.py`
-checks the new file is left whole). An error while a connection is in use drops it, so the next call
-opens afresh and a file damaged in place is then found and set aside.
+opening costs PRAGMAs, the schema check and a cold page cache, a quarter to a third of a planted-fact
+question's CPU time on `benchmarks/search_bench.py`'s 10,000 documents. A file set aside and made again,
+or a search folder removed, is opened afresh; the old connection is closed then, which is safe: SQLite
+neither checkpoints nor deletes the write-ahead log by name for a database file that was renamed or
+unlinked while open (`tests/unit/test_search_file.py` checks the new file is left whole). An error while a
+connection is in use drops it: the next call opens afresh and checks the file again (one damaged in place
+is set aside where the check finds it).
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class IndexFile:
             try:
                 yield db
             except sqlite3.Error:
-                self.close()  # the next call opens afresh, and sees a file damaged in place
+                self.close()  # the next call opens afresh and checks the file again
                 raise
         except sqlite3.OperationalError as err:
             raise self._unusable(err) from err

@@ -31,7 +31,8 @@ Stage = Literal[
     "write",  # write the JSON files
 ]
 
-# "hybrid": a coarse outline or printed contents with the layout's headings grafted under it
+# "hybrid": a coarse outline or printed contents with the layout's headings grafted under it, or a
+# printed contents with the layout's headings below its deepest level (index/layout_graft.py)
 StructureSource = Literal["outline", "hybrid", "toc", "layout", "model", "markdown"]
 
 

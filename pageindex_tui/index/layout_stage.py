@@ -7,7 +7,6 @@ sub-headings a large node is split at before the model is asked to find any.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -17,8 +16,8 @@ from . import prompts
 from .context import RunContext
 from .heading import Candidate
 from .layout import LayoutResult, choose, find_headings, unsure
+from .layout_graft import listed_key
 from .layout_guard import Verdicts, judge, line_for_model
-from .layout_levels import numbering
 from .locate import normalize
 from .shapes import CHECK_LINES, HeadingsCheck
 from .split import Subheadings
@@ -27,7 +26,6 @@ from .toc import TocEntry
 from .tree import Entry, Node
 
 if TYPE_CHECKING:
-    from ..document.lines import PageLines
     from ..document.pdf import PdfDocument
     from ..llm.client import LLMClient
 
@@ -133,21 +131,15 @@ async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool 
     return choose(candidates, verdict.accepted)
 
 
-def _listed_key(title: str) -> str:
-    """A title as a contents page and a heading both print it: normalised, numbering left off."""
-    n = numbering(title)
-    return normalize(title[len(n.label) :] if n and title.startswith(n.label) else title).strip()
-
-
 def confirm_by_contents(candidates: list[Candidate], listed: list[TocEntry]) -> tuple[list[Candidate], int]:
     """Candidates a printed contents page lists are headings, at the level it gives them: the
     contents is the author's own word, where its page numbers could not be used (an excerpt)."""
     levels: dict[str, int] = {}
     for entry in listed:
-        levels.setdefault(_listed_key(entry.title), entry.level)
+        levels.setdefault(listed_key(entry.title), entry.level)
     out, confirmed = [], 0
     for c in candidates:
-        level = levels.get(_listed_key(c.title))
+        level = levels.get(listed_key(c.title))
         if level is None:
             out.append(c)
         else:
@@ -171,35 +163,6 @@ async def structure_from_layout(
 def is_coarse(outline: list[Entry], page_count: int) -> bool:
     """Chapters only: top-level entries, several pages each."""
     return bool(outline) and all(e.level == 0 for e in outline) and page_count >= COARSE_PAGES * len(outline)
-
-
-def graft(
-    outline: list[Entry],
-    headings: list[Candidate],
-    page_count: int,
-    page_lines: Callable[[int], PageLines | None] | None = None,
-) -> tuple[list[Entry], int]:
-    """The outline with the layout's headings nested under the entry whose pages hold them; with
-    `page_lines`, no table title, stub or column head (`tables.sections_only`)."""
-    known = {normalize(e.title) for e in outline}
-    out: list[Entry] = []
-    added = 0
-    for k, entry in enumerate(outline):
-        out.append(entry)
-        end = outline[k + 1].start if k + 1 < len(outline) else page_count + 1
-        inside = [h for h in headings if entry.start <= h.page < end and normalize(h.title) not in known]
-        if inside and page_lines is not None:
-            pages = [lines for p in range(entry.start, end) if (lines := page_lines(p)) is not None]
-            inside = sections_only(inside, pages)[0]
-        if not inside:
-            continue
-        top = min(h.level for h in inside)
-        out.extend(
-            Entry(h.title, entry.level + 1 + h.level - top, h.page, h.decided_by, h.confidence)
-            for h in inside
-        )
-        added += len(inside)
-    return out, added
 
 
 def subheadings(doc: PdfDocument, node: Node) -> Subheadings:

@@ -14,7 +14,8 @@ from . import prompts, toc
 from .context import RunContext
 from .generate import structure_from_model
 from .layout import choose
-from .layout_stage import graft, is_coarse, read_layout, structure_from_layout
+from .layout_graft import deepen, graft
+from .layout_stage import is_coarse, read_layout, structure_from_layout
 from .locate import find_title, title_on_page
 from .shapes import ContentsCheck, ContentsEntries, Located
 from .tree import Entry, PageText
@@ -178,8 +179,10 @@ async def place_entries(
 async def _with_layout(
     ctx: RunContext, doc: PdfDocument, entries: list[Entry], source: StructureSource, skip: set[int]
 ) -> tuple[list[Entry], StructureSource]:
-    """Coarse entries (chapters only) with the layout's sections grafted under them: "hybrid"."""
-    if not is_coarse(entries, doc.page_count):
+    """Coarse entries (chapters only) with the layout's sections grafted under them, or a printed
+    contents' entries with the layout's headings below its deepest level (`layout_graft`): "hybrid"."""
+    coarse = is_coarse(entries, doc.page_count)
+    if not coarse and source != "toc":
         return entries, source
     if source == "outline":  # a printed contents page lists other pages' headings, as in the layout path
         found = _contents_pages(ctx, doc)
@@ -187,7 +190,11 @@ async def _with_layout(
     result = await read_layout(ctx, doc, skip)
     if result is None:
         return entries, source
-    grafted, added = graft(entries, choose(result.candidates), doc.page_count, doc.page_lines)  # no model
+    chosen = choose(result.candidates)  # no model
+    if coarse:
+        grafted, added = graft(entries, chosen, doc.page_count, doc.page_lines)
+    else:
+        grafted, added = deepen(entries, chosen, result.body_size, doc.page_lines)
     ctx.facts.layout_grafted = added
     return (grafted, "hybrid") if added else (entries, source)
 

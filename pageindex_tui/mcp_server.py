@@ -4,6 +4,11 @@ Tools: `list_documents`, `get_structure` (paged for big trees), `get_pages` (ran
 `ask`. Every failure comes back as a tool result with `isError` and a message, never as an exception.
 Text from documents and the model passes through safe_text.literal (no live control characters).
 `LibraryService` does the work and knows nothing of MCP, so it is tested and reused without a transport.
+
+A client that goes away (stdin closed) stops the work it started: the SDK cancels the tool calls in flight,
+and `ask`, a coroutine on the server's loop, is cancelled with its model call; keep it there (an ask moved
+onto a thread would run on after the client left, holding the process: tests/unit/test_mcp_disconnect.py).
+The reading tools run on the SDK's worker threads, each bounded per call (MAX_NODES_PER_CALL, ...).
 """
 
 from __future__ import annotations

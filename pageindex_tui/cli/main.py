@@ -242,6 +242,11 @@ def build_plan_parser() -> argparse.ArgumentParser:
         help="typical requests the KV cache must hold at once (default: the concurrency setting, else "
         f"{DEFAULT_PARALLEL}; 1 without run records, when the request is the largest the settings allow)",
     )
+    box.add_argument(
+        "--model",
+        metavar="REPO",
+        help="a Qwen3 checkpoint to plan in place of the recommendation (Qwen/Qwen3-8B-FP8, ...)",
+    )
     month = plan.add_argument_group("a month's cost (from the library's run records)")
     month.add_argument("--docs-per-month", type=int, metavar="N", help="documents a month to cost")
     month.add_argument(

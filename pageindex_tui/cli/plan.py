@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from ..discovery import FALLBACK_CONTEXT_LENGTH
 from ..errors import OutputError
-from ..monitor.doctor import PROMPT_ROOM, terminal_width, wrap_report
+from ..monitor.doctor import terminal_width, wrap_report
 from ..monitor.gpu import GpuSampler
 from ..monitor.server import UP, ServerMonitor, ServerStatus
-from ..plan.compare import Served
+from ..plan.build import plan_for, seen_gpu, tensor_parallel
+from ..plan.compare import Served, from_repo
 from ..plan.deploy import write_deployment
-from ..plan.gpus import GpuSpec, UnknownGpu, find_gpu, from_nvml, known_names
-from ..plan.report import CostInputs, make_plan, render_plan
-from ..plan.sizing import DEFAULT_PARALLEL, TENSOR_PARALLEL, Box
+from ..plan.gpus import GpuSpec, UnknownGpu, find_gpu, known_names
+from ..plan.models import MODELS, QUANTIZATIONS, Quantization, Qwen3Model
+from ..plan.report import CostInputs, render_plan
+from ..plan.sizing import TENSOR_PARALLEL, Box
 from ..plan.workload import from_library
 from ..settings import Settings
 from ..store.library import Library
@@ -53,16 +54,19 @@ def _seen_gpus() -> tuple[GpuSpec, int] | None:
     """The largest GPU NVML sees, and how many of the same it sees."""
     sampler = GpuSampler()
     try:
-        snapshot = sampler.sample()
+        return seen_gpu(sampler.sample())
     finally:
         sampler.close()
-    usable = [g for g in snapshot.gpus if g.memory_total and not g.error]
-    if snapshot.state != "ok" or not usable:
+
+
+def _pick(args: argparse.Namespace) -> tuple[Qwen3Model, Quantization] | None:
+    if args.model is None:
         return None
-    largest = max(usable, key=lambda g: g.memory_total or 0)
-    same = [g for g in usable if g.name == largest.name]
-    spec = from_nvml(largest.name, largest.memory_total or 0, largest.compute_capability, largest.power_limit)
-    return spec, len(same)
+    known = from_repo(args.model)
+    if known is None:
+        repos = ", ".join(m.repo(q) for m in MODELS for q in QUANTIZATIONS if m.repo(q))
+        raise UsageError(f"--model {args.model}: not a Qwen3 checkpoint the plan knows ({repos})")
+    return known
 
 
 def _box(args: argparse.Namespace) -> Box:
@@ -77,7 +81,7 @@ def _box(args: argparse.Namespace) -> Box:
         if seen is None:
             raise UsageError(f"no GPU visible here: name one with --gpu (known: {known_names()})")
         gpu, visible = seen
-        count = args.gpus or max(n for n in TENSOR_PARALLEL if n <= visible)
+        count = args.gpus or tensor_parallel(visible)
     return Box(gpu, count, args.gpu_memory_utilization, args.kv_cache_dtype)
 
 
@@ -102,15 +106,12 @@ def served(status: ServerStatus) -> Served:
 def run_plan(args: argparse.Namespace, settings: Settings) -> int:
     try:
         _check(args)
+        pick = _pick(args)
         box = _box(args)
     except UsageError as err:
         error(str(err), "see `pageindex-tui plan --help`")
         return EXIT_USAGE
-    context = args.context or settings.context_length or FALLBACK_CONTEXT_LENGTH
     workload = from_library(Library())
-    # Without run records the request size is the settings' largest: one of them is what must fit.
-    parallel = args.parallel or settings.concurrency or (DEFAULT_PARALLEL if workload else 1)
-    largest_request = settings.max_tokens_per_node + settings.max_output_tokens + PROMPT_ROOM
     costs = None
     if args.docs_per_month is not None:
         costs = CostInputs(
@@ -131,7 +132,16 @@ def run_plan(args: argparse.Namespace, settings: Settings) -> int:
             error(f"cannot compare with the server at {endpoint}: {why}", "start it, or leave out --server")
             return EXIT_FAILED
         server = served(status)
-    plan = make_plan(box, context, parallel, workload, largest_request, costs, server)
+    plan = plan_for(
+        settings,
+        box,
+        workload,
+        context=args.context,
+        parallel=args.parallel,
+        costs=costs,
+        served=server,
+        pick=pick,
+    )
     print(wrap_report(render_plan(plan, args.docs_per_month), terminal_width()), end="")
     if args.write is not None:
         if plan.choice is None:

@@ -26,12 +26,14 @@ from ..formats import RUN_SUFFIX, STRUCTURE_SUFFIX, is_document
 from ..llm.client import LLMClient
 from ..llm.session import ModelSession
 from ..llm.types import ServerInfo
+from ..monitor.energy import Energy, EnergyMeter, Mark, shared_meter
 from ..serverload import watched_client
 from ..settings import Settings
 from ..settings.rules import conflicts
 from ..store.cache import ResponseCache
 from ..store.files import atomic_write_json, check_writable
 from ..store.records import (
+    EnergyFigures,
     NodeOrigin,
     NodeOrigins,
     PartialState,
@@ -110,6 +112,8 @@ class _Run:
     total: int = 0
     structure_calls: int = 0
     resumed: str = ""  # the partial state this run goes on from
+    energy: Mark | None = None  # the GPUs' energy since the run began (None: no GPU to measure)
+    used: Energy | None = None  # what it came to, once the run stopped
 
 
 class Indexer:
@@ -126,8 +130,10 @@ class Indexer:
         password: str | None = None,
         client_factory: Callable[..., LLMClient] = watched_client,
         session: ModelSession | None = None,
+        energy: EnergyMeter | None = None,
     ) -> None:
         self.settings = settings
+        self.energy = energy if energy is not None else shared_meter()  # NVML, when a GPU is visible
         self.out_dir = Path(out_dir)
         self.sink = sink
         self.password = password
@@ -188,10 +194,13 @@ class Indexer:
         stats = self.session.open(doc_id, self.sink)
         run = _Run(path, doc_id, stats, time.perf_counter(), outputs)
         run.doc = document
+        run.energy = await asyncio.to_thread(self.energy.start)
         try:
             return await self._run(run, resume)
         finally:
             self.session.close(doc_id)
+            if run.energy is not None:
+                run.energy.stop()  # already read where a record was written; here for a failure
 
     async def _run(self, run: _Run, resume: Resume | None) -> DocumentResult:
         sink = self._dispatch
@@ -342,7 +351,16 @@ class Indexer:
             wall_seconds=round(time.perf_counter() - run.started, 3),
             partial=partial,
             resumed=run.resumed,
+            energy=self._energy(run),
         )
+
+    @staticmethod
+    def _energy(run: _Run) -> EnergyFigures | None:
+        """The GPUs' energy since the run began, read once (at its record); None with no GPU measured."""
+        if run.energy is not None and run.used is None:
+            run.used = run.energy.stop()  # blocking, briefly: one NVML read (it runs on cancellation too)
+        used = run.used
+        return None if used is None else EnergyFigures(used.joules, used.method, used.gpus)
 
     @staticmethod
     def _starts_at_top(doc: PdfDocument) -> StartsAtTop:

@@ -19,15 +19,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+from ..plan.build import largest_request
 from ..settings import Settings
 from .gpu import GIB, GpuSampler, GpuSnapshot
 from .probe import CompletionProbe, probe_completion
 from .recommend import QUANT_LABEL, Recommendation, recommend_for_gpus
 from .server import DOWN, LOADING, SLOW, UP, ServerMonitor, ServerStatus
+from .throughput import throughput_check
 
 OK, INFO, WARN, FAIL = "ok", "info", "warn", "fail"
 MARKS = {OK: "[ok]  ", INFO: "[info]", WARN: "[warn]", FAIL: "[FAIL]"}
-PROMPT_ROOM = 2048  # tokens for instructions and the reply's JSON around a node's text
 PROBE_DEADLINE = 20.0  # seconds for the one-token completion
 
 
@@ -213,7 +214,7 @@ def settings_checks(status: ServerStatus, settings: Settings) -> list[Check]:
     elif length:
         checks.append(Check(OK, "settings", f"context_length follows the server: {length}"))
     effective = settings.context_length or length
-    needed = settings.max_tokens_per_node + settings.max_output_tokens + PROMPT_ROOM
+    needed = largest_request(settings)
     if effective and effective < needed:
         message = (
             f"a context of {effective} is small for max_tokens_per_node {settings.max_tokens_per_node} + "
@@ -226,6 +227,13 @@ def settings_checks(status: ServerStatus, settings: Settings) -> list[Check]:
         fix = f"{longer}, or lower max_tokens_per_node"
         checks.append(Check(WARN, "settings", message, fix))
     return checks
+
+
+def speed_check(status: ServerStatus, gpus: GpuSnapshot, settings: Settings) -> Check:
+    """Throughput far below what the GPU should give (see throughput.py); skipped, with why, as info."""
+    found = throughput_check(status, gpus, _is_local(status.endpoint), largest_request(settings))
+    level = INFO if found.slow is None else WARN if found.slow else OK
+    return Check(level, "server", found.message, found.fix)
 
 
 def recommendation_for(snapshot: GpuSnapshot, settings: Settings) -> Recommendation | None:
@@ -288,6 +296,8 @@ def build_report(
     for status in servers:
         checks += server_checks(status, settings, rec, (probes or {}).get(status.endpoint))
         checks += settings_checks(status, settings)
+        if status.state == UP and status.models:
+            checks.append(speed_check(status, gpus, settings))
     summary = tuple(
         (name, f"{getattr(settings, name) or '(auto)'} (from {settings.source(name)})")
         for name in ("endpoint", "model", "context_length", "concurrency")

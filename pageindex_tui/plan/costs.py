@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .sizing import Choice
+from .gpus import UnknownGpu, find_gpu
+from .sizing import Choice, Fit
 from .workload import Workload
 
 PREFILL_MFU = 0.40  # share of peak tensor speed a long prefill reaches (assumed)
@@ -70,19 +71,50 @@ def estimate_throughput(
         batch = choice.max_num_seqs
         calls = max(1.0, workload.calls)
         held = (workload.prompt_tokens + workload.completion_tokens / 2) / calls  # tokens a sequence holds
-        weights = min(model.weight_bytes(fit.quant), model.active_weight_bytes(fit.quant) * batch) / box.count
-        kv = batch * held * fit.kv_bytes_per_token
-        step = (weights + kv) / (gpu.bandwidth_gbs * 1e9 * DECODE_BANDWIDTH)
+        step = decode_step(fit, batch, held)
         basis = (
             f"estimate: {batch} sequences a step, {gpu.bandwidth_gbs:g} GB/s x {DECODE_BANDWIDTH:.0%}, "
             f"weights + KV cache read each step"
         )
-        decode = Figure(batch / step, basis)
+        decode = Figure(batch / step, basis) if step else None
     else:
         decode = None
     if prefill is None or decode is None:
         return None
     return Throughput(prefill, decode)
+
+
+def busy_draw(choice: Choice, workload: Workload) -> Figure:
+    """The box's draw while it works: the GPUs' mean draw your runs measured (NVML) when they ran on this
+    box's GPU model, per GPU times the box's GPUs; else the GPUs' board power, an upper bound."""
+    box = choice.fit.box
+    board = Figure(box.gpu.board_power_w * box.count, "board power")
+    if workload.measured_watts is None or not workload.energy_gpus:
+        return board
+    try:
+        same = all(find_gpu(name).name == box.gpu.name for name in workload.energy_gpus)
+    except UnknownGpu:
+        same = False
+    count, runs = len(workload.energy_gpus), workload.energy_documents
+    measured = f"{workload.measured_watts:,.0f} W measured on {', '.join(workload.energy_gpus)}"
+    if not same:
+        return Figure(board.value, f"board power; your runs' {measured} are another GPU's")
+    per_gpu = workload.measured_watts / count
+    basis = f"measured: the mean draw of your {runs} run{'s' * (runs != 1)} (NVML), {per_gpu:,.0f} W a GPU"
+    return Figure(per_gpu * box.count, basis)
+
+
+def decode_step(fit: Fit, batch: int, held: float) -> float | None:
+    """Seconds a decode step of `batch` sequences, each holding `held` tokens, takes on the fit's box:
+    the weights the batch touches and every sequence's KV cache read once, at DECODE_BANDWIDTH of the
+    memory bandwidth. None when the GPU's bandwidth is unknown."""
+    bandwidth = fit.box.gpu.bandwidth_gbs
+    if bandwidth is None:
+        return None
+    model = fit.model
+    weights = min(model.weight_bytes(fit.quant), model.active_weight_bytes(fit.quant) * batch) / fit.box.count
+    kv = batch * held * fit.kv_bytes_per_token
+    return (weights + kv) / (bandwidth * 1e9 * DECODE_BANDWIDTH)
 
 
 @dataclass(frozen=True)
@@ -96,6 +128,7 @@ class MonthlyCost:
     prompt_tokens: float  # a month
     completion_tokens: float
     over_capacity: bool  # the work takes more hours than a month has
+    busy_watts: Figure  # the box's draw while it works (see busy_draw)
 
     @property
     def saving(self) -> float:
@@ -114,12 +147,22 @@ def monthly(
     completion = workload.completion_tokens * documents
     hours = (prompt / rates.prefill.value + completion / rates.decode.value) / 3600
     busy_hours = min(hours, HOURS_A_MONTH)
-    busy_kwh = busy_hours * box.gpu.board_power_w * box.count / 1000
+    watts = busy_draw(choice, workload)
+    busy_kwh = busy_hours * watts.value / 1000
     idle_kwh = (HOURS_A_MONTH - busy_hours) * prices.idle_watts.value * box.count / 1000
     electricity = (busy_kwh + idle_kwh) * prices.kwh.value
     api = (prompt * prices.api_input.value + completion * prices.api_output.value) / 1e6
     return MonthlyCost(
-        documents, hours, busy_kwh, idle_kwh, electricity, api, prompt, completion, hours > HOURS_A_MONTH
+        documents,
+        hours,
+        busy_kwh,
+        idle_kwh,
+        electricity,
+        api,
+        prompt,
+        completion,
+        hours > HOURS_A_MONTH,
+        watts,
     )
 
 

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from .compare import Served, served_lines
 from .costs import MonthlyCost, Prices, Throughput, default_prices, estimate_throughput, monthly
-from .models import NATIVE_CONTEXT
+from .models import NATIVE_CONTEXT, Quantization, Qwen3Model
 from .sizing import OVERHEAD_GIB, Box, Choice, Fit, fit_table, recommend
+from .sizing import fit as fit_model
 from .workload import Workload
 
 KIB = 1024
@@ -42,6 +43,7 @@ class Plan:
     prices: Prices | None = None
     cost: MonthlyCost | None = None
     served: Served | None = None  # the running server to compare with, when asked
+    picked: Fit | None = None  # the model the user chose in place of the recommendation
 
 
 def make_plan(
@@ -52,18 +54,26 @@ def make_plan(
     fallback_request: int,
     costs: CostInputs | None = None,
     served: Served | None = None,
+    pick: tuple[Qwen3Model, Quantization] | None = None,
 ) -> Plan:
     """The fit table and recommendation for `box`; with `costs`, the month's hours, energy and money.
 
     The typical request is the workload's mean call; without run records, `fallback_request` (the largest
-    request the settings allow)."""
+    request the settings allow). `pick`: a model and quantization chosen in place of the recommendation;
+    it is the plan's choice when it fits `context` (at most Qwen3's native one) and `parallel` requests."""
     if workload is not None:
         request, basis = workload.request_tokens, "the mean call of your runs"
     else:
         request, basis = fallback_request, "no run records: the largest request your settings allow"
     table = tuple(fit_table(box, min(context, NATIVE_CONTEXT), request))
-    choice = recommend(box, context, request, parallel)
-    plan = Plan(box, context, parallel, request, basis, workload, table, choice, served=served)
+    picked = None
+    if pick is None:
+        choice = recommend(box, context, request, parallel)
+    else:
+        picked = fit_model(*pick, box, min(context, NATIVE_CONTEXT), request)
+        good = picked.fits and picked.requests_at_once >= parallel
+        choice = Choice(picked, context, parallel) if good else None
+    plan = Plan(box, context, parallel, request, basis, workload, table, choice, served=served, picked=picked)
     if costs is None or choice is None or workload is None:
         return plan
     rates = estimate_throughput(choice, workload, costs.measured_output)
@@ -76,7 +86,9 @@ def make_plan(
         costs.idle_watts,
     )
     cost = monthly(choice, workload, rates, prices, costs.documents_per_month) if rates else None
-    return Plan(box, context, parallel, request, basis, workload, table, choice, rates, prices, cost, served)
+    return Plan(
+        box, context, parallel, request, basis, workload, table, choice, rates, prices, cost, served, picked
+    )
 
 
 def _tokens(value: float) -> str:
@@ -100,8 +112,8 @@ def workload_lines(workload: Workload | None) -> list[str]:
     if workload is None:
         return [
             "Your workload",
-            "  no run records in the library yet: index a few documents (`pageindex-tui index FILES`)",
-            "  and run `plan` again for hours and costs from your own runs.",
+            "  no run records in the library yet: index a few documents (`pageindex-tui index FILES`, or",
+            "  `i` in the app) and the plan gives hours and costs from your own runs.",
         ]
     plural = "s" if workload.documents != 1 else ""
     out = [f"Your workload ({workload.documents} document{plural}, {workload.source})"]
@@ -117,6 +129,15 @@ def workload_lines(workload: Workload | None) -> list[str]:
     if prompt_page is not None and completion_page is not None:
         text = f"{_tokens(prompt_page)} prompt + {_tokens(completion_page)} completion tokens a PDF page"
         out.append(_row("page", f"{text} ({workload.pages:,.1f} pages a PDF)"))
+    if workload.energy_joules is not None and workload.measured_watts is not None:
+        runs = workload.energy_documents
+        out.append(
+            _row(
+                "energy",
+                f"{workload.energy_joules:,.0f} J a document on {', '.join(workload.energy_gpus)} (NVML, "
+                f"{runs} of the {workload.documents}), a mean draw of {workload.measured_watts:,.0f} W",
+            )
+        )
     rate = workload.recorded_output_rate
     if rate is not None and workload.servers:
         out.append(
@@ -156,6 +177,14 @@ def table_lines(plan: Plan) -> list[str]:
 
 def choice_lines(plan: Plan) -> list[str]:
     choice = plan.choice
+    picked = plan.picked
+    if choice is None and picked is not None:
+        why = picked.why_not or (
+            f"room for {picked.requests_at_once} request{'s' * (picked.requests_at_once != 1)} of "
+            f"{plan.request_tokens:,} tokens at once, {plan.parallel} asked"
+        )
+        label = f"{picked.model.name} at {picked.model.quant_label(picked.quant)}"
+        return ["Your choice", f"  {label} does not fit {plan.box.describe()}: {why}"]
     if choice is None:
         return [
             "Recommendation",
@@ -165,7 +194,7 @@ def choice_lines(plan: Plan) -> list[str]:
         ]
     fit = choice.fit
     out = [
-        "Recommendation",
+        "Your choice" if picked is not None else "Recommendation",
         f"  {fit.model.name} at {fit.model.quant_label(fit.quant)} ({fit.repo}): "
         f"weights {fit.weights_gib:.1f} GiB, {fit.kv_tokens:,} tokens of KV cache, "
         f"{fit.requests_at_once} request{'s' * (fit.requests_at_once != 1)} of {plan.request_tokens:,} "
@@ -211,13 +240,14 @@ def cost_lines(plan: Plan, documents: int | None) -> list[str]:
     ]
     if cost.over_capacity:
         out.append("  note: more work than one box does in a month: add GPUs or boxes")
-    watts = box.gpu.board_power_w * box.count
+    watts = cost.busy_watts
     api_in = f"{_money(prices.api_input.value)}/M prompt ({prices.api_input.basis})"
     api_out = f"{_money(prices.api_output.value)}/M completion ({prices.api_output.basis})"
     out += [
         _row(
             "energy",
-            f"{cost.busy_kwh:,.1f} kWh working at {watts:g} W (board power) + {cost.idle_kwh:,.1f} kWh idle "
+            f"{cost.busy_kwh:,.1f} kWh working at {watts.value:,.0f} W ({watts.basis}) + "
+            f"{cost.idle_kwh:,.1f} kWh idle "
             f"at {prices.idle_watts.value * box.count:g} W ({prices.idle_watts.basis})",
         ),
         _row(

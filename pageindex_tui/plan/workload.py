@@ -3,7 +3,9 @@
 
 A run that used no model (every reply cached, or a saved index reused) says nothing about cost and is left
 out, as is a partial one. Reasoning tokens are counted inside the completion tokens (the server's
-`completion_tokens` includes them), so they are shown as a share, never added again.
+`completion_tokens` includes them), so they are shown as a share, never added again. The energy the records
+measured (NVML, where a GPU was visible) becomes a mean draw: their joules over their seconds, so documents
+that ran at once, each measuring the whole GPU, are not counted twice.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ class Workload:
     servers: tuple[str, ...] = ()  # "model (kind)" of the servers that answered
     prompt_per_page: float | None = None  # over the PDFs among them
     completion_per_page: float | None = None
+    measured_watts: float | None = None  # the GPUs' mean draw while indexing, from the records' energy
+    energy_documents: int = 0  # the records that measured it
+    energy_joules: float | None = None  # their mean energy a document
+    energy_gpus: tuple[str, ...] = ()  # the GPUs it was measured on, by name (one per GPU)
 
     @property
     def request_tokens(self) -> int:
@@ -59,6 +65,9 @@ def from_records(records: Sequence[RunRecord], source: str) -> Workload | None:
     pages = sum(r.size for r in pdfs)
     prompt_per_page = sum(r.llm.prompt_tokens for r in pdfs) / pages if pages else None
     completion_per_page = sum(r.llm.completion_tokens for r in pdfs) / pages if pages else None
+    measured = [r for r in used if r.energy is not None and r.wall_seconds > 0]
+    seconds = sum(r.wall_seconds for r in measured)
+    joules = sum(r.energy.joules for r in measured if r.energy is not None)
     servers = sorted(
         {f"{r.server.model} ({r.server.kind or '?'})" for r in used if r.server and r.server.model}
     )
@@ -74,6 +83,10 @@ def from_records(records: Sequence[RunRecord], source: str) -> Workload | None:
         servers=tuple(servers),
         prompt_per_page=prompt_per_page,
         completion_per_page=completion_per_page,
+        measured_watts=joules / seconds if seconds else None,
+        energy_documents=len(measured),
+        energy_joules=joules / len(measured) if measured else None,
+        energy_gpus=measured[-1].energy.gpus if measured and measured[-1].energy else (),
     )
 
 

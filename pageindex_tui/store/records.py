@@ -114,6 +114,41 @@ class ServerFacts:
         return None if data is None else cls(**_known(cls, data, where))
 
 
+ENERGY_METHODS = ("energy counter", "power samples")
+
+
+@dataclass(frozen=True)
+class EnergyFigures:
+    """The energy the visible GPUs used over the document's indexing (the run record's "energy"), measured
+    through NVML (monitor/energy.py); a record without a GPU to measure has none (never 0)."""
+
+    joules: float
+    method: str  # "energy counter" (NVML's) or "power samples" (integrated)
+    gpus: tuple[str, ...] = ()  # the GPUs measured, by name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"joules": self.joules, "method": self.method, "gpus": list(self.gpus)}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "energy") -> EnergyFigures | None:
+        if data is None:
+            return None
+        data = checked.obj(data, where)
+        method = data.get("method")
+        if method not in ENERGY_METHODS:
+            raise checked.damaged(
+                checked.field(where, "method"), f"should be one of {', '.join(ENERGY_METHODS)}"
+            )
+        names = checked.seq(data.get("gpus") or [], checked.field(where, "gpus"))
+        return cls(
+            checked.number(data.get("joules"), checked.field(where, "joules")),
+            method,
+            tuple(
+                checked.text(n, checked.field(checked.field(where, "gpus"), i)) for i, n in enumerate(names)
+            ),
+        )
+
+
 @dataclass(frozen=True)
 class NodeOrigin:
     """Where one node came from: "outline", "contents", "layout", "model", "markdown" or "pages"; a
@@ -276,9 +311,12 @@ class RunRecord:
     wall_seconds: float = 0.0
     partial: PartialState | None = None  # set while the index is unfinished (written only then)
     resumed: str = ""  # the partial state this run went on from ("" for a run from the start)
+    energy: EnergyFigures | None = None  # the GPUs' energy over the run, when a GPU was visible
 
     def to_dict(self) -> dict[str, Any]:
         out = self._fields()
+        if self.energy is not None:
+            out["energy"] = self.energy.to_dict()
         if self.partial is not None:
             out["partial"] = self.partial.to_dict()
         if self.resumed:
@@ -341,6 +379,7 @@ class RunRecord:
             wall_seconds=checked.number(data.get("wall_seconds"), "wall_seconds"),
             partial=PartialState.from_dict(data.get("partial")),
             resumed=checked.text(data.get("resumed"), "resumed"),
+            energy=EnergyFigures.from_dict(data.get("energy")),
         )
 
 

@@ -1,7 +1,8 @@
-"""The app's tools beside the panes, kept out of `app.py`: the log screen of the highlighted document (`L`)
-and screenshots that land in a folder that exists (the palette's "Screenshot").
+"""The app's tools beside the panes, kept out of `app.py`: the log screen of the highlighted document (`L`),
+the Plan view (`P`) and screenshots that land in a folder that exists (the palette's "Screenshot").
 
-`AppTools` is the base of `PageIndexApp`, which sets the `model` and `root_path` it uses.
+`AppTools` is the base of `PageIndexApp`, which sets the `model`, `root_path`, `settings` and `library` it
+uses.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from textual.app import App
 
 from .. import checked
 from ..errors import PageIndexError
+from ..settings import Settings
 from ..store.files import atomic_write_text
+from ..store.library import Library
 from ..store.outputs import screenshot_folder
 from ..store.records import RunRecord
 from ..store.runlog import RunLog, from_events, from_record
@@ -35,10 +38,21 @@ def session_log(state: DocState, record: RunRecord | None, index_key: str) -> Ru
 
 
 class AppTools(App[int]):
-    """`action_show_log` and `deliver_screenshot` for `PageIndexApp`."""
+    """`action_show_log`, `action_plan` and `deliver_screenshot` for `PageIndexApp`."""
 
     model: Workbench
     root_path: Path
+    settings: Settings
+    library: Library
+
+    # -- the Plan view -------------------------------------------------------------------------------------
+    def action_plan(self) -> None:
+        from .panes.gauges import GaugesBox
+        from .screens.plan import PlanScreen
+
+        if not isinstance(self.screen, PlanScreen):
+            sampler = self.query_one(GaugesBox).gpu_sampler  # the pane's NVML session, not a second one
+            self.push_screen(PlanScreen(self.settings, self.library, gpu_sampler=sampler))
 
     # -- the log screen ----------------------------------------------------------------------------------
     def action_show_log(self) -> None:

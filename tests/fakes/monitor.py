@@ -45,6 +45,8 @@ class FakeGpu:
     lost: bool = False  # every query raises NVMLError_GpuIsLost
     memory_v2: bool = True  # False: an old driver without nvmlDeviceGetMemoryInfo_v2
     temperature_v: bool = False  # True: a driver with nvmlDeviceGetTemperatureV
+    energy_mj: int | None = 90_000_000  # the energy counter (mJ since the driver loaded); None: unsupported
+    energy_step_mj: int = 0  # added to the counter after each read: a GPU that works between reads
 
 
 class FakeNVML:
@@ -157,6 +159,14 @@ class FakeNVML:
         if gpu.power_mw is None:
             raise pynvml.NVMLError(ERROR_NOT_SUPPORTED)
         return gpu.power_mw
+
+    def nvmlDeviceGetTotalEnergyConsumption(self, handle: int) -> int:
+        gpu = self._gpu(handle, "nvmlDeviceGetTotalEnergyConsumption")
+        if gpu.energy_mj is None:  # before Volta
+            raise pynvml.NVMLError(ERROR_NOT_SUPPORTED)
+        value = gpu.energy_mj
+        gpu.energy_mj += gpu.energy_step_mj
+        return value
 
     def nvmlDeviceGetEnforcedPowerLimit(self, handle: int) -> int:
         gpu = self._gpu(handle, "nvmlDeviceGetEnforcedPowerLimit")

@@ -124,6 +124,7 @@ class FakeVLLM:
         self.health_status, self.health_body, self.health_delay = 200, b"", 0.0
         self.metrics_status: int = 200
         self.metrics_body: str | None = None
+        self.itl_seconds = 0.01  # the inter-token latency /metrics reports, one observation a request
         self.cache_blocks: int | None = (
             None  # set: /metrics carries vllm:cache_config_info with 16-token blocks
         )
@@ -203,7 +204,7 @@ class FakeVLLM:
             lines += [f"# HELP vllm:{name} {name}", f"# TYPE vllm:{name} {kind}"]
             lines.append(f"vllm:{name}{{{labels}}} {value:.1f}")
         n = len(self.requests)
-        for name, seen in (("time_to_first_token_seconds", 0.05), (itl, 0.01)):
+        for name, seen in (("time_to_first_token_seconds", 0.05), (itl, self.itl_seconds)):
             lines += [f"# HELP vllm:{name} {name}", f"# TYPE vllm:{name} histogram"]
             for le in ("0.01", "0.1", "1.0", "+Inf"):
                 hits = n if le == "+Inf" or float(le) >= seen else 0

@@ -7,8 +7,10 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from fakes.monitor import FakeNVML, h100
 
 from pageindex_tui.jobs.service import JobService
+from pageindex_tui.monitor import energy
 from pageindex_tui.plan.gpus import find_gpu
 from pageindex_tui.plan.report import CostInputs, make_plan, render_plan
 from pageindex_tui.plan.sizing import Box
@@ -22,7 +24,10 @@ SAMPLE_DOCS = Path(__file__).resolve().parents[2] / "sample_docs"
 pytestmark = pytest.mark.integration
 
 
-def test_a_real_run_is_the_plan_s_workload(llama_server, tmp_path):
+def test_a_real_run_is_the_plan_s_workload(llama_server, tmp_path, monkeypatch):
+    # A fake NVML stands in for a GPU beside the server: its energy counter gains 4 kJ between two reads.
+    meter = energy.EnergyMeter(FakeNVML([h100(energy_step_mj=4_000_000)]))
+    monkeypatch.setattr(energy, "_shared", meter)
     settings = Settings(
         endpoint=llama_server.endpoint,
         thinking=False,
@@ -49,6 +54,12 @@ def test_a_real_run_is_the_plan_s_workload(llama_server, tmp_path):
     )
     assert work.servers and work.servers[0].endswith("(llamacpp)")
     assert work.recorded_output_rate == pytest.approx(run.llm.completion_tokens / run.wall_seconds)
+    assert run.energy is not None and run.energy.joules == 4000.0 and run.energy.method == "energy counter"
+    assert work.measured_watts == pytest.approx(4000.0 / run.wall_seconds)
+    measured = make_plan(Box(find_gpu("H100")), 32768, 4, work, 26_144, CostInputs(1000))
+    assert measured.cost is not None and measured.cost.busy_watts.value == pytest.approx(work.measured_watts)
+    assert "the mean draw of your 1 run (NVML)" in render_plan(measured, 1000)
+    meter.close()
     plan = make_plan(Box(find_gpu("L4")), 32768, 4, work, 26_144, CostInputs(1000))
     assert plan.cost is not None and plan.cost.prompt_tokens == run.llm.prompt_tokens * 1000
     text = render_plan(plan, 1000)

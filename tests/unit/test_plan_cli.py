@@ -174,3 +174,17 @@ def test_without_gpu_the_plan_is_for_the_gpus_nvml_sees(capsys, monkeypatch):
     monkeypatch.setattr(plan_cli, "GpuSampler", lambda: GpuSampler(FakeNVML([]), proc_dir=None))
     assert main(["plan"]) == 2
     assert "no GPU visible here: name one with --gpu" in capsys.readouterr().err
+
+
+def test_a_chosen_model_replaces_the_recommendation_or_says_why_it_does_not_fit(capsys):
+    code = main(["plan", "--gpu", "RTX 4090", "--parallel", "1", "--model", "Qwen/Qwen3-4B"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "Your choice\n  Qwen3-4B at BF16 (Qwen/Qwen3-4B)" in out and "vllm serve Qwen/Qwen3-4B \\" in out
+    assert main(["plan", "--gpu", "RTX 4090", "--model", "Qwen/Qwen3-32B"]) == 0
+    out = capsys.readouterr().out
+    assert "Qwen3-32B at BF16 does not fit RTX 4090 24GB (24.0 GiB, compute 8.9): weights 61.1 GiB" in out
+    assert "vllm serve" not in out
+    assert main(["plan", "--gpu", "L4", "--model", "meta-llama/Llama-3.1-8B"]) == 2
+    err = capsys.readouterr().err
+    assert "not a Qwen3 checkpoint the plan knows" in err and "Qwen/Qwen3-8B-FP8" in err

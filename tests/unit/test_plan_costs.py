@@ -9,11 +9,12 @@ import pytest
 from pageindex_tui.plan.costs import HOURS_A_MONTH, default_prices, estimate_throughput, monthly
 from pageindex_tui.plan.gpus import find_gpu, from_nvml
 from pageindex_tui.plan.models import FP8, find_model
+from pageindex_tui.plan.report import make_plan, render_plan
 from pageindex_tui.plan.sizing import Box, Choice, fit
 from pageindex_tui.plan.workload import Workload, from_library, from_records
 from pageindex_tui.settings import Settings
 from pageindex_tui.store.library import Library
-from pageindex_tui.store.records import CallFigures, PartialState, RunRecord, ServerFacts
+from pageindex_tui.store.records import CallFigures, EnergyFigures, PartialState, RunRecord, ServerFacts
 
 
 def record(name: str, pages: int, calls: int, prompt: int, completion: int, reasoning: int, wall: float):
@@ -129,3 +130,35 @@ def test_no_estimate_for_a_gpu_whose_speeds_are_unknown():
     assert model is not None
     choice = Choice(fit(model, FP8, Box(odd), 32768, 2000), 32768, 4)
     assert estimate_throughput(choice, WORK) is None
+
+
+def test_measured_energy_is_a_mean_draw_and_replaces_board_power_on_the_same_gpu():
+    # Two documents that ran at once on one RTX 4090, each measuring the whole GPU: 30 s at 300 W each
+    # (9,000 J) and 60 s at 300 W (18,000 J); a third had no GPU to measure and counts for tokens only.
+    a = record("a.pdf", 10, 20, 40_000, 6_000, 0, 30.0)
+    b = record("b.pdf", 10, 20, 40_000, 6_000, 0, 60.0)
+    a.energy = EnergyFigures(9_000.0, "energy counter", ("NVIDIA GeForce RTX 4090",))
+    b.energy = EnergyFigures(18_000.0, "energy counter", ("NVIDIA GeForce RTX 4090",))
+    work = from_records([a, b, record("c.pdf", 10, 20, 40_000, 6_000, 0, 45.0)], "test")
+    assert work is not None and work.documents == 3 and work.energy_documents == 2
+    assert work.measured_watts == pytest.approx(27_000 / 90)  # joules over seconds: 300 W, not 600
+    assert work.energy_joules == pytest.approx(13_500)
+    text = render_plan(make_plan(Box(find_gpu("RTX 4090")), 32768, 4, work, 26_144), None)
+    assert "energy           13,500 J a document on NVIDIA GeForce RTX 4090 (NVML, 2 of the 3)" in text
+    assert "a mean draw of 300 W" in text
+    choice = choice_on_4090()
+    rates = estimate_throughput(choice, work, measured_output=1000.0)
+    assert rates is not None
+    cost = monthly(choice, work, rates, default_prices(choice), 1000)
+    assert cost.busy_watts.value == pytest.approx(300.0) and cost.busy_watts.basis.startswith("measured")
+    assert cost.busy_kwh == pytest.approx(min(cost.gpu_hours, HOURS_A_MONTH) * 0.300)
+    # The same runs against another GPU's plan: board power, and why the measurement was not used.
+    model = find_model("8B")
+    assert model is not None
+    l4 = Choice(fit(model, FP8, Box(find_gpu("L4")), 32768, work.request_tokens), 32768, 1)
+    rates_l4 = estimate_throughput(l4, work, measured_output=500.0)
+    assert rates_l4 is not None
+    other = monthly(l4, work, rates_l4, default_prices(l4), 1000)
+    assert other.busy_watts.value == 72 and "another GPU" in other.busy_watts.basis
+    # No energy recorded: board power, as before.
+    assert monthly(choice, WORK, rates, default_prices(choice), 10).busy_watts.basis == "board power"

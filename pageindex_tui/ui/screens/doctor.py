@@ -8,7 +8,7 @@ It runs the checks in a worker when it opens (`r` runs them again), `c` copies t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.style import Style
@@ -34,6 +34,36 @@ MARK_CLASSES = {
     "[warn]": "doctor--warn",
     "[FAIL]": "doctor--fail",
 }
+
+
+def styled_report(plain: str, width: int, style_of: Callable[[str], Style]) -> Text:
+    """A plain report (doctor's, the plan's) with its marks, headings and command coloured by the
+    component classes `style_of` gives (`doctor--ok`, ..., `doctor--heading`, `doctor--command`); text
+    stays literal; lines longer than `width` wrap under their own text, as the CLI wraps them."""
+
+    def style(name: str) -> Style:
+        return without_background(style_of(name))
+
+    out = Text()
+    for line in plain.splitlines():
+        text = Text(literal(redact_text(line)))
+        stripped = line.strip()
+        mark = stripped.split(" ", 1)[0] if stripped.startswith("[") else ""
+        if mark in MARK_CLASSES:
+            start = line.index(mark)
+            text.stylize(style(MARK_CLASSES[mark]), start, start + len(mark))
+        elif line and not line.startswith(" "):
+            text.stylize(style("doctor--heading"))
+        elif stripped.startswith(("vllm serve", "--")):
+            text.stylize(style("doctor--command"))
+        elif stripped.startswith("fix:"):
+            text.stylize(style("doctor--info"))
+        indent, rows = wrap_rows(text.plain, width) if width > 0 else (0, [(0, len(text))])
+        for number, (start, end) in enumerate(rows):
+            out.append(" " * indent if number else "")
+            out.append_text(text[start:end])
+            out.append("\n")
+    return out
 
 
 class DoctorScreen(ModalScreen[None]):
@@ -108,30 +138,7 @@ class DoctorScreen(ModalScreen[None]):
     def styled(self, plain: str, width: int = 0) -> Text:
         """The plain report with its marks, headings and the command coloured (text stays literal);
         lines longer than `width` wrap under their own text, as the CLI wraps them."""
-
-        def style(name: str) -> Style:
-            return without_background(self.get_component_rich_style(name))
-
-        out = Text()
-        for line in plain.splitlines():
-            text = Text(literal(redact_text(line)))
-            stripped = line.strip()
-            mark = stripped.split(" ", 1)[0] if stripped.startswith("[") else ""
-            if mark in MARK_CLASSES:
-                start = line.index(mark)
-                text.stylize(style(MARK_CLASSES[mark]), start, start + len(mark))
-            elif line and not line.startswith(" "):
-                text.stylize(style("doctor--heading"))
-            elif stripped.startswith(("vllm serve", "--")):
-                text.stylize(style("doctor--command"))
-            elif stripped.startswith("fix:"):
-                text.stylize(style("doctor--info"))
-            indent, rows = wrap_rows(text.plain, width) if width > 0 else (0, [(0, len(text))])
-            for number, (start, end) in enumerate(rows):
-                out.append(" " * indent if number else "")
-                out.append_text(text[start:end])
-                out.append("\n")
-        return out
+        return styled_report(plain, width, lambda name: self.get_component_rich_style(name))
 
     def action_scroll(self, direction: str) -> None:
         scroll(self.query_one("#doctor-body", VerticalScroll), direction)

@@ -7,8 +7,10 @@ report's that stops at "3.1.1" where the text goes on to "3.1.1.1". There the la
 taken only below the deepest level the list names (`deepen`): those numbered one level deeper than
 the entry they follow ("3.1.1.1" after "3.1.1"), and those set less prominently than the entries of
 the deepest listed level as the layout found them on their pages (a bold body-size line under
-sections in 14 pt). What is as prominent as a listed level and not listed is left out: the authors
-chose not to list it.
+sections in 14 pt), not smaller than the body, in a style that sets such lines apart on four pages
+or more (one figure's or table's labels do not), and, where the entries are numbered, larger than
+the body (a bold line at the body size there is a run-in paragraph head). What is as prominent as a
+listed level and not listed is left out: the authors chose not to list it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..document.lines import PageLines
 from .heading import Candidate
@@ -34,6 +36,7 @@ SIZE_STEP = 0.5  # points: a size this much below the listed style's is less pro
 LARGER = 1.15  # a heading set this much larger than the body stands apart without bold
 MAX_WORDS = 12  # a longer line is a sentence, not a title
 REPEATED = 3  # an unnumbered title found this many times is a label ("Solution", "Notes")
+RECUR_PAGES = 4  # an unlisted heading's style must set headings apart on this many pages
 
 
 def listed_key(title: str) -> str:
@@ -96,6 +99,11 @@ def _less_prominent(style: Style, floor: Style) -> bool:
     return size < floor[0] - SIZE_STEP or (abs(size - floor[0]) <= SIZE_STEP and floor[1] and not bold)
 
 
+def _decimal(title: str) -> bool:
+    n = numbering(title)
+    return bool(n and n.kind == "decimal")
+
+
 def _deeper_number(title: str, parent: str) -> bool:
     """`title` numbered one level under `parent` ("3.1.1.1" under "3.1.1")."""
     n, p = numbering(title), numbering(parent)
@@ -120,17 +128,51 @@ class _Below:
     floor: Style | None  # the least prominent listed style; None where too few entries were found
     body: float  # the body's font size
     labels: frozenset[str]  # unnumbered titles the layout found three times or more: labels, not sections
+    numbered: bool  # most listed entries carry a decimal number ("3.1")
+    recurring: frozenset[Style] = frozenset()  # styles that set unlisted headings apart (`_recurring`)
+
+    def eligible(self, h: Candidate) -> bool:
+        """Unnumbered, set larger than the body where the entries are numbered, and `_unlisted`."""
+        if self.floor is None or numbering(h.title):
+            return False
+        larger = h.size >= self.body * LARGER
+        return (larger or not self.numbered) and _unlisted(h, self.floor, self.body, self.labels)
 
     def takes(self, h: Candidate, parent: Entry) -> bool:
-        """Numbered one level under `parent`; or set apart by weight or size, yet less prominently
-        than every listed level, a title rather than a sentence, and not a label that repeats."""
+        """Numbered one level under `parent`; or of a style that sets such headings apart in this
+        document (`recurring`)."""
         if _deeper_number(h.title, parent.title):
             return True
-        if self.floor is None or not _less_prominent((round(h.size, 1), h.bold), self.floor):
-            return False
-        styled = h.bold or h.size >= self.body * LARGER
-        sentence = bool(_SENTENCE.search(h.title)) or len(h.title.split()) > MAX_WORDS
-        return styled and not sentence and normalize(h.title) not in self.labels
+        return _style(h) in self.recurring and self.eligible(h)
+
+
+def _style(h: Candidate) -> Style:
+    return (round(h.size, 1), h.bold)
+
+
+def _unlisted(h: Candidate, floor: Style, body: float, labels: frozenset[str]) -> bool:
+    """Set apart by weight or size, yet less prominently than every listed level and not smaller
+    than the body (a figure's or a table's labels are), a title rather than a sentence, and not a
+    label that repeats."""
+    if not _less_prominent(_style(h), floor) or h.size < body - SIZE_STEP:
+        return False
+    styled = h.bold or h.size >= body * LARGER
+    title = h.title.strip()
+    sentence = bool(_SENTENCE.search(title)) or title.endswith(".") or len(title.split()) > MAX_WORDS
+    return styled and not sentence and normalize(title) not in labels
+
+
+def _recurring(below: _Below, headings: list[Candidate], found: set[int]) -> frozenset[Style]:
+    """The styles of unlisted headings (`_Below.eligible`) found on RECUR_PAGES pages or more: a
+    class of headings the document uses throughout, not the labels of one figure or table. Where
+    the listed entries are numbered, only styles larger than the body: a section below them is
+    numbered too ("3.1.1.1") or set larger, and an unnumbered bold line at the body size is a
+    run-in paragraph head ("Data", "Toolkits")."""
+    pages: dict[Style, set[int]] = {}
+    for i, h in enumerate(headings):
+        if i not in found and below.eligible(h):
+            pages.setdefault(_style(h), set()).add(h.page)
+    return frozenset(style for style, seen in pages.items() if len(seen) >= RECUR_PAGES)
 
 
 def _labels(headings: list[Candidate]) -> frozenset[str]:
@@ -153,7 +195,10 @@ def deepen(
     matched = _matches(entries, headings)
     found = {m for m in matched if m is not None}
     enough = len(found) >= max(MIN_MATCHED, MATCHED_SHARE * len(entries))
-    below = _Below(_floor(headings, sorted(found)) if enough else None, body, _labels(headings))
+    floor = _floor(headings, sorted(found)) if enough else None
+    numbered = sum(1 for e in entries if _decimal(e.title)) * 2 > len(entries)
+    below = _Below(floor, body, _labels(headings), numbered)
+    below = replace(below, recurring=_recurring(below, headings, found))
     keys = [(e.start, float(m) if m is not None else -1.0) for e, m in zip(entries, matched, strict=True)]
     keys.append((max(h.page for h in headings) + 1, -1.0))
     order = [(h.page, float(i)) for i, h in enumerate(headings)]  # sorted: reading order

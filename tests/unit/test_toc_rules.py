@@ -130,3 +130,15 @@ def test_the_fuzzy_bound_is_difflibs_quick_ratio():
     for a, b in pairs:
         expected = SequenceMatcher(None, a, b, autojunk=False).quick_ratio()
         assert _quick_ratio(tuple(Counter(a).items()), len(a), b) == expected
+
+
+def test_a_chapter_title_under_its_label_is_found_and_a_running_head_with_another_number_is_not():
+    """A book's contents print "10 Systems of ODEs" (no page: its sections carry them); its opening
+    page sets "Chapter 10" over "Systems of ODEs", and the next page's running head reads "102
+    Systems of ODEs" (page 102). The opening page is the chapter's, the running head no match."""
+    opener = "Chapter 10\nSystems of ODEs\nIn the previous chapter we used Euler's method.\n10.1 Matrices\n"
+    running = "102 Systems of ODEs\n>> whos M\nName Size Bytes Class\n"
+    assert title_position("10 Systems of ODEs", opener) == 0
+    assert title_position("10 Systems of ODEs", running) is None
+    assert find_title("10 Systems of ODEs", {113: opener, 114: running}, near=110) == 113
+    assert title_position("Part 2 Results", "Part 2\nResults\n") == 0  # a label the title carries too

@@ -347,8 +347,9 @@ LISTED = ["3.1 Uses of the Tools", "3.2 Components and Architecture", "3.3 Detec
 def make_running_text(directory: Path | str) -> tuple[Path, Truth]:
     """Numbered sections in bold over what looks like them at the body size: findings numbered
     "1.", "2.", each the first line of a paragraph whose sentence ends inside it (a paper's list of
-    findings, a manual's steps); panel captions under a figure ("(a) Easy cutoff"); and a list of
-    a report's parts with dot leaders to their pages, outside any contents page."""
+    findings, a manual's steps); panel captions under a figure ("(a) Easy cutoff"); a list of a
+    report's parts with dot leaders to their pages, outside any contents page; and a bold lead-in
+    to a list ("Use a table to:")."""
     pdf, truth = _pdf(), []
     page = _Page(pdf, truth)
     page.heading(["1 Introduction"], 14)
@@ -374,6 +375,12 @@ def make_running_text(directory: Path | str) -> tuple[Path, Truth]:
         page.line(f"{title} {'.' * (80 - len(title))} 3-{k}", after=2)
     page.space(3)
     page.body(105, 5)
+    page.space(5)
+    page.line("Use a table to:", style="B", after=2)  # a lead-in to a list, in bold, standing alone
+    for item in ("look up single values", "compare values side by side"):
+        page.line(f"- {item}", after=1.2)
+    page.space(3)
+    page.body(107, 3)
     page.heading(["4 Results"], 14)
     page.body(106, 6)
     return _written(pdf, directory, "running_text.pdf", truth)

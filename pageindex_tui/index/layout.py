@@ -169,7 +169,10 @@ def _score(line: TextLine, text: str, body: Body, gap_above: float, gap_below: f
     numbered = numbering(text)
     size_ratio = line.size / body.size if body.size and line.size_trusted else 1.0  # nominal: no say
     cap = caps(text)  # set in capitals
-    final_stop = text.rstrip().endswith((".", ",", ";")) and not re.fullmatch(r"[\dIVXLCivxlc.]+\.?", text)
+    # a stop ends a sentence; a colon leads in to a list or a table ("Use a TABLE to:")
+    final_stop = text.rstrip().endswith((".", ",", ";", ":")) and not re.fullmatch(
+        r"[\dIVXLCivxlc.]+\.?", text
+    )
     words = len(text.split())
     space_above = gap_above > usual * 1.35
     standalone = space_above and gap_below > usual * 1.2

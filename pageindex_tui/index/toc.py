@@ -171,12 +171,20 @@ def _is_trivial(labels: list[str] | None) -> bool:
 
 
 def map_by_labels(entries: list[TocEntry], labels: list[str] | None) -> dict[int, int]:
-    """Entry index -> physical page, through the PDF's page labels (when they say something)."""
+    """Entry index -> physical page, through the PDF's page labels (when they say something). A
+    label two pages carry says nothing (a cover labelled "1" before the front matter's "i", "ii"
+    and the text's own "1"): those entries are placed by the offset or by search."""
     if _is_trivial(labels):
         return {}
     where: dict[str, int] = {}
+    twice: set[str] = set()
     for physical, label in enumerate(labels or [], start=1):
-        where.setdefault(label.strip().lower(), physical)
+        key = label.strip().lower()
+        if key in where:
+            twice.add(key)
+        where.setdefault(key, physical)
+    for key in twice:
+        del where[key]
     return {
         i: where[e.printed.lower()] for i, e in enumerate(entries) if e.printed and e.printed.lower() in where
     }

@@ -89,6 +89,17 @@ def test_labels_map_printed_numbers_and_trivial_labels_are_ignored():
     assert map_by_labels(entries, ["1", "2", "3"]) == {}
 
 
+def test_a_label_two_pages_carry_maps_nothing():
+    """A manual's cover is labelled "1", its front matter "i" to "iii", its text "1" on: printed
+    page 1 of the contents is not the cover (the old mapping took the first page labelled "1")."""
+    entries = [
+        TocEntry("Contents", 0, "i"),
+        TocEntry("1 Getting Started", 0, "1"),
+        TocEntry("1.2 Strap", 1, "2"),
+    ]
+    assert map_by_labels(entries, ["1", "i", "ii", "iii", "1", "2", "3"]) == {0: 2, 2: 6}
+
+
 def test_running_headers_are_stripped():
     words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
     texts = {

@@ -33,6 +33,7 @@ _ROMAN_HEAD = re.compile(r"^(?P<num>[IVXLC]+)\.\s+\S")
 _LETTER_HEAD = re.compile(r"^(?P<num>[A-Z])[.)]?\s+[A-Z]")
 _NOT_TITLE = re.compile(r"^[\d\s.]*$")
 _FOLIO = re.compile(r"^(\d{1,4}|[ivxlcdm]{1,7})$", re.IGNORECASE)
+_YEAR = re.compile(r"^(19|20)\d\d$")  # a year ends a line of text, not a page number, without a leader
 
 
 def _shape(line: str) -> str:
@@ -134,6 +135,8 @@ def parse_toc(text: str) -> list[TocEntry]:
         if not line or _CONTENTS_WORD.match(line):
             continue
         match = _ENTRY.match(line)
+        if match and _YEAR.match(match.group("page")) and not match.group("leader").strip():
+            match = None  # "... for the three months ended March 31, 2022": a year, the title wraps on
         if not match or _NOT_TITLE.match(match.group("title")):
             # a title without page number: the start of a wrapped title, unless it is a bare folio,
             # the head of a list of figures or tables, or a caption in one

@@ -37,6 +37,20 @@ def test_parse_toc_levels_wrapping_and_folios():
     ]
 
 
+def test_a_year_that_ends_a_wrapped_line_is_no_page_number():
+    text = (
+        "Consolidated balance sheets at March 31, 2022 and December 31, 2021 82\n"
+        "Statements of comprehensive income for the three months ended March 31, 2022\n"
+        "and 2021 81\n"
+        "Notes to Consolidated Financial Statements ......... 2019\n"
+    )
+    assert [(e.title, e.printed) for e in parse_toc(text)] == [
+        ("Consolidated balance sheets at March 31, 2022 and December 31, 2021", "82"),
+        ("Statements of comprehensive income for the three months ended March 31, 2022 and 2021", "81"),
+        ("Notes to Consolidated Financial Statements", "2019"),  # after a leader it is a page
+    ]
+
+
 def test_unnumbered_entries_nest_under_numbered_chapters():
     entries = parse_toc("1 Overview .... 1\n2 Policy .... 3\nMarch Summary .... 3\nJune Summary .... 9\n")
     assert [e.level for e in entries] == [0, 0, 1, 1]

@@ -33,8 +33,7 @@ Stage = Literal[
 ]
 
 # "hybrid": a coarse outline or printed contents with the layout's headings grafted under it, or a
-# printed contents with the layout's headings below its deepest level, numbered under its entries
-# ("3.1.1.1") or set less prominently than them (index/layout_graft.py)
+# numbered printed contents with the layout's sections numbered under its entries ("3.1.1.1")
 StructureSource = Literal["outline", "hybrid", "toc", "layout", "model", "markdown"]
 
 

@@ -275,49 +275,6 @@ def make_emphasis(directory: Path | str) -> tuple[Path, Truth]:
     return _written(pdf, directory, "emphasis.pdf", truth)
 
 
-# (level, title) of a report whose printed contents names its chapters and sections only
-SUBSECTIONS = [
-    (0, "1 Introduction"),
-    (1, "1.1 Scope of the Work"),
-    (2, "1.1.1 Earlier Studies"),
-    (1, "1.2 Sources of the Data"),
-    (2, "1.2.1 Field Sites"),
-    (2, "1.2.2 Laboratory Handling"),
-    (0, "2 Results"),
-    (1, "2.1 Growth Rates"),
-    (2, "2.1.1 Seasonal Patterns"),
-    (2, "2.1.2 Yearly Patterns"),
-    (1, "2.2 Discussion"),
-    (2, "2.2.1 Open Questions"),
-]
-
-
-def make_section_contents(directory: Path | str, numbered: bool = True) -> tuple[Path, Truth]:
-    """A printed contents page that lists chapters (16 pt bold) and sections (13 pt bold) but not
-    the sub-sections under them, set in bold at the body size; all numbered ("1", "1.1", "1.1.1"),
-    or none. A chapter, and a section after the first of its chapter, opens a page."""
-    sections = [(level, title if numbered else title.split(" ", 1)[1]) for level, title in SUBSECTIONS]
-    pages: list[int] = []
-    page = 1
-    for k, (level, _title) in enumerate(sections):
-        page += level == 0 or (level == 1 and sections[k - 1][0] != 0)
-        pages.append(page)
-    pdf, truth = _pdf(), []
-    contents = _Page(pdf, [])
-    contents.line("Contents", size=16, style="B", after=4)
-    for (level, title), number in zip(sections, pages, strict=True):
-        if level < 2:
-            contents.line(f"{'    ' * level}{title} {'.' * (70 - len(title))} {number}", after=2)
-    current: _Page | None = None
-    sizes = {0: 16.0, 1: 13.0, 2: BODY}
-    for k, ((level, title), number) in enumerate(zip(sections, pages, strict=True)):
-        if current is None or current.number != number:
-            current = _Page(pdf, truth)
-        current.heading([title], sizes[level], level=level)
-        current.body(k, 5)
-    return _written(pdf, directory, f"section_contents{'' if numbered else '_plain'}.pdf", truth)
-
-
 def make_running_chapters(directory: Path | str) -> tuple[Path, Truth]:
     """Five chapters of three pages each; the second and third page of a chapter carry its number
     and title at the top in the body's size and weight ("2 Methods"), as a running head."""

@@ -7,6 +7,8 @@ sub-headings a large node is split at before the model is asked to find any.
 from __future__ import annotations
 
 import asyncio
+import itertools
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -16,8 +18,8 @@ from . import prompts
 from .context import RunContext
 from .heading import Candidate
 from .layout import LayoutResult, choose, find_headings, unsure
-from .layout_graft import listed_key
 from .layout_guard import Verdicts, judge, line_for_model
+from .layout_levels import Numbering, numbering
 from .locate import normalize
 from .shapes import CHECK_LINES, HeadingsCheck
 from .split import Subheadings
@@ -26,6 +28,7 @@ from .toc import TocEntry
 from .tree import Entry, Node
 
 if TYPE_CHECKING:
+    from ..document.lines import PageLines
     from ..document.pdf import PdfDocument
     from ..llm.client import LLMClient
 
@@ -131,15 +134,21 @@ async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool 
     return choose(candidates, verdict.accepted)
 
 
+def _listed_key(title: str) -> str:
+    """A title as a contents page and a heading both print it: normalised, numbering left off."""
+    n = numbering(title)
+    return normalize(title[len(n.label) :] if n and title.startswith(n.label) else title).strip()
+
+
 def confirm_by_contents(candidates: list[Candidate], listed: list[TocEntry]) -> tuple[list[Candidate], int]:
     """Candidates a printed contents page lists are headings, at the level it gives them: the
     contents is the author's own word, where its page numbers could not be used (an excerpt)."""
     levels: dict[str, int] = {}
     for entry in listed:
-        levels.setdefault(listed_key(entry.title), entry.level)
+        levels.setdefault(_listed_key(entry.title), entry.level)
     out, confirmed = [], 0
     for c in candidates:
-        level = levels.get(listed_key(c.title))
+        level = levels.get(_listed_key(c.title))
         if level is None:
             out.append(c)
         else:
@@ -163,6 +172,122 @@ async def structure_from_layout(
 def is_coarse(outline: list[Entry], page_count: int) -> bool:
     """Chapters only: top-level entries, several pages each."""
     return bool(outline) and all(e.level == 0 for e in outline) and page_count >= COARSE_PAGES * len(outline)
+
+
+def _ends(outline: list[Entry], page_count: int) -> list[int]:
+    """Where each entry's pages end (exclusive): at the next entry in page order, not in list order.
+    A contents whose last lines point back ("Exhibit ... 26" after "Item 16 ... 131") would else
+    give its last entry every page from there to the end, and each heading there a second parent."""
+    order = sorted(range(len(outline)), key=lambda k: (outline[k].start, k))
+    ends = [page_count + 1] * len(outline)
+    for k, nxt in itertools.pairwise(order):
+        ends[k] = outline[nxt].start
+    return ends
+
+
+def _restates(title: str, entries: list[str]) -> bool:
+    """Whether a heading (normalised) is an entry of its page, set over more lines or fewer than the
+    contents or outline print it ("Item 5. Market for ... Issuer" where the entry reads on to
+    "... Purchases of Equity Securities"): one title starts the other, two words or more."""
+    return any(
+        len(min(title, entry, key=len).split()) >= 2
+        and (entry.startswith(f"{title} ") or title.startswith(f"{entry} "))
+        for entry in entries
+    )
+
+
+def graft(
+    outline: list[Entry],
+    headings: list[Candidate],
+    page_count: int,
+    page_lines: Callable[[int], PageLines | None] | None = None,
+    printed: bool = False,
+) -> tuple[list[Entry], int]:
+    """The outline with the layout's headings nested under the entry whose pages hold them; with
+    `page_lines`, no table title, stub or column head (`tables.sections_only`). With `printed` (the
+    entries are a printed contents' lines, wrapped and cut as the page allowed), a heading that
+    restates an entry of its page is that entry (`_restates`); an outline's titles are the author's
+    own, and its trees stay as they were."""
+    known = {normalize(e.title) for e in outline}
+    on_page: dict[int, list[str]] = {}
+    for e in outline if printed else []:
+        on_page.setdefault(e.start, []).append(normalize(e.title))
+    ends = _ends(outline, page_count)
+    out: list[Entry] = []
+    added = 0
+    for entry, end in zip(outline, ends, strict=True):
+        out.append(entry)
+        inside = [
+            h
+            for h in headings
+            if entry.start <= h.page < end
+            and normalize(h.title) not in known
+            and not _restates(normalize(h.title), on_page.get(h.page, []))
+        ]
+        if inside and page_lines is not None:
+            pages = [lines for p in range(entry.start, end) if (lines := page_lines(p)) is not None]
+            inside = sections_only(inside, pages)[0]
+        if not inside:
+            continue
+        top = min(h.level for h in inside)
+        out.extend(
+            Entry(h.title, entry.level + 1 + h.level - top, h.page, h.decided_by, h.confidence)
+            for h in inside
+        )
+        added += len(inside)
+    return out, added
+
+
+MIN_NUMBERED = 3  # decimal-numbered entries a contents needs before numbered sub-sections are looked for
+
+
+def _decimal(title: str) -> Numbering | None:
+    n = numbering(title)
+    return n if n and n.kind == "decimal" else None
+
+
+def numbered_entries(entries: list[Entry]) -> bool:
+    """Whether a contents numbers its sections in decimals ("3", "3.1"), enough to go by."""
+    return sum(1 for e in entries if _decimal(e.title)) >= MIN_NUMBERED
+
+
+def _listed_parent(label: str, listed: set[str]) -> str:
+    """The deepest listed label a section number falls under ("2.1" for "2.1.3" where "2.1" is
+    listed), "" where none is."""
+    parts = label.split(".")
+    return next((p for k in range(len(parts) - 1, 0, -1) if (p := ".".join(parts[:k])) in listed), "")
+
+
+def deepen(entries: list[Entry], headings: list[Candidate], page_count: int) -> tuple[list[Entry], int]:
+    """A printed contents that stops a level short: under each decimal-numbered entry, the layout's
+    headings numbered below it ("3.1.1.1" under "3.1.1", "4.4.2" under "4.4") that the contents do
+    not list, from its page to the next entry's (that page included: a sub-section may end a page
+    the next entry opens), one level deeper per step of numbering. Nothing else is taken: what is not
+    numbered under an entry, the authors may have chosen not to list."""
+    listed = {n.label for e in entries if (n := _decimal(e.title))}
+    ends = _ends(entries, page_count)
+    used: set[int] = set()
+    out: list[Entry] = []
+    for entry, end in zip(entries, ends, strict=True):
+        out.append(entry)
+        parent = _decimal(entry.title)
+        if parent is None:
+            continue
+        for i, h in enumerate(headings):
+            n = _decimal(h.title)
+            if (
+                n is None
+                or i in used
+                or not entry.start <= h.page <= end
+                or n.label in listed
+                or _listed_parent(n.label, listed) != parent.label
+            ):
+                continue
+            used.add(i)
+            out.append(
+                Entry(h.title, entry.level + n.depth - parent.depth, h.page, h.decided_by, h.confidence)
+            )
+    return out, len(used)
 
 
 def subheadings(doc: PdfDocument, node: Node) -> Subheadings:

@@ -14,8 +14,7 @@ from . import prompts, toc
 from .context import RunContext
 from .generate import structure_from_model
 from .layout import choose
-from .layout_graft import deepen, graft
-from .layout_stage import is_coarse, read_layout, structure_from_layout
+from .layout_stage import deepen, graft, is_coarse, numbered_entries, read_layout, structure_from_layout
 from .locate import find_title, title_on_page
 from .shapes import ContentsCheck, ContentsEntries, Located
 from .tree import Entry, PageText
@@ -179,12 +178,11 @@ async def place_entries(
 async def _with_layout(
     ctx: RunContext, doc: PdfDocument, entries: list[Entry], source: StructureSource, skip: set[int]
 ) -> tuple[list[Entry], StructureSource]:
-    """Coarse entries (chapters only) with the layout's sections grafted under them, or a printed
-    contents' entries with the layout's headings below its deepest level (`layout_graft.deepen`:
-    numbered under an entry, or set less prominently than every listed level): "hybrid". An outline
-    that is not coarse is left as it is."""
+    """Coarse entries (chapters only) with the layout's sections grafted under them; a printed
+    contents' numbered entries with the sections numbered under them that it does not list
+    ("3.1.1.1" after "3.1.1"): "hybrid". An outline that is not coarse is left as it is."""
     coarse = is_coarse(entries, doc.page_count)
-    if not coarse and source != "toc":
+    if not coarse and (source != "toc" or not numbered_entries(entries)):
         return entries, source
     if source == "outline":  # a printed contents page lists other pages' headings, as in the layout path
         found = _contents_pages(ctx, doc)
@@ -196,7 +194,7 @@ async def _with_layout(
     if coarse:
         grafted, added = graft(entries, chosen, doc.page_count, doc.page_lines, printed=source == "toc")
     else:
-        grafted, added = deepen(entries, chosen, doc.page_count, result.body_size, doc.page_lines)
+        grafted, added = deepen(entries, chosen, doc.page_count)
     ctx.facts.layout_grafted = added
     return (grafted, "hybrid") if added else (entries, source)
 

@@ -16,7 +16,7 @@ from test_pipeline import run_index
 from pageindex_tui import events
 from pageindex_tui.document.lines import PageLines, TextLine
 from pageindex_tui.index.heading import Candidate
-from pageindex_tui.index.layout_graft import graft
+from pageindex_tui.index.layout_stage import graft
 from pageindex_tui.index.tables import grid_page, sections_only, table_headings
 from pageindex_tui.index.tree import Entry
 from pageindex_tui.settings import Settings

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..jobs.pagetext import library_search
 from ..safe_text import shown
+from ..store.hitplace import found_at, hit_span
 from ..store.library import Library
 from .common import EXIT_OK, EXIT_USAGE, error
 
@@ -57,10 +58,12 @@ def run_search(args: argparse.Namespace) -> int:
         print(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=1))
         return EXIT_OK
     for hit in hits:
-        word = "lines" if hit.unit == "line" else "pages"
-        span = f"{word} {hit.start}-{hit.end}" if hit.end > hit.start else f"{word[:-1]} {hit.start}"
-        at = f", found at {word[:-1]} {hit.page}" if hit.page not in (0, hit.start) else ""
-        node = f"[{shown(hit.node_id)}] {shown(hit.title)} ({span}{at})" if hit.node_id else "(the document)"
+        at = f", found at {found_at(hit)}" if found_at(hit) else ""
+        node = (
+            f"[{shown(hit.node_id)}] {shown(hit.title)} ({hit_span(hit)}{at})"
+            if hit.node_id
+            else "(the document)"
+        )
         print(f"{hit.score:7.2f}  {shown(hit.doc_name)}  {node}")
         if hit.snippet.strip():
             print(f"         {shown(hit.snippet)}")

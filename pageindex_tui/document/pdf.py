@@ -417,10 +417,11 @@ def decrypt(reader: PdfReader, path: Path, password: str | None) -> None:
 def check_password(path: Path | str, password: str | None = None) -> None:
     """For a saved index about to be handed out without opening its PDF: raises EncryptedPDF, as opening
     it would, when the PDF is encrypted and `password` does not open it. Only the file's trailer and
-    encryption dictionary are read; a file pypdf cannot parse is left to the full open (no error here)."""
+    encryption dictionary are read; a file pypdf cannot parse is left to the full open (no error here).
+    What pypdf says of the file is dropped: the full open recorded it in the document's warnings."""
     path = Path(path)
     try:
-        with open(path, "rb") as handle:
+        with open(path, "rb") as handle, _quiet_pypdf(lambda _said: None):
             reader = PdfReader(handle, strict=False)
             encrypted = reader.is_encrypted
             if encrypted:

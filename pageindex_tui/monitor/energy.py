@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..store.records import ENERGY_METHODS
+from .nvml import bind, error_kinds, shut, text
 
 COUNTER, SAMPLES = ENERGY_METHODS  # the run record's names for the two ways of measuring
 
@@ -85,29 +86,22 @@ class EnergyMeter:
             thread.join(timeout=5)
         with self._lock:
             if self._ready:
-                try:
-                    self._nvml.nvmlShutdown()
-                except Exception:
-                    pass
+                shut(self._nvml)
             self._ready = None
             self._handles = []
 
     # -- internals ---------------------------------------------------------------------------------------
     def _errors(self) -> tuple[type[BaseException], ...]:
-        kind = getattr(self._nvml, "NVMLError", None)
-        return (kind, OSError) if isinstance(kind, type) else (Exception,)
+        kinds = error_kinds(self._nvml)
+        return kinds if Exception in kinds else (*kinds, OSError)
 
     def _setup(self) -> bool:
         if self._ready is not None:
             return self._ready
         self._ready = False
-        if self._nvml is None:
-            try:
-                import pynvml
-            except ImportError:
-                return False
-            self._nvml = pynvml
-        nv = self._nvml
+        nv = self._nvml = bind(self._nvml)
+        if nv is None:
+            return False
         try:
             nv.nvmlInit()
         except Exception:  # no library, no driver: no GPU to measure
@@ -119,12 +113,9 @@ class EnergyMeter:
         except self._errors():
             count = 0
         if not count:
-            try:
-                nv.nvmlShutdown()
-            except Exception:
-                pass
+            shut(nv)
             return False
-        self.names = tuple(n.decode(errors="replace") if isinstance(n, bytes) else str(n) for n in names)
+        self.names = tuple(text(n) for n in names)
         try:
             for handle in self._handles:
                 nv.nvmlDeviceGetTotalEnergyConsumption(handle)

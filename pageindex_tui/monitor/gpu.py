@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .nvml import bind, error_kinds, shut, text
+
 GIB = 1024**3
 
 # NVML return codes (nvml.h); read from the module where it has them.
@@ -153,9 +155,7 @@ class GpuSampler:
 
     # -- internals ---------------------------------------------------------------------------------------
     def _errors(self) -> tuple[type[BaseException], ...]:
-        nv = self._nvml
-        kinds = [getattr(nv, "NVMLError", None), getattr(nv, "NVMLLibraryMismatchError", None)]
-        return tuple(k for k in kinds if isinstance(k, type)) or (Exception,)
+        return error_kinds(self._nvml)
 
     def _code(self, err: BaseException) -> int:
         value = getattr(err, "value", None)
@@ -163,10 +163,7 @@ class GpuSampler:
 
     def _forget(self) -> None:
         if self._initialized:
-            try:
-                self._nvml.nvmlShutdown()
-            except Exception:
-                pass
+            shut(self._nvml)
         self._initialized = False
         self._count = -1
         self._handles.clear()
@@ -182,13 +179,9 @@ class GpuSampler:
         return failed
 
     def _try_init(self) -> GpuSnapshot | None:
-        if self._nvml is None:
-            try:
-                import pynvml
-            except ImportError:
-                return GpuSnapshot("no-driver", "nvidia-ml-py is not installed (pip install nvidia-ml-py)")
-            self._nvml = pynvml
-        nv = self._nvml
+        nv = self._nvml = bind(self._nvml)
+        if nv is None:
+            return GpuSnapshot("no-driver", "nvidia-ml-py is not installed (pip install nvidia-ml-py)")
         try:
             nv.nvmlInit()
         except self._errors() as err:
@@ -198,8 +191,7 @@ class GpuSampler:
             return GpuSnapshot("error", f"NVML could not be loaded: {describe(err)}")
         self._initialized = True
         try:
-            driver = nv.nvmlSystemGetDriverVersion()
-            self._driver = driver.decode() if isinstance(driver, bytes) else str(driver)
+            self._driver = text(nv.nvmlSystemGetDriverVersion())
         except self._errors():
             self._driver = ""
         return None
@@ -261,9 +253,6 @@ class GpuSampler:
 
     def _describe(self, index: int, handle: Any) -> dict[str, Any]:
         nv = self._nvml
-
-        def text(value: Any) -> str:
-            return value.decode(errors="replace") if isinstance(value, bytes) else str(value or "")
 
         slowdown = getattr(nv, "NVML_TEMPERATURE_THRESHOLD_SLOWDOWN", 1)
         capability = self._query(index, "cc", lambda: nv.nvmlDeviceGetCudaComputeCapability(handle))
@@ -350,7 +339,7 @@ class GpuSampler:
         if not name:
             try:
                 value = self._nvml.nvmlSystemGetProcessName(pid)
-                value = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+                value = text(value)
                 name = classify_process([value]) if value else ""
             except self._errors():
                 pass

@@ -288,8 +288,8 @@ class PageIndexApp(ServerTools, AppTools):
 
     @on(DocumentsPane.OpenAt)
     def _open_at(self, message: DocumentsPane.OpenAt) -> None:
-        self.query_one(TreePane).open_at(message.doc, message.node_id)
-        self.query_one("#tree").focus()
+        self.query_one("#tree").focus()  # first: the reader, when it opens in the node panel, goes back here
+        self.query_one(TreePane).open_at(message.doc, message.node_id, message.at)
 
     @on(DocumentsPane.IndexRequested)
     def _index_requested(self, message: DocumentsPane.IndexRequested) -> None:

@@ -164,7 +164,7 @@ MAIN_KEYS: tuple[Key, ...] = (
         "F",
         "search_library",
         "Find",
-        "Search every indexed document's sections by words; enter opens the one chosen at its node",
+        "Search every indexed document's sections by words; enter opens the one chosen at its node and page",
         show=False,
     ),
     *list_moves("documents"),

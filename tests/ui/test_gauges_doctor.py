@@ -7,6 +7,7 @@ from fakes import FakeVLLM
 from fakes.monitor import FakeNVML, h100
 from test_gauges import one_gpu, vllm_status
 from textual.app import App
+from textual.containers import VerticalScroll
 from uikit import wait_for
 
 from pageindex_tui.monitor.doctor import build_report, render_report
@@ -37,6 +38,27 @@ def fixed_report():
 def test_snapshot_doctor_screen(snap_compare) -> None:
     screen = DoctorScreen(Settings(), report=fixed_report())
     assert snap_compare(DoctorApp(screen), terminal_size=(120, 42))
+
+
+@pytest.mark.asyncio
+async def test_a_resize_wraps_the_report_again_for_the_new_width() -> None:
+    """As in the Plan view: the text was wrapped for the old width on a resize, and kept its height."""
+    screen = DoctorScreen(Settings(), report=fixed_report())
+    app = DoctorApp(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        body = screen.query_one("#doctor-body", VerticalScroll)
+        view = screen.query_one("#doctor-report")
+        rows = lambda: str(view.render()).split("\n")  # noqa: E731
+        fits = lambda: max(len(row) for row in rows()) <= body.scrollable_content_region.width  # noqa: E731
+        await wait_for(pilot, lambda: "Result:" in str(view.render()) and fits(), what="the report at 80")
+        body.scroll_end(animate=False)
+        narrow = len(rows())
+        await pilot.resize_terminal(160, 48)
+        await wait_for(
+            pilot,
+            lambda: len(rows()) < narrow and view.size.height == len(rows()) and fits(),
+            what="the report wrapped for 160 columns, as tall as its text",
+        )
 
 
 @pytest.mark.asyncio

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from fakes.monitor import FakeNVML, h100
 from textual.app import App
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Select
 from uikit import make_app, wait_for
@@ -142,6 +143,32 @@ async def test_keyboard_only_the_same_text_as_the_cli_and_the_command_copied() -
         assert app.clipboard.startswith("vllm serve Qwen/Qwen3-8B-FP8 --max-model-len")
         await pilot.press("escape")
         assert not isinstance(app.screen, PlanScreen)
+
+
+@pytest.mark.asyncio
+async def test_a_resize_while_scrolled_down_wraps_again_with_no_blank_rows_below() -> None:
+    """The report was wrapped for the old width while the screen was laid out for the new one: at
+    160x48 after 80x24 it kept the narrow text's height, about 20 blank rows under its last line."""
+    screen = PlanScreen(CLOSED, gpu_sampler=two_h100(), workload=WORK)
+    app = PlanApp(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(app)(pilot)
+        body = screen.query_one("#plan-body", VerticalScroll)
+        report = screen.query_one("#plan-report")
+        await wait_for(pilot, lambda: body.max_scroll_y > 0, what="a report taller than the view")
+        body.scroll_end(animate=False)
+        narrow = text_of(screen).split("\n")  # it ends with a newline: one empty row below
+        assert report.size.height == len(narrow)
+        await pilot.resize_terminal(160, 48)
+
+        def wrapped_again() -> bool:
+            rows = text_of(screen).split("\n")
+            return len(rows) < len(narrow) and report.size.height == len(rows)
+
+        await wait_for(pilot, wrapped_again, what="the report wrapped for 160 columns, as tall as its text")
+        width = body.scrollable_content_region.width
+        assert max(len(line) for line in text_of(screen).splitlines()) <= width
+        assert body.max_scroll_y == max(0, report.size.height - body.scrollable_content_region.height)
 
 
 @pytest.mark.asyncio

@@ -27,7 +27,7 @@ from pdfgen import (
 
 from pageindex_tui.document import OutlineEntry, PdfDocument, open_document, open_pdf
 from pageindex_tui.document import pdf as pdf_module
-from pageindex_tui.document.pdf import clean_title, sample_pages
+from pageindex_tui.document.pdf import check_password, clean_title, sample_pages
 from pageindex_tui.errors import (
     CorruptPDF,
     DocumentError,
@@ -321,6 +321,15 @@ def test_pypdf_warnings_never_reach_the_terminal(pdfs, tmp_path, capsys, caplog)
     assert not [r for r in caplog.records if r.name.startswith("pypdf")]
     assert any("startxref" in w for w in doc.warnings)
     assert all(w.startswith(("open:", "outline:", "page labels:", "page ")) for w in doc.warnings)
+
+
+def test_the_password_check_of_a_saved_index_is_quiet_too(pdfs, capsys, caplog):
+    """Filing a damaged PDF's page text for search checked its password through pypdf uncaptured: the
+    CLI printed pypdf's repairs ("Ignoring wrong pointing object ...", 21 lines for one real PDF)."""
+    caplog.set_level(logging.DEBUG)
+    check_password(pdfs["damaged_xref"])
+    assert capsys.readouterr().err == ""
+    assert not [r for r in caplog.records if r.name.startswith("pypdf")]
 
 
 def test_quiet_pypdf_records_pypdf_warnings_and_returns_others(recwarn):

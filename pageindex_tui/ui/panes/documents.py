@@ -45,11 +45,12 @@ class DocumentsPane(Vertical):
         pass
 
     class OpenAt(Message):
-        """Show this document's tree at this node (the library search chose it)."""
+        """Show this document's tree at this node (the library search chose it), and with `at` the
+        node's page text in the reader at that page (a Markdown file's line)."""
 
-        def __init__(self, doc: str, node_id: str) -> None:
+        def __init__(self, doc: str, node_id: str, at: int | None = None) -> None:
             super().__init__()
-            self.doc, self.node_id = doc, node_id
+            self.doc, self.node_id, self.at = doc, node_id, at
 
     class Selected(Message):
         """A file was highlighted."""
@@ -160,7 +161,8 @@ class DocumentsPane(Vertical):
 
     def _library_chosen(self, hit: SearchHit | None) -> None:
         """Open the chosen section's document at its node: the document's row highlighted (its tree
-        shown), then the node; a document outside this folder is named, not opened."""
+        shown), then the node, its page text read at the page (line) where the words were found; a
+        document outside this folder is named, not opened."""
         host = host_of(self.app)
         if hit is None or host is None:
             return
@@ -171,7 +173,8 @@ class DocumentsPane(Vertical):
             self.notify(f"{hit.doc_name} is not in this folder: {where}", severity="warning", markup=False)
             return
         path = self.root / source.relative_to(self.root.resolve())
-        self.post_message(self.OpenAt(str(path), hit.node_id))
+        at = (hit.page or hit.start) if hit.node_id else None  # the document's own row: its tree alone
+        self.post_message(self.OpenAt(str(path), hit.node_id, at))
         row = self.files.find(path)
         if row is not None:
             self.files.move_cursor(row)

@@ -61,7 +61,8 @@ class TreePane(Vertical):
         self._opened: dict[str, Any] = {}  # the last opened document, for page text
         self._tree_doc: str | None = None  # whose tree the tree widget shows
         self._branches: dict[str, frozenset[tuple[int, ...]]] = {}  # doc -> its open branches, when left
-        self._go_to: tuple[str, str] | None = None  # (doc, node id) to put the cursor on once shown
+        self._go_to: tuple[str, str, int | None] | None = None  # (doc, node id, read at) once shown
+        self._read_at: tuple[str, int] | None = None  # (node id, page or line): read once the cursor is there
 
     def compose(self) -> ComposeResult:
         clear = shown_key("filter.clear", self.app)
@@ -102,11 +103,12 @@ class TreePane(Vertical):
         opened = frozenset[tuple[int, ...]]()
         if not keep:  # another document: keep what was open in this one, open what was in that one
             self._leave_tree()
+            self._read_at = None
             opened = self._branches.get(doc, opened) if doc is not None else opened
         self.index_tree.show_nodes(live.nodes, live.markdown, keep=keep, opened=opened)
         self._tree_doc = doc
         if self._go_to is not None and self._go_to[0] == doc:
-            self.index_tree.go_to(self._go_to[1])
+            self._go(*self._go_to[1:], drawn=False)
             self._go_to = None
         if not keep:
             self._close_box()  # another document: the tree dropped its filter, so does the box
@@ -168,6 +170,10 @@ class TreePane(Vertical):
         live = self.model.shown
         with contextlib.suppress(NoMatches):  # the message arrived while the app was closing
             self.detail.show(message.ref, live.source if live else "", live.markdown if live else False)
+        pending = self._read_at
+        if pending is not None and message.ref is not None and message.ref.node.node_id == pending[0]:
+            self._read_at = None  # (a Shown for another node first: the tree drawn, the cursor on its way)
+            self._page_text(copy=False, at=pending[1])
 
     @work(thread=True, group="load-entry", exclusive=True, exit_on_error=False)
     def load_entry(self, doc: str, entry: LibraryEntry) -> None:
@@ -184,12 +190,26 @@ class TreePane(Vertical):
     def _entry_loaded(self, doc: str, live: LiveDoc) -> None:
         self.apply(self.model.entry_loaded(doc, live))
 
-    def open_at(self, doc: str, node_id: str) -> None:
-        """Put the cursor on `node_id` of `doc`'s tree: now if it is shown, else once it is."""
+    def open_at(self, doc: str, node_id: str, at: int | None = None) -> None:
+        """Put the cursor on `node_id` of `doc`'s tree: now if it is shown, else once it is; with `at`,
+        then read its page text (as `t` does) at that page, or a Markdown file's line."""
         if self._tree_doc == doc and self.model.current_doc == doc:
-            self.index_tree.go_to(node_id)
+            self._go(node_id, at, drawn=True)
         else:
-            self._go_to = (doc, node_id)
+            self._go_to = (doc, node_id, at)
+
+    def _go(self, node_id: str, at: int | None, drawn: bool) -> None:
+        """The cursor to the node; its page text read at `at` once the node panel shows that node (its
+        Shown message: the tree just `drawn` again always sends one)."""
+        cursor = self.index_tree.cursor_node
+        ref = cursor.data if cursor is not None else None
+        there = drawn and ref is not None and ref.node.node_id == node_id and same_node(self.detail.ref, ref)
+        if not self.index_tree.go_to(node_id) or at is None:
+            return
+        if there:  # the cursor stays where it is: no Shown message comes
+            self.call_after_refresh(self._page_text, False, at)
+        else:
+            self._read_at = (node_id, at)
 
     # -- the title filter ------------------------------------------------------------------------------
     def action_filter(self) -> None:
@@ -276,8 +296,9 @@ class TreePane(Vertical):
         self.app.copy_to_clipboard(text)
         self.notify(f"Copied {what} ({len(text):,} characters) via OSC 52.", markup=False)
 
-    def _page_text(self, copy: bool) -> None:
-        """Read the node's text from the document in a thread; show it in the reader, or copy it."""
+    def _page_text(self, copy: bool, at: int | None = None) -> None:
+        """Read the node's text from the document in a thread; show it in the reader (at page or line
+        `at`, else its start), or copy it."""
         found = self._highlighted()
         if found is None or self.model.current_doc is None:
             return
@@ -285,12 +306,12 @@ class TreePane(Vertical):
         doc = Path(self.model.current_doc)
         if not copy:
             if not fits_reader(self.detail):
-                self._read_full_screen(doc, ref, live)
+                self._read_full_screen(doc, ref, live, at)
                 return
             self.detail.show_text(None, "loading page text ...")
-        self._read_page_text(doc, ref, live, copy)
+        self._read_page_text(doc, ref, copy, at)
 
-    def _read_full_screen(self, doc: Path, ref: NodeRef, live: LiveDoc) -> None:
+    def _read_full_screen(self, doc: Path, ref: NodeRef, live: LiveDoc, at: int | None) -> None:
         """The node panel is hidden (narrow, or `d`) or too small to read in: the reader takes the whole
         screen, and `esc` leaves the panes as they were."""
         from ..screens.reader import ReaderScreen
@@ -299,10 +320,10 @@ class TreePane(Vertical):
         title.append(f"{one_line(doc.name, 60)} · ")
         title.append(one_line(ref.node.title, 80) or "(untitled)", style="bold")
         title.append(f" · {pages_of(ref.node, live.markdown)}", style="dim")
-        self.app.push_screen(ReaderScreen(doc, ref.node, title, at=ref.node.start, opened=self._opened))
+        self.app.push_screen(ReaderScreen(doc, ref.node, title, at=at or ref.node.start, opened=self._opened))
 
     @work(thread=True, group="page-text", exclusive=True, exit_on_error=False)
-    def _read_page_text(self, doc: Path, ref: NodeRef, live: LiveDoc, copy: bool) -> None:
+    def _read_page_text(self, doc: Path, ref: NodeRef, copy: bool, at: int | None) -> None:
         call = self.app.call_from_thread
         try:
             text = export.node_text(doc, ref.node, self._opened)
@@ -311,16 +332,16 @@ class TreePane(Vertical):
             if copy:
                 call(self.notify, f"Cannot read the document: {why}", severity="error", markup=False)
             else:
-                call(self._page_text_ready, ref, None, f"cannot read the document: {why}")
+                call(self._page_text_ready, ref, None, f"cannot read the document: {why}", at)
             return
         if copy:
             call(self.copy, text.joined(), f"the text of {text.heading}")
         else:
-            call(self._page_text_ready, ref, text, "")
+            call(self._page_text_ready, ref, text, "", at)
 
-    def _page_text_ready(self, ref: NodeRef, text: NodeText | None, note: str) -> None:
+    def _page_text_ready(self, ref: NodeRef, text: NodeText | None, note: str, at: int | None) -> None:
         if same_node(self.detail.ref, ref) and self.detail.reading:  # the user has not moved on meanwhile
-            self.detail.show_text(text, note)
+            self.detail.show_text(text, note, at)
 
     def action_export_json(self) -> None:
         self._export("PageIndex JSON", "_structure.json")

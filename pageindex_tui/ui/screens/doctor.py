@@ -138,11 +138,12 @@ class DoctorScreen(ModalScreen[None]):
         width = self.query_one("#doctor-body", VerticalScroll).scrollable_content_region.width
         if not width:  # not laid out yet
             self.call_after_refresh(self.show, report)
+            return
         self.query_one("#doctor-report", Static).update(self.styled(render_report(report), width))
 
     def on_resize(self) -> None:
         if self.report is not None:
-            self.show(self.report)  # wrapped again for the new width
+            self.call_after_refresh(self.show, self.report)  # wrapped again for the new width, once laid out
 
     def styled(self, plain: str, width: int = 0) -> Text:
         """The plain report with its marks, headings and the command coloured (text stays literal);

@@ -1,7 +1,8 @@
 """The library search: words typed are looked up in the search index of every indexed document (as
-`pageindex-tui search` does), the ranked sections listed with their document, node id, pages and a
-snippet (all shown literally); enter on one closes the screen with it, and the documents pane opens
-that document's tree at the node."""
+`pageindex-tui search` does), the ranked sections listed with their document, node id, pages, where
+the words were found (`store/hitplace.py`, as the CLI says it) and a snippet, all shown literally and
+cut to the list's width; enter on one closes the screen with it, and the documents pane opens that
+document's tree at the node and its page text at that page (the tree pane's `open_at`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from ...jobs.pagetext import library_search
 from ...safe_text import counted, one_line
+from ...store.hitplace import found_at, hit_span
 from ...store.library import Library
 from ...store.search import SearchHit
 from ..keys import bindings, shown_key
@@ -23,15 +25,28 @@ from ..widgets.inputs import TypedInput
 LIMIT = 30
 
 
-def hit_label(hit: SearchHit) -> Text:
-    word = "lines" if hit.unit == "line" else "pages"
-    span = f"{word} {hit.start}-{hit.end}" if hit.end > hit.start else f"{word[:-1]} {hit.start}"
-    label = Text(one_line(hit.doc_name, 40), style="bold")
-    label.append(f"  [{hit.node_id}] {one_line(hit.title, 60)}" if hit.node_id else "  (the document)")
-    label.append(f"  {span}", style="dim")
-    if hit.snippet.strip():
-        label.append("\n  " + one_line(hit.snippet, 110), style="italic")
-    return label
+def hit_label(hit: SearchHit, width: int = 118) -> Text:
+    """Two lines cut to `width` cells: the document and the node (id, title); then the node's pages (or
+    lines), where the words were found when that says more, and the snippet."""
+    name = one_line(hit.doc_name, max(12, min(40, width * 2 // 5)))
+    head = Text(name, style="bold")
+    if hit.node_id:
+        node = f"[{one_line(hit.node_id, 12)}]"
+        head.append(f"  {node} ")
+        head.append(one_line(hit.title, max(8, width - len(name) - len(node) - 3)) or "(untitled)")
+    else:
+        head.append("  (the document: its name or description)", style="dim")
+    place = Text("  ")
+    place.append(hit_span(hit), style="dim")
+    found = found_at(hit)
+    if found:
+        place.append(" · ")
+        place.append(f"found at {found}", style="bold")
+    room = width - place.cell_len - 3
+    if hit.snippet.strip() and room >= 12:
+        place.append(" · ")
+        place.append(one_line(hit.snippet, room), style="italic")
+    return Text("\n").join([head, place])
 
 
 class LibrarySearchScreen(ModalScreen[SearchHit | None]):
@@ -90,9 +105,7 @@ class LibrarySearchScreen(ModalScreen[SearchHit | None]):
         if self.query_one("#library-query", Input).value != text:
             return  # typed on since
         self.hits = hits
-        options = self.query_one("#library-hits", OptionList)
-        options.clear_options()
-        options.add_options([Option(hit_label(hit)) for hit in hits])
+        self._fill(keep=False)
         if problem:
             self._note(problem)
         elif text.strip():
@@ -101,6 +114,20 @@ class LibrarySearchScreen(ModalScreen[SearchHit | None]):
                 self._note(f"{counted(len(hits), 'section')} for {asked}, best first.")
             else:
                 self._note(f"No section matches {asked}.")
+
+    def _fill(self, keep: bool = True) -> None:
+        """The hits as options, each cut to the list's width (`keep`: the highlighted one stays)."""
+        options = self.query_one("#library-hits", OptionList)
+        width = max(30, options.content_region.width - options.styles.scrollbar_size_vertical)
+        highlighted = options.highlighted if keep else None
+        options.clear_options()
+        options.add_options([Option(hit_label(hit, width)) for hit in self.hits])
+        if highlighted is not None and highlighted < len(self.hits):
+            options.highlighted = highlighted
+
+    def on_resize(self) -> None:
+        if self.hits:
+            self.call_after_refresh(self._fill)
 
     @on(OptionList.OptionSelected, "#library-hits")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

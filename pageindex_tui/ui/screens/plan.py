@@ -195,7 +195,7 @@ class PlanScreen(ModalScreen[None]):
 
     def on_resize(self) -> None:
         if self.plan is not None:
-            self.show()  # wrapped again for the new width
+            self.call_after_refresh(self.show)  # wrapped again for the new width, once it is laid out
 
     def action_scroll(self, direction: str) -> None:
         scroll(self.query_one("#plan-body", VerticalScroll), direction)

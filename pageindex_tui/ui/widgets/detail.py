@@ -86,14 +86,15 @@ class NodeDetail(Vertical, can_focus=False):
             head = self.query_one("#detail-head", Static)
             head.update(describe(self.ref.node, self.source, self.markdown, self._hints()))
 
-    def show_text(self, text: NodeText | None, note: str = "") -> None:
-        """The node's page text in the reader, focused (None: only `note`, such as why it cannot be read)."""
+    def show_text(self, text: NodeText | None, note: str = "", at: int | None = None) -> None:
+        """The node's page text in the reader, focused, at page (line) `at` when given (None: only `note`,
+        such as why it cannot be read)."""
         if not self.reading:
             self._back = self.screen.focused
         self.add_class("-reading")
         if self.ref is not None:
             self.query_one("#detail-head", Static).update(headline(self.ref.node, self.markdown, text))
-        self.reader.show(ReaderText(text, "" if text is not None else note))
+        self.reader.show(ReaderText(text, "" if text is not None else note), at)
         self.reader.focus_text()
 
     def _close_text(self) -> None:

@@ -1,0 +1,21 @@
+"""Where a search hit is, in words, for every front end that shows one (`pageindex-tui search`, the app's
+library search): its node's span ("pages 2-6", "line 7") and, for a passage of page text found inside
+a longer node, the page (or a Markdown passage's first line) the words were found at."""
+
+from __future__ import annotations
+
+from .search import SearchHit
+
+
+def hit_span(hit: SearchHit) -> str:
+    """ "pages 2-6", "page 4", "lines 7-10", "line 7": the node's (or the document's) span."""
+    word = "line" if hit.unit == "line" else "page"
+    return f"{word}s {hit.start}-{hit.end}" if hit.end > hit.start else f"{word} {hit.start}"
+
+
+def found_at(hit: SearchHit) -> str:
+    """ "page 4" or "line 12": where the words were found, when that is not the span's first unit
+    (a node's own title or summary, or a passage on its first page); "" otherwise."""
+    if hit.page in (0, hit.start):
+        return ""
+    return f"{'line' if hit.unit == 'line' else 'page'} {hit.page}"

@@ -291,3 +291,53 @@ def make_running_chapters(directory: Path | str) -> tuple[Path, Truth]:
             page.body(n * 10 + k, 12)
             page.body(n * 10 + k + 5, 12)
     return _written(pdf, directory, "running_chapters.pdf", truth)
+
+
+FINDINGS = [  # the first line of each finding fills the measure; three more lines follow it
+    "Strong pretrained models naturally generalize beyond their weak supervisors. If we",
+    "Naively finetuning on weak supervision is not enough. Despite a positive transfer,",
+    "Improving the transfer from weak to strong is tractable. We find that a confidence",
+]
+LISTED = ["3.1 Uses of the Tools", "3.2 Components and Architecture", "3.3 Detection Methods"]
+
+
+def make_running_text(directory: Path | str) -> tuple[Path, Truth]:
+    """Numbered sections in bold over what looks like them at the body size: findings numbered
+    "1.", "2.", each the first line of a paragraph whose sentence ends inside it (a paper's list of
+    findings, a manual's steps); panel captions under a figure ("(a) Easy cutoff"); a list of a
+    report's parts with dot leaders to their pages, outside any contents page; and a bold lead-in
+    to a list ("Use a table to:")."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.heading(["1 Introduction"], 14)
+    page.body(101, 6)
+    for k, first in enumerate(FINDINGS, 1):
+        page.space(4)
+        for x, text in [(25, f"{k}. {first}"), *((31, rest) for rest in _body_lines(110 + k, "findings", 3))]:
+            pdf.set_x(x)
+            pdf.cell(190 - x, BODY * 0.45, text, new_x="LEFT", new_y="NEXT")
+            pdf.set_y(pdf.get_y() + 1.2)
+    page.space(4)
+    page.heading(["2 Method"], 14)
+    page.body(102, 6)
+    for caption in ("(a) Easy cutoff at the first level", "(b) Hard cutoff at the second level"):
+        page.space(5)
+        page.line(caption, align="C", after=5)
+    page.body(103, 4)
+    page = _Page(pdf, truth)
+    page.heading(["3 Related Reports"], 14)
+    page.body(104, 5)
+    for k, title in enumerate(LISTED, 1):
+        page.space(3)
+        page.line(f"{title} {'.' * (80 - len(title))} 3-{k}", after=2)
+    page.space(3)
+    page.body(105, 5)
+    page.space(5)
+    page.line("Use a table to:", style="B", after=2)  # a lead-in to a list, in bold, standing alone
+    for item in ("look up single values", "compare values side by side"):
+        page.line(f"- {item}", after=1.2)
+    page.space(3)
+    page.body(107, 3)
+    page.heading(["4 Results"], 14)
+    page.body(106, 6)
+    return _written(pdf, directory, "running_text.pdf", truth)

@@ -3,7 +3,8 @@
 A line is a heading candidate when it stands apart from the body text (larger, bold, capitals,
 space above, short, no final full stop, numbered like a section). The lines of one heading are
 joined first (`layout_join.py`); running headers and footers, page numbers, captions, code,
-table cells, equations and reference-list entries are rejected (`layout_rejects.py`).
+table cells, equations, reference-list entries, lines with dot leaders and lines that read on past
+a sentence's end are rejected (`layout_rejects.py`).
 Levels come from numbering depth, then from font rank (`layout_levels.py`).
 """
 
@@ -18,7 +19,7 @@ from ..document.lines import PageLines, TextLine
 from .heading import SURE, Candidate
 from .layout_join import LABEL_ONLY, Body, above, below, in_row, lead, merged, norm, row_label
 from .layout_levels import assign_levels, numbering
-from .layout_rejects import LETTERS, ROW_TOLERANCE, Grid, caps, reject, same_row, shape
+from .layout_rejects import LETTERS, ROW_TOLERANCE, Grid, caps, reject, running_text, same_row, shape
 
 __all__ = ["SURE", "Candidate", "LayoutResult", "choose", "find_headings", "unsure"]
 
@@ -168,7 +169,10 @@ def _score(line: TextLine, text: str, body: Body, gap_above: float, gap_below: f
     numbered = numbering(text)
     size_ratio = line.size / body.size if body.size and line.size_trusted else 1.0  # nominal: no say
     cap = caps(text)  # set in capitals
-    final_stop = text.rstrip().endswith((".", ",", ";")) and not re.fullmatch(r"[\dIVXLCivxlc.]+\.?", text)
+    # a stop ends a sentence; a colon leads in to a list or a table ("Use a TABLE to:")
+    final_stop = text.rstrip().endswith((".", ",", ";", ":")) and not re.fullmatch(
+        r"[\dIVXLCivxlc.]+\.?", text
+    )
     words = len(text.split())
     space_above = gap_above > usual * 1.35
     standalone = space_above and gap_below > usual * 1.2
@@ -197,7 +201,14 @@ def _score(line: TextLine, text: str, body: Body, gap_above: float, gap_below: f
         score -= 0.2
     if not (text[:1].isupper() or text[:1].isdigit() or text[:1] in "(\u00a7"):
         score -= 0.4
-    if size_ratio < 1.15 and not line.bold and not cap and not emphasis and not (numbered and space_above):
+    section_number = numbered and numbered.kind != "paren"  # "(a)", "(4)" number list items, panels
+    if (
+        size_ratio < 1.15
+        and not line.bold
+        and not cap
+        and not emphasis
+        and not (section_number and space_above)
+    ):
         score = min(score, 0.3)  # body text that only happens to be short
     return max(0.0, min(1.0, score))
 
@@ -282,7 +293,9 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
             continue
         text, used = merged(lines, i, body)
         first, last = lines[used[0]], lines[used[-1]]
-        why = reject(first, text, body.running, body.mono)
+        why = reject(first, text, body.running, body.mono) or (
+            "running text" if running_text(first.text) else ""
+        )
         if why:
             if first.size > body.size * 1.1 or first.bold:
                 rejected[why] += 1

@@ -1,5 +1,6 @@
 """Lines that look like headings and are not: running heads, page numbers, captions, list items,
-references, equations, code, labels, and cells of a table.
+references, equations, code, labels, lines of a contents (dot leaders), running text (a sentence
+ends inside the line: a numbered finding or step), and cells of a table.
 
 `reject` judges one line (or the lines of one heading joined) by its own text and type; `Grid`
 looks at the lines around it on its page, where a table's column heads and row labels show
@@ -24,6 +25,7 @@ __all__ = [
     "caps",
     "item_number",
     "reject",
+    "running_text",
     "same_row",
     "shape",
 ]
@@ -66,6 +68,21 @@ _CODE = re.compile(
 )
 # a short label that introduces what follows it: "CONTACTS:", "Media contact:", "Note:"
 _LABEL = re.compile(r"^[^\s:]+(\s+[^\s:]+){0,2}\s*:$")
+# a line of a contents or an index: a leader of dots to a page number ("2.1 Uses .......... 2-1")
+_LEADER = re.compile(r"(\.\s?){5,}")
+# a sentence ends inside the line and another begins: a paragraph's first line, a numbered step or
+# finding ("1. Strong models generalize beyond their supervisors. If we"), not a title. The word
+# before the stop has two letters or more, in lower case after its first, and is no abbreviation
+# ("e.g.", "U.S.", "Inc.", "Mr.")
+_SENTENCE_INSIDE = re.compile(
+    r"(?<![\w.])([A-Za-z\u00c0-\u00ff][a-z\u00df-\u00ff]+)[.!?]\s+[A-Z\u00c0-\u00de][a-z\u00df-\u00ff]"
+)
+_ABBREVIATION = re.compile(
+    r"^(inc|corp|ltd|co|bros|vs|etc|al|nos?|vol|figs?|eq|sec|st|mt|dept|univ|approx|ca|cf|ch|pp|mrs?|ms|dr|"
+    r"jr|sr|prof|rev|eds?)$",
+    re.IGNORECASE,
+)
+_LIST_LABEL = re.compile(r"^\(?([\divxlc]{1,4}|[a-z])[.)]\s+")  # "1. ", "ii) ", "(a) ": an item's number
 LETTERS = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _DIGITS = re.compile(r"\d")
 _SHAPE_DIGITS = re.compile(r"\d+")
@@ -129,6 +146,8 @@ def reject(line: TextLine, text: str, running: frozenset[str], body_mono: bool =
         return "contents heading"
     if _REFERENCE.match(text):
         return "reference entry"
+    if _LEADER.search(text):
+        return "contents line"
     if (line.mono and not body_mono) or _CODE.search(text):
         return "code"
     if _LABEL.match(text.strip()):
@@ -136,6 +155,13 @@ def reject(line: TextLine, text: str, running: frozenset[str], body_mono: bool =
     if len(text) > MAX_TITLE_CHARS or len(text.split()) > MAX_TITLE_WORDS:
         return "too long"
     return ""
+
+
+def running_text(text: str) -> bool:
+    """Whether a line reads on past the end of a sentence (`_SENTENCE_INSIDE`), an item's number
+    ("ii.") and an abbreviation's stop aside."""
+    rest = _LIST_LABEL.sub("", text.strip(), count=1)
+    return any(not _ABBREVIATION.match(m.group(1)) for m in _SENTENCE_INSIDE.finditer(rest))
 
 
 def _figures(text: str) -> bool:

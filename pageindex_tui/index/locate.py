@@ -11,6 +11,11 @@ from functools import lru_cache
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 TOP_LINES = 6  # a title among the first lines of a page "opens" the page
 MATCH_RATIO = 0.86
+# a word that may stand before a numbered title on its page ("Chapter 10" over "Systems of ODEs",
+# where the contents print "10 Systems of ODEs")
+_LABEL_WORDS = frozenset(
+    ("chapter", "part", "section", "lecture", "appendix", "unit", "lesson", "module", "book")
+)
 
 
 def normalize(text: str) -> str:
@@ -54,7 +59,7 @@ def title_position(title: str, page_text: str) -> int | None:
     short = len(wanted) < 8
     if wanted in flat:  # every run of lines is a piece of `flat`: no exact match can hide elsewhere
         for i, joined, _first in spans:
-            if joined == wanted or (not short and joined.startswith(wanted)):
+            if joined == wanted or (not short and joined.startswith(wanted)) or _labelled(joined, wanted):
                 return i
     if short:
         return None
@@ -62,11 +67,25 @@ def title_position(title: str, page_text: str) -> int | None:
         if len(wanted) * 0.8 <= len(joined) and first <= len(wanted) * 1.5:
             piece = joined[: len(wanted) + 3]
             if (
-                _quick_ratio(counts, len(wanted), piece) >= MATCH_RATIO
+                _same_number(wanted, piece)
+                and _quick_ratio(counts, len(wanted), piece) >= MATCH_RATIO
                 and SequenceMatcher(None, wanted, piece, autojunk=False).ratio() >= MATCH_RATIO
             ):
                 return i
     return None
+
+
+def _labelled(joined: str, wanted: str) -> bool:
+    """A numbered title under its label word: "chapter 10 systems of odes" for "10 systems of odes"."""
+    word, _space, rest = joined.partition(" ")
+    return word in _LABEL_WORDS and wanted[:1].isdigit() and (rest == wanted or rest.startswith(f"{wanted} "))
+
+
+def _same_number(wanted: str, piece: str) -> bool:
+    """A title's leading number is its identity: "10 systems of odes" is not "102 systems of odes"
+    (a running head: page 102 and the chapter's title), however close the rest."""
+    number = wanted.split(" ", 1)[0]
+    return not number.isdigit() or piece.split(" ", 1)[0] == number
 
 
 @lru_cache(maxsize=1024)

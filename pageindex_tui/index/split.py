@@ -57,15 +57,32 @@ def split_entry(entry: Entry, top: int) -> Entry:
     return Entry(entry.title, entry.level - top, entry.start, f"split/{entry.source}", entry.confidence)
 
 
+Known = frozenset[tuple[str, int]]  # (normalised title, start page) of every node of a tree
+
+
+def _before_next(entries: list[Entry], node: Node, known: Known) -> list[Entry]:
+    """The subsections of `node` less what its last page holds from the first heading that is
+    already a node of the tree on: the sections after it that open on that page ("Item 1B", "Item
+    2" on the last page of "Item 1A"), and theirs."""
+    cut = next(
+        (k for k, e in enumerate(entries) if e.start == node.end and (normalize(e.title), e.start) in known),
+        None,
+    )
+    return entries if cut is None else entries[:cut]
+
+
 async def split_node(
     ctx: RunContext,
     node: Node,
     page_text: PageText,
     starts_at_top: StartsAtTop,
     headings_in: HeadingsIn | None = None,
+    known: Known = frozenset(),
 ) -> Outcome:
     """Subsections for `node`: `headings_in(node)` (the layout's) when it finds any, else the model's;
-    none when the layout says the headings in it are a table section's titles and rows."""
+    none when the layout says the headings in it are a table section's titles and rows. A heading
+    on its last page that is already a node of the tree (`known`), and what follows it, are not
+    its subsections."""
     found = await asyncio.to_thread(headings_in, node) if headings_in is not None else Subheadings([])
     entries = found.entries
     if found.refused:
@@ -90,6 +107,7 @@ async def split_node(
             return "none"
     own = normalize(node.title)
     entries = [e for e in entries if not (e.start == node.start and normalize(e.title) == own)]
+    entries = _before_next(entries, node, known)
     if not entries:
         return "none"
     top = min(e.level for e in entries)
@@ -134,8 +152,9 @@ async def split_large(
         todo = large()
         if not todo:
             break
+        known = frozenset((normalize(n.title), n.start) for n in walk(nodes))
         results = await gather_or_cancel(
-            *(split_node(ctx, n, page_text, starts_at_top, headings_in) for n in todo)
+            *(split_node(ctx, n, page_text, starts_at_top, headings_in, known) for n in todo)
         )
         whole.update(id(n) for n, r in zip(todo, results, strict=True) if r == "whole")
         split += results.count("split")

@@ -33,6 +33,7 @@ _ROMAN_HEAD = re.compile(r"^(?P<num>[IVXLC]+)\.\s+\S")
 _LETTER_HEAD = re.compile(r"^(?P<num>[A-Z])[.)]?\s+[A-Z]")
 _NOT_TITLE = re.compile(r"^[\d\s.]*$")
 _FOLIO = re.compile(r"^(\d{1,4}|[ivxlcdm]{1,7})$", re.IGNORECASE)
+_YEAR = re.compile(r"^(19|20)\d\d$")  # a year ends a line of text, not a page number, without a leader
 
 
 def _shape(line: str) -> str:
@@ -134,6 +135,8 @@ def parse_toc(text: str) -> list[TocEntry]:
         if not line or _CONTENTS_WORD.match(line):
             continue
         match = _ENTRY.match(line)
+        if match and _YEAR.match(match.group("page")) and not match.group("leader").strip():
+            match = None  # "... for the three months ended March 31, 2022": a year, the title wraps on
         if not match or _NOT_TITLE.match(match.group("title")):
             # a title without page number: the start of a wrapped title, unless it is a bare folio,
             # the head of a list of figures or tables, or a caption in one
@@ -171,12 +174,20 @@ def _is_trivial(labels: list[str] | None) -> bool:
 
 
 def map_by_labels(entries: list[TocEntry], labels: list[str] | None) -> dict[int, int]:
-    """Entry index -> physical page, through the PDF's page labels (when they say something)."""
+    """Entry index -> physical page, through the PDF's page labels (when they say something). A
+    label two pages carry says nothing (a cover labelled "1" before the front matter's "i", "ii"
+    and the text's own "1"): those entries are placed by the offset or by search."""
     if _is_trivial(labels):
         return {}
     where: dict[str, int] = {}
+    twice: set[str] = set()
     for physical, label in enumerate(labels or [], start=1):
-        where.setdefault(label.strip().lower(), physical)
+        key = label.strip().lower()
+        if key in where:
+            twice.add(key)
+        where.setdefault(key, physical)
+    for key in twice:
+        del where[key]
     return {
         i: where[e.printed.lower()] for i, e in enumerate(entries) if e.printed and e.printed.lower() in where
     }

@@ -149,3 +149,11 @@ def test_a_running_head_that_changes_with_the_chapter_is_no_heading(tmp_path):
     # repeated lines, but atop pages close together in one size
     path, truth = layoutcases.make_running_chapters(tmp_path)
     assert chosen(path) == truth
+
+
+def test_numbered_paragraphs_panel_captions_and_leader_lines_are_not_headings(tmp_path):
+    """Findings numbered "1." whose sentence ends inside their first line, "(a)" panel captions, a
+    list of parts with dot leaders, all at the body size, and a bold lead-in ending in a colon: only
+    the bold sections are headings."""
+    path, truth = layoutcases.make_running_text(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]

@@ -174,3 +174,33 @@ def test_a_heading_that_starts_an_entrys_title_is_that_entry_only_in_a_printed_c
     ]
     from_contents, added = graft(entries, found, 8, printed=True)
     assert added == 1 and [e.title for e in from_contents][2:] == ["FEDEX EXECUTIVE OFFICERS"]
+
+
+def test_a_split_takes_no_heading_that_is_already_a_node_on_the_sections_last_page(tmp_path):
+    """A 10-K's "Item 1A" runs over several pages with bold sub-headings and ends on the page where
+    "Item 1B" and "Item 2" open, both in the outline: its split takes its own sub-headings only (it
+    took "Item 1B" and "Item 2" again, as its children, beside the outline's)."""
+    writer = layoutgen._Writer(layoutgen.Style(((16, True, False), (13, True, False), (11, True, False))))
+    writer.pdf.start_section("Part I", 0)
+    writer.heading("Part I", 0)
+    writer.pdf.start_section("Item 1A. Risk Factors", 1)
+    writer.heading("Item 1A. Risk Factors", 1)
+    for part, topic in enumerate(["Market Risks", "Credit Risks", "Operational Risks"]):
+        writer.heading(topic, 2)
+        for p in range(6):
+            writer.paragraph(200 + part * 10 + p, 8)
+    for title in ("Item 1B. Unresolved Staff Comments", "Item 2. Properties"):
+        writer.pdf.start_section(title, 1)
+        writer.heading(title, 1)
+        writer.paragraph(300 + len(title), 4)
+    path = tmp_path / "risk_factors.pdf"
+    writer.pdf.output(str(path))
+    last = writer.page
+    result, _ = run_index(offline(max_pages_per_node=2, max_tokens_per_node=100), path, tmp_path / "out")
+    assert result.ok, result.error
+    assert result.run.facts.split_by_layout >= 1
+    nodes = [(n["title"], n["source"]) for n in result.run.to_dict()["provenance"]["nodes"]]
+    titles = [title for title, _source in nodes]
+    assert titles.count("Item 1B. Unresolved Staff Comments") == 1 and titles.count("Item 2. Properties") == 1
+    assert ("Operational Risks", "split/layout") in nodes, nodes
+    assert writer.truth[-1][1] == last == writer.truth[-2][1]  # both open on the section's last page

@@ -37,6 +37,20 @@ def test_parse_toc_levels_wrapping_and_folios():
     ]
 
 
+def test_a_year_that_ends_a_wrapped_line_is_no_page_number():
+    text = (
+        "Consolidated balance sheets at March 31, 2022 and December 31, 2021 82\n"
+        "Statements of comprehensive income for the three months ended March 31, 2022\n"
+        "and 2021 81\n"
+        "Notes to Consolidated Financial Statements ......... 2019\n"
+    )
+    assert [(e.title, e.printed) for e in parse_toc(text)] == [
+        ("Consolidated balance sheets at March 31, 2022 and December 31, 2021", "82"),
+        ("Statements of comprehensive income for the three months ended March 31, 2022 and 2021", "81"),
+        ("Notes to Consolidated Financial Statements", "2019"),  # after a leader it is a page
+    ]
+
+
 def test_unnumbered_entries_nest_under_numbered_chapters():
     entries = parse_toc("1 Overview .... 1\n2 Policy .... 3\nMarch Summary .... 3\nJune Summary .... 9\n")
     assert [e.level for e in entries] == [0, 0, 1, 1]
@@ -89,6 +103,17 @@ def test_labels_map_printed_numbers_and_trivial_labels_are_ignored():
     assert map_by_labels(entries, ["1", "2", "3"]) == {}
 
 
+def test_a_label_two_pages_carry_maps_nothing():
+    """A manual's cover is labelled "1", its front matter "i" to "iii", its text "1" on: printed
+    page 1 of the contents is not the cover (the old mapping took the first page labelled "1")."""
+    entries = [
+        TocEntry("Contents", 0, "i"),
+        TocEntry("1 Getting Started", 0, "1"),
+        TocEntry("1.2 Strap", 1, "2"),
+    ]
+    assert map_by_labels(entries, ["1", "i", "ii", "iii", "1", "2", "3"]) == {0: 2, 2: 6}
+
+
 def test_running_headers_are_stripped():
     words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
     texts = {
@@ -130,3 +155,15 @@ def test_the_fuzzy_bound_is_difflibs_quick_ratio():
     for a, b in pairs:
         expected = SequenceMatcher(None, a, b, autojunk=False).quick_ratio()
         assert _quick_ratio(tuple(Counter(a).items()), len(a), b) == expected
+
+
+def test_a_chapter_title_under_its_label_is_found_and_a_running_head_with_another_number_is_not():
+    """A book's contents print "10 Systems of ODEs" (no page: its sections carry them); its opening
+    page sets "Chapter 10" over "Systems of ODEs", and the next page's running head reads "102
+    Systems of ODEs" (page 102). The opening page is the chapter's, the running head no match."""
+    opener = "Chapter 10\nSystems of ODEs\nIn the previous chapter we used Euler's method.\n10.1 Matrices\n"
+    running = "102 Systems of ODEs\n>> whos M\nName Size Bytes Class\n"
+    assert title_position("10 Systems of ODEs", opener) == 0
+    assert title_position("10 Systems of ODEs", running) is None
+    assert find_title("10 Systems of ODEs", {113: opener, 114: running}, near=110) == 113
+    assert title_position("Part 2 Results", "Part 2\nResults\n") == 0  # a label the title carries too

@@ -1,6 +1,6 @@
 """Where a search hit is, in words, for every front end that shows one (`pageindex-tui search`, the app's
-library search): its node's span ("pages 2-6", "line 7") and, for a passage of page text found inside
-a longer node, the page (or a Markdown passage's first line) the words were found at."""
+library search): its node's span ("pages 2-6", "line 7") and, for a passage of page text, the page (or
+a Markdown passage's first line) the words were found at."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ def hit_span(hit: SearchHit) -> str:
 
 
 def found_at(hit: SearchHit) -> str:
-    """ "page 4" or "line 12": where the words were found, when that is not the span's first unit
-    (a node's own title or summary, or a passage on its first page); "" otherwise."""
-    if hit.page in (0, hit.start):
+    """ "page 4" or "line 12": where a passage of page text that matched lies (a page, or a Markdown
+    passage's first line), on the node's first page too; "" for a node's own title or summary, and where
+    the node is that one page (its span says it)."""
+    if not hit.passage or not hit.page or hit.start == hit.end == hit.page:
         return ""
     return f"{'line' if hit.unit == 'line' else 'page'} {hit.page}"

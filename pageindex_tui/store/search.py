@@ -76,6 +76,7 @@ class SearchHit:
     score: float  # BM25, higher is better
     page: int = 0
     folder: str = ""
+    passage: bool = False  # the words were in a passage of page text, not the node's own title or summary
 
 
 @dataclass(frozen=True)
@@ -184,19 +185,15 @@ class SearchIndex(IndexFile):
                   WHERE nodes MATCH ? {_scope(under)} ORDER BY s LIMIT ?) m
             JOIN node_rows r ON r.id = m.id JOIN documents d ON d.id = m.id >> {SHIFT} ORDER BY m.s"""
         snip = """SELECT CASE WHEN body != '' THEN snippet(nodes, 2, '', '', '…', 16)
-                  WHEN summary != '' THEN snippet(nodes, 1, '', '', '…', 16) ELSE '' END
-                  FROM nodes WHERE nodes MATCH ? AND rowid = ?"""
+                  WHEN summary != '' THEN snippet(nodes, 1, '', '', '…', 16) ELSE '' END,
+                  title = '' AND summary = ''
+                  FROM nodes WHERE nodes MATCH ? AND rowid = ?"""  # a passage's row: page text alone
         with self.connect() as db:
             query, found = _first(db, fts_queries(db, text), sql, (*_under(under), 2 * max(1, limit)))
             places = {(r[1], r[3], r[9]): r for r in reversed(found)}  # a node's own row and its passage
             rows = [r for r in found if places[(r[1], r[3], r[9])] is r][: max(1, limit)]  # there: the best
             snippets = [db.execute(snip, (query, r[0])).fetchone() for r in rows]  # the shown rows only
-        return [
-            SearchHit(
-                r[1], r[2], r[3], r[4], r[5], r[6], r[7], s[0] if s else "", round(-r[8], 4), r[9], r[10]
-            )
-            for r, s in zip(rows, snippets, strict=True)
-        ]
+        return [_hit(r, s) for r, s in zip(rows, snippets, strict=True)]
 
     def documents(self, text: str, limit: int = 10, under: str = "") -> list[DocumentHit]:
         """The documents whose rows best match `text` (each by its best row), best first; `under`: only
@@ -224,6 +221,15 @@ class SearchIndex(IndexFile):
     def size(self) -> int:
         """Bytes on disk (the database and its write-ahead log)."""
         return sum(os.path.getsize(p) for p in (self.path, Path(f"{self.path}-wal")) if os.path.exists(p))
+
+
+def _hit(row: tuple[Any, ...], snipped: tuple[Any, ...] | None) -> SearchHit:
+    """A row of `search`'s query, with its snippet and whether it is a passage of page text."""
+    digest, doc_name, node_id, title, start, end, unit, score, page, folder = row[1:11]
+    snippet, passage = (snipped[0], bool(snipped[1])) if snipped else ("", False)
+    return SearchHit(
+        digest, doc_name, node_id, title, start, end, unit, snippet, round(-score, 4), page, folder, passage
+    )
 
 
 def _first(

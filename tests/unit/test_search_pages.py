@@ -17,6 +17,7 @@ from pageindex_tui.jobs.pagetext import library_search, passages
 from pageindex_tui.jobs.service import JobService
 from pageindex_tui.settings import Settings
 from pageindex_tui.store import searchquery
+from pageindex_tui.store.hitplace import found_at
 from pageindex_tui.store.library import Library
 from pageindex_tui.store.library_search import LibrarySearch
 from pageindex_tui.store.search import Indexed, Passage, SearchIndex
@@ -228,3 +229,16 @@ def test_the_previous_versions_index_beside_the_documents_is_removed(tmp_path):
     assert search.sync().added == 2
     assert not old.exists() and not Path(f"{old}-wal").exists()
     assert search.index.path == library.root / "search" / "search.sqlite" and search.index.path.exists()
+
+
+def test_a_passage_says_where_it_was_found_on_its_node_s_first_page_too(tmp_path):
+    """Found-at was left out where a passage began on its node's first unit, as if the node's own title
+    had matched; a passage is now told from the node's own row by the index itself."""
+    library = Library(tmp_path / "library")
+    path = file_markdown(library, tmp_path / "docs", "log", [("Spring", "The sluice gate jammed.")], False)
+    search = library_search(library)
+    search.file(library.lookup(path))
+    passage = next(h for h in search.search("sluice gate", 10) if h.node_id == "0001")
+    assert passage.passage and passage.page == passage.start and found_at(passage) == f"line {passage.start}"
+    title = next(h for h in search.search("spring", 10) if h.node_id == "0001")
+    assert not title.passage and found_at(title) == ""

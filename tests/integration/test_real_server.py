@@ -109,8 +109,18 @@ def test_model_path_on_a_pdf_with_neither_outline_nor_contents(llama_server, tmp
 
     pdf = make_plain_pdf(tmp_path)
     out = tmp_path / "results"
+    # the structure is the point: summaries through the real server are other tests' (markdown, OCR, jobs)
+    no_summaries = ("--if-add-node-summary", "no")
     proc = run_cli(
-        "index", str(pdf), "--out", str(out), "--endpoint", llama_server.endpoint, *FAST, cwd=tmp_path
+        "index",
+        str(pdf),
+        "--out",
+        str(out),
+        "--endpoint",
+        llama_server.endpoint,
+        *no_summaries,
+        *FAST,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     data = json.loads((out / f"{pdf.stem}_structure.json").read_text())

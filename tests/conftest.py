@@ -54,11 +54,12 @@ def _need_llama_server() -> None:
 
 @pytest.fixture(scope="session")
 def llama_server() -> Iterator[object]:
-    """A real llama-server with SmolLM2 on a free loopback port, `--metrics --parallel 4`."""
+    """A real llama-server with SmolLM2 on a free loopback port, `--metrics --parallel 4` (threads: see
+    localserver.py)."""
     _need_llama_server()
-    from pageindex_tui.local.server import LocalServer
+    from localserver import local_server
 
-    server = LocalServer(context=16384, parallel=4)
+    server = local_server(context=16384, parallel=4)
     server.start()
     try:
         yield server
@@ -71,9 +72,9 @@ def own_llama_server() -> Iterator[object]:
     """A real llama-server of this test's own (SmolLM2, `--parallel 2`), which the test may stop and start
     again on the same port (`server.kill()`, `server.start()`); stopped at the end."""
     _need_llama_server()
-    from pageindex_tui.local.server import LocalServer
+    from localserver import local_server
 
-    server = LocalServer(context=8192, parallel=2)
+    server = local_server(context=8192, parallel=2)
     server.start()
     try:
         yield server

@@ -9,12 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from localserver import local_server
 
 from pageindex_tui import events
 from pageindex_tui.errors import ServerUnavailable
 from pageindex_tui.index.pipeline import Indexer
 from pageindex_tui.llm.client import LLMClient
-from pageindex_tui.local.server import LocalServer, free_port
+from pageindex_tui.local.server import free_port
 from pageindex_tui.settings import Settings
 from pageindex_tui.store.cache import ResponseCache
 
@@ -108,8 +109,18 @@ def test_model_path_on_a_pdf_with_neither_outline_nor_contents(llama_server, tmp
 
     pdf = make_plain_pdf(tmp_path)
     out = tmp_path / "results"
+    # the structure is the point: summaries through the real server are other tests' (markdown, OCR, jobs)
+    no_summaries = ("--if-add-node-summary", "no")
     proc = run_cli(
-        "index", str(pdf), "--out", str(out), "--endpoint", llama_server.endpoint, *FAST, cwd=tmp_path
+        "index",
+        str(pdf),
+        "--out",
+        str(out),
+        "--endpoint",
+        llama_server.endpoint,
+        *no_summaries,
+        *FAST,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     data = json.loads((out / f"{pdf.stem}_structure.json").read_text())
@@ -155,7 +166,7 @@ def test_server_killed_mid_run_then_rerun_reuses_cache(tmp_path):
     doc = tmp_path / "long.md"
     doc.write_text(long_markdown(sections=5))
     out = tmp_path / "out"
-    server = LocalServer(port=port, parallel=1, context=4096).start()
+    server = local_server(port=port, parallel=1, context=4096).start()
     try:
         settings = settings.with_values("test", endpoint=server.endpoint)
         first: list[events.Event] = []
@@ -181,7 +192,7 @@ def test_server_killed_mid_run_then_rerun_reuses_cache(tmp_path):
         written = sorted(p.name for p in out.iterdir())
         assert written == ["long_run.partial.json", "long_structure.partial.json"]
 
-        server = LocalServer(port=port, parallel=1, context=4096).start()
+        server = local_server(port=port, parallel=1, context=4096).start()
         second: list[events.Event] = []
         result = asyncio.run(run(second.append))
         assert result.ok, result.error

@@ -25,9 +25,11 @@ INTERVAL = 0.25
 
 def local_server():
     try:
-        from pageindex_tui.local.server import LocalServer, free_port
+        from localserver import local_server as tests_server
 
-        return LocalServer(context=2048, parallel=1, port=free_port(), threads=2)
+        from pageindex_tui.local.server import free_port
+
+        return tests_server(context=2048, parallel=1, port=free_port())
     except LocalServerError as err:
         pytest.skip(f"llama-server not available: {err.describe()}")
 

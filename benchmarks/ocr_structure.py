@@ -32,8 +32,7 @@ import corpus  # noqa: E402
 import scoring  # noqa: E402
 import structure_vs_flash as flash  # noqa: E402
 from corpus_rule import read_outline  # noqa: E402
-from ocr_bench import load, score_page  # noqa: E402
-from PIL import Image  # noqa: E402
+from ocr_bench import degrade, load, score_page  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
 from pageindex_tui.document.pdf import PdfDocument  # noqa: E402
@@ -47,10 +46,7 @@ def scanned_copy(path: Path, target: Path, noisy: bool) -> Path:
     pages = []
     for number in range(1, doc.page_count + 1):
         image = doc.render(number, SCAN_DPI)
-        if noisy:
-            noise = Image.effect_noise(image.size, 24).point(lambda v: 255 if v > 40 else 0)
-            image = Image.blend(image.rotate(0.4, fillcolor=255), noise.convert("L"), 0.06)
-        pages.append(image)
+        pages.append(degrade(image) if noisy else image)
     target.parent.mkdir(parents=True, exist_ok=True)
     pages[0].save(target, "PDF", resolution=SCAN_DPI, save_all=True, append_images=pages[1:])
     return target
@@ -82,7 +78,7 @@ def main() -> None:
     docs = [d for d in corpus.documents(args.split) if d.pages <= args.max_pages][: args.docs]
     os.environ["XDG_CACHE_HOME"] = str(work / "cache")  # a fresh OCR cache: every page recognised
     print(f"start: {load()}")
-    print(f"{'document':42} pages  recall born  recall scan  CER   s/page  source (scan)")
+    print(f"{'document (mean: documents)':42} pages  recall born  recall scan  CER   s/page  source (scan)")
     rows = []
     for i, cdoc in enumerate(docs):
         truth = read_outline(PdfReader(cdoc.path))
@@ -101,13 +97,18 @@ def main() -> None:
             if truth is not None and found is not None and truth.text.strip():
                 rates.append(score_page(found, truth).cer)
         page_cer = statistics.median(rates) if rates else 0.0
-        rows.append((r_born, r_scan, page_cer, seconds))
-        noisy = " (turned, noisy)" if args.noisy and i % 2 == 1 else ""
+        noisy = args.noisy and i % 2 == 1
+        rows.append((r_born, r_scan, page_cer, seconds, noisy))
         print(
             f"{cdoc.path.name[:42]:42} {cdoc.pages:5}  {r_born:11.2f}  {r_scan:11.2f}  {page_cer:.3f} "
-            f"{seconds:6.1f}  {source}{noisy}",
+            f"{seconds:6.1f}  {source}{' (turned, noisy)' if noisy else ''}",
             flush=True,
         )
+    for label, group in (("mean, clean", False), ("mean, noisy", True)):
+        mine = [r for r in rows if r[4] == group]
+        if mine:
+            mean = lambda k: statistics.mean(r[k] for r in mine)  # noqa: E731, B023
+            print(f"{label:42} {len(mine):5}  {mean(0):11.2f}  {mean(1):11.2f}  {mean(2):.3f} {mean(3):6.1f}")
     if rows:
         mean = lambda k: statistics.mean(r[k] for r in rows)  # noqa: E731
         print(

@@ -5,7 +5,7 @@ for the layout stage; one read gives both. Where pdfium cannot open the file or 
 text extraction stands in (with a warning), and that page has no layout.
 
 pypdf's own log records and warnings never reach the terminal: while we call into pypdf they are
-captured into `PdfDocument.warnings`. All pypdf calls hold one module-wide lock, which also keeps
+captured into `PdfDocument.warnings` (`quiet.py`). All pypdf calls hold one module-wide lock, which keeps
 that capture (a process-wide change to the "pypdf" logger and the warnings filters) consistent
 when several documents are read from several threads.
 """
@@ -13,20 +13,15 @@ when several documents are read from several threads.
 from __future__ import annotations
 
 import io
-import logging
-import os
 import re
-import threading
 import unicodedata
-import warnings
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pypdf
-from pypdf import PasswordType, PdfReader
+from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
 from ..errors import CorruptPDF, EmptyDocument, EncryptedPDF, NoTextLayer, PageIndexError
@@ -35,6 +30,8 @@ from .base import Entry, Unit, tag_pages
 from .files import read_document_bytes
 from .lines import PageLines, open_pdfium, read_page, writable
 from .ocr import INSTALL_HINT, OCR_DPI, OcrCache, digest, engine_installed, usable_text
+from .password import decrypt
+from .quiet import PYPDF_LOCK, quiet_pypdf
 from .scan import draws_image, render_page
 
 if TYPE_CHECKING:
@@ -45,53 +42,12 @@ __all__ = ["OutlineEntry", "PdfDocument", "open_pdf"]
 
 SAMPLE_PAGES = 12  # pages looked at to decide whether a PDF has a text layer
 
-_PYPDF_LOCK = threading.RLock()
-_PYPDF_DIR = str(Path(pypdf.__file__).parent) + os.sep
-_OUR_DIR = str(Path(__file__).parent) + os.sep
-
 
 @dataclass(frozen=True)
 class OutlineEntry:
     title: str  # cleaned: whitespace collapsed, control characters removed
     page: int  # 1-based physical page
     level: int  # 0 for top level, 1 for children, ...
-
-
-class _Recorder(logging.Handler):
-    def __init__(self, note: Callable[[str], None]) -> None:
-        super().__init__(logging.WARNING)
-        self._note = note
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record must not break reading
-            message = str(record.msg)
-        self._note(message)
-
-
-@contextmanager
-def _quiet_pypdf(note: Callable[[str], None]) -> Iterator[None]:
-    """Hold the pypdf lock; route pypdf's log records and warnings to `note` instead of the terminal."""
-    with _PYPDF_LOCK:
-        logger = logging.getLogger("pypdf")
-        handler = _Recorder(note)
-        propagate = logger.propagate
-        logger.addHandler(handler)
-        logger.propagate = False
-        caught: list[warnings.WarningMessage] = []
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                yield
-        finally:
-            logger.removeHandler(handler)
-            logger.propagate = propagate
-            for item in caught:
-                if item.filename.startswith((_PYPDF_DIR, _OUR_DIR)):
-                    note(str(item.message))
-                else:  # someone else's warning, raised meanwhile: hand it back untouched
-                    warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -128,6 +84,7 @@ class PdfDocument:
         self.ocr_cache = OcrCache()  # recognised pages, read back where a page needs OCR
         self.recognised: dict[int, str] = {}  # page -> the engine that read it
         self._scanned: set[int] = set()  # pages without a usable text layer that draw an image
+        self._unlooked: set[int] = set()  # scanned pages not yet looked up in the OCR cache (nor recognised)
         self.name = self.path.name
         self.warnings: list[str] = []
         self.outline_dropped = 0  # outline entries whose destination does not exist
@@ -191,7 +148,7 @@ class PdfDocument:
     def _check_text_layer(self) -> None:
         sampled = sample_pages(self.page_count)
         for page in sampled:
-            if usable_text(self._extract(page)):
+            if not self._needs_ocr(page) and usable_text(self._extract(page)):
                 return
         if self.ocr and self._pdfium is not None and any(self._draws_image(p) for p in sampled):
             return  # scanned: its pages are recognised (`scanned_pages`, `set_recognised`)
@@ -211,9 +168,11 @@ class PdfDocument:
         return note
 
     def _capture(self, context: str) -> AbstractContextManager[None]:
-        return _quiet_pypdf(self._note(context))
+        return quiet_pypdf(self._note(context))
 
-    def _read_lines(self, page: int) -> PageLines | None:
+    def _layer(self, page: int) -> PageLines | None:
+        """The page's text layer as pdfium reads it, read once, a scanned page marked (`_detect`);
+        nothing rendered, the OCR cache not asked."""
         if page not in self._lines:
             lines = None
             if self._pdfium is not None:
@@ -221,14 +180,35 @@ class PdfDocument:
                     lines = read_page(self._pdfium, page)
                 except Exception as err:  # a damaged page must not stop the document
                     self._note(f"page {page}")(f"layout could not be read ({type(err).__name__}: {err})")
-            self._lines[page] = self._cached_ocr(page, lines)
+            self._lines[page] = self._detect(page, lines)
         return self._lines[page]
 
+    def _read_lines(self, page: int) -> PageLines | None:
+        """The page's lines: its text layer's, or, for a scanned page, what the OCR cache holds for its
+        image (looked up the first time the page's text is wanted: one rendering)."""
+        lines = self._layer(page)
+        if page in self._unlooked:
+            self._unlooked.discard(page)
+            lines = self._lines[page] = self._cached_ocr(page, lines)
+        return lines
+
+    def _needs_ocr(self, page: int) -> bool:
+        """Whether `page` is scanned, from its text layer and its images alone: nothing rendered."""
+        with PYPDF_LOCK:
+            self._layer(page)
+            return page in self._scanned
+
+    def _detect(self, page: int, lines: PageLines | None) -> PageLines | None:
+        """`lines` as read; a page whose text layer is not usable and that draws an image is marked
+        scanned (and its OCR cache entry to be looked up). Nothing is rendered here."""
+        if self.ocr and lines is not None and not usable_text(lines.text) and self._draws_image(page):
+            self._scanned.add(page)
+            self._unlooked.add(page)
+        return lines
+
     def _cached_ocr(self, page: int, lines: PageLines | None) -> PageLines | None:
-        """A page that needs OCR and was recognised before (by any engine): its recognised lines."""
-        if not self.ocr or lines is None or usable_text(lines.text) or not self._draws_image(page):
-            return lines
-        self._scanned.add(page)
+        """A scanned page recognised before (by any engine): its recognised lines, else `lines`."""
+        assert lines is not None  # only a page with a text layer is marked scanned
         image = self.render(page)
         found = self.ocr_cache.get(digest(image))
         if found is None:
@@ -245,7 +225,7 @@ class PdfDocument:
 
     def _extract(self, page: int) -> str:
         """Text of a 1-based page, extracted once; failures give "" and a warning."""
-        with _PYPDF_LOCK:
+        with PYPDF_LOCK:
             if page in self._text:
                 return self._text[page]
             lines = self._read_lines(page)
@@ -310,7 +290,7 @@ class PdfDocument:
     def prefetch(self, pages: Iterable[int]) -> None:
         """Read these pages' lines now, in several processes where there are enough of them and more
         than one CPU; a stage about to read most of a long document calls this first."""
-        with _PYPDF_LOCK:
+        with PYPDF_LOCK:
             wanted = sorted({p for p in pages if 1 <= p <= self.page_count and p not in self._lines})
             if self._pdfium is None:
                 return
@@ -322,10 +302,10 @@ class PdfDocument:
             self._data, self._pdfium_password, wanted, workers, lambda run: parallel.read_run_in(doc, run)
         )
         failed: dict[str, list[int]] = {}
-        with _PYPDF_LOCK:
+        with PYPDF_LOCK:
             for page, lines, why in read:
                 if page not in self._lines:
-                    self._lines[page] = self._cached_ocr(page, lines)
+                    self._lines[page] = self._detect(page, lines)
                     if lines is None:
                         failed.setdefault(why, []).append(page)
         for why, lost in failed.items():  # one warning per cause, not one per page
@@ -336,7 +316,7 @@ class PdfDocument:
         """The typeset lines of 1-based `page` (None where pdfium could not read it), read once."""
         if not isinstance(page, int) or not 1 <= page <= self.page_count:
             return None
-        with _PYPDF_LOCK:
+        with PYPDF_LOCK:
             return self._read_lines(page)
 
     def layout(self) -> list[PageLines]:
@@ -351,12 +331,10 @@ class PdfDocument:
 
     def scanned_pages(self) -> list[int]:
         """The pages that need OCR: their text layer is missing or junk and they draw an image (those
-        read back from the OCR cache included: `recognised` says by which engine)."""
+        read back from the OCR cache included: `recognised` says by which engine). Nothing is rendered:
+        a page's image is made once, when it is recognised or its text first wanted."""
         self.prefetch(range(1, self.page_count + 1))
-        with _PYPDF_LOCK:
-            for page in range(1, self.page_count + 1):
-                self._extract(page)
-            return sorted(self._scanned)
+        return [page for page in range(1, self.page_count + 1) if self._needs_ocr(page)]
 
     def render(self, page: int, dpi: float = OCR_DPI) -> Image.Image:
         """1-based `page` as a greyscale image at `dpi` (for OCR)."""
@@ -366,10 +344,18 @@ class PdfDocument:
 
     def set_recognised(self, page: int, lines: PageLines, engine: str) -> None:
         """Recognised lines stand in for `page`'s text layer from now on."""
-        with _PYPDF_LOCK:
+        with PYPDF_LOCK:
+            self._unlooked.discard(page)
             self._lines[page] = lines
             self._text[page] = lines.text
             self.recognised[page] = engine
+
+    def page_size(self, page: int) -> tuple[float, float] | None:
+        """Width and height in points of 1-based `page` (None where pdfium could not read it), without
+        rendering it or asking the OCR cache."""
+        with PYPDF_LOCK:
+            lines = self._layer(page)
+        return None if lines is None else (lines.width, lines.height)
 
     def page_text(self, page: int) -> str:
         """Text of 1-based physical `page`; "" (and a warning) for a page out of range or unreadable."""
@@ -402,39 +388,6 @@ class PdfDocument:
 
     def __repr__(self) -> str:
         return f"PdfDocument({str(self.path)!r}, pages={self.page_count}, outline={len(self.outline)})"
-
-
-def decrypt(reader: PdfReader, path: Path, password: str | None) -> None:
-    """Open an encrypted PDF with `password` (or the empty one); raises EncryptedPDF saying which is wrong."""
-    for candidate in ([password] if password else []) + [""]:
-        if reader.decrypt(candidate) != PasswordType.NOT_DECRYPTED:
-            return
-    if password:
-        raise EncryptedPDF(f"wrong password for {path}", "check the password given with --password")
-    raise EncryptedPDF(f"{path} is password-protected", "pass its password with --password")
-
-
-def check_password(path: Path | str, password: str | None = None) -> None:
-    """For a saved index about to be handed out without opening its PDF: raises EncryptedPDF, as opening
-    it would, when the PDF is encrypted and `password` does not open it. Only the file's trailer and
-    encryption dictionary are read; a file pypdf cannot parse is left to the full open (no error here).
-    What pypdf says of the file is dropped: the full open recorded it in the document's warnings."""
-    path = Path(path)
-    try:
-        with open(path, "rb") as handle, _quiet_pypdf(lambda _said: None):
-            reader = PdfReader(handle, strict=False)
-            encrypted = reader.is_encrypted
-            if encrypted:
-                decrypt(reader, path, password)
-    except EncryptedPDF:
-        raise
-    except DependencyError as err:
-        raise EncryptedPDF(
-            f"{path} is encrypted with a method that needs an extra package: {err}",
-            "install it with `pip install cryptography`, or pass a decrypted copy",
-        ) from err
-    except Exception:
-        return
 
 
 def open_pdf(path: Path | str, password: str | None = None, ocr: bool | None = None) -> PdfDocument:

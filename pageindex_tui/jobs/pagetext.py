@@ -70,7 +70,7 @@ def source_passages(library: Library) -> PassageSource:
 
 
 def _open_to_all(path: Path) -> bool:
-    from ..document.pdf import check_password
+    from ..document.password import check_password
 
     try:
         check_password(path, None)

@@ -69,7 +69,7 @@ def unlocks(path: Path, password: str | None) -> None:
     """Raises EncryptedPDF when `path` is an encrypted PDF that `password` does not open (a saved index
     of it is then not handed out: the same error as indexing it afresh)."""
     if kind_of(path) == "pdf":
-        from ..document.pdf import check_password
+        from ..document.password import check_password
 
         check_password(path, password)
 

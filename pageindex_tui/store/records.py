@@ -65,6 +65,7 @@ class Provenance:
     ocr_cached: int | None = None  # of those, pages read back from the OCR cache
     ocr_failed: list[int] | None = None  # pages the engine could not read (left without text)
     ocr_seconds: float | None = None  # time spent rendering and recognising
+    ocr_page_seconds: list[float] | None = None  # each of ocr_pages's, in its order (a cached page's too)
 
     def add(self, name: Counter, count: int = 1) -> None:
         setattr(self, name, (getattr(self, name) or 0) + count)
@@ -408,7 +409,8 @@ def _plain(record: Any) -> dict[str, Any]:
 
 
 def _check(value: Any, kind: Any, where: str) -> Any:
-    """`value` checked against a field's type: int, float, str, list[int], dict[str, int], or X | None."""
+    """`value` checked against a field's type: int, float, str, list[int | float], dict[str, int], or
+    X | None."""
     if typing.get_origin(kind) in (typing.Union, types.UnionType):
         options = [k for k in typing.get_args(kind) if k is not type(None)]
         return None if value is None else _check(value, options[0], where)
@@ -419,7 +421,8 @@ def _check(value: Any, kind: Any, where: str) -> Any:
     if kind is str:
         return checked.text(value, where)
     if typing.get_origin(kind) is list:
-        return [checked.whole(v, checked.field(where, n)) for n, v in enumerate(checked.seq(value, where))]
+        item = typing.get_args(kind)[0]
+        return [_check(v, item, checked.field(where, n)) for n, v in enumerate(checked.seq(value, where))]
     if typing.get_origin(kind) is dict:
         items = checked.obj(value, where).items()
         return {k: checked.whole(v, checked.field(where, k)) for k, v in items}

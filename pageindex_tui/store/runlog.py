@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .records import CallProblem, RunRecord, RunWarning
+from .records import CallProblem, Provenance, RunRecord, RunWarning
 
 # The log's sections, in the order shown; a warning's kind (records.WarningKind) is its section.
 SECTIONS: dict[str, str] = {
@@ -91,6 +91,9 @@ def from_record(name: str, record: RunRecord) -> RunLog:
             f"context {server.context_length:,} tokens ({server.context_source})"
         )
     counted = record.facts
+    ocr = ocr_fact(counted)
+    if ocr:
+        facts.append(ocr)
     for number, text in (
         (counted.summaries_fallback, "summaries fell back to their text's first sentences"),
         (counted.summaries_short_text, "nodes were short enough to be their own summary"),
@@ -101,6 +104,37 @@ def from_record(name: str, record: RunRecord) -> RunLog:
             facts.append(f"{number} {text}")
     entries = _warning_entries(record.warnings) + _call_entries(record.problems, record.problems_dropped)
     return RunLog(name, facts, entries)
+
+
+def ocr_fact(facts: Provenance) -> str:
+    """What OCR did in a run, in one line ("" where it read no page): which pages, by which engine, how
+    many from the cache, which failed, and how long it took (the slowest page named)."""
+    pages = facts.ocr_pages
+    if not pages:
+        return ""
+    line = f"{_plural(len(pages), 'scanned page')} ({_pages(pages)}) read by {facts.ocr_engine or 'OCR'}"
+    if facts.ocr_cached:
+        line += f", {facts.ocr_cached} from the cache"
+    if facts.ocr_failed:
+        line += f", {len(facts.ocr_failed)} unreadable ({_pages(facts.ocr_failed)})"
+    if facts.ocr_seconds is not None:
+        line += f", {facts.ocr_seconds:.1f} s"
+    timed = facts.ocr_page_seconds or []
+    if len(timed) == len(pages) and max(timed) > 0:
+        slowest, seconds = max(zip(pages, timed, strict=True), key=lambda pair: pair[1])
+        line += f" (slowest: page {slowest}, {seconds:.1f} s)"
+    return line
+
+
+def _pages(pages: Sequence[int]) -> str:
+    """Page numbers in runs: "1-4, 7, 9-10"."""
+    runs: list[list[int]] = []
+    for page in sorted(pages):
+        if runs and page == runs[-1][-1] + 1:
+            runs[-1].append(page)
+        else:
+            runs.append([page])
+    return ", ".join(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}" for run in runs)
 
 
 def from_events(

@@ -227,6 +227,48 @@ def test_the_embedded_engine_reads_pages_side_by_side(tmp_path, monkeypatch):
     assert facts.ocr_pages == [1, 2, 3, 4] and facts.ocr_failed is None, result.run.warnings
 
 
+def test_each_scanned_page_is_rendered_once_and_its_progress_told_page_by_page(tmp_path, monkeypatch):
+    """Opening a scanned PDF and finding its scanned pages render nothing; the OCR stage renders each page
+    once, looks its image up in the cache and recognises it on a miss (a run once rendered every page
+    twice, and opening rendered up to 12 pages first)."""
+    from collections import Counter
+
+    from pageindex_tui.document import pdf as pdf_module
+    from pageindex_tui.document.ocr import OcrLine
+    from pageindex_tui.document.ocr_engine import EmbeddedRecognizer
+    from pageindex_tui.index import ocr_stage
+
+    rendered: Counter[int] = Counter()
+    real_render = pdf_module.render_page
+
+    def render(doc, number, dpi):
+        rendered[number] += 1
+        return real_render(doc, number, dpi)
+
+    parts = itertools.count(1)
+
+    def recognize(self, image):
+        line = "Body line {} of the page, read."
+        body = [OcrLine(line.format(k), 100, 200 + 40 * k, 1100, 230 + 40 * k) for k in range(8)]
+        return [OcrLine(f"Part {next(parts)}", 100, 100, 500, 160), *body]
+
+    monkeypatch.setattr(pdf_module, "render_page", render)
+    monkeypatch.setattr(ocr_stage, "engine_installed", lambda: True)
+    monkeypatch.setattr(EmbeddedRecognizer, "recognize", recognize)
+    path = make_scanned_copy(tmp_path, ["1 Scope", "2 Budget", "3 Staffing", "4 Travel"])
+    assert PdfDocument(path, ocr=True).scanned_pages() == [1, 2, 3, 4] and not rendered
+    settings = Settings(endpoint=no_server(), if_add_node_summary=False, max_retries=0)
+    result, seen = run_index(settings, path, tmp_path / "out")
+    assert rendered == Counter({1: 1, 2: 1, 3: 1, 4: 1})
+    facts = result.run.facts
+    assert facts.ocr_cached == 0 and facts.ocr_page_seconds is not None and len(facts.ocr_page_seconds) == 4
+    told = [e.done for e in seen if isinstance(e, events.StageProgress) and e.stage == "ocr"]
+    assert told == [0, 1, 2, 3, 4]
+    rendered.clear()
+    again, _seen = run_index(settings, path, tmp_path / "out2")  # every page from the cache
+    assert again.run.facts.ocr_cached == 4 and rendered == Counter({1: 1, 2: 1, 3: 1, 4: 1})
+
+
 def test_each_tesseract_process_runs_one_thread_unless_told_otherwise(monkeypatch):
     """OpenMP's threads wait busily on shared cores: 13.6 s a page against 4.6 for two one-thread
     processes (benchmarks/ocr_bench.py --throughput); an OMP_THREAD_LIMIT the user set stands."""

@@ -25,9 +25,10 @@ from pdfgen import (
     make_toc_pdf,
 )
 
-from pageindex_tui.document import OutlineEntry, PdfDocument, open_document, open_pdf
+from pageindex_tui.document import OutlineEntry, PdfDocument, open_document, open_pdf, quiet
 from pageindex_tui.document import pdf as pdf_module
-from pageindex_tui.document.pdf import check_password, clean_title, sample_pages
+from pageindex_tui.document.password import check_password
+from pageindex_tui.document.pdf import clean_title, sample_pages
 from pageindex_tui.errors import (
     CorruptPDF,
     DocumentError,
@@ -335,10 +336,10 @@ def test_the_password_check_of_a_saved_index_is_quiet_too(pdfs, capsys, caplog):
 def test_quiet_pypdf_records_pypdf_warnings_and_returns_others(recwarn):
     noted: list[str] = []
     logger = logging.getLogger("pypdf._reader")
-    with pdf_module._quiet_pypdf(noted.append):
+    with quiet.quiet_pypdf(noted.append):
         logger.warning("logged %s", "here")
         logger.info("too low to keep")
-        warnings.warn_explicit("pypdf says so", UserWarning, pdf_module._PYPDF_DIR + "_reader.py", 1)
+        warnings.warn_explicit("pypdf says so", UserWarning, quiet.PYPDF_DIR + "_reader.py", 1)
         warnings.warn_explicit("not ours", UserWarning, "/elsewhere/module.py", 1)
     assert noted == ["logged here", "pypdf says so"]
     assert [str(w.message) for w in recwarn] == ["not ours"]

@@ -97,6 +97,15 @@ def test_old_files_missing_fields_still_load():
     assert record.problems == [] and record.problems_dropped == 0
 
 
+def test_ocr_seconds_per_page_read_back_and_old_records_without_them_load():
+    facts = Provenance(ocr_engine="tesseract", ocr_pages=[2, 3], ocr_page_seconds=[1.25, 0.0])
+    data = RunRecord("scan.pdf", "/d/scan.pdf", facts=facts).to_dict()
+    assert data["facts"]["ocr_page_seconds"] == [1.25, 0.0]
+    assert RunRecord.from_dict(data).facts.ocr_page_seconds == [1.25, 0.0]
+    del data["facts"]["ocr_page_seconds"]  # a record written before pages were timed
+    assert RunRecord.from_dict(data).facts.ocr_page_seconds is None
+
+
 def test_warnings_without_kinds_load_and_unknown_kinds_read_as_other():
     data = {"warnings": ["a", "b"], "warning_kinds": ["overflow", "nonsense"]}
     record = RunRecord.from_dict(data)
@@ -115,6 +124,7 @@ def test_warnings_without_kinds_load_and_unknown_kinds_read_as_other():
         ({"call_problems": [{"outcome": "ok"}]}, "call_problems[0].outcome"),
         ({"llm": {"calls": "x"}}, "llm.calls"),
         ({"facts": {"toc_pages": [1, "b"]}}, "facts.toc_pages[1]"),
+        ({"facts": {"ocr_page_seconds": [1.5, "slow"]}}, "facts.ocr_page_seconds[1]"),
         ({"facts": {"layout_rejected": {"a": "x"}}}, "facts.layout_rejected.a"),
         ({"provenance": {"nodes": [{"confidence": "high"}]}}, "provenance.nodes[0].confidence"),
         ({"partial": {"done": -1}}, "partial.done"),

@@ -16,7 +16,7 @@ from pageindex_tui.store.records import (
     RunWarning,
     ServerFacts,
 )
-from pageindex_tui.store.runlog import from_events, from_record
+from pageindex_tui.store.runlog import from_events, from_record, ocr_fact
 
 
 def test_a_record_reads_as_sections_with_whole_texts():
@@ -63,6 +63,26 @@ def test_a_record_reads_as_sections_with_whole_texts():
     assert "8 summaries fell back to their text's first sentences" in log.facts
     assert any("context 1,024 tokens (settings)" in fact for fact in log.facts)
     assert log.warnings == 3
+
+
+def test_the_log_says_which_pages_ocr_read_by_which_engine_and_how_long_it_took():
+    facts = Provenance(
+        ocr_engine="tesseract",
+        ocr_pages=[1, 2, 3, 4, 7],
+        ocr_cached=1,
+        ocr_failed=[7],
+        ocr_seconds=6.4,
+        ocr_page_seconds=[1.2, 0.0, 2.5, 1.1, 1.6],
+    )
+    log = from_record("scan.pdf", RunRecord("scan.pdf", "/d/scan.pdf", facts=facts))
+    assert (
+        "5 scanned pages (1-4, 7) read by tesseract, 1 from the cache, 1 unreadable (7), 6.4 s "
+        "(slowest: page 3, 2.5 s)"
+    ) in log.facts
+    born = from_record("born.pdf", RunRecord("born.pdf", "/d/born.pdf"))
+    assert not any("scanned" in fact for fact in born.facts)
+    old = Provenance(ocr_engine="tesseract", ocr_pages=[2], ocr_seconds=1.0)  # no seconds per page
+    assert ocr_fact(old) == "1 scanned page (2) read by tesseract, 1.0 s"
 
 
 def test_a_failed_run_logs_its_failure_first():

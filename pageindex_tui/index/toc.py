@@ -56,6 +56,31 @@ def strip_running(text: str, running: set[str]) -> str:
     return "\n".join(line for line in text.splitlines() if _shape(line) not in running)
 
 
+def _is_entry(line: str) -> bool:
+    match = _ENTRY.match(line)
+    return bool(match and not _NOT_TITLE.match(match.group("title")))
+
+
+def contents_heads(text: str, running: set[str]) -> tuple[str, set[str]]:
+    """A contents page's text without its running heads, and the chapter titles among them. A
+    chapter's title is often the running head of its pages; printed in the contents without a page
+    number, it looks like one. It is a chapter where it stands among the entries (after the
+    "Contents" heading or an entry, before an entry): kept, and returned (normalized) as a head."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    kept: list[str] = []
+    heads: set[str] = set()
+    for i, line in enumerate(lines):
+        if _shape(line) not in running:
+            kept.append(line)
+            continue
+        before = lines[i - 1] if i > 0 else ""
+        after = lines[i + 1] if i + 1 < len(lines) else ""
+        if before and (_CONTENTS_WORD.match(before) or _is_entry(before)) and _is_entry(after):
+            kept.append(line)
+            heads.add(normalize(line))
+    return "\n".join(kept), heads
+
+
 @dataclass(frozen=True)
 class TocEntry:
     title: str
@@ -121,22 +146,47 @@ def _level(title: str, last_level: int | None, numbered_seen: bool) -> int:
     return last_level + 1 if numbered_seen else last_level
 
 
-def parse_toc(text: str) -> list[TocEntry]:
-    """Entries of a contents text; titles wrapped over two lines are joined. A list of figures or
+def _wrapped_page(lines: list[str], i: int, pending: str) -> bool:
+    """Line i is the page number of the title pending before it, wrapped onto a line of its own: a
+    bare number, not a year, not one of a column of numbers (page numbers set apart from their
+    titles, which are then no titles waiting for one), after a title without dot leaders."""
+    if not _FOLIO.match(lines[i]) or _YEAR.match(lines[i]) or _LEADER.search(pending):
+        return False
+    neighbours = lines[max(0, i - 1) : i] + lines[i + 1 : i + 2]
+    return not any(_FOLIO.match(line) for line in neighbours)
+
+
+def parse_toc(text: str, heads: set[str] | None = None) -> list[TocEntry]:
+    """Entries of a contents text; titles wrapped over two lines are joined, and a page number
+    wrapped onto a line of its own ends its title. A list of figures or
     tables on the contents' pages ("List of Figures", then "Figure 1: ...") gives no entries: its
-    lines are captions, not sections; the list's own head is an entry only where it has a page."""
+    lines are captions, not sections; the list's own head is an entry only where it has a page.
+    `heads` (normalized, from `contents_heads`) are chapter titles printed without a page: each
+    starts where its first entry starts, and the entries after it are one level deeper."""
     entries: list[TocEntry] = []
+    head_at: list[int] = []  # indices of the heads in `entries`, their pages filled in at the end
+    depth = 0  # 1 once a head has been seen: entries nest under it
     pending = ""
     last_numbered_level: int | None = None
     numbered_seen = False
     in_list = False  # within a list of figures or tables: captions are skipped
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or _CONTENTS_WORD.match(line):
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        if _CONTENTS_WORD.match(line):
             continue
         match = _ENTRY.match(line)
         if match and _YEAR.match(match.group("page")) and not match.group("leader").strip():
             match = None  # "... for the three months ended March 31, 2022": a year, the title wraps on
+        if not match and pending and _wrapped_page(lines, i, pending) and not in_list:
+            line = f"{pending} {line}"  # the page number of a wrapped title, on a line of its own
+            pending = ""
+            match = _ENTRY.match(line)
+        if not match and heads and normalize(line) in heads:
+            pending = ""
+            head_at.append(len(entries))
+            entries.append(TocEntry(re.sub(r"\s+", " ", line), 0, None))
+            depth = 1
+            continue
         if not match or _NOT_TITLE.match(match.group("title")):
             # a title without page number: the start of a wrapped title, unless it is a bare folio,
             # the head of a list of figures or tables, or a caption in one
@@ -165,7 +215,10 @@ def parse_toc(text: str) -> list[TocEntry]:
             last_numbered_level = level
         elif last_numbered_level is None:
             level = 0
-        entries.append(TocEntry(title, level, match.group("page")))
+        entries.append(TocEntry(title, level + depth, match.group("page")))
+    for i in head_at:
+        printed = next((e.printed for e in entries[i + 1 :] if e.printed), None)
+        entries[i] = TocEntry(entries[i].title, 0, printed)
     return entries
 
 

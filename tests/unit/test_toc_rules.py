@@ -4,6 +4,7 @@ from difflib import SequenceMatcher
 from pageindex_tui.index.locate import _quick_ratio, find_title, normalize, title_opens_page, title_position
 from pageindex_tui.index.toc import (
     TocEntry,
+    contents_heads,
     find_toc_pages,
     map_by_labels,
     page_offset,
@@ -167,3 +168,44 @@ def test_a_chapter_title_under_its_label_is_found_and_a_running_head_with_anothe
     assert title_position("10 Systems of ODEs", running) is None
     assert find_title("10 Systems of ODEs", {113: opener, 114: running}, near=110) == 113
     assert title_position("Part 2 Results", "Part 2\nResults\n") == 0  # a label the title carries too
+
+
+def test_a_chapter_title_that_is_also_a_running_head_stays_in_the_contents_as_a_head():
+    """A manual's contents print its chapter titles without a page number; each chapter's pages carry
+    its title as their running footer. Among the entries it is a chapter; above the "Contents"
+    heading or at the page's foot it is the contents page's own running head, and goes."""
+    footer = {f"{chapter}\n{n}" for chapter in ("Getting Started", "Care for Health") for n in range(9)}
+    pages = [f"body {n}\n{page_footer}" for n, page_footer in enumerate(sorted(footer))]
+    running = running_lines(lambda p: pages[p - 1], range(1, len(pages) + 1))
+    page = (
+        "Care for Health\nContents\nGetting Started\nButtons and screen control 1\nPairing 2\n"
+        "Care for Health\nMeasuring SpO2 17\nSleep monitoring 17\nGetting Started\n"
+    )
+    text, heads = contents_heads(page, running)
+    assert text.splitlines()[0] == "Contents" and text.splitlines()[-1] == "Sleep monitoring 17"
+    assert heads == {normalize("Getting Started"), normalize("Care for Health")}
+    assert [(e.title, e.level, e.printed) for e in parse_toc(text, heads)] == [
+        ("Getting Started", 0, "1"),
+        ("Buttons and screen control", 1, "1"),
+        ("Pairing", 1, "2"),
+        ("Care for Health", 0, "17"),
+        ("Measuring SpO2", 1, "17"),
+        ("Sleep monitoring", 1, "17"),
+    ]
+    # without heads (the old reading) the chapter titles were lost with the running heads
+    assert parse_toc(strip_running(page, running))[0].title == "Buttons and screen control"
+
+
+def test_a_page_number_on_a_line_of_its_own_ends_its_wrapped_title():
+    text = (
+        "Charging 8\nThe blood pressure measured at home is different from that\nmeasured at the hospital\n"
+        "10\nMeasuring blood pressure 11\n"
+    )
+    assert [(e.title, e.printed) for e in parse_toc(text)] == [
+        ("Charging", "8"),
+        ("The blood pressure measured at home is different from that measured at the hospital", "10"),
+        ("Measuring blood pressure", "11"),
+    ]
+    # page numbers set apart in a column of their own end no title: the titles wait, as before
+    column = "Item 1. Business....\nItem 2. Properties....\n3\n18\n"
+    assert parse_toc(column) == []

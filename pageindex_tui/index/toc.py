@@ -34,6 +34,18 @@ _LETTER_HEAD = re.compile(r"^(?P<num>[A-Z])[.)]?\s+[A-Z]")
 _NOT_TITLE = re.compile(r"^[\d\s.]*$")
 _FOLIO = re.compile(r"^(\d{1,4}|[ivxlcdm]{1,7})$", re.IGNORECASE)
 _YEAR = re.compile(r"^(19|20)\d\d$")  # a year ends a line of text, not a page number, without a leader
+_PAGE_COLUMN = re.compile(r"(^|\s{2,})pages?( no\.?)?$", re.IGNORECASE)  # the page column's caption
+# a title without page number that is complete, not the first line of a wrapped one: it ends a
+# sentence or announces a list ("Item 1. Financial Statements.", "... & Co.:"); "Inc." or "U.S."
+# may end a wrapped line, a word of five letters or more before the stop may not
+_COMPLETE = re.compile(r"(:|[A-Za-z]{5,}\.)$")
+_LABEL = re.compile(
+    r"^(part|item|chapter|section|article|note|appendix|schedule|exhibit)\s+\w+", re.IGNORECASE
+)
+# "Part II \u2013 Other information": a part's label with its title, not a label alone ("Chapter 3")
+_LABEL_HEAD = re.compile(
+    r"^(part|chapter|book|section|article)\s+(\d+|[ivxlc]+|[a-z])\b\W*\s\w", re.IGNORECASE
+)
 
 
 def _shape(line: str) -> str:
@@ -156,6 +168,21 @@ def _wrapped_page(lines: list[str], i: int, pending: str) -> bool:
     return not any(_FOLIO.match(line) for line in neighbours)
 
 
+def _numbered(title: str) -> bool:
+    """A title that starts with its section number: it starts an entry, it continues none."""
+    match = _NUMBERED.match(title)
+    if match and _YEAR.match(match.group("num")):
+        return False  # "2022 and 2021 165": the rest of a title wrapped after "March 31,"
+    return bool(match or _ROMAN_HEAD.match(title) or _LETTER_HEAD.match(title))
+
+
+def _head_before(pending: str, line: str) -> bool:
+    """The title pending without page number is a head of its own, not the start of `line`'s."""
+    return bool(
+        _COMPLETE.search(pending) or (_LABEL_HEAD.match(pending) and (_LABEL.match(line) or _numbered(line)))
+    )
+
+
 def parse_toc(text: str, heads: set[str] | None = None) -> list[TocEntry]:
     """Entries of a contents text; titles wrapped over two lines are joined, and a page number
     wrapped onto a line of its own ends its title. A list of figures or
@@ -170,9 +197,18 @@ def parse_toc(text: str, heads: set[str] | None = None) -> list[TocEntry]:
     last_numbered_level: int | None = None
     numbered_seen = False
     in_list = False  # within a list of figures or tables: captions are skipped
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [_PAGE_COLUMN.sub("", line).strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+
+    def add_head(title: str) -> None:
+        nonlocal depth
+        head_at.append(len(entries))
+        entries.append(TocEntry(re.sub(r"\s+", " ", title).rstrip(":"), 0, None))
+        depth = 1
+
     for i, line in enumerate(lines):
         if _CONTENTS_WORD.match(line):
+            pending = ""  # what stands above the contents' heading is the page's header
             continue
         match = _ENTRY.match(line)
         if match and _YEAR.match(match.group("page")) and not match.group("leader").strip():
@@ -181,11 +217,12 @@ def parse_toc(text: str, heads: set[str] | None = None) -> list[TocEntry]:
             line = f"{pending} {line}"  # the page number of a wrapped title, on a line of its own
             pending = ""
             match = _ENTRY.match(line)
+        if pending and _head_before(pending, match.group("title") if match else line):
+            add_head(pending)
+            pending = ""
         if not match and heads and normalize(line) in heads:
             pending = ""
-            head_at.append(len(entries))
-            entries.append(TocEntry(re.sub(r"\s+", " ", line), 0, None))
-            depth = 1
+            add_head(line)
             continue
         if not match or _NOT_TITLE.match(match.group("title")):
             # a title without page number: the start of a wrapped title, unless it is a bare folio,
@@ -196,7 +233,7 @@ def parse_toc(text: str, heads: set[str] | None = None) -> list[TocEntry]:
                 pending = f"{pending} {line}".strip() if len(pending) < 200 else line
             continue
         title = re.sub(r"[\s.\u2026\u00b7_-]+$", "", match.group("title")).strip()
-        if pending and not (_NUMBERED.match(title) or _ROMAN_HEAD.match(title) or _LETTER_HEAD.match(title)):
+        if pending and not _numbered(title):
             title = f"{pending} {title}"
         pending = ""
         if _LIST_HEAD.match(title):

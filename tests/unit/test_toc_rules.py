@@ -209,3 +209,33 @@ def test_a_page_number_on_a_line_of_its_own_ends_its_wrapped_title():
     # page numbers set apart in a column of their own end no title: the titles wait, as before
     column = "Item 1. Business....\nItem 2. Properties....\n3\n18\n"
     assert parse_toc(column) == []
+
+
+def test_heads_without_page_are_entries_not_the_start_of_the_next_title():
+    """A filing's contents: the page's header above "Table of Contents", the page column's caption,
+    and heads printed without a page (a part with its title, an item ending in a full stop, a line
+    announcing a list with a colon) were all glued onto the first entry's title."""
+    text = (
+        "FORM 10-Q\nTABLE OF CONTENTS\nPart I \u2013 Financial information  Page\n"
+        "Item 1. Financial Statements.\n"
+        "Consolidated Financial Statements \u2013 Acme & Co.:\nConsolidated statements of income 80\n"
+        "Average Balance Sheets for the three months ended March 31,\n2022 and 2021  165\n"
+        "Item 2. Management\u2019s Discussion and Analysis.\nIntroduction  4\n"
+        "Part II \u2013 Other information\nItem 1.  Legal Proceedings.  175\n"
+        "Notes to the accounts of Acme Inc.\nand its subsidiaries 90\n"
+    )
+    assert [(e.title, e.level, e.printed) for e in parse_toc(text)] == [
+        ("Part I \u2013 Financial information", 0, "80"),
+        ("Item 1. Financial Statements.", 0, "80"),
+        ("Consolidated Financial Statements \u2013 Acme & Co.", 0, "80"),
+        ("Consolidated statements of income", 1, "80"),
+        ("Average Balance Sheets for the three months ended March 31, 2022 and 2021", 1, "165"),
+        ("Item 2. Management\u2019s Discussion and Analysis.", 0, "4"),
+        ("Introduction", 1, "4"),
+        ("Part II \u2013 Other information", 0, "175"),
+        ("Item 1. Legal Proceedings", 1, "175"),
+        ("Notes to the accounts of Acme Inc. and its subsidiaries", 1, "90"),  # "Inc." ends no title
+    ]
+    # a labelled title wrapped before a line that starts no entry of its own is one title
+    wrapped = parse_toc("Chapter 3 \u2013 Introduction to\nBees and Wasps 45\n")
+    assert [e.title for e in wrapped] == ["Chapter 3 \u2013 Introduction to Bees and Wasps"]

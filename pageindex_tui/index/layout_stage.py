@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -246,9 +247,24 @@ def _decimal(title: str) -> Numbering | None:
     return n if n and n.kind == "decimal" else None
 
 
+# a contents entry's section number: the entry is a heading already, so its title may start in lower
+# case ("32.1 v2.18.0 (27/10/2021)", "30.5 pycocotools compatibility"), which a line of the layout
+# may not (`numbering` asks a capital there, lest "2.5 times the rate" be taken for a section)
+_ENTRY_DECIMAL = re.compile(r"^(?P<num>[1-9]\d?(?:\.\d{1,2}){0,4})\.?\s+(?=\S)")
+
+
+def _entry_decimal(title: str) -> Numbering | None:
+    n = _decimal(title)
+    match = None if n else _ENTRY_DECIMAL.match(title.strip())
+    if match:
+        num = match.group("num")
+        return Numbering("decimal", num, num.count(".") + 1)
+    return n
+
+
 def numbered_entries(entries: list[Entry]) -> bool:
     """Whether a contents numbers its sections in decimals ("3", "3.1"), enough to go by."""
-    return sum(1 for e in entries if _decimal(e.title)) >= MIN_NUMBERED
+    return sum(1 for e in entries if _entry_decimal(e.title)) >= MIN_NUMBERED
 
 
 def _listed_parent(label: str, listed: set[str]) -> str:
@@ -264,13 +280,13 @@ def deepen(entries: list[Entry], headings: list[Candidate], page_count: int) -> 
     not list, from its page to the next entry's (that page included: a sub-section may end a page
     the next entry opens), one level deeper per step of numbering. Nothing else is taken: what is not
     numbered under an entry, the authors may have chosen not to list."""
-    listed = {n.label for e in entries if (n := _decimal(e.title))}
+    listed = {n.label for e in entries if (n := _entry_decimal(e.title))}
     ends = _ends(entries, page_count)
     used: set[int] = set()
     out: list[Entry] = []
     for entry, end in zip(entries, ends, strict=True):
         out.append(entry)
-        parent = _decimal(entry.title)
+        parent = _entry_decimal(entry.title)
         if parent is None:
             continue
         for i, h in enumerate(headings):

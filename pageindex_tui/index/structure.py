@@ -53,10 +53,17 @@ async def _locate_with_model(
     return located.page if located is not None else None
 
 
-def _contents_text(doc: PdfDocument, found: toc.TocPages) -> str:
-    """The contents pages' text without running heads and folios."""
+def _contents_entries(doc: PdfDocument, found: toc.TocPages) -> tuple[str, list[toc.TocEntry]]:
+    """The contents pages' text without running heads and folios, and its entries by rules (with
+    the chapter titles that are also running heads, `toc.contents_heads`)."""
     running = toc.running_lines(doc.page_text, range(1, min(doc.page_count, 30) + 1))
-    return "\n".join(toc.strip_running(doc.page_text(p), running) for p in found.pages)
+    texts, heads = [], set()
+    for page in found.pages:
+        text, page_heads = toc.contents_heads(doc.page_text(page), running)
+        texts.append(text)
+        heads |= page_heads
+    contents = "\n".join(texts)
+    return contents, toc.parse_toc(contents, heads)
 
 
 def _contents_pages(ctx: RunContext, doc: PdfDocument) -> toc.TocPages | None:
@@ -84,8 +91,7 @@ async def structure_from_toc(
         )
         if confirmed is None or not confirmed.is_contents:
             return None
-    contents = _contents_text(doc, found)
-    entries = toc.parse_toc(contents)
+    contents, entries = _contents_entries(doc, found)
     ctx.facts.toc_pages = list(found.pages)
     ctx.facts.toc_parsed_by = "rules"
     if len(entries) < 3:
@@ -217,7 +223,7 @@ async def pdf_structure(ctx: RunContext, doc: PdfDocument) -> tuple[list[Entry],
         contents = [replace(e, source="contents") for e in entries]
         return await _with_layout(ctx, doc, contents, "toc", set(ctx.facts.toc_pages or []))
     # contents whose page numbers could not be used (an excerpt) still say which headings are real
-    listed = toc.parse_toc(_contents_text(doc, found)) if found and found.sure else []
+    listed = _contents_entries(doc, found)[1] if found and found.sure else []
     entries = await structure_from_layout(ctx, doc, set(found.pages) if found else set(), listed)
     if len(entries) >= MIN_LAYOUT_HEADINGS:
         return entries, "layout"

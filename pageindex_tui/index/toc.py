@@ -34,6 +34,18 @@ _LETTER_HEAD = re.compile(r"^(?P<num>[A-Z])[.)]?\s+[A-Z]")
 _NOT_TITLE = re.compile(r"^[\d\s.]*$")
 _FOLIO = re.compile(r"^(\d{1,4}|[ivxlcdm]{1,7})$", re.IGNORECASE)
 _YEAR = re.compile(r"^(19|20)\d\d$")  # a year ends a line of text, not a page number, without a leader
+_PAGE_COLUMN = re.compile(r"(^|\s{2,})pages?( no\.?)?$", re.IGNORECASE)  # the page column's caption
+# a title without page number that is complete, not the first line of a wrapped one: it ends a
+# sentence or announces a list ("Item 1. Financial Statements.", "... & Co.:"); "Inc." or "U.S."
+# may end a wrapped line, a word of five letters or more before the stop may not
+_COMPLETE = re.compile(r"(:|[A-Za-z]{5,}\.)$")
+_LABEL = re.compile(
+    r"^(part|item|chapter|section|article|note|appendix|schedule|exhibit)\s+\w+", re.IGNORECASE
+)
+# "Part II \u2013 Other information": a part's label with its title, not a label alone ("Chapter 3")
+_LABEL_HEAD = re.compile(
+    r"^(part|chapter|book|section|article)\s+(\d+|[ivxlc]+|[a-z])\b\W*\s\w", re.IGNORECASE
+)
 
 
 def _shape(line: str) -> str:
@@ -54,6 +66,31 @@ def running_lines(page_text: Callable[[int], str], pages: range) -> set[str]:
 
 def strip_running(text: str, running: set[str]) -> str:
     return "\n".join(line for line in text.splitlines() if _shape(line) not in running)
+
+
+def _is_entry(line: str) -> bool:
+    match = _ENTRY.match(line)
+    return bool(match and not _NOT_TITLE.match(match.group("title")))
+
+
+def contents_heads(text: str, running: set[str]) -> tuple[str, set[str]]:
+    """A contents page's text without its running heads, and the chapter titles among them. A
+    chapter's title is often the running head of its pages; printed in the contents without a page
+    number, it looks like one. It is a chapter where it stands among the entries (after the
+    "Contents" heading or an entry, before an entry): kept, and returned (normalized) as a head."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    kept: list[str] = []
+    heads: set[str] = set()
+    for i, line in enumerate(lines):
+        if _shape(line) not in running:
+            kept.append(line)
+            continue
+        before = lines[i - 1] if i > 0 else ""
+        after = lines[i + 1] if i + 1 < len(lines) else ""
+        if before and (_CONTENTS_WORD.match(before) or _is_entry(before)) and _is_entry(after):
+            kept.append(line)
+            heads.add(normalize(line))
+    return "\n".join(kept), heads
 
 
 @dataclass(frozen=True)
@@ -121,22 +158,72 @@ def _level(title: str, last_level: int | None, numbered_seen: bool) -> int:
     return last_level + 1 if numbered_seen else last_level
 
 
-def parse_toc(text: str) -> list[TocEntry]:
-    """Entries of a contents text; titles wrapped over two lines are joined. A list of figures or
+def _wrapped_page(lines: list[str], i: int, pending: str) -> bool:
+    """Line i is the page number of the title pending before it, wrapped onto a line of its own: a
+    bare number, not a year, not one of a column of numbers (page numbers set apart from their
+    titles, which are then no titles waiting for one), after a title without dot leaders."""
+    if not _FOLIO.match(lines[i]) or _YEAR.match(lines[i]) or _LEADER.search(pending):
+        return False
+    neighbours = lines[max(0, i - 1) : i] + lines[i + 1 : i + 2]
+    return not any(_FOLIO.match(line) for line in neighbours)
+
+
+def _numbered(title: str) -> bool:
+    """A title that starts with its section number: it starts an entry, it continues none."""
+    match = _NUMBERED.match(title)
+    if match and _YEAR.match(match.group("num")):
+        return False  # "2022 and 2021 165": the rest of a title wrapped after "March 31,"
+    return bool(match or _ROMAN_HEAD.match(title) or _LETTER_HEAD.match(title))
+
+
+def _head_before(pending: str, line: str) -> bool:
+    """The title pending without page number is a head of its own, not the start of `line`'s."""
+    return bool(
+        _COMPLETE.search(pending) or (_LABEL_HEAD.match(pending) and (_LABEL.match(line) or _numbered(line)))
+    )
+
+
+def parse_toc(text: str, heads: set[str] | None = None) -> list[TocEntry]:
+    """Entries of a contents text; titles wrapped over two lines are joined, and a page number
+    wrapped onto a line of its own ends its title. A list of figures or
     tables on the contents' pages ("List of Figures", then "Figure 1: ...") gives no entries: its
-    lines are captions, not sections; the list's own head is an entry only where it has a page."""
+    lines are captions, not sections; the list's own head is an entry only where it has a page.
+    `heads` (normalized, from `contents_heads`) are chapter titles printed without a page: each
+    starts where its first entry starts, and the entries after it are one level deeper."""
     entries: list[TocEntry] = []
+    head_at: list[int] = []  # indices of the heads in `entries`, their pages filled in at the end
+    depth = 0  # 1 once a head has been seen: entries nest under it
     pending = ""
     last_numbered_level: int | None = None
     numbered_seen = False
     in_list = False  # within a list of figures or tables: captions are skipped
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or _CONTENTS_WORD.match(line):
+    lines = [_PAGE_COLUMN.sub("", line).strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+
+    def add_head(title: str) -> None:
+        nonlocal depth
+        head_at.append(len(entries))
+        entries.append(TocEntry(re.sub(r"\s+", " ", title).rstrip(":"), 0, None))
+        depth = 1
+
+    for i, line in enumerate(lines):
+        if _CONTENTS_WORD.match(line):
+            pending = ""  # what stands above the contents' heading is the page's header
             continue
         match = _ENTRY.match(line)
         if match and _YEAR.match(match.group("page")) and not match.group("leader").strip():
             match = None  # "... for the three months ended March 31, 2022": a year, the title wraps on
+        if not match and pending and _wrapped_page(lines, i, pending) and not in_list:
+            line = f"{pending} {line}"  # the page number of a wrapped title, on a line of its own
+            pending = ""
+            match = _ENTRY.match(line)
+        if pending and _head_before(pending, match.group("title") if match else line):
+            add_head(pending)
+            pending = ""
+        if not match and heads and normalize(line) in heads:
+            pending = ""
+            add_head(line)
+            continue
         if not match or _NOT_TITLE.match(match.group("title")):
             # a title without page number: the start of a wrapped title, unless it is a bare folio,
             # the head of a list of figures or tables, or a caption in one
@@ -146,7 +233,7 @@ def parse_toc(text: str) -> list[TocEntry]:
                 pending = f"{pending} {line}".strip() if len(pending) < 200 else line
             continue
         title = re.sub(r"[\s.\u2026\u00b7_-]+$", "", match.group("title")).strip()
-        if pending and not (_NUMBERED.match(title) or _ROMAN_HEAD.match(title) or _LETTER_HEAD.match(title)):
+        if pending and not _numbered(title):
             title = f"{pending} {title}"
         pending = ""
         if _LIST_HEAD.match(title):
@@ -165,7 +252,10 @@ def parse_toc(text: str) -> list[TocEntry]:
             last_numbered_level = level
         elif last_numbered_level is None:
             level = 0
-        entries.append(TocEntry(title, level, match.group("page")))
+        entries.append(TocEntry(title, level + depth, match.group("page")))
+    for i in head_at:
+        printed = next((e.printed for e in entries[i + 1 :] if e.printed), None)
+        entries[i] = TocEntry(entries[i].title, 0, printed)
     return entries
 
 

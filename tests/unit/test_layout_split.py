@@ -16,7 +16,7 @@ from test_pipeline import run_index
 from pageindex_tui import events
 from pageindex_tui.document.lines import PageLines, TextLine
 from pageindex_tui.index.heading import Candidate
-from pageindex_tui.index.layout_stage import graft
+from pageindex_tui.index.layout_stage import deepen, graft
 from pageindex_tui.index.tables import grid_page, sections_only, table_headings
 from pageindex_tui.index.tree import Entry
 from pageindex_tui.settings import Settings
@@ -174,6 +174,37 @@ def test_a_heading_that_starts_an_entrys_title_is_that_entry_only_in_a_printed_c
     ]
     from_contents, added = graft(entries, found, 8, printed=True)
     assert added == 1 and [e.title for e in from_contents][2:] == ["FEDEX EXECUTIVE OFFICERS"]
+
+
+def test_sections_numbered_under_a_contents_entry_whose_title_starts_in_lower_case():
+    """A changelog's contents list "32.1 v2.18.0 (27/10/2021)", a version, and stop there; its pages
+    number "32.1.1 Highlights", "32.1.2 Bug Fixes" under it. The entry's number was not read (a
+    section number asks a capital after it, lest "2.5 times" in a line of text be one), so the
+    sections under it were taken under "32 Changelog" on its first page only, or not at all."""
+    entries = [
+        Entry("32 Changelog", 0, 3),
+        Entry("32.1 v2.18.0 (27/10/2021)", 1, 3),
+        Entry("32.2 v2.17.0 (28/9/2021)", 1, 4),
+        Entry("33 pycocotools compatibility", 0, 6),
+    ]
+    found = [
+        Candidate("32.1.1 Highlights", 3, 0, 1.0, 12.0, True, "32.1.1"),
+        Candidate("32.1.2 Bug Fixes", 4, 0, 1.0, 12.0, True, "32.1.2"),
+        Candidate("32.2.1 Highlights", 4, 0, 1.0, 12.0, True, "32.2.1"),
+        Candidate("33.1 Version", 6, 0, 1.0, 12.0, True, "33.1"),
+    ]
+    deeper, added = deepen(entries, found, 8)
+    assert added == 4
+    assert [(e.title, e.level, e.start) for e in deeper] == [
+        ("32 Changelog", 0, 3),
+        ("32.1 v2.18.0 (27/10/2021)", 1, 3),
+        ("32.1.1 Highlights", 2, 3),
+        ("32.1.2 Bug Fixes", 2, 4),
+        ("32.2 v2.17.0 (28/9/2021)", 1, 4),
+        ("32.2.1 Highlights", 2, 4),
+        ("33 pycocotools compatibility", 0, 6),
+        ("33.1 Version", 1, 6),
+    ]
 
 
 def test_a_split_takes_no_heading_that_is_already_a_node_on_the_sections_last_page(tmp_path):

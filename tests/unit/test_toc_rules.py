@@ -4,6 +4,7 @@ from difflib import SequenceMatcher
 from pageindex_tui.index.locate import _quick_ratio, find_title, normalize, title_opens_page, title_position
 from pageindex_tui.index.toc import (
     TocEntry,
+    contents_heads,
     find_toc_pages,
     map_by_labels,
     page_offset,
@@ -167,3 +168,74 @@ def test_a_chapter_title_under_its_label_is_found_and_a_running_head_with_anothe
     assert title_position("10 Systems of ODEs", running) is None
     assert find_title("10 Systems of ODEs", {113: opener, 114: running}, near=110) == 113
     assert title_position("Part 2 Results", "Part 2\nResults\n") == 0  # a label the title carries too
+
+
+def test_a_chapter_title_that_is_also_a_running_head_stays_in_the_contents_as_a_head():
+    """A manual's contents print its chapter titles without a page number; each chapter's pages carry
+    its title as their running footer. Among the entries it is a chapter; above the "Contents"
+    heading or at the page's foot it is the contents page's own running head, and goes."""
+    footer = {f"{chapter}\n{n}" for chapter in ("Getting Started", "Care for Health") for n in range(9)}
+    pages = [f"body {n}\n{page_footer}" for n, page_footer in enumerate(sorted(footer))]
+    running = running_lines(lambda p: pages[p - 1], range(1, len(pages) + 1))
+    page = (
+        "Care for Health\nContents\nGetting Started\nButtons and screen control 1\nPairing 2\n"
+        "Care for Health\nMeasuring SpO2 17\nSleep monitoring 17\nGetting Started\n"
+    )
+    text, heads = contents_heads(page, running)
+    assert text.splitlines()[0] == "Contents" and text.splitlines()[-1] == "Sleep monitoring 17"
+    assert heads == {normalize("Getting Started"), normalize("Care for Health")}
+    assert [(e.title, e.level, e.printed) for e in parse_toc(text, heads)] == [
+        ("Getting Started", 0, "1"),
+        ("Buttons and screen control", 1, "1"),
+        ("Pairing", 1, "2"),
+        ("Care for Health", 0, "17"),
+        ("Measuring SpO2", 1, "17"),
+        ("Sleep monitoring", 1, "17"),
+    ]
+    # without heads (the old reading) the chapter titles were lost with the running heads
+    assert parse_toc(strip_running(page, running))[0].title == "Buttons and screen control"
+
+
+def test_a_page_number_on_a_line_of_its_own_ends_its_wrapped_title():
+    text = (
+        "Charging 8\nThe blood pressure measured at home is different from that\nmeasured at the hospital\n"
+        "10\nMeasuring blood pressure 11\n"
+    )
+    assert [(e.title, e.printed) for e in parse_toc(text)] == [
+        ("Charging", "8"),
+        ("The blood pressure measured at home is different from that measured at the hospital", "10"),
+        ("Measuring blood pressure", "11"),
+    ]
+    # page numbers set apart in a column of their own end no title: the titles wait, as before
+    column = "Item 1. Business....\nItem 2. Properties....\n3\n18\n"
+    assert parse_toc(column) == []
+
+
+def test_heads_without_page_are_entries_not_the_start_of_the_next_title():
+    """A filing's contents: the page's header above "Table of Contents", the page column's caption,
+    and heads printed without a page (a part with its title, an item ending in a full stop, a line
+    announcing a list with a colon) were all glued onto the first entry's title."""
+    text = (
+        "FORM 10-Q\nTABLE OF CONTENTS\nPart I \u2013 Financial information  Page\n"
+        "Item 1. Financial Statements.\n"
+        "Consolidated Financial Statements \u2013 Acme & Co.:\nConsolidated statements of income 80\n"
+        "Average Balance Sheets for the three months ended March 31,\n2022 and 2021  165\n"
+        "Item 2. Management\u2019s Discussion and Analysis.\nIntroduction  4\n"
+        "Part II \u2013 Other information\nItem 1.  Legal Proceedings.  175\n"
+        "Notes to the accounts of Acme Inc.\nand its subsidiaries 90\n"
+    )
+    assert [(e.title, e.level, e.printed) for e in parse_toc(text)] == [
+        ("Part I \u2013 Financial information", 0, "80"),
+        ("Item 1. Financial Statements.", 0, "80"),
+        ("Consolidated Financial Statements \u2013 Acme & Co.", 0, "80"),
+        ("Consolidated statements of income", 1, "80"),
+        ("Average Balance Sheets for the three months ended March 31, 2022 and 2021", 1, "165"),
+        ("Item 2. Management\u2019s Discussion and Analysis.", 0, "4"),
+        ("Introduction", 1, "4"),
+        ("Part II \u2013 Other information", 0, "175"),
+        ("Item 1. Legal Proceedings", 1, "175"),
+        ("Notes to the accounts of Acme Inc. and its subsidiaries", 1, "90"),  # "Inc." ends no title
+    ]
+    # a labelled title wrapped before a line that starts no entry of its own is one title
+    wrapped = parse_toc("Chapter 3 \u2013 Introduction to\nBees and Wasps 45\n")
+    assert [e.title for e in wrapped] == ["Chapter 3 \u2013 Introduction to Bees and Wasps"]

@@ -94,14 +94,26 @@ def from_record(name: str, record: RunRecord) -> RunLog:
     ocr = ocr_fact(counted)
     if ocr:
         facts.append(ocr)
-    for number, text in (
-        (counted.summaries_fallback, "summaries fell back to their text's first sentences"),
-        (counted.summaries_short_text, "nodes were short enough to be their own summary"),
-        (counted.model_titles_dropped, "titles named by the model were not found and were dropped"),
-        (counted.split_skipped, "large sections could not be split"),
+    for number, one, many in (
+        (
+            counted.summaries_fallback,
+            "summary fell back to its text's first sentences",
+            "summaries fell back to their text's first sentences",
+        ),
+        (
+            counted.summaries_short_text,
+            "node was short enough to be its own summary",
+            "nodes were short enough to be their own summary",
+        ),
+        (
+            counted.model_titles_dropped,
+            "title named by the model was not found and was dropped",
+            "titles named by the model were not found and were dropped",
+        ),
+        (counted.split_skipped, "large section could not be split", "large sections could not be split"),
     ):
         if number:
-            facts.append(f"{number} {text}")
+            facts.append(f"{number} {one if number == 1 else many}")
     entries = _warning_entries(record.warnings) + _call_entries(record.problems, record.problems_dropped)
     return RunLog(name, facts, entries)
 

@@ -21,7 +21,7 @@ from pageindex_tui.store.runlog import from_events, from_record, ocr_fact
 
 def test_a_record_reads_as_sections_with_whole_texts():
     long_error = "cannot reach the model server at http://gpu-box:8000/v1 (connection refused) " * 4
-    facts = Provenance(summaries_fallback=8, summaries_short_text=2)
+    facts = Provenance(summaries_fallback=8, summaries_short_text=1, split_skipped=2)
     record = RunRecord(
         "report.pdf",
         "/d/report.pdf",
@@ -61,6 +61,8 @@ def test_a_record_reads_as_sections_with_whole_texts():
         "... and 5 more calls that were retried or failed",
     ]
     assert "8 summaries fell back to their text's first sentences" in log.facts
+    assert "1 node was short enough to be its own summary" in log.facts  # one: said in the singular
+    assert "2 large sections could not be split" in log.facts
     assert any("context 1,024 tokens (settings)" in fact for fact in log.facts)
     assert log.warnings == 3
 

@@ -85,6 +85,8 @@ _ABBREVIATION = re.compile(
 _LIST_LABEL = re.compile(r"^\(?([\divxlc]{1,4}|[a-z])[.)]\s+")  # "1. ", "ii) ", "(a) ": an item's number
 LETTERS = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _DIGITS = re.compile(r"\d")
+_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]{2}")  # two letters in a row
+_SYMBOLS = re.compile(r"[^\w\s]")
 _SHAPE_DIGITS = re.compile(r"\d+")
 _NUMBERS = re.compile(r"\d[\d,.]*")
 _NOT_FIGURES = re.compile(r"\d\.\d+\.\d|\d-\d{1,2}-\d")
@@ -128,6 +130,8 @@ def reject(line: TextLine, text: str, running: frozenset[str], body_mono: bool =
     letters = len(LETTERS.findall(text))
     if letters < 2:
         return "no words"
+    if not _WORD.search(text) and len(_SYMBOLS.findall(text)) >= letters:
+        return "no words"  # "v <| s/s": a recognised page's speckles and rules read as text
     if len(_DIGITS.findall(text)) > letters:
         return "table cell or figures"
     if sum(text.count(ch) for ch in "=+<>\u2211\u222b\u00b1\u00d7^") >= 2 or text.rstrip().endswith("="):

@@ -157,3 +157,14 @@ def test_numbered_paragraphs_panel_captions_and_leader_lines_are_not_headings(tm
     the bold sections are headings."""
     path, truth = layoutcases.make_running_text(tmp_path)
     assert titles(path) == [title for title, _page, _level in truth]
+
+
+def test_speckles_read_as_text_are_no_heading_but_short_real_ones_are():
+    """A scanned brochure's noise recognised as "v <| s/s" was taken for a heading (no model to ask)."""
+    from pageindex_tui.index.layout_rejects import reject
+
+    def why(text: str) -> str:
+        return reject(TextLine(text, 14, True, "Helvetica", 50, 250, 100, 114), text, frozenset())
+
+    assert why("v <| s/s") == "no words" and why("~ i/ l; —") == "no words"
+    assert [why(t) for t in ("Q & A", "I/O", "R&D", "A. Scope", "Step 2 — Clean")] == [""] * 5

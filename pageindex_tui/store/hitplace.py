@@ -15,8 +15,10 @@ def hit_span(hit: SearchHit) -> str:
 
 def found_at(hit: SearchHit) -> str:
     """ "page 4" or "line 12": where a passage of page text that matched lies (a page, or a Markdown
-    passage's first line), on the node's first page too; "" for a node's own title or summary, and where
-    the node is that one page (its span says it)."""
+    passage's first line), on the node's first page too; "" for a node's own title or summary, where the
+    node is that one page, and for a Markdown passage that starts where its node does (the span says it)."""
     if not hit.passage or not hit.page or hit.start == hit.end == hit.page:
+        return ""
+    if hit.unit == "line" and hit.page == hit.start:
         return ""
     return f"{'line' if hit.unit == 'line' else 'page'} {hit.page}"

@@ -20,7 +20,7 @@ from pageindex_tui.store import searchquery
 from pageindex_tui.store.hitplace import found_at
 from pageindex_tui.store.library import Library
 from pageindex_tui.store.library_search import LibrarySearch
-from pageindex_tui.store.search import Indexed, Passage, SearchIndex
+from pageindex_tui.store.search import Indexed, Passage, SearchHit, SearchIndex
 from pageindex_tui.store.searchquery import SHIFT, fts_queries, sample, share
 from pageindex_tui.tree import Tree, TreeNode
 
@@ -231,14 +231,24 @@ def test_the_previous_versions_index_beside_the_documents_is_removed(tmp_path):
     assert search.index.path == library.root / "search" / "search.sqlite" and search.index.path.exists()
 
 
-def test_a_passage_says_where_it_was_found_on_its_node_s_first_page_too(tmp_path):
-    """Found-at was left out where a passage began on its node's first unit, as if the node's own title
-    had matched; a passage is now told from the node's own row by the index itself."""
+def test_a_passage_says_where_it_was_found_on_its_node_s_first_page_too():
+    """Found-at was left out where a passage began on its node's first page, as if the node's own title
+    had matched; a passage is now told from the node's own row by the index itself. A Markdown passage
+    that starts where its node starts says nothing the span does not."""
+
+    def hit(unit: str, start: int, end: int, page: int, passage: bool) -> SearchHit:
+        return SearchHit("d", "doc", "0001", "T", start, end, unit, "", 1.0, page, "", passage)  # type: ignore[arg-type]
+
+    assert found_at(hit("page", 2, 6, 2, True)) == "page 2"
+    assert found_at(hit("page", 2, 6, 2, False)) == ""  # the node's own title or summary
+    assert found_at(hit("page", 7, 7, 7, True)) == ""  # a one-page node: its span says it
+    assert found_at(hit("line", 3, 66, 3, True)) == "" and found_at(hit("line", 3, 66, 43, True)) == "line 43"
+
+
+def test_the_index_tells_a_passage_from_its_node_s_own_row(tmp_path):
     library = Library(tmp_path / "library")
     path = file_markdown(library, tmp_path / "docs", "log", [("Spring", "The sluice gate jammed.")], False)
     search = library_search(library)
     search.file(library.lookup(path))
-    passage = next(h for h in search.search("sluice gate", 10) if h.node_id == "0001")
-    assert passage.passage and passage.page == passage.start and found_at(passage) == f"line {passage.start}"
-    title = next(h for h in search.search("spring", 10) if h.node_id == "0001")
-    assert not title.passage and found_at(title) == ""
+    assert next(h for h in search.search("sluice gate", 10) if h.node_id == "0001").passage
+    assert not next(h for h in search.search("spring", 10) if h.node_id == "0001").passage

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,3 +81,12 @@ def own_llama_server() -> Iterator[object]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def tesseract() -> None:
+    """The embedded OCR engine: skipped where it is not installed, a failure in CI (.ci/run installs it)."""
+    if shutil.which("tesseract") is None:
+        if os.environ.get("CI"):
+            pytest.fail("tesseract-ocr is required in CI")
+        pytest.skip("tesseract-ocr not installed (apt-get install tesseract-ocr)")

@@ -6,8 +6,6 @@ import base64
 import hashlib
 import itertools
 import json
-import os
-import shutil
 import subprocess
 import threading
 
@@ -31,15 +29,6 @@ from pageindex_tui.index.ocr_stage import ocr_source
 from pageindex_tui.index.ocr_vision import data_url
 from pageindex_tui.settings import Settings
 from pageindex_tui.tree import Tree
-
-
-@pytest.fixture
-def tesseract() -> None:
-    """The embedded engine: skipped where it is not installed, a failure in CI (.ci/run installs it)."""
-    if shutil.which("tesseract") is None:
-        if os.environ.get("CI"):
-            pytest.fail("tesseract-ocr is required in CI")
-        pytest.skip("tesseract-ocr not installed (apt-get install tesseract-ocr)")
 
 
 @pytest.fixture(autouse=True)

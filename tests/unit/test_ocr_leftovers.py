@@ -3,9 +3,6 @@ first pass's lines painted white, and page numbers joined to the contents entrie
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 from scangen import make_scanned_copy
 
@@ -13,14 +10,6 @@ from pageindex_tui.document.ocr import OcrLine
 from pageindex_tui.document.ocr_engine import _leftovers, _read, join_leftovers
 from pageindex_tui.document.pdf import PdfDocument
 from pageindex_tui.index.toc import parse_toc
-
-
-@pytest.fixture
-def tesseract() -> None:
-    if shutil.which("tesseract") is None:
-        if os.environ.get("CI"):
-            pytest.fail("tesseract-ocr is required in CI")
-        pytest.skip("tesseract-ocr not installed (apt-get install tesseract-ocr)")
 
 
 def test_a_page_number_left_out_joins_the_entry_it_ends():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +78,14 @@ def many_documents(library: Library, folder: Path, count: int) -> None:
         if number == 7:
             sections[1] = ("Lighthouse keeper salary", "The lighthouse keeper earns 41,000 euros a year.")
         file_markdown(library, folder, f"doc{number:04d}", sections)
+
+
+def file_in_two_processes(writer: Callable[[str, int], None], root: Path) -> None:
+    """`writer(root, first)` in two spawned processes at once (first 0 and 100), each to exit cleanly."""
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=writer, args=(str(root), first)) for first in (0, 100)]
+    for process in writers:
+        process.start()
+    for process in writers:
+        process.join(120)
+        assert process.exitcode == 0

@@ -6,36 +6,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
-from pathlib import Path
 
 import pytest
 from libdocs import many_documents
 from mcp import ClientSession
-from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.stdio import stdio_client
+from mcpserver import mcp_params
 
 from pageindex_tui.mcp_tools import RESULT_CHARS
 from pageindex_tui.store.library import Library
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 FAST = ["--thinking", "no", "--max-output-tokens", "64", "--retries", "1", "--timeout", "300"]
 
 
 def test_mcp_ask_through_the_real_server_sends_progress(llama_server, tmp_path):
     many_documents(Library(tmp_path / "data" / "pageindex-tui" / "library"), tmp_path / "docs", 12)
-    params = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "pageindex_tui", "mcp", "--endpoint", llama_server.endpoint, "--no-cache", *FAST],
-        env={
-            "XDG_DATA_HOME": str(tmp_path / "data"),
-            "XDG_CONFIG_HOME": str(tmp_path / "config"),
-            "XDG_CACHE_HOME": str(tmp_path / "cache"),
-            "PYTHONPATH": str(ROOT),
-        },
-        cwd=str(tmp_path),
-    )
+    params = mcp_params(tmp_path, "--endpoint", llama_server.endpoint, "--no-cache", *FAST)
     progress: list[tuple[float, str | None]] = []
 
     async def note(value: float, total: float | None, message: str | None) -> None:

@@ -5,20 +5,18 @@ and the process exits by itself (the client's kill escalation is never needed)."
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from askdocs import file_harbor
 from fakes import FakeVLLM, Script
 from mcp import ClientSession
 from mcp.client import stdio as sdk_stdio
-from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.stdio import stdio_client
+from mcpserver import mcp_params
 
 from pageindex_tui.store.library import Library
 
-ROOT = Path(__file__).resolve().parents[2]
 BOUND = 60.0  # seconds any wait below may take before the test fails
 
 
@@ -45,17 +43,7 @@ def test_a_client_that_goes_away_stops_the_ask_and_the_server_exits(tmp_path, mo
     slow = Script(answer="x" * 4000, drip=0.2)  # a reply of 1,000 chunks, 0.2 s apart: minutes long
 
     async def go(fake: FakeVLLM) -> int:
-        params = StdioServerParameters(
-            command=sys.executable,
-            args=["-m", "pageindex_tui", "mcp", "--endpoint", fake.base_url, "--retries", "0", "--no-cache"],
-            env={
-                "XDG_DATA_HOME": str(tmp_path / "data"),
-                "XDG_CONFIG_HOME": str(tmp_path / "config"),
-                "XDG_CACHE_HOME": str(tmp_path / "cache"),
-                "PYTHONPATH": str(ROOT),
-            },
-            cwd=str(tmp_path),
-        )
+        params = mcp_params(tmp_path, "--endpoint", fake.base_url, "--retries", "0", "--no-cache")
         async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
             await asyncio.wait_for(session.initialize(), BOUND)
             asking = asyncio.create_task(

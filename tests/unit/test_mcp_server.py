@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,13 +12,13 @@ from askdocs import GOOD_ANSWER, PAGES, scripted
 from askdocs import file_harbor as file_in_library
 from fakes import FakeVLLM
 from mcp import ClientSession
-from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.stdio import stdio_client
+from mcpserver import mcp_params
 
 from pageindex_tui.mcp_server import LibraryService
 from pageindex_tui.settings import Settings
 from pageindex_tui.store.library import Library
 
-ROOT = Path(__file__).resolve().parents[2]
 CALL_TIMEOUT = 60.0
 
 
@@ -28,22 +27,8 @@ def file_harbor(tmp_path: Path) -> Path:
     return file_in_library(tmp_path / "docs", Library(tmp_path / "data" / "pageindex-tui" / "library"))
 
 
-def session_env(tmp_path: Path, endpoint: str) -> dict[str, str]:
-    return {
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "PYTHONPATH": str(ROOT),
-    }
-
-
 async def with_session(tmp_path: Path, endpoint: str, work):
-    params = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "pageindex_tui", "mcp", "--endpoint", endpoint, "--retries", "0", "--no-cache"],
-        env=session_env(tmp_path, endpoint),
-        cwd=str(tmp_path),
-    )
+    params = mcp_params(tmp_path, "--endpoint", endpoint, "--retries", "0", "--no-cache")
     async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
         await asyncio.wait_for(session.initialize(), CALL_TIMEOUT)
         return await work(session)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import shutil
 import sqlite3
 import threading
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fakes import FakeVLLM, smart_model
-from libdocs import file_markdown, many_documents
+from libdocs import file_in_two_processes, file_markdown, many_documents
 
 from pageindex_tui.errors import SearchIndexError
 from pageindex_tui.jobs.service import JobService
@@ -185,13 +184,7 @@ def _writer(root: str, first: int) -> None:
 
 
 def test_two_processes_filing_at_once_lose_nothing(tmp_path):
-    context = multiprocessing.get_context("spawn")
-    writers = [context.Process(target=_writer, args=(str(tmp_path), first)) for first in (0, 100)]
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join(120)
-        assert writer.exitcode == 0
+    file_in_two_processes(_writer, tmp_path)
     index = LibrarySearch(library_at(tmp_path)).index
     assert len(index.indexed()) == 30  # both writers' documents, before any sync
     assert len(index.search("turbine blade", 50)) == 30

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import sqlite3
 from pathlib import Path
 
 from fakes import FakeVLLM, smart_model
-from libdocs import file_markdown, many_documents
+from libdocs import file_in_two_processes, file_markdown, many_documents
 
 from pageindex_tui.cli.main import main
 from pageindex_tui.document import open_document
@@ -198,13 +197,7 @@ def _writer(root: str, first: int) -> None:
 
 
 def test_two_processes_filing_page_text_at_once_lose_nothing(tmp_path):
-    context = multiprocessing.get_context("spawn")
-    writers = [context.Process(target=_writer, args=(str(tmp_path), first)) for first in (0, 100)]
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join(120)
-        assert writer.exitcode == 0
+    file_in_two_processes(_writer, tmp_path)
     index = LibrarySearch(Library(tmp_path / "library")).index
     assert len(index.indexed()) == 20
     assert len({h.digest for h in index.search("gasket torque", 50)}) == 20

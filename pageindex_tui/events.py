@@ -33,8 +33,9 @@ Stage = Literal[
 ]
 
 # "hybrid": a coarse outline or printed contents with the layout's headings grafted under it, or a
-# numbered printed contents with the layout's sections numbered under its entries ("3.1.1.1")
-StructureSource = Literal["outline", "hybrid", "toc", "layout", "model", "markdown"]
+# numbered printed contents with the layout's sections numbered under its entries ("3.1.1.1");
+# "pages": page groups standing in while the sections wait for a model that could not be reached
+StructureSource = Literal["outline", "hybrid", "toc", "layout", "model", "markdown", "pages"]
 
 
 @dataclass(frozen=True)

@@ -229,8 +229,10 @@ def partial_line(result: DocumentResult) -> Text:
     if partial.hint:
         line.append(f" ({shown(partial.hint)})", style="dim")
     where = shown(str(result.structure_path))
-    line.append(f"; kept {shown(run.structure_source)}, {run.nodes} nodes -> {where}")
-    line.append("; index it again to resume", style="yellow")
+    kept = "page groups" if run.structure_source == "pages" else shown(run.structure_source)
+    line.append(f"; kept {kept}, {counted(run.nodes, 'node')} -> {where}")
+    again = "index it again with a model" if partial.stage == "structure" else "index it again to resume"
+    line.append(f"; {again}", style="yellow")
     return line
 
 

@@ -6,6 +6,11 @@ run record's `partial` saying how far it got and why. Names of their own keep su
 for a finished index by anything that reads `<stem>_structure.json`. A later run of the same content with
 the same tree-shaping settings takes the tree and its summaries from them (`Resume`) and does only what
 is missing.
+
+A PDF whose sections only the model can find (no outline, no printed contents, too few headings in its
+layout) while the model cannot be reached gets page groups for a tree, kept as a partial index whose
+stage is "structure": browsable and searchable now, indexed afresh by the next run (its page groups are
+not a structure to go on from).
 """
 
 from __future__ import annotations
@@ -51,7 +56,10 @@ class Resume:
         return self.run.partial or PartialState("summarize", 0, 0, "server")
 
     def fits(self, size: int) -> bool:
-        """The tree lies inside a document of `size` pages (or lines): else it is not this document's."""
+        """The tree is a structure to go on from (not page groups standing in for one) and lies inside a
+        document of `size` pages (or lines): else it is not this document's."""
+        if self.partial.stage == "structure":
+            return False
         return bool(self.nodes) and all(1 <= n.start <= n.end <= size for n in walk(self.nodes))
 
 

@@ -113,6 +113,7 @@ class _Run:
     total: int = 0
     structure_calls: int = 0
     resumed: str = ""  # the partial state this run goes on from
+    waiting: ServerUnavailable | ServerRefused | None = None  # the model the sections wait for (`_pdf_tree`)
     energy: Mark | None = None  # the GPUs' energy since the run began (None: no GPU to measure)
     used: Energy | None = None  # what it came to, once the run stopped
 
@@ -226,6 +227,9 @@ class Indexer:
         else:
             resume = None
             nodes = await self._structure(run, doc)
+            if run.waiting is not None:  # page groups stand in: nothing more is done without the model
+                waiting = PartialState("structure", 0, 0, "server", run.waiting.message, run.waiting.hint)
+                return self._keep(run, nodes, waiting)
 
         def text_of(node: Node) -> str:
             return doc.node_text(node.start, node.end)
@@ -270,7 +274,7 @@ class Indexer:
         """The tree from the document: outline, contents, layout or the model; large nodes split."""
         ctx, stats, sink = run.ctx, run.stats, self._dispatch
         if isinstance(doc, PdfDocument):
-            nodes, run.source, run.verified, run.total = await self._pdf_tree(ctx, doc)
+            nodes, run.source, run.verified, run.total = await self._pdf_tree(run, doc)
         else:  # the document's own headings are its structure
             nodes, run.source, run.verified, run.total = self._declared_tree(doc)
         ctx.check_answered("structure", "structure")
@@ -279,7 +283,8 @@ class Indexer:
         sink(events.StructureFound(run.doc_id, tree_of(doc, nodes), run.source))
         ctx.done("structure", f"{run.source}, {count(nodes)} nodes")
 
-        if isinstance(doc, PdfDocument):  # splitting is by pages; a Markdown node is its own lines
+        # splitting is by pages (a Markdown node is its own lines), and not of page groups standing in
+        if isinstance(doc, PdfDocument) and run.waiting is None:
             ctx.stage("split")
             split = await split_large(
                 ctx,
@@ -371,9 +376,17 @@ class Indexer:
         return lambda entry: title_opens_page(entry.title, doc.page_text(entry.start))
 
     async def _pdf_tree(
-        self, ctx: RunContext, doc: PdfDocument
+        self, run: _Run, doc: PdfDocument
     ) -> tuple[list[Node], events.StructureSource, int, int]:
-        entries, source = await pdf_structure(ctx, doc)
+        """The PDF's tree, its source, and its titles verified of those it has. When only the model could
+        find the sections and it cannot be reached, page groups stand in (`run.waiting` says why)."""
+        ctx = run.ctx
+        try:
+            entries, source = await pdf_structure(ctx, doc)
+        except (ServerUnavailable, ServerRefused) as err:
+            ctx.warn(f"{err.message}; page groups stand in until a model is reachable", "fallback")
+            run.waiting = err
+            entries, source = fallback_entries(doc), "pages"
         if not entries:
             ctx.warn("no sections found; the tree holds one node per page group", "structure")
             entries = fallback_entries(doc)

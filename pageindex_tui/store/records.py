@@ -253,10 +253,11 @@ StopReason = Literal["server", "cancelled"]
 
 @dataclass
 class PartialState:
-    """How far a run got that stopped after its structure was known (the run record's "partial"): the
-    stage it stopped in, the summaries finished of those wanted, and why it stopped."""
+    """How far a run got that stopped after its structure was known, or with page groups standing in for
+    sections only the model could find (stage "structure"): the run record's "partial". The stage it
+    stopped in, the summaries finished of those wanted, and why it stopped."""
 
-    stage: str  # "summarize" or "describe": what is left to do
+    stage: str  # "structure", "summarize" or "describe": what is left to do
     done: int  # summaries finished
     total: int  # summaries wanted (0 when summaries are off)
     reason: StopReason  # "server": the model server failed; "cancelled": the user stopped it
@@ -264,7 +265,10 @@ class PartialState:
     hint: str = ""
 
     def describe(self) -> str:
-        """ "partial: 8/12 summaries" (or "partial: no document description yet")."""
+        """ "partial: 8/12 summaries" (or "partial: no document description yet", "partial: sections
+        wait for the model")."""
+        if self.stage == "structure":
+            return "partial: sections wait for the model"
         if self.stage == "summarize" and self.total:
             return f"partial: {self.done}/{self.total} summaries"
         return "partial: no document description yet" if self.stage == "describe" else "partial"

@@ -54,3 +54,29 @@ def test_jobs_index_file_and_reuse_through_the_model(llama_server, tmp_path):
     assert updates == ["started", "finished", "started", "reused"]
     calls = [e for e in seen if isinstance(e, events.CallFinished) and e.outcome == "ok"]
     assert len(calls) == first.run.llm.calls  # the reuse made none
+
+
+def test_sections_waiting_for_the_model_are_found_once_it_answers(llama_server, tmp_path):
+    """A PDF only the model can give sections: with the server down it gets page groups (a partial index
+    waiting for the model); the next run, with the real server up, indexes it afresh through the model."""
+    from pdfgen import make_plain_pdf
+
+    from pageindex_tui.local.server import free_port
+
+    values = {"thinking": False, "max_output_tokens": 160, "max_retries": 1, "request_timeout": 120}
+    values |= {"if_add_node_summary": False}
+    library, pdf = Library(tmp_path / "library"), make_plain_pdf(tmp_path / "docs")
+
+    async def index(endpoint: str):
+        async with JobService(library, cache=ResponseCache(enabled=False)) as jobs:
+            return await jobs.run(pdf, Settings(endpoint=endpoint, **values))
+
+    waiting = asyncio.run(asyncio.wait_for(index(f"http://127.0.0.1:{free_port()}/v1"), 600))
+    assert waiting.partial is not None and waiting.partial.stage == "structure", waiting.error
+    assert waiting.run is not None and waiting.run.structure_source == "pages"
+    found = asyncio.run(asyncio.wait_for(index(llama_server.endpoint), 600))
+    assert found.ok, found.error
+    assert found.run is not None and found.run.structure_source == "model" and found.run.resumed == ""
+    assert found.run.structure_calls >= 1  # the model was asked for the sections, whatever it answered
+    assert library.find_partial(library.digest(pdf), Settings(**values)) is None
+    check_pageindex_json(json.loads(found.structure_path.read_text()))

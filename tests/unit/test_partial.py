@@ -213,6 +213,40 @@ def test_a_server_down_from_the_start_keeps_the_declared_tree(tmp_path):
     assert any(isinstance(e, events.DocumentPartial) for e in seen)
 
 
+def test_sections_only_the_model_can_find_wait_for_it_under_page_groups(tmp_path):
+    """No outline, no contents, no heading in the layout, and no server: the document still gets a tree
+    (page groups, kept as a partial index whose stage is "structure"); with a server, the next run
+    indexes it afresh and the model finds its sections."""
+    from fakes import smart_model
+    from pdfgen import make_plain_pdf
+
+    from pageindex_tui.local.server import free_port
+
+    path, library = make_plain_pdf(tmp_path / "docs"), Library(tmp_path / "library")
+    values = {"max_retries": 0, "if_add_node_summary": False, "thinking": False}
+    down = Settings(endpoint=f"http://127.0.0.1:{free_port()}/v1", **values)
+    result, seen = run_job(library, path, down)
+    assert not any(isinstance(e, events.DocumentFailed) for e in seen)
+    assert result.partial is not None and result.partial.stage == "structure" and result.kind == "server"
+    assert result.error.startswith("partial: sections wait for the model, stopped: the sections of plain.pdf")
+    assert "cannot reach" in result.error and result.hint
+    assert result.result is not None and [n.title for n in result.result.nodes] == ["Pages 1-6"]
+    assert result.run is not None and result.run.structure_source == "pages"
+    assert [o.source for o in result.run.origins.nodes] == ["pages"]
+    assert any("page groups stand in" in w.message for w in result.run.warnings)
+    digest = library.digest(path)
+    assert library.find(digest, down) is None and library.find_partial(digest, down) is not None
+    resume = read_resume(result.structure_path, result.run_path)
+    assert resume is not None and not resume.fits(6)  # page groups are no structure to go on from
+
+    with Fake(default=smart_model) as fake:
+        again, _ = run_job(library, path, Settings(endpoint=fake.base_url, **values))
+    assert again.ok, again.error
+    assert again.run.structure_source == "model" and again.run.resumed == ""
+    assert [n.title for n in again.result.nodes] == ["Overview", "Details", "Summary"]
+    assert library.find_partial(digest, down) is None  # the finished index replaced the stand-in
+
+
 def test_partial_state_in_the_run_record_round_trips_and_old_records_have_none():
     state = PartialState("summarize", 8, 12, "server", "cannot reach the model server", "is it running?")
     record = RunRecord("a.pdf", "/a.pdf", partial=state, resumed="")
@@ -223,6 +257,7 @@ def test_partial_state_in_the_run_record_round_trips_and_old_records_have_none()
     assert "partial" not in RunRecord("a.pdf", "/a.pdf").to_dict()
     assert state.describe() == "partial: 8/12 summaries"
     assert PartialState("describe", 12, 12, "cancelled").describe() == "partial: no document description yet"
+    assert PartialState("structure", 0, 0, "server").describe() == "partial: sections wait for the model"
 
 
 def test_an_export_of_an_unfinished_tree_says_what_it_lacks():

@@ -460,3 +460,49 @@ def make_section_contents(directory: Path | str) -> tuple[Path, Truth]:
     writer = write({title: page for title, page, _level in first.truth})
     writer.truth = [t for t in writer.truth if t[0] != "Contents"]
     return writer.save(directory, "section_contents.pdf")
+
+
+# a filing's parts, items and the unlabelled sections inside items, as (level, title, sections)
+FILING: list[tuple[int, str, list[str]]] = [
+    (0, "Part I", []),
+    (1, "Item 1. Business", ["Business Overview", "Competition"]),
+    (1, "Item 1A. Risk Factors", []),
+    (0, "Part II", []),
+    (1, "Item 5. Market for Common Equity", ["Results of Operations"]),
+    (1, "Item 7. Discussion and Analysis", []),
+    (0, "Signatures", []),
+]
+
+
+def make_filing(directory: Path | str, contents: bool = False) -> tuple[Path, Truth]:
+    """A filing's parts and items, and unlabelled sections inside the items, every heading set alike
+    (bold capitals at the body size), so that type alone cannot tell their levels: the labels can.
+    "Signatures" after the last item is no item's. With `contents`, a printed contents page lists
+    them all flat, as text loses its indentation ("Part I" on a line of its own, no page)."""
+    headings = [
+        (level + depth, line)
+        for level, title, sections in FILING
+        for depth, line in [(0, title), *((1, s) for s in sections)]
+    ]
+
+    def write(pages: dict[str, int]) -> _Writer:
+        writer = _Writer(Style(((10.5, True, True),)))
+        if contents:
+            writer.pdf.set_font("Helvetica", style="B", size=14)
+            writer.pdf.cell(0, 10, "Table of Contents", new_x="LMARGIN", new_y="NEXT")
+            writer.pdf.set_font("Helvetica", size=10.5)
+            for _level, line in headings:
+                page = "" if line.startswith("Part") else f" {'.' * (60 - len(line))} {pages.get(line, 0)}"
+                writer.pdf.cell(0, 7, f"{line}{page}", new_x="LMARGIN", new_y="NEXT")
+            writer._new_page()
+        for k, (level, line) in enumerate(headings):
+            if k and line.startswith(("Part", "Signatures")):
+                writer._new_page()
+            writer.heading(line, 0)
+            writer.truth[-1] = (*writer.truth[-1][:2], level)
+            writer.paragraph(k, 12)
+        return writer
+
+    first = write({})
+    writer = write({line: page for (_level, line), (_t, page, _l) in zip(headings, first.truth, strict=True)})
+    return writer.save(directory, "filing_contents.pdf" if contents else "filing.pdf")

@@ -202,7 +202,8 @@ async def _with_layout(
     result = await read_layout(ctx, doc, skip)
     if result is None:
         return entries, source
-    chosen = choose(result.candidates)  # no model
+    # no model; under an outline, the levels its trees were built with (they stay as they were)
+    chosen = choose(result.candidates, series=source != "outline")
     if coarse:
         grafted, added = graft(entries, chosen, doc.page_count, doc.page_lines, printed=source == "toc")
     else:

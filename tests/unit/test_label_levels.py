@@ -1,5 +1,6 @@
 """Levels a filing's labels say: parts above items, the unlabelled sections between two items under
-the first, what follows the last item at the top; from a flat printed contents."""
+the first, what follows the last item at the top; from a flat printed contents and from a layout whose
+headings are all set alike."""
 
 from __future__ import annotations
 
@@ -17,6 +18,13 @@ def _tree(path, out):
     result, _seen = run_index(settings, path, out)
     assert result.ok, result.error
     return result.run.structure_source, scoring.flatten(result.result.to_json()["structure"])
+
+
+def test_a_filing_set_in_one_style_nests_by_its_labels(tmp_path):
+    path, truth = layoutgen.make_filing(tmp_path)
+    source, found = _tree(path, tmp_path / "out")
+    score = scoring.score(found, truth)
+    assert source == "layout" and score.recall == 1.0 and score.level_accuracy == 1.0, found
 
 
 def test_a_flat_printed_contents_of_a_filing_nests_by_its_labels(tmp_path):

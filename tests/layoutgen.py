@@ -506,3 +506,41 @@ def make_filing(directory: Path | str, contents: bool = False) -> tuple[Path, Tr
     first = write({})
     writer = write({line: page for (_level, line), (_t, page, _l) in zip(headings, first.truth, strict=True)})
     return writer.save(directory, "filing_contents.pdf" if contents else "filing.pdf")
+
+
+# a manual's chapters, their numbered sections and its appendices, as (level, title)
+MANUAL = [
+    (0, "Chapter 1: Installation"),
+    (1, "1.1 Connecting Cables"),
+    (1, "1.2 Connecting Power"),
+    (0, "Chapter 2: Operation"),
+    (1, "2.1 Remote Control"),
+    (1, "2.2 Menu Options"),
+    (0, "Appendix A: Specification"),
+    (0, "Appendix B: Symbols"),
+]
+
+
+def make_manual_contents(directory: Path | str) -> tuple[Path, Truth]:
+    """A manual whose printed contents lists labelled chapters, their numbered sections and labelled
+    appendices, one line each with its page and no indentation: a line after "2.2" with no number of
+    its own reads as one level below it, where the labels say "Chapter 2" and "Appendix A" are top."""
+
+    def write(pages: dict[str, int]) -> _Writer:
+        writer = _Writer(NUMBERED)
+        writer.pdf.set_font("Helvetica", style="B", size=16)
+        writer.pdf.cell(0, 10, "Contents", new_x="LMARGIN", new_y="NEXT")
+        writer.pdf.set_font("Helvetica", size=11)
+        for _level, title in MANUAL:
+            line = f"{title} {'.' * (56 - len(title))} {pages.get(title, 0)}"
+            writer.pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+        for k, (level, title) in enumerate(MANUAL):
+            if level == 0:
+                writer._new_page()
+            writer.heading(title, level)
+            writer.paragraph(k, 10)
+        return writer
+
+    first = write({})
+    writer = write({title: page for title, page, _level in first.truth})
+    return writer.save(directory, "manual_contents.pdf")

@@ -14,6 +14,8 @@ from __future__ import annotations
 from .layout_levels import numbering
 
 _TOP_WORDS = {"part", "book"}  # above every other label
+_CHAPTER_WORDS = {"chapter", "lecture", "unit"}
+_APPENDIX_WORDS = {"appendix", "annex"}  # beside the chapters
 
 
 def _decimal(title: str) -> bool:
@@ -38,9 +40,23 @@ def _series(words: list[str | None]) -> set[str]:
 
 def _one_level_per_series(words: list[str | None], levels: list[int], series: set[str]) -> list[int]:
     """Each series' entries at the level of its shallowest one ("Item 3" listed under the unlabelled
-    head of "Item 2"'s sub-sections is an item all the same)."""
+    head of "Item 2"'s sub-sections is an item all the same), appendices at the chapters' level where
+    chapters are a series ("Appendix A" listed after "3.9" is no sub-section of it); what is listed
+    under an entry moves with it."""
     top = {w: min(lv for x, lv in zip(words, levels, strict=True) if x == w) for w in series}
-    return [top.get(w, lv) if w is not None else lv for w, lv in zip(words, levels, strict=True)]
+    chapters = [top[w] for w in series if w in _CHAPTER_WORDS]
+    for appendix in series & _APPENDIX_WORDS:
+        top[appendix] = min(chapters) if chapters else top[appendix]
+    out: list[int] = []
+    moved: list[tuple[int, int]] = []  # (level as listed, shift) of the open entries
+    for word, level in zip(words, levels, strict=True):
+        while moved and moved[-1][0] >= level:
+            moved.pop()
+        own = top.get(word) if word is not None else None
+        shift = own - level if own is not None else (moved[-1][1] if moved else 0)
+        moved.append((level, shift))
+        out.append(level + shift)
+    return out
 
 
 def _under_series(

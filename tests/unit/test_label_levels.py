@@ -89,3 +89,21 @@ def test_a_part_starts_no_later_than_what_is_listed_under_it():
     titles = ["Part I", "Item 1. Statements", "Item 2. Analysis", "Part II", "Item 1. Legal"]
     levels = [0, 1, 1, 0, 1]
     assert part_starts(titles, levels, [80, 80, 3, 175, 175]) == [3, 80, 3, 175, 175]
+
+
+def test_chapters_and_appendices_of_a_flat_contents_are_top_whatever_line_they_follow(tmp_path):
+    path, truth = layoutgen.make_manual_contents(tmp_path)
+    source, found = _tree(path, tmp_path / "out")
+    score = scoring.score(found, truth)
+    assert source == "toc" and score.recall == 1.0 and score.level_accuracy == 1.0, found
+    # what is listed under an appendix moves up with it
+    titles = [
+        "Chapter 1: Setup",
+        "1.1 Cables",
+        "Chapter 2: Use",
+        "2.1 Remote",
+        "Appendix A: Data",
+        "Figure",
+        "Appendix B: Symbols",
+    ]
+    assert label_levels(titles, [0, 1, 2, 1, 2, 3, 2]) == [0, 1, 0, 1, 0, 1, 0]

@@ -544,3 +544,43 @@ def make_manual_contents(directory: Path | str) -> tuple[Path, Truth]:
     first = write({})
     writer = write({title: page for title, page, _level in first.truth})
     return writer.save(directory, "manual_contents.pdf")
+
+
+# a contents whose levels only its indentation shows: no numbers, no labels, as (level, title)
+INDENTED = [
+    (0, "Preface"),
+    (1, "Owner's Record"),
+    (0, "Installation"),
+    (1, "Connecting Cables"),
+    (2, "Cable Types"),
+    (1, "Connecting Power"),
+    (0, "Operation"),
+    (1, "Remote Control"),
+    (0, "Bibliography"),
+]
+
+
+def make_indented_contents(directory: Path | str) -> tuple[Path, Truth]:
+    """A printed contents that lists unnumbered headings one a line with their pages, each level set
+    further in; the headings in the text are set alike, so neither numbers nor type tell the levels."""
+
+    def write(pages: dict[str, int]) -> _Writer:
+        writer = _Writer(Style(((12, True, False),)))
+        writer.pdf.set_font("Helvetica", style="B", size=16)
+        writer.pdf.cell(0, 10, "Contents", new_x="LMARGIN", new_y="NEXT")
+        writer.pdf.set_font("Helvetica", size=11)
+        for level, title in INDENTED:
+            writer.pdf.set_x(10 + 8 * level)
+            line = f"{title} {'.' * (50 - len(title) - 3 * level)} {pages.get(title, 0)}"
+            writer.pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+        for k, (level, title) in enumerate(INDENTED):
+            if level == 0:
+                writer._new_page()
+            writer.heading(title, 0)
+            writer.truth[-1] = (*writer.truth[-1][:2], level)
+            writer.paragraph(k, 8)
+        return writer
+
+    first = write({})
+    writer = write({title: page for title, page, _level in first.truth})
+    return writer.save(directory, "indented_contents.pdf")

@@ -4,7 +4,8 @@ tool, scored by one rule, printed and written as JSON.
 Scoring (one rule for every tool): the tree's nodes less the coverage nodes (`scoring.sections`: a
 "Preface" on page 1, page groups, "<parent> (intro)" children) are matched against the truth on
 (title, start page) at tolerance 0 and 1 page (`scoring.score`); level accuracy is the share of the
-headings matched at tolerance 0 that sit at the true level (levels counted from each tree's top).
+headings matched at tolerance 0 that sit at the true level (levels counted from each tree's top;
+a root on page 1 over every other heading, a document's title, counts at its children's level).
 """
 
 from __future__ import annotations

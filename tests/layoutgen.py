@@ -460,3 +460,127 @@ def make_section_contents(directory: Path | str) -> tuple[Path, Truth]:
     writer = write({title: page for title, page, _level in first.truth})
     writer.truth = [t for t in writer.truth if t[0] != "Contents"]
     return writer.save(directory, "section_contents.pdf")
+
+
+# a filing's parts, items and the unlabelled sections inside items, as (level, title, sections)
+FILING: list[tuple[int, str, list[str]]] = [
+    (0, "Part I", []),
+    (1, "Item 1. Business", ["Business Overview", "Competition"]),
+    (1, "Item 1A. Risk Factors", []),
+    (0, "Part II", []),
+    (1, "Item 5. Market for Common Equity", ["Results of Operations"]),
+    (1, "Item 7. Discussion and Analysis", []),
+    (0, "Signatures", []),
+]
+
+
+def make_filing(directory: Path | str, contents: bool = False) -> tuple[Path, Truth]:
+    """A filing's parts and items, and unlabelled sections inside the items, every heading set alike
+    (bold capitals at the body size), so that type alone cannot tell their levels: the labels can.
+    "Signatures" after the last item is no item's. With `contents`, a printed contents page lists
+    them all flat, as text loses its indentation ("Part I" on a line of its own, no page)."""
+    headings = [
+        (level + depth, line)
+        for level, title, sections in FILING
+        for depth, line in [(0, title), *((1, s) for s in sections)]
+    ]
+
+    def write(pages: dict[str, int]) -> _Writer:
+        writer = _Writer(Style(((10.5, True, True),)))
+        if contents:
+            writer.pdf.set_font("Helvetica", style="B", size=14)
+            writer.pdf.cell(0, 10, "Table of Contents", new_x="LMARGIN", new_y="NEXT")
+            writer.pdf.set_font("Helvetica", size=10.5)
+            for _level, line in headings:
+                page = "" if line.startswith("Part") else f" {'.' * (60 - len(line))} {pages.get(line, 0)}"
+                writer.pdf.cell(0, 7, f"{line}{page}", new_x="LMARGIN", new_y="NEXT")
+            writer._new_page()
+        for k, (level, line) in enumerate(headings):
+            if k and line.startswith(("Part", "Signatures")):
+                writer._new_page()
+            writer.heading(line, 0)
+            writer.truth[-1] = (*writer.truth[-1][:2], level)
+            writer.paragraph(k, 12)
+        return writer
+
+    first = write({})
+    writer = write({line: page for (_level, line), (_t, page, _l) in zip(headings, first.truth, strict=True)})
+    return writer.save(directory, "filing_contents.pdf" if contents else "filing.pdf")
+
+
+# a manual's chapters, their numbered sections and its appendices, as (level, title)
+MANUAL = [
+    (0, "Chapter 1: Installation"),
+    (1, "1.1 Connecting Cables"),
+    (1, "1.2 Connecting Power"),
+    (0, "Chapter 2: Operation"),
+    (1, "2.1 Remote Control"),
+    (1, "2.2 Menu Options"),
+    (0, "Appendix A: Specification"),
+    (0, "Appendix B: Symbols"),
+]
+
+
+def make_manual_contents(directory: Path | str) -> tuple[Path, Truth]:
+    """A manual whose printed contents lists labelled chapters, their numbered sections and labelled
+    appendices, one line each with its page and no indentation: a line after "2.2" with no number of
+    its own reads as one level below it, where the labels say "Chapter 2" and "Appendix A" are top."""
+
+    def write(pages: dict[str, int]) -> _Writer:
+        writer = _Writer(NUMBERED)
+        writer.pdf.set_font("Helvetica", style="B", size=16)
+        writer.pdf.cell(0, 10, "Contents", new_x="LMARGIN", new_y="NEXT")
+        writer.pdf.set_font("Helvetica", size=11)
+        for _level, title in MANUAL:
+            line = f"{title} {'.' * (56 - len(title))} {pages.get(title, 0)}"
+            writer.pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+        for k, (level, title) in enumerate(MANUAL):
+            if level == 0:
+                writer._new_page()
+            writer.heading(title, level)
+            writer.paragraph(k, 10)
+        return writer
+
+    first = write({})
+    writer = write({title: page for title, page, _level in first.truth})
+    return writer.save(directory, "manual_contents.pdf")
+
+
+# a contents whose levels only its indentation shows: no numbers, no labels, as (level, title)
+INDENTED = [
+    (0, "Preface"),
+    (1, "Owner's Record"),
+    (0, "Installation"),
+    (1, "Connecting Cables"),
+    (2, "Cable Types"),
+    (1, "Connecting Power"),
+    (0, "Operation"),
+    (1, "Remote Control"),
+    (0, "Bibliography"),
+]
+
+
+def make_indented_contents(directory: Path | str) -> tuple[Path, Truth]:
+    """A printed contents that lists unnumbered headings one a line with their pages, each level set
+    further in; the headings in the text are set alike, so neither numbers nor type tell the levels."""
+
+    def write(pages: dict[str, int]) -> _Writer:
+        writer = _Writer(Style(((12, True, False),)))
+        writer.pdf.set_font("Helvetica", style="B", size=16)
+        writer.pdf.cell(0, 10, "Contents", new_x="LMARGIN", new_y="NEXT")
+        writer.pdf.set_font("Helvetica", size=11)
+        for level, title in INDENTED:
+            writer.pdf.set_x(10 + 8 * level)
+            line = f"{title} {'.' * (50 - len(title) - 3 * level)} {pages.get(title, 0)}"
+            writer.pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+        for k, (level, title) in enumerate(INDENTED):
+            if level == 0:
+                writer._new_page()
+            writer.heading(title, 0)
+            writer.truth[-1] = (*writer.truth[-1][:2], level)
+            writer.paragraph(k, 8)
+        return writer
+
+    first = write({})
+    writer = write({title: page for title, page, _level in first.truth})
+    return writer.save(directory, "indented_contents.pdf")

@@ -85,14 +85,24 @@ def matches(found: list[Heading], truth: list[Heading], page_slack: int = 0) -> 
     return out
 
 
+def top_level(headings: list[Heading]) -> int:
+    """The level a list's sections start at: its shallowest, or the one below where the list is one
+    root on page 1 over all the rest (an outline's first entry that is the document's own title, with
+    every section beneath it): a tree without that root is not a level off on every heading. A root
+    on a later page is a section (a first chapter that wrongly holds the others), and counts."""
+    top = min((h[2] for h in headings), default=0)
+    at_top = [h for h in headings if h[2] == top]
+    return top + 1 if len(headings) > 1 and at_top == [headings[0]] and headings[0][1] == 1 else top
+
+
 def score(found: list[Heading], truth: list[Heading], page_slack: int = 0) -> Score:
-    """Recall and precision of `matches`; levels compared from each list's top level."""
-    top_found = min((h[2] for h in found), default=0)
-    top_truth = min((h[2] for h in truth), default=0)
+    """Recall and precision of `matches`; levels compared from each list's top level (`top_level`;
+    a root over all is at the level of its children)."""
+    top_found, top_truth = top_level(found), top_level(truth)
     pairs = [
         (t, found[i]) for t, i in zip(truth, matches(found, truth, page_slack), strict=True) if i is not None
     ]
-    levels = sum(f[2] - top_found == t[2] - top_truth for t, f in pairs)
+    levels = sum(max(0, f[2] - top_found) == max(0, t[2] - top_truth) for t, f in pairs)
     return Score(len(found), len(truth), len(pairs), levels)
 
 

@@ -425,8 +425,10 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
     return LayoutResult(candidates, body.size, len(pages), warnings, rejected)
 
 
-def choose(candidates: list[Candidate], accepted: set[int] | None = None) -> list[Candidate]:
-    """The headings to build the tree from, levelled.
+def choose(
+    candidates: list[Candidate], accepted: set[int] | None = None, series: bool = True
+) -> list[Candidate]:
+    """The headings to build the tree from, levelled (`series`: see `assign_levels`).
 
     Sure candidates always; of the unsure ones, those whose index is in `accepted` (the model's
     yes), or without a model's answer those of at least KEEP confidence.
@@ -436,7 +438,7 @@ def choose(candidates: list[Candidate], accepted: set[int] | None = None) -> lis
         for i, c in enumerate(candidates)
         if c.sure or (i in accepted if accepted is not None else c.confidence >= KEEP)
     ]
-    return assign_levels(chosen)
+    return assign_levels(chosen, series)
 
 
 def unsure(candidates: list[Candidate]) -> list[int]:

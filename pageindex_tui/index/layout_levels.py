@@ -191,7 +191,29 @@ def restart_styles(
     return parents
 
 
-def assign_levels(headings: list[Candidate]) -> list[Candidate]:
+def _series_holds(
+    numbers: list[Numbering | None],
+    order: dict[str, int],
+    open_: tuple[Style, int, int],
+    mine: Style,
+    at: int,
+) -> bool:
+    """Whether the open heading, labelled ("Item 1."), holds the unlabelled heading at `at` set in
+    its own style ("Business Overview" under "ITEM 1. BUSINESS", both bold capitals): its series
+    goes on after it ("ITEM 1A." comes before any label of its rank or above). After a series' last
+    item ("SIGNATURES" after "ITEM 15.") the heading is not its."""
+    style, _level, index = open_
+    n = numbers[index]
+    if style != mine or n is None or n.kind != "keyword":
+        return False
+    rank = order.get(_kind(n), 0)
+    for later in numbers[at + 1 :]:
+        if later and order.get(_kind(later), 0) <= rank:
+            return _kind(later) == _kind(n)
+    return False
+
+
+def assign_levels(headings: list[Candidate], series: bool = True) -> list[Candidate]:
     """The same headings with levels from numbering, then font rank, made consistent.
 
     A heading listed on a printed contents page takes the level the contents give it; a numbered
@@ -199,7 +221,8 @@ def assign_levels(headings: list[Candidate]) -> list[Candidate]:
     numbering restarts under (`restart_styles`). An unnumbered one goes one below the nearest
     open heading that is more prominent (larger; as large and in capitals; as large and bold),
     which keeps one level per style within a chapter even where a rare style sits between two
-    common ones.
+    common ones; with `series`, also below an open labelled heading of its own style whose series
+    goes on after it (`_series_holds`).
     """
     if not headings:
         return []
@@ -209,9 +232,9 @@ def assign_levels(headings: list[Candidate]) -> list[Candidate]:
     styles = _styles(headings)
     parents = restart_styles(numbers, styles, order, top_depth)
     out: list[Candidate] = []
-    stack: list[tuple[Style, int]] = []  # (style, level) of the open headings
+    stack: list[tuple[Style, int, int]] = []  # (style, level, index) of the open headings
     under = False  # a parent heading (see restart_styles) is open
-    for h, n, mine in zip(headings, numbers, styles, strict=True):
+    for i, (h, n, mine) in enumerate(zip(headings, numbers, styles, strict=True)):
         said = _numbered_depth(n, order, top_depth) + under if n else None
         said = h.listed_level if h.listed_level is not None else said
         if n is None and mine in parents and h.listed_level is None:
@@ -222,11 +245,15 @@ def assign_levels(headings: list[Candidate]) -> list[Candidate]:
             while stack and stack[-1][1] >= level:
                 stack.pop()
         else:
-            while stack and stack[-1][0] >= mine:
+            while (
+                stack
+                and stack[-1][0] >= mine
+                and not (series and _series_holds(numbers, order, stack[-1], mine, i))
+            ):
                 stack.pop()
             level = stack[-1][1] + 1 if stack else 0
         level = min(level, MAX_LEVEL)
-        stack.append((mine, level))
+        stack.append((mine, level, i))
         out.append(replace(h, level=level, numbered=n.label if n else ""))
     return _consistent(out)
 

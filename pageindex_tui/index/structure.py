@@ -13,10 +13,12 @@ from ..llm.replies import ask_json
 from . import prompts, toc
 from .context import RunContext
 from .generate import structure_from_model
+from .label_levels import label_levels, part_starts
 from .layout import choose
 from .layout_stage import deepen, graft, is_coarse, numbered_entries, read_layout, structure_from_layout
 from .locate import find_title, title_on_page
 from .shapes import ContentsCheck, ContentsEntries, Located
+from .toc_indent import indent_levels
 from .tree import Entry, PageText
 
 if TYPE_CHECKING:
@@ -188,6 +190,13 @@ async def _with_layout(
     contents' numbered entries with the sections numbered under them that it does not list
     ("3.1.1.1" after "3.1.1"): "hybrid". An outline that is not coarse is left as it is."""
     coarse = is_coarse(entries, doc.page_count)
+    if source == "toc":  # a contents read as text is flat where its indents or labels say how it nests
+        titles = [e.title for e in entries]
+        pages = [lines for p in sorted(skip) if (lines := doc.page_lines(p)) is not None]
+        levels = indent_levels(titles, pages) or [e.level for e in entries]
+        levels = label_levels(titles, levels)
+        starts = part_starts(titles, levels, [e.start for e in entries])
+        entries = [replace(e, level=lv, start=p) for e, lv, p in zip(entries, levels, starts, strict=True)]
     if not coarse and (source != "toc" or not numbered_entries(entries)):
         return entries, source
     if source == "outline":  # a printed contents page lists other pages' headings, as in the layout path
@@ -196,7 +205,8 @@ async def _with_layout(
     result = await read_layout(ctx, doc, skip)
     if result is None:
         return entries, source
-    chosen = choose(result.candidates)  # no model
+    # no model; under an outline, the levels its trees were built with (they stay as they were)
+    chosen = choose(result.candidates, series=source != "outline")
     if coarse:
         grafted, added = graft(entries, chosen, doc.page_count, doc.page_lines, printed=source == "toc")
     else:

@@ -42,6 +42,8 @@ _COMPLETE = re.compile(r"(:|[A-Za-z]{5,}\.)$")
 _LABEL = re.compile(
     r"^(part|item|chapter|section|article|note|appendix|schedule|exhibit)\s+\w+", re.IGNORECASE
 )
+# "Part I" alone on its line: the numeral is the label's, not a page number
+_BARE_LABEL = re.compile(r"^(part|book|chapter|section|article|appendix|annex|volume)$", re.IGNORECASE)
 # "Part II \u2013 Other information": a part's label with its title, not a label alone ("Chapter 3")
 _LABEL_HEAD = re.compile(
     r"^(part|chapter|book|section|article)\s+(\d+|[ivxlc]+|[a-z])\b\W*\s\w", re.IGNORECASE
@@ -192,6 +194,7 @@ def parse_toc(text: str, heads: set[str] | None = None) -> list[TocEntry]:
     starts where its first entry starts, and the entries after it are one level deeper."""
     entries: list[TocEntry] = []
     head_at: list[int] = []  # indices of the heads in `entries`, their pages filled in at the end
+    label_at: list[int] = []  # indices of labels alone ("Part I"), their pages filled in likewise
     depth = 0  # 1 once a head has been seen: entries nest under it
     pending = ""
     last_numbered_level: int | None = None
@@ -243,6 +246,10 @@ def parse_toc(text: str, heads: set[str] | None = None) -> list[TocEntry]:
         else:
             in_list = False
         title = re.sub(r"\s+", " ", title)
+        printed: str | None = match.group("page")
+        if _BARE_LABEL.match(title):  # "Part I": a label and its numeral, its page that of what follows
+            title, printed = f"{title} {printed}", None
+            label_at.append(len(entries))
         if len(normalize(title)) < 2:
             continue
         is_numbered = bool(_NUMBERED.match(title) or _ROMAN_HEAD.match(title) or _LETTER_HEAD.match(title))
@@ -252,11 +259,26 @@ def parse_toc(text: str, heads: set[str] | None = None) -> list[TocEntry]:
             last_numbered_level = level
         elif last_numbered_level is None:
             level = 0
-        entries.append(TocEntry(title, level + depth, match.group("page")))
+        entries.append(TocEntry(title, level + depth, printed))
     for i in head_at:
         printed = next((e.printed for e in entries[i + 1 :] if e.printed), None)
         entries[i] = TocEntry(entries[i].title, 0, printed)
-    return entries
+    return _labels_placed(entries, label_at)
+
+
+def _labels_placed(entries: list[TocEntry], label_at: list[int]) -> list[TocEntry]:
+    """Labels alone ("Part I") at the page of the entry listed right after them, where that entry has
+    a page number of digits; the others left out (a contents whose numbers stand apart from their
+    lines cannot place them)."""
+    out: list[TocEntry] = []
+    for i, entry in enumerate(entries):
+        if i not in label_at:
+            out.append(entry)
+            continue
+        after = entries[i + 1] if i + 1 < len(entries) else None
+        if after is not None and i + 1 not in label_at and after.printed and after.printed.isdigit():
+            out.append(TocEntry(entry.title, entry.level, after.printed))
+    return out
 
 
 def _is_trivial(labels: list[str] | None) -> bool:

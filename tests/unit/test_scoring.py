@@ -53,3 +53,18 @@ def test_a_section_label_one_side_leaves_out_does_not_hide_a_match():
     # a number alone is no label, and different words stay different
     assert not scoring.same_title("2020", "2021")
     assert not scoring.same_title("Methods", "3.1 Results")
+
+
+def test_a_root_over_every_section_does_not_shift_the_levels():
+    # an outline whose first entry is the document's title, every section beneath it
+    truth = [("Guidelines for Tags", 1, 0), ("1 Introduction", 3, 1), ("1.1 Scope", 3, 2), ("2 Tags", 5, 1)]
+    found = [("1 Introduction", 3, 0), ("1.1 Scope", 3, 1), ("2 Tags", 5, 0)]
+    assert scoring.score(found, truth).levels_right == 3
+    assert scoring.score(truth, truth).levels_right == 4  # the root itself counts at its children's level
+    # two top entries are no such root: the levels count from the top
+    truth = [("Guidelines for Tags", 1, 0), ("1 Introduction", 3, 1), ("Index", 9, 0)]
+    assert scoring.score([("1 Introduction", 3, 0)], truth).levels_right == 0
+    # a first chapter that holds the others is a wrong tree, not a title: its levels count as they are
+    truth = [("1 Introduction", 3, 0), ("1.1 Scope", 3, 1), ("2 Tags", 5, 0)]
+    found = [("1 Introduction", 3, 0), ("1.1 Scope", 3, 1), ("2 Tags", 5, 1)]
+    assert scoring.score(found, truth).levels_right == 2

@@ -375,7 +375,12 @@ def make_type3(directory: Path | str, pages: int = 3) -> tuple[Path, Truth]:
 
 
 def make_chapter_contents(
-    directory: Path | str, back: str = "", longer: str = "", figures: bool = False
+    directory: Path | str,
+    back: str = "",
+    longer: str = "",
+    figures: bool = False,
+    head: str = "Contents",
+    ranges: bool = False,
 ) -> tuple[Path, Truth]:
     """A printed contents page naming the chapters only; numbered sections inside each chapter.
     With `back`, a last contents line of that title ("6 Exhibits") points back to page 3 (inside the first
@@ -383,18 +388,21 @@ def make_chapter_contents(
     the last chapter runs a page longer (the contents still names no more than a line per two pages).
     With `longer`, each chapter's heading on its page reads on with those words past what the
     contents print ("2 Materials and Methods in Detail"). With `figures`, a list of figures follows
-    the chapters on the contents page ("List of Figures", "Figure 1: ... 4"): captions, no sections."""
+    the chapters on the contents page ("List of Figures", "Figure 1: ... 4"): captions, no sections.
+    `head` is the contents page's heading ("Table des mati\u00e8res"); with `ranges`, each chapter's
+    line gives its pages as a range ("2-3")."""
     chapters = [(title, [t for lvl, t in group]) for title, group in _chapters()]
     writer = _Writer(NUMBERED)
     writer.pdf.set_font("Helvetica", style="B", size=16)
-    writer.pdf.cell(0, 10, "Contents", new_x="LMARGIN", new_y="NEXT")
+    writer.pdf.cell(0, 10, head, new_x="LMARGIN", new_y="NEXT")
     writer.pdf.set_font("Helvetica", size=11)
     listed = [(title, 2 + 2 * k) for k, (title, _sections) in enumerate(chapters)]
     listed = [*listed, (back, 3)] if back else listed
     if figures:
         listed += [("List of Figures", 0), ("Figure 1: Sites Sampled", 4), ("Figure 2: Growth per Season", 6)]
     for title, page in listed:
-        line = f"{title} {'.' * (60 - len(title))} {page}" if page else title
+        pages = f"{page}-{page + 1}" if ranges and page else str(page)
+        line = f"{title} {'.' * (60 - len(title))} {pages}" if page else title
         writer.pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
     for k, (title, sections) in enumerate(chapters):
         writer._new_page()
@@ -405,7 +413,7 @@ def make_chapter_contents(
                 writer.paragraph(k * 100 + s * 10 + p, 7)
         while writer.page < 3 + 2 * k + (k + 1 == len(chapters) and bool(back)):
             writer.paragraph(k * 100 + 99, 7)
-    writer.truth = [t for t in writer.truth if t[0] != "Contents"]
+    writer.truth = [t for t in writer.truth if t[0] != head]
     return writer.save(directory, "chapter_contents.pdf")
 
 

@@ -223,6 +223,19 @@ def test_a_list_of_figures_on_the_contents_page_gives_no_sections(tmp_path):
     assert scoring.score(found, truth).recall == 1.0
 
 
+def test_a_contents_headed_in_french_with_page_ranges_gives_its_chapters_at_their_first_pages(tmp_path):
+    # "Table des mati\u00e8res" is the contents' heading, not the first entry's start; "2-3" after a
+    # leader is a chapter's pages, the first of them where it starts
+    path, truth = layoutgen.make_chapter_contents(tmp_path, head="Table des mati\u00e8res", ranges=True)
+    result, _seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    run = result.run
+    assert run.structure_source == "hybrid" and run.facts.toc_entries == 5
+    found = scoring.flatten(result.result.to_json()["structure"])
+    assert not [title for title, _page, _level in found if "mati" in title], found
+    assert scoring.score(found, truth).recall == 1.0
+
+
 def test_a_contents_that_stops_a_level_short_gets_the_sections_numbered_under_its_entries(tmp_path):
     # the contents list "2" and "2.1"; the text numbers "2.1.1" and "2.1.2" under "2.1" as well
     path, truth = layoutgen.make_section_contents(tmp_path)

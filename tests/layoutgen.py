@@ -468,3 +468,46 @@ def make_section_contents(directory: Path | str) -> tuple[Path, Truth]:
     writer = write({title: page for title, page, _level in first.truth})
     writer.truth = [t for t in writer.truth if t[0] != "Contents"]
     return writer.save(directory, "section_contents.pdf")
+
+
+def make_shallow_contents(directory: Path | str, lone: bool = False) -> tuple[Path, Truth]:
+    """A printed contents that lists fewer headings than the text sets: unnumbered sections in 16 pt
+    bold, each with sub-sections in 12 pt bold that the contents never lists, and one section
+    ("Field Notes") it leaves out, set as the listed ones are. With `lone`, only the first section
+    has sub-sections: a style in one section only says nothing of the others (not in the truth)."""
+    sections = [
+        ("Introduction", ["Scope of the Work", "Earlier Studies", "Aims of the Study"]),
+        ("Collecting the Samples", ["Field Sites", "Laboratory Handling"]),
+        ("Statistical Analysis", ["Growth Rates", "Seasonal Patterns"]),
+        ("Field Notes", ["Weather Records", "Site Visits"]),
+        ("Discussion", ["Open Questions", "Limits of the Data"]),
+        ("Conclusions", ["Main Findings", "Further Work"]),
+    ]
+    style = Style(((16, True, False), (12, True, False)))
+
+    def write(pages: dict[str, int]) -> _Writer:
+        writer = _Writer(style)
+        writer.pdf.set_font("Helvetica", style="B", size=16)
+        writer.pdf.cell(0, 10, "Contents", new_x="LMARGIN", new_y="NEXT")
+        writer.pdf.set_font("Helvetica", size=11)
+        for title, _subs in sections:
+            if title != "Field Notes":
+                writer.pdf.cell(
+                    0, 8, f"{title} {'.' * (56 - len(title))} {pages.get(title, 0)}", new_x="LMARGIN"
+                )
+                writer.pdf.ln(8)
+        writer._new_page()
+        for k, (title, subs) in enumerate(sections):
+            writer.heading(title, 0)
+            writer.paragraph(k * 10, 5)
+            for s, sub in enumerate(subs if not lone or k == 0 else []):
+                writer.heading(sub, 1)
+                writer.paragraph(k * 10 + s + 1, 5)
+        return writer
+
+    first = write({})
+    writer = write({title: page for title, page, _level in first.truth})
+    writer.truth = [t for t in writer.truth if t[0] != "Contents"]
+    if lone:
+        writer.truth = [t for t in writer.truth if t[2] == 0]
+    return writer.save(directory, "shallow_contents.pdf")

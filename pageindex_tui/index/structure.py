@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..document import tag_pages
@@ -14,9 +15,11 @@ from . import prompts, toc
 from .context import RunContext
 from .generate import structure_from_model
 from .layout import choose
+from .layout_fill import fill
 from .layout_stage import deepen, graft, is_coarse, numbered_entries, read_layout, structure_from_layout
 from .locate import find_title, title_on_page
 from .shapes import ContentsCheck, ContentsEntries, Located
+from .split import large_span
 from .tree import Entry, PageText
 
 if TYPE_CHECKING:
@@ -186,9 +189,10 @@ async def _with_layout(
 ) -> tuple[list[Entry], StructureSource]:
     """Coarse entries (chapters only) with the layout's sections grafted under them; a printed
     contents' numbered entries with the sections numbered under them that it does not list
-    ("3.1.1.1" after "3.1.1"): "hybrid". An outline that is not coarse is left as it is."""
+    ("3.1.1.1" after "3.1.1"); an unnumbered one with the headings it leaves out, where their type
+    says what they are (`layout_fill`): "hybrid". An outline that is not coarse is left as it is."""
     coarse = is_coarse(entries, doc.page_count)
-    if not coarse and (source != "toc" or not numbered_entries(entries)):
+    if not coarse and source != "toc":
         return entries, source
     if source == "outline":  # a printed contents page lists other pages' headings, as in the layout path
         found = _contents_pages(ctx, doc)
@@ -199,8 +203,17 @@ async def _with_layout(
     chosen = choose(result.candidates)  # no model
     if coarse:
         grafted, added = graft(entries, chosen, doc.page_count, doc.page_lines, printed=source == "toc")
-    else:
+    elif numbered_entries(entries):
         grafted, added = deepen(entries, chosen, doc.page_count)
+    else:
+        settings = ctx.settings
+        split = partial(
+            large_span,
+            page_text=doc.page_text,
+            max_pages=settings.max_pages_per_node,
+            max_tokens=settings.max_tokens_per_node,
+        )
+        grafted, added = fill(entries, chosen, result.candidates, doc.page_count, doc.page_lines, split)
     ctx.facts.layout_grafted = added
     return (grafted, "hybrid") if added else (entries, source)
 

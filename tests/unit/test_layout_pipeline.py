@@ -236,6 +236,29 @@ def test_a_contents_headed_in_french_with_page_ranges_gives_its_chapters_at_thei
     assert scoring.score(found, truth).recall == 1.0
 
 
+def test_a_contents_that_lists_fewer_headings_gets_those_set_as_its_levels_or_below_them(tmp_path):
+    # the contents lists five sections; the text sets a sixth as it sets them, and sub-sections in a
+    # smaller bold under every section: all of them are headings, at the level their type gives
+    path, truth = layoutgen.make_shallow_contents(tmp_path)
+    result, seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    run = result.run.to_dict()
+    assert run["structure_source"] == "hybrid" and run["facts"]["layout_grafted"] == 14
+    score = scoring.score(scoring.sections(result.result.to_json()["structure"]), truth)
+    assert score.recall == 1.0 and score.precision == 1.0 and score.level_accuracy == 1.0, score
+    assert run["provenance"]["by_source"]["contents"] == 5 and run["provenance"]["by_source"]["layout"] == 14
+    assert not any(isinstance(e, events.CallStarted) for e in seen)
+
+
+def test_a_style_below_the_contents_in_one_section_only_is_not_taken_for_its_sub_sections(tmp_path):
+    path, truth = layoutgen.make_shallow_contents(tmp_path, lone=True)
+    result, _seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    assert result.run.facts.layout_grafted == 1  # the section left out, set as the listed ones
+    score = scoring.score(scoring.sections(result.result.to_json()["structure"]), truth)
+    assert score.recall == 1.0 and score.precision == 1.0, score
+
+
 def test_a_contents_that_stops_a_level_short_gets_the_sections_numbered_under_its_entries(tmp_path):
     # the contents list "2" and "2.1"; the text numbers "2.1.1" and "2.1.2" under "2.1" as well
     path, truth = layoutgen.make_section_contents(tmp_path)

@@ -76,8 +76,9 @@ class _Writer:
     def _x(self) -> float:
         return 10 + self.column * (self.width + 10)
 
-    def heading(self, title: str, level: int) -> None:
-        size, bold, caps = self.style.levels[min(level, len(self.style.levels) - 1)]
+    def heading(self, title: str, level: int, looks: tuple[float, bool, bool] | None = None) -> None:
+        """A heading at `level`, set as the style sets that level or as `looks` says."""
+        size, bold, caps = looks or self.style.levels[min(level, len(self.style.levels) - 1)]
         text = title.upper() if caps else title
         self._room(size * 0.6 + 30)
         self.pdf.set_y(self.pdf.get_y() + 4)
@@ -446,9 +447,11 @@ def make_excerpt_contents(directory: Path | str) -> tuple[Path, Truth]:
     return writer.save(directory, "excerpt_contents.pdf")
 
 
-def make_section_contents(directory: Path | str) -> tuple[Path, Truth]:
+def make_section_contents(directory: Path | str, annex: bool = False) -> tuple[Path, Truth]:
     """A printed contents that stops a level short: it lists the numbered chapters and sections
-    ("2", "2.1") with their pages; the text numbers sub-sections under them too ("2.1.1")."""
+    ("2", "2.1") with their pages; the text numbers sub-sections under them too ("2.1.1"). With
+    `annex`, an annex the contents does not list follows the last chapter: its title larger than
+    the chapters', unnumbered sections set as the contents' sections are."""
     sections = _numbered(SECTIONS)
 
     def write(pages: dict[str, int]) -> _Writer:
@@ -462,6 +465,12 @@ def make_section_contents(directory: Path | str) -> tuple[Path, Truth]:
                 writer.pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
         writer._new_page()
         _write(writer, sections, paragraphs=4)
+        if annex:
+            writer._new_page()
+            writer.heading("Survey Results", 0, (22, True, False))
+            for k, title in enumerate(["Response Rates", "Open Answers", "Follow-up Calls"]):
+                writer.heading(title, 1)
+                writer.paragraph(900 + k, 7)
         return writer
 
     first = write({})  # where each heading lands: the contents page has as many lines either way

@@ -9,6 +9,9 @@ section left out, at that level), or where it belongs to the one style set below
 level and above the body, consistently: most of the lines set in it are headings, several entries
 hold them, and they read as titles. Anything else the authors may have chosen not to list, or it is
 a table's head, a caption or a list item.
+
+After its last entry a contents says nothing: a heading there set larger than every level it lists
+is a part it leaves out (an annex), and the headings under it are taken by their type as above.
 """
 
 from __future__ import annotations
@@ -129,6 +132,7 @@ def fill(
     page_count: int,
     page_lines: Callable[[int], PageLines | None] | None = None,
     split: Split | None = None,
+    under: set[int] | None = None,
 ) -> tuple[list[Entry], int]:
     """The contents' `entries` with the layout's `headings` (chosen, in reading order) it leaves out,
     where their type says so (see the module's doc); `candidates` are all the lines the layout
@@ -141,7 +145,9 @@ def fill(
     owner = _owners(entries, matched, page_count, split)
     taken = set(matched.values())
     inside = [
-        (i, k) for i, h in enumerate(headings) if i not in taken and (k := owner(h.page, i)) is not None
+        (i, k)
+        for i, h in enumerate(headings)
+        if i not in taken and (k := owner(h.page, i)) is not None and (under is None or k in under)
     ]
     if page_lines is not None and inside:
         pages = [lines for p in sorted({headings[i].page for i, _k in inside}) if (lines := page_lines(p))]
@@ -196,3 +202,40 @@ def _merged(
         out.append(e)
         out.extend(under.get(k, []))
     return out
+
+
+def parts(
+    entries: list[Entry],
+    headings: list[Candidate],
+    candidates: list[Candidate],
+    page_count: int,
+    page_lines: Callable[[int], PageLines | None] | None = None,
+    split: Split | None = None,
+) -> tuple[list[Entry], int]:
+    """Parts a contents leaves out after its last entry (annexes, appendices): headings on the
+    pages after the last entry's, set larger than every level it lists, once each, read as titles,
+    at the top level; under them, the headings their type makes sections (`fill`, there only: under
+    the listed entries, what the contents leaves out the authors may have chosen to)."""
+    matched = _matches(entries, headings)
+    levels = _level_styles(entries, headings, matched)
+    if not levels:
+        return entries, 0
+    largest = max(s[0] for s in levels)
+    last = max(e.start for e in entries)
+    pages_of: dict[str, set[int]] = defaultdict(set)
+    for h in headings:
+        pages_of[normalize(h.title)].add(h.page)
+    new = [
+        Entry(h.title, 0, h.page, h.decided_by, h.confidence)
+        for h in headings
+        if h.page > last
+        and round(h.size) > largest
+        and _title_like(h)
+        and len(pages_of[normalize(h.title)]) == 1
+    ]
+    if not new:
+        return entries, 0
+    out = [*entries, *new]
+    under = set(range(len(entries), len(out)))
+    filled, more = fill(out, headings, candidates, page_count, page_lines, split, under)
+    return filled, len(new) + more

@@ -15,7 +15,7 @@ from . import prompts, toc
 from .context import RunContext
 from .generate import structure_from_model
 from .layout import choose
-from .layout_fill import fill
+from .layout_fill import fill, parts
 from .layout_stage import deepen, graft, is_coarse, numbered_entries, read_layout, structure_from_layout
 from .locate import find_title, title_on_page
 from .shapes import ContentsCheck, ContentsEntries, Located
@@ -190,7 +190,9 @@ async def _with_layout(
     """Coarse entries (chapters only) with the layout's sections grafted under them; a printed
     contents' numbered entries with the sections numbered under them that it does not list
     ("3.1.1.1" after "3.1.1"); an unnumbered one with the headings it leaves out, where their type
-    says what they are (`layout_fill`): "hybrid". An outline that is not coarse is left as it is."""
+    says what they are (`layout_fill.fill`); either with the parts after its last entry that it
+    does not list, an annex (`layout_fill.parts`): "hybrid". An outline that is not coarse is left
+    as it is."""
     coarse = is_coarse(entries, doc.page_count)
     if not coarse and source != "toc":
         return entries, source
@@ -203,8 +205,6 @@ async def _with_layout(
     chosen = choose(result.candidates)  # no model
     if coarse:
         grafted, added = graft(entries, chosen, doc.page_count, doc.page_lines, printed=source == "toc")
-    elif numbered_entries(entries):
-        grafted, added = deepen(entries, chosen, doc.page_count)
     else:
         settings = ctx.settings
         split = partial(
@@ -213,7 +213,12 @@ async def _with_layout(
             max_pages=settings.max_pages_per_node,
             max_tokens=settings.max_tokens_per_node,
         )
-        grafted, added = fill(entries, chosen, result.candidates, doc.page_count, doc.page_lines, split)
+        if numbered_entries(entries):
+            deep, deeper = deepen(entries, chosen, doc.page_count)
+        else:
+            deep, deeper = fill(entries, chosen, result.candidates, doc.page_count, doc.page_lines, split)
+        grafted, added = parts(deep, chosen, result.candidates, doc.page_count, doc.page_lines, split)
+        added += deeper
     ctx.facts.layout_grafted = added
     return (grafted, "hybrid") if added else (entries, source)
 

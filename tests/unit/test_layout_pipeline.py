@@ -271,6 +271,19 @@ def test_a_contents_that_stops_a_level_short_gets_the_sections_numbered_under_it
     assert not any(isinstance(e, events.CallStarted) for e in seen)
 
 
+def test_an_annex_after_the_contents_last_entry_is_a_part_with_its_sections(tmp_path):
+    # after the last chapter the contents lists, an annex it does not list: its title set larger
+    # than any level the contents lists, its sections set as the contents' sections are
+    path, truth = layoutgen.make_section_contents(tmp_path, annex=True)
+    result, _seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    run = result.run.to_dict()
+    assert run["structure_source"] == "hybrid" and run["facts"]["layout_grafted"] == 2 + 4
+    found = scoring.sections(result.result.to_json()["structure"])
+    score = scoring.score(found, truth)
+    assert score.recall == 1.0 and score.precision == 1.0 and score.level_accuracy == 1.0, found
+
+
 def test_a_printed_contents_confirms_the_layouts_headings_and_gives_their_levels(tmp_path):
     # an excerpt: its contents' page numbers point past its end, so the contents cannot place the
     # sections, but they still say which lines are headings and at what level, where type cannot

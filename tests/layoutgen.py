@@ -479,11 +479,15 @@ def make_section_contents(directory: Path | str, annex: bool = False) -> tuple[P
     return writer.save(directory, "section_contents.pdf")
 
 
-def make_shallow_contents(directory: Path | str, lone: bool = False) -> tuple[Path, Truth]:
+def make_shallow_contents(
+    directory: Path | str, lone: bool = False, repeat: bool = False
+) -> tuple[Path, Truth]:
     """A printed contents that lists fewer headings than the text sets: unnumbered sections in 16 pt
     bold, each with sub-sections in 12 pt bold that the contents never lists, and one section
     ("Field Notes") it leaves out, set as the listed ones are. With `lone`, only the first section
-    has sub-sections: a style in one section only says nothing of the others (not in the truth)."""
+    has sub-sections: a style in one section only says nothing of the others (not in the truth).
+    With `repeat`, a listed section's title is set again, as it is set, after its first paragraph
+    (a box that repeats it): one section still."""
     sections = [
         ("Introduction", ["Scope of the Work", "Earlier Studies", "Aims of the Study"]),
         ("Collecting the Samples", ["Field Sites", "Laboratory Handling"]),
@@ -509,6 +513,10 @@ def make_shallow_contents(directory: Path | str, lone: bool = False) -> tuple[Pa
         for k, (title, subs) in enumerate(sections):
             writer.heading(title, 0)
             writer.paragraph(k * 10, 5)
+            if repeat and title == "Discussion":
+                writer.heading(title, 0)
+                writer.truth.pop()
+                writer.paragraph(k * 10 + 5, 5)
             for s, sub in enumerate(subs if not lone or k == 0 else []):
                 writer.heading(sub, 1)
                 writer.paragraph(k * 10 + s + 1, 5)

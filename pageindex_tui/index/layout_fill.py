@@ -153,7 +153,13 @@ def fill(
         pages = [lines for p in sorted({headings[i].page for i, _k in inside}) if (lines := page_lines(p))]
         kept = {id(c) for c in sections_only([headings[i] for i, _k in inside], pages)[0]}
         inside = [(i, k) for i, k in inside if id(headings[i]) in kept]
-    peers = [(i, k, levels[s]) for i, k in inside if (s := style(headings[i])) in levels]
+    listed = {(normalize(e.title), e.start) for e in entries}  # a listed title set again: no second one
+    peers = [
+        (i, k, levels[s])
+        for i, k in inside
+        if (s := style(headings[i])) in levels
+        and (normalize(headings[i].title), headings[i].page) not in listed
+    ]
     child = _child_style(headings, candidates, inside, levels)
     children = [(i, k, entries[k].level + 1) for i, k in inside if style(headings[i]) == child]
     added = {i: (k, level) for i, k, level in [*peers, *children]}

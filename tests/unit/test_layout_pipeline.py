@@ -250,6 +250,15 @@ def test_a_contents_that_lists_fewer_headings_gets_those_set_as_its_levels_or_be
     assert not any(isinstance(e, events.CallStarted) for e in seen)
 
 
+def test_a_listed_title_set_again_on_its_page_is_not_a_second_section(tmp_path):
+    path, truth = layoutgen.make_shallow_contents(tmp_path, repeat=True)
+    result, _seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    found = scoring.sections(result.result.to_json()["structure"])
+    assert [title for title, _page, _level in found].count("Discussion") == 1, found
+    assert scoring.score(found, truth).recall == 1.0
+
+
 def test_a_style_below_the_contents_in_one_section_only_is_not_taken_for_its_sub_sections(tmp_path):
     path, truth = layoutgen.make_shallow_contents(tmp_path, lone=True)
     result, _seen = run_index(offline(), path, tmp_path / "out")

@@ -1,7 +1,14 @@
 from collections import Counter
 from difflib import SequenceMatcher
 
-from pageindex_tui.index.locate import _quick_ratio, find_title, normalize, title_opens_page, title_position
+from pageindex_tui.index.locate import (
+    _quick_ratio,
+    find_title,
+    normalize,
+    title_on_page,
+    title_opens_page,
+    title_position,
+)
 from pageindex_tui.index.toc import (
     TocEntry,
     contents_heads,
@@ -177,6 +184,13 @@ def test_title_matching_tolerates_case_wrapping_and_small_typos():
 def test_find_title_prefers_a_page_the_title_opens():
     texts = {3: "see 2 Methods for details\n" + "x\n" * 10, 5: "2 Methods\nbody"}
     assert find_title("2 Methods", texts, near=3) == 5
+
+
+def test_a_title_printed_with_an_ampersand_is_found_where_the_contents_spells_and():
+    # the section opens page 52 as "Honors & Awards"; page 53's running head spells it out
+    texts = {52: "Honors & Awards\nDepartment of Commerce Gold Medal", 53: "Honors and Awards\nbody"}
+    assert find_title("Honors and Awards", texts, near=52) == 52
+    assert title_on_page("Research & Development", "Research and Development\nbody")
 
 
 def test_the_fuzzy_bound_is_difflibs_quick_ratio():

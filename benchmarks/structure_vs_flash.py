@@ -150,10 +150,11 @@ def collect(args: argparse.Namespace, folder: Path) -> list[Job]:
         read = path if truth is None or args.keep_outline else without_outline(path, folder, name)
         jobs.append(Job(name, kind, split, path, read, truth))
     if args.generated if args.corpus else not args.no_generated:
+        import contentsgen
         import layoutgen
 
         # the styles, and an excerpt whose printed contents cannot place its sections
-        makers = {**layoutgen.MAKERS, "excerpt_contents": layoutgen.make_excerpt_contents}
+        makers = {**layoutgen.MAKERS, "excerpt_contents": contentsgen.make_excerpt_contents}
         for name, make in makers.items():
             if wanted(f"generated/{name}"):
                 path, truth = make(folder / "generated")

@@ -26,6 +26,12 @@ def normalize(text: str) -> str:
     return _NON_WORD.sub(" ", text.lower()).strip()
 
 
+def _words(text: str) -> str:
+    """`normalize`, an ampersand read as "and": a title is looked for on a page that may print it
+    either way ("Honors & Awards" on its page, "Honors and Awards" in the contents)."""
+    return normalize(text.replace("&", " and "))
+
+
 Span = tuple[int, str, int]  # (line index, 1-3 lines from it joined, that first line's length)
 
 
@@ -33,7 +39,7 @@ Span = tuple[int, str, int]  # (line index, 1-3 lines from it joined, that first
 def _page_spans(page_text: str) -> tuple[str, tuple[Span, ...], dict[str, list[Span]]]:
     """A page's normalised lines run together, every span of 1-3 lines in order, and the spans by
     their first two characters (a fuzzy match must share them). Built once per page text."""
-    lines = [line for line in (normalize(line) for line in page_text.splitlines()) if line]
+    lines = [line for line in (_words(line) for line in page_text.splitlines()) if line]
     spans = tuple(
         (i, " ".join(lines[i : i + span]), len(lines[i]))
         for i in range(len(lines))
@@ -91,7 +97,7 @@ def _same_number(wanted: str, piece: str) -> bool:
 @lru_cache(maxsize=1024)
 def _wanted(title: str) -> tuple[str, tuple[tuple[str, int], ...]]:
     """A title normalised, and its characters counted: built once, though pages are many."""
-    wanted = normalize(title)
+    wanted = _words(title)
     return wanted, tuple(Counter(wanted).items())
 
 

@@ -41,10 +41,16 @@ def over_pages(node: Node, max_pages: int) -> bool:
 
 def too_large(node: Node, page_text: PageText, max_pages: int, max_tokens: int) -> bool:
     """PageIndex's rule: more pages than max_pages_per_node and at least max_tokens_per_node tokens."""
-    if not over_pages(node, max_pages):
+    return not node.nodes and large_span(node.start, node.end, page_text, max_pages, max_tokens)
+
+
+def large_span(start: int, end: int, page_text: PageText, max_pages: int, max_tokens: int) -> bool:
+    """Pages `start` to `end` are more than `max_pages` and hold `max_tokens` tokens or more: a
+    section without subsections over them is split (`too_large`)."""
+    if end - start + 1 <= max_pages:
         return False
     tokens = 0
-    for page in range(node.start, node.end + 1):  # stop reading once the limit is passed
+    for page in range(start, end + 1):  # stop reading once the limit is passed
         tokens += estimate_tokens(page_text(page))
         if tokens >= max_tokens:
             return True

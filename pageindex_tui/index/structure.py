@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..document import tag_pages
@@ -15,9 +16,11 @@ from .context import RunContext
 from .generate import structure_from_model
 from .label_levels import label_levels, part_starts
 from .layout import choose
+from .layout_fill import fill, parts
 from .layout_stage import deepen, graft, is_coarse, numbered_entries, read_layout, structure_from_layout
 from .locate import find_title, title_on_page
 from .shapes import ContentsCheck, ContentsEntries, Located
+from .split import large_span
 from .toc_indent import indent_levels
 from .tree import Entry, PageText
 
@@ -188,7 +191,10 @@ async def _with_layout(
 ) -> tuple[list[Entry], StructureSource]:
     """Coarse entries (chapters only) with the layout's sections grafted under them; a printed
     contents' numbered entries with the sections numbered under them that it does not list
-    ("3.1.1.1" after "3.1.1"): "hybrid". An outline that is not coarse is left as it is."""
+    ("3.1.1.1" after "3.1.1"); an unnumbered one with the headings it leaves out, where their type
+    says what they are (`layout_fill.fill`); either with the parts after its last entry that it
+    does not list, an annex (`layout_fill.parts`): "hybrid". An outline that is not coarse is left
+    as it is."""
     coarse = is_coarse(entries, doc.page_count)
     if source == "toc":  # a contents read as text is flat where its indents or labels say how it nests
         titles = [e.title for e in entries]
@@ -197,7 +203,7 @@ async def _with_layout(
         levels = label_levels(titles, levels)
         starts = part_starts(titles, levels, [e.start for e in entries])
         entries = [replace(e, level=lv, start=p) for e, lv, p in zip(entries, levels, starts, strict=True)]
-    if not coarse and (source != "toc" or not numbered_entries(entries)):
+    if not coarse and source != "toc":
         return entries, source
     if source == "outline":  # a printed contents page lists other pages' headings, as in the layout path
         found = _contents_pages(ctx, doc)
@@ -210,7 +216,19 @@ async def _with_layout(
     if coarse:
         grafted, added = graft(entries, chosen, doc.page_count, doc.page_lines, printed=source == "toc")
     else:
-        grafted, added = deepen(entries, chosen, doc.page_count)
+        settings = ctx.settings
+        split = partial(
+            large_span,
+            page_text=doc.page_text,
+            max_pages=settings.max_pages_per_node,
+            max_tokens=settings.max_tokens_per_node,
+        )
+        if numbered_entries(entries):
+            deep, deeper = deepen(entries, chosen, doc.page_count)
+        else:
+            deep, deeper = fill(entries, chosen, result.candidates, doc.page_count, doc.page_lines, split)
+        grafted, added = parts(deep, chosen, result.candidates, doc.page_count, doc.page_lines, split)
+        added += deeper
     ctx.facts.layout_grafted = added
     return (grafted, "hybrid") if added else (entries, source)
 

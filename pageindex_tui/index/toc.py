@@ -18,7 +18,15 @@ _ENTRY = re.compile(
     re.IGNORECASE,
 )
 _LEADER = re.compile(r"(?:[.\u2026\u00b7_]\s?){3,}")
-_CONTENTS_WORD = re.compile(r"^\s*(table of contents|contents)\s*$", re.IGNORECASE)
+# the contents' own heading, in the languages of the documents we read ("Table des matières",
+# "Inhaltsverzeichnis", "Índice"): not an entry, and what stands above it is the page's header
+_CONTENTS_WORD = re.compile(
+    r"^\s*(table of contents|contents|table des mati[eè]res|sommaire|inhalt|inhaltsverzeichnis|[ií]ndice|"
+    r"contenidos?|sum[aá]rio|spis tre[sś]ci)\s*$",
+    re.IGNORECASE,
+)
+# a page range after a dot leader ("Publications ........ 55-69"): the entry starts on the first page
+_RANGE = re.compile(r"(?P<first>\d{1,4})\s?[-\u2013]\s?(?P<last>\d{1,4})\s*$")
 _LIST_HEAD = re.compile(
     r"^\s*list of (figures|tables|illustrations|exhibits|charts|maps|plates|boxes|appendices|abbreviations|"
     r"acronyms|symbols)( and (figures|tables|illustrations))?\b",
@@ -122,7 +130,7 @@ def roman_to_int(text: str) -> int | None:
 
 def _score(page_text: str) -> tuple[int, int, bool]:
     """(entry-like lines, lines with dot leaders, has a Contents heading)."""
-    lines = [line for line in page_text.splitlines() if line.strip()]
+    lines = _first_pages([line.strip() for line in page_text.splitlines() if line.strip()])
     entries = sum(1 for line in lines if _ENTRY.match(line.strip()) and not _NOT_TITLE.match(line))
     leaders = sum(1 for line in lines if _LEADER.search(line) and _ENTRY.match(line.strip()))
     heading = any(_CONTENTS_WORD.match(line) for line in lines[:5])
@@ -158,6 +166,23 @@ def _level(title: str, last_level: int | None, numbered_seen: bool) -> int:
     if last_level is None:
         return 0
     return last_level + 1 if numbered_seen else last_level
+
+
+def _first_pages(lines: list[str]) -> list[str]:
+    """Lines that end in a page range after their dot leader ("Publications ..... 55-69") with the
+    range's first page only. A range without leader may be a title's years ("Plan 2021-2026"), and
+    where one after a leader does not rise ("3-1"), they are a chapter's pages numbered within it
+    ("2-3": chapter 2, page 3), not ranges: the lines are left as they are."""
+    ends = {
+        k: m
+        for k, line in enumerate(lines)
+        if (m := _RANGE.search(line)) and _LEADER.search(line[: m.start()])
+    }
+    if any(int(m.group("last")) <= int(m.group("first")) for m in ends.values()):
+        return lines
+    return [
+        line[: m.start()] + m.group("first") if (m := ends.get(k)) else line for k, line in enumerate(lines)
+    ]
 
 
 def _wrapped_page(lines: list[str], i: int, pending: str) -> bool:
@@ -201,7 +226,7 @@ def parse_toc(text: str, heads: set[str] | None = None) -> list[TocEntry]:
     numbered_seen = False
     in_list = False  # within a list of figures or tables: captions are skipped
     lines = [_PAGE_COLUMN.sub("", line).strip() for line in text.splitlines()]
-    lines = [line for line in lines if line]
+    lines = _first_pages([line for line in lines if line])
 
     def add_head(title: str) -> None:
         nonlocal depth

@@ -4,7 +4,7 @@ headings are all set alike."""
 
 from __future__ import annotations
 
-import layoutgen
+import contentsgen
 import scoring
 from test_pipeline import no_server, run_index
 
@@ -21,14 +21,14 @@ def _tree(path, out):
 
 
 def test_a_filing_set_in_one_style_nests_by_its_labels(tmp_path):
-    path, truth = layoutgen.make_filing(tmp_path)
+    path, truth = contentsgen.make_filing(tmp_path)
     source, found = _tree(path, tmp_path / "out")
     score = scoring.score(found, truth)
     assert source == "layout" and score.recall == 1.0 and score.level_accuracy == 1.0, found
 
 
 def test_a_flat_printed_contents_of_a_filing_nests_by_its_labels(tmp_path):
-    path, truth = layoutgen.make_filing(tmp_path, contents=True)
+    path, truth = contentsgen.make_filing(tmp_path, contents=True)
     source, found = _tree(path, tmp_path / "out")
     score = scoring.score(found, truth)
     assert source == "toc" and score.recall == 1.0 and score.level_accuracy == 1.0, found
@@ -92,7 +92,7 @@ def test_a_part_starts_no_later_than_what_is_listed_under_it():
 
 
 def test_chapters_and_appendices_of_a_flat_contents_are_top_whatever_line_they_follow(tmp_path):
-    path, truth = layoutgen.make_manual_contents(tmp_path)
+    path, truth = contentsgen.make_manual_contents(tmp_path)
     source, found = _tree(path, tmp_path / "out")
     score = scoring.score(found, truth)
     assert source == "toc" and score.recall == 1.0 and score.level_accuracy == 1.0, found

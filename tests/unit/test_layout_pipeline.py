@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 
+import contentsgen
 import layoutgen
 import scoring
 from fakes import FakeVLLM, Script
@@ -177,7 +178,7 @@ def test_type3_fonts_are_read_without_a_crash(tmp_path):
 
 
 def test_a_chapters_only_contents_page_gets_the_layout_sections_grafted_under_it(tmp_path):
-    path, truth = layoutgen.make_chapter_contents(tmp_path)
+    path, truth = contentsgen.make_chapter_contents(tmp_path)
     result, seen = run_index(offline(), path, tmp_path / "out")
     assert result.ok, result.error
     run = result.run.to_dict()  # as written to <stem>_run.json
@@ -191,7 +192,7 @@ def test_a_chapters_only_contents_page_gets_the_layout_sections_grafted_under_it
 def test_a_contents_line_that_points_back_gets_no_copy_of_the_later_sections(tmp_path):
     # the last contents line points back into the first chapter: its pages end at the next entry in
     # page order, not at the document's end, so the sections of later chapters are grafted once
-    path, truth = layoutgen.make_chapter_contents(tmp_path, back="6 Exhibits")
+    path, truth = contentsgen.make_chapter_contents(tmp_path, back="6 Exhibits")
     result, _seen = run_index(offline(), path, tmp_path / "out")
     assert result.ok, result.error
     assert result.run.structure_source == "hybrid"
@@ -205,7 +206,7 @@ def test_a_contents_line_that_points_back_gets_no_copy_of_the_later_sections(tmp
 def test_a_heading_that_reads_on_past_its_contents_line_is_not_grafted_under_itself(tmp_path):
     # "2 Materials and Methods in Detail" on the page, "2 Materials and Methods" in the contents: one
     # section, not a chapter with itself as its first sub-section
-    path, _truth = layoutgen.make_chapter_contents(tmp_path, longer="in Detail")
+    path, _truth = contentsgen.make_chapter_contents(tmp_path, longer="in Detail")
     result, _seen = run_index(offline(), path, tmp_path / "out")
     assert result.ok, result.error
     assert result.run.structure_source == "hybrid"
@@ -215,7 +216,7 @@ def test_a_heading_that_reads_on_past_its_contents_line_is_not_grafted_under_its
 
 
 def test_a_list_of_figures_on_the_contents_page_gives_no_sections(tmp_path):
-    path, truth = layoutgen.make_chapter_contents(tmp_path, figures=True)
+    path, truth = contentsgen.make_chapter_contents(tmp_path, figures=True)
     result, _seen = run_index(offline(), path, tmp_path / "out")
     assert result.ok, result.error
     found = scoring.flatten(result.result.to_json()["structure"])
@@ -223,9 +224,54 @@ def test_a_list_of_figures_on_the_contents_page_gives_no_sections(tmp_path):
     assert scoring.score(found, truth).recall == 1.0
 
 
+def test_a_contents_headed_in_french_with_page_ranges_gives_its_chapters_at_their_first_pages(tmp_path):
+    # "Table des mati\u00e8res" is the contents' heading, not the first entry's start; "2-3" after a
+    # leader is a chapter's pages, the first of them where it starts
+    path, truth = contentsgen.make_chapter_contents(tmp_path, head="Table des mati\u00e8res", ranges=True)
+    result, _seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    run = result.run
+    assert run.structure_source == "hybrid" and run.facts.toc_entries == 5
+    found = scoring.flatten(result.result.to_json()["structure"])
+    assert not [title for title, _page, _level in found if "mati" in title], found
+    assert scoring.score(found, truth).recall == 1.0
+
+
+def test_a_contents_that_lists_fewer_headings_gets_those_set_as_its_levels_or_below_them(tmp_path):
+    # the contents lists five sections; the text sets a sixth as it sets them, and sub-sections in a
+    # smaller bold under every section: all of them are headings, at the level their type gives
+    path, truth = contentsgen.make_shallow_contents(tmp_path)
+    result, seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    run = result.run.to_dict()
+    assert run["structure_source"] == "hybrid" and run["facts"]["layout_grafted"] == 14
+    score = scoring.score(scoring.sections(result.result.to_json()["structure"]), truth)
+    assert score.recall == 1.0 and score.precision == 1.0 and score.level_accuracy == 1.0, score
+    assert run["provenance"]["by_source"]["contents"] == 5 and run["provenance"]["by_source"]["layout"] == 14
+    assert not any(isinstance(e, events.CallStarted) for e in seen)
+
+
+def test_a_listed_title_set_again_on_its_page_is_not_a_second_section(tmp_path):
+    path, truth = contentsgen.make_shallow_contents(tmp_path, repeat=True)
+    result, _seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    found = scoring.sections(result.result.to_json()["structure"])
+    assert [title for title, _page, _level in found].count("Discussion") == 1, found
+    assert scoring.score(found, truth).recall == 1.0
+
+
+def test_a_style_below_the_contents_in_one_section_only_is_not_taken_for_its_sub_sections(tmp_path):
+    path, truth = contentsgen.make_shallow_contents(tmp_path, lone=True)
+    result, _seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    assert result.run.facts.layout_grafted == 1  # the section left out, set as the listed ones
+    score = scoring.score(scoring.sections(result.result.to_json()["structure"]), truth)
+    assert score.recall == 1.0 and score.precision == 1.0, score
+
+
 def test_a_contents_that_stops_a_level_short_gets_the_sections_numbered_under_its_entries(tmp_path):
     # the contents list "2" and "2.1"; the text numbers "2.1.1" and "2.1.2" under "2.1" as well
-    path, truth = layoutgen.make_section_contents(tmp_path)
+    path, truth = contentsgen.make_section_contents(tmp_path)
     result, seen = run_index(offline(), path, tmp_path / "out")
     assert result.ok, result.error
     run = result.run.to_dict()
@@ -235,10 +281,23 @@ def test_a_contents_that_stops_a_level_short_gets_the_sections_numbered_under_it
     assert not any(isinstance(e, events.CallStarted) for e in seen)
 
 
+def test_an_annex_after_the_contents_last_entry_is_a_part_with_its_sections(tmp_path):
+    # after the last chapter the contents lists, an annex it does not list: its title set larger
+    # than any level the contents lists, its sections set as the contents' sections are
+    path, truth = contentsgen.make_section_contents(tmp_path, annex=True)
+    result, _seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    run = result.run.to_dict()
+    assert run["structure_source"] == "hybrid" and run["facts"]["layout_grafted"] == 2 + 4
+    found = scoring.sections(result.result.to_json()["structure"])
+    score = scoring.score(found, truth)
+    assert score.recall == 1.0 and score.precision == 1.0 and score.level_accuracy == 1.0, found
+
+
 def test_a_printed_contents_confirms_the_layouts_headings_and_gives_their_levels(tmp_path):
     # an excerpt: its contents' page numbers point past its end, so the contents cannot place the
     # sections, but they still say which lines are headings and at what level, where type cannot
-    path, truth = layoutgen.make_excerpt_contents(tmp_path)
+    path, truth = contentsgen.make_excerpt_contents(tmp_path)
     result, _seen = run_index(offline(), path, tmp_path / "out")
     assert result.ok, result.error
     run = result.run

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import layoutgen
+import contentsgen
 import scoring
 from test_pipeline import no_server, run_index
 
@@ -20,7 +20,7 @@ def _page(page: int, rows: list[tuple[float, str]], width: float = 600.0) -> Pag
 
 
 def test_an_indented_contents_gives_its_levels(tmp_path):
-    path, truth = layoutgen.make_indented_contents(tmp_path)
+    path, truth = contentsgen.make_indented_contents(tmp_path)
     settings = Settings(endpoint=no_server(), if_add_node_summary=False, max_retries=0)
     result, _seen = run_index(settings, path, tmp_path / "out")
     assert result.ok and result.run.structure_source == "toc", result.error

@@ -1,7 +1,14 @@
 from collections import Counter
 from difflib import SequenceMatcher
 
-from pageindex_tui.index.locate import _quick_ratio, find_title, normalize, title_opens_page, title_position
+from pageindex_tui.index.locate import (
+    _quick_ratio,
+    find_title,
+    normalize,
+    title_on_page,
+    title_opens_page,
+    title_position,
+)
 from pageindex_tui.index.toc import (
     TocEntry,
     contents_heads,
@@ -50,6 +57,39 @@ def test_a_year_that_ends_a_wrapped_line_is_no_page_number():
         ("Statements of comprehensive income for the three months ended March 31, 2022 and 2021", "81"),
         ("Notes to Consolidated Financial Statements", "2019"),  # after a leader it is a page
     ]
+
+
+def test_a_page_range_after_a_leader_gives_its_first_page_and_years_without_one_stay_in_the_title():
+    text = (
+        "Draft Publications ................ 52-53\n"
+        "Special Publications (SPs) ........ 53\n"
+        "Interagency Reports ............... 53\u201354\n"
+        "Plan of Action 2021-2026 ......... 25\n"
+        "Plan of Action 2021-2026\n"
+        "Its Structure ..................... 26\n"
+    )
+    assert [(e.title, e.printed) for e in parse_toc(text)] == [
+        ("Draft Publications", "52"),
+        ("Special Publications (SPs)", "53"),
+        ("Interagency Reports", "53"),
+        ("Plan of Action 2021-2026", "25"),
+        ("Plan of Action 2021-2026 Its Structure", "26"),
+    ]
+    # pages numbered within each chapter ("2-3": chapter 2, page 3; "2-1" does not rise) are no
+    # ranges: no entry starts at "1" or "2", the lines stay as they were (the layout reads such a document)
+    chapters = (
+        "1. Introduction ........ 1-1\n1.1 Purpose ........ 1-2\n"
+        "1.2 Scope ........ 1-3\n2. Overview ........ 2-1\n"
+    )
+    assert parse_toc(chapters) == []
+    assert find_toc_pages({1: chapters}.__getitem__, 1, 1) is None
+
+
+def test_the_contents_heading_in_another_language_is_no_entry():
+    text = "Table des mati\u00e8res\nLa course ........ 7\nDos au mur ........ 11\nLe temple ........ 17\n"
+    assert [e.title for e in parse_toc(text)] == ["La course", "Dos au mur", "Le temple"]
+    pages = {1: "Title page", 2: text, 3: "Body text"}
+    assert find_toc_pages(pages.__getitem__, 3, 3) is not None
 
 
 def test_unnumbered_entries_nest_under_numbered_chapters():
@@ -144,6 +184,13 @@ def test_title_matching_tolerates_case_wrapping_and_small_typos():
 def test_find_title_prefers_a_page_the_title_opens():
     texts = {3: "see 2 Methods for details\n" + "x\n" * 10, 5: "2 Methods\nbody"}
     assert find_title("2 Methods", texts, near=3) == 5
+
+
+def test_a_title_printed_with_an_ampersand_is_found_where_the_contents_spells_and():
+    # the section opens page 52 as "Honors & Awards"; page 53's running head spells it out
+    texts = {52: "Honors & Awards\nDepartment of Commerce Gold Medal", 53: "Honors and Awards\nbody"}
+    assert find_title("Honors and Awards", texts, near=52) == 52
+    assert title_on_page("Research & Development", "Research and Development\nbody")
 
 
 def test_the_fuzzy_bound_is_difflibs_quick_ratio():

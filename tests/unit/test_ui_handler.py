@@ -132,6 +132,19 @@ def test_each_summary_reaches_the_shown_tree_as_its_call_ends():
     assert not other.summaries  # a document not on show (and with no tree here) changes nothing shown
 
 
+def test_page_groups_waiting_for_the_model_say_the_document_is_indexed_again_not_resumed():
+    model, handler = fresh()
+    waiting = PartialState("structure", 0, 0, "server", "cannot reach the model server", "is it running?")
+    handler.apply([JobUpdate(DOC, "started"), events.StructureFound(DOC, STRUCTURE, "pages")])
+    handler.apply(
+        [partial_event(partial=waiting), JobUpdate(DOC, "partial", entry=saved(2, partial=waiting.to_dict()))]
+    )
+    state = model.states[DOC]
+    assert state.phase == "partial"
+    want = "a.pdf: 2 nodes, partial: sections wait for the model (server failed); i indexes it again"
+    assert state.describe("i") == want
+
+
 def test_an_outage_keeps_the_tree_says_partial_and_raises_the_banner():
     model, handler = fresh()
     handler.apply([JobUpdate(DOC, "started"), events.StructureFound(DOC, STRUCTURE, "toc")])

@@ -21,6 +21,7 @@ from ... import export
 from ...errors import PageIndexError
 from ...export import NodeText
 from ...index.tree import count, frozen
+from ...safe_text import counted
 from ...store.files import atomic_write_text
 from ...store.library import LibraryEntry
 from ...store.outputs import export_folder
@@ -148,7 +149,7 @@ class TreePane(Vertical):
         live, tree = self.model.shown, self.index_tree
         if live is None:
             return
-        parts = [f"{count(live.nodes)} nodes"]
+        parts = [counted(count(live.nodes), "node")]
         if live.source:
             parts.append(live.source)
         state = self.model.current

@@ -25,6 +25,7 @@ SOURCE_WORDS = {
     "toc": "the printed table of contents",
     "model": "the model",
     "markdown": "Markdown headings",
+    "pages": "page groups, until the model finds the sections",
 }
 
 

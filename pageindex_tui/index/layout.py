@@ -17,24 +17,31 @@ from dataclasses import dataclass, replace
 
 from ..document.lines import PageLines, TextLine
 from .heading import SURE, Candidate
-from .layout_join import LABEL_ONLY, Body, above, below, in_row, lead, merged, norm, row_label
+from .layout_join import LABEL_ONLY, Body, above, below, in_row, lead, merged, norm, row_label, title_of
 from .layout_levels import assign_levels, numbering
-from .layout_rejects import LETTERS, ROW_TOLERANCE, Grid, caps, reject, running_text, same_row, shape
+from .layout_rejects import (
+    KNOWN,
+    LETTERS,
+    ROW_TOLERANCE,
+    Grid,
+    caps,
+    dash_run_in,
+    distinct_titles,
+    reject,
+    running_text,
+    same_row,
+    shape,
+)
 
 __all__ = ["SURE", "Candidate", "LayoutResult", "choose", "find_headings", "unsure"]
 
 MARGIN = 0.09  # fraction of the page height counted as header or footer band
 KEEP = 0.45  # confidence from which an unsure candidate is kept when no model is asked
 ASK = 0.3  # unsure candidates from this confidence up are put to the model, when there is one
+DASH_RUN_IN = 0.35  # a run-in heading set off by a dash: the model's to decide, numbered or not
 
 _REFERENCE_HEADS = re.compile(
     r"^(references|bibliography|works cited|literature cited|sources)$", re.IGNORECASE
-)
-_KNOWN = re.compile(
-    r"^(abstract|introduction|summary|executive summary|conclusions?|discussion|references|bibliography|"
-    r"appendix|appendices|acknowledge?ments?|preface|foreword|glossary|index|background|overview|"
-    r"methods?|results|notes|epilogue|prologue|afterword)$",
-    re.IGNORECASE,
 )
 
 
@@ -276,6 +283,12 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
             if found is not None:
                 out.append(found)
             continue
+        head = dash_run_in(line.text)
+        if head and line.text.startswith(head):  # "Leases \u2014 The Company recognizes ..."
+            found = _run_in(line, line.text[: len(head)], page, body)
+            if found is not None:
+                out.append(replace(found, line=line, score=min(found.score, DASH_RUN_IN)))
+            continue
         if (
             line.size < body.size * 1.1
             and not line.bold
@@ -326,17 +339,6 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
     return out
 
 
-_UNIT_NOTE = re.compile(r"\s*\([a-z][^()\s]*(\s+[^()\s]+)+\)$")  # "Revenue (dollars in millions)"
-
-
-def _title(text: str) -> str:
-    """A heading's title: its words, less a note of two words or more in parentheses after it that
-    starts in lower case, on the figures under it (an acronym, or '(losses)', stays)."""
-    words = " ".join(text.split())
-    bare = _UNIT_NOTE.sub("", words)
-    return bare if len(LETTERS.findall(bare)) >= 2 else words
-
-
 def _out_of_sequence(found: list[_Found]) -> set[int]:
     """Indexes of top-level decimal headings whose number does not follow the one before ("17 CFR")."""
     out: set[int] = set()
@@ -364,7 +366,7 @@ def _calibrate(found: list[_Found]) -> list[_Found]:
     appendices = {f.text[0] for f in found if _APPENDIX_CHILD.match(f.text)}
     for i, f in enumerate(found):
         parent = _APPENDIX.match(f.text)  # "A Dataset Construction" over "A.1 Person Selection"
-        plain = not numbering(f.text) and not _KNOWN.match(f.text.strip(" .:"))
+        plain = not numbering(f.text) and not KNOWN.match(f.text.strip(" .:"))
         plain = plain and not (parent and parent.group(1) in appendices)
         if plain and (round(f.line.size), f.line.bold) in styles:
             f.score = round(f.score * 0.6, 2)
@@ -406,7 +408,7 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
             found.append(f)
     candidates = [
         Candidate(
-            _title(f.text),
+            title_of(f.text),
             f.page,
             0,
             round(f.score, 2),
@@ -436,7 +438,7 @@ def choose(candidates: list[Candidate], accepted: set[int] | None = None) -> lis
         for i, c in enumerate(candidates)
         if c.sure or (i in accepted if accepted is not None else c.confidence >= KEEP)
     ]
-    return assign_levels(chosen)
+    return assign_levels(distinct_titles(chosen))
 
 
 def unsure(candidates: list[Candidate]) -> list[int]:

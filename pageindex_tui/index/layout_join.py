@@ -13,9 +13,20 @@ from dataclasses import dataclass
 
 from ..document.lines import TextLine
 from .layout_levels import numbering
-from .layout_rejects import MAX_TITLE_CHARS, PARENTHESIS, caps, item_number, same_row, shape
+from .layout_rejects import LETTERS, MAX_TITLE_CHARS, PARENTHESIS, caps, item_number, same_row, shape
 
-__all__ = ["LABEL_ONLY", "Body", "above", "below", "in_row", "lead", "merged", "norm", "row_label"]
+__all__ = [
+    "LABEL_ONLY",
+    "Body",
+    "above",
+    "below",
+    "in_row",
+    "lead",
+    "merged",
+    "norm",
+    "row_label",
+    "title_of",
+]
 
 
 @dataclass(frozen=True)
@@ -116,7 +127,9 @@ def _joins(prev: TextLine, nxt: TextLine, text: str, body: Body) -> bool:
 
 def merged(lines: list[TextLine], i: int, body: Body) -> tuple[str, list[int]]:
     """A heading set over up to three lines (a wrapped title; a name over a title; a label over
-    its title): (title, indexes of the lines used). The title is all the lines, in order."""
+    its title): (title, indexes of the lines used). The title is all the lines, in order; where the
+    next line of the heading's style would make it longer than a title is, it is all the lines read
+    (a sentence set in the heading's style, for `reject` to find too long)."""
     text = lines[i].text
     used = [i]
     most = 4 if LABEL_ONLY.match(text) else 3  # a number on its own line, then three of title
@@ -128,7 +141,8 @@ def merged(lines: list[TextLine], i: int, body: Body) -> tuple[str, list[int]]:
         if j is None or not _joins(prev, lines[j], text, body):
             break
         nxt = lines[j]
-        if len(text) + len(nxt.text) > MAX_TITLE_CHARS:
+        if len(text) + len(nxt.text) > MAX_TITLE_CHARS:  # a paragraph set as a heading is
+            text, used = f"{text} {nxt.text}", [*used, j]  # "too long", not its first line's title
             break
         if len(used) == 1 and (norm(text), round(prev.size)) in body.letterhead:
             text, used = nxt.text, [j]  # the letterhead over a title is no part of it
@@ -178,3 +192,14 @@ def in_row(line: TextLine, text: str, lines: list[TextLine]) -> str:
     if numbering(text) and before and len(before[-1].text.split()) <= 2:
         return "number within a line"
     return ""
+
+
+_UNIT_NOTE = re.compile(r"\s*\([a-z][^()\s]*(\s+[^()\s]+)+\)$")  # "Revenue (dollars in millions)"
+
+
+def title_of(text: str) -> str:
+    """A heading's title: its words, less a note of two words or more in parentheses after it that
+    starts in lower case, on the figures under it (an acronym, or '(losses)', stays)."""
+    words = " ".join(text.split())
+    bare = _UNIT_NOTE.sub("", words)
+    return bare if len(LETTERS.findall(bare)) >= 2 else words

@@ -11,19 +11,26 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ..document.lines import TextLine
+from .heading import Candidate
+from .layout_levels import numbering
 
 __all__ = [
     "BULLETS",
+    "KNOWN",
     "LETTERS",
     "MAX_TITLE_CHARS",
     "PARENTHESIS",
     "ROW_TOLERANCE",
     "Grid",
     "caps",
+    "dash_run_in",
+    "distinct_titles",
     "item_number",
+    "note_section",
     "reject",
     "running_text",
     "same_row",
@@ -96,6 +103,10 @@ _FIGURES = re.compile(
 )
 
 
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
 def shape(text: str) -> str:
     """A line's text with its digits left out, for lines that repeat page after page."""
     return _SHAPE_DIGITS.sub("#", " ".join(text.lower().split()))
@@ -115,6 +126,11 @@ def caps(text: str) -> bool:
 def item_number(text: str) -> bool:
     """Numbered items of a text that are not its sections: "Exercise 11", "Example 2.3", "Figure 4"."""
     return bool(_ITEM.match(text))
+
+
+def note_section(text: str) -> bool:
+    """A financial statement's numbered note: "NOTE 1. BASIS OF PRESENTATION", "Note 12 - Leases"."""
+    return bool(_NOTE_SECTION.match(text))
 
 
 def reject(line: TextLine, text: str, running: frozenset[str], body_mono: bool = False) -> str:
@@ -140,7 +156,7 @@ def reject(line: TextLine, text: str, running: frozenset[str], body_mono: bool =
         return "web or mail address"
     if _LABELS.match(text):
         return "figure panel labels"
-    if (_CAPTION.match(text) or _CAPTION_BARE.match(text)) and not _NOTE_SECTION.match(text):
+    if (_CAPTION.match(text) or _CAPTION_BARE.match(text)) and not note_section(text):
         return "caption"
     if item_number(text):
         return "exercise, example or figure number"
@@ -159,6 +175,24 @@ def reject(line: TextLine, text: str, running: frozenset[str], body_mono: bool =
     if len(text) > MAX_TITLE_CHARS or len(text.split()) > MAX_TITLE_WORDS:
         return "too long"
     return ""
+
+
+# a run-in heading set off by a dash: "Depreciation \u2014 Depreciation, after consideration of ..."
+_DASH_RUN_IN = re.compile(r"^(?P<head>[^\u2013\u2014]{3,80}?)\s+[-\u2013\u2014]\s+(?P<rest>.+)$")
+_LOWER_WORD = re.compile(r"^[a-z\u00df-\u00ff][a-z\u00df-\u00ff'\u2019-]*[,;]?$")
+RUN_ON_WORDS = 8  # words after the dash, most of them in lower case: the paragraph's text
+
+
+def dash_run_in(text: str) -> str:
+    """The words before a dash where a line goes on after it into a paragraph's text (eight words
+    or more, most in lower case), "" where it does not ("ASC 326 \u2014 Financial Instruments \u2014
+    Credit Losses" is a title)."""
+    match = _DASH_RUN_IN.match(text.strip())
+    if not match:
+        return ""
+    rest = match.group("rest").split()
+    lower = sum(1 for word in rest if _LOWER_WORD.match(word))
+    return match.group("head") if len(rest) >= RUN_ON_WORDS and lower * 2 >= len(rest) else ""
 
 
 def running_text(text: str) -> bool:
@@ -238,3 +272,35 @@ class Grid:
         return any(r.tabular for r in above if r.bottom >= first.top - reach) and any(
             r.tabular for r in below if r.top <= last.bottom + reach
         )
+
+
+KNOWN = re.compile(
+    r"^(abstract|introduction|summary|executive summary|conclusions?|discussion|references|bibliography|"
+    r"appendix|appendices|acknowledge?ments?|preface|foreword|glossary|index|background|overview|"
+    r"methods?|results|notes|epilogue|prologue|afterword)$",
+    re.IGNORECASE,
+)
+
+REPEATS = 3  # an unnumbered title found this many times is a recurring label, not a section's title
+# sections a book repeats in each chapter, as its outline does
+_PER_CHAPTER = re.compile(
+    r"^(exercises?|problems?|questions?|review questions|further reading|key (terms|points|concepts)|"
+    r"(learning )?objectives|solutions?|homework|notes and references|chapter summary)$",
+    re.IGNORECASE,
+)
+
+
+def distinct_titles(chosen: list[Candidate]) -> list[Candidate]:
+    """Headings less the unnumbered titles that recur REPEATS times or more ("Parameters" and
+    "Example" in every entry of an API reference, "Fiscal year 2020 versus 2019" over each segment's
+    figures): labels of a recurring block that an outline does not list one by one. A common
+    section name ("Summary", "Exercises" in each chapter) stays."""
+    counts = Counter(_norm(c.title) for c in chosen)
+    return [
+        c
+        for c in chosen
+        if counts[_norm(c.title)] < REPEATS
+        or numbering(c.title)
+        or KNOWN.match(bare := c.title.strip(" .:"))
+        or _PER_CHAPTER.match(bare)
+    ]

@@ -168,3 +168,16 @@ def test_speckles_read_as_text_are_no_heading_but_short_real_ones_are():
 
     assert why("v <| s/s") == "no words" and why("~ i/ l; —") == "no words"
     assert [why(t) for t in ("Q & A", "I/O", "R&D", "A. Scope", "Step 2 — Clean")] == [""] * 5
+
+
+def test_recurring_labels_dash_run_ins_and_sentences_in_heading_style_are_not_headings(tmp_path):
+    """ "Parameters" and "Example" in every entry are labels (a section repeated in every chapter,
+    "Exercises", stays); "Leases - The Company recognizes ..." is a run-in heading for the model to
+    decide; a two-line sentence in the heading's style is no title, nor is its first line."""
+    import precisioncases
+
+    path, truth = precisioncases.make_recurring_labels(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+    candidates = find_headings(open_pdf(path).layout()).candidates
+    run_ins = [c for c in candidates if c.title in ("Leases", "Credit Losses")]
+    assert len(run_ins) == 2 and all(not c.sure for c in run_ins) and unsure(run_ins) == [0, 1]

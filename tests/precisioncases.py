@@ -1,0 +1,54 @@
+"""Generated PDFs that reproduce lines the layout took for headings in real filings and manuals,
+and which the outlines of those documents do not list (issue 18, precision), with their truth.
+
+Each maker writes one small PDF (no outline, no contents page) into a directory and returns
+(path, truth) as `layoutcases` does. Core fonts, latin-1 text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from layoutcases import _Page, _pdf, _written
+from layoutgen import Truth
+
+RUN_INS = [
+    "Leases - The Company recognizes operating and finance lease assets and the lease liabilities on",
+    "Credit Losses - The Company uses a forward-looking model to recognize the allowances for its",
+]
+# a sentence set as a heading over two lines, longer together than a title is
+STATEMENT = [
+    "Our businesses may incur substantial costs and liabilities and be exposed to price volatility",
+    "as a result of risks associated with the wholesale electricity markets in which they operate.",
+]
+
+
+def make_recurring_labels(directory: Path | str) -> tuple[Path, Truth]:
+    """Bold sections; under each, bold "Parameters" and "Example" labels as an API reference sets
+    them (the same words in every entry), an "Exercises" section closing each (a section a book
+    repeats in every chapter), run-in headings set off by a dash in the heading's size whose line
+    goes on into the paragraph, and a sentence set in the heading's style over two lines."""
+    pdf, truth = _pdf(), []
+    for k, name in enumerate(["Reading Orders", "Writing Reports", "Closing Accounts"], 1):
+        page = _Page(pdf, truth)
+        page.heading([f"{k} {name}"], 14)
+        page.body(200 + k, 4)
+        for label in ("Parameters", "Example"):
+            page.space(4)
+            page.line(label, style="B", after=2)
+            page.body(210 + k, 3)
+        page.heading(["Exercises"], 12, level=1)
+        page.body(220 + k, 3)
+    page = _Page(pdf, truth)
+    page.heading(["4 Critical Estimates"], 14)
+    page.body(230, 4)
+    for run_in in RUN_INS:
+        page.space(4)
+        page.line(run_in, size=12, style="B", after=1)
+        page.body(231, 3)
+    page.space(5)
+    for text in STATEMENT:
+        page.line(text, size=12, style="B", after=0.6)
+    page.space(2)
+    page.body(232, 4)
+    return _written(pdf, directory, "recurring_labels.pdf", truth)

@@ -52,3 +52,35 @@ def make_recurring_labels(directory: Path | str) -> tuple[Path, Truth]:
     page.space(2)
     page.body(232, 4)
     return _written(pdf, directory, "recurring_labels.pdf", truth)
+
+
+EXHIBITS = [
+    ("10.12 Omniture Equity Incentive Plan", "10-Q 8/6/09 10.3 000-52076"),
+    ("10.13 Form of Indemnity Agreement", "10-K 2/27/09 10.9 000-52076"),
+    ("10.16 Demdex Stock Plan, as amended", "S-8 1/27/11 99.1 333-171902"),
+]
+
+
+def make_exhibit_index_and_drawing_text(directory: Path | str) -> tuple[Path, Truth]:
+    """A filing's index of exhibits: numbered rows at the body size with the form, date and file
+    number beside each; and text recognised from a drawing: a pin label set huge, noise
+    characters read from a waveform."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.heading(["1 Exhibits and Schedules"], 14)
+    page.body(240, 4)
+    for number_title, filed in EXHIBITS:
+        page.space(4)
+        page.row([(20, number_title), (150, filed)])
+    page.space(4)
+    page.body(241, 4)
+    page = _Page(pdf, truth)
+    page.heading(["2 Pin Descriptions"], 14)
+    page.body(242, 4)
+    page.space(6)
+    page.line("L XTAL2", size=40, style="B", after=4)
+    page.body(243, 4)
+    page.space(6)
+    page.line("'arame'erI---%#", size=16, after=4)
+    page.body(244, 4)
+    return _written(pdf, directory, "exhibit_index.pdf", truth)

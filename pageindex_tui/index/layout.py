@@ -17,7 +17,20 @@ from dataclasses import dataclass, replace
 
 from ..document.lines import PageLines, TextLine
 from .heading import SURE, Candidate
-from .layout_join import LABEL_ONLY, Body, above, below, in_row, lead, merged, norm, row_label, title_of
+from .layout_join import (
+    LABEL_ONLY,
+    Body,
+    above,
+    below,
+    body_style,
+    in_row,
+    lead,
+    merged,
+    norm,
+    plain,
+    row_label,
+    title_of,
+)
 from .layout_levels import assign_levels, numbering
 from .layout_rejects import (
     KNOWN,
@@ -27,6 +40,8 @@ from .layout_rejects import (
     caps,
     dash_run_in,
     distinct_titles,
+    figures_beside,
+    garbled,
     reject,
     running_text,
     same_row,
@@ -121,33 +136,6 @@ def _letterheads(pages: list[PageLines], running: frozenset[str]) -> frozenset[t
         tops = [line for line in highest if shape(line.text) not in running][:2]
         seen.update({(norm(line.text), round(line.size)) for line in tops})
     return frozenset(text for text, n in seen.items() if n >= 3)
-
-
-@dataclass(frozen=True)
-class _Style:
-    """The typography that carries most of a document's characters."""
-
-    size: float
-    bold: bool
-    italic: bool
-    mono: bool
-    color: int
-
-
-def _body_style(pages: list[PageLines]) -> _Style:
-    sizes: Counter[float] = Counter()
-    faces: Counter[tuple[bool, bool, bool]] = Counter()
-    colors: Counter[int] = Counter()
-    for page in pages:
-        for line in page.lines:
-            if line.size > 0.5 and line.size_trusted:
-                sizes[round(line.size * 2) / 2] += len(line.text)
-                faces[line.bold, line.italic, line.mono] += len(line.text)
-                colors[line.color] += len(line.text)
-    if not sizes:
-        return _Style(0.0, False, False, False, -1)
-    face = faces.most_common(1)[0][0]
-    return _Style(sizes.most_common(1)[0][0], *face, colors.most_common(1)[0][0])
 
 
 def _line_gap(pages: list[PageLines], body: float) -> float:
@@ -309,11 +297,13 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
         why = reject(first, text, body.running, body.mono) or (
             "running text" if running_text(first.text) else ""
         )
+        why = why or ("garbled text" if garbled(text, lead(lines, used).size, body.size) else "")
         if why:
             if first.size > body.size * 1.1 or first.bold:
                 rejected[why] += 1
             continue
-        why = "table row" if _same_row(first, lines) >= 2 else in_row(first, text, lines)
+        row = _same_row(first, lines) >= 2 or (plain(first, body) and figures_beside(first, lines))
+        why = "table row" if row else in_row(first, text, lines)
         label = row_label(first, lines)
         if label and not numbering(text):
             text = f"{label} {text}"  # "2.1.3" at a tab stop before its title
@@ -384,7 +374,7 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
             f"{len(no_fonts)} pages carry no font information (first: page {no_fonts[0]}); "
             "their headings were judged by numbering and spacing only"
         )
-    style = _body_style(pages)
+    style = body_style(pages)
     size = style.size
     running = frozenset(_running_shapes(pages, size))
     gap = _line_gap(pages, size)

@@ -9,21 +9,25 @@ heading: a smaller line under it (a subtitle), a note in parentheses, a running 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
-from ..document.lines import TextLine
+from ..document.lines import PageLines, TextLine
 from .layout_levels import numbering
 from .layout_rejects import LETTERS, MAX_TITLE_CHARS, PARENTHESIS, caps, item_number, same_row, shape
 
 __all__ = [
     "LABEL_ONLY",
     "Body",
+    "Style",
     "above",
     "below",
+    "body_style",
     "in_row",
     "lead",
     "merged",
     "norm",
+    "plain",
     "row_label",
     "title_of",
 ]
@@ -203,3 +207,35 @@ def title_of(text: str) -> str:
     words = " ".join(text.split())
     bare = _UNIT_NOTE.sub("", words)
     return bare if len(LETTERS.findall(bare)) >= 2 else words
+
+
+def plain(line: TextLine, body: Body) -> bool:
+    """Set as the body is: its size, not bold, not in capitals."""
+    return line.size < body.size * 1.1 and not line.bold and not caps(line.text)
+
+
+@dataclass(frozen=True)
+class Style:
+    """The typography that carries most of a document's characters."""
+
+    size: float
+    bold: bool
+    italic: bool
+    mono: bool
+    color: int
+
+
+def body_style(pages: list[PageLines]) -> Style:
+    sizes: Counter[float] = Counter()
+    faces: Counter[tuple[bool, bool, bool]] = Counter()
+    colors: Counter[int] = Counter()
+    for page in pages:
+        for line in page.lines:
+            if line.size > 0.5 and line.size_trusted:
+                sizes[round(line.size * 2) / 2] += len(line.text)
+                faces[line.bold, line.italic, line.mono] += len(line.text)
+                colors[line.color] += len(line.text)
+    if not sizes:
+        return Style(0.0, False, False, False, -1)
+    face = faces.most_common(1)[0][0]
+    return Style(sizes.most_common(1)[0][0], *face, colors.most_common(1)[0][0])

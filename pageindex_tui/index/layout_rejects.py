@@ -29,6 +29,8 @@ __all__ = [
     "caps",
     "dash_run_in",
     "distinct_titles",
+    "figures_beside",
+    "garbled",
     "item_number",
     "note_section",
     "reject",
@@ -193,6 +195,38 @@ def dash_run_in(text: str) -> str:
     rest = match.group("rest").split()
     lower = sum(1 for word in rest if _LOWER_WORD.match(word))
     return match.group("head") if len(rest) >= RUN_ON_WORDS and lower * 2 >= len(rest) else ""
+
+
+FIGURES_SHARE = 0.4  # a piece of a row this share digits is a table's cell of numbers, dates, codes
+
+
+def figures_beside(line: TextLine, lines: list[TextLine]) -> bool:
+    """Whether a piece of the line's row, apart from it on its right, is mostly digits ("S-1 4/4/06
+    10.2A 333-132987" beside "10.12 Equity Incentive Plan"): a row of an index of exhibits or forms,
+    whose number is an item's, not a section's."""
+    for other in lines:
+        if other is line or not same_row(other, line) or other.x0 <= line.x1:
+            continue
+        chars = other.text.replace(" ", "")
+        if chars and len(_DIGITS.findall(chars)) >= FIGURES_SHARE * len(chars):
+            return True
+    return False
+
+
+_CLEAN_WORD = re.compile(r"^([A-Z\u00c0-\u00de]?[a-z\u00df-\u00ff]{2,}|[A-Z\u00c0-\u00de]{3,})$")
+_EDGE_PUNCTUATION = "\"'\u2018\u2019\u201c\u201d.,;:!?()[]"
+_NOISE = re.compile(r"[~#%_|\\^{}<>=+@*]")
+HUGE = 2.5  # times the body size: a recognised figure's fragment is drawn this large, or a cover
+
+
+def garbled(text: str, size: float, body: float) -> bool:
+    """Text recognised from a drawing rather than set: two noise characters or more ("'arame'erI---%#",
+    "I'__"ll"), or set huge with no word in it ("ElXTAL2", "L XTAL2"); a cover's large title has
+    words."""
+    if len(_NOISE.findall(text)) >= 2:
+        return True
+    words = (word.strip(_EDGE_PUNCTUATION) for word in text.split())
+    return body > 0 and size >= HUGE * body and not any(_CLEAN_WORD.match(word) for word in words)
 
 
 def running_text(text: str) -> bool:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import layoutcases
+import precisioncases
 import scoring
 
 from pageindex_tui.document import open_pdf
 from pageindex_tui.document.lines import PageLines, TextLine
 from pageindex_tui.index.layout import choose, find_headings, unsure
+from pageindex_tui.index.layout_rejects import garbled
 
 
 def _line(
@@ -174,10 +176,17 @@ def test_recurring_labels_dash_run_ins_and_sentences_in_heading_style_are_not_he
     """ "Parameters" and "Example" in every entry are labels (a section repeated in every chapter,
     "Exercises", stays); "Leases - The Company recognizes ..." is a run-in heading for the model to
     decide; a two-line sentence in the heading's style is no title, nor is its first line."""
-    import precisioncases
-
     path, truth = precisioncases.make_recurring_labels(tmp_path)
     assert titles(path) == [title for title, _page, _level in truth]
     candidates = find_headings(open_pdf(path).layout()).candidates
     run_ins = [c for c in candidates if c.title in ("Leases", "Credit Losses")]
     assert len(run_ins) == 2 and all(not c.sure for c in run_ins) and unsure(run_ins) == [0, 1]
+
+
+def test_an_index_of_exhibits_and_text_read_from_a_drawing_are_not_headings(tmp_path):
+    """ "10.12 Omniture Equity Incentive Plan" beside "10-Q 8/6/09 10.3 000-52076" is a row of an
+    index, not section 10.12; a huge "L XTAL2" and "'arame'erI---%#" were recognised in a figure."""
+    path, truth = precisioncases.make_exhibit_index_and_drawing_text(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+    assert garbled("ElXTAL2", 40, 10) and not garbled("Preface", 40, 10) and not garbled("R&D", 12, 10)
+    assert not garbled("Chapter 2", 40, 10) and garbled("~M'f2#fi+-oN", 12, 10)

@@ -84,3 +84,35 @@ def make_exhibit_index_and_drawing_text(directory: Path | str) -> tuple[Path, Tr
     page.line("'arame'erI---%#", size=16, after=4)
     page.body(244, 4)
     return _written(pdf, directory, "exhibit_index.pdf", truth)
+
+
+def make_figure_words_bylines_and_sentences(directory: Path | str) -> tuple[Path, Truth]:
+    """A paper's first page and a filing's: a byline of names under the title's section, words of a
+    drawing in a colour over its caption (and one with nothing under it), a bold sentence standing
+    alone as a risk factor's lead, and an index row read whole with its form, date and file number."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.heading(["1 Introduction"], 14)
+    page.line("Parth Sarthi, Salman Abdullah, Aditi Tuli, Anna Goldie", size=12, style="B", after=4)
+    page.body(250, 4)
+    pdf.set_text_color(35, 31, 32)
+    for label in ("Radioisotope Dating", "Rocket Science"):  # the first far over the second
+        page.space(8 if label == "Rocket Science" else 4)
+        page.line(label, align="C", after=32 if label == "Radioisotope Dating" else 3)
+    pdf.set_text_color(0, 0, 0)
+    page.line("Figure 1: The eight topics of the environment, each a task of its own kind.", after=3)
+    page.body(251, 4)
+    pdf.set_text_color(35, 31, 32)
+    page.space(8)
+    page.line("Reactor Lab", align="C")
+    pdf.set_text_color(0, 0, 0)
+    page = _Page(pdf, truth)
+    page.heading(["2 Risk Factors"], 14)
+    page.body(252, 4)
+    page.space(4)
+    page.line("Competition is increasing and could adversely affect us.", size=13, style="B", after=3)
+    page.body(253, 4)
+    page.space(4)
+    page.line("10.7 Form of Indemnity Agreement* 10-Q 6/26/09 10.12 000-15175", after=3)
+    page.body(254, 4)
+    return _written(pdf, directory, "figure_words.pdf", truth)

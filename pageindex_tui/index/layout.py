@@ -38,6 +38,7 @@ from .layout_rejects import (
     ROW_TOLERANCE,
     Grid,
     caps,
+    caption,
     dash_run_in,
     distinct_titles,
     figures_beside,
@@ -45,6 +46,7 @@ from .layout_rejects import (
     reject,
     running_text,
     same_row,
+    sentence_case,
     shape,
 )
 
@@ -205,6 +207,8 @@ def _score(line: TextLine, text: str, body: Body, gap_above: float, gap_below: f
         and not (section_number and space_above)
     ):
         score = min(score, 0.3)  # body text that only happens to be short
+    if final_stop and not numbered and sentence_case(text):
+        score = min(score, ASK)  # a sentence in the heading's style: only the model may take it
     return max(0.0, min(1.0, score))
 
 
@@ -325,6 +329,10 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
             rejected["table cell"] += 1
             score = min(score, ASK)  # only the model may still take it
         context = lines[nxt].text[:120] if nxt is not None else ""
+        under = not context or caption(context)  # nothing under it, or a figure's caption
+        if score < SURE and plain(style, body) and not numbering(text) and under:
+            rejected["figure label"] += 1  # set as the body is: a drawing's words
+            continue
         out.append(_Found(score, page.page, style, text, context, len(used), cells))
     return out
 

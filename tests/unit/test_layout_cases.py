@@ -190,3 +190,14 @@ def test_an_index_of_exhibits_and_text_read_from_a_drawing_are_not_headings(tmp_
     assert titles(path) == [title for title, _page, _level in truth]
     assert garbled("ElXTAL2", 40, 10) and not garbled("Preface", 40, 10) and not garbled("R&D", 12, 10)
     assert not garbled("Chapter 2", 40, 10) and garbled("~M'f2#fi+-oN", 12, 10)
+
+
+def test_a_drawings_words_a_byline_a_sentence_and_an_index_row_are_not_headings(tmp_path):
+    """Coloured words at the body size over a figure's caption or over nothing, a line of four names,
+    a bold sentence ended by a full stop (the model's to decide), an index row ending in three codes."""
+    path, truth = precisioncases.make_figure_words_bylines_and_sentences(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+    result = find_headings(open_pdf(path).layout())
+    assert result.rejected["figure label"] == 3 and result.rejected["names"] == 1
+    sentence = [c for c in result.candidates if c.title.startswith("Competition")]
+    assert len(sentence) == 1 and not sentence[0].sure

@@ -116,3 +116,22 @@ def make_figure_words_bylines_and_sentences(directory: Path | str) -> tuple[Path
     page.line("10.7 Form of Indemnity Agreement* 10-Q 6/26/09 10.12 000-15175", after=3)
     page.body(254, 4)
     return _written(pdf, directory, "figure_words.pdf", truth)
+
+
+def make_title_going_on_into_numbers(directory: Path | str) -> tuple[Path, Truth]:
+    """A title in capitals over three lines, each line after the first opening with a number, the
+    lines before ending on a word that leads on ("PURSUANT TO"): one heading, not three."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.heading(["1 Exhibits"], 14)
+    page.body(260, 4)
+    page.heading(
+        [
+            "CERTIFICATIONS PURSUANT TO",
+            "18 U.S.C. SECTION 1350 AS ADOPTED PURSUANT TO",
+            "SECTION 906 OF THE ACT",
+        ],
+        12,
+    )
+    page.body(261, 6)
+    return _written(pdf, directory, "going_on.pdf", truth)

@@ -305,6 +305,8 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
         if why:
             if first.size > body.size * 1.1 or first.bold:
                 rejected[why] += 1
+            if why == "too long":
+                taken.update(used)  # a paragraph in a heading's style: none of its lines opens one
             continue
         row = _same_row(first, lines) >= 2 or (plain(first, body) and figures_beside(first, lines))
         why = "table row" if row else in_row(first, text, lines)

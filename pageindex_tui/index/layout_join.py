@@ -84,6 +84,9 @@ def above(lines: list[TextLine], i: int) -> TextLine | None:
     return best
 
 
+# a line that ends on a word that leads on ("PURSUANT TO", "SECTIONS OF"): its title goes on, even
+# into a line that opens with a number ("18 U.S.C. SECTION 1350")
+_GOES_ON = re.compile(r"\b(to|of|and|or|the|for|in|on|with|by|under|pursuant|a|an)$", re.IGNORECASE)
 _ABBREVIATION = re.compile(r"(^|\s)([A-Z][a-z]{0,3}|[A-Z]{2,4})\.$")  # "Inc.", "Co.", "LTD." end no sentence
 LABEL_ONLY = re.compile(
     r"^((part|chapter|section|appendix|annex|article|book|lecture|unit)\s+([\dIVXLC]{1,6}|[A-Z])|"
@@ -101,7 +104,8 @@ def _distinct(line: TextLine, body: Body) -> bool:
 def _joins(prev: TextLine, nxt: TextLine, text: str, body: Body) -> bool:
     """Whether `nxt` goes on the heading whose lines so far read `text` and end with `prev`."""
     label = LABEL_ONLY.match(text.strip())
-    if nxt.bold_prefix or (numbering(nxt.text) and not label) or shape(nxt.text) in body.running:
+    numbered = numbering(nxt.text) and not label and not _GOES_ON.search(text)
+    if nxt.bold_prefix or numbered or shape(nxt.text) in body.running:
         return False
     if PARENTHESIS.match(nxt.text):
         return False  # "(In millions)" under a table's title: a note on its figures

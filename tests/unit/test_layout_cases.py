@@ -201,3 +201,8 @@ def test_a_drawings_words_a_byline_a_sentence_and_an_index_row_are_not_headings(
     assert result.rejected["figure label"] == 3 and result.rejected["names"] == 1
     sentence = [c for c in result.candidates if c.title.startswith("Competition")]
     assert len(sentence) == 1 and not sentence[0].sure
+
+
+def test_a_title_whose_line_ends_on_a_leading_word_goes_on_into_a_numbered_line(tmp_path):
+    path, truth = precisioncases.make_title_going_on_into_numbers(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]

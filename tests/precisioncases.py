@@ -135,3 +135,17 @@ def make_title_going_on_into_numbers(directory: Path | str) -> tuple[Path, Truth
     )
     page.body(261, 6)
     return _written(pdf, directory, "going_on.pdf", truth)
+
+
+def make_small_labels(directory: Path | str) -> tuple[Path, Truth]:
+    """Labels set smaller than the text, bold or in capitals, standing alone as headings do: a
+    timing diagram's signals ("1 TAVLL"), a package's name under a pin drawing ("PLCC")."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.heading(["1 Packages"], 14)
+    page.body(270, 4)
+    for label in ("1 TAVLL", "10 P,MIN", "PLCC"):
+        page.space(6)
+        page.line(label, size=7, style="B", align="C", after=4)
+        page.body(271, 3)
+    return _written(pdf, directory, "small_labels.pdf", truth)

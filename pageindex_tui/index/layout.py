@@ -55,6 +55,7 @@ __all__ = ["SURE", "Candidate", "LayoutResult", "choose", "find_headings", "unsu
 MARGIN = 0.09  # fraction of the page height counted as header or footer band
 KEEP = 0.45  # confidence from which an unsure candidate is kept when no model is asked
 ASK = 0.3  # unsure candidates from this confidence up are put to the model, when there is one
+SMALL = 0.85  # of the body size: a line set smaller is no heading the rules take alone
 DASH_RUN_IN = 0.35  # a run-in heading set off by a dash: the model's to decide, numbered or not
 
 _REFERENCE_HEADS = re.compile(
@@ -209,6 +210,8 @@ def _score(line: TextLine, text: str, body: Body, gap_above: float, gap_below: f
         score = min(score, 0.3)  # body text that only happens to be short
     if final_stop and not numbered and sentence_case(text):
         score = min(score, ASK)  # a sentence in the heading's style: only the model may take it
+    if size_ratio < SMALL:
+        score = min(score, ASK)  # set smaller than the text: a figure's label, a table's head
     return max(0.0, min(1.0, score))
 
 

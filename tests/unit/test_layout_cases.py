@@ -206,3 +206,10 @@ def test_a_drawings_words_a_byline_a_sentence_and_an_index_row_are_not_headings(
 def test_a_title_whose_line_ends_on_a_leading_word_goes_on_into_a_numbered_line(tmp_path):
     path, truth = precisioncases.make_title_going_on_into_numbers(tmp_path)
     assert titles(path) == [title for title, _page, _level in truth]
+
+
+def test_labels_set_smaller_than_the_text_are_left_to_the_model(tmp_path):
+    path, truth = precisioncases.make_small_labels(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+    small = [c for c in find_headings(open_pdf(path).layout()).candidates if c.size < 8]
+    assert small and all(not c.sure and c.confidence <= 0.3 for c in small)

@@ -17,24 +17,48 @@ from dataclasses import dataclass, replace
 
 from ..document.lines import PageLines, TextLine
 from .heading import SURE, Candidate
-from .layout_join import LABEL_ONLY, Body, above, below, in_row, lead, merged, norm, row_label
+from .layout_join import (
+    LABEL_ONLY,
+    Body,
+    above,
+    below,
+    body_style,
+    in_row,
+    lead,
+    merged,
+    norm,
+    plain,
+    row_label,
+    title_of,
+)
 from .layout_levels import assign_levels, numbering
-from .layout_rejects import LETTERS, ROW_TOLERANCE, Grid, caps, reject, running_text, same_row, shape
+from .layout_rejects import (
+    KNOWN,
+    LETTERS,
+    ROW_TOLERANCE,
+    Grid,
+    caps,
+    caption,
+    dash_run_in,
+    figures_beside,
+    garbled,
+    reject,
+    running_text,
+    same_row,
+    sentence_case,
+    shape,
+)
 
 __all__ = ["SURE", "Candidate", "LayoutResult", "choose", "find_headings", "unsure"]
 
 MARGIN = 0.09  # fraction of the page height counted as header or footer band
 KEEP = 0.45  # confidence from which an unsure candidate is kept when no model is asked
 ASK = 0.3  # unsure candidates from this confidence up are put to the model, when there is one
+SMALL = 0.85  # of the body size: a line set smaller is no heading the rules take alone
+DASH_RUN_IN = 0.35  # a run-in heading set off by a dash: the model's to decide, numbered or not
 
 _REFERENCE_HEADS = re.compile(
     r"^(references|bibliography|works cited|literature cited|sources)$", re.IGNORECASE
-)
-_KNOWN = re.compile(
-    r"^(abstract|introduction|summary|executive summary|conclusions?|discussion|references|bibliography|"
-    r"appendix|appendices|acknowledge?ments?|preface|foreword|glossary|index|background|overview|"
-    r"methods?|results|notes|epilogue|prologue|afterword)$",
-    re.IGNORECASE,
 )
 
 
@@ -116,33 +140,6 @@ def _letterheads(pages: list[PageLines], running: frozenset[str]) -> frozenset[t
     return frozenset(text for text, n in seen.items() if n >= 3)
 
 
-@dataclass(frozen=True)
-class _Style:
-    """The typography that carries most of a document's characters."""
-
-    size: float
-    bold: bool
-    italic: bool
-    mono: bool
-    color: int
-
-
-def _body_style(pages: list[PageLines]) -> _Style:
-    sizes: Counter[float] = Counter()
-    faces: Counter[tuple[bool, bool, bool]] = Counter()
-    colors: Counter[int] = Counter()
-    for page in pages:
-        for line in page.lines:
-            if line.size > 0.5 and line.size_trusted:
-                sizes[round(line.size * 2) / 2] += len(line.text)
-                faces[line.bold, line.italic, line.mono] += len(line.text)
-                colors[line.color] += len(line.text)
-    if not sizes:
-        return _Style(0.0, False, False, False, -1)
-    face = faces.most_common(1)[0][0]
-    return _Style(sizes.most_common(1)[0][0], *face, colors.most_common(1)[0][0])
-
-
 def _line_gap(pages: list[PageLines], body: float) -> float:
     """The usual distance between consecutive body lines (top to top)."""
     nominal = body or 10.0  # without font sizes, a common body size
@@ -210,6 +207,10 @@ def _score(line: TextLine, text: str, body: Body, gap_above: float, gap_below: f
         and not (section_number and space_above)
     ):
         score = min(score, 0.3)  # body text that only happens to be short
+    if final_stop and not numbered and sentence_case(text):
+        score = min(score, ASK)  # a sentence in the heading's style: only the model may take it
+    if size_ratio < SMALL:
+        score = min(score, ASK)  # set smaller than the text: a figure's label, a table's head
     return max(0.0, min(1.0, score))
 
 
@@ -276,6 +277,12 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
             if found is not None:
                 out.append(found)
             continue
+        head = dash_run_in(line.text)
+        if head and line.text.startswith(head):  # "Leases \u2014 The Company recognizes ..."
+            found = _run_in(line, line.text[: len(head)], page, body)
+            if found is not None:
+                out.append(replace(found, line=line, score=min(found.score, DASH_RUN_IN)))
+            continue
         if (
             line.size < body.size * 1.1
             and not line.bold
@@ -296,11 +303,15 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
         why = reject(first, text, body.running, body.mono) or (
             "running text" if running_text(first.text) else ""
         )
+        why = why or ("garbled text" if garbled(text, lead(lines, used).size, body.size) else "")
         if why:
             if first.size > body.size * 1.1 or first.bold:
                 rejected[why] += 1
+            if why == "too long":
+                taken.update(used)  # a paragraph in a heading's style: none of its lines opens one
             continue
-        why = "table row" if _same_row(first, lines) >= 2 else in_row(first, text, lines)
+        row = _same_row(first, lines) >= 2 or (plain(first, body) and figures_beside(first, lines))
+        why = "table row" if row else in_row(first, text, lines)
         label = row_label(first, lines)
         if label and not numbering(text):
             text = f"{label} {text}"  # "2.1.3" at a tab stop before its title
@@ -322,19 +333,12 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
             rejected["table cell"] += 1
             score = min(score, ASK)  # only the model may still take it
         context = lines[nxt].text[:120] if nxt is not None else ""
+        under = not context or caption(context)  # nothing under it, or a figure's caption
+        if score < SURE and plain(style, body) and not numbering(text) and under:
+            rejected["figure label"] += 1  # set as the body is: a drawing's words
+            continue
         out.append(_Found(score, page.page, style, text, context, len(used), cells))
     return out
-
-
-_UNIT_NOTE = re.compile(r"\s*\([a-z][^()\s]*(\s+[^()\s]+)+\)$")  # "Revenue (dollars in millions)"
-
-
-def _title(text: str) -> str:
-    """A heading's title: its words, less a note of two words or more in parentheses after it that
-    starts in lower case, on the figures under it (an acronym, or '(losses)', stays)."""
-    words = " ".join(text.split())
-    bare = _UNIT_NOTE.sub("", words)
-    return bare if len(LETTERS.findall(bare)) >= 2 else words
 
 
 def _out_of_sequence(found: list[_Found]) -> set[int]:
@@ -364,7 +368,7 @@ def _calibrate(found: list[_Found]) -> list[_Found]:
     appendices = {f.text[0] for f in found if _APPENDIX_CHILD.match(f.text)}
     for i, f in enumerate(found):
         parent = _APPENDIX.match(f.text)  # "A Dataset Construction" over "A.1 Person Selection"
-        plain = not numbering(f.text) and not _KNOWN.match(f.text.strip(" .:"))
+        plain = not numbering(f.text) and not KNOWN.match(f.text.strip(" .:"))
         plain = plain and not (parent and parent.group(1) in appendices)
         if plain and (round(f.line.size), f.line.bold) in styles:
             f.score = round(f.score * 0.6, 2)
@@ -382,7 +386,7 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
             f"{len(no_fonts)} pages carry no font information (first: page {no_fonts[0]}); "
             "their headings were judged by numbering and spacing only"
         )
-    style = _body_style(pages)
+    style = body_style(pages)
     size = style.size
     running = frozenset(_running_shapes(pages, size))
     gap = _line_gap(pages, size)
@@ -406,7 +410,7 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
             found.append(f)
     candidates = [
         Candidate(
-            _title(f.text),
+            title_of(f.text),
             f.page,
             0,
             round(f.score, 2),

@@ -9,13 +9,28 @@ heading: a smaller line under it (a subtitle), a note in parentheses, a running 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
-from ..document.lines import TextLine
+from ..document.lines import PageLines, TextLine
 from .layout_levels import numbering
-from .layout_rejects import MAX_TITLE_CHARS, PARENTHESIS, caps, item_number, same_row, shape
+from .layout_rejects import LETTERS, MAX_TITLE_CHARS, PARENTHESIS, caps, item_number, same_row, shape
 
-__all__ = ["LABEL_ONLY", "Body", "above", "below", "in_row", "lead", "merged", "norm", "row_label"]
+__all__ = [
+    "LABEL_ONLY",
+    "Body",
+    "Style",
+    "above",
+    "below",
+    "body_style",
+    "in_row",
+    "lead",
+    "merged",
+    "norm",
+    "plain",
+    "row_label",
+    "title_of",
+]
 
 
 @dataclass(frozen=True)
@@ -69,6 +84,9 @@ def above(lines: list[TextLine], i: int) -> TextLine | None:
     return best
 
 
+# a line that ends on a word that leads on ("PURSUANT TO", "SECTIONS OF"): its title goes on, even
+# into a line that opens with a number ("18 U.S.C. SECTION 1350")
+_GOES_ON = re.compile(r"\b(to|of|and|or|the|for|in|on|with|by|under|pursuant|a|an)$", re.IGNORECASE)
 _ABBREVIATION = re.compile(r"(^|\s)([A-Z][a-z]{0,3}|[A-Z]{2,4})\.$")  # "Inc.", "Co.", "LTD." end no sentence
 LABEL_ONLY = re.compile(
     r"^((part|chapter|section|appendix|annex|article|book|lecture|unit)\s+([\dIVXLC]{1,6}|[A-Z])|"
@@ -86,7 +104,8 @@ def _distinct(line: TextLine, body: Body) -> bool:
 def _joins(prev: TextLine, nxt: TextLine, text: str, body: Body) -> bool:
     """Whether `nxt` goes on the heading whose lines so far read `text` and end with `prev`."""
     label = LABEL_ONLY.match(text.strip())
-    if nxt.bold_prefix or (numbering(nxt.text) and not label) or shape(nxt.text) in body.running:
+    numbered = numbering(nxt.text) and not label and not _GOES_ON.search(text)
+    if nxt.bold_prefix or numbered or shape(nxt.text) in body.running:
         return False
     if PARENTHESIS.match(nxt.text):
         return False  # "(In millions)" under a table's title: a note on its figures
@@ -116,7 +135,9 @@ def _joins(prev: TextLine, nxt: TextLine, text: str, body: Body) -> bool:
 
 def merged(lines: list[TextLine], i: int, body: Body) -> tuple[str, list[int]]:
     """A heading set over up to three lines (a wrapped title; a name over a title; a label over
-    its title): (title, indexes of the lines used). The title is all the lines, in order."""
+    its title): (title, indexes of the lines used). The title is all the lines, in order; where the
+    next line of the heading's style would make it longer than a title is, it is all the lines read
+    (a sentence set in the heading's style, for `reject` to find too long)."""
     text = lines[i].text
     used = [i]
     most = 4 if LABEL_ONLY.match(text) else 3  # a number on its own line, then three of title
@@ -128,7 +149,8 @@ def merged(lines: list[TextLine], i: int, body: Body) -> tuple[str, list[int]]:
         if j is None or not _joins(prev, lines[j], text, body):
             break
         nxt = lines[j]
-        if len(text) + len(nxt.text) > MAX_TITLE_CHARS:
+        if len(text) + len(nxt.text) > MAX_TITLE_CHARS:  # a paragraph set as a heading is
+            text, used = f"{text} {nxt.text}", [*used, j]  # "too long", not its first line's title
             break
         if len(used) == 1 and (norm(text), round(prev.size)) in body.letterhead:
             text, used = nxt.text, [j]  # the letterhead over a title is no part of it
@@ -178,3 +200,46 @@ def in_row(line: TextLine, text: str, lines: list[TextLine]) -> str:
     if numbering(text) and before and len(before[-1].text.split()) <= 2:
         return "number within a line"
     return ""
+
+
+_UNIT_NOTE = re.compile(r"\s*\([a-z][^()\s]*(\s+[^()\s]+)+\)$")  # "Revenue (dollars in millions)"
+
+
+def title_of(text: str) -> str:
+    """A heading's title: its words, less a note of two words or more in parentheses after it that
+    starts in lower case, on the figures under it (an acronym, or '(losses)', stays)."""
+    words = " ".join(text.split())
+    bare = _UNIT_NOTE.sub("", words)
+    return bare if len(LETTERS.findall(bare)) >= 2 else words
+
+
+def plain(line: TextLine, body: Body) -> bool:
+    """Set as the body is: its size, not bold, not in capitals."""
+    return line.size < body.size * 1.1 and not line.bold and not caps(line.text)
+
+
+@dataclass(frozen=True)
+class Style:
+    """The typography that carries most of a document's characters."""
+
+    size: float
+    bold: bool
+    italic: bool
+    mono: bool
+    color: int
+
+
+def body_style(pages: list[PageLines]) -> Style:
+    sizes: Counter[float] = Counter()
+    faces: Counter[tuple[bool, bool, bool]] = Counter()
+    colors: Counter[int] = Counter()
+    for page in pages:
+        for line in page.lines:
+            if line.size > 0.5 and line.size_trusted:
+                sizes[round(line.size * 2) / 2] += len(line.text)
+                faces[line.bold, line.italic, line.mono] += len(line.text)
+                colors[line.color] += len(line.text)
+    if not sizes:
+        return Style(0.0, False, False, False, -1)
+    face = faces.most_common(1)[0][0]
+    return Style(sizes.most_common(1)[0][0], *face, colors.most_common(1)[0][0])

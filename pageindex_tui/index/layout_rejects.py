@@ -17,16 +17,23 @@ from ..document.lines import TextLine
 
 __all__ = [
     "BULLETS",
+    "KNOWN",
     "LETTERS",
     "MAX_TITLE_CHARS",
     "PARENTHESIS",
     "ROW_TOLERANCE",
     "Grid",
     "caps",
+    "caption",
+    "dash_run_in",
+    "figures_beside",
+    "garbled",
     "item_number",
+    "note_section",
     "reject",
     "running_text",
     "same_row",
+    "sentence_case",
     "shape",
 ]
 
@@ -96,6 +103,10 @@ _FIGURES = re.compile(
 )
 
 
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
 def shape(text: str) -> str:
     """A line's text with its digits left out, for lines that repeat page after page."""
     return _SHAPE_DIGITS.sub("#", " ".join(text.lower().split()))
@@ -115,6 +126,16 @@ def caps(text: str) -> bool:
 def item_number(text: str) -> bool:
     """Numbered items of a text that are not its sections: "Exercise 11", "Example 2.3", "Figure 4"."""
     return bool(_ITEM.match(text))
+
+
+def caption(text: str) -> bool:
+    """A figure's or a table's caption: "Figure 1: ...", "Table 3. ...", "Fig. 2"."""
+    return bool(_CAPTION.match(text) or _CAPTION_BARE.match(text)) and not note_section(text)
+
+
+def note_section(text: str) -> bool:
+    """A financial statement's numbered note: "NOTE 1. BASIS OF PRESENTATION", "Note 12 - Leases"."""
+    return bool(_NOTE_SECTION.match(text))
 
 
 def reject(line: TextLine, text: str, running: frozenset[str], body_mono: bool = False) -> str:
@@ -140,7 +161,7 @@ def reject(line: TextLine, text: str, running: frozenset[str], body_mono: bool =
         return "web or mail address"
     if _LABELS.match(text):
         return "figure panel labels"
-    if (_CAPTION.match(text) or _CAPTION_BARE.match(text)) and not _NOTE_SECTION.match(text):
+    if caption(text):
         return "caption"
     if item_number(text):
         return "exercise, example or figure number"
@@ -158,7 +179,79 @@ def reject(line: TextLine, text: str, running: frozenset[str], body_mono: bool =
         return "label"
     if len(text) > MAX_TITLE_CHARS or len(text.split()) > MAX_TITLE_WORDS:
         return "too long"
+    if _TRAILING_CODES.search(text):
+        return "table row"
+    if _NAMES.match(text.strip()):
+        return "names"
     return ""
+
+
+# a run-in heading set off by a dash: "Depreciation \u2014 Depreciation, after consideration of ..."
+_DASH_RUN_IN = re.compile(r"^(?P<head>[^\u2013\u2014]{3,80}?)\s+[-\u2013\u2014]\s+(?P<rest>.+)$")
+_LOWER_WORD = re.compile(r"^[a-z\u00df-\u00ff][a-z\u00df-\u00ff'\u2019-]*[,;]?$")
+RUN_ON_WORDS = 8  # words after the dash, two in five or more in lower case: the paragraph's text
+
+
+def dash_run_in(text: str) -> str:
+    """The words before a dash where a line goes on after it into a paragraph's text (eight words
+    or more, two in five in lower case), "" where it does not ("ASC 326 \u2014 Financial Instruments \u2014
+    Credit Losses" is a title)."""
+    match = _DASH_RUN_IN.match(text.strip())
+    if not match:
+        return ""
+    rest = match.group("rest").split()
+    lower = sum(1 for word in rest if _LOWER_WORD.match(word))
+    return match.group("head") if len(rest) >= RUN_ON_WORDS and lower * 5 >= len(rest) * 2 else ""
+
+
+# three codes, dates or numbers end the line: the cells of an index's row ("... Agreement* 10-Q
+# 6/26/09 10.12 000-15175")
+_TRAILING_CODES = re.compile(r"[A-Za-z]{2}.*?(\s+\S*\d\S*){3}\s*$")
+# a byline: three names or more, each of two to four capitalised words ("Parth Sarthi, Salman
+# Abdullah, Aditi Tuli, ...")
+_NAME = r"[A-Z][\w.'\u2019-]*(\s+[A-Z][\w.'\u2019-]*){1,3}"
+_NAMES = re.compile(rf"^{_NAME}(\s*,\s*(and\s+)?{_NAME}){{2,}},?$")
+FIGURES_SHARE = 0.4  # a piece of a row this share digits is a table's cell of numbers, dates, codes
+
+
+def figures_beside(line: TextLine, lines: list[TextLine]) -> bool:
+    """Whether a piece of the line's row, apart from it on its right, is mostly digits ("S-1 4/4/06
+    10.2A 333-132987" beside "10.12 Equity Incentive Plan"): a row of an index of exhibits or forms,
+    whose number is an item's, not a section's."""
+    for other in lines:
+        if other is line or not same_row(other, line) or other.x0 <= line.x1:
+            continue
+        chars = other.text.replace(" ", "")
+        if chars and len(_DIGITS.findall(chars)) >= FIGURES_SHARE * len(chars):
+            return True
+    return False
+
+
+_CLEAN_WORD = re.compile(r"^([A-Z\u00c0-\u00de]?[a-z\u00df-\u00ff]{2,}|[A-Z\u00c0-\u00de]{3,})$")
+_EDGE_PUNCTUATION = "\"'\u2018\u2019\u201c\u201d.,;:!?()[]"
+_NOISE = re.compile(r"[~#%_|\\^{}<>=+@*]")
+HUGE = 2.5  # times the body size: a recognised figure's fragment is drawn this large, or a cover
+
+
+def garbled(text: str, size: float, body: float) -> bool:
+    """Text recognised from a drawing rather than set: two noise characters or more ("'arame'erI---%#",
+    "I'__"ll"), or set huge with no word in it ("ElXTAL2", "L XTAL2"); a cover's large title has
+    words."""
+    if len(_NOISE.findall(text)) >= 2:
+        return True
+    words = (word.strip(_EDGE_PUNCTUATION) for word in text.split())
+    return body > 0 and size >= HUGE * body and not any(_CLEAN_WORD.match(word) for word in words)
+
+
+SENTENCE_WORDS = 5
+
+
+def sentence_case(text: str) -> bool:
+    """Words as a sentence has them: five or more, most after the first in lower case
+    ("Competition is increasing and could adversely affect us"), not a title's capitals."""
+    words = text.split()[1:]
+    lower = sum(1 for word in words if _LOWER_WORD.match(word.rstrip(".")))
+    return len(words) + 1 >= SENTENCE_WORDS and lower * 2 > len(words)
 
 
 def running_text(text: str) -> bool:
@@ -238,3 +331,11 @@ class Grid:
         return any(r.tabular for r in above if r.bottom >= first.top - reach) and any(
             r.tabular for r in below if r.top <= last.bottom + reach
         )
+
+
+KNOWN = re.compile(
+    r"^(abstract|introduction|summary|executive summary|conclusions?|discussion|references|bibliography|"
+    r"appendix|appendices|acknowledge?ments?|preface|foreword|glossary|index|background|overview|"
+    r"methods?|results|notes|epilogue|prologue|afterword)$",
+    re.IGNORECASE,
+)

@@ -197,6 +197,34 @@ def _restates(title: str, entries: list[str]) -> bool:
     )
 
 
+# a heading's number and label word, which a contents and the page may print apart: "Note 3 - Leases"
+# listed, "3. LEASES" printed; "Item 7." and "ITEM 7 -"
+_LABELLED = re.compile(
+    r"^(?:(?:note|item|section|chapter|part|article)\s+)?(?P<num>\d{1,3}[A-Za-z]?)\s*[.:)\-\u2013\u2014]?\s+(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def _relabelled(title: str) -> tuple[str, str] | None:
+    """(number, words) of a numbered title (normalised), the label word and punctuation left out."""
+    match = _LABELLED.match(title.strip())
+    words = normalize(title.strip()[match.end() :]).strip() if match else ""
+    return (match.group("num").lower(), words) if match and words else None
+
+
+def _in_page_words(entries: list[Entry], headings: list[Candidate]) -> list[Entry]:
+    """A contents' entries, each titled as its page prints it where a heading there has its number
+    and words under another label ("Note 3 - Leases" listed, "3. LEASES" printed): the heading the
+    reader sees, and one node for it rather than two."""
+    printed = {(h.page, key): h.title for h in headings if (key := _relabelled(h.title)) is not None}
+    out = []
+    for e in entries:
+        key = _relabelled(e.title)
+        title = printed.get((e.start, key)) if key is not None else None
+        out.append(replace(e, title=title) if title else e)
+    return out
+
+
 def graft(
     outline: list[Entry],
     headings: list[Candidate],
@@ -208,11 +236,18 @@ def graft(
     `page_lines`, no table title, stub or column head (`tables.sections_only`). With `printed` (the
     entries are a printed contents' lines, wrapped and cut as the page allowed), a heading that
     restates an entry of its page is that entry (`_restates`); an outline's titles are the author's
-    own, and its trees stay as they were."""
+    own, and its trees stay as they were. A heading numbered as an entry of its page, in its words, is
+    that entry labelled otherwise ("3. LEASES" printed where the contents list "Note 3 - Leases"): the
+    entry takes the page's title (`_in_page_words`)."""
+    if printed:
+        outline = _in_page_words(outline, headings)
     known = {normalize(e.title) for e in outline}
     on_page: dict[int, list[str]] = {}
+    numbered: set[tuple[int, tuple[str, str]]] = set()  # (page, (number, words)) of the entries
     for e in outline if printed else []:
         on_page.setdefault(e.start, []).append(normalize(e.title))
+        if (key := _relabelled(e.title)) is not None:
+            numbered.add((e.start, key))
     ends = _ends(outline, page_count)
     out: list[Entry] = []
     added = 0
@@ -224,6 +259,7 @@ def graft(
             if entry.start <= h.page < end
             and normalize(h.title) not in known
             and not _restates(normalize(h.title), on_page.get(h.page, []))
+            and (h.page, _relabelled(h.title)) not in numbered
         ]
         if inside and page_lines is not None:
             pages = [lines for p in range(entry.start, end) if (lines := page_lines(p)) is not None]

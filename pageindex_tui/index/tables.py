@@ -16,7 +16,7 @@ from bisect import bisect_left, bisect_right
 from ..document.lines import PageLines, TextLine
 from .heading import Candidate
 from .layout_levels import numbering
-from .layout_rejects import ROW_TOLERANCE
+from .layout_rejects import ROW_TOLERANCE, note_section
 
 GRID_SHARE = 0.4  # a page whose lines are this share table cells or more is a grid page
 ROW_CELLS = 3  # pieces of one row that make it a table row
@@ -55,9 +55,15 @@ def grid_page(page: PageLines) -> bool:
     return cells >= GRID_SHARE * len(lines)
 
 
+def _title_figures(title: str) -> float:
+    """The share of a title's words that are figures; a dash between its words is punctuation
+    ("Note 2 \u2013 Revenue"), not a nil figure as in a table's row."""
+    return _figures_share(" ".join(t for t in title.split() if t not in "-\u2013\u2014"))
+
+
 def tabular(c: Candidate) -> bool:
     """A table's title or one of its rows, not a section heading."""
-    return c.grid or bool(_LABEL.match(c.title)) or _figures_share(c.title) >= 0.5
+    return c.grid or bool(_LABEL.match(c.title)) or _title_figures(c.title) >= 0.5
 
 
 def _prose(text: str) -> bool:
@@ -66,16 +72,19 @@ def _prose(text: str) -> bool:
     return (len(text.split()) >= PROSE_WORDS or sentence) and _figures_share(text) < 0.2
 
 
+def _section(c: Candidate) -> bool:
+    """Sure of, or numbered as a section (a financial statement's "Note 7 \u2013 Debt" too)."""
+    return c.sure or bool(numbering(c.title)) or note_section(c.title)
+
+
 def table_headings(found: list[Candidate], pages: list[PageLines]) -> list[bool]:
     """For each heading found in `pages`: is it a table's title, stub or head rather than a section?
     Tabular ones are; so is one on a grid page whose next line is not running text (a table title
     over its column heads, a stub over its rows), unless the rules are sure of it or it is numbered
-    as a section; a heading over a paragraph on such a page is kept."""
+    as a section (a financial statement's "Note 7 \u2013 Debt" too); a heading over a paragraph on such
+    a page is kept."""
     grid = {p.page for p in pages if grid_page(p)}
-    return [
-        tabular(c) or (c.page in grid and not (c.sure or numbering(c.title) or _prose(c.context)))
-        for c in found
-    ]
+    return [tabular(c) or (c.page in grid and not (_section(c) or _prose(c.context))) for c in found]
 
 
 def sections_only(found: list[Candidate], pages: list[PageLines]) -> tuple[list[Candidate], str]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import layoutcases
+import precisioncases
 import scoring
 
 from pageindex_tui.document import open_pdf
 from pageindex_tui.document.lines import PageLines, TextLine
 from pageindex_tui.index.layout import choose, find_headings, unsure
+from pageindex_tui.index.layout_rejects import garbled
 
 
 def _line(
@@ -168,3 +170,45 @@ def test_speckles_read_as_text_are_no_heading_but_short_real_ones_are():
 
     assert why("v <| s/s") == "no words" and why("~ i/ l; —") == "no words"
     assert [why(t) for t in ("Q & A", "I/O", "R&D", "A. Scope", "Step 2 — Clean")] == [""] * 5
+
+
+def test_dash_run_ins_and_sentences_in_heading_style_are_not_headings(tmp_path):
+    """ "Leases - The Company recognizes ..." is a run-in heading for the model to decide; a two-line
+    sentence in the heading's style is no title, nor is its first line."""
+    path, truth = precisioncases.make_run_ins_and_sentences(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+    candidates = find_headings(open_pdf(path).layout()).candidates
+    run_ins = [c for c in candidates if c.title in ("Leases", "Credit Losses")]
+    assert len(run_ins) == 2 and all(not c.sure for c in run_ins) and unsure(run_ins) == [0, 1]
+
+
+def test_an_index_of_exhibits_and_text_read_from_a_drawing_are_not_headings(tmp_path):
+    """ "10.12 Omniture Equity Incentive Plan" beside "10-Q 8/6/09 10.3 000-52076" is a row of an
+    index, not section 10.12; a huge "L XTAL2" and "'arame'erI---%#" were recognised in a figure."""
+    path, truth = precisioncases.make_exhibit_index_and_drawing_text(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+    assert garbled("ElXTAL2", 40, 10) and not garbled("Preface", 40, 10) and not garbled("R&D", 12, 10)
+    assert not garbled("Chapter 2", 40, 10) and garbled("~M'f2#fi+-oN", 12, 10)
+
+
+def test_a_drawings_words_a_byline_a_sentence_and_an_index_row_are_not_headings(tmp_path):
+    """Coloured words at the body size over a figure's caption or over nothing, a line of four names,
+    a bold sentence ended by a full stop (the model's to decide), an index row ending in three codes."""
+    path, truth = precisioncases.make_figure_words_bylines_and_sentences(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+    result = find_headings(open_pdf(path).layout())
+    assert result.rejected["figure label"] == 3 and result.rejected["names"] == 1
+    sentence = [c for c in result.candidates if c.title.startswith("Competition")]
+    assert len(sentence) == 1 and not sentence[0].sure
+
+
+def test_a_title_whose_line_ends_on_a_leading_word_goes_on_into_a_numbered_line(tmp_path):
+    path, truth = precisioncases.make_title_going_on_into_numbers(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+
+
+def test_labels_set_smaller_than_the_text_are_left_to_the_model(tmp_path):
+    path, truth = precisioncases.make_small_labels(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+    small = [c for c in find_headings(open_pdf(path).layout()).candidates if c.size < 8]
+    assert small and all(not c.sure and c.confidence <= 0.3 for c in small)

@@ -235,3 +235,41 @@ def test_a_split_takes_no_heading_that_is_already_a_node_on_the_sections_last_pa
     assert titles.count("Item 1B. Unresolved Staff Comments") == 1 and titles.count("Item 2. Properties") == 1
     assert ("Operational Risks", "split/layout") in nodes, nodes
     assert writer.truth[-1][1] == last == writer.truth[-2][1]  # both open on the section's last page
+
+
+def test_a_statements_note_over_a_table_is_a_section_not_the_tables_title():
+    """ "Note 2 \u2013 Revenue" over a sentence and a table of figures: its dash is no nil figure and its
+    number a note's, so it stays where a plain title over column heads does not."""
+    rows = [["iPhone", "205,489", "191,973", "137,781"] for _ in range(12)]
+    table = _page(1, [["Net sales by category"], *rows])
+    note = Candidate("Note 2 \u2013 Revenue", 1, 0, 0.65, 9, True, "", context="Net sales by category")
+    debt = Candidate("Note 7 \u2013 Debt", 1, 0, 0.65, 9, True, "", context="Commercial Paper")
+    plain = Candidate("Net sales by category", 1, 0, 0.65, 9, True, "", context="iPhone")
+    assert table_headings([note, debt, plain], [table]) == [False, False, True]
+
+
+def test_a_heading_numbered_as_a_contents_entry_of_its_page_is_that_entry_in_the_pages_words():
+    """The contents list "Note 3 - Leases", the page prints "3. LEASES": one node, titled as printed;
+    an outline's entries keep their titles."""
+    entries = [
+        Entry("Note 2 - Inventory", 0, 3),
+        Entry("Note 3 - Leases", 0, 3),
+        Entry("Item 9. Other", 0, 6),
+    ]
+    found = [
+        Candidate("2. INVENTORY", 3, 0, 1.0, 10.0, True, "2"),
+        Candidate("3. LEASES", 3, 0, 1.0, 10.0, True, "3"),
+        Candidate("Operating leases", 4, 0, 0.9, 10.0, True, ""),
+        Candidate("4. LEASES", 5, 0, 1.0, 10.0, True, "4"),  # another number: not the entry
+    ]
+    grafted, added = graft(entries, found, 8, printed=True)
+    assert [(e.title, e.level, e.start) for e in grafted] == [
+        ("2. INVENTORY", 0, 3),
+        ("3. LEASES", 0, 3),
+        ("Operating leases", 1, 4),
+        ("4. LEASES", 1, 5),
+        ("Item 9. Other", 0, 6),
+    ]
+    assert added == 2
+    from_outline, added = graft(entries, found, 8)
+    assert [e.title for e in from_outline][:2] == ["Note 2 - Inventory", "Note 3 - Leases"] and added == 4

@@ -1,0 +1,146 @@
+"""Generated PDFs that reproduce lines the layout took for headings in real filings and manuals,
+and which the outlines of those documents do not list (issue 18, precision), with their truth.
+
+Each maker writes one small PDF (no outline, no contents page) into a directory and returns
+(path, truth) as `layoutcases` does. Core fonts, latin-1 text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from layoutcases import _Page, _pdf, _written
+from layoutgen import Truth
+
+RUN_INS = [
+    "Leases - The Company recognizes operating and finance lease assets and the lease liabilities on",
+    "Credit Losses - The Company uses a forward-looking model to recognize the allowances for its",
+]
+# a sentence set as a heading over two lines, longer together than a title is
+STATEMENT = [
+    "Our businesses may incur substantial costs and liabilities and be exposed to price volatility",
+    "as a result of risks associated with the wholesale electricity markets in which they operate.",
+]
+
+
+def make_run_ins_and_sentences(directory: Path | str) -> tuple[Path, Truth]:
+    """Bold sections, an "Exercises" section closing each, run-in headings set off by a dash in the
+    heading's size whose line goes on into the paragraph, and a sentence set in the heading's style
+    over two lines."""
+    pdf, truth = _pdf(), []
+    for k, name in enumerate(["Reading Orders", "Writing Reports", "Closing Accounts"], 1):
+        page = _Page(pdf, truth)
+        page.heading([f"{k} {name}"], 14)
+        page.body(200 + k, 4)
+        page.heading(["Exercises"], 12, level=1)
+        page.body(220 + k, 3)
+    page = _Page(pdf, truth)
+    page.heading(["4 Critical Estimates"], 14)
+    page.body(230, 4)
+    for run_in in RUN_INS:
+        page.space(4)
+        page.line(run_in, size=12, style="B", after=1)
+        page.body(231, 3)
+    page.space(5)
+    for text in STATEMENT:
+        page.line(text, size=12, style="B", after=0.6)
+    page.space(2)
+    page.body(232, 4)
+    return _written(pdf, directory, "run_ins.pdf", truth)
+
+
+EXHIBITS = [
+    ("10.12 Omniture Equity Incentive Plan", "10-Q 8/6/09 10.3 000-52076"),
+    ("10.13 Form of Indemnity Agreement", "10-K 2/27/09 10.9 000-52076"),
+    ("10.16 Demdex Stock Plan, as amended", "S-8 1/27/11 99.1 333-171902"),
+]
+
+
+def make_exhibit_index_and_drawing_text(directory: Path | str) -> tuple[Path, Truth]:
+    """A filing's index of exhibits: numbered rows at the body size with the form, date and file
+    number beside each; and text recognised from a drawing: a pin label set huge, noise
+    characters read from a waveform."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.heading(["1 Exhibits and Schedules"], 14)
+    page.body(240, 4)
+    for number_title, filed in EXHIBITS:
+        page.space(4)
+        page.row([(20, number_title), (150, filed)])
+    page.space(4)
+    page.body(241, 4)
+    page = _Page(pdf, truth)
+    page.heading(["2 Pin Descriptions"], 14)
+    page.body(242, 4)
+    page.space(6)
+    page.line("L XTAL2", size=40, style="B", after=4)
+    page.body(243, 4)
+    page.space(6)
+    page.line("'arame'erI---%#", size=16, after=4)
+    page.body(244, 4)
+    return _written(pdf, directory, "exhibit_index.pdf", truth)
+
+
+def make_figure_words_bylines_and_sentences(directory: Path | str) -> tuple[Path, Truth]:
+    """A paper's first page and a filing's: a byline of names under the title's section, words of a
+    drawing in a colour over its caption (and one with nothing under it), a bold sentence standing
+    alone as a risk factor's lead, and an index row read whole with its form, date and file number."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.heading(["1 Introduction"], 14)
+    page.line("Parth Sarthi, Salman Abdullah, Aditi Tuli, Anna Goldie", size=12, style="B", after=4)
+    page.body(250, 4)
+    pdf.set_text_color(35, 31, 32)
+    for label in ("Radioisotope Dating", "Rocket Science"):  # the first far over the second
+        page.space(8 if label == "Rocket Science" else 4)
+        page.line(label, align="C", after=32 if label == "Radioisotope Dating" else 3)
+    pdf.set_text_color(0, 0, 0)
+    page.line("Figure 1: The eight topics of the environment, each a task of its own kind.", after=3)
+    page.body(251, 4)
+    pdf.set_text_color(35, 31, 32)
+    page.space(8)
+    page.line("Reactor Lab", align="C")
+    pdf.set_text_color(0, 0, 0)
+    page = _Page(pdf, truth)
+    page.heading(["2 Risk Factors"], 14)
+    page.body(252, 4)
+    page.space(4)
+    page.line("Competition is increasing and could adversely affect us.", size=13, style="B", after=3)
+    page.body(253, 4)
+    page.space(4)
+    page.line("10.7 Form of Indemnity Agreement* 10-Q 6/26/09 10.12 000-15175", after=3)
+    page.body(254, 4)
+    return _written(pdf, directory, "figure_words.pdf", truth)
+
+
+def make_title_going_on_into_numbers(directory: Path | str) -> tuple[Path, Truth]:
+    """A title in capitals over three lines, each line after the first opening with a number, the
+    lines before ending on a word that leads on ("PURSUANT TO"): one heading, not three."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.heading(["1 Exhibits"], 14)
+    page.body(260, 4)
+    page.heading(
+        [
+            "CERTIFICATIONS PURSUANT TO",
+            "18 U.S.C. SECTION 1350 AS ADOPTED PURSUANT TO",
+            "SECTION 906 OF THE ACT",
+        ],
+        12,
+    )
+    page.body(261, 6)
+    return _written(pdf, directory, "going_on.pdf", truth)
+
+
+def make_small_labels(directory: Path | str) -> tuple[Path, Truth]:
+    """Labels set smaller than the text, bold or in capitals, standing alone as headings do: a
+    timing diagram's signals ("1 TAVLL"), a package's name under a pin drawing ("PLCC")."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.heading(["1 Packages"], 14)
+    page.body(270, 4)
+    for label in ("1 TAVLL", "10 P,MIN", "PLCC"):
+        page.space(6)
+        page.line(label, size=7, style="B", align="C", after=4)
+        page.body(271, 3)
+    return _written(pdf, directory, "small_labels.pdf", truth)

@@ -11,11 +11,8 @@ entry of the last part ("Signatures", an index), stays at the top.
 
 from __future__ import annotations
 
-from .layout_levels import numbering
-
-_TOP_WORDS = {"part", "book"}  # above every other label
-_CHAPTER_WORDS = {"chapter", "lecture", "unit"}
-_APPENDIX_WORDS = {"appendix", "annex"}  # beside the chapters
+# the label words' ranks are those the layout's numbering gives them: one place for them
+from .layout_levels import _APPENDIX_WORDS, _CHAPTER_WORDS, _TOP_WORDS, numbering
 
 
 def _decimal(title: str) -> bool:

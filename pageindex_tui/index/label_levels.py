@@ -64,14 +64,12 @@ def _under_series(
     (before a part, or at the end) they are not. Entries numbered in decimals ("1.2") have their
     levels from their numbers already: where one is among them, they stay as they are."""
     out = list(levels)
-    rank = {w: 0 if w in _TOP_WORDS else 1 for w in series}
     for i, word in enumerate(words):
         if word not in series or word in _TOP_WORDS or i + 1 >= len(words) or levels[i + 1] != levels[i]:
             continue
         end = i + 1
         while end < len(words) and levels[end] >= levels[i]:
-            other = words[end]
-            if other in series and rank[other] <= rank[word] and levels[end] == levels[i]:
+            if words[end] in series and levels[end] == levels[i]:  # any series' entry at its level
                 break
             end += 1
         if (

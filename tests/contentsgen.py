@@ -9,9 +9,24 @@ Every maker writes into a directory and returns (path, truth), truth being [(tit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from layoutgen import BOLD_BODY, NUMBERED, SECTIONS, Style, Truth, _numbered, _write, _Writer
+
+
+def _contents_head(writer: _Writer, head: str = "Contents") -> None:
+    """The contents page's heading (set apart: not a heading of the truth), then the font of its lines."""
+    writer.pdf.set_font("Helvetica", style="B", size=16)
+    writer.pdf.cell(0, 10, head, new_x="LMARGIN", new_y="NEXT")
+    writer.pdf.set_font("Helvetica", size=11)
+
+
+def _placed(write: Callable[[dict[str, int]], _Writer]) -> _Writer:
+    """`write` run twice: first to learn the page each heading lands on, then with the contents giving
+    those pages (the contents page has as many lines either way)."""
+    first = write({})
+    return write({title: page for title, page, _level in first.truth})
 
 
 def make_chapter_contents(
@@ -33,9 +48,7 @@ def make_chapter_contents(
     line gives its pages as a range ("2-3")."""
     chapters = [(title, [t for lvl, t in group]) for title, group in _chapters()]
     writer = _Writer(NUMBERED)
-    writer.pdf.set_font("Helvetica", style="B", size=16)
-    writer.pdf.cell(0, 10, head, new_x="LMARGIN", new_y="NEXT")
-    writer.pdf.set_font("Helvetica", size=11)
+    _contents_head(writer, head)
     listed = [(title, 2 + 2 * k) for k, (title, _sections) in enumerate(chapters)]
     listed = [*listed, (back, 3)] if back else listed
     if figures:
@@ -53,7 +66,6 @@ def make_chapter_contents(
                 writer.paragraph(k * 100 + s * 10 + p, 7)
         while writer.page < 3 + 2 * k + (k + 1 == len(chapters) and bool(back)):
             writer.paragraph(k * 100 + 99, 7)
-    writer.truth = [t for t in writer.truth if t[0] != head]
     return writer.save(directory, "chapter_contents.pdf")
 
 
@@ -82,7 +94,6 @@ def make_excerpt_contents(directory: Path | str) -> tuple[Path, Truth]:
         )
     writer._new_page()
     _write(writer, SECTIONS)
-    writer.truth = [t for t in writer.truth if t[0] != "Contents"]
     return writer.save(directory, "excerpt_contents.pdf")
 
 
@@ -95,9 +106,7 @@ def make_section_contents(directory: Path | str, annex: bool = False) -> tuple[P
 
     def write(pages: dict[str, int]) -> _Writer:
         writer = _Writer(NUMBERED)
-        writer.pdf.set_font("Helvetica", style="B", size=16)
-        writer.pdf.cell(0, 10, "Contents", new_x="LMARGIN", new_y="NEXT")
-        writer.pdf.set_font("Helvetica", size=11)
+        _contents_head(writer)
         for level, title in sections:
             if level < 2:
                 line = f"{'    ' * level}{title} {'.' * (56 - len(title))} {pages.get(title, 0)}"
@@ -112,9 +121,7 @@ def make_section_contents(directory: Path | str, annex: bool = False) -> tuple[P
                 writer.paragraph(900 + k, 7)
         return writer
 
-    first = write({})  # where each heading lands: the contents page has as many lines either way
-    writer = write({title: page for title, page, _level in first.truth})
-    writer.truth = [t for t in writer.truth if t[0] != "Contents"]
+    writer = _placed(write)
     return writer.save(directory, "section_contents.pdf")
 
 
@@ -139,9 +146,7 @@ def make_shallow_contents(
 
     def write(pages: dict[str, int]) -> _Writer:
         writer = _Writer(style)
-        writer.pdf.set_font("Helvetica", style="B", size=16)
-        writer.pdf.cell(0, 10, "Contents", new_x="LMARGIN", new_y="NEXT")
-        writer.pdf.set_font("Helvetica", size=11)
+        _contents_head(writer)
         for title, _subs in sections:
             if title != "Field Notes":
                 writer.pdf.cell(
@@ -161,9 +166,7 @@ def make_shallow_contents(
                 writer.paragraph(k * 10 + s + 1, 5)
         return writer
 
-    first = write({})
-    writer = write({title: page for title, page, _level in first.truth})
-    writer.truth = [t for t in writer.truth if t[0] != "Contents"]
+    writer = _placed(write)
     if lone:
         writer.truth = [t for t in writer.truth if t[2] == 0]
     return writer.save(directory, "shallow_contents.pdf")
@@ -235,9 +238,7 @@ def make_manual_contents(directory: Path | str) -> tuple[Path, Truth]:
 
     def write(pages: dict[str, int]) -> _Writer:
         writer = _Writer(NUMBERED)
-        writer.pdf.set_font("Helvetica", style="B", size=16)
-        writer.pdf.cell(0, 10, "Contents", new_x="LMARGIN", new_y="NEXT")
-        writer.pdf.set_font("Helvetica", size=11)
+        _contents_head(writer)
         for _level, title in MANUAL:
             line = f"{title} {'.' * (56 - len(title))} {pages.get(title, 0)}"
             writer.pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
@@ -248,8 +249,7 @@ def make_manual_contents(directory: Path | str) -> tuple[Path, Truth]:
             writer.paragraph(k, 10)
         return writer
 
-    first = write({})
-    writer = write({title: page for title, page, _level in first.truth})
+    writer = _placed(write)
     return writer.save(directory, "manual_contents.pdf")
 
 
@@ -273,9 +273,7 @@ def make_indented_contents(directory: Path | str) -> tuple[Path, Truth]:
 
     def write(pages: dict[str, int]) -> _Writer:
         writer = _Writer(Style(((12, True, False),)))
-        writer.pdf.set_font("Helvetica", style="B", size=16)
-        writer.pdf.cell(0, 10, "Contents", new_x="LMARGIN", new_y="NEXT")
-        writer.pdf.set_font("Helvetica", size=11)
+        _contents_head(writer)
         for level, title in INDENTED:
             writer.pdf.set_x(10 + 8 * level)
             line = f"{title} {'.' * (50 - len(title) - 3 * level)} {pages.get(title, 0)}"
@@ -288,6 +286,5 @@ def make_indented_contents(directory: Path | str) -> tuple[Path, Truth]:
             writer.paragraph(k, 8)
         return writer
 
-    first = write({})
-    writer = write({title: page for title, page, _level in first.truth})
+    writer = _placed(write)
     return writer.save(directory, "indented_contents.pdf")

@@ -11,11 +11,8 @@ entry of the last part ("Signatures", an index), stays at the top.
 
 from __future__ import annotations
 
-from .layout_levels import numbering
-
-_TOP_WORDS = {"part", "book"}  # above every other label
-_CHAPTER_WORDS = {"chapter", "lecture", "unit"}
-_APPENDIX_WORDS = {"appendix", "annex"}  # beside the chapters
+# the label words' ranks are those the layout's numbering gives them: one place for them
+from .layout_levels import _APPENDIX_WORDS, _CHAPTER_WORDS, _TOP_WORDS, numbering
 
 
 def _decimal(title: str) -> bool:
@@ -67,14 +64,12 @@ def _under_series(
     (before a part, or at the end) they are not. Entries numbered in decimals ("1.2") have their
     levels from their numbers already: where one is among them, they stay as they are."""
     out = list(levels)
-    rank = {w: 0 if w in _TOP_WORDS else 1 for w in series}
     for i, word in enumerate(words):
         if word not in series or word in _TOP_WORDS or i + 1 >= len(words) or levels[i + 1] != levels[i]:
             continue
         end = i + 1
         while end < len(words) and levels[end] >= levels[i]:
-            other = words[end]
-            if other in series and rank[other] <= rank[word] and levels[end] == levels[i]:
+            if words[end] in series and levels[end] == levels[i]:  # any series' entry at its level
                 break
             end += 1
         if (

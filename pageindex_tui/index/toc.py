@@ -131,8 +131,8 @@ def roman_to_int(text: str) -> int | None:
 def _score(page_text: str) -> tuple[int, int, bool]:
     """(entry-like lines, lines with dot leaders, has a Contents heading)."""
     lines = _first_pages([line.strip() for line in page_text.splitlines() if line.strip()])
-    entries = sum(1 for line in lines if _ENTRY.match(line.strip()) and not _NOT_TITLE.match(line))
-    leaders = sum(1 for line in lines if _LEADER.search(line) and _ENTRY.match(line.strip()))
+    entries = sum(1 for line in lines if _ENTRY.match(line) and not _NOT_TITLE.match(line))
+    leaders = sum(1 for line in lines if _LEADER.search(line) and _ENTRY.match(line))
     heading = any(_CONTENTS_WORD.match(line) for line in lines[:5])
     return entries, leaders, heading
 

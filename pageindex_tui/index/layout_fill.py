@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .heading import Candidate
-from .locate import normalize
+from .locate import normalize, restates
 from .tables import sections_only
 from .tree import Entry
 
@@ -51,12 +51,8 @@ def _below(s: Style, other: Style) -> bool:
 
 
 def _same(title: str, entry: str) -> bool:
-    """A heading's title and a contents entry's, normalised: equal, or one starts the other (a
-    contents line cut short, or a heading set over more lines), two words or more."""
-    if title == entry:
-        return True
-    shorter = min(title, entry, key=len)
-    return len(shorter.split()) >= 2 and (entry.startswith(f"{title} ") or title.startswith(f"{entry} "))
+    """A heading's title and a contents entry's, normalised: equal, or one restates the other."""
+    return title == entry or restates(title, entry)
 
 
 def _matches(entries: list[Entry], headings: list[Candidate]) -> dict[int, int]:

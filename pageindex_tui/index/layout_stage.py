@@ -21,7 +21,7 @@ from .heading import Candidate
 from .layout import LayoutResult, choose, find_headings, unsure
 from .layout_guard import Verdicts, judge, line_for_model
 from .layout_levels import Numbering, numbering
-from .locate import normalize
+from .locate import normalize, restates
 from .shapes import CHECK_LINES, HeadingsCheck
 from .split import Subheadings
 from .tables import sections_only
@@ -190,11 +190,7 @@ def _restates(title: str, entries: list[str]) -> bool:
     """Whether a heading (normalised) is an entry of its page, set over more lines or fewer than the
     contents or outline print it ("Item 5. Market for ... Issuer" where the entry reads on to
     "... Purchases of Equity Securities"): one title starts the other, two words or more."""
-    return any(
-        len(min(title, entry, key=len).split()) >= 2
-        and (entry.startswith(f"{title} ") or title.startswith(f"{entry} "))
-        for entry in entries
-    )
+    return any(restates(title, entry) for entry in entries)
 
 
 # a heading's number and label word, which a contents and the page may print apart: "Note 3 - Leases"

@@ -26,6 +26,13 @@ def normalize(text: str) -> str:
     return _NON_WORD.sub(" ", text.lower()).strip()
 
 
+def restates(title: str, entry: str) -> bool:
+    """Whether two normalised titles name one heading set over more lines or fewer (a contents line
+    cut short, a heading that reads on): one starts the other, two words or more."""
+    shorter = min(title, entry, key=len)
+    return len(shorter.split()) >= 2 and (entry.startswith(f"{title} ") or title.startswith(f"{entry} "))
+
+
 def _words(text: str) -> str:
     """`normalize`, an ampersand read as "and": a title is looked for on a page that may print it
     either way ("Honors & Awards" on its page, "Honors and Awards" in the contents)."""

@@ -2,7 +2,8 @@
 layout is read by several processes at once, each a contiguous run of pages. The calling process
 reads the first run itself meanwhile (a longer one: it need not start), so two CPUs take one worker.
 
-Each worker is a fresh `python -m pageindex_tui.document.parallel` fed by a pipe: no process pool,
+Each worker is a fresh `python -m pageindex_tui.document.parallel` fed by a pipe (its pages, then the
+file's bytes as they are: a pickle holding them would copy the whole file once more): no process pool,
 no fork of this process with its event loop and threads, and no re-import of the caller's main
 script (which multiprocessing would do). Used only when enough pages are wanted at once and more
 than one CPU is ours; otherwise pages are read in this process, one at a time, as before. A worker
@@ -20,12 +21,9 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from .lines import PageLines, open_pdfium, read_page
-
-if TYPE_CHECKING:
-    import pypdfium2 as pdfium
+from .lines import PageLines, read_page
+from .pdfium_file import PdfiumFile
 
 MIN_PAGES_PER_WORKER = 48  # fewer, and starting a process costs more than it saves
 MAX_WORKERS = 8
@@ -46,12 +44,12 @@ def workers_for(pages: int) -> int:
     return max(1, min(cpus, MAX_WORKERS, pages // MIN_PAGES_PER_WORKER))
 
 
-def read_run_in(doc: pdfium.PdfDocument, pages: list[int]) -> list[Read]:
+def read_run_in(file: PdfiumFile, pages: list[int]) -> list[Read]:
     """The lines of `pages` of an opened document; a page pdfium fails on is (page, None, why)."""
     out: list[Read] = []
     for page in pages:
         try:
-            out.append((page, read_page(doc, page), ""))
+            out.append((page, file.on_page(page, read_page), ""))
         except Exception as err:  # a damaged page must not stop the others
             out.append((page, None, f"{type(err).__name__}: {err}"))
     return out
@@ -59,11 +57,11 @@ def read_run_in(doc: pdfium.PdfDocument, pages: list[int]) -> list[Read]:
 
 def read_run(data: bytes, password: str | None, pages: list[int]) -> list[Read]:
     """The lines of `pages`, read here from the file's bytes."""
-    doc = open_pdfium(data, password)
+    file = PdfiumFile(data, password)
     try:
-        return read_run_in(doc, pages)
+        return read_run_in(file, pages)
     finally:
-        doc.close()
+        file.close()
 
 
 def _in_worker(data: bytes, password: str | None, run: list[int]) -> list[Read]:
@@ -72,22 +70,36 @@ def _in_worker(data: bytes, password: str | None, run: list[int]) -> list[Read]:
     )
     why = ""
     try:
-        proc = subprocess.run(
+        with subprocess.Popen(
             [sys.executable, "-m", __name__],
-            input=pickle.dumps((data, password, run), protocol=pickle.HIGHEST_PROTOCOL),
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             env=env,
-            check=False,
-        )
+        ) as proc:
+            assert proc.stdin is not None
+            _send(proc.stdin.fileno(), pickle.dumps((password, run), protocol=pickle.HIGHEST_PROTOCOL))
+            out, err = proc.communicate(data)  # the file's bytes as they are: no copy of a large file
         if proc.returncode == 0:
-            result: list[Read] = pickle.loads(proc.stdout)
+            result: list[Read] = pickle.loads(out)
             return result
         why = f"exit status {proc.returncode}" if proc.returncode > 0 else f"signal {-proc.returncode}"
-        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+        tail = err.decode("utf-8", "replace").strip().splitlines()[-1:]
         why += f": {tail[0][:200]}" if tail else ""
     except (OSError, pickle.UnpicklingError, EOFError) as err:
         why = f"{type(err).__name__}: {err}"
     return [(page, None, f"the worker reading pages {run[0]}-{run[-1]} failed ({why})") for page in run]
+
+
+def _send(fd: int, header: bytes) -> None:
+    """`header` written straight to the worker's pipe, unbuffered (a buffer left holding it when the worker
+    is gone would fail again when the pipe closes); a worker gone already says why by its exit status."""
+    view = memoryview(header)
+    try:
+        while view:
+            view = view[os.write(fd, view) :]
+    except BrokenPipeError:
+        pass
 
 
 def runs_for(pages: list[int], readers: int, head_start: int = 0) -> list[list[int]]:
@@ -114,7 +126,8 @@ def read_pages(
 
 def _main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ctrl+c is the parent's to handle, not a traceback here
-    data, password, pages = pickle.load(sys.stdin.buffer)
+    password, pages = pickle.load(sys.stdin.buffer)  # then the file's bytes, to the end
+    data = sys.stdin.buffer.read()
     sys.stdout.buffer.write(pickle.dumps(read_run(data, password, pages), protocol=pickle.HIGHEST_PROTOCOL))
 
 

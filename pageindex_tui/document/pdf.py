@@ -12,7 +12,6 @@ when several documents are read from several threads.
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -27,15 +26,15 @@ from pypdf.errors import DependencyError, FileNotDecryptedError
 from ..errors import CorruptPDF, EmptyDocument, EncryptedPDF, NoTextLayer, PageIndexError
 from . import ocr, parallel
 from .base import Entry, Unit, tag_pages
-from .files import read_document_bytes
-from .lines import PageLines, open_pdfium, read_page, writable
+from .files import read_document_bytes, shared_stream
+from .lines import PageLines, read_page, writable
 from .ocr import INSTALL_HINT, OCR_DPI, OcrCache, digest, engine_installed, usable_text
 from .password import decrypt
+from .pdfium_file import PdfiumFile
 from .quiet import PYPDF_LOCK, quiet_pypdf
 from .scan import draws_image, render_page
 
 if TYPE_CHECKING:
-    import pypdfium2 as pdfium
     from PIL import Image
 
 __all__ = ["OutlineEntry", "PdfDocument", "open_pdf"]
@@ -90,9 +89,7 @@ class PdfDocument:
         self.outline_dropped = 0  # outline entries whose destination does not exist
         self._text: dict[int, str] = {}
         self._lines: dict[int, PageLines | None] = {}
-        self._pdfium: pdfium.PdfDocument | None = None  # None where pdfium cannot read the file
-        self._data = b""  # the file's bytes, for worker processes that read pages in parallel
-        self._pdfium_password: str | None = None
+        self._pdfium: PdfiumFile | None = None  # None where pdfium cannot read the file
         self._reader: PdfReader
         self.page_count: int
         self._open(password)  # sets _reader and page_count
@@ -107,7 +104,7 @@ class PdfDocument:
         data = read_document_bytes(self.path, "PDF", ".pdf")
         try:
             with self._capture("open"):
-                reader = PdfReader(io.BytesIO(data), strict=False)
+                reader = PdfReader(shared_stream(data), strict=False)
                 if reader.is_encrypted:
                     self._decrypt(reader, password)
                 page_count = len(reader.pages)
@@ -135,8 +132,7 @@ class PdfDocument:
     def _open_pdfium(self, data: bytes, password: str | None) -> None:
         for candidate in ([password] if password else []) + [None]:
             try:
-                self._pdfium = open_pdfium(data, candidate)
-                self._data, self._pdfium_password = data, candidate
+                self._pdfium = PdfiumFile(data, candidate)
                 return
             except Exception as err:  # pdfium refuses some files pypdf repairs
                 why = f"{type(err).__name__}: {err}"
@@ -177,7 +173,7 @@ class PdfDocument:
             lines = None
             if self._pdfium is not None:
                 try:
-                    lines = read_page(self._pdfium, page)
+                    lines = self._pdfium.on_page(page, read_page)
                 except Exception as err:  # a damaged page must not stop the document
                     self._note(f"page {page}")(f"layout could not be read ({type(err).__name__}: {err})")
             self._lines[page] = self._detect(page, lines)
@@ -219,7 +215,7 @@ class PdfDocument:
     def _draws_image(self, page: int) -> bool:
         assert self._pdfium is not None
         try:
-            return draws_image(self._pdfium, page)
+            return self._pdfium.on_page(page, draws_image)
         except Exception:  # a damaged page: nothing to recognise
             return False
 
@@ -297,9 +293,9 @@ class PdfDocument:
         workers = parallel.workers_for(len(wanted))
         if workers < 2:
             return  # read one by one, on demand
-        doc = self._pdfium
+        file = self._pdfium
         read = parallel.read_pages(
-            self._data, self._pdfium_password, wanted, workers, lambda run: parallel.read_run_in(doc, run)
+            file.data, file.password, wanted, workers, lambda run: parallel.read_run_in(file, run)
         )
         failed: dict[str, list[int]] = {}
         with PYPDF_LOCK:
@@ -340,7 +336,7 @@ class PdfDocument:
         """1-based `page` as a greyscale image at `dpi` (for OCR)."""
         if self._pdfium is None:
             raise CorruptPDF(f"{self.path}: pdfium cannot read it, so its pages cannot be rendered")
-        return render_page(self._pdfium, page, dpi)
+        return self._pdfium.on_page(page, lambda doc, number: render_page(doc, number, dpi))
 
     def set_recognised(self, page: int, lines: PageLines, engine: str) -> None:
         """Recognised lines stand in for `page`'s text layer from now on."""

@@ -144,7 +144,8 @@ def test_stream_events_carry_real_tokens(llama_server):
 
     reply = asyncio.run(go())
     deltas = [e.text for e in seen if isinstance(e, events.AnswerDelta)]
-    assert len(deltas) > 3 and "".join(deltas) == reply.text and reply.text.strip()
+    # the reply's text is the streamed answer, less the whitespace around it (a closing newline)
+    assert len(deltas) > 3 and "".join(deltas).strip() == reply.text.strip() and reply.text.strip()
     started = next(e for e in seen if isinstance(e, events.CallStarted))
     finished = next(e for e in seen if isinstance(e, events.CallFinished))
     assert started.prompt_tokens > 0 and finished.outcome == "ok"

@@ -167,9 +167,11 @@ async def test_server_down_shows_a_banner_and_the_reason_in_the_row(tmp_path):
         await highlight(pilot, "plain.pdf")
         await pilot.press("i")
         state = app.model.states[str(pdf)]
-        await wait_for(pilot, lambda: state.phase == "failed", what="failed")
-        assert "cannot reach" in state.error and state.hint
-        assert state.badge()[0].startswith("✗")
+        # its sections need the model: page groups stand in, kept as a partial index waiting for it
+        await wait_for(pilot, lambda: state.phase == "partial", what="partial")
+        assert state.partial is not None and "cannot reach" in state.partial.error and state.partial.hint
+        assert state.badge()[0].startswith("◑")
+        assert "sections wait for the model" in state.describe("i")
 
 
 async def test_a_file_that_is_not_a_pdf_is_reported_in_its_row(tmp_path):

@@ -71,6 +71,13 @@ def opt_text(value: Any, where: str) -> str | None:
     return None if value is None else text(value, where)
 
 
+def choice(value: Any, where: str, options: tuple[T, ...]) -> T:
+    """One of a closed set of words (a Literal's values)."""
+    if value not in options:
+        raise damaged(where, f"should be one of {', '.join(map(str, options))}, not {_shown(value)}")
+    return value  # type: ignore[no-any-return]
+
+
 def flag(value: Any, where: str, default: bool = False) -> bool:
     """true or false; None gives `default`."""
     if value is None:

@@ -231,7 +231,7 @@ def partial_line(result: DocumentResult) -> Text:
     where = shown(str(result.structure_path))
     kept = "page groups" if run.structure_source == "pages" else shown(run.structure_source)
     line.append(f"; kept {kept}, {counted(run.nodes, 'node')} -> {where}")
-    again = "index it again with a model" if partial.stage == "structure" else "index it again to resume"
+    again = "index it again with a model" if partial.awaits_model else "index it again to resume"
     line.append(f"; {again}", style="yellow")
     return line
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .. import checked
 from ..errors import DamagedFile
-from ..store.records import PartialState, RunRecord, StopReason
+from ..store.records import PartialStage, PartialState, RunRecord, StopReason
 from ..tree import Tree
 from .tree import Node, assign_ids, thawed, walk
 
@@ -39,7 +39,7 @@ def partial_state(
     """How far a run got: the summaries finished of those wanted, or only the description left."""
     every = list(walk(nodes))
     done = sum(1 for n in every if n.summary is not None)
-    stage = "summarize" if summaries and done < len(every) else "describe"
+    stage: PartialStage = "summarize" if summaries and done < len(every) else "describe"
     return PartialState(stage, done, len(every) if summaries else 0, reason, error, hint)
 
 
@@ -58,7 +58,7 @@ class Resume:
     def fits(self, size: int) -> bool:
         """The tree is a structure to go on from (not page groups standing in for one) and lies inside a
         document of `size` pages (or lines): else it is not this document's."""
-        if self.partial.stage == "structure":
+        if self.partial.awaits_model:
             return False
         return bool(self.nodes) and all(1 <= n.start <= n.end <= size for n in walk(self.nodes))
 

@@ -140,11 +140,7 @@ class EnergyFigures:
         if data is None:
             return None
         data = checked.obj(data, where)
-        method = data.get("method")
-        if method not in ENERGY_METHODS:
-            raise checked.damaged(
-                checked.field(where, "method"), f"should be one of {', '.join(ENERGY_METHODS)}"
-            )
+        method = checked.choice(data.get("method"), checked.field(where, "method"), ENERGY_METHODS)
         names = checked.seq(data.get("gpus") or [], checked.field(where, "gpus"))
         return cls(
             checked.number(data.get("joules"), checked.field(where, "joules")),
@@ -207,7 +203,7 @@ class NodeOrigins:
 
 WARNING_KINDS: tuple[WarningKind, ...] = ("fallback", "overflow", "structure", "settings", "document")
 WARNING_KINDS += ("other",)
-PROBLEM_OUTCOMES = ("retry", "invalid", "error")
+PROBLEM_OUTCOMES: tuple[CallOutcome, ...] = ("retry", "invalid", "error")
 MAX_PROBLEMS = 200  # failed or retried calls kept in a record, with their full error texts
 
 
@@ -234,11 +230,7 @@ class CallProblem:
     @classmethod
     def from_dict(cls, data: Any, where: str = "call_problems[0]") -> CallProblem:
         data = checked.obj(data, where)
-        outcome = data.get("outcome")
-        if outcome not in PROBLEM_OUTCOMES:
-            raise checked.damaged(
-                checked.field(where, "outcome"), f"should be one of {', '.join(PROBLEM_OUTCOMES)}"
-            )
+        outcome = checked.choice(data.get("outcome"), checked.field(where, "outcome"), PROBLEM_OUTCOMES)
         return cls(
             checked.text(data.get("purpose"), checked.field(where, "purpose")),
             outcome,
@@ -249,6 +241,10 @@ class CallProblem:
 
 Unit = Literal["pages", "lines"]
 StopReason = Literal["server", "cancelled"]
+# What a partial run left to do: "structure" (page groups stand in for sections only the model can find; the
+# next run starts afresh), "summarize" (some summaries), "describe" (only the document's description).
+PartialStage = Literal["structure", "summarize", "describe"]
+PARTIAL_STAGES: tuple[PartialStage, ...] = ("structure", "summarize", "describe")
 
 
 @dataclass
@@ -257,17 +253,22 @@ class PartialState:
     sections only the model could find (stage "structure"): the run record's "partial". The stage it
     stopped in, the summaries finished of those wanted, and why it stopped."""
 
-    stage: str  # "structure", "summarize" or "describe": what is left to do
+    stage: PartialStage  # what is left to do
     done: int  # summaries finished
     total: int  # summaries wanted (0 when summaries are off)
     reason: StopReason  # "server": the model server failed; "cancelled": the user stopped it
     error: str = ""  # the server's failure, as the user saw it
     hint: str = ""
 
+    @property
+    def awaits_model(self) -> bool:
+        """Page groups stand in for the sections: the next run indexes the document afresh, not resumes."""
+        return self.stage == "structure"
+
     def describe(self) -> str:
         """ "partial: 8/12 summaries" (or "partial: no document description yet", "partial: sections
         wait for the model")."""
-        if self.stage == "structure":
+        if self.awaits_model:
             return "partial: sections wait for the model"
         if self.stage == "summarize" and self.total:
             return f"partial: {self.done}/{self.total} summaries"
@@ -286,7 +287,7 @@ class PartialState:
         data = checked.obj(data, where)
         reason: StopReason = "cancelled" if data.get("reason") == "cancelled" else "server"
         return cls(
-            stage=checked.text(data.get("stage"), checked.field(where, "stage")),
+            stage=checked.choice(data.get("stage"), checked.field(where, "stage"), PARTIAL_STAGES),
             done=checked.whole(data.get("done"), checked.field(where, "done")),
             total=checked.whole(data.get("total"), checked.field(where, "total")),
             reason=reason,

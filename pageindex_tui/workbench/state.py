@@ -126,7 +126,7 @@ class DocState:
             partial = self.partial  # the server's own words are in the banner and the run record
             how = partial.describe() if partial is not None else "partial"
             why = "cancelled" if partial is not None and partial.reason == "cancelled" else "server failed"
-            again = "indexes it again" if partial is not None and partial.stage == "structure" else "resumes"
+            again = "indexes it again" if partial is not None and partial.awaits_model else "resumes"
             return f"{name}: {counted(self.nodes, 'node')}, {how} ({why}); {index_key} {again}"
         if self.phase == "failed":
             hint = f"\n  {self.hint}" if self.hint else ""

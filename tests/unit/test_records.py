@@ -127,7 +127,8 @@ def test_warnings_without_kinds_load_and_unknown_kinds_read_as_other():
         ({"facts": {"ocr_page_seconds": [1.5, "slow"]}}, "facts.ocr_page_seconds[1]"),
         ({"facts": {"layout_rejected": {"a": "x"}}}, "facts.layout_rejected.a"),
         ({"provenance": {"nodes": [{"confidence": "high"}]}}, "provenance.nodes[0].confidence"),
-        ({"partial": {"done": -1}}, "partial.done"),
+        ({"partial": {"stage": "summarize", "done": -1}}, "partial.done"),
+        ({"partial": {"stage": "later", "done": 1}}, "partial.stage"),
         ({"warnings": "many"}, "warnings"),
     ],
 )

@@ -144,3 +144,34 @@ def make_small_labels(directory: Path | str) -> tuple[Path, Truth]:
         page.line(label, size=7, style="B", align="C", after=4)
         page.body(271, 3)
     return _written(pdf, directory, "small_labels.pdf", truth)
+
+
+# items of a table's first column read with the cell beside them, wrapped at the body size
+WRAPPED_ITEMS = [
+    ["2. Time-Series Multiple instances", "of one or more measures taken", "at equidistant points in"],
+    ["3. Ranking Categorical subdivisions", "of a measure ordered in", "ascending or descending size"],
+    ["4. Deviation Categorical subdivisions", "of a measure compared to", "a reference measure"],
+]
+
+
+def make_wrapped_plain_items(directory: Path | str) -> tuple[Path, Truth]:
+    """Numbered items at the body size, each wrapped over three lines and standing apart (a table's
+    rows read across its columns), and an address over two lines: the bold sections only."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.heading(["1 Relationships in Graphs"], 14)
+    page.body(280, 4)
+    for item in WRAPPED_ITEMS:
+        page.space(6)
+        for text in item:
+            page.line(text, after=1.2)
+        page.space(3)
+    page.body(281, 3)
+    page.heading(["2 Contact"], 14)
+    page.body(282, 3)
+    page.space(6)
+    page.line("942 South Shady Grove Road", after=1.2)
+    page.line("Memphis, TN 38120", after=1.2)
+    page.space(6)
+    page.body(283, 3)
+    return _written(pdf, directory, "wrapped_items.pdf", truth)

@@ -25,11 +25,13 @@ from .layout_join import (
     body_style,
     in_row,
     lead,
+    line_gap,
     merged,
     norm,
     plain,
     row_label,
     title_of,
+    wrapped_plain,
 )
 from .layout_levels import assign_levels, numbering
 from .layout_rejects import (
@@ -138,21 +140,6 @@ def _letterheads(pages: list[PageLines], running: frozenset[str]) -> frozenset[t
         tops = [line for line in highest if shape(line.text) not in running][:2]
         seen.update({(norm(line.text), round(line.size)) for line in tops})
     return frozenset(text for text, n in seen.items() if n >= 3)
-
-
-def _line_gap(pages: list[PageLines], body: float) -> float:
-    """The usual distance between consecutive body lines (top to top)."""
-    nominal = body or 10.0  # without font sizes, a common body size
-    gaps: Counter[float] = Counter()
-    for page in pages[:60]:
-        prev: TextLine | None = None
-        for line in page.lines:
-            if prev is not None and abs(line.size - body) < 0.6 and abs(prev.size - body) < 0.6:
-                step = line.top - prev.top
-                if 0 < step < nominal * 3:
-                    gaps[round(step)] += 1
-            prev = line
-    return float(gaps.most_common(1)[0][0]) if gaps else nominal * 1.3
 
 
 def _same_row(line: TextLine, others: list[TextLine]) -> int:
@@ -312,6 +299,7 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
             continue
         row = _same_row(first, lines) >= 2 or (plain(first, body) and figures_beside(first, lines))
         why = "table row" if row else in_row(first, text, lines)
+        why = why or ("wrapped body text" if len(used) > 1 and wrapped_plain(lead(lines, used), body) else "")
         label = row_label(first, lines)
         if label and not numbering(text):
             text = f"{label} {text}"  # "2.1.3" at a tab stop before its title
@@ -389,7 +377,7 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
     style = body_style(pages)
     size = style.size
     running = frozenset(_running_shapes(pages, size))
-    gap = _line_gap(pages, size)
+    gap = line_gap(pages, size)
     last = max((p.page for p in pages), default=0)
     heads, near = _letterheads(pages, running), _near_repeats(pages, last)
     body = Body(size, style.bold, style.italic, style.mono, style.color, gap, running, heads, near, last)

@@ -212,3 +212,11 @@ def test_labels_set_smaller_than_the_text_are_left_to_the_model(tmp_path):
     assert titles(path) == [title for title, _page, _level in truth]
     small = [c for c in find_headings(open_pdf(path).layout()).candidates if c.size < 8]
     assert small and all(not c.sure and c.confidence <= 0.3 for c in small)
+
+
+def test_lines_wrapped_at_the_body_size_are_no_heading(tmp_path):
+    """ "2. Time-Series Multiple instances / of one or more measures ..." (a table's rows read across
+    its columns) and an address over two lines: plain text that wraps is no title."""
+    path, truth = precisioncases.make_wrapped_plain_items(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+    assert find_headings(open_pdf(path).layout()).rejected["wrapped body text"] >= 3

@@ -261,6 +261,11 @@ def running_text(text: str) -> bool:
     return any(not _ABBREVIATION.match(m.group(1)) for m in _SENTENCE_INSIDE.finditer(rest))
 
 
+# a word, then two figures or more closing the line: a row's label and its cells read as one piece
+_FIGURE = r"[$\u20ac\u00a3(]?\d[\d,]*(\.\d+)?[%)]?"
+_TRAILING_FIGURES = re.compile(rf"[A-Za-z]{{2}}\S*(\s+{_FIGURE}){{2,}}$")
+
+
 def _figures(text: str) -> bool:
     """A cell of figures; a section number ("2.3.1") or a date ("01-17-2023") is none."""
     return bool(_DIGITS.search(text)) and bool(_FIGURES.match(text)) and not _NOT_FIGURES.search(text)
@@ -281,6 +286,8 @@ class _Row:
         """A table's row: figures beside a label or other figures ("Equipment  $ 3,144  1,940",
         "2023  2022")."""
         figures = self.figures
+        if any(_TRAILING_FIGURES.search(s.text) for s in self.segments):
+            return True  # a row label read with its figures ("NarrativeQA 57.36% 36.78% 34.96%")
         return bool(figures) and (len(self.segments) >= 2 or len(_NUMBERS.findall(figures[0].text)) >= 2)
 
 

@@ -220,3 +220,9 @@ def test_lines_wrapped_at_the_body_size_are_no_heading(tmp_path):
     path, truth = precisioncases.make_wrapped_plain_items(tmp_path)
     assert titles(path) == [title for title, _page, _level in truth]
     assert find_headings(open_pdf(path).layout()).rejected["wrapped body text"] >= 3
+
+
+def test_a_head_row_over_rows_read_whole_with_their_figures_is_not_a_heading(tmp_path):
+    path, truth = precisioncases.make_table_rows_read_whole(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+    assert find_headings(open_pdf(path).layout()).rejected["table cell"] >= 1

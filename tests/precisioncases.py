@@ -197,3 +197,26 @@ def make_table_rows_read_whole(directory: Path | str) -> tuple[Path, Truth]:
     page.heading(["2 Queries"], 14)
     page.body(292, 3)
     return _written(pdf, directory, "table_rows_whole.pdf", truth)
+
+
+def make_chart_titles_over_units(directory: Path | str) -> tuple[Path, Truth]:
+    """A report's charts titled in the heading's size, each over a note on its units ("(in
+    millions)"), and a statement's title in capitals over its note: the sections and the statement
+    are headings, the charts' titles are not."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.heading(["1 Operating Activities"], 14)
+    page.body(300, 3)
+    for title in ("Operating Cash Flows", "Investing Cash Flows"):
+        page.space(6)
+        page.line(title, size=13, align="C", after=0.6)
+        page.line("(in millions)", style="I", align="C", after=30)  # the chart's bars, then its figures
+        page.row([(40, "$2,466"), (80, "$(40)"), (120, "$329"), (160, "$2,755")])
+        page.row([(40, "2019"), (80, "Change"), (120, "Change"), (160, "2020")], style="B")
+        page.space(4)
+        page.body(301, 3)
+    page = _Page(pdf, truth)
+    page.heading(["CONSOLIDATED BALANCE SHEETS"], 12, level=0)
+    page.line("(In thousands, except par value)", align="C", after=3)
+    page.body(302, 6)
+    return _written(pdf, directory, "chart_titles.pdf", truth)

@@ -49,6 +49,7 @@ from .layout_rejects import (
     same_row,
     sentence_case,
     shape,
+    unit_note,
 )
 
 __all__ = ["SURE", "Candidate", "LayoutResult", "choose", "find_headings", "unsure"]
@@ -321,6 +322,9 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
             rejected["table cell"] += 1
             score = min(score, ASK)  # only the model may still take it
         context = lines[nxt].text[:120] if nxt is not None else ""
+        if unit_note(context) and not caps(text) and not numbering(text):
+            rejected["table or chart title"] += 1  # "Investing Cash Flows" over "(in millions)"
+            score = min(score, ASK)
         under = not context or caption(context)  # nothing under it, or a figure's caption
         if score < SURE and plain(style, body) and not numbering(text) and under:
             rejected["figure label"] += 1  # set as the body is: a drawing's words

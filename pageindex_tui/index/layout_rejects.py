@@ -35,6 +35,7 @@ __all__ = [
     "same_row",
     "sentence_case",
     "shape",
+    "unit_note",
 ]
 
 MAX_TITLE_CHARS = 120
@@ -131,6 +132,19 @@ def item_number(text: str) -> bool:
 def caption(text: str) -> bool:
     """A figure's or a table's caption: "Figure 1: ...", "Table 3. ...", "Fig. 2"."""
     return bool(_CAPTION.match(text) or _CAPTION_BARE.match(text)) and not note_section(text)
+
+
+# a note on the figures under a title: "(in millions)", "(In thousands, except per share data)"
+_UNIT_NOTE = re.compile(
+    r"^\([^()]*\b(millions?|thousands?|billions?|per share|percent)\b[^()]*\)$", re.IGNORECASE
+)
+
+
+def unit_note(text: str) -> bool:
+    """Whether a line is a note on the units of the figures under a title: the title names a table
+    or a chart ("Investing Cash Flows" over "(in millions)"), unless it is a statement's title in
+    capitals ("CONSOLIDATED BALANCE SHEETS" over "(In thousands)"), which outlines list."""
+    return bool(_UNIT_NOTE.match(text.strip()))
 
 
 def note_section(text: str) -> bool:

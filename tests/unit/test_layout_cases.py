@@ -226,3 +226,9 @@ def test_a_head_row_over_rows_read_whole_with_their_figures_is_not_a_heading(tmp
     path, truth = precisioncases.make_table_rows_read_whole(tmp_path)
     assert titles(path) == [title for title, _page, _level in truth]
     assert find_headings(open_pdf(path).layout()).rejected["table cell"] >= 1
+
+
+def test_a_charts_title_over_a_note_on_its_units_is_not_a_heading(tmp_path):
+    path, truth = precisioncases.make_chart_titles_over_units(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+    assert find_headings(open_pdf(path).layout()).rejected["table or chart title"] == 2

@@ -220,3 +220,22 @@ def make_chart_titles_over_units(directory: Path | str) -> tuple[Path, Truth]:
     page.line("(In thousands, except par value)", align="C", after=3)
     page.body(302, 6)
     return _written(pdf, directory, "chart_titles.pdf", truth)
+
+
+def make_paper_title(directory: Path | str) -> tuple[Path, Truth]:
+    """A paper's first page: its title set larger than anything after it, then its abstract and
+    numbered sections: the title names the document and is no section of it."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.line("Recursive Processing for Tree-Organized Retrieval", size=18, style="B", align="C", after=4)
+    page.line("Anonymous authors", align="C", after=6)
+    page.heading(["Abstract"], 12)
+    page.body(310, 5)
+    page.heading(["1 Introduction"], 12)
+    page.body(311, 6)
+    page = _Page(pdf, truth)
+    page.heading(["2 Methods"], 12)
+    page.body(312, 8)
+    page.heading(["3 Results"], 12)
+    page.body(313, 8)
+    return _written(pdf, directory, "paper_title.pdf", truth)

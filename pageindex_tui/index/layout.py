@@ -369,6 +369,18 @@ def _calibrate(found: list[_Found]) -> list[_Found]:
     return found
 
 
+def _document_title(found: list[_Found]) -> bool:
+    """Whether the first heading is the document's title: on page 1 (not a cover), set larger than
+    any other line taken, neither numbered nor a known section's name ("Abstract"). It names the
+    whole document (the tree is the document), not a section of it; the outlines of papers and
+    reports on the dev half never listed it."""
+    first, rest = (found[0], found[1:]) if found else (None, [])
+    if first is None or first.page != 1 or first.score < SURE or len(rest) < 3:
+        return False
+    plain = not numbering(first.text) and not KNOWN.match(first.text.strip(" .:"))
+    return plain and first.line.size > max(f.line.size for f in rest) + 0.5
+
+
 def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = frozenset()) -> LayoutResult:
     """Heading candidates of a document, levelled, in reading order."""
     warnings: list[str] = []
@@ -400,6 +412,9 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
             elif f.score >= SURE:
                 in_references = False
             found.append(f)
+    if _document_title(found):
+        rejected["document title"] += 1
+        found = found[1:]
     candidates = [
         Candidate(
             title_of(f.text),

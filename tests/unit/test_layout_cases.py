@@ -232,3 +232,9 @@ def test_a_charts_title_over_a_note_on_its_units_is_not_a_heading(tmp_path):
     path, truth = precisioncases.make_chart_titles_over_units(tmp_path)
     assert titles(path) == [title for title, _page, _level in truth]
     assert find_headings(open_pdf(path).layout()).rejected["table or chart title"] == 2
+
+
+def test_a_papers_title_on_its_first_page_is_no_section(tmp_path):
+    path, truth = precisioncases.make_paper_title(tmp_path)
+    assert chosen(path) == truth
+    assert find_headings(open_pdf(path).layout()).rejected["document title"] == 1

@@ -10,7 +10,6 @@ Levels come from numbering depth, then from font rank (`layout_levels.py`).
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -27,7 +26,6 @@ from .layout_join import (
     lead,
     line_gap,
     merged,
-    norm,
     plain,
     row_label,
     title_of,
@@ -37,7 +35,6 @@ from .layout_levels import assign_levels, numbering
 from .layout_rejects import (
     KNOWN,
     LETTERS,
-    ROW_TOLERANCE,
     Grid,
     caps,
     caption,
@@ -51,10 +48,10 @@ from .layout_rejects import (
     shape,
     unit_note,
 )
+from .layout_running import letterheads, near_repeats, running_shapes, styled
 
 __all__ = ["SURE", "Candidate", "LayoutResult", "choose", "find_headings", "unsure"]
 
-MARGIN = 0.09  # fraction of the page height counted as header or footer band
 KEEP = 0.45  # confidence from which an unsure candidate is kept when no model is asked
 ASK = 0.3  # unsure candidates from this confidence up are put to the model, when there is one
 SMALL = 0.85  # of the body size: a line set smaller is no heading the rules take alone
@@ -72,75 +69,6 @@ class LayoutResult:
     pages_read: int
     warnings: list[str]
     rejected: Counter[str]  # why lines that looked like headings were not taken
-
-
-def _running_shapes(pages: list[PageLines], body: float) -> set[str]:
-    """Lines in the header or footer band that repeat (digits aside) on many pages.
-
-    A numbered heading that happens to open many pages repeats its shape too ("# chapter #"), but
-    not its text, and it is set larger than the body: such lines are not running heads.
-    """
-    shapes: Counter[str] = Counter()
-    texts: Counter[str] = Counter()
-    small: set[str] = set()
-    for page in pages:
-        band = [
-            line
-            for line in page.lines
-            if line.top < page.height * MARGIN or line.bottom > page.height * (1 - MARGIN)
-        ]
-        shapes.update({shape(line.text) for line in band})
-        texts.update({" ".join(line.text.lower().split()) for line in band})
-        small.update(shape(line.text) for line in band if line.size <= body * 1.05)
-    need = max(2, min(len(pages) // 5, 8)) if len(pages) >= 3 else len(pages) + 1
-    repeated = {shape(text) for text, n in texts.items() if n >= need}
-    return {shape for shape, n in shapes.items() if n >= need and (shape in small or shape in repeated)}
-
-
-Styled = tuple[str, int]  # (words, size in whole points) of a line at a page's edge
-_FOLIO_ENDS = re.compile(r"^(\d{1,4})\s+|\s+(\d{1,4})$")
-
-
-def _styled(line: TextLine, pages: int) -> Styled:
-    """A line's words less a page number at either end ("12 Dos au mur"; a number past the last
-    page, a year, stays), and its size."""
-    words = " ".join(line.text.lower().split())
-    folio = lambda m: "" if int(m.group(1) or m.group(2)) <= pages else m.group(0)  # noqa: E731
-    return _FOLIO_ENDS.sub(folio, words), round(line.size)
-
-
-def _edge_lines(page: PageLines, pages: int) -> set[Styled]:
-    """The topmost and the lowest row of a page, less bare labels ("Chapter 3", "2.1")."""
-    if not page.lines:
-        return set()
-    top = min(line.top for line in page.lines)
-    bottom = max(line.top for line in page.lines)
-    edge = [line for line in page.lines if min(line.top - top, bottom - line.top) < ROW_TOLERANCE]
-    return {_styled(line, pages) for line in edge if not LABEL_ONLY.match(line.text.strip())}
-
-
-def _near_repeats(pages: list[PageLines], last: int) -> frozenset[Styled]:
-    """Lines that open (or close) a page and again a page one or two pages on, in the same words
-    (a page number aside) and size: a running head whose words change with the chapter ("CHAPTER 2.
-    BACKGROUND", "12 Dos au mur" on even pages), too seldom in the whole document to be seen by its
-    count, and maybe below the margin band. A heading does not open two pages that close together;
-    the heading a running head repeats is set in another size, and stays."""
-    edges = {page.page: _edge_lines(page, last) for page in pages}
-    out: set[Styled] = set()
-    for number, lines in edges.items():
-        out |= lines & (edges.get(number + 1, set()) | edges.get(number + 2, set()))
-    return frozenset(out)
-
-
-def _letterheads(pages: list[PageLines], running: frozenset[str]) -> frozenset[tuple[str, int]]:
-    """(text, size) of lines among the two topmost of three pages or more, running heads aside: a
-    company's name over each of its statements, a form's letterhead."""
-    seen: Counter[tuple[str, int]] = Counter()
-    for page in pages:
-        highest = heapq.nsmallest(4, page.lines, key=lambda line: line.top)
-        tops = [line for line in highest if shape(line.text) not in running][:2]
-        seen.update({(norm(line.text), round(line.size)) for line in tops})
-    return frozenset(text for text, n in seen.items() if n >= 3)
 
 
 def _same_row(line: TextLine, others: list[TextLine]) -> int:
@@ -282,7 +210,7 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
             and line.color in (body.color, -1)
         ):
             continue  # body text: not worth the look-ups below
-        if shape(line.text) in body.running or _styled(line, body.pages) in body.edge_running:
+        if shape(line.text) in body.running or styled(line, body.pages) in body.edge_running:
             if line.size > body.size * 1.1 or line.bold:
                 rejected["running header or footer"] += 1
             continue
@@ -392,10 +320,10 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
         )
     style = body_style(pages)
     size = style.size
-    running = frozenset(_running_shapes(pages, size))
+    running = frozenset(running_shapes(pages, size))
     gap = line_gap(pages, size)
     last = max((p.page for p in pages), default=0)
-    heads, near = _letterheads(pages, running), _near_repeats(pages, last)
+    heads, near = letterheads(pages, running), near_repeats(pages, last)
     body = Body(size, style.bold, style.italic, style.mono, style.color, gap, running, heads, near, last)
     rejected: Counter[str] = Counter()
     found: list[_Found] = []

@@ -239,3 +239,26 @@ def make_paper_title(directory: Path | str) -> tuple[Path, Truth]:
     page.heading(["3 Results"], 12)
     page.body(313, 8)
     return _written(pdf, directory, "paper_title.pdf", truth)
+
+
+def make_head_row_under_table_caption(directory: Path | str) -> tuple[Path, Truth]:
+    """A table captioned over it, its bold head row ("Role Content") just under the caption at the
+    body size: the head row is no heading; a numbered section just under a table's caption set
+    below its table, and a bold heading under a figure's caption, are."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.heading(["1 Prompts"], 12)
+    page.body(320, 4)
+    page.line("Table 11: Prompt for Summarization", align="C", after=2)
+    page.row([(45, "Role"), (60, "Content")], style="B")
+    page.row([(45, "system"), (60, "You are a summarizing text portal")])
+    page.row([(45, "user"), (60, "Write a summary of the following")])
+    page.space(4)
+    page.body(321, 4)
+    page.line("Table 12: Hit rates of the three retrievers on the test set", align="C", after=1)
+    page.heading(["2 Findings"], 12)
+    page.body(322, 4)
+    page.line("Figure 3: Histogram of the layers the retrieved nodes come from", align="C", after=1)
+    page.heading(["Limitations"], 12)
+    page.body(323, 4)
+    return _written(pdf, directory, "table_head_row.pdf", truth)

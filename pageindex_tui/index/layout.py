@@ -35,6 +35,7 @@ from .layout_levels import assign_levels, numbering
 from .layout_rejects import (
     KNOWN,
     LETTERS,
+    ROW_TOLERANCE,
     Grid,
     caps,
     caption,
@@ -46,6 +47,7 @@ from .layout_rejects import (
     same_row,
     sentence_case,
     shape,
+    table_caption,
     unit_note,
 )
 from .layout_running import letterheads, near_repeats, running_shapes, styled
@@ -178,6 +180,14 @@ def _run_in(line: TextLine, prefix: str, page: PageLines, body: Body) -> _Found 
     return _Found(score, page.page, style, run_in, line.text[len(prefix) :].strip()[:120])
 
 
+def _under_table_caption(line: TextLine, column: TextLine | None, lines: list[TextLine], body: Body) -> bool:
+    """Whether the row just above the line, or the line above it in its column, within three lines'
+    distance, is a table's caption."""
+    higher = [o for o in lines if o.top < line.top - ROW_TOLERANCE]
+    near = [o for o in (max(higher, key=lambda o: o.top, default=None), column) if o is not None]
+    return any(line.top - o.top <= body.gap * 3 and table_caption(o.text) for o in near)
+
+
 def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> list[_Found]:
     lines = page.lines
     out: list[_Found] = []
@@ -242,6 +252,9 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
         gap_below = lines[nxt].top - last.top if nxt is not None else body.gap * 3
         style = lead(lines, used)
         score = _score(style, text, body, gap_above, gap_below)
+        if _under_table_caption(first, prev, lines, body) and not numbering(text):
+            rejected["table cell"] += 1  # the head row just under a table's caption
+            score = min(score, ASK)
         if score < 0.2:
             continue
         grid = grid or Grid(lines, body.gap, body.size)

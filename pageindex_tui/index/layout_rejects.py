@@ -35,6 +35,7 @@ __all__ = [
     "same_row",
     "sentence_case",
     "shape",
+    "table_caption",
     "unit_note",
 ]
 
@@ -145,6 +146,12 @@ def unit_note(text: str) -> bool:
     or a chart ("Investing Cash Flows" over "(in millions)"), unless it is a statement's title in
     capitals ("CONSOLIDATED BALANCE SHEETS" over "(In thousands)"), which outlines list."""
     return bool(_UNIT_NOTE.match(text.strip()))
+
+
+def table_caption(text: str) -> bool:
+    """A table's caption ("Table 11: Prompt for Summarization"), set over the table: the line just
+    under it is the table's head row ("Role Content"), not a heading."""
+    return caption(text) and text.lstrip()[:3].lower() == "tab"
 
 
 def note_section(text: str) -> bool:

@@ -262,3 +262,19 @@ def make_head_row_under_table_caption(directory: Path | str) -> tuple[Path, Trut
     page.heading(["Limitations"], 12)
     page.body(323, 4)
     return _written(pdf, directory, "table_head_row.pdf", truth)
+
+
+def make_back_cover(directory: Path | str) -> tuple[Path, Truth]:
+    """A report whose last page is its back cover: its title set large and an address, no body
+    text. The sections are headings, the back cover's lines are not."""
+    pdf, truth = _pdf(), []
+    for k, name in enumerate(["Overview", "Results", "Outlook"], 1):
+        page = _Page(pdf, truth)
+        page.heading([f"{k} {name}"], 14)
+        page.body(330 + k, 10)
+    page = _Page(pdf, [])
+    page.space(80)
+    page.line("2023 Annual Report", size=36, style="B", align="C", after=20)
+    page.line("942 South Grove Road", size=12, after=1)
+    page.line("Memphis, TN 38120", size=12, after=1)
+    return _written(pdf, directory, "back_cover.pdf", truth)

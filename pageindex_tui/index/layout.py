@@ -148,10 +148,15 @@ _APPENDIX = re.compile(r"^([A-Z])\s+[A-Z]")
 _APPENDIX_CHILD = re.compile(r"^[A-Z]\.\d")
 
 
-def _is_cover(page: PageLines, body: float) -> bool:
-    """A title page: hardly any body text."""
+BACK_COVER_LINES = 8  # a last page of no more lines and no body text is a back cover
+
+
+def _is_cover(page: PageLines, body: float, last: int) -> bool:
+    """A title page: hardly any body text; or a back cover: the last page, a few lines (a title, an
+    address) and no body text at all."""
     body_lines = sum(1 for line in page.lines if abs(line.size - body) < 0.6 and len(line.text) > 40)
-    return page.page <= 2 and body_lines < 3
+    back = page.page == last and body_lines == 0 and len(page.lines) <= BACK_COVER_LINES
+    return (page.page <= 2 and body_lines < 3) or back
 
 
 @dataclass
@@ -322,8 +327,12 @@ def _document_title(found: list[_Found]) -> bool:
     return plain and first.line.size > max(f.line.size for f in rest) + 0.5
 
 
-def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = frozenset()) -> LayoutResult:
-    """Heading candidates of a document, levelled, in reading order."""
+def find_headings(
+    pages: list[PageLines], skip: set[int] | frozenset[int] = frozenset(), whole: bool = True
+) -> LayoutResult:
+    """Heading candidates of a document, levelled, in reading order. `whole`: the pages are the
+    whole document (not a section's), so its last page may be a back cover and its first heading
+    the document's title."""
     warnings: list[str] = []
     no_fonts = [p.page for p in pages if not p.fonts_known]
     if no_fonts:
@@ -342,7 +351,7 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
     found: list[_Found] = []
     in_references = False
     for page in pages:
-        if page.page in skip or _is_cover(page, body.size):
+        if page.page in skip or _is_cover(page, body.size, last if whole else -1):
             continue
         for f in _page_candidates(page, body, rejected):
             if _REFERENCE_HEADS.match(f.text.strip(" .:")):
@@ -353,7 +362,7 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
             elif f.score >= SURE:
                 in_references = False
             found.append(f)
-    if _document_title(found):
+    if whole and _document_title(found):
         rejected["document title"] += 1
         found = found[1:]
     candidates = [

@@ -348,7 +348,7 @@ def subheadings(doc: PdfDocument, node: Node) -> Subheadings:
     if not pages:
         return Subheadings([])
     own = normalize(title)
-    found = choose(find_headings(pages).candidates)
+    found = choose(find_headings(pages, whole=False).candidates)
     mine = next((i for i, h in enumerate(found) if h.page == start and normalize(h.title) == own), None)
     if mine is not None:  # its own title, and what stands above it on its first page (its parents')
         found = found[mine + 1 :]

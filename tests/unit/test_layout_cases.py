@@ -238,8 +238,15 @@ def test_a_papers_title_on_its_first_page_is_no_section(tmp_path):
     path, truth = precisioncases.make_paper_title(tmp_path)
     assert chosen(path) == truth
     assert find_headings(open_pdf(path).layout()).rejected["document title"] == 1
+    # a section's pages read alone (under an outline's entry): their first heading is the section's
+    assert find_headings(open_pdf(path).layout(), whole=False).rejected["document title"] == 0
 
 
 def test_the_head_row_just_under_a_tables_caption_is_not_a_heading(tmp_path):
     path, truth = precisioncases.make_head_row_under_table_caption(tmp_path)
     assert titles(path) == [title for title, _page, _level in truth]
+
+
+def test_a_back_cover_is_no_section(tmp_path):
+    path, truth = precisioncases.make_back_cover(tmp_path)
+    assert chosen(path) == truth

@@ -243,7 +243,8 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
             continue
         row = _same_row(first, lines) >= 2 or (plain(first, body) and figures_beside(first, lines))
         why = "table row" if row else in_row(first, text, lines)
-        why = why or ("wrapped body text" if len(used) > 1 and wrapped_plain(lead(lines, used), body) else "")
+        wrapped = body.precise and len(used) > 1 and wrapped_plain(lead(lines, used), body)
+        why = why or ("wrapped body text" if wrapped else "")
         label = row_label(first, lines)
         if label and not numbering(text):
             text = f"{label} {text}"  # "2.1.3" at a tab stop before its title
@@ -257,18 +258,18 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
         gap_below = lines[nxt].top - last.top if nxt is not None else body.gap * 3
         style = lead(lines, used)
         score = _score(style, text, body, gap_above, gap_below)
-        if _under_table_caption(first, prev, lines, body) and not numbering(text):
+        if body.precise and _under_table_caption(first, prev, lines, body) and not numbering(text):
             rejected["table cell"] += 1  # the head row just under a table's caption
             score = min(score, ASK)
         if score < 0.2:
             continue
-        grid = grid or Grid(lines, body.gap, body.size)
+        grid = grid or Grid(lines, body.gap, body.size, body.precise)
         cells = grid.cells(first, last)
         if cells:
             rejected["table cell"] += 1
             score = min(score, ASK)  # only the model may still take it
         context = lines[nxt].text[:120] if nxt is not None else ""
-        if unit_note(context) and not caps(text) and not numbering(text):
+        if body.precise and unit_note(context) and not caps(text) and not numbering(text):
             rejected["table or chart title"] += 1  # "Investing Cash Flows" over "(in millions)"
             score = min(score, ASK)
         under = not context or caption(context)  # nothing under it, or a figure's caption
@@ -328,11 +329,15 @@ def _document_title(found: list[_Found]) -> bool:
 
 
 def find_headings(
-    pages: list[PageLines], skip: set[int] | frozenset[int] = frozenset(), whole: bool = True
+    pages: list[PageLines],
+    skip: set[int] | frozenset[int] = frozenset(),
+    whole: bool = True,
+    precise: bool = True,
 ) -> LayoutResult:
     """Heading candidates of a document, levelled, in reading order. `whole`: the pages are the
     whole document (not a section's), so its last page may be a back cover and its first heading
-    the document's title."""
+    the document's title. `precise`: with the rules added for precision (`Body.precise`; False
+    under an outline, whose trees stay as they were)."""
     warnings: list[str] = []
     no_fonts = [p.page for p in pages if not p.fonts_known]
     if no_fonts:
@@ -346,7 +351,9 @@ def find_headings(
     gap = line_gap(pages, size)
     last = max((p.page for p in pages), default=0)
     heads, near = letterheads(pages, running), near_repeats(pages, last)
-    body = Body(size, style.bold, style.italic, style.mono, style.color, gap, running, heads, near, last)
+    face = (style.bold, style.italic, style.mono, style.color)
+    body = Body(size, *face, gap, running, heads, near, last, precise)
+    whole = whole and precise
     rejected: Counter[str] = Counter()
     found: list[_Found] = []
     in_references = False

@@ -49,6 +49,9 @@ class Body:
     letterhead: frozenset[tuple[str, int]]  # (text, size) opening three pages or more
     edge_running: frozenset[tuple[str, int]] = frozenset()  # (words, size): running heads seen near
     pages: int = 0  # the document's last page
+    # False under an outline: the layout read with the rules its trees were built with, so that an
+    # outline's tree stays byte for byte as it was; the rules added for precision apply elsewhere
+    precise: bool = True
 
 
 def norm(text: str) -> str:

@@ -297,6 +297,7 @@ class _Row:
     top: float
     bottom: float
     segments: list[TextLine] = field(default_factory=list)
+    whole_rows: bool = True  # a piece holding a label and its figures makes the row a table's
 
     @property
     def figures(self) -> list[TextLine]:
@@ -305,10 +306,10 @@ class _Row:
     @property
     def tabular(self) -> bool:
         """A table's row: figures beside a label or other figures ("Equipment  $ 3,144  1,940",
-        "2023  2022")."""
+        "2023  2022"); with `whole_rows`, a label read with its figures ("NarrativeQA 57.36% 36.78%")."""
         figures = self.figures
-        if any(_TRAILING_FIGURES.search(s.text) for s in self.segments):
-            return True  # a row label read with its figures ("NarrativeQA 57.36% 36.78% 34.96%")
+        if self.whole_rows and any(_TRAILING_FIGURES.search(s.text) for s in self.segments):
+            return True
         return bool(figures) and (len(self.segments) >= 2 or len(_NUMBERS.findall(figures[0].text)) >= 2)
 
 
@@ -327,7 +328,7 @@ def _leads(rows: list[_Row], until: float, count: int) -> bool:
 class Grid:
     """The rows of one page, to tell a table's heads and row labels from headings."""
 
-    def __init__(self, lines: list[TextLine], gap: float, body: float) -> None:
+    def __init__(self, lines: list[TextLine], gap: float, body: float, whole_rows: bool = True) -> None:
         self.gap = gap
         self.body = body
         self.rows: list[_Row] = []
@@ -337,7 +338,7 @@ class Grid:
                 row.segments.append(line)
                 row.bottom = max(row.bottom, line.bottom)
             else:
-                self.rows.append(_Row(line.top, line.bottom, [line]))
+                self.rows.append(_Row(line.top, line.bottom, [line], whole_rows))
 
     def _near(self, first: TextLine, last: TextLine, reach: float) -> tuple[list[_Row], list[_Row]]:
         """Rows ending within `reach` points above the heading, and starting within it below."""

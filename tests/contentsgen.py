@@ -36,6 +36,7 @@ def make_chapter_contents(
     figures: bool = False,
     head: str = "Contents",
     ranges: bool = False,
+    exhibits: bool = False,
 ) -> tuple[Path, Truth]:
     """A printed contents page naming the chapters only; numbered sections inside each chapter.
     With `back`, a last contents line of that title ("6 Exhibits") points back to page 3 (inside the first
@@ -45,7 +46,8 @@ def make_chapter_contents(
     contents print ("2 Materials and Methods in Detail"). With `figures`, a list of figures follows
     the chapters on the contents page ("List of Figures", "Figure 1: ... 4"): captions, no sections.
     `head` is the contents page's heading ("Table des mati\u00e8res"); with `ranges`, each chapter's
-    line gives its pages as a range ("2-3")."""
+    line gives its pages as a range ("2-3"); with `exhibits`, a filing's list of exhibits closes the
+    contents without pages ("EXHIBITS", "Exhibit 4.1", "Exhibit 21"): items, no sections."""
     chapters = [(title, [t for lvl, t in group]) for title, group in _chapters()]
     writer = _Writer(NUMBERED)
     _contents_head(writer, head)
@@ -53,6 +55,9 @@ def make_chapter_contents(
     listed = [*listed, (back, 3)] if back else listed
     if figures:
         listed += [("List of Figures", 0), ("Figure 1: Sites Sampled", 4), ("Figure 2: Growth per Season", 6)]
+    if exhibits:
+        items = ("EXHIBITS", "Exhibit 4.1", "Exhibit 10.16", "Exhibit 3", "Exhibit 5")
+        listed += [(title, 0) for title in items]
     for title, page in listed:
         pages = f"{page}-{page + 1}" if ranges and page else str(page)
         line = f"{title} {'.' * (60 - len(title))} {pages}" if page else title

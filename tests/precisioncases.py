@@ -144,3 +144,137 @@ def make_small_labels(directory: Path | str) -> tuple[Path, Truth]:
         page.line(label, size=7, style="B", align="C", after=4)
         page.body(271, 3)
     return _written(pdf, directory, "small_labels.pdf", truth)
+
+
+# items of a table's first column read with the cell beside them, wrapped at the body size
+WRAPPED_ITEMS = [
+    ["2. Time-Series Multiple instances", "of one or more measures taken", "at equidistant points in"],
+    ["3. Ranking Categorical subdivisions", "of a measure ordered in", "ascending or descending size"],
+    ["4. Deviation Categorical subdivisions", "of a measure compared to", "a reference measure"],
+]
+
+
+def make_wrapped_plain_items(directory: Path | str) -> tuple[Path, Truth]:
+    """Numbered items at the body size, each wrapped over three lines and standing apart (a table's
+    rows read across its columns), and an address over two lines: the bold sections only."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.heading(["1 Relationships in Graphs"], 14)
+    page.body(280, 4)
+    for item in WRAPPED_ITEMS:
+        page.space(6)
+        for text in item:
+            page.line(text, after=1.2)
+        page.space(3)
+    page.body(281, 3)
+    page.heading(["2 Contact"], 14)
+    page.body(282, 3)
+    page.space(6)
+    page.line("942 South Shady Grove Road", after=1.2)
+    page.line("Memphis, TN 38120", after=1.2)
+    page.space(6)
+    page.body(283, 3)
+    return _written(pdf, directory, "wrapped_items.pdf", truth)
+
+
+ROWS_WHOLE = ["NarrativeQA 57.36% 36.78% 34.96%", "Quality 32.28% 24.41% 32.36%", "Qasper 22.93% 18.49%"]
+
+
+def make_table_rows_read_whole(directory: Path | str) -> tuple[Path, Truth]:
+    """A table whose rows are read as one piece each, label and figures ("NarrativeQA 57.36% 36.78%
+    34.96%"), under a bold head row at the body size ("Dataset", "DPR SBERT BM25"): the head row is
+    no heading, the bold sections are."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.heading(["1 Layers of the Tree"], 14)
+    page.body(290, 4)
+    page.line("Table 18: Percentage of nodes from non-leaf nodes across datasets and retrievers", after=4)
+    page.row([(60, "Dataset"), (90, "DPR SBERT BM25")], style="B")
+    for text in ROWS_WHOLE:
+        page.line(f"{' ' * 24}{text}", after=0.6)
+    page.space(4)
+    page.body(291, 4)
+    page.heading(["2 Queries"], 14)
+    page.body(292, 3)
+    return _written(pdf, directory, "table_rows_whole.pdf", truth)
+
+
+def make_chart_titles_over_units(directory: Path | str) -> tuple[Path, Truth]:
+    """A report's charts titled in the heading's size, each over a note on its units ("(in
+    millions)"), and a statement's title in capitals over its note: the sections and the statement
+    are headings, the charts' titles are not."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.heading(["1 Operating Activities"], 14)
+    page.body(300, 3)
+    for title in ("Operating Cash Flows", "Investing Cash Flows"):
+        page.space(6)
+        page.line(title, size=13, align="C", after=0.6)
+        page.line("(in millions)", style="I", align="C", after=30)  # the chart's bars, then its figures
+        page.row([(40, "$2,466"), (80, "$(40)"), (120, "$329"), (160, "$2,755")])
+        page.row([(40, "2019"), (80, "Change"), (120, "Change"), (160, "2020")], style="B")
+        page.space(4)
+        page.body(301, 3)
+    page = _Page(pdf, truth)
+    page.heading(["CONSOLIDATED BALANCE SHEETS"], 12, level=0)
+    page.line("(In thousands, except par value)", align="C", after=3)
+    page.body(302, 6)
+    return _written(pdf, directory, "chart_titles.pdf", truth)
+
+
+def make_paper_title(directory: Path | str) -> tuple[Path, Truth]:
+    """A paper's first page: its title set larger than anything after it, then its abstract and
+    numbered sections: the title names the document and is no section of it."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.line("Recursive Processing for Tree-Organized Retrieval", size=18, style="B", align="C", after=4)
+    page.line("Anonymous authors", align="C", after=6)
+    page.heading(["Abstract"], 12)
+    page.body(310, 5)
+    page.heading(["1 Introduction"], 12)
+    page.body(311, 6)
+    page = _Page(pdf, truth)
+    page.heading(["2 Methods"], 12)
+    page.body(312, 8)
+    page.heading(["3 Results"], 12)
+    page.body(313, 8)
+    return _written(pdf, directory, "paper_title.pdf", truth)
+
+
+def make_head_row_under_table_caption(directory: Path | str) -> tuple[Path, Truth]:
+    """A table captioned over it, its bold head row ("Role Content") just under the caption at the
+    body size: the head row is no heading; a numbered section just under a table's caption set
+    below its table, and a bold heading under a figure's caption, are."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.heading(["1 Prompts"], 12)
+    page.body(320, 4)
+    page.line("Table 11: Prompt for Summarization", align="C", after=2)
+    page.row([(45, "Role"), (60, "Content")], style="B")
+    page.row([(45, "system"), (60, "You are a summarizing text portal")])
+    page.row([(45, "user"), (60, "Write a summary of the following")])
+    page.space(4)
+    page.body(321, 4)
+    page.line("Table 12: Hit rates of the three retrievers on the test set", align="C", after=1)
+    page.heading(["2 Findings"], 12)
+    page.body(322, 4)
+    page.line("Figure 3: Histogram of the layers the retrieved nodes come from", align="C", after=1)
+    page.heading(["Limitations"], 12)
+    page.body(323, 4)
+    return _written(pdf, directory, "table_head_row.pdf", truth)
+
+
+def make_back_cover(directory: Path | str) -> tuple[Path, Truth]:
+    """A report whose last page is its back cover: its title set large and an address, no body
+    text. The sections are headings, the back cover's lines are not."""
+    pdf, truth = _pdf(), []
+    for k, name in enumerate(["Overview", "Results", "Outlook"], 1):
+        page = _Page(pdf, truth)
+        page.heading([f"{k} {name}"], 14)
+        page.body(330 + k, 10)
+    page = _Page(pdf, [])
+    page.space(80)
+    page.line("2023 Annual Report", size=36, style="B", align="C", after=20)
+    page.line("942 South Grove Road", size=12, after=1)
+    page.line("Memphis, TN 38120", size=12, after=1)
+    return _written(pdf, directory, "back_cover.pdf", truth)

@@ -10,7 +10,6 @@ Levels come from numbering depth, then from font rank (`layout_levels.py`).
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -25,11 +24,12 @@ from .layout_join import (
     body_style,
     in_row,
     lead,
+    line_gap,
     merged,
-    norm,
     plain,
     row_label,
     title_of,
+    wrapped_plain,
 )
 from .layout_levels import assign_levels, numbering
 from .layout_rejects import (
@@ -47,11 +47,13 @@ from .layout_rejects import (
     same_row,
     sentence_case,
     shape,
+    table_caption,
+    unit_note,
 )
+from .layout_running import letterheads, near_repeats, running_shapes, styled
 
 __all__ = ["SURE", "Candidate", "LayoutResult", "choose", "find_headings", "unsure"]
 
-MARGIN = 0.09  # fraction of the page height counted as header or footer band
 KEEP = 0.45  # confidence from which an unsure candidate is kept when no model is asked
 ASK = 0.3  # unsure candidates from this confidence up are put to the model, when there is one
 SMALL = 0.85  # of the body size: a line set smaller is no heading the rules take alone
@@ -69,90 +71,6 @@ class LayoutResult:
     pages_read: int
     warnings: list[str]
     rejected: Counter[str]  # why lines that looked like headings were not taken
-
-
-def _running_shapes(pages: list[PageLines], body: float) -> set[str]:
-    """Lines in the header or footer band that repeat (digits aside) on many pages.
-
-    A numbered heading that happens to open many pages repeats its shape too ("# chapter #"), but
-    not its text, and it is set larger than the body: such lines are not running heads.
-    """
-    shapes: Counter[str] = Counter()
-    texts: Counter[str] = Counter()
-    small: set[str] = set()
-    for page in pages:
-        band = [
-            line
-            for line in page.lines
-            if line.top < page.height * MARGIN or line.bottom > page.height * (1 - MARGIN)
-        ]
-        shapes.update({shape(line.text) for line in band})
-        texts.update({" ".join(line.text.lower().split()) for line in band})
-        small.update(shape(line.text) for line in band if line.size <= body * 1.05)
-    need = max(2, min(len(pages) // 5, 8)) if len(pages) >= 3 else len(pages) + 1
-    repeated = {shape(text) for text, n in texts.items() if n >= need}
-    return {shape for shape, n in shapes.items() if n >= need and (shape in small or shape in repeated)}
-
-
-Styled = tuple[str, int]  # (words, size in whole points) of a line at a page's edge
-_FOLIO_ENDS = re.compile(r"^(\d{1,4})\s+|\s+(\d{1,4})$")
-
-
-def _styled(line: TextLine, pages: int) -> Styled:
-    """A line's words less a page number at either end ("12 Dos au mur"; a number past the last
-    page, a year, stays), and its size."""
-    words = " ".join(line.text.lower().split())
-    folio = lambda m: "" if int(m.group(1) or m.group(2)) <= pages else m.group(0)  # noqa: E731
-    return _FOLIO_ENDS.sub(folio, words), round(line.size)
-
-
-def _edge_lines(page: PageLines, pages: int) -> set[Styled]:
-    """The topmost and the lowest row of a page, less bare labels ("Chapter 3", "2.1")."""
-    if not page.lines:
-        return set()
-    top = min(line.top for line in page.lines)
-    bottom = max(line.top for line in page.lines)
-    edge = [line for line in page.lines if min(line.top - top, bottom - line.top) < ROW_TOLERANCE]
-    return {_styled(line, pages) for line in edge if not LABEL_ONLY.match(line.text.strip())}
-
-
-def _near_repeats(pages: list[PageLines], last: int) -> frozenset[Styled]:
-    """Lines that open (or close) a page and again a page one or two pages on, in the same words
-    (a page number aside) and size: a running head whose words change with the chapter ("CHAPTER 2.
-    BACKGROUND", "12 Dos au mur" on even pages), too seldom in the whole document to be seen by its
-    count, and maybe below the margin band. A heading does not open two pages that close together;
-    the heading a running head repeats is set in another size, and stays."""
-    edges = {page.page: _edge_lines(page, last) for page in pages}
-    out: set[Styled] = set()
-    for number, lines in edges.items():
-        out |= lines & (edges.get(number + 1, set()) | edges.get(number + 2, set()))
-    return frozenset(out)
-
-
-def _letterheads(pages: list[PageLines], running: frozenset[str]) -> frozenset[tuple[str, int]]:
-    """(text, size) of lines among the two topmost of three pages or more, running heads aside: a
-    company's name over each of its statements, a form's letterhead."""
-    seen: Counter[tuple[str, int]] = Counter()
-    for page in pages:
-        highest = heapq.nsmallest(4, page.lines, key=lambda line: line.top)
-        tops = [line for line in highest if shape(line.text) not in running][:2]
-        seen.update({(norm(line.text), round(line.size)) for line in tops})
-    return frozenset(text for text, n in seen.items() if n >= 3)
-
-
-def _line_gap(pages: list[PageLines], body: float) -> float:
-    """The usual distance between consecutive body lines (top to top)."""
-    nominal = body or 10.0  # without font sizes, a common body size
-    gaps: Counter[float] = Counter()
-    for page in pages[:60]:
-        prev: TextLine | None = None
-        for line in page.lines:
-            if prev is not None and abs(line.size - body) < 0.6 and abs(prev.size - body) < 0.6:
-                step = line.top - prev.top
-                if 0 < step < nominal * 3:
-                    gaps[round(step)] += 1
-            prev = line
-    return float(gaps.most_common(1)[0][0]) if gaps else nominal * 1.3
 
 
 def _same_row(line: TextLine, others: list[TextLine]) -> int:
@@ -230,10 +148,15 @@ _APPENDIX = re.compile(r"^([A-Z])\s+[A-Z]")
 _APPENDIX_CHILD = re.compile(r"^[A-Z]\.\d")
 
 
-def _is_cover(page: PageLines, body: float) -> bool:
-    """A title page: hardly any body text."""
+BACK_COVER_LINES = 8  # a last page of no more lines and no body text is a back cover
+
+
+def _is_cover(page: PageLines, body: float, last: int) -> bool:
+    """A title page: hardly any body text; or a back cover: the last page, a few lines (a title, an
+    address) and no body text at all."""
     body_lines = sum(1 for line in page.lines if abs(line.size - body) < 0.6 and len(line.text) > 40)
-    return page.page <= 2 and body_lines < 3
+    back = page.page == last and body_lines == 0 and len(page.lines) <= BACK_COVER_LINES
+    return (page.page <= 2 and body_lines < 3) or back
 
 
 @dataclass
@@ -260,6 +183,14 @@ def _run_in(line: TextLine, prefix: str, page: PageLines, body: Body) -> _Found 
     score = 0.35 + (0.2 if numbering(run_in) else 0.0)
     style = replace(line, bold=prefix == line.bold_prefix, italic=prefix != line.bold_prefix)  # the words'
     return _Found(score, page.page, style, run_in, line.text[len(prefix) :].strip()[:120])
+
+
+def _under_table_caption(line: TextLine, column: TextLine | None, lines: list[TextLine], body: Body) -> bool:
+    """Whether the row just above the line, or the line above it in its column, within three lines'
+    distance, is a table's caption."""
+    higher = [o for o in lines if o.top < line.top - ROW_TOLERANCE]
+    near = [o for o in (max(higher, key=lambda o: o.top, default=None), column) if o is not None]
+    return any(line.top - o.top <= body.gap * 3 and table_caption(o.text) for o in near)
 
 
 def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> list[_Found]:
@@ -294,7 +225,7 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
             and line.color in (body.color, -1)
         ):
             continue  # body text: not worth the look-ups below
-        if shape(line.text) in body.running or _styled(line, body.pages) in body.edge_running:
+        if shape(line.text) in body.running or styled(line, body.pages) in body.edge_running:
             if line.size > body.size * 1.1 or line.bold:
                 rejected["running header or footer"] += 1
             continue
@@ -312,6 +243,8 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
             continue
         row = _same_row(first, lines) >= 2 or (plain(first, body) and figures_beside(first, lines))
         why = "table row" if row else in_row(first, text, lines)
+        wrapped = body.precise and len(used) > 1 and wrapped_plain(lead(lines, used), body)
+        why = why or ("wrapped body text" if wrapped else "")
         label = row_label(first, lines)
         if label and not numbering(text):
             text = f"{label} {text}"  # "2.1.3" at a tab stop before its title
@@ -325,14 +258,20 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
         gap_below = lines[nxt].top - last.top if nxt is not None else body.gap * 3
         style = lead(lines, used)
         score = _score(style, text, body, gap_above, gap_below)
+        if body.precise and _under_table_caption(first, prev, lines, body) and not numbering(text):
+            rejected["table cell"] += 1  # the head row just under a table's caption
+            score = min(score, ASK)
         if score < 0.2:
             continue
-        grid = grid or Grid(lines, body.gap, body.size)
+        grid = grid or Grid(lines, body.gap, body.size, body.precise)
         cells = grid.cells(first, last)
         if cells:
             rejected["table cell"] += 1
             score = min(score, ASK)  # only the model may still take it
         context = lines[nxt].text[:120] if nxt is not None else ""
+        if body.precise and unit_note(context) and not caps(text) and not numbering(text):
+            rejected["table or chart title"] += 1  # "Investing Cash Flows" over "(in millions)"
+            score = min(score, ASK)
         under = not context or caption(context)  # nothing under it, or a figure's caption
         if score < SURE and plain(style, body) and not numbering(text) and under:
             rejected["figure label"] += 1  # set as the body is: a drawing's words
@@ -377,8 +316,28 @@ def _calibrate(found: list[_Found]) -> list[_Found]:
     return found
 
 
-def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = frozenset()) -> LayoutResult:
-    """Heading candidates of a document, levelled, in reading order."""
+def _document_title(found: list[_Found]) -> bool:
+    """Whether the first heading is the document's title: on page 1 (not a cover), set larger than
+    any other line taken, neither numbered nor a known section's name ("Abstract"). It names the
+    whole document (the tree is the document), not a section of it; the outlines of papers and
+    reports on the dev half never listed it."""
+    first, rest = (found[0], found[1:]) if found else (None, [])
+    if first is None or first.page != 1 or first.score < SURE or len(rest) < 3:
+        return False
+    plain = not numbering(first.text) and not KNOWN.match(first.text.strip(" .:"))
+    return plain and first.line.size > max(f.line.size for f in rest) + 0.5
+
+
+def find_headings(
+    pages: list[PageLines],
+    skip: set[int] | frozenset[int] = frozenset(),
+    whole: bool = True,
+    precise: bool = True,
+) -> LayoutResult:
+    """Heading candidates of a document, levelled, in reading order. `whole`: the pages are the
+    whole document (not a section's), so its last page may be a back cover and its first heading
+    the document's title. `precise`: with the rules added for precision (`Body.precise`; False
+    under an outline, whose trees stay as they were)."""
     warnings: list[str] = []
     no_fonts = [p.page for p in pages if not p.fonts_known]
     if no_fonts:
@@ -388,16 +347,18 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
         )
     style = body_style(pages)
     size = style.size
-    running = frozenset(_running_shapes(pages, size))
-    gap = _line_gap(pages, size)
+    running = frozenset(running_shapes(pages, size))
+    gap = line_gap(pages, size)
     last = max((p.page for p in pages), default=0)
-    heads, near = _letterheads(pages, running), _near_repeats(pages, last)
-    body = Body(size, style.bold, style.italic, style.mono, style.color, gap, running, heads, near, last)
+    heads, near = letterheads(pages, running), near_repeats(pages, last)
+    face = (style.bold, style.italic, style.mono, style.color)
+    body = Body(size, *face, gap, running, heads, near, last, precise)
+    whole = whole and precise
     rejected: Counter[str] = Counter()
     found: list[_Found] = []
     in_references = False
     for page in pages:
-        if page.page in skip or _is_cover(page, body.size):
+        if page.page in skip or _is_cover(page, body.size, last if whole else -1):
             continue
         for f in _page_candidates(page, body, rejected):
             if _REFERENCE_HEADS.match(f.text.strip(" .:")):
@@ -408,6 +369,9 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
             elif f.score >= SURE:
                 in_references = False
             found.append(f)
+    if whole and _document_title(found):
+        rejected["document title"] += 1
+        found = found[1:]
     candidates = [
         Candidate(
             title_of(f.text),

@@ -25,11 +25,13 @@ __all__ = [
     "body_style",
     "in_row",
     "lead",
+    "line_gap",
     "merged",
     "norm",
     "plain",
     "row_label",
     "title_of",
+    "wrapped_plain",
 ]
 
 
@@ -47,6 +49,9 @@ class Body:
     letterhead: frozenset[tuple[str, int]]  # (text, size) opening three pages or more
     edge_running: frozenset[tuple[str, int]] = frozenset()  # (words, size): running heads seen near
     pages: int = 0  # the document's last page
+    # False under an outline: the layout read with the rules its trees were built with, so that an
+    # outline's tree stays byte for byte as it was; the rules added for precision apply elsewhere
+    precise: bool = True
 
 
 def norm(text: str) -> str:
@@ -218,6 +223,15 @@ def plain(line: TextLine, body: Body) -> bool:
     return line.size < body.size * 1.1 and not line.bold and not caps(line.text)
 
 
+def wrapped_plain(style: TextLine, body: Body) -> bool:
+    """Whether a heading of two lines or more is set as the body is (its size or smaller, neither
+    bold, capitals, underlined nor coloured): a title set so does not wrap; the lines are a numbered
+    paragraph, a table's cell beside the next ("2. Time-Series Multiple instances / of one or
+    more"), an address. On the dev half no such line was a heading the outlines list."""
+    coloured = style.color >= 0 and body.color >= 0 and style.color != body.color
+    return plain(style, body) and not style.underlined and not coloured and style.italic == body.italic
+
+
 @dataclass(frozen=True)
 class Style:
     """The typography that carries most of a document's characters."""
@@ -243,3 +257,18 @@ def body_style(pages: list[PageLines]) -> Style:
         return Style(0.0, False, False, False, -1)
     face = faces.most_common(1)[0][0]
     return Style(sizes.most_common(1)[0][0], *face, colors.most_common(1)[0][0])
+
+
+def line_gap(pages: list[PageLines], body: float) -> float:
+    """The usual distance between consecutive body lines (top to top)."""
+    nominal = body or 10.0  # without font sizes, a common body size
+    gaps: Counter[float] = Counter()
+    for page in pages[:60]:
+        prev: TextLine | None = None
+        for line in page.lines:
+            if prev is not None and abs(line.size - body) < 0.6 and abs(prev.size - body) < 0.6:
+                step = line.top - prev.top
+                if 0 < step < nominal * 3:
+                    gaps[round(step)] += 1
+            prev = line
+    return float(gaps.most_common(1)[0][0]) if gaps else nominal * 1.3

@@ -35,6 +35,8 @@ __all__ = [
     "same_row",
     "sentence_case",
     "shape",
+    "table_caption",
+    "unit_note",
 ]
 
 MAX_TITLE_CHARS = 120
@@ -131,6 +133,25 @@ def item_number(text: str) -> bool:
 def caption(text: str) -> bool:
     """A figure's or a table's caption: "Figure 1: ...", "Table 3. ...", "Fig. 2"."""
     return bool(_CAPTION.match(text) or _CAPTION_BARE.match(text)) and not note_section(text)
+
+
+# a note on the figures under a title: "(in millions)", "(In thousands, except per share data)"
+_UNIT_NOTE = re.compile(
+    r"^\([^()]*\b(millions?|thousands?|billions?|per share|percent)\b[^()]*\)$", re.IGNORECASE
+)
+
+
+def unit_note(text: str) -> bool:
+    """Whether a line is a note on the units of the figures under a title: the title names a table
+    or a chart ("Investing Cash Flows" over "(in millions)"), unless it is a statement's title in
+    capitals ("CONSOLIDATED BALANCE SHEETS" over "(In thousands)"), which outlines list."""
+    return bool(_UNIT_NOTE.match(text.strip()))
+
+
+def table_caption(text: str) -> bool:
+    """A table's caption ("Table 11: Prompt for Summarization"), set over the table: the line just
+    under it is the table's head row ("Role Content"), not a heading."""
+    return caption(text) and text.lstrip()[:3].lower() == "tab"
 
 
 def note_section(text: str) -> bool:
@@ -261,6 +282,11 @@ def running_text(text: str) -> bool:
     return any(not _ABBREVIATION.match(m.group(1)) for m in _SENTENCE_INSIDE.finditer(rest))
 
 
+# a word, then two figures or more closing the line: a row's label and its cells read as one piece
+_FIGURE = r"[$\u20ac\u00a3(]?\d[\d,]*(\.\d+)?[%)]?"
+_TRAILING_FIGURES = re.compile(rf"[A-Za-z]{{2}}\S*(\s+{_FIGURE}){{2,}}$")
+
+
 def _figures(text: str) -> bool:
     """A cell of figures; a section number ("2.3.1") or a date ("01-17-2023") is none."""
     return bool(_DIGITS.search(text)) and bool(_FIGURES.match(text)) and not _NOT_FIGURES.search(text)
@@ -271,6 +297,7 @@ class _Row:
     top: float
     bottom: float
     segments: list[TextLine] = field(default_factory=list)
+    whole_rows: bool = True  # a piece holding a label and its figures makes the row a table's
 
     @property
     def figures(self) -> list[TextLine]:
@@ -279,8 +306,10 @@ class _Row:
     @property
     def tabular(self) -> bool:
         """A table's row: figures beside a label or other figures ("Equipment  $ 3,144  1,940",
-        "2023  2022")."""
+        "2023  2022"); with `whole_rows`, a label read with its figures ("NarrativeQA 57.36% 36.78%")."""
         figures = self.figures
+        if self.whole_rows and any(_TRAILING_FIGURES.search(s.text) for s in self.segments):
+            return True
         return bool(figures) and (len(self.segments) >= 2 or len(_NUMBERS.findall(figures[0].text)) >= 2)
 
 
@@ -299,7 +328,7 @@ def _leads(rows: list[_Row], until: float, count: int) -> bool:
 class Grid:
     """The rows of one page, to tell a table's heads and row labels from headings."""
 
-    def __init__(self, lines: list[TextLine], gap: float, body: float) -> None:
+    def __init__(self, lines: list[TextLine], gap: float, body: float, whole_rows: bool = True) -> None:
         self.gap = gap
         self.body = body
         self.rows: list[_Row] = []
@@ -309,7 +338,7 @@ class Grid:
                 row.segments.append(line)
                 row.bottom = max(row.bottom, line.bottom)
             else:
-                self.rows.append(_Row(line.top, line.bottom, [line]))
+                self.rows.append(_Row(line.top, line.bottom, [line], whole_rows))
 
     def _near(self, first: TextLine, last: TextLine, reach: float) -> tuple[list[_Row], list[_Row]]:
         """Rows ending within `reach` points above the heading, and starting within it below."""

@@ -43,12 +43,15 @@ def _entries(headings: list[Candidate]) -> list[Entry]:
     return [Entry(h.title, h.level, h.page, h.decided_by, h.confidence) for h in headings]
 
 
-async def read_layout(ctx: RunContext, doc: PdfDocument, skip: Pages = frozenset()) -> LayoutResult | None:
-    """Candidates of the whole document; None where the document has no layout (pdfium failed)."""
+async def read_layout(
+    ctx: RunContext, doc: PdfDocument, skip: Pages = frozenset(), precise: bool = True
+) -> LayoutResult | None:
+    """Candidates of the whole document; None where the document has no layout (pdfium failed).
+    `precise`: False under an outline (`find_headings`)."""
     pages = await asyncio.to_thread(doc.layout)
     if not pages:
         return None
-    result = await asyncio.to_thread(find_headings, pages, skip)
+    result = await asyncio.to_thread(find_headings, pages, skip, True, precise)
     for warning in result.warnings:
         ctx.warn(warning, "document")
     ctx.facts.layout_candidates = len(result.candidates)
@@ -338,17 +341,17 @@ def deepen(entries: list[Entry], headings: list[Candidate], page_count: int) -> 
     return out, len(used)
 
 
-def subheadings(doc: PdfDocument, node: Node) -> Subheadings:
+def subheadings(doc: PdfDocument, node: Node, precise: bool = True) -> Subheadings:
     """Headings the layout finds in a node's pages, levels from 0, less its own title (and its
     parents' above it on its first page) and table titles. None, and why, where the node is a
-    section of tables (`tables.sections_only`)."""
+    section of tables (`tables.sections_only`). `precise`: False under an outline (`find_headings`)."""
     start, end, title = node.start, node.end, node.title
     doc.prefetch(range(start, end + 1))
     pages = [lines for p in range(start, end + 1) if (lines := doc.page_lines(p)) is not None]
     if not pages:
         return Subheadings([])
     own = normalize(title)
-    found = choose(find_headings(pages).candidates)
+    found = choose(find_headings(pages, whole=False, precise=precise).candidates)
     mine = next((i for i, h in enumerate(found) if h.page == start and normalize(h.title) == own), None)
     if mine is not None:  # its own title, and what stands above it on its first page (its parents')
         found = found[mine + 1 :]

@@ -291,7 +291,7 @@ class Indexer:
                 nodes,
                 doc.page_text,
                 self._starts_at_top(doc),
-                lambda n: subheadings(doc, n),
+                lambda n: subheadings(doc, n, precise=run.source != "outline"),
                 doc.prefetch,
             )
             if split:

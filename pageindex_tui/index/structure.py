@@ -208,7 +208,7 @@ async def _with_layout(
     if source == "outline":  # a printed contents page lists other pages' headings, as in the layout path
         found = _contents_pages(ctx, doc)
         skip = skip | set(found.pages) if found else skip
-    result = await read_layout(ctx, doc, skip)
+    result = await read_layout(ctx, doc, skip, precise=source != "outline")
     if result is None:
         return entries, source
     # no model; under an outline, the levels its trees were built with (they stay as they were)

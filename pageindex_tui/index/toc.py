@@ -36,6 +36,12 @@ _CAPTION = re.compile(
     r"^(figure|fig\.|table|chart|exhibit|map|plate|box|illustration)\s*[A-Z]?[-.]?\d+[a-z]?([.\-]\d+)*\b",
     re.IGNORECASE,
 )
+# an item's label alone, its number the item's and no page ("Exhibit 21", "Table 3.2"): a line of a
+# list of exhibits or tables printed without pages
+_ITEM_LABEL = re.compile(
+    r"^(exhibit|table|figure|fig\.|chart|map|plate|box|illustration)\s+[A-Z]?[-.]?\d+[a-z]?([.\-]\d+)*$",
+    re.IGNORECASE,
+)
 _NUMBERED = re.compile(r"^(?P<num>\d+(?:\.\d+)*)\.?\s+\S")
 _ROMAN_HEAD = re.compile(r"^(?P<num>[IVXLC]+)\.\s+\S")
 _LETTER_HEAD = re.compile(r"^(?P<num>[A-Z])[.)]?\s+[A-Z]")
@@ -238,6 +244,8 @@ def parse_toc(text: str, heads: set[str] | None = None) -> list[TocEntry]:
         if _CONTENTS_WORD.match(line):
             pending = ""  # what stands above the contents' heading is the page's header
             continue
+        if _ITEM_LABEL.match(line):
+            continue  # "Exhibit 21": an item of a list, its number no page
         match = _ENTRY.match(line)
         if match and _YEAR.match(match.group("page")) and not match.group("leader").strip():
             match = None  # "... for the three months ended March 31, 2022": a year, the title wraps on

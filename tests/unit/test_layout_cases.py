@@ -212,3 +212,43 @@ def test_labels_set_smaller_than_the_text_are_left_to_the_model(tmp_path):
     assert titles(path) == [title for title, _page, _level in truth]
     small = [c for c in find_headings(open_pdf(path).layout()).candidates if c.size < 8]
     assert small and all(not c.sure and c.confidence <= 0.3 for c in small)
+
+
+def test_lines_wrapped_at_the_body_size_are_no_heading(tmp_path):
+    """ "2. Time-Series Multiple instances / of one or more measures ..." (a table's rows read across
+    its columns) and an address over two lines: plain text that wraps is no title."""
+    path, truth = precisioncases.make_wrapped_plain_items(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+    assert find_headings(open_pdf(path).layout()).rejected["wrapped body text"] >= 3
+    # under an outline, the layout reads as when the outline trees were built (they stay as they were)
+    assert find_headings(open_pdf(path).layout(), precise=False).rejected["wrapped body text"] == 0
+
+
+def test_a_head_row_over_rows_read_whole_with_their_figures_is_not_a_heading(tmp_path):
+    path, truth = precisioncases.make_table_rows_read_whole(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+    assert find_headings(open_pdf(path).layout()).rejected["table cell"] >= 1
+
+
+def test_a_charts_title_over_a_note_on_its_units_is_not_a_heading(tmp_path):
+    path, truth = precisioncases.make_chart_titles_over_units(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+    assert find_headings(open_pdf(path).layout()).rejected["table or chart title"] == 2
+
+
+def test_a_papers_title_on_its_first_page_is_no_section(tmp_path):
+    path, truth = precisioncases.make_paper_title(tmp_path)
+    assert chosen(path) == truth
+    assert find_headings(open_pdf(path).layout()).rejected["document title"] == 1
+    # a section's pages read alone (under an outline's entry): their first heading is the section's
+    assert find_headings(open_pdf(path).layout(), whole=False).rejected["document title"] == 0
+
+
+def test_the_head_row_just_under_a_tables_caption_is_not_a_heading(tmp_path):
+    path, truth = precisioncases.make_head_row_under_table_caption(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+
+
+def test_a_back_cover_is_no_section(tmp_path):
+    path, truth = precisioncases.make_back_cover(tmp_path)
+    assert chosen(path) == truth

@@ -189,6 +189,16 @@ def test_a_chapters_only_contents_page_gets_the_layout_sections_grafted_under_it
     assert not any(isinstance(e, events.CallStarted) for e in seen)
 
 
+def test_a_list_of_exhibits_without_pages_closing_the_contents_gives_no_entries(tmp_path):
+    # "Exhibit 3": the number is the exhibit's, not a page; read as one, the list's lines became
+    # entries "EXHIBITS Exhibit 4.1 Exhibit 10.16 Exhibit" at page 3 and "Exhibit" at page 5
+    path, truth = contentsgen.make_chapter_contents(tmp_path, exhibits=True)
+    result, _seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    score = scoring.score(scoring.sections(result.result.to_json()["structure"]), truth)
+    assert score.recall == 1.0 and score.precision == 1.0, score  # coverage nodes ("Preface") aside
+
+
 def test_a_contents_line_that_points_back_gets_no_copy_of_the_later_sections(tmp_path):
     # the last contents line points back into the first chapter: its pages end at the next entry in
     # page order, not at the document's end, so the sections of later chapters are grafted once

@@ -184,11 +184,27 @@ FILING: list[tuple[int, str, list[str]]] = [
 ]
 
 
-def make_filing(directory: Path | str, contents: bool = False) -> tuple[Path, Truth]:
+EXHIBITS = ["Exhibit 21.1", "Exhibit 31.1", "Exhibit 32"]
+
+
+def _exhibit(writer: _Writer, label: str, seed: int) -> None:
+    """An exhibit's first page: its label alone at the top right, bold at the body size, then its text."""
+    writer._new_page()
+    writer.pdf.set_font(writer.style.family, style="B", size=writer.style.body)
+    writer.pdf.cell(0, 5, label, align="R", new_x="LMARGIN", new_y="NEXT")
+    writer.pdf.set_y(writer.pdf.get_y() + 8)
+    writer.truth.append((label, writer.page, 0))
+    writer.paragraph(seed, 12)
+
+
+def make_filing(directory: Path | str, contents: bool = False, exhibits: bool = False) -> tuple[Path, Truth]:
     """A filing's parts and items, and unlabelled sections inside the items, every heading set alike
     (bold capitals at the body size), so that type alone cannot tell their levels: the labels can.
     "Signatures" after the last item is no item's. With `contents`, a printed contents page lists
-    them all flat, as text loses its indentation ("Part I" on a line of its own, no page)."""
+    them all flat, as text loses its indentation ("Part I" on a line of its own, no page). With
+    `exhibits`, documents filed with it follow, each opened by its label alone at the top of its
+    page, set in bold at the body size ("Exhibit 31.1"), and an item's text holds a chart's label
+    in the same words and type ("Exhibit 3"), which is none."""
     headings = [
         (level + depth, line)
         for level, title, sections in FILING
@@ -211,11 +227,19 @@ def make_filing(directory: Path | str, contents: bool = False) -> tuple[Path, Tr
             writer.heading(line, 0)
             writer.truth[-1] = (*writer.truth[-1][:2], level)
             writer.paragraph(k, 12)
+            if exhibits and line.startswith("Item 7"):  # a chart's label among an item's text
+                writer.pdf.set_font(writer.style.family, style="B", size=writer.style.body)
+                writer.pdf.cell(0, 5, "Exhibit 3", align="C", new_x="LMARGIN", new_y="NEXT")
+                writer.paragraph(k + 50, 4)
+        for k, label in enumerate(EXHIBITS if exhibits else []):
+            _exhibit(writer, label, 90 + k)
         return writer
 
     first = write({})
-    writer = write({line: page for (_level, line), (_t, page, _l) in zip(headings, first.truth, strict=True)})
-    return writer.save(directory, "filing_contents.pdf" if contents else "filing.pdf")
+    placed = zip(headings, first.truth[: len(headings)], strict=True)  # the exhibits follow
+    writer = write({line: page for (_level, line), (_t, page, _l) in placed})
+    name = "filing_contents" if contents else "filing"
+    return writer.save(directory, f"{name}_exhibits.pdf" if exhibits else f"{name}.pdf")
 
 
 # a manual's chapters, their numbered sections and its appendices, as (level, title)

@@ -10,7 +10,6 @@ Levels come from numbering depth, then from font rank (`layout_levels.py`).
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -25,8 +24,8 @@ from .layout_join import (
     body_style,
     in_row,
     lead,
+    letterheads,
     merged,
-    norm,
     plain,
     row_label,
     title_of,
@@ -42,6 +41,7 @@ from .layout_rejects import (
     dash_run_in,
     figures_beside,
     garbled,
+    opens_exhibit,
     reject,
     running_text,
     same_row,
@@ -127,17 +127,6 @@ def _near_repeats(pages: list[PageLines], last: int) -> frozenset[Styled]:
     for number, lines in edges.items():
         out |= lines & (edges.get(number + 1, set()) | edges.get(number + 2, set()))
     return frozenset(out)
-
-
-def _letterheads(pages: list[PageLines], running: frozenset[str]) -> frozenset[tuple[str, int]]:
-    """(text, size) of lines among the two topmost of three pages or more, running heads aside: a
-    company's name over each of its statements, a form's letterhead."""
-    seen: Counter[tuple[str, int]] = Counter()
-    for page in pages:
-        highest = heapq.nsmallest(4, page.lines, key=lambda line: line.top)
-        tops = [line for line in highest if shape(line.text) not in running][:2]
-        seen.update({(norm(line.text), round(line.size)) for line in tops})
-    return frozenset(text for text, n in seen.items() if n >= 3)
 
 
 def _line_gap(pages: list[PageLines], body: float) -> float:
@@ -247,6 +236,7 @@ class _Found:
     context: str  # the line after it
     lines: int = 1  # printed lines joined into the title
     grid: bool = False  # set among a table's figures
+    exhibit: bool = False  # the label that opens an exhibit's first page (`opens_exhibit`)
 
 
 def _run_in(line: TextLine, prefix: str, page: PageLines, body: Body) -> _Found | None:
@@ -269,6 +259,9 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
     grid: Grid | None = None
     for i, line in enumerate(lines):
         if i in taken:
+            continue
+        if opens_exhibit(line, lines):  # sure (the model is not asked): a filed document's label
+            out.insert(0, _Found(SURE, page.page, line, line.text.strip(), "", exhibit=True))
             continue
         prefix = line.bold_prefix if not body.bold else ""  # bold words where the body is not bold,
         prefix = prefix or (line.italic_prefix if not body.italic else "")  # else italic ones
@@ -368,7 +361,7 @@ def _calibrate(found: list[_Found]) -> list[_Found]:
     appendices = {f.text[0] for f in found if _APPENDIX_CHILD.match(f.text)}
     for i, f in enumerate(found):
         parent = _APPENDIX.match(f.text)  # "A Dataset Construction" over "A.1 Person Selection"
-        plain = not numbering(f.text) and not KNOWN.match(f.text.strip(" .:"))
+        plain = not numbering(f.text) and not KNOWN.match(f.text.strip(" .:")) and not f.exhibit
         plain = plain and not (parent and parent.group(1) in appendices)
         if plain and (round(f.line.size), f.line.bold) in styles:
             f.score = round(f.score * 0.6, 2)
@@ -391,7 +384,7 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
     running = frozenset(_running_shapes(pages, size))
     gap = _line_gap(pages, size)
     last = max((p.page for p in pages), default=0)
-    heads, near = _letterheads(pages, running), _near_repeats(pages, last)
+    heads, near = letterheads(pages, running), _near_repeats(pages, last)
     body = Body(size, style.bold, style.italic, style.mono, style.color, gap, running, heads, near, last)
     rejected: Counter[str] = Counter()
     found: list[_Found] = []
@@ -423,6 +416,7 @@ def find_headings(pages: list[PageLines], skip: set[int] | frozenset[int] = froz
             mono=f.line.mono,
             lines=f.lines,
             grid=f.grid,
+            exhibit=f.exhibit,
         )
         for f in _calibrate(found)
     ]

@@ -8,6 +8,7 @@ heading: a smaller line under it (a subtitle), a note in parentheses, a running 
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ __all__ = [
     "body_style",
     "in_row",
     "lead",
+    "letterheads",
     "merged",
     "norm",
     "plain",
@@ -51,6 +53,17 @@ class Body:
 
 def norm(text: str) -> str:
     return " ".join(text.lower().split())
+
+
+def letterheads(pages: list[PageLines], running: frozenset[str]) -> frozenset[tuple[str, int]]:
+    """(text, size) of lines among the two topmost of three pages or more, running heads aside: a
+    company's name over each of its statements, a form's letterhead."""
+    seen: Counter[tuple[str, int]] = Counter()
+    for page in pages:
+        highest = heapq.nsmallest(4, page.lines, key=lambda line: line.top)
+        tops = [line for line in highest if shape(line.text) not in running][:2]
+        seen.update({(norm(line.text), round(line.size)) for line in tops})
+    return frozenset(text for text, n in seen.items() if n >= 3)
 
 
 def _overlaps(a: TextLine, b: TextLine) -> bool:

@@ -30,6 +30,7 @@ __all__ = [
     "garbled",
     "item_number",
     "note_section",
+    "opens_exhibit",
     "reject",
     "running_text",
     "same_row",
@@ -126,6 +127,19 @@ def caps(text: str) -> bool:
 def item_number(text: str) -> bool:
     """Numbered items of a text that are not its sections: "Exercise 11", "Example 2.3", "Figure 4"."""
     return bool(_ITEM.match(text))
+
+
+# a filing's exhibit: a document of its own, filed with the report, whose label opens its first page
+_EXHIBIT = re.compile(r"^exhibit\s+\d{1,3}(\.\d{1,3})*[A-Za-z]?$", re.IGNORECASE)
+
+
+def opens_exhibit(line: TextLine, lines: list[TextLine]) -> bool:
+    """An exhibit's label ("Exhibit 31.1") alone on its line and the topmost line of its page: the
+    first page of a document filed with the report, not a chart's caption (which stands by its chart,
+    under a heading or among the text)."""
+    return bool(_EXHIBIT.match(line.text.strip())) and all(
+        other.top >= line.top - ROW_TOLERANCE for other in lines
+    )
 
 
 def caption(text: str) -> bool:

@@ -264,7 +264,13 @@ def graft(
             continue
         top = min(h.level for h in inside)
         out.extend(
-            Entry(h.title, entry.level + 1 + h.level - top, h.page, h.decided_by, h.confidence)
+            Entry(
+                h.title,
+                0 if h.exhibit else entry.level + 1 + h.level - top,
+                h.page,
+                h.decided_by,
+                h.confidence,
+            )
             for h in inside
         )
         added += len(inside)

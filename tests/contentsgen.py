@@ -97,15 +97,25 @@ def make_excerpt_contents(directory: Path | str) -> tuple[Path, Truth]:
     return writer.save(directory, "excerpt_contents.pdf")
 
 
-def make_section_contents(directory: Path | str, annex: bool = False) -> tuple[Path, Truth]:
+# a sub-section's long title ("2.1.1 Field Sites: ..."), more words than the rules take alone
+LONG = ": How Each of the Places Was Chosen, Reached and Kept Over the Seasons"
+
+
+def make_section_contents(
+    directory: Path | str, annex: bool = False, small: bool = False
+) -> tuple[Path, Truth]:
     """A printed contents that stops a level short: it lists the numbered chapters and sections
     ("2", "2.1") with their pages; the text numbers sub-sections under them too ("2.1.1"). With
     `annex`, an annex the contents does not list follows the last chapter: its title larger than
-    the chapters', unnumbered sections set as the contents' sections are."""
-    sections = _numbered(SECTIONS)
+    the chapters', unnumbered sections set as the contents' sections are. With `small`, the
+    sub-sections are set in bold a point smaller than the text, with long titles (`LONG`)."""
+    sections = [
+        (level, f"{title}{LONG}" if small and level == 2 else title) for level, title in _numbered(SECTIONS)
+    ]
+    style = Style((*NUMBERED.levels[:2], (9.5, True, False))) if small else NUMBERED
 
     def write(pages: dict[str, int]) -> _Writer:
-        writer = _Writer(NUMBERED)
+        writer = _Writer(style)
         _contents_head(writer)
         for level, title in sections:
             if level < 2:
@@ -122,7 +132,7 @@ def make_section_contents(directory: Path | str, annex: bool = False) -> tuple[P
         return writer
 
     writer = _placed(write)
-    return writer.save(directory, "section_contents.pdf")
+    return writer.save(directory, "section_contents_small.pdf" if small else "section_contents.pdf")
 
 
 def make_shallow_contents(

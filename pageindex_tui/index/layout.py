@@ -49,7 +49,7 @@ from .layout_rejects import (
     shape,
 )
 
-__all__ = ["SURE", "Candidate", "LayoutResult", "choose", "find_headings", "unsure"]
+__all__ = ["KEEP", "SURE", "Candidate", "LayoutResult", "choose", "find_headings", "unsure"]
 
 MARGIN = 0.09  # fraction of the page height counted as header or footer band
 KEEP = 0.45  # confidence from which an unsure candidate is kept when no model is asked

@@ -18,7 +18,7 @@ from ..llm.replies import ask_json
 from . import prompts
 from .context import RunContext
 from .heading import Candidate
-from .layout import LayoutResult, choose, find_headings, unsure
+from .layout import KEEP, LayoutResult, choose, find_headings, unsure
 from .layout_guard import Verdicts, judge, line_for_model
 from .layout_levels import Numbering, numbering
 from .locate import normalize, restates
@@ -317,7 +317,10 @@ def deepen(entries: list[Entry], headings: list[Candidate], page_count: int) -> 
     headings numbered below it ("3.1.1.1" under "3.1.1", "4.4.2" under "4.4") that the contents do
     not list, from its page to the next entry's (that page included: a sub-section may end a page
     the next entry opens), one level deeper per step of numbering. Nothing else is taken: what is not
-    numbered under an entry, the authors may have chosen not to list."""
+    numbered under an entry, the authors may have chosen not to list. `headings` may be all the
+    layout's candidates: a number that goes on from a listed entry's is evidence enough where its
+    line is set apart (bold or underlined) though the rules alone would not keep it (a bold
+    "4.5.2.1 Example 1: ..." a point smaller than the text, and long)."""
     listed = {n.label for e in entries if (n := _entry_decimal(e.title))}
     ends = _ends(entries, page_count)
     used: set[int] = set()
@@ -331,6 +334,7 @@ def deepen(entries: list[Entry], headings: list[Candidate], page_count: int) -> 
             n = _decimal(h.title)
             if (
                 n is None
+                or not (h.confidence >= KEEP or h.bold or h.underlined)
                 or i in used
                 or not entry.start <= h.page <= end
                 or n.label in listed

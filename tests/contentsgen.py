@@ -102,16 +102,22 @@ LONG = ": How Each of the Places Was Chosen, Reached and Kept Over the Seasons"
 
 
 def make_section_contents(
-    directory: Path | str, annex: bool = False, small: bool = False
+    directory: Path | str, annex: bool = False, small: bool = False, steps: bool = False
 ) -> tuple[Path, Truth]:
     """A printed contents that stops a level short: it lists the numbered chapters and sections
     ("2", "2.1") with their pages; the text numbers sub-sections under them too ("2.1.1"). With
     `annex`, an annex the contents does not list follows the last chapter: its title larger than
     the chapters', unnumbered sections set as the contents' sections are. With `small`, the
-    sub-sections are set in bold a point smaller than the text, with long titles (`LONG`)."""
-    sections = [
-        (level, f"{title}{LONG}" if small and level == 2 else title) for level, title in _numbered(SECTIONS)
-    ]
+    sub-sections are set in bold a point smaller than the text, with long titles (`LONG`); with
+    `steps`, their titles start with a step's number ("2.1.1 1. Field Sites", as a manual made
+    from its sources numbers the steps of a task)."""
+    sections = _numbered(SECTIONS)
+    if small or steps:
+        sub = [k for k, (level, _title) in enumerate(sections) if level == 2]
+        for step, k in enumerate(sub, 1):
+            number, title = sections[k][1].split(" ", 1)
+            title = f"{step}. {title}" if steps else title
+            sections[k] = (2, f"{number} {title}{LONG if small else ''}")
     style = Style((*NUMBERED.levels[:2], (9.5, True, False))) if small else NUMBERED
 
     def write(pages: dict[str, int]) -> _Writer:
@@ -132,7 +138,9 @@ def make_section_contents(
         return writer
 
     writer = _placed(write)
-    return writer.save(directory, "section_contents_small.pdf" if small else "section_contents.pdf")
+    return writer.save(
+        directory, f"section_contents{'_small' if small else ''}{'_steps' if steps else ''}.pdf"
+    )
 
 
 def make_shallow_contents(

@@ -320,7 +320,8 @@ def deepen(entries: list[Entry], headings: list[Candidate], page_count: int) -> 
     numbered under an entry, the authors may have chosen not to list. `headings` may be all the
     layout's candidates: a number that goes on from a listed entry's is evidence enough where its
     line is set apart (bold or underlined) though the rules alone would not keep it (a bold
-    "4.5.2.1 Example 1: ..." a point smaller than the text, and long)."""
+    "4.5.2.1 Example 1: ..." a point smaller than the text, and long), and whatever follows the
+    number, as in a contents' entry ("7.2.1 1. Define a new neck", "3.2.1 pycocotools")."""
     listed = {n.label for e in entries if (n := _entry_decimal(e.title))}
     ends = _ends(entries, page_count)
     used: set[int] = set()
@@ -331,7 +332,7 @@ def deepen(entries: list[Entry], headings: list[Candidate], page_count: int) -> 
         if parent is None:
             continue
         for i, h in enumerate(headings):
-            n = _decimal(h.title)
+            n = _entry_decimal(h.title)  # "7.2.1 1. Define a new neck": the number goes on from "7.2"
             if (
                 n is None
                 or not (h.confidence >= KEEP or h.bold or h.underlined)

@@ -24,6 +24,7 @@ from .layout_join import (
     body_style,
     in_row,
     lead,
+    lead_words,
     letterheads,
     merged,
     plain,
@@ -38,6 +39,7 @@ from .layout_rejects import (
     Grid,
     caps,
     caption,
+    continued,
     dash_run_in,
     figures_beside,
     garbled,
@@ -265,6 +267,10 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
             continue
         prefix = line.bold_prefix if not body.bold else ""  # bold words where the body is not bold,
         prefix = prefix or (line.italic_prefix if not body.italic else "")  # else italic ones
+        note = prefix and line.text[len(prefix) :].lstrip().startswith("(") and not continued(line.text)
+        if note:  # "DC CHARACTERISTICS (Over Operating Conditions)": a heading and its note, no run-in
+            lines = [*lines[:i], lead_words(line, prefix), *lines[i + 1 :]]
+            line, prefix = lines[i], ""
         if prefix and len(LETTERS.findall(prefix)) >= 3:
             found = _run_in(line, prefix, page, body)
             if found is not None:

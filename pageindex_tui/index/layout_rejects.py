@@ -25,6 +25,7 @@ __all__ = [
     "Grid",
     "caps",
     "caption",
+    "continued",
     "dash_run_in",
     "figures_beside",
     "garbled",
@@ -142,6 +143,15 @@ def opens_exhibit(line: TextLine, lines: list[TextLine]) -> bool:
     )
 
 
+# a heading printed again where its table or text goes on over a page: "... (Continued)", "(cont'd)"
+_CONTINUED = re.compile(r"\(\s*(continued|cont\.|cont'd|cont\u2019d)\s*\)?\s*$", re.IGNORECASE)
+
+
+def continued(text: str) -> bool:
+    """A heading's title printed again with a note that its section goes on: no new section."""
+    return bool(_CONTINUED.search(text))
+
+
 def caption(text: str) -> bool:
     """A figure's or a table's caption: "Figure 1: ...", "Table 3. ...", "Fig. 2"."""
     return bool(_CAPTION.match(text) or _CAPTION_BARE.match(text)) and not note_section(text)
@@ -156,6 +166,8 @@ def reject(line: TextLine, text: str, running: frozenset[str], body_mono: bool =
     """Why `line` (whose heading would read `text`) cannot be a heading, or "" when it can."""
     if shape(text) in running:
         return "running header or footer"
+    if continued(line.text) or continued(text):
+        return "continued"
     if _FOLIO.match(text.strip()):
         return "page number"
     if not line.upright:

@@ -101,8 +101,11 @@ def make_excerpt_contents(directory: Path | str) -> tuple[Path, Truth]:
 LONG = ": How Each of the Places Was Chosen, Reached and Kept Over the Seasons"
 
 
+TASK = ["Gather the Tools", "Record the Readings"]  # a sub-section's steps, "1." and "2."
+
+
 def make_section_contents(
-    directory: Path | str, annex: bool = False, small: bool = False, steps: bool = False
+    directory: Path | str, annex: bool = False, small: bool = False, steps: bool = False, tasks: bool = False
 ) -> tuple[Path, Truth]:
     """A printed contents that stops a level short: it lists the numbered chapters and sections
     ("2", "2.1") with their pages; the text numbers sub-sections under them too ("2.1.1"). With
@@ -110,7 +113,8 @@ def make_section_contents(
     the chapters', unnumbered sections set as the contents' sections are. With `small`, the
     sub-sections are set in bold a point smaller than the text, with long titles (`LONG`); with
     `steps`, their titles start with a step's number ("2.1.1 1. Field Sites", as a manual made
-    from its sources numbers the steps of a task)."""
+    from its sources numbers the steps of a task); with `tasks`, each sub-section has steps of
+    its own, headings in bold at the body size numbered "1.", "2." (`TASK`)."""
     sections = _numbered(SECTIONS)
     if small or steps:
         sub = [k for k, (level, _title) in enumerate(sections) if level == 2]
@@ -128,7 +132,14 @@ def make_section_contents(
                 line = f"{'    ' * level}{title} {'.' * (56 - len(title))} {pages.get(title, 0)}"
                 writer.pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
         writer._new_page()
-        _write(writer, sections, paragraphs=4)
+        if not tasks:
+            _write(writer, sections, paragraphs=4)
+        for k, (level, title) in enumerate(sections if tasks else []):
+            writer.heading(title, level)
+            writer.paragraph(k * 10, 6)
+            for n, task in enumerate(TASK if level == 2 else [], 1):
+                writer.heading(f"{n}. {task}", 3, (style.body, True, False))
+                writer.paragraph(k * 10 + n, 6)
         if annex:
             writer._new_page()
             writer.heading("Survey Results", 0, (22, True, False))
@@ -139,7 +150,10 @@ def make_section_contents(
 
     writer = _placed(write)
     return writer.save(
-        directory, f"section_contents{'_small' if small else ''}{'_steps' if steps else ''}.pdf"
+        directory,
+        "section_contents"
+        + "".join(f"_{k}" for k, on in (("small", small), ("steps", steps), ("tasks", tasks)) if on)
+        + ".pdf",
     )
 
 

@@ -372,3 +372,27 @@ def make_heading_notes(directory: Path | str) -> tuple[Path, Truth]:
     truth.append(("AC CHARACTERISTICS", page.number, 0))
     page.body(302, 8)
     return _written(pdf, directory, "heading_notes.pdf", truth)
+
+
+def make_appendix_series(directory: Path | str) -> tuple[Path, Truth]:
+    """A paper's numbered sections, then lettered appendices in the sections' style: "A Proofs" and
+    "B Tables" with lettered sections of their own ("A.1 Lemma"), "C Prompts" and "D Examples"
+    without: the series of letters makes them appendices too."""
+    pdf, truth = _pdf(), []
+    heads = [
+        ("1 Introduction", ["1.1 Aims"]),
+        ("2 Methods", ["2.1 Data", "2.2 Models"]),
+        ("3 Results", ["3.1 Accuracy"]),
+        ("A Proofs", ["A.1 Lemma", "A.2 Bounds"]),
+        ("B Tables", ["B.1 Rates"]),
+        ("C Prompts", []),
+        ("D Examples", []),
+    ]
+    for k, (head, sections) in enumerate(heads):
+        page = _Page(pdf, truth)
+        page.heading([head], 12)
+        page.body(400 + k, 6)
+        for j, section in enumerate(sections):
+            page.heading([section], 11, level=1)
+            page.body(420 + 10 * k + j, 5)
+    return _written(pdf, directory, "appendix_series.pdf", truth)

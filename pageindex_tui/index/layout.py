@@ -59,9 +59,7 @@ ASK = 0.3  # unsure candidates from this confidence up are put to the model, whe
 SMALL = 0.85  # of the body size: a line set smaller is no heading the rules take alone
 DASH_RUN_IN = 0.35  # a run-in heading set off by a dash: the model's to decide, numbered or not
 
-_REFERENCE_HEADS = re.compile(
-    r"^(references|bibliography|works cited|literature cited|sources)$", re.IGNORECASE
-)
+_REFERENCE_HEADS = re.compile(r"^(references|bibliography|works cited|literature cited|sources)$", re.I)
 
 
 @dataclass
@@ -367,6 +365,8 @@ def _calibrate(found: list[_Found]) -> list[_Found]:
     appendices = {f.text[0] for f in found if _APPENDIX_CHILD.match(f.text)}
     for i, f in enumerate(found):
         parent = _APPENDIX.match(f.text)  # "A Dataset Construction" over "A.1 Person Selection"
+        if parent and chr(ord(parent.group(1)) - 1) in appendices:  # "D Prompts" after "C ...": the
+            appendices.add(parent.group(1))  # next appendix of the series, with sections or without
         plain = not numbering(f.text) and not KNOWN.match(f.text.strip(" .:")) and not f.exhibit
         plain = plain and not (parent and parent.group(1) in appendices)
         if plain and (round(f.line.size), f.line.bold) in styles:

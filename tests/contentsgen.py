@@ -102,22 +102,49 @@ def make_excerpt_contents(directory: Path | str) -> tuple[Path, Truth]:
     return writer.save(directory, "excerpt_contents.pdf")
 
 
-def make_section_contents(directory: Path | str, annex: bool = False) -> tuple[Path, Truth]:
+# a sub-section's long title ("2.1.1 Field Sites: ..."), more words than the rules take alone
+LONG = ": How Each of the Places Was Chosen, Reached and Kept Over the Seasons"
+
+
+TASK = ["Gather the Tools", "Record the Readings"]  # a sub-section's steps, "1." and "2."
+
+
+def make_section_contents(
+    directory: Path | str, annex: bool = False, small: bool = False, steps: bool = False, tasks: bool = False
+) -> tuple[Path, Truth]:
     """A printed contents that stops a level short: it lists the numbered chapters and sections
     ("2", "2.1") with their pages; the text numbers sub-sections under them too ("2.1.1"). With
     `annex`, an annex the contents does not list follows the last chapter: its title larger than
-    the chapters', unnumbered sections set as the contents' sections are."""
+    the chapters', unnumbered sections set as the contents' sections are. With `small`, the
+    sub-sections are set in bold a point smaller than the text, with long titles (`LONG`); with
+    `steps`, their titles start with a step's number ("2.1.1 1. Field Sites", as a manual made
+    from its sources numbers the steps of a task); with `tasks`, each sub-section has steps of
+    its own, headings in bold at the body size numbered "1.", "2." (`TASK`)."""
     sections = _numbered(SECTIONS)
+    if small or steps:
+        sub = [k for k, (level, _title) in enumerate(sections) if level == 2]
+        for step, k in enumerate(sub, 1):
+            number, title = sections[k][1].split(" ", 1)
+            title = f"{step}. {title}" if steps else title
+            sections[k] = (2, f"{number} {title}{LONG if small else ''}")
+    style = Style((*NUMBERED.levels[:2], (9.5, True, False))) if small else NUMBERED
 
     def write(pages: dict[str, int]) -> _Writer:
-        writer = _Writer(NUMBERED)
+        writer = _Writer(style)
         _contents_head(writer)
         for level, title in sections:
             if level < 2:
                 line = f"{'    ' * level}{title} {'.' * (56 - len(title))} {pages.get(title, 0)}"
                 writer.pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
         writer._new_page()
-        _write(writer, sections, paragraphs=4)
+        if not tasks:
+            _write(writer, sections, paragraphs=4)
+        for k, (level, title) in enumerate(sections if tasks else []):
+            writer.heading(title, level)
+            writer.paragraph(k * 10, 6)
+            for n, task in enumerate(TASK if level == 2 else [], 1):
+                writer.heading(f"{n}. {task}", 3, (style.body, True, False))
+                writer.paragraph(k * 10 + n, 6)
         if annex:
             writer._new_page()
             writer.heading("Survey Results", 0, (22, True, False))
@@ -127,7 +154,12 @@ def make_section_contents(directory: Path | str, annex: bool = False) -> tuple[P
         return writer
 
     writer = _placed(write)
-    return writer.save(directory, "section_contents.pdf")
+    return writer.save(
+        directory,
+        "section_contents"
+        + "".join(f"_{k}" for k, on in (("small", small), ("steps", steps), ("tasks", tasks)) if on)
+        + ".pdf",
+    )
 
 
 def make_shallow_contents(
@@ -189,11 +221,27 @@ FILING: list[tuple[int, str, list[str]]] = [
 ]
 
 
-def make_filing(directory: Path | str, contents: bool = False) -> tuple[Path, Truth]:
+EXHIBITS = ["Exhibit 21.1", "Exhibit 31.1", "Exhibit 32"]
+
+
+def _exhibit(writer: _Writer, label: str, seed: int) -> None:
+    """An exhibit's first page: its label alone at the top right, bold at the body size, then its text."""
+    writer._new_page()
+    writer.pdf.set_font(writer.style.family, style="B", size=writer.style.body)
+    writer.pdf.cell(0, 5, label, align="R", new_x="LMARGIN", new_y="NEXT")
+    writer.pdf.set_y(writer.pdf.get_y() + 8)
+    writer.truth.append((label, writer.page, 0))
+    writer.paragraph(seed, 12)
+
+
+def make_filing(directory: Path | str, contents: bool = False, exhibits: bool = False) -> tuple[Path, Truth]:
     """A filing's parts and items, and unlabelled sections inside the items, every heading set alike
     (bold capitals at the body size), so that type alone cannot tell their levels: the labels can.
     "Signatures" after the last item is no item's. With `contents`, a printed contents page lists
-    them all flat, as text loses its indentation ("Part I" on a line of its own, no page)."""
+    them all flat, as text loses its indentation ("Part I" on a line of its own, no page). With
+    `exhibits`, documents filed with it follow, each opened by its label alone at the top of its
+    page, set in bold at the body size ("Exhibit 31.1"), and an item's text holds a chart's label
+    in the same words and type ("Exhibit 3"), which is none."""
     headings = [
         (level + depth, line)
         for level, title, sections in FILING
@@ -216,11 +264,19 @@ def make_filing(directory: Path | str, contents: bool = False) -> tuple[Path, Tr
             writer.heading(line, 0)
             writer.truth[-1] = (*writer.truth[-1][:2], level)
             writer.paragraph(k, 12)
+            if exhibits and line.startswith("Item 7"):  # a chart's label among an item's text
+                writer.pdf.set_font(writer.style.family, style="B", size=writer.style.body)
+                writer.pdf.cell(0, 5, "Exhibit 3", align="C", new_x="LMARGIN", new_y="NEXT")
+                writer.paragraph(k + 50, 4)
+        for k, label in enumerate(EXHIBITS if exhibits else []):
+            _exhibit(writer, label, 90 + k)
         return writer
 
     first = write({})
-    writer = write({line: page for (_level, line), (_t, page, _l) in zip(headings, first.truth, strict=True)})
-    return writer.save(directory, "filing_contents.pdf" if contents else "filing.pdf")
+    placed = zip(headings, first.truth[: len(headings)], strict=True)  # the exhibits follow
+    writer = write({line: page for (_level, line), (_t, page, _l) in placed})
+    name = "filing_contents" if contents else "filing"
+    return writer.save(directory, f"{name}_exhibits.pdf" if exhibits else f"{name}.pdf")
 
 
 # a manual's chapters, their numbered sections and its appendices, as (level, title)

@@ -341,3 +341,58 @@ def make_running_text(directory: Path | str) -> tuple[Path, Truth]:
     page.heading(["4 Results"], 14)
     page.body(106, 6)
     return _written(pdf, directory, "running_text.pdf", truth)
+
+
+def _noted(page: _Page, words: str, note: str, size: float = 12) -> None:
+    """Bold words and a note in parentheses after them on one line, in the body's type."""
+    pdf = page.pdf
+    page.space(5)
+    pdf.set_font("Helvetica", style="B", size=size)
+    width = pdf.get_string_width(words + " ")
+    pdf.set_x(20)
+    pdf.cell(width, size * 0.45, words + " ")
+    pdf.set_font("Helvetica", size=size)
+    pdf.cell(170 - width, size * 0.45, note, new_x="LMARGIN", new_y="NEXT")
+    page.space(3)
+
+
+def make_heading_notes(directory: Path | str) -> tuple[Path, Truth]:
+    """A data sheet's headings: bold words with a note in parentheses after them on their line
+    ("DC CHARACTERISTICS (Over Operating Conditions)"), a heading's title; the same words on the
+    next page with "(Continued)", where its table goes on, no new one."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    _noted(page, "DC CHARACTERISTICS", "(Over Operating Conditions)")
+    truth.append(("DC CHARACTERISTICS", page.number, 0))
+    page.body(300, 12)
+    page = _Page(pdf, truth)
+    _noted(page, "DC CHARACTERISTICS", "(Continued)")
+    page.body(301, 6)
+    _noted(page, "AC CHARACTERISTICS", "(Under Operating Conditions; Load Capacitance 80 pF)")
+    truth.append(("AC CHARACTERISTICS", page.number, 0))
+    page.body(302, 8)
+    return _written(pdf, directory, "heading_notes.pdf", truth)
+
+
+def make_appendix_series(directory: Path | str) -> tuple[Path, Truth]:
+    """A paper's numbered sections, then lettered appendices in the sections' style: "A Proofs" and
+    "B Tables" with lettered sections of their own ("A.1 Lemma"), "C Prompts" and "D Examples"
+    without: the series of letters makes them appendices too."""
+    pdf, truth = _pdf(), []
+    heads = [
+        ("1 Introduction", ["1.1 Aims"]),
+        ("2 Methods", ["2.1 Data", "2.2 Models"]),
+        ("3 Results", ["3.1 Accuracy"]),
+        ("A Proofs", ["A.1 Lemma", "A.2 Bounds"]),
+        ("B Tables", ["B.1 Rates"]),
+        ("C Prompts", []),
+        ("D Examples", []),
+    ]
+    for k, (head, sections) in enumerate(heads):
+        page = _Page(pdf, truth)
+        page.heading([head], 12)
+        page.body(400 + k, 6)
+        for j, section in enumerate(sections):
+            page.heading([section], 11, level=1)
+            page.body(420 + 10 * k + j, 5)
+    return _written(pdf, directory, "appendix_series.pdf", truth)

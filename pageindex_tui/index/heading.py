@@ -28,6 +28,7 @@ class Candidate:
     mono: bool = False  # fixed-pitch, as code listings are set
     lines: int = 1  # printed lines joined into the title
     grid: bool = False  # set among table cells (figures in columns next to it, above or below)
+    exhibit: bool = False  # the label that opens a document filed with a report ("Exhibit 31.1")
 
     @property
     def sure(self) -> bool:

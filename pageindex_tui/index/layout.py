@@ -24,6 +24,7 @@ from .layout_join import (
     body_style,
     in_row,
     lead,
+    lead_words,
     line_gap,
     merged,
     plain,
@@ -39,9 +40,11 @@ from .layout_rejects import (
     Grid,
     caps,
     caption,
+    continued,
     dash_run_in,
     figures_beside,
     garbled,
+    opens_exhibit,
     reject,
     running_text,
     same_row,
@@ -52,16 +55,14 @@ from .layout_rejects import (
 )
 from .layout_running import letterheads, near_repeats, running_shapes, styled
 
-__all__ = ["SURE", "Candidate", "LayoutResult", "choose", "find_headings", "unsure"]
+__all__ = ["KEEP", "SURE", "Candidate", "LayoutResult", "choose", "find_headings", "unsure"]
 
 KEEP = 0.45  # confidence from which an unsure candidate is kept when no model is asked
 ASK = 0.3  # unsure candidates from this confidence up are put to the model, when there is one
 SMALL = 0.85  # of the body size: a line set smaller is no heading the rules take alone
 DASH_RUN_IN = 0.35  # a run-in heading set off by a dash: the model's to decide, numbered or not
 
-_REFERENCE_HEADS = re.compile(
-    r"^(references|bibliography|works cited|literature cited|sources)$", re.IGNORECASE
-)
+_REFERENCE_HEADS = re.compile(r"^(references|bibliography|works cited|literature cited|sources)$", re.I)
 
 
 @dataclass
@@ -170,6 +171,7 @@ class _Found:
     context: str  # the line after it
     lines: int = 1  # printed lines joined into the title
     grid: bool = False  # set among a table's figures
+    exhibit: bool = False  # the label that opens an exhibit's first page (`opens_exhibit`)
 
 
 def _run_in(line: TextLine, prefix: str, page: PageLines, body: Body) -> _Found | None:
@@ -201,8 +203,15 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
     for i, line in enumerate(lines):
         if i in taken:
             continue
+        if opens_exhibit(line, lines):  # sure (the model is not asked): a filed document's label
+            out.insert(0, _Found(SURE, page.page, line, line.text.strip(), "", exhibit=True))
+            continue
         prefix = line.bold_prefix if not body.bold else ""  # bold words where the body is not bold,
         prefix = prefix or (line.italic_prefix if not body.italic else "")  # else italic ones
+        note = prefix and line.text[len(prefix) :].lstrip().startswith("(") and not continued(line.text)
+        if note:  # "DC CHARACTERISTICS (Over Operating Conditions)": a heading and its note, no run-in
+            lines = [*lines[:i], lead_words(line, prefix), *lines[i + 1 :]]
+            line, prefix = lines[i], ""
         if prefix and len(LETTERS.findall(prefix)) >= 3:
             found = _run_in(line, prefix, page, body)
             if found is not None:
@@ -307,7 +316,9 @@ def _calibrate(found: list[_Found]) -> list[_Found]:
     appendices = {f.text[0] for f in found if _APPENDIX_CHILD.match(f.text)}
     for i, f in enumerate(found):
         parent = _APPENDIX.match(f.text)  # "A Dataset Construction" over "A.1 Person Selection"
-        plain = not numbering(f.text) and not KNOWN.match(f.text.strip(" .:"))
+        if parent and chr(ord(parent.group(1)) - 1) in appendices:  # "D Prompts" after "C ...": the
+            appendices.add(parent.group(1))  # next appendix of the series, with sections or without
+        plain = not numbering(f.text) and not KNOWN.match(f.text.strip(" .:")) and not f.exhibit
         plain = plain and not (parent and parent.group(1) in appendices)
         if plain and (round(f.line.size), f.line.bold) in styles:
             f.score = round(f.score * 0.6, 2)
@@ -387,6 +398,7 @@ def find_headings(
             mono=f.line.mono,
             lines=f.lines,
             grid=f.grid,
+            exhibit=f.exhibit,
         )
         for f in _calibrate(found)
     ]

@@ -158,7 +158,8 @@ def fill(
     ]
     child = _child_style(headings, candidates, inside, levels)
     children = [(i, k, entries[k].level + 1) for i, k in inside if style(headings[i]) == child]
-    added = {i: (k, level) for i, k, level in [*peers, *children]}
+    # an exhibit is a document filed beside the report, not a section of the entry before it
+    added = {i: (k, 0 if headings[i].exhibit else level) for i, k, level in [*peers, *children]}
     if not added:
         return entries, 0
     return _merged(entries, headings, added), len(added)
@@ -214,10 +215,11 @@ def parts(
     page_lines: Callable[[int], PageLines | None] | None = None,
     split: Split | None = None,
 ) -> tuple[list[Entry], int]:
-    """Parts a contents leaves out after its last entry (annexes, appendices): headings on the
-    pages after the last entry's, set larger than every level it lists, once each, read as titles,
-    at the top level; under them, the headings their type makes sections (`fill`, there only: under
-    the listed entries, what the contents leaves out the authors may have chosen to)."""
+    """Parts a contents leaves out after its last entry (annexes, appendices, a filing's exhibits):
+    headings on the pages after the last entry's, set larger than every level it lists or opening
+    an exhibit, once each, read as titles, at the top level; under them, the headings their type
+    makes sections (`fill`, there only: under the listed entries, what the contents leaves out the
+    authors may have chosen to)."""
     matched = _matches(entries, headings)
     levels = _level_styles(entries, headings, matched)
     if not levels:
@@ -231,7 +233,7 @@ def parts(
         Entry(h.title, 0, h.page, h.decided_by, h.confidence)
         for h in headings
         if h.page > last
-        and round(h.size) > largest
+        and (round(h.size) > largest or h.exhibit)
         and _title_like(h)
         and len(pages_of[normalize(h.title)]) == 1
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..document.lines import PageLines, TextLine
 from .layout_levels import numbering
@@ -25,6 +25,7 @@ __all__ = [
     "body_style",
     "in_row",
     "lead",
+    "lead_words",
     "line_gap",
     "merged",
     "norm",
@@ -166,6 +167,14 @@ def merged(lines: list[TextLine], i: int, body: Body) -> tuple[str, list[int]]:
             text = f"{text[:-1]}{nxt.text}" if text.endswith("-") else f"{text} {nxt.text}"
         used.append(j)
     return text, used
+
+
+def lead_words(line: TextLine, prefix: str) -> TextLine:
+    """The bold (or italic) words `prefix` that open a line, as a line of their own in their style: a
+    heading whose note in parentheses follows it on its line, in the body's type ("DC CHARACTERISTICS
+    (Over Operating Conditions)"), is no run-in heading; its title is the words set apart."""
+    bold = prefix == line.bold_prefix
+    return replace(line, text=prefix.rstrip(), bold=bold, italic=not bold, bold_prefix="", italic_prefix="")
 
 
 def lead(lines: list[TextLine], used: list[int]) -> TextLine:

@@ -216,13 +216,13 @@ def _series_holds(
 def assign_levels(headings: list[Candidate], series: bool = True) -> list[Candidate]:
     """The same headings with levels from numbering, then font rank, made consistent.
 
-    A heading listed on a printed contents page takes the level the contents give it; a numbered
-    one takes its numbering's depth, one deeper under the larger unnumbered headings its top
-    numbering restarts under (`restart_styles`). An unnumbered one goes one below the nearest
-    open heading that is more prominent (larger; as large and in capitals; as large and bold),
-    which keeps one level per style within a chapter even where a rare style sits between two
-    common ones; with `series`, also below an open labelled heading of its own style whose series
-    goes on after it (`_series_holds`).
+    A heading listed on a printed contents page takes the level the contents give it; an exhibit's
+    label the top level; a numbered one takes its numbering's depth, one deeper under the larger
+    unnumbered headings its top numbering restarts under (`restart_styles`). An unnumbered one goes
+    one below the nearest open heading that is more prominent (larger; as large and in capitals; as
+    large and bold), which keeps one level per style within a chapter even where a rare style sits
+    between two common ones; with `series`, also below an open labelled heading of its own style
+    whose series goes on after it (`_series_holds`).
     """
     if not headings:
         return []
@@ -236,6 +236,7 @@ def assign_levels(headings: list[Candidate], series: bool = True) -> list[Candid
     under = False  # a parent heading (see restart_styles) is open
     for i, (h, n, mine) in enumerate(zip(headings, numbers, styles, strict=True)):
         said = _numbered_depth(n, order, top_depth) + under if n else None
+        said = 0 if h.exhibit else said  # a document filed beside the text, none of its sections
         said = h.listed_level if h.listed_level is not None else said
         if n is None and mine in parents and h.listed_level is None:
             stack.clear()

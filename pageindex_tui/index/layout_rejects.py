@@ -25,11 +25,13 @@ __all__ = [
     "Grid",
     "caps",
     "caption",
+    "continued",
     "dash_run_in",
     "figures_beside",
     "garbled",
     "item_number",
     "note_section",
+    "opens_exhibit",
     "reject",
     "running_text",
     "same_row",
@@ -130,6 +132,28 @@ def item_number(text: str) -> bool:
     return bool(_ITEM.match(text))
 
 
+# a filing's exhibit: a document of its own, filed with the report, whose label opens its first page
+_EXHIBIT = re.compile(r"^exhibit\s+\d{1,3}(\.\d{1,3})*[A-Za-z]?$", re.IGNORECASE)
+
+
+def opens_exhibit(line: TextLine, lines: list[TextLine]) -> bool:
+    """An exhibit's label ("Exhibit 31.1") alone on its line and the topmost line of its page: the
+    first page of a document filed with the report, not a chart's caption (which stands by its chart,
+    under a heading or among the text)."""
+    return bool(_EXHIBIT.match(line.text.strip())) and all(
+        other.top >= line.top - ROW_TOLERANCE for other in lines
+    )
+
+
+# a heading printed again where its table or text goes on over a page: "... (Continued)", "(cont'd)"
+_CONTINUED = re.compile(r"\(\s*(continued|cont\.|cont'd|cont\u2019d)\s*\)?\s*$", re.IGNORECASE)
+
+
+def continued(text: str) -> bool:
+    """A heading's title printed again with a note that its section goes on: no new section."""
+    return bool(_CONTINUED.search(text))
+
+
 def caption(text: str) -> bool:
     """A figure's or a table's caption: "Figure 1: ...", "Table 3. ...", "Fig. 2"."""
     return bool(_CAPTION.match(text) or _CAPTION_BARE.match(text)) and not note_section(text)
@@ -163,6 +187,8 @@ def reject(line: TextLine, text: str, running: frozenset[str], body_mono: bool =
     """Why `line` (whose heading would read `text`) cannot be a heading, or "" when it can."""
     if shape(text) in running:
         return "running header or footer"
+    if continued(line.text) or continued(text):
+        return "continued"
     if _FOLIO.match(text.strip()):
         return "page number"
     if not line.upright:

@@ -18,7 +18,7 @@ from ..llm.replies import ask_json
 from . import prompts
 from .context import RunContext
 from .heading import Candidate
-from .layout import LayoutResult, choose, find_headings, unsure
+from .layout import KEEP, LayoutResult, choose, find_headings, unsure
 from .layout_guard import Verdicts, judge, line_for_model
 from .layout_levels import Numbering, numbering
 from .locate import normalize, restates
@@ -267,7 +267,13 @@ def graft(
             continue
         top = min(h.level for h in inside)
         out.extend(
-            Entry(h.title, entry.level + 1 + h.level - top, h.page, h.decided_by, h.confidence)
+            Entry(
+                h.title,
+                0 if h.exhibit else entry.level + 1 + h.level - top,
+                h.page,
+                h.decided_by,
+                h.confidence,
+            )
             for h in inside
         )
         added += len(inside)
@@ -314,8 +320,15 @@ def deepen(entries: list[Entry], headings: list[Candidate], page_count: int) -> 
     headings numbered below it ("3.1.1.1" under "3.1.1", "4.4.2" under "4.4") that the contents do
     not list, from its page to the next entry's (that page included: a sub-section may end a page
     the next entry opens), one level deeper per step of numbering. Nothing else is taken: what is not
-    numbered under an entry, the authors may have chosen not to list."""
+    numbered under an entry, the authors may have chosen not to list. `headings` may be all the
+    layout's candidates: a number that goes on from a listed entry's is evidence enough where its
+    line is set apart (bold or underlined) though the rules alone would not keep it (a bold
+    "4.5.2.1 Example 1: ..." a point smaller than the text, and long), and whatever follows the
+    number, as in a contents' entry ("7.2.1 1. Define a new neck", "3.2.1 pycocotools"). After an
+    entry or a section taken, the headings the rules are sure of numbered as a series from 1
+    ("1. Define a new backbone", "2. Import the module") are its steps, one level below it."""
     listed = {n.label for e in entries if (n := _entry_decimal(e.title))}
+    titles = {normalize(e.title) for e in entries}
     ends = _ends(entries, page_count)
     used: set[int] = set()
     out: list[Entry] = []
@@ -324,20 +337,29 @@ def deepen(entries: list[Entry], headings: list[Candidate], page_count: int) -> 
         parent = _entry_decimal(entry.title)
         if parent is None:
             continue
+        level, step = entry.level, 1  # of the last section taken; the step a series goes on with
         for i, h in enumerate(headings):
-            n = _decimal(h.title)
-            if (
-                n is None
-                or i in used
-                or not entry.start <= h.page <= end
-                or n.label in listed
-                or _listed_parent(n.label, listed) != parent.label
-            ):
+            n = _entry_decimal(h.title)  # "7.2.1 1. Define a new neck": the number goes on from "7.2"
+            if n is None or i in used or not (h.confidence >= KEEP or h.bold or h.underlined):
                 continue
-            used.add(i)
-            out.append(
-                Entry(h.title, entry.level + n.depth - parent.depth, h.page, h.decided_by, h.confidence)
-            )
+            if (
+                entry.start <= h.page <= end
+                and n.label not in listed
+                and _listed_parent(n.label, listed) == parent.label
+            ):
+                used.add(i)
+                level, step = entry.level + n.depth - parent.depth, 1
+                out.append(Entry(h.title, level, h.page, h.decided_by, h.confidence))
+            elif (
+                h.sure
+                and n.depth == 1
+                and n.label == str(step)
+                and (entry.start <= h.page < end or (h.page == end and step > 1))  # a series goes on
+                and normalize(h.title) not in titles
+            ):  # "1. Define a new backbone", "2. Import the module": the steps of the section before
+                used.add(i)
+                step += 1
+                out.append(Entry(h.title, level + 1, h.page, h.decided_by, h.confidence))
     return out, len(used)
 
 

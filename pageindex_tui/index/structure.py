@@ -224,7 +224,7 @@ async def _with_layout(
             max_tokens=settings.max_tokens_per_node,
         )
         if numbered_entries(entries):
-            deep, deeper = deepen(entries, chosen, doc.page_count)
+            deep, deeper = deepen(entries, result.candidates, doc.page_count)
         else:
             deep, deeper = fill(entries, chosen, result.candidates, doc.page_count, doc.page_lines, split)
         grafted, added = parts(deep, chosen, result.candidates, doc.page_count, doc.page_lines, split)

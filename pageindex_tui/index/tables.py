@@ -63,6 +63,8 @@ def _title_figures(title: str) -> float:
 
 def tabular(c: Candidate) -> bool:
     """A table's title or one of its rows, not a section heading."""
+    if c.exhibit:  # the label that opens a filed document's first page, not a table's
+        return False
     return c.grid or bool(_LABEL.match(c.title)) or _title_figures(c.title) >= 0.5
 
 

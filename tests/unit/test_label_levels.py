@@ -34,6 +34,23 @@ def test_a_flat_printed_contents_of_a_filing_nests_by_its_labels(tmp_path):
     assert source == "toc" and score.recall == 1.0 and score.level_accuracy == 1.0, found
 
 
+def test_exhibits_filed_after_a_filing_are_top_level_sections_and_a_charts_label_is_none(tmp_path):
+    """Each exhibit opens its page with its label alone at the top ("Exhibit 31.1"): a document of its
+    own, at the top level, after the contents' last entry or without a contents; the same words
+    among an item's text label a chart ("Exhibit 3") and stay out."""
+    for contents, source in ((True, "hybrid"), (False, "layout")):  # hybrid: the contents and the layout
+        path, truth = contentsgen.make_filing(tmp_path / source, contents=contents, exhibits=True)
+        assert [t for t in truth if t[0].startswith("Exhibit")] == [
+            (label, page, 0) for label, page, _level in truth[-3:]
+        ]
+        settings = Settings(endpoint=no_server(), if_add_node_summary=False, max_retries=0)
+        result, _seen = run_index(settings, path, tmp_path / source / "out")
+        got, found = result.run.structure_source, scoring.sections(result.result.to_json()["structure"])
+        score = scoring.score(found, truth)
+        assert got == source and score.recall == 1.0 and score.precision == 1.0, found
+        assert score.level_accuracy == 1.0, found
+
+
 def test_a_label_alone_on_its_line_takes_the_page_of_the_entry_after_it():
     text = "Contents\nPart I\nItem 1. Business 4\nItem 2. Properties 9\nPart II\nItem 5. Market 12\n"
     assert parse_toc(text) == [

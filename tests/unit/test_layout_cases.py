@@ -101,6 +101,16 @@ def test_underlined_and_coloured_headings_at_the_body_size_are_found(tmp_path):
     assert titles(path) == [title for title, _page, _level in truth]
 
 
+def test_a_headings_note_in_parentheses_is_no_run_in_and_a_continued_heading_is_none(tmp_path):
+    """ "DC CHARACTERISTICS (Over Operating Conditions)", bold words then a note in the body's type:
+    a heading titled by its bold words, not a run-in for the model; "... (Continued)" on the next
+    page, where its table goes on, is no heading."""
+    path, truth = layoutcases.make_heading_notes(tmp_path)
+    assert titles(path) == [title for title, _page, _level in truth]
+    candidates = find_headings(open_pdf(path).layout()).candidates
+    assert [(c.title, c.page) for c in candidates if c.title.startswith("DC")] == [("DC CHARACTERISTICS", 1)]
+
+
 def test_an_italic_run_in_heading_is_a_candidate_for_the_model(tmp_path):
     """'Scope of the work.' in italics opening a paragraph: put to the model, not taken by rule."""
     path, _truth = layoutcases.make_emphasis(tmp_path)

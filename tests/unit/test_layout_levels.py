@@ -3,6 +3,7 @@ generated PDF."""
 
 from __future__ import annotations
 
+import layoutcases
 import layoutgen
 import scoring
 
@@ -55,6 +56,15 @@ def test_an_appendix_sits_beside_the_top_sections_and_its_lettered_sections_belo
     assert got == [0, 1, 0, 0, 1, 1]
     got = levels("Chapter 1 Intro", "1.1 Aims", "Chapter 2 Data", "Appendix A Tables", "A.1 Rates")
     assert got == [0, 1, 0, 0, 1]
+
+
+def test_lettered_appendices_without_sections_of_their_own_go_on_the_series(tmp_path):
+    # "C Prompts" and "D Examples" after "B Tables" (which has "B.1 Rates"), in the numbered
+    # sections' style: appendices, not unnumbered lines that only look like numbered headings
+    path, truth = layoutcases.make_appendix_series(tmp_path)
+    chosen = choose(find_headings(open_pdf(path).layout()).candidates)
+    score = scoring.score([(h.title, h.page, h.level) for h in chosen], truth)
+    assert score.recall == 1.0 and score.precision == 1.0 and score.level_accuracy == 1.0, chosen
 
 
 def test_a_lone_lettered_line_is_not_a_section_level():

@@ -291,6 +291,32 @@ def test_a_contents_that_stops_a_level_short_gets_the_sections_numbered_under_it
     assert not any(isinstance(e, events.CallStarted) for e in seen)
 
 
+def test_sections_numbered_under_an_entry_are_taken_where_only_bold_sets_them_apart(tmp_path):
+    # "2.1.1 Field Sites: How ..." in bold a point smaller than the text, its title long: the rules
+    # alone would not keep it, its number going on from the listed "2.1" does; so does a number
+    # followed by a step's ("2.1.1 1. Field Sites"), which is no section number of its own
+    for small, steps in ((True, False), (False, True)):
+        path, truth = contentsgen.make_section_contents(tmp_path, small=small, steps=steps)
+        result, _seen = run_index(offline(), path, tmp_path / f"out-{small}")
+        assert result.ok, result.error
+        assert result.run.facts.layout_grafted == 2
+        found = scoring.sections(result.result.to_json()["structure"])
+        score = scoring.score(found, truth)
+        assert score.recall == 1.0 and score.precision == 1.0 and score.level_accuracy == 1.0, found
+
+
+def test_the_steps_numbered_under_a_sub_section_the_contents_leaves_out_are_its_children(tmp_path):
+    # "2.1.1 Field Sites" (numbered under the listed "2.1") holds "1. Gather the Tools" and "2. Record
+    # the Readings", bold at the body size: a series from 1 after the section, one level below it
+    path, truth = contentsgen.make_section_contents(tmp_path, tasks=True)
+    result, _seen = run_index(offline(), path, tmp_path / "out")
+    assert result.ok, result.error
+    assert result.run.facts.layout_grafted == 2 + 2 * 2
+    found = scoring.sections(result.result.to_json()["structure"])
+    score = scoring.score(found, truth)
+    assert score.recall == 1.0 and score.precision == 1.0 and score.level_accuracy == 1.0, found
+
+
 def test_an_annex_after_the_contents_last_entry_is_a_part_with_its_sections(tmp_path):
     # after the last chapter the contents lists, an annex it does not list: its title set larger
     # than any level the contents lists, its sections set as the contents' sections are

@@ -205,14 +205,14 @@ async def _with_layout(
         entries = [replace(e, level=lv, start=p) for e, lv, p in zip(entries, levels, starts, strict=True)]
     if not coarse and source != "toc":
         return entries, source
-    if source == "outline":  # a printed contents page lists other pages' headings, as in the layout path
+    outline = source == "outline"  # its trees stay as they were built: the rules of then, and their levels
+    if outline:  # a printed contents page lists other pages' headings, as in the layout path
         found = _contents_pages(ctx, doc)
         skip = skip | set(found.pages) if found else skip
-    result = await read_layout(ctx, doc, skip, precise=source != "outline")
+    result = await read_layout(ctx, doc, skip, precise=not outline)
     if result is None:
         return entries, source
-    # no model; under an outline, the levels its trees were built with (they stay as they were)
-    chosen = choose(result.candidates, series=source != "outline")
+    chosen = choose(result.candidates, series=not outline)  # no model
     if coarse:
         grafted, added = graft(entries, chosen, doc.page_count, doc.page_lines, printed=source == "toc")
     else:

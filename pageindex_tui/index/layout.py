@@ -240,10 +240,11 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
             continue
         text, used = merged(lines, i, body)
         first, last = lines[used[0]], lines[used[-1]]
+        style = lead(lines, used)
         why = reject(first, text, body.running, body.mono) or (
             "running text" if running_text(first.text) else ""
         )
-        why = why or ("garbled text" if garbled(text, lead(lines, used).size, body.size) else "")
+        why = why or ("garbled text" if garbled(text, style.size, body.size) else "")
         if why:
             if first.size > body.size * 1.1 or first.bold:
                 rejected[why] += 1
@@ -252,7 +253,7 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
             continue
         row = _same_row(first, lines) >= 2 or (plain(first, body) and figures_beside(first, lines))
         why = "table row" if row else in_row(first, text, lines)
-        wrapped = body.precise and len(used) > 1 and wrapped_plain(lead(lines, used), body)
+        wrapped = body.precise and len(used) > 1 and wrapped_plain(style, body)
         why = why or ("wrapped body text" if wrapped else "")
         label = row_label(first, lines)
         if label and not numbering(text):
@@ -265,7 +266,6 @@ def _page_candidates(page: PageLines, body: Body, rejected: Counter[str]) -> lis
         nxt = below(lines, used[-1], body.gap * 6)
         gap_above = first.top - prev.top if prev else body.gap * 3
         gap_below = lines[nxt].top - last.top if nxt is not None else body.gap * 3
-        style = lead(lines, used)
         score = _score(style, text, body, gap_above, gap_below)
         if body.precise and _under_table_caption(first, prev, lines, body) and not numbering(text):
             rejected["table cell"] += 1  # the head row just under a table's caption

@@ -174,7 +174,7 @@ def ours(settings: Settings, path: Path, out: Path) -> tuple[report.Run, Path | 
     seconds = time.perf_counter() - started
     # a tree kept while its sections wait for the model (page groups, source "pages") is a tree, not a
     # failure: scored as it is (page groups count for nothing)
-    waiting = result.partial is not None and result.partial.stage == "structure"
+    waiting = result.partial is not None and result.partial.awaits_model
     if (not result.ok and not waiting) or result.result is None or result.run is None:
         return report.Run(seconds=seconds, error=result.error), None
     headings = scoring.sections(result.result.to_json()["structure"])

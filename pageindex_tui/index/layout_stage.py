@@ -366,14 +366,15 @@ def deepen(entries: list[Entry], headings: list[Candidate], page_count: int) -> 
 def subheadings(doc: PdfDocument, node: Node, precise: bool = True) -> Subheadings:
     """Headings the layout finds in a node's pages, levels from 0, less its own title (and its
     parents' above it on its first page) and table titles. None, and why, where the node is a
-    section of tables (`tables.sections_only`). `precise`: False under an outline (`find_headings`)."""
+    section of tables (`tables.sections_only`). `precise`: False under an outline (`find_headings`), and
+    then no item series either (`choose`), as the outline's tree was built."""
     start, end, title = node.start, node.end, node.title
     doc.prefetch(range(start, end + 1))
     pages = [lines for p in range(start, end + 1) if (lines := doc.page_lines(p)) is not None]
     if not pages:
         return Subheadings([])
     own = normalize(title)
-    found = choose(find_headings(pages, whole=False, precise=precise).candidates)
+    found = choose(find_headings(pages, whole=False, precise=precise).candidates, series=precise)
     mine = next((i for i, h in enumerate(found) if h.page == start and normalize(h.title) == own), None)
     if mine is not None:  # its own title, and what stands above it on its first page (its parents')
         found = found[mine + 1 :]

@@ -286,12 +286,14 @@ class Indexer:
         # splitting is by pages (a Markdown node is its own lines), and not of page groups standing in
         if isinstance(doc, PdfDocument) and run.waiting is None:
             ctx.stage("split")
+            # a tree from an outline (coarse or not) is split by the rules its trees were built with
+            precise = not any(n.source == "outline" for n in walk(nodes))
             split = await split_large(
                 ctx,
                 nodes,
                 doc.page_text,
                 self._starts_at_top(doc),
-                lambda n: subheadings(doc, n, precise=run.source != "outline"),
+                lambda n: subheadings(doc, n, precise=precise),
                 doc.prefetch,
             )
             if split:

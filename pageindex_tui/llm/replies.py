@@ -207,7 +207,7 @@ async def ask_json(
     use: Use = "structure",
 ) -> M | None:
     """Ask for JSON of `shape`, validate it, and ask again with the error shown to the model; None when all
-    tries fail.
+    tries fail, or when an unusable reply ran to `max_tokens` (a limit the caller sized for the answer).
 
     `context` reaches the shape's validators (the pages shown, the lines numbered). Server errors
     (ContextOverflow, ServerUnavailable, ServerRefused) propagate.
@@ -215,6 +215,7 @@ async def ask_json(
     schema = reply_schema(shape)
     conversation = list(messages)
     reason = ""
+    tried = 0
     for attempt in range(1, max(1, attempts) + 1):
         label = purpose if attempt == 1 else f"{purpose} (try {attempt})"
         try:
@@ -226,6 +227,7 @@ async def ask_json(
                 raise  # the caller can split its input
             reason += " (and the retry with the error shown no longer fits the context)"
             break
+        tried = attempt
         try:
             return shape.model_validate(extract_json(reply.text), context=context)
         except BadReply as err:
@@ -235,13 +237,20 @@ async def ask_json(
         except (ValueError, TypeError, KeyError) as err:
             reason = str(err) or type(err).__name__
         truncated = reply.finish_reason == "length"
+        if truncated and max_tokens is not None:
+            # the caller sized the limit for a whole answer: a reply that ran to it rambles, and
+            # another try, paid for with the whole prompt again, rambles again
+            reason += " (cut off at the length the answer needs: not asked again)"
+            break
         conversation = [
             *conversation,
             {"role": "assistant", "content": reply.text},
             {"role": "user", "content": _feedback(reason, schema, truncated)},
         ]
     sink = getattr(client, "sink", events.ignore)
-    sink(
-        events.WarningEvent(doc, f"{purpose}: model reply unusable after {max(1, attempts)} tries: {reason}")
-    )
+    sink(events.WarningEvent(doc, f"{purpose}: model reply unusable after {_tries(tried)}: {reason}"))
     return None
+
+
+def _tries(count: int) -> str:
+    return "1 try" if count == 1 else f"{count} tries"

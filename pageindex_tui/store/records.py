@@ -44,7 +44,6 @@ class Provenance:
     page_offset: int | None = None  # physical minus printed page; written with mapped_by, even when None
     toc_entries: int | None = None
     toc_entries_beyond_end: int | None = None
-    titles_asked_model: int | None = None
     layout_candidates: int | None = None
     layout_rejected: dict[str, int] | None = None  # why lines that looked like headings were not taken
     layout_unsure: int | None = None

@@ -9,13 +9,14 @@ import re
 import contentsgen
 import layoutgen
 import scoring
-from fakes import FakeVLLM, Script
-from pdfgen import make_outline_pdf
+from fakes import FakeVLLM, Script, smart_model
+from pdfgen import TOC_OFFSET, make_outline_pdf, make_toc_pdf
 from pypdf import PdfWriter
 from test_pipeline import no_server, run_index
 
 from pageindex_tui import events
 from pageindex_tui.index.split import pages_to_read
+from pageindex_tui.index.structure import YES_NO_TOKENS
 from pageindex_tui.index.tree import Node
 from pageindex_tui.settings import Settings
 
@@ -308,8 +309,39 @@ def test_a_printed_contents_confirms_the_layouts_headings_and_gives_their_levels
     assert score.recall == 1.0 and score.level_accuracy == 1.0  # by type alone: 5 of 13 levels right
     origins = {n["title"]: n["source"] for n in run.to_dict()["provenance"]["nodes"]}
     assert {origins[title] for title, _page, _level in truth} == {"contents"}
-    # the contents stage gave up on placing them without a server, and said so, without failing
-    assert any(
-        "placed by the rules alone" in w.message and "cannot reach the model" in w.message
-        for w in run.warnings
-    )
+    assert run.llm.calls == 0
+
+
+def test_contents_entries_the_search_cannot_place_are_not_put_to_the_model(tmp_path):
+    # a page the model named would be taken only with the title printed on it, which the search
+    # has looked for on every page of the window: the entry keeps its printed page, without a call
+    path = make_toc_pdf(tmp_path, printed_as={"3 Design": "3 Building It"})
+    with FakeVLLM(default=smart_model) as fake:
+        settings = Settings(endpoint=fake.base_url, if_add_node_summary=False)
+        result, seen = run_index(settings, path, tmp_path / "out")
+        alone, _ = run_index(offline(), path, tmp_path / "alone")
+    assert result.ok and alone.ok, (result.error, alone.error)
+    purposes = [e.purpose for e in seen if isinstance(e, events.CallStarted)]
+    assert not any(p.startswith("locate") for p in purposes)
+    assert result.result == alone.result and result.run.structure_source == "toc"
+    found = scoring.flatten(result.result.to_json()["structure"])
+    assert ("3 Design", 7 + TOC_OFFSET) in [(title, page) for title, page, _level in found]
+
+
+def test_a_contents_page_the_rules_are_unsure_of_is_confirmed_in_a_short_reply(tmp_path):
+    path = make_toc_pdf(tmp_path, plain=True)  # no "Contents" heading, no dot leaders
+    limits: list[int] = []
+
+    def answer(body: dict) -> Script:
+        if "table of contents" in body["messages"][-1]["content"]:
+            limits.append(body["max_tokens"])
+            return Script(answer='{"is_contents": true}')
+        return Script(answer="{}")
+
+    with FakeVLLM(default=answer) as fake:
+        for thinking in (False, True):
+            settings = Settings(endpoint=fake.base_url, if_add_node_summary=False, thinking=thinking)
+            result, _seen = run_index(settings, path, tmp_path / f"out-{thinking}")
+            assert result.ok and result.run.structure_source == "toc", result.error
+    # one true or false: a short limit, unless the model reasons first (then the settings' own)
+    assert limits == [YES_NO_TOKENS, Settings().max_output_tokens]

@@ -144,3 +144,26 @@ def test_ask_json_gives_up_when_the_retry_no_longer_fits():
         assert len(fake.requests) == 1  # the second try was never sent
     warning = next(e for e in seen if isinstance(e, events.WarningEvent))
     assert "no longer fits the context" in warning.message
+
+
+def test_ask_json_does_not_ask_again_after_a_reply_cut_at_the_callers_limit():
+    rambling = Script(answer='{"pages": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12', finish_reason="length")
+    seen = []
+
+    async def go(fake, max_tokens):
+        async with LLMClient(Settings(endpoint=fake.base_url), sink=seen.append) as client:
+            messages = [{"role": "user", "content": "Which pages?"}]
+            return await ask_json(
+                client, messages, doc="d.pdf", purpose="pages", shape=Pages, max_tokens=max_tokens
+            )
+
+    with FakeVLLM(default=lambda body: rambling) as fake:
+        assert asyncio.run(go(fake, 40)) is None
+        assert len(fake.requests) == 1  # a limit sized for the answer: the same rambling again
+        assert asyncio.run(go(fake, None)) is None
+        assert len(fake.requests) == 4  # the settings' limit: asked again, told to be shorter
+    assert "keep the answer shorter" in fake.requests[2]["messages"][-1]["content"]
+    warnings = [e.message for e in seen if isinstance(e, events.WarningEvent)]
+    assert warnings[0].startswith("pages: model reply unusable after 1 try: JSON ends early")
+    assert warnings[0].endswith("(cut off at the length the answer needs: not asked again)")
+    assert warnings[1].startswith("pages: model reply unusable after 3 tries")

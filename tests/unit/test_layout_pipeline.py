@@ -26,7 +26,7 @@ def offline(**overrides) -> Settings:
 
 
 def test_no_server_still_gives_the_layout_tree_with_a_warning(tmp_path):
-    path, truth = layoutgen.make_caps(tmp_path)  # capitals and bold at the body size: some unsure
+    path, truth = layoutgen.make_open_lines(tmp_path)  # unsure lines a model could have decided
     result, seen = run_index(offline(), path, tmp_path / "out")
     assert result.ok, result.error
     run = result.run.to_dict()  # as written to <stem>_run.json
@@ -68,26 +68,48 @@ def _judge(reject: str, reason: str):
     return answer, asked
 
 
-def test_the_model_decides_only_the_unsure_headings_in_batches(tmp_path):
-    path, _truth = layoutgen.make_caps(tmp_path)
-    answer, asked = _judge("Seasonal", "sentence")  # a reason the rules cannot see in that line
+def test_the_model_decides_only_the_unsure_headings_its_answer_can_change(tmp_path):
+    path, _truth = layoutgen.make_open_lines(tmp_path)
+    answer, asked = _judge("Key findings", "sentence")  # a reason the rules cannot see in that line
     with FakeVLLM(default=answer) as fake:
         settings = Settings(endpoint=fake.base_url, if_add_node_summary=False)
         result, seen = run_index(settings, path, tmp_path / "out")
     assert result.ok, result.error
     assert asked and all("Page 3 line 1" not in prompt for prompt in asked)  # never the whole text
     purposes = [e.purpose for e in seen if isinstance(e, events.CallStarted)]
-    assert purposes and all(p.startswith("check headings") for p in purposes)
+    assert purposes == ["check headings p1-4"]  # five lines: one batch
+    shown = re.findall(r"line: '(.*?)'; next line", asked[0])
+    # unsure lines the rules keep and see nothing against, whatever the model said, are not shown
+    assert sorted(shown) == ["Key findings"] * 4 + ["WINTER SAMPLES"]
     titles = [t for t, _p, _l in scoring.flatten(result.result.to_json()["structure"])]
-    assert "Seasonal Patterns" in titles and "Growth Rates" in titles  # the rejection was refused
+    assert titles.count("Key findings") == 4 and "Growth Rates" in titles  # the rejection was refused
     by_title = {n["title"]: n["source"] for n in result.run.to_dict()["provenance"]["nodes"]}
-    assert by_title["Growth Rates"] == "model" and by_title["Seasonal Patterns"] == "layout"
-    assert result.run.structure_source == "layout" and result.run.facts.layout_unsure >= 1
+    assert by_title["WINTER SAMPLES"] == "model" and by_title["Key findings"] == "layout"
+    assert by_title["Growth Rates"] == "layout"
+    facts = result.run.facts
+    assert result.run.structure_source == "layout" and (facts.layout_unsure, facts.layout_model_lines) == (
+        16,
+        5,
+    )
     assert any("without a reason the rules" in w.message for w in result.run.warnings)
 
 
+def test_no_call_where_the_models_answer_could_change_nothing(tmp_path):
+    path, _truth = layoutgen.make_caps(tmp_path)  # unsure lines all, but the rules keep each and see
+    answer, asked = _judge("Seasonal", "sentence")  # nothing against it: the model could not drop one
+    with FakeVLLM(default=answer) as fake:
+        settings = Settings(endpoint=fake.base_url, if_add_node_summary=False)
+        result, seen = run_index(settings, path, tmp_path / "out")
+        alone, _ = run_index(offline(), path, tmp_path / "alone")
+    assert result.ok and alone.ok, (result.error, alone.error)
+    assert not asked and not any(isinstance(e, events.CallStarted) for e in seen)
+    assert result.run.facts.layout_unsure == 11 and result.run.facts.layout_model_lines is None
+    assert result.result == alone.result
+    assert not any("no model server" in w for w in alone.run.to_dict()["warnings"])
+
+
 def test_a_model_that_rejects_every_unsure_heading_leaves_the_no_model_tree(tmp_path):
-    path, _truth = layoutgen.make_caps(tmp_path)  # every candidate unsure: the check decides them all
+    path, _truth = layoutgen.make_open_lines(tmp_path)  # every candidate unsure
     alone, _ = run_index(offline(), path, tmp_path / "alone")
 
     def answer(body: dict) -> Script:
@@ -107,7 +129,7 @@ def test_a_model_that_rejects_every_unsure_heading_leaves_the_no_model_tree(tmp_
 
 
 def test_garbage_from_the_model_leaves_the_rules_in_charge(tmp_path):
-    path, truth = layoutgen.make_caps(tmp_path)
+    path, truth = layoutgen.make_open_lines(tmp_path)
     with FakeVLLM(default=lambda body: Script(answer="These all look like headings to me!")) as fake:
         settings = Settings(endpoint=fake.base_url, if_add_node_summary=False)
         result, _ = run_index(settings, path, tmp_path / "out")

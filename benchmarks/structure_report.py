@@ -51,6 +51,8 @@ class Run:
     source: str = ""  # ours: the structure source; Flash: its toc_source
     error: str | None = None
     fresh: bool = True  # False: Flash's result read from the cache, its seconds from the run that made it
+    calls: int = 0  # ours: model calls (retries counted), as the run record counts them
+    tokens: tuple[int, int] = (0, 0)  # ours: prompt and completion tokens of those calls
     scores: Scores | None = None  # None without truth or on failure
 
     @property

@@ -178,7 +178,10 @@ def ours(settings: Settings, path: Path, out: Path) -> tuple[report.Run, Path | 
     if (not result.ok and not waiting) or result.result is None or result.run is None:
         return report.Run(seconds=seconds, error=result.error), None
     headings = scoring.sections(result.result.to_json()["structure"])
-    return report.Run(headings, seconds, result.run.structure_source), result.structure_path
+    llm = result.run.llm
+    tokens = (llm.prompt_tokens, llm.completion_tokens)
+    run = report.Run(headings, seconds, result.run.structure_source, calls=llm.calls, tokens=tokens)
+    return run, result.structure_path
 
 
 def bench_settings(**flags: object) -> Settings:
@@ -320,7 +323,8 @@ def run_job(
     print(f" ours {mine.seconds:.1f}s", end="", file=sys.stderr, flush=True)
     model = ours(with_model, job.path, folder / "out-model")[0] if with_model is not None else None
     if model is not None:
-        print(f", +model {model.seconds:.1f}s", end="", file=sys.stderr, flush=True)
+        calls = f"{model.calls} calls, {model.tokens[0]}+{model.tokens[1]} tokens"
+        print(f", +model {model.seconds:.1f}s ({calls})", end="", file=sys.stderr, flush=True)
     theirs = flash(job, python, version, args.fresh_flash) if python and version else None
     if theirs is not None:
         state = "failed" if theirs.failed else ("fresh" if theirs.fresh else "cached")

@@ -182,6 +182,24 @@ def make_caps(directory: Path | str) -> tuple[Path, Truth]:
     return writer.save(directory, "caps.pdf")
 
 
+def make_open_lines(directory: Path | str) -> tuple[Path, Truth]:
+    """`make_caps` with lines whose fate the model's answer can change (`layout_guard.open_to_model`):
+    a bold "Key findings" after every other section, a title repeated on page after page, which
+    the rules keep though they see a running head in it (the model may drop it for that), and
+    bold capitals set small, "WINTER SAMPLES", which the rules drop though they see nothing
+    against it (the model's yes lifts it). The truth holds them all."""
+    writer = _Writer(CAPS)
+    for k, (level, title) in enumerate(s for s in SECTIONS if s[0] < 2):
+        writer.heading(title, level)
+        writer.paragraph(k * 10, 6)
+        if title == "Seasonal Patterns":
+            writer.heading("Winter Samples", 1, looks=(9, True, True))
+        if k % 3 == 1:
+            writer.heading("Key findings", 1, looks=(10, True, False))
+        writer.paragraph(k * 10 + 1, 6)
+    return writer.save(directory, "open_lines.pdf")
+
+
 def make_two_columns(directory: Path | str) -> tuple[Path, Truth]:
     """Two columns, numbered bold headings in either column."""
     writer = _Writer(NUMBERED, columns=2)

@@ -95,8 +95,12 @@ TOC_SECTIONS = [  # (title, printed page)
 TOC_OFFSET = 2  # printed page 1 is physical page 3
 
 
-def make_toc_pdf(directory: Path | str) -> Path:
-    """14 pages, no outline: title page, a printed Contents page, 12 numbered content pages."""
+def make_toc_pdf(
+    directory: Path | str, printed_as: dict[str, str] | None = None, plain: bool = False
+) -> Path:
+    """14 pages, no outline: title page, a printed Contents page, 12 numbered content pages;
+    `printed_as` gives headings a page prints otherwise than the contents lists them; `plain`
+    prints the contents without its heading and its dot leaders (the rules are unsure of it)."""
     pdf = _new_pdf()
     pdf.add_page()
     pdf.set_y(90)
@@ -106,17 +110,18 @@ def make_toc_pdf(directory: Path | str) -> Path:
     pdf.cell(0, 10, "Technical report prepared for the indexing test suite", align="C")
 
     pdf.add_page()
-    _heading(pdf, "Contents")
+    if not plain:
+        _heading(pdf, "Contents")
     for title, printed in TOC_SECTIONS:
         indent = "    " if "." in title.split()[0] else ""
-        dots = "." * max(4, 48 - len(indent + title))
+        dots = "" if plain else "." * max(4, 48 - len(indent + title))
         pdf.cell(0, 8, f"{indent}{title} {dots} {printed}", new_x="LMARGIN", new_y="NEXT")
 
     for printed in range(1, 13):
         pdf.add_page()
         starts = [t for t, p in TOC_SECTIONS if p == printed]
         for title in starts:
-            _heading(pdf, title)
+            _heading(pdf, (printed_as or {}).get(title, title))
         topic = next(t for t, p in reversed(TOC_SECTIONS) if p <= printed)
         _body(pdf, printed + TOC_OFFSET, topic)
         _footer(pdf, str(printed))

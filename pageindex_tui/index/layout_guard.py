@@ -45,6 +45,8 @@ _CODE = re.compile(r"[{}();=<>\[\]]|\b[a-z]+[A-Z]\w*\b|\b\w+_\w+\b|::|->")
 _LIST = re.compile(rf"^([{re.escape(BULLETS)}]\s|\(?[a-z]\)\s)")
 _CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ()-]{7,}\d|\b(tel|phone|fax|e-?mail)\b", re.IGNORECASE)
 _LETTERS = re.compile(r"[^\W\d_]")
+_LEADERS = re.compile(r"(\s*[.\u2026\u00b7]){4,}\s*|\s{2,}")  # "Item 1. Business .......... 3"
+NEXT_LINE_CHARS = 60  # of the line after a candidate, shown to the model
 
 
 def _figures(text: str) -> int:
@@ -105,6 +107,19 @@ def repeats(candidates: list[Candidate]) -> Counter[str]:
     return Counter({shape: len(found) for shape, found in pages.items()})
 
 
+def open_to_model(candidates: list[Candidate], asked: list[int]) -> list[int]:
+    """Of the unsure candidates (`asked`), those whose fate the model's answer can change within the
+    bounds of `judge`: one the rules keep that shows a reason it may name to drop it, and one the
+    rules drop that shows none (its yes lifts it). Of the others the rules' word stands whatever the
+    model says: they are not put to it."""
+    seen = repeats(candidates)
+    return [
+        i
+        for i in asked
+        if (candidates[i].confidence >= KEEP) == any(check(candidates[i], seen) for check in CHECKS.values())
+    ]
+
+
 def reason_holds(reason: Reason, c: Candidate, seen: Counter[str]) -> bool:
     """Can the rules see `reason` in the candidate? "other" is never checkable."""
     check = CHECKS.get(reason)
@@ -141,9 +156,15 @@ class Judgement:
     reasons: Counter[str] = field(default_factory=Counter)  # checked reasons of the drops
 
 
-def judge(candidates: list[Candidate], asked: list[int], verdicts: list[Verdicts | None]) -> Judgement:
+def judge(
+    candidates: list[Candidate],
+    asked: list[int],
+    verdicts: list[Verdicts | None],
+    shown: list[int] | None = None,
+) -> Judgement:
     """The unsure candidates (`asked`) decided by the model's answers within the bounds above; a batch
-    without an answer (None) is decided by the rules."""
+    without an answer (None) is decided by the rules. `shown`: the lines put to the model (all of
+    `asked` unless given), over which a yes to nearly every line is judged."""
     said_yes: set[int] = set()
     said_no: dict[int, Reason] = {}
     for v in verdicts:
@@ -153,7 +174,8 @@ def judge(candidates: list[Candidate], asked: list[int], verdicts: list[Verdicts
     seen = repeats(candidates)
     rules_keep = {i for i in asked if candidates[i].confidence >= KEEP}
     # a yes to (nearly) every line shown tells the lines apart no better than the rules: it lifts none
-    undiscerning = len(asked) >= YES_MIN and len(said_yes & set(asked)) >= YES_SHARE * len(asked)
+    lines = asked if shown is None else shown
+    undiscerning = len(lines) >= YES_MIN and len(said_yes & set(lines)) >= YES_SHARE * len(lines)
     out = Judgement(set(rules_keep), set(), undiscerning=undiscerning)
     for i in asked:
         c = candidates[i]
@@ -174,8 +196,20 @@ def judge(candidates: list[Candidate], asked: list[int], verdicts: list[Verdicts
     return out
 
 
+def _opening(text: str, limit: int = NEXT_LINE_CHARS) -> str:
+    """The start of a line, enough to tell body text from a heading: leader dots and runs of spaces
+    closed up, cut at a word within `limit` characters."""
+    text = _LEADERS.sub(" ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return f"{cut}…"
+
+
 def line_for_model(number: int, c: Candidate, body: float) -> str:
-    """One candidate as the model sees it: where, how it is set, the line itself, the line after it."""
+    """One candidate as the model sees it: where, how it is set, the line itself, the opening of the
+    line after it (the rules read all of it; the model needs to see only whether it reads on as body
+    text, and every character of it is paid for on every batch)."""
     ratio = c.size / body if body else 1.0
     cues = [f"{ratio:.2f}x body size", "bold" if c.bold else "regular"]
     letters = _LETTERS.findall(c.title)
@@ -191,4 +225,6 @@ def line_for_model(number: int, c: Candidate, body: float) -> str:
     n = numbering(c.title)
     if n:
         cues.append(f"numbered {n.label}")
-    return f"{number}. page {c.page}; {', '.join(cues)}; line: {c.title!r}; next line: {c.context!r}"
+    return (
+        f"{number}. page {c.page}; {', '.join(cues)}; line: {c.title!r}; next line: {_opening(c.context)!r}"
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -19,7 +20,7 @@ from . import prompts
 from .context import RunContext
 from .heading import Candidate
 from .layout import KEEP, LayoutResult, choose, find_headings, unsure
-from .layout_guard import Verdicts, judge, line_for_model
+from .layout_guard import Verdicts, judge, line_for_model, open_to_model
 from .layout_levels import Numbering, numbering
 from .locate import normalize, restates
 from .shapes import CHECK_LINES, HeadingsCheck
@@ -89,7 +90,8 @@ async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool 
     """
     asked = unsure(result.candidates)
     ctx.facts.layout_unsure = len(asked)
-    if not asked:
+    shown = open_to_model(result.candidates, asked)  # the others' fate is the rules', whatever it says
+    if not shown:
         return choose(result.candidates)
     llm = None
     if use_model:
@@ -98,18 +100,19 @@ async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool 
         except LLMError as err:
             ctx.warn(
                 f"no model server ({err.message}): the layout tree stands on the rules alone, "
-                f"{len(asked)} unsure headings decided without the model",
+                f"{len(shown)} unsure headings decided without the model",
                 "fallback",
             )
     if llm is None:
         return choose(result.candidates)
-    batches = [asked[i : i + BATCH] for i in range(0, len(asked), BATCH)]
+    size = math.ceil(len(shown) / math.ceil(len(shown) / BATCH))  # even batches: never one of a line or two
+    batches = [shown[i : i + size] for i in range(0, len(shown), size)]
     replies = await asyncio.gather(*(_ask_batch(ctx, llm, result, b) for b in batches))
     failed = sum(reply is None for reply in replies)
     if failed:
         message = f"{failed} of {len(batches)} heading checks got no usable reply; the rules decided those"
         ctx.warn(message, "fallback")
-    verdict = judge(result.candidates, asked, replies)
+    verdict = judge(result.candidates, asked, replies, shown)
     if verdict.distrusted:
         reasons = ", ".join(f"{n} {reason}" for reason, n in verdict.reasons.most_common())
         ctx.warn(
@@ -119,8 +122,8 @@ async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool 
         )
     if verdict.undiscerning:
         ctx.warn(
-            f"the model called nearly all of the {len(asked)} unsure lines headings; only those the rules "
-            "keep were taken",
+            f"the model called nearly all of the {len(shown)} unsure lines it was shown headings; only those "
+            "the rules keep were taken",
             "fallback",
         )
     if verdict.refused and not verdict.distrusted:
@@ -129,6 +132,7 @@ async def confirm_unsure(ctx: RunContext, result: LayoutResult, use_model: bool 
             "could see in them; they were kept",
             "structure",
         )
+    ctx.facts.layout_model_lines = len(shown)
     ctx.facts.layout_model_batches = len(batches)
     ctx.facts.layout_model_accepted = len(verdict.confirmed)  # its yes that stood
     candidates = [

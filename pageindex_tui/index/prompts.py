@@ -53,15 +53,6 @@ def read_contents(contents_text: str) -> list[dict[str, str]]:
     return _messages(contents_text, instruction)
 
 
-def locate_title(pages_text: str, title: str) -> list[dict[str, str]]:
-    instruction = (
-        f'On which page above does the section titled "{title}" begin? Answer with the N of '
-        "the <page N> tag where its heading is printed, or null if the heading is on none of "
-        'these pages.\nReply as JSON: {"page": N}.'
-    )
-    return _messages(pages_text, instruction)
-
-
 def summarize_node(title: str, text: str) -> list[dict[str, str]]:
     instruction = (
         f'The text above is the section "{title}" of a document. Write a summary of it in two '

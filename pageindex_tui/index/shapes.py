@@ -62,7 +62,6 @@ Title = Annotated[str, BeforeValidator(_title), WithJsonSchema({"type": "string"
 PrintedPage = Annotated[
     int | None, BeforeValidator(_number_or_none), WithJsonSchema({"type": ["integer", "null"]})
 ]
-PageOrNone = Annotated[StrictInt | None, WithJsonSchema({"type": ["integer", "null"]})]
 
 
 def _shown_pages(page: int | None, info: ValidationInfo) -> int | None:
@@ -109,14 +108,6 @@ class ContentsEntries(Shape):
     """A printed table of contents, transcribed (prompts.read_contents)."""
 
     entries: list[ContentsEntry]
-
-
-class Located(Shape):
-    """The page among those shown where a title begins, or null (prompts.locate_title)."""
-
-    page: PageOrNone
-
-    _on_shown_pages = field_validator("page")(_shown_pages)
 
 
 Reason = Literal["table", "caption", "running", "sentence", "code", "list", "contact", "other"]

@@ -7,7 +7,6 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ..document import tag_pages
 from ..errors import LLMError
 from ..events import StructureSource
 from ..llm.replies import ask_json
@@ -19,7 +18,7 @@ from .layout import choose
 from .layout_fill import fill, parts
 from .layout_stage import deepen, graft, is_coarse, numbered_entries, read_layout, structure_from_layout
 from .locate import find_title, title_on_page
-from .shapes import ContentsCheck, ContentsEntries, Located
+from .shapes import ContentsCheck, ContentsEntries
 from .split import large_span
 from .toc_indent import indent_levels
 from .tree import Entry, PageText
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
 
 LOCATE_WINDOW = 3  # pages either side of where a title was expected
 MIN_LAYOUT_HEADINGS = 2  # fewer, and the model is asked to find the sections
+YES_NO_TOKENS = 32  # a reply of one true or false, where the model does not think first
 
 
 def outline_covers(outline: list[Any], page_count: int) -> bool:
@@ -38,24 +38,6 @@ def outline_covers(outline: list[Any], page_count: int) -> bool:
 
 def count_verified(entries: list[Entry], page_text: PageText) -> int:
     return sum(1 for e in entries if title_on_page(e.title, page_text(e.start)))
-
-
-async def _locate_with_model(
-    ctx: RunContext, page_text: PageText, title: str, near: int, page_count: int
-) -> int | None:
-    first, last = max(1, near - LOCATE_WINDOW), min(page_count, near + LOCATE_WINDOW)
-    text = tag_pages(page_text, first, last)
-
-    llm = await ctx.llm(f"contents entry {title[:60]!r} is not printed where the contents say")
-    located = await ask_json(
-        llm,
-        prompts.locate_title(text, title),
-        doc=ctx.doc_id,
-        purpose=f"locate {title[:40]}",
-        shape=Located,
-        context={"first": first, "last": last},
-    )
-    return located.page if located is not None else None
 
 
 def _contents_entries(doc: PdfDocument, found: toc.TocPages) -> tuple[str, list[toc.TocEntry]]:
@@ -93,6 +75,7 @@ async def structure_from_toc(
             doc=ctx.doc_id,
             purpose=f"confirm contents on p{found.pages[0]}",
             shape=ContentsCheck,
+            max_tokens=None if ctx.settings.thinks("structure") else YES_NO_TOKENS,
         )
         if confirmed is None or not confirmed.is_contents:
             return None
@@ -117,13 +100,13 @@ async def structure_from_toc(
             ctx.facts.toc_parsed_by = "model"
     if not entries:
         return None
-    return await place_entries(ctx, doc, entries, set(found.pages))
+    return place_entries(ctx, doc, entries, set(found.pages))
 
 
-async def place_entries(
+def place_entries(
     ctx: RunContext, doc: PdfDocument, entries: list[toc.TocEntry], toc_pages: set[int]
 ) -> list[Entry]:
-    """Printed page numbers to physical pages: labels, then the common offset, then search, then model.
+    """Printed page numbers to physical pages: labels, then the common offset, then search.
     The offset vote reads every page: `pdf_structure` has read them all, in parallel, before."""
     page_text, count = doc.page_text, doc.page_count
     by_label = toc.map_by_labels(entries, doc.page_labels)
@@ -133,8 +116,7 @@ async def place_entries(
     ctx.facts.mapped_by = "page labels" if by_label else ("offset" if offset is not None else "search")
     searchable = {p: page_text(p) for p in range(1, count + 1) if p not in toc_pages}
     placed: list[Entry] = []
-    beyond = unplaced = asked = 0
-    no_model: str | None = None  # why the model could not be asked, once it could not
+    beyond = unplaced = 0
     for i, entry in enumerate(entries):
         guess: int | None = by_label.get(i)
         if guess is None and entry.printed:
@@ -149,19 +131,13 @@ async def place_entries(
         if guess is not None and title_on_page(entry.title, page_text(guess)):
             placed.append(Entry(entry.title, entry.level, guess))
             continue
+        # No model is asked where the search fails: a page it named would be taken only with the title
+        # printed on it, and the search has read every page of the window for that already.
         near = guess if guess is not None else (placed[-1].start if placed else 1)
         window = {p: t for p, t in searchable.items() if abs(p - near) <= LOCATE_WINDOW}
         page = find_title(entry.title, window, near=near)
         if page is None and guess is None:
             page = find_title(entry.title, {p: t for p, t in searchable.items() if p >= near}, near=near)
-        if page is None and no_model is None:
-            asked += 1
-            try:
-                page = await _locate_with_model(ctx, page_text, entry.title, near, count)
-            except LLMError as err:  # one entry the rules cannot place must not sink the contents
-                no_model = err.message
-            if page is not None and not title_on_page(entry.title, page_text(page)):
-                page = guess  # the model's page is no better than the printed one
         if page is None:
             page = guess
         if page is None:
@@ -173,16 +149,10 @@ async def place_entries(
             f"{beyond} contents entries point past the last page ({count}); the file is probably an excerpt",
             "structure",
         )
-    if no_model is not None:
-        ctx.warn(
-            f"contents entries not printed where the contents say were placed by the rules alone "
-            f"(at their printed page, or left out): {no_model}"
-        )
     if unplaced:
         ctx.warn(f"{unplaced} contents entries could not be placed on a page and were left out", "structure")
     ctx.facts.toc_entries = len(entries)
     ctx.facts.toc_entries_beyond_end = beyond
-    ctx.facts.titles_asked_model = asked
     return placed
 
 

@@ -143,6 +143,46 @@ def extract_json(text: str) -> Any:
     raise first_error or BadReply("no JSON object found")
 
 
+def whole_items(text: str) -> Any | None:
+    """The JSON value a reply cut off at the length limit began, closed after its last whole item:
+    `{"sections": [{...}, {...}, {"ti` gives `{"sections": [{...}, {...}]}`, and `{"a": [1, 2], "b": [{"li`
+    gives `{"a": [1, 2]}`; None where nothing before the cut is whole. An item is whole when a list
+    goes on after it, or, of the outermost object, a member does."""
+    text = strip_reasoning(text or "")
+    fenced = _fenced(text)
+    if fenced is not None and fenced.strip():
+        text = fenced
+    match = _OPENER.search(text)
+    if match is None:
+        return None
+    start = match.start()
+    expected: list[str] = []
+    cuts: list[tuple[int, str]] = []  # where a whole item ends, and what closes the value there
+    in_string = escaped = False
+    for index in range(start, len(text)):
+        char = text[index]
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+            continue
+        if char == '"':
+            in_string = True
+        elif char in _CLOSERS:
+            expected.append(_CLOSERS[char])
+        elif char in "}]":
+            if not expected or expected.pop() != char or not expected:
+                return None  # brackets that do not match, or a value that is whole: not a cut one
+            if expected[-1] == "]":
+                cuts.append((index + 1, "".join(reversed(expected))))
+        elif char == "," and (expected[-1] == "]" or len(expected) == 1):
+            cuts.append((index, "".join(reversed(expected))))
+    for end, closers in reversed(cuts):
+        try:
+            return _loads(text[start:end] + closers)
+        except BadReply:
+            continue
+    return None
+
+
 def _inline(node: Any, defs: Mapping[str, Any]) -> Any:
     if isinstance(node, list):
         return [_inline(item, defs) for item in node]
@@ -181,10 +221,8 @@ def problems(err: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _feedback(reason: str, schema: dict[str, Any] | None, truncated: bool) -> str:
+def _feedback(reason: str, schema: dict[str, Any] | None) -> str:
     lines = [f"That answer could not be used: {reason}."]
-    if truncated:
-        lines.append("It was cut off at the length limit, so keep the answer shorter.")
     lines.append(
         "Answer again with nothing but one JSON value: no explanation before or after it, no code fence, "
         "double quotes around every key and string, no trailing commas."
@@ -207,7 +245,8 @@ async def ask_json(
     use: Use = "structure",
 ) -> M | None:
     """Ask for JSON of `shape`, validate it, and ask again with the error shown to the model; None when all
-    tries fail.
+    tries fail, or when an unusable reply ran to the length limit (it is not asked again). A reply cut
+    at the limit in the middle of a list gives the list's whole items, if they make a valid reply.
 
     `context` reaches the shape's validators (the pages shown, the lines numbered). Server errors
     (ContextOverflow, ServerUnavailable, ServerRefused) propagate.
@@ -215,6 +254,7 @@ async def ask_json(
     schema = reply_schema(shape)
     conversation = list(messages)
     reason = ""
+    tried = 0
     for attempt in range(1, max(1, attempts) + 1):
         label = purpose if attempt == 1 else f"{purpose} (try {attempt})"
         try:
@@ -226,6 +266,7 @@ async def ask_json(
                 raise  # the caller can split its input
             reason += " (and the retry with the error shown no longer fits the context)"
             break
+        tried = attempt
         try:
             return shape.model_validate(extract_json(reply.text), context=context)
         except BadReply as err:
@@ -235,13 +276,42 @@ async def ask_json(
         except (ValueError, TypeError, KeyError) as err:
             reason = str(err) or type(err).__name__
         truncated = reply.finish_reason == "length"
+        if truncated and (cut := _whole_part(reply.text, shape, context)) is not None:
+            # a list cut short by the limit: its whole items are an answer, checked as any other, and
+            # another try, paid for with the whole prompt again, would be cut again
+            sink = getattr(client, "sink", events.ignore)
+            sink(
+                events.WarningEvent(
+                    doc, f"{purpose}: the reply was cut at the length limit; its whole items used"
+                )
+            )
+            return cut
+        if truncated:
+            # a reply that ran to the limit rambles (a heading check's or a yes/no's limit is sized
+            # for the whole answer, the settings' for any), and another try, paid for with the prompt
+            # and the rambling again, under the same limit, rambles again
+            reason += " (cut off at the length limit: not asked again)"
+            break
         conversation = [
             *conversation,
             {"role": "assistant", "content": reply.text},
-            {"role": "user", "content": _feedback(reason, schema, truncated)},
+            {"role": "user", "content": _feedback(reason, schema)},
         ]
     sink = getattr(client, "sink", events.ignore)
-    sink(
-        events.WarningEvent(doc, f"{purpose}: model reply unusable after {max(1, attempts)} tries: {reason}")
-    )
+    sink(events.WarningEvent(doc, f"{purpose}: model reply unusable after {_tries(tried)}: {reason}"))
     return None
+
+
+def _whole_part(text: str, shape: type[M], context: Mapping[str, Any] | None) -> M | None:
+    """A cut reply's whole items (`whole_items`) as `shape`, when they make one."""
+    value = whole_items(text)
+    if value is None:
+        return None
+    try:
+        return shape.model_validate(value, context=context)
+    except (ValidationError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _tries(count: int) -> str:
+    return "1 try" if count == 1 else f"{count} tries"

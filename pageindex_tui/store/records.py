@@ -44,10 +44,10 @@ class Provenance:
     page_offset: int | None = None  # physical minus printed page; written with mapped_by, even when None
     toc_entries: int | None = None
     toc_entries_beyond_end: int | None = None
-    titles_asked_model: int | None = None
     layout_candidates: int | None = None
     layout_rejected: dict[str, int] | None = None  # why lines that looked like headings were not taken
     layout_unsure: int | None = None
+    layout_model_lines: int | None = None  # of the unsure, those whose fate the model's answer could change
     layout_model_batches: int | None = None
     layout_model_accepted: int | None = None
     layout_grafted: int | None = None

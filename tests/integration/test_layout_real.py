@@ -20,9 +20,11 @@ pytestmark = pytest.mark.integration
 
 
 def test_unsure_headings_are_checked_by_the_real_model(llama_server, tmp_path):
-    # Five chapters the rules are sure of, six bold sections they are not: whatever the model answers
-    # about the six, the five stand, so the layout is enough and the model never reads the whole text.
-    path, _truth = layoutgen.make_chapters(tmp_path)
+    # Sixteen lines the rules are unsure of; of them only the five whose fate the model's answer can
+    # change are put to it (a title repeated on page after page, which it may drop as a running head,
+    # and bold capitals set small, which its yes lifts). Whatever it answers, the eleven headings the
+    # rules keep with nothing against them stand, and the model never reads the whole text.
+    path, _truth = layoutgen.make_open_lines(tmp_path)
     settings = Settings(
         endpoint=llama_server.endpoint,
         thinking=False,
@@ -46,18 +48,21 @@ def test_unsure_headings_are_checked_by_the_real_model(llama_server, tmp_path):
     finished = [e for e in seen if isinstance(e, events.CallFinished)]
     assert finished and all(e.outcome in ("ok", "invalid", "retry") for e in finished)
     run = result.run.to_dict()  # as written to <stem>_run.json
-    assert run["structure_source"] == "layout" and run["facts"]["layout_unsure"] >= 1
-    # whatever the tiny model said, the sure headings stand and every node says where it came from
-    assert run["facts"]["layout_model_batches"] >= 1
+    facts = run["facts"]
+    assert run["structure_source"] == "layout"
+    assert (facts["layout_unsure"], facts["layout_model_lines"]) == (16, 5)
+    # whatever the tiny model said, the headings it could not drop stand; every node says where it came from
+    assert facts["layout_model_batches"] == 1
     titles = {n["title"] for n in run["provenance"]["nodes"]}
-    assert {f"Chapter {k}" for k in range(1, 6)} <= {t[:9] for t in titles}
+    assert {"INTRODUCTION", "Scope of the Work", "Growth Rates", "CONCLUSIONS"} <= titles
     assert {n["source"] for n in run["provenance"]["nodes"]} <= {"layout", "model", "pages"}
 
 
 def test_the_real_model_never_leaves_the_layout_tree_worse_than_the_rules_alone(llama_server, tmp_path):
-    # capitals and bold at the body size: every heading is one the rules are unsure of, so every one is
-    # put to the tiny model, which answers poorly; the guard keeps its answers from costing recall
-    path, truth = layoutgen.make_caps(tmp_path)
+    # capitals and bold at the body size: every heading is one the rules are unsure of, and those whose
+    # fate its answer can change are put to the tiny model, which answers poorly; the guard keeps its
+    # answers from costing recall
+    path, truth = layoutgen.make_open_lines(tmp_path)
 
     def recall(endpoint: str, out: str) -> float:
         settings = Settings(

@@ -7,7 +7,14 @@ from pydantic import ValidationError
 
 from pageindex_tui.index.heading import Candidate
 from pageindex_tui.index.layout import ASK, KEEP
-from pageindex_tui.index.layout_guard import Verdicts, judge, line_for_model, reason_holds, repeats
+from pageindex_tui.index.layout_guard import (
+    Verdicts,
+    judge,
+    line_for_model,
+    open_to_model,
+    reason_holds,
+    repeats,
+)
 from pageindex_tui.index.shapes import HeadingsCheck
 
 
@@ -123,3 +130,31 @@ def test_the_reply_shape_reads_reasons_leniently_and_checks_line_numbers():
     assert HeadingsCheck.model_validate({"headings": []}).not_headings == []
     with pytest.raises(ValidationError, match="line numbers 1 to 3"):
         HeadingsCheck.model_validate({"headings": [], "not_headings": [{"line": 4}]}, context={"lines": 3})
+
+
+def test_the_model_sees_the_opening_of_the_next_line_without_leaders():
+    body = "In addition to historical information, this report contains forward-looking statements"
+    line = line_for_model(1, cand("Forward-Looking Statements", context=body), 10.5)
+    assert line.endswith("next line: 'In addition to historical information, this report contains\u2026'")
+    leaders = line_for_model(2, cand("PART I", context="Item 1. Business .................. 3"), 10.5)
+    assert leaders.endswith("next line: 'Item 1. Business 3'")
+
+
+def test_only_the_lines_whose_fate_the_model_can_change_are_put_to_it():
+    cands = [
+        cand("Seasonal Patterns", KEPT[0]),  # kept, nothing against it: no answer drops it
+        cand("Total 1,204 3,118", KEPT[0]),  # kept, a table row to the rules: a "table" drops it
+        cand("Growth Rates", OPEN[0]),  # dropped, nothing against it: a yes lifts it
+        cand("we dried them", OPEN[0]),  # dropped, a sentence to the rules: no yes lifts it
+    ]
+    assert open_to_model(cands, [0, 1, 2, 3]) == [1, 2]
+    assert open_to_model(cands, [0, 3]) == []
+
+
+def test_a_yes_to_every_line_shown_is_judged_over_the_lines_shown():
+    words = ["Growth", "Seasons", "Methods", "Outlook", "Samples"]
+    cands = [cand(w, OPEN[0]) for w in words] + [cand(f"Kept {w}", KEPT[0]) for w in words]
+    unsure, yes = list(range(10)), [Verdicts(frozenset(range(5)))]
+    out = judge(cands, unsure, yes, shown=list(range(5)))  # a yes to all five lines shown
+    assert out.undiscerning and out.accepted == set(range(5, 10))
+    assert judge(cands, unsure, yes).accepted == set(range(10))  # half of ten: each yes lifts

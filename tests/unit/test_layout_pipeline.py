@@ -9,13 +9,14 @@ import re
 import contentsgen
 import layoutgen
 import scoring
-from fakes import FakeVLLM, Script
-from pdfgen import make_outline_pdf
+from fakes import FakeVLLM, Script, smart_model
+from pdfgen import TOC_OFFSET, make_outline_pdf, make_toc_pdf
 from pypdf import PdfWriter
 from test_pipeline import no_server, run_index
 
 from pageindex_tui import events
 from pageindex_tui.index.split import pages_to_read
+from pageindex_tui.index.structure import YES_NO_TOKENS
 from pageindex_tui.index.tree import Node
 from pageindex_tui.settings import Settings
 
@@ -25,7 +26,7 @@ def offline(**overrides) -> Settings:
 
 
 def test_no_server_still_gives_the_layout_tree_with_a_warning(tmp_path):
-    path, truth = layoutgen.make_caps(tmp_path)  # capitals and bold at the body size: some unsure
+    path, truth = layoutgen.make_open_lines(tmp_path)  # unsure lines a model could have decided
     result, seen = run_index(offline(), path, tmp_path / "out")
     assert result.ok, result.error
     run = result.run.to_dict()  # as written to <stem>_run.json
@@ -67,26 +68,48 @@ def _judge(reject: str, reason: str):
     return answer, asked
 
 
-def test_the_model_decides_only_the_unsure_headings_in_batches(tmp_path):
-    path, _truth = layoutgen.make_caps(tmp_path)
-    answer, asked = _judge("Seasonal", "sentence")  # a reason the rules cannot see in that line
+def test_the_model_decides_only_the_unsure_headings_its_answer_can_change(tmp_path):
+    path, _truth = layoutgen.make_open_lines(tmp_path)
+    answer, asked = _judge("Key findings", "sentence")  # a reason the rules cannot see in that line
     with FakeVLLM(default=answer) as fake:
         settings = Settings(endpoint=fake.base_url, if_add_node_summary=False)
         result, seen = run_index(settings, path, tmp_path / "out")
     assert result.ok, result.error
     assert asked and all("Page 3 line 1" not in prompt for prompt in asked)  # never the whole text
     purposes = [e.purpose for e in seen if isinstance(e, events.CallStarted)]
-    assert purposes and all(p.startswith("check headings") for p in purposes)
+    assert purposes == ["check headings p1-4"]  # five lines: one batch
+    shown = re.findall(r"line: '(.*?)'; next line", asked[0])
+    # unsure lines the rules keep and see nothing against, whatever the model said, are not shown
+    assert sorted(shown) == ["Key findings"] * 4 + ["WINTER SAMPLES"]
     titles = [t for t, _p, _l in scoring.flatten(result.result.to_json()["structure"])]
-    assert "Seasonal Patterns" in titles and "Growth Rates" in titles  # the rejection was refused
+    assert titles.count("Key findings") == 4 and "Growth Rates" in titles  # the rejection was refused
     by_title = {n["title"]: n["source"] for n in result.run.to_dict()["provenance"]["nodes"]}
-    assert by_title["Growth Rates"] == "model" and by_title["Seasonal Patterns"] == "layout"
-    assert result.run.structure_source == "layout" and result.run.facts.layout_unsure >= 1
+    assert by_title["WINTER SAMPLES"] == "model" and by_title["Key findings"] == "layout"
+    assert by_title["Growth Rates"] == "layout"
+    facts = result.run.facts
+    assert result.run.structure_source == "layout" and (facts.layout_unsure, facts.layout_model_lines) == (
+        16,
+        5,
+    )
     assert any("without a reason the rules" in w.message for w in result.run.warnings)
 
 
+def test_no_call_where_the_models_answer_could_change_nothing(tmp_path):
+    path, _truth = layoutgen.make_caps(tmp_path)  # unsure lines all, but the rules keep each and see
+    answer, asked = _judge("Seasonal", "sentence")  # nothing against it: the model could not drop one
+    with FakeVLLM(default=answer) as fake:
+        settings = Settings(endpoint=fake.base_url, if_add_node_summary=False)
+        result, seen = run_index(settings, path, tmp_path / "out")
+        alone, _ = run_index(offline(), path, tmp_path / "alone")
+    assert result.ok and alone.ok, (result.error, alone.error)
+    assert not asked and not any(isinstance(e, events.CallStarted) for e in seen)
+    assert result.run.facts.layout_unsure == 11 and result.run.facts.layout_model_lines is None
+    assert result.result == alone.result
+    assert not any("no model server" in w for w in alone.run.to_dict()["warnings"])
+
+
 def test_a_model_that_rejects_every_unsure_heading_leaves_the_no_model_tree(tmp_path):
-    path, _truth = layoutgen.make_caps(tmp_path)  # every candidate unsure: the check decides them all
+    path, _truth = layoutgen.make_open_lines(tmp_path)  # every candidate unsure
     alone, _ = run_index(offline(), path, tmp_path / "alone")
 
     def answer(body: dict) -> Script:
@@ -106,7 +129,7 @@ def test_a_model_that_rejects_every_unsure_heading_leaves_the_no_model_tree(tmp_
 
 
 def test_garbage_from_the_model_leaves_the_rules_in_charge(tmp_path):
-    path, truth = layoutgen.make_caps(tmp_path)
+    path, truth = layoutgen.make_open_lines(tmp_path)
     with FakeVLLM(default=lambda body: Script(answer="These all look like headings to me!")) as fake:
         settings = Settings(endpoint=fake.base_url, if_add_node_summary=False)
         result, _ = run_index(settings, path, tmp_path / "out")
@@ -344,8 +367,39 @@ def test_a_printed_contents_confirms_the_layouts_headings_and_gives_their_levels
     assert score.recall == 1.0 and score.level_accuracy == 1.0  # by type alone: 5 of 13 levels right
     origins = {n["title"]: n["source"] for n in run.to_dict()["provenance"]["nodes"]}
     assert {origins[title] for title, _page, _level in truth} == {"contents"}
-    # the contents stage gave up on placing them without a server, and said so, without failing
-    assert any(
-        "placed by the rules alone" in w.message and "cannot reach the model" in w.message
-        for w in run.warnings
-    )
+    assert run.llm.calls == 0
+
+
+def test_contents_entries_the_search_cannot_place_are_not_put_to_the_model(tmp_path):
+    # a page the model named would be taken only with the title printed on it, which the search
+    # has looked for on every page of the window: the entry keeps its printed page, without a call
+    path = make_toc_pdf(tmp_path, printed_as={"3 Design": "3 Building It"})
+    with FakeVLLM(default=smart_model) as fake:
+        settings = Settings(endpoint=fake.base_url, if_add_node_summary=False)
+        result, seen = run_index(settings, path, tmp_path / "out")
+        alone, _ = run_index(offline(), path, tmp_path / "alone")
+    assert result.ok and alone.ok, (result.error, alone.error)
+    purposes = [e.purpose for e in seen if isinstance(e, events.CallStarted)]
+    assert not any(p.startswith("locate") for p in purposes)
+    assert result.result == alone.result and result.run.structure_source == "toc"
+    found = scoring.flatten(result.result.to_json()["structure"])
+    assert ("3 Design", 7 + TOC_OFFSET) in [(title, page) for title, page, _level in found]
+
+
+def test_a_contents_page_the_rules_are_unsure_of_is_confirmed_in_a_short_reply(tmp_path):
+    path = make_toc_pdf(tmp_path, plain=True)  # no "Contents" heading, no dot leaders
+    limits: list[int] = []
+
+    def answer(body: dict) -> Script:
+        if "table of contents" in body["messages"][-1]["content"]:
+            limits.append(body["max_tokens"])
+            return Script(answer='{"is_contents": true}')
+        return Script(answer="{}")
+
+    with FakeVLLM(default=answer) as fake:
+        for thinking in (False, True):
+            settings = Settings(endpoint=fake.base_url, if_add_node_summary=False, thinking=thinking)
+            result, _seen = run_index(settings, path, tmp_path / f"out-{thinking}")
+            assert result.ok and result.run.structure_source == "toc", result.error
+    # one true or false: a short limit, unless the model reasons first (then the settings' own)
+    assert limits == [YES_NO_TOKENS, Settings().max_output_tokens]

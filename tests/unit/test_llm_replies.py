@@ -8,7 +8,7 @@ from pydantic import BaseModel, StrictInt
 from pageindex_tui import events
 from pageindex_tui.errors import BadReply, ServerRefused
 from pageindex_tui.llm import LLMClient, ask_json, extract_json
-from pageindex_tui.llm.replies import reply_schema
+from pageindex_tui.llm.replies import reply_schema, whole_items
 from pageindex_tui.settings import Settings
 
 
@@ -144,3 +144,51 @@ def test_ask_json_gives_up_when_the_retry_no_longer_fits():
         assert len(fake.requests) == 1  # the second try was never sent
     warning = next(e for e in seen if isinstance(e, events.WarningEvent))
     assert "no longer fits the context" in warning.message
+
+
+def test_ask_json_does_not_ask_again_after_a_reply_cut_at_the_limit():
+    rambling = Script(answer='{"pages":\n \t \t  \t \t', finish_reason="length")  # no whole item
+    seen = []
+
+    async def go(fake, max_tokens):
+        async with LLMClient(Settings(endpoint=fake.base_url), sink=seen.append) as client:
+            messages = [{"role": "user", "content": "Which pages?"}]
+            return await ask_json(
+                client, messages, doc="d.pdf", purpose="pages", shape=Pages, max_tokens=max_tokens
+            )
+
+    with FakeVLLM(default=lambda body: rambling) as fake:
+        assert asyncio.run(go(fake, 40)) is None  # a limit sized for the answer
+        assert asyncio.run(go(fake, None)) is None  # the settings' limit
+        assert len(fake.requests) == 2  # each asked once: another try would ramble to the limit again
+    warnings = [e.message for e in seen if isinstance(e, events.WarningEvent)]
+    assert len(warnings) == 2
+    assert all(w.startswith("pages: model reply unusable after 1 try: JSON ends early") for w in warnings)
+    assert all(w.endswith("(cut off at the length limit: not asked again)") for w in warnings)
+
+
+@pytest.mark.parametrize(
+    ("text", "whole"),
+    [
+        ('{"pages": [{"n": 1}, {"n": 2}, {"n', {"pages": [{"n": 1}, {"n": 2}]}),
+        ('{"a": [1, 2], "b": [{"li', {"a": [1, 2]}),  # a member of the outermost object is whole
+        ('```json\n{"pages": [3, 4, 1', {"pages": [3, 4]}),  # the last number may be cut short
+        ('{"t": "a, ] b", "pages": [7', {"t": "a, ] b"}),  # brackets and commas in strings are text
+        ("[1, 2, 3", [1, 2]),
+        ('{"pages": [1, 2]}', None),  # whole: not a cut reply
+        ('{"pages": [{"n": 1', None),  # nothing whole before the cut
+        ("no JSON at all", None),
+    ],
+)
+def test_a_reply_cut_in_a_list_gives_its_whole_items(text, whole):
+    assert whole_items(text) == whole
+
+
+def test_ask_json_takes_the_whole_items_of_a_list_cut_at_the_limit():
+    cut = Script(answer='{"pages": [1, 2, 3, 1', finish_reason="length")
+    seen = []
+    with FakeVLLM(default=lambda body: cut) as fake:
+        assert ask(fake, seen.append) == Pages(pages=[1, 2, 3])
+        assert len(fake.requests) == 1  # never asked again: the retry would be cut again
+    warnings = [e.message for e in seen if isinstance(e, events.WarningEvent)]
+    assert warnings == ["locate: the reply was cut at the length limit; its whole items used"]

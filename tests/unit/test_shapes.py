@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from pageindex_tui.index.shapes import ContentsEntries, HeadingsCheck, Located, Sections
+from pageindex_tui.index.shapes import ContentsEntries, HeadingsCheck, Sections
 from pageindex_tui.llm.replies import problems, reply_schema
 
 
@@ -34,10 +34,10 @@ def test_contents_entries_without_a_number_have_no_page():
     assert [(e.title, e.level, e.page) for e in entries] == [("Preface", 1, None), ("One", 2, 7)]
 
 
-def test_located_and_headings_check_their_range():
-    assert Located.model_validate({"page": None}, context={"first": 2, "last": 4}).page is None
-    assert "page 7 is outside pages 2-4" in error_of(Located, {"page": 7}, first=2, last=4)
-    assert "page: Field required" in error_of(Located, {})
+def test_sections_and_headings_check_their_range():
+    section = {"title": "Two", "level": 1, "page": 7}
+    assert "page 7 is outside pages 2-4" in error_of(Sections, {"sections": [section]}, first=2, last=4)
+    assert "page: Field required" in error_of(Sections, {"sections": [{"title": "Two"}]})
     assert HeadingsCheck.model_validate({"headings": [1, 3]}, context={"lines": 3}).headings == [1, 3]
     assert "5 is not one of the line numbers 1 to 3" in error_of(HeadingsCheck, {"headings": [5]}, lines=3)
     assert "headings[0]: Input should be a valid integer" in error_of(HeadingsCheck, {"headings": [True]})

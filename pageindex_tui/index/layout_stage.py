@@ -319,6 +319,13 @@ def _listed_parent(label: str, listed: set[str]) -> str:
     return next((p for k in range(len(parts) - 1, 0, -1) if (p := ".".join(parts[:k])) in listed), "")
 
 
+def _set_apart(h: Candidate) -> bool:
+    """A numbered line the rules would not keep alone, set apart as a sub-section's title is: bold or
+    underlined, and no sentence (a standard's numbered requirement in bold, "3.1.8 Limit unsuccessful
+    logon attempts.", ends in a full stop; a title does not)."""
+    return (h.bold or h.underlined) and not h.title.rstrip().endswith(".")
+
+
 def deepen(entries: list[Entry], headings: list[Candidate], page_count: int) -> tuple[list[Entry], int]:
     """A printed contents that stops a level short: under each decimal-numbered entry, the layout's
     headings numbered below it ("3.1.1.1" under "3.1.1", "4.4.2" under "4.4") that the contents do
@@ -344,7 +351,7 @@ def deepen(entries: list[Entry], headings: list[Candidate], page_count: int) -> 
         level, step = entry.level, 1  # of the last section taken; the step a series goes on with
         for i, h in enumerate(headings):
             n = _entry_decimal(h.title)  # "7.2.1 1. Define a new neck": the number goes on from "7.2"
-            if n is None or i in used or not (h.confidence >= KEEP or h.bold or h.underlined):
+            if n is None or i in used or not (h.confidence >= KEEP or _set_apart(h)):
                 continue
             if (
                 entry.start <= h.page <= end

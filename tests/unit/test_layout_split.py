@@ -273,3 +273,23 @@ def test_a_heading_numbered_as_a_contents_entry_of_its_page_is_that_entry_in_the
     assert added == 2
     from_outline, added = graft(entries, found, 8)
     assert [e.title for e in from_outline][:2] == ["Note 2 - Inventory", "Note 3 - Leases"] and added == 4
+
+
+def test_sections_numbered_under_a_contents_entry_take_no_numbered_sentence_set_in_bold():
+    """A standard numbers its requirements under its sections and sets them in bold ("3.1.8 Limit
+    unsuccessful logon attempts."): bold alone, with a number going on from a listed entry's, made
+    them sub-sections; a sentence is none. A bold sub-section's title the rules would not keep alone
+    (a point smaller than the text) is still taken."""
+    entries = [Entry("3.1 Access Control", 0, 2), Entry("3.2 Awareness and Training", 0, 4)]
+    found = [
+        Candidate("3.1.1 Limit system access to authorized users.", 2, 0, 0.3, 10.0, True, "3.1.1"),
+        Candidate("3.1.2 Separation of Duties in Shared Accounts", 3, 0, 0.3, 9.5, True, "3.1.2"),
+        Candidate("3.2.1 Ensure that managers are made aware of risks.", 4, 0, 0.3, 10.0, True, "3.2.1"),
+    ]
+    deeper, added = deepen(entries, found, 5)
+    assert added == 1
+    assert [(e.title, e.level, e.start) for e in deeper] == [
+        ("3.1 Access Control", 0, 2),
+        ("3.1.2 Separation of Duties in Shared Accounts", 1, 3),
+        ("3.2 Awareness and Training", 0, 4),
+    ]

@@ -241,6 +241,26 @@ def make_paper_title(directory: Path | str) -> tuple[Path, Truth]:
     return _written(pdf, directory, "paper_title.pdf", truth)
 
 
+def make_chapter_alone(directory: Path | str) -> tuple[Path, Truth]:
+    """A book's chapter saved as a PDF of its own: the chapter's title set larger than anything
+    after it on page 1, over sections all numbered under one chapter ("4.1", "4.2", "4.2.1"): the
+    title is the chapter's, the tree's top, not a document's title to leave out."""
+    pdf, truth = _pdf(), []
+    page = _Page(pdf, truth)
+    page.heading(["Vector Spaces"], 18, level=0)
+    page.body(330, 5)
+    page.heading(["4.1 Groups"], 13, level=1)
+    page.body(331, 6)
+    page = _Page(pdf, truth)
+    page.heading(["4.2 Linear Independence"], 13, level=1)
+    page.body(332, 5)
+    page.heading(["4.2.1 Basis and Rank"], 11, level=2)
+    page.body(333, 5)
+    page.heading(["4.3 Linear Mappings"], 13, level=1)
+    page.body(334, 5)
+    return _written(pdf, directory, "chapter_alone.pdf", truth)
+
+
 def make_head_row_under_table_caption(directory: Path | str) -> tuple[Path, Truth]:
     """A table captioned over it, its bold head row ("Role Content") just under the caption at the
     body size: the head row is no heading; a numbered section just under a table's caption set

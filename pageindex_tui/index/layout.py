@@ -336,7 +336,18 @@ def _document_title(found: list[_Found]) -> bool:
     if first is None or first.page != 1 or first.score < SURE or len(rest) < 3:
         return False
     plain = not numbering(first.text) and not KNOWN.match(first.text.strip(" .:"))
-    return plain and first.line.size > max(f.line.size for f in rest) + 0.5
+    return plain and first.line.size > max(f.line.size for f in rest) + 0.5 and not _one_chapter(rest)
+
+
+def _one_chapter(found: list[_Found]) -> bool:
+    """The sections all number under one chapter ("5.1", "5.2", "5.2.1"): the pages are a chapter
+    saved alone, and the heading over them is the chapter's title, not the document's."""
+    numbers = [n for f in found if (n := numbering(f.text)) is not None and n.kind == "decimal"]
+    return (
+        len(numbers) >= 3
+        and min(n.depth for n in numbers) >= 2
+        and len({n.label.split(".")[0] for n in numbers}) == 1
+    )
 
 
 def find_headings(

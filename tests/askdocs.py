@@ -7,9 +7,14 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fakes import Script
 from fpdf import FPDF
+
+if TYPE_CHECKING:
+    from pageindex_tui.ask import AskResult
+    from pageindex_tui.ask.types import AskDocument
 
 PAGES = {
     1: ["Harbor Report", "This report covers the harbor of Northport in 2023."],
@@ -146,3 +151,14 @@ GOOD_ANSWER = (
     "Dredging the outer channel cost 9 million euros [1].\n\n"
     'Sources:\n[1] 0004, page 5: "Dredging the outer channel cost 9 million euros"'
 )
+
+
+def check_reads(doc: AskDocument, result: AskResult) -> None:
+    """Each node read carries its pages, or none new by design: `read_nodes` shows no page twice (a
+    section read after its parent, which showed its pages) and records a node whose budget share
+    holds no page as cut."""
+    for read in result.nodes_read:
+        node = doc.node(read.node_id)
+        earlier = {p for r in result.nodes_read if r is not read for p in r.pages}
+        assert node is not None
+        assert read.pages or read.truncated or set(range(node.start, node.end + 1)) <= earlier, read

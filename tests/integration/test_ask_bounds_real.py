@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from askdocs import make_harbor
+from askdocs import check_reads, make_harbor
 
 from pageindex_tui import events
 from pageindex_tui.ask import Asker, AskOptions, AskResult, load_structure_file
@@ -50,11 +50,11 @@ def _ask(
     return asyncio.run(go()), seen
 
 
-def _ended_cleanly(result: AskResult, seen: list[events.Event], bound: str) -> None:
+def _ended_cleanly(doc: AskDocument, result: AskResult, seen: list[events.Event], bound: str) -> None:
     finished = [e for e in seen if isinstance(e, events.AskFinished)]
     assert [e.result for e in finished] == [result]
     assert result.stopped == bound and result.answer == "" and result.nodes_read
-    assert all(read.pages for read in result.nodes_read)
+    check_reads(doc, result)
     assert {(r.doc, r.node_id) for r in result.nodes_read} <= {(p.doc, p.node_id) for p in result.picked}
     said = [w for w in result.warnings if "the question was stopped at its" in w]
     assert len(said) == 1 and "no answer was written" in said[0]
@@ -64,7 +64,7 @@ def test_the_bounds_end_a_question_cleanly_with_what_it_read(llama_server, tmp_p
     doc = load_structure_file(make_harbor(tmp_path / "docs"))
     primed = tmp_path / "primed"
     result, seen = _ask(llama_server.endpoint, doc, primed, ask_tokens=1)
-    _ended_cleanly(result, seen, "tokens")
+    _ended_cleanly(doc, result, seen, "tokens")
     assert result.calls == 1 and result.prompt_tokens > 1  # the pick; the answer call was never sent
     cancelled = [e for e in seen if isinstance(e, events.CallFinished) and e.outcome == "cancelled"]
     assert len(cancelled) == 1
@@ -80,7 +80,7 @@ def test_the_bounds_end_a_question_cleanly_with_what_it_read(llama_server, tmp_p
         deadline = deadline * 3 if result.stopped else deadline / 3  # before the read, or after the answer
     else:
         pytest.fail(f"no try's deadline fell while the answer was written: {outcomes}")
-    _ended_cleanly(result, seen, "deadline")
+    _ended_cleanly(doc, result, seen, "deadline")
     assert result.cached_calls == 1  # the pick, replayed
     calls = [e for e in seen if isinstance(e, events.CallFinished)]
     assert [c.outcome for c in calls] == ["cached", "cancelled"]  # the answer's call, cut off at the deadline

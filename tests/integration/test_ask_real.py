@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from askdocs import make_harbor
+from askdocs import check_reads, make_harbor
 
 from pageindex_tui import events
 from pageindex_tui.ask import Asker, AskOptions, load_structure_file
@@ -38,11 +38,7 @@ def test_engine_over_the_real_server(llama_server, tmp_path):
 
     result = asyncio.run(go())
     assert result.nodes_read, "something is always read: the model's pick or the closest titles"
-    for read in result.nodes_read:  # its pages, or none new: pages already shown are not shown again
-        node = doc.node(read.node_id)
-        earlier = {p for r in result.nodes_read if r is not read for p in r.pages}
-        assert node is not None
-        assert read.pages or read.truncated or set(range(node.start, node.end + 1)) <= earlier, read
+    check_reads(doc, result)  # its pages, or none new: pages already shown are not shown again
     assert result.calls >= 2 and result.prompt_tokens > 0 and result.completion_tokens > 0
     for citation in result.citations:  # verified or marked, never dropped
         assert citation.verified or citation.problem

@@ -32,16 +32,12 @@ _LIST_HEAD = re.compile(
     r"acronyms|symbols)( and (figures|tables|illustrations))?\b",
     re.IGNORECASE,
 )
-_CAPTION = re.compile(
-    r"^(figure|fig\.|table|chart|exhibit|map|plate|box|illustration)\s*[A-Z]?[-.]?\d+[a-z]?([.\-]\d+)*\b",
-    re.IGNORECASE,
-)
+_ITEM_WORD = r"(figure|fig\.|table|chart|exhibit|map|plate|box|illustration)"  # a listed item's word
+_ITEM_NUMBER = r"[A-Z]?[-.]?\d+[a-z]?([.\-]\d+)*"  # "3", "A.2", "3-1", "12b"
+_CAPTION = re.compile(rf"^{_ITEM_WORD}\s*{_ITEM_NUMBER}\b", re.IGNORECASE)
 # an item's label alone, its number the item's and no page ("Exhibit 21", "Table 3.2"): a line of a
 # list of exhibits or tables printed without pages
-_ITEM_LABEL = re.compile(
-    r"^(exhibit|table|figure|fig\.|chart|map|plate|box|illustration)\s+[A-Z]?[-.]?\d+[a-z]?([.\-]\d+)*$",
-    re.IGNORECASE,
-)
+_ITEM_LABEL = re.compile(rf"^{_ITEM_WORD}\s+{_ITEM_NUMBER}$", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(?P<num>\d+(?:\.\d+)*)\.?\s+\S")
 _ROMAN_HEAD = re.compile(r"^(?P<num>[IVXLC]+)\.\s+\S")
 _LETTER_HEAD = re.compile(r"^(?P<num>[A-Z])[.)]?\s+[A-Z]")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..document.base import Entry
+
 __all__ = ["SURE", "Candidate"]
 
 SURE = 0.7  # confidence from which a candidate is taken without asking the model
@@ -33,3 +35,7 @@ class Candidate:
     @property
     def sure(self) -> bool:
         return self.confidence >= SURE
+
+    def entry(self, level: int) -> Entry:
+        """The section start it makes at `level`, with who decided it and how sure."""
+        return Entry(self.title, level, self.page, self.decided_by, self.confidence)

@@ -199,7 +199,7 @@ def _merged(
     for i in sorted(added, key=lambda i: (headings[i].page, i)):
         k, level = added[i]
         h = headings[i]
-        under[k].append(Entry(h.title, level, h.page, h.decided_by, h.confidence))
+        under[k].append(h.entry(level))
     out: list[Entry] = []
     for k, e in enumerate(entries):
         out.append(e)
@@ -230,7 +230,7 @@ def parts(
     for h in headings:
         pages_of[normalize(h.title)].add(h.page)
     new = [
-        Entry(h.title, 0, h.page, h.decided_by, h.confidence)
+        h.entry(0)
         for h in headings
         if h.page > last
         and (round(h.size) > largest or h.exhibit)

@@ -41,7 +41,7 @@ COARSE_PAGES = 2  # an outline of top-level entries only, this many pages per en
 
 
 def _entries(headings: list[Candidate]) -> list[Entry]:
-    return [Entry(h.title, h.level, h.page, h.decided_by, h.confidence) for h in headings]
+    return [h.entry(h.level) for h in headings]
 
 
 async def read_layout(
@@ -270,16 +270,7 @@ def graft(
         if not inside:
             continue
         top = min(h.level for h in inside)
-        out.extend(
-            Entry(
-                h.title,
-                0 if h.exhibit else entry.level + 1 + h.level - top,
-                h.page,
-                h.decided_by,
-                h.confidence,
-            )
-            for h in inside
-        )
+        out.extend(h.entry(0 if h.exhibit else entry.level + 1 + h.level - top) for h in inside)
         added += len(inside)
     return out, added
 
@@ -360,7 +351,7 @@ def deepen(entries: list[Entry], headings: list[Candidate], page_count: int) -> 
             ):
                 used.add(i)
                 level, step = entry.level + n.depth - parent.depth, 1
-                out.append(Entry(h.title, level, h.page, h.decided_by, h.confidence))
+                out.append(h.entry(level))
             elif (
                 h.sure
                 and n.depth == 1
@@ -370,7 +361,7 @@ def deepen(entries: list[Entry], headings: list[Candidate], page_count: int) -> 
             ):  # "1. Define a new backbone", "2. Import the module": the steps of the section before
                 used.add(i)
                 step += 1
-                out.append(Entry(h.title, level + 1, h.page, h.decided_by, h.confidence))
+                out.append(h.entry(level + 1))
     return out, len(used)
 
 
@@ -395,4 +386,4 @@ def subheadings(doc: PdfDocument, node: Node, precise: bool = True) -> Subheadin
     if not found:
         return Subheadings([])
     top = min(h.level for h in found)
-    return Subheadings([Entry(h.title, h.level - top, h.page, h.decided_by, h.confidence) for h in found])
+    return Subheadings([h.entry(h.level - top) for h in found])
